@@ -1,0 +1,197 @@
+/**
+ * The balance engine's port: what the gRPC gateway, provisioning and the expiry sweeper call.
+ * Implemented by RedisBalanceEngine (one atomic Lua script call per request). See
+ * apps/charging/README.md "Balance engine" for the key layout and the rules.
+ *
+ * Money is bigint micros in TypeScript; units are plain integers bounded by MAX_UNITS_PER_REQUEST.
+ */
+import type { CompiledRate, UsageUnit } from '@app/rating/compiled-rate';
+
+export const BALANCE_ENGINE = Symbol('BALANCE_ENGINE');
+
+/** Largest amount the engine holds exactly: Lua numbers are IEEE doubles (2^53 - 1 micros ≈ 9.007e9 currency units). */
+export const MAX_AMOUNT_MICROS = 9_007_199_254_740_991n;
+/** Largest number of units one request may ask for or report (10 TB of data, 115 days of seconds). */
+export const MAX_UNITS_PER_REQUEST = 10_000_000_000_000;
+/** Largest number of rating groups in one request. */
+export const MAX_RATING_GROUPS_PER_REQUEST = 16;
+/** How long answers are kept for idempotent retries. */
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+
+export type ResultCode =
+  | 'SUCCESS' // 2001
+  | 'CREDIT_LIMIT_REACHED' // 4012
+  | 'END_USER_SERVICE_DENIED' // 4010: account barred or closed
+  | 'USER_UNKNOWN' // 5030
+  | 'RATING_FAILED' // 5031: no rate for this rating group / destination
+  | 'UNKNOWN_SESSION' // 5002: update/terminate of a session the engine does not know
+  | 'NOT_FOUND'; // refund of an event the engine does not know
+
+export type FinalUnitAction = 'NONE' | 'TERMINATE';
+
+export interface RatingGroupRequest {
+  ratingGroup: number;
+  serviceId: number;
+  /** Units asked for (reserve); 0 when only reporting. */
+  requestedUnits: number;
+  /** Units used since the previous report (update/terminate); 0 at start. */
+  usedUnits: number;
+  /** Compiled rate; absent when rating failed for this group (it then gets RATING_FAILED). */
+  rate?: CompiledRate;
+}
+
+export interface SessionCommand {
+  kind: 'START' | 'UPDATE' | 'TERMINATE';
+  accountId: string;
+  subscriberId: string;
+  sessionId: string;
+  requestNumber: number;
+  /** sha256 hex of the canonical request; a retry with another hash is rejected. */
+  requestHash: string;
+  nowMs: number;
+  /** How long a grant is valid; the reservation is released by the engine after validity + grace. */
+  validityMs: number;
+  graceMs: number;
+  /** Billing cycle id (for example "2026-11"); tier usage counters reset when it changes. */
+  cycleId: string;
+  ratingGroups: RatingGroupRequest[];
+}
+
+export interface RatingGroupResult {
+  ratingGroup: number;
+  resultCode: ResultCode;
+  unit: UsageUnit | 'MONEY';
+  grantedUnits: number;
+  validityMs: number;
+  finalUnitAction: FinalUnitAction;
+  /** Reserved money for the grant (what the allowances do not cover). */
+  reservedMicros: bigint;
+  /** Committed with this request: billable units, units paid by allowances, money. */
+  debitedUnits: number;
+  allowanceUnits: number;
+  debitedMicros: bigint;
+}
+
+export interface SessionResult {
+  resultCode: ResultCode;
+  ratingGroups: RatingGroupResult[];
+  balanceMicros: bigint;
+  /** True when this is the stored answer of an earlier identical request. */
+  replayed: boolean;
+}
+
+export interface EventCommand {
+  kind: 'DEBIT' | 'REFUND' | 'CHECK';
+  accountId: string;
+  subscriberId: string;
+  requestId: string;
+  requestHash: string;
+  nowMs: number;
+  cycleId: string;
+  ratingGroup: number;
+  serviceId: number;
+  units: number;
+  rate?: CompiledRate;
+  /** For REFUND: the requestId of the debit being refunded. */
+  refundOfRequestId?: string;
+}
+
+export interface EventResult {
+  resultCode: ResultCode;
+  debitedMicros: bigint; // negative for a refund
+  allowanceUnits: number;
+  balanceMicros: bigint;
+  replayed: boolean;
+}
+
+export type AccountType = 'PREPAID' | 'POSTPAID';
+export type AccountStatus = 'ACTIVE' | 'BARRED' | 'CLOSED';
+
+export interface AccountProjection {
+  accountId: string;
+  type: AccountType;
+  currency: string;
+  creditLimitMicros: bigint;
+  /** Low-balance thresholds; crossing one downward emits one notification. */
+  thresholdsMicros: bigint[];
+  status: AccountStatus;
+  timeZone: string;
+  planId: string;
+  cycleDay: number;
+}
+
+export interface BucketGrant {
+  accountId: string;
+  bucketId: string;
+  unit: UsageUnit;
+  /** Rating groups the allowance pays for; empty = every rating group of that unit. */
+  ratingGroups: number[];
+  units: number;
+  validFromMs: number;
+  expiresAtMs: number;
+}
+
+export interface BucketView {
+  bucketId: string;
+  unit: UsageUnit;
+  ratingGroups: number[];
+  totalUnits: number;
+  remainingUnits: number;
+  reservedUnits: number;
+  validFromMs: number;
+  expiresAtMs: number;
+}
+
+export interface ReservationView {
+  sessionId: string;
+  ratingGroup: number;
+  units: number;
+  reservedMicros: bigint;
+  expiresAtMs: number;
+}
+
+export interface BalanceView {
+  accountId: string;
+  type: AccountType;
+  status: AccountStatus;
+  currency: string;
+  balanceMicros: bigint;
+  reservedMicros: bigint;
+  creditLimitMicros: bigint;
+  /** balance - reserved + creditLimit (postpaid) */
+  availableMicros: bigint;
+  buckets: BucketView[];
+  reservations: ReservationView[];
+}
+
+export interface SubscriberRoute {
+  accountId: string;
+  planId: string;
+  timeZone: string;
+  currency: string;
+  cycleDay: number;
+}
+
+export interface BalanceEngine {
+  charge(cmd: SessionCommand): Promise<SessionResult>;
+  event(cmd: EventCommand): Promise<EventResult>;
+  getBalance(accountId: string, nowMs: number): Promise<BalanceView | undefined>;
+
+  /** Provisioning projection. Creates the account with `initialBalanceMicros` if missing; otherwise updates only its static fields. */
+  upsertAccount(p: AccountProjection, initialBalanceMicros: bigint): Promise<void>;
+  /** Idempotent by requestId; emits a TOPUP event. */
+  topUp(accountId: string, requestId: string, amountMicros: bigint, nowMs: number): Promise<{ balanceMicros: bigint; replayed: boolean }>;
+  /** Idempotent by bucketId. */
+  grantBucket(g: BucketGrant): Promise<void>;
+  setStatus(accountId: string, status: AccountStatus): Promise<void>;
+  routeSubscriber(subscriberId: string, route: SubscriberRoute): Promise<void>;
+  unrouteSubscriber(subscriberId: string): Promise<void>;
+  resolveSubscriber(subscriberId: string): Promise<SubscriberRoute | undefined>;
+
+  /** Compiled tariffs: provisioning stores each price plan (JSON of @app/rating PricePlan) here; the gateway caches them. */
+  putPlan(planId: string, planJson: string): Promise<void>;
+  getPlan(planId: string): Promise<string | undefined>;
+
+  /** Releases reservations past validity + grace, at most `limit` of them; returns how many. */
+  expireDue(nowMs: number, limit: number): Promise<number>;
+}

@@ -1,0 +1,73 @@
+/**
+ * Typed, validated configuration, read once at start. A missing or malformed variable stops the
+ * process with a message naming the variable. Secrets are marked and never logged.
+ */
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const port = z.coerce.number().int().min(0).max(65535);
+
+/** Variables whose values are never logged. */
+export const SECRET_VARIABLES = new Set(['RATEL_API_KEYS', 'RATEL_JWT_SECRET', 'DATABASE_URL']);
+
+export const chargingConfigSchema = z.object({
+  REDIS_URL: z.string().url(),
+  NATS_URL: z.string().min(1),
+  DATABASE_URL: z.string().url(),
+  /** Prefix of every Redis key this deployment writes; lets several deployments share a Redis. */
+  RATEL_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{0,32}$/).default('ratel:'),
+  RATEL_GRPC_HOST: z.string().default('127.0.0.1'),
+  RATEL_GRPC_PORT: port.default(50051),
+  /** Plaintext gRPC is allowed only when this says so explicitly. */
+  RATEL_GRPC_INSECURE: bool.default(false),
+  RATEL_GRPC_TLS_CERT: z.string().optional(),
+  RATEL_GRPC_TLS_KEY: z.string().optional(),
+  /** When set, clients must present a certificate signed by this CA. */
+  RATEL_GRPC_TLS_CLIENT_CA: z.string().optional(),
+  RATEL_HTTP_HOST: z.string().default('127.0.0.1'),
+  RATEL_HTTP_PORT: port.default(8080),
+  /** Comma-separated API keys for provisioning writes (secret). */
+  RATEL_API_KEYS: z.string().default(''),
+  /** HS256 secret for provisioning JWTs (secret); empty disables JWT. */
+  RATEL_JWT_SECRET: z.string().default(''),
+  RATEL_RELAY_ENABLED: bool.default(true),
+  RATEL_EXPIRY_SWEEP_ENABLED: bool.default(true),
+  RATEL_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type ChargingConfig = z.infer<typeof chargingConfigSchema>;
+
+export function loadConfig<T extends z.ZodTypeAny>(schema: T, env: NodeJS.ProcessEnv = process.env): z.infer<T> {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+export function loadChargingConfig(env: NodeJS.ProcessEnv = process.env): ChargingConfig {
+  const cfg = loadConfig(chargingConfigSchema, env);
+  if (!cfg.RATEL_GRPC_INSECURE && !(cfg.RATEL_GRPC_TLS_CERT && cfg.RATEL_GRPC_TLS_KEY)) {
+    throw new ConfigError('invalid configuration:\n  RATEL_GRPC_TLS_CERT/RATEL_GRPC_TLS_KEY: required unless RATEL_GRPC_INSECURE=true');
+  }
+  if (cfg.RATEL_API_KEYS === '' && cfg.RATEL_JWT_SECRET === '') {
+    throw new ConfigError('invalid configuration:\n  RATEL_API_KEYS/RATEL_JWT_SECRET: set at least one; provisioning writes are never anonymous');
+  }
+  return cfg;
+}
+
+/** The configuration with secrets masked, for the start-up log line. */
+export function redactConfig(cfg: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(cfg).map(([k, v]) => [k, SECRET_VARIABLES.has(k) && v ? '***' : v]));
+}
+
+/** Injection token of the charging app's config. */
+export const CHARGING_CONFIG = Symbol('CHARGING_CONFIG');

@@ -1,0 +1,171 @@
+/**
+ * Local servers for tests and for `npm start`: Redis, NATS with JetStream and PostgreSQL, each on a
+ * free loopback port in a directory of its own. Only processes started here are ever stopped, by
+ * their PID. Nothing here talks to a server that happens to run on the machine.
+ */
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, openSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { createServer, Socket } from 'node:net';
+import { join } from 'node:path';
+
+/** How long a server may take to accept connections before start-up fails. */
+export const SERVER_START_TIMEOUT_MS = 30_000;
+/** How long a stopping server gets after SIGTERM before it is SIGKILLed. */
+export const SERVER_STOP_TIMEOUT_MS = 10_000;
+
+export interface StartedServer {
+  name: string;
+  url: string;
+  pid: number;
+  dir: string;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      if (addr === null || typeof addr === 'string') return reject(new Error('no port'));
+      srv.close(() => resolve(addr.port));
+    });
+  });
+}
+
+export async function waitForPort(port: number, timeoutMs = SERVER_START_TIMEOUT_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = new Socket();
+      s.once('connect', () => { s.destroy(); resolve(true); });
+      s.once('error', () => { s.destroy(); resolve(false); });
+      s.connect(port, '127.0.0.1');
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`port ${port} did not open within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function isRoot(): boolean {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+function which(bin: string): string | undefined {
+  try {
+    return execFileSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function requireBin(bin: string, debianPackage: string): string {
+  const found = which(bin) ?? ['/usr/sbin', '/usr/bin', '/usr/local/bin'].map((d) => join(d, bin)).find(existsSync);
+  if (!found) {
+    throw new Error(`${bin} not found: install the Debian package ${debianPackage} (apt-get install ${debianPackage}) or set the matching *_URL variable`);
+  }
+  return found;
+}
+
+function spawnServer(name: string, cmd: string, args: string[], dir: string, uid?: number, gid?: number): ChildProcess {
+  const log = openSync(join(dir, `${name}.log`), 'a');
+  const child = spawn(cmd, args, { cwd: dir, stdio: ['ignore', log, log], detached: true, uid, gid });
+  child.unref();
+  return child;
+}
+
+function stopper(name: string, child: ChildProcess): () => Promise<void> {
+  return async () => {
+    if (child.exitCode !== null || child.pid === undefined) return;
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill('SIGTERM');
+    const t = setTimeout(() => child.kill('SIGKILL'), SERVER_STOP_TIMEOUT_MS);
+    await exited;
+    clearTimeout(t);
+  };
+}
+
+export interface RedisOptions { dir: string; persist: boolean; port?: number }
+
+export async function startRedis(opts: RedisOptions): Promise<StartedServer> {
+  const bin = requireBin('redis-server', 'redis-server');
+  const port = opts.port ?? (await freePort());
+  mkdirSync(opts.dir, { recursive: true });
+  const persistArgs = opts.persist
+    ? ['--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '']
+    : ['--appendonly', 'no', '--save', ''];
+  const child = spawnServer('redis', bin, ['--port', String(port), '--bind', '127.0.0.1', '--dir', opts.dir, ...persistArgs], opts.dir);
+  await waitForPort(port);
+  return { name: 'redis', url: `redis://127.0.0.1:${port}`, pid: child.pid!, dir: opts.dir, stop: stopper('redis', child) };
+}
+
+export interface NatsOptions { dir: string; port?: number }
+
+export async function startNats(opts: NatsOptions): Promise<StartedServer> {
+  const bin = requireBin('nats-server', 'nats-server');
+  const port = opts.port ?? (await freePort());
+  mkdirSync(opts.dir, { recursive: true });
+  const child = spawnServer('nats', bin, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(opts.dir, 'js')], opts.dir);
+  await waitForPort(port);
+  return { name: 'nats', url: `nats://127.0.0.1:${port}`, pid: child.pid!, dir: opts.dir, stop: stopper('nats', child) };
+}
+
+function postgresBinDir(): string {
+  const base = '/usr/lib/postgresql';
+  if (existsSync(base)) {
+    const versions = readdirSync(base).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+    for (const v of versions) if (existsSync(join(base, v, 'bin', 'postgres'))) return join(base, v, 'bin');
+  }
+  const initdb = which('initdb');
+  if (initdb) return initdb.replace(/\/initdb$/, '');
+  throw new Error('PostgreSQL server binaries not found: install the Debian package postgresql (apt-get install postgresql) or set DATABASE_URL');
+}
+
+export interface PostgresOptions { dir: string; port?: number; durable: boolean; database?: string }
+
+/** PostgreSQL refuses to run as root: as root, the cluster is owned by and run as the `postgres` user. */
+export async function startPostgres(opts: PostgresOptions): Promise<StartedServer> {
+  const bin = postgresBinDir();
+  const port = opts.port ?? (await freePort());
+  const database = opts.database ?? 'ratel';
+  mkdirSync(opts.dir, { recursive: true });
+  let uid: number | undefined;
+  let gid: number | undefined;
+  if (isRoot()) {
+    uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+    gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+    chownSync(opts.dir, uid, gid);
+    // The postgres user must be able to reach its directory (mkdtemp makes 0700 parents).
+    chmodSync(dirname(opts.dir), 0o755);
+  }
+  const data = join(opts.dir, 'data');
+  if (!existsSync(join(data, 'PG_VERSION'))) {
+    execFileSync(join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'ratel', '-E', 'UTF8', '--no-locale', ...(opts.durable ? [] : ['--no-sync'])], {
+      stdio: 'pipe', uid, gid, cwd: opts.dir,
+    });
+  }
+  const tuning = opts.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
+  const child = spawnServer('postgres', join(bin, 'postgres'), ['-D', data, '-p', String(port), '-k', opts.dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', ...tuning], opts.dir, uid, gid);
+  await waitForPort(port);
+  // The server accepts TCP before it accepts logins; retry until the database exists.
+  const deadline = Date.now() + SERVER_START_TIMEOUT_MS;
+  for (;;) {
+    try {
+      execFileSync(join(bin, 'psql'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'ratel', '-d', 'postgres', '-tAc', `SELECT 1 FROM pg_database WHERE datname='${database}'`], { stdio: 'pipe' })
+        .toString().trim() === '1' ||
+        execFileSync(join(bin, 'psql'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'ratel', '-d', 'postgres', '-c', `CREATE DATABASE ${database}`], { stdio: 'pipe' });
+      break;
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return { name: 'postgres', url: `postgres://ratel@127.0.0.1:${port}/${database}`, pid: child.pid!, dir: opts.dir, stop: stopper('postgres', child) };
+}
+
+export function writeState(file: string, state: unknown): void {
+  writeFileSync(file, JSON.stringify(state, null, 2));
+}

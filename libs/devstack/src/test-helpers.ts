@@ -1,0 +1,30 @@
+/** Helpers for integration specs: each spec gets its own key prefix, stream names and database. */
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+
+export function requireEnv(name: 'REDIS_URL' | 'NATS_URL' | 'DATABASE_URL'): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run the suite through jest (globalSetup starts the servers)`);
+  return v;
+}
+
+/** A random prefix for Redis keys, NATS subjects and stream names, unique per spec. */
+export function uniqueId(label = 't'): string {
+  return `${label}${randomBytes(5).toString('hex')}`;
+}
+
+/** Creates a fresh database on the test PostgreSQL and returns its URL. */
+export async function createTestDatabase(label = 'db'): Promise<string> {
+  const base = requireEnv('DATABASE_URL');
+  const name = uniqueId(label).toLowerCase();
+  const client = new Client({ connectionString: base });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return url.toString();
+}

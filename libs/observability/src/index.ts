@@ -1,0 +1,3 @@
+export * from './metrics';
+export * from './logger';
+export * from './clock';
