@@ -1,0 +1,29 @@
+/**
+ * Builds and starts the charging app: HTTP (provisioning REST, OpenAPI, /metrics, probes) on
+ * fastify, and the gRPC gateway (started by ChargingGrpcModule on bootstrap). Used by main.ts and
+ * by `npm start`.
+ */
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ChargingConfig, redactConfig } from '@app/config';
+import { LOGGER, Logger } from '@app/observability';
+import { AppModule } from './app.module';
+import { setupOpenApi } from './provisioning/openapi';
+
+/** Largest HTTP request body accepted (provisioning payloads are small). */
+export const HTTP_BODY_LIMIT_BYTES = 256 * 1024;
+
+export async function bootstrapCharging(config: ChargingConfig): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config),
+    new FastifyAdapter({ bodyLimit: HTTP_BODY_LIMIT_BYTES }),
+    { bufferLogs: false, logger: ['error', 'warn'] },
+  );
+  app.enableShutdownHooks();
+  setupOpenApi(app);
+  await app.listen(config.RATEL_HTTP_PORT, config.RATEL_HTTP_HOST);
+  const logger = app.get<Logger>(LOGGER);
+  logger.info({ config: redactConfig(config as unknown as Record<string, unknown>) }, 'charging app started');
+  return app;
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs what Ratel needs on this machine: npm dependencies and, when run as root on Debian,
+# the server packages (redis-server, nats-server, postgresql) plus protobuf-compiler (proto
+# codegen check), openssl (TLS tests) and nghttp2-client (h2load, load tests). Without root it
+# names exactly what to install. It starts no service: tests and `npm start` run their own
+# servers in their own directories (see libs/devstack).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_node_major=20
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt "$need_node_major" ]; then
+  echo "setup: Node.js >= $need_node_major is required (found $(node -v 2>/dev/null || echo none))" >&2
+  exit 1
+fi
+
+# npm dependencies: install when node_modules is missing or package-lock.json changed since.
+stamp=node_modules/.ratel-lock-hash
+lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
+  echo "setup: installing npm dependencies (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_hash" > "$stamp"
+fi
+
+# Debian packages: binary -> package. A server is only needed when its *_URL is not set.
+declare -A pkgs=()
+have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/usr/bin/$1" ]; }
+[ -n "${REDIS_URL:-}" ] || have redis-server || pkgs[redis-server]=1
+[ -n "${NATS_URL:-}" ] || have nats-server || pkgs[nats-server]=1
+if [ -z "${DATABASE_URL:-}" ] && ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 && ! have initdb; then pkgs[postgresql]=1; fi
+have protoc || pkgs[protobuf-compiler]=1
+have openssl || pkgs[openssl]=1
+if [ "${RATEL_SETUP_LOAD_TOOLS:-1}" = "1" ]; then have h2load || pkgs[nghttp2-client]=1; fi
+
+missing=("${!pkgs[@]}")
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing Debian packages: ${missing[*]}"
+    # Keep package installs from starting system services: tests and npm start run their own.
+    policy=/usr/sbin/policy-rc.d; created_policy=0
+    if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod +x "$policy"; created_policy=1; fi
+    trap '[ "$created_policy" = 1 ] && rm -f "$policy"' EXIT
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "setup: missing Debian packages: ${missing[*]}" >&2
+    echo "setup: install them with: sudo apt-get install ${missing[*]}" >&2
+    echo "setup: or point REDIS_URL / NATS_URL / DATABASE_URL at existing servers" >&2
+    exit 1
+  fi
+fi
+echo "setup: ok"
