@@ -1,0 +1,116 @@
+/**
+ * `npm start`: runs the whole local system. Starts Redis (AOF persistence), NATS with JetStream and
+ * PostgreSQL with their data under .ratel/ (unless REDIS_URL / NATS_URL / DATABASE_URL are set),
+ * applies migrations, seeds the demo data, starts the charging app (gRPC + REST + /metrics) and
+ * prints where everything listens and how to try it. Ctrl-C stops the app, then the servers it
+ * started (by PID).
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadChargingConfig } from '@app/config';
+import { freePort, startNats, startPostgres, startRedis, StartedServer } from '@app/devstack';
+import { bootstrapCharging } from '../apps/charging/src/bootstrap';
+
+const ROOT = resolve(__dirname, '..');
+const DATA = join(ROOT, '.ratel');
+const TS_NODE = ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'];
+/** Ports the local system prefers; a taken port is replaced by a free one. */
+const PREFERRED = { grpc: 50051, http: 8080 };
+
+async function portOr(preferred: number): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((res) => {
+    const s = createServer();
+    s.once('error', () => freePort().then(res));
+    s.listen(preferred, '127.0.0.1', () => s.close(() => res(preferred)));
+  });
+}
+
+function apiKey(): string {
+  const file = join(DATA, 'api-key');
+  if (!existsSync(file)) writeFileSync(file, `${randomBytes(24).toString('hex')}\n`, { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
+}
+
+function runCli(script: string, args: string[], env: NodeJS.ProcessEnv): void {
+  execFileSync(process.execPath, [...TS_NODE, join(ROOT, script), ...args], { cwd: ROOT, env, stdio: 'inherit' });
+}
+
+async function startServers(started: StartedServer[]): Promise<void> {
+  if (!process.env.REDIS_URL) {
+    const s = await startRedis({ dir: join(DATA, 'redis'), persist: true });
+    started.push(s);
+    process.env.REDIS_URL = s.url;
+  }
+  if (!process.env.NATS_URL) {
+    const s = await startNats({ dir: join(DATA, 'nats') });
+    started.push(s);
+    process.env.NATS_URL = s.url;
+  }
+  if (!process.env.DATABASE_URL) {
+    const s = await startPostgres({ dir: join(DATA, 'pg'), durable: true });
+    started.push(s);
+    process.env.DATABASE_URL = s.url;
+  }
+}
+
+async function main(): Promise<void> {
+  mkdirSync(DATA, { recursive: true });
+  const started: StartedServer[] = [];
+  const stopServers = () => Promise.all(started.map((s) => s.stop()));
+  try {
+    await startServers(started);
+    const key = process.env.RATEL_API_KEYS ?? apiKey();
+    const env = {
+      ...process.env,
+      RATEL_API_KEYS: key,
+      RATEL_GRPC_INSECURE: process.env.RATEL_GRPC_INSECURE ?? 'true', // local use only; production configures TLS
+      RATEL_GRPC_PORT: String(process.env.RATEL_GRPC_PORT ?? (await portOr(PREFERRED.grpc))),
+      RATEL_HTTP_PORT: String(process.env.RATEL_HTTP_PORT ?? (await portOr(PREFERRED.http))),
+    };
+    runCli('apps/charging/src/cli/migrate.ts', [], env);
+    runCli('apps/charging/src/cli/seed.ts', ['--demo'], env);
+    const config = loadChargingConfig(env);
+    const app = await bootstrapCharging(config);
+    printBanner(config.RATEL_GRPC_PORT, config.RATEL_HTTP_PORT, key, started);
+    const shutdown = async () => {
+      await app.close();
+      await stopServers();
+      process.exit(0);
+    };
+    process.once('SIGINT', shutdown);
+    process.once('SIGTERM', shutdown);
+  } catch (err) {
+    await stopServers();
+    throw err;
+  }
+}
+
+function printBanner(grpcPort: number, httpPort: number, key: string, started: StartedServer[]): void {
+  const http = `http://127.0.0.1:${httpPort}`;
+  const lines = [
+    '',
+    'Ratel charging is up.',
+    `  gRPC (charging.v1, plaintext for local use): 127.0.0.1:${grpcPort}  (health + reflection on)`,
+    `  REST provisioning:  ${http}/v1   OpenAPI: ${http}/openapi.json  docs: ${http}/docs`,
+    `  metrics:            ${http}/metrics`,
+    `  servers started:    ${started.map((s) => `${s.name} ${s.url} (pid ${s.pid})`).join(', ') || 'none (using *_URL)'}`,
+    `  API key:            ${key}  (stored in .ratel/api-key)`,
+    '',
+    'Try it:',
+    `  curl -s -H 'x-api-key: ${key}' ${http}/v1/accounts/demo-prepaid-1/balance`,
+    `  curl -s -X POST -H 'x-api-key: ${key}' -H 'content-type: application/json' -H 'idempotency-key: try-1' \\`,
+    `       -d '{"amount":"5.00"}' ${http}/v1/accounts/demo-prepaid-1/top-ups`,
+    `  RATEL_GRPC_ADDR=127.0.0.1:${grpcPort} npm run try:charge   # a voice session and an SMS over gRPC`,
+    '',
+    'Ctrl-C stops the app and the servers started here.',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
