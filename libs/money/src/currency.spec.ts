@@ -1,0 +1,51 @@
+import { CURRENCY_EXPONENTS, currencyExponent, isCurrencyCode, MoneyError, MoneyErrorCode, parseCurrency } from '@app/money';
+
+describe('currencies', () => {
+  it.each([
+    ['EUR', 2],
+    ['USD', 2],
+    ['GBP', 2],
+    ['JPY', 0],
+    ['KRW', 0],
+    ['BHD', 3],
+    ['KWD', 3],
+    ['CLF', 4],
+  ])('%s has exponent %p', (code, exponent) => {
+    expect(parseCurrency(code)).toBe(code);
+    expect(isCurrencyCode(code)).toBe(true);
+    expect(currencyExponent(code)).toBe(exponent);
+  });
+
+  it.each<[unknown, RegExp]>([
+    ['eur', /3 uppercase letters/],
+    ['EURO', /3 uppercase letters/],
+    ['EU', /3 uppercase letters/],
+    [' EUR', /3 uppercase letters/],
+    [978, /3 uppercase letters/],
+    [undefined, /3 uppercase letters/],
+    ['ABC', /"ABC" is not an active ISO 4217 currency code/],
+    ['XXX', /not an active/],
+    ['XAU', /not an active/],
+    ['DEM', /not an active/],
+  ])('rejects %p', (code, message) => {
+    expect(isCurrencyCode(code)).toBe(false);
+    expect(() => parseCurrency(code)).toThrow(message);
+    try {
+      parseCurrency(code);
+    } catch (e) {
+      expect(e).toBeInstanceOf(MoneyError);
+      expect((e as MoneyError).code).toBe(MoneyErrorCode.INVALID_CURRENCY);
+    }
+  });
+
+  it('refuses inherited object keys', () => {
+    expect(isCurrencyCode('constructor')).toBe(false);
+  });
+
+  it('keeps every exponent within a micro-unit', () => {
+    for (const exponent of Object.values(CURRENCY_EXPONENTS)) {
+      expect(exponent).toBeGreaterThanOrEqual(0);
+      expect(exponent).toBeLessThanOrEqual(6);
+    }
+  });
+});

@@ -1,0 +1,4 @@
+export * from './money-error';
+export * from './money';
+export * from './rounding';
+export * from './currency';
