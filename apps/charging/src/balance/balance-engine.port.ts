@@ -5,7 +5,7 @@
  *
  * Money is bigint micros in TypeScript; units are plain integers bounded by MAX_UNITS_PER_REQUEST.
  */
-import type { CompiledRate, UsageUnit } from '@app/rating/compiled-rate';
+import type { CompiledRate, UsageUnit } from '@app/rating';
 
 export const BALANCE_ENGINE = Symbol('BALANCE_ENGINE');
 

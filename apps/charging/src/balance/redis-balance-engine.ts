@@ -1,0 +1,251 @@
+/**
+ * The balance engine on Redis: each mutating call is one atomic Lua script (lua/*.lua) on the
+ * keys of one slot bucket, which also writes the call's rated events and notifications to the
+ * bucket's outbox. Inputs are validated here first: a bad request reaches no script.
+ */
+import { systemClock, type Clock } from '@app/observability';
+import type Redis from 'ioredis';
+import type { Histogram, Registry } from 'prom-client';
+import { BalanceError, BalanceErrorCode, fromScriptError } from './balance.errors';
+import {
+  AccountProjection,
+  AccountStatus,
+  AccountType,
+  BalanceEngine,
+  BalanceView,
+  BucketGrant,
+  EventCommand,
+  EventResult,
+  IDEMPOTENCY_TTL_MS,
+  SessionCommand,
+  SessionResult,
+  SubscriberRoute,
+} from './balance-engine.port';
+import { scriptDurationHistogram } from './balance-metrics';
+import { eventArg, parseBucket, parseEventReply, parseReservation, parseSessionReply, scriptReply, sessionArg } from './codec';
+import { ACCOUNT_SLOT_BUCKETS, BalanceKeys, parseExpiryMember } from './keys';
+import { defineScripts, LoadedScript, ScriptName } from './script-loader';
+import {
+  ACCOUNT_ID,
+  checkInt,
+  checkMicros,
+  checkPattern,
+  MAX_PLAN_JSON_BYTES,
+  MAX_TIME_MS,
+  OPAQUE_ID,
+  SUBSCRIBER_ID,
+  validateAccount,
+  validateBucket,
+  validateEventCommand,
+  validateRoute,
+  validateSessionCommand,
+} from './validation';
+
+/** Answers kept per session for retries (the newest ones; older request numbers are OUT_OF_SEQUENCE). */
+export const SESSION_REPLIES_KEPT = 16;
+/** Largest `limit` of one expireDue call. */
+export const EXPIRE_DUE_LIMIT_MAX = 10_000;
+
+export interface RedisBalanceEngineOptions {
+  /** Prefix of every key (RATEL_REDIS_PREFIX); tests use a random one each. */
+  prefix: string;
+  /** Where `ratel_script_duration_seconds{script}` is recorded; none = not recorded. */
+  registry?: Registry;
+  /** Time of provisioning events (upsertAccount); charging calls carry their own nowMs. */
+  clock?: Clock;
+}
+
+/** A command defined with defineCommand: ioredis adds it to the client at run time. */
+type ScriptCommand = (...keysAndArgs: (string | number)[]) => Promise<unknown>;
+
+export class RedisBalanceEngine implements BalanceEngine {
+  readonly keys: BalanceKeys;
+  private readonly scripts: Map<ScriptName, LoadedScript>;
+  private readonly duration?: Histogram<'script'>;
+  private readonly clock: Clock;
+  private sweepStart = 0;
+
+  constructor(
+    private readonly redis: Redis,
+    options: RedisBalanceEngineOptions,
+  ) {
+    checkPattern('prefix', options.prefix, /^[A-Za-z0-9_.:-]{0,32}$/);
+    this.keys = new BalanceKeys(options.prefix);
+    this.scripts = defineScripts(redis);
+    this.duration = options.registry ? scriptDurationHistogram(options.registry) : undefined;
+    this.clock = options.clock ?? systemClock;
+  }
+
+  async charge(cmd: SessionCommand): Promise<SessionResult> {
+    validateSessionCommand(cmd);
+    const k = this.keys.account(cmd.accountId);
+    const keys = [k.acct, k.bkt, k.rsv, k.cyc, k.session(cmd.sessionId), k.rexp, k.outbox];
+    const raw = await this.run('chargeSession', keys, [sessionArg(cmd, IDEMPOTENCY_TTL_MS, SESSION_REPLIES_KEPT)]);
+    const { json, replayed } = scriptReply(raw, 'chargeSession');
+    return parseSessionReply(json, replayed);
+  }
+
+  async event(cmd: EventCommand): Promise<EventResult> {
+    validateEventCommand(cmd);
+    const k = this.keys.account(cmd.accountId);
+    const own = k.idem(cmd.requestId);
+    const refunded = cmd.kind === 'REFUND' ? k.idem(cmd.refundOfRequestId!) : own;
+    const raw = await this.run('eventCharge', [k.acct, k.bkt, k.cyc, own, refunded, k.outbox], [eventArg(cmd, IDEMPOTENCY_TTL_MS)]);
+    const { json, replayed } = scriptReply(raw, 'eventCharge');
+    return parseEventReply(json, replayed);
+  }
+
+  async getBalance(accountId: string, nowMs: number): Promise<BalanceView | undefined> {
+    checkPattern('accountId', accountId, ACCOUNT_ID);
+    checkInt('nowMs', nowMs, 0, MAX_TIME_MS);
+    const k = this.keys.account(accountId);
+    const res = await this.redis.pipeline().hgetall(k.acct).hgetall(k.bkt).hgetall(k.rsv).exec();
+    const [acct, bkt, rsv] = (res ?? []).map(([err, v]) => {
+      if (err) throw fromScriptError('getBalance', err);
+      return v as Record<string, string>;
+    });
+    if (!acct || Object.keys(acct).length === 0) return undefined;
+    const type = acct.type as AccountType;
+    const balance = BigInt(acct.balance);
+    const reserved = BigInt(acct.reserved);
+    const creditLimit = BigInt(acct.creditLimit);
+    return {
+      accountId,
+      type,
+      status: acct.status as AccountStatus,
+      currency: acct.currency,
+      balanceMicros: balance,
+      reservedMicros: reserved,
+      creditLimitMicros: creditLimit,
+      availableMicros: balance - reserved + (type === 'POSTPAID' ? creditLimit : 0n),
+      buckets: Object.entries(bkt).map(([id, json]) => parseBucket(id, json)).filter((b) => b.expiresAtMs > nowMs),
+      reservations: Object.entries(rsv).map(([field, json]) => parseReservation(field, json)),
+    };
+  }
+
+  async upsertAccount(p: AccountProjection, initialBalanceMicros: bigint): Promise<void> {
+    validateAccount(p, initialBalanceMicros);
+    const k = this.keys.account(p.accountId);
+    const arg = JSON.stringify({
+      acct: p.accountId,
+      type: p.type,
+      currency: p.currency,
+      creditLimit: Number(p.creditLimitMicros),
+      status: p.status,
+      thresholds: p.thresholdsMicros.map(String).join(','),
+      tz: p.timeZone,
+      planId: p.planId,
+      cycleDay: p.cycleDay,
+      initial: Number(initialBalanceMicros),
+      now: this.clock.nowMs(),
+    });
+    await this.run('upsertAccount', [k.acct, k.outbox], [arg]);
+  }
+
+  async topUp(accountId: string, requestId: string, amountMicros: bigint, nowMs: number): Promise<{ balanceMicros: bigint; replayed: boolean }> {
+    checkPattern('accountId', accountId, ACCOUNT_ID);
+    checkPattern('requestId', requestId, OPAQUE_ID);
+    checkMicros('amountMicros', amountMicros, 1n);
+    checkInt('nowMs', nowMs, 0, MAX_TIME_MS);
+    const k = this.keys.account(accountId);
+    const args = [accountId, requestId, amountMicros.toString(), nowMs, IDEMPOTENCY_TTL_MS];
+    const { json, replayed } = scriptReply(await this.run('topUp', [k.acct, k.idem(requestId), k.outbox], args), 'topUp');
+    return { balanceMicros: BigInt(json), replayed };
+  }
+
+  async grantBucket(g: BucketGrant): Promise<void> {
+    validateBucket(g);
+    const k = this.keys.account(g.accountId);
+    const rgs = [...new Set(g.ratingGroups)].sort((a, b) => a - b);
+    const def = { unit: g.unit, rgs, total: g.units, from: g.validFromMs, until: g.expiresAtMs };
+    await this.run('grantBucket', [k.acct, k.bkt], [g.bucketId, JSON.stringify(def)]);
+  }
+
+  async setStatus(accountId: string, status: AccountStatus): Promise<void> {
+    checkPattern('accountId', accountId, ACCOUNT_ID);
+    if (!['ACTIVE', 'BARRED', 'CLOSED'].includes(status)) {
+      throw new BalanceError(BalanceErrorCode.INVALID_ARGUMENT, 'must be ACTIVE, BARRED or CLOSED', 'status');
+    }
+    await this.run('setStatus', [this.keys.account(accountId).acct], [status]);
+  }
+
+  async routeSubscriber(subscriberId: string, route: SubscriberRoute): Promise<void> {
+    validateRoute(subscriberId, route);
+    const { accountId, planId, timeZone, currency, cycleDay } = route;
+    await this.redis.set(this.keys.subscriber(subscriberId), JSON.stringify({ accountId, planId, timeZone, currency, cycleDay }));
+  }
+
+  async unrouteSubscriber(subscriberId: string): Promise<void> {
+    checkPattern('subscriberId', subscriberId, SUBSCRIBER_ID);
+    await this.redis.del(this.keys.subscriber(subscriberId));
+  }
+
+  async resolveSubscriber(subscriberId: string): Promise<SubscriberRoute | undefined> {
+    checkPattern('subscriberId', subscriberId, SUBSCRIBER_ID);
+    const raw = await this.redis.get(this.keys.subscriber(subscriberId));
+    return raw === null ? undefined : (JSON.parse(raw) as SubscriberRoute);
+  }
+
+  async putPlan(planId: string, planJson: string): Promise<void> {
+    checkPattern('planId', planId, OPAQUE_ID);
+    if (typeof planJson !== 'string' || Buffer.byteLength(planJson) > MAX_PLAN_JSON_BYTES) {
+      throw new BalanceError(BalanceErrorCode.LIMIT_EXCEEDED, `must be a string of at most ${MAX_PLAN_JSON_BYTES} bytes`, 'planJson');
+    }
+    try {
+      JSON.parse(planJson);
+    } catch {
+      throw new BalanceError(BalanceErrorCode.INVALID_ARGUMENT, 'must be JSON', 'planJson');
+    }
+    await this.redis.set(this.keys.plan(planId), planJson);
+  }
+
+  async getPlan(planId: string): Promise<string | undefined> {
+    checkPattern('planId', planId, OPAQUE_ID);
+    return (await this.redis.get(this.keys.plan(planId))) ?? undefined;
+  }
+
+  /**
+   * Reads up to `limit` due entries from the 256 bucket indexes (one pipeline, starting at a
+   * rotating bucket so no bucket starves) and releases each with expireReservation.
+   */
+  async expireDue(nowMs: number, limit: number): Promise<number> {
+    checkInt('nowMs', nowMs, 0, MAX_TIME_MS);
+    checkInt('limit', limit, 1, EXPIRE_DUE_LIMIT_MAX);
+    const start = this.sweepStart;
+    this.sweepStart = (start + 1) % ACCOUNT_SLOT_BUCKETS;
+    const pipe = this.redis.pipeline();
+    for (let i = 0; i < ACCOUNT_SLOT_BUCKETS; i++) {
+      pipe.zrangebyscore(this.keys.rexp((start + i) % ACCOUNT_SLOT_BUCKETS), '-inf', nowMs, 'LIMIT', 0, limit);
+    }
+    const due: string[] = [];
+    for (const [err, members] of (await pipe.exec()) ?? []) {
+      if (err) throw fromScriptError('expireDue', err);
+      for (const m of members as string[]) if (due.length < limit) due.push(m);
+    }
+    const released = await Promise.all(due.map((m) => this.expireOne(m, nowMs)));
+    return released.filter(Boolean).length;
+  }
+
+  private async expireOne(member: string, nowMs: number): Promise<boolean> {
+    const m = parseExpiryMember(member);
+    if (!m) throw new BalanceError(BalanceErrorCode.ENGINE_FAILURE, `malformed expiry index entry ${JSON.stringify(member)}`);
+    const k = this.keys.account(m.accountId);
+    const args = [member, m.accountId, m.sessionId, m.ratingGroup, nowMs];
+    return (await this.run('expireReservation', [k.acct, k.bkt, k.rsv, k.rexp, k.outbox], args)) === 1;
+  }
+
+  /** Calls one script, records its latency, and turns its error replies into BalanceErrors. */
+  private async run(name: ScriptName, keys: string[], args: (string | number)[]): Promise<unknown> {
+    const script = this.scripts.get(name)!;
+    // ioredis adds defined commands to the client object at run time; its type does not know them.
+    const command = (this.redis as unknown as Record<string, ScriptCommand>)[script.command];
+    const stop = this.duration?.startTimer({ script: name });
+    try {
+      return await command.call(this.redis, ...keys, ...args);
+    } catch (err) {
+      throw fromScriptError(name, err);
+    } finally {
+      stop?.();
+    }
+  }
+}

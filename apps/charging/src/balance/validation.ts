@@ -1,0 +1,190 @@
+/**
+ * Input validation at the engine boundary: a request that fails here reaches no script and
+ * changes nothing. Each check names the field; syntax errors are INVALID_ARGUMENT, values beyond
+ * an engine limit are LIMIT_EXCEEDED.
+ */
+import type { CompiledRate } from '@app/rating';
+import { BalanceError, BalanceErrorCode } from './balance.errors';
+import {
+  AccountProjection,
+  BucketGrant,
+  EventCommand,
+  MAX_AMOUNT_MICROS,
+  MAX_RATING_GROUPS_PER_REQUEST,
+  MAX_UNITS_PER_REQUEST,
+  SessionCommand,
+  SubscriberRoute,
+} from './balance-engine.port';
+
+/** Longest grant validity (and longest reservation life before grace). */
+export const MAX_VALIDITY_MS = 24 * 60 * 60 * 1000;
+/** Longest grace after validity before the engine releases a reservation itself. */
+export const MAX_GRACE_MS = 60 * 60 * 1000;
+/** Most tiers in one compiled rate. */
+export const MAX_TIERS_PER_RATE = 16;
+/** Most low-balance thresholds per account. */
+export const MAX_THRESHOLDS_PER_ACCOUNT = 16;
+/** Most rating groups one allowance bucket names. */
+export const MAX_RATING_GROUPS_PER_BUCKET = 64;
+/** Largest request number, rating group and service id (Diameter Unsigned32). */
+export const MAX_UNSIGNED32 = 0xffff_ffff;
+/** Largest epoch-ms time the engine accepts (year 2286; keeps sums with validity exact). */
+export const MAX_TIME_MS = 10_000_000_000_000;
+/** Largest JSON plan stored with putPlan. */
+export const MAX_PLAN_JSON_BYTES = 1_000_000;
+
+export const ACCOUNT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** E.164 digits (5-15) or an IMSI (15 digits). */
+export const SUBSCRIBER_ID = /^[0-9]{5,15}$/;
+/** Printable ASCII without `|` (the separator of composite keys), 1-128 characters. */
+export const OPAQUE_ID = /^[\x21-\x7b\x7d\x7e]{1,128}$/;
+/** Tariff ids are `<planId>:<version>:<elementId>` (@app/rating), up to 64 + 11 + 64 characters. */
+export const TARIFF_ID = /^[\x21-\x7b\x7d\x7e]{1,200}$/;
+export const REQUEST_HASH = /^[0-9a-f]{64}$/;
+export const CYCLE_ID = /^[A-Za-z0-9_.:-]{1,32}$/;
+export const CURRENCY = /^[A-Z]{3}$/;
+export const TIME_ZONE = /^[A-Za-z0-9_+\-/]{1,64}$/;
+const UNITS = ['SECONDS', 'BYTES', 'EVENTS'] as const;
+
+function invalid(field: string, message: string): never {
+  throw new BalanceError(BalanceErrorCode.INVALID_ARGUMENT, message, field);
+}
+
+function tooLarge(field: string, message: string): never {
+  throw new BalanceError(BalanceErrorCode.LIMIT_EXCEEDED, message, field);
+}
+
+export function checkPattern(field: string, value: unknown, pattern: RegExp): string {
+  if (typeof value !== 'string' || !pattern.test(value)) invalid(field, `must match ${pattern.source}`);
+  return value;
+}
+
+/** An integer in [min, max]; beyond max is LIMIT_EXCEEDED, anything else malformed INVALID_ARGUMENT. */
+export function checkInt(field: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) invalid(field, 'must be an integer');
+  if (value < min) invalid(field, `must be at least ${min}`);
+  if (value > max) tooLarge(field, `must be at most ${max}`);
+  return value;
+}
+
+export function checkMicros(field: string, value: unknown, min: bigint): bigint {
+  if (typeof value !== 'bigint') invalid(field, 'must be a bigint of micros');
+  if (value < min) invalid(field, `must be at least ${min}`);
+  if (value > MAX_AMOUNT_MICROS) tooLarge(field, `must be at most ${MAX_AMOUNT_MICROS} micros`);
+  return value;
+}
+
+function checkOneOf<T extends string>(field: string, value: unknown, allowed: readonly T[]): T {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) invalid(field, `must be one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
+export function checkRate(field: string, rate: CompiledRate): void {
+  checkPattern(`${field}.tariffId`, rate.tariffId, TARIFF_ID);
+  checkOneOf(`${field}.unit`, rate.unit, UNITS);
+  checkInt(`${field}.setupMicros`, rate.setupMicros, 0, Number(MAX_AMOUNT_MICROS));
+  checkInt(`${field}.firstUnits`, rate.firstUnits, 1, MAX_UNITS_PER_REQUEST);
+  checkInt(`${field}.nextUnits`, rate.nextUnits, 1, MAX_UNITS_PER_REQUEST);
+  checkInt(`${field}.perUnits`, rate.perUnits, 1, MAX_UNITS_PER_REQUEST);
+  if (!Array.isArray(rate.tiers) || rate.tiers.length === 0) invalid(`${field}.tiers`, 'must have at least one tier');
+  if (rate.tiers.length > MAX_TIERS_PER_RATE) tooLarge(`${field}.tiers`, `must have at most ${MAX_TIERS_PER_RATE} tiers`);
+  rate.tiers.forEach((t, i) => {
+    const from = checkInt(`${field}.tiers[${i}].fromUnits`, t.fromUnits, 0, Number.MAX_SAFE_INTEGER);
+    checkInt(`${field}.tiers[${i}].priceMicros`, t.priceMicros, 0, Number(MAX_AMOUNT_MICROS));
+    if (i === 0 && from !== 0) invalid(`${field}.tiers[0].fromUnits`, 'the first tier must start at 0');
+    if (i > 0 && from <= rate.tiers[i - 1].fromUnits) invalid(`${field}.tiers[${i}].fromUnits`, 'tiers must be strictly ascending');
+  });
+  if (rate.tariffChangeAtMs !== undefined) checkInt(`${field}.tariffChangeAtMs`, rate.tariffChangeAtMs, 0, MAX_TIME_MS);
+}
+
+function checkSessionGroups(cmd: SessionCommand): void {
+  const groups = cmd.ratingGroups;
+  if (!Array.isArray(groups)) invalid('ratingGroups', 'must be an array');
+  if (groups.length > MAX_RATING_GROUPS_PER_REQUEST) tooLarge('ratingGroups', `at most ${MAX_RATING_GROUPS_PER_REQUEST} rating groups`);
+  if (groups.length === 0 && cmd.kind !== 'TERMINATE') invalid('ratingGroups', 'START and UPDATE need at least one rating group');
+  const seen = new Set<number>();
+  groups.forEach((g, i) => {
+    const f = `ratingGroups[${i}]`;
+    const rg = checkInt(`${f}.ratingGroup`, g.ratingGroup, 0, MAX_UNSIGNED32);
+    if (seen.has(rg)) invalid(`${f}.ratingGroup`, 'appears twice');
+    seen.add(rg);
+    checkInt(`${f}.serviceId`, g.serviceId, 0, MAX_UNSIGNED32);
+    checkInt(`${f}.requestedUnits`, g.requestedUnits, 0, MAX_UNITS_PER_REQUEST);
+    checkInt(`${f}.usedUnits`, g.usedUnits, 0, MAX_UNITS_PER_REQUEST);
+    if (cmd.kind === 'START' && g.usedUnits > 0) invalid(`${f}.usedUnits`, 'a START reports no usage');
+    if (cmd.kind === 'TERMINATE' && g.requestedUnits > 0) invalid(`${f}.requestedUnits`, 'a TERMINATE asks for no units');
+    if (g.rate !== undefined) checkRate(`${f}.rate`, g.rate);
+  });
+}
+
+export function validateSessionCommand(cmd: SessionCommand): void {
+  checkOneOf('kind', cmd.kind, ['START', 'UPDATE', 'TERMINATE'] as const);
+  checkPattern('accountId', cmd.accountId, ACCOUNT_ID);
+  checkPattern('subscriberId', cmd.subscriberId, SUBSCRIBER_ID);
+  checkPattern('sessionId', cmd.sessionId, OPAQUE_ID);
+  checkInt('requestNumber', cmd.requestNumber, 0, MAX_UNSIGNED32);
+  checkPattern('requestHash', cmd.requestHash, REQUEST_HASH);
+  checkInt('nowMs', cmd.nowMs, 0, MAX_TIME_MS);
+  checkInt('validityMs', cmd.validityMs, 1, MAX_VALIDITY_MS);
+  checkInt('graceMs', cmd.graceMs, 0, MAX_GRACE_MS);
+  checkPattern('cycleId', cmd.cycleId, CYCLE_ID);
+  checkSessionGroups(cmd);
+}
+
+export function validateEventCommand(cmd: EventCommand): void {
+  checkOneOf('kind', cmd.kind, ['DEBIT', 'REFUND', 'CHECK'] as const);
+  checkPattern('accountId', cmd.accountId, ACCOUNT_ID);
+  checkPattern('subscriberId', cmd.subscriberId, SUBSCRIBER_ID);
+  checkPattern('requestId', cmd.requestId, OPAQUE_ID);
+  checkPattern('requestHash', cmd.requestHash, REQUEST_HASH);
+  checkInt('nowMs', cmd.nowMs, 0, MAX_TIME_MS);
+  checkPattern('cycleId', cmd.cycleId, CYCLE_ID);
+  checkInt('ratingGroup', cmd.ratingGroup, 0, MAX_UNSIGNED32);
+  checkInt('serviceId', cmd.serviceId, 0, MAX_UNSIGNED32);
+  if (cmd.kind === 'REFUND') {
+    checkPattern('refundOfRequestId', cmd.refundOfRequestId, OPAQUE_ID);
+    if (cmd.refundOfRequestId === cmd.requestId) invalid('refundOfRequestId', 'a request cannot refund itself');
+    return;
+  }
+  checkInt('units', cmd.units, 1, MAX_UNITS_PER_REQUEST);
+  if (cmd.rate !== undefined) checkRate('rate', cmd.rate);
+}
+
+export function validateAccount(p: AccountProjection, initialBalanceMicros: bigint): void {
+  checkPattern('accountId', p.accountId, ACCOUNT_ID);
+  const type = checkOneOf('type', p.type, ['PREPAID', 'POSTPAID'] as const);
+  checkPattern('currency', p.currency, CURRENCY);
+  checkMicros('creditLimitMicros', p.creditLimitMicros, 0n);
+  if (type === 'PREPAID' && p.creditLimitMicros !== 0n) invalid('creditLimitMicros', 'a prepaid account has no credit limit');
+  if (!Array.isArray(p.thresholdsMicros)) invalid('thresholdsMicros', 'must be an array');
+  if (p.thresholdsMicros.length > MAX_THRESHOLDS_PER_ACCOUNT) tooLarge('thresholdsMicros', `at most ${MAX_THRESHOLDS_PER_ACCOUNT}`);
+  p.thresholdsMicros.forEach((t, i) => checkMicros(`thresholdsMicros[${i}]`, t, -MAX_AMOUNT_MICROS));
+  checkOneOf('status', p.status, ['ACTIVE', 'BARRED', 'CLOSED'] as const);
+  checkPattern('timeZone', p.timeZone, TIME_ZONE);
+  checkPattern('planId', p.planId, OPAQUE_ID);
+  checkInt('cycleDay', p.cycleDay, 1, 28);
+  // May be negative: provisioning derives it from the ledger (adjustments, a rebuilt postpaid debt).
+  checkMicros('initialBalanceMicros', initialBalanceMicros, -MAX_AMOUNT_MICROS);
+}
+
+export function validateBucket(g: BucketGrant): void {
+  checkPattern('accountId', g.accountId, ACCOUNT_ID);
+  checkPattern('bucketId', g.bucketId, OPAQUE_ID);
+  checkOneOf('unit', g.unit, UNITS);
+  if (!Array.isArray(g.ratingGroups)) invalid('ratingGroups', 'must be an array');
+  if (g.ratingGroups.length > MAX_RATING_GROUPS_PER_BUCKET) tooLarge('ratingGroups', `at most ${MAX_RATING_GROUPS_PER_BUCKET}`);
+  g.ratingGroups.forEach((rg, i) => checkInt(`ratingGroups[${i}]`, rg, 0, MAX_UNSIGNED32));
+  checkInt('units', g.units, 1, MAX_UNITS_PER_REQUEST);
+  const from = checkInt('validFromMs', g.validFromMs, 0, MAX_TIME_MS);
+  const until = checkInt('expiresAtMs', g.expiresAtMs, 0, MAX_TIME_MS);
+  if (until <= from) invalid('expiresAtMs', 'must be after validFromMs');
+}
+
+export function validateRoute(subscriberId: string, r: SubscriberRoute): void {
+  checkPattern('subscriberId', subscriberId, SUBSCRIBER_ID);
+  checkPattern('accountId', r.accountId, ACCOUNT_ID);
+  checkPattern('planId', r.planId, OPAQUE_ID);
+  checkPattern('timeZone', r.timeZone, TIME_ZONE);
+  checkPattern('currency', r.currency, CURRENCY);
+  checkInt('cycleDay', r.cycleDay, 1, 28);
+}

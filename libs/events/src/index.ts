@@ -1,0 +1,5 @@
+export * from './subjects';
+export * from './rated-event';
+export * from './notification';
+export * from './validate';
+export { int64String, MAX_SAFE } from './fields';

@@ -1,0 +1,43 @@
+/**
+ * NATS JetStream streams and subjects of Ratel's event journal. The outbox relay publishes each
+ * outbox entry to the subject stored with it; consumers subscribe per stream.
+ */
+
+/** Rated events (DEBIT, REFUND, TOPUP, RELEASE, EXPIRY). */
+export const RATED_STREAM = 'RATEL_RATED';
+export const RATED_SUBJECT_PREFIX = 'ratel.rated.v1';
+/** Every subject of the rated stream. */
+export const RATED_SUBJECTS = `${RATED_SUBJECT_PREFIX}.>`;
+
+/** Balance notifications (LOW_BALANCE, BALANCE_EXHAUSTED). */
+export const NOTIFY_STREAM = 'RATEL_NOTIFY';
+export const NOTIFY_SUBJECT_PREFIX = 'ratel.notify.v1';
+export const NOTIFY_SUBJECTS = `${NOTIFY_SUBJECT_PREFIX}.>`;
+
+/**
+ * JetStream de-duplication window of both streams: a message whose `Nats-Msg-Id` (the event id)
+ * was seen within this window is dropped, so a relay that re-publishes after a crash creates no
+ * duplicate downstream.
+ */
+export const DUPLICATE_WINDOW_MS = 10 * 60 * 1000;
+
+/** Account ids are subject tokens: `^[A-Za-z0-9_-]{1,64}$` (no `.`, `*`, `>` or spaces). */
+export const ACCOUNT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+function assertAccountToken(accountId: string): void {
+  if (!ACCOUNT_ID_PATTERN.test(accountId)) {
+    throw new RangeError(`accountId is not a valid subject token: ${JSON.stringify(accountId)}`);
+  }
+}
+
+/** `ratel.rated.v1.<accountId>`: all rated events of one account, in order. */
+export function ratedSubject(accountId: string): string {
+  assertAccountToken(accountId);
+  return `${RATED_SUBJECT_PREFIX}.${accountId}`;
+}
+
+/** `ratel.notify.v1.<accountId>`: balance notifications of one account. */
+export function notifySubject(accountId: string): string {
+  assertAccountToken(accountId);
+  return `${NOTIFY_SUBJECT_PREFIX}.${accountId}`;
+}
