@@ -1,0 +1,19 @@
+/**
+ * Limits and timings of the charging gRPC API, each a named constant with its unit. The limits of
+ * one request's content (units, rating groups) come from the balance-engine port so that the
+ * gateway refuses exactly what the engine could not hold.
+ */
+import { IDEMPOTENCY_TTL_MS } from '../balance/balance-engine.port';
+
+export { MAX_RATING_GROUPS_PER_REQUEST, MAX_UNITS_PER_REQUEST } from '../balance/balance-engine.port';
+
+/** How long a grant is valid (RFC 4006 Validity-Time) unless a tariff change comes first. */
+export const DEFAULT_VALIDITY_MS = 300_000;
+/** After validity, how long the engine keeps a reservation before releasing it itself. */
+export const RESERVATION_GRACE_MS = 30_000;
+/** An event_time older than this is refused: its idempotency record would already be gone. */
+export const EVENT_TIME_AGE_MAX_MS = IDEMPOTENCY_TTL_MS;
+/** An event_time later than now by more than this (clock skew of the network element) is refused. */
+export const EVENT_TIME_AHEAD_MAX_MS = 5 * 60_000;
+/** Longest session_id / request_id (Diameter Session-Id is unbounded; we are not). */
+export const ID_LENGTH_MAX = 128;

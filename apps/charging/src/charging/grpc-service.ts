@@ -1,0 +1,88 @@
+/**
+ * Adapts a ChargingApi to a grpc-js service implementation: decode the request bytes, call the
+ * API, answer, and count the call. Requests reach the handler as bytes (the service definition's
+ * deserializer is the identity) because grpc-js answers INTERNAL when a deserializer throws, and a
+ * malformed message is the client's error: INVALID_ARGUMENT.
+ */
+import {
+  handleUnaryCall,
+  sendUnaryData,
+  ServerUnaryCall,
+  ServiceDefinition,
+  status as Status,
+  StatusObject,
+  UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import { ChargingServiceService, ResultCode } from '@app/proto';
+import { ChargingApi, ChargingMethod, REQUEST_CODECS } from './charging-api';
+import { InvalidArgumentError } from './commands/invalid-argument.error';
+import { GrpcMetrics } from './grpc-metrics';
+
+/** ChargingServiceService with requests passed through undecoded. */
+export const CHARGING_SERVICE_RAW_REQUESTS: ServiceDefinition = Object.fromEntries(
+  Object.entries(ChargingServiceService).map(([name, method]) => [name, { ...method, requestDeserialize: (bytes: Buffer) => bytes }]),
+);
+
+/** Maps any error thrown by the API to the status sent to the client (one place: grpc-status.mapper). */
+export type ErrorToStatus = (err: unknown, method: string) => Partial<StatusObject>;
+
+function rpcName(method: ChargingMethod): string {
+  return ChargingServiceService[method].path.split('/').pop() as string;
+}
+
+function resultLabel(res: { resultCode: ResultCode }): string {
+  return ResultCode[res.resultCode] ?? String(res.resultCode);
+}
+
+function statusLabel(status: Partial<StatusObject>): string {
+  return status.code === undefined ? 'UNKNOWN' : (GRPC_STATUS_NAMES[status.code] ?? String(status.code));
+}
+
+const GRPC_STATUS_NAMES: Record<number, string> = Object.fromEntries(
+  Object.entries(Status)
+    .filter(([, v]) => typeof v === 'number')
+    .map(([k, v]) => [v as number, k]),
+);
+
+function unary<K extends ChargingMethod>(
+  method: K,
+  api: ChargingApi,
+  metrics: GrpcMetrics,
+  toStatus: ErrorToStatus,
+): handleUnaryCall<Buffer, unknown> {
+  const name = rpcName(method);
+  const codec = REQUEST_CODECS[method];
+  const handle = api[method].bind(api) as (req: ReturnType<typeof codec.decode>) => Promise<{ resultCode: ResultCode }>;
+  return (call: ServerUnaryCall<Buffer, unknown>, callback: sendUnaryData<unknown>) => {
+    const startedNs = process.hrtime.bigint();
+    let request: ReturnType<typeof codec.decode>;
+    try {
+      request = codec.decode(call.request);
+    } catch {
+      const status = toStatus(new InvalidArgumentError('request', `is not a valid charging.v1.${name}Request message`), name);
+      metrics.observe(name, 'INVALID_ARGUMENT', startedNs);
+      callback(status);
+      return;
+    }
+    handle(request).then(
+      (res) => {
+        metrics.observe(name, resultLabel(res), startedNs);
+        callback(null, res);
+      },
+      (err: unknown) => {
+        const status = toStatus(err, name);
+        metrics.observe(name, statusLabel(status), startedNs);
+        callback(status);
+      },
+    );
+  };
+}
+
+export function chargingServiceImplementation(
+  api: ChargingApi,
+  metrics: GrpcMetrics,
+  toStatus: ErrorToStatus,
+): UntypedServiceImplementation {
+  const methods = Object.keys(REQUEST_CODECS) as ChargingMethod[];
+  return Object.fromEntries(methods.map((m) => [m, unary(m, api, metrics, toStatus)]));
+}

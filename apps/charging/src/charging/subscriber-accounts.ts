@@ -1,0 +1,35 @@
+/**
+ * Who pays for a subscriber and on which price plan: the engine's subscriber route plus the
+ * cached plan. Every use case starts here; an unrouted subscriber is answered USER_UNKNOWN.
+ */
+import { Inject, Injectable } from '@nestjs/common';
+import type { PricePlan } from '@app/rating';
+import { BALANCE_ENGINE, BalanceEngine, SubscriberRoute } from '../balance/balance-engine.port';
+import { PlanCache } from './plan-cache';
+
+export interface SubscriberAccount {
+  subscriberId: string;
+  route: SubscriberRoute;
+  /** Undefined when the route's plan is missing or broken: every rating group then fails rating. */
+  plan: PricePlan | undefined;
+}
+
+@Injectable()
+export class SubscriberAccounts {
+  constructor(
+    @Inject(BALANCE_ENGINE) private readonly engine: BalanceEngine,
+    private readonly plans: PlanCache,
+  ) {}
+
+  /** The account of `subscriberId`, or undefined when the subscriber is not routed. */
+  async resolve(subscriberId: string): Promise<SubscriberAccount | undefined> {
+    const route = await this.engine.resolveSubscriber(subscriberId);
+    if (!route) return undefined;
+    return { subscriberId, route, plan: await this.plans.get(route.planId) };
+  }
+
+  /** The route only, for requests that do not rate (refund, balance read). */
+  route(subscriberId: string): Promise<SubscriberRoute | undefined> {
+    return this.engine.resolveSubscriber(subscriberId);
+  }
+}
