@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Ratel needs on this machine: npm dependencies and, when run as root on Debian,
-# the server packages (redis-server, nats-server, postgresql) plus protobuf-compiler (proto
+# the server packages (redis-server, nats-server, postgresql, clickhouse-server) plus protobuf-compiler (proto
 # codegen check), openssl (TLS tests) and nghttp2-client (h2load, load tests). Without root it
 # names exactly what to install. It starts no service: tests and `npm start` run their own
 # servers in their own directories (see libs/devstack).
@@ -18,8 +18,10 @@ fi
 stamp=node_modules/.ratel-lock-hash
 lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
-  echo "setup: installing npm dependencies (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
+  # `npm install` honours package-lock.json; `npm ci` is not used because the lock lists
+  # optional platform bindings (other OSes) that the registry mirror here does not serve.
+  echo "setup: installing npm dependencies"
+  npm install --no-audit --no-fund --loglevel=error
   echo "$lock_hash" > "$stamp"
 fi
 
@@ -29,6 +31,7 @@ have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/usr/
 [ -n "${REDIS_URL:-}" ] || have redis-server || pkgs[redis-server]=1
 [ -n "${NATS_URL:-}" ] || have nats-server || pkgs[nats-server]=1
 if [ -z "${DATABASE_URL:-}" ] && ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 && ! have initdb; then pkgs[postgresql]=1; fi
+[ -n "${CLICKHOUSE_URL:-}" ] || have clickhouse-server || pkgs[clickhouse-server]=1
 have protoc || pkgs[protobuf-compiler]=1
 have openssl || pkgs[openssl]=1
 if [ "${RATEL_SETUP_LOAD_TOOLS:-1}" = "1" ]; then have h2load || pkgs[nghttp2-client]=1; fi

@@ -1,2 +1,3 @@
 export * from './servers';
 export * from './test-helpers';
+export * from './clickhouse';

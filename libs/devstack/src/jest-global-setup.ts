@@ -1,11 +1,12 @@
 /**
  * Starts the servers the test suite needs, each in a temporary directory on a free port, unless
- * REDIS_URL, NATS_URL or DATABASE_URL already point to one. URLs reach the test workers through
+ * REDIS_URL, NATS_URL, DATABASE_URL or CLICKHOUSE_URL already point to one. URLs reach the test workers through
  * process.env; the PIDs are kept for the teardown, which stops only what was started here.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startClickhouse } from './clickhouse';
 import { startNats, startPostgres, startRedis, StartedServer } from './servers';
 
 declare global {
@@ -25,6 +26,9 @@ export default async function globalSetup(): Promise<void> {
   }
   if (!process.env.DATABASE_URL) {
     tasks.push(startPostgres({ dir: join(root, 'pg'), durable: false }).then((s) => { started.push(s); process.env.DATABASE_URL = s.url; }));
+  }
+  if (!process.env.CLICKHOUSE_URL) {
+    tasks.push(startClickhouse({ dir: join(root, 'clickhouse') }).then((s) => { started.push(s); process.env.CLICKHOUSE_URL = s.url; }));
   }
   const results = await Promise.allSettled(tasks);
   globalThis.__RATEL_SERVERS__ = started;

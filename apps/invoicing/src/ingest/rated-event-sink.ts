@@ -1,0 +1,162 @@
+/**
+ * The rated-event sink: fetch a batch from the durable pull consumer, decode and validate it,
+ * insert events and dead letters into ClickHouse, and only then acknowledge the batch.
+ *
+ * Delivery is at least once: a crash after the insert and before the acks redelivers the batch,
+ * and its rows are stored again. That is by design: readers collapse rows by event id
+ * (libs/analytics README, "Exactly-once effect"). What the sink guarantees is the other half:
+ * nothing is acknowledged before ClickHouse holds it, and no message is skipped.
+ */
+import type { RatedEventStore } from '@app/analytics';
+import type { Clock, Logger } from '@app/observability';
+import type { JsMsg } from 'nats';
+import { backoffDelayMs } from './backoff';
+import { decodeBatch, DecodedBatch } from './decode-batch';
+import { JetStreamSource, toInbound } from './jetstream-source';
+import { IN_PROGRESS_ACKS_PER_ACK_WAIT } from './sink-limits';
+import { SinkMetrics } from './sink-metrics';
+
+export interface SinkSettings {
+  stream: string;
+  batchMax: number;
+  fetchWaitMs: number;
+  ackWaitMs: number;
+  shutdownGraceMs: number;
+}
+
+export interface SinkDeps {
+  source: JetStreamSource;
+  store: RatedEventStore;
+  metrics: SinkMetrics;
+  logger: Logger;
+  clock: Clock;
+}
+
+export class RatedEventSink {
+  private stopping = false;
+  private stopDeadlineMs = Infinity;
+  private wake?: () => void;
+
+  constructor(
+    private readonly deps: SinkDeps,
+    private readonly settings: SinkSettings,
+  ) {}
+
+  /** Asks the loop to finish the batch in hand and return; retries of that batch end after the grace period. */
+  stop(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.stopDeadlineMs = this.deps.clock.nowMs() + this.settings.shutdownGraceMs;
+    this.wake?.();
+  }
+
+  /** Runs until stop(). */
+  async run(): Promise<void> {
+    let fetchFailures = 0;
+    while (!this.stopping) {
+      let msgs: JsMsg[];
+      try {
+        msgs = await this.deps.source.fetch(this.settings.batchMax, this.settings.fetchWaitMs);
+        fetchFailures = 0;
+      } catch (err) {
+        fetchFailures++;
+        this.deps.source.reset();
+        this.deps.logger.warn({ err: String(err), attempt: fetchFailures }, 'fetch from JetStream failed; backing off');
+        await this.sleep(backoffDelayMs(fetchFailures));
+        continue;
+      }
+      if (msgs.length > 0) await this.handleBatch(msgs);
+    }
+  }
+
+  private async handleBatch(msgs: JsMsg[]): Promise<void> {
+    const { metrics } = this.deps;
+    metrics.batchSize.observe(msgs.length);
+    const batch = decodeBatch(this.settings.stream, msgs.map(toInbound), this.deps.clock.nowMs());
+    const stored = await this.storeWithRetry(batch, msgs);
+    if (!stored) {
+      // Shutting down while ClickHouse still refuses: hand the batch back for immediate redelivery.
+      for (const m of msgs) m.nak();
+      await this.deps.source.flush().catch(() => undefined);
+      this.deps.logger.warn({ messages: msgs.length }, 'shutdown grace over before ClickHouse accepted the batch; handed it back');
+      return;
+    }
+    for (const m of msgs) m.ack();
+    await this.deps.source
+      .flush()
+      .catch((err: unknown) => this.deps.logger.warn({ err: String(err) }, 'flushing acks failed; the batch will be redelivered'));
+    metrics.messagesAcked.inc(msgs.length);
+    metrics.eventsInserted.inc(batch.rows.length);
+    metrics.duplicatesInBatch.inc(batch.duplicatesInBatch);
+    for (const dl of batch.deadLetters) metrics.deadLetters.inc({ reason_code: dl.reasonCode });
+    if (batch.deadLetters.length > 0) {
+      this.deps.logger.warn(
+        { deadLetters: batch.deadLetters.map((d) => ({ seq: String(d.streamSeq), code: d.reasonCode, reason: d.reason.slice(0, 200) })) },
+        'dead-lettered messages',
+      );
+    }
+  }
+
+  /** Inserts dead letters then events, retrying with capped back-off; false only when the shutdown grace ran out. */
+  private async storeWithRetry(batch: DecodedBatch, msgs: JsMsg[]): Promise<boolean> {
+    const { store, metrics, logger, clock } = this.deps;
+    let deadLettersStored = batch.deadLetters.length === 0;
+    for (let attempt = 1; ; attempt++) {
+      const started = clock.nowMs();
+      try {
+        if (!deadLettersStored) await store.insertDeadLetters(batch.deadLetters);
+        deadLettersStored = true;
+        await store.insertRatedEvents(batch.rows);
+        metrics.insertSeconds.observe((clock.nowMs() - started) / 1000);
+        metrics.clickhouseUp.set(1);
+        return true;
+      } catch (err) {
+        metrics.insertFailures.inc();
+        metrics.clickhouseUp.set(0);
+        if (this.stopping && clock.nowMs() >= this.stopDeadlineMs) return false;
+        const delayMs = backoffDelayMs(attempt);
+        logger.warn(
+          { err: String(err), attempt, delayMs, messages: msgs.length },
+          'ClickHouse insert failed; holding the batch and backing off',
+        );
+        await this.holdFor(msgs, Math.min(delayMs, Math.max(0, this.stopDeadlineMs - clock.nowMs())));
+      }
+    }
+  }
+
+  /**
+   * Waits `ms` while keeping the held batch from redelivery: an in-progress ack after every slice
+   * of a third of the ack wait, the last one just before the next attempt. An attempt itself is
+   * bounded by the insert timeout, which config.ts keeps below the ack wait.
+   */
+  private async holdFor(msgs: JsMsg[], ms: number): Promise<void> {
+    const sliceMs = Math.max(1, Math.floor(this.settings.ackWaitMs / IN_PROGRESS_ACKS_PER_ACK_WAIT));
+    const until = this.deps.clock.nowMs() + ms;
+    // stop() may move the end closer: the shutdown deadline bounds every wait.
+    for (let left = ms; left > 0; left = Math.min(until, this.stopDeadlineMs) - this.deps.clock.nowMs()) {
+      await this.sleep(Math.min(left, sliceMs));
+      for (const m of msgs) m.working();
+    }
+  }
+
+  /** A sleep that stop() cuts short (the loop then re-checks its deadline). */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+    });
+  }
+
+  /** Reads the consumer's pending count and oldest pending age into the metrics. */
+  async pollLag(): Promise<void> {
+    const lag = await this.deps.source.lag(this.deps.clock.nowMs());
+    this.deps.metrics.pendingMessages.set(lag.pending);
+    this.deps.metrics.ackPendingMessages.set(lag.ackPending);
+    this.deps.metrics.oldestPendingAgeSeconds.set(lag.oldestAgeMs / 1000);
+  }
+}

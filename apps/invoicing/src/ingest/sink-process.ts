@@ -1,0 +1,91 @@
+/**
+ * Wires the rated-event sink from its config: ClickHouse migrations, the ClickHouse store, the
+ * NATS consumer, the metrics endpoint and the lag poller. main.ts adds the environment and the
+ * signals; tests start it in-process.
+ */
+import { ClickhouseRatedEventStore, createClickhouseClient, migrateClickhouse } from '@app/analytics';
+import { Clock, createRegistry, Logger, systemClock } from '@app/observability';
+import { connect } from 'nats';
+import type { InvoicingConfig } from '../config';
+import { backoffDelayMs } from './backoff';
+import { JetStreamSource } from './jetstream-source';
+import { startMetricsServer } from './metrics-server';
+import { RatedEventSink } from './rated-event-sink';
+import { createSinkMetrics } from './sink-metrics';
+import { LAG_POLL_INTERVAL_MS, MAX_ACK_PENDING_BATCHES } from './sink-limits';
+
+export interface SinkProcess {
+  metricsUrl: string;
+  /** Resolves when the sink has stopped and every connection is closed. */
+  done: Promise<void>;
+  /** Finishes the batch in hand (within the shutdown grace), then closes everything. */
+  stop(): Promise<void>;
+}
+
+/** Calls `fn` until it succeeds, backing off (capped exponential) between attempts: start-up waits for its servers. */
+async function untilItWorks<T>(what: string, logger: Logger, fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const delayMs = backoffDelayMs(attempt);
+      logger.warn({ err: String(err), attempt, delayMs }, `${what} failed; retrying`);
+      await new Promise((r) => setTimeout(r, delayMs));
+    }
+  }
+}
+
+export async function startSinkProcess(config: InvoicingConfig, logger: Logger, clock: Clock = systemClock): Promise<SinkProcess> {
+  const database = config.CLICKHOUSE_DATABASE;
+  if (config.SINK_MIGRATE) {
+    const r = await untilItWorks('ClickHouse migrations', logger, () => migrateClickhouse(config.CLICKHOUSE_URL, database));
+    logger.info({ database, applied: r.applied }, 'ClickHouse schema up to date');
+  }
+  const client = createClickhouseClient({ url: config.CLICKHOUSE_URL, requestTimeoutMs: config.SINK_INSERT_TIMEOUT_MS });
+  const nc = await connect({ servers: config.NATS_URL, name: 'ratel-invoicing-sink', maxReconnectAttempts: -1 });
+  const source = await JetStreamSource.open(nc, {
+    stream: config.SINK_STREAM,
+    consumer: config.SINK_CONSUMER,
+    filterSubject: config.SINK_FILTER_SUBJECT,
+    ackWaitMs: config.SINK_ACK_WAIT_MS,
+    maxAckPending: config.SINK_BATCH_MAX * MAX_ACK_PENDING_BATCHES,
+  });
+  await untilItWorks(`consumer ${config.SINK_CONSUMER} on stream ${config.SINK_STREAM}`, logger, () => source.ensureConsumer());
+
+  const registry = createRegistry('invoicing');
+  const metrics = createSinkMetrics(registry);
+  const store = new ClickhouseRatedEventStore(client, database);
+  const sink = new RatedEventSink(
+    { source, store, metrics, logger, clock },
+    {
+      stream: config.SINK_STREAM,
+      batchMax: config.SINK_BATCH_MAX,
+      fetchWaitMs: config.SINK_FETCH_WAIT_MS,
+      ackWaitMs: config.SINK_ACK_WAIT_MS,
+      shutdownGraceMs: config.SINK_SHUTDOWN_GRACE_MS,
+    },
+  );
+  let stopping = false;
+  const server = await startMetricsServer(registry, config.SINK_METRICS_HOST, config.SINK_METRICS_PORT, () => !stopping);
+  const pollLag = () => sink.pollLag().catch((err: unknown) => logger.debug({ err: String(err) }, 'reading consumer lag failed'));
+  void pollLag();
+  const lagTimer = setInterval(pollLag, LAG_POLL_INTERVAL_MS);
+  logger.info({ stream: config.SINK_STREAM, consumer: config.SINK_CONSUMER, metrics: server.url }, 'rated-event sink running');
+
+  const done = sink.run().finally(async () => {
+    clearInterval(lagTimer);
+    await nc.drain().catch(() => undefined);
+    await client.close();
+    await server.close();
+    logger.info('rated-event sink stopped');
+  });
+  return {
+    metricsUrl: server.url,
+    done,
+    stop: async () => {
+      stopping = true;
+      sink.stop();
+      await done;
+    },
+  };
+}

@@ -1,0 +1,10 @@
+export * from './sql';
+export * from './json-each-row';
+export * from './clickhouse-client';
+export * from './migrate';
+export * from './rated-event-rows';
+export * from './rated-event-store';
+export * from './usage-query';
+export { MIGRATIONS } from './migrations';
+export type { Migration } from './migrations';
+export * from './test-fixtures';
