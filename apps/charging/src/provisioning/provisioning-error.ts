@@ -1,0 +1,62 @@
+/**
+ * The provisioning domain's error. Use cases throw it; `ProvisioningErrorFilter` maps the code to
+ * an HTTP status in one place. Domain code never throws HTTP exceptions.
+ */
+export enum ProvisioningErrorCode {
+  /** Malformed input; `field` names the culprit. Nothing was changed. */
+  INVALID_ARGUMENT = 'INVALID_ARGUMENT',
+  /** No or bad credentials. */
+  UNAUTHENTICATED = 'UNAUTHENTICATED',
+  /** The resource named in the path does not exist. */
+  NOT_FOUND = 'NOT_FOUND',
+  /** An id, MSISDN or IMSI that must be unique is taken. */
+  ALREADY_EXISTS = 'ALREADY_EXISTS',
+  /** The idempotency key was used before with other content. */
+  IDEMPOTENCY_CONFLICT = 'IDEMPOTENCY_CONFLICT',
+  /** Well-formed but not allowed in the current state (closed account, unknown referenced object, currency mismatch). */
+  FAILED_PRECONDITION = 'FAILED_PRECONDITION',
+  /** Committed to PostgreSQL but not (yet) applied to the balance engine; see the README ("Projection"). */
+  PROJECTION_PENDING = 'PROJECTION_PENDING',
+  /** PostgreSQL knows the account but the balance engine does not (run the rebuild). */
+  PROJECTION_MISSING = 'PROJECTION_MISSING',
+}
+
+export const HTTP_STATUS_OF: Readonly<Record<ProvisioningErrorCode, number>> = {
+  [ProvisioningErrorCode.INVALID_ARGUMENT]: 400,
+  [ProvisioningErrorCode.UNAUTHENTICATED]: 401,
+  [ProvisioningErrorCode.NOT_FOUND]: 404,
+  [ProvisioningErrorCode.ALREADY_EXISTS]: 409,
+  [ProvisioningErrorCode.IDEMPOTENCY_CONFLICT]: 409,
+  [ProvisioningErrorCode.FAILED_PRECONDITION]: 422,
+  [ProvisioningErrorCode.PROJECTION_PENDING]: 503,
+  [ProvisioningErrorCode.PROJECTION_MISSING]: 503,
+};
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export class ProvisioningError extends Error {
+  constructor(
+    readonly code: ProvisioningErrorCode,
+    message: string,
+    /** Extra facts for the client: `field`, `errors`, `accountId`... (never secrets). */
+    readonly details: { field?: string; errors?: FieldError[]; [key: string]: unknown } = {},
+  ) {
+    super(message);
+    this.name = 'ProvisioningError';
+  }
+
+  static invalid(field: string, message: string): ProvisioningError {
+    return new ProvisioningError(ProvisioningErrorCode.INVALID_ARGUMENT, `${field}: ${message}`, { field, errors: [{ field, message }] });
+  }
+
+  static notFound(what: string, id: string): ProvisioningError {
+    return new ProvisioningError(ProvisioningErrorCode.NOT_FOUND, `${what} ${id} does not exist`);
+  }
+
+  static precondition(message: string, field?: string): ProvisioningError {
+    return new ProvisioningError(ProvisioningErrorCode.FAILED_PRECONDITION, message, field === undefined ? {} : { field });
+  }
+}

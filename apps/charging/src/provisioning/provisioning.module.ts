@@ -1,0 +1,70 @@
+/**
+ * The provisioning REST API: PostgreSQL (MikroORM, the system of record) first, then the balance
+ * engine projection. Needs the global InfraModule (CHARGING_CONFIG, CLOCK, LOGGER, REDIS).
+ */
+import { Module } from '@nestjs/common';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { CHARGING_CONFIG, type ChargingConfig } from '@app/config';
+import { createOrmConfig } from '@app/db';
+import { BalanceModule } from '../balance/balance.module';
+import { AccountsController } from './accounts/accounts.controller';
+import { ChangeAccountStatusUseCase } from './accounts/change-account-status.usecase';
+import { CreateAccountUseCase } from './accounts/create-account.usecase';
+import { GetAccountUseCase } from './accounts/get-account.usecase';
+import { GetBalanceUseCase } from './accounts/get-balance.usecase';
+import { UpdateAccountUseCase } from './accounts/update-account.usecase';
+import { AdminController } from './admin/admin.controller';
+import { RebuildProjectionUseCase } from './admin/rebuild-projection.usecase';
+import { ProvisioningAuthGuard } from './auth/auth.guard';
+import { AddPlanVersionUseCase } from './catalog/add-plan-version.usecase';
+import { PricePlansController, ProductsController } from './catalog/catalog.controller';
+import { CreatePricePlanUseCase } from './catalog/create-price-plan.usecase';
+import { CreateProductUseCase } from './catalog/create-product.usecase';
+import { GetPricePlanUseCase } from './catalog/get-price-plan.usecase';
+import { GetProductUseCase } from './catalog/get-product.usecase';
+import { CreateCustomerUseCase } from './customers/create-customer.usecase';
+import { CustomersController } from './customers/customers.controller';
+import { GetCustomerUseCase } from './customers/get-customer.usecase';
+import { CreateGrantUseCase } from './grants/create-grant.usecase';
+import { GrantsController } from './grants/grants.controller';
+import { ProvisioningErrorFilter } from './provisioning-error.filter';
+import { ID_GENERATOR, randomIdGenerator } from './shared/ids';
+import { Projector } from './shared/projector';
+import { CreateSubscriptionUseCase } from './subscriptions/create-subscription.usecase';
+import { DeleteSubscriptionUseCase } from './subscriptions/delete-subscription.usecase';
+import { GetSubscriptionUseCase } from './subscriptions/get-subscription.usecase';
+import { ListSubscriptionsUseCase } from './subscriptions/list-subscriptions.usecase';
+import { SubscriptionsController } from './subscriptions/subscriptions.controller';
+import { CreateTopUpUseCase } from './top-ups/create-top-up.usecase';
+import { TopUpsController } from './top-ups/top-ups.controller';
+
+export const PROVISIONING_USE_CASES = [
+  CreateCustomerUseCase, GetCustomerUseCase,
+  CreateAccountUseCase, GetAccountUseCase, UpdateAccountUseCase, ChangeAccountStatusUseCase, GetBalanceUseCase,
+  CreateProductUseCase, GetProductUseCase, CreatePricePlanUseCase, AddPlanVersionUseCase, GetPricePlanUseCase,
+  CreateSubscriptionUseCase, GetSubscriptionUseCase, DeleteSubscriptionUseCase, ListSubscriptionsUseCase,
+  CreateGrantUseCase, CreateTopUpUseCase, RebuildProjectionUseCase,
+];
+
+@Module({
+  imports: [
+    MikroOrmModule.forRootAsync({
+      driver: PostgreSqlDriver,
+      inject: [CHARGING_CONFIG],
+      // Each use case forks the EntityManager itself; no request-scoped context middleware.
+      useFactory: (config: ChargingConfig) => ({ ...createOrmConfig(config.DATABASE_URL), registerRequestContext: false }),
+    }),
+    BalanceModule,
+  ],
+  controllers: [CustomersController, AccountsController, ProductsController, PricePlansController, SubscriptionsController, GrantsController, TopUpsController, AdminController],
+  providers: [
+    ...PROVISIONING_USE_CASES,
+    Projector,
+    ProvisioningAuthGuard,
+    ProvisioningErrorFilter,
+    { provide: ID_GENERATOR, useValue: randomIdGenerator },
+  ],
+  exports: [RebuildProjectionUseCase],
+})
+export class ProvisioningModule {}

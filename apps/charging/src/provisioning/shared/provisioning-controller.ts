@@ -1,0 +1,41 @@
+/**
+ * What every provisioning controller shares: authentication (API key or bearer JWT), the error
+ * filter, request validation and their OpenAPI description. One decorator, so no route can miss one.
+ */
+import { applyDecorators, Controller, UseFilters, UseGuards, UsePipes } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiSecurity, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ProvisioningAuthGuard } from '../auth/auth.guard';
+import { ProvisioningErrorFilter } from '../provisioning-error.filter';
+import { createProvisioningValidationPipe } from './validation';
+
+export const OPENAPI_API_KEY_SCHEME = 'apiKey';
+export const OPENAPI_JWT_SCHEME = 'jwt';
+
+export class FieldErrorView {
+  @ApiProperty({ example: 'thresholds.0' }) field!: string;
+  @ApiProperty({ example: 'expected a decimal string like "12.345678"' }) message!: string;
+}
+
+export class ErrorResponse {
+  @ApiProperty({ enum: ['INVALID_ARGUMENT', 'UNAUTHENTICATED', 'NOT_FOUND', 'ALREADY_EXISTS', 'IDEMPOTENCY_CONFLICT', 'FAILED_PRECONDITION', 'PROJECTION_PENDING', 'PROJECTION_MISSING', 'INTERNAL'] })
+  code!: string;
+  @ApiProperty() message!: string;
+  @ApiPropertyOptional({ description: 'The offending request field (INVALID_ARGUMENT)' }) field?: string;
+  @ApiPropertyOptional({ type: [FieldErrorView] }) errors?: FieldErrorView[];
+  @ApiPropertyOptional({ description: 'PROJECTION_PENDING/MISSING: the account to rebuild' }) accountId?: string;
+  @ApiPropertyOptional({ description: 'PROJECTION_PENDING: the committed resource' }) resourceId?: string;
+}
+
+export function ProvisioningController(path: string, tag: string): ClassDecorator {
+  return applyDecorators(
+    Controller(path),
+    ApiTags(tag),
+    ApiSecurity(OPENAPI_API_KEY_SCHEME),
+    ApiBearerAuth(OPENAPI_JWT_SCHEME),
+    UseGuards(ProvisioningAuthGuard),
+    UseFilters(ProvisioningErrorFilter),
+    UsePipes(createProvisioningValidationPipe()),
+    ApiBadRequestResponse({ description: 'Malformed input; `field` names it. Nothing was changed.', type: ErrorResponse }),
+    ApiUnauthorizedResponse({ description: 'No valid API key or bearer JWT', type: ErrorResponse }),
+  );
+}

@@ -1,0 +1,57 @@
+import { Entity, Enum, Index, ManyToOne, OptionalProps, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
+import { ACCOUNT_STATUSES, ACCOUNT_TYPES, type AccountStatus, type AccountType } from '../enums';
+import { bigintArray, bigintMicros } from '../types';
+import { Customer } from './customer.entity';
+import { PricePlan } from './price-plan.entity';
+
+/**
+ * The account that pays: prepaid (balance floor 0) or postpaid (floor minus the credit limit).
+ * Its live balance is projected into Redis; PostgreSQL keeps the ledger of provisioning-side changes.
+ */
+@Entity({ tableName: 'billing_account' })
+export class BillingAccount {
+  [OptionalProps]?: 'createdAt' | 'updatedAt' | 'status' | 'creditLimitMicros' | 'thresholdsMicros';
+
+  @PrimaryKey({ type: 'string', columnType: 'varchar(64)' })
+  id!: string;
+
+  @ManyToOne(() => Customer, { ref: true, deleteRule: 'restrict', updateRule: 'cascade' })
+  @Index({ name: 'billing_account_customer_id_index' })
+  customer!: Ref<Customer>;
+
+  @Enum({ items: [...ACCOUNT_TYPES], type: 'string', columnType: 'text' })
+  type!: AccountType;
+
+  /** ISO 4217 code, upper case. */
+  @Property({ type: 'string', columnType: 'char(3)' })
+  currency!: string;
+
+  /** IANA time zone (billing cycles and time bands are computed in it). */
+  @Property({ type: 'string', columnType: 'varchar(64)' })
+  timeZone!: string;
+
+  /** Day of month a billing cycle starts, 1-28. */
+  @Property({ type: 'smallint', columnType: 'smallint' })
+  cycleDay!: number;
+
+  /** Low-balance thresholds in micros, descending. */
+  @Property({ type: bigintArray(), columnType: 'bigint[]', defaultRaw: `'{}'` })
+  thresholdsMicros: bigint[] = [];
+
+  /** How far below zero a postpaid account may go; always 0 for prepaid. */
+  @Property({ type: bigintMicros(), columnType: 'bigint', default: 0 })
+  creditLimitMicros: bigint = 0n;
+
+  @Enum({ items: [...ACCOUNT_STATUSES], type: 'string', columnType: 'text', default: 'ACTIVE' })
+  status: AccountStatus = 'ACTIVE';
+
+  @ManyToOne(() => PricePlan, { ref: true, deleteRule: 'restrict', updateRule: 'cascade' })
+  @Index({ name: 'billing_account_plan_id_index' })
+  plan!: Ref<PricePlan>;
+
+  @Property({ type: 'datetime', columnType: 'timestamptz' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'datetime', columnType: 'timestamptz', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+}

@@ -1,0 +1,26 @@
+import { Entity, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+
+/** A person or company that owns billing accounts. */
+@Entity({ tableName: 'customer' })
+export class Customer {
+  [OptionalProps]?: 'createdAt' | 'updatedAt' | 'email' | 'externalRef';
+
+  @PrimaryKey({ type: 'string', columnType: 'varchar(64)' })
+  id!: string;
+
+  @Property({ type: 'string', columnType: 'varchar(200)' })
+  name!: string;
+
+  @Property({ type: 'string', columnType: 'varchar(254)', nullable: true })
+  email?: string | null;
+
+  /** The customer's id in the operator's CRM. */
+  @Property({ type: 'string', columnType: 'varchar(128)', nullable: true, unique: 'customer_external_ref_unique' })
+  externalRef?: string | null;
+
+  @Property({ type: 'datetime', columnType: 'timestamptz' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'datetime', columnType: 'timestamptz', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+}

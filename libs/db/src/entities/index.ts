@@ -1,0 +1,20 @@
+export * from './customer.entity';
+export * from './product.entity';
+export * from './price-plan.entity';
+export * from './billing-account.entity';
+export * from './subscription.entity';
+export * from './allowance-grant.entity';
+export * from './top-up.entity';
+export * from './ledger-entry.entity';
+export * from './audit-log.entity';
+import { AllowanceGrant } from './allowance-grant.entity';
+import { AuditLog } from './audit-log.entity';
+import { BillingAccount } from './billing-account.entity';
+import { Customer } from './customer.entity';
+import { LedgerEntry } from './ledger-entry.entity';
+import { PricePlan, PricePlanVersion } from './price-plan.entity';
+import { Product } from './product.entity';
+import { Subscription } from './subscription.entity';
+import { TopUp } from './top-up.entity';
+
+export const ENTITIES = [Customer, Product, PricePlan, PricePlanVersion, BillingAccount, Subscription, AllowanceGrant, TopUp, LedgerEntry, AuditLog];

@@ -1,0 +1,35 @@
+import { Entity, ManyToOne, OptionalProps, PrimaryKey, Property, Unique, type Ref } from '@mikro-orm/core';
+import { bigintMicros } from '../types';
+import { BillingAccount } from './billing-account.entity';
+
+/**
+ * A prepaid top-up. The idempotency key is unique per account; `requestHash` (sha256 of the canonical
+ * request) tells a retry (same hash) from a conflicting reuse of the key (other hash).
+ */
+@Entity({ tableName: 'top_up' })
+@Unique({ name: 'top_up_account_id_idempotency_key_unique', properties: ['account', 'idempotencyKey'] })
+export class TopUp {
+  [OptionalProps]?: 'createdAt' | 'projectedAt';
+
+  @PrimaryKey({ type: 'string', columnType: 'varchar(64)' })
+  id!: string;
+
+  @ManyToOne(() => BillingAccount, { ref: true, deleteRule: 'restrict', updateRule: 'cascade' })
+  account!: Ref<BillingAccount>;
+
+  @Property({ type: 'string', columnType: 'varchar(128)' })
+  idempotencyKey!: string;
+
+  @Property({ type: 'string', columnType: 'char(64)' })
+  requestHash!: string;
+
+  @Property({ type: bigintMicros(), columnType: 'bigint' })
+  amountMicros!: bigint;
+
+  @Property({ type: 'datetime', columnType: 'timestamptz' })
+  createdAt: Date = new Date();
+
+  /** When the balance engine confirmed the credit; null until then (the rebuild finishes it). */
+  @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
+  projectedAt?: Date | null;
+}

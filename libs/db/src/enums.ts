@@ -1,0 +1,18 @@
+/** Enumerations stored as TEXT with a CHECK constraint (see the migrations). */
+export const ACCOUNT_TYPES = ['PREPAID', 'POSTPAID'] as const;
+export type AccountType = (typeof ACCOUNT_TYPES)[number];
+
+export const ACCOUNT_STATUSES = ['ACTIVE', 'BARRED', 'CLOSED'] as const;
+export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
+
+export const LEDGER_KINDS = ['INITIAL', 'TOPUP', 'ADJUSTMENT'] as const;
+export type LedgerKind = (typeof LEDGER_KINDS)[number];
+
+export const USAGE_UNITS = ['SECONDS', 'BYTES', 'EVENTS'] as const;
+export type UsageUnit = (typeof USAGE_UNITS)[number];
+
+/** Identifier of every provisioned object; the balance engine accepts the same alphabet for account ids. */
+export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+export const ID_LENGTH_MAX = 64;
+/** Largest amount of money the balance engine holds exactly (2^53 - 1 micros); the CHECK constraints use it too. */
+export const AMOUNT_MICROS_MAX = 9_007_199_254_740_991n;
