@@ -7,7 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadChargingConfig } from '@app/config';
 import { freePort, startNats, startPostgres, startRedis, StartedServer } from '@app/devstack';
@@ -38,6 +38,35 @@ function runCli(script: string, args: string[], env: NodeJS.ProcessEnv): void {
   execFileSync(process.execPath, [...TS_NODE, join(ROOT, script), ...args], { cwd: ROOT, env, stdio: 'inherit' });
 }
 
+const PIDS_FILE = join(DATA, 'pids.json');
+
+/**
+ * Servers of an earlier `npm start` that was killed without its cleanup (for example SIGKILL)
+ * still run detached. Stop them by PID, but only when the process's working directory is in our
+ * .ratel directory: never a process this launcher did not start.
+ */
+async function stopStaleServers(): Promise<void> {
+  if (!existsSync(PIDS_FILE)) return;
+  const pids = JSON.parse(readFileSync(PIDS_FILE, 'utf8')) as number[];
+  for (const pid of pids) {
+    let cwd = '';
+    try {
+      cwd = readlinkSync(`/proc/${pid}/cwd`); // every server runs in its directory under .ratel/
+    } catch {
+      continue; // gone, or not ours to inspect
+    }
+    if (!cwd.startsWith(DATA)) continue;
+    process.stdout.write(`start: stopping server left by an earlier run (pid ${pid})\n`);
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      continue;
+    }
+    for (let i = 0; i < 100 && existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 100));
+  }
+  writeFileSync(PIDS_FILE, '[]');
+}
+
 async function startServers(started: StartedServer[]): Promise<void> {
   if (!process.env.REDIS_URL) {
     const s = await startRedis({ dir: join(DATA, 'redis'), persist: true });
@@ -61,7 +90,9 @@ async function main(): Promise<void> {
   const started: StartedServer[] = [];
   const stopServers = () => Promise.all(started.map((s) => s.stop()));
   try {
+    await stopStaleServers();
     await startServers(started);
+    writeFileSync(PIDS_FILE, JSON.stringify(started.map((s) => s.pid)));
     const key = process.env.RATEL_API_KEYS ?? apiKey();
     const env = {
       ...process.env,

@@ -1,0 +1,85 @@
+/**
+ * Helpers of the whole-system specs: the charging app booted as in production (bootstrapCharging
+ * or main.ts as a child process), a fresh PostgreSQL database with migrations, a nats-server of
+ * the spec's own (so the production stream names can be used), and a generated gRPC client.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { credentials, Metadata, ServiceError } from '@grpc/grpc-js';
+import { createTestDatabase, freePort, requireEnv, uniqueId } from '@app/devstack';
+import { migrate } from '@app/db';
+import { ChargingServiceClient } from '@app/proto';
+
+export const REPO_ROOT = resolve(__dirname, '../../..');
+export const API_KEY = 'system-test-key';
+/** A unary call gives up after this long (a killed gateway never answers). */
+export const CALL_DEADLINE_MS = 3_000;
+
+export interface SystemEnv {
+  env: Record<string, string>;
+  grpcAddress: string;
+  httpBase: string;
+}
+
+export async function systemEnv(natsUrl: string): Promise<SystemEnv> {
+  const databaseUrl = await createTestDatabase('sys');
+  await migrate(databaseUrl);
+  const grpcPort = await freePort();
+  const httpPort = await freePort();
+  return {
+    grpcAddress: `127.0.0.1:${grpcPort}`,
+    httpBase: `http://127.0.0.1:${httpPort}`,
+    env: {
+      REDIS_URL: requireEnv('REDIS_URL'),
+      NATS_URL: natsUrl,
+      DATABASE_URL: databaseUrl,
+      RATEL_REDIS_PREFIX: `${uniqueId('sys')}:`,
+      RATEL_GRPC_HOST: '127.0.0.1',
+      RATEL_GRPC_PORT: String(grpcPort),
+      RATEL_GRPC_INSECURE: 'true',
+      RATEL_HTTP_HOST: '127.0.0.1',
+      RATEL_HTTP_PORT: String(httpPort),
+      RATEL_API_KEYS: API_KEY,
+      RATEL_LOG_LEVEL: 'warn',
+    },
+  };
+}
+
+/** main.ts as a child process, the way a Deployment runs it. */
+export function spawnGateway(env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/charging/src/main.ts'], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, ...env },
+  });
+}
+
+export function grpcClient(address: string): ChargingServiceClient {
+  return new ChargingServiceClient(address, credentials.createInsecure());
+}
+
+export function unary<Res>(client: ChargingServiceClient, method: string, req: unknown): Promise<Res> {
+  type Fn = (r: unknown, m: Metadata, o: object, cb: (e: ServiceError | null, r: Res) => void) => void;
+  const fn = (client as unknown as Record<string, Fn>)[method];
+  return new Promise((res, rej) =>
+    fn.call(client, req, new Metadata(), { deadline: Date.now() + CALL_DEADLINE_MS }, (e, r) => (e ? rej(e) : res(r))),
+  );
+}
+
+export async function rest(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { 'x-api-key': API_KEY, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
