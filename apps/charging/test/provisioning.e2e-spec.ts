@@ -14,7 +14,7 @@ import { createTestDatabase, requireEnv, uniqueId } from '@app/devstack';
 import { DEMO_LOADTEST_PLAN } from '@app/rating';
 import { BALANCE_ENGINE, type BalanceEngine } from '../src/balance/balance-engine.port';
 import { InfraModule } from '../src/infra/infra.module';
-import { signHs256Jwt } from '../src/provisioning/auth/jwt';
+import { signHs256Jwt } from '@app/auth';
 import { setupOpenApi } from '../src/provisioning/openapi';
 import { ProvisioningModule } from '../src/provisioning/provisioning.module';
 

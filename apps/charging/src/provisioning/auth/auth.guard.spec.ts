@@ -1,8 +1,7 @@
 import { FakeClock } from '@app/observability';
 import { ProvisioningError, ProvisioningErrorCode } from '../provisioning-error';
-import { ApiKeySet } from './api-key';
+import { ApiKeySet, signHs256Jwt } from '@app/auth';
 import { ProvisioningAuthGuard } from './auth.guard';
-import { signHs256Jwt } from './jwt';
 
 const NOW_MS = 1_800_000_000_000;
 

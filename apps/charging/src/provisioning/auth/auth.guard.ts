@@ -7,8 +7,7 @@ import { CHARGING_CONFIG, type ChargingConfig } from '@app/config';
 import { CLOCK, type Clock } from '@app/observability';
 import { ProvisioningError, ProvisioningErrorCode } from '../provisioning-error';
 import { ACTOR_REQUEST_KEY, type Actor, type RequestWithActor } from './actor';
-import { ApiKeySet } from './api-key';
-import { JwtError, verifyHs256Jwt } from './jwt';
+import { ApiKeySet, JwtError, verifyHs256Jwt } from '@app/auth';
 
 export const API_KEY_HEADER = 'x-api-key';
 const BEARER = /^Bearer ([^\s]+)$/;
