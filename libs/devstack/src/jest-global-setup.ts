@@ -10,7 +10,7 @@ import { startClickhouse } from './clickhouse';
 import { startNats, startPostgres, startRedis, StartedServer } from './servers';
 
 declare global {
-  // eslint-disable-next-line no-var -- the one way to hand state from globalSetup to globalTeardown
+  // `var` is the one way to declare a global that globalSetup hands to globalTeardown.
   var __RATEL_SERVERS__: StartedServer[] | undefined;
 }
 

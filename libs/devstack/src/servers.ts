@@ -131,6 +131,7 @@ export async function startPostgres(opts: PostgresOptions): Promise<StartedServe
   const bin = postgresBinDir();
   const port = opts.port ?? (await freePort());
   const database = opts.database ?? 'ratel';
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(database)) throw new Error(`invalid database name: ${database}`);
   mkdirSync(opts.dir, { recursive: true });
   let uid: number | undefined;
   let gid: number | undefined;
@@ -154,9 +155,9 @@ export async function startPostgres(opts: PostgresOptions): Promise<StartedServe
   const deadline = Date.now() + SERVER_START_TIMEOUT_MS;
   for (;;) {
     try {
-      execFileSync(join(bin, 'psql'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'ratel', '-d', 'postgres', '-tAc', `SELECT 1 FROM pg_database WHERE datname='${database}'`], { stdio: 'pipe' })
-        .toString().trim() === '1' ||
-        execFileSync(join(bin, 'psql'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'ratel', '-d', 'postgres', '-c', `CREATE DATABASE ${database}`], { stdio: 'pipe' });
+      const psql = (sql: string, flags: string[] = []) =>
+        execFileSync(join(bin, 'psql'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'ratel', '-d', 'postgres', ...flags, '-c', sql], { stdio: 'pipe' }).toString().trim();
+      if (psql(`SELECT 1 FROM pg_database WHERE datname='${database}'`, ['-tA']) !== '1') psql(`CREATE DATABASE ${database}`);
       break;
     } catch (e) {
       if (Date.now() > deadline) throw e;
