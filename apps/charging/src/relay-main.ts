@@ -1,0 +1,87 @@
+/**
+ * The outbox relay as a process of its own (Redis outboxes -> JetStream). Configuration:
+ * REDIS_URL, NATS_URL, RATEL_REDIS_PREFIX, and optionally RATEL_STREAM_PREFIX (tests),
+ * RATEL_RATED_MAX_BYTES, RATEL_NOTIFY_MAX_BYTES, RATEL_RELAY_LEASE_MS, RATEL_RELAY_METRICS_PORT,
+ * RATEL_LOG_LEVEL (src/outbox/relay-config.ts).
+ * SIGTERM/SIGINT flush: the batch in hand is published, acknowledged and deleted, the lease is
+ * released, connections close, exit code 0. A second signal exits at once (code 130): safe, the
+ * unacknowledged entries are still in the outbox.
+ *
+ *   node -r ts-node/register -r tsconfig-paths/register apps/charging/src/relay-main.ts
+ */
+import { createServer, Server } from 'node:http';
+import { ConfigError, redactConfig } from '@app/config';
+import { createLogger, createRegistry, Logger, systemClock } from '@app/observability';
+import type { Registry } from 'prom-client';
+import { createRedis } from './infra/redis';
+import { createNatsConnection, drainNats } from './outbox/nats-connection';
+import { OutboxRelay } from './outbox/outbox-relay';
+import { loadRelayConfig } from './outbox/relay-config';
+import { RELAY_STOP_TIMEOUT_MS } from './outbox/relay-limits';
+import { streamNamesFor } from './outbox/streams';
+
+function serveMetrics(registry: Registry, host: string, port: number): Server {
+  const server = createServer((req, res) => {
+    if (req.url !== '/metrics') return void res.writeHead(404).end();
+    registry.metrics().then(
+      (text) => res.writeHead(200, { 'Content-Type': registry.contentType }).end(text),
+      () => res.writeHead(500).end(),
+    );
+  });
+  return server.listen(port, host);
+}
+
+function onSignals(logger: Logger, shutdown: () => Promise<void>): void {
+  let signalled = false;
+  const handle = (signal: NodeJS.Signals) => {
+    if (signalled) process.exit(130);
+    signalled = true;
+    logger.info({ signal }, 'relay stopping');
+    const force = setTimeout(() => process.exit(1), RELAY_STOP_TIMEOUT_MS * 2);
+    force.unref();
+    shutdown().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'relay stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', handle);
+  process.on('SIGINT', handle);
+}
+
+async function main(): Promise<void> {
+  const config = loadRelayConfig();
+  const logger = createLogger('relay', config.RATEL_LOG_LEVEL);
+  const redis = createRedis(config.REDIS_URL);
+  const nc = await createNatsConnection(config.NATS_URL, 'ratel-relay');
+  const registry = createRegistry('relay');
+  const relay = new OutboxRelay({
+    redis, nc, registry, logger, clock: systemClock,
+    redisPrefix: config.RATEL_REDIS_PREFIX,
+    streams: streamNamesFor(config.RATEL_STREAM_PREFIX),
+    streamLimits: { ratedMaxBytes: config.RATEL_RATED_MAX_BYTES, notifyMaxBytes: config.RATEL_NOTIFY_MAX_BYTES },
+    limits: { leaseMs: config.RATEL_RELAY_LEASE_MS },
+  });
+  const metricsServer = config.RATEL_RELAY_METRICS_PORT > 0
+    ? serveMetrics(registry, config.RATEL_RELAY_METRICS_HOST, config.RATEL_RELAY_METRICS_PORT) : undefined;
+  onSignals(logger, async () => {
+    await relay.stop();
+    metricsServer?.close();
+    await drainNats(nc);
+    await redis.quit().catch(() => redis.disconnect());
+    logger.info('relay stopped');
+  });
+  relay.start();
+  logger.info({ config: redactConfig(config) }, 'relay process started');
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`relay: fatal: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
