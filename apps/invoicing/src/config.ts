@@ -1,10 +1,19 @@
 /**
- * Configuration of the invoicing process (today: the rated-event sink), read once at start. A
- * missing or malformed variable stops the process with a message naming it (ConfigError).
+ * Configuration of the invoicing process (the rated-event sink, the usage/assurance HTTP API),
+ * read once at start. A missing or malformed variable stops the process with a message naming it
+ * (ConfigError). Secrets (API keys, JWT secret, credentials in URLs) are never printed.
  */
+import { ApiKeySet } from '@app/auth';
 import { ConfigError } from '@app/config';
-import { RATED_STREAM } from '@app/events';
+import { RATED_STREAM, RATED_SUBJECT_PREFIX } from '@app/events';
 import { z } from 'zod';
+import {
+  ASSURANCE_ACCOUNTS_REPORTED_DEFAULT,
+  ASSURANCE_ACCOUNTS_REPORTED_LIMIT,
+  ASSURANCE_EVENTS_MAX_DEFAULT,
+  ASSURANCE_EVENTS_MAX_LIMIT,
+  ASSURANCE_PUBLISH_DELAY_MAX_DEFAULT_MS,
+} from './assurance/assurance-limits';
 import {
   ACK_WAIT_DEFAULT_MS,
   ACK_WAIT_MARGIN_MS,
@@ -22,6 +31,18 @@ const port = z.coerce.number().int().min(0).max(65535);
 const ms = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 /** JetStream stream and consumer names: no `.`, `*`, `>` or whitespace. */
 const jsName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must match ^[A-Za-z0-9_-]{1,64}$');
+
+/** What one process runs: the JetStream -> ClickHouse sink, the HTTP API, or both (default). */
+export const INVOICING_ROLES = ['sink', 'api'] as const;
+export type InvoicingRole = (typeof INVOICING_ROLES)[number];
+const roles = z
+  .string()
+  .transform((v) => v.split(',').map((r) => r.trim()))
+  .pipe(z.array(z.enum(INVOICING_ROLES)).min(1))
+  .refine((r) => new Set(r).size === r.length, 'each role at most once')
+  .transform((r) => r as readonly InvoicingRole[]);
+/** Variables whose values are never printed. */
+const SECRETS = ['RATEL_API_KEYS', 'RATEL_JWT_SECRET'] as const;
 
 export const invoicingConfigSchema = z
   .object({
@@ -55,6 +76,30 @@ export const invoicingConfigSchema = z
     SINK_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
     /** Port of GET /metrics and /healthz; 0 = any free port (tests). */
     SINK_METRICS_PORT: port.default(9465),
+    /** Comma list of roles of this process: sink, api (default both). */
+    RATEL_INVOICING_ROLES: roles.default(['sink', 'api']),
+    /** Usage / assurance HTTP API (and /metrics, /healthz when the api role runs). Port 0 = any (tests). */
+    INVOICING_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+    INVOICING_HTTP_PORT: port.default(8081),
+    /** Comma-separated API keys of API clients (secret). */
+    RATEL_API_KEYS: z.string().default(''),
+    /** HS256 secret of bearer JWTs (secret); empty disables JWTs. */
+    RATEL_JWT_SECRET: z.string().default(''),
+    /** Revenue assurance: the stream read back, the subject prefix of its events, and the bounds of one run. */
+    ASSURANCE_STREAM: jsName.optional(),
+    ASSURANCE_SUBJECT_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'must be dot-separated subject tokens without wildcards')
+      .default(RATED_SUBJECT_PREFIX),
+    ASSURANCE_EVENTS_MAX: z.coerce.number().int().min(1).max(ASSURANCE_EVENTS_MAX_LIMIT).default(ASSURANCE_EVENTS_MAX_DEFAULT),
+    ASSURANCE_ACCOUNTS_REPORTED_MAX: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(ASSURANCE_ACCOUNTS_REPORTED_LIMIT)
+      .default(ASSURANCE_ACCOUNTS_REPORTED_DEFAULT),
+    /** Longest time between an event occurring and its publication (outbox relay lag): bounds the stream scan. */
+    ASSURANCE_PUBLISH_DELAY_MAX_MS: ms(0, 7 * 24 * 3_600_000).default(ASSURANCE_PUBLISH_DELAY_MAX_DEFAULT_MS),
   })
   .superRefine((c, ctx) => {
     // A held batch is kept alive with in-progress acks; the longest stretch without one is a
@@ -66,19 +111,47 @@ export const invoicingConfigSchema = z
         message: `must be at least SINK_INSERT_TIMEOUT_MS + ${ACK_WAIT_MARGIN_MS} ms`,
       });
     }
-  });
+  })
+  .transform((c) => ({ ...c, ASSURANCE_STREAM: c.ASSURANCE_STREAM ?? c.SINK_STREAM }));
 
 export type InvoicingConfig = z.infer<typeof invoicingConfigSchema>;
 
-export function loadInvoicingConfig(env: NodeJS.ProcessEnv): InvoicingConfig {
+function parse(env: NodeJS.ProcessEnv): InvoicingConfig {
   const r = invoicingConfigSchema.safeParse(env);
   if (r.success) return r.data;
   const issues = r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
   throw new ConfigError(`invalid invoicing configuration: ${issues.join('; ')}`);
 }
 
+/**
+ * The configuration, validated (every variable, and the sink's own rules). It does not insist on
+ * API credentials: in-process sink tests and the command-line tools run no API. The API itself
+ * fails closed without them (every request is refused); the process checks them at start with
+ * `loadInvoicingProcessConfig`.
+ */
+export function loadInvoicingConfig(env: NodeJS.ProcessEnv): InvoicingConfig {
+  return parse(env);
+}
+
+/** Throws ConfigError unless API keys or a JWT secret are configured: the API is never anonymous. */
+export function assertApiCredentials(c: Pick<InvoicingConfig, 'RATEL_API_KEYS' | 'RATEL_JWT_SECRET'>): void {
+  if (new ApiKeySet(c.RATEL_API_KEYS).size === 0 && c.RATEL_JWT_SECRET === '') {
+    throw new ConfigError(
+      'invalid invoicing configuration: RATEL_API_KEYS/RATEL_JWT_SECRET: set at least one when the api role runs (RATEL_INVOICING_ROLES)',
+    );
+  }
+}
+
+/** The configuration of the invoicing process (main.ts): with the api role, API credentials are required. */
+export function loadInvoicingProcessConfig(env: NodeJS.ProcessEnv): InvoicingConfig {
+  const c = parse(env);
+  if (c.RATEL_INVOICING_ROLES.includes('api')) assertApiCredentials(c);
+  return c;
+}
+
 /** The config as it may be logged: URLs without credentials. */
 export function printableConfig(c: InvoicingConfig): Record<string, unknown> {
   const strip = (u: string) => u.replace(/\/\/[^/@]*@/, '//***@');
-  return { ...c, NATS_URL: strip(c.NATS_URL), CLICKHOUSE_URL: strip(c.CLICKHOUSE_URL) };
+  const secrets = Object.fromEntries(SECRETS.map((k) => [k, c[k] === '' ? '' : '***']));
+  return { ...c, ...secrets, NATS_URL: strip(c.NATS_URL), CLICKHOUSE_URL: strip(c.CLICKHOUSE_URL) };
 }

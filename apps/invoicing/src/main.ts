@@ -1,35 +1,182 @@
 /**
- * apps/invoicing process. Today it runs the rated-event sink (NATS JetStream RATEL_RATED ->
- * ClickHouse); billing cycles and the invoice run come later. Configuration: ./config.ts and
- * ../README.md. SIGTERM/SIGINT finish the batch in hand, then exit 0.
+ * apps/invoicing process. By default one process runs both roles (RATEL_INVOICING_ROLES=sink,api):
+ *
+ * - sink: the rated-event sink (NATS JetStream RATEL_RATED -> ClickHouse), see ingest/;
+ * - api: the NestJS fastify HTTP app (usage and assurance APIs, CDR mediation, /openapi.json,
+ *   /metrics, /healthz) on INVOICING_HTTP_HOST:INVOICING_HTTP_PORT.
+ *
+ * With both, the sink's metrics are on the process registry and served by the API's /metrics.
+ * With the sink alone, the sink serves its own /metrics and /healthz on SINK_METRICS_HOST:PORT
+ * (ingest/sink-process.ts, unchanged). Configuration: ./config.ts and ../README.md.
+ * SIGTERM/SIGINT: the API stops taking requests, the sink finishes the batch in hand, exit 0.
  */
+import { ClickhouseRatedEventStore, createClickhouseClient, migrateClickhouse } from '@app/analytics';
 import { ConfigError } from '@app/config';
-import { createLogger } from '@app/observability';
-import { loadInvoicingConfig, printableConfig } from './config';
+import { createLogger, createRegistry, Logger, systemClock } from '@app/observability';
+import Redis from 'ioredis';
+import { connect, NatsConnection } from 'nats';
+import type { Registry } from 'prom-client';
+import { InvoicingAppModule } from './app.module';
+import { startInvoicingHttp } from './api/http-app';
+import { CdrConfig, loadCdrConfig, printableCdrConfig } from './cdr/cdr-config';
+import { CdrModule } from './cdr/cdr.module';
+import { InvoicingConfig, loadInvoicingProcessConfig, printableConfig } from './config';
+import { backoffDelayMs } from './ingest/backoff';
+import { JetStreamSource } from './ingest/jetstream-source';
+import { RatedEventSink } from './ingest/rated-event-sink';
+import { createSinkMetrics } from './ingest/sink-metrics';
+import { LAG_POLL_INTERVAL_MS, MAX_ACK_PENDING_BATCHES } from './ingest/sink-limits';
 import { startSinkProcess } from './ingest/sink-process';
+
+/** Bounds of the API role's Redis connection (CDR mediation reads the charging projection): fail fast, no unbounded queue. */
+const REDIS_MAX_RETRIES_PER_REQUEST = 2;
+const REDIS_CONNECT_TIMEOUT_MS = 5_000;
+
+/** A running role: `done` resolves when it has stopped by itself or after `stop()`. */
+interface Role {
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Calls `fn` until it succeeds, with the sink's capped exponential back-off: start-up waits for its servers. */
+async function untilItWorks<T>(what: string, logger: Logger, fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const delayMs = backoffDelayMs(attempt);
+      logger.warn({ err: String(err), attempt, delayMs }, `${what} failed; retrying`);
+      await new Promise((r) => setTimeout(r, delayMs));
+    }
+  }
+}
+
+/**
+ * The sink wired as in ingest/sink-process.ts, but on the process registry and without a metrics
+ * server of its own (the API serves /metrics). Kept here so that ingest/ stays as it is.
+ */
+async function startSinkRole(config: InvoicingConfig, logger: Logger, registry: Registry): Promise<Role> {
+  const database = config.CLICKHOUSE_DATABASE;
+  if (config.SINK_MIGRATE) {
+    const r = await untilItWorks('ClickHouse migrations', logger, () => migrateClickhouse(config.CLICKHOUSE_URL, database));
+    logger.info({ database, applied: r.applied }, 'ClickHouse schema up to date');
+  }
+  const client = createClickhouseClient({ url: config.CLICKHOUSE_URL, requestTimeoutMs: config.SINK_INSERT_TIMEOUT_MS });
+  const nc = await connect({ servers: config.NATS_URL, name: 'ratel-invoicing-sink', maxReconnectAttempts: -1 });
+  const source = await JetStreamSource.open(nc, {
+    stream: config.SINK_STREAM,
+    consumer: config.SINK_CONSUMER,
+    filterSubject: config.SINK_FILTER_SUBJECT,
+    ackWaitMs: config.SINK_ACK_WAIT_MS,
+    maxAckPending: config.SINK_BATCH_MAX * MAX_ACK_PENDING_BATCHES,
+  });
+  await untilItWorks(`consumer ${config.SINK_CONSUMER} on stream ${config.SINK_STREAM}`, logger, () => source.ensureConsumer());
+  const sink = new RatedEventSink(
+    { source, store: new ClickhouseRatedEventStore(client, database), metrics: createSinkMetrics(registry), logger, clock: systemClock },
+    {
+      stream: config.SINK_STREAM,
+      batchMax: config.SINK_BATCH_MAX,
+      fetchWaitMs: config.SINK_FETCH_WAIT_MS,
+      ackWaitMs: config.SINK_ACK_WAIT_MS,
+      shutdownGraceMs: config.SINK_SHUTDOWN_GRACE_MS,
+    },
+  );
+  const pollLag = () => sink.pollLag().catch((err: unknown) => logger.debug({ err: String(err) }, 'reading consumer lag failed'));
+  void pollLag();
+  const lagTimer = setInterval(pollLag, LAG_POLL_INTERVAL_MS);
+  logger.info({ stream: config.SINK_STREAM, consumer: config.SINK_CONSUMER }, 'rated-event sink running');
+  const done = sink.run().finally(async () => {
+    clearInterval(lagTimer);
+    await nc.drain().catch(() => undefined);
+    await client.close();
+    logger.info('rated-event sink stopped');
+  });
+  const stop = async () => {
+    sink.stop();
+    await done;
+  };
+  return { done, stop };
+}
+
+/**
+ * The HTTP app with connections of its own (queries, assurance reads, CDR publishing): a slow
+ * report never delays the sink. The CDR module gets the same clients (it never closes them).
+ */
+async function startApiRole(config: InvoicingConfig, cdrConfig: CdrConfig, logger: Logger, registry: Registry): Promise<Role> {
+  let live = true;
+  const clickhouse = createClickhouseClient({ url: config.CLICKHOUSE_URL });
+  const nats: NatsConnection = await connect({
+    servers: config.NATS_URL,
+    name: 'ratel-invoicing-api',
+    maxReconnectAttempts: -1,
+    waitOnFirstConnect: true,
+  });
+  const redis = new Redis(cdrConfig.REDIS_URL, {
+    maxRetriesPerRequest: REDIS_MAX_RETRIES_PER_REQUEST,
+    connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
+    lazyConnect: false,
+  });
+  const deps = { config, logger, clock: systemClock, registry, clickhouse, nats, health: { live: () => live } };
+  const cdr = CdrModule.forRoot({ config: cdrConfig, redis, nats, clickhouse, registry, logger, clock: systemClock });
+  const http = await startInvoicingHttp(InvoicingAppModule.forRoot(deps, [cdr]), deps);
+  let release!: () => void;
+  const done = new Promise<void>((r) => (release = r));
+  let stopping: Promise<void> | undefined;
+  const close = async () => {
+    live = false;
+    await http.close();
+    await nats.drain().catch(() => undefined);
+    await redis.quit().catch(() => undefined);
+    await clickhouse.close();
+    logger.info('invoicing http api stopped');
+    release();
+  };
+  return { done, stop: () => (stopping ??= close()) };
+}
+
+async function startRoles(config: InvoicingConfig, cdrConfig: CdrConfig | undefined, logger: Logger): Promise<Role[]> {
+  const roles = config.RATEL_INVOICING_ROLES;
+  if (!roles.includes('api') || cdrConfig === undefined) {
+    // The sink alone: exactly the process ingest/sink-process.ts builds, with its own metrics server.
+    const sink = await startSinkProcess(config, logger);
+    return [{ done: sink.done, stop: () => sink.stop() }];
+  }
+  const registry = createRegistry('invoicing');
+  // The API first: the sink's start waits (with back-off) for the stream and ClickHouse, and the
+  // API, with /healthz and /metrics, should answer meanwhile.
+  const started: Role[] = [await startApiRole(config, cdrConfig, logger, registry)];
+  if (roles.includes('sink')) started.push(await startSinkRole(config, logger, registry));
+  return started;
+}
 
 async function main(): Promise<void> {
   let config;
+  let cdrConfig;
   try {
-    config = loadInvoicingConfig(process.env);
+    config = loadInvoicingProcessConfig(process.env);
+    // CDR mediation is part of the api role: its configuration is checked at start as well.
+    cdrConfig = config.RATEL_INVOICING_ROLES.includes('api') ? loadCdrConfig(process.env) : undefined;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`ratel invoicing: ${err.message}\n`);
     process.exit(1);
   }
   const logger = createLogger('invoicing');
-  logger.info({ config: printableConfig(config) }, 'starting');
-  // Until the sink runs there is no batch in hand: a signal may end the process at once.
+  logger.info({ config: printableConfig(config), cdr: cdrConfig && printableCdrConfig(cdrConfig) }, 'starting');
+  // Until the roles run there is no batch in hand: a signal may end the process at once.
   const early = () => process.exit(0);
   process.once('SIGTERM', early).once('SIGINT', early);
-  const sink = await startSinkProcess(config, logger);
+  const roles = await startRoles(config, cdrConfig, logger);
   process.off('SIGTERM', early).off('SIGINT', early);
+  const stopAll = () => Promise.all(roles.map((r) => r.stop()));
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'stopping: finishing the batch in hand');
-    void sink.stop();
+    void stopAll();
   };
   process.once('SIGTERM', () => shutdown('SIGTERM')).once('SIGINT', () => shutdown('SIGINT'));
-  await sink.done;
+  // One role ending by itself (the sink after a fatal error) ends the process: stop the others too.
+  await Promise.race(roles.map((r) => r.done));
+  await stopAll();
   process.exit(0);
 }
 

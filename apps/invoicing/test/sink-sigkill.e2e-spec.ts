@@ -97,6 +97,7 @@ describe('rated-event sink process under SIGKILL', () => {
       SINK_ACK_WAIT_MS: '5000',
       SINK_INSERT_TIMEOUT_MS: '3000',
       SINK_METRICS_PORT: '0',
+      RATEL_INVOICING_ROLES: 'sink',
       RATEL_LOG_LEVEL: 'info',
     };
     // Events keep flowing for ~15 s while sinks are killed and restarted.

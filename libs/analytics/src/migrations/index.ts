@@ -7,6 +7,8 @@
  */
 import m0001 from './0001_rated_events';
 import m0002 from './0002_rated_dead_letters';
+import m0003 from './0003_cdr_files';
+import m0004 from './0004_cdr_rejects';
 
 export interface Migration {
   version: number;
@@ -14,4 +16,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004];

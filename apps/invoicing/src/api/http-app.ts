@@ -1,0 +1,43 @@
+/**
+ * Builds and starts the invoicing HTTP app (NestJS on fastify): the usage and assurance APIs, the
+ * CDR mediation module, /openapi.json, /metrics and /healthz, on INVOICING_HTTP_HOST:PORT.
+ */
+import 'reflect-metadata';
+import { DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { AddressInfo } from 'node:net';
+import { assertApiCredentials } from '../config';
+import { instrumentHttp } from './http-metrics';
+import type { InvoicingHttpDeps } from './infra.module';
+import { setupOpenApi } from './openapi';
+
+/** Largest request body accepted (CDR uploads are the colleague module's concern and bound there). */
+export const HTTP_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
+/** Longest path parameter: an over-long account id gets a 400 naming it, not a 404 from the router. */
+export const HTTP_PATH_PARAMETER_LENGTH_MAX = 512;
+/** Bound of one request, including a reconciliation (ClickHouse queries stop earlier on their own). */
+export const HTTP_REQUEST_TIMEOUT_MS = 300_000;
+
+export interface InvoicingHttp {
+  app: NestFastifyApplication;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startInvoicingHttp(root: DynamicModule, deps: InvoicingHttpDeps): Promise<InvoicingHttp> {
+  assertApiCredentials(deps.config);
+  const adapter = new FastifyAdapter({
+    bodyLimit: HTTP_BODY_LIMIT_BYTES,
+    routerOptions: { maxParamLength: HTTP_PATH_PARAMETER_LENGTH_MAX },
+    requestTimeout: HTTP_REQUEST_TIMEOUT_MS,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(root, adapter, { bufferLogs: false, logger: ['error', 'warn'] });
+  instrumentHttp(app.getHttpAdapter().getInstance(), deps.registry);
+  setupOpenApi(app);
+  await app.listen(deps.config.INVOICING_HTTP_PORT, deps.config.INVOICING_HTTP_HOST);
+  const address = app.getHttpServer().address() as AddressInfo;
+  const url = `http://${deps.config.INVOICING_HTTP_HOST}:${address.port}`;
+  deps.logger.info({ url }, 'invoicing http api listening');
+  return { app, url, close: () => app.close() };
+}

@@ -1,0 +1,21 @@
+import { cycleIdAt } from '../../../../charging/src/charging/billing-cycle';
+import { cachedCycleId } from './cdr-event';
+
+describe('cachedCycleId', () => {
+  it('agrees with cycleIdAt around local midnights, month ends and DST changes, in quarter-hour zones too', () => {
+    const zones = ['Europe/Paris', 'Asia/Kathmandu', 'Australia/Eucla', 'America/St_Johns', 'Pacific/Chatham', 'UTC'];
+    const starts = [Date.UTC(2026, 2, 28), Date.UTC(2026, 9, 24), Date.UTC(2026, 10, 29), Date.UTC(2026, 11, 31)];
+    const mismatches: string[] = [];
+    for (const timeZone of zones) {
+      for (const cycleDay of [1, 15, 31]) {
+        for (const start of starts) {
+          // Every 5 minutes over 2 days: each quarter hour is hit several times, cached and not.
+          for (let ms = start; ms < start + 2 * 86_400_000; ms += 300_000) {
+            if (cachedCycleId(ms, timeZone, cycleDay) !== cycleIdAt(ms, timeZone, cycleDay)) mismatches.push(`${timeZone} ${cycleDay} ${ms}`);
+          }
+        }
+      }
+    }
+    expect(mismatches).toEqual([]);
+  });
+});
