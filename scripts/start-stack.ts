@@ -1,23 +1,26 @@
 /**
  * `npm start`: runs the whole local system. Starts Redis (AOF persistence), NATS with JetStream and
- * PostgreSQL with their data under .ratel/ (unless REDIS_URL / NATS_URL / DATABASE_URL are set),
- * applies migrations, seeds the demo data, starts the charging app (gRPC + REST + /metrics) and
+ * PostgreSQL and ClickHouse with their data under .ratel/ (unless REDIS_URL / NATS_URL /
+ * DATABASE_URL / CLICKHOUSE_URL are set), applies migrations, seeds the demo data, starts the
+ * charging app (gRPC + REST + /metrics) and the invoicing process (sink, usage API, CDR), and
  * prints where everything listens and how to try it. Ctrl-C stops the app, then the servers it
  * started (by PID).
  */
-import { execFileSync } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadChargingConfig } from '@app/config';
-import { freePort, startNats, startPostgres, startRedis, StartedServer } from '@app/devstack';
+import { freePort, startClickhouse, startNats, startPostgres, startRedis, StartedServer } from '@app/devstack';
 import { bootstrapCharging } from '../apps/charging/src/bootstrap';
 
 const ROOT = resolve(__dirname, '..');
 const DATA = join(ROOT, '.ratel');
 const TS_NODE = ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'];
 /** Ports the local system prefers; a taken port is replaced by a free one. */
-const PREFERRED = { grpc: 50051, http: 8080 };
+const PREFERRED = { grpc: 50051, http: 8080, invoicing: 8081 };
+/** How long the invoicing process gets to stop after SIGTERM before SIGKILL. */
+const CHILD_STOP_TIMEOUT_MS = 15_000;
 
 async function portOr(preferred: number): Promise<number> {
   const { createServer } = await import('node:net');
@@ -83,6 +86,30 @@ async function startServers(started: StartedServer[]): Promise<void> {
     started.push(s);
     process.env.DATABASE_URL = s.url;
   }
+  if (!process.env.CLICKHOUSE_URL) {
+    const s = await startClickhouse({ dir: join(DATA, 'clickhouse') });
+    started.push(s);
+    process.env.CLICKHOUSE_URL = s.url;
+  }
+}
+
+/** apps/invoicing (JetStream -> ClickHouse sink, usage API, CDR mediation) as a child process. */
+function startInvoicing(env: NodeJS.ProcessEnv): ChildProcess {
+  mkdirSync(join(DATA, 'cdr'), { recursive: true });
+  return spawn(process.execPath, [...TS_NODE, join(ROOT, 'apps/invoicing/src/main.ts')], {
+    cwd: ROOT,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...env, CDR_WATCH_DIR: env.CDR_WATCH_DIR ?? join(DATA, 'cdr') },
+  });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), CHILD_STOP_TIMEOUT_MS);
+  await exited;
+  clearTimeout(t);
 }
 
 async function main(): Promise<void> {
@@ -100,13 +127,17 @@ async function main(): Promise<void> {
       RATEL_GRPC_INSECURE: process.env.RATEL_GRPC_INSECURE ?? 'true', // local use only; production configures TLS
       RATEL_GRPC_PORT: String(process.env.RATEL_GRPC_PORT ?? (await portOr(PREFERRED.grpc))),
       RATEL_HTTP_PORT: String(process.env.RATEL_HTTP_PORT ?? (await portOr(PREFERRED.http))),
+      INVOICING_HTTP_PORT: String(process.env.INVOICING_HTTP_PORT ?? (await portOr(PREFERRED.invoicing))),
+      SINK_METRICS_PORT: '0',
     };
     runCli('apps/charging/src/cli/migrate.ts', [], env);
     runCli('apps/charging/src/cli/seed.ts', ['--demo'], env);
     const config = loadChargingConfig(env);
-    const app = await bootstrapCharging(config);
-    printBanner(config.RATEL_GRPC_PORT, config.RATEL_HTTP_PORT, key, started);
+    const app = await bootstrapCharging(config, { shutdownHooks: false });
+    const invoicing = startInvoicing(env);
+    printBanner(config.RATEL_GRPC_PORT, config.RATEL_HTTP_PORT, Number(env.INVOICING_HTTP_PORT), key, started);
     const shutdown = async () => {
+      await stopChild(invoicing);
       await app.close();
       await stopServers();
       process.exit(0);
@@ -119,14 +150,16 @@ async function main(): Promise<void> {
   }
 }
 
-function printBanner(grpcPort: number, httpPort: number, key: string, started: StartedServer[]): void {
+function printBanner(grpcPort: number, httpPort: number, invoicingPort: number, key: string, started: StartedServer[]): void {
   const http = `http://127.0.0.1:${httpPort}`;
+  const inv = `http://127.0.0.1:${invoicingPort}`;
   const lines = [
     '',
     'Ratel charging is up.',
     `  gRPC (charging.v1, plaintext for local use): 127.0.0.1:${grpcPort}  (health + reflection on)`,
     `  REST provisioning:  ${http}/v1   OpenAPI: ${http}/openapi.json  docs: ${http}/docs`,
     `  metrics:            ${http}/metrics`,
+    `  invoicing:          ${inv}/v1/usage, ${inv}/v1/cdr/files, ${inv}/metrics (sink: JetStream -> ClickHouse; CDR drop folder .ratel/cdr/{voice,data})`,
     `  servers started:    ${started.map((s) => `${s.name} ${s.url} (pid ${s.pid})`).join(', ') || 'none (using *_URL)'}`,
     `  API key:            ${key}  (stored in .ratel/api-key)`,
     '',
@@ -135,6 +168,7 @@ function printBanner(grpcPort: number, httpPort: number, key: string, started: S
     `  curl -s -X POST -H 'x-api-key: ${key}' -H 'content-type: application/json' -H 'idempotency-key: try-1' \\`,
     `       -d '{"amount":"5.00"}' ${http}/v1/accounts/demo-prepaid-1/top-ups`,
     `  RATEL_GRPC_ADDR=127.0.0.1:${grpcPort} npm run try:charge   # a voice session and an SMS over gRPC`,
+    `  curl -s -H 'x-api-key: ${key}' '${inv}/v1/usage/accounts/demo-prepaid-1/summary?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z'`,
     '',
     'Ctrl-C stops the app and the servers started here.',
   ];

@@ -14,13 +14,21 @@ import { setupOpenApi } from './provisioning/openapi';
 /** Largest HTTP request body accepted (provisioning payloads are small). */
 export const HTTP_BODY_LIMIT_BYTES = 256 * 1024;
 
-export async function bootstrapCharging(config: ChargingConfig): Promise<NestFastifyApplication> {
+export interface BootstrapOptions {
+  /**
+   * Let Nest close the app on SIGTERM/SIGINT (and then re-raise the signal). Off when the caller
+   * handles the signals itself, as `npm start` does to stop its servers after the app.
+   */
+  shutdownHooks: boolean;
+}
+
+export async function bootstrapCharging(config: ChargingConfig, options: BootstrapOptions = { shutdownHooks: true }): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config),
     new FastifyAdapter({ bodyLimit: HTTP_BODY_LIMIT_BYTES }),
     { bufferLogs: false, logger: ['error', 'warn'] },
   );
-  app.enableShutdownHooks();
+  if (options.shutdownHooks) app.enableShutdownHooks();
   setupOpenApi(app);
   await app.listen(config.RATEL_HTTP_PORT, config.RATEL_HTTP_HOST);
   const logger = app.get<Logger>(LOGGER);
