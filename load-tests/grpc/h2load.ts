@@ -1,0 +1,206 @@
+/**
+ * Runs h2load (nghttp2-client, C, one thread) against a gRPC server with a pre-encoded request:
+ * the same DebitEvent frame the generator's echo-ceiling scenario sends. h2load checks HTTP
+ * status only, not grpc-status, so it is pointed at the echo server (which answers OK), where it
+ * shows how far the server goes with a load generator that costs next to nothing.
+ * Latency percentiles come from h2load's per-request log (--log-file).
+ *
+ *   node -r ts-node/register/transpile-only -r tsconfig-paths/register load-tests/grpc/h2load.ts \
+ *     --target 127.0.0.1:50051 [--concurrency 128] [--connections 4] [--duration 10] [--warmup 2] [--batch 1]
+ *
+ * --concurrency is the total number of streams in flight: --connections x (concurrency/connections).
+ * --batch N > 1 calls the echo's batch method (./batch-echo.ts) with N DebitEvents per call: the
+ * transport ceiling of a batched API (operations/s = calls/s x N).
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Args } from '../lib/args';
+import { fmtMs, Histogram } from '../lib/histogram';
+import { CpuPoller, startProcess } from '../lib/proc';
+import { DebitEventResponse } from '@app/proto';
+import { BATCH_DEBIT_PATH, decodeBatchAnswers, encodeBatch } from './batch-echo';
+import { methodPath } from './charging-api';
+import { grpcFrame, unframe } from './frames';
+import { H2Outcome, RawH2Connection } from './generator/h2-raw';
+import { ceilingDebitMessage } from './scenarios';
+
+export const H2LOAD_BIN = '/usr/bin/h2load';
+
+export interface H2loadOptions {
+  target: string;
+  /** 1: the unary DebitEvent; N > 1: N DebitEvents in one call of the echo's batch method. */
+  batch?: number;
+  concurrency: number;
+  connections: number;
+  durationMs: number;
+  warmupMs: number;
+}
+
+export interface H2loadSummary {
+  options: H2loadOptions;
+  completed: number;
+  throughput: number;
+  succeeded: number;
+  latency: Histogram;
+  cpuCores: number;
+  cpuUsPerRequest: number;
+  rawTail: string;
+}
+
+/** The request body h2load sends: the unary DebitEvent, or a batch of N of them (pure). */
+export function h2loadRequest(batch: number): { path: string; frame: Buffer } {
+  const message = ceilingDebitMessage();
+  return batch === 1
+    ? { path: methodPath('DebitEvent'), frame: grpcFrame(message) }
+    : { path: BATCH_DEBIT_PATH, frame: grpcFrame(encodeBatch(Array.from({ length: batch }, () => message))) };
+}
+
+/**
+ * h2load counts HTTP 2xx only; so before it runs, the same bytes are sent once over our own
+ * HTTP/2 client and the answer must be grpc-status 0 with one valid answer per request.
+ */
+export async function checkAnswer(target: string, batch: number): Promise<void> {
+  const [host, port] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))];
+  const { path, frame } = h2loadRequest(batch);
+  const conn = new RawH2Connection(host, port);
+  try {
+    await conn.ready();
+    const o = await new Promise<H2Outcome>((resolve) =>
+      conn.request(
+        [
+          [':method', 'POST'],
+          [':scheme', 'http'],
+          [':path', path],
+          [':authority', target],
+          ['content-type', 'application/grpc'],
+          ['te', 'trailers'],
+        ],
+        'check',
+        frame,
+        resolve,
+      ),
+    );
+    const message = o.body === undefined ? undefined : unframe(o.body);
+    const answers = message === undefined ? 0 : batch === 1 ? (DebitEventResponse.decode(message), 1) : decodeBatchAnswers(message);
+    if (o.status !== 200 || o.grpcStatus !== '0' || answers !== batch) {
+      throw new Error(
+        `the h2load request is not answered properly: HTTP ${o.status}, grpc-status ${o.grpcStatus}, ${answers}/${batch} answers`,
+      );
+    }
+  } finally {
+    conn.close();
+  }
+}
+
+/** Runs h2load once; resolves with its figures (bounded: h2load stops after warm-up + duration). */
+export async function runH2load(o: H2loadOptions): Promise<H2loadSummary> {
+  const dir = mkdtempSync(join(tmpdir(), 'ratel-h2load-'));
+  try {
+    const body = join(dir, 'debit-event.bin');
+    const logFile = join(dir, 'requests.log');
+    const out = join(dir, 'h2load.out');
+    const batch = o.batch ?? 1;
+    await checkAnswer(o.target, batch);
+    const request = h2loadRequest(batch);
+    writeFileSync(body, request.frame);
+    const streams = Math.max(1, Math.round(o.concurrency / o.connections));
+    const args = [
+      '-D',
+      String(o.durationMs / 1000),
+      '--warm-up-time',
+      String(o.warmupMs / 1000),
+      '-c',
+      String(o.connections),
+      '-m',
+      String(streams),
+      '-t',
+      '1',
+      '-d',
+      body,
+      '-H',
+      'content-type: application/grpc',
+      '-H',
+      'te: trailers',
+      '--log-file',
+      logFile,
+      `http://${o.target}${request.path}`,
+    ];
+    const p = startProcess('h2load', H2LOAD_BIN, args, { logFile: out });
+    // h2load's CPU in its main phase: a sample when warm-up ends, the last sample before it exits
+    // (/proc/<pid> is gone afterwards, so the poller keeps the latest reading).
+    const poll = new CpuPoller(p.pid, 100);
+    let atWarmupEnd: { cpuSeconds: number; t: number } | undefined;
+    const warm = setTimeout(() => (atWarmupEnd = poll.latest()), o.warmupMs);
+    const timer = setTimeout(() => void p.stop(), o.warmupMs + o.durationMs + 30_000);
+    await p.done;
+    clearTimeout(timer);
+    clearTimeout(warm);
+    poll.stop();
+    const last = poll.latest();
+    const mainCpu = last.cpuSeconds - (atWarmupEnd?.cpuSeconds ?? 0);
+    const mainSeconds = (last.t - (atWarmupEnd?.t ?? 0)) / 1000;
+    const text = readFileSync(out, 'utf8');
+    if (p.exitCode() !== 0) throw new Error(`h2load failed (${p.exitCode()}):\n${text.slice(-2000)}`);
+    const latency = new Histogram();
+    for (const line of readFileSync(logFile, 'utf8').split('\n')) {
+      const f = line.split('\t');
+      if (f.length === 3) latency.record(Number(f[2]));
+    }
+    const succeeded = Number(/(\d+) succeeded/.exec(text)?.[1] ?? 0);
+    const completed = latency.total;
+    return {
+      options: o,
+      completed,
+      throughput: completed / (o.durationMs / 1000),
+      succeeded,
+      latency,
+      cpuCores: mainSeconds > 0 ? mainCpu / mainSeconds : Number.NaN,
+      cpuUsPerRequest: completed > 0 ? (mainCpu * 1e6) / completed : Number.NaN,
+      rawTail: text
+        .split('\n')
+        .filter((l) => /req\/s|requests:|status codes|time for request/.test(l))
+        .join('\n'),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const nf = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
+export function formatH2load(s: H2loadSummary, label = 'h2load echo-ceiling'): string[] {
+  const h = s.latency;
+  const o = s.options;
+  const batch = o.batch ?? 1;
+  return [
+    `${label}${batch > 1 ? ` (batch of ${batch} DebitEvents per call)` : ''} -> ${o.target}: ${o.connections} connections x ${Math.round(o.concurrency / o.connections)} streams, ${o.durationMs / 1000} s after ${o.warmupMs / 1000} s warm-up`,
+    `  throughput     ${nf.format(s.throughput)} calls/s${batch > 1 ? ` = ${nf.format(s.throughput * batch)} DebitEvents/s` : ''}  (${nf.format(s.completed)} completed, ${nf.format(s.succeeded)} HTTP 2xx; grpc-status not checked by h2load)`,
+    `  latency ms     p50 ${fmtMs(h.percentileUs(50))}  p99 ${fmtMs(h.percentileUs(99))}  p99.9 ${fmtMs(h.percentileUs(99.9))}  max ${fmtMs(h.maxUs)}  mean ${fmtMs(h.meanUs())}`,
+    `  h2load CPU     ${s.cpuCores.toFixed(2)} cores, ${s.cpuUsPerRequest.toFixed(1)} µs/call`,
+  ];
+}
+
+async function main(): Promise<void> {
+  const args = new Args();
+  const target = args.str('target');
+  if (!target) throw new Error('--target host:port is required');
+  const o: H2loadOptions = {
+    target,
+    concurrency: args.num('concurrency', 128),
+    connections: args.num('connections', 4),
+    durationMs: args.num('duration', 10) * 1000,
+    warmupMs: args.num('warmup', 2) * 1000,
+    batch: args.num('batch', 1),
+  };
+  args.rejectUnknown();
+  const s = await runH2load(o);
+  process.stdout.write(`${formatH2load(s).join('\n')}\n`);
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`h2load: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}

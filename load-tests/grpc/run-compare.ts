@@ -1,0 +1,296 @@
+/**
+ * One command, one run: the bare grpc-js echo and the charging gateway measured with the same
+ * generator, the same mix and the same concurrency, alternating when --rounds > 1, plus the
+ * generator's own ceiling beside h2load's on the echo. Prints a table and the ratios
+ * charging/echo for throughput and p99 (targets: >= 0.8 and <= 2.0).
+ *
+ *   node -r ts-node/register/transpile-only -r tsconfig-paths/register load-tests/grpc/run-compare.ts \
+ *     [--charging auto|none|HOST:PORT] [--charging-cmd "CMD" --charging-addr HOST:PORT [--charging-env K=V ...]] \
+ *     [--charging-pid PID ...] [--rounds 1] [--h2load true] [--echo-codec ts-proto|proto-loader] \
+ *     [--redis-aof true] [--gateway-env K=V ...] [--gateway-node-flag F ...] [--prime 5] [--node-client-ceiling true] [--batch-sizes 8,32] [--json FILE] \
+ *     [generator options, see generator/index.ts]
+ *
+ * --charging auto (default): when apps/charging/src/main.ts exists, start Redis/NATS/PostgreSQL
+ *   (@app/devstack, temporary directory), migrate, seed --subscribers N and the gateway; else none.
+ * --charging HOST:PORT: a gateway that is already running (seeded with the same subscribers);
+ *   --charging-pid names its processes so their CPU is reported.
+ * --charging-cmd: a shell command that starts it, listening on --charging-addr.
+ * --gateway-node-flag: a node flag for the gateway process only (repeatable), e.g.
+ *   --gateway-node-flag=--cpu-prof --gateway-node-flag=--cpu-prof-dir=/tmp/prof to profile it.
+ * --prime: seconds of unmeasured load on each target first (JIT, pools, caches).
+ * --node-client-ceiling: also run the echo-ceiling with node:http2 client sessions, to show why
+ *   the generator uses its own HTTP/2 framer.
+ * --batch-sizes: h2load on the echo's batch method (./batch-echo.ts) with N DebitEvents per call,
+ *   how far a batched API would take the transport; empty or 0 to skip.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Args } from '../lib/args';
+import { ChargingStack, gatewayAvailable, startChargingStack } from '../lib/charging-stack';
+import { fmtMs } from '../lib/histogram';
+import { installChildCleanup } from '../lib/proc';
+import { formatPerRequest, RedisStats } from '../lib/redis-stats';
+import type { Codec } from './echo-server';
+import { generatorOptionsFrom, GeneratorOptions, summaryJson } from './generator';
+import { formatTable, measureWithGenerator, measureWithH2load, median, Row, serverUsPerRequest } from './measure';
+import { external, startCommand, startEcho, Target } from './targets';
+
+/** The issue's targets for unary charging against the bare echo. */
+export const THROUGHPUT_RATIO_MIN = 0.8;
+export const P99_RATIO_MAX = 2.0;
+
+const log = (line: string) => process.stderr.write(`[run-compare] ${line}\n`);
+
+function envPairs(list: string[]): Record<string, string> {
+  return Object.fromEntries(
+    list.map((kv) => {
+      const i = kv.indexOf('=');
+      if (i <= 0) throw new Error(`expected KEY=VALUE, got ${kv}`);
+      return [kv.slice(0, i), kv.slice(i + 1)];
+    }),
+  );
+}
+
+interface ChargingChoice {
+  target?: Target;
+  stack?: ChargingStack;
+}
+
+async function chargingTarget(args: Args, gen: GeneratorOptions, logDir: string): Promise<ChargingChoice> {
+  const cmd = args.str('charging-cmd');
+  const gatewayEnv = envPairs(args.all('gateway-env'));
+  const redisAof = args.bool('redis-aof', true);
+  const choice = args.str('charging', cmd ? 'cmd' : 'auto');
+  const pids = args.all('charging-pid').map(Number);
+  if (cmd) {
+    const addr = args.str('charging-addr');
+    if (!addr) throw new Error('--charging-cmd needs --charging-addr HOST:PORT');
+    return { target: await startCommand('charging', cmd, addr, envPairs(args.all('charging-env')), logDir) };
+  }
+  if (choice === 'none') return {};
+  if (choice === 'auto') {
+    if (!gatewayAvailable()) {
+      log('apps/charging/src/main.ts not found: measuring the echo only');
+      return {};
+    }
+    const gatewayNodeFlags = args.all('gateway-node-flag');
+    const stack = await startChargingStack({
+      subscribers: gen.mix.subscribers,
+      msisdnBase: gen.mix.msisdnBase,
+      redisAof,
+      gatewayEnv,
+      gatewayNodeFlags,
+      log,
+    });
+    const { gateway, ...aux } = stack.pids;
+    const pidsByRole: Record<string, number> = { server: gateway };
+    for (const [role, pid] of Object.entries(aux)) if (pid !== undefined) pidsByRole[role] = pid;
+    return { stack, target: { label: 'charging gateway', address: stack.grpcTarget, pids: pidsByRole, stop: () => stack.stop() } };
+  }
+  const rolePids: Record<string, number> = {};
+  pids.forEach((pid, i) => (rolePids[i === 0 ? 'server' : `pid ${pid}`] = pid));
+  return { target: external('charging', choice, rolePids) };
+}
+
+function ratioLines(echo: Row[], charging: Row[]): string[] {
+  const tp = charging.map((c, i) => c.throughput / echo[i].throughput);
+  const p99 = charging.map((c, i) => c.latency.percentileUs(99) / echo[i].latency.percentileUs(99));
+  const t = median(tp);
+  const p = median(p99);
+  const perRound = tp.length > 1 ? ` (rounds: ${tp.map((x) => x.toFixed(2)).join(', ')} / ${p99.map((x) => x.toFixed(2)).join(', ')})` : '';
+  return [
+    `ratio charging/echo: throughput ${t.toFixed(2)} (target >= ${THROUGHPUT_RATIO_MIN}: ${t >= THROUGHPUT_RATIO_MIN ? 'PASS' : 'FAIL'}), ` +
+      `p99 ${p.toFixed(2)} (target <= ${P99_RATIO_MAX}: ${p <= P99_RATIO_MAX ? 'PASS' : 'FAIL'})${perRound}`,
+    `server CPU per request (median): echo ${median(echo.map(serverUsPerRequest)).toFixed(0)} µs, gateway ${median(charging.map(serverUsPerRequest)).toFixed(0)} µs` +
+      (charging[0].targetCores.redis !== undefined
+        ? `, Redis ${median(charging.map((r) => ((r.targetCores.redis ?? 0) * 1e6) / r.throughput)).toFixed(0)} µs`
+        : ''),
+  ];
+}
+
+function ceilingLines(h2: Row | undefined, gen: Row, node: Row | undefined): string[] {
+  const lines = [
+    `generator ceiling: ${gen.clientUsPerRequest.toFixed(1)} µs of generator CPU per request -> about ${Math.round(1e6 / gen.clientUsPerRequest).toLocaleString('en-US')} req/s per core it is given`,
+  ];
+  if (node) {
+    lines.push(
+      `  (same generator on node:http2 client sessions: ${node.clientUsPerRequest.toFixed(1)} µs per request -> about ${Math.round(1e6 / node.clientUsPerRequest).toLocaleString('en-US')} req/s per core; ` +
+        `it drove the echo to ${Math.round(node.throughput).toLocaleString('en-US')} req/s)`,
+    );
+  }
+  if (h2) {
+    lines.push(
+      `h2load ceiling:    ${h2.clientUsPerRequest.toFixed(1)} µs of h2load CPU per request -> about ${Math.round(1e6 / h2.clientUsPerRequest).toLocaleString('en-US')} req/s per core; ` +
+        `on the echo: generator ${Math.round(gen.throughput).toLocaleString('en-US')} req/s vs h2load ${Math.round(h2.throughput).toLocaleString('en-US')} req/s (${(gen.throughput / h2.throughput).toFixed(2)}x), ` +
+        `p99 ${fmtMs(gen.latency.percentileUs(99))} vs ${fmtMs(h2.latency.percentileUs(99))} ms`,
+    );
+  }
+  lines.push(
+    `echo server CPU during the ceiling runs: ${[h2, gen]
+      .filter((r): r is Row => !!r)
+      .map((r) => `${r.client} ${(r.targetCores.server ?? 0).toFixed(2)} cores`)
+      .join(', ')} (1.00 = its one thread saturated: the server, not the client, is the limit)`,
+  );
+  return lines;
+}
+
+function batchLines(unary: Row | undefined, batches: Row[]): string[] {
+  if (!unary || batches.length === 0) return [];
+  const cells = batches.map((b) => {
+    const n = b.h2load?.options.batch ?? 1;
+    const ops = b.throughput * n;
+    return `batch ${n}: ${Math.round(ops).toLocaleString('en-US')} DebitEvents/s (x${(ops / unary.throughput).toFixed(1)}, p99 ${fmtMs(b.latency.percentileUs(99))} ms per call, echo ${(((b.targetCores.server ?? 0) * 1e6) / ops).toFixed(1)} µs/event)`;
+  });
+  return [
+    `batched API on the same echo (h2load): unary ${Math.round(unary.throughput).toLocaleString('en-US')} DebitEvents/s (${serverUsPerRequest(unary).toFixed(1)} µs/event); ${cells.join('; ')}`,
+  ];
+}
+
+async function main(): Promise<void> {
+  installChildCleanup();
+  const args = new Args();
+  const gen = generatorOptionsFrom(args, 'unused');
+  const rounds = args.num('rounds', 1);
+  const withH2load = args.bool('h2load', true);
+  const withNodeClient = args.bool('node-client-ceiling', true);
+  const primeMs = args.num('prime', 5) * 1000;
+  const batchSizes = args
+    .str('batch-sizes', '8,32')
+    .split(',')
+    .filter((x) => x !== '' && x !== '0')
+    .map(Number);
+  const echoCodec = args.str('echo-codec', 'ts-proto') as Codec;
+  const json = args.str('json');
+  const logDir = mkdtempSync(join(tmpdir(), 'ratel-compare-'));
+  const targets: Target[] = [];
+  let redisStats: RedisStats | undefined;
+  let ok = false;
+  try {
+    const charging = await chargingTarget(args, gen, logDir);
+    args.rejectUnknown();
+    if (charging.target) targets.push(charging.target);
+    const echo = await startEcho('grpc-js', echoCodec, logDir);
+    redisStats = charging.stack ? new RedisStats(charging.stack.redisUrl) : undefined;
+    targets.push(echo);
+    const { target: _t, ...genOpts } = gen;
+    const echoRows: Row[] = [];
+    const chargingRows: Row[] = [];
+    if (primeMs > 0) {
+      // A cold process (JIT, connection pools, caches) is not what the comparison is about.
+      for (const t of targets) {
+        log(`priming ${t.label} for ${primeMs / 1000} s (not measured)`);
+        await measureWithGenerator(`prime ${t.label}`, t, { ...genOpts, warmupMs: 0, durationMs: primeMs });
+      }
+    }
+    for (let r = 1; r <= rounds; r++) {
+      log(`round ${r}/${rounds}: echo`);
+      echoRows.push(await measureWithGenerator(`${echo.label} r${r}`, echo, genOpts));
+      if (charging.target) {
+        log(`round ${r}/${rounds}: charging`);
+        await redisStats?.reset();
+        const row = await measureWithGenerator(`${charging.target.label} r${r}`, charging.target, genOpts);
+        if (redisStats)
+          row.detail.push(`  ${formatPerRequest(await redisStats.read(), Math.max(1, row.generator?.completedAll ?? 1)).join('\n  ')}`);
+        chargingRows.push(row);
+      }
+    }
+    log('ceiling: h2load and the generator, same DebitEvent frame, on the echo');
+    const ceilingOpts = { ...genOpts, scenario: 'echo-ceiling' as const };
+    const h2 = withH2load
+      ? await measureWithH2load(echo.label, echo, {
+          concurrency: gen.concurrency,
+          connections: gen.workers * gen.connectionsPerWorker,
+          durationMs: gen.durationMs,
+          warmupMs: gen.warmupMs,
+        })
+      : undefined;
+    const genCeiling = await measureWithGenerator(echo.label, echo, ceilingOpts);
+    const nodeCeiling =
+      withNodeClient && gen.client !== 'node'
+        ? await measureWithGenerator(`${echo.label} node:http2`, echo, { ...ceilingOpts, client: 'node' })
+        : undefined;
+    const batchRows: Row[] = [];
+    for (const n of withH2load ? batchSizes : []) {
+      log(`batched API ceiling: h2load, ${n} DebitEvents per call, on the echo`);
+      // As many DebitEvents in flight as the unary runs have (at least one call per connection).
+      const connections = gen.workers * gen.connectionsPerWorker;
+      const calls = Math.max(connections, Math.round(gen.concurrency / n));
+      batchRows.push(
+        await measureWithH2load(`${echo.label} batch ${n}`, echo, {
+          concurrency: calls,
+          connections,
+          durationMs: gen.durationMs,
+          warmupMs: gen.warmupMs,
+          batch: n,
+        }),
+      );
+    }
+    const rows = [
+      ...echoRows.flatMap((e, i) => (chargingRows[i] ? [e, chargingRows[i]] : [e])),
+      ...(h2 ? [h2] : []),
+      genCeiling,
+      ...(nodeCeiling ? [nodeCeiling] : []),
+      ...batchRows,
+    ];
+    const out = [
+      '',
+      `charging.v1 unary, mix: ${gen.concurrency} in flight, ${gen.workers} generator workers x ${gen.connectionsPerWorker} connections, ${gen.durationMs / 1000} s per measurement after ${gen.warmupMs / 1000} s warm-up, ` +
+        `${gen.mix.subscribers.toLocaleString('en-US')} subscribers, SMS share ${gen.mix.smsShare}, voice share ${gen.mix.voiceShare}`,
+      ...formatTable(rows),
+      '',
+      ...(chargingRows.length > 0 ? ratioLines(echoRows, chargingRows) : ['no charging target measured (see --charging)']),
+      ...ceilingLines(h2, genCeiling, nodeCeiling),
+      ...batchLines(h2, batchRows),
+      '',
+      'details:',
+      ...rows.flatMap((r) => r.detail),
+    ];
+    process.stdout.write(`${out.join('\n')}\n`);
+    if (json) {
+      writeFileSync(
+        json,
+        JSON.stringify(
+          {
+            echo: echoRows.map(rowJson),
+            charging: chargingRows.map(rowJson),
+            h2load: h2 && rowJson(h2),
+            generatorCeiling: rowJson(genCeiling),
+          },
+          null,
+          2,
+        ),
+      );
+    }
+    ok = true;
+  } finally {
+    await redisStats?.close();
+    for (const t of targets.reverse()) await t.stop().catch((e: unknown) => log(`stopping ${t.label}: ${String(e)}`));
+    if (ok) rmSync(logDir, { recursive: true, force: true });
+    else log(`server logs kept in ${logDir}`);
+  }
+}
+
+function rowJson(r: Row): Record<string, unknown> {
+  return {
+    label: r.label,
+    client: r.client,
+    throughput: r.throughput,
+    p50Ms: r.latency.percentileUs(50) / 1000,
+    p99Ms: r.latency.percentileUs(99) / 1000,
+    p999Ms: r.latency.percentileUs(99.9) / 1000,
+    okShare: r.okShare,
+    targetCores: r.targetCores,
+    clientCores: r.clientCores,
+    clientUsPerRequest: r.clientUsPerRequest,
+    otherCores: r.otherCores,
+    generator: r.generator && summaryJson(r.generator),
+  };
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`run-compare: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}

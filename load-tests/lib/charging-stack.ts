@@ -1,0 +1,125 @@
+/**
+ * Starts the real charging gateway for a load test: Redis, NATS (JetStream) and PostgreSQL from
+ * @app/devstack in a temporary directory, migrations, the seed CLI with `--subscribers N`, then
+ * apps/charging/src/main.ts with plaintext gRPC on a free port. Everything started here is stopped
+ * by its PID when the run ends. Nothing here touches servers it did not start.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startNats, startPostgres, startRedis, StartedServer } from '@app/devstack';
+import { freePort, runToEnd, Started, startProcess, trackForCleanup, TS_NODE_FLAGS, untrack, waitForPort } from './proc';
+
+export const REPO_ROOT = resolve(__dirname, '..', '..');
+export const GATEWAY_MAIN = 'apps/charging/src/main.ts';
+export const SEED_CLI = 'apps/charging/src/cli/seed.ts';
+export const MIGRATE_CLI = 'apps/charging/src/cli/migrate.ts';
+/** Seeding 100k subscribers takes about a minute on this machine; a limit well above it. */
+const SEED_TIMEOUT_MS = 15 * 60_000;
+const MIGRATE_TIMEOUT_MS = 2 * 60_000;
+
+export interface ChargingStack {
+  grpcTarget: string;
+  httpBase: string;
+  redisUrl: string;
+  apiKey: string;
+  /** PIDs whose CPU a report shows, by role. */
+  pids: { gateway: number; redis?: number; nats?: number; postgres?: number };
+  logDir: string;
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  subscribers: number;
+  msisdnBase: number;
+  /** Redis with AOF (appendfsync everysec), as `npm start` runs it. */
+  redisAof: boolean;
+  /** Extra environment for the gateway (RATEL_* tuning). */
+  gatewayEnv: Record<string, string>;
+  /** Extra node flags for the gateway process only, e.g. --cpu-prof --cpu-prof-dir=DIR. */
+  gatewayNodeFlags?: string[];
+  log: (line: string) => void;
+}
+
+export function gatewayAvailable(): boolean {
+  return existsSync(join(REPO_ROOT, GATEWAY_MAIN));
+}
+
+function script(path: string): string[] {
+  return [...TS_NODE_FLAGS, join(REPO_ROOT, path)];
+}
+
+export async function startChargingStack(o: StackOptions): Promise<ChargingStack> {
+  const dir = mkdtempSync(join(tmpdir(), 'ratel-loadtest-'));
+  const servers: StartedServer[] = [];
+  let gateway: Started | undefined;
+  const stop = async () => {
+    await gateway?.stop();
+    await Promise.all(servers.map(async (s) => (await s.stop(), untrack(s.pid))));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const started = (s: StartedServer) => (servers.push(s), trackForCleanup(s.pid), s);
+  try {
+    o.log(`stack: starting Redis, NATS and PostgreSQL under ${dir}`);
+    const redis = started(await startRedis({ dir: join(dir, 'redis'), persist: o.redisAof }));
+    const nats = started(await startNats({ dir: join(dir, 'nats') }));
+    const pg = started(await startPostgres({ dir: join(dir, 'pg'), durable: false }));
+    const [grpcPort, httpPort] = [await freePort(), await freePort()];
+    const apiKey = randomBytes(16).toString('hex');
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      REDIS_URL: redis.url,
+      NATS_URL: nats.url,
+      DATABASE_URL: pg.url,
+      RATEL_GRPC_INSECURE: 'true',
+      RATEL_GRPC_HOST: '127.0.0.1',
+      RATEL_GRPC_PORT: String(grpcPort),
+      RATEL_HTTP_HOST: '127.0.0.1',
+      RATEL_HTTP_PORT: String(httpPort),
+      RATEL_API_KEYS: apiKey,
+      RATEL_LOG_LEVEL: 'warn',
+      ...o.gatewayEnv,
+    };
+    const cli = { env, cwd: REPO_ROOT };
+    o.log('stack: migrating');
+    await runToEnd('migrate', process.execPath, script(MIGRATE_CLI), {
+      ...cli,
+      logFile: join(dir, 'migrate.log'),
+      timeoutMs: MIGRATE_TIMEOUT_MS,
+    });
+    o.log(`stack: seeding ${o.subscribers} subscribers (MSISDN ${o.msisdnBase}+i)`);
+    const t0 = Date.now();
+    await runToEnd(
+      'seed',
+      process.execPath,
+      [...script(SEED_CLI), '--subscribers', String(o.subscribers), '--msisdn-base', String(o.msisdnBase)],
+      {
+        ...cli,
+        logFile: join(dir, 'seed.log'),
+        timeoutMs: SEED_TIMEOUT_MS,
+      },
+    );
+    o.log(`stack: seeded in ${((Date.now() - t0) / 1000).toFixed(0)} s; starting the gateway`);
+    gateway = startProcess('charging gateway', process.execPath, [...(o.gatewayNodeFlags ?? []), ...script(GATEWAY_MAIN)], {
+      ...cli,
+      logFile: join(dir, 'gateway.log'),
+    });
+    await waitForPort('127.0.0.1', grpcPort, gateway);
+    await waitForPort('127.0.0.1', httpPort, gateway);
+    return {
+      grpcTarget: `127.0.0.1:${grpcPort}`,
+      redisUrl: redis.url,
+      httpBase: `http://127.0.0.1:${httpPort}`,
+      apiKey,
+      pids: { gateway: gateway.pid, redis: redis.pid, nats: nats.pid, postgres: pg.pid },
+      logDir: dir,
+      stop,
+    };
+  } catch (e) {
+    const logs = ['migrate.log', 'seed.log', 'gateway.log'].map((f) => join(dir, f)).filter(existsSync);
+    const tails = logs.map((f) => `--- ${f} (last lines)\n${readFileSync(f, 'utf8').split('\n').slice(-25).join('\n')}`);
+    await stop().catch(() => undefined);
+    throw new Error(`${e instanceof Error ? e.message : String(e)}\n${tails.join('\n')}`);
+  }
+}
