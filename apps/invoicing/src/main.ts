@@ -7,10 +7,10 @@
  *
  * With both, the sink's metrics are on the process registry and served by the API's /metrics.
  * With the sink alone, the sink serves its own /metrics and /healthz on SINK_METRICS_HOST:PORT
- * (ingest/sink-process.ts, unchanged). Configuration: ./config.ts and ../README.md.
+ * (ingest/sink-process.ts). Configuration: ./config.ts and ../README.md.
  * SIGTERM/SIGINT: the API stops taking requests, the sink finishes the batch in hand, exit 0.
  */
-import { ClickhouseRatedEventStore, createClickhouseClient, migrateClickhouse } from '@app/analytics';
+import { createClickhouseClient } from '@app/analytics';
 import { ConfigError } from '@app/config';
 import { createLogger, createRegistry, Logger, systemClock } from '@app/observability';
 import Redis from 'ioredis';
@@ -21,11 +21,6 @@ import { startInvoicingHttp } from './api/http-app';
 import { CdrConfig, loadCdrConfig, printableCdrConfig } from './cdr/cdr-config';
 import { CdrModule } from './cdr/cdr.module';
 import { InvoicingConfig, loadInvoicingProcessConfig, printableConfig } from './config';
-import { backoffDelayMs } from './ingest/backoff';
-import { JetStreamSource } from './ingest/jetstream-source';
-import { RatedEventSink } from './ingest/rated-event-sink';
-import { createSinkMetrics } from './ingest/sink-metrics';
-import { LAG_POLL_INTERVAL_MS, MAX_ACK_PENDING_BATCHES } from './ingest/sink-limits';
 import { startSinkProcess } from './ingest/sink-process';
 
 /** Bounds of the API role's Redis connection (CDR mediation reads the charging projection): fail fast, no unbounded queue. */
@@ -38,64 +33,9 @@ interface Role {
   stop(): Promise<void>;
 }
 
-/** Calls `fn` until it succeeds, with the sink's capped exponential back-off: start-up waits for its servers. */
-async function untilItWorks<T>(what: string, logger: Logger, fn: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (err) {
-      const delayMs = backoffDelayMs(attempt);
-      logger.warn({ err: String(err), attempt, delayMs }, `${what} failed; retrying`);
-      await new Promise((r) => setTimeout(r, delayMs));
-    }
-  }
-}
-
-/**
- * The sink wired as in ingest/sink-process.ts, but on the process registry and without a metrics
- * server of its own (the API serves /metrics). Kept here so that ingest/ stays as it is.
- */
+/** The sink on the process registry, without a metrics server of its own (the API serves /metrics). */
 async function startSinkRole(config: InvoicingConfig, logger: Logger, registry: Registry): Promise<Role> {
-  const database = config.CLICKHOUSE_DATABASE;
-  if (config.SINK_MIGRATE) {
-    const r = await untilItWorks('ClickHouse migrations', logger, () => migrateClickhouse(config.CLICKHOUSE_URL, database));
-    logger.info({ database, applied: r.applied }, 'ClickHouse schema up to date');
-  }
-  const client = createClickhouseClient({ url: config.CLICKHOUSE_URL, requestTimeoutMs: config.SINK_INSERT_TIMEOUT_MS });
-  const nc = await connect({ servers: config.NATS_URL, name: 'ratel-invoicing-sink', maxReconnectAttempts: -1 });
-  const source = await JetStreamSource.open(nc, {
-    stream: config.SINK_STREAM,
-    consumer: config.SINK_CONSUMER,
-    filterSubject: config.SINK_FILTER_SUBJECT,
-    ackWaitMs: config.SINK_ACK_WAIT_MS,
-    maxAckPending: config.SINK_BATCH_MAX * MAX_ACK_PENDING_BATCHES,
-  });
-  await untilItWorks(`consumer ${config.SINK_CONSUMER} on stream ${config.SINK_STREAM}`, logger, () => source.ensureConsumer());
-  const sink = new RatedEventSink(
-    { source, store: new ClickhouseRatedEventStore(client, database), metrics: createSinkMetrics(registry), logger, clock: systemClock },
-    {
-      stream: config.SINK_STREAM,
-      batchMax: config.SINK_BATCH_MAX,
-      fetchWaitMs: config.SINK_FETCH_WAIT_MS,
-      ackWaitMs: config.SINK_ACK_WAIT_MS,
-      shutdownGraceMs: config.SINK_SHUTDOWN_GRACE_MS,
-    },
-  );
-  const pollLag = () => sink.pollLag().catch((err: unknown) => logger.debug({ err: String(err) }, 'reading consumer lag failed'));
-  void pollLag();
-  const lagTimer = setInterval(pollLag, LAG_POLL_INTERVAL_MS);
-  logger.info({ stream: config.SINK_STREAM, consumer: config.SINK_CONSUMER }, 'rated-event sink running');
-  const done = sink.run().finally(async () => {
-    clearInterval(lagTimer);
-    await nc.drain().catch(() => undefined);
-    await client.close();
-    logger.info('rated-event sink stopped');
-  });
-  const stop = async () => {
-    sink.stop();
-    await done;
-  };
-  return { done, stop };
+  return startSinkProcess(config, logger, systemClock, { registry });
 }
 
 /**

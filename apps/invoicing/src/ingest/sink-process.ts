@@ -5,6 +5,7 @@
  */
 import { ClickhouseRatedEventStore, createClickhouseClient, migrateClickhouse } from '@app/analytics';
 import { Clock, createRegistry, Logger, systemClock } from '@app/observability';
+import type { Registry } from 'prom-client';
 import { connect } from 'nats';
 import type { InvoicingConfig } from '../config';
 import { backoffDelayMs } from './backoff';
@@ -15,6 +16,7 @@ import { createSinkMetrics } from './sink-metrics';
 import { LAG_POLL_INTERVAL_MS, MAX_ACK_PENDING_BATCHES } from './sink-limits';
 
 export interface SinkProcess {
+  /** URL of the sink's own /metrics server; empty when the host process serves the registry. */
   metricsUrl: string;
   /** Resolves when the sink has stopped and every connection is closed. */
   done: Promise<void>;
@@ -23,7 +25,7 @@ export interface SinkProcess {
 }
 
 /** Calls `fn` until it succeeds, backing off (capped exponential) between attempts: start-up waits for its servers. */
-async function untilItWorks<T>(what: string, logger: Logger, fn: () => Promise<T>): Promise<T> {
+export async function untilItWorks<T>(what: string, logger: Logger, fn: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
@@ -35,7 +37,12 @@ async function untilItWorks<T>(what: string, logger: Logger, fn: () => Promise<T
   }
 }
 
-export async function startSinkProcess(config: InvoicingConfig, logger: Logger, clock: Clock = systemClock): Promise<SinkProcess> {
+export interface SinkHosting {
+  /** Register the sink's metrics here and start no metrics server (the host serves /metrics). */
+  registry: Registry;
+}
+
+export async function startSinkProcess(config: InvoicingConfig, logger: Logger, clock: Clock = systemClock, hosting?: SinkHosting): Promise<SinkProcess> {
   const database = config.CLICKHOUSE_DATABASE;
   if (config.SINK_MIGRATE) {
     const r = await untilItWorks('ClickHouse migrations', logger, () => migrateClickhouse(config.CLICKHOUSE_URL, database));
@@ -52,7 +59,7 @@ export async function startSinkProcess(config: InvoicingConfig, logger: Logger, 
   });
   await untilItWorks(`consumer ${config.SINK_CONSUMER} on stream ${config.SINK_STREAM}`, logger, () => source.ensureConsumer());
 
-  const registry = createRegistry('invoicing');
+  const registry = hosting?.registry ?? createRegistry('invoicing');
   const metrics = createSinkMetrics(registry);
   const store = new ClickhouseRatedEventStore(client, database);
   const sink = new RatedEventSink(
@@ -66,7 +73,9 @@ export async function startSinkProcess(config: InvoicingConfig, logger: Logger, 
     },
   );
   let stopping = false;
-  const server = await startMetricsServer(registry, config.SINK_METRICS_HOST, config.SINK_METRICS_PORT, () => !stopping);
+  const server = hosting
+    ? { url: '', close: async () => undefined }
+    : await startMetricsServer(registry, config.SINK_METRICS_HOST, config.SINK_METRICS_PORT, () => !stopping);
   const pollLag = () => sink.pollLag().catch((err: unknown) => logger.debug({ err: String(err) }, 'reading consumer lag failed'));
   void pollLag();
   const lagTimer = setInterval(pollLag, LAG_POLL_INTERVAL_MS);
