@@ -8,4 +8,10 @@ bash scripts/setup.sh
 echo "test: type-check"
 npx tsc -p tsconfig.json --noEmit
 echo "test: jest"
-npx jest --ci "$@"
+results=$(mktemp)
+status=0
+npx jest --ci --json --outputFile="$results" "$@" || status=$?
+# The plain closing line CI reads: "N passed, N failed" (plus skipped).
+node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")); console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`)' "$results" || true
+rm -f "$results"
+exit "$status"
