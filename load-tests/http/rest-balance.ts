@@ -58,6 +58,8 @@ interface Measured {
   label: string;
   endpoint: Endpoint;
   r: AutocannonResult;
+  /** CPU cores per metered process: "server" is the HTTP process, then redis/postgres/nats when known. */
+  cores: Record<string, number>;
   serverCores: number;
   clientCores: number;
   otherCores: number;
@@ -104,7 +106,7 @@ async function measure(
   endpoint: Endpoint,
   s: Settings,
   apiKey: string,
-  pids: number[],
+  pids: Record<string, number>,
   seed: number,
 ): Promise<Measured> {
   const opts = (durationS: number) => ({
@@ -114,15 +116,24 @@ async function measure(
     requests: [requestFor(endpoint, s, apiKey, seed + durationS)],
   });
   if (s.warmupS > 0) await autocannon(opts(s.warmupS));
-  const meter = new CpuMeter(pids);
+  const meter = new CpuMeter(Object.values(pids));
   const cpu0 = process.cpuUsage();
   meter.start();
   const r = await autocannon(opts(s.durationS));
   const cpu = meter.stop();
   const own = process.cpuUsage(cpu0);
   const clientCores = (own.user + own.system) / 1e6 / cpu.seconds;
-  const serverCores = pids.reduce((a, p) => a + (cpu.coresByPid.get(p) ?? 0), 0);
-  return { label, endpoint, r, serverCores, clientCores, otherCores: Math.max(0, cpu.machineBusyCores - serverCores - clientCores) };
+  const cores = Object.fromEntries(Object.entries(pids).map(([role, pid]) => [role, cpu.coresByPid.get(pid) ?? 0]));
+  const metered = Object.values(cores).reduce((a, b) => a + b, 0);
+  return {
+    label,
+    endpoint,
+    r,
+    cores,
+    serverCores: cores.server ?? 0,
+    clientCores,
+    otherCores: Math.max(0, cpu.machineBusyCores - metered - clientCores),
+  };
 }
 
 const nf = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
@@ -132,7 +143,7 @@ function rate(m: Measured): number {
 }
 
 function formatRows(rows: Measured[]): string[] {
-  const head = `${'target'.padEnd(34)} ${'endpoint'.padEnd(8)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'p99.9'.padStart(7)} ${'2xx %'.padStart(6)} ${'server cores'.padStart(12)} ${'client cores'.padStart(12)} ${'others'.padStart(7)}  status codes`;
+  const head = `${'target'.padEnd(34)} ${'endpoint'.padEnd(8)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'p99.9'.padStart(7)} ${'2xx %'.padStart(6)} ${'server cores'.padStart(12)} ${'srv µs/req'.padStart(10)} ${'client cores'.padStart(12)} ${'others'.padStart(7)}  status codes`;
   return [
     head,
     '-'.repeat(head.length),
@@ -141,7 +152,12 @@ function formatRows(rows: Measured[]): string[] {
         .map(([c, v]) => `${c}:${v.count}`)
         .join(' ');
       const ok = m.r.requests.total === 0 ? 0 : (m.r['2xx'] / m.r.requests.total) * 100;
-      return `${m.label.padEnd(34)} ${m.endpoint.padEnd(8)} ${nf.format(rate(m)).padStart(8)} ${String(m.r.latency.p50).padStart(7)} ${String(m.r.latency.p99).padStart(7)} ${String(m.r.latency.p99_9 ?? '-').padStart(7)} ${ok.toFixed(1).padStart(6)} ${m.serverCores.toFixed(2).padStart(12)} ${m.clientCores.toFixed(2).padStart(12)} ${m.otherCores.toFixed(2).padStart(7)}  ${codes}${m.r.errors ? ` errors:${m.r.errors}` : ''}${m.r.timeouts ? ` timeouts:${m.r.timeouts}` : ''}`;
+      const aux = Object.entries(m.cores)
+        .filter(([role]) => role !== 'server')
+        .map(([role, c]) => `${role} ${c.toFixed(2)}`)
+        .join(' ');
+      const usPerReq = ((m.serverCores * 1e6) / Math.max(1, rate(m))).toFixed(0);
+      return `${m.label.padEnd(34)} ${m.endpoint.padEnd(8)} ${nf.format(rate(m)).padStart(8)} ${String(m.r.latency.p50).padStart(7)} ${String(m.r.latency.p99).padStart(7)} ${String(m.r.latency.p99_9 ?? '-').padStart(7)} ${ok.toFixed(1).padStart(6)} ${m.serverCores.toFixed(2).padStart(12)} ${usPerReq.padStart(10)} ${m.clientCores.toFixed(2).padStart(12)} ${m.otherCores.toFixed(2).padStart(7)}  ${codes}${m.r.errors ? ` errors:${m.r.errors}` : ''}${m.r.timeouts ? ` timeouts:${m.r.timeouts}` : ''}${aux ? `  [${aux} cores]` : ''}`;
     }),
   ];
 }
@@ -182,19 +198,25 @@ async function main(): Promise<void> {
   let stack: ChargingStack | undefined;
   const bare = await startBare(logDir);
   try {
-    let app: { url: string; pids: number[] } | undefined;
+    let app: { url: string; pids: Record<string, number> } | undefined;
     if (baseArg === 'auto' && gatewayAvailable()) {
       stack = await startChargingStack({ subscribers: settings.accounts, msisdnBase: 4915100000000, redisAof: true, gatewayEnv: {}, log });
       apiKey = stack.apiKey;
-      app = { url: stack.httpBase, pids: [stack.pids.gateway] };
+      const { gateway, ...aux } = stack.pids;
+      const pids: Record<string, number> = { server: gateway };
+      for (const [role, pid] of Object.entries(aux)) if (pid !== undefined) pids[role] = pid;
+      app = { url: stack.httpBase, pids };
     } else if (baseArg !== 'auto' && baseArg !== 'none') {
-      app = { url: baseArg.replace(/\/$/, ''), pids: pidArgs };
+      app = {
+        url: baseArg.replace(/\/$/, ''),
+        pids: Object.fromEntries(pidArgs.map((pid, i) => [i === 0 ? 'server' : `pid ${pid}`, pid])),
+      };
     }
     const rows: Measured[] = [];
     for (let round = 1; round <= rounds; round++) {
       for (const e of endpoints) {
         log(`round ${round}: ${e} on the bare server`);
-        rows.push(await measure(`bare node:http r${round}`, bare.url, e, settings, apiKey, [bare.p.pid], round));
+        rows.push(await measure(`bare node:http r${round}`, bare.url, e, settings, apiKey, { server: bare.p.pid }, round));
         if (app) {
           log(`round ${round}: ${e} on the app`);
           rows.push(await measure(`charging app r${round}`, app.url, e, settings, apiKey, app.pids, round));
