@@ -82,8 +82,24 @@ export class Projector {
    */
   async account(em: EntityManager, a: BillingAccount): Promise<{ created: boolean; topUpsFinished: number }> {
     const opening = (await openingBalancesMicros(em, [a.id])).get(a.id) ?? 0n;
-    const pending = await em.find(TopUp, { account: a.id, projectedAt: null }, { orderBy: { createdAt: 'asc' } });
-    return this.accountFrom(em, a, opening, pending);
+    return this.accountFrom(em, a, opening, await this.pendingTopUps(em, a.id));
+  }
+
+  /**
+   * The account's top-ups the engine has not confirmed, oldest first. The ids come from a raw query
+   * (no query builder, no hydration); usually there is none, or only the top-up this request just
+   * wrote, which `em` already manages. Only when one is not managed yet are they loaded as entities.
+   */
+  private async pendingTopUps(em: EntityManager, accountId: string): Promise<TopUp[]> {
+    const rows = await em.getConnection().execute<{ id: string }[]>(
+      'select "id" from "top_up" where "account_id" = ? and "projected_at" is null order by "created_at" asc',
+      [accountId],
+      'all',
+      em.getTransactionContext(),
+    );
+    const managed = rows.map((r) => em.getUnitOfWork().getById<TopUp>(TopUp.name, r.id));
+    if (managed.every((t): t is TopUp => t !== undefined)) return managed;
+    return em.find(TopUp, { account: accountId, projectedAt: null }, { orderBy: { createdAt: 'asc' } });
   }
 
   /** `account` with what it reads from PostgreSQL given (the rebuild loads it for a page of accounts at once). */
@@ -124,6 +140,8 @@ export class Projector {
   async topUp(em: EntityManager, t: TopUp): Promise<void> {
     if (t.projectedAt) return;
     await this.engine.topUp(t.account.id, `${ENGINE_TOPUP_REQUEST_PREFIX}${t.idempotencyKey}`, t.amountMicros, this.clock.nowMs());
-    await em.nativeUpdate(TopUp, { id: t.id, projectedAt: null }, { projectedAt: new Date(this.clock.nowMs()) });
+    // The statement em.nativeUpdate(TopUp, { id, projectedAt: null }, { projectedAt }) would build, as
+    // raw SQL: one statement per top-up, and the query builder cost ~4x the CPU of the statement itself.
+    await em.getConnection().execute('update "top_up" set "projected_at" = ? where "id" = ? and "projected_at" is null', [new Date(this.clock.nowMs()), t.id], 'run', em.getTransactionContext());
   }
 }

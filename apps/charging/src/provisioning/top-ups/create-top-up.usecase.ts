@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { EntityManager, LockMode, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
-import { BillingAccount, LedgerEntry, TopUp } from '@app/db';
+import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { BillingAccount, TopUp } from '@app/db';
 import { CLOCK, type Clock } from '@app/observability';
 import type { Actor } from '../auth/actor';
 import { IDEMPOTENCY_KEY_PATTERN, TOPUP_INSERT_ATTEMPTS_MAX } from '../provisioning.limits';
 import { ProvisioningError, ProvisioningErrorCode } from '../provisioning-error';
-import { audit } from '../shared/audit';
 import { ID_GENERATOR, type IdGenerator } from '../shared/ids';
 import { parseMoneyField } from '../shared/money-view';
 import { Projector } from '../shared/projector';
@@ -33,6 +32,22 @@ export class CreateTopUpCommand {
   get requestHash(): string {
     return createHash('sha256').update(`${this.accountId}\n${this.amountMicros}`).digest('hex');
   }
+}
+
+/** Columns of the TOPUP ledger entry and of its audit row (see LedgerEntry and AuditLog in @app/db). */
+const INSERT_LEDGER_AND_AUDIT_SQL = `with ledger as (
+    insert into "ledger_entry" ("account_id", "kind", "amount_micros", "reference", "created_at") values (?, 'TOPUP', ?, ?, ?)
+  )
+  insert into "audit_log" ("actor", "action", "entity_type", "entity_id", "details", "created_at") values (?, 'top_up.create', 'top_up', ?, ?, ?)`;
+
+async function insertLedgerAndAudit(tx: EntityManager, cmd: CreateTopUpCommand, accountId: string, topUpId: string, now: Date): Promise<void> {
+  const details: Record<string, unknown> = { accountId, idempotencyKey: cmd.idempotencyKey, amountMicros: String(cmd.amountMicros) };
+  await tx.getConnection().execute(
+    INSERT_LEDGER_AND_AUDIT_SQL,
+    [accountId, String(cmd.amountMicros), `topup:${topUpId}`, now, cmd.actor, topUpId, JSON.stringify(details), now],
+    'run',
+    tx.getTransactionContext(),
+  );
 }
 
 export interface TopUpResult {
@@ -81,9 +96,15 @@ export class CreateTopUpUseCase {
   private async commit(em: EntityManager, cmd: CreateTopUpCommand): Promise<TopUpResult> {
     const now = new Date(this.clock.nowMs());
     return em.transactional(async (tx) => {
-      const account = await tx.findOne(BillingAccount, cmd.accountId, { lockMode: LockMode.PESSIMISTIC_READ });
-      if (account === null) throw ProvisioningError.notFound('billing account', cmd.accountId);
-      const existing = await tx.findOne(TopUp, { account: account.id, idempotencyKey: cmd.idempotencyKey });
+      // What tx.findOne(BillingAccount, id, { lockMode: PESSIMISTIC_READ }) runs, without its query
+      // builder; em.map hydrates and manages the row as findOne would.
+      const rows = await tx.getConnection().execute<Record<string, unknown>[]>('select * from "billing_account" where "id" = ? limit 1 for share', [cmd.accountId], 'all', tx.getTransactionContext());
+      if (rows.length === 0) throw ProvisioningError.notFound('billing account', cmd.accountId);
+      const account = tx.map(BillingAccount, rows[0]);
+      // Nearly every request brings a new key: a one-column probe (raw SQL, no query builder or
+      // hydration) decides, and only a retry loads the earlier top-up as an entity.
+      const seen = await tx.getConnection().execute<{ id: string }[]>('select "id" from "top_up" where "account_id" = ? and "idempotency_key" = ? limit 1', [account.id, cmd.idempotencyKey], 'all', tx.getTransactionContext());
+      const existing = seen.length === 0 ? null : await tx.findOne(TopUp, { account: account.id, idempotencyKey: cmd.idempotencyKey });
       if (existing !== null) {
         if (existing.requestHash !== cmd.requestHash) {
           throw new ProvisioningError(ProvisioningErrorCode.IDEMPOTENCY_CONFLICT, `idempotency key ${cmd.idempotencyKey} was used for another top-up (${existing.id}) with different content`, { field: 'idempotencyKey' });
@@ -94,9 +115,11 @@ export class CreateTopUpUseCase {
       if (account.status === 'CLOSED') throw ProvisioningError.precondition(`billing account ${account.id} is CLOSED`);
       const id = this.ids.newId('top');
       const topUp = tx.create(TopUp, { id, account: account.id, idempotencyKey: cmd.idempotencyKey, requestHash: cmd.requestHash, amountMicros: cmd.amountMicros, createdAt: now, projectedAt: null });
-      tx.create(LedgerEntry, { account: account.id, kind: 'TOPUP', amountMicros: cmd.amountMicros, reference: `topup:${id}`, createdAt: now });
-      audit(tx, cmd.actor, 'top_up.create', 'top_up', id, { accountId: account.id, idempotencyKey: cmd.idempotencyKey, amountMicros: String(cmd.amountMicros) }, now);
       await tx.flush();
+      // The ledger entry and the audit row are never read back here: one raw statement inserts both
+      // (the same rows tx.create + audit() would flush), in this transaction, after the top-up row,
+      // so a key lost to a concurrent request fails before them.
+      await insertLedgerAndAudit(tx, cmd, account.id, id, now);
       return { topUp, account, replayed: false };
     });
   }
