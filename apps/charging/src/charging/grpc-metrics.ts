@@ -29,8 +29,51 @@ export class GrpcMetrics {
     });
   }
 
+  /** One finished call: counted under its result, timed since `startedNs` (process.hrtime.bigint()). */
   observe(method: string, result: string, startedNs: bigint): void {
-    this.requests.inc({ method, result });
-    this.duration.observe({ method }, Number(process.hrtime.bigint() - startedNs) / 1e9);
+    this.forMethod(method).observe(result, startedNs);
+  }
+
+  /**
+   * The recorder of one method, with its label children bound once (.labels()) instead of a label
+   * object built and checked per call. The same series as observe(method, ...), on the same metrics.
+   */
+  forMethod(method: string): MethodMetrics {
+    let recorder = this.methods.get(method);
+    if (!recorder) {
+      recorder = new BoundMethodMetrics(method, this.requests, this.duration);
+      this.methods.set(method, recorder);
+    }
+    return recorder;
+  }
+
+  private readonly methods = new Map<string, MethodMetrics>();
+}
+
+export interface MethodMetrics {
+  observe(result: string, startedNs: bigint): void;
+}
+
+class BoundMethodMetrics implements MethodMetrics {
+  private readonly duration: Histogram.Internal<'method'>;
+  /** Counter child per result label; results are ResultCode and gRPC status names, a few dozen at most. */
+  private readonly results = new Map<string, Counter.Internal>();
+
+  constructor(
+    private readonly method: string,
+    private readonly requests: Counter<'method' | 'result'>,
+    duration: Histogram<'method'>,
+  ) {
+    this.duration = duration.labels(method);
+  }
+
+  observe(result: string, startedNs: bigint): void {
+    let counter = this.results.get(result);
+    if (!counter) {
+      counter = this.requests.labels(this.method, result);
+      this.results.set(result, counter);
+    }
+    counter.inc();
+    this.duration.observe(Number(process.hrtime.bigint() - startedNs) / 1e9);
   }
 }

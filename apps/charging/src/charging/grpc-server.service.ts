@@ -39,6 +39,9 @@ export const GRPC_SERVER_OPTIONS: ServerOptions = {
   'grpc.max_connection_age_ms': GRPC_MAX_CONNECTION_AGE_MS,
   'grpc.max_connection_age_grace_ms': GRPC_MAX_CONNECTION_AGE_GRACE_MS,
   'grpc-node.max_session_memory': GRPC_MAX_SESSION_MEMORY_BYTES,
+  // No channelz service is registered, so nothing reads what grpc-js would track for it on every
+  // call and every stream (call counters, timestamps, per-socket stream counts).
+  'grpc.enable_channelz': 0,
 };
 
 /** Services whose health is reported: the whole server ("") and the charging service. */

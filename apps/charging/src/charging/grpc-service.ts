@@ -53,6 +53,7 @@ function unary<K extends ChargingMethod>(
   const name = rpcName(method);
   const codec = REQUEST_CODECS[method];
   const handle = api[method].bind(api) as (req: ReturnType<typeof codec.decode>) => Promise<{ resultCode: ResultCode }>;
+  const recorder = metrics.forMethod(name);
   return (call: ServerUnaryCall<Buffer, unknown>, callback: sendUnaryData<unknown>) => {
     const startedNs = process.hrtime.bigint();
     let request: ReturnType<typeof codec.decode>;
@@ -60,18 +61,18 @@ function unary<K extends ChargingMethod>(
       request = codec.decode(call.request);
     } catch {
       const status = toStatus(new InvalidArgumentError('request', `is not a valid charging.v1.${name}Request message`), name);
-      metrics.observe(name, 'INVALID_ARGUMENT', startedNs);
+      recorder.observe('INVALID_ARGUMENT', startedNs);
       callback(status);
       return;
     }
     handle(request).then(
       (res) => {
-        metrics.observe(name, resultLabel(res), startedNs);
+        recorder.observe(resultLabel(res), startedNs);
         callback(null, res);
       },
       (err: unknown) => {
         const status = toStatus(err, name);
-        metrics.observe(name, statusLabel(status), startedNs);
+        recorder.observe(statusLabel(status), startedNs);
         callback(status);
       },
     );
