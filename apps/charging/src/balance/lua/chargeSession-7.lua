@@ -56,16 +56,33 @@ local function newResult(g, code)
   }
 end
 
+-- jenc({code, balance, rgs = jarr({{rg, code, unit, granted, validity, fua, reserved,
+-- debitedUnits, allowanceUnits, debited}})}) written out (keys in jenc's order).
 local function encodeReply(code, balance, results)
-  local rgs = jarr({})
+  local b = jbegin()
+  jb(b, 'balance', balance, jmoney)
+  jb(b, 'code', code, jstr)
+  b[#b + 1] = ',"rgs":['
   for i, o in ipairs(results) do
-    rgs[i] = {
-      rg = o.rg, code = o.code, unit = o.unit, granted = o.granted, validity = o.validity, fua = o.fua,
-      reserved = fmt(o.reserved), debitedUnits = o.debitedUnits, allowanceUnits = o.allowanceUnits,
-      debited = fmt(o.debited),
-    }
+    if i > 1 then b[#b + 1] = ',' end
+    local n0 = #b
+    b[n0 + 1] = '{'
+    -- jb's first-field test is on the whole buffer: the group's first key gets its comma removed below.
+    jb(b, 'allowanceUnits', o.allowanceUnits, jnum)
+    jb(b, 'code', o.code, jstr)
+    jb(b, 'debited', o.debited, jmoney)
+    jb(b, 'debitedUnits', o.debitedUnits, jnum)
+    jb(b, 'fua', o.fua, jstr)
+    jb(b, 'granted', o.granted, jnum)
+    jb(b, 'reserved', o.reserved, jmoney)
+    jb(b, 'rg', o.rg, jnum)
+    jb(b, 'unit', o.unit, jstr)
+    jb(b, 'validity', o.validity, jnum)
+    if b[n0 + 2] == ',"' then b[n0 + 2] = '"' end
+    b[#b + 1] = '}'
   end
-  return jenc({ code = code, balance = fmt(balance), rgs = rgs })
+  b[#b + 1] = ']'
+  return jend(b)
 end
 
 -- The same code for every group, nothing changed (unknown account or session).
@@ -85,8 +102,10 @@ local function topCode(results)
 end
 
 -- Idempotency and sequence. Returns a reply to send as is, an error reply, or nil to go on.
+local sessHist = ''
 local function checkSequence()
-  local st = redis.call('HMGET', K_SESS, 'last', 'closed', 'r:' .. fmt(req.n))
+  local st = redis.call('HMGET', K_SESS, 'last', 'closed', 'r:' .. fmt(req.n), 'hist')
+  sessHist = st[4] or ''
   if st[3] then
     local rec = cjson.decode(st[3])
     if rec.h == req.h then return { rec.reply, 1 } end
@@ -105,16 +124,20 @@ local function checkSequence()
   return nil
 end
 
--- Session fields: setup paid (sp:<rg>) and groups holding a reservation (v:<rg>).
+-- Session fields: setup paid (sp:<rg>) and groups holding a reservation (v:<rg>), by the field
+-- names alone (HKEYS: the stored answers r:<n> are not read), and `hist` read by checkSequence.
 local function sessionLoad()
-  local flat = redis.call('HGETALL', K_SESS)
-  local s = { setupPaid = {}, held = {}, hist = '', newPaid = {}, dropHeld = {}, addHeld = {} }
-  for i = 1, #flat, 2 do
-    local f, v = flat[i], flat[i + 1]
-    local p, rest = string.match(f, '^(%a+):(.*)$')
-    if p == 'sp' then s.setupPaid[tonumber(rest)] = true
-    elseif p == 'v' then s.held[#s.held + 1] = tonumber(rest)
-    elseif f == 'hist' then s.hist = v end
+  local names = redis.call('HKEYS', K_SESS)
+  local s = { setupPaid = {}, held = {}, hist = sessHist, newPaid = {}, dropHeld = {}, addHeld = {} }
+  for i = 1, #names do
+    local f = names[i]
+    local c = string.byte(f, 1)
+    -- (only sp:* and v:* matter: the stored answers r:<n> and the rest are skipped unparsed)
+    if c == 115 or c == 118 then
+      local p, rest = string.match(f, '^(%a+):(.*)$')
+      if p == 'sp' then s.setupPaid[tonumber(rest)] = true
+      elseif p == 'v' then s.held[#s.held + 1] = tonumber(rest) end
+    end
   end
   return s
 end
@@ -251,7 +274,10 @@ local function sessionSave(s, reply)
   while #hist > req.keep do
     redis.call('HDEL', K_SESS, 'r:' .. fmt(table.remove(hist, 1)))
   end
-  local fields = { 'last', fmt(req.n), 'r:' .. fmt(req.n), jenc({ h = req.h, reply = reply }) }
+  local b = jbegin()
+  jb(b, 'h', req.h, jstr)
+  jb(b, 'reply', reply, jstr)
+  local fields = { 'last', fmt(req.n), 'r:' .. fmt(req.n), jend(b) }
   local list = {}
   for i, n in ipairs(hist) do list[i] = fmt(n) end
   fields[#fields + 1] = 'hist'; fields[#fields + 1] = table.concat(list, ',')

@@ -33,17 +33,43 @@
 local req = cjson.decode(ARGV[1])
 local K_ACCT, K_BKT, K_CYC, K_IDEM, K_ORIG = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 
+-- jenc({code, debited, allowanceUnits, balance}) written out (keys in jenc's order).
 local function encodeReply(code, debited, allowanceUnits, balance)
-  return jenc({ code = code, debited = fmt(debited), allowanceUnits = allowanceUnits, balance = fmt(balance) })
+  local b = jbegin()
+  jb(b, 'allowanceUnits', allowanceUnits, jnum)
+  jb(b, 'balance', balance, jmoney)
+  jb(b, 'code', code, jstr)
+  jb(b, 'debited', debited, jmoney)
+  return jend(b)
+end
+
+-- jenc of the debit kept with a DEBIT's record (written out, keys in jenc's order).
+local function jdebit(d)
+  local b = jbegin()
+  jb(b, 'billable', d.billable, jnum)
+  jb(b, 'bkts', d.bkts, jidns)
+  jb(b, 'cycle', d.cycle, jstr)
+  jb(b, 'm', d.m, jnum)
+  jb(b, 'money', d.money, jnum)
+  jb(b, 'rg', d.rg, jnum)
+  jb(b, 'sub', d.sub, jstr)
+  jb(b, 'svc', d.svc, jnum)
+  jb(b, 'tariff', d.tariff, jstr)
+  jb(b, 'unit', d.unit, jstr)
+  jb(b, 'units', d.units, jnum)
+  return jend(b)
 end
 
 -- The answer, stored for retries unless this is a CHECK.
 local function answer(code, debited, allowanceUnits, balance, debit)
   local reply = encodeReply(code, debited, allowanceUnits, balance)
   if req.kind ~= 'CHECK' then
-    local rec = { h = req.h, reply = reply }
-    if debit then rec.debit = debit end
-    redis.call('SET', K_IDEM, jenc(rec), 'PX', req.ttl)
+    local b = jbegin()
+    jb(b, 'debit', debit, jdebit)
+    jb(b, 'h', req.h, jstr)
+    jb(b, 'reply', reply, jstr)
+    local rec = jend(b)
+    redis.call('SET', K_IDEM, rec, 'PX', req.ttl)
   end
   return { reply, 0 }
 end

@@ -7,15 +7,15 @@ local RATED_PREFIX = 'ratel.rated.v1.'
 local NOTIFY_PREFIX = 'ratel.notify.v1.'
 
 -- The account hash as numbers, or nil when the account does not exist.
+-- (HMGET of the fields used: upsertAccount always writes type, so a hash without any of them
+-- does not exist.)
 local function accountLoad(key)
-  local flat = redis.call('HGETALL', key)
-  if #flat == 0 then return nil end
-  local h = {}
-  for i = 1, #flat, 2 do h[flat[i]] = flat[i + 1] end
+  local h = redis.call('HMGET', key, 'type', 'currency', 'status', 'balance', 'reserved', 'creditLimit', 'thresholds')
+  if not (h[1] or h[2] or h[3] or h[4] or h[5] or h[6] or h[7]) then return nil end
   return {
-    type = h.type, currency = h.currency, status = h.status,
-    balance = tonumber(h.balance), reserved = tonumber(h.reserved),
-    creditLimit = tonumber(h.creditLimit) or 0, thresholds = parseIntList(h.thresholds),
+    type = h[1] or nil, currency = h[2] or nil, status = h[3] or nil,
+    balance = tonumber(h[4]), reserved = tonumber(h[5]),
+    creditLimit = tonumber(h[6]) or 0, thresholds = parseIntList(h[7] or nil),
   }
 end
 
@@ -42,25 +42,44 @@ end
 -- e: type canon sub sess req n rg svc unit used billable allowances {id,n} amount tariff cycle
 --    reason overage shortfall released
 local function emitRated(ctx, e)
-  local al, total = jarr({}), 0
+  local al, total = {}, 0
   for i, x in ipairs(e.allowances or {}) do
-    al[i] = { bucketId = x.id, units = x.n }
+    al[i] = '{' .. jfield('bucketId', x.id, jstr, true) .. jfield('units', x.n, jnum, x.id == nil) .. '}'
     total = total + x.n
   end
-  local ev = {
-    schema = 'ratel.rated.v1', eventId = redis.sha1hex(e.canon), type = e.type, accountId = ctx.id,
-    subscriberId = e.sub or '', sessionId = e.sess or '', requestId = e.req or '', requestNumber = e.n or 0,
-    ratingGroup = e.rg or 0, serviceId = e.svc or 0, unit = e.unit or 'MONEY', usedUnits = e.used or 0,
-    billableUnits = e.billable or 0, allowanceUnits = total, allowances = al,
-    amountMicros = fmt(e.amount or 0), currency = ctx.a.currency, balanceAfterMicros = fmt(ctx.a.balance),
-    tariffId = e.tariff or '', cycleId = e.cycle or '', occurredAtMs = ctx.now,
-  }
-  if e.reason then ev.reason = e.reason end
-  if e.overage and e.overage > 0 then ev.overageUnits = e.overage end
-  if e.shortfall and e.shortfall > 0 then ev.shortfallMicros = fmt(math.min(e.shortfall, MAXS)) end
-  if e.released then ev.releasedMicros = fmt(e.released) end
-  xadd(ctx, ev.eventId, RATED_PREFIX .. ctx.id, jenc(ev))
-  return ev.eventId
+  local eventId = redis.sha1hex(e.canon)
+  -- jenc of the event object (keys in its order).
+  local b = jbegin()
+  jb(b, 'accountId', ctx.id, jstr)
+  jb(b, 'allowanceUnits', total, jnum)
+  b[#b + 1] = ',"allowances":['
+  b[#b + 1] = table.concat(al, ',')
+  b[#b + 1] = ']'
+  jb(b, 'amountMicros', e.amount or 0, jmoney)
+  jb(b, 'balanceAfterMicros', ctx.a.balance, jmoney)
+  jb(b, 'billableUnits', e.billable or 0, jnum)
+  jb(b, 'currency', ctx.a.currency, jstr)
+  jb(b, 'cycleId', e.cycle or '', jstr)
+  jb(b, 'eventId', eventId, jstr)
+  jb(b, 'occurredAtMs', ctx.now, jnum)
+  if e.overage and e.overage > 0 then jb(b, 'overageUnits', e.overage, jnum) end
+  jb(b, 'ratingGroup', e.rg or 0, jnum)
+  if e.reason then jb(b, 'reason', e.reason, jstr) end
+  if e.released then jb(b, 'releasedMicros', e.released, jmoney) end
+  jb(b, 'requestId', e.req or '', jstr)
+  jb(b, 'requestNumber', e.n or 0, jnum)
+  b[#b + 1] = ',"schema":"ratel.rated.v1"'
+  jb(b, 'serviceId', e.svc or 0, jnum)
+  jb(b, 'sessionId', e.sess or '', jstr)
+  if e.shortfall and e.shortfall > 0 then jb(b, 'shortfallMicros', math.min(e.shortfall, MAXS), jmoney) end
+  jb(b, 'subscriberId', e.sub or '', jstr)
+  jb(b, 'tariffId', e.tariff or '', jstr)
+  jb(b, 'type', e.type, jstr)
+  jb(b, 'unit', e.unit or 'MONEY', jstr)
+  jb(b, 'usedUnits', e.used or 0, jnum)
+  local data = jend(b)
+  xadd(ctx, eventId, RATED_PREFIX .. ctx.id, data)
+  return eventId
 end
 
 local function emitNotification(ctx, kind, threshold, cause)

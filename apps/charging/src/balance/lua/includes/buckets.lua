@@ -56,10 +56,12 @@ local function bucketsEligible(bs, unit, rg, now)
       free = free + bucketFree(b)
     end
   end
-  table.sort(out, function(x, y)
-    if x['until'] ~= y['until'] then return x['until'] < y['until'] end
-    return x.id < y.id
-  end)
+  if #out > 1 then
+    table.sort(out, function(x, y)
+      if x['until'] ~= y['until'] then return x['until'] < y['until'] end
+      return x.id < y.id
+    end)
+  end
   return out, free
 end
 

@@ -19,11 +19,41 @@ local function rsvGet(key, field)
   return cjson.decode(raw)
 end
 
+-- jenc of a tier / a rate (as decoded from ARGV); anything but the known shape goes to jenc.
+local function jtier(t)
+  if type(t) ~= 'table' or getmetatable(t) ~= nil or t.fromUnits == nil or t.priceMicros == nil or next(t, next(t, next(t))) ~= nil then
+    return jenc(t)
+  end
+  return '{"fromUnits":' .. jnum(t.fromUnits) .. ',"priceMicros":' .. jnum(t.priceMicros) .. '}'
+end
+
+local RATE_KEYS = { firstUnits = true, nextUnits = true, perUnits = true, setupMicros = true, tariffChangeAtMs = true, tariffId = true, tiers = true, unit = true }
+
+local function jrate(rate)
+  if type(rate) ~= 'table' or getmetatable(rate) ~= nil then return jenc(rate) end
+  local tiers = rate.tiers
+  if type(tiers) ~= 'table' or #tiers == 0 or getmetatable(tiers) ~= nil then return jenc(rate) end
+  for k in pairs(rate) do
+    if not RATE_KEYS[k] then return jenc(rate) end
+  end
+  local ts = {}
+  for i = 1, #tiers do ts[i] = jtier(tiers[i]) end
+  return jwrap(jfield('firstUnits', rate.firstUnits, jnum) .. jfield('nextUnits', rate.nextUnits, jnum)
+    .. jfield('perUnits', rate.perUnits, jnum) .. jfield('setupMicros', rate.setupMicros, jnum)
+    .. jfield('tariffChangeAtMs', rate.tariffChangeAtMs, jnum) .. jfield('tariffId', rate.tariffId, jstr)
+    .. ',"tiers":[' .. table.concat(ts, ',') .. ']' .. jfield('unit', rate.unit, jstr))
+end
+
+-- jenc of a reservation record.
+local function jreservation(r)
+  return jwrap(jfield('bkts', r.bkts, jidns) .. jfield('cycle', r.cycle, jstr) .. jfield('exp', r.exp, jnum)
+    .. jfield('money', r.money, jnum) .. jfield('n', r.n, jnum) .. jfield('rate', r.rate, jrate)
+    .. jfield('sub', r.sub, jstr) .. jfield('svc', r.svc, jnum) .. jfield('unit', r.unit, jstr)
+    .. jfield('units', r.units, jnum) .. jfield('until', r['until'], jnum))
+end
+
 local function rsvPut(rsvKey, rexpKey, field, member, r)
-  redis.call('HSET', rsvKey, field, jenc({
-    units = r.units, money = r.money, bkts = jarr(r.bkts), ['until'] = r['until'], exp = r.exp,
-    unit = r.unit, rate = r.rate, sub = r.sub, svc = r.svc, n = r.n, cycle = r.cycle,
-  }))
+  redis.call('HSET', rsvKey, field, jreservation(r))
   redis.call('ZADD', rexpKey, r.exp, member)
 end
 
