@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm test`: set up, type-check, then run the whole jest suite. Jest's globalSetup starts
+# `npm test`: set up, type-check, lint, then run the whole jest suite. Jest's globalSetup starts
 # throwaway Redis, NATS (JetStream) and PostgreSQL servers on free loopback ports in temporary
 # directories (unless REDIS_URL / NATS_URL / DATABASE_URL / CLICKHOUSE_URL are set) and stops them afterwards.
 set -euo pipefail
@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 echo "test: type-check"
 npx tsc -p tsconfig.json --noEmit
+echo "test: lint"
+npx eslint .
 echo "test: jest"
 results=$(mktemp)
 status=0
