@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm test`: set up, type-check, lint, then run the whole jest suite. Jest's globalSetup starts
-# throwaway Redis, NATS (JetStream) and PostgreSQL servers on free loopback ports in temporary
+# throwaway Redis, NATS (JetStream), PostgreSQL and ClickHouse servers on free loopback ports in temporary
 # directories (unless REDIS_URL / NATS_URL / DATABASE_URL / CLICKHOUSE_URL are set) and stops them afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
