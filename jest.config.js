@@ -1,7 +1,7 @@
 /** Jest: unit specs (*.spec.ts), integration specs against real servers (*.integration-spec.ts)
  * and end-to-end tests (apps/<app>/test/*.e2e-spec.ts). Servers come from libs/devstack via
  * globalSetup unless REDIS_URL / NATS_URL / DATABASE_URL point to existing ones. */
-const libs = ['money', 'rating', 'events', 'config', 'observability', 'db', 'proto', 'devstack', 'auth', 'analytics'];
+const libs = ['money', 'rating', 'events', 'config', 'observability', 'db', 'proto', 'devstack', 'auth', 'analytics', 'keyspace'];
 module.exports = {
   rootDir: '.',
   testEnvironment: 'node',

@@ -15,7 +15,7 @@ import { startNats, StartedServer } from '@app/devstack';
 import { parseRatedEvent, RatedEvent } from '@app/events';
 import { ChargingServiceClient, ResultCode, UnitType } from '@app/proto';
 import { DEMO_PREPAID_PLAN } from '@app/rating';
-import { BalanceKeys } from '../src/balance/keys';
+import { BalanceKeys } from '@app/keyspace';
 import { RedisBalanceEngine } from '../src/balance/redis-balance-engine';
 import { grpcClient, spawnGateway, systemEnv, SystemEnv, unary, waitFor } from './system.helpers';
 

@@ -12,3 +12,4 @@ export * from './compile-rate';
 export * from './pricing';
 export * from './rate-usage';
 export * from './demo-plans';
+export * from './billing-cycle';

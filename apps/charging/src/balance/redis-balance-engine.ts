@@ -23,7 +23,7 @@ import {
 } from './balance-engine.port';
 import { scriptDurationHistogram } from './balance-metrics';
 import { eventArg, parseBucket, parseEventReply, parseReservation, parseSessionReply, scriptReply, sessionArg } from './codec';
-import { ACCOUNT_SLOT_BUCKETS, BalanceKeys, parseExpiryMember } from './keys';
+import { ACCOUNT_SLOT_BUCKETS, BalanceKeys, parseExpiryMember } from '@app/keyspace';
 import { defineScripts, LoadedScript, ScriptName } from './script-loader';
 import {
   ACCOUNT_ID,

@@ -3,7 +3,7 @@
  * the balance engine (slot buckets, outbox keys): re-exported from there, so src/outbox imports
  * them from this one file.
  */
-import { BalanceKeys } from '../balance/keys';
+import { BalanceKeys } from '@app/keyspace';
 
 export {
   DUPLICATE_WINDOW_MS,
@@ -12,7 +12,7 @@ export {
   RATED_STREAM,
   RATED_SUBJECT_PREFIX as RATED_SUBJECT_ROOT,
 } from '@app/events';
-export { ACCOUNT_SLOT_BUCKETS, fnv1a32, slotBucket as slotBucketOf } from '../balance/keys';
+export { ACCOUNT_SLOT_BUCKETS, fnv1a32, slotBucket as slotBucketOf } from '@app/keyspace';
 
 /** `P{b:N}:outbox`, the outbox stream of slot bucket N. */
 export function outboxKey(prefix: string, bucket: number): string {

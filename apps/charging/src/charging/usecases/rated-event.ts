@@ -1,6 +1,6 @@
 /** The engine command of a rated one-shot request (DebitEvent, CheckBalance): rate at the event time, cycle of that time. */
 import type { EventCommand } from '../../balance/balance-engine.port';
-import { cycleIdAt } from '../billing-cycle';
+import { cycleIdAt } from '@app/rating';
 import type { RatingContext, ServiceUsage } from '../commands/field-rules';
 import { rateService } from '../rate-service';
 import type { SubscriberAccount } from '../subscriber-accounts';

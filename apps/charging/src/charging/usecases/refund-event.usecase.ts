@@ -2,7 +2,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock, CLOCK } from '@app/observability';
 import { BALANCE_ENGINE, BalanceEngine, ResultCode } from '../../balance/balance-engine.port';
-import { cycleIdAt } from '../billing-cycle';
+import { cycleIdAt } from '@app/rating';
 import { RefundEventCommand } from '../commands/event-request.command';
 import { requestHash } from '../request-hash';
 import { SubscriberAccounts } from '../subscriber-accounts';

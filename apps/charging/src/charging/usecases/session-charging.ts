@@ -5,7 +5,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock, CLOCK } from '@app/observability';
 import { BALANCE_ENGINE, BalanceEngine, RatingGroupRequest, RatingGroupResult, ResultCode } from '../../balance/balance-engine.port';
-import { cycleIdAt } from '../billing-cycle';
+import { cycleIdAt } from '@app/rating';
 import { DEFAULT_VALIDITY_MS, RESERVATION_GRACE_MS } from '../charging.limits';
 import { SessionKind, SessionRequestCommand } from '../commands/session-request.command';
 import { rateService } from '../rate-service';

@@ -1,4 +1,4 @@
-import { cycleIdAt } from '../../../../charging/src/charging/billing-cycle';
+import { cycleIdAt } from '@app/rating';
 import { cachedCycleId } from './cdr-event';
 
 describe('cachedCycleId', () => {

@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { RATED_EVENT_SCHEMA, type RatedEvent } from '@app/events';
 import type { RatedUsage } from '@app/rating';
-import { cycleIdAt } from '../../../../charging/src/charging/billing-cycle';
+import { cycleIdAt } from '@app/rating';
 import type { TaskRecord, TaskRoute } from './rating-task';
 
 /** `reason` of every offline (CDR) debit. */

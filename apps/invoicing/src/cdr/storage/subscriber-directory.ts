@@ -5,7 +5,7 @@
  * (one round trip per kind) and work on Redis Cluster too (no multi-key commands).
  */
 import type Redis from 'ioredis';
-import { BalanceKeys } from '../../../../charging/src/balance/keys';
+import { BalanceKeys } from '@app/keyspace';
 
 export const CDR_SUBSCRIBER_DIRECTORY = Symbol('CDR_SUBSCRIBER_DIRECTORY');
 
