@@ -6,7 +6,7 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { openSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
+import { Socket } from 'node:net';
 
 /** How long a started server may take to accept connections. */
 export const START_TIMEOUT_MS = 60_000;
@@ -23,18 +23,7 @@ export function nodeFlagsLikeMine(): string[] {
   return __filename.endsWith('.ts') ? TS_NODE_FLAGS : [];
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      if (addr === null || typeof addr === 'string') return reject(new Error('no port'));
-      srv.close(() => resolve(addr.port));
-    });
-  });
-}
+export { freePort } from '@app/devstack';
 
 export function canConnect(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -121,14 +121,7 @@ export function countByMsgId(messages: readonly StoredMessage[]): Map<string, nu
   return counts;
 }
 
-/** Polls `check` every `everyMs` until it is true; fails naming `what` after `timeoutMs`. */
-export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 20): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+export { waitFor } from '@app/devstack';
 
 /** Small stream caps for tests: JetStream reserves each stream's max bytes on the server. */
 export const TEST_STREAM_LIMITS = { ratedMaxBytes: 256 * 1024 * 1024, notifyMaxBytes: 16 * 1024 * 1024 };
