@@ -24,7 +24,7 @@ import {
 import { scriptDurationHistogram } from './balance-metrics';
 import { eventArg, parseBucket, parseEventReply, parseReservation, parseSessionReply, scriptReply, sessionArg } from './codec';
 import { ACCOUNT_SLOT_BUCKETS, BalanceKeys, parseExpiryMember } from '@app/keyspace';
-import { defineScripts, LoadedScript, ScriptName } from './script-loader';
+import { FunctionLibrary, functionLibrary, isFunctionMissing, loadFunctionLibrary, ScriptName } from './script-loader';
 import {
   ACCOUNT_ID,
   checkInt,
@@ -53,14 +53,15 @@ export interface RedisBalanceEngineOptions {
   registry?: Registry;
   /** Time of provisioning events (upsertAccount); charging calls carry their own nowMs. */
   clock?: Clock;
+  /** Another directory of Lua scripts (benchmarks comparing versions); default: this build's. */
+  luaDir?: string;
 }
 
-/** A command defined with defineCommand: ioredis adds it to the client at run time. */
-type ScriptCommand = (...keysAndArgs: (string | number)[]) => Promise<unknown>;
 
 export class RedisBalanceEngine implements BalanceEngine {
   readonly keys: BalanceKeys;
-  private readonly scripts: Map<ScriptName, LoadedScript>;
+  private readonly library: FunctionLibrary;
+  private loading?: Promise<void>;
   private readonly duration?: Histogram<'script'>;
   private readonly clock: Clock;
   private sweepStart = 0;
@@ -71,7 +72,7 @@ export class RedisBalanceEngine implements BalanceEngine {
   ) {
     checkPattern('prefix', options.prefix, /^[A-Za-z0-9_.:-]{0,32}$/);
     this.keys = new BalanceKeys(options.prefix);
-    this.scripts = defineScripts(redis);
+    this.library = functionLibrary(options.luaDir);
     this.duration = options.registry ? scriptDurationHistogram(options.registry) : undefined;
     this.clock = options.clock ?? systemClock;
   }
@@ -234,14 +235,29 @@ export class RedisBalanceEngine implements BalanceEngine {
     return (await this.run('expireReservation', [k.acct, k.bkt, k.rsv, k.rexp, k.outbox], args)) === 1;
   }
 
-  /** Calls one script, records its latency, and turns its error replies into BalanceErrors. */
+  /** Loads the scripts' function library into Redis now (else on the first call that misses it). */
+  async loadScripts(): Promise<void> {
+    this.loading ??= loadFunctionLibrary(this.redis, this.library).finally(() => (this.loading = undefined));
+    await this.loading;
+  }
+
+  /**
+   * Calls one script (FCALL of its function), records its latency, and turns its error replies
+   * into BalanceErrors. A Redis without the function (new, restarted without persistence,
+   * FUNCTION FLUSH) gets the library loaded and the call once more.
+   */
   private async run(name: ScriptName, keys: string[], args: (string | number)[]): Promise<unknown> {
-    const script = this.scripts.get(name)!;
-    // ioredis adds defined commands to the client object at run time; its type does not know them.
-    const command = (this.redis as unknown as Record<string, ScriptCommand>)[script.command];
+    const fn = this.library.functions.get(name)!;
+    if (keys.length !== fn.numberOfKeys) throw new BalanceError(BalanceErrorCode.ENGINE_FAILURE, `${name}: ${keys.length} keys given, ${fn.numberOfKeys} expected`);
     const stop = this.duration?.startTimer({ script: name });
     try {
-      return await command.call(this.redis, ...keys, ...args);
+      try {
+        return await this.redis.fcall(fn.fn, keys.length, ...keys, ...args);
+      } catch (err) {
+        if (!isFunctionMissing(err)) throw err;
+        await this.loadScripts();
+        return await this.redis.fcall(fn.fn, keys.length, ...keys, ...args);
+      }
     } catch (err) {
       throw fromScriptError(name, err);
     } finally {

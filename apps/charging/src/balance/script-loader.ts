@@ -1,8 +1,15 @@
 /**
- * Loads the balance engine's Lua scripts (`lua/<verbNoun>-<numKeys>.lua`), inlines their
- * `--- @include "<name>"` lines from `lua/includes/` (each include once, in order of first use)
- * and registers them on an ioredis client with defineCommand as `<verbNoun>_v<version>`.
+ * Loads the balance engine's Lua scripts (`lua/<verbNoun>-<numKeys>.lua`) with their
+ * `--- @include "<name>"` lines from `lua/includes/`, and builds them into one Redis Functions
+ * library (FUNCTION LOAD): the includes are defined once when the library loads, not on every
+ * call as EVALSHA would (measured: ~6 µs and ~3.5 KB of Lua allocations per call), and each
+ * script becomes the function `<verbNoun>_v<version>_<codeHash>`.
+ *
+ * The library's name and its function names carry a hash of the code, so two builds (a rolling
+ * deploy) load side by side into one Redis and never replace each other's functions; what a
+ * Redis already holds is loaded again only when it is missing (an empty Redis, FUNCTION FLUSH).
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Redis from 'ioredis';
@@ -72,11 +79,86 @@ export function loadScripts(dir = findLuaDir()): LoadedScript[] {
   return scripts;
 }
 
-let cached: LoadedScript[] | undefined;
+/** Prefix of the library name; the rest is the code hash. */
+export const FUNCTION_LIBRARY_PREFIX = 'ratel_balance_';
+/** Hex digits of the code's SHA-1 in library and function names. */
+export const CODE_HASH_LENGTH = 12;
 
-/** Defines every script on the client (idempotent) and returns them by name. */
-export function defineScripts(redis: Redis): Map<ScriptName, LoadedScript> {
-  cached ??= loadScripts();
-  for (const s of cached) redis.defineCommand(s.command, { numberOfKeys: s.numberOfKeys, lua: s.lua });
-  return new Map(cached.map((s) => [s.name, s]));
+export interface BalanceFunction {
+  name: ScriptName;
+  /** The function's name in Redis, e.g. `chargeSession_v1_0123456789ab`. */
+  fn: string;
+  numberOfKeys: number;
+}
+
+export interface FunctionLibrary {
+  /** `ratel_balance_<hash>`. */
+  name: string;
+  /** The FUNCTION LOAD source, starting with its `#!lua name=` line. */
+  code: string;
+  functions: Map<ScriptName, BalanceFunction>;
+}
+
+/**
+ * One library of every script: the includes at its top level (each once, in order of first use),
+ * then each script's body as a function of (KEYS, ARGV), registered under its versioned name.
+ */
+export function buildFunctionLibrary(dir = findLuaDir()): FunctionLibrary {
+  const readInclude = (name: string) => readFileSync(join(dir, 'includes', `${name}.lua`), 'utf8');
+  const seen = new Set<string>();
+  const prelude: string[] = [];
+  const bodies: { name: ScriptName; command: string; numberOfKeys: number; body: string }[] = [];
+  for (const file of readdirSync(dir).sort()) {
+    const m = SCRIPT_FILE.exec(file);
+    if (!m) continue;
+    const name = m[1] as ScriptName;
+    if (!(name in SCRIPT_VERSIONS)) throw new Error(`lua/${file}: no version in SCRIPT_VERSIONS`);
+    const lines = readFileSync(join(dir, file), 'utf8').split('\n');
+    prelude.push(resolveIncludes(lines.filter((l) => INCLUDE_LINE.test(l)).join('\n'), readInclude, seen));
+    const body = lines.filter((l) => !INCLUDE_LINE.test(l)).join('\n');
+    bodies.push({ name, command: `${name}_v${SCRIPT_VERSIONS[name]}`, numberOfKeys: Number(m[2]), body });
+  }
+  const missing = Object.keys(SCRIPT_VERSIONS).filter((n) => !bodies.some((b) => b.name === n));
+  if (missing.length > 0) throw new Error(`lua scripts missing: ${missing.join(', ')}`);
+  const shared = prelude.join('\n');
+  const hash = createHash('sha1')
+    .update(shared)
+    .update(bodies.map((b) => `${b.command}\n${b.body}`).join('\n'))
+    .digest('hex')
+    .slice(0, CODE_HASH_LENGTH);
+  const functions = new Map<ScriptName, BalanceFunction>();
+  const parts = [`#!lua name=${FUNCTION_LIBRARY_PREFIX}${hash}`, shared];
+  for (const b of bodies) {
+    const fn = `${b.command}_${hash}`;
+    functions.set(b.name, { name: b.name, fn, numberOfKeys: b.numberOfKeys });
+    // Each body in its own function: its locals stay per call, its `return`s return from it.
+    parts.push(`do\nlocal function ${b.command}(KEYS, ARGV)\n${b.body}\nend\nredis.register_function('${fn}', ${b.command})\nend`);
+  }
+  return { name: `${FUNCTION_LIBRARY_PREFIX}${hash}`, code: parts.join('\n'), functions };
+}
+
+const cachedLibraries = new Map<string, FunctionLibrary>();
+
+/** The library of a lua directory (default: this build's), built once per process. */
+export function functionLibrary(dir = findLuaDir()): FunctionLibrary {
+  let lib = cachedLibraries.get(dir);
+  if (!lib) {
+    lib = buildFunctionLibrary(dir);
+    cachedLibraries.set(dir, lib);
+  }
+  return lib;
+}
+
+/** Loads the library into Redis unless it is there already (another process loaded it first). */
+export async function loadFunctionLibrary(redis: Redis, lib: FunctionLibrary): Promise<void> {
+  try {
+    await redis.call('FUNCTION', 'LOAD', lib.code);
+  } catch (err) {
+    if (!/already exists/i.test(err instanceof Error ? err.message : String(err))) throw err;
+  }
+}
+
+/** Whether an FCALL failed because Redis does not have the function (not loaded yet, or flushed). */
+export function isFunctionMissing(err: unknown): boolean {
+  return /function not found/i.test(err instanceof Error ? err.message : String(err));
 }

@@ -1,5 +1,5 @@
 /**
- * Micro-benchmark of the balance engine's Lua scripts: the cost of one EVALSHA inside Redis
+ * Micro-benchmark of the balance engine's Lua scripts: the cost of one script call (FCALL) inside Redis
  * (INFO commandstats usec_per_call) under the load test's mix, on a redis-server of its own.
  *
  *   node -r ts-node/register/transpile-only -r tsconfig-paths/register \
@@ -22,7 +22,6 @@ import type { CompiledRate } from '@app/rating';
 import Redis from 'ioredis';
 import type { AccountProjection, SessionCommand } from '../balance-engine.port';
 import { RedisBalanceEngine } from '../redis-balance-engine';
-import { loadScripts } from '../script-loader';
 
 const T0 = 1_790_000_000_000;
 
@@ -80,11 +79,6 @@ async function redisCpuUs(redis: Redis): Promise<number> {
   return (f('used_cpu_user') + f('used_cpu_sys')) * 1e6;
 }
 
-/** Registers the scripts of another lua directory (e.g. a copy of the previous version) under the same names. */
-function useScripts(redis: Redis, dir: string | undefined) {
-  for (const s of dir ? loadScripts(dir) : loadScripts()) redis.defineCommand(s.command, { numberOfKeys: s.numberOfKeys, lua: s.lua });
-}
-
 async function phase(redis: Redis, engine: RedisBalanceEngine, name: string, smsShare: number, calls: number, inflight: number, accounts: number) {
   await redis.call('CONFIG', 'RESETSTAT');
   const cpu0 = await redisCpuUs(redis);
@@ -99,11 +93,11 @@ async function phase(redis: Redis, engine: RedisBalanceEngine, name: string, sms
   await Promise.all(Array.from({ length: inflight }, worker));
   const secs = (performance.now() - t0) / 1000;
   const cpu = (await redisCpuUs(redis)) - cpu0;
-  const stats = (await redis.info('commandstats')).split('\n').filter((l) => l.startsWith('cmdstat_evalsha'));
+  const stats = (await redis.info('commandstats')).split('\n').filter((l) => l.startsWith('cmdstat_fcall'));
   const m = /calls=(\d+),usec=(\d+),usec_per_call=([\d.]+)/.exec(stats[0] ?? '');
-  console.log(`${name.padEnd(8)} evalsha calls=${m?.[1]} usec_per_call=${m?.[3]}  redis cpu us/call=${(cpu / Number(m?.[1] ?? 1)).toFixed(1)}  client calls/s=${Math.round(done / secs)}`);
+  console.log(`${name.padEnd(8)} fcall calls=${m?.[1]} usec_per_call=${m?.[3]}  redis cpu us/call=${(cpu / Number(m?.[1] ?? 1)).toFixed(1)}  client calls/s=${Math.round(done / secs)}`);
   if (process.argv.includes('--detail')) {
-    const all = (await redis.info('commandstats')).split('\n').filter((l) => l.startsWith('cmdstat_') && !l.startsWith('cmdstat_evalsha'));
+    const all = (await redis.info('commandstats')).split('\n').filter((l) => l.startsWith('cmdstat_') && !l.startsWith('cmdstat_fcall'));
     for (const l of all) {
       const d = /^cmdstat_([^:]+):calls=(\d+),usec=(\d+),usec_per_call=([\d.]+)/.exec(l);
       if (d) console.log(`           ${d[1].padEnd(18)} ${(Number(d[2]) / Number(m?.[1] ?? 1)).toFixed(2)} per script, ${d[4]} us each`);
@@ -129,7 +123,7 @@ async function main() {
     if (cmpAt >= 0) variants.unshift(['compare', process.argv[cmpAt + 1]]);
     for (let round = 1; round <= (cmpAt >= 0 ? 2 : 1); round++) {
       for (const [label, dir] of variants) {
-        useScripts(redis, dir);
+        const engine = new RedisBalanceEngine(redis, { prefix: 'bench:', clock: { nowMs: () => T0 }, luaDir: dir });
         console.log(`--- ${label} scripts${dir ? ` (${dir})` : ''}, round ${round}`);
         await phase(redis, engine, 'warmup', 0.3, Math.min(5000, calls), inflight, accounts);
         await phase(redis, engine, 'session', 0, calls, inflight, accounts);

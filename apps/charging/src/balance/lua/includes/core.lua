@@ -90,7 +90,11 @@ end
 -- writes the keys in jenc's order (sorted by byte, as Redis's C collation sorts them), omits a
 -- key whose value is nil, and encodes each value exactly as jenc does;
 -- json-encoding.integration-spec.ts holds them to jenc's output.
-local cjsonEncode = cjson.encode
+-- (The scripts load as a Redis Functions library: its top level runs where no global but `redis`
+-- exists, so only constants and function definitions live there; globals are read inside functions.)
+local function cjsonEncode(v)
+  return cjson.encode(v)
+end
 local function jstr(v)
   if type(v) == 'string' then return cjsonEncode(v) end
   return jenc(v)
