@@ -4,12 +4,14 @@
  *
  *   node -r ts-node/register/transpile-only -r tsconfig-paths/register \
  *     apps/charging/src/balance/bench/script-cost.ts [--accounts 2000] [--calls 30000] [--inflight 64]
- *     [--detail] [--compare <lua dir of another version>] [--lua <lua dir to run instead of the current one>]
+ *     [--detail] [--aof] [--compare <lua dir of another version>] [--lua <lua dir to run instead of the current one>]
  *
  * `--compare DIR` runs the phases with DIR's scripts and with the current ones, twice, alternating
  * (the box is shared: compare figures of one run). `redis cpu us/call` is the Redis process's CPU
  * time (INFO cpu) per script call, including its network work: steadier than usec_per_call on a
  * busy machine.
+ *
+ * `--aof` runs the redis-server with AOF on (appendfsync everysec), as `npm start` runs it.
  *
  * Phases (CONFIG RESETSTAT before each): `session` (StartSession, 2-3 UpdateSession,
  * TerminateSession, one rating group, voice or data), `event` (SMS DebitEvents), `mix` (30 % SMS).
@@ -110,7 +112,7 @@ async function main() {
   const calls = arg('calls', 30_000);
   const inflight = arg('inflight', 64);
   const dir = mkdtempSync(join(tmpdir(), 'ratel-script-cost-'));
-  const server = await startRedis({ dir, persist: false });
+  const server = await startRedis({ dir, persist: process.argv.includes('--aof') });
   const redis = new Redis(server.url);
   try {
     const engine = new RedisBalanceEngine(redis, { prefix: 'bench:', clock: { nowMs: () => T0 } });
