@@ -62,6 +62,11 @@ export class BalanceKeys {
   plan(planId: string): string {
     return `${this.prefix}plan:${planId}`;
   }
+
+  /** Pub/sub channel on which every route change (route, unroute) publishes the subscriber id. */
+  routeChanges(): string {
+    return `${this.prefix}routes:changed`;
+  }
 }
 
 export interface AccountKeys {

@@ -172,6 +172,15 @@ export interface SubscriberRoute {
   cycleDay: number;
 }
 
+export interface RouteChangeHandlers {
+  changed(subscriberId: string): void;
+  listening(on: boolean): void;
+}
+
+export interface RouteChangeWatch {
+  stop(): Promise<void>;
+}
+
 export interface BalanceEngine {
   charge(cmd: SessionCommand): Promise<SessionResult>;
   event(cmd: EventCommand): Promise<EventResult>;
@@ -187,6 +196,12 @@ export interface BalanceEngine {
   routeSubscriber(subscriberId: string, route: SubscriberRoute): Promise<void>;
   unrouteSubscriber(subscriberId: string): Promise<void>;
   resolveSubscriber(subscriberId: string): Promise<SubscriberRoute | undefined>;
+  /**
+   * Follows route changes (routeSubscriber, unrouteSubscriber, from any process) on a connection of
+   * its own: `changed(subscriberId)` for each, `listening(true)` once it is subscribed (again),
+   * `listening(false)` when the connection is lost (changes may be missed until it is back).
+   */
+  watchRouteChanges(handlers: RouteChangeHandlers): Promise<RouteChangeWatch>;
 
   /** Compiled tariffs: provisioning stores each price plan (JSON of @app/rating PricePlan) here; the gateway caches them. */
   putPlan(planId: string, planJson: string): Promise<void>;

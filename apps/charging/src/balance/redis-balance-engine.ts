@@ -17,6 +17,8 @@ import {
   EventCommand,
   EventResult,
   IDEMPOTENCY_TTL_MS,
+  RouteChangeHandlers,
+  RouteChangeWatch,
   SessionCommand,
   SessionResult,
   SubscriberRoute,
@@ -57,6 +59,16 @@ export interface RedisBalanceEngineOptions {
   luaDir?: string;
 }
 
+
+/** CLIENT SETNAME of the connection that follows route changes. */
+export const ROUTE_WATCH_CONNECTION_NAME = 'ratel-route-watch';
+
+/** Throws the first error of a MULTI/EXEC's replies (ioredis reports them per command). */
+function execOrThrow(replies: [Error | null, unknown][] | null): void {
+  if (!replies) throw new BalanceError(BalanceErrorCode.ENGINE_FAILURE, 'transaction aborted');
+  const failed = replies.find(([err]) => err);
+  if (failed) throw new BalanceError(BalanceErrorCode.ENGINE_FAILURE, failed[0]!.message);
+}
 
 export class RedisBalanceEngine implements BalanceEngine {
   readonly keys: BalanceKeys;
@@ -173,18 +185,52 @@ export class RedisBalanceEngine implements BalanceEngine {
   async routeSubscriber(subscriberId: string, route: SubscriberRoute): Promise<void> {
     validateRoute(subscriberId, route);
     const { accountId, planId, timeZone, currency, cycleDay } = route;
-    await this.redis.set(this.keys.subscriber(subscriberId), JSON.stringify({ accountId, planId, timeZone, currency, cycleDay }));
+    const json = JSON.stringify({ accountId, planId, timeZone, currency, cycleDay });
+    // The publish tells every gateway's route cache (apps/charging/src/charging/route-cache.ts).
+    execOrThrow(await this.redis.multi().set(this.keys.subscriber(subscriberId), json).publish(this.keys.routeChanges(), subscriberId).exec());
   }
 
   async unrouteSubscriber(subscriberId: string): Promise<void> {
     checkPattern('subscriberId', subscriberId, SUBSCRIBER_ID);
-    await this.redis.del(this.keys.subscriber(subscriberId));
+    execOrThrow(await this.redis.multi().del(this.keys.subscriber(subscriberId)).publish(this.keys.routeChanges(), subscriberId).exec());
   }
 
   async resolveSubscriber(subscriberId: string): Promise<SubscriberRoute | undefined> {
     checkPattern('subscriberId', subscriberId, SUBSCRIBER_ID);
     const raw = await this.redis.get(this.keys.subscriber(subscriberId));
     return raw === null ? undefined : (JSON.parse(raw) as SubscriberRoute);
+  }
+
+  async watchRouteChanges(handlers: RouteChangeHandlers): Promise<RouteChangeWatch> {
+    const channel = this.keys.routeChanges();
+    // Subscribed by hand on every (re)connect, so `listening(true)` means the SUBSCRIBE was answered.
+    const sub = this.redis.duplicate({
+      autoResubscribe: false,
+      enableOfflineQueue: true,
+      lazyConnect: true,
+      maxRetriesPerRequest: null,
+      connectionName: ROUTE_WATCH_CONNECTION_NAME,
+    });
+    let stopped = false;
+    sub.on('message', (ch: string, subscriberId: string) => {
+      if (ch === channel) handlers.changed(subscriberId);
+    });
+    sub.on('close', () => handlers.listening(false));
+    sub.on('error', () => undefined); // reconnects by itself; `close` already said changes may be missed
+    sub.on('ready', () => {
+      sub.subscribe(channel).then(
+        () => !stopped && handlers.listening(true),
+        () => sub.disconnect(true), // try again on a fresh connection
+      );
+    });
+    await sub.connect();
+    return {
+      stop: async () => {
+        stopped = true;
+        handlers.listening(false);
+        sub.disconnect();
+      },
+    };
   }
 
   async putPlan(planId: string, planJson: string): Promise<void> {

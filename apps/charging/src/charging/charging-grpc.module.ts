@@ -11,6 +11,7 @@ import { ChargingGrpcController } from './charging-grpc.controller';
 import { GrpcMetrics } from './grpc-metrics';
 import { GrpcServerService } from './grpc-server.service';
 import { PlanCache } from './plan-cache';
+import { RouteCache } from './route-cache';
 import { SubscriberAccounts } from './subscriber-accounts';
 import { CheckBalanceUseCase } from './usecases/check-balance.usecase';
 import { DebitEventUseCase } from './usecases/debit-event.usecase';
@@ -27,6 +28,7 @@ import { UpdateSessionUseCase } from './usecases/update-session.usecase';
   providers: [
     { provide: GrpcMetrics, useFactory: (registry: Registry) => new GrpcMetrics(registry), inject: [METRICS_REGISTRY] },
     PlanCache,
+    RouteCache,
     SubscriberAccounts,
     SessionCharging,
     StartSessionUseCase,
