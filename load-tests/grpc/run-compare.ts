@@ -20,6 +20,10 @@
  * --prime: seconds of unmeasured load on each target first (JIT, pools, caches).
  * --node-client-ceiling: also run the echo-ceiling with node:http2 client sessions, to show why
  *   the generator uses its own HTTP/2 framer.
+ * --floor (default true with a started stack): also measure, each round, the echo that first runs
+ *   one small reserve-like Lua script per RPC on the stack's Redis (echo-server.ts --redis): the
+ *   ceiling of any unary gateway with one atomic Redis step per request, and prints floor/echo and
+ *   charging/floor.
  * --batch-sizes: h2load on the echo's batch method (./batch-echo.ts) with N DebitEvents per call,
  *   how far a batched API would take the transport; empty or 0 to skip.
  */
@@ -34,7 +38,7 @@ import { formatPerRequest, RedisStats } from '../lib/redis-stats';
 import type { Codec } from './echo-server';
 import { generatorOptionsFrom, GeneratorOptions, summaryJson } from './generator';
 import { formatTable, measureWithGenerator, measureWithH2load, median, Row, serverUsPerRequest } from './measure';
-import { external, startCommand, startEcho, Target } from './targets';
+import { external, startCommand, startEcho, startFloor, Target } from './targets';
 
 /** The issue's targets for unary charging against the bare echo. */
 export const THROUGHPUT_RATIO_MIN = 0.8;
@@ -109,6 +113,18 @@ function ratioLines(echo: Row[], charging: Row[]): string[] {
   ];
 }
 
+/** How far the floor (echo + one small Lua call) is from the echo, and the gateway from the floor. */
+function floorLines(echo: Row[], charging: Row[], floor: Row[]): string[] {
+  const ratio = (a: Row[], b: Row[], f: (r: Row) => number) => median(a.map((x, i) => f(x) / f(b[i])));
+  const tp = (r: Row) => r.throughput;
+  const p99 = (r: Row) => r.latency.percentileUs(99);
+  return [
+    `floor (echo + 1 Lua call per request): floor/echo throughput ${ratio(floor, echo, tp).toFixed(2)}, p99 ${ratio(floor, echo, p99).toFixed(2)}; ` +
+      `charging/floor throughput ${ratio(charging, floor, tp).toFixed(2)}, p99 ${ratio(charging, floor, p99).toFixed(2)}; ` +
+      `floor server CPU ${median(floor.map(serverUsPerRequest)).toFixed(0)} µs, Redis ${median(floor.map((r) => ((r.targetCores.redis ?? 0) * 1e6) / r.throughput)).toFixed(0)} µs per request`,
+  ];
+}
+
 function ceilingLines(h2: Row | undefined, gen: Row, node: Row | undefined): string[] {
   const lines = [
     `generator ceiling: ${gen.clientUsPerRequest.toFixed(1)} µs of generator CPU per request -> about ${Math.round(1e6 / gen.clientUsPerRequest).toLocaleString('en-US')} req/s per core it is given`,
@@ -161,6 +177,7 @@ async function main(): Promise<void> {
     .filter((x) => x !== '' && x !== '0')
     .map(Number);
   const echoCodec = args.str('echo-codec', 'ts-proto') as Codec;
+  const withFloor = args.bool('floor', true);
   const json = args.str('json');
   const logDir = mkdtempSync(join(tmpdir(), 'ratel-compare-'));
   const targets: Target[] = [];
@@ -173,9 +190,12 @@ async function main(): Promise<void> {
     const echo = await startEcho('grpc-js', echoCodec, logDir);
     redisStats = charging.stack ? new RedisStats(charging.stack.redisUrl) : undefined;
     targets.push(echo);
+    const floor = withFloor && charging.stack ? await startFloor(echoCodec, charging.stack.redisUrl, logDir, charging.stack.pids.redis) : undefined;
+    if (floor) targets.push(floor);
     const { target: _t, ...genOpts } = gen;
     const echoRows: Row[] = [];
     const chargingRows: Row[] = [];
+    const floorRows: Row[] = [];
     if (primeMs > 0) {
       // A cold process (JIT, connection pools, caches) is not what the comparison is about.
       for (const t of targets) {
@@ -193,6 +213,10 @@ async function main(): Promise<void> {
         if (redisStats)
           row.detail.push(`  ${formatPerRequest(await redisStats.read(), Math.max(1, row.generator?.completedAll ?? 1)).join('\n  ')}`);
         chargingRows.push(row);
+      }
+      if (floor) {
+        log(`round ${r}/${rounds}: ${floor.label}`);
+        floorRows.push(await measureWithGenerator(`${floor.label} r${r}`, floor, genOpts));
       }
     }
     log('ceiling: h2load and the generator, same DebitEvent frame, on the echo');
@@ -227,7 +251,7 @@ async function main(): Promise<void> {
       );
     }
     const rows = [
-      ...echoRows.flatMap((e, i) => (chargingRows[i] ? [e, chargingRows[i]] : [e])),
+      ...echoRows.flatMap((e, i) => [e, chargingRows[i], floorRows[i]].filter((r): r is Row => r !== undefined)),
       ...(h2 ? [h2] : []),
       genCeiling,
       ...(nodeCeiling ? [nodeCeiling] : []),
@@ -240,6 +264,7 @@ async function main(): Promise<void> {
       ...formatTable(rows),
       '',
       ...(chargingRows.length > 0 ? ratioLines(echoRows, chargingRows) : ['no charging target measured (see --charging)']),
+      ...(floorRows.length > 0 ? floorLines(echoRows, chargingRows, floorRows) : []),
       ...ceilingLines(h2, genCeiling, nodeCeiling),
       ...batchLines(h2, batchRows),
       '',
@@ -254,6 +279,7 @@ async function main(): Promise<void> {
           {
             echo: echoRows.map(rowJson),
             charging: chargingRows.map(rowJson),
+            floor: floorRows.map(rowJson),
             h2load: h2 && rowJson(h2),
             generatorCeiling: rowJson(genCeiling),
           },
