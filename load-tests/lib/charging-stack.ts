@@ -9,9 +9,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startNats, startPostgres, startRedis, StartedServer } from '@app/devstack';
-import { freePort, runToEnd, Started, startProcess, trackForCleanup, TS_NODE_FLAGS, untrack, waitForPort } from './proc';
+import { COMPILED, freePort, nodeFlagsLikeMine, runToEnd, Started, startProcess, trackForCleanup, untrack, waitForPort } from './proc';
 
-export const REPO_ROOT = resolve(__dirname, '..', '..');
+/** The repository (this file is load-tests/lib/ in the source tree, dist/load-tests/lib/ compiled). */
+export const REPO_ROOT = resolve(__dirname, '..', '..', ...(COMPILED ? ['..'] : []));
+const DIST = join(REPO_ROOT, 'dist');
 export const GATEWAY_MAIN = 'apps/charging/src/main.ts';
 export const SEED_CLI = 'apps/charging/src/cli/seed.ts';
 export const MIGRATE_CLI = 'apps/charging/src/cli/migrate.ts';
@@ -46,8 +48,9 @@ export function gatewayAvailable(): boolean {
   return existsSync(join(REPO_ROOT, GATEWAY_MAIN));
 }
 
+/** Node arguments that run one of the repository's entry points, compiled when this runs compiled. */
 function script(path: string): string[] {
-  return [...TS_NODE_FLAGS, join(REPO_ROOT, path)];
+  return [...nodeFlagsLikeMine(), COMPILED ? join(DIST, path.replace(/\.ts$/, '.js')) : join(REPO_ROOT, path)];
 }
 
 export async function startChargingStack(o: StackOptions): Promise<ChargingStack> {
@@ -79,6 +82,7 @@ export async function startChargingStack(o: StackOptions): Promise<ChargingStack
       RATEL_HTTP_PORT: String(httpPort),
       RATEL_API_KEYS: apiKey,
       RATEL_LOG_LEVEL: 'warn',
+      ...(COMPILED ? { TS_NODE_BASEURL: DIST } : {}),
       ...o.gatewayEnv,
     };
     const cli = { env, cwd: REPO_ROOT };
