@@ -33,42 +33,45 @@
 local req = cjson.decode(ARGV[1])
 local K_ACCT, K_BKT, K_CYC, K_IDEM, K_ORIG = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 
--- jenc({code, debited, allowanceUnits, balance}) written out (keys in jenc's order).
+-- jenc({code, debited, allowanceUnits, balance}) written out (keys in jenc's order; one
+-- concatenation, no buffer table).
 local function encodeReply(code, debited, allowanceUnits, balance)
-  local b = jbegin()
-  jb(b, 'allowanceUnits', allowanceUnits, jnum)
-  jb(b, 'balance', balance, jmoney)
-  jb(b, 'code', code, jstr)
-  jb(b, 'debited', debited, jmoney)
-  return jend(b)
+  if allowanceUnits == nil or balance == nil or code == nil or debited == nil then
+    return jwrap(jfield('allowanceUnits', allowanceUnits, jnum) .. jfield('balance', balance, jmoney)
+      .. jfield('code', code, jstr) .. jfield('debited', debited, jmoney))
+  end
+  return '{"allowanceUnits":' .. jnum(allowanceUnits) .. ',"balance":"' .. fmt(balance) .. '","code":' .. jstr(code)
+    .. ',"debited":"' .. fmt(debited) .. '"}'
 end
 
 -- jenc of the debit kept with a DEBIT's record (written out, keys in jenc's order).
 local function jdebit(d)
-  local b = jbegin()
-  jb(b, 'billable', d.billable, jnum)
-  jb(b, 'bkts', d.bkts, jidns)
-  jb(b, 'cycle', d.cycle, jstr)
-  jb(b, 'm', d.m, jnum)
-  jb(b, 'money', d.money, jnum)
-  jb(b, 'rg', d.rg, jnum)
-  jb(b, 'sub', d.sub, jstr)
-  jb(b, 'svc', d.svc, jnum)
-  jb(b, 'tariff', d.tariff, jstr)
-  jb(b, 'unit', d.unit, jstr)
-  jb(b, 'units', d.units, jnum)
-  return jend(b)
+  local billable, bkts, cycle, m, money, rg, sub = d.billable, d.bkts, d.cycle, d.m, d.money, d.rg, d.sub
+  local svc, tariff, unit, units = d.svc, d.tariff, d.unit, d.units
+  if billable ~= nil and bkts ~= nil and cycle ~= nil and m ~= nil and money ~= nil and rg ~= nil and sub ~= nil
+    and svc ~= nil and tariff ~= nil and unit ~= nil and units ~= nil then
+    return '{"billable":' .. jnum(billable) .. ',"bkts":' .. jidns(bkts) .. ',"cycle":' .. jstr(cycle) .. ',"m":' .. jnum(m)
+      .. ',"money":' .. jnum(money) .. ',"rg":' .. jnum(rg) .. ',"sub":' .. jstr(sub) .. ',"svc":' .. jnum(svc)
+      .. ',"tariff":' .. jstr(tariff) .. ',"unit":' .. jstr(unit) .. ',"units":' .. jnum(units) .. '}'
+  end
+  return jwrap(jfield('billable', d.billable, jnum) .. jfield('bkts', d.bkts, jidns) .. jfield('cycle', d.cycle, jstr)
+    .. jfield('m', d.m, jnum) .. jfield('money', d.money, jnum) .. jfield('rg', d.rg, jnum)
+    .. jfield('sub', d.sub, jstr) .. jfield('svc', d.svc, jnum) .. jfield('tariff', d.tariff, jstr)
+    .. jfield('unit', d.unit, jstr) .. jfield('units', d.units, jnum))
 end
 
 -- The answer, stored for retries unless this is a CHECK.
 local function answer(code, debited, allowanceUnits, balance, debit)
   local reply = encodeReply(code, debited, allowanceUnits, balance)
   if req.kind ~= 'CHECK' then
-    local b = jbegin()
-    jb(b, 'debit', debit, jdebit)
-    jb(b, 'h', req.h, jstr)
-    jb(b, 'reply', reply, jstr)
-    local rec = jend(b)
+    local rec
+    if req.h ~= nil then
+      local head = '{"h":'
+      if debit ~= nil then head = '{"debit":' .. jdebit(debit) .. ',"h":' end
+      rec = head .. jstr(req.h) .. ',"reply":' .. jstr(reply) .. '}'
+    else
+      rec = jwrap(jfield('debit', debit, jdebit) .. jfield('reply', reply, jstr))
+    end
     redis.call('SET', K_IDEM, rec, 'PX', req.ttl)
   end
   return { reply, 0 }
@@ -80,7 +83,7 @@ local function debitOrCheck(a)
   if not rate then return answer('RATING_FAILED', 0, 0, a.balance) end
   local check = req.kind == 'CHECK'
   local bs = bucketsLoad(K_BKT, req.now, not check)
-  local cy = cycleLoad(K_CYC, req.cycle)
+  local cy = cycleLoad(K_CYC, req.cycle, { req.rg })
   local billable = billableOf(rate, req.units)
   local eligible, free = bucketsEligible(bs, rate.unit, req.rg, req.now)
   local m = billable - math.min(billable, free)

@@ -41,43 +41,37 @@ end
 -- Writes one ratel.rated.v1 event; `e.canon` is the canonical string its id is the sha1 of.
 -- e: type canon sub sess req n rg svc unit used billable allowances {id,n} amount tariff cycle
 --    reason overage shortfall released
+local NO_ALLOWANCES = {}
+
 local function emitRated(ctx, e)
-  local al, total = {}, 0
-  for i, x in ipairs(e.allowances or {}) do
-    al[i] = '{' .. jfield('bucketId', x.id, jstr, true) .. jfield('units', x.n, jnum, x.id == nil) .. '}'
+  local al, total = '', 0
+  local items
+  for i, x in ipairs(e.allowances or NO_ALLOWANCES) do
+    items = items or {}
+    items[i] = '{' .. jfield('bucketId', x.id, jstr, true) .. jfield('units', x.n, jnum, x.id == nil) .. '}'
     total = total + x.n
   end
+  if items then al = table.concat(items, ',') end
   local eventId = redis.sha1hex(e.canon)
-  -- jenc of the event object (keys in its order).
-  local b = jbegin()
-  jb(b, 'accountId', ctx.id, jstr)
-  jb(b, 'allowanceUnits', total, jnum)
-  b[#b + 1] = ',"allowances":['
-  b[#b + 1] = table.concat(al, ',')
-  b[#b + 1] = ']'
-  jb(b, 'amountMicros', e.amount or 0, jmoney)
-  jb(b, 'balanceAfterMicros', ctx.a.balance, jmoney)
-  jb(b, 'billableUnits', e.billable or 0, jnum)
-  jb(b, 'currency', ctx.a.currency, jstr)
-  jb(b, 'cycleId', e.cycle or '', jstr)
-  jb(b, 'eventId', eventId, jstr)
-  jb(b, 'occurredAtMs', ctx.now, jnum)
-  if e.overage and e.overage > 0 then jb(b, 'overageUnits', e.overage, jnum) end
-  jb(b, 'ratingGroup', e.rg or 0, jnum)
-  if e.reason then jb(b, 'reason', e.reason, jstr) end
-  if e.released then jb(b, 'releasedMicros', e.released, jmoney) end
-  jb(b, 'requestId', e.req or '', jstr)
-  jb(b, 'requestNumber', e.n or 0, jnum)
-  b[#b + 1] = ',"schema":"ratel.rated.v1"'
-  jb(b, 'serviceId', e.svc or 0, jnum)
-  jb(b, 'sessionId', e.sess or '', jstr)
-  if e.shortfall and e.shortfall > 0 then jb(b, 'shortfallMicros', math.min(e.shortfall, MAXS), jmoney) end
-  jb(b, 'subscriberId', e.sub or '', jstr)
-  jb(b, 'tariffId', e.tariff or '', jstr)
-  jb(b, 'type', e.type, jstr)
-  jb(b, 'unit', e.unit or 'MONEY', jstr)
-  jb(b, 'usedUnits', e.used or 0, jnum)
-  local data = jend(b)
+  local a = ctx.a
+  -- jenc of the event object written out as one concatenation (keys in its order); the fields
+  -- that may be missing go through jfield.
+  local opt1, opt2 = '', ''
+  if e.overage and e.overage > 0 then opt1 = ',"overageUnits":' .. jnum(e.overage) end
+  if e.reason then opt2 = ',"reason":' .. jstr(e.reason) end
+  if e.released then opt2 = opt2 .. ',"releasedMicros":"' .. fmt(e.released) .. '"' end
+  local opt3 = ''
+  if e.shortfall and e.shortfall > 0 then opt3 = ',"shortfallMicros":"' .. fmt(math.min(e.shortfall, MAXS)) .. '"' end
+  local head = '{"allowanceUnits":'
+  if ctx.id ~= nil then head = '{"accountId":' .. jstr(ctx.id) .. ',"allowanceUnits":' end
+  local data = head .. jnum(total) .. ',"allowances":[' .. al .. '],"amountMicros":"' .. fmt(e.amount or 0) .. '"'
+    .. jfield('balanceAfterMicros', a.balance, jmoney) .. ',"billableUnits":' .. jnum(e.billable or 0)
+    .. jfield('currency', a.currency, jstr) .. ',"cycleId":' .. jstr(e.cycle or '') .. ',"eventId":' .. jstr(eventId)
+    .. jfield('occurredAtMs', ctx.now, jnum) .. opt1 .. ',"ratingGroup":' .. jnum(e.rg or 0) .. opt2
+    .. ',"requestId":' .. jstr(e.req or '') .. ',"requestNumber":' .. jnum(e.n or 0)
+    .. ',"schema":"ratel.rated.v1","serviceId":' .. jnum(e.svc or 0) .. ',"sessionId":' .. jstr(e.sess or '') .. opt3
+    .. ',"subscriberId":' .. jstr(e.sub or '') .. ',"tariffId":' .. jstr(e.tariff or '') .. jfield('type', e.type, jstr)
+    .. ',"unit":' .. jstr(e.unit or 'MONEY') .. ',"usedUnits":' .. jnum(e.used or 0) .. '}'
   xadd(ctx, eventId, RATED_PREFIX .. ctx.id, data)
   return eventId
 end

@@ -9,9 +9,23 @@ local MAXS = 9007199254740991        -- 2^53 - 1: largest exact integer
 local INF = 9007199254740992         -- saturation value of prices: "more than any balance"
 local P52 = 4503599627370496         -- 2^52: bound under which products and their quotients stay exact
 
--- Decimal text of an integer, never "-0" nor "1e+15".
+-- Decimal text of an integer, never "-0" nor "1e+15". An integer below 10^18 in magnitude is
+-- exact as a C long, and '%d' prints it as '%.0f' does at half the cost; small ones (rating
+-- groups, counts, prices) are kept in FMT_CACHE, so most calls format nothing at all.
+local FMT_CACHE = {}
+local FMT_CACHED = 0
 local function fmt(n)
   if n == 0 then return '0' end
+  local s = FMT_CACHE[n]
+  if s then return s end
+  if type(n) == 'number' and n % 1 == 0 and n < 1e18 and n > -1e18 then
+    s = string.format('%d', n)
+    if n < 1e7 and n > -1e7 and FMT_CACHED < 20000 then
+      FMT_CACHE[n] = s
+      FMT_CACHED = FMT_CACHED + 1
+    end
+    return s
+  end
   return string.format('%.0f', n)
 end
 
@@ -88,22 +102,24 @@ end
 -- Pieces of jenc's output for encoders written out by hand on hot paths (a call's cost inside
 -- Redis is mostly what it allocates: no table and key sort per object, fewer strings). An encoder
 -- writes the keys in jenc's order (sorted by byte, as Redis's C collation sorts them), omits a
--- key whose value is nil, and encodes each value exactly as jenc does;
--- json-encoding.integration-spec.ts holds them to jenc's output.
+-- key whose value is nil, and encodes each value exactly as jenc does: one concatenation
+-- ('{"a":' .. jnum(x) .. ',"b":' .. jstr(y) .. '}') where every field is known to be present,
+-- jfield()s in a jwrap() where one may be nil; json-encoding.integration-spec.ts holds them to
+-- jenc's output. (A buffer table and table.concat cost about four times one `..` chain.)
 -- (The scripts load as a Redis Functions library: its top level runs where no global but `redis`
--- exists, so only constants and function definitions live there; globals are read inside functions.)
-local function cjsonEncode(v)
-  return cjson.encode(v)
-end
+-- exists, so only constants, empty tables and function definitions live there; globals are read
+-- inside functions.)
 local function jstr(v)
-  if type(v) == 'string' then return cjsonEncode(v) end
+  -- (cjson.encode of a string costs less than a pattern test of whether it needs escaping)
+  if type(v) == 'string' then return cjson.encode(v) end
   return jenc(v)
 end
 
 local function jnum(v)
   if type(v) ~= 'number' then return jenc(v) end
-  if v ~= math.floor(v) or v > MAXS or v < -MAXS then error('ratel: number out of the exact range in JSON') end
-  return fmt(v)
+  -- (v % 1 ~= 0: not an integer, NaN or +-inf, like v ~= math.floor(v) or out of range)
+  if v % 1 ~= 0 or v > MAXS or v < -MAXS then error('ratel: number out of the exact range in JSON') end
+  return FMT_CACHE[v] or fmt(v)
 end
 
 -- jenc(fmt(n)): a decimal string needs no escaping.
@@ -122,36 +138,6 @@ end
 local function jwrap(fields)
   if fields == '' then return '{}' end
   return '{' .. string.sub(fields, 2) .. '}'
-end
-
--- An object built as pieces for one table.concat (no string per field): jbegin(), jb(b, key, v,
--- enc) in jenc's key order (nil values left out), jend(b). A string that cjson would not escape
--- goes in as it is, between quotes.
-local function jbegin()
-  return { '{' }
-end
-
-local function jb(b, key, v, enc)
-  if v == nil then return end
-  local n = #b
-  if n > 1 then b[n + 1] = ',"' else b[n + 1] = '"' end
-  b[n + 2] = key
-  if enc == jstr and type(v) == 'string' then
-    if string.find(v, '[%z\1-\31"/\\\127]') then
-      b[n + 3] = '":'; b[n + 4] = cjsonEncode(v)
-    else
-      b[n + 3] = '":"'; b[n + 4] = v; b[n + 5] = '"'
-    end
-  elseif enc == jmoney then
-    b[n + 3] = '":"'; b[n + 4] = fmt(v); b[n + 5] = '"'
-  else
-    b[n + 3] = '":'; b[n + 4] = enc(v)
-  end
-end
-
-local function jend(b)
-  b[#b + 1] = '}'
-  return table.concat(b)
 end
 
 -- jenc of a JSON_ARRAY-marked list of {id, n} (allowance units per bucket).

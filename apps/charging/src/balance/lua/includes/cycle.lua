@@ -5,9 +5,29 @@
   Requires: core, rating.
 ]]
 
-local function cycleLoad(key, cycleId)
-  local id = redis.call('HGET', key, 'id')
-  return { key = key, id = cycleId, fresh = (id ~= cycleId), used = {} }
+-- With `rgs` (rating groups the call will price), their counters are read in the same HMGET as
+-- the cycle id, not one HGET each later.
+local cycleLoad
+cycleLoad = function(key, cycleId, rgs)
+  if not rgs or #rgs == 0 then
+    local id = redis.call('HGET', key, 'id')
+    return { key = key, id = cycleId, fresh = (id ~= cycleId), used = {} }
+  end
+  local fields = { 'id' }
+  for i = 1, #rgs do
+    if type(rgs[i]) ~= 'number' then return cycleLoad(key, cycleId) end
+    fields[i + 1] = fmt(rgs[i])
+  end
+  local h = redis.call('HMGET', key, unpack(fields))
+  local cy = { key = key, id = cycleId, fresh = (h[1] ~= cycleId), used = {} }
+  for i = 1, #rgs do
+    if cy.used[rgs[i]] == nil then
+      local v = 0
+      if not cy.fresh then v = tonumber(h[i + 1]) or 0 end
+      cy.used[rgs[i]] = v
+    end
+  end
+  return cy
 end
 
 local function cycleGet(cy, rg)
@@ -24,11 +44,12 @@ end
 local function cycleAdd(cy, rg, m)
   if m == 0 then return end
   local v = math.max(0, math.min(cycleGet(cy, rg) + m, CYCLE_MAX))
+  cy.used[rg] = v
   if cy.fresh then
     redis.call('DEL', cy.key)
-    redis.call('HSET', cy.key, 'id', cy.id)
+    redis.call('HSET', cy.key, 'id', cy.id, fmt(rg), fmt(v))
     cy.fresh = false
+    return
   end
-  cy.used[rg] = v
   redis.call('HSET', cy.key, fmt(rg), fmt(v))
 end

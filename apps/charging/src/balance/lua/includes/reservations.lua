@@ -38,6 +38,12 @@ local function jrate(rate)
   end
   local ts = {}
   for i = 1, #tiers do ts[i] = jtier(tiers[i]) end
+  local first, nxt, per, setup, tariff, unit = rate.firstUnits, rate.nextUnits, rate.perUnits, rate.setupMicros, rate.tariffId, rate.unit
+  if first ~= nil and nxt ~= nil and per ~= nil and setup ~= nil and tariff ~= nil and unit ~= nil then
+    return '{"firstUnits":' .. jnum(first) .. ',"nextUnits":' .. jnum(nxt) .. ',"perUnits":' .. jnum(per)
+      .. ',"setupMicros":' .. jnum(setup) .. jfield('tariffChangeAtMs', rate.tariffChangeAtMs, jnum)
+      .. ',"tariffId":' .. jstr(tariff) .. ',"tiers":[' .. table.concat(ts, ',') .. '],"unit":' .. jstr(unit) .. '}'
+  end
   return jwrap(jfield('firstUnits', rate.firstUnits, jnum) .. jfield('nextUnits', rate.nextUnits, jnum)
     .. jfield('perUnits', rate.perUnits, jnum) .. jfield('setupMicros', rate.setupMicros, jnum)
     .. jfield('tariffChangeAtMs', rate.tariffChangeAtMs, jnum) .. jfield('tariffId', rate.tariffId, jstr)
@@ -46,6 +52,14 @@ end
 
 -- jenc of a reservation record.
 local function jreservation(r)
+  local bkts, cycle, exp, money, n, rate, sub = r.bkts, r.cycle, r.exp, r.money, r.n, r.rate, r.sub
+  local svc, unit, units, untilMs = r.svc, r.unit, r.units, r['until']
+  if bkts ~= nil and cycle ~= nil and exp ~= nil and money ~= nil and n ~= nil and rate ~= nil and sub ~= nil
+    and svc ~= nil and unit ~= nil and units ~= nil and untilMs ~= nil then
+    return '{"bkts":' .. jidns(bkts) .. ',"cycle":' .. jstr(cycle) .. ',"exp":' .. jnum(exp) .. ',"money":' .. jnum(money)
+      .. ',"n":' .. jnum(n) .. ',"rate":' .. jrate(rate) .. ',"sub":' .. jstr(sub) .. ',"svc":' .. jnum(svc)
+      .. ',"unit":' .. jstr(unit) .. ',"units":' .. jnum(units) .. ',"until":' .. jnum(untilMs) .. '}'
+  end
   return jwrap(jfield('bkts', r.bkts, jidns) .. jfield('cycle', r.cycle, jstr) .. jfield('exp', r.exp, jnum)
     .. jfield('money', r.money, jnum) .. jfield('n', r.n, jnum) .. jfield('rate', r.rate, jrate)
     .. jfield('sub', r.sub, jstr) .. jfield('svc', r.svc, jnum) .. jfield('unit', r.unit, jstr)
