@@ -7,7 +7,7 @@
  *   node -r ts-node/register/transpile-only -r tsconfig-paths/register load-tests/grpc/run-compare.ts \
  *     [--charging auto|none|HOST:PORT] [--charging-cmd "CMD" --charging-addr HOST:PORT [--charging-env K=V ...]] \
  *     [--charging-pid PID ...] [--rounds 1] [--h2load true] [--echo-codec ts-proto|proto-loader] \
- *     [--redis-aof true] [--gateway-env K=V ...] [--gateway-node-flag F ...] [--prime 5] [--node-client-ceiling true] [--batch-sizes 8,32] [--json FILE] \
+ *     [--redis-aof true] [--relay-process true] [--gateway-env K=V ...] [--gateway-node-flag F ...] [--prime 5] [--node-client-ceiling true] [--batch-sizes 8,32] [--json FILE] \
  *     [generator options, see generator/index.ts]
  *
  * --charging auto (default): when apps/charging/src/main.ts exists, start Redis/NATS/PostgreSQL
@@ -17,6 +17,8 @@
  * --charging-cmd: a shell command that starts it, listening on --charging-addr.
  * --gateway-node-flag: a node flag for the gateway process only (repeatable), e.g.
  *   --gateway-node-flag=--cpu-prof --gateway-node-flag=--cpu-prof-dir=/tmp/prof to profile it.
+ * --relay-process (default true): the outbox relay runs as its own process (relay-main.ts), as
+ *   k8s/relay.yaml deploys it, its CPU in the `relay cores` column; false: inside the gateway.
  * --prime: seconds of unmeasured load on each target first (JIT, pools, caches).
  * --node-client-ceiling: also run the echo-ceiling with node:http2 client sessions, to show why
  *   the generator uses its own HTTP/2 framer.
@@ -79,7 +81,9 @@ async function chargingTarget(args: Args, gen: GeneratorOptions, logDir: string)
       return {};
     }
     const gatewayNodeFlags = args.all('gateway-node-flag');
+    const relayProcess = args.bool('relay-process', true);
     const stack = await startChargingStack({
+      relayProcess,
       subscribers: gen.mix.subscribers,
       msisdnBase: gen.mix.msisdnBase,
       redisAof,
@@ -107,9 +111,11 @@ function ratioLines(echo: Row[], charging: Row[]): string[] {
     `ratio charging/echo: throughput ${t.toFixed(2)} (target >= ${THROUGHPUT_RATIO_MIN}: ${t >= THROUGHPUT_RATIO_MIN ? 'PASS' : 'FAIL'}), ` +
       `p99 ${p.toFixed(2)} (target <= ${P99_RATIO_MAX}: ${p <= P99_RATIO_MAX ? 'PASS' : 'FAIL'})${perRound}`,
     `server CPU per request (median): echo ${median(echo.map(serverUsPerRequest)).toFixed(0)} µs, gateway ${median(charging.map(serverUsPerRequest)).toFixed(0)} µs` +
-      (charging[0].targetCores.redis !== undefined
-        ? `, Redis ${median(charging.map((r) => ((r.targetCores.redis ?? 0) * 1e6) / r.throughput)).toFixed(0)} µs`
-        : ''),
+      (['relay', 'redis', 'nats'] as const)
+        .filter((role) => charging[0].targetCores[role] !== undefined)
+        .map((role) => `, ${role} ${median(charging.map((r) => ((r.targetCores[role] ?? 0) * 1e6) / r.throughput)).toFixed(0)} µs`)
+        .join('') +
+      `; every charging process together ${median(charging.map((r) => (Object.values(r.targetCores).reduce((a, b) => a + b, 0) * 1e6) / r.throughput)).toFixed(0)} µs`,
   ];
 }
 

@@ -17,6 +17,7 @@ const DIST = join(REPO_ROOT, 'dist');
 export const GATEWAY_MAIN = 'apps/charging/src/main.ts';
 export const SEED_CLI = 'apps/charging/src/cli/seed.ts';
 export const MIGRATE_CLI = 'apps/charging/src/cli/migrate.ts';
+export const RELAY_MAIN = 'apps/charging/src/relay-main.ts';
 /** Seeding 100k subscribers takes about a minute on this machine; a limit well above it. */
 const SEED_TIMEOUT_MS = 15 * 60_000;
 const MIGRATE_TIMEOUT_MS = 2 * 60_000;
@@ -27,7 +28,7 @@ export interface ChargingStack {
   redisUrl: string;
   apiKey: string;
   /** PIDs whose CPU a report shows, by role. */
-  pids: { gateway: number; redis?: number; nats?: number; postgres?: number };
+  pids: { gateway: number; relay?: number; redis?: number; nats?: number; postgres?: number };
   logDir: string;
   stop(): Promise<void>;
 }
@@ -41,6 +42,11 @@ export interface StackOptions {
   gatewayEnv: Record<string, string>;
   /** Extra node flags for the gateway process only, e.g. --cpu-prof --cpu-prof-dir=DIR. */
   gatewayNodeFlags?: string[];
+  /**
+   * Run the outbox relay as a process of its own (relay-main.ts; the gateway with
+   * RATEL_RELAY_ENABLED=false), as k8s/relay.yaml deploys it; else inside the gateway.
+   */
+  relayProcess?: boolean;
   log: (line: string) => void;
 }
 
@@ -57,8 +63,10 @@ export async function startChargingStack(o: StackOptions): Promise<ChargingStack
   const dir = mkdtempSync(join(tmpdir(), 'ratel-loadtest-'));
   const servers: StartedServer[] = [];
   let gateway: Started | undefined;
+  let relay: Started | undefined;
   const stop = async () => {
     await gateway?.stop();
+    await relay?.stop();
     await Promise.all(servers.map(async (s) => (await s.stop(), untrack(s.pid))));
     rmSync(dir, { recursive: true, force: true });
   };
@@ -83,6 +91,7 @@ export async function startChargingStack(o: StackOptions): Promise<ChargingStack
       RATEL_API_KEYS: apiKey,
       RATEL_LOG_LEVEL: 'warn',
       ...(COMPILED ? { TS_NODE_BASEURL: DIST } : {}),
+      ...(o.relayProcess ? { RATEL_RELAY_ENABLED: 'false' } : {}),
       ...o.gatewayEnv,
     };
     const cli = { env, cwd: REPO_ROOT };
@@ -111,17 +120,26 @@ export async function startChargingStack(o: StackOptions): Promise<ChargingStack
     });
     await waitForPort('127.0.0.1', grpcPort, gateway);
     await waitForPort('127.0.0.1', httpPort, gateway);
+    if (o.relayProcess) {
+      const metricsPort = await freePort();
+      relay = startProcess('outbox relay', process.execPath, script(RELAY_MAIN), {
+        ...cli,
+        env: { ...env, RATEL_RELAY_METRICS_PORT: String(metricsPort) },
+        logFile: join(dir, 'relay.log'),
+      });
+      await waitForPort('127.0.0.1', metricsPort, relay);
+    }
     return {
       grpcTarget: `127.0.0.1:${grpcPort}`,
       redisUrl: redis.url,
       httpBase: `http://127.0.0.1:${httpPort}`,
       apiKey,
-      pids: { gateway: gateway.pid, redis: redis.pid, nats: nats.pid, postgres: pg.pid },
+      pids: { gateway: gateway.pid, ...(relay ? { relay: relay.pid } : {}), redis: redis.pid, nats: nats.pid, postgres: pg.pid },
       logDir: dir,
       stop,
     };
   } catch (e) {
-    const logs = ['migrate.log', 'seed.log', 'gateway.log'].map((f) => join(dir, f)).filter(existsSync);
+    const logs = ['migrate.log', 'seed.log', 'gateway.log', 'relay.log'].map((f) => join(dir, f)).filter(existsSync);
     const tails = logs.map((f) => `--- ${f} (last lines)\n${readFileSync(f, 'utf8').split('\n').slice(-25).join('\n')}`);
     await stop().catch(() => undefined);
     throw new Error(`${e instanceof Error ? e.message : String(e)}\n${tails.join('\n')}`);
