@@ -98,6 +98,32 @@ describe('OutboxRelay (integration)', () => {
     expect(hist.find((v) => v.metricName === 'ratel_relay_batch_size_sum')!.value).toBe(3_000);
   });
 
+  it('at a trickle, lingers after a small batch so the next XREAD carries more entries', async () => {
+    const registry = new Registry();
+    relay({ limits: { ...FAST, lingerBelow: 64, lingerMs: 400 } }, registry).start();
+    // 40 entries, one every 10 ms: read at once, every entry would be a batch of its own.
+    for (let i = 0; i < 40; i++) {
+      await fillOutbox(redis, 1, { prefix, subjectRoot: names.rated.subjectRoot, accounts: 1, label: `t${i}` });
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await waitFor('outbox drained', async () => (await outboxDepth(redis, prefix)) === 0, DRAIN_TIMEOUT_MS);
+    const hist = (await registry.getSingleMetric('ratel_relay_batch_size')!.get()).values as Array<{ metricName?: string; value: number }>;
+    expect(hist.find((v) => v.metricName === 'ratel_relay_batch_size_sum')!.value).toBe(40);
+    // ~400 ms of arrivals in rounds at least 400 ms apart: a handful of batches, not 40.
+    expect(hist.find((v) => v.metricName === 'ratel_relay_batch_size_count')!.value).toBeLessThanOrEqual(4);
+    expect((await readStream(nc, names.rated.name)).length).toBe(40);
+  });
+
+  it('stops at once while lingering, with nothing left behind', async () => {
+    relay({ limits: { ...FAST, lingerBelow: 64, lingerMs: 60_000 } }).start();
+    await fillOutbox(redis, 3, { prefix, subjectRoot: names.rated.subjectRoot, accounts: 1, label: 'stop' });
+    await waitFor('outbox drained', async () => (await outboxDepth(redis, prefix)) === 0, DRAIN_TIMEOUT_MS);
+    const t0 = Date.now();
+    await relays[0].stop();
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect((await readStream(nc, names.rated.name)).length).toBe(3);
+  });
+
   it('treats a duplicate PubAck as acknowledged: the entry is deleted, the stream keeps one copy', async () => {
     const filled = await fillOutbox(redis, 200, { prefix, subjectRoot: names.rated.subjectRoot, accounts: 20, label: 'dup' });
     await ensureStreams(await nc.jetstreamManager(), { names, limits: TEST_STREAM_LIMITS });

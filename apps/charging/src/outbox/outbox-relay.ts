@@ -160,7 +160,10 @@ export class OutboxRelay {
         this.reading = false;
       }
     }
-    if (entries.length > 0) await this.relayBatch(entries, buckets);
+    if (entries.length === 0) return;
+    await this.relayBatch(entries, buckets);
+    // A small batch: let the outboxes fill a little before the next XREAD over every bucket.
+    if (entries.length < this.limits.lingerBelow) await this.pause(this.limits.lingerMs);
   }
 
   /**
@@ -173,7 +176,7 @@ export class OutboxRelay {
     this.metrics.batchSize.observe(entries.length);
     const publishable = entries.filter((e) => e.message !== undefined);
     const publishing = this.publisher!.publishAll(publishable.map((e) => e.message!));
-    const ahead = this.stopping ? undefined : this.readNext(entries, buckets);
+    const ahead = this.stopping || entries.length < this.limits.lingerBelow ? undefined : this.readNext(entries, buckets);
     const results = await publishing;
     const outcome = new Map<OutboxEntry, PublishResult>(publishable.map((e, i) => [e, results[i]]));
     const acked: OutboxEntry[] = [];

@@ -12,6 +12,15 @@ export const RELAY_RETRY_BACKOFF_BASE_MS = 100;
 export const RELAY_RETRY_BACKOFF_MAX_MS = 5_000;
 /** An XREAD over empty outboxes blocks at most this long before the relay looks around again. */
 export const RELAY_IDLE_BLOCK_MS = 1_000;
+/**
+ * After a batch of fewer entries than this, the relay waits RELAY_LINGER_MS before it reads again
+ * (and reads no batch ahead): an XREAD over every bucket costs Redis ~250 µs at 256 buckets
+ * whatever it returns, so at a steady trickle reading at once would pay it for a handful of
+ * entries. A backlog (full batches) is read back to back.
+ */
+export const RELAY_LINGER_BELOW = 256;
+/** ...and how long it waits: the most publish latency this adds to an event. */
+export const RELAY_LINGER_MS = 10;
 /** Pause between attempts when there is nothing the relay may do (no lease, every bucket backing off). */
 export const RELAY_IDLE_POLL_MS = 250;
 /** Lifetime of the relay lease; a relay that dies holds it at most this long. */
@@ -30,6 +39,8 @@ export interface RelayLimits {
   retryBackoffBaseMs: number;
   retryBackoffMaxMs: number;
   idleBlockMs: number;
+  lingerBelow: number;
+  lingerMs: number;
   idlePollMs: number;
   leaseMs: number;
   metricsSampleMs: number;
@@ -42,6 +53,8 @@ export const DEFAULT_RELAY_LIMITS: RelayLimits = {
   retryBackoffBaseMs: RELAY_RETRY_BACKOFF_BASE_MS,
   retryBackoffMaxMs: RELAY_RETRY_BACKOFF_MAX_MS,
   idleBlockMs: RELAY_IDLE_BLOCK_MS,
+  lingerBelow: RELAY_LINGER_BELOW,
+  lingerMs: RELAY_LINGER_MS,
   idlePollMs: RELAY_IDLE_POLL_MS,
   leaseMs: RELAY_LEASE_MS,
   metricsSampleMs: RELAY_METRICS_SAMPLE_MS,
@@ -60,5 +73,6 @@ export function assertRelayLimits(l: RelayLimits): void {
     if (!Number.isInteger(v) || v <= 0) throw new Error(`relay limit ${k} must be a positive integer, got ${v}`);
   }
   if (l.inflightMax > l.batchMax) throw new Error('relay limit inflightMax must not exceed batchMax');
+  if (l.lingerBelow > l.batchMax) throw new Error('relay limit lingerBelow must not exceed batchMax');
   if (l.leaseMs < 3 * RELAY_LEASE_RENEW_FRACTION) throw new Error('relay limit leaseMs too small');
 }
