@@ -12,15 +12,13 @@
           DUPLICATE_MISMATCH  the bucket id exists with another definition
 ]]
 --- @include "core"
+--- @include "buckets"
 
 if redis.call('EXISTS', KEYS[1]) == 0 then return redis.error_reply('USER_UNKNOWN no such account') end
 local g = cjson.decode(ARGV[2])
-local function definition(b)
-  return jenc({ unit = b.unit, rgs = jarr(b.rgs), total = b.total, from = b.from, ['until'] = b['until'] })
-end
 local raw = redis.call('HGET', KEYS[2], ARGV[1])
 if raw then
-  if definition(cjson.decode(raw)) == definition(g) then return 0 end
+  if bucketDefinition(cjson.decode(raw)) == bucketDefinition(g) then return 0 end
   return redis.error_reply('DUPLICATE_MISMATCH bucket ' .. ARGV[1] .. ' exists with another definition')
 end
 redis.call('HSET', KEYS[2], ARGV[1], jenc({

@@ -64,14 +64,28 @@ local function emitRated(ctx, e)
   if e.shortfall and e.shortfall > 0 then opt3 = ',"shortfallMicros":"' .. fmt(math.min(e.shortfall, MAXS)) .. '"' end
   local head = '{"allowanceUnits":'
   if ctx.id ~= nil then head = '{"accountId":' .. jstr(ctx.id) .. ',"allowanceUnits":' end
-  local data = head .. jnum(total) .. ',"allowances":[' .. al .. '],"amountMicros":"' .. fmt(e.amount or 0) .. '"'
-    .. jfield('balanceAfterMicros', a.balance, jmoney) .. ',"billableUnits":' .. jnum(e.billable or 0)
-    .. jfield('currency', a.currency, jstr) .. ',"cycleId":' .. jstr(e.cycle or '') .. ',"eventId":' .. jstr(eventId)
-    .. jfield('occurredAtMs', ctx.now, jnum) .. opt1 .. ',"ratingGroup":' .. jnum(e.rg or 0) .. opt2
-    .. ',"requestId":' .. jstr(e.req or '') .. ',"requestNumber":' .. jnum(e.n or 0)
-    .. ',"schema":"ratel.rated.v1","serviceId":' .. jnum(e.svc or 0) .. ',"sessionId":' .. jstr(e.sess or '') .. opt3
-    .. ',"subscriberId":' .. jstr(e.sub or '') .. ',"tariffId":' .. jstr(e.tariff or '') .. jfield('type', e.type, jstr)
-    .. ',"unit":' .. jstr(e.unit or 'MONEY') .. ',"usedUnits":' .. jnum(e.used or 0) .. '}'
+  local balance, currency, now, etype = a.balance, a.currency, ctx.now, e.type
+  local data
+  if balance ~= nil and currency ~= nil and now ~= nil and etype ~= nil then
+    -- (the four fields present: written out, no jfield and its intermediate string each)
+    data = head .. jnum(total) .. ',"allowances":[' .. al .. '],"amountMicros":"' .. fmt(e.amount or 0)
+      .. '","balanceAfterMicros":"' .. fmt(balance) .. '","billableUnits":' .. jnum(e.billable or 0)
+      .. ',"currency":' .. jstr(currency) .. ',"cycleId":' .. jstr(e.cycle or '') .. ',"eventId":' .. jstr(eventId)
+      .. ',"occurredAtMs":' .. jnum(now) .. opt1 .. ',"ratingGroup":' .. jnum(e.rg or 0) .. opt2
+      .. ',"requestId":' .. jstr(e.req or '') .. ',"requestNumber":' .. jnum(e.n or 0)
+      .. ',"schema":"ratel.rated.v1","serviceId":' .. jnum(e.svc or 0) .. ',"sessionId":' .. jstr(e.sess or '') .. opt3
+      .. ',"subscriberId":' .. jstr(e.sub or '') .. ',"tariffId":' .. jstr(e.tariff or '') .. ',"type":' .. jstr(etype)
+      .. ',"unit":' .. jstr(e.unit or 'MONEY') .. ',"usedUnits":' .. jnum(e.used or 0) .. '}'
+  else
+    data = head .. jnum(total) .. ',"allowances":[' .. al .. '],"amountMicros":"' .. fmt(e.amount or 0) .. '"'
+      .. jfield('balanceAfterMicros', a.balance, jmoney) .. ',"billableUnits":' .. jnum(e.billable or 0)
+      .. jfield('currency', a.currency, jstr) .. ',"cycleId":' .. jstr(e.cycle or '') .. ',"eventId":' .. jstr(eventId)
+      .. jfield('occurredAtMs', ctx.now, jnum) .. opt1 .. ',"ratingGroup":' .. jnum(e.rg or 0) .. opt2
+      .. ',"requestId":' .. jstr(e.req or '') .. ',"requestNumber":' .. jnum(e.n or 0)
+      .. ',"schema":"ratel.rated.v1","serviceId":' .. jnum(e.svc or 0) .. ',"sessionId":' .. jstr(e.sess or '') .. opt3
+      .. ',"subscriberId":' .. jstr(e.sub or '') .. ',"tariffId":' .. jstr(e.tariff or '') .. jfield('type', e.type, jstr)
+      .. ',"unit":' .. jstr(e.unit or 'MONEY') .. ',"usedUnits":' .. jnum(e.used or 0) .. '}'
+  end
   xadd(ctx, eventId, RATED_PREFIX .. ctx.id, data)
   return eventId
 end

@@ -30,6 +30,11 @@ local function bucketJson(b)
   })
 end
 
+-- jenc of what defines a bucket (grantBucket's idempotency: the counters left out).
+local function bucketDefinition(b)
+  return jenc({ unit = b.unit, rgs = jarr(b.rgs), total = b.total, from = b.from, ['until'] = b['until'] })
+end
+
 local function bucketsSave(bs)
   for id, b in pairs(bs.dirty) do redis.call('HSET', bs.key, id, bucketJson(b)) end
 end
@@ -47,6 +52,12 @@ local function bucketPays(b, unit, rg, now)
   return false
 end
 
+-- Order of use: first-to-expire first, ties by bucket id.
+local function bucketExpiresFirst(x, y)
+  if x['until'] ~= y['until'] then return x['until'] < y['until'] end
+  return x.id < y.id
+end
+
 -- Buckets that pay for (unit, rg) at now, first-to-expire first, and their free units.
 local function bucketsEligible(bs, unit, rg, now)
   local out, free = {}, 0
@@ -56,12 +67,7 @@ local function bucketsEligible(bs, unit, rg, now)
       free = free + bucketFree(b)
     end
   end
-  if #out > 1 then
-    table.sort(out, function(x, y)
-      if x['until'] ~= y['until'] then return x['until'] < y['until'] end
-      return x.id < y.id
-    end)
-  end
+  if #out > 1 then table.sort(out, bucketExpiresFirst) end
   return out, free
 end
 
