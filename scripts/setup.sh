@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Ratel needs on this machine: npm dependencies and, when run as root on Debian,
-# the server packages (redis-server, nats-server, postgresql, clickhouse-server) plus protobuf-compiler (proto
-# codegen check), openssl (TLS tests) and nghttp2-client (h2load, load tests). Without root it
+# the server packages (redis-server, nats-server, postgresql, clickhouse-server) plus protobuf-compiler and
+# libprotobuf-dev (proto codegen check), openssl (TLS tests) and nghttp2-client (h2load, load tests). Without root it
 # names exactly what to install. It starts no service: tests and `npm start` run their own
 # servers in their own directories (see libs/devstack).
 set -euo pipefail
@@ -33,6 +33,9 @@ have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/usr/
 if [ -z "${DATABASE_URL:-}" ] && ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 && ! have initdb; then pkgs[postgresql]=1; fi
 [ -n "${CLICKHOUSE_URL:-}" ] || have clickhouse-server || pkgs[clickhouse-server]=1
 have protoc || pkgs[protobuf-compiler]=1
+# The well-known types (google/protobuf/timestamp.proto) that charging.proto imports: a Recommends
+# of protobuf-compiler, so not installed with --no-install-recommends.
+[ -f /usr/include/google/protobuf/timestamp.proto ] || pkgs[libprotobuf-dev]=1
 have openssl || pkgs[openssl]=1
 if [ "${RATEL_SETUP_LOAD_TOOLS:-1}" = "1" ]; then have h2load || pkgs[nghttp2-client]=1; fi
 

@@ -7,7 +7,7 @@
  *   node -r ts-node/register/transpile-only -r tsconfig-paths/register load-tests/http/rest-balance.ts \
  *     [--base http://127.0.0.1:8080 --api-key KEY | --base auto | --base none] [--accounts 100000] \
  *     [--account-prefix lt-] [--endpoints balance,top-up] [--connections 100] [--duration 10] [--warmup 2] \
- *     [--rounds 1] [--amount 0.01] [--app-pid PID ...]
+ *     [--rounds 1] [--amount 0.01] [--app-pid PID ...] [--gateway-node-flag F ...]
  *
  * --base auto (default): start Redis/NATS/PostgreSQL, migrate, seed --subscribers (accounts
  *   lt-0..lt-N-1) and the charging app, as load-tests/grpc/run-compare.ts does; none: bare only.
@@ -192,6 +192,7 @@ async function main(): Promise<void> {
   const rounds = args.num('rounds', 1);
   let apiKey = args.str('api-key', 'load-test');
   const pidArgs = args.all('app-pid').map(Number);
+  const gatewayNodeFlags = args.all('gateway-node-flag');
   args.rejectUnknown();
   if (endpoints.some((e) => e !== 'balance' && e !== 'top-up')) throw new Error('--endpoints is a list of balance, top-up');
   const logDir = mkdtempSync(join(tmpdir(), 'ratel-rest-'));
@@ -200,7 +201,7 @@ async function main(): Promise<void> {
   try {
     let app: { url: string; pids: Record<string, number> } | undefined;
     if (baseArg === 'auto' && gatewayAvailable()) {
-      stack = await startChargingStack({ subscribers: settings.accounts, msisdnBase: 4915100000000, redisAof: true, gatewayEnv: {}, log });
+      stack = await startChargingStack({ subscribers: settings.accounts, msisdnBase: 4915100000000, redisAof: true, gatewayEnv: {}, gatewayNodeFlags, log });
       apiKey = stack.apiKey;
       const { gateway, ...aux } = stack.pids;
       const pids: Record<string, number> = { server: gateway };

@@ -13,6 +13,7 @@ import { migrate } from '@app/db';
 import { createTestDatabase, requireEnv, uniqueId } from '@app/devstack';
 import { DEMO_LOADTEST_PLAN } from '@app/rating';
 import { BALANCE_ENGINE, type BalanceEngine } from '../src/balance/balance-engine.port';
+import type { RedisBalanceEngine } from '../src/balance/redis-balance-engine';
 import { InfraModule } from '../src/infra/infra.module';
 import { signHs256Jwt } from '@app/auth';
 import { setupOpenApi } from '../src/provisioning/openapi';
@@ -210,6 +211,22 @@ describe('provisioning API', () => {
     expect(again.status).toBe(201);
     expect((await engine.getBalance(accountId, Date.now()))?.balanceMicros).toBe(11_000_000n);
     expect((await pg.query(`select projected_at from top_up where id = 'top_pending'`)).rows[0].projected_at).not.toBeNull();
+  });
+
+  it('a top-up to an account the engine lost recreates it at its ledger balance, credited once', async () => {
+    const accountId = await provisionPrepaid('lost', '4915100000013', '262010000000013');
+    expect((await call({ method: 'POST', url: `/v1/accounts/${accountId}/top-ups`, body: { amount: '2.00' }, headers: { 'idempotency-key': 'k-l1' } })).status).toBe(201);
+    expect((await engine.getBalance(accountId, Date.now()))?.balanceMicros).toBe(12_000_000n);
+    // Redis loses the account (not its top-up records: those expire with IDEMPOTENCY_TTL_MS).
+    await redis.del((engine as RedisBalanceEngine).keys.account(accountId).acct);
+    expect(await engine.getBalance(accountId, Date.now())).toBeUndefined();
+    const topUp = await call({ method: 'POST', url: `/v1/accounts/${accountId}/top-ups`, body: { amount: '3.00' }, headers: { 'idempotency-key': 'k-l2' } });
+    expect(topUp.status).toBe(201);
+    // Opening 10.00 + 2.00 confirmed (from the ledger) + 3.00 credited by its request id: 15.00, not 18.00.
+    expect((await engine.getBalance(accountId, Date.now()))?.balanceMicros).toBe(15_000_000n);
+    expect((await call({ method: 'POST', url: `/v1/accounts/${accountId}/top-ups`, body: { amount: '3.00' }, headers: { 'idempotency-key': 'k-l2' } })).status).toBe(201);
+    expect((await engine.getBalance(accountId, Date.now()))?.balanceMicros).toBe(15_000_000n);
+    expect((await pg.query(`select count(*)::int as n from top_up where account_id = $1 and projected_at is null`, [accountId])).rows[0].n).toBe(0);
   });
 
   it('bar and unbar reach the engine; a closed account cannot be reopened', async () => {
