@@ -229,6 +229,26 @@ describe('provisioning API', () => {
     expect((await pg.query(`select count(*)::int as n from top_up where account_id = $1 and projected_at is null`, [accountId])).rows[0].n).toBe(0);
   });
 
+  it('top-ups refused (unknown, postpaid or closed account) change nothing; a replay after closing still answers', async () => {
+    const accountId = await provisionPrepaid('tu-refused', '4915100000014', '262010000000014');
+    expect((await call({ method: 'POST', url: `/v1/accounts/${accountId}/top-ups`, body: { amount: '1.00' }, headers: { 'idempotency-key': 'k-r1' } })).status).toBe(201);
+    expect((await call({ method: 'POST', url: '/v1/accounts', body: { id: 'acc-tu-post', customerId: 'cus-tu-refused', type: 'POSTPAID', currency: 'EUR', timeZone: 'UTC', cycleDay: 1, planId: PLAN.id, creditLimit: '50.00' } })).status).toBe(201);
+    expect((await call({ method: 'PATCH', url: `/v1/accounts/${accountId}`, body: { status: 'CLOSED' } })).status).toBe(200);
+    const before = await stateFingerprint();
+    const unknown = await call({ method: 'POST', url: '/v1/accounts/acc-tu-none/top-ups', body: { amount: '1.00' }, headers: { 'idempotency-key': 'k-r2' } });
+    expect([unknown.status, unknown.body.code]).toEqual([404, 'NOT_FOUND']);
+    const postpaid = await call({ method: 'POST', url: '/v1/accounts/acc-tu-post/top-ups', body: { amount: '1.00' }, headers: { 'idempotency-key': 'k-r3' } });
+    expect([postpaid.status, postpaid.body.code]).toEqual([422, 'FAILED_PRECONDITION']);
+    const closed = await call({ method: 'POST', url: `/v1/accounts/${accountId}/top-ups`, body: { amount: '1.00' }, headers: { 'idempotency-key': 'k-r4' } });
+    expect([closed.status, closed.body.code]).toEqual([422, 'FAILED_PRECONDITION']);
+    const conflict = await call({ method: 'POST', url: `/v1/accounts/${accountId}/top-ups`, body: { amount: '9.00' }, headers: { 'idempotency-key': 'k-r1' } });
+    expect([conflict.status, conflict.body.code]).toEqual([409, 'IDEMPOTENCY_CONFLICT']);
+    expect(await stateFingerprint()).toBe(before);
+    const replay = await call({ method: 'POST', url: `/v1/accounts/${accountId}/top-ups`, body: { amount: '1.00' }, headers: { 'idempotency-key': 'k-r1' } });
+    expect([replay.status, replay.headers['idempotent-replayed']]).toEqual([201, 'true']);
+    expect(await stateFingerprint()).toBe(before);
+  });
+
   it('bar and unbar reach the engine; a closed account cannot be reopened', async () => {
     const accountId = await provisionPrepaid('bar', '4915100000004', '262010000000004');
     const barred = await call({ method: 'POST', url: `/v1/accounts/${accountId}/bar` });

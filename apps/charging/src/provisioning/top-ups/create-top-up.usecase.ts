@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { EntityManager } from '@mikro-orm/postgresql';
 import { BillingAccount, TopUp } from '@app/db';
 import { BalanceError, BalanceErrorCode } from '../../balance/balance.errors';
 import { CLOCK, type Clock } from '@app/observability';
@@ -35,20 +35,47 @@ export class CreateTopUpCommand {
   }
 }
 
-/** Columns of the TOPUP ledger entry and of its audit row (see LedgerEntry and AuditLog in @app/db). */
-const INSERT_LEDGER_AND_AUDIT_SQL = `with ledger as (
-    insert into "ledger_entry" ("account_id", "kind", "amount_micros", "reference", "created_at") values (?, 'TOPUP', ?, ?, ?)
+/**
+ * A new top-up in one statement (atomic by itself, one round trip, no BEGIN/COMMIT): under a share
+ * lock of the account row, the top_up row is inserted unless the account is not a PREPAID one,
+ * is CLOSED, or already has a top-up with this key (ON CONFLICT covers a concurrent insert), and
+ * with it the TOPUP ledger entry and the audit row. The result row says which case it was: the
+ * locked account's type and status, the id of an earlier top-up with the key (as of the
+ * statement's snapshot), and the inserted row's columns (all null when nothing was inserted).
+ * Parameters: account id, key, new id, request hash, amount micros, now, actor, audit details.
+ */
+const INSERT_TOP_UP_SQL = `with acct as (
+    select "id", "type", "status" from "billing_account" where "id" = ?::varchar for share
+  ), prior as (
+    select t."id" from "top_up" t, acct a where t."account_id" = a."id" and t."idempotency_key" = ?::varchar
+  ), ins as (
+    insert into "top_up" ("id", "account_id", "idempotency_key", "request_hash", "amount_micros", "created_at", "projected_at")
+    select ?::varchar, a."id", ?::varchar, ?::char(64), ?::bigint, ?::timestamptz, null from acct a
+     where a."type" = 'PREPAID' and a."status" <> 'CLOSED' and not exists (select 1 from prior)
+    on conflict ("account_id", "idempotency_key") do nothing
+    returning *
+  ), ledger as (
+    insert into "ledger_entry" ("account_id", "kind", "amount_micros", "reference", "created_at")
+    select i."account_id", 'TOPUP', i."amount_micros", 'topup:' || i."id", i."created_at" from ins i
+  ), audit as (
+    insert into "audit_log" ("actor", "action", "entity_type", "entity_id", "details", "created_at")
+    select ?::text, 'top_up.create', 'top_up', i."id", ?::jsonb, i."created_at" from ins i
   )
-  insert into "audit_log" ("actor", "action", "entity_type", "entity_id", "details", "created_at") values (?, 'top_up.create', 'top_up', ?, ?, ?)`;
+  select (select "type" from acct) as "locked_type", (select "status" from acct) as "locked_status",
+         (select "id" from prior) as "prior_id", i.*
+    from (select 1) as one left join ins i on true`;
 
-async function insertLedgerAndAudit(tx: EntityManager, cmd: CreateTopUpCommand, accountId: string, topUpId: string, now: Date): Promise<void> {
-  const details: Record<string, unknown> = { accountId, idempotencyKey: cmd.idempotencyKey, amountMicros: String(cmd.amountMicros) };
-  await tx.getConnection().execute(
-    INSERT_LEDGER_AND_AUDIT_SQL,
-    [accountId, String(cmd.amountMicros), `topup:${topUpId}`, now, cmd.actor, topUpId, JSON.stringify(details), now],
-    'run',
-    tx.getTransactionContext(),
-  );
+interface InsertTopUpRow {
+  locked_type: string | null;
+  locked_status: string | null;
+  prior_id: string | null;
+  id: string | null;
+  account_id: string | null;
+  idempotency_key: string | null;
+  request_hash: string | null;
+  amount_micros: string | null;
+  created_at: Date | null;
+  projected_at: Date | null;
 }
 
 export interface TopUpResult {
@@ -104,39 +131,43 @@ export class CreateTopUpUseCase {
       try {
         return await this.commit(em, cmd);
       } catch (e) {
-        if (!(e instanceof UniqueConstraintViolationException) || attempt >= TOPUP_INSERT_ATTEMPTS_MAX) throw e;
+        if (!(e instanceof ConcurrentTopUp) || attempt >= TOPUP_INSERT_ATTEMPTS_MAX) throw e;
       }
     }
   }
 
+  /** Two statements: the account (for the answer and the projection), then INSERT_TOP_UP_SQL. */
   private async commit(em: EntityManager, cmd: CreateTopUpCommand): Promise<TopUpResult> {
+    const conn = em.getConnection();
+    const accounts = await conn.execute<Record<string, unknown>[]>('select * from "billing_account" where "id" = ? limit 1', [cmd.accountId], 'all');
+    if (accounts.length === 0) throw ProvisioningError.notFound('billing account', cmd.accountId);
+    const account = em.map(BillingAccount, accounts[0]);
     const now = new Date(this.clock.nowMs());
-    return em.transactional(async (tx) => {
-      // What tx.findOne(BillingAccount, id, { lockMode: PESSIMISTIC_READ }) runs, without its query
-      // builder; em.map hydrates and manages the row as findOne would.
-      const rows = await tx.getConnection().execute<Record<string, unknown>[]>('select * from "billing_account" where "id" = ? limit 1 for share', [cmd.accountId], 'all', tx.getTransactionContext());
-      if (rows.length === 0) throw ProvisioningError.notFound('billing account', cmd.accountId);
-      const account = tx.map(BillingAccount, rows[0]);
-      // Nearly every request brings a new key: a one-column probe (raw SQL, no query builder or
-      // hydration) decides, and only a retry loads the earlier top-up as an entity.
-      const seen = await tx.getConnection().execute<{ id: string }[]>('select "id" from "top_up" where "account_id" = ? and "idempotency_key" = ? limit 1', [account.id, cmd.idempotencyKey], 'all', tx.getTransactionContext());
-      const existing = seen.length === 0 ? null : await tx.findOne(TopUp, { account: account.id, idempotencyKey: cmd.idempotencyKey });
-      if (existing !== null) {
-        if (existing.requestHash !== cmd.requestHash) {
-          throw new ProvisioningError(ProvisioningErrorCode.IDEMPOTENCY_CONFLICT, `idempotency key ${cmd.idempotencyKey} was used for another top-up (${existing.id}) with different content`, { field: 'idempotencyKey' });
-        }
-        return { topUp: existing, account, replayed: true };
+    const id = this.ids.newId('top');
+    const details = JSON.stringify({ accountId: account.id, idempotencyKey: cmd.idempotencyKey, amountMicros: String(cmd.amountMicros) });
+    const [row] = await conn.execute<InsertTopUpRow[]>(
+      INSERT_TOP_UP_SQL,
+      [account.id, cmd.idempotencyKey, id, cmd.idempotencyKey, cmd.requestHash, String(cmd.amountMicros), now, cmd.actor, details],
+      'all',
+    );
+    if (row.id !== null) {
+      const { locked_type: _t, locked_status: _s, prior_id: _p, ...columns } = row;
+      return { topUp: em.map(TopUp, columns), account, replayed: false };
+    }
+    if (row.prior_id !== null) {
+      const existing = await em.findOneOrFail(TopUp, row.prior_id);
+      if (existing.requestHash !== cmd.requestHash) {
+        throw new ProvisioningError(ProvisioningErrorCode.IDEMPOTENCY_CONFLICT, `idempotency key ${cmd.idempotencyKey} was used for another top-up (${existing.id}) with different content`, { field: 'idempotencyKey' });
       }
-      if (account.type !== 'PREPAID') throw ProvisioningError.precondition(`billing account ${account.id} is POSTPAID; its payments are booked by collections`);
-      if (account.status === 'CLOSED') throw ProvisioningError.precondition(`billing account ${account.id} is CLOSED`);
-      const id = this.ids.newId('top');
-      const topUp = tx.create(TopUp, { id, account: account.id, idempotencyKey: cmd.idempotencyKey, requestHash: cmd.requestHash, amountMicros: cmd.amountMicros, createdAt: now, projectedAt: null });
-      await tx.flush();
-      // The ledger entry and the audit row are never read back here: one raw statement inserts both
-      // (the same rows tx.create + audit() would flush), in this transaction, after the top-up row,
-      // so a key lost to a concurrent request fails before them.
-      await insertLedgerAndAudit(tx, cmd, account.id, id, now);
-      return { topUp, account, replayed: false };
-    });
+      return { topUp: existing, account, replayed: true };
+    }
+    if (row.locked_type !== 'PREPAID') throw ProvisioningError.precondition(`billing account ${account.id} is POSTPAID; its payments are booked by collections`);
+    if (row.locked_status === 'CLOSED') throw ProvisioningError.precondition(`billing account ${account.id} is CLOSED`);
+    // Nothing inserted, no earlier top-up in this statement's snapshot: a concurrent request with
+    // the same key inserted it meanwhile (ON CONFLICT). The next attempt sees its row.
+    throw new ConcurrentTopUp();
   }
 }
+
+/** Another request with the same key won the insert between snapshot and conflict check. */
+class ConcurrentTopUp extends Error {}
