@@ -14,6 +14,7 @@ import { createTestDatabase, requireEnv, uniqueId } from '@app/devstack';
 import { DEMO_LOADTEST_PLAN } from '@app/rating';
 import { BALANCE_ENGINE, type BalanceEngine } from '../src/balance/balance-engine.port';
 import type { RedisBalanceEngine } from '../src/balance/redis-balance-engine';
+import { TopUpReconciler } from '../src/provisioning/top-ups/top-up-reconciler';
 import { InfraModule } from '../src/infra/infra.module';
 import { signHs256Jwt } from '@app/auth';
 import { setupOpenApi } from '../src/provisioning/openapi';
@@ -227,6 +228,27 @@ describe('provisioning API', () => {
     expect((await call({ method: 'POST', url: `/v1/accounts/${accountId}/top-ups`, body: { amount: '3.00' }, headers: { 'idempotency-key': 'k-l2' } })).status).toBe(201);
     expect((await engine.getBalance(accountId, Date.now()))?.balanceMicros).toBe(15_000_000n);
     expect((await pg.query(`select count(*)::int as n from top_up where account_id = $1 and projected_at is null`, [accountId])).rows[0].n).toBe(0);
+  });
+
+  it('the reconciler finishes unconfirmed top-ups: never credited, and credited but not confirmed (a crash), each once', async () => {
+    const accountId = await provisionPrepaid('recon', '4915100000015', '262010000000015');
+    const { createHash } = await import('node:crypto');
+    const hashOf = (micros: number) => createHash('sha256').update(`${accountId}\n${micros}`).digest('hex');
+    // Never reached the engine (Redis was down after the commit).
+    await pg.query(`insert into top_up (id, account_id, idempotency_key, request_hash, amount_micros, created_at) values ('top_recon_a', $1, 'k-ra', $2, 1000000, now() - interval '5 minutes')`, [accountId, hashOf(1_000_000)]);
+    await pg.query(`insert into ledger_entry (account_id, kind, amount_micros, reference, created_at) values ($1, 'TOPUP', 1000000, 'topup:top_recon_a', now())`, [accountId]);
+    // Credited by the engine, then the process died before projected_at was written.
+    await pg.query(`insert into top_up (id, account_id, idempotency_key, request_hash, amount_micros, created_at) values ('top_recon_b', $1, 'k-rb', $2, 2000000, now() - interval '5 minutes')`, [accountId, hashOf(2_000_000)]);
+    await pg.query(`insert into ledger_entry (account_id, kind, amount_micros, reference, created_at) values ($1, 'TOPUP', 2000000, 'topup:top_recon_b', now())`, [accountId]);
+    await engine.topUp(accountId, 'topup:k-rb', 2_000_000n, Date.now());
+    expect((await engine.getBalance(accountId, Date.now()))?.balanceMicros).toBe(12_000_000n);
+    const reconciler = app.get(TopUpReconciler);
+    expect(await reconciler.reconcileOnce()).toMatchObject({ failed: 0 });
+    expect((await engine.getBalance(accountId, Date.now()))?.balanceMicros).toBe(13_000_000n);
+    const left = await pg.query(`select count(*)::int as n from top_up where account_id = $1 and projected_at is null`, [accountId]);
+    expect(left.rows[0].n).toBe(0);
+    expect(await reconciler.reconcileOnce()).toEqual({ finished: 0, failed: 0 });
+    expect((await engine.getBalance(accountId, Date.now()))?.balanceMicros).toBe(13_000_000n);
   });
 
   it('top-ups refused (unknown, postpaid or closed account) change nothing; a replay after closing still answers', async () => {

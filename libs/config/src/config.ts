@@ -39,6 +39,8 @@ export const chargingConfigSchema = z.object({
   RATEL_JWT_SECRET: z.string().default(''),
   RATEL_RELAY_ENABLED: bool.default(true),
   RATEL_EXPIRY_SWEEP_ENABLED: bool.default(true),
+  /** Finish top-ups the engine has not confirmed, every minute (provisioning/top-ups/top-up-reconciler.ts). */
+  RATEL_TOPUP_RECONCILE_ENABLED: bool.default(true),
   /** Keep subscriber routes in memory, invalidated by the route-change channel (charging/route-cache.ts). */
   RATEL_ROUTE_CACHE_ENABLED: bool.default(true),
   RATEL_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -37,6 +37,7 @@ import { GetSubscriptionUseCase } from './subscriptions/get-subscription.usecase
 import { ListSubscriptionsUseCase } from './subscriptions/list-subscriptions.usecase';
 import { SubscriptionsController } from './subscriptions/subscriptions.controller';
 import { CreateTopUpUseCase } from './top-ups/create-top-up.usecase';
+import { TopUpReconciler } from './top-ups/top-up-reconciler';
 import { TopUpsController } from './top-ups/top-ups.controller';
 
 export const PROVISIONING_USE_CASES = [
@@ -61,6 +62,7 @@ export const PROVISIONING_USE_CASES = [
   providers: [
     ...PROVISIONING_USE_CASES,
     Projector,
+    TopUpReconciler,
     ProvisioningAuthGuard,
     ProvisioningErrorFilter,
     { provide: ID_GENERATOR, useValue: randomIdGenerator },

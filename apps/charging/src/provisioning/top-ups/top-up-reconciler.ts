@@ -1,0 +1,110 @@
+/**
+ * Finishes top-ups that PostgreSQL has but the engine has not confirmed (`projected_at` null):
+ * the request's projection failed (Redis down: the client got 503 PROJECTION_PENDING), or the
+ * process died between the engine's credit and the `projected_at` update.
+ *
+ * Every TOPUP_RECONCILE_INTERVAL_MS it takes at most TOPUP_RECONCILE_BATCH_MAX such top-ups older
+ * than TOPUP_RECONCILE_MIN_AGE_MS (younger ones may still be in their request) and projects each
+ * as the request would: the credit by its engine request id (`topup:<key>`), or the whole account
+ * when the engine lost it. The engine applies a request id once while its idempotency record
+ * lives (IDEMPOTENCY_TTL_MS, 24 h), so a credit whose confirmation was lost is confirmed here as a
+ * replay, not credited again, as long as this runs within that time (it runs every minute).
+ * Several instances may run at once: credit and update are both idempotent.
+ */
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { CHARGING_CONFIG, type ChargingConfig } from '@app/config';
+import { TopUp } from '@app/db';
+import { CLOCK, LOGGER, METRICS_REGISTRY, type Clock, type Logger } from '@app/observability';
+import { Counter, type Registry } from 'prom-client';
+import { BalanceError, BalanceErrorCode } from '../../balance/balance.errors';
+import { Projector } from '../shared/projector';
+
+export const TOPUP_RECONCILE_INTERVAL_MS = 60_000;
+/** A top-up younger than this may still be in its request's projection: left to it. */
+export const TOPUP_RECONCILE_MIN_AGE_MS = 30_000;
+/** Most top-ups finished in one tick. */
+export const TOPUP_RECONCILE_BATCH_MAX = 500;
+
+export interface ReconcileReport {
+  finished: number;
+  failed: number;
+}
+
+@Injectable()
+export class TopUpReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly finishedTotal: Counter;
+  private readonly failedTotal: Counter;
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<unknown>;
+  private active = false;
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly projector: Projector,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(CHARGING_CONFIG) private readonly config: ChargingConfig,
+    @Inject(METRICS_REGISTRY) registry: Registry,
+  ) {
+    const counter = (name: string, help: string) => (registry.getSingleMetric(name) as Counter | undefined) ?? new Counter({ name, help, registers: [registry] });
+    this.finishedTotal = counter('ratel_topups_reconciled_total', 'Top-ups the engine had not confirmed, finished by the reconciler');
+    this.failedTotal = counter('ratel_topup_reconcile_failures_total', 'Top-ups the reconciler could not finish (retried next tick)');
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.config.RATEL_TOPUP_RECONCILE_ENABLED) this.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.active = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  start(): void {
+    if (this.active) return;
+    this.active = true;
+    this.schedule();
+  }
+
+  /** One tick: finishes the unconfirmed top-ups older than `minAgeMs`, oldest first. */
+  async reconcileOnce(minAgeMs = TOPUP_RECONCILE_MIN_AGE_MS): Promise<ReconcileReport> {
+    const em = this.em.fork();
+    const before = new Date(this.clock.nowMs() - minAgeMs);
+    const pending = await em.find(TopUp, { projectedAt: null, createdAt: { $lt: before } }, { orderBy: { createdAt: 'asc' }, limit: TOPUP_RECONCILE_BATCH_MAX, populate: ['account'] });
+    const report: ReconcileReport = { finished: 0, failed: 0 };
+    for (const t of pending) {
+      try {
+        try {
+          await this.projector.topUp(em, t);
+        } catch (err) {
+          if (!(err instanceof BalanceError) || (err.code !== BalanceErrorCode.ACCOUNT_NOT_FOUND && err.code !== BalanceErrorCode.ACCOUNT_CLOSED)) throw err;
+          await this.projector.account(em, t.account.getEntity());
+        }
+        report.finished++;
+        this.finishedTotal.inc();
+        this.logger.warn({ topUpId: t.id, accountId: t.account.id }, 'unconfirmed top-up finished by the reconciler');
+      } catch (err) {
+        report.failed++;
+        this.failedTotal.inc();
+        this.logger.error({ err, topUpId: t.id, accountId: t.account.id }, 'unconfirmed top-up not finished; retrying next tick');
+      }
+    }
+    return report;
+  }
+
+  private schedule(): void {
+    if (!this.active) return;
+    this.timer = setTimeout(() => {
+      this.running = this.reconcileOnce()
+        .catch((err: unknown) => this.logger.error({ err }, 'top-up reconciliation failed; retrying next tick'))
+        .finally(() => {
+          this.running = undefined;
+          this.schedule();
+        });
+    }, TOPUP_RECONCILE_INTERVAL_MS);
+    this.timer.unref();
+  }
+}
