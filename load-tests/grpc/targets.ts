@@ -4,7 +4,7 @@
  * address plus the PIDs whose CPU the report shows.
  */
 import { join } from 'node:path';
-import { freePort, nodeFlagsLikeMine, Started, startProcess, waitForPort } from '../lib/proc';
+import { COMPILED, freePort, nodeFlagsLikeMine, Started, startProcess, waitForPort } from '../lib/proc';
 import type { Codec } from './echo-server';
 
 export interface Target {
@@ -16,7 +16,7 @@ export interface Target {
 }
 
 function sibling(name: string): string {
-  return join(__dirname, `${name}${__filename.endsWith('.ts') ? '.ts' : '.js'}`);
+  return join(__dirname, `${name}${COMPILED ? '.js' : '.ts'}`);
 }
 
 /** Starts echo-server.ts (grpc-js) or nest-echo-server.ts as a child on a free loopback port. */

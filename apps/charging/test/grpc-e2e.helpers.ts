@@ -10,11 +10,12 @@ import { randomInt } from 'node:crypto';
 import type Redis from 'ioredis';
 import type { Registry } from 'prom-client';
 import { ChargingConfig, chargingConfigSchema, loadConfig } from '@app/config';
-import { requireEnv, uniqueId } from '@app/devstack';
+import { deleteKeys, requireEnv, uniqueId } from '@app/devstack';
 import { METRICS_REGISTRY } from '@app/observability';
 import { ChargingServiceClient } from '@app/proto';
 import { DEMO_PREPAID_PLAN } from '@app/rating';
 import { BALANCE_ENGINE, BalanceEngine } from '../src/balance/balance-engine.port';
+import { prepaid } from '../src/balance/test/balance-test-kit';
 import { ChargingGrpcModule } from '../src/charging/charging-grpc.module';
 import { GrpcServerService } from '../src/charging/grpc-server.service';
 import { InfraModule } from '../src/infra/infra.module';
@@ -68,13 +69,7 @@ export async function startChargingApp(env: Record<string, string> = { RATEL_GRP
 }
 
 async function cleanRedis(app: INestApplicationContext, prefix: string): Promise<void> {
-  const redis = app.get<Redis>(REDIS);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
+  await deleteKeys(app.get<Redis>(REDIS), `${prefix}*`);
 }
 
 /** A client of the generated code; TLS clients check the server certificate's name "localhost". */
@@ -136,20 +131,7 @@ export async function provisionSubscriber(
   const accountId = uniqueId('acct');
   const msisdn = randomMsisdn();
   await engine.putPlan(PLAN_ID, JSON.stringify(DEMO_PREPAID_PLAN));
-  await engine.upsertAccount(
-    {
-      accountId,
-      type: 'PREPAID',
-      currency: 'EUR',
-      creditLimitMicros: 0n,
-      thresholdsMicros: [],
-      status: 'ACTIVE',
-      timeZone: 'Europe/Paris',
-      planId: PLAN_ID,
-      cycleDay: 1,
-    },
-    0n,
-  );
+  await engine.upsertAccount(prepaid(accountId, { timeZone: 'Europe/Paris', planId: PLAN_ID }), 0n);
   if (balanceMicros > 0n) await engine.topUp(accountId, `seed-${accountId}`, balanceMicros, nowMs);
   await engine.routeSubscriber(msisdn, { accountId, planId: PLAN_ID, timeZone: 'Europe/Paris', currency: 'EUR', cycleDay: 1 });
   return { accountId, msisdn };

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { Client } from 'pg';
-import { createTestDatabase, requireEnv, uniqueId } from '@app/devstack';
+import { createTestDatabase, deleteKeys, requireEnv, uniqueId } from '@app/devstack';
 import { DEMO_LOADTEST_PLAN, DEMO_PLANS } from '@app/rating';
 import { RedisBalanceEngine } from '../src/balance/redis-balance-engine';
 
@@ -30,20 +30,8 @@ function run(script: string, args: string[] = [], extraEnv: NodeJS.ProcessEnv = 
   });
 }
 
-async function scanKeys(): Promise<string[]> {
-  const out: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    out.push(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-  return out;
-}
-
 async function flushPrefix(): Promise<void> {
-  const keys = await scanKeys();
-  for (let i = 0; i < keys.length; i += 1000) await redis.del(...keys.slice(i, i + 1000));
+  await deleteKeys(redis, `${prefix}*`);
 }
 
 async function count(table: string): Promise<number> {

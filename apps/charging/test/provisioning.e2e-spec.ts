@@ -10,7 +10,7 @@ import Redis from 'ioredis';
 import { Client } from 'pg';
 import { chargingConfigSchema, loadConfig } from '@app/config';
 import { migrate } from '@app/db';
-import { createTestDatabase, requireEnv, uniqueId } from '@app/devstack';
+import { createTestDatabase, deleteKeys, requireEnv, scanKeys, uniqueId } from '@app/devstack';
 import { DEMO_LOADTEST_PLAN } from '@app/rating';
 import { BALANCE_ENGINE, type BalanceEngine } from '../src/balance/balance-engine.port';
 import type { RedisBalanceEngine } from '../src/balance/redis-balance-engine';
@@ -55,25 +55,13 @@ async function stateFingerprint(): Promise<string> {
     const r = await pg.query(`select coalesce(md5(string_agg(x::text, '|' order by x::text)), '-') as h, count(*) as n from "${t}" x`);
     parts.push(`${t}:${r.rows[0].n}:${r.rows[0].h}`);
   }
-  const keys = (await scanKeys()).sort();
+  const keys = await scanKeys(redis, `${prefix}*`);
   for (const k of keys) parts.push(`${k}=${(await redis.dumpBuffer(k))?.toString('hex')}`);
   return parts.join('\n');
 }
 
-async function scanKeys(): Promise<string[]> {
-  const out: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    out.push(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-  return out;
-}
-
 async function flushPrefix(): Promise<void> {
-  const keys = await scanKeys();
-  if (keys.length > 0) await redis.del(...keys);
+  await deleteKeys(redis, `${prefix}*`);
 }
 
 beforeAll(async () => {

@@ -4,57 +4,22 @@
  * exactly. Finally SIGTERM: the process finishes its batch and exits 0 with nothing left unacked.
  */
 import { ClickHouseClient, createClickhouseClient, dropClickhouseDatabase } from '@app/analytics';
-import { ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { connect, NatsConnection } from 'nats';
 import { ensureClickhouse, TestClickhouse } from '../../../libs/devstack/src/clickhouse';
 import { requireEnv, uniqueId } from '../../../libs/devstack/src/test-helpers';
+import { InvoicingChild, startInvoicingProcess } from './invoicing-process';
 import { createRatedStream, makeScenario, publishAll, readStored, readTotals, totalsObject, waitFor } from './sink-test-helpers';
 
 jest.setTimeout(180_000);
 
-const REPO_ROOT = join(__dirname, '..', '..', '..');
 /** How long a sink child may take to start (ts-node compiles on the fly on a busy machine). */
 const CHILD_START_TIMEOUT_MS = 60_000;
 const KILLS = 3;
 
-interface SinkChild {
-  child: ChildProcess;
-  exited: Promise<number | null>;
-  output: () => string;
-}
+type SinkChild = InvoicingChild;
 
 function startSinkChild(env: Record<string, string>): Promise<SinkChild> {
-  const child = spawn(
-    process.execPath,
-    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/invoicing/src/main.ts'],
-    {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let out = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`sink child not running within ${CHILD_START_TIMEOUT_MS} ms:\n${out}`)),
-      CHILD_START_TIMEOUT_MS,
-    );
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('rated-event sink running')) {
-        clearTimeout(timer);
-        resolve({ child, exited, output: () => out });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`sink child exited (${code}) before running:\n${out}`));
-    });
-  });
+  return startInvoicingProcess({ env, ready: (out) => out.includes('rated-event sink running'), startTimeoutMs: CHILD_START_TIMEOUT_MS });
 }
 
 describe('rated-event sink process under SIGKILL', () => {

@@ -16,16 +16,14 @@ import {
 } from '@app/analytics';
 import { signHs256Jwt } from '@app/auth';
 import type { RatedEvent } from '@app/events';
-import { ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { connect, NatsConnection } from 'nats';
 import { ensureClickhouse, TestClickhouse } from '../../../libs/devstack/src/clickhouse';
 import { requireEnv, uniqueId } from '../../../libs/devstack/src/test-helpers';
+import { InvoicingChild, startInvoicingProcess } from './invoicing-process';
 import { createRatedStream, OutMessage, PERIOD, publishAll, waitFor } from './sink-test-helpers';
 
 jest.setTimeout(180_000);
 
-const REPO_ROOT = join(__dirname, '..', '..', '..');
 const CHILD_START_TIMEOUT_MS = 90_000;
 const API_KEY = 'usage-e2e-key';
 const JWT_SECRET = 'usage-e2e-jwt-secret';
@@ -34,45 +32,20 @@ const SUBSCRIBERS = ['491700000011', '491700000012', '491700000013', '4917000000
 const DAY_MS = 86_400_000;
 const BEYOND_2_53 = 9_007_199_254_740_993n;
 
-interface Child {
-  child: ChildProcess;
-  exited: Promise<number | null>;
+const LISTENING = /"url":"(http:\/\/127\.0\.0\.1:\d+)","msg":"invoicing http api listening"/;
+
+interface Child extends InvoicingChild {
   url: string;
-  output: () => string;
 }
 
-function startProcess(env: Record<string, string>): Promise<Child> {
-  const child = spawn(
-    process.execPath,
-    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/invoicing/src/main.ts'],
-    {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let out = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`invoicing process not ready within ${CHILD_START_TIMEOUT_MS} ms:\n${out}`));
-    }, CHILD_START_TIMEOUT_MS);
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const url = /"url":"(http:\/\/127\.0\.0\.1:\d+)","msg":"invoicing http api listening"/.exec(out)?.[1];
-      if (url !== undefined && out.includes('rated-event sink running')) {
-        clearTimeout(timer);
-        resolve({ child, exited, url, output: () => out });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`invoicing process exited (${code}) before it was ready:\n${out}`));
-    });
+/** Both roles up: the API listening (its URL) and the sink running. */
+async function startProcess(env: Record<string, string>): Promise<Child> {
+  const started = await startInvoicingProcess({
+    env,
+    ready: (out) => LISTENING.test(out) && out.includes('rated-event sink running'),
+    startTimeoutMs: CHILD_START_TIMEOUT_MS,
   });
+  return { ...started, url: LISTENING.exec(started.output())![1] };
 }
 
 /** 240 events over three accounts, five subscribers, two services, three rating groups and ten days; some amounts beyond 2^53. */

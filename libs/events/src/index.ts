@@ -3,3 +3,4 @@ export * from './rated-event';
 export * from './notification';
 export * from './validate';
 export { int64String, MAX_SAFE } from './fields';
+export * from './pub-ack';

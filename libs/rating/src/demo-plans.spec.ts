@@ -38,7 +38,7 @@ describe('DEMO_PLANS', () => {
     ['prepaid: 150 KB of roaming data in 100 KB blocks', DEMO_PREPAID_PLAN, usage(DATA, 150 * 1024, { roaming: true }), 9_766n, 'data-roaming'],
     ['prepaid: two SMS', DEMO_PREPAID_PLAN, usage(SMS, 2), 100_000n, 'sms-home'],
     ['prepaid: a game purchase', DEMO_PREPAID_PLAN, usage(CONTENT, 1, { serviceId: 4001 }), 2_990_000n, 'content-game'],
-    ['prepaid: any other content', DEMO_PREPAID_PLAN, usage(CONTENT, 1, { serviceId: 9999 }), 990_000n, 'content-default'],
+    ['prepaid: other content, priced by the default element', DEMO_PREPAID_PLAN, usage(CONTENT, 1, { serviceId: 9999 }), 990_000n, 'content-default'],
     ['postpaid: national call, per second', DEMO_POSTPAID_PLAN, usage(VOICE, 61, { calledNumber: '33412345678' }), 122_000n, 'voice-national'],
     ['postpaid: EU call, first minute then per second', DEMO_POSTPAID_PLAN, usage(VOICE, 10, { calledNumber: '4930123456' }), 150_000n, 'voice-eu'],
     ['postpaid: 1 MB + 1 byte of data in 1 KB blocks', DEMO_POSTPAID_PLAN, usage(DATA, MB + 1), 2_002n, 'data-home'],

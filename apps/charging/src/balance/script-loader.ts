@@ -27,12 +27,15 @@ export const SCRIPT_VERSIONS = {
 
 export type ScriptName = keyof typeof SCRIPT_VERSIONS;
 
-export interface LoadedScript {
+/** One script file: its include lines and its body (header comment and code, include lines removed). */
+export interface ScriptSource {
   name: ScriptName;
-  /** The name it is registered under, e.g. `chargeSession_v1`. */
+  /** Its versioned name, e.g. `chargeSession_v1`. */
   command: string;
   numberOfKeys: number;
-  lua: string;
+  /** Its `--- @include "<name>"` lines, in order. */
+  includes: string[];
+  body: string;
 }
 
 const SCRIPT_FILE = /^([a-z][A-Za-z]*)-(\d+)\.lua$/;
@@ -63,16 +66,22 @@ export function resolveIncludes(source: string, readInclude: (name: string) => s
     .join('\n');
 }
 
-export function loadScripts(dir = findLuaDir()): LoadedScript[] {
-  const readInclude = (name: string) => readFileSync(join(dir, 'includes', `${name}.lua`), 'utf8');
-  const scripts: LoadedScript[] = [];
+/** Every script of a lua directory, by file name order; each of SCRIPT_VERSIONS must be there. */
+export function readScriptSources(dir = findLuaDir()): ScriptSource[] {
+  const scripts: ScriptSource[] = [];
   for (const file of readdirSync(dir).sort()) {
     const m = SCRIPT_FILE.exec(file);
     if (!m) continue;
     const name = m[1] as ScriptName;
     if (!(name in SCRIPT_VERSIONS)) throw new Error(`lua/${file}: no version in SCRIPT_VERSIONS`);
-    const lua = resolveIncludes(readFileSync(join(dir, file), 'utf8'), readInclude);
-    scripts.push({ name, command: `${name}_v${SCRIPT_VERSIONS[name]}`, numberOfKeys: Number(m[2]), lua });
+    const lines = readFileSync(join(dir, file), 'utf8').split('\n');
+    scripts.push({
+      name,
+      command: `${name}_v${SCRIPT_VERSIONS[name]}`,
+      numberOfKeys: Number(m[2]),
+      includes: lines.filter((l) => INCLUDE_LINE.test(l)),
+      body: lines.filter((l) => !INCLUDE_LINE.test(l)).join('\n'),
+    });
   }
   const missing = Object.keys(SCRIPT_VERSIONS).filter((n) => !scripts.some((s) => s.name === n));
   if (missing.length > 0) throw new Error(`lua scripts missing: ${missing.join(', ')}`);
@@ -106,20 +115,8 @@ export interface FunctionLibrary {
 export function buildFunctionLibrary(dir = findLuaDir()): FunctionLibrary {
   const readInclude = (name: string) => readFileSync(join(dir, 'includes', `${name}.lua`), 'utf8');
   const seen = new Set<string>();
-  const prelude: string[] = [];
-  const bodies: { name: ScriptName; command: string; numberOfKeys: number; body: string }[] = [];
-  for (const file of readdirSync(dir).sort()) {
-    const m = SCRIPT_FILE.exec(file);
-    if (!m) continue;
-    const name = m[1] as ScriptName;
-    if (!(name in SCRIPT_VERSIONS)) throw new Error(`lua/${file}: no version in SCRIPT_VERSIONS`);
-    const lines = readFileSync(join(dir, file), 'utf8').split('\n');
-    prelude.push(resolveIncludes(lines.filter((l) => INCLUDE_LINE.test(l)).join('\n'), readInclude, seen));
-    const body = lines.filter((l) => !INCLUDE_LINE.test(l)).join('\n');
-    bodies.push({ name, command: `${name}_v${SCRIPT_VERSIONS[name]}`, numberOfKeys: Number(m[2]), body });
-  }
-  const missing = Object.keys(SCRIPT_VERSIONS).filter((n) => !bodies.some((b) => b.name === n));
-  if (missing.length > 0) throw new Error(`lua scripts missing: ${missing.join(', ')}`);
+  const bodies = readScriptSources(dir);
+  const prelude = bodies.map((b) => resolveIncludes(b.includes.join('\n'), readInclude, seen));
   const shared = prelude.join('\n');
   const hash = createHash('sha1')
     .update(shared)

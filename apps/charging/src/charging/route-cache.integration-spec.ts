@@ -4,7 +4,7 @@
  * reaches the cache, a read overlapping a change is not cached, and a lost change feed empties
  * the cache and bypasses it until it is subscribed again.
  */
-import { requireEnv, uniqueId, waitFor } from '@app/devstack';
+import { deleteKeys, requireEnv, uniqueId, waitFor } from '@app/devstack';
 import type { ChargingConfig } from '@app/config';
 import Redis from 'ioredis';
 import { Registry } from 'prom-client';
@@ -45,8 +45,7 @@ describe('RouteCache', () => {
 
   afterEach(async () => {
     await cache.onModuleDestroy();
-    const keys = await gwRedis.keys(`${prefix}*`);
-    if (keys.length) await gwRedis.del(...keys);
+    await deleteKeys(gwRedis, `${prefix}*`);
     await gwRedis.quit();
     await provRedis.quit();
   });

@@ -6,6 +6,7 @@
  * `js.publish` with the same window (load-tests/relay-bench.ts; shared/design/baselines.md saw
  * about ten times without headers).
  */
+import { parsePubAck, type PubAckResult } from '@app/events';
 import { createInbox, Events, headers, Msg, NatsConnection, NatsError, Status, Subscription } from 'nats';
 
 export interface OutboxMessage {
@@ -15,43 +16,16 @@ export interface OutboxMessage {
   data: Uint8Array;
 }
 
-export type PublishResult = { ok: true; duplicate: boolean } | { ok: false; error: string };
+export type PublishResult = PubAckResult;
 
 export interface JetStreamPublisherOptions {
   inflightMax: number;
   ackTimeoutMs: number;
 }
 
-/** Shape of a JetStream publish reply (nats-server `JSPubAckResponse`). */
-interface PubAckJson {
-  stream?: string;
-  seq?: number;
-  duplicate?: boolean;
-  error?: { code?: number; err_code?: number; description?: string };
-}
-
-const NO_RESPONDERS_STATUS = 503;
 /** The reply-timeout sweep runs this often relative to the ack timeout. */
 const SWEEPS_PER_ACK_TIMEOUT = 5;
 const SWEEP_INTERVAL_MIN_MS = 10;
-
-/** Reads a reply to a JetStream publish. A duplicate is an acknowledgement: the message is stored. */
-export function parsePubAck(data: Uint8Array, statusCode: number | undefined): PublishResult {
-  if (data.length === 0 && statusCode === NO_RESPONDERS_STATUS) {
-    return { ok: false, error: 'no responders: no stream captures this subject (or JetStream is unavailable)' };
-  }
-  let ack: PubAckJson;
-  try {
-    ack = JSON.parse(Buffer.from(data).toString('utf8')) as PubAckJson;
-  } catch {
-    return { ok: false, error: `unreadable publish ack (${data.length} bytes, status ${statusCode ?? 'none'})` };
-  }
-  if (ack.error) return { ok: false, error: `jetstream error ${ack.error.err_code ?? ack.error.code}: ${ack.error.description ?? ''}` };
-  if (typeof ack.stream !== 'string' || ack.stream === '' || typeof ack.seq !== 'number') {
-    return { ok: false, error: 'publish ack without stream/seq' };
-  }
-  return { ok: true, duplicate: ack.duplicate === true };
-}
 
 interface Pending {
   /** performance.now() at send: monotonic, unlike the wall clock. */

@@ -1,5 +1,5 @@
 import { BucketBackoff } from './bucket-backoff';
-import { parsePubAck } from './jetstream-publisher';
+import { parsePubAck } from '@app/events';
 import { fnv1a32, outboxKey, slotBucketOf } from './outbox-names';
 import { extensionCount, isPublishSubject, perStreamCount, toEntry } from './outbox-reader';
 import { assertRelayLimits, DEFAULT_RELAY_LIMITS, retryDelayMs } from './relay-limits';

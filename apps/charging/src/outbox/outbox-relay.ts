@@ -161,22 +161,23 @@ export class OutboxRelay {
       }
     }
     if (entries.length === 0) return;
-    await this.relayBatch(entries, buckets);
-    // A small batch: let the outboxes fill a little before the next XREAD over every bucket.
-    if (entries.length < this.limits.lingerBelow) await this.pause(this.limits.lingerMs);
+    // A small batch: no read-ahead; the outboxes fill a little before the next XREAD over every bucket.
+    const linger = entries.length < this.limits.lingerBelow;
+    await this.relayBatch(entries, buckets, !linger);
+    if (linger) await this.pause(this.limits.lingerMs);
   }
 
   /**
    * Publishes a batch, deletes what JetStream acknowledged, backs off buckets with failures.
-   * While the batch is out, the next one is read from after the entries in hand (Redis works
+   * While the batch is out and `readAhead` says so, the next one is read from after the entries in hand (Redis works
    * while NATS does); its entries of buckets that fail here are dropped, to be read again from
    * the start after the bucket's delay.
    */
-  private async relayBatch(entries: readonly OutboxEntry[], buckets: readonly number[]): Promise<void> {
+  private async relayBatch(entries: readonly OutboxEntry[], buckets: readonly number[], readAhead: boolean): Promise<void> {
     this.metrics.batchSize.observe(entries.length);
     const publishable = entries.filter((e) => e.message !== undefined);
     const publishing = this.publisher!.publishAll(publishable.map((e) => e.message!));
-    const ahead = this.stopping || entries.length < this.limits.lingerBelow ? undefined : this.readNext(entries, buckets);
+    const ahead = this.stopping || !readAhead ? undefined : this.readNext(entries, buckets);
     const results = await publishing;
     const outcome = new Map<OutboxEntry, PublishResult>(publishable.map((e, i) => [e, results[i]]));
     const acked: OutboxEntry[] = [];

@@ -3,7 +3,7 @@
  * prefix of its own, builders of commands and rates, and readers of the Redis state.
  */
 import { createHash } from 'node:crypto';
-import { requireEnv, uniqueId } from '@app/devstack';
+import { deleteKeys, requireEnv, scanKeys, uniqueId } from '@app/devstack';
 import { parseOutboxData, type Notification, type RatedEvent } from '@app/events';
 import type { CompiledRate } from '@app/rating';
 import Redis from 'ioredis';
@@ -30,8 +30,7 @@ export async function openEngine(label: string, registry?: Registry): Promise<Te
     engine,
     prefix,
     close: async () => {
-      const keys = await scanKeys(redis, `${prefix}*`);
-      if (keys.length > 0) await redis.del(...keys);
+      await deleteKeys(redis, `${prefix}*`);
       await redis.quit();
     },
   };
@@ -76,17 +75,6 @@ export function sessionCmd(
 ): SessionCommand {
   const base = { kind, accountId, subscriberId: '4915112345678', sessionId, requestNumber, cycleId: '2026-11', ratingGroups };
   return { ...base, requestHash: sha256(JSON.stringify(base)), nowMs: T0, validityMs: 60_000, graceMs: 5_000, ...over };
-}
-
-async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    keys.push(...batch);
-    cursor = next;
-  } while (cursor !== '0');
-  return keys.sort();
 }
 
 /** Every key under the prefix with its content (and whether it has a TTL), for before/after comparisons. */

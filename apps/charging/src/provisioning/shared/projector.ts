@@ -11,6 +11,7 @@ import { AllowanceGrant, BillingAccount, Subscription, TopUp } from '@app/db';
 import { checkAmountMicros } from '@app/money';
 import { CLOCK, type Clock, LOGGER, type Logger } from '@app/observability';
 import { type AccountProjection, BALANCE_ENGINE, type BalanceEngine, type SubscriberRoute } from '../../balance/balance-engine.port';
+import { BalanceError, BalanceErrorCode } from '../../balance/balance.errors';
 import { ENGINE_TOPUP_REQUEST_PREFIX } from '../provisioning.limits';
 import { ProvisioningError, ProvisioningErrorCode } from '../provisioning-error';
 
@@ -134,6 +135,21 @@ export class Projector {
       validFromMs: g.validFrom.getTime(),
       expiresAtMs: g.expiresAt.getTime(),
     });
+  }
+
+  /**
+   * A top-up's projection: its credit (topUp); when the engine does not have the account (Redis
+   * lost it) or has it CLOSED while PostgreSQL does not (a projection that did not finish), the
+   * whole account instead, which recreates it at its opening balance, sets its status and credits
+   * every top-up of it the engine has not confirmed, this one included.
+   */
+  async topUpOrAccount(em: EntityManager, t: TopUp, account: BillingAccount): Promise<void> {
+    try {
+      await this.topUp(em, t);
+    } catch (err) {
+      if (!(err instanceof BalanceError) || (err.code !== BalanceErrorCode.ACCOUNT_NOT_FOUND && err.code !== BalanceErrorCode.ACCOUNT_CLOSED)) throw err;
+      await this.account(em, account);
+    }
   }
 
   /** Credits the top-up once (the engine dedupes by request id) and records that it did. */

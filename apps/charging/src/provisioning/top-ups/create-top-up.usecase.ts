@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { BillingAccount, TopUp } from '@app/db';
-import { BalanceError, BalanceErrorCode } from '../../balance/balance.errors';
 import { CLOCK, type Clock } from '@app/observability';
 import type { Actor } from '../auth/actor';
 import { IDEMPOTENCY_KEY_PATTERN, TOPUP_INSERT_ATTEMPTS_MAX } from '../provisioning.limits';
@@ -103,26 +102,9 @@ export class CreateTopUpUseCase {
     const em = this.em.fork();
     const result = await this.commitOnce(em, cmd);
     await this.projector.afterCommit('the top-up', { accountId: cmd.accountId, resourceId: result.topUp.id, repair: 'retry the same request with the same Idempotency-Key' }, () =>
-      this.project(em, result),
+      this.projector.topUpOrAccount(em, result.topUp, result.account),
     );
     return result;
-  }
-
-  /**
-   * Credits this top-up in the engine by its request id and marks it projected (one engine call,
-   * one statement; a replay whose top-up is projected already does nothing). When the engine
-   * does not have the account (Redis lost it) or has it closed while PostgreSQL does not (a
-   * projection that did not finish), the whole account is projected again instead: that recreates
-   * it at its opening balance, sets its status, and credits every top-up of it the engine has not
-   * confirmed, this one included.
-   */
-  private async project(em: EntityManager, r: TopUpResult): Promise<void> {
-    try {
-      await this.projector.topUp(em, r.topUp);
-    } catch (err) {
-      if (!(err instanceof BalanceError) || (err.code !== BalanceErrorCode.ACCOUNT_NOT_FOUND && err.code !== BalanceErrorCode.ACCOUNT_CLOSED)) throw err;
-      await this.projector.account(em, r.account);
-    }
   }
 
   /** A concurrent request with the same key may win the insert; then its row is the answer. */

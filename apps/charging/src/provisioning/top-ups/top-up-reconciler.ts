@@ -5,8 +5,8 @@
  *
  * Every TOPUP_RECONCILE_INTERVAL_MS it takes at most TOPUP_RECONCILE_BATCH_MAX such top-ups older
  * than TOPUP_RECONCILE_MIN_AGE_MS (younger ones may still be in their request) and projects each
- * as the request would: the credit by its engine request id (`topup:<key>`), or the whole account
- * when the engine lost it. The engine applies a request id once while its idempotency record
+ * as the request does (Projector.topUpOrAccount): the credit by its engine request id
+ * (`topup:<key>`), or the whole account when the engine lost it. The engine applies a request id once while its idempotency record
  * lives (IDEMPOTENCY_TTL_MS, 24 h), so a credit whose confirmation was lost is confirmed here as a
  * replay, not credited again, as long as this runs within that time (it runs every minute).
  * Several instances may run at once: credit and update are both idempotent.
@@ -17,7 +17,6 @@ import { CHARGING_CONFIG, type ChargingConfig } from '@app/config';
 import { TopUp } from '@app/db';
 import { CLOCK, LOGGER, METRICS_REGISTRY, type Clock, type Logger } from '@app/observability';
 import { Counter, type Registry } from 'prom-client';
-import { BalanceError, BalanceErrorCode } from '../../balance/balance.errors';
 import { Projector } from '../shared/projector';
 
 export const TOPUP_RECONCILE_INTERVAL_MS = 60_000;
@@ -77,12 +76,7 @@ export class TopUpReconciler implements OnApplicationBootstrap, OnApplicationShu
     const report: ReconcileReport = { finished: 0, failed: 0 };
     for (const t of pending) {
       try {
-        try {
-          await this.projector.topUp(em, t);
-        } catch (err) {
-          if (!(err instanceof BalanceError) || (err.code !== BalanceErrorCode.ACCOUNT_NOT_FOUND && err.code !== BalanceErrorCode.ACCOUNT_CLOSED)) throw err;
-          await this.projector.account(em, t.account.getEntity());
-        }
+        await this.projector.topUpOrAccount(em, t, t.account.getEntity());
         report.finished++;
         this.finishedTotal.inc();
         this.logger.warn({ topUpId: t.id, accountId: t.account.id }, 'unconfirmed top-up finished by the reconciler');

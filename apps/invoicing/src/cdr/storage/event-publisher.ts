@@ -11,7 +11,7 @@
  * batches (files, tasks) may publish at once.
  */
 import { createInbox, headers, Msg, NatsConnection, NatsError, Subscription } from 'nats';
-import { ACCOUNT_ID_PATTERN, RATED_SUBJECT_PREFIX } from '@app/events';
+import { ACCOUNT_ID_PATTERN, parsePubAck, type PubAckResult, RATED_SUBJECT_PREFIX } from '@app/events';
 import { CDR_PUBLISH_ATTEMPTS_MAX, CDR_PUBLISH_IN_FLIGHT_MAX, CDR_PUBLISH_RETRY_DELAY_MS, CDR_PUBLISH_TIMEOUT_MS } from '../cdr.limits';
 
 export const CDR_EVENT_PUBLISHER = Symbol('CDR_EVENT_PUBLISHER');
@@ -34,25 +34,11 @@ export interface CdrEventPublisher {
   publish(events: readonly OutgoingEvent[]): Promise<PublishResult>;
 }
 
-type Ack = { ok: true; duplicate: boolean } | { ok: false; error: string };
+type Ack = PubAckResult;
 
 const SUBJECT_PREFIX = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
-const NO_RESPONDERS_STATUS = 503;
 /** How often pending publishes are checked for their ack timeout. */
 const SWEEP_INTERVAL_MS = 250;
-
-/** Reads a JetStream publish reply: a duplicate counts as stored (the stream has the event). */
-export function readPubAck(data: Uint8Array, status: number | undefined): Ack {
-  if (data.length === 0 && status === NO_RESPONDERS_STATUS) return { ok: false, error: 'no stream captures the subject (no responders)' };
-  try {
-    const ack = JSON.parse(Buffer.from(data).toString('utf8')) as { stream?: string; seq?: number; duplicate?: boolean; error?: { err_code?: number; description?: string } };
-    if (ack.error) return { ok: false, error: `jetstream error ${ack.error.err_code}: ${ack.error.description ?? ''}` };
-    if (typeof ack.stream !== 'string' || typeof ack.seq !== 'number') return { ok: false, error: 'publish ack without stream/seq' };
-    return { ok: true, duplicate: ack.duplicate === true };
-  } catch {
-    return { ok: false, error: `unreadable publish ack (status ${status ?? 'none'})` };
-  }
-}
 
 interface Pending {
   sentAtMs: number;
@@ -127,7 +113,7 @@ export class JetStreamCdrPublisher implements CdrEventPublisher {
     const p = this.pending.get(seq);
     if (p === undefined) return; // a late ack of a publish already retried: JetStream de-duplicates the retry
     this.pending.delete(seq);
-    p.settle(err ? { ok: false, error: err.message } : readPubAck(msg.data, msg.headers?.code));
+    p.settle(err ? { ok: false, error: err.message } : parsePubAck(msg.data, msg.headers?.code));
     this.waiting.shift()?.();
   }
 
