@@ -4,10 +4,12 @@
  * idempotent), rebuild-projection after a flush, and their exit codes on bad input.
  */
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { Client } from 'pg';
-import { createTestDatabase, deleteKeys, requireEnv, uniqueId } from '@app/devstack';
+import { createTestDatabase, deleteKeys, requireEnv, startNats, type StartedServer, uniqueId } from '@app/devstack';
 import { DEMO_LOADTEST_PLAN, DEMO_PLANS } from '@app/rating';
 import { RedisBalanceEngine } from '../src/balance/redis-balance-engine';
 
@@ -20,6 +22,8 @@ let redis: Redis;
 let pg: Client;
 let engine: RedisBalanceEngine;
 let prefix: string;
+let natsDir: string;
+let nats: StartedServer;
 
 function run(script: string, args: string[] = [], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -47,6 +51,9 @@ beforeAll(async () => {
   engine = new RedisBalanceEngine(redis, { prefix });
   pg = new Client({ connectionString: databaseUrl });
   await pg.connect();
+  // A nats-server of the spec's own: the rebuild catches the journal up from the production stream name.
+  natsDir = mkdtempSync(join(tmpdir(), 'ratel-cli-nats-'));
+  nats = await startNats({ dir: natsDir });
 });
 
 afterAll(async () => {
@@ -55,6 +62,8 @@ afterAll(async () => {
     await redis.quit();
   }
   await pg?.end();
+  await nats?.stop();
+  if (natsDir) rmSync(natsDir, { recursive: true, force: true });
 });
 
 describe('provisioning CLIs', () => {
@@ -99,10 +108,18 @@ describe('provisioning CLIs', () => {
 
   it('rebuild-projection --all restores a flushed prefix from PostgreSQL', async () => {
     await flushPrefix();
-    const res = await run('rebuild-projection.ts', ['--all']);
+    const noNats = await run('rebuild-projection.ts', ['--all']);
+    expect([noNats.code, noNats.stderr]).toEqual([2, expect.stringMatching(/^rebuild-projection: NATS_URL is needed to catch the balance journal up first; set it, or pass --no-journal-catch-up/)]);
+    const res = await run('rebuild-projection.ts', ['--all'], { NATS_URL: nats.url });
     expect([res.code, res.stderr]).toEqual([0, '']);
     const report = JSON.parse(res.stdout);
-    expect(report).toMatchObject({ accounts: BULK + 3, accountsInitialisedFromLedger: BULK + 3, plans: DEMO_PLANS.length, subscriptions: BULK + 3, grants: 1, failed: [] });
+    expect(report).toMatchObject({
+      accounts: BULK + 3, accountsInitialisedFromLedger: BULK + 3, accountsRestoredFromJournal: 0, plans: DEMO_PLANS.length, subscriptions: BULK + 3, grants: 1, failed: [],
+      journal: { position: 0, streamLastSeq: 0, eventsLost: 0, eventsInvalid: 0 },
+    });
+    const asIs = await run('rebuild-projection.ts', ['--account', 'demo-prepaid-1', '--no-journal-catch-up']);
+    expect([asIs.code, asIs.stderr]).toEqual([0, '']);
+    expect(JSON.parse(asIs.stdout)).toMatchObject({ accounts: 1, accountsInitialisedFromLedger: 0, journal: { position: 0, streamLastSeq: null } });
     expect((await engine.getBalance('demo-prepaid-1', Date.now()))?.buckets).toHaveLength(1);
     expect((await engine.getBalance(`lt-${BULK - 1}`, Date.now()))?.balanceMicros).toBe(50_000_000n);
     expect(await engine.getPlan(DEMO_LOADTEST_PLAN.id)).toBeDefined();
@@ -111,14 +128,14 @@ describe('provisioning CLIs', () => {
   it('exits 2 with the usage on a bad argument, 1 naming the account on a runtime failure', async () => {
     const usage = await run('rebuild-projection.ts', ['--account', 'x', '--all']);
     expect([usage.code, usage.stderr]).toEqual([2, expect.stringMatching(/^rebuild-projection: give exactly one of --account ID and --all\nusage: /)]);
-    const missing = await run('rebuild-projection.ts', ['--account', 'no-such-account']);
+    const missing = await run('rebuild-projection.ts', ['--account', 'no-such-account', '--no-journal-catch-up']);
     expect([missing.code, missing.stderr]).toEqual([1, 'rebuild-projection: billing account no-such-account does not exist\n']);
   });
 
   it('exits 2 naming a missing variable, and 1 when PostgreSQL is unreachable', async () => {
     const missing = await run('migrate.ts', [], { DATABASE_URL: '' });
     expect([missing.code, missing.stderr]).toEqual([2, expect.stringContaining('DATABASE_URL')]);
-    const unreachable = await run('rebuild-projection.ts', ['--all'], { DATABASE_URL: 'postgres://ratel@127.0.0.1:1/nowhere' });
+    const unreachable = await run('rebuild-projection.ts', ['--all', '--no-journal-catch-up'], { DATABASE_URL: 'postgres://ratel@127.0.0.1:1/nowhere' });
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toMatch(/^rebuild-projection: /);
   });

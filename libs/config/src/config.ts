@@ -43,6 +43,8 @@ export const chargingConfigSchema = z.object({
   RATEL_TOPUP_RECONCILE_ENABLED: bool.default(true),
   /** Keep subscriber routes in memory, invalidated by the route-change channel (charging/route-cache.ts). */
   RATEL_ROUTE_CACHE_ENABLED: bool.default(true),
+  /** Keep the balance journal in PostgreSQL from the rated-event stream (journal/balance-journal.ts); one instance reads at a time. */
+  RATEL_JOURNAL_ENABLED: bool.default(true),
   RATEL_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

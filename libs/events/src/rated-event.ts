@@ -71,6 +71,13 @@ export const ratedEventSchema = z
     balanceAfterMicros: int64String,
     tariffId: tariffIdSchema,
     cycleId: z.string().regex(/^[A-Za-z0-9_.:-]{0,32}$/, 'must be a cycle id or empty'),
+    /**
+     * REFUND: units the refunded debit had added to the tier counter of (cycleId, ratingGroup);
+     * absent on other types, where a DEBIT's counter units are billableUnits - allowanceUnits.
+     * (The engine takes them off the counter only while cycleId is still the account's current
+     * cycle; the event carries them either way. Absent on REFUNDs written before this field.)
+     */
+    cycleUnits: safeCount.optional(),
     /** Why: TERMINATED, VALIDITY_EXPIRED (RELEASE/EXPIRY), INITIAL_BALANCE (TOPUP at account creation). */
     reason: reasonSchema.optional(),
     occurredAtMs: safeCount,

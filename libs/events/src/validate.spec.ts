@@ -55,6 +55,8 @@ describe('ratel.rated.v1', () => {
 
   it.each([
     ['REFUND', { type: 'REFUND', amountMicros: '-2000' }],
+    ['REFUND with cycleUnits', { type: 'REFUND', amountMicros: '-2000', cycleUnits: 1024 }],
+    ['REFUND with cycleUnits 0', { type: 'REFUND', amountMicros: '-2000', cycleUnits: 0 }],
     ['TOPUP', { type: 'TOPUP', amountMicros: '-10000000', unit: 'MONEY', allowances: [], allowanceUnits: 0, subscriberId: '' }],
     ['RELEASE', { type: 'RELEASE', amountMicros: '0', reason: 'TERMINATED', releasedMicros: '300' }],
     ['EXPIRY', { type: 'EXPIRY', amountMicros: '0', reason: 'VALIDITY_EXPIRED' }],
@@ -97,6 +99,10 @@ describe('ratel.rated.v1', () => {
     ['positive top-up', { type: 'TOPUP', amountMicros: '5' }, 'amountMicros'],
     ['allowance above billable', { billableUnits: 10 }, 'allowanceUnits'],
     ['shortfallMicros', { shortfallMicros: 'x' }, 'shortfallMicros'],
+    ['cycleUnits negative', { type: 'REFUND', amountMicros: '-2000', cycleUnits: -1 }, 'cycleUnits'],
+    ['cycleUnits fraction', { type: 'REFUND', amountMicros: '-2000', cycleUnits: 1.5 }, 'cycleUnits'],
+    ['cycleUnits as string', { type: 'REFUND', amountMicros: '-2000', cycleUnits: '1024' }, 'cycleUnits'],
+    ['cycleUnits beyond 2^53 - 1', { type: 'REFUND', amountMicros: '-2000', cycleUnits: 2 ** 53 }, 'cycleUnits'],
   ])('rejects bad %s', (_name, patch, path) => {
     const r = validateRatedEvent({ ...debit, ...patch });
     expect(r.ok).toBe(false);
@@ -107,6 +113,11 @@ describe('ratel.rated.v1', () => {
     const e: Record<string, unknown> = { ...debit };
     delete e[field];
     expect(validateRatedEvent(e).ok).toBe(false);
+  });
+
+  it('keeps cycleUnits of a REFUND', () => {
+    expect(parseRatedEvent({ ...debit, type: 'REFUND', amountMicros: '-2000', cycleUnits: 1024 }).cycleUnits).toBe(1024);
+    expect(parseRatedEvent(debit).cycleUnits).toBeUndefined();
   });
 
   it('throws an EventValidationError naming the field', () => {

@@ -127,8 +127,22 @@ export interface BucketGrant {
   /** Rating groups the allowance pays for; empty = every rating group of that unit. */
   ratingGroups: number[];
   units: number;
+  /**
+   * Units left when the bucket is created (0 <= remainingUnits <= units; absent = units): a
+   * bucket restored with what it had left. Ignored when the bucket exists (it keeps its own).
+   */
+  remainingUnits?: number;
   validFromMs: number;
   expiresAtMs: number;
+}
+
+/**
+ * The tier counters of one billing cycle (the `cyc` hash): per rating group, the units charged with
+ * money in cycle `cycleId`. Used to recreate an account with its tier position.
+ */
+export interface CycleCounters {
+  cycleId: string;
+  units: ReadonlyArray<{ ratingGroup: number; units: number }>;
 }
 
 export interface BucketView {
@@ -186,11 +200,16 @@ export interface BalanceEngine {
   event(cmd: EventCommand): Promise<EventResult>;
   getBalance(accountId: string, nowMs: number): Promise<BalanceView | undefined>;
 
-  /** Provisioning projection. Creates the account with `initialBalanceMicros` if missing; otherwise updates only its static fields. */
-  upsertAccount(p: AccountProjection, initialBalanceMicros: bigint): Promise<void>;
+  /**
+   * Provisioning projection. Creates the account with `initialBalanceMicros` if missing; otherwise
+   * updates only its static fields. `cycle` (with at least one entry) sets the cycle's tier counters
+   * when the account is created (each clamped to the engine's counter maximum, 2^52); an existing
+   * account's counters are never touched.
+   */
+  upsertAccount(p: AccountProjection, initialBalanceMicros: bigint, cycle?: CycleCounters): Promise<void>;
   /** Idempotent by requestId; emits a TOPUP event. */
   topUp(accountId: string, requestId: string, amountMicros: bigint, nowMs: number): Promise<{ balanceMicros: bigint; replayed: boolean }>;
-  /** Idempotent by bucketId. */
+  /** Idempotent by bucketId (the definition without `remainingUnits`: an existing bucket is left as it is). */
   grantBucket(g: BucketGrant): Promise<void>;
   setStatus(accountId: string, status: AccountStatus): Promise<void>;
   routeSubscriber(subscriberId: string, route: SubscriberRoute): Promise<void>;

@@ -105,6 +105,7 @@ local function reference(ctx, e)
     tariffId = e.tariff or '', cycleId = e.cycle or '', occurredAtMs = ctx.now,
   }
   if e.reason then ev.reason = e.reason end
+  if e.cycleUnits then ev.cycleUnits = e.cycleUnits end
   if e.overage and e.overage > 0 then ev.overageUnits = e.overage end
   if e.shortfall and e.shortfall > 0 then ev.shortfallMicros = fmt(math.min(e.shortfall, MAXS)) end
   if e.released then ev.releasedMicros = fmt(e.released) end
@@ -118,6 +119,10 @@ local cases = {
       cycle = 'c', reason = 'TERMINATED', released = 1234567890123 }, 'EUR', 0 },
   { { type = 'REFUND', canon = 'c', req = 'r1', rg = 30, amount = -100, overage = 0, shortfall = 0 }, nil, 1000000000000000 },
   { { type = 'DEBIT', canon = 'd' }, 'USD', 7 },
+  { { type = 'REFUND', canon = 'e', sub = '49151', req = 'r2', rg = 7, svc = 2, unit = 'BYTES', used = 10, billable = 12,
+      allowances = { { id = 'month', n = 4 } }, amount = -80, tariff = 't', cycle = '2026-11', cycleUnits = 8 }, 'EUR', 100 },
+  { { type = 'REFUND', canon = 'f', req = 'r3', cycle = 'c', cycleUnits = 0 }, nil, 0 },
+  { { type = 'REFUND', canon = 'g', req = 'r4', cycleUnits = 4503599627370496 }, 'EUR', 9007199254740991 },
 }
 for i, c in ipairs(cases) do
   local ctx = newContext('acct-' .. i, { balance = c[3], reserved = 0, creditLimit = 0, type = 'PREPAID', currency = c[2], thresholds = {} }, 1790000000000, KEYS[1])
@@ -128,7 +133,9 @@ for i, c in ipairs(cases) do
 end
 return out`;
     const pairs = (await t.redis.eval(lua, 1, `${t.prefix}{b:0}:outbox`)) as [string, string][];
-    expect(pairs).toHaveLength(4);
+    expect(pairs).toHaveLength(7);
     for (const [written, expected] of pairs) expect(written).toBe(expected);
+    expect(JSON.parse(pairs[4][0])).toMatchObject({ cycleId: '2026-11', cycleUnits: 8 });
+    expect(pairs.slice(0, 4).map(([w]) => w).join('')).not.toMatch(/cycleUnits/);
   });
 });

@@ -14,6 +14,7 @@ import {
   BalanceEngine,
   BalanceView,
   BucketGrant,
+  CycleCounters,
   EventCommand,
   EventResult,
   IDEMPOTENCY_TTL_MS,
@@ -136,9 +137,11 @@ export class RedisBalanceEngine implements BalanceEngine {
     };
   }
 
-  async upsertAccount(p: AccountProjection, initialBalanceMicros: bigint): Promise<void> {
-    validateAccount(p, initialBalanceMicros);
+  async upsertAccount(p: AccountProjection, initialBalanceMicros: bigint, cycle?: CycleCounters): Promise<void> {
+    validateAccount(p, initialBalanceMicros, cycle);
     const k = this.keys.account(p.accountId);
+    // Tier counters to restore when the script creates the account (none: the cycle hash is not touched).
+    const counters = cycle && cycle.units.length > 0 ? { cycle: cycle.cycleId, cu: cycle.units.map((u) => ({ rg: u.ratingGroup, units: u.units })) } : {};
     const arg = JSON.stringify({
       acct: p.accountId,
       type: p.type,
@@ -151,8 +154,9 @@ export class RedisBalanceEngine implements BalanceEngine {
       cycleDay: p.cycleDay,
       initial: Number(initialBalanceMicros),
       now: this.clock.nowMs(),
+      ...counters,
     });
-    await this.run('upsertAccount', [k.acct, k.outbox], [arg]);
+    await this.run('upsertAccount', [k.acct, k.outbox, k.cyc], [arg]);
   }
 
   async topUp(accountId: string, requestId: string, amountMicros: bigint, nowMs: number): Promise<{ balanceMicros: bigint; replayed: boolean }> {
@@ -170,7 +174,14 @@ export class RedisBalanceEngine implements BalanceEngine {
     validateBucket(g);
     const k = this.keys.account(g.accountId);
     const rgs = [...new Set(g.ratingGroups)].sort((a, b) => a - b);
-    const def = { unit: g.unit, rgs, total: g.units, from: g.validFromMs, until: g.expiresAtMs };
+    const def = {
+      unit: g.unit,
+      rgs,
+      total: g.units,
+      from: g.validFromMs,
+      until: g.expiresAtMs,
+      ...(g.remainingUnits !== undefined ? { remaining: g.remainingUnits } : {}),
+    };
     await this.run('grantBucket', [k.acct, k.bkt], [g.bucketId, JSON.stringify(def)]);
   }
 

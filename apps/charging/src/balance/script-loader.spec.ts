@@ -8,6 +8,7 @@ describe('script loader', () => {
       Object.entries(SCRIPT_VERSIONS).map(([n, v]) => `${n}_v${v}`).sort(),
     );
     expect(scripts.find((s) => s.name === 'chargeSession')?.numberOfKeys).toBe(7);
+    expect(scripts.find((s) => s.name === 'upsertAccount')?.numberOfKeys).toBe(3);
   });
 
   it.each(scripts.map((s) => [s.name, s] as const))('%s has a header naming keys, argv, reply and errors', (_n, s) => {

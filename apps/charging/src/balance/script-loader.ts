@@ -20,8 +20,8 @@ export const SCRIPT_VERSIONS = {
   eventCharge: 1,
   expireReservation: 1,
   topUp: 1,
-  upsertAccount: 1,
-  grantBucket: 1,
+  upsertAccount: 2,
+  grantBucket: 2,
   setStatus: 1,
 } as const;
 

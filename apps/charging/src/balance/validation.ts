@@ -8,6 +8,7 @@ import { BalanceError, BalanceErrorCode } from './balance.errors';
 import {
   AccountProjection,
   BucketGrant,
+  CycleCounters,
   EventCommand,
   MAX_AMOUNT_MICROS,
   MAX_RATING_GROUPS_PER_REQUEST,
@@ -26,6 +27,11 @@ export const MAX_TIERS_PER_RATE = 16;
 export const MAX_THRESHOLDS_PER_ACCOUNT = 16;
 /** Most rating groups one allowance bucket names. */
 export const MAX_RATING_GROUPS_PER_BUCKET = 64;
+/**
+ * Most rating groups in the cycle counters an account is created with (a plan has at most 256
+ * elements, @app/rating MAX_PLAN_ELEMENTS; room for plan changes within a cycle).
+ */
+export const MAX_CYCLE_COUNTERS_PER_ACCOUNT = 1024;
 /** Largest request number, rating group and service id (Diameter Unsigned32). */
 export const MAX_UNSIGNED32 = 0xffff_ffff;
 /** Largest epoch-ms time the engine accepts (year 2286; keeps sums with validity exact). */
@@ -150,7 +156,23 @@ export function validateEventCommand(cmd: EventCommand): void {
   if (cmd.rate !== undefined) checkRate('rate', cmd.rate);
 }
 
-export function validateAccount(p: AccountProjection, initialBalanceMicros: bigint): void {
+export function validateCycleCounters(c: CycleCounters): void {
+  if (typeof c !== 'object' || c === null) invalid('cycle', 'must be an object');
+  checkPattern('cycle.cycleId', c.cycleId, CYCLE_ID);
+  if (!Array.isArray(c.units)) invalid('cycle.units', 'must be an array');
+  if (c.units.length > MAX_CYCLE_COUNTERS_PER_ACCOUNT) tooLarge('cycle.units', `at most ${MAX_CYCLE_COUNTERS_PER_ACCOUNT} rating groups`);
+  const seen = new Set<number>();
+  c.units.forEach((u, i) => {
+    const f = `cycle.units[${i}]`;
+    if (typeof u !== 'object' || u === null) invalid(f, 'must be an object');
+    const rg = checkInt(`${f}.ratingGroup`, u.ratingGroup, 0, MAX_UNSIGNED32);
+    if (seen.has(rg)) invalid(`${f}.ratingGroup`, 'appears twice');
+    seen.add(rg);
+    checkInt(`${f}.units`, u.units, 0, Number.MAX_SAFE_INTEGER);
+  });
+}
+
+export function validateAccount(p: AccountProjection, initialBalanceMicros: bigint, cycle?: CycleCounters): void {
   checkPattern('accountId', p.accountId, ACCOUNT_ID);
   const type = checkOneOf('type', p.type, ['PREPAID', 'POSTPAID'] as const);
   checkPattern('currency', p.currency, CURRENCY);
@@ -165,6 +187,7 @@ export function validateAccount(p: AccountProjection, initialBalanceMicros: bigi
   checkInt('cycleDay', p.cycleDay, 1, 28);
   // May be negative: provisioning derives it from the ledger (adjustments, a rebuilt postpaid debt).
   checkMicros('initialBalanceMicros', initialBalanceMicros, -MAX_AMOUNT_MICROS);
+  if (cycle !== undefined) validateCycleCounters(cycle);
 }
 
 export function validateBucket(g: BucketGrant): void {
@@ -174,7 +197,10 @@ export function validateBucket(g: BucketGrant): void {
   if (!Array.isArray(g.ratingGroups)) invalid('ratingGroups', 'must be an array');
   if (g.ratingGroups.length > MAX_RATING_GROUPS_PER_BUCKET) tooLarge('ratingGroups', `at most ${MAX_RATING_GROUPS_PER_BUCKET}`);
   g.ratingGroups.forEach((rg, i) => checkInt(`ratingGroups[${i}]`, rg, 0, MAX_UNSIGNED32));
-  checkInt('units', g.units, 1, MAX_UNITS_PER_REQUEST);
+  const units = checkInt('units', g.units, 1, MAX_UNITS_PER_REQUEST);
+  if (g.remainingUnits !== undefined) {
+    if (checkInt('remainingUnits', g.remainingUnits, 0, MAX_UNITS_PER_REQUEST) > units) invalid('remainingUnits', 'must be at most units');
+  }
   const from = checkInt('validFromMs', g.validFromMs, 0, MAX_TIME_MS);
   const until = checkInt('expiresAtMs', g.expiresAtMs, 0, MAX_TIME_MS);
   if (until <= from) invalid('expiresAtMs', 'must be after validFromMs');

@@ -26,8 +26,9 @@ describe('parseArgs', () => {
 
 describe('rebuild-projection arguments', () => {
   it.each([
-    [['--all'], { all: true }],
-    [['--account', 'demo-prepaid-1'], { accountId: 'demo-prepaid-1' }],
+    [['--all'], { all: true, journalCatchUp: true }],
+    [['--account', 'demo-prepaid-1'], { accountId: 'demo-prepaid-1', journalCatchUp: true }],
+    [['--all', '--no-journal-catch-up'], { all: true, journalCatchUp: false }],
   ])('%j', (argv, command) => expect(rebuildCommandFromArgs(argv)).toEqual(command));
 
   it.each([

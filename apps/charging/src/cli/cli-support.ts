@@ -10,6 +10,8 @@ export const cliConfigSchema = z.object({
   DATABASE_URL: z.string().url(),
   REDIS_URL: z.string().url(),
   RATEL_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{0,32}$/).default('ratel:'),
+  /** Only the rebuild reads it (to catch the balance journal up). */
+  NATS_URL: z.string().min(1).optional(),
   RATEL_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
 });
 export type CliConfig = z.infer<typeof cliConfigSchema>;

@@ -15,6 +15,7 @@ describe('toHttpError', () => {
     [ProvisioningErrorCode.FAILED_PRECONDITION, 422],
     [ProvisioningErrorCode.PROJECTION_PENDING, 503],
     [ProvisioningErrorCode.PROJECTION_MISSING, 503],
+    [ProvisioningErrorCode.JOURNAL_UNAVAILABLE, 503],
   ])('maps %s to %d', (code, status) => {
     expect(toHttpError(new ProvisioningError(code, 'm', { accountId: 'a1' }))).toEqual({ status, body: { code, message: 'm', accountId: 'a1' } });
   });

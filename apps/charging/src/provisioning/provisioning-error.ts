@@ -19,6 +19,8 @@ export enum ProvisioningErrorCode {
   PROJECTION_PENDING = 'PROJECTION_PENDING',
   /** PostgreSQL knows the account but the balance engine does not (run the rebuild). */
   PROJECTION_MISSING = 'PROJECTION_MISSING',
+  /** The balance journal could not be caught up with the rated-event stream; the rebuild changed nothing. */
+  JOURNAL_UNAVAILABLE = 'JOURNAL_UNAVAILABLE',
 }
 
 export const HTTP_STATUS_OF: Readonly<Record<ProvisioningErrorCode, number>> = {
@@ -30,6 +32,7 @@ export const HTTP_STATUS_OF: Readonly<Record<ProvisioningErrorCode, number>> = {
   [ProvisioningErrorCode.FAILED_PRECONDITION]: 422,
   [ProvisioningErrorCode.PROJECTION_PENDING]: 503,
   [ProvisioningErrorCode.PROJECTION_MISSING]: 503,
+  [ProvisioningErrorCode.JOURNAL_UNAVAILABLE]: 503,
 };
 
 export interface FieldError {

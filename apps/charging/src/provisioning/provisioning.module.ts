@@ -8,6 +8,7 @@ import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { CHARGING_CONFIG, type ChargingConfig } from '@app/config';
 import { createOrmConfig } from '@app/db';
 import { BalanceModule } from '../balance/balance.module';
+import { JournalModule } from '../journal/journal.module';
 import { AccountsController } from './accounts/accounts.controller';
 import { ChangeAccountStatusUseCase } from './accounts/change-account-status.usecase';
 import { CreateAccountUseCase } from './accounts/create-account.usecase';
@@ -57,6 +58,7 @@ export const PROVISIONING_USE_CASES = [
       useFactory: (config: ChargingConfig) => ({ ...createOrmConfig(config.DATABASE_URL), registerRequestContext: false }),
     }),
     BalanceModule,
+    JournalModule,
   ],
   controllers: [CustomersController, AccountsController, ProductsController, PricePlansController, SubscriptionsController, GrantsController, TopUpsController, AdminController],
   providers: [

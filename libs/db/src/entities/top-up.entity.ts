@@ -9,7 +9,7 @@ import { BillingAccount } from './billing-account.entity';
 @Entity({ tableName: 'top_up' })
 @Unique({ name: 'top_up_account_id_idempotency_key_unique', properties: ['account', 'idempotencyKey'] })
 export class TopUp {
-  [OptionalProps]?: 'createdAt' | 'projectedAt';
+  [OptionalProps]?: 'createdAt' | 'projectedAt' | 'journaledAt';
 
   @PrimaryKey({ type: 'string', columnType: 'varchar(64)' })
   id!: string;
@@ -32,4 +32,11 @@ export class TopUp {
   /** When the balance engine confirmed the credit; null until then (the rebuild finishes it). */
   @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
   projectedAt?: Date | null;
+
+  /**
+   * When the balance journal applied the credit's TOPUP event (or the opening balance of a
+   * re-created account that included it); null while the journal does not hold it.
+   */
+  @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
+  journaledAt?: Date | null;
 }

@@ -1,5 +1,5 @@
 import { Body, HttpCode, Post } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiServiceUnavailableResponse } from '@nestjs/swagger';
 import { Equals, IsOptional, IsString, Matches } from 'class-validator';
 import { ID_PATTERN } from '../provisioning.limits';
 import { ProvisioningError } from '../provisioning-error';
@@ -24,9 +24,18 @@ class RebuildFailure {
   @ApiProperty() error!: string;
 }
 
+class RebuildJournal {
+  @ApiProperty({ description: 'Stream sequence the journal had applied up to' }) position!: number;
+  @ApiProperty({ description: 'Last sequence of the rated-event stream when the catch-up started', nullable: true, type: Number }) streamLastSeq!: number | null;
+  @ApiProperty({ description: 'Events the stream removed before the journal read them (restored balances miss them)' }) eventsLost!: number;
+  @ApiProperty({ description: 'Events skipped because they failed the ratel.rated.v1 schema' }) eventsInvalid!: number;
+}
+
 export class RebuildReportResponse {
   @ApiProperty() accounts!: number;
-  @ApiProperty({ description: 'Accounts the engine lacked, initialised from the PostgreSQL ledger (debits are not replayed)' }) accountsInitialisedFromLedger!: number;
+  @ApiProperty({ description: 'Accounts the engine lacked and the balance journal has not seen, created at their PostgreSQL ledger balance' }) accountsInitialisedFromLedger!: number;
+  @ApiProperty({ description: 'Accounts the engine lacked, created from the balance journal: balance, allowance units used, tier counters' }) accountsRestoredFromJournal!: number;
+  @ApiProperty({ type: RebuildJournal, nullable: true }) journal!: RebuildJournal | null;
   @ApiProperty() plans!: number;
   @ApiProperty() subscriptions!: number;
   @ApiProperty() grants!: number;
@@ -47,10 +56,14 @@ export class AdminController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Re-project PostgreSQL into the balance engine (one account or all)',
-    description: 'Accounts the engine lacks start at their PostgreSQL ledger balance; debits from the rated-event journal are NOT replayed (known gap).',
+    description:
+      'First catches the balance journal up with the rated-event stream (503 JOURNAL_UNAVAILABLE when it cannot; nothing is changed then). ' +
+      'An account the engine lacks is created from the journal (balance, allowance units used, tier counters of the current cycle), or at its ledger balance when the journal has not seen it. ' +
+      'What the engine has keeps its balance.',
   })
   @ApiOkResponse({ type: RebuildReportResponse })
   @ApiNotFoundResponse({ type: ErrorResponse })
+  @ApiServiceUnavailableResponse({ description: 'JOURNAL_UNAVAILABLE: the journal could not be caught up', type: ErrorResponse })
   async rebuildProjection(@Body() body: RebuildProjectionBody): Promise<RebuildReport> {
     return this.rebuild.execute(rebuildCommand(body));
   }

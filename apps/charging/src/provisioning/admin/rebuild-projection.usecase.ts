@@ -1,17 +1,37 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AllowanceGrant, BillingAccount, PricePlan, PricePlanVersion, Subscription, TopUp } from '@app/db';
 import { CLOCK, type Clock, LOGGER, type Logger } from '@app/observability';
 import { REBUILD_CONCURRENCY, REBUILD_PAGE_SIZE } from '../provisioning.limits';
-import { ProvisioningError } from '../provisioning-error';
+import { BalanceJournal } from '../../journal/balance-journal';
+import type { JournalRestore } from '../../journal/journal-store';
+import { ProvisioningError, ProvisioningErrorCode } from '../provisioning-error';
 import { openingBalancesMicros, Projector } from '../shared/projector';
 
-export type RebuildProjectionCommand = { accountId: string } | { all: true };
+export type RebuildProjectionCommand = ({ accountId: string } | { all: true }) & {
+  /** Catch the balance journal up with the stream first (default true; false restores from what PostgreSQL holds now). */
+  journalCatchUp?: boolean;
+};
+
+/** The journal the rebuild restored from. */
+export interface RebuildJournalReport {
+  /** Stream sequence the journal had applied up to. */
+  position: number;
+  /** The stream's last sequence when the catch-up started; null when there was no catch-up. */
+  streamLastSeq: number | null;
+  /** Events removed from the stream before the journal read them (ever): restored balances miss them. */
+  eventsLost: number;
+  eventsInvalid: number;
+}
 
 export interface RebuildReport {
   accounts: number;
-  /** Accounts the engine lacked, created with their balance from the PostgreSQL ledger. */
+  /** Accounts the engine lacked and the journal has not seen, created at their PostgreSQL ledger balance. */
   accountsInitialisedFromLedger: number;
+  /** Accounts the engine lacked, created from the balance journal (balance, allowances used, tier counters). */
+  accountsRestoredFromJournal: number;
+  /** The balance journal used; null when this rebuild has none (the demo seed). */
+  journal: RebuildJournalReport | null;
   plans: number;
   subscriptions: number;
   grants: number;
@@ -23,6 +43,9 @@ export interface RebuildReport {
 /** What the rebuild reads from PostgreSQL for a page of accounts, one query each. */
 interface PageState {
   opening: Map<string, bigint>;
+  restores: Map<string, JournalRestore>;
+  /** Units consumed by `<accountId>|<bucketId>`. */
+  consumed: Map<string, number>;
   pending: Map<string, TopUp[]>;
   grants: Map<string, AllowanceGrant[]>;
   subscriptions: Map<string, Subscription[]>;
@@ -36,12 +59,16 @@ function byAccount<T extends { account: { id: string } }>(rows: T[]): Map<string
 
 /**
  * Re-projects PostgreSQL into the balance engine: price plans (current versions), accounts (static
- * fields, status; an account the engine lacks starts at its ledger balance), unconfirmed top-ups,
- * unexpired allowance grants and the MSISDN/IMSI routes of every subscription. Idempotent.
+ * fields, status), unconfirmed top-ups, unexpired allowance grants and the MSISDN/IMSI routes of
+ * every subscription. Idempotent: what the engine has keeps its balance, buckets and counters.
  *
- * Known gap: debits are not in PostgreSQL but in the rated-event journal (JetStream); replaying
- * them into a balance initialised from the ledger is not implemented, so a rebuilt balance is the
- * ledger balance, before usage. Routes of deleted subscriptions are not removed (repeat the DELETE).
+ * An account the engine lacks (Redis lost it) is created from the balance journal when the journal
+ * has seen it: its balance (plus confirmed top-ups whose events the journal lacks), its allowance
+ * buckets less the units used, and the tier counters of its current cycle. The journal is caught
+ * up with the rated-event stream first, so what JetStream holds is included; what is lost is only
+ * what Redis lost before its outbox reached JetStream (apps/charging/README.md, "Rebuild"). An
+ * account the journal has not seen starts at its ledger balance. Routes of deleted subscriptions
+ * are not removed (repeat the DELETE).
  */
 @Injectable()
 export class RebuildProjectionUseCase {
@@ -50,10 +77,14 @@ export class RebuildProjectionUseCase {
     private readonly projector: Projector,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Optional() private readonly journal?: BalanceJournal,
   ) {}
 
   async execute(cmd: RebuildProjectionCommand): Promise<RebuildReport> {
-    const report: RebuildReport = { accounts: 0, accountsInitialisedFromLedger: 0, plans: 0, subscriptions: 0, grants: 0, topUpsFinished: 0, failed: [] };
+    const report: RebuildReport = {
+      accounts: 0, accountsInitialisedFromLedger: 0, accountsRestoredFromJournal: 0, journal: await this.journalReport(cmd.journalCatchUp ?? true),
+      plans: 0, subscriptions: 0, grants: 0, topUpsFinished: 0, failed: [],
+    };
     const em = this.em.fork();
     if ('accountId' in cmd) {
       const account = await em.findOne(BillingAccount, cmd.accountId);
@@ -69,6 +100,19 @@ export class RebuildProjectionUseCase {
       if (page.length < REBUILD_PAGE_SIZE) return report;
       after = page[page.length - 1].id;
       em.clear();
+    }
+  }
+
+  private async journalReport(catchUp: boolean): Promise<RebuildJournalReport | null> {
+    if (!this.journal) return null;
+    try {
+      const { position, streamLastSeq } = catchUp ? await this.journal.catchUp() : { position: await this.journal.position(), streamLastSeq: null };
+      if (position.eventsLost > 0) this.logger.warn({ eventsLost: position.eventsLost }, 'rebuild-projection: the journal misses events the stream removed unread');
+      return { position: position.lastSeq, streamLastSeq, eventsLost: position.eventsLost, eventsInvalid: position.eventsInvalid };
+    } catch (err) {
+      this.logger.error({ err }, 'rebuild-projection: the balance journal could not be caught up');
+      const why = err instanceof Error ? err.message : String(err);
+      throw new ProvisioningError(ProvisioningErrorCode.JOURNAL_UNAVAILABLE, `the balance journal could not be caught up with the rated-event stream (${why}); nothing was rebuilt`);
     }
   }
 
@@ -90,13 +134,15 @@ export class RebuildProjectionUseCase {
 
   private async loadPage(em: EntityManager, ids: string[]): Promise<PageState> {
     const now = new Date(this.clock.nowMs());
-    const [opening, pending, grants, subscriptions] = [
+    const [restores, consumed, opening, pending, grants, subscriptions] = [
+      (await this.journal?.restores(ids)) ?? new Map<string, JournalRestore>(),
+      (await this.journal?.consumed(ids)) ?? new Map<string, number>(),
       await openingBalancesMicros(em, ids),
       await em.find(TopUp, { account: { $in: ids }, projectedAt: null }, { orderBy: { createdAt: 'asc' } }),
       await em.find(AllowanceGrant, { account: { $in: ids }, expiresAt: { $gt: now } }),
       await em.find(Subscription, { account: { $in: ids } }, { orderBy: { id: 'asc' } }),
     ];
-    return { opening, pending: byAccount(pending), grants: byAccount(grants), subscriptions: byAccount(subscriptions) };
+    return { opening, restores, consumed, pending: byAccount(pending), grants: byAccount(grants), subscriptions: byAccount(subscriptions) };
   }
 
   private async projectPage(em: EntityManager, accounts: BillingAccount[], report: RebuildReport): Promise<void> {
@@ -110,12 +156,15 @@ export class RebuildProjectionUseCase {
   private async projectAccount(em: EntityManager, account: BillingAccount, state: PageState, report: RebuildReport): Promise<void> {
     const grants = state.grants.get(account.id) ?? [];
     const subs = state.subscriptions.get(account.id) ?? [];
+    const restore = state.restores.get(account.id);
     try {
-      const { created, topUpsFinished } = await this.projector.accountFrom(em, account, state.opening.get(account.id) ?? 0n, state.pending.get(account.id) ?? []);
-      await Promise.all(grants.map((g) => this.projector.grant(g)));
+      const opening = restore?.balanceMicros ?? state.opening.get(account.id) ?? 0n;
+      const { created, topUpsFinished } = await this.projector.accountFrom(em, account, opening, state.pending.get(account.id) ?? [], restore?.cycle);
+      await Promise.all(grants.map((g) => this.projector.grant(g, state.consumed.get(`${account.id}|${g.id}`) ?? 0)));
       await this.projector.routes(account, subs);
       report.accounts++;
-      report.accountsInitialisedFromLedger += created ? 1 : 0;
+      if (created && restore) report.accountsRestoredFromJournal++;
+      else if (created) report.accountsInitialisedFromLedger++;
       report.topUpsFinished += topUpsFinished;
       report.grants += grants.length;
       report.subscriptions += subs.length;

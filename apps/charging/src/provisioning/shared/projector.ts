@@ -10,7 +10,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { AllowanceGrant, BillingAccount, Subscription, TopUp } from '@app/db';
 import { checkAmountMicros } from '@app/money';
 import { CLOCK, type Clock, LOGGER, type Logger } from '@app/observability';
-import { type AccountProjection, BALANCE_ENGINE, type BalanceEngine, type SubscriberRoute } from '../../balance/balance-engine.port';
+import { type AccountProjection, BALANCE_ENGINE, type BalanceEngine, type CycleCounters, type SubscriberRoute } from '../../balance/balance-engine.port';
 import { BalanceError, BalanceErrorCode } from '../../balance/balance.errors';
 import { ENGINE_TOPUP_REQUEST_PREFIX } from '../provisioning.limits';
 import { ProvisioningError, ProvisioningErrorCode } from '../provisioning-error';
@@ -104,9 +104,9 @@ export class Projector {
   }
 
   /** `account` with what it reads from PostgreSQL given (the rebuild loads it for a page of accounts at once). */
-  async accountFrom(em: EntityManager, a: BillingAccount, openingMicros: bigint, pending: readonly TopUp[]): Promise<{ created: boolean; topUpsFinished: number }> {
+  async accountFrom(em: EntityManager, a: BillingAccount, openingMicros: bigint, pending: readonly TopUp[], cycle?: CycleCounters): Promise<{ created: boolean; topUpsFinished: number }> {
     const created = (await this.engine.getBalance(a.id, this.clock.nowMs())) === undefined;
-    await this.engine.upsertAccount(accountProjection(a), openingMicros);
+    await this.engine.upsertAccount(accountProjection(a), openingMicros, cycle);
     await this.engine.setStatus(a.id, a.status);
     for (const t of pending) await this.topUp(em, t);
     return { created, topUpsFinished: pending.length };
@@ -125,8 +125,10 @@ export class Projector {
     await this.engine.putPlan(planId, JSON.stringify(planJson));
   }
 
-  async grant(g: AllowanceGrant): Promise<void> {
+  /** The grant as a bucket; one the engine lacks starts with `consumedUnits` (from the journal) used. */
+  async grant(g: AllowanceGrant, consumedUnits = 0): Promise<void> {
     await this.engine.grantBucket({
+      remainingUnits: Math.max(0, Math.min(g.units, g.units - consumedUnits)),
       accountId: g.account.id,
       bucketId: g.id,
       unit: g.unit,

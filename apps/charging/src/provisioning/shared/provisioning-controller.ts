@@ -17,7 +17,7 @@ export class FieldErrorView {
 }
 
 export class ErrorResponse {
-  @ApiProperty({ enum: ['INVALID_ARGUMENT', 'UNAUTHENTICATED', 'NOT_FOUND', 'ALREADY_EXISTS', 'IDEMPOTENCY_CONFLICT', 'FAILED_PRECONDITION', 'PROJECTION_PENDING', 'PROJECTION_MISSING', 'INTERNAL'] })
+  @ApiProperty({ enum: ['INVALID_ARGUMENT', 'UNAUTHENTICATED', 'NOT_FOUND', 'ALREADY_EXISTS', 'IDEMPOTENCY_CONFLICT', 'FAILED_PRECONDITION', 'PROJECTION_PENDING', 'PROJECTION_MISSING', 'JOURNAL_UNAVAILABLE', 'INTERNAL'] })
   code!: string;
   @ApiProperty() message!: string;
   @ApiPropertyOptional({ description: 'The offending request field (INVALID_ARGUMENT)' }) field?: string;

@@ -40,7 +40,7 @@ end
 
 -- Writes one ratel.rated.v1 event; `e.canon` is the canonical string its id is the sha1 of.
 -- e: type canon sub sess req n rg svc unit used billable allowances {id,n} amount tariff cycle
---    reason overage shortfall released
+--    cycleUnits (REFUND only) reason overage shortfall released
 local NO_ALLOWANCES = {}
 
 local function emitRated(ctx, e)
@@ -65,12 +65,16 @@ local function emitRated(ctx, e)
   local head = '{"allowanceUnits":'
   if ctx.id ~= nil then head = '{"accountId":' .. jstr(ctx.id) .. ',"allowanceUnits":' end
   local balance, currency, now, etype = a.balance, a.currency, ctx.now, e.type
+  -- cycleId and, on a REFUND, cycleUnits right after it (one piece: the concatenation below is the
+  -- same on the hot path)
+  local cycle = jstr(e.cycle or '')
+  if e.cycleUnits then cycle = cycle .. ',"cycleUnits":' .. jnum(e.cycleUnits) end
   local data
   if balance ~= nil and currency ~= nil and now ~= nil and etype ~= nil then
     -- (the four fields present: written out, no jfield and its intermediate string each)
     data = head .. jnum(total) .. ',"allowances":[' .. al .. '],"amountMicros":"' .. fmt(e.amount or 0)
       .. '","balanceAfterMicros":"' .. fmt(balance) .. '","billableUnits":' .. jnum(e.billable or 0)
-      .. ',"currency":' .. jstr(currency) .. ',"cycleId":' .. jstr(e.cycle or '') .. ',"eventId":' .. jstr(eventId)
+      .. ',"currency":' .. jstr(currency) .. ',"cycleId":' .. cycle .. ',"eventId":' .. jstr(eventId)
       .. ',"occurredAtMs":' .. jnum(now) .. opt1 .. ',"ratingGroup":' .. jnum(e.rg or 0) .. opt2
       .. ',"requestId":' .. jstr(e.req or '') .. ',"requestNumber":' .. jnum(e.n or 0)
       .. ',"schema":"ratel.rated.v1","serviceId":' .. jnum(e.svc or 0) .. ',"sessionId":' .. jstr(e.sess or '') .. opt3
@@ -79,7 +83,7 @@ local function emitRated(ctx, e)
   else
     data = head .. jnum(total) .. ',"allowances":[' .. al .. '],"amountMicros":"' .. fmt(e.amount or 0) .. '"'
       .. jfield('balanceAfterMicros', a.balance, jmoney) .. ',"billableUnits":' .. jnum(e.billable or 0)
-      .. jfield('currency', a.currency, jstr) .. ',"cycleId":' .. jstr(e.cycle or '') .. ',"eventId":' .. jstr(eventId)
+      .. jfield('currency', a.currency, jstr) .. ',"cycleId":' .. cycle .. ',"eventId":' .. jstr(eventId)
       .. jfield('occurredAtMs', ctx.now, jnum) .. opt1 .. ',"ratingGroup":' .. jnum(e.rg or 0) .. opt2
       .. ',"requestId":' .. jstr(e.req or '') .. ',"requestNumber":' .. jnum(e.n or 0)
       .. ',"schema":"ratel.rated.v1","serviceId":' .. jnum(e.svc or 0) .. ',"sessionId":' .. jstr(e.sess or '') .. opt3

@@ -53,3 +53,16 @@ local function cycleAdd(cy, rg, m)
   end
   redis.call('HSET', cy.key, fmt(rg), fmt(v))
 end
+
+-- Writes the counters of cycle `cycleId` afresh (an account created with its tier position):
+-- `list` = {{rg, units}}, each clamped to [0, CYCLE_MAX] as cycleAdd clamps. Nothing when empty.
+local function cycleRestore(key, cycleId, list)
+  if #list == 0 then return end
+  local fields = { 'id', cycleId }
+  for _, x in ipairs(list) do
+    fields[#fields + 1] = fmt(x.rg)
+    fields[#fields + 1] = fmt(math.max(0, math.min(x.units, CYCLE_MAX)))
+  end
+  redis.call('DEL', key)
+  redis.call('HSET', key, unpack(fields))
+end

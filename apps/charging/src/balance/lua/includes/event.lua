@@ -121,7 +121,7 @@ local function eventRefund(req, keys, a)
   emitRated(ctx, {
     type = 'REFUND', canon = 'REFUND|' .. ctx.id .. '|' .. req.req, sub = d.sub, req = req.req, rg = d.rg,
     svc = d.svc, unit = d.unit, used = d.units, billable = d.billable, allowances = restored,
-    amount = -d.money, tariff = d.tariff, cycle = d.cycle,
+    amount = -d.money, tariff = d.tariff, cycle = d.cycle, cycleUnits = d.m or 0,
   })
   return eventAnswer(req, keys, 'SUCCESS', -d.money, restoredUnits, a.balance)
 end

@@ -1,0 +1,159 @@
+/**
+ * The balance journal against a real NATS JetStream stream (a stream of the spec's own on the
+ * test server) and a fresh PostgreSQL database: exactly once across catch-ups, redeliveries and
+ * concurrent appliers; lost and invalid events counted; one reader at a time.
+ */
+import { connect, DiscardPolicy, type JetStreamClient, type JetStreamManager, type JsMsg, type NatsConnection, RetentionPolicy, StorageType } from 'nats';
+import { Client } from 'pg';
+import { Registry } from 'prom-client';
+import { createTestDatabase, requireEnv, uniqueId, waitFor } from '@app/devstack';
+import { migrate } from '@app/db';
+import type { RatedEvent } from '@app/events';
+import { createLogger, systemClock } from '@app/observability';
+import { BalanceJournal } from './balance-journal';
+import { openingEvent, ratedEvent } from './testing/rated-events';
+
+let nc: NatsConnection;
+let js: JetStreamClient;
+let jsm: JetStreamManager;
+let databaseUrl: string;
+let pg: Client;
+const journals: BalanceJournal[] = [];
+
+function journal(stream: string, registry = new Registry()): BalanceJournal {
+  const j = new BalanceJournal({ nc, databaseUrl, stream, registry, logger: createLogger('journal-spec', 'silent'), clock: systemClock });
+  journals.push(j);
+  return j;
+}
+
+/** A stream of its own (subjects `<stream>.<accountId>`). */
+async function newStream(): Promise<string> {
+  const name = uniqueId('JRN').toUpperCase();
+  await jsm.streams.add({ name, subjects: [`${name}.>`], storage: StorageType.Memory, retention: RetentionPolicy.Limits, discard: DiscardPolicy.New });
+  return name;
+}
+
+async function publish(stream: string, events: RatedEvent[]): Promise<void> {
+  for (const e of events) await js.publish(`${stream}.${e.accountId}`, JSON.stringify(e), { msgID: e.eventId });
+}
+
+async function balances(): Promise<Record<string, string>> {
+  const r = await pg.query<{ account_id: string; balance_micros: string }>('select account_id, balance_micros from account_journal order by account_id');
+  return Object.fromEntries(r.rows.map((x) => [x.account_id, x.balance_micros]));
+}
+
+/** Every message of the stream, as an ordered consumer delivers them (a redelivery, for applyBatch). */
+async function readAll(stream: string): Promise<JsMsg[]> {
+  const c = await js.consumers.get(stream);
+  const out: JsMsg[] = [];
+  const last = (await jsm.streams.info(stream)).state.last_seq;
+  while (out.length === 0 || out[out.length - 1].seq < last) {
+    for await (const m of await c.fetch({ max_messages: 100, expires: 1000 })) out.push(m);
+  }
+  await c.delete();
+  return out;
+}
+
+beforeAll(async () => {
+  nc = await connect({ servers: requireEnv('NATS_URL') });
+  js = nc.jetstream();
+  jsm = await nc.jetstreamManager();
+  databaseUrl = await createTestDatabase('journal');
+  await migrate(databaseUrl);
+  pg = new Client({ connectionString: databaseUrl });
+  await pg.connect();
+});
+
+afterEach(async () => {
+  await Promise.all(journals.splice(0).map((j) => j.stop()));
+  await pg.query('truncate journal_position, account_journal, bucket_journal, cycle_journal');
+});
+
+afterAll(async () => {
+  await pg?.end();
+  await nc?.close();
+});
+
+describe('BalanceJournal', () => {
+  it('catches up once: balances, consumed units and tier counters; a second catch-up and a redelivery change nothing', async () => {
+    const stream = await newStream();
+    await publish(stream, [
+      openingEvent('acc-a', 10_000_000),
+      ratedEvent({ accountId: 'acc-a', amountMicros: '1500000', balanceAfterMicros: '8500000', billableUnits: 180, allowanceUnits: 60, allowances: [{ bucketId: 'voice', units: 60 }] }),
+      ratedEvent({ accountId: 'acc-a', type: 'REFUND', amountMicros: '-500000', balanceAfterMicros: '9000000', billableUnits: 40, allowanceUnits: 10, allowances: [{ bucketId: 'voice', units: 10 }], cycleUnits: 30 }),
+      openingEvent('acc-b', 1_000),
+      ratedEvent({ accountId: 'acc-b', amountMicros: '1000', balanceAfterMicros: '0', billableUnits: 1, ratingGroup: 30, unit: 'EVENTS' }),
+    ]);
+    const j = journal(stream);
+    const report = await j.catchUp();
+    expect(report).toMatchObject({ streamLastSeq: 5, position: { lastSeq: 5, eventsApplied: 5, eventsInvalid: 0, eventsLost: 0 } });
+    const expected = { 'acc-a': '9000000', 'acc-b': '0' };
+    expect(await balances()).toEqual(expected);
+    expect((await pg.query('select bucket_id, consumed_units from bucket_journal')).rows).toEqual([{ bucket_id: 'voice', consumed_units: '50' }]);
+    expect((await pg.query('select account_id, cycle_id, rating_group, units from cycle_journal order by account_id')).rows).toEqual([
+      { account_id: 'acc-a', cycle_id: '2026-11', rating_group: '10', units: '90' },
+      { account_id: 'acc-b', cycle_id: '2026-11', rating_group: '30', units: '1' },
+    ]);
+    expect(await j.restores(['acc-a', 'acc-c'])).toEqual(new Map([['acc-a', { balanceMicros: 9_000_000n, cycle: { cycleId: '2026-11', units: [{ ratingGroup: 10, units: 90 }] } }]]));
+    expect(await j.consumed(['acc-a'])).toEqual(new Map([['acc-a|voice', 50]]));
+
+    expect((await j.catchUp()).position.eventsApplied).toBe(5);
+    const client = await (j as unknown as { pool: { connect(): Promise<import('pg').PoolClient> } }).pool.connect();
+    try {
+      await j.applyBatch(client, await readAll(stream));
+    } finally {
+      client.release();
+    }
+    expect(await balances()).toEqual(expected);
+    expect((await j.position()).eventsApplied).toBe(5);
+  });
+
+  it('two journals catching up at the same time apply each event once', async () => {
+    const stream = await newStream();
+    const events = [openingEvent('acc-c', 1_000_000)];
+    for (let i = 1; i <= 300; i++) events.push(ratedEvent({ accountId: 'acc-c', amountMicros: '1000', balanceAfterMicros: String(1_000_000 - i * 1000), billableUnits: 1 }));
+    await publish(stream, events);
+    const [a, b] = [journal(stream), journal(stream)];
+    await Promise.all([a.catchUp(), b.catchUp()]);
+    expect(await balances()).toEqual({ 'acc-c': '700000' });
+    expect((await pg.query('select units from cycle_journal')).rows).toEqual([{ units: '300' }]);
+    expect(await a.position()).toMatchObject({ lastSeq: 301, eventsApplied: 301 });
+  });
+
+  it('counts events the stream removed unread as lost and invalid ones as invalid, and goes on', async () => {
+    const stream = await newStream();
+    await publish(stream, [openingEvent('acc-d', 5_000), ratedEvent({ accountId: 'acc-d', amountMicros: '1000', balanceAfterMicros: '4000' })]);
+    await js.publish(`${stream}.acc-d`, '{"schema":"ratel.rated.v1","type":"DEBIT"}');
+    await js.publish(`${stream}.acc-d`, 'not json');
+    await publish(stream, [ratedEvent({ accountId: 'acc-d', amountMicros: '1000', balanceAfterMicros: '3000' }), ratedEvent({ accountId: 'acc-d', amountMicros: '1000', balanceAfterMicros: '2000' })]);
+    await jsm.streams.deleteMessage(stream, 2);
+    await jsm.streams.deleteMessage(stream, 5);
+    const registry = new Registry();
+    const report = await journal(stream, registry).catchUp();
+    expect(report.position).toMatchObject({ lastSeq: 6, eventsApplied: 2, eventsInvalid: 2, eventsLost: 2 });
+    expect(await balances()).toEqual({ 'acc-d': '4000' });
+    const metrics = await registry.metrics();
+    expect(metrics).toMatch(/ratel_journal_events_total\{outcome="lost"\} 2/);
+    expect(metrics).toMatch(/ratel_journal_events_total\{outcome="invalid"\} 2/);
+    expect(metrics).toMatch(/ratel_journal_balance_mismatches_total 1/);
+  });
+
+  it('a catch-up of a missing stream finds nothing to apply', async () => {
+    expect(await journal('NO_SUCH_STREAM_X').catchUp()).toEqual({ streamLastSeq: 0, position: { lastSeq: 0, eventsApplied: 0, eventsInvalid: 0, eventsLost: 0 } });
+  });
+
+  it('started in two processes, one reads (the advisory lock) and follows the stream as it grows', async () => {
+    const stream = await newStream();
+    const [ra, rb] = [new Registry(), new Registry()];
+    const [a, b] = [journal(stream, ra), journal(stream, rb)];
+    a.start();
+    b.start();
+    await publish(stream, [openingEvent('acc-e', 2_000)]);
+    await waitFor('journal at 1', async () => (await a.position()).lastSeq === 1, 10_000);
+    await publish(stream, [ratedEvent({ accountId: 'acc-e', amountMicros: '500', balanceAfterMicros: '1500' })]);
+    await waitFor('journal at 2', async () => (await a.position()).lastSeq === 2, 10_000);
+    expect(await balances()).toEqual({ 'acc-e': '1500' });
+    const leaders = [await ra.metrics(), await rb.metrics()].map((m) => /^ratel_journal_leader 1$/m.test(m));
+    expect(leaders.filter(Boolean)).toHaveLength(1);
+  });
+});

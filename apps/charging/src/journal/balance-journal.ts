@@ -1,0 +1,293 @@
+/**
+ * The balance journal: reads the rated-event stream (JetStream RATEL_RATED) in order and keeps in
+ * PostgreSQL what a rebuild needs to recreate an account Redis lost: balance, consumed allowance
+ * units, tier counters, and which top-ups the journal holds (journal-fold.ts, journal-store.ts).
+ *
+ * Exactly once without acknowledgements: the stream position is stored in PostgreSQL and advanced
+ * in the same transaction as the state; each batch locks it first and skips what is at or below it.
+ * Reading is an ordered consumer (ephemeral, gap-free, in stream order) started after the stored
+ * position, so a restart, a second instance or a rebuild catching up (`catchUp`) never applies an
+ * event twice and never skips one. A sequence gap (events removed by the stream's max age before the
+ * journal read them) is counted in `events_lost` and ratel_journal_events_total{outcome="lost"};
+ * an event that fails the schema is counted as invalid and skipped (nothing can apply it).
+ *
+ * One instance reads at a time: the reader holds a PostgreSQL advisory lock (session level); the
+ * others retry every JOURNAL_LEADER_RETRY_MS. The lock only saves work: correctness is the row lock.
+ */
+import { DeliverPolicy, type JsMsg, type NatsConnection, NatsError } from 'nats';
+import { Pool, type PoolClient } from 'pg';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { validateRatedEvent } from '@app/events';
+import type { Clock, Logger } from '@app/observability';
+import { foldJournal, type JournalEntry } from './journal-fold';
+import { advancePosition, consumedUnits, journalRestores, lockPosition, type JournalPosition, type JournalRestore, loadAccountStates, readPosition, writeDeltas } from './journal-store';
+import {
+  JOURNAL_BATCH_MAX,
+  JOURNAL_CATCH_UP_TIMEOUT_MS,
+  JOURNAL_ERROR_BACKOFF_MS,
+  JOURNAL_FETCH_EXPIRES_MS,
+  JOURNAL_LEADER_RETRY_MS,
+  JOURNAL_LOCK_NAMESPACE,
+  JOURNAL_POOL_MAX,
+} from './journal-limits';
+
+/** JetStream API error code: stream not found. */
+const JS_STREAM_NOT_FOUND = 10059;
+
+export interface BalanceJournalOptions {
+  nc?: NatsConnection;
+  databaseUrl: string;
+  /** The rated-event stream (streamNamesFor(prefix).rated.name). */
+  stream: string;
+  registry: Registry;
+  logger: Logger;
+  clock: Clock;
+  batchMax?: number;
+  fetchExpiresMs?: number;
+}
+
+export interface CatchUpReport {
+  /** The stream's last sequence when the catch-up started (0: empty or missing stream). */
+  streamLastSeq: number;
+  position: JournalPosition;
+}
+
+interface JournalMetrics {
+  events: Counter<'outcome'>;
+  mismatches: Counter;
+  position: Gauge;
+  lag: Gauge;
+  leader: Gauge;
+  batchSeconds: Histogram;
+}
+
+function metric<T>(registry: Registry, name: string, create: () => T): T {
+  return (registry.getSingleMetric(name) as T | undefined) ?? create();
+}
+
+function journalMetrics(registry: Registry): JournalMetrics {
+  const registers = [registry];
+  return {
+    events: metric(registry, 'ratel_journal_events_total', () => new Counter({
+      name: 'ratel_journal_events_total', help: 'Rated events the balance journal handled: applied, invalid (schema) or lost (removed from the stream unread)', labelNames: ['outcome'], registers,
+    })),
+    mismatches: metric(registry, 'ratel_journal_balance_mismatches_total', () => new Counter({
+      name: 'ratel_journal_balance_mismatches_total', help: 'Events whose balanceAfterMicros differs from the journal balance (a lost or reordered event)', registers,
+    })),
+    position: metric(registry, 'ratel_journal_position', () => new Gauge({ name: 'ratel_journal_position', help: 'Stream sequence the balance journal has applied up to', registers })),
+    lag: metric(registry, 'ratel_journal_lag_events', () => new Gauge({ name: 'ratel_journal_lag_events', help: 'Rated events in the stream after the journal position (at the last batch)', registers })),
+    leader: metric(registry, 'ratel_journal_leader', () => new Gauge({ name: 'ratel_journal_leader', help: '1 while this process is the one reading the journal', registers })),
+    batchSeconds: metric(registry, 'ratel_journal_batch_seconds', () => new Histogram({
+      name: 'ratel_journal_batch_seconds', help: 'Time to apply one batch in PostgreSQL', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers,
+    })),
+  };
+}
+
+export class BalanceJournal {
+  private readonly pool: Pool;
+  private readonly metrics: JournalMetrics;
+  private readonly batchMax: number;
+  private readonly fetchExpiresMs: number;
+  private active = false;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+
+  constructor(private readonly opts: BalanceJournalOptions) {
+    this.pool = new Pool({ connectionString: opts.databaseUrl, max: JOURNAL_POOL_MAX });
+    // An idle client that loses its connection must not crash the process; the next query reconnects.
+    this.pool.on('error', (err) => opts.logger.warn({ err }, 'balance journal: idle PostgreSQL connection failed'));
+    this.metrics = journalMetrics(opts.registry);
+    this.batchMax = opts.batchMax ?? JOURNAL_BATCH_MAX;
+    this.fetchExpiresMs = opts.fetchExpiresMs ?? JOURNAL_FETCH_EXPIRES_MS;
+  }
+
+  /** Starts reading in the background (as leader when it gets the lock). */
+  start(): void {
+    if (this.active) return;
+    if (!this.opts.nc) throw new Error('balance journal: start() needs a NATS connection');
+    this.active = true;
+    this.loop = this.run();
+  }
+
+  /** Stops after the batch in progress and closes the pool. */
+  async stop(): Promise<void> {
+    this.active = false;
+    this.wake?.();
+    await this.loop;
+    await this.pool.end();
+  }
+
+  async position(): Promise<JournalPosition> {
+    const client = await this.pool.connect();
+    try {
+      return await readPosition(client, this.opts.stream);
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Journal state of accounts, for the rebuild. */
+  restores(accountIds: readonly string[]): Promise<Map<string, JournalRestore>> {
+    return journalRestores(this.pool, accountIds);
+  }
+
+  /** Consumed units by `<accountId>|<bucketId>`, for the rebuild. */
+  consumed(accountIds: readonly string[]): Promise<Map<string, number>> {
+    return consumedUnits(this.pool, accountIds);
+  }
+
+  /**
+   * Applies everything the stream holds now (up to its last sequence at the call), whoever else is
+   * applying at the same time; the rebuild calls it first, so it restores from a complete journal.
+   */
+  async catchUp(timeoutMs = JOURNAL_CATCH_UP_TIMEOUT_MS): Promise<CatchUpReport> {
+    const streamLastSeq = await this.streamLastSeq();
+    const deadline = this.opts.clock.nowMs() + timeoutMs;
+    const client = await this.pool.connect();
+    try {
+      let position = await readPosition(client, this.opts.stream);
+      if (streamLastSeq > position.lastSeq) {
+        await this.drain(client, () => this.opts.clock.nowMs() < deadline, streamLastSeq);
+        position = await readPosition(client, this.opts.stream);
+        if (position.lastSeq < streamLastSeq) {
+          throw new Error(`balance journal: catch-up stopped at sequence ${position.lastSeq} of ${streamLastSeq} after ${timeoutMs} ms`);
+        }
+      }
+      return { streamLastSeq, position };
+    } finally {
+      client.release();
+    }
+  }
+
+  private async streamLastSeq(): Promise<number> {
+    if (!this.opts.nc) throw new Error('balance journal: a catch-up needs a NATS connection');
+    const jsm = await this.opts.nc.jetstreamManager();
+    try {
+      return (await jsm.streams.info(this.opts.stream)).state.last_seq;
+    } catch (err) {
+      if (isStreamNotFound(err)) return 0;
+      throw err;
+    }
+  }
+
+  private async run(): Promise<void> {
+    while (this.active) {
+      let client: PoolClient | undefined;
+      try {
+        client = await this.pool.connect();
+        const locked = await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1, hashtext($2)) as ok', [JOURNAL_LOCK_NAMESPACE, this.opts.stream]);
+        if (!locked.rows[0].ok) {
+          client.release();
+          client = undefined;
+          await this.sleep(JOURNAL_LEADER_RETRY_MS);
+          continue;
+        }
+        this.metrics.leader.set(1);
+        await this.drain(client, () => this.active);
+      } catch (err) {
+        if (isStreamNotFound(err)) {
+          // A fresh system: the relay creates the stream with its first batch.
+          this.opts.logger.info({ stream: this.opts.stream }, 'balance journal: waiting for the stream to exist');
+          await this.sleep(JOURNAL_LEADER_RETRY_MS);
+          continue;
+        }
+        this.opts.logger.error({ err, stream: this.opts.stream }, 'balance journal: reading failed; retrying');
+        await this.sleep(JOURNAL_ERROR_BACKOFF_MS);
+      } finally {
+        this.metrics.leader.set(0);
+        // Releasing with an error destroys the connection, and with it the session's advisory lock.
+        client?.release(true);
+      }
+    }
+  }
+
+  /** Reads from the stored position on, batch by batch, while `go()` and until `untilSeq` (if given). */
+  private async drain(client: PoolClient, go: () => boolean, untilSeq?: number): Promise<void> {
+    const start = await readPosition(client, this.opts.stream);
+    const js = this.opts.nc!.jetstream();
+    const consumer = await js.consumers.get(this.opts.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: start.lastSeq + 1 });
+    try {
+      let last = start.lastSeq;
+      while (go() && (untilSeq === undefined || last < untilSeq)) {
+        const msgs: JsMsg[] = [];
+        for await (const m of await consumer.fetch({ max_messages: this.batchMax, expires: this.fetchExpiresMs })) msgs.push(m);
+        if (msgs.length === 0) continue;
+        last = msgs[msgs.length - 1].seq;
+        await this.applyBatch(client, msgs);
+        this.metrics.lag.set(msgs[msgs.length - 1].info.pending);
+      }
+    } finally {
+      await consumer.delete().catch(() => undefined);
+    }
+  }
+
+  /** One transaction: lock the position, apply the events after it, advance it. */
+  async applyBatch(client: PoolClient, msgs: readonly JsMsg[]): Promise<void> {
+    const timer = this.metrics.batchSeconds.startTimer();
+    await client.query('begin');
+    try {
+      const pos = await lockPosition(client, this.opts.stream);
+      const fresh = msgs.filter((m) => m.seq > pos.lastSeq);
+      if (fresh.length === 0) {
+        await client.query('commit');
+        return;
+      }
+      let prev = pos.lastSeq;
+      let lost = 0;
+      let invalid = 0;
+      const entries: JournalEntry[] = [];
+      for (const m of fresh) {
+        lost += m.seq - prev - 1;
+        prev = m.seq;
+        const v = parse(m);
+        if (v.ok) {
+          entries.push({ seq: m.seq, event: v.value });
+        } else {
+          invalid++;
+          this.opts.logger.error({ seq: m.seq, subject: m.subject, issues: v.issues }, 'balance journal: skipped an event that is not a valid ratel.rated.v1');
+        }
+      }
+      const states = await loadAccountStates(client, [...new Set(entries.map((e) => e.event.accountId))]);
+      const deltas = [...foldJournal(states, entries).values()];
+      await writeDeltas(client, deltas);
+      await advancePosition(client, this.opts.stream, prev, entries.length, invalid, lost);
+      await client.query('commit');
+      this.metrics.events.inc({ outcome: 'applied' }, entries.length);
+      if (invalid > 0) this.metrics.events.inc({ outcome: 'invalid' }, invalid);
+      if (lost > 0) {
+        this.metrics.events.inc({ outcome: 'lost' }, lost);
+        this.opts.logger.error({ stream: this.opts.stream, lost, before: fresh[0].seq }, 'balance journal: events were removed from the stream before the journal read them; rebuilt balances miss them');
+      }
+      const mismatches = deltas.reduce((s, d) => s + d.balanceMismatches, 0);
+      if (mismatches > 0) this.metrics.mismatches.inc(mismatches);
+      this.metrics.position.set(prev);
+    } catch (err) {
+      await client.query('rollback').catch(() => undefined);
+      throw err;
+    } finally {
+      timer();
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+}
+
+function isStreamNotFound(err: unknown): boolean {
+  return (err instanceof NatsError && err.api_error?.err_code === JS_STREAM_NOT_FOUND) || (err instanceof Error && err.message === 'stream not found');
+}
+
+function parse(m: JsMsg): ReturnType<typeof validateRatedEvent> {
+  try {
+    return validateRatedEvent(JSON.parse(m.string()));
+  } catch (err) {
+    return { ok: false, issues: [{ path: '', message: `not JSON: ${err instanceof Error ? err.message : String(err)}` }] };
+  }
+}
