@@ -17,8 +17,9 @@
  * --charging-cmd: a shell command that starts it, listening on --charging-addr.
  * --gateway-node-flag: a node flag for the gateway process only (repeatable), e.g.
  *   --gateway-node-flag=--cpu-prof --gateway-node-flag=--cpu-prof-dir=/tmp/prof to profile it.
- * --relay-process (default true): the outbox relay runs as its own process (relay-main.ts), as
- *   k8s/relay.yaml deploys it, its CPU in the `relay cores` column; false: inside the gateway.
+ * --relay-process (default true): the outbox relay and the balance journal run as processes of
+ *   their own (relay-main.ts, journal-main.ts), as k8s/relay.yaml and k8s/journal.yaml deploy them,
+ *   their CPU in the `relay`/`journal cores` columns; false: both inside the gateway.
  * --prime: seconds of unmeasured load on each target first (JIT, pools, caches).
  * --node-client-ceiling: also run the echo-ceiling with node:http2 client sessions, to show why
  *   the generator uses its own HTTP/2 framer.
@@ -111,7 +112,7 @@ function ratioLines(echo: Row[], charging: Row[]): string[] {
     `ratio charging/echo: throughput ${t.toFixed(2)} (target >= ${THROUGHPUT_RATIO_MIN}: ${t >= THROUGHPUT_RATIO_MIN ? 'PASS' : 'FAIL'}), ` +
       `p99 ${p.toFixed(2)} (target <= ${P99_RATIO_MAX}: ${p <= P99_RATIO_MAX ? 'PASS' : 'FAIL'})${perRound}`,
     `server CPU per request (median): echo ${median(echo.map(serverUsPerRequest)).toFixed(0)} µs, gateway ${median(charging.map(serverUsPerRequest)).toFixed(0)} µs` +
-      (['relay', 'redis', 'nats'] as const)
+      (['relay', 'journal', 'redis', 'nats', 'postgres'] as const)
         .filter((role) => charging[0].targetCores[role] !== undefined)
         .map((role) => `, ${role} ${median(charging.map((r) => ((r.targetCores[role] ?? 0) * 1e6) / r.throughput)).toFixed(0)} µs`)
         .join('') +

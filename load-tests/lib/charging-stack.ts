@@ -18,6 +18,7 @@ export const GATEWAY_MAIN = 'apps/charging/src/main.ts';
 export const SEED_CLI = 'apps/charging/src/cli/seed.ts';
 export const MIGRATE_CLI = 'apps/charging/src/cli/migrate.ts';
 export const RELAY_MAIN = 'apps/charging/src/relay-main.ts';
+export const JOURNAL_MAIN = 'apps/charging/src/journal-main.ts';
 /** Seeding 100k subscribers takes about a minute on this machine; a limit well above it. */
 const SEED_TIMEOUT_MS = 15 * 60_000;
 const MIGRATE_TIMEOUT_MS = 2 * 60_000;
@@ -28,7 +29,7 @@ export interface ChargingStack {
   redisUrl: string;
   apiKey: string;
   /** PIDs whose CPU a report shows, by role. */
-  pids: { gateway: number; relay?: number; redis?: number; nats?: number; postgres?: number };
+  pids: { gateway: number; relay?: number; journal?: number; redis?: number; nats?: number; postgres?: number };
   logDir: string;
   stop(): Promise<void>;
 }
@@ -43,8 +44,9 @@ export interface StackOptions {
   /** Extra node flags for the gateway process only, e.g. --cpu-prof --cpu-prof-dir=DIR. */
   gatewayNodeFlags?: string[];
   /**
-   * Run the outbox relay as a process of its own (relay-main.ts; the gateway with
-   * RATEL_RELAY_ENABLED=false), as k8s/relay.yaml deploys it; else inside the gateway.
+   * Run the outbox relay and the balance journal as processes of their own (relay-main.ts,
+   * journal-main.ts; the gateway with RATEL_RELAY_ENABLED=false and RATEL_JOURNAL_ENABLED=false),
+   * as k8s/relay.yaml and k8s/journal.yaml deploy them; else both inside the gateway.
    */
   relayProcess?: boolean;
   log: (line: string) => void;
@@ -64,9 +66,11 @@ export async function startChargingStack(o: StackOptions): Promise<ChargingStack
   const servers: StartedServer[] = [];
   let gateway: Started | undefined;
   let relay: Started | undefined;
+  let journal: Started | undefined;
   const stop = async () => {
     await gateway?.stop();
     await relay?.stop();
+    await journal?.stop();
     await Promise.all(servers.map(async (s) => (await s.stop(), untrack(s.pid))));
     rmSync(dir, { recursive: true, force: true });
   };
@@ -91,7 +95,7 @@ export async function startChargingStack(o: StackOptions): Promise<ChargingStack
       RATEL_API_KEYS: apiKey,
       RATEL_LOG_LEVEL: 'warn',
       ...(COMPILED ? { TS_NODE_BASEURL: DIST } : {}),
-      ...(o.relayProcess ? { RATEL_RELAY_ENABLED: 'false' } : {}),
+      ...(o.relayProcess ? { RATEL_RELAY_ENABLED: 'false', RATEL_JOURNAL_ENABLED: 'false' } : {}),
       ...o.gatewayEnv,
     };
     const cli = { env, cwd: REPO_ROOT };
@@ -128,13 +132,20 @@ export async function startChargingStack(o: StackOptions): Promise<ChargingStack
         logFile: join(dir, 'relay.log'),
       });
       await waitForPort('127.0.0.1', metricsPort, relay);
+      const journalMetricsPort = await freePort();
+      journal = startProcess('balance journal', process.execPath, script(JOURNAL_MAIN), {
+        ...cli,
+        env: { ...env, RATEL_JOURNAL_METRICS_PORT: String(journalMetricsPort) },
+        logFile: join(dir, 'journal.log'),
+      });
+      await waitForPort('127.0.0.1', journalMetricsPort, journal);
     }
     return {
       grpcTarget: `127.0.0.1:${grpcPort}`,
       redisUrl: redis.url,
       httpBase: `http://127.0.0.1:${httpPort}`,
       apiKey,
-      pids: { gateway: gateway.pid, ...(relay ? { relay: relay.pid } : {}), redis: redis.pid, nats: nats.pid, postgres: pg.pid },
+      pids: { gateway: gateway.pid, ...(relay ? { relay: relay.pid } : {}), ...(journal ? { journal: journal.pid } : {}), redis: redis.pid, nats: nats.pid, postgres: pg.pid },
       logDir: dir,
       stop,
     };

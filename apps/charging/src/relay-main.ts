@@ -9,47 +9,15 @@
  *
  *   node -r ts-node/register -r tsconfig-paths/register apps/charging/src/relay-main.ts
  */
-import { createServer, Server } from 'node:http';
 import { ConfigError, redactConfig } from '@app/config';
-import { createLogger, createRegistry, Logger, systemClock } from '@app/observability';
-import type { Registry } from 'prom-client';
+import { createLogger, createRegistry, systemClock } from '@app/observability';
 import { createRedis } from './infra/redis';
+import { onStopSignals, serveMetrics } from './infra/worker-process';
 import { createNatsConnection, drainNats } from './outbox/nats-connection';
 import { OutboxRelay } from './outbox/outbox-relay';
 import { loadRelayConfig } from './outbox/relay-config';
 import { RELAY_STOP_TIMEOUT_MS } from './outbox/relay-limits';
 import { streamNamesFor } from './outbox/streams';
-
-function serveMetrics(registry: Registry, host: string, port: number): Server {
-  const server = createServer((req, res) => {
-    if (req.url !== '/metrics') return void res.writeHead(404).end();
-    registry.metrics().then(
-      (text) => res.writeHead(200, { 'Content-Type': registry.contentType }).end(text),
-      () => res.writeHead(500).end(),
-    );
-  });
-  return server.listen(port, host);
-}
-
-function onSignals(logger: Logger, shutdown: () => Promise<void>): void {
-  let signalled = false;
-  const handle = (signal: NodeJS.Signals) => {
-    if (signalled) process.exit(130);
-    signalled = true;
-    logger.info({ signal }, 'relay stopping');
-    const force = setTimeout(() => process.exit(1), RELAY_STOP_TIMEOUT_MS * 2);
-    force.unref();
-    shutdown().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'relay stop failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', handle);
-  process.on('SIGINT', handle);
-}
 
 async function main(): Promise<void> {
   const config = loadRelayConfig();
@@ -66,7 +34,7 @@ async function main(): Promise<void> {
   });
   const metricsServer = config.RATEL_RELAY_METRICS_PORT > 0
     ? serveMetrics(registry, config.RATEL_RELAY_METRICS_HOST, config.RATEL_RELAY_METRICS_PORT) : undefined;
-  onSignals(logger, async () => {
+  onStopSignals(logger, 'relay', RELAY_STOP_TIMEOUT_MS * 2, async () => {
     await relay.stop();
     metricsServer?.close();
     await drainNats(nc);

@@ -14,3 +14,5 @@ export const JOURNAL_CATCH_UP_TIMEOUT_MS = 5 * 60_000;
 export const JOURNAL_POOL_MAX = 3;
 /** First key of the journal's advisory lock (the second is hashtext(stream name)). */
 export const JOURNAL_LOCK_NAMESPACE = 0x5261_7465; // "Rate"
+/** A stopping journal process exits with 1 if the batch in hand has not finished by then. */
+export const JOURNAL_STOP_TIMEOUT_MS = 30_000;

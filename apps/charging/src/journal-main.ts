@@ -1,0 +1,47 @@
+/**
+ * The balance journal as a process of its own (RATEL_RATED -> PostgreSQL), as k8s/journal.yaml
+ * deploys it next to charging replicas that run with RATEL_JOURNAL_ENABLED=false. Configuration:
+ * DATABASE_URL, NATS_URL, and optionally RATEL_JOURNAL_METRICS_PORT / _HOST, RATEL_LOG_LEVEL,
+ * RATEL_STREAM_PREFIX (tests) (src/journal/journal-config.ts). Several may run: the holder of the
+ * PostgreSQL advisory lock reads, the others stand by. SIGTERM/SIGINT finish the batch in hand
+ * (its transaction commits or rolls back as a whole) and exit 0.
+ *
+ *   node -r ts-node/register -r tsconfig-paths/register apps/charging/src/journal-main.ts
+ */
+import { ConfigError, redactConfig } from '@app/config';
+import { createLogger, createRegistry, systemClock } from '@app/observability';
+import { onStopSignals, serveMetrics } from './infra/worker-process';
+import { BalanceJournal } from './journal/balance-journal';
+import { loadJournalConfig } from './journal/journal-config';
+import { JOURNAL_STOP_TIMEOUT_MS } from './journal/journal-limits';
+import { createNatsConnection, drainNats } from './outbox/nats-connection';
+import { streamNamesFor } from './outbox/streams';
+
+async function main(): Promise<void> {
+  const config = loadJournalConfig();
+  const logger = createLogger('journal', config.RATEL_LOG_LEVEL);
+  const nc = await createNatsConnection(config.NATS_URL, 'ratel-journal');
+  const registry = createRegistry('journal');
+  const journal = new BalanceJournal({
+    nc, databaseUrl: config.DATABASE_URL, stream: streamNamesFor(config.RATEL_STREAM_PREFIX).rated.name, registry, logger, clock: systemClock,
+  });
+  const metricsServer = config.RATEL_JOURNAL_METRICS_PORT > 0
+    ? serveMetrics(registry, config.RATEL_JOURNAL_METRICS_HOST, config.RATEL_JOURNAL_METRICS_PORT) : undefined;
+  onStopSignals(logger, 'journal', JOURNAL_STOP_TIMEOUT_MS, async () => {
+    await journal.stop();
+    metricsServer?.close();
+    await drainNats(nc);
+    logger.info('journal stopped');
+  });
+  journal.start();
+  logger.info({ config: redactConfig(config) }, 'journal process started');
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`journal: fatal: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

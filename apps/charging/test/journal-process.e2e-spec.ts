@@ -1,0 +1,83 @@
+/**
+ * journal-main.ts as a child process, the way k8s/journal.yaml runs it: it follows the rated-event
+ * stream into PostgreSQL, serves /metrics, stops on SIGTERM with exit 0, and exits 2 naming a
+ * missing variable. The stream is the spec's own (RATEL_STREAM_PREFIX) on the test NATS.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { connect, type NatsConnection } from 'nats';
+import { Client } from 'pg';
+import { createTestDatabase, freePort, requireEnv, uniqueId, waitFor } from '@app/devstack';
+import { migrate } from '@app/db';
+import type { RatedEvent } from '@app/events';
+import { ensureStreams, streamNamesFor } from '../src/outbox/streams';
+import { openingEvent, ratedEvent } from '../src/journal/testing/rated-events';
+import { REPO_ROOT } from './system.helpers';
+
+const EXIT_TIMEOUT_MS = 20_000;
+
+function spawnJournal(env: Record<string, string>): { proc: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const proc = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/charging/src/journal-main.ts'], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, RATEL_LOG_LEVEL: 'warn', ...env },
+  });
+  let out = '';
+  proc.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  proc.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  return { proc, output: () => out, exited };
+}
+
+function within<T>(p: Promise<T>, what: string): Promise<T> {
+  return Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} did not happen within ${EXIT_TIMEOUT_MS} ms`)), EXIT_TIMEOUT_MS).unref())]);
+}
+
+describe('journal-main.ts', () => {
+  let nc: NatsConnection;
+  let pg: Client;
+  let databaseUrl: string;
+
+  beforeAll(async () => {
+    nc = await connect({ servers: requireEnv('NATS_URL') });
+    databaseUrl = await createTestDatabase('jproc');
+    await migrate(databaseUrl);
+    pg = new Client({ connectionString: databaseUrl });
+    await pg.connect();
+  });
+
+  afterAll(async () => {
+    await pg?.end();
+    await nc?.close();
+  });
+
+  it('follows the stream into PostgreSQL, serves /metrics and stops on SIGTERM with exit 0', async () => {
+    const prefix = uniqueId('jp');
+    const names = streamNamesFor(prefix);
+    await ensureStreams(await nc.jetstreamManager(), { names, limits: { ratedMaxBytes: 8 * 1024 * 1024, notifyMaxBytes: 1024 * 1024 } });
+    const js = nc.jetstream();
+    const publish = async (e: RatedEvent) => void (await js.publish(`${names.rated.subjectRoot}.${e.accountId}`, JSON.stringify(e), { msgID: e.eventId }));
+    await publish(openingEvent('acc-p', 3_000_000));
+
+    const metricsPort = await freePort();
+    const child = spawnJournal({ DATABASE_URL: databaseUrl, NATS_URL: requireEnv('NATS_URL'), RATEL_STREAM_PREFIX: prefix, RATEL_JOURNAL_METRICS_PORT: String(metricsPort) });
+    const balance = async () => (await pg.query<{ b: string }>(`select balance_micros as b from account_journal where account_id = 'acc-p'`)).rows[0]?.b;
+    await waitFor('the opening in the journal', async () => (await balance()) === '3000000', 20_000, 100);
+    await publish(ratedEvent({ accountId: 'acc-p', amountMicros: '250000', balanceAfterMicros: '2750000', billableUnits: 1 }));
+    await waitFor('the debit in the journal', async () => (await balance()) === '2750000', 20_000, 100);
+
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(metrics).toMatch(/^ratel_journal_events_total\{outcome="applied",app="journal"\} 2$/m);
+    expect(metrics).toMatch(/^ratel_journal_leader\{app="journal"\} 1$/m);
+    expect(metrics).toMatch(/^ratel_journal_position\{app="journal"\} 2$/m);
+
+    child.proc.kill('SIGTERM');
+    expect(await within(child.exited, 'exit after SIGTERM')).toBe(0);
+    expect(child.output()).not.toMatch(/"level":50/);
+  });
+
+  it('exits 2 naming a missing variable', async () => {
+    const child = spawnJournal({ DATABASE_URL: '', NATS_URL: requireEnv('NATS_URL') });
+    expect(await within(child.exited, 'exit on bad configuration')).toBe(2);
+    expect(child.output()).toContain('DATABASE_URL');
+  });
+});
