@@ -22,7 +22,7 @@ import { streamNamesFor } from './outbox/streams';
 async function main(): Promise<void> {
   const config = loadRelayConfig();
   const logger = createLogger('relay', config.RATEL_LOG_LEVEL);
-  const redis = createRedis(config.REDIS_URL);
+  const redis = createRedis(config.REDIS_URL, { cluster: config.RATEL_REDIS_CLUSTER });
   const nc = await createNatsConnection(config.NATS_URL, 'ratel-relay');
   const registry = createRegistry('relay');
   const relay = new OutboxRelay({

@@ -18,7 +18,10 @@ const port = z.coerce.number().int().min(0).max(65535);
 export const SECRET_VARIABLES = new Set(['RATEL_API_KEYS', 'RATEL_JWT_SECRET', 'DATABASE_URL']);
 
 export const chargingConfigSchema = z.object({
-  REDIS_URL: z.string().url(),
+  /** One Redis; or, with RATEL_REDIS_CLUSTER, seed nodes of a Redis Cluster, comma-separated. */
+  REDIS_URL: z.string().min(1).refine((v) => v.split(',').every((u) => URL.canParse(u.trim())), 'must be a redis:// URL, or a comma-separated list of them with RATEL_REDIS_CLUSTER'),
+  /** REDIS_URL names a Redis Cluster (apps/charging/src/infra/redis.ts). */
+  RATEL_REDIS_CLUSTER: bool.default(false),
   NATS_URL: z.string().min(1),
   DATABASE_URL: z.string().url(),
   /** Prefix of every Redis key this deployment writes; lets several deployments share a Redis. */

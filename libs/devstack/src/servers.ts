@@ -102,6 +102,59 @@ export async function startRedis(opts: RedisOptions): Promise<StartedServer> {
   return { name: 'redis', url: `redis://127.0.0.1:${port}`, pid: child.pid!, dir: opts.dir, stop: stopper('redis', child) };
 }
 
+export interface RedisClusterOptions { dir: string; masters: number }
+
+/** A Redis Cluster of masters only (no replicas), ready (cluster_state:ok on every node). */
+export interface StartedRedisCluster extends StartedServer {
+  /** Seed URLs, one per node (`url` is the first). */
+  urls: string[];
+  pids: number[];
+}
+
+/** Redis Cluster needs at least three masters to form. */
+export const REDIS_CLUSTER_MASTERS_MIN = 3;
+
+/**
+ * `masters` redis-servers with cluster-enabled (client and bus ports free, no persistence), the
+ * 16384 slots split between them by `redis-cli --cluster create`. For the specs that check that
+ * the engine, relay and rebuild run on Redis Cluster.
+ */
+export async function startRedisCluster(opts: RedisClusterOptions): Promise<StartedRedisCluster> {
+  if (opts.masters < REDIS_CLUSTER_MASTERS_MIN) throw new Error(`a Redis Cluster needs at least ${REDIS_CLUSTER_MASTERS_MIN} masters`);
+  const bin = requireBin('redis-server', 'redis-server');
+  const cli = requireBin('redis-cli', 'redis-tools');
+  const nodes: { port: number; child: ChildProcess }[] = [];
+  const stopAll = async () => {
+    await Promise.all(nodes.map((n) => stopper('redis', n.child)()));
+  };
+  try {
+    for (let i = 0; i < opts.masters; i++) {
+      const [port, busPort] = [await freePort(), await freePort()];
+      const dir = join(opts.dir, `node-${i}`);
+      mkdirSync(dir, { recursive: true });
+      const child = spawnServer('redis', bin, [
+        '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'no', '--save', '',
+        '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'), '--cluster-port', String(busPort), '--cluster-node-timeout', '5000',
+      ], dir);
+      nodes.push({ port, child });
+      await waitForPort(port);
+    }
+    execFileSync(cli, ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'], { stdio: 'ignore', timeout: SERVER_START_TIMEOUT_MS });
+    const deadline = Date.now() + SERVER_START_TIMEOUT_MS;
+    for (const n of nodes) {
+      while (!/cluster_state:ok/.test(execFileSync(cli, ['-p', String(n.port), 'cluster', 'info'], { encoding: 'utf8' }))) {
+        if (Date.now() > deadline) throw new Error(`redis cluster node ${n.port} not ready within ${SERVER_START_TIMEOUT_MS} ms`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+  const urls = nodes.map((n) => `redis://127.0.0.1:${n.port}`);
+  return { name: 'redis-cluster', url: urls[0], urls, pid: nodes[0].child.pid!, pids: nodes.map((n) => n.child.pid!), dir: opts.dir, stop: stopAll };
+}
+
 export interface NatsOptions { dir: string; port?: number }
 
 export async function startNats(opts: NatsOptions): Promise<StartedServer> {

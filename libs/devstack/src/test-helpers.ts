@@ -1,6 +1,6 @@
 /** Helpers for integration specs: each spec gets its own key prefix, stream names and database. */
 import { randomBytes } from 'node:crypto';
-import type Redis from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import { Client } from 'pg';
 
 export function requireEnv(name: 'REDIS_URL' | 'NATS_URL' | 'DATABASE_URL'): string {
@@ -54,21 +54,30 @@ export async function waitFor(what: string, check: () => Promise<boolean> | bool
 /** Keys deleted per DEL by deleteKeys. */
 const DELETE_KEYS_CHUNK = 1_000;
 
-/** Every key matching `pattern`, sorted (SCAN, not KEYS: fine on a Redis shared with other specs). */
-export async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
+/**
+ * Every key matching `pattern`, sorted (SCAN, not KEYS: fine on a Redis shared with other specs);
+ * on a Redis Cluster, of every master.
+ */
+export async function scanKeys(redis: Redis | Cluster, pattern: string): Promise<string[]> {
   const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    keys.push(...batch);
-    cursor = next;
-  } while (cursor !== '0');
+  for (const node of redis instanceof Cluster ? redis.nodes('master') : [redis]) {
+    let cursor = '0';
+    do {
+      const [next, batch] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      keys.push(...batch);
+      cursor = next;
+    } while (cursor !== '0');
+  }
   return keys.sort();
 }
 
-/** Deletes every key matching `pattern`; returns how many there were. */
-export async function deleteKeys(redis: Redis, pattern: string): Promise<number> {
+/** Deletes every key matching `pattern`; returns how many there were (on a cluster one DEL per key). */
+export async function deleteKeys(redis: Redis | Cluster, pattern: string): Promise<number> {
   const keys = await scanKeys(redis, pattern);
+  if (redis instanceof Cluster) {
+    await Promise.all(keys.map((k) => redis.del(k)));
+    return keys.length;
+  }
   for (let i = 0; i < keys.length; i += DELETE_KEYS_CHUNK) await redis.del(...keys.slice(i, i + DELETE_KEYS_CHUNK));
   return keys.length;
 }

@@ -6,7 +6,7 @@
 import { Module } from '@nestjs/common';
 import { CHARGING_CONFIG, type ChargingConfig } from '@app/config';
 import { CLOCK, METRICS_REGISTRY, type Clock } from '@app/observability';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../infra/redis';
 import type { Registry } from 'prom-client';
 import { REDIS } from '../infra/redis';
 import { BALANCE_ENGINE } from './balance-engine.port';
@@ -18,7 +18,7 @@ import { RedisBalanceEngine } from './redis-balance-engine';
     {
       provide: BALANCE_ENGINE,
       inject: [REDIS, CHARGING_CONFIG, METRICS_REGISTRY, CLOCK],
-      useFactory: (redis: Redis, config: ChargingConfig, registry: Registry, clock: Clock) =>
+      useFactory: (redis: RedisClient, config: ChargingConfig, registry: Registry, clock: Clock) =>
         new RedisBalanceEngine(redis, { prefix: config.RATEL_REDIS_PREFIX, registry, clock }),
     },
     {

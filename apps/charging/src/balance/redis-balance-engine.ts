@@ -4,7 +4,7 @@
  * bucket's outbox. Inputs are validated here first: a bad request reaches no script.
  */
 import { systemClock, type Clock } from '@app/observability';
-import type Redis from 'ioredis';
+import { duplicateClient, perKeyBatch, type RedisClient } from '../infra/redis';
 import type { Histogram, Registry } from 'prom-client';
 import { BalanceError, BalanceErrorCode, fromScriptError } from './balance.errors';
 import {
@@ -80,7 +80,7 @@ export class RedisBalanceEngine implements BalanceEngine {
   private sweepStart = 0;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     options: RedisBalanceEngineOptions,
   ) {
     checkPattern('prefix', options.prefix, /^[A-Za-z0-9_.:-]{0,32}$/);
@@ -215,7 +215,7 @@ export class RedisBalanceEngine implements BalanceEngine {
   async watchRouteChanges(handlers: RouteChangeHandlers): Promise<RouteChangeWatch> {
     const channel = this.keys.routeChanges();
     // Subscribed by hand on every (re)connect, so `listening(true)` means the SUBSCRIBE was answered.
-    const sub = this.redis.duplicate({
+    const sub = duplicateClient(this.redis, {
       autoResubscribe: false,
       enableOfflineQueue: true,
       lazyConnect: true,
@@ -263,7 +263,7 @@ export class RedisBalanceEngine implements BalanceEngine {
   }
 
   /**
-   * Reads up to `limit` due entries from the 256 bucket indexes (one pipeline, starting at a
+   * Reads up to `limit` due entries from the 256 bucket indexes (one pipeline, one per index on a cluster; starting at a
    * rotating bucket so no bucket starves) and releases each with expireReservation.
    */
   async expireDue(nowMs: number, limit: number): Promise<number> {
@@ -271,12 +271,9 @@ export class RedisBalanceEngine implements BalanceEngine {
     checkInt('limit', limit, 1, EXPIRE_DUE_LIMIT_MAX);
     const start = this.sweepStart;
     this.sweepStart = (start + 1) % ACCOUNT_SLOT_BUCKETS;
-    const pipe = this.redis.pipeline();
-    for (let i = 0; i < ACCOUNT_SLOT_BUCKETS; i++) {
-      pipe.zrangebyscore(this.keys.rexp((start + i) % ACCOUNT_SLOT_BUCKETS), '-inf', nowMs, 'LIMIT', 0, limit);
-    }
+    const indexes = Array.from({ length: ACCOUNT_SLOT_BUCKETS }, (_, i) => this.keys.rexp((start + i) % ACCOUNT_SLOT_BUCKETS));
     const due: string[] = [];
-    for (const [err, members] of (await pipe.exec()) ?? []) {
+    for (const [err, members] of await perKeyBatch(this.redis, indexes, (p, key) => p.zrangebyscore(key, '-inf', nowMs, 'LIMIT', 0, limit))) {
       if (err) throw fromScriptError('expireDue', err);
       for (const m of members as string[]) if (due.length < limit) due.push(m);
     }

@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type Redis from 'ioredis';
+import { primaries, type RedisClient } from '../infra/redis';
 
 /** Version of each script's contract (KEYS, ARGV, reply). Bump it when the contract changes. */
 export const SCRIPT_VERSIONS = {
@@ -146,13 +146,20 @@ export function functionLibrary(dir = findLuaDir()): FunctionLibrary {
   return lib;
 }
 
-/** Loads the library into Redis unless it is there already (another process loaded it first). */
-export async function loadFunctionLibrary(redis: Redis, lib: FunctionLibrary): Promise<void> {
-  try {
-    await redis.call('FUNCTION', 'LOAD', lib.code);
-  } catch (err) {
-    if (!/already exists/i.test(err instanceof Error ? err.message : String(err))) throw err;
-  }
+/**
+ * Loads the library into Redis unless it is there already (another process loaded it first); on a
+ * Redis Cluster into every master, since each runs the functions of its own slots.
+ */
+export async function loadFunctionLibrary(redis: RedisClient, lib: FunctionLibrary): Promise<void> {
+  await Promise.all(
+    (await primaries(redis)).map(async (node) => {
+      try {
+        await node.call('FUNCTION', 'LOAD', lib.code);
+      } catch (err) {
+        if (!/already exists/i.test(err instanceof Error ? err.message : String(err))) throw err;
+      }
+    }),
+  );
 }
 
 /** Whether an FCALL failed because Redis does not have the function (not loaded yet, or flushed). */

@@ -5,7 +5,7 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { createOrmConfig } from '@app/db';
 import { type Clock, createLogger, type Logger, systemClock } from '@app/observability';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../infra/redis';
 import type { BalanceEngine } from '../balance/balance-engine.port';
 import { RedisBalanceEngine } from '../balance/redis-balance-engine';
 import { createRedis } from '../infra/redis';
@@ -14,7 +14,7 @@ import type { CliConfig } from './cli-support';
 
 export interface CliContext {
   orm: MikroORM;
-  redis: Redis;
+  redis: RedisClient;
   engine: BalanceEngine;
   projector: Projector;
   clock: Clock;
@@ -24,7 +24,7 @@ export interface CliContext {
 
 export async function openCliContext(config: CliConfig, name: string): Promise<CliContext> {
   const orm = await MikroORM.init(createOrmConfig(config.DATABASE_URL));
-  const redis = createRedis(config.REDIS_URL);
+  const redis = createRedis(config.REDIS_URL, { cluster: config.RATEL_REDIS_CLUSTER });
   const clock = systemClock;
   const logger = createLogger(name, config.RATEL_LOG_LEVEL);
   const engine = new RedisBalanceEngine(redis, { prefix: config.RATEL_REDIS_PREFIX, clock });

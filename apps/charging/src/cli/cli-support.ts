@@ -4,11 +4,12 @@
  * one-line error and exits non-zero (2 for usage or configuration errors, 1 for everything else).
  */
 import { z } from 'zod';
-import { ConfigError, loadConfig } from '@app/config';
+import { chargingConfigSchema, ConfigError, loadConfig } from '@app/config';
 
 export const cliConfigSchema = z.object({
   DATABASE_URL: z.string().url(),
-  REDIS_URL: z.string().url(),
+  REDIS_URL: chargingConfigSchema.shape.REDIS_URL,
+  RATEL_REDIS_CLUSTER: chargingConfigSchema.shape.RATEL_REDIS_CLUSTER,
   RATEL_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{0,32}$/).default('ratel:'),
   /** Only the rebuild reads it (to catch the balance journal up). */
   NATS_URL: z.string().min(1).optional(),

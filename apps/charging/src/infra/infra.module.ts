@@ -5,13 +5,13 @@
 import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { CHARGING_CONFIG, ChargingConfig } from '@app/config';
 import { CLOCK, createLogger, createRegistry, LOGGER, METRICS_REGISTRY, systemClock } from '@app/observability';
-import type Redis from 'ioredis';
+import type { RedisClient } from './redis';
 import { createRedis, REDIS } from './redis';
 
 @Global()
 @Module({})
 export class InfraModule implements OnApplicationShutdown {
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  constructor(@Inject(REDIS) private readonly redis: RedisClient) {}
 
   static forRoot(config: ChargingConfig) {
     return {
@@ -21,7 +21,7 @@ export class InfraModule implements OnApplicationShutdown {
         { provide: CLOCK, useValue: systemClock },
         { provide: LOGGER, useValue: createLogger('charging', config.RATEL_LOG_LEVEL) },
         { provide: METRICS_REGISTRY, useValue: createRegistry('charging') },
-        { provide: REDIS, useFactory: () => createRedis(config.REDIS_URL) },
+        { provide: REDIS, useFactory: () => createRedis(config.REDIS_URL, { cluster: config.RATEL_REDIS_CLUSTER }) },
       ],
       exports: [CHARGING_CONFIG, CLOCK, LOGGER, METRICS_REGISTRY, REDIS],
     };

@@ -2,7 +2,7 @@
 import { Controller, Get, Header, Inject, ServiceUnavailableException } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { METRICS_REGISTRY } from '@app/observability';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../infra/redis';
 import type { Registry } from 'prom-client';
 import { REDIS } from '../infra/redis';
 
@@ -14,7 +14,7 @@ export const READINESS_TIMEOUT_MS = 1_000;
 export class OpsController {
   constructor(
     @Inject(METRICS_REGISTRY) private readonly registry: Registry,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
   ) {}
 
   @Get('metrics')

@@ -8,10 +8,11 @@
  * if buckets came back full and budget is left, the rest of the budget is shared among those
  * (one pipelined XRANGE each) so a single hot bucket still moves `batchMax` entries a round.
  *
- * On Redis Cluster a multi-key XREAD must stay within one slot; this reader assumes one Redis
- * (or one XREAD per slot, which is a change here only).
+ * On a Redis Cluster a multi-key XREAD must stay within one slot, and every bucket is a slot of its
+ * own: there the first step is one non-blocking XREAD per bucket, all in flight at once, and an
+ * empty round returns at once (the relay then pauses, RELAY_CLUSTER_IDLE_POLL_MS).
  */
-import type Redis from 'ioredis';
+import { isCluster, perKeyBatch, type RedisClient } from '../infra/redis';
 import type { OutboxMessage } from './jetstream-publisher';
 
 export interface OutboxEntry {
@@ -64,7 +65,7 @@ export class OutboxReader {
 
   /** `redis` is a connection of the reader's own: a blocking XREAD holds it. */
   constructor(
-    readonly redis: Redis,
+    readonly redis: RedisClient,
     private readonly keys: readonly string[],
     private readonly batchMax: number,
   ) {
@@ -81,11 +82,8 @@ export class OutboxReader {
     const keys = buckets.map((b) => this.keys[b]);
     const ids = buckets.map((b) => after?.get(b) ?? '0');
     const count = perStreamCount(this.batchMax, keys.length);
-    const reply = blockMs > 0
-      ? await this.redis.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', ...keys, ...ids)
-      : await this.redis.xread('COUNT', count, 'STREAMS', ...keys, ...ids);
-    if (!reply) return [];
-    const streams = reply.map(([key, items]) => ({ key, items }));
+    const streams = isCluster(this.redis) ? await this.readEach(keys, ids, count) : await this.readAll(keys, ids, count, blockMs);
+    if (streams.length === 0) return [];
     await this.extend(streams, count);
     const entries: OutboxEntry[] = [];
     for (const { key, items } of streams) {
@@ -96,14 +94,32 @@ export class OutboxReader {
     return entries;
   }
 
+  /** One XREAD over every key (one Redis), blocking up to `blockMs` while all are empty. */
+  private async readAll(keys: string[], ids: string[], count: number, blockMs: number): Promise<Array<{ key: string; items: StreamItems }>> {
+    const reply = blockMs > 0
+      ? await this.redis.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', ...keys, ...ids)
+      : await this.redis.xread('COUNT', count, 'STREAMS', ...keys, ...ids);
+    return reply ? reply.map(([key, items]) => ({ key, items })) : [];
+  }
+
+  /** One non-blocking XREAD per key (a cluster), the non-empty streams in key order. */
+  private async readEach(keys: string[], ids: string[], count: number): Promise<Array<{ key: string; items: StreamItems }>> {
+    const replies = await Promise.all(keys.map((k, i) => this.redis.xread('COUNT', count, 'STREAMS', k, ids[i])));
+    return replies.flatMap((r) => (r ? r.map(([key, items]) => ({ key, items })) : []));
+  }
+
+  /** True when an empty read returns at once instead of blocking (the caller pauses instead). */
+  get pollsWhenIdle(): boolean {
+    return isCluster(this.redis);
+  }
+
   private async extend(streams: Array<{ key: string; items: StreamItems }>, count: number): Promise<void> {
     const got = streams.reduce((n, s) => n + s.items.length, 0);
     const full = streams.filter((s) => s.items.length === count);
     const extra = extensionCount(this.batchMax - got, full.length);
     if (extra === 0) return;
-    const pipe = this.redis.pipeline();
-    for (const s of full) pipe.xrange(s.key, `(${s.items[s.items.length - 1][0]}`, '+', 'COUNT', extra);
-    const results = (await pipe.exec()) ?? [];
+    const after = new Map(full.map((s) => [s.key, s.items[s.items.length - 1][0]]));
+    const results = await perKeyBatch(this.redis, full.map((s) => s.key), (p, key) => p.xrange(key, `(${after.get(key)}`, '+', 'COUNT', extra));
     results.forEach(([err, more], i) => {
       if (err) throw err;
       full[i].items.push(...(more as StreamItems));

@@ -13,7 +13,7 @@
  * command connection nor the NATS connection it is given; it owns a duplicate of the Redis
  * connection for its blocking reads.
  */
-import type Redis from 'ioredis';
+import { duplicateClient, perKeyBatch, type RedisClient } from '../infra/redis';
 import type { NatsConnection } from 'nats';
 import type { Registry } from 'prom-client';
 import type { Clock, Logger } from '@app/observability';
@@ -28,7 +28,7 @@ import { ensureStreams, StreamLimits, StreamNames, streamNamesFor } from './stre
 
 export interface OutboxRelayOptions {
   /** Command connection (XDEL, lease, metrics). Not closed by the relay. */
-  redis: Redis;
+  redis: RedisClient;
   /** Not closed by the relay. Connect it with unlimited reconnects (see createNatsConnection). */
   nc: NatsConnection;
   registry: Registry;
@@ -84,7 +84,7 @@ export class OutboxRelay {
   /** Starts relaying in the background; returns at once (streams are ensured by the loop, with retries). */
   start(): void {
     if (this.loopDone) throw new Error('OutboxRelay already started');
-    this.reader = new OutboxReader(this.opts.redis.duplicate(), this.keys, this.limits.batchMax);
+    this.reader = new OutboxReader(duplicateClient(this.opts.redis), this.keys, this.limits.batchMax);
     this.publisher = new JetStreamPublisher(this.opts.nc, { inflightMax: this.limits.inflightMax, ackTimeoutMs: this.limits.ackTimeoutMs });
     this.every(Math.floor(this.limits.leaseMs / RELAY_LEASE_RENEW_FRACTION), () => this.renewLease());
     this.every(this.limits.metricsSampleMs, () => this.sampleMetrics());
@@ -150,9 +150,10 @@ export class OutboxRelay {
     const nextReadyMs = this.backoff.nextReadyInMs(now);
     if (buckets.length === 0) return this.pause(Math.min(this.limits.idlePollMs, nextReadyMs));
     let entries = ahead ? await ahead : [];
+    let blockMs = 0;
     if (entries.length === 0) {
       if (this.stopping) return; // checked in the same tick as the read starts: stop() sees `reading`
-      const blockMs = Math.max(1, Math.min(this.limits.idleBlockMs, Math.ceil(nextReadyMs)));
+      blockMs = Math.max(1, Math.min(this.limits.idleBlockMs, Math.ceil(nextReadyMs)));
       this.reading = true;
       try {
         entries = await this.reader!.read(buckets, blockMs);
@@ -160,7 +161,11 @@ export class OutboxRelay {
         this.reading = false;
       }
     }
-    if (entries.length === 0) return;
+    if (entries.length === 0) {
+      // A cluster cannot block on 256 slots at once: its empty reads come back at once.
+      if (this.reader!.pollsWhenIdle) await this.pause(Math.min(this.limits.clusterIdlePollMs, blockMs));
+      return;
+    }
     // A small batch: no read-ahead; the outboxes fill a little before the next XREAD over every bucket.
     const linger = entries.length < this.limits.lingerBelow;
     await this.relayBatch(entries, buckets, !linger);
@@ -228,7 +233,7 @@ export class OutboxRelay {
     }
   }
 
-  /** XDEL of acknowledged entries, one command per bucket, one round trip. */
+  /** XDEL of acknowledged entries, one command per bucket, one round trip (one per bucket on a cluster). */
   private async deleteEntries(entries: readonly OutboxEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const byKey = new Map<string, string[]>();
@@ -237,10 +242,8 @@ export class OutboxRelay {
       if (ids) ids.push(e.streamId);
       else byKey.set(e.key, [e.streamId]);
     }
-    const pipe = this.opts.redis.pipeline();
-    for (const [key, ids] of byKey) pipe.xdel(key, ...ids);
     // If this fails the entries stay: they are published again and acknowledged as duplicates.
-    for (const [err] of (await pipe.exec()) ?? []) if (err) throw err;
+    for (const [err] of await perKeyBatch(this.opts.redis, [...byKey.keys()], (p, key) => p.xdel(key, ...byKey.get(key)!))) if (err) throw err;
   }
 
   private async ensureStreams(): Promise<void> {

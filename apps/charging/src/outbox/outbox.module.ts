@@ -7,7 +7,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { CHARGING_CONFIG, ChargingConfig } from '@app/config';
 import { Clock, CLOCK, LOGGER, Logger, METRICS_REGISTRY } from '@app/observability';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../infra/redis';
 import type { NatsConnection } from 'nats';
 import type { Registry } from 'prom-client';
 import { REDIS } from '../infra/redis';
@@ -39,7 +39,7 @@ export class OutboxRelayRunner implements OnApplicationBootstrap, BeforeApplicat
     },
     {
       provide: OutboxRelay,
-      useFactory: (redis: Redis, nc: NatsConnection, registry: Registry, logger: Logger, clock: Clock, config: ChargingConfig) =>
+      useFactory: (redis: RedisClient, nc: NatsConnection, registry: Registry, logger: Logger, clock: Clock, config: ChargingConfig) =>
         new OutboxRelay({ redis, nc, registry, logger, clock, redisPrefix: config.RATEL_REDIS_PREFIX }),
       inject: [REDIS, NATS_CONNECTION, METRICS_REGISTRY, LOGGER, CLOCK, CHARGING_CONFIG],
     },

@@ -11,7 +11,7 @@ const LEASE_MS_MAX = 60_000;
 const STREAM_MAX_BYTES_MIN = 1024 * 1024;
 
 export const relayConfigSchema = chargingConfigSchema
-  .pick({ REDIS_URL: true, NATS_URL: true, RATEL_REDIS_PREFIX: true, RATEL_LOG_LEVEL: true })
+  .pick({ REDIS_URL: true, RATEL_REDIS_CLUSTER: true, NATS_URL: true, RATEL_REDIS_PREFIX: true, RATEL_LOG_LEVEL: true })
   .extend({
     /** Tests only: streams `<p>_RATEL_RATED`/`<p>_RATEL_NOTIFY` capturing `<p>.ratel.rated.v1.>`/`<p>.ratel.notify.v1.>`. */
     RATEL_STREAM_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{0,32}$/).default(''),

@@ -21,6 +21,12 @@ export const RELAY_IDLE_BLOCK_MS = 1_000;
 export const RELAY_LINGER_BELOW = 256;
 /** ...and how long it waits: the most publish latency this adds to an event. */
 export const RELAY_LINGER_MS = 10;
+/**
+ * On a Redis Cluster an empty round (256 non-blocking XREADs, one per bucket slot) is followed by
+ * this pause instead of a blocking read: the most publish latency idleness adds there, against
+ * 256 XREADs per pause spread over the masters while nothing happens.
+ */
+export const RELAY_CLUSTER_IDLE_POLL_MS = 50;
 /** Pause between attempts when there is nothing the relay may do (no lease, every bucket backing off). */
 export const RELAY_IDLE_POLL_MS = 250;
 /** Lifetime of the relay lease; a relay that dies holds it at most this long. */
@@ -41,6 +47,7 @@ export interface RelayLimits {
   idleBlockMs: number;
   lingerBelow: number;
   lingerMs: number;
+  clusterIdlePollMs: number;
   idlePollMs: number;
   leaseMs: number;
   metricsSampleMs: number;
@@ -55,6 +62,7 @@ export const DEFAULT_RELAY_LIMITS: RelayLimits = {
   idleBlockMs: RELAY_IDLE_BLOCK_MS,
   lingerBelow: RELAY_LINGER_BELOW,
   lingerMs: RELAY_LINGER_MS,
+  clusterIdlePollMs: RELAY_CLUSTER_IDLE_POLL_MS,
   idlePollMs: RELAY_IDLE_POLL_MS,
   leaseMs: RELAY_LEASE_MS,
   metricsSampleMs: RELAY_METRICS_SAMPLE_MS,

@@ -1,5 +1,5 @@
 /** Prometheus metrics of the outbox relay, registered once per registry. */
-import type Redis from 'ioredis';
+import { perKeyBatch, type RedisClient } from '../infra/redis';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface RelayMetrics {
@@ -56,11 +56,9 @@ export interface OutboxSample {
   oldestIdMs?: number;
 }
 
-/** Sum of XLEN and the oldest first-entry ID over all outbox keys (one pipeline). */
-export async function sampleOutboxes(redis: Redis, keys: readonly string[]): Promise<OutboxSample> {
-  const pipe = redis.pipeline();
-  for (const k of keys) pipe.xlen(k).xrange(k, '-', '+', 'COUNT', 1);
-  const results = (await pipe.exec()) ?? [];
+/** Sum of XLEN and the oldest first-entry ID over all outbox keys (one pipeline; one per key on a cluster). */
+export async function sampleOutboxes(redis: RedisClient, keys: readonly string[]): Promise<OutboxSample> {
+  const results = await perKeyBatch(redis, keys, (p, k) => p.xlen(k).xrange(k, '-', '+', 'COUNT', 1));
   let depth = 0;
   let oldestIdMs: number | undefined;
   for (let i = 0; i < results.length; i += 2) {
