@@ -98,12 +98,7 @@ describe('BalanceJournal', () => {
     expect(await j.consumed(['acc-a'])).toEqual(new Map([['acc-a|voice', 50]]));
 
     expect((await j.catchUp()).position.eventsApplied).toBe(5);
-    const client = await (j as unknown as { pool: { connect(): Promise<import('pg').PoolClient> } }).pool.connect();
-    try {
-      await j.applyBatch(client, await readAll(stream));
-    } finally {
-      client.release();
-    }
+    await j.applyMessages(await readAll(stream));
     expect(await balances()).toEqual(expected);
     expect((await j.position()).eventsApplied).toBe(5);
   });

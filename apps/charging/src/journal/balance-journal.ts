@@ -213,7 +213,7 @@ export class BalanceJournal {
         for await (const m of await consumer.fetch({ max_messages: this.batchMax, expires: this.fetchExpiresMs })) msgs.push(m);
         if (msgs.length === 0) continue;
         last = msgs[msgs.length - 1].seq;
-        await this.applyBatch(client, msgs);
+        await this.applyOn(client, msgs);
         this.metrics.lag.set(msgs[msgs.length - 1].info.pending);
       }
     } finally {
@@ -221,8 +221,21 @@ export class BalanceJournal {
     }
   }
 
+  /**
+   * Applies messages of the stream (a redelivery included: what is at or below the position is
+   * skipped) in one transaction; what `drain` does with each batch.
+   */
+  async applyMessages(msgs: readonly JsMsg[]): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await this.applyOn(client, msgs);
+    } finally {
+      client.release();
+    }
+  }
+
   /** One transaction: lock the position, apply the events after it, advance it. */
-  async applyBatch(client: PoolClient, msgs: readonly JsMsg[]): Promise<void> {
+  private async applyOn(client: PoolClient, msgs: readonly JsMsg[]): Promise<void> {
     const timer = this.metrics.batchSeconds.startTimer();
     await client.query('begin');
     try {
