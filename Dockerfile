@@ -1,4 +1,4 @@
-# Image for the Ratel apps (charging gateway, relay, invoicing job). For users' clusters; the
+# Image for the Ratel apps (charging gateway, relay, balance journal, invoicing job). For users' clusters; the
 # test suite never builds or runs it.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
