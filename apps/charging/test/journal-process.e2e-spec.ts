@@ -75,6 +75,47 @@ describe('journal-main.ts', () => {
     expect(child.output()).not.toMatch(/"level":50/);
   });
 
+  it('SIGKILLed in the middle of a backlog and started again, applies every event exactly once', async () => {
+    const prefix = uniqueId('jk');
+    const names = streamNamesFor(prefix);
+    await ensureStreams(await nc.jetstreamManager(), { names, limits: { ratedMaxBytes: 64 * 1024 * 1024, notifyMaxBytes: 1024 * 1024 } });
+    const js = nc.jetstream();
+    const accounts = 50;
+    const perAccount = 400;
+    const events: RatedEvent[] = [];
+    for (let a = 0; a < accounts; a++) events.push(openingEvent(`acc-k${a}`, 1_000_000));
+    for (let i = 1; i <= perAccount; i++) {
+      for (let a = 0; a < accounts; a++) {
+        events.push(ratedEvent({ accountId: `acc-k${a}`, amountMicros: '100', balanceAfterMicros: String(1_000_000 - i * 100), billableUnits: 1, allowanceUnits: 1, allowances: [{ bucketId: 'b', units: 1 }] }));
+      }
+    }
+    await Promise.all(events.map((e) => js.publish(`${names.rated.subjectRoot}.${e.accountId}`, JSON.stringify(e), { msgID: e.eventId })));
+    const total = events.length;
+    const db = await createTestDatabase('jkill');
+    await migrate(db);
+    const check = new Client({ connectionString: db });
+    await check.connect();
+    try {
+      const position = async () => Number((await check.query('select coalesce(max(last_seq), 0) as s from journal_position')).rows[0].s);
+      const env = { DATABASE_URL: db, NATS_URL: requireEnv('NATS_URL'), RATEL_STREAM_PREFIX: prefix };
+      const first = spawnJournal(env);
+      await waitFor('some progress', async () => (await position()) > 0, 20_000, 5);
+      first.proc.kill('SIGKILL');
+      await within(first.exited, 'exit after SIGKILL');
+      expect(await position()).toBeLessThan(total);
+      const second = spawnJournal(env);
+      await waitFor('the whole backlog', async () => (await position()) === total, 60_000, 50);
+      second.proc.kill('SIGTERM');
+      expect(await within(second.exited, 'exit after SIGTERM')).toBe(0);
+      expect((await check.query('select events_applied, events_lost, events_invalid from journal_position')).rows).toEqual([{ events_applied: String(total), events_lost: '0', events_invalid: '0' }]);
+      const balances = await check.query<{ n: string; b: string }>('select count(*) as n, min(balance_micros) || \'/\' || max(balance_micros) as b from account_journal');
+      expect(balances.rows[0]).toEqual({ n: String(accounts), b: `${1_000_000 - perAccount * 100}/${1_000_000 - perAccount * 100}` });
+      expect((await check.query(`select distinct consumed_units from bucket_journal`)).rows).toEqual([{ consumed_units: String(perAccount) }]);
+    } finally {
+      await check.end();
+    }
+  });
+
   it('exits 2 naming a missing variable', async () => {
     const child = spawnJournal({ DATABASE_URL: '', NATS_URL: requireEnv('NATS_URL') });
     expect(await within(child.exited, 'exit on bad configuration')).toBe(2);
