@@ -134,7 +134,24 @@ describe('BalanceJournal', () => {
   });
 
   it('a catch-up of a missing stream finds nothing to apply', async () => {
-    expect(await journal('NO_SUCH_STREAM_X').catchUp()).toEqual({ streamLastSeq: 0, position: { lastSeq: 0, eventsApplied: 0, eventsInvalid: 0, eventsLost: 0 } });
+    expect(await journal('NO_SUCH_STREAM_X').catchUp()).toEqual({
+      streamLastSeq: 0, position: { lastSeq: 0, eventsApplied: 0, eventsInvalid: 0, eventsLost: 0, streamCreated: null, streamResets: 0 },
+    });
+  });
+
+  it('a stream created anew (sequences from 1 again) is read from its start, on top of what the journal holds', async () => {
+    const stream = await newStream();
+    await publish(stream, [openingEvent('acc-r', 9_000), ratedEvent({ accountId: 'acc-r', amountMicros: '1000', balanceAfterMicros: '8000' }), ratedEvent({ accountId: 'acc-r', amountMicros: '1000', balanceAfterMicros: '7000' })]);
+    const registry = new Registry();
+    const j = journal(stream, registry);
+    expect((await j.catchUp()).position).toMatchObject({ lastSeq: 3, streamResets: 0 });
+    await jsm.streams.delete(stream);
+    await jsm.streams.add({ name: stream, subjects: [`${stream}.>`], storage: StorageType.Memory, retention: RetentionPolicy.Limits, discard: DiscardPolicy.New });
+    await publish(stream, [ratedEvent({ accountId: 'acc-r', amountMicros: '500', balanceAfterMicros: '6500' }), ratedEvent({ accountId: 'acc-r', amountMicros: '500', balanceAfterMicros: '6000' })]);
+    const report = await j.catchUp();
+    expect(report).toMatchObject({ streamLastSeq: 2, position: { lastSeq: 2, eventsApplied: 5, eventsLost: 0, streamResets: 1 } });
+    expect(await balances()).toEqual({ 'acc-r': '6000' });
+    expect(await registry.metrics()).toMatch(/^ratel_journal_stream_resets_total 1$/m);
   });
 
   it('started in two processes, one reads (the advisory lock) and follows the stream as it grows', async () => {

@@ -20,7 +20,18 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { validateRatedEvent } from '@app/events';
 import type { Clock, Logger } from '@app/observability';
 import { foldJournal, type JournalEntry } from './journal-fold';
-import { advancePosition, consumedUnits, journalRestores, lockPosition, type JournalPosition, type JournalRestore, loadAccountStates, readPosition, writeDeltas } from './journal-store';
+import {
+  advancePosition,
+  consumedUnits,
+  journalRestores,
+  type JournalPosition,
+  type JournalRestore,
+  loadAccountStates,
+  lockPosition,
+  readPosition,
+  resetPosition,
+  writeDeltas,
+} from './journal-store';
 import {
   JOURNAL_BATCH_MAX,
   JOURNAL_CATCH_UP_TIMEOUT_MS,
@@ -54,6 +65,7 @@ export interface CatchUpReport {
 
 interface JournalMetrics {
   events: Counter<'outcome'>;
+  resets: Counter;
   mismatches: Counter;
   position: Gauge;
   lag: Gauge;
@@ -70,6 +82,9 @@ function journalMetrics(registry: Registry): JournalMetrics {
   return {
     events: metric(registry, 'ratel_journal_events_total', () => new Counter({
       name: 'ratel_journal_events_total', help: 'Rated events the balance journal handled: applied, invalid (schema) or lost (removed from the stream unread)', labelNames: ['outcome'], registers,
+    })),
+    resets: metric(registry, 'ratel_journal_stream_resets_total', () => new Counter({
+      name: 'ratel_journal_stream_resets_total', help: 'Times the rated-event stream was found created anew and read again from sequence 1', registers,
     })),
     mismatches: metric(registry, 'ratel_journal_balance_mismatches_total', () => new Counter({
       name: 'ratel_journal_balance_mismatches_total', help: 'Events whose balanceAfterMicros differs from the journal balance (a lost or reordered event)', registers,
@@ -141,31 +156,59 @@ export class BalanceJournal {
    * applying at the same time; the rebuild calls it first, so it restores from a complete journal.
    */
   async catchUp(timeoutMs = JOURNAL_CATCH_UP_TIMEOUT_MS): Promise<CatchUpReport> {
-    const streamLastSeq = await this.streamLastSeq();
+    const info = await this.streamInfo();
     const deadline = this.opts.clock.nowMs() + timeoutMs;
     const client = await this.pool.connect();
     try {
+      if (info === undefined) return { streamLastSeq: 0, position: await readPosition(client, this.opts.stream) };
+      await this.adoptStream(client, info.created);
       let position = await readPosition(client, this.opts.stream);
-      if (streamLastSeq > position.lastSeq) {
-        await this.drain(client, () => this.opts.clock.nowMs() < deadline, streamLastSeq);
+      if (info.lastSeq > position.lastSeq) {
+        await this.drain(client, () => this.opts.clock.nowMs() < deadline, info.lastSeq);
         position = await readPosition(client, this.opts.stream);
-        if (position.lastSeq < streamLastSeq) {
-          throw new Error(`balance journal: catch-up stopped at sequence ${position.lastSeq} of ${streamLastSeq} after ${timeoutMs} ms`);
+        if (position.lastSeq < info.lastSeq) {
+          throw new Error(`balance journal: catch-up stopped at sequence ${position.lastSeq} of ${info.lastSeq} after ${timeoutMs} ms`);
         }
       }
-      return { streamLastSeq, position };
+      return { streamLastSeq: info.lastSeq, position };
     } finally {
       client.release();
     }
   }
 
-  private async streamLastSeq(): Promise<number> {
-    if (!this.opts.nc) throw new Error('balance journal: a catch-up needs a NATS connection');
+  /** The stream's creation time and last sequence; undefined when it does not exist (yet). */
+  private async streamInfo(): Promise<{ created: string; lastSeq: number } | undefined> {
+    if (!this.opts.nc) throw new Error('balance journal: reading the stream needs a NATS connection');
     const jsm = await this.opts.nc.jetstreamManager();
     try {
-      return (await jsm.streams.info(this.opts.stream)).state.last_seq;
+      const info = await jsm.streams.info(this.opts.stream);
+      return { created: info.created, lastSeq: info.state.last_seq };
     } catch (err) {
-      if (isStreamNotFound(err)) return 0;
+      if (isStreamNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * When the stream was created anew since the journal last applied from it (its sequences started
+   * again at 1), starts over at 1: the new stream's events are applied on top of what the journal
+   * holds; what the old stream held and the journal had not read yet is gone with it.
+   */
+  private async adoptStream(client: PoolClient, created: string): Promise<void> {
+    await client.query('begin');
+    try {
+      const pos = await lockPosition(client, this.opts.stream);
+      if (pos.streamCreated !== null && pos.streamCreated !== created) {
+        await resetPosition(client, this.opts.stream, created);
+        this.metrics.resets.inc();
+        this.opts.logger.error(
+          { stream: this.opts.stream, followed: pos.streamCreated, found: created, position: pos.lastSeq },
+          'balance journal: the stream was created anew; reading it from sequence 1 (events the old stream held after the position are lost)',
+        );
+      }
+      await client.query('commit');
+    } catch (err) {
+      await client.query('rollback').catch(() => undefined);
       throw err;
     }
   }
@@ -203,6 +246,10 @@ export class BalanceJournal {
 
   /** Reads from the stored position on, batch by batch, while `go()` and until `untilSeq` (if given). */
   private async drain(client: PoolClient, go: () => boolean, untilSeq?: number): Promise<void> {
+    const info = await this.streamInfo();
+    if (info === undefined) throw new NatsError('stream not found', 'stream not found');
+    await this.adoptStream(client, info.created);
+    const created = info.created;
     const start = await readPosition(client, this.opts.stream);
     const js = this.opts.nc!.jetstream();
     const consumer = await js.consumers.get(this.opts.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: start.lastSeq + 1 });
@@ -213,7 +260,7 @@ export class BalanceJournal {
         for await (const m of await consumer.fetch({ max_messages: this.batchMax, expires: this.fetchExpiresMs })) msgs.push(m);
         if (msgs.length === 0) continue;
         last = msgs[msgs.length - 1].seq;
-        await this.applyOn(client, msgs);
+        await this.applyOn(client, msgs, created);
         this.metrics.lag.set(msgs[msgs.length - 1].info.pending);
       }
     } finally {
@@ -226,20 +273,24 @@ export class BalanceJournal {
    * skipped) in one transaction; what `drain` does with each batch.
    */
   async applyMessages(msgs: readonly JsMsg[]): Promise<void> {
+    const info = await this.streamInfo();
+    if (info === undefined) throw new Error(`balance journal: stream ${this.opts.stream} not found`);
     const client = await this.pool.connect();
     try {
-      await this.applyOn(client, msgs);
+      await this.applyOn(client, msgs, info.created);
     } finally {
       client.release();
     }
   }
 
   /** One transaction: lock the position, apply the events after it, advance it. */
-  private async applyOn(client: PoolClient, msgs: readonly JsMsg[]): Promise<void> {
+  private async applyOn(client: PoolClient, msgs: readonly JsMsg[], streamCreated: string): Promise<void> {
     const timer = this.metrics.batchSeconds.startTimer();
     await client.query('begin');
     try {
       const pos = await lockPosition(client, this.opts.stream);
+      // Read from another incarnation of the stream than the position counts in: drop the batch, read again.
+      if (pos.streamCreated !== null && pos.streamCreated !== streamCreated) throw new Error('balance journal: the stream changed under the batch; reading again');
       const fresh = msgs.filter((m) => m.seq > pos.lastSeq);
       if (fresh.length === 0) {
         await client.query('commit');
@@ -263,7 +314,7 @@ export class BalanceJournal {
       const states = await loadAccountStates(client, [...new Set(entries.map((e) => e.event.accountId))]);
       const deltas = [...foldJournal(states, entries).values()];
       await writeDeltas(client, deltas);
-      await advancePosition(client, this.opts.stream, prev, entries.length, invalid, lost);
+      await advancePosition(client, this.opts.stream, prev, entries.length, invalid, lost, streamCreated);
       await client.query('commit');
       this.metrics.events.inc({ outcome: 'applied' }, entries.length);
       if (invalid > 0) this.metrics.events.inc({ outcome: 'invalid' }, invalid);

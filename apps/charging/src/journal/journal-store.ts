@@ -12,6 +12,10 @@ export interface JournalPosition {
   eventsApplied: number;
   eventsInvalid: number;
   eventsLost: number;
+  /** Creation time of the stream incarnation `lastSeq` counts in (null before the first event). */
+  streamCreated: string | null;
+  /** How often the stream was found created anew, and reading started over at its sequence 1. */
+  streamResets: number;
 }
 
 interface PositionRow {
@@ -19,14 +23,19 @@ interface PositionRow {
   events_applied: string;
   events_invalid: string;
   events_lost: string;
+  stream_created: string | null;
+  stream_resets: string;
 }
 
 function toPosition(r: PositionRow | undefined): JournalPosition {
-  if (r === undefined) return { lastSeq: 0, eventsApplied: 0, eventsInvalid: 0, eventsLost: 0 };
-  return { lastSeq: Number(r.last_seq), eventsApplied: Number(r.events_applied), eventsInvalid: Number(r.events_invalid), eventsLost: Number(r.events_lost) };
+  if (r === undefined) return { lastSeq: 0, eventsApplied: 0, eventsInvalid: 0, eventsLost: 0, streamCreated: null, streamResets: 0 };
+  return {
+    lastSeq: Number(r.last_seq), eventsApplied: Number(r.events_applied), eventsInvalid: Number(r.events_invalid), eventsLost: Number(r.events_lost),
+    streamCreated: r.stream_created, streamResets: Number(r.stream_resets),
+  };
 }
 
-const POSITION_COLUMNS = 'last_seq, events_applied, events_invalid, events_lost';
+const POSITION_COLUMNS = 'last_seq, events_applied, events_invalid, events_lost, stream_created, stream_resets';
 
 /** The position without a lock (where a consumer starts reading). */
 export async function readPosition(db: ClientBase, stream: string): Promise<JournalPosition> {
@@ -44,12 +53,17 @@ export async function lockPosition(db: ClientBase, stream: string): Promise<Jour
   return toPosition(r.rows[0]);
 }
 
-export async function advancePosition(db: ClientBase, stream: string, lastSeq: number, applied: number, invalid: number, lost: number): Promise<void> {
+export async function advancePosition(db: ClientBase, stream: string, lastSeq: number, applied: number, invalid: number, lost: number, streamCreated: string): Promise<void> {
   await db.query(
     `update journal_position set last_seq = $2, events_applied = events_applied + $3, events_invalid = events_invalid + $4,
-            events_lost = events_lost + $5, updated_at = now() where stream = $1`,
-    [stream, lastSeq, applied, invalid, lost],
+            events_lost = events_lost + $5, stream_created = $6, updated_at = now() where stream = $1`,
+    [stream, lastSeq, applied, invalid, lost, streamCreated],
   );
+}
+
+/** Inside a transaction holding the position lock: start over at sequence 1 of a stream created anew. */
+export async function resetPosition(db: ClientBase, stream: string, streamCreated: string): Promise<void> {
+  await db.query('update journal_position set last_seq = 0, stream_created = $2, stream_resets = stream_resets + 1, updated_at = now() where stream = $1', [stream, streamCreated]);
 }
 
 /** The journal state of the given accounts (absent: the journal has not seen the account). */

@@ -29,6 +29,7 @@ class RebuildJournal {
   @ApiProperty({ description: 'Last sequence of the rated-event stream when the catch-up started', nullable: true, type: Number }) streamLastSeq!: number | null;
   @ApiProperty({ description: 'Events the stream removed before the journal read them (restored balances miss them)' }) eventsLost!: number;
   @ApiProperty({ description: 'Events skipped because they failed the ratel.rated.v1 schema' }) eventsInvalid!: number;
+  @ApiProperty({ description: 'Times the stream was found created anew and read again from its start' }) streamResets!: number;
 }
 
 export class RebuildReportResponse {

@@ -22,6 +22,8 @@ export interface RebuildJournalReport {
   /** Events removed from the stream before the journal read them (ever): restored balances miss them. */
   eventsLost: number;
   eventsInvalid: number;
+  /** Times the stream was found created anew (what the old one held unread is missing too). */
+  streamResets: number;
 }
 
 export interface RebuildReport {
@@ -108,7 +110,7 @@ export class RebuildProjectionUseCase {
     try {
       const { position, streamLastSeq } = catchUp ? await this.journal.catchUp() : { position: await this.journal.position(), streamLastSeq: null };
       if (position.eventsLost > 0) this.logger.warn({ eventsLost: position.eventsLost }, 'rebuild-projection: the journal misses events the stream removed unread');
-      return { position: position.lastSeq, streamLastSeq, eventsLost: position.eventsLost, eventsInvalid: position.eventsInvalid };
+      return { position: position.lastSeq, streamLastSeq, eventsLost: position.eventsLost, eventsInvalid: position.eventsInvalid, streamResets: position.streamResets };
     } catch (err) {
       this.logger.error({ err }, 'rebuild-projection: the balance journal could not be caught up');
       const why = err instanceof Error ? err.message : String(err);
