@@ -13,7 +13,7 @@
 import { createClickhouseClient } from '@app/analytics';
 import { ConfigError } from '@app/config';
 import { createLogger, createRegistry, Logger, systemClock } from '@app/observability';
-import Redis from 'ioredis';
+import { createRedis } from '@app/keyspace';
 import { connect, NatsConnection } from 'nats';
 import type { Registry } from 'prom-client';
 import { InvoicingAppModule } from './app.module';
@@ -22,10 +22,6 @@ import { CdrConfig, loadCdrConfig, printableCdrConfig } from './cdr/cdr-config';
 import { CdrModule } from './cdr/cdr.module';
 import { InvoicingConfig, loadInvoicingProcessConfig, printableConfig } from './config';
 import { startSinkProcess } from './ingest/sink-process';
-
-/** Bounds of the API role's Redis connection (CDR mediation reads the charging projection): fail fast, no unbounded queue. */
-const REDIS_MAX_RETRIES_PER_REQUEST = 2;
-const REDIS_CONNECT_TIMEOUT_MS = 5_000;
 
 /** A running role: `done` resolves when it has stopped by itself or after `stop()`. */
 interface Role {
@@ -51,11 +47,7 @@ async function startApiRole(config: InvoicingConfig, cdrConfig: CdrConfig, logge
     maxReconnectAttempts: -1,
     waitOnFirstConnect: true,
   });
-  const redis = new Redis(cdrConfig.REDIS_URL, {
-    maxRetriesPerRequest: REDIS_MAX_RETRIES_PER_REQUEST,
-    connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
-    lazyConnect: false,
-  });
+  const redis = createRedis(cdrConfig.REDIS_URL, { cluster: cdrConfig.RATEL_REDIS_CLUSTER });
   const deps = { config, logger, clock: systemClock, registry, clickhouse, nats, health: { live: () => live } };
   const cdr = CdrModule.forRoot({ config: cdrConfig, redis, nats, clickhouse, registry, logger, clock: systemClock });
   const http = await startInvoicingHttp(InvoicingAppModule.forRoot(deps, [cdr]), deps);

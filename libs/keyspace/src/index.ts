@@ -1,2 +1,6 @@
-/** @app/keyspace: the Redis key layout of the charging projection (slot buckets, per-account keys, outboxes), shared by every app that reads it. */
+/**
+ * @app/keyspace: the Redis key layout of the charging projection (slot buckets, per-account keys,
+ * outboxes) and the client that reaches it (one Redis or a Redis Cluster), shared by every app that reads it.
+ */
 export * from './keys';
+export * from './redis-client';

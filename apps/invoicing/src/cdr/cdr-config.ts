@@ -6,7 +6,7 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '@app/config';
+import { chargingConfigSchema, ConfigError } from '@app/config';
 import { RATED_SUBJECT_PREFIX } from '@app/events';
 import { z } from 'zod';
 import {
@@ -20,8 +20,10 @@ import {
 } from './cdr.limits';
 
 export const cdrConfigSchema = z.object({
-    /** Redis of the charging engine's projection (subscriber routes, accounts, plans), read only; may carry credentials. */
-    REDIS_URL: z.string().url(),
+    /** Redis of the charging engine's projection (subscriber routes, accounts, plans), read only; may carry credentials. With RATEL_REDIS_CLUSTER, seed nodes, comma-separated. */
+    REDIS_URL: chargingConfigSchema.shape.REDIS_URL,
+    /** REDIS_URL names a Redis Cluster (as the charging app's RATEL_REDIS_CLUSTER). */
+    RATEL_REDIS_CLUSTER: chargingConfigSchema.shape.RATEL_REDIS_CLUSTER,
     /** Watched directory (voice/ and data/ below it); empty = no watcher, API only. */
     CDR_WATCH_DIR: z.string().default(''),
     /** How often the watched directory is listed. */
@@ -49,5 +51,5 @@ export function loadCdrConfig(env: NodeJS.ProcessEnv): CdrConfig {
 
 /** The config as it may be logged: URLs without their credentials. */
 export function printableCdrConfig(c: CdrConfig): Record<string, unknown> {
-  return { ...c, REDIS_URL: c.REDIS_URL.replace(/\/\/[^/@]*@/, '//***@') };
+  return { ...c, REDIS_URL: c.REDIS_URL.replace(/\/\/[^/@]*@/g, '//***@') };
 }

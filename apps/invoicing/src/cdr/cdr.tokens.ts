@@ -4,7 +4,7 @@
  */
 import type { ClickHouseClient } from '@app/analytics';
 import type { Clock, Logger } from '@app/observability';
-import type Redis from 'ioredis';
+import type { RedisClient } from '@app/keyspace';
 import type { NatsConnection } from 'nats';
 import type { Registry } from 'prom-client';
 import type { CdrConfig } from './cdr-config';
@@ -16,7 +16,7 @@ export const CDR_LOGGER = Symbol('CDR_LOGGER');
 export interface CdrModuleOptions {
   config: CdrConfig;
   /** Redis of the charging engine's projection (read only). */
-  redis: Redis;
+  redis: RedisClient;
   /** NATS with JetStream; the rated stream must exist (the charging relay creates it). */
   nats: NatsConnection;
   /** From `createClickhouseClient` (@app/analytics): bigint money must be written as bare integers. */

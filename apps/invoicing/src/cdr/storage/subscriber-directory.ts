@@ -2,10 +2,10 @@
  * Read-only port onto the charging engine's projection in Redis (apps/charging/README.md "Redis
  * key layout"): `Psub:<subscriberId>` (route JSON), the account hash's `type`, `Pplan:<planId>`.
  * Provisioning owns these keys; mediation never writes them. Lookups are pipelined per batch
- * (one round trip per kind) and work on Redis Cluster too (no multi-key commands).
+ * (one round trip per kind); on a Redis Cluster (RATEL_REDIS_CLUSTER) one command per key, all in
+ * flight at once (a pipeline must stay within one slot there).
  */
-import type Redis from 'ioredis';
-import { BalanceKeys } from '@app/keyspace';
+import { BalanceKeys, perKeyBatch, type RedisClient } from '@app/keyspace';
 
 export const CDR_SUBSCRIBER_DIRECTORY = Symbol('CDR_SUBSCRIBER_DIRECTORY');
 
@@ -51,32 +51,30 @@ export class RedisSubscriberDirectory implements SubscriberDirectory {
   private readonly keys: BalanceKeys;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
   ) {
     this.keys = new BalanceKeys(prefix);
   }
 
   async routes(subscriberIds: readonly string[]): Promise<Map<string, SubscriberRoute | undefined>> {
-    const values = await this.pipelined(subscriberIds, (p, id) => p.get(this.keys.subscriber(id)));
+    const values = await this.each(subscriberIds.map((id) => this.keys.subscriber(id)), (p, key) => p.get(key));
     return new Map(subscriberIds.map((id, i) => [id, parseRoute(values[i])]));
   }
 
   async accountTypes(accountIds: readonly string[]): Promise<Map<string, string | undefined>> {
-    const values = await this.pipelined(accountIds, (p, id) => p.hget(this.keys.account(id).acct, 'type'));
+    const values = await this.each(accountIds.map((id) => this.keys.account(id).acct), (p, key) => p.hget(key, 'type'));
     return new Map(accountIds.map((id, i) => [id, values[i] ?? undefined]));
   }
 
   async plans(planIds: readonly string[]): Promise<Map<string, string | undefined>> {
-    const values = await this.pipelined(planIds, (p, id) => p.get(this.keys.plan(id)));
+    const values = await this.each(planIds.map((id) => this.keys.plan(id)), (p, key) => p.get(key));
     return new Map(planIds.map((id, i) => [id, values[i] ?? undefined]));
   }
 
-  private async pipelined(ids: readonly string[], add: (p: ReturnType<Redis['pipeline']>, id: string) => unknown): Promise<(string | null)[]> {
-    if (ids.length === 0) return [];
-    const p = this.redis.pipeline();
-    for (const id of ids) add(p, id);
-    const results = (await p.exec()) ?? [];
+  private async each(keys: readonly string[], add: Parameters<typeof perKeyBatch>[2]): Promise<(string | null)[]> {
+    if (keys.length === 0) return [];
+    const results = await perKeyBatch(this.redis, keys, add);
     return results.map(([err, value]) => {
       if (err) throw err;
       return (value as string | null) ?? null;
