@@ -113,6 +113,8 @@ export interface StartedRedisCluster extends StartedServer {
 
 /** Redis Cluster needs at least three masters to form. */
 export const REDIS_CLUSTER_MASTERS_MIN = 3;
+/** How long a test cluster's node may be unreachable before the others mark it failing. */
+const REDIS_CLUSTER_NODE_TIMEOUT_MS = 5_000;
 
 /**
  * `masters` redis-servers with cluster-enabled (client and bus ports free, no persistence), the
@@ -134,7 +136,7 @@ export async function startRedisCluster(opts: RedisClusterOptions): Promise<Star
       mkdirSync(dir, { recursive: true });
       const child = spawnServer('redis', bin, [
         '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'no', '--save', '',
-        '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'), '--cluster-port', String(busPort), '--cluster-node-timeout', '5000',
+        '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'), '--cluster-port', String(busPort), '--cluster-node-timeout', String(REDIS_CLUSTER_NODE_TIMEOUT_MS),
       ], dir);
       nodes.push({ port, child });
       await waitForPort(port);
