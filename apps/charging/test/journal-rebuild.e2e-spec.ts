@@ -5,6 +5,7 @@
  * the outbox), then deletes every key of the deployment. The rebuild must bring the account back
  * with what the journal holds: the balance after usage plus the confirmed top-up whose event was
  * lost, the allowance units used, and the tier counters (the next GB is priced at the second tier).
+ * After a second loss a top-up, not the rebuild, finds the account gone and restores it the same way.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -122,13 +123,19 @@ describe('rebuild after Redis lost the account: balance, allowances and tier cou
     // The tier counter came back: the second GB is priced at the second tier (0.005 EUR per MB).
     const secondGb = await event('data-2', RatingGroups.DATA, BigInt(GB), UnitType.BYTES);
     expect([secondGb.resultCode, secondGb.debitedAmount?.amountMicros]).toEqual([ResultCode.SUCCESS, 5_120_000n]);
-    client.close();
 
-    // A second loss and rebuild gives the same balance again (the lost top-up is not added twice).
+    // A second loss, and this time a top-up comes before any rebuild: it restores the account from
+    // the journal itself (the lost top-up is not added twice; allowances, tier counters and routes come back).
     await waitFor('the journal to apply the second GB', async () => (await journalAt()) === 9, 20_000);
     await relay!.stop();
     await deleteKeys(redis, `${sys.env.RATEL_REDIS_PREFIX}*`);
-    expect((await rest(sys.httpBase, 'POST', '/v1/admin/rebuild-projection', { accountId: 'acc-jr' })).body).toMatchObject({ accountsRestoredFromJournal: 1 });
-    expect((await balance()).balance).toMatchObject({ micros: '21640000' });
+    expect((await rest(sys.httpBase, 'POST', '/v1/accounts/acc-jr/top-ups', { amount: '1.00' }, { 'idempotency-key': 'jr-3' })).status).toBe(201);
+    const restored = await balance();
+    expect(restored.balance).toMatchObject({ micros: '22640000' });
+    expect(restored.buckets).toEqual([expect.objectContaining({ bucketId: 'bkt-sms', remainingUnits: 8 })]);
+    const thirdGb = await event('data-3', RatingGroups.DATA, BigInt(GB), UnitType.BYTES);
+    expect([thirdGb.resultCode, thirdGb.debitedAmount?.amountMicros]).toEqual([ResultCode.SUCCESS, 5_120_000n]);
+    expect((await rest(sys.httpBase, 'POST', '/v1/admin/rebuild-projection', { accountId: 'acc-jr' })).body).toMatchObject({ accounts: 1, accountsRestoredFromJournal: 0, accountsInitialisedFromLedger: 0 });
+    client.close();
   });
 });

@@ -61,3 +61,8 @@ export const PAGE_SIZE_MAX = 500;
 export const REBUILD_PAGE_SIZE = 500;
 /** Accounts of a page projected concurrently (their Redis commands are pipelined on one connection). */
 export const REBUILD_CONCURRENCY = 64;
+/**
+ * A provisioning write that finds its account lost by the engine catches the balance journal up
+ * before restoring it; it gives up (503, nothing written to the engine) after this long.
+ */
+export const JOURNAL_INLINE_CATCH_UP_TIMEOUT_MS = 10_000;

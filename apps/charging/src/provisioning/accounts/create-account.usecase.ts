@@ -57,7 +57,7 @@ export class CreateAccountUseCase {
     const em = this.em.fork();
     const account = await this.commit(em, cmd);
     await this.projector.afterCommit('the account', { accountId: account.id, resourceId: account.id, repair: `run rebuild-projection for account ${account.id}` }, () =>
-      this.projector.account(em, account),
+      this.projector.account(em, account, { isNew: true }),
     );
     return account;
   }

@@ -1,12 +1,11 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { AllowanceGrant, BillingAccount, PricePlan, PricePlanVersion, Subscription, TopUp } from '@app/db';
+import { BillingAccount, PricePlan, PricePlanVersion } from '@app/db';
 import { CLOCK, type Clock, LOGGER, type Logger } from '@app/observability';
-import { REBUILD_CONCURRENCY, REBUILD_PAGE_SIZE } from '../provisioning.limits';
+import { REBUILD_PAGE_SIZE } from '../provisioning.limits';
 import { BalanceJournal } from '../../journal/balance-journal';
-import type { JournalRestore } from '../../journal/journal-store';
 import { ProvisioningError, ProvisioningErrorCode } from '../provisioning-error';
-import { openingBalancesMicros, Projector } from '../shared/projector';
+import { Projector } from '../shared/projector';
 
 export type RebuildProjectionCommand = ({ accountId: string } | { all: true }) & {
   /** Catch the balance journal up with the stream first (default true; false restores from what PostgreSQL holds now). */
@@ -40,23 +39,6 @@ export interface RebuildReport {
   topUpsFinished: number;
   /** Accounts that could not be projected (the rest went on). */
   failed: { accountId: string; error: string }[];
-}
-
-/** What the rebuild reads from PostgreSQL for a page of accounts, one query each. */
-interface PageState {
-  opening: Map<string, bigint>;
-  restores: Map<string, JournalRestore>;
-  /** Units consumed by `<accountId>|<bucketId>`. */
-  consumed: Map<string, number>;
-  pending: Map<string, TopUp[]>;
-  grants: Map<string, AllowanceGrant[]>;
-  subscriptions: Map<string, Subscription[]>;
-}
-
-function byAccount<T extends { account: { id: string } }>(rows: T[]): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const r of rows) out.set(r.account.id, [...(out.get(r.account.id) ?? []), r]);
-  return out;
 }
 
 /**
@@ -134,45 +116,19 @@ export class RebuildProjectionUseCase {
     }
   }
 
-  private async loadPage(em: EntityManager, ids: string[]): Promise<PageState> {
-    const now = new Date(this.clock.nowMs());
-    const [restores, consumed, opening, pending, grants, subscriptions] = [
-      (await this.journal?.restores(ids)) ?? new Map<string, JournalRestore>(),
-      (await this.journal?.consumed(ids)) ?? new Map<string, number>(),
-      await openingBalancesMicros(em, ids),
-      await em.find(TopUp, { account: { $in: ids }, projectedAt: null }, { orderBy: { createdAt: 'asc' } }),
-      await em.find(AllowanceGrant, { account: { $in: ids }, expiresAt: { $gt: now } }),
-      await em.find(Subscription, { account: { $in: ids } }, { orderBy: { id: 'asc' } }),
-    ];
-    return { opening, restores, consumed, pending: byAccount(pending), grants: byAccount(grants), subscriptions: byAccount(subscriptions) };
-  }
-
   private async projectPage(em: EntityManager, accounts: BillingAccount[], report: RebuildReport): Promise<void> {
-    if (accounts.length === 0) return;
-    const state = await this.loadPage(em, accounts.map((a) => a.id));
-    for (let i = 0; i < accounts.length; i += REBUILD_CONCURRENCY) {
-      await Promise.all(accounts.slice(i, i + REBUILD_CONCURRENCY).map((a) => this.projectAccount(em.fork(), a, state, report)));
-    }
-  }
-
-  private async projectAccount(em: EntityManager, account: BillingAccount, state: PageState, report: RebuildReport): Promise<void> {
-    const grants = state.grants.get(account.id) ?? [];
-    const subs = state.subscriptions.get(account.id) ?? [];
-    const restore = state.restores.get(account.id);
-    try {
-      const opening = restore?.balanceMicros ?? state.opening.get(account.id) ?? 0n;
-      const { created, topUpsFinished } = await this.projector.accountFrom(em, account, opening, state.pending.get(account.id) ?? [], restore?.cycle);
-      await Promise.all(grants.map((g) => this.projector.grant(g, state.consumed.get(`${account.id}|${g.id}`) ?? 0)));
-      await this.projector.routes(account, subs);
+    for (const r of await this.projector.restoreAccounts(em, accounts, this.journal)) {
+      if ('error' in r) {
+        this.logger.error({ err: r.error, accountId: r.accountId }, 'rebuild-projection: account failed');
+        report.failed.push({ accountId: r.accountId, error: r.error instanceof Error ? r.error.message : String(r.error) });
+        continue;
+      }
       report.accounts++;
-      if (created && restore) report.accountsRestoredFromJournal++;
-      else if (created) report.accountsInitialisedFromLedger++;
-      report.topUpsFinished += topUpsFinished;
-      report.grants += grants.length;
-      report.subscriptions += subs.length;
-    } catch (err) {
-      this.logger.error({ err, accountId: account.id }, 'rebuild-projection: account failed');
-      report.failed.push({ accountId: account.id, error: err instanceof Error ? err.message : String(err) });
+      if (r.created && r.fromJournal) report.accountsRestoredFromJournal++;
+      else if (r.created) report.accountsInitialisedFromLedger++;
+      report.topUpsFinished += r.topUpsFinished;
+      report.grants += r.grants;
+      report.subscriptions += r.subscriptions;
     }
   }
 }

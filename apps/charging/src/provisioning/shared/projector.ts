@@ -5,14 +5,16 @@
  * (`rebuild-projection`) re-projects everything of an account, and a top-up retried with the same
  * key finishes its own projection (the engine applies a top-up once per request id).
  */
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AllowanceGrant, BillingAccount, Subscription, TopUp } from '@app/db';
 import { checkAmountMicros } from '@app/money';
 import { CLOCK, type Clock, LOGGER, type Logger } from '@app/observability';
 import { type AccountProjection, BALANCE_ENGINE, type BalanceEngine, type CycleCounters, type SubscriberRoute } from '../../balance/balance-engine.port';
 import { BalanceError, BalanceErrorCode } from '../../balance/balance.errors';
-import { ENGINE_TOPUP_REQUEST_PREFIX } from '../provisioning.limits';
+import { BalanceJournal } from '../../journal/balance-journal';
+import type { JournalRestore } from '../../journal/journal-store';
+import { ENGINE_TOPUP_REQUEST_PREFIX, JOURNAL_INLINE_CATCH_UP_TIMEOUT_MS, REBUILD_CONCURRENCY } from '../provisioning.limits';
 import { ProvisioningError, ProvisioningErrorCode } from '../provisioning-error';
 
 export function accountProjection(a: BillingAccount): AccountProjection {
@@ -57,12 +59,43 @@ export interface PendingTarget {
   repair: string;
 }
 
+/** What restoring one account did (restoreAccounts). */
+export interface AccountRestoreResult {
+  accountId: string;
+  /** The engine lacked the account and it was created. */
+  created: boolean;
+  /** ...from the balance journal (else at its ledger balance). */
+  fromJournal: boolean;
+  topUpsFinished: number;
+  grants: number;
+  subscriptions: number;
+}
+
+/** What restoreAccounts reads from PostgreSQL for a set of accounts, one query each. */
+interface RestoreState {
+  opening: Map<string, bigint>;
+  restores: Map<string, JournalRestore>;
+  /** Units consumed by `<accountId>|<bucketId>`. */
+  consumed: Map<string, number>;
+  pending: Map<string, TopUp[]>;
+  grants: Map<string, AllowanceGrant[]>;
+  subscriptions: Map<string, Subscription[]>;
+}
+
+function byAccount<T extends { account: { id: string } }>(rows: T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const r of rows) out.set(r.account.id, [...(out.get(r.account.id) ?? []), r]);
+  return out;
+}
+
 @Injectable()
 export class Projector {
   constructor(
     @Inject(BALANCE_ENGINE) private readonly engine: BalanceEngine,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LOGGER) private readonly logger: Logger,
+    /** When present, an account the engine lost is restored from it (else from the ledger). */
+    @Optional() private readonly journal?: BalanceJournal,
   ) {}
 
   /** Runs the projection step of a committed write; a failure becomes PROJECTION_PENDING. */
@@ -77,11 +110,22 @@ export class Projector {
   }
 
   /**
-   * Upserts the account (an account the engine lacks starts at `openingBalancesMicros`), sets its
-   * status, and credits the top-ups the engine has not confirmed yet. Returns whether the engine
-   * lacked the account and how many top-ups were finished.
+   * Upserts the account, sets its status, and credits the top-ups the engine has not confirmed yet.
+   * Returns whether the engine lacked the account and how many top-ups were finished. A new account
+   * (`isNew`) starts at `openingBalancesMicros`. An existing account the engine lost (Redis lost it,
+   * and no rebuild ran yet) is restored whole, as the rebuild does: the balance journal is caught up
+   * first (at most JOURNAL_INLINE_CATCH_UP_TIMEOUT_MS; failing that, nothing is written and the
+   * error goes to the caller), then balance, tier counters, allowances less their use, unconfirmed
+   * top-ups and routes. Without a journal (the CLIs' seed), from the ledger.
    */
-  async account(em: EntityManager, a: BillingAccount): Promise<{ created: boolean; topUpsFinished: number }> {
+  async account(em: EntityManager, a: BillingAccount, opts: { isNew?: boolean } = {}): Promise<{ created: boolean; topUpsFinished: number }> {
+    if (!opts.isNew && this.journal !== undefined && (await this.engine.getBalance(a.id, this.clock.nowMs())) === undefined) {
+      await this.journal.catchUp(JOURNAL_INLINE_CATCH_UP_TIMEOUT_MS);
+      const [r] = await this.restoreAccounts(em, [a], this.journal);
+      if ('error' in r) throw r.error;
+      this.logger.warn({ accountId: a.id, fromJournal: r.fromJournal }, 'provisioning: the balance engine had lost the account; restored it');
+      return { created: r.created, topUpsFinished: r.topUpsFinished };
+    }
     const opening = (await openingBalancesMicros(em, [a.id])).get(a.id) ?? 0n;
     return this.accountFrom(em, a, opening, await this.pendingTopUps(em, a.id));
   }
@@ -110,6 +154,47 @@ export class Projector {
     await this.engine.setStatus(a.id, a.status);
     for (const t of pending) await this.topUp(em, t);
     return { created, topUpsFinished: pending.length };
+  }
+
+  /**
+   * Projects these accounts whole, as the rebuild does (the caller catches `journal` up first): an
+   * account the engine lacks is created from the journal when it has seen the account (balance plus
+   * confirmed top-ups it lacks, tier counters), else at its ledger balance; then status, unconfirmed
+   * top-ups, unexpired grants (a bucket the engine lacks starts less the journal's consumed units)
+   * and both routes of every subscription. An account that fails is reported, the others go on.
+   */
+  async restoreAccounts(em: EntityManager, accounts: readonly BillingAccount[], journal: BalanceJournal | undefined): Promise<Array<AccountRestoreResult | { accountId: string; error: unknown }>> {
+    if (accounts.length === 0) return [];
+    const state = await this.loadRestoreState(em, accounts.map((a) => a.id), journal);
+    const out: Array<AccountRestoreResult | { accountId: string; error: unknown }> = [];
+    for (let i = 0; i < accounts.length; i += REBUILD_CONCURRENCY) {
+      out.push(...(await Promise.all(accounts.slice(i, i + REBUILD_CONCURRENCY).map((a) => this.restoreOne(em.fork(), a, state).catch((error: unknown) => ({ accountId: a.id, error }))))));
+    }
+    return out;
+  }
+
+  private async loadRestoreState(em: EntityManager, ids: string[], journal: BalanceJournal | undefined): Promise<RestoreState> {
+    const now = new Date(this.clock.nowMs());
+    const [restores, consumed, opening, pending, grants, subscriptions] = [
+      (await journal?.restores(ids)) ?? new Map<string, JournalRestore>(),
+      (await journal?.consumed(ids)) ?? new Map<string, number>(),
+      await openingBalancesMicros(em, ids),
+      await em.find(TopUp, { account: { $in: ids }, projectedAt: null }, { orderBy: { createdAt: 'asc' } }),
+      await em.find(AllowanceGrant, { account: { $in: ids }, expiresAt: { $gt: now } }),
+      await em.find(Subscription, { account: { $in: ids } }, { orderBy: { id: 'asc' } }),
+    ];
+    return { opening, restores, consumed, pending: byAccount(pending), grants: byAccount(grants), subscriptions: byAccount(subscriptions) };
+  }
+
+  private async restoreOne(em: EntityManager, account: BillingAccount, state: RestoreState): Promise<AccountRestoreResult> {
+    const grants = state.grants.get(account.id) ?? [];
+    const subs = state.subscriptions.get(account.id) ?? [];
+    const restore = state.restores.get(account.id);
+    const opening = restore?.balanceMicros ?? state.opening.get(account.id) ?? 0n;
+    const { created, topUpsFinished } = await this.accountFrom(em, account, opening, state.pending.get(account.id) ?? [], restore?.cycle);
+    await Promise.all(grants.map((g) => this.grant(g, state.consumed.get(`${account.id}|${g.id}`) ?? 0)));
+    await this.routes(account, subs);
+    return { accountId: account.id, created, fromJournal: restore !== undefined, topUpsFinished, grants: grants.length, subscriptions: subs.length };
   }
 
   async routes(a: BillingAccount, subs: readonly Subscription[]): Promise<void> {
