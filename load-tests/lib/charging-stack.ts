@@ -124,21 +124,16 @@ export async function startChargingStack(o: StackOptions): Promise<ChargingStack
     });
     await waitForPort('127.0.0.1', grpcPort, gateway);
     await waitForPort('127.0.0.1', httpPort, gateway);
-    if (o.relayProcess) {
+    /** A worker entry point, up once its /metrics port (named by `metricsPortVar`) answers. */
+    const startWorker = async (name: string, main: string, metricsPortVar: string, log: string): Promise<Started> => {
       const metricsPort = await freePort();
-      relay = startProcess('outbox relay', process.execPath, script(RELAY_MAIN), {
-        ...cli,
-        env: { ...env, RATEL_RELAY_METRICS_PORT: String(metricsPort) },
-        logFile: join(dir, 'relay.log'),
-      });
-      await waitForPort('127.0.0.1', metricsPort, relay);
-      const journalMetricsPort = await freePort();
-      journal = startProcess('balance journal', process.execPath, script(JOURNAL_MAIN), {
-        ...cli,
-        env: { ...env, RATEL_JOURNAL_METRICS_PORT: String(journalMetricsPort) },
-        logFile: join(dir, 'journal.log'),
-      });
-      await waitForPort('127.0.0.1', journalMetricsPort, journal);
+      const worker = startProcess(name, process.execPath, script(main), { ...cli, env: { ...env, [metricsPortVar]: String(metricsPort) }, logFile: join(dir, log) });
+      await waitForPort('127.0.0.1', metricsPort, worker);
+      return worker;
+    };
+    if (o.relayProcess) {
+      relay = await startWorker('outbox relay', RELAY_MAIN, 'RATEL_RELAY_METRICS_PORT', 'relay.log');
+      journal = await startWorker('balance journal', JOURNAL_MAIN, 'RATEL_JOURNAL_METRICS_PORT', 'journal.log');
     }
     return {
       grpcTarget: `127.0.0.1:${grpcPort}`,

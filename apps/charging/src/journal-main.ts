@@ -8,9 +8,9 @@
  *
  *   node -r ts-node/register -r tsconfig-paths/register apps/charging/src/journal-main.ts
  */
-import { ConfigError, redactConfig } from '@app/config';
+import { redactConfig } from '@app/config';
 import { createLogger, createRegistry, systemClock } from '@app/observability';
-import { onStopSignals, serveMetrics } from './infra/worker-process';
+import { onStopSignals, runMain, serveMetrics } from './infra/worker-process';
 import { BalanceJournal } from './journal/balance-journal';
 import { loadJournalConfig } from './journal/journal-config';
 import { JOURNAL_STOP_TIMEOUT_MS } from './journal/journal-limits';
@@ -25,8 +25,7 @@ async function main(): Promise<void> {
   const journal = new BalanceJournal({
     nc, databaseUrl: config.DATABASE_URL, stream: streamNamesFor(config.RATEL_STREAM_PREFIX).rated.name, registry, logger, clock: systemClock,
   });
-  const metricsServer = config.RATEL_JOURNAL_METRICS_PORT > 0
-    ? serveMetrics(registry, config.RATEL_JOURNAL_METRICS_HOST, config.RATEL_JOURNAL_METRICS_PORT) : undefined;
+  const metricsServer = serveMetrics(registry, config.RATEL_JOURNAL_METRICS_HOST, config.RATEL_JOURNAL_METRICS_PORT);
   onStopSignals(logger, 'journal', JOURNAL_STOP_TIMEOUT_MS, async () => {
     await journal.stop();
     metricsServer?.close();
@@ -37,11 +36,4 @@ async function main(): Promise<void> {
   logger.info({ config: redactConfig(config) }, 'journal process started');
 }
 
-main().catch((err: unknown) => {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`${err.message}\n`);
-    process.exit(2);
-  }
-  process.stderr.write(`journal: fatal: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
+runMain('journal', main);

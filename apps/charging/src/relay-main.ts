@@ -9,10 +9,10 @@
  *
  *   node -r ts-node/register -r tsconfig-paths/register apps/charging/src/relay-main.ts
  */
-import { ConfigError, redactConfig } from '@app/config';
+import { redactConfig } from '@app/config';
 import { createLogger, createRegistry, systemClock } from '@app/observability';
-import { createRedis } from './infra/redis';
-import { onStopSignals, serveMetrics } from './infra/worker-process';
+import { createRedis } from '@app/keyspace';
+import { onStopSignals, runMain, serveMetrics } from './infra/worker-process';
 import { createNatsConnection, drainNats } from './outbox/nats-connection';
 import { OutboxRelay } from './outbox/outbox-relay';
 import { loadRelayConfig } from './outbox/relay-config';
@@ -32,8 +32,7 @@ async function main(): Promise<void> {
     streamLimits: { ratedMaxBytes: config.RATEL_RATED_MAX_BYTES, notifyMaxBytes: config.RATEL_NOTIFY_MAX_BYTES },
     limits: { leaseMs: config.RATEL_RELAY_LEASE_MS },
   });
-  const metricsServer = config.RATEL_RELAY_METRICS_PORT > 0
-    ? serveMetrics(registry, config.RATEL_RELAY_METRICS_HOST, config.RATEL_RELAY_METRICS_PORT) : undefined;
+  const metricsServer = serveMetrics(registry, config.RATEL_RELAY_METRICS_HOST, config.RATEL_RELAY_METRICS_PORT);
   onStopSignals(logger, 'relay', RELAY_STOP_TIMEOUT_MS * 2, async () => {
     await relay.stop();
     metricsServer?.close();
@@ -45,11 +44,4 @@ async function main(): Promise<void> {
   logger.info({ config: redactConfig(config) }, 'relay process started');
 }
 
-main().catch((err: unknown) => {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`${err.message}\n`);
-    process.exit(2);
-  }
-  process.stderr.write(`relay: fatal: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
+runMain('relay', main);

@@ -22,7 +22,7 @@ import { ResultCode, UnitType } from '@app/proto';
 import { DEMO_PREPAID_PLAN, RatingGroups } from '@app/rating';
 import { bootstrapCharging } from '../src/bootstrap';
 import { OutboxRelay } from '../src/outbox/outbox-relay';
-import { grpcClient, rest, systemEnv, type SystemEnv, unary, waitFor } from './system.helpers';
+import { grpcClient, provisionCatalog, rest, systemEnv, type SystemEnv, unary, waitFor } from './system.helpers';
 
 interface EventAnswer { resultCode: ResultCode; debitedAmount?: { amountMicros: bigint } }
 
@@ -73,9 +73,7 @@ describe('rebuild after Redis lost the account: balance, allowances and tier cou
 
   it('restores what was charged and credits the top-up whose event Redis lost, once', async () => {
     const plan = DEMO_PREPAID_PLAN;
-    expect((await rest(sys.httpBase, 'POST', '/v1/products', { id: 'prd-jr', name: 'Journal' })).status).toBe(201);
-    expect((await rest(sys.httpBase, 'POST', '/v1/price-plans', { productId: 'prd-jr', plan })).status).toBe(201);
-    expect((await rest(sys.httpBase, 'POST', '/v1/customers', { id: 'cus-jr', name: 'Journal Rebuild' })).status).toBe(201);
+    await provisionCatalog(sys.httpBase, 'jr', plan);
     expect((await rest(sys.httpBase, 'POST', '/v1/accounts', {
       id: 'acc-jr', customerId: 'cus-jr', type: 'PREPAID', currency: 'EUR', timeZone: 'Europe/Paris', cycleDay: 1, planId: plan.id, initialBalance: '30.00',
     })).status).toBe(201);

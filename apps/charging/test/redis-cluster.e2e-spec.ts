@@ -19,7 +19,7 @@ import { DebitEventRequest, ResultCode, StartSessionRequest, TerminateSessionReq
 import { DEMO_PREPAID_PLAN, RatingGroups } from '@app/rating';
 import { RedisBalanceEngine } from '../src/balance/redis-balance-engine';
 import { bootstrapCharging } from '../src/bootstrap';
-import { grpcClient, rest, systemEnv, type SystemEnv, unary, waitFor } from './system.helpers';
+import { grpcClient, provisionCatalog, rest, systemEnv, type SystemEnv, unary, waitFor } from './system.helpers';
 
 interface ServiceAnswer { resultCode: ResultCode; grantedUnits?: bigint; debitedAmount?: { amountMicros: bigint } }
 interface Answer { resultCode: ResultCode; services?: ServiceAnswer[]; debitedAmount?: { amountMicros: bigint } }
@@ -64,9 +64,7 @@ describe('charging app on a Redis Cluster', () => {
 
   it('charges, relays, sweeps, invalidates routes and rebuilds across the masters', async () => {
     const plan = DEMO_PREPAID_PLAN;
-    expect((await rest(sys.httpBase, 'POST', '/v1/products', { id: 'prd-cl', name: 'Cluster' })).status).toBe(201);
-    expect((await rest(sys.httpBase, 'POST', '/v1/price-plans', { productId: 'prd-cl', plan })).status).toBe(201);
-    expect((await rest(sys.httpBase, 'POST', '/v1/customers', { id: 'cus-cl', name: 'Cluster' })).status).toBe(201);
+    await provisionCatalog(sys.httpBase, 'cl', plan);
     for (let i = 0; i < ACCOUNTS; i++) {
       const id = `acc-cl-${i}`;
       expect((await rest(sys.httpBase, 'POST', '/v1/accounts', { id, customerId: 'cus-cl', type: 'PREPAID', currency: 'EUR', timeZone: 'Europe/Paris', cycleDay: 1, planId: plan.id, initialBalance: '10.00' })).status).toBe(201);

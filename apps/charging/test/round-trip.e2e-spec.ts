@@ -14,7 +14,7 @@ import { parseRatedEvent } from '@app/events';
 import { DEMO_PREPAID_PLAN } from '@app/rating';
 import { ResultCode, UnitType } from '@app/proto';
 import { bootstrapCharging } from '../src/bootstrap';
-import { grpcClient, rest, systemEnv, SystemEnv, unary, waitFor } from './system.helpers';
+import { grpcClient, provisionCatalog, rest, systemEnv, SystemEnv, unary, waitFor } from './system.helpers';
 
 interface Answer { resultCode: ResultCode; services?: { grantedUnits: bigint; debitedAmount?: { amountMicros: bigint } }[]; debitedAmount?: { amountMicros: bigint } }
 
@@ -42,9 +42,7 @@ describe('charging app round trip: REST -> gRPC -> REST -> JetStream', () => {
 
   it('provisions over REST, charges over gRPC and shows the result over REST and in JetStream', async () => {
     const plan = DEMO_PREPAID_PLAN;
-    expect((await rest(sys.httpBase, 'POST', '/v1/products', { id: 'prd-rt', name: 'Round trip' })).status).toBe(201);
-    expect((await rest(sys.httpBase, 'POST', '/v1/price-plans', { productId: 'prd-rt', plan })).status).toBe(201);
-    expect((await rest(sys.httpBase, 'POST', '/v1/customers', { id: 'cus-rt', name: 'Round Trip' })).status).toBe(201);
+    await provisionCatalog(sys.httpBase, 'rt', plan);
     const account = await rest(sys.httpBase, 'POST', '/v1/accounts', {
       id: 'acc-rt', customerId: 'cus-rt', type: 'PREPAID', currency: 'EUR', timeZone: 'Europe/Paris', cycleDay: 1, planId: plan.id, thresholds: ['1.00'], initialBalance: '2.00',
     });

@@ -9,6 +9,7 @@ import { credentials, Metadata, ServiceError } from '@grpc/grpc-js';
 import { createTestDatabase, freePort, requireEnv, uniqueId } from '@app/devstack';
 import { migrate } from '@app/db';
 import { ChargingServiceClient } from '@app/proto';
+import { DEMO_PREPAID_PLAN, type PricePlan } from '@app/rating';
 
 export const REPO_ROOT = resolve(__dirname, '../../..');
 export const API_KEY = 'system-test-key';
@@ -74,6 +75,19 @@ export async function rest(base: string, method: string, path: string, body?: un
   });
   const text = await res.text();
   return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+/**
+ * Over REST: product `prd-<tag>` with `plan` as its price plan, and customer `cus-<tag>` (each
+ * answered 201): what the accounts of a system spec hang on.
+ */
+export async function provisionCatalog(base: string, tag: string, plan: PricePlan = DEMO_PREPAID_PLAN): Promise<{ productId: string; customerId: string; planId: string }> {
+  const productId = `prd-${tag}`;
+  const customerId = `cus-${tag}`;
+  expect((await rest(base, 'POST', '/v1/products', { id: productId, name: tag })).status).toBe(201);
+  expect((await rest(base, 'POST', '/v1/price-plans', { productId, plan })).status).toBe(201);
+  expect((await rest(base, 'POST', '/v1/customers', { id: customerId, name: tag })).status).toBe(201);
+  return { productId, customerId, planId: plan.id };
 }
 
 export { waitFor } from '@app/devstack';

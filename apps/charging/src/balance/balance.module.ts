@@ -6,7 +6,7 @@
 import { Module } from '@nestjs/common';
 import { CHARGING_CONFIG, type ChargingConfig } from '@app/config';
 import { CLOCK, METRICS_REGISTRY, type Clock } from '@app/observability';
-import type { RedisClient } from '../infra/redis';
+import type { RedisClient } from '@app/keyspace';
 import type { Registry } from 'prom-client';
 import { REDIS } from '../infra/redis';
 import { BALANCE_ENGINE } from './balance-engine.port';

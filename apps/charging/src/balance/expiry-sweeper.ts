@@ -8,6 +8,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { CLOCK, LOGGER, METRICS_REGISTRY, type Clock, type Logger } from '@app/observability';
 import type { Counter, Registry } from 'prom-client';
+import { PeriodicTask } from '../infra/periodic-task';
 import { BALANCE_ENGINE, type BalanceEngine } from './balance-engine.port';
 import { reservationsExpiredCounter, sweepFailuresCounter } from './balance-metrics';
 
@@ -29,9 +30,7 @@ export interface ExpirySweeperOptions {
 export class ExpirySweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly expired: Counter;
   private readonly failures: Counter;
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private active = false;
+  private readonly task: PeriodicTask;
   private stopping = false;
 
   constructor(
@@ -43,6 +42,7 @@ export class ExpirySweeper implements OnApplicationBootstrap, OnApplicationShutd
   ) {
     this.expired = reservationsExpiredCounter(registry);
     this.failures = sweepFailuresCounter(registry);
+    this.task = new PeriodicTask(options.intervalMs, () => this.tick());
   }
 
   onApplicationBootstrap(): void {
@@ -54,23 +54,18 @@ export class ExpirySweeper implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   get isRunning(): boolean {
-    return this.active;
+    return this.task.isRunning;
   }
 
   start(): void {
-    if (this.active) return;
-    this.active = true;
     this.stopping = false;
-    this.schedule();
+    this.task.start();
   }
 
   /** Stops the timer and waits for a sweep in progress to finish its current call. */
   async stop(): Promise<void> {
-    this.active = false;
     this.stopping = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
+    await this.task.stop();
   }
 
   /** One tick's work: returns how many reservations were released. */
@@ -83,17 +78,6 @@ export class ExpirySweeper implements OnApplicationBootstrap, OnApplicationShutd
       if (released < this.options.batchMax || this.stopping) break;
     }
     return total;
-  }
-
-  private schedule(): void {
-    if (!this.active) return;
-    this.timer = setTimeout(() => {
-      this.running = this.tick().finally(() => {
-        this.running = undefined;
-        this.schedule();
-      });
-    }, this.options.intervalMs);
-    this.timer.unref();
   }
 
   private async tick(): Promise<void> {

@@ -4,7 +4,6 @@
  * bucket's outbox. Inputs are validated here first: a bad request reaches no script.
  */
 import { systemClock, type Clock } from '@app/observability';
-import { duplicateClient, perKeyBatch, type RedisClient } from '../infra/redis';
 import type { Histogram, Registry } from 'prom-client';
 import { BalanceError, BalanceErrorCode, fromScriptError } from './balance.errors';
 import {
@@ -26,7 +25,7 @@ import {
 } from './balance-engine.port';
 import { scriptDurationHistogram } from './balance-metrics';
 import { eventArg, parseBucket, parseEventReply, parseReservation, parseSessionReply, scriptReply, sessionArg } from './codec';
-import { ACCOUNT_SLOT_BUCKETS, BalanceKeys, parseExpiryMember } from '@app/keyspace';
+import { ACCOUNT_SLOT_BUCKETS, BalanceKeys, duplicateClient, parseExpiryMember, perKeyBatch, type RedisClient } from '@app/keyspace';
 import { FunctionLibrary, functionLibrary, isFunctionMissing, loadFunctionLibrary, ScriptName } from './script-loader';
 import {
   ACCOUNT_ID,

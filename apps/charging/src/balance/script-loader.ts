@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { primaries, type RedisClient } from '../infra/redis';
+import { primaries, type RedisClient } from '@app/keyspace';
 
 /** Version of each script's contract (KEYS, ARGV, reply). Bump it when the contract changes. */
 export const SCRIPT_VERSIONS = {

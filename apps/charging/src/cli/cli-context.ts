@@ -5,10 +5,9 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { createOrmConfig } from '@app/db';
 import { type Clock, createLogger, type Logger, systemClock } from '@app/observability';
-import type { RedisClient } from '../infra/redis';
 import type { BalanceEngine } from '../balance/balance-engine.port';
 import { RedisBalanceEngine } from '../balance/redis-balance-engine';
-import { createRedis } from '../infra/redis';
+import { createRedis, type RedisClient } from '@app/keyspace';
 import { Projector } from '../provisioning/shared/projector';
 import type { CliConfig } from './cli-support';
 

@@ -5,8 +5,8 @@
 import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { CHARGING_CONFIG, ChargingConfig } from '@app/config';
 import { CLOCK, createLogger, createRegistry, LOGGER, METRICS_REGISTRY, systemClock } from '@app/observability';
-import type { RedisClient } from './redis';
-import { createRedis, REDIS } from './redis';
+import { createRedis, type RedisClient } from '@app/keyspace';
+import { REDIS } from './redis';
 
 @Global()
 @Module({})

@@ -1,15 +1,2 @@
-/** The Redis connection of the charging app: its injection token; the client itself is @app/keyspace's. */
-export {
-  createRedis,
-  duplicateClient,
-  isCluster,
-  perKeyBatch,
-  primaries,
-  REDIS_CLUSTER_MAX_REDIRECTIONS,
-  REDIS_CONNECT_TIMEOUT_MS,
-  REDIS_MAX_RETRIES_PER_REQUEST,
-  type RedisClient,
-  type RedisConnectOptions,
-} from '@app/keyspace';
-
+/** Injection token of the charging app's Redis client (created with @app/keyspace's createRedis). */
 export const REDIS = Symbol('REDIS');

@@ -1,13 +1,28 @@
 /**
- * What the charging app's standalone worker processes (relay-main.ts, journal-main.ts) share: a
- * bare /metrics endpoint and the stop-on-signal handling.
+ * What the charging app's entry points share: running `main` (exit 2 on bad configuration, 1 on any
+ * other failure), and for the standalone workers (relay-main.ts, journal-main.ts) a bare /metrics
+ * endpoint and the stop-on-signal handling.
  */
 import { createServer, type Server } from 'node:http';
+import { ConfigError } from '@app/config';
 import type { Logger } from '@app/observability';
 import type { Registry } from 'prom-client';
 
-/** Serves `registry` on GET /metrics (anything else: 404). */
-export function serveMetrics(registry: Registry, host: string, port: number): Server {
+/** Runs an entry point's `main`; a ConfigError exits 2 with its message, anything else 1 with `<name>: fatal:` and the stack. */
+export function runMain(name: string, main: () => Promise<void>): void {
+  main().catch((err: unknown) => {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`${name}: fatal: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  });
+}
+
+/** Serves `registry` on GET /metrics (anything else: 404); port 0: no endpoint. */
+export function serveMetrics(registry: Registry, host: string, port: number): Server | undefined {
+  if (port === 0) return undefined;
   const server = createServer((req, res) => {
     if (req.url !== '/metrics') return void res.writeHead(404).end();
     registry.metrics().then(

@@ -164,7 +164,7 @@ export class BalanceJournal {
       await this.adoptStream(client, info.created);
       let position = await readPosition(client, this.opts.stream);
       if (info.lastSeq > position.lastSeq) {
-        await this.drain(client, () => this.opts.clock.nowMs() < deadline, info.lastSeq);
+        await this.drain(client, info.created, () => this.opts.clock.nowMs() < deadline, info.lastSeq);
         position = await readPosition(client, this.opts.stream);
         if (position.lastSeq < info.lastSeq) {
           throw new Error(`balance journal: catch-up stopped at sequence ${position.lastSeq} of ${info.lastSeq} after ${timeoutMs} ms`);
@@ -226,7 +226,10 @@ export class BalanceJournal {
           continue;
         }
         this.metrics.leader.set(1);
-        await this.drain(client, () => this.active);
+        const info = await this.streamInfo();
+        if (info === undefined) throw new NatsError('stream not found', 'stream not found');
+        await this.adoptStream(client, info.created);
+        await this.drain(client, info.created, () => this.active);
       } catch (err) {
         if (isStreamNotFound(err)) {
           // A fresh system: the relay creates the stream with its first batch.
@@ -244,12 +247,11 @@ export class BalanceJournal {
     }
   }
 
-  /** Reads from the stored position on, batch by batch, while `go()` and until `untilSeq` (if given). */
-  private async drain(client: PoolClient, go: () => boolean, untilSeq?: number): Promise<void> {
-    const info = await this.streamInfo();
-    if (info === undefined) throw new NatsError('stream not found', 'stream not found');
-    await this.adoptStream(client, info.created);
-    const created = info.created;
+  /**
+   * Reads from the stored position on, batch by batch, while `go()` and until `untilSeq` (if given),
+   * from the stream incarnation created at `created` (the caller adopted it: adoptStream).
+   */
+  private async drain(client: PoolClient, created: string, go: () => boolean, untilSeq?: number): Promise<void> {
     const start = await readPosition(client, this.opts.stream);
     const js = this.opts.nc!.jetstream();
     const consumer = await js.consumers.get(this.opts.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: start.lastSeq + 1 });

@@ -2,7 +2,7 @@
 import { Controller, Get, Header, Inject, ServiceUnavailableException } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { METRICS_REGISTRY } from '@app/observability';
-import type { RedisClient } from '../infra/redis';
+import type { RedisClient } from '@app/keyspace';
 import type { Registry } from 'prom-client';
 import { REDIS } from '../infra/redis';
 

@@ -12,7 +12,7 @@
  * own: there the first step is one non-blocking XREAD per bucket, all in flight at once, and an
  * empty round returns at once (the relay then pauses, RELAY_CLUSTER_IDLE_POLL_MS).
  */
-import { isCluster, perKeyBatch, type RedisClient } from '../infra/redis';
+import { isCluster, perKeyBatch, type RedisClient } from '@app/keyspace';
 import type { OutboxMessage } from './jetstream-publisher';
 
 export interface OutboxEntry {

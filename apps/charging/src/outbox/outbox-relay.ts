@@ -13,7 +13,7 @@
  * command connection nor the NATS connection it is given; it owns a duplicate of the Redis
  * connection for its blocking reads.
  */
-import { duplicateClient, perKeyBatch, type RedisClient } from '../infra/redis';
+import { duplicateClient, perKeyBatch, type RedisClient } from '@app/keyspace';
 import type { NatsConnection } from 'nats';
 import type { Registry } from 'prom-client';
 import type { Clock, Logger } from '@app/observability';

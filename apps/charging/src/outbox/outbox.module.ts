@@ -7,7 +7,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { CHARGING_CONFIG, ChargingConfig } from '@app/config';
 import { Clock, CLOCK, LOGGER, Logger, METRICS_REGISTRY } from '@app/observability';
-import type { RedisClient } from '../infra/redis';
+import type { RedisClient } from '@app/keyspace';
 import type { NatsConnection } from 'nats';
 import type { Registry } from 'prom-client';
 import { REDIS } from '../infra/redis';

@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { RedisClient } from '../infra/redis';
+import type { RedisClient } from '@app/keyspace';
 
 /** KEYS[1] lease key; ARGV[1] token, ARGV[2] ttl ms. Reply 1 if renewed, 0 if not held by this token. */
 const RENEW_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;

@@ -1,5 +1,5 @@
 /** Prometheus metrics of the outbox relay, registered once per registry. */
-import { perKeyBatch, type RedisClient } from '../infra/redis';
+import { perKeyBatch, type RedisClient } from '@app/keyspace';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface RelayMetrics {

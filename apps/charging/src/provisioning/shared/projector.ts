@@ -119,15 +119,17 @@ export class Projector {
    * top-ups and routes. Without a journal (the CLIs' seed), from the ledger.
    */
   async account(em: EntityManager, a: BillingAccount, opts: { isNew?: boolean } = {}): Promise<{ created: boolean; topUpsFinished: number }> {
-    if (!opts.isNew && this.journal !== undefined && (await this.engine.getBalance(a.id, this.clock.nowMs())) === undefined) {
-      await this.journal.catchUp(JOURNAL_INLINE_CATCH_UP_TIMEOUT_MS);
+    // With a journal, whether the engine lost the account is asked once, here, and handed on.
+    const lost = !opts.isNew && this.journal !== undefined ? (await this.engine.getBalance(a.id, this.clock.nowMs())) === undefined : undefined;
+    if (lost === true) {
+      await this.journal!.catchUp(JOURNAL_INLINE_CATCH_UP_TIMEOUT_MS);
       const [r] = await this.restoreAccounts(em, [a], this.journal);
       if ('error' in r) throw r.error;
       this.logger.warn({ accountId: a.id, fromJournal: r.fromJournal }, 'provisioning: the balance engine had lost the account; restored it');
       return { created: r.created, topUpsFinished: r.topUpsFinished };
     }
     const opening = (await openingBalancesMicros(em, [a.id])).get(a.id) ?? 0n;
-    return this.accountFrom(em, a, opening, await this.pendingTopUps(em, a.id));
+    return this.accountFrom(em, a, opening, await this.pendingTopUps(em, a.id), undefined, lost);
   }
 
   /**
@@ -147,9 +149,11 @@ export class Projector {
     return em.find(TopUp, { account: accountId, projectedAt: null }, { orderBy: { createdAt: 'asc' } });
   }
 
-  /** `account` with what it reads from PostgreSQL given (the rebuild loads it for a page of accounts at once). */
-  async accountFrom(em: EntityManager, a: BillingAccount, openingMicros: bigint, pending: readonly TopUp[], cycle?: CycleCounters): Promise<{ created: boolean; topUpsFinished: number }> {
-    const created = (await this.engine.getBalance(a.id, this.clock.nowMs())) === undefined;
+  /** `account` with what it reads from PostgreSQL given (restoreAccounts loads it for many accounts at once); `knownLost` when the caller already asked the engine. */
+  private async accountFrom(
+    em: EntityManager, a: BillingAccount, openingMicros: bigint, pending: readonly TopUp[], cycle?: CycleCounters, knownLost?: boolean,
+  ): Promise<{ created: boolean; topUpsFinished: number }> {
+    const created = knownLost ?? (await this.engine.getBalance(a.id, this.clock.nowMs())) === undefined;
     await this.engine.upsertAccount(accountProjection(a), openingMicros, cycle);
     await this.engine.setStatus(a.id, a.status);
     for (const t of pending) await this.topUp(em, t);

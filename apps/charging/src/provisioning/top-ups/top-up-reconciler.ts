@@ -17,6 +17,7 @@ import { CHARGING_CONFIG, type ChargingConfig } from '@app/config';
 import { TopUp } from '@app/db';
 import { CLOCK, LOGGER, METRICS_REGISTRY, type Clock, type Logger } from '@app/observability';
 import { Counter, type Registry } from 'prom-client';
+import { PeriodicTask } from '../../infra/periodic-task';
 import { Projector } from '../shared/projector';
 
 export const TOPUP_RECONCILE_INTERVAL_MS = 60_000;
@@ -34,9 +35,9 @@ export interface ReconcileReport {
 export class TopUpReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly finishedTotal: Counter;
   private readonly failedTotal: Counter;
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
-  private active = false;
+  private readonly task = new PeriodicTask(TOPUP_RECONCILE_INTERVAL_MS, async () => {
+    await this.reconcileOnce().catch((err: unknown) => this.logger.error({ err }, 'top-up reconciliation failed; retrying next tick'));
+  });
 
   constructor(
     private readonly em: EntityManager,
@@ -56,16 +57,11 @@ export class TopUpReconciler implements OnApplicationBootstrap, OnApplicationShu
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.active = false;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
+    await this.task.stop();
   }
 
   start(): void {
-    if (this.active) return;
-    this.active = true;
-    this.schedule();
+    this.task.start();
   }
 
   /** One tick: finishes the unconfirmed top-ups older than `minAgeMs`, oldest first. */
@@ -87,18 +83,5 @@ export class TopUpReconciler implements OnApplicationBootstrap, OnApplicationShu
       }
     }
     return report;
-  }
-
-  private schedule(): void {
-    if (!this.active) return;
-    this.timer = setTimeout(() => {
-      this.running = this.reconcileOnce()
-        .catch((err: unknown) => this.logger.error({ err }, 'top-up reconciliation failed; retrying next tick'))
-        .finally(() => {
-          this.running = undefined;
-          this.schedule();
-        });
-    }, TOPUP_RECONCILE_INTERVAL_MS);
-    this.timer.unref();
   }
 }
