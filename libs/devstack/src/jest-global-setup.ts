@@ -15,6 +15,9 @@ declare global {
 }
 
 export default async function globalSetup(): Promise<void> {
+  // Both server projects (integration, e2e) name this setup; Jest runs it once per project, in one
+  // process, so the second call finds the servers of the first.
+  if (globalThis.__RATEL_SERVERS__) return;
   const root = mkdtempSync(join(tmpdir(), 'ratel-test-'));
   const started: StartedServer[] = [];
   const tasks: Promise<void>[] = [];
