@@ -32,6 +32,8 @@ const servers = {
   globalTeardown: '<rootDir>/libs/devstack/src/jest-global-teardown.ts',
 };
 module.exports = {
+  // Also here: Jest 30 takes the timeout from the global config, whatever the projects say.
+  testTimeout: 60000,
   maxWorkers: 2,
   projects: [
     { ...common, displayName: 'unit', testRegex: '(apps|libs)/.*\\.spec\\.ts$' },
