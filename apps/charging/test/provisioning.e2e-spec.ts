@@ -292,6 +292,20 @@ describe('provisioning API', () => {
     expect((await engine.getBalance('acc-limit-post', Date.now()))?.creditLimitMicros).toBe(MAX_AMOUNT_MICROS - 1_000_000n);
   });
 
+  it('concurrent top-ups near the limit: exactly those that fit are committed, the others 422, nothing left pending', async () => {
+    const accountId = await provisionPrepaid('limit-race', '4915100000018', '262010000000018');
+    // 10.00 + this leaves room for exactly three more top-ups of 1.00.
+    const fill = await call({ method: 'POST', url: `/v1/accounts/${accountId}/top-ups`, body: { amount: '9007199241.740991' }, headers: { 'idempotency-key': 'k-fill' } });
+    expect(fill.status).toBe(201);
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => call({ method: 'POST', url: `/v1/accounts/${accountId}/top-ups`, body: { amount: '1.00' }, headers: { 'idempotency-key': `k-race-${i}` } })),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 201, 201, 422, 422, 422]);
+    expect((await engine.getBalance(accountId, Date.now()))?.balanceMicros).toBe(MAX_AMOUNT_MICROS);
+    const rows = await pg.query(`select count(*)::int as n, count(projected_at)::int as projected from top_up where account_id = $1`, [accountId]);
+    expect(rows.rows[0]).toEqual({ n: 4, projected: 4 });
+  });
+
   it('a committed top-up the engine refuses for good is recorded once, answered PROJECTION_FAILED, and no longer retried', async () => {
     const accountId = await provisionPrepaid('pfail', '4915100000017', '262010000000017');
     const { createHash } = await import('node:crypto');

@@ -176,6 +176,8 @@ export class CreateTopUpUseCase {
   private async checkLimit(tx: EntityManager, cmd: CreateTopUpCommand): Promise<void> {
     const conn = tx.getConnection();
     const ctx = tx.getTransactionContext();
+    // A statement of its own, after the lock: a statement that waited for the row lock would still
+    // read the other tables as of its start, missing a top-up committed while it waited.
     const [sums] = await conn.execute<Array<{ prior: boolean; pending: string; ledger: string }>>(
       `select exists (select 1 from "top_up" where "account_id" = ? and "idempotency_key" = ?) as "prior",
               (select coalesce(sum("amount_micros"), 0) from "top_up" where "account_id" = ? and "projected_at" is null)::text as "pending",
