@@ -20,18 +20,27 @@ interface ReflectionAnswer {
 }
 
 let env: ChargingApp;
-let reflection: Client & { ServerReflectionInfo(): ReflectionStream };
+type ReflectionClient = Client & { ServerReflectionInfo(): ReflectionStream };
+let reflection: ReflectionClient;
+const clients: ReflectionClient[] = [];
+
+/** A client of grpc.reflection.<version>.ServerReflection (grpcurl asks v1, older tools v1alpha). */
+function reflectionClient(version: 'v1' | 'v1alpha'): ReflectionClient {
+  const reflectionProto = join(require.resolve('@grpc/reflection'), '..', '..', 'proto', 'grpc', 'reflection', version, 'reflection.proto');
+  const pkg = loadPackageDefinition(loadSync(reflectionProto, { keepCase: true })) as GrpcObject;
+  const ctor = (((pkg.grpc as GrpcObject).reflection as GrpcObject)[version] as GrpcObject).ServerReflection as ServiceClientConstructor;
+  const client = new ctor(env.address, credentials.createInsecure()) as unknown as ReflectionClient;
+  clients.push(client);
+  return client;
+}
 
 beforeAll(async () => {
   env = await startChargingApp();
-  const reflectionProto = join(require.resolve('@grpc/reflection'), '..', '..', 'proto', 'grpc', 'reflection', 'v1', 'reflection.proto');
-  const pkg = loadPackageDefinition(loadSync(reflectionProto, { keepCase: true })) as GrpcObject;
-  const ctor = (((pkg.grpc as GrpcObject).reflection as GrpcObject).v1 as GrpcObject).ServerReflection as ServiceClientConstructor;
-  reflection = new ctor(env.address, credentials.createInsecure()) as unknown as typeof reflection;
+  reflection = reflectionClient('v1');
 });
 
 afterAll(async () => {
-  reflection?.close();
+  clients.forEach((c) => c.close());
   await env?.close();
 });
 
@@ -85,6 +94,16 @@ describe('server reflection', () => {
       eventTime: new Date('2026-12-02T10:00:00Z'),
       services: [{ ratingGroup: 20, requestedUnits: 1000n }],
     });
+  });
+
+  it('answers v1alpha the same way', async () => {
+    reflection = reflectionClient('v1alpha');
+    try {
+      const registry = await linkedRegistry('charging.v1.ChargingService');
+      expect(registry.getMessage('charging.v1.DebitEventRequest')?.field.eventTime?.message?.typeName).toBe('google.protobuf.Timestamp');
+    } finally {
+      reflection = clients[0];
+    }
   });
 
   it('links the health service the same way', async () => {
