@@ -38,6 +38,21 @@ protoc \
   -I "$PROTO_DIR" \
   "${PROTOS[@]}"
 
+# The descriptor set server reflection serves: protoc's own FileDescriptorProtos (fully-qualified
+# type names, imports declared) of charging.v1, the health service and every file they import
+# (google/protobuf/timestamp.proto), as base64 in a .ts module so no .proto is read at run time.
+HEALTH_PROTO_DIR="$ROOT/node_modules/grpc-health-check/proto"
+SET_FILE="$(mktemp)"
+trap 'rm -f "$SET_FILE"' EXIT
+protoc --include_imports --descriptor_set_out="$SET_FILE" -I "$PROTO_DIR" -I "$HEALTH_PROTO_DIR" \
+  "${PROTOS[@]}" health/v1/health.proto
+{
+  echo '/** google.protobuf.FileDescriptorSet of proto/ and grpc.health.v1, imports included (server reflection). */'
+  echo 'export const FILE_DESCRIPTOR_SET_BASE64 ='
+  base64 -w 100 "$SET_FILE" | sed "s/.*/  '&' +/"
+  echo "  '';"
+} >"$OUT_DIR/descriptor-set.ts"
+
 while IFS= read -r -d '' f; do
   { printf '%s\n' "$HEADER"; cat "$f"; } >"$f.tmp" && mv "$f.tmp" "$f"
 done < <(find "$OUT_DIR" -name '*.ts' -print0)

@@ -190,6 +190,35 @@ describe('events', () => {
     expect(res.resultCode).toBe(ResultCode.UNKNOWN_EVENT);
   });
 
+  it('refuses a price beyond MAX_AMOUNT_MICROS as a debit of the same units would (OUT_OF_RANGE), counted as such', async () => {
+    const { msisdn } = await provisionSubscriber(env.engine, EUR);
+    const requests = async (result: string) =>
+      (await env.registry.getSingleMetric('ratel_grpc_requests_total')!.get()).values.find(
+        (v) => v.labels.method === 'PriceEnquiry' && v.labels.result === result,
+      )?.value ?? 0;
+    const [outOfRangeBefore, successBefore] = [await requests('OUT_OF_RANGE'), await requests('SUCCESS')];
+    // 10^13 content events at 0.99 EUR: 9.9 * 10^18 micros, beyond int64; 10^10 of them: beyond 2^53 - 1 only.
+    for (const units of [10_000_000_000_000n, 10_000_000_000n]) {
+      const enquiry = { subscriber: sub(msisdn), calledNumber: '', service: { ratingGroup: CONTENT, serviceId: 0, units, unit: UnitType.EVENTS } };
+      const err = await failure(call(client, client.priceEnquiry, enquiry));
+      expect(err.code).toBe(Status.OUT_OF_RANGE);
+      expect(err.details).toContain(`service.units: ${units} units cost`);
+      expect(err.details).toContain('MAX_AMOUNT_MICROS (9007199254740991 micros)');
+      const debited = await call(client, client.debitEvent, debit(msisdn, uniqueId('big'), CONTENT, units));
+      expect(debited.resultCode).toBe(ResultCode.CREDIT_LIMIT_REACHED);
+    }
+    expect(await requests('OUT_OF_RANGE')).toBe(outOfRangeBefore + 2);
+    expect(await requests('SUCCESS')).toBe(successBefore);
+    // The largest price the engine charges is still answered exactly.
+    const atMax = await call(client, client.priceEnquiry, {
+      subscriber: sub(msisdn),
+      calledNumber: '',
+      service: { ratingGroup: CONTENT, serviceId: 0, units: 9_098_181_065n, unit: UnitType.EVENTS },
+    });
+    expect(atMax.price).toEqual({ amountMicros: 9_098_181_065n * 990_000n, currencyCode: 'EUR' });
+    expect((await balanceOf(msisdn)).balance?.amountMicros).toBe(EUR);
+  });
+
   it('checks the balance and prices a service without changing anything', async () => {
     const { msisdn } = await provisionSubscriber(env.engine, EUR);
     const before = await balanceOf(msisdn);

@@ -12,7 +12,9 @@ import { chargingConfigSchema, loadConfig } from '@app/config';
 import { migrate } from '@app/db';
 import { createTestDatabase, deleteKeys, requireEnv, scanKeys, uniqueId } from '@app/devstack';
 import { DEMO_LOADTEST_PLAN } from '@app/rating';
-import { BALANCE_ENGINE, type BalanceEngine } from '../src/balance/balance-engine.port';
+import type { Registry } from 'prom-client';
+import { METRICS_REGISTRY } from '@app/observability';
+import { BALANCE_ENGINE, type BalanceEngine, MAX_AMOUNT_MICROS } from '../src/balance/balance-engine.port';
 import type { RedisBalanceEngine } from '../src/balance/redis-balance-engine';
 import { TopUpReconciler } from '../src/provisioning/top-ups/top-up-reconciler';
 import { InfraModule } from '../src/infra/infra.module';
@@ -24,7 +26,10 @@ import { ProvisioningModule } from '../src/provisioning/provisioning.module';
 const BODY_LIMIT_BYTES = 256 * 1024;
 const API_KEY = 'test-key';
 const JWT_SECRET = 'e2e-jwt-secret';
-const TABLES = ['customer', 'product', 'price_plan', 'price_plan_version', 'billing_account', 'subscription', 'allowance_grant', 'top_up', 'ledger_entry', 'audit_log'];
+const TABLES = [
+  'customer', 'product', 'price_plan', 'price_plan_version', 'billing_account', 'subscription', 'allowance_grant', 'top_up', 'ledger_entry', 'audit_log',
+  'projection_failure',
+];
 const PLAN = { ...DEMO_LOADTEST_PLAN, id: 'e2e-flat', name: 'E2E flat' };
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -257,6 +262,69 @@ describe('provisioning API', () => {
     const replay = await call({ method: 'POST', url: `/v1/accounts/${accountId}/top-ups`, body: { amount: '1.00' }, headers: { 'idempotency-key': 'k-r1' } });
     expect([replay.status, replay.headers['idempotent-replayed']]).toEqual([201, 'true']);
     expect(await stateFingerprint()).toBe(before);
+  });
+
+  it('writes the engine would refuse beyond MAX_AMOUNT_MICROS are refused with 422 before anything is written', async () => {
+    const accountId = await provisionPrepaid('limit', '4915100000016', '262010000000016');
+    const topUp = (key: string, amount: string) => call({ method: 'POST', url: `/v1/accounts/${accountId}/top-ups`, body: { amount }, headers: { 'idempotency-key': key } });
+    const postpaid = { customerId: 'cus-limit', type: 'POSTPAID', currency: 'EUR', timeZone: 'UTC', cycleDay: 1, planId: PLAN.id, initialBalance: '1.00' };
+    expect((await call({ method: 'POST', url: '/v1/accounts', body: { ...postpaid, id: 'acc-limit-post', creditLimit: '50.00' } })).status).toBe(201);
+    const before = await stateFingerprint();
+    // 10.00 + 2^53 - 1 micros: beyond the largest balance.
+    const tooMuch = await topUp('k-lim-1', '9007199254.740991');
+    expect(tooMuch.status).toBe(422);
+    expect(tooMuch.body).toMatchObject({ code: 'BALANCE_LIMIT_EXCEEDED', field: 'amount', accountId, limitMicros: String(MAX_AMOUNT_MICROS) });
+    expect(tooMuch.body.message).toContain('MAX_AMOUNT_MICROS (9007199254740991 micros');
+    // A postpaid account whose opening balance + credit limit is beyond it: not created.
+    const created = await call({ method: 'POST', url: '/v1/accounts', body: { ...postpaid, id: 'acc-limit-post2', creditLimit: '9007199254.740991' } });
+    expect(created.status).toBe(422);
+    expect(created.body).toMatchObject({ code: 'CREDIT_LIMIT_EXCEEDED', field: 'creditLimit', accountId: 'acc-limit-post2' });
+    // An existing postpaid account's credit limit raised beyond it: unchanged in PostgreSQL and in the engine.
+    const raised = await call({ method: 'PATCH', url: '/v1/accounts/acc-limit-post', body: { creditLimit: '9007199254.740991' } });
+    expect(raised.status).toBe(422);
+    expect(raised.body).toMatchObject({ code: 'CREDIT_LIMIT_EXCEEDED', field: 'creditLimit', accountId: 'acc-limit-post' });
+    expect(await stateFingerprint()).toBe(before);
+    // Up to the limit itself, both pass, and agree in PostgreSQL and the engine.
+    expect((await topUp('k-lim-2', '9007199244.740991')).status).toBe(201);
+    expect((await engine.getBalance(accountId, Date.now()))?.balanceMicros).toBe(MAX_AMOUNT_MICROS);
+    expect((await topUp('k-lim-3', '0.000001')).body).toMatchObject({ code: 'BALANCE_LIMIT_EXCEEDED' });
+    expect((await call({ method: 'PATCH', url: '/v1/accounts/acc-limit-post', body: { creditLimit: '9007199253.740991' } })).status).toBe(200);
+    expect((await engine.getBalance('acc-limit-post', Date.now()))?.creditLimitMicros).toBe(MAX_AMOUNT_MICROS - 1_000_000n);
+  });
+
+  it('concurrent top-ups near the limit: exactly those that fit are committed, the others 422, nothing left pending', async () => {
+    const accountId = await provisionPrepaid('limit-race', '4915100000018', '262010000000018');
+    // 10.00 + this leaves room for exactly three more top-ups of 1.00.
+    const fill = await call({ method: 'POST', url: `/v1/accounts/${accountId}/top-ups`, body: { amount: '9007199241.740991' }, headers: { 'idempotency-key': 'k-fill' } });
+    expect(fill.status).toBe(201);
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => call({ method: 'POST', url: `/v1/accounts/${accountId}/top-ups`, body: { amount: '1.00' }, headers: { 'idempotency-key': `k-race-${i}` } })),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 201, 201, 422, 422, 422]);
+    expect((await engine.getBalance(accountId, Date.now()))?.balanceMicros).toBe(MAX_AMOUNT_MICROS);
+    const rows = await pg.query(`select count(*)::int as n, count(projected_at)::int as projected from top_up where account_id = $1`, [accountId]);
+    expect(rows.rows[0]).toEqual({ n: 4, projected: 4 });
+  });
+
+  it('a committed top-up the engine refuses for good is recorded once, answered PROJECTION_FAILED, and no longer retried', async () => {
+    const accountId = await provisionPrepaid('pfail', '4915100000017', '262010000000017');
+    const { createHash } = await import('node:crypto');
+    // As if a refund had raised the balance between the limit check and the credit: PostgreSQL has it, the engine refuses it.
+    await pg.query(
+      `insert into top_up (id, account_id, idempotency_key, request_hash, amount_micros, created_at) values ('top_pfail', $1, 'k-pf', $2, $3, now() - interval '5 minutes')`,
+      [accountId, createHash('sha256').update(`${accountId}\n${MAX_AMOUNT_MICROS}`).digest('hex'), String(MAX_AMOUNT_MICROS)],
+    );
+    const reconciler = app.get(TopUpReconciler);
+    expect(await reconciler.reconcileOnce()).toMatchObject({ failed: 1 });
+    const failures = await pg.query(`select kind, resource_id, account_id, code from projection_failure where account_id = $1`, [accountId]);
+    expect(failures.rows).toEqual([{ kind: 'TOP_UP', resource_id: 'top_pfail', account_id: accountId, code: 'LIMIT_EXCEEDED' }]);
+    expect(await app.get<Registry>(METRICS_REGISTRY).metrics()).toMatch(/^ratel_projection_failures_total\{reason="LIMIT_EXCEEDED",app="charging"\} 1$/m);
+    expect(await reconciler.reconcileOnce()).toEqual({ finished: 0, failed: 0 });
+    const retry = await call({ method: 'POST', url: `/v1/accounts/${accountId}/top-ups`, body: { amount: '9007199254.740991' }, headers: { 'idempotency-key': 'k-pf' } });
+    expect(retry.status).toBe(500);
+    expect(retry.body).toMatchObject({ code: 'PROJECTION_FAILED', accountId, resourceId: 'top_pfail' });
+    expect((await pg.query(`select count(*)::int as n from projection_failure where account_id = $1`, [accountId])).rows[0].n).toBe(1);
+    expect((await engine.getBalance(accountId, Date.now()))?.balanceMicros).toBe(10_000_000n);
   });
 
   it('bar and unbar reach the engine; a closed account cannot be reopened', async () => {

@@ -1,7 +1,7 @@
 /**
- * Where the .proto sources are at run time. Server reflection loads them from disk, so a
- * deployment ships `proto/` next to the compiled code (the repository root in development, the
- * image's working directory in production).
+ * Where the .proto sources are at run time, for tools that load them from disk (the load-test
+ * servers). The charging server does not: reflection serves the descriptor set protoc generated
+ * (generated/descriptor-set.ts).
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';

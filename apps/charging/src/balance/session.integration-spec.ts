@@ -81,7 +81,23 @@ describe('chargeSession', () => {
     await t.engine.upsertAccount(prepaid('a6'), 1_000_000n);
     const rate = flatRate('SECONDS', 1_000, 1, { tariffChangeAtMs: T0 + 42_500 });
     const r = await t.engine.charge(sessionCmd('START', 'a6', 's1', 0, [group(1, 300, 0, rate)]));
-    expect(r.ratingGroups[0]).toMatchObject({ grantedUnits: 43, finalUnitAction: 'NONE', reservedMicros: 43_000n });
+    expect(r.ratingGroups[0]).toMatchObject({ grantedUnits: 43, finalUnitAction: 'NONE', reservedMicros: 43_000n, validityMs: 42_500 });
+  });
+
+  it('caps the validity of every grant at the tariff change, and the reservation with it', async () => {
+    await t.engine.upsertAccount(prepaid('a6b'), 1_000_000n);
+    const data = flatRate('BYTES', 10, 1, { tariffChangeAtMs: T0 + 1_500 });
+    const later = flatRate('BYTES', 10, 1, { tariffChangeAtMs: T0 + 3_600_000 });
+    const r = await t.engine.charge(sessionCmd('START', 'a6b', 's1', 0, [group(1, 100, 0, data), group(2, 100, 0, later)]));
+    expect(r.ratingGroups.map((g) => [g.grantedUnits, g.validityMs])).toEqual([
+      [100, 1_500],
+      [100, 60_000],
+    ]);
+    const until = (await t.engine.getBalance('a6b', T0))!.reservations.map((x) => [x.ratingGroup, x.expiresAtMs]);
+    expect(until.sort()).toEqual([
+      [1, T0 + 1_500],
+      [2, T0 + 60_000],
+    ]);
   });
 
   it('answers per rating group: rating failed, unknown user, unknown session', async () => {

@@ -6,15 +6,13 @@
  */
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Server, ServerCredentials, ServerOptions } from '@grpc/grpc-js';
-import { ReflectionService } from '@grpc/reflection';
-import { loadSync } from '@grpc/proto-loader';
-import { HealthImplementation, protoPath as HEALTH_PROTO_PATH } from 'grpc-health-check';
-import { join } from 'node:path';
+import { HealthImplementation } from 'grpc-health-check';
 import { CHARGING_CONFIG, ChargingConfig } from '@app/config';
 import { Logger, LOGGER } from '@app/observability';
-import { CHARGING_PROTO_FILE, CHARGING_SERVICE_NAME, protoRoot } from '@app/proto';
+import { CHARGING_SERVICE_NAME } from '@app/proto';
 import { ChargingGrpcController } from './charging-grpc.controller';
 import { GrpcMetrics } from './grpc-metrics';
+import { addReflection } from './grpc-reflection';
 import { CHARGING_SERVICE_RAW_REQUESTS, chargingServiceImplementation } from './grpc-service';
 import { grpcStatusOf } from './grpc-status.mapper';
 import {
@@ -73,7 +71,7 @@ export class GrpcServerService implements OnApplicationBootstrap, OnApplicationS
     server.addService(CHARGING_SERVICE_RAW_REQUESTS, chargingServiceImplementation(this.controller, this.metrics, toStatus));
     this.health = new HealthImplementation(Object.fromEntries(HEALTH_SERVICES.map((s) => [s, 'NOT_SERVING'])));
     this.health.addToServer(server);
-    new ReflectionService(reflectionPackage()).addToServer(server);
+    addReflection(server);
     try {
       this.boundPort = await bind(server, this.config.RATEL_GRPC_HOST, this.config.RATEL_GRPC_PORT, credentials);
     } catch (err) {
@@ -101,12 +99,6 @@ export class GrpcServerService implements OnApplicationBootstrap, OnApplicationS
     this.boundPort = undefined;
     this.logger.info('charging gRPC server stopped');
   }
-}
-
-/** What reflection describes: the charging service and the health service, from their proto files. */
-function reflectionPackage() {
-  const root = protoRoot();
-  return loadSync([join(root, CHARGING_PROTO_FILE), HEALTH_PROTO_PATH], { includeDirs: [root] });
 }
 
 function hostPort(host: string, port: number): string {

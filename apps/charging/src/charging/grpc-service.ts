@@ -2,7 +2,10 @@
  * Adapts a ChargingApi to a grpc-js service implementation: decode the request bytes, call the
  * API, answer, and count the call. Requests reach the handler as bytes (the service definition's
  * deserializer is the identity) because grpc-js answers INTERNAL when a deserializer throws, and a
- * malformed message is the client's error: INVALID_ARGUMENT.
+ * malformed message is the client's error: INVALID_ARGUMENT. Answers leave as bytes too (the
+ * serializer is the identity): the handler encodes them itself, so an answer that cannot be encoded
+ * (an int64 field out of range) is counted and logged as the INTERNAL it is, not counted under its
+ * ResultCode while grpc-js sends INTERNAL "Error serializing response" and logs nothing.
  */
 import {
   handleUnaryCall,
@@ -18,9 +21,12 @@ import { ChargingApi, ChargingMethod, REQUEST_CODECS } from './charging-api';
 import { InvalidArgumentError } from './commands/invalid-argument.error';
 import { GrpcMetrics } from './grpc-metrics';
 
-/** ChargingServiceService with requests passed through undecoded. */
+/** ChargingServiceService with requests passed through undecoded and answers passed through encoded. */
 export const CHARGING_SERVICE_RAW_REQUESTS: ServiceDefinition = Object.fromEntries(
-  Object.entries(ChargingServiceService).map(([name, method]) => [name, { ...method, requestDeserialize: (bytes: Buffer) => bytes }]),
+  Object.entries(ChargingServiceService).map(([name, method]) => [
+    name,
+    { ...method, requestDeserialize: (bytes: Buffer) => bytes, responseSerialize: (bytes: Buffer) => bytes },
+  ]),
 );
 
 /** Maps any error thrown by the API to the status sent to the client (one place: grpc-status.mapper). */
@@ -49,12 +55,18 @@ function unary<K extends ChargingMethod>(
   api: ChargingApi,
   metrics: GrpcMetrics,
   toStatus: ErrorToStatus,
-): handleUnaryCall<Buffer, unknown> {
+): handleUnaryCall<Buffer, Buffer> {
   const name = rpcName(method);
+  const encode = ChargingServiceService[method].responseSerialize as (res: unknown) => Buffer;
   const codec = REQUEST_CODECS[method];
   const handle = api[method].bind(api) as (req: ReturnType<typeof codec.decode>) => Promise<{ resultCode: ResultCode }>;
   const recorder = metrics.forMethod(name);
-  return (call: ServerUnaryCall<Buffer, unknown>, callback: sendUnaryData<unknown>) => {
+  const fail = (err: unknown, startedNs: bigint, callback: sendUnaryData<Buffer>) => {
+    const status = toStatus(err, name);
+    recorder.observe(statusLabel(status), startedNs);
+    callback(status);
+  };
+  return (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
     const startedNs = process.hrtime.bigint();
     let request: ReturnType<typeof codec.decode>;
     try {
@@ -67,14 +79,18 @@ function unary<K extends ChargingMethod>(
     }
     handle(request).then(
       (res) => {
+        let bytes: Buffer;
+        try {
+          bytes = encode(res);
+        } catch (err) {
+          // A bug (an answer field beyond its wire type): INTERNAL, logged by toStatus, counted as such.
+          fail(new Error(`${name}: the answer cannot be encoded`, { cause: err }), startedNs, callback);
+          return;
+        }
         recorder.observe(resultLabel(res), startedNs);
-        callback(null, res);
+        callback(null, bytes);
       },
-      (err: unknown) => {
-        const status = toStatus(err, name);
-        recorder.observe(statusLabel(status), startedNs);
-        callback(status);
-      },
+      (err: unknown) => fail(err, startedNs, callback),
     );
   };
 }

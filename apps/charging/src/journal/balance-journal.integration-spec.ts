@@ -66,7 +66,7 @@ beforeAll(async () => {
 
 afterEach(async () => {
   await Promise.all(journals.splice(0).map((j) => j.stop()));
-  await pg.query('truncate journal_position, account_journal, bucket_journal, cycle_journal');
+  await pg.query('truncate journal_position, account_journal, bucket_journal, cycle_journal, journal_parked_event');
 });
 
 afterAll(async () => {
@@ -131,11 +131,75 @@ describe('BalanceJournal', () => {
     expect(metrics).toMatch(/ratel_journal_events_total\{outcome="lost"\} 2/);
     expect(metrics).toMatch(/ratel_journal_events_total\{outcome="invalid"\} 2/);
     expect(metrics).toMatch(/ratel_journal_balance_mismatches_total 1/);
+    expect(metrics).toMatch(/ratel_journal_parked_total\{reason="invalid_schema"\} 2/);
+    const parked = await pg.query('select stream_seq, reason, convert_from(payload, $1) as payload from journal_parked_event where stream = $2 order by stream_seq', ['UTF8', stream]);
+    expect(parked.rows).toEqual([
+      { stream_seq: '3', reason: 'invalid_schema', payload: '{"schema":"ratel.rated.v1","type":"DEBIT"}' },
+      { stream_seq: '4', reason: 'invalid_schema', payload: 'not json' },
+    ]);
   });
+
+  it('parks an event beyond a journal limit once, with its reason, and the stream goes on for every account', async () => {
+    const stream = await newStream();
+    // Passes the schema, but takes the balance beyond 2^53 - 1 micros (account_journal's CHECK).
+    const tooMuch = ratedEvent({ accountId: 'acc-p', type: 'TOPUP', amountMicros: '-9007199254740991', balanceAfterMicros: '9007199254740991', unit: 'MONEY' });
+    await publish(stream, [
+      openingEvent('acc-p', 5_000),
+      tooMuch,
+      ratedEvent({ accountId: 'acc-p', amountMicros: '1000', balanceAfterMicros: '4000' }),
+      openingEvent('acc-q', 7_000),
+    ]);
+    const registry = new Registry();
+    const j = journal(stream, registry);
+    j.start();
+    await waitFor('the journal past the bad event', async () => (await j.position()).lastSeq === 4, 15_000);
+    expect(await balances()).toEqual({ 'acc-p': '4000', 'acc-q': '7000' });
+    const parkedRows = () =>
+      pg.query('select stream_seq, account_id, event_id, reason, detail, convert_from(payload, $1) as payload from journal_parked_event where stream = $2', ['UTF8', stream]);
+    const expected = [
+      {
+        stream_seq: '2', account_id: 'acc-p', event_id: tooMuch.eventId, reason: 'constraint',
+        detail: expect.stringContaining('account_journal_balance_micros_check'), payload: JSON.stringify(tooMuch),
+      },
+    ];
+    expect((await parkedRows()).rows).toEqual(expected);
+    expect(await j.position()).toMatchObject({ eventsApplied: 3, eventsParked: 1, eventsInvalid: 0 });
+    expect(await registry.metrics()).toMatch(/^ratel_journal_parked_total\{reason="constraint"\} 1$/m);
+    // A redelivery (another reader, a rebuild's catch-up) parks nothing twice and applies nothing twice.
+    await j.applyMessages(await readAll(stream));
+    expect((await parkedRows()).rows).toEqual(expected);
+    expect(await j.position()).toMatchObject({ lastSeq: 4, eventsApplied: 3, eventsParked: 1 });
+    expect(await balances()).toEqual({ 'acc-p': '4000', 'acc-q': '7000' });
+  }, 30_000);
+
+  it('retries a transient failure (a journal table unreachable) instead of parking, then applies', async () => {
+    const stream = await newStream();
+    await publish(stream, [openingEvent('acc-t', 3_000)]);
+    const logger = createLogger('journal-spec', 'silent');
+    const failures: string[] = [];
+    const error = logger.error.bind(logger);
+    logger.error = ((obj: unknown, msg?: string) => {
+      failures.push(String(msg));
+      return error(obj as object, msg);
+    }) as typeof logger.error;
+    await pg.query('alter table account_journal rename to account_journal_away');
+    const j = new BalanceJournal({ nc, databaseUrl, stream, registry: new Registry(), logger, clock: systemClock });
+    journals.push(j);
+    try {
+      j.start();
+      await waitFor('a failed attempt', async () => failures.some((m) => m.includes('reading failed; retrying')), 15_000);
+      expect(await j.position()).toMatchObject({ lastSeq: 0, eventsParked: 0 });
+    } finally {
+      await pg.query('alter table account_journal_away rename to account_journal');
+    }
+    await waitFor('the journal at 1', async () => (await j.position()).lastSeq === 1, 15_000);
+    expect(await balances()).toEqual({ 'acc-t': '3000' });
+    expect((await pg.query('select count(*)::int as n from journal_parked_event where stream = $1', [stream])).rows).toEqual([{ n: 0 }]);
+  }, 40_000);
 
   it('a catch-up of a missing stream finds nothing to apply', async () => {
     expect(await journal('NO_SUCH_STREAM_X').catchUp()).toEqual({
-      streamLastSeq: 0, position: { lastSeq: 0, eventsApplied: 0, eventsInvalid: 0, eventsLost: 0, streamCreated: null, streamResets: 0 },
+      streamLastSeq: 0, position: { lastSeq: 0, eventsApplied: 0, eventsInvalid: 0, eventsLost: 0, streamCreated: null, streamResets: 0, eventsParked: 0 },
     });
   });
 

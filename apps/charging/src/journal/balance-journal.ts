@@ -9,17 +9,20 @@
  * position, so a restart, a second instance or a rebuild catching up (`catchUp`) never applies an
  * event twice and never skips one. A sequence gap (events removed by the stream's max age before the
  * journal read them) is counted in `events_lost` and ratel_journal_events_total{outcome="lost"};
- * an event that fails the schema is counted as invalid and skipped (nothing can apply it).
+ * an event the journal cannot apply (it fails the schema, or a journal limit: an amount beyond the
+ * engine's maximum) is parked in journal_parked_event with its reason, in the transaction that
+ * moves the position past it (so it is parked once), counted in ratel_journal_parked_total{reason},
+ * and the stream goes on. A transient failure (PostgreSQL away) is retried, never parked.
  *
  * One instance reads at a time: the reader holds a PostgreSQL advisory lock (session level); the
  * others retry every JOURNAL_LEADER_RETRY_MS. The lock only saves work: correctness is the row lock.
  */
 import { DeliverPolicy, type JsMsg, type NatsConnection, NatsError } from 'nats';
-import { Pool, type PoolClient } from 'pg';
+import { DatabaseError, Pool, type PoolClient } from 'pg';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { validateRatedEvent } from '@app/events';
+import { type RatedEvent, validateRatedEvent } from '@app/events';
 import type { Clock, Logger } from '@app/observability';
-import { foldJournal, type JournalEntry } from './journal-fold';
+import { type AccountDelta, foldJournal, type JournalEntry } from './journal-fold';
 import {
   advancePosition,
   consumedUnits,
@@ -28,6 +31,8 @@ import {
   type JournalRestore,
   loadAccountStates,
   lockPosition,
+  parkEvents,
+  type ParkedEvent,
   readPosition,
   resetPosition,
   writeDeltas,
@@ -41,6 +46,9 @@ import {
   JOURNAL_LOCK_NAMESPACE,
   JOURNAL_POOL_MAX,
 } from './journal-limits';
+
+/** An event of a batch with its message (parked with its raw payload if it cannot be applied). */
+type Entry = JournalEntry & { msg: JsMsg };
 
 /** JetStream API error code: stream not found. */
 const JS_STREAM_NOT_FOUND = 10059;
@@ -65,6 +73,7 @@ export interface CatchUpReport {
 
 interface JournalMetrics {
   events: Counter<'outcome'>;
+  parked: Counter<'reason'>;
   resets: Counter;
   mismatches: Counter;
   position: Gauge;
@@ -81,7 +90,10 @@ function journalMetrics(registry: Registry): JournalMetrics {
   const registers = [registry];
   return {
     events: metric(registry, 'ratel_journal_events_total', () => new Counter({
-      name: 'ratel_journal_events_total', help: 'Rated events the balance journal handled: applied, invalid (schema) or lost (removed from the stream unread)', labelNames: ['outcome'], registers,
+      name: 'ratel_journal_events_total', help: 'Rated events the balance journal handled: applied, invalid (schema; parked), parked (a journal limit) or lost (removed from the stream unread)', labelNames: ['outcome'], registers,
+    })),
+    parked: metric(registry, 'ratel_journal_parked_total', () => new Counter({
+      name: 'ratel_journal_parked_total', help: 'Rated events the balance journal cannot apply, parked in journal_parked_event, by reason', labelNames: ['reason'], registers,
     })),
     resets: metric(registry, 'ratel_journal_stream_resets_total', () => new Counter({
       name: 'ratel_journal_stream_resets_total', help: 'Times the rated-event stream was found created anew and read again from sequence 1', registers,
@@ -285,9 +297,27 @@ export class BalanceJournal {
     }
   }
 
-  /** One transaction: lock the position, apply the events after it, advance it. */
+  /**
+   * One transaction: lock the position, apply the events after it, advance it. When the batch fails
+   * for good (a journal limit: PostgreSQL data or constraint error, or an event the fold refuses),
+   * it is applied again event by event (a savepoint each), parking those that fail for good; a
+   * transient failure (PostgreSQL away, a serialisation conflict) propagates and the batch is read
+   * again after JOURNAL_ERROR_BACKOFF_MS.
+   */
   private async applyOn(client: PoolClient, msgs: readonly JsMsg[], streamCreated: string): Promise<void> {
     const timer = this.metrics.batchSeconds.startTimer();
+    try {
+      await this.applyBatch(client, msgs, streamCreated, false);
+    } catch (err) {
+      if (parkReason(err) === undefined) throw err;
+      this.opts.logger.warn({ err, stream: this.opts.stream }, 'balance journal: a batch failed for good; applying it event by event');
+      await this.applyBatch(client, msgs, streamCreated, true);
+    } finally {
+      timer();
+    }
+  }
+
+  private async applyBatch(client: PoolClient, msgs: readonly JsMsg[], streamCreated: string, oneByOne: boolean): Promise<void> {
     await client.query('begin');
     try {
       const pos = await lockPosition(client, this.opts.stream);
@@ -300,39 +330,64 @@ export class BalanceJournal {
       }
       let prev = pos.lastSeq;
       let lost = 0;
-      let invalid = 0;
-      const entries: JournalEntry[] = [];
+      const entries: Entry[] = [];
+      const parked: ParkedEvent[] = [];
       for (const m of fresh) {
         lost += m.seq - prev - 1;
         prev = m.seq;
         const v = parse(m);
-        if (v.ok) {
-          entries.push({ seq: m.seq, event: v.value });
-        } else {
-          invalid++;
-          this.opts.logger.error({ seq: m.seq, subject: m.subject, issues: v.issues }, 'balance journal: skipped an event that is not a valid ratel.rated.v1');
-        }
+        if (v.ok) entries.push({ seq: m.seq, event: v.value, msg: m });
+        else parked.push(parkedEvent(m, 'invalid_schema', v.issues.map((i) => `${i.path}: ${i.message}`).join('; ')));
       }
-      const states = await loadAccountStates(client, [...new Set(entries.map((e) => e.event.accountId))]);
-      const deltas = [...foldJournal(states, entries).values()];
-      await writeDeltas(client, deltas);
-      await advancePosition(client, this.opts.stream, prev, entries.length, invalid, lost, streamCreated);
+      const invalid = parked.length;
+      const deltas = oneByOne ? await this.applyEach(client, entries, parked) : await applyEntries(client, entries);
+      const applied = oneByOne ? entries.length - (parked.length - invalid) : entries.length;
+      await parkEvents(client, this.opts.stream, streamCreated, parked, new Date(this.opts.clock.nowMs()));
+      await advancePosition(client, this.opts.stream, prev, { applied, invalid, lost, parked: parked.length }, streamCreated);
       await client.query('commit');
-      this.metrics.events.inc({ outcome: 'applied' }, entries.length);
-      if (invalid > 0) this.metrics.events.inc({ outcome: 'invalid' }, invalid);
-      if (lost > 0) {
-        this.metrics.events.inc({ outcome: 'lost' }, lost);
-        this.opts.logger.error({ stream: this.opts.stream, lost, before: fresh[0].seq }, 'balance journal: events were removed from the stream before the journal read them; rebuilt balances miss them');
-      }
-      const mismatches = deltas.reduce((s, d) => s + d.balanceMismatches, 0);
-      if (mismatches > 0) this.metrics.mismatches.inc(mismatches);
-      this.metrics.position.set(prev);
+      this.afterBatch({ applied, invalid, lost, parked, deltas, firstSeq: fresh[0].seq, position: prev });
     } catch (err) {
       await client.query('rollback').catch(() => undefined);
       throw err;
-    } finally {
-      timer();
     }
+  }
+
+  /** Inside the batch's transaction: each entry under a savepoint; those failing for good go to `parked`. */
+  private async applyEach(client: PoolClient, entries: readonly Entry[], parked: ParkedEvent[]): Promise<AccountDelta[]> {
+    const deltas: AccountDelta[] = [];
+    for (const e of entries) {
+      await client.query('savepoint journal_event');
+      try {
+        deltas.push(...(await applyEntries(client, [e])));
+        await client.query('release savepoint journal_event');
+      } catch (err) {
+        const reason = parkReason(err);
+        if (reason === undefined) throw err;
+        await client.query('rollback to savepoint journal_event');
+        parked.push(parkedEvent(e.msg, reason, err instanceof Error ? err.message : String(err), e.event));
+      }
+    }
+    return deltas;
+  }
+
+  private afterBatch(b: { applied: number; invalid: number; lost: number; parked: ParkedEvent[]; deltas: AccountDelta[]; firstSeq: number; position: number }): void {
+    this.metrics.events.inc({ outcome: 'applied' }, b.applied);
+    if (b.invalid > 0) this.metrics.events.inc({ outcome: 'invalid' }, b.invalid);
+    if (b.parked.length > b.invalid) this.metrics.events.inc({ outcome: 'parked' }, b.parked.length - b.invalid);
+    for (const p of b.parked) {
+      this.metrics.parked.inc({ reason: p.reason });
+      this.opts.logger.error(
+        { stream: this.opts.stream, seq: p.seq, subject: p.subject, accountId: p.accountId, eventId: p.eventId, reason: p.reason, detail: p.detail },
+        'balance journal: parked an event it cannot apply (journal_parked_event); the stream goes on',
+      );
+    }
+    if (b.lost > 0) {
+      this.metrics.events.inc({ outcome: 'lost' }, b.lost);
+      this.opts.logger.error({ stream: this.opts.stream, lost: b.lost, before: b.firstSeq }, 'balance journal: events were removed from the stream before the journal read them; rebuilt balances miss them');
+    }
+    const mismatches = b.deltas.reduce((s, d) => s + d.balanceMismatches, 0);
+    if (mismatches > 0) this.metrics.mismatches.inc(mismatches);
+    this.metrics.position.set(b.position);
   }
 
   private sleep(ms: number): Promise<void> {
@@ -348,6 +403,58 @@ export class BalanceJournal {
 
 function isStreamNotFound(err: unknown): boolean {
   return (err instanceof NatsError && err.api_error?.err_code === JS_STREAM_NOT_FOUND) || (err instanceof Error && err.message === 'stream not found');
+}
+
+/** Loads the touched accounts, folds the entries and writes the result (in the caller's transaction). */
+async function applyEntries(client: PoolClient, entries: readonly JournalEntry[]): Promise<AccountDelta[]> {
+  const states = await loadAccountStates(client, [...new Set(entries.map((e) => e.event.accountId))]);
+  let folded: Map<string, AccountDelta>;
+  try {
+    folded = foldJournal(states, entries);
+  } catch (err) {
+    throw new UnappliableEvent(`the journal cannot fold it: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const deltas = [...folded.values()];
+  await writeDeltas(client, deltas);
+  return deltas;
+}
+
+/** An event the fold refuses: permanent, parked. */
+class UnappliableEvent extends Error {}
+
+/**
+ * Why an error means the event can never be applied (park it), or undefined when it may pass on
+ * a retry (connection lost, server shutting down, serialisation failure, lock timeout: retry).
+ * PostgreSQL SQLSTATE class 22 (data exception) and 23 (integrity constraint violation) are the
+ * journal's limits refusing the values; the same event would fail the same way every time.
+ */
+export function parkReason(err: unknown): JournalParkReason | undefined {
+  if (err instanceof UnappliableEvent) return 'unfoldable';
+  const code = err instanceof DatabaseError ? err.code : undefined;
+  if (code === undefined) return undefined;
+  if (code === '22003') return 'out_of_range';
+  if (code.startsWith('22')) return 'invalid_data';
+  if (code.startsWith('23')) return 'constraint';
+  return undefined;
+}
+
+export type JournalParkReason = 'invalid_schema' | 'out_of_range' | 'invalid_data' | 'constraint' | 'unfoldable';
+
+/** Longest subject, account id and event id stored with a parked event (the table's column widths). */
+const PARKED_SUBJECT_LENGTH_MAX = 255;
+const PARKED_ID_LENGTH_MAX = 64;
+
+function parkedEvent(m: JsMsg, reason: JournalParkReason, detail: string, event?: RatedEvent): ParkedEvent {
+  const id = (v: unknown) => (typeof v === 'string' && v.length <= PARKED_ID_LENGTH_MAX ? v : null);
+  return {
+    seq: m.seq,
+    accountId: id(event?.accountId),
+    eventId: id(event?.eventId),
+    subject: m.subject.slice(0, PARKED_SUBJECT_LENGTH_MAX),
+    reason,
+    detail,
+    payload: m.data,
+  };
 }
 
 function parse(m: JsMsg): ReturnType<typeof validateRatedEvent> {

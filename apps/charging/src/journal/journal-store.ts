@@ -16,6 +16,8 @@ export interface JournalPosition {
   streamCreated: string | null;
   /** How often the stream was found created anew, and reading started over at its sequence 1. */
   streamResets: number;
+  /** Events parked in journal_parked_event (not applicable; the stream went on). */
+  eventsParked: number;
 }
 
 interface PositionRow {
@@ -25,17 +27,18 @@ interface PositionRow {
   events_lost: string;
   stream_created: string | null;
   stream_resets: string;
+  events_parked: string;
 }
 
 function toPosition(r: PositionRow | undefined): JournalPosition {
-  if (r === undefined) return { lastSeq: 0, eventsApplied: 0, eventsInvalid: 0, eventsLost: 0, streamCreated: null, streamResets: 0 };
+  if (r === undefined) return { lastSeq: 0, eventsApplied: 0, eventsInvalid: 0, eventsLost: 0, streamCreated: null, streamResets: 0, eventsParked: 0 };
   return {
     lastSeq: Number(r.last_seq), eventsApplied: Number(r.events_applied), eventsInvalid: Number(r.events_invalid), eventsLost: Number(r.events_lost),
-    streamCreated: r.stream_created, streamResets: Number(r.stream_resets),
+    streamCreated: r.stream_created, streamResets: Number(r.stream_resets), eventsParked: Number(r.events_parked),
   };
 }
 
-const POSITION_COLUMNS = 'last_seq, events_applied, events_invalid, events_lost, stream_created, stream_resets';
+const POSITION_COLUMNS = 'last_seq, events_applied, events_invalid, events_lost, stream_created, stream_resets, events_parked';
 
 /** The position without a lock (where a consumer starts reading). */
 export async function readPosition(db: ClientBase, stream: string): Promise<JournalPosition> {
@@ -53,11 +56,60 @@ export async function lockPosition(db: ClientBase, stream: string): Promise<Jour
   return toPosition(r.rows[0]);
 }
 
-export async function advancePosition(db: ClientBase, stream: string, lastSeq: number, applied: number, invalid: number, lost: number, streamCreated: string): Promise<void> {
+/** What one batch did, for advancePosition. */
+export interface BatchCounts {
+  applied: number;
+  /** Failed the schema (also parked). */
+  invalid: number;
+  lost: number;
+  /** Parked, the invalid ones included. */
+  parked: number;
+}
+
+export async function advancePosition(db: ClientBase, stream: string, lastSeq: number, n: BatchCounts, streamCreated: string): Promise<void> {
   await db.query(
     `update journal_position set last_seq = $2, events_applied = events_applied + $3, events_invalid = events_invalid + $4,
-            events_lost = events_lost + $5, stream_created = $6, updated_at = now() where stream = $1`,
-    [stream, lastSeq, applied, invalid, lost, streamCreated],
+            events_lost = events_lost + $5, stream_created = $6, events_parked = events_parked + $7, updated_at = now() where stream = $1`,
+    [stream, lastSeq, n.applied, n.invalid, n.lost, streamCreated, n.parked],
+  );
+}
+
+/** An event the journal cannot apply, as journal_parked_event keeps it. */
+export interface ParkedEvent {
+  seq: number;
+  accountId: string | null;
+  eventId: string | null;
+  subject: string;
+  /** A short code, also the `reason` label of ratel_journal_parked_total (JournalParkReason). */
+  reason: string;
+  detail: string;
+  payload: Uint8Array;
+}
+
+/**
+ * Inside the transaction that moves the position past them: parks events, once per stream
+ * incarnation and sequence (a redelivery finds the row and adds nothing).
+ */
+export async function parkEvents(db: ClientBase, stream: string, streamCreated: string, parked: readonly ParkedEvent[], at: Date): Promise<void> {
+  if (parked.length === 0) return;
+  await db.query(
+    `insert into journal_parked_event (stream, stream_created, stream_seq, account_id, event_id, subject, reason, detail, payload, parked_at)
+     select $1, $2, u.seq, u.acct, u.eid, u.subj, u.reason, u.detail, decode(u.payload, 'base64'), $3
+       from unnest($4::bigint[], $5::varchar[], $6::varchar[], $7::varchar[], $8::varchar[], $9::text[], $10::text[])
+         as u(seq, acct, eid, subj, reason, detail, payload)
+     on conflict (stream, stream_created, stream_seq) do nothing`,
+    [
+      stream,
+      streamCreated,
+      at.toISOString(),
+      parked.map((p) => p.seq),
+      parked.map((p) => p.accountId),
+      parked.map((p) => p.eventId),
+      parked.map((p) => p.subject),
+      parked.map((p) => p.reason),
+      parked.map((p) => p.detail),
+      parked.map((p) => Buffer.from(p.payload).toString('base64')),
+    ],
   );
 }
 

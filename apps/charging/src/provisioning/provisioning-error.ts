@@ -15,8 +15,14 @@ export enum ProvisioningErrorCode {
   IDEMPOTENCY_CONFLICT = 'IDEMPOTENCY_CONFLICT',
   /** Well-formed but not allowed in the current state (closed account, unknown referenced object, currency mismatch). */
   FAILED_PRECONDITION = 'FAILED_PRECONDITION',
+  /** A top-up would take the balance beyond MAX_AMOUNT_MICROS, which the balance engine refuses. Nothing was changed. */
+  BALANCE_LIMIT_EXCEEDED = 'BALANCE_LIMIT_EXCEEDED',
+  /** Balance + credit limit of a postpaid account would exceed MAX_AMOUNT_MICROS, which the engine refuses. Nothing was changed. */
+  CREDIT_LIMIT_EXCEEDED = 'CREDIT_LIMIT_EXCEEDED',
   /** Committed to PostgreSQL but not (yet) applied to the balance engine; see the README ("Projection"). */
   PROJECTION_PENDING = 'PROJECTION_PENDING',
+  /** Committed to PostgreSQL, and the balance engine refuses it for good: recorded in projection_failure for an operator. */
+  PROJECTION_FAILED = 'PROJECTION_FAILED',
   /** PostgreSQL knows the account but the balance engine does not (run the rebuild). */
   PROJECTION_MISSING = 'PROJECTION_MISSING',
   /** The balance journal could not be caught up with the rated-event stream; the rebuild changed nothing. */
@@ -30,7 +36,10 @@ export const HTTP_STATUS_OF: Readonly<Record<ProvisioningErrorCode, number>> = {
   [ProvisioningErrorCode.ALREADY_EXISTS]: 409,
   [ProvisioningErrorCode.IDEMPOTENCY_CONFLICT]: 409,
   [ProvisioningErrorCode.FAILED_PRECONDITION]: 422,
+  [ProvisioningErrorCode.BALANCE_LIMIT_EXCEEDED]: 422,
+  [ProvisioningErrorCode.CREDIT_LIMIT_EXCEEDED]: 422,
   [ProvisioningErrorCode.PROJECTION_PENDING]: 503,
+  [ProvisioningErrorCode.PROJECTION_FAILED]: 500,
   [ProvisioningErrorCode.PROJECTION_MISSING]: 503,
   [ProvisioningErrorCode.JOURNAL_UNAVAILABLE]: 503,
 };

@@ -31,6 +31,7 @@ import { CreateGrantUseCase } from './grants/create-grant.usecase';
 import { GrantsController } from './grants/grants.controller';
 import { ProvisioningErrorFilter } from './provisioning-error.filter';
 import { ID_GENERATOR, randomIdGenerator } from './shared/ids';
+import { ProjectionFailures } from './shared/projection-failures';
 import { Projector } from './shared/projector';
 import { CreateSubscriptionUseCase } from './subscriptions/create-subscription.usecase';
 import { DeleteSubscriptionUseCase } from './subscriptions/delete-subscription.usecase';
@@ -64,6 +65,7 @@ export const PROVISIONING_USE_CASES = [
   providers: [
     ...PROVISIONING_USE_CASES,
     Projector,
+    ProjectionFailures,
     TopUpReconciler,
     ProvisioningAuthGuard,
     ProvisioningErrorFilter,

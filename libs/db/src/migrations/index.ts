@@ -6,9 +6,14 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20260101000000_initial } from './Migration20260101000000_initial';
 import { Migration20261122000000_balance_journal } from './Migration20261122000000_balance_journal';
 import { Migration20261122000001_journal_stream_identity } from './Migration20261122000001_journal_stream_identity';
+import { Migration20261202000000_parked_events_and_projection_failures } from './Migration20261202000000_parked_events_and_projection_failures';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20260101000000_initial', class: Migration20260101000000_initial },
   { name: 'Migration20261122000000_balance_journal', class: Migration20261122000000_balance_journal },
   { name: 'Migration20261122000001_journal_stream_identity', class: Migration20261122000001_journal_stream_identity },
+  {
+    name: 'Migration20261202000000_parked_events_and_projection_failures',
+    class: Migration20261202000000_parked_events_and_projection_failures,
+  },
 ];

@@ -10,7 +10,8 @@
        `shortfallMicros`), so the balance never goes below its floor; one DEBIT event,
     3. START/UPDATE: reserve the requested units (allowances first, then money; a short grant by
        reverse rating in increments with finalUnitAction TERMINATE; CREDIT_LIMIT_REACHED when
-       nothing is affordable; SECONDS capped at the rate's tariffChangeAtMs; no new reservation
+       nothing is affordable; SECONDS capped at the rate's tariffChangeAtMs, and the validity
+       (reply and reservation) of every unit too; no new reservation
        for a barred or closed account: END_USER_SERVICE_DENIED).
   TERMINATE then releases every other reservation of the session; each released reservation
   with unused money gets a RELEASE event (reason TERMINATED). LOW_BALANCE / BALANCE_EXHAUSTED

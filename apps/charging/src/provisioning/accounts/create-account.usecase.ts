@@ -8,6 +8,7 @@ import { ProvisioningError, ProvisioningErrorCode } from '../provisioning-error'
 import { audit } from '../shared/audit';
 import { ID_GENERATOR, type IdGenerator } from '../shared/ids';
 import { parseMoneyField } from '../shared/money-view';
+import { checkCreditHeadroom } from '../shared/engine-limits';
 import { Projector } from '../shared/projector';
 import { isIanaTimeZone } from '../shared/time-zone';
 import type { CreateAccountBody } from './account.dto';
@@ -64,6 +65,8 @@ export class CreateAccountUseCase {
 
   private async commit(em: EntityManager, cmd: CreateAccountCommand): Promise<BillingAccount> {
     const id = cmd.id ?? this.ids.newId('acc');
+    // The engine creates the account at its opening balance and refuses balance + credit limit beyond its maximum.
+    if (cmd.type === 'POSTPAID') checkCreditHeadroom({ accountId: id, balanceMicros: cmd.initialBalanceMicros, creditLimitMicros: cmd.creditLimitMicros, field: 'creditLimit' });
     const now = new Date(this.clock.nowMs());
     try {
       return await em.transactional(async (tx) => {

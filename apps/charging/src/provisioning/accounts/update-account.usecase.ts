@@ -6,6 +6,8 @@ import type { Actor } from '../auth/actor';
 import { ProvisioningError } from '../provisioning-error';
 import { audit } from '../shared/audit';
 import { parseMoneyField } from '../shared/money-view';
+import { BALANCE_ENGINE, type BalanceEngine } from '../../balance/balance-engine.port';
+import { checkCreditHeadroom } from '../shared/engine-limits';
 import { Projector } from '../shared/projector';
 import type { UpdateAccountBody } from './account.dto';
 import { parseThresholds } from './account-rules';
@@ -41,6 +43,7 @@ export class UpdateAccountUseCase {
     private readonly em: EntityManager,
     private readonly projector: Projector,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(BALANCE_ENGINE) private readonly engine: BalanceEngine,
   ) {}
 
   async execute(cmd: UpdateAccountCommand): Promise<BillingAccount> {
@@ -53,6 +56,7 @@ export class UpdateAccountUseCase {
         throw ProvisioningError.precondition(`billing account ${a.id} is PREPAID; its credit limit stays 0`, 'creditLimit');
       }
       if (cmd.status !== undefined) checkStatusChange(a, cmd.status);
+      if (cmd.creditLimitMicros !== undefined && a.type === 'POSTPAID') await this.checkCreditLimit(tx, a.id, cmd.creditLimitMicros);
       const before = { thresholdsMicros: a.thresholdsMicros.map(String), creditLimitMicros: String(a.creditLimitMicros), status: a.status };
       if (cmd.thresholdsMicros !== undefined) a.thresholdsMicros = cmd.thresholdsMicros;
       if (cmd.creditLimitMicros !== undefined) a.creditLimitMicros = cmd.creditLimitMicros;
@@ -67,5 +71,26 @@ export class UpdateAccountUseCase {
       this.projector.account(em, account),
     );
     return account;
+  }
+
+  /**
+   * The engine refuses balance + credit limit beyond MAX_AMOUNT_MICROS (engine-limits.ts). The
+   * balance is the engine's; when it lost the account, the ledger sum (what a restore starts from
+   * at most: usage only lowers it). A postpaid balance rises only by refunds, back to where it stood
+   * before their debits, so a check and then the commit is safe against concurrent charging.
+   */
+  private async checkCreditLimit(tx: EntityManager, accountId: string, creditLimitMicros: bigint): Promise<void> {
+    const engine = await this.engine.getBalance(accountId, this.clock.nowMs());
+    let balanceMicros = engine?.balanceMicros;
+    if (balanceMicros === undefined) {
+      const [row] = await tx.getConnection().execute<Array<{ sum: string }>>(
+        'select coalesce(sum("amount_micros"), 0)::text as "sum" from "ledger_entry" where "account_id" = ?',
+        [accountId],
+        'all',
+        tx.getTransactionContext(),
+      );
+      balanceMicros = BigInt(row.sum);
+    }
+    checkCreditHeadroom({ accountId, balanceMicros, creditLimitMicros, field: 'creditLimit' });
   }
 }

@@ -30,6 +30,8 @@ class RebuildJournal {
   @ApiProperty({ description: 'Events the stream removed before the journal read them (restored balances miss them)' }) eventsLost!: number;
   @ApiProperty({ description: 'Events skipped because they failed the ratel.rated.v1 schema' }) eventsInvalid!: number;
   @ApiProperty({ description: 'Times the stream was found created anew and read again from its start' }) streamResets!: number;
+  @ApiProperty({ description: 'Events the journal could not apply, parked in journal_parked_event (invalid ones included)' })
+  eventsParked!: number;
 }
 
 export class RebuildReportResponse {

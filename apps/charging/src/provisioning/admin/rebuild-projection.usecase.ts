@@ -23,6 +23,8 @@ export interface RebuildJournalReport {
   eventsInvalid: number;
   /** Times the stream was found created anew (what the old one held unread is missing too). */
   streamResets: number;
+  /** Events parked in journal_parked_event (ever, invalid ones included): restored balances miss them. */
+  eventsParked: number;
 }
 
 export interface RebuildReport {
@@ -92,7 +94,9 @@ export class RebuildProjectionUseCase {
     try {
       const { position, streamLastSeq } = catchUp ? await this.journal.catchUp() : { position: await this.journal.position(), streamLastSeq: null };
       if (position.eventsLost > 0) this.logger.warn({ eventsLost: position.eventsLost }, 'rebuild-projection: the journal misses events the stream removed unread');
-      return { position: position.lastSeq, streamLastSeq, eventsLost: position.eventsLost, eventsInvalid: position.eventsInvalid, streamResets: position.streamResets };
+      if (position.eventsParked > 0) this.logger.warn({ eventsParked: position.eventsParked }, 'rebuild-projection: the journal parked events it could not apply (journal_parked_event)');
+      const { eventsLost, eventsInvalid, streamResets, eventsParked } = position;
+      return { position: position.lastSeq, streamLastSeq, eventsLost, eventsInvalid, streamResets, eventsParked };
     } catch (err) {
       this.logger.error({ err }, 'rebuild-projection: the balance journal could not be caught up');
       const why = err instanceof Error ? err.message : String(err);

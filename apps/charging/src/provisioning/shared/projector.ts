@@ -103,6 +103,8 @@ export class Projector {
     try {
       return await step();
     } catch (err) {
+      // Already recorded and reported (ProjectionFailures): a retry cannot help.
+      if (err instanceof ProvisioningError && err.code === ProvisioningErrorCode.PROJECTION_FAILED) throw err;
       this.logger.error({ err, ...target, what }, 'provisioning: projection into the balance engine failed after commit');
       const { repair, ...ids } = target;
       throw new ProvisioningError(ProvisioningErrorCode.PROJECTION_PENDING, `${what} is saved but not yet applied to the balance engine; ${repair}`, ids);

@@ -8,7 +8,10 @@ import { IDEMPOTENCY_KEY_PATTERN, TOPUP_INSERT_ATTEMPTS_MAX } from '../provision
 import { ProvisioningError, ProvisioningErrorCode } from '../provisioning-error';
 import { ID_GENERATOR, type IdGenerator } from '../shared/ids';
 import { parseMoneyField } from '../shared/money-view';
+import { checkTopUpHeadroom } from '../shared/engine-limits';
+import { isPermanentRefusal, ProjectionFailures } from '../shared/projection-failures';
 import { Projector } from '../shared/projector';
+import { BALANCE_ENGINE, type BalanceEngine } from '../../balance/balance-engine.port';
 import type { CreateTopUpBody } from './top-up.dto';
 
 export class CreateTopUpCommand {
@@ -35,8 +38,8 @@ export class CreateTopUpCommand {
 }
 
 /**
- * A new top-up in one statement (atomic by itself, one round trip, no BEGIN/COMMIT): under a share
- * lock of the account row, the top_up row is inserted unless the account is not a PREPAID one,
+ * A new top-up in one statement, run in the transaction of the limit check (CreateTopUpUseCase.commit)
+ * that holds the account row lock: the top_up row is inserted unless the account is not a PREPAID one,
  * is CLOSED, or already has a top-up with this key (ON CONFLICT covers a concurrent insert), and
  * with it the TOPUP ledger entry and the audit row. The result row says which case it was: the
  * locked account's type and status, the id of an earlier top-up with the key (as of the
@@ -44,7 +47,7 @@ export class CreateTopUpCommand {
  * Parameters: account id, key, new id, request hash, amount micros, now, actor, audit details.
  */
 const INSERT_TOP_UP_SQL = `with acct as (
-    select "id", "type", "status" from "billing_account" where "id" = ?::varchar for share
+    select "id", "type", "status" from "billing_account" where "id" = ?::varchar for update
   ), prior as (
     select t."id" from "top_up" t, acct a where t."account_id" = a."id" and t."idempotency_key" = ?::varchar
   ), ins as (
@@ -96,13 +99,17 @@ export class CreateTopUpUseCase {
     private readonly projector: Projector,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
+    @Inject(BALANCE_ENGINE) private readonly engine: BalanceEngine,
+    private readonly failures: ProjectionFailures,
   ) {}
 
   async execute(cmd: CreateTopUpCommand): Promise<TopUpResult> {
     const em = this.em.fork();
     const result = await this.commitOnce(em, cmd);
     await this.projector.afterCommit('the top-up', { accountId: cmd.accountId, resourceId: result.topUp.id, repair: 'retry the same request with the same Idempotency-Key' }, () =>
-      this.projector.topUpOrAccount(em, result.topUp, result.account),
+      this.projector.topUpOrAccount(em, result.topUp, result.account).catch(async (err: unknown) => {
+        throw isPermanentRefusal(err) ? await this.failures.topUpFailed(em, result.topUp, err) : err;
+      }),
     );
     return result;
   }
@@ -118,36 +125,72 @@ export class CreateTopUpUseCase {
     }
   }
 
-  /** Two statements: the account (for the answer and the projection), then INSERT_TOP_UP_SQL. */
+  /**
+   * One transaction: the account row locked (top-ups of one account serialise here, so the limit
+   * check below sees every earlier one), the engine's limit checked unless this is a retry of an
+   * existing key, then INSERT_TOP_UP_SQL.
+   */
   private async commit(em: EntityManager, cmd: CreateTopUpCommand): Promise<TopUpResult> {
-    const conn = em.getConnection();
-    const accounts = await conn.execute<Record<string, unknown>[]>('select * from "billing_account" where "id" = ? limit 1', [cmd.accountId], 'all');
-    if (accounts.length === 0) throw ProvisioningError.notFound('billing account', cmd.accountId);
-    const account = em.map(BillingAccount, accounts[0]);
-    const now = new Date(this.clock.nowMs());
-    const id = this.ids.newId('top');
-    const details = JSON.stringify({ accountId: account.id, idempotencyKey: cmd.idempotencyKey, amountMicros: String(cmd.amountMicros) });
-    const [row] = await conn.execute<InsertTopUpRow[]>(
-      INSERT_TOP_UP_SQL,
-      [account.id, cmd.idempotencyKey, id, cmd.idempotencyKey, cmd.requestHash, String(cmd.amountMicros), now, cmd.actor, details],
-      'all',
-    );
-    if (row.id !== null) {
-      const { locked_type: _t, locked_status: _s, prior_id: _p, ...columns } = row;
-      return { topUp: em.map(TopUp, columns), account, replayed: false };
-    }
-    if (row.prior_id !== null) {
-      const existing = await em.findOneOrFail(TopUp, row.prior_id);
-      if (existing.requestHash !== cmd.requestHash) {
-        throw new ProvisioningError(ProvisioningErrorCode.IDEMPOTENCY_CONFLICT, `idempotency key ${cmd.idempotencyKey} was used for another top-up (${existing.id}) with different content`, { field: 'idempotencyKey' });
+    return em.transactional(async (tx) => {
+      const conn = tx.getConnection();
+      const ctx = tx.getTransactionContext();
+      const accounts = await conn.execute<Record<string, unknown>[]>('select * from "billing_account" where "id" = ? for update', [cmd.accountId], 'all', ctx);
+      if (accounts.length === 0) throw ProvisioningError.notFound('billing account', cmd.accountId);
+      const account = em.map(BillingAccount, accounts[0]);
+      if (account.type === 'PREPAID' && account.status !== 'CLOSED') await this.checkLimit(tx, cmd);
+      const now = new Date(this.clock.nowMs());
+      const id = this.ids.newId('top');
+      const details = JSON.stringify({ accountId: account.id, idempotencyKey: cmd.idempotencyKey, amountMicros: String(cmd.amountMicros) });
+      const [row] = await conn.execute<InsertTopUpRow[]>(
+        INSERT_TOP_UP_SQL,
+        [account.id, cmd.idempotencyKey, id, cmd.idempotencyKey, cmd.requestHash, String(cmd.amountMicros), now, cmd.actor, details],
+        'all',
+        ctx,
+      );
+      if (row.id !== null) {
+        const { locked_type: _t, locked_status: _s, prior_id: _p, ...columns } = row;
+        return { topUp: em.map(TopUp, columns), account, replayed: false };
       }
-      return { topUp: existing, account, replayed: true };
-    }
-    if (row.locked_type !== 'PREPAID') throw ProvisioningError.precondition(`billing account ${account.id} is POSTPAID; its payments are booked by collections`);
-    if (row.locked_status === 'CLOSED') throw ProvisioningError.precondition(`billing account ${account.id} is CLOSED`);
-    // Nothing inserted, no earlier top-up in this statement's snapshot: a concurrent request with
-    // the same key inserted it meanwhile (ON CONFLICT). The next attempt sees its row.
-    throw new ConcurrentTopUp();
+      if (row.prior_id !== null) {
+        const existing = await tx.findOneOrFail(TopUp, row.prior_id);
+        if (existing.requestHash !== cmd.requestHash) {
+          throw new ProvisioningError(ProvisioningErrorCode.IDEMPOTENCY_CONFLICT, `idempotency key ${cmd.idempotencyKey} was used for another top-up (${existing.id}) with different content`, { field: 'idempotencyKey' });
+        }
+        em.merge(existing);
+        return { topUp: existing, account, replayed: true };
+      }
+      if (row.locked_type !== 'PREPAID') throw ProvisioningError.precondition(`billing account ${account.id} is POSTPAID; its payments are booked by collections`);
+      if (row.locked_status === 'CLOSED') throw ProvisioningError.precondition(`billing account ${account.id} is CLOSED`);
+      // Nothing inserted, no earlier top-up in this statement's snapshot: a concurrent request with
+      // the same key inserted it meanwhile (ON CONFLICT). The next attempt sees its row.
+      throw new ConcurrentTopUp();
+    });
+  }
+
+  /**
+   * Under the account row lock: the balance after this top-up and those not yet credited stays
+   * within MAX_AMOUNT_MICROS (engine-limits.ts). A retry of an existing key is not checked (it
+   * adds nothing). The balance is the engine's; when the engine lost the account, the ledger sum
+   * (opening and every top-up: at least what a restore starts from, since usage only lowers it).
+   */
+  private async checkLimit(tx: EntityManager, cmd: CreateTopUpCommand): Promise<void> {
+    const conn = tx.getConnection();
+    const ctx = tx.getTransactionContext();
+    // A statement of its own, after the lock: a statement that waited for the row lock would still
+    // read the other tables as of its start, missing a top-up committed while it waited.
+    const [sums] = await conn.execute<Array<{ prior: boolean; pending: string; ledger: string }>>(
+      `select exists (select 1 from "top_up" where "account_id" = ? and "idempotency_key" = ?) as "prior",
+              (select coalesce(sum("amount_micros"), 0) from "top_up" where "account_id" = ? and "projected_at" is null)::text as "pending",
+              (select coalesce(sum("amount_micros"), 0) from "ledger_entry" where "account_id" = ?)::text as "ledger"`,
+      [cmd.accountId, cmd.idempotencyKey, cmd.accountId, cmd.accountId],
+      'all',
+      ctx,
+    );
+    if (sums.prior) return;
+    // Read after the pending sum: a top-up credited in between is then in the engine's balance.
+    const engine = await this.engine.getBalance(cmd.accountId, this.clock.nowMs());
+    const [balanceMicros, pendingMicros] = engine === undefined ? [BigInt(sums.ledger), 0n] : [engine.balanceMicros, BigInt(sums.pending)];
+    checkTopUpHeadroom({ accountId: cmd.accountId, balanceMicros, pendingMicros, amountMicros: cmd.amountMicros });
   }
 }
 

@@ -18,6 +18,7 @@ import { TopUp } from '@app/db';
 import { CLOCK, LOGGER, METRICS_REGISTRY, type Clock, type Logger } from '@app/observability';
 import { Counter, type Registry } from 'prom-client';
 import { PeriodicTask } from '../../infra/periodic-task';
+import { isPermanentRefusal, ProjectionFailures } from '../shared/projection-failures';
 import { Projector } from '../shared/projector';
 
 export const TOPUP_RECONCILE_INTERVAL_MS = 60_000;
@@ -42,6 +43,7 @@ export class TopUpReconciler implements OnApplicationBootstrap, OnApplicationShu
   constructor(
     private readonly em: EntityManager,
     private readonly projector: Projector,
+    private readonly failures: ProjectionFailures,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(CHARGING_CONFIG) private readonly config: ChargingConfig,
@@ -49,7 +51,7 @@ export class TopUpReconciler implements OnApplicationBootstrap, OnApplicationShu
   ) {
     const counter = (name: string, help: string) => (registry.getSingleMetric(name) as Counter | undefined) ?? new Counter({ name, help, registers: [registry] });
     this.finishedTotal = counter('ratel_topups_reconciled_total', 'Top-ups the engine had not confirmed, finished by the reconciler');
-    this.failedTotal = counter('ratel_topup_reconcile_failures_total', 'Top-ups the reconciler could not finish (retried next tick)');
+    this.failedTotal = counter('ratel_topup_reconcile_failures_total', 'Top-ups the reconciler could not finish (retried next tick unless refused for good)');
   }
 
   onApplicationBootstrap(): void {
@@ -68,7 +70,16 @@ export class TopUpReconciler implements OnApplicationBootstrap, OnApplicationShu
   async reconcileOnce(minAgeMs = TOPUP_RECONCILE_MIN_AGE_MS): Promise<ReconcileReport> {
     const em = this.em.fork();
     const before = new Date(this.clock.nowMs() - minAgeMs);
-    const pending = await em.find(TopUp, { projectedAt: null, createdAt: { $lt: before } }, { orderBy: { createdAt: 'asc' }, limit: TOPUP_RECONCILE_BATCH_MAX, populate: ['account'] });
+    // Top-ups the engine refused for good (projection_failure) wait for an operator, not for the next tick.
+    const ids = await em.getConnection().execute<Array<{ id: string }>>(
+      `select t."id" from "top_up" t where t."projected_at" is null and t."created_at" < ?
+          and not exists (select 1 from "projection_failure" f where f."kind" = 'TOP_UP' and f."resource_id" = t."id")
+        order by t."created_at" asc limit ?`,
+      [before, TOPUP_RECONCILE_BATCH_MAX],
+      'all',
+    );
+    if (ids.length === 0) return { finished: 0, failed: 0 };
+    const pending = await em.find(TopUp, { id: { $in: ids.map((r) => r.id) } }, { orderBy: { createdAt: 'asc' }, populate: ['account'] });
     const report: ReconcileReport = { finished: 0, failed: 0 };
     for (const t of pending) {
       try {
@@ -79,7 +90,8 @@ export class TopUpReconciler implements OnApplicationBootstrap, OnApplicationShu
       } catch (err) {
         report.failed++;
         this.failedTotal.inc();
-        this.logger.error({ err, topUpId: t.id, accountId: t.account.id }, 'unconfirmed top-up not finished; retrying next tick');
+        if (isPermanentRefusal(err)) await this.failures.topUpFailed(em, t, err);
+        else this.logger.error({ err, topUpId: t.id, accountId: t.account.id }, 'unconfirmed top-up not finished; retrying next tick');
       }
     }
     return report;

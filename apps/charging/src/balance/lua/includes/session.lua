@@ -147,6 +147,14 @@ local function sessGrantCap(rate, requested, now)
   return cap
 end
 
+-- How long a grant is valid: the request's validity, capped (for every unit) at the rate's tariff
+-- change, so the client reports and asks again when the price changes (RFC 4006 Validity-Time).
+local function sessGrantValidity(rate, validity, now)
+  local tc = rate.tariffChangeAtMs
+  if tc and tc > now and tc - now < validity then return tc - now end
+  return validity
+end
+
 -- Reserves the requested units of group g.
 local function sessReserveGroup(req, keys, ctx, s, g, out)
   if g.req <= 0 then return 'SUCCESS' end
@@ -164,13 +172,14 @@ local function sessReserveGroup(req, keys, ctx, s, g, out)
   local held = bucketsTake(ctx.bs, eligible, math.min(units, free), true)
   local money = grantCost(rate, c, free, units) + setup
   ctx.a.reserved = ctx.a.reserved + money
-  local expiresAt = ctx.now + req.validity
+  local validity = sessGrantValidity(rate, req.validity, ctx.now)
+  local expiresAt = ctx.now + validity
   rsvPut(keys[3], keys[6], rsvField(req.sess, g.rg), rsvMember(ctx.id, req.sess, g.rg), {
     units = units, money = money, bkts = held, ['until'] = expiresAt, exp = expiresAt + req.grace,
     unit = rate.unit, rate = rate, sub = req.sub, svc = g.svc, n = req.n, cycle = req.cycle,
   })
   s.addHeld[#s.addHeld + 1] = g.rg
-  out.granted, out.validity, out.reserved = units, req.validity, money
+  out.granted, out.validity, out.reserved = units, validity, money
   if short then out.fua = 'TERMINATE' end
   return 'SUCCESS'
 end
