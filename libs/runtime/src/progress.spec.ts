@@ -1,5 +1,5 @@
 import { FakeClock } from '@app/observability';
-import { PROGRESS_LINE_INTERVAL_MS, progressText, startProgress } from './progress';
+import { PROGRESS_LINE_INTERVAL_MS, progressText, startProgress, withTimedProgress } from './progress';
 
 /** A stream that keeps what is written, as a terminal (isTTY) or as a pipe/file. */
 class FakeStream {
@@ -97,5 +97,25 @@ describe('startProgress on a terminal', () => {
     p.stop();
     expect(stream.text).toContain('scan 3 messages');
     expect(stream.text).not.toMatch(/\[[#-]/);
+  });
+});
+
+describe('withTimedProgress', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('advances in seconds while the work runs, held at the expected length, without a rate', async () => {
+    jest.useFakeTimers();
+    const clock = new FakeClock(0);
+    const stream = new FakeStream(false);
+    let finish!: (v: string) => void;
+    const work = new Promise<string>((r) => (finish = r));
+    const result = withTimedProgress({ label: 'echo', expectedMs: 12_000, stream, nowMs: () => clock.nowMs() }, work);
+    for (let s = 0; s < 15; s++) {
+      clock.advance(1_000);
+      jest.advanceTimersByTime(1_000);
+    }
+    finish('row');
+    await expect(result).resolves.toBe('row');
+    expect(stream.chunks).toEqual(['echo: 10/12 s (83.3 %), 10.0 s\n', 'echo: done, 12/12 s (100.0 %), 15.0 s\n']);
   });
 });

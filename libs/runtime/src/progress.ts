@@ -40,6 +40,8 @@ export interface ProgressOptions {
   lineIntervalMs?: number;
   /** Milliseconds since some origin; default Date.now (a fake one in tests). */
   nowMs?: () => number;
+  /** Show items per second (default true; off when the items are seconds). */
+  rate?: boolean;
 }
 
 export interface Progress {
@@ -58,13 +60,14 @@ export interface Progress {
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
 /** "12,000/100,000 subscribers (12.0 %), 2,100/s, 5.7 s": counts, share, rate and elapsed time. Pure. */
-export function progressText(p: { done: number; total?: number; unit: string; elapsedMs: number }): string {
+export function progressText(p: { done: number; total?: number; unit: string; elapsedMs: number; rate?: boolean }): string {
   const seconds = p.elapsedMs / 1000;
-  const rate = seconds > 0 ? `${integer.format(p.done / seconds)}/s` : '-/s';
+  const perSecond = seconds > 0 ? `${integer.format(p.done / seconds)}/s` : '-/s';
+  const rate = p.rate === false ? '' : `${perSecond}, `;
   const counts = p.total === undefined ? integer.format(p.done) : `${integer.format(p.done)}/${integer.format(p.total)}`;
   const share = p.total === undefined || p.total === 0 ? '' : ` (${((100 * p.done) / p.total).toFixed(1)} %)`;
   const unit = p.unit === '' ? '' : ` ${p.unit}`;
-  return `${counts}${unit}${share}, ${rate}, ${seconds.toFixed(1)} s`;
+  return `${counts}${unit}${share}, ${rate}${seconds.toFixed(1)} s`;
 }
 
 class PlainProgress implements Progress {
@@ -78,6 +81,7 @@ class PlainProgress implements Progress {
     private readonly o: Required<Pick<ProgressOptions, 'label' | 'unit' | 'stream' | 'nowMs' | 'lineIntervalMs'>> & {
       total?: number;
       lineEveryItems?: number;
+      rate?: boolean;
     },
   ) {
     this.startMs = o.nowMs();
@@ -90,7 +94,8 @@ class PlainProgress implements Progress {
   }
 
   private line(now: number): void {
-    const text = progressText({ done: this.done, total: this.o.total, unit: this.o.unit, elapsedMs: now - this.startMs });
+    const { total, unit, rate } = this.o;
+    const text = progressText({ done: this.done, total, unit, rate, elapsedMs: now - this.startMs });
     this.o.stream.write(`${this.o.label}: ${text}\n`);
     this.lastLineMs = now;
     this.lastLineDone = this.done;
@@ -126,7 +131,8 @@ class PlainProgress implements Progress {
     if (this.stopped) return;
     this.stopped = true;
     const now = this.o.nowMs();
-    const text = progressText({ done: this.done, total: this.o.total, unit: this.o.unit, elapsedMs: now - this.startMs });
+    const { total, unit, rate } = this.o;
+    const text = progressText({ done: this.done, total, unit, rate, elapsedMs: now - this.startMs });
     this.o.stream.write(`${this.o.label}: done, ${text}\n`);
   }
 }
@@ -138,7 +144,9 @@ class BarProgress implements Progress {
   private total: number | undefined;
   private stopped = false;
 
-  constructor(private readonly o: { label: string; unit: string; stream: ProgressStream; nowMs: () => number; total?: number }) {
+  constructor(
+    private readonly o: { label: string; unit: string; stream: ProgressStream; nowMs: () => number; total?: number; rate?: boolean },
+  ) {
     this.startMs = o.nowMs();
     this.total = o.total;
     this.bar = new SingleBar({
@@ -154,7 +162,8 @@ class BarProgress implements Progress {
   }
 
   private format(share: number): string {
-    const text = progressText({ done: this.done, total: this.total, unit: this.o.unit, elapsedMs: this.o.nowMs() - this.startMs });
+    const elapsedMs = this.o.nowMs() - this.startMs;
+    const text = progressText({ done: this.done, total: this.total, unit: this.o.unit, rate: this.o.rate, elapsedMs });
     if (this.total === undefined) return `${this.o.label} ${text}`;
     const width = 30;
     const full = Math.max(0, Math.min(width, Math.round(share * width)));
@@ -198,7 +207,7 @@ export function startProgress(options: ProgressOptions): Progress {
   if (options.total !== undefined && !(Number.isSafeInteger(options.total) && options.total >= 0)) {
     throw new RangeError(`progress total must be a non-negative integer, got ${options.total}`);
   }
-  if (tty) return new BarProgress({ label: options.label, unit, stream, nowMs, total: options.total });
+  if (tty) return new BarProgress({ label: options.label, unit, stream, nowMs, total: options.total, rate: options.rate });
   return new PlainProgress({
     label: options.label,
     unit,
@@ -207,6 +216,7 @@ export function startProgress(options: ProgressOptions): Progress {
     total: options.total,
     lineEveryItems: options.lineEveryItems,
     lineIntervalMs: options.lineIntervalMs ?? PROGRESS_LINE_INTERVAL_MS,
+    rate: options.rate,
   });
 }
 
@@ -222,8 +232,9 @@ export async function withTimedProgress<T>(
   const started = nowMs();
   const total = Math.max(1, Math.round(options.expectedMs / 1000));
   // Lines by time only: the items are seconds already.
-  const p = startProgress({ ...options, total, unit: 's', lineEveryItems: options.lineEveryItems ?? Infinity });
-  const timer = setInterval(() => p.update(Math.round((nowMs() - started) / 1000)), 1000);
+  const p = startProgress({ ...options, total, unit: 's', rate: false, lineEveryItems: options.lineEveryItems ?? Infinity });
+  // Held at the total when the work runs longer than expected (start-up, shut-down).
+  const timer = setInterval(() => p.update(Math.min(total, Math.round((nowMs() - started) / 1000))), 1000);
   try {
     return await work;
   } finally {
