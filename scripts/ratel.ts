@@ -61,7 +61,15 @@ export async function createProgram(apps: readonly App[]): Promise<Command> {
     .description('Ratel operator CLI: migrations, seeding, projection rebuild, CDR files, revenue assurance')
     .showHelpAfterError('(add --help for usage)')
     .addHelpText('after', '\nExit codes: 0 done, 1 failure, 2 bad usage or configuration (assurance: 3 = differences).');
-  for (const app of apps) await registerApp(app, program);
+  for (const app of apps) {
+    const before = program.commands.length;
+    await registerApp(app, program);
+    // The table above must name exactly what the app registers, or a command would load the wrong app.
+    const names = program.commands.slice(before).map((c) => c.name());
+    if (names.join(' ') !== APP_COMMANDS[app].join(' ')) {
+      throw new Error(`ratel: ${app} registers [${names.join(', ')}], APP_COMMANDS says [${APP_COMMANDS[app].join(', ')}]`);
+    }
+  }
   return program;
 }
 
