@@ -130,8 +130,8 @@ async function main(): Promise<void> {
       INVOICING_HTTP_PORT: String(process.env.INVOICING_HTTP_PORT ?? (await portOr(PREFERRED.invoicing))),
       SINK_METRICS_PORT: '0',
     };
-    runCli('apps/charging/src/cli/migrate.ts', [], env);
-    runCli('apps/charging/src/cli/seed.ts', ['--demo'], env);
+    runCli('scripts/ratel.ts', ['migrate'], env);
+    runCli('scripts/ratel.ts', ['seed', '--demo'], env);
     const config = loadChargingConfig(env);
     const app = await bootstrapCharging(config, { shutdownHooks: false });
     const invoicing = startInvoicing(env);

@@ -33,6 +33,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { withTimedProgress } from '@app/runtime/progress';
 import { Args } from '../lib/args';
 import { ChargingStack, gatewayAvailable, startChargingStack } from '../lib/charging-stack';
 import { fmtMs } from '../lib/histogram';
@@ -48,6 +49,11 @@ export const THROUGHPUT_RATIO_MIN = 0.8;
 export const P99_RATIO_MAX = 2.0;
 
 const log = (line: string) => process.stderr.write(`[run-compare] ${line}\n`);
+
+/** A measurement of known length with its progress on stderr (a bar on a terminal, lines otherwise). */
+function timed<T>(label: string, expectedMs: number, work: Promise<T>): Promise<T> {
+  return withTimedProgress({ label: `[run-compare] ${label}`, expectedMs }, work);
+}
 
 function envPairs(list: string[]): Record<string, string> {
   return Object.fromEntries(
@@ -207,39 +213,50 @@ async function main(): Promise<void> {
       // A cold process (JIT, connection pools, caches) is not what the comparison is about.
       for (const t of targets) {
         log(`priming ${t.label} for ${primeMs / 1000} s (not measured)`);
-        await measureWithGenerator(`prime ${t.label}`, t, { ...genOpts, warmupMs: 0, durationMs: primeMs });
+        const primeOpts = { ...genOpts, warmupMs: 0, durationMs: primeMs };
+        await timed('priming', primeMs, measureWithGenerator(`prime ${t.label}`, t, primeOpts));
       }
     }
+    const measureMs = gen.warmupMs + gen.durationMs;
     for (let r = 1; r <= rounds; r++) {
       log(`round ${r}/${rounds}: echo`);
-      echoRows.push(await measureWithGenerator(`${echo.label} r${r}`, echo, genOpts));
+      echoRows.push(await timed('echo', measureMs, measureWithGenerator(`${echo.label} r${r}`, echo, genOpts)));
       if (charging.target) {
         log(`round ${r}/${rounds}: charging`);
         await redisStats?.reset();
-        const row = await measureWithGenerator(`${charging.target.label} r${r}`, charging.target, genOpts);
+        const label = `${charging.target.label} r${r}`;
+        const row = await timed('charging', measureMs, measureWithGenerator(label, charging.target, genOpts));
         if (redisStats)
           row.detail.push(`  ${formatPerRequest(await redisStats.read(), Math.max(1, row.generator?.completedAll ?? 1)).join('\n  ')}`);
         chargingRows.push(row);
       }
       if (floor) {
         log(`round ${r}/${rounds}: ${floor.label}`);
-        floorRows.push(await measureWithGenerator(`${floor.label} r${r}`, floor, genOpts));
+        floorRows.push(await timed('floor', measureMs, measureWithGenerator(`${floor.label} r${r}`, floor, genOpts)));
       }
     }
     log('ceiling: h2load and the generator, same DebitEvent frame, on the echo');
     const ceilingOpts = { ...genOpts, scenario: 'echo-ceiling' as const };
     const h2 = withH2load
-      ? await measureWithH2load(echo.label, echo, {
-          concurrency: gen.concurrency,
-          connections: gen.workers * gen.connectionsPerWorker,
-          durationMs: gen.durationMs,
-          warmupMs: gen.warmupMs,
-        })
+      ? await timed(
+          'h2load ceiling',
+          measureMs,
+          measureWithH2load(echo.label, echo, {
+            concurrency: gen.concurrency,
+            connections: gen.workers * gen.connectionsPerWorker,
+            durationMs: gen.durationMs,
+            warmupMs: gen.warmupMs,
+          }),
+        )
       : undefined;
-    const genCeiling = await measureWithGenerator(echo.label, echo, ceilingOpts);
+    const genCeiling = await timed('generator ceiling', measureMs, measureWithGenerator(echo.label, echo, ceilingOpts));
     const nodeCeiling =
       withNodeClient && gen.client !== 'node'
-        ? await measureWithGenerator(`${echo.label} node:http2`, echo, { ...ceilingOpts, client: 'node' })
+        ? await timed(
+            'node:http2 ceiling',
+            measureMs,
+            measureWithGenerator(`${echo.label} node:http2`, echo, { ...ceilingOpts, client: 'node' }),
+          )
         : undefined;
     const batchRows: Row[] = [];
     for (const n of withH2load ? batchSizes : []) {
@@ -247,15 +264,9 @@ async function main(): Promise<void> {
       // As many DebitEvents in flight as the unary runs have (at least one call per connection).
       const connections = gen.workers * gen.connectionsPerWorker;
       const calls = Math.max(connections, Math.round(gen.concurrency / n));
-      batchRows.push(
-        await measureWithH2load(`${echo.label} batch ${n}`, echo, {
-          concurrency: calls,
-          connections,
-          durationMs: gen.durationMs,
-          warmupMs: gen.warmupMs,
-          batch: n,
-        }),
-      );
+      const options = { concurrency: calls, connections, durationMs: gen.durationMs, warmupMs: gen.warmupMs, batch: n };
+      const label = `${echo.label} batch ${n}`;
+      batchRows.push(await timed(`batch ${n}`, measureMs, measureWithH2load(label, echo, options)));
     }
     const rows = [
       ...echoRows.flatMap((e, i) => [e, chargingRows[i], floorRows[i]].filter((r): r is Row => r !== undefined)),

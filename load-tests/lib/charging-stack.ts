@@ -1,11 +1,13 @@
 /**
  * Starts the real charging gateway for a load test: Redis, NATS (JetStream) and PostgreSQL from
- * @app/devstack in a temporary directory, migrations, the seed CLI with `--subscribers N`, then
+ * @app/devstack in a temporary directory, migrations and the seed with `--subscribers N` (the
+ * operator CLI, `ratel migrate` and `ratel seed`; the seed's progress shown here), then
  * apps/charging/src/main.ts with plaintext gRPC on a free port. Everything started here is stopped
  * by its PID when the run ends. Nothing here touches servers it did not start.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { startProgress } from '@app/runtime/progress';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startNats, startPostgres, startRedis, StartedServer } from '@app/devstack';
@@ -15,13 +17,36 @@ import { COMPILED, freePort, nodeFlagsLikeMine, runToEnd, Started, startProcess,
 export const REPO_ROOT = resolve(__dirname, '..', '..', ...(COMPILED ? ['..'] : []));
 const DIST = join(REPO_ROOT, 'dist');
 export const GATEWAY_MAIN = 'apps/charging/src/main.ts';
-export const SEED_CLI = 'apps/charging/src/cli/seed.ts';
-export const MIGRATE_CLI = 'apps/charging/src/cli/migrate.ts';
+/** The operator CLI (`ratel migrate`, `ratel seed --subscribers N`). */
+export const RATEL_CLI = 'scripts/ratel.ts';
 export const RELAY_MAIN = 'apps/charging/src/relay-main.ts';
 export const JOURNAL_MAIN = 'apps/charging/src/journal-main.ts';
 /** Seeding 100k subscribers takes about a minute on this machine; a limit well above it. */
 const SEED_TIMEOUT_MS = 15 * 60_000;
 const MIGRATE_TIMEOUT_MS = 2 * 60_000;
+/** How often the seed's log is read for its progress lines. */
+const SEED_PROGRESS_POLL_MS = 1_000;
+/** A progress line of `ratel seed` that is not a terminal: `seed: 12,000/100,000 subscribers ...`. */
+const SEED_PROGRESS_LINE = /^seed: ([0-9,]+)\/[0-9,]+ subscribers/gm;
+
+/**
+ * Shows the seed's progress here (a bar on a terminal, lines otherwise): the seed, a child with
+ * its output in a log file, writes plain progress lines there; the last one gives the count.
+ */
+function followSeedProgress(logFile: string, total: number): () => void {
+  const progress = startProgress({ label: 'stack: seeding', total, unit: 'subscribers' });
+  const read = () => {
+    const text = existsSync(logFile) ? readFileSync(logFile, 'utf8') : '';
+    const last = [...text.matchAll(SEED_PROGRESS_LINE)].pop();
+    if (last) progress.update(Number(last[1].replaceAll(',', '')));
+  };
+  const timer = setInterval(read, SEED_PROGRESS_POLL_MS);
+  return () => {
+    clearInterval(timer);
+    read(); // the seed's last lines, written after the last poll
+    progress.stop();
+  };
+}
 
 export interface ChargingStack {
   grpcTarget: string;
@@ -100,23 +125,25 @@ export async function startChargingStack(o: StackOptions): Promise<ChargingStack
     };
     const cli = { env, cwd: REPO_ROOT };
     o.log('stack: migrating');
-    await runToEnd('migrate', process.execPath, script(MIGRATE_CLI), {
+    await runToEnd('migrate', process.execPath, [...script(RATEL_CLI), 'migrate'], {
       ...cli,
       logFile: join(dir, 'migrate.log'),
       timeoutMs: MIGRATE_TIMEOUT_MS,
     });
     o.log(`stack: seeding ${o.subscribers} subscribers (MSISDN ${o.msisdnBase}+i)`);
     const t0 = Date.now();
-    await runToEnd(
-      'seed',
-      process.execPath,
-      [...script(SEED_CLI), '--subscribers', String(o.subscribers), '--msisdn-base', String(o.msisdnBase)],
-      {
+    const seedLog = join(dir, 'seed.log');
+    const stopSeedProgress = followSeedProgress(seedLog, o.subscribers);
+    try {
+      const seed = ['seed', '--subscribers', String(o.subscribers), '--msisdn-base', String(o.msisdnBase)];
+      await runToEnd('seed', process.execPath, [...script(RATEL_CLI), ...seed], {
         ...cli,
-        logFile: join(dir, 'seed.log'),
+        logFile: seedLog,
         timeoutMs: SEED_TIMEOUT_MS,
-      },
-    );
+      });
+    } finally {
+      stopSeedProgress();
+    }
     o.log(`stack: seeded in ${((Date.now() - t0) / 1000).toFixed(0)} s; starting the gateway`);
     gateway = startProcess('charging gateway', process.execPath, [...(o.gatewayNodeFlags ?? []), ...script(GATEWAY_MAIN)], {
       ...cli,

@@ -1,7 +1,8 @@
 /**
- * The provisioning CLIs as an operator runs them (node + ts-node, environment variables), against
- * a fresh test database and a random Redis key prefix: migrate, seed (demo and bulk, each twice:
- * idempotent), rebuild-projection after a flush, and their exit codes on bad input.
+ * The charging commands of the operator CLI as an operator runs them (`ratel <command>`, that is
+ * scripts/ratel.ts under ts-node, environment variables), against a fresh test database and a
+ * random Redis key prefix: migrate, seed (demo and bulk, each twice: idempotent), rebuild after a
+ * flush, and their exit codes on bad input.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,8 +14,10 @@ import { createTestDatabase, deleteKeys, requireEnv, startNats, type StartedServ
 import { DEMO_LOADTEST_PLAN, DEMO_PLANS } from '@app/rating';
 import { RedisBalanceEngine } from '../src/balance/redis-balance-engine';
 
+jest.setTimeout(120_000);
+
 const ROOT = join(__dirname, '..', '..', '..');
-const CLI = join(ROOT, 'apps/charging/src/cli');
+const RATEL = join(ROOT, 'scripts/ratel.ts');
 const BULK = 1500; // more than one SEED_BATCH_SIZE
 
 let env: NodeJS.ProcessEnv;
@@ -25,9 +28,9 @@ let prefix: string;
 let natsDir: string;
 let nats: StartedServer;
 
-function run(script: string, args: string[] = [], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(command: string, args: string[] = [], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', join(CLI, script), ...args], { cwd: ROOT, env: { ...env, ...extraEnv } }, (err, stdout, stderr) => {
+    execFile(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', RATEL, ...command.split(' '), ...args], { cwd: ROOT, env: { ...env, ...extraEnv } }, (err, stdout, stderr) => {
       const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
       resolve({ code, stdout, stderr });
     });
@@ -66,17 +69,17 @@ afterAll(async () => {
   if (natsDir) rmSync(natsDir, { recursive: true, force: true });
 });
 
-describe('provisioning CLIs', () => {
+describe('ratel migrate, seed, rebuild', () => {
   it('migrate applies the schema once', async () => {
-    const first = await run('migrate.ts');
+    const first = await run('migrate');
     expect([first.code, first.stderr]).toEqual([0, '']);
     expect(first.stdout).toMatch(/applied Migration/);
-    const second = await run('migrate.ts');
+    const second = await run('migrate');
     expect(second.stdout).toMatch(/up to date/);
   });
 
   it('seed --demo creates the demo plans and accounts, projected; a rerun changes nothing', async () => {
-    const first = await run('seed.ts', ['--demo']);
+    const first = await run('seed', ['--demo']);
     expect([first.code, first.stderr]).toEqual([0, '']);
     expect(await count('price_plan')).toBe(DEMO_PLANS.length);
     expect(await count('billing_account')).toBe(3);
@@ -85,15 +88,17 @@ describe('provisioning CLIs', () => {
     expect(await engine.resolveSubscriber('33612000001')).toMatchObject({ accountId: 'demo-prepaid-1' });
     const counted = async () => [await count('ledger_entry'), await count('audit_log'), await count('subscription'), await count('allowance_grant')];
     const rows = await counted();
-    const again = await run('seed.ts');
+    const again = await run('seed');
     expect([again.code, again.stderr]).toEqual([0, '']);
     expect(await counted()).toEqual(rows);
     expect((await engine.getBalance('demo-prepaid-1', Date.now()))?.balanceMicros).toBe(10_000_000n);
   });
 
   it('seed --subscribers N creates N routed prepaid subscribers in bulk; a rerun adds nothing', async () => {
-    const first = await run('seed.ts', ['--subscribers', String(BULK), '--initial-balance', '50.00']);
-    expect([first.code, first.stderr]).toEqual([0, '']);
+    const first = await run('seed', ['--subscribers', String(BULK), '--initial-balance', '50.00']);
+    expect(first.code).toBe(0);
+    // Not a terminal: progress as plain lines on stderr, one per batch here, and a last one.
+    expect(first.stderr).toMatch(/^seed: 1,000\/1,500 subscribers \(66\.7 %\), .*\nseed: 1,500\/1,500 .*\nseed: done, 1,500\/1,500 subscribers \(100\.0 %\), [0-9,]+\/s, [0-9.]+ s\n$/);
     expect(first.stdout).toContain(`(${BULK} new)`);
     expect(Number((await pg.query(`select count(*) as n from subscription where account_id like 'lt-%'`)).rows[0].n)).toBe(BULK);
     const last = BULK - 1;
@@ -101,23 +106,24 @@ describe('provisioning CLIs', () => {
     expect(await engine.resolveSubscriber(String(262010000000000 + last))).toMatchObject({ accountId: `lt-${last}` });
     expect((await engine.getBalance('lt-0', Date.now()))?.balanceMicros).toBe(50_000_000n);
     const ledger = await count('ledger_entry');
-    const again = await run('seed.ts', ['--subscribers', String(BULK), '--initial-balance', '50.00']);
+    const again = await run('seed', ['--subscribers', String(BULK), '--initial-balance', '50.00']);
     expect(again.stdout).toContain(`(0 new)`);
     expect(await count('ledger_entry')).toBe(ledger);
   });
 
-  it('rebuild-projection --all restores a flushed prefix from PostgreSQL', async () => {
+  it('rebuild --all restores a flushed prefix from PostgreSQL', async () => {
     await flushPrefix();
-    const noNats = await run('rebuild-projection.ts', ['--all']);
-    expect([noNats.code, noNats.stderr]).toEqual([2, expect.stringMatching(/^rebuild-projection: NATS_URL is needed to catch the balance journal up first; set it, or pass --no-journal-catch-up/)]);
-    const res = await run('rebuild-projection.ts', ['--all'], { NATS_URL: nats.url });
-    expect([res.code, res.stderr]).toEqual([0, '']);
+    const noNats = await run('rebuild', ['--all']);
+    expect([noNats.code, noNats.stderr]).toEqual([2, expect.stringMatching(/^ratel rebuild: NATS_URL is needed to catch the balance journal up first; set it, or pass --no-journal-catch-up/)]);
+    const res = await run('rebuild', ['--all'], { NATS_URL: nats.url });
+    expect(res.code).toBe(0);
+    expect(res.stderr).toMatch(new RegExp(`^(rebuild: .*\n)*rebuild: done, ${(BULK + 3).toLocaleString('en-US')}/${(BULK + 3).toLocaleString('en-US')} accounts \\(100\\.0 %\\)`));
     const report = JSON.parse(res.stdout);
     expect(report).toMatchObject({
       accounts: BULK + 3, accountsInitialisedFromLedger: BULK + 3, accountsRestoredFromJournal: 0, plans: DEMO_PLANS.length, subscriptions: BULK + 3, grants: 1, failed: [],
       journal: { position: 0, streamLastSeq: 0, eventsLost: 0, eventsInvalid: 0 },
     });
-    const asIs = await run('rebuild-projection.ts', ['--account', 'demo-prepaid-1', '--no-journal-catch-up']);
+    const asIs = await run('rebuild', ['--account', 'demo-prepaid-1', '--no-journal-catch-up']);
     expect([asIs.code, asIs.stderr]).toEqual([0, '']);
     expect(JSON.parse(asIs.stdout)).toMatchObject({ accounts: 1, accountsInitialisedFromLedger: 0, journal: { position: 0, streamLastSeq: null } });
     expect((await engine.getBalance('demo-prepaid-1', Date.now()))?.buckets).toHaveLength(1);
@@ -126,17 +132,19 @@ describe('provisioning CLIs', () => {
   });
 
   it('exits 2 with the usage on a bad argument, 1 naming the account on a runtime failure', async () => {
-    const usage = await run('rebuild-projection.ts', ['--account', 'x', '--all']);
-    expect([usage.code, usage.stderr]).toEqual([2, expect.stringMatching(/^rebuild-projection: give exactly one of --account ID and --all\nusage: /)]);
-    const missing = await run('rebuild-projection.ts', ['--account', 'no-such-account', '--no-journal-catch-up']);
-    expect([missing.code, missing.stderr]).toEqual([1, 'rebuild-projection: billing account no-such-account does not exist\n']);
+    const usage = await run('rebuild', ['--account', 'x', '--all']);
+    expect([usage.code, usage.stderr]).toEqual([2, 'ratel rebuild: give exactly one of --account ID and --all\nsee: ratel rebuild --help\n']);
+    const unknown = await run('rebuild', ['--everything']);
+    expect([unknown.code, unknown.stderr]).toEqual([2, "error: unknown option '--everything'\n(add --help for usage)\n"]);
+    const missing = await run('rebuild', ['--account', 'no-such-account', '--no-journal-catch-up']);
+    expect([missing.code, missing.stderr]).toEqual([1, 'ratel rebuild: billing account no-such-account does not exist\n']);
   });
 
   it('exits 2 naming a missing variable, and 1 when PostgreSQL is unreachable', async () => {
-    const missing = await run('migrate.ts', [], { DATABASE_URL: '' });
+    const missing = await run('migrate', [], { DATABASE_URL: '' });
     expect([missing.code, missing.stderr]).toEqual([2, expect.stringContaining('DATABASE_URL')]);
-    const unreachable = await run('rebuild-projection.ts', ['--all', '--no-journal-catch-up'], { DATABASE_URL: 'postgres://ratel@127.0.0.1:1/nowhere' });
+    const unreachable = await run('rebuild', ['--all', '--no-journal-catch-up'], { DATABASE_URL: 'postgres://ratel@127.0.0.1:1/nowhere' });
     expect(unreachable.code).toBe(1);
-    expect(unreachable.stderr).toMatch(/^rebuild-projection: /);
+    expect(unreachable.stderr).toMatch(/^ratel rebuild: /);
   });
 });

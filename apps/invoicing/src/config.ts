@@ -13,6 +13,8 @@ import {
   ASSURANCE_EVENTS_MAX_DEFAULT,
   ASSURANCE_EVENTS_MAX_LIMIT,
   ASSURANCE_PUBLISH_DELAY_MAX_DEFAULT_MS,
+  ASSURANCE_SCAN_MESSAGES_MAX_DEFAULT,
+  ASSURANCE_SCAN_MESSAGES_MAX_LIMIT,
 } from './assurance/assurance-limits';
 import {
   ACK_WAIT_DEFAULT_MS,
@@ -98,7 +100,14 @@ export const invoicingConfigSchema = z
       .min(1)
       .max(ASSURANCE_ACCOUNTS_REPORTED_LIMIT)
       .default(ASSURANCE_ACCOUNTS_REPORTED_DEFAULT),
-    /** Longest time between an event occurring and its publication (outbox relay lag): bounds the stream scan. */
+    /** Messages one run may read from the stream (from the period start to the stream's end). */
+    ASSURANCE_SCAN_MESSAGES_MAX: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(ASSURANCE_SCAN_MESSAGES_MAX_LIMIT)
+      .default(ASSURANCE_SCAN_MESSAGES_MAX_DEFAULT),
+    /** Events of a period published more than this after its end are late arrivals (reported, still compared). */
     ASSURANCE_PUBLISH_DELAY_MAX_MS: ms(0, 7 * 24 * 3_600_000).default(ASSURANCE_PUBLISH_DELAY_MAX_DEFAULT_MS),
   })
   .superRefine((c, ctx) => {

@@ -46,7 +46,7 @@ const sum = (events: readonly RatedEvent[]) => events.reduce((s, e) => s + BigIn
 function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(
     process.execPath,
-    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/invoicing/src/assurance/cli.ts', ...args],
+    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'scripts/ratel.ts', 'assurance', ...args],
     {
       cwd: REPO_ROOT,
       env: { ...process.env, ...env },

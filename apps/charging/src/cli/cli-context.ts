@@ -9,7 +9,7 @@ import type { BalanceEngine } from '../balance/balance-engine.port';
 import { RedisBalanceEngine } from '../balance/redis-balance-engine';
 import { createRedis, type RedisClient } from '@app/keyspace';
 import { Projector } from '../provisioning/shared/projector';
-import type { CliConfig } from './cli-support';
+import type { CliConfig } from './cli-config';
 
 export interface CliContext {
   orm: MikroORM;

@@ -12,21 +12,7 @@ import type { AccountProjection } from '../balance/balance-engine.port';
 import { IMSI_PATTERN, MSISDN_PATTERN } from '../provisioning/provisioning.limits';
 import type { CliContext } from './cli-context';
 import { SEED_ACTOR } from './seed-demo';
-
-/** Rows per INSERT and per pipelined Redis round. */
-export const SEED_BATCH_SIZE = 1000;
-export const SEED_SUBSCRIBERS_MAX = 10_000_000;
-export const LOADTEST_CUSTOMER_ID = 'loadtest-customer';
-export const LOADTEST_TIME_ZONE = 'Europe/Berlin';
-export const DEFAULT_MSISDN_BASE = 4915100000000n;
-export const DEFAULT_IMSI_BASE = 262010000000000n;
-
-export interface BulkOptions {
-  count: number;
-  msisdnBase: bigint;
-  imsiBase: bigint;
-  initialBalanceMicros: bigint;
-}
+import { type BulkOptions, LOADTEST_CUSTOMER_ID, LOADTEST_TIME_ZONE, SEED_BATCH_SIZE } from './seed-limits';
 
 export interface BulkRow { accountId: string; subscriptionId: string; msisdn: string; imsi: string }
 
@@ -95,7 +81,13 @@ async function projectBatch(ctx: CliContext, pg: Client, rows: BulkRow[]): Promi
   await Promise.all(calls);
 }
 
-export async function seedBulk(ctx: CliContext, databaseUrl: string, o: BulkOptions): Promise<{ accountsCreated: number }> {
+/** Seeds the N subscribers batch by batch; `onBatch` hears how many are done after each. */
+export async function seedBulk(
+  ctx: CliContext,
+  databaseUrl: string,
+  o: BulkOptions,
+  onBatch: (subscribersDone: number) => void = () => undefined,
+): Promise<{ accountsCreated: number }> {
   const pg = new Client({ connectionString: databaseUrl });
   await pg.connect();
   try {
@@ -106,6 +98,7 @@ export async function seedBulk(ctx: CliContext, databaseUrl: string, o: BulkOpti
       const rows = Array.from({ length: Math.min(SEED_BATCH_SIZE, o.count - start) }, (_, k) => bulkRow(o, start + k));
       accountsCreated += await insertBatch(pg, rows, o, now);
       await projectBatch(ctx, pg, rows);
+      onBatch(start + rows.length);
     }
     return { accountsCreated };
   } finally {

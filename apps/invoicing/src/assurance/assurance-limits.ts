@@ -10,7 +10,11 @@ export const ASSURANCE_ACCOUNTS_REPORTED_DEFAULT = 100;
 export const ASSURANCE_ACCOUNTS_REPORTED_LIMIT = 1_000;
 /** Event ids listed per account and kind of difference (the counts and amounts are always complete). */
 export const ASSURANCE_EVENT_IDS_PER_KIND_MAX = 20;
-/** Default of ASSURANCE_PUBLISH_DELAY_MAX_MS: an event is published at most this long after it occurred. */
+/** Messages one run may read (of every period: the scan reads from the period start to the stream's end). */
+export const ASSURANCE_SCAN_MESSAGES_MAX_DEFAULT = 20_000_000;
+export const ASSURANCE_SCAN_MESSAGES_MAX_LIMIT = 500_000_000;
+/** Default of ASSURANCE_PUBLISH_DELAY_MAX_MS: an event of a period published more than this after the
+ * period end is a late arrival (reported as such; it is compared like any other). */
 export const ASSURANCE_PUBLISH_DELAY_MAX_DEFAULT_MS = 3_600_000;
 /** Tolerated difference between the charging engine's clock (occurredAtMs) and the NATS server's (publish time). */
 export const ASSURANCE_CLOCK_SKEW_MS = 60_000;

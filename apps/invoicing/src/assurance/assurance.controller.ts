@@ -15,8 +15,11 @@ export class AssuranceController {
   @ApiOperation({
     summary: 'Compare the events published on the rated stream with ClickHouse for a period; list every difference',
     description:
-      'Reads the period back from JetStream with an ordered consumer (one subject per account, or all), de-duplicates by eventId, ' +
-      'and compares counts, amounts and event ids per account and type with the de-duplicated ClickHouse rows. Run it on periods the sink has caught up with.',
+      'Reads the events that occurred in the period (event time) back from JetStream with an ordered consumer (one subject ' +
+      'per account, or all; from the period start to the end of the stream, so events published late are included), ' +
+      'de-duplicates by eventId, and compares counts, amounts and event ids per account and type with the de-duplicated ' +
+      'ClickHouse rows of the period. Events published after the period end plus ASSURANCE_PUBLISH_DELAY_MAX_MS are listed ' +
+      'as lateArrivals, not as differences. Run it on periods the sink has caught up with.',
   })
   @ApiQuery({ name: 'from', required: true, description: 'Start (inclusive): YYYY-MM-DD or ISO 8601 date-time', example: '2026-11-01' })
   @ApiQuery({
@@ -27,7 +30,11 @@ export class AssuranceController {
   })
   @ApiQuery({ name: 'accountId', required: false, description: 'Only this account (its subject alone is read)' })
   @ApiOkResponse({ type: ReconcileReportView })
-  @ApiResponse({ status: 422, description: 'More than ASSURANCE_EVENTS_MAX events to scan (LIMIT_EXCEEDED)', type: ErrorResponse })
+  @ApiResponse({
+    status: 422,
+    description: 'More than ASSURANCE_EVENTS_MAX events or ASSURANCE_SCAN_MESSAGES_MAX messages (LIMIT_EXCEEDED)',
+    type: ErrorResponse,
+  })
   @ApiResponse({ status: 429, description: 'A reconciliation is already running (BUSY)', type: ErrorResponse })
   getReconcile(@Query() query: RawQuery): Promise<ReconcileReportView> {
     return this.reconcile.execute(reconcileCommand(query));

@@ -4,7 +4,7 @@
  */
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { RATED_EVENT_TYPES } from '@app/events';
-import type { EventDifferences, MismatchDifferences, Totals } from './reconcile';
+import type { EventDifferences, LateArrivals, MismatchDifferences, Totals } from './reconcile';
 
 const MICROS = { description: 'Money in micros, a decimal int64 string', example: '1500000' };
 const COUNT = { description: 'A decimal string', example: '42' };
@@ -40,7 +40,7 @@ export class AccountDifferenceView {
   @ApiProperty({ type: [TypeComparisonView] }) byType!: TypeComparisonView[];
   @ApiPropertyOptional({ type: EventDifferencesView, description: 'Published, not in ClickHouse' })
   missingInClickhouse?: EventDifferencesView;
-  @ApiPropertyOptional({ type: EventDifferencesView, description: 'In ClickHouse, not published (in the scanned window)' })
+  @ApiPropertyOptional({ type: EventDifferencesView, description: 'In ClickHouse, not published' })
   extraInClickhouse?: EventDifferencesView;
   @ApiPropertyOptional({ type: MismatchView, description: 'In both, with another amount or type' }) amountMismatch?: MismatchView;
 }
@@ -51,14 +51,39 @@ export class ScanView {
   @ApiProperty() duplicates!: number;
   @ApiProperty({ description: 'Same event id published with other content' }) conflictingDuplicates!: number;
   @ApiProperty({ description: 'Messages the sink dead-letters' }) invalid!: number;
-  @ApiProperty({ description: 'Valid events of the window that occurred outside the period' }) outsidePeriod!: number;
-  @ApiProperty({ description: 'False when stream retention has removed messages of the window' }) streamCoversPeriod!: boolean;
+  @ApiProperty({ description: 'Valid events read that occurred outside the period' }) outsidePeriod!: number;
+  @ApiProperty({ description: 'False when stream retention has removed messages published since the period start' })
+  streamCoversPeriod!: boolean;
 }
 
 export class DifferenceTotalsView {
   @ApiProperty({ type: TotalsView }) missingInClickhouse!: TotalsView;
   @ApiProperty({ type: TotalsView }) extraInClickhouse!: TotalsView;
   @ApiProperty({ type: MismatchView }) amountMismatch!: Omit<MismatchView, 'eventIds'>;
+}
+
+export class AccountLateArrivalsView {
+  @ApiProperty() accountId!: string;
+  @ApiProperty(COUNT) events!: string;
+  @ApiProperty(MICROS) amountMicros!: string;
+  @ApiProperty({ description: 'How long after the period end the latest of them was published, in ms' })
+  lateByMsMax!: number;
+  @ApiProperty({ type: [String], description: 'The first event ids, sorted (the counts and amounts are complete)' })
+  eventIds!: string[];
+}
+
+export class LateArrivalsView {
+  @ApiProperty({ description: 'ASSURANCE_PUBLISH_DELAY_MAX_MS: published later than the period end plus this = late' })
+  publishDelayMaxMs!: number;
+  @ApiProperty(COUNT) events!: string;
+  @ApiProperty(MICROS) amountMicros!: string;
+  @ApiProperty({ description: 'How long after the period end the latest late event was published, in ms (0: none)' })
+  lateByMsMax!: number;
+  @ApiProperty({ description: 'Accounts with late arrivals' }) accountsLate!: number;
+  @ApiProperty({ description: 'Accounts with late arrivals beyond ASSURANCE_ACCOUNTS_REPORTED_MAX (not listed)' })
+  accountsNotListed!: number;
+  @ApiProperty({ type: [AccountLateArrivalsView], description: 'The first ASSURANCE_ACCOUNTS_REPORTED_MAX, by id' })
+  accounts!: AccountLateArrivalsView[];
 }
 
 export class ReconcileReportView {
@@ -81,6 +106,14 @@ export class ReconcileReportView {
     description: 'The first ASSURANCE_ACCOUNTS_REPORTED_MAX accounts with differences, sorted by id',
   })
   accounts!: AccountDifferenceView[];
+  @ApiProperty({
+    type: LateArrivalsView,
+    description:
+      'Events of the period published after its end plus ASSURANCE_PUBLISH_DELAY_MAX_MS (a late CDR file): ' +
+      'compared like every other event (by event time), and listed here as a fact, not as a difference. ' +
+      'Invoices issued before they came miss them.',
+  })
+  lateArrivals!: LateArrivalsView;
 }
 
 export function totalsView(t: Totals): TotalsView {
@@ -97,5 +130,23 @@ export function mismatchView(m: MismatchDifferences): MismatchView {
     publishedMicros: m.publishedMicros.toString(),
     storedMicros: m.storedMicros.toString(),
     eventIds: m.eventIds,
+  };
+}
+
+export function lateArrivalsView(l: LateArrivals, publishDelayMaxMs: number): LateArrivalsView {
+  return {
+    publishDelayMaxMs,
+    events: l.events.toString(),
+    amountMicros: l.amountMicros.toString(),
+    lateByMsMax: l.lateByMsMax,
+    accountsLate: l.accountsLate,
+    accountsNotListed: l.accountsLate - l.accounts.length,
+    accounts: l.accounts.map((a) => ({
+      accountId: a.accountId,
+      events: a.events.toString(),
+      amountMicros: a.amountMicros.toString(),
+      lateByMsMax: a.lateByMsMax,
+      eventIds: a.eventIds,
+    })),
   };
 }

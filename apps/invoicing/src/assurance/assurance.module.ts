@@ -15,12 +15,13 @@ export function createReconcileUseCase(config: InvoicingConfig, nc: NatsConnecti
   const published = new JetStreamPublishedEvents(nc, {
     stream: config.ASSURANCE_STREAM,
     subjectPrefix: config.ASSURANCE_SUBJECT_PREFIX,
-    publishDelayMaxMs: config.ASSURANCE_PUBLISH_DELAY_MAX_MS,
   });
   return new ReconcileUseCase(published, new ClickhouseStoredEvents(client, config.CLICKHOUSE_DATABASE), {
     stream: config.ASSURANCE_STREAM,
     eventsMax: config.ASSURANCE_EVENTS_MAX,
     accountsMax: config.ASSURANCE_ACCOUNTS_REPORTED_MAX,
+    scanMessagesMax: config.ASSURANCE_SCAN_MESSAGES_MAX,
+    publishDelayMaxMs: config.ASSURANCE_PUBLISH_DELAY_MAX_MS,
   });
 }
 

@@ -1,9 +1,12 @@
 /**
  * What the charging side published: the rated events of a period read back from the JetStream
- * stream with an ordered (ephemeral, unacknowledged, in-memory) consumer filtered by subject, from
- * the period's start (less the clock skew) until the stream's end or the last publish time an
- * event of the period can have (`to` + the longest publish delay). Every event is kept once by
- * eventId; invalid messages are counted, as the sink dead-letters them.
+ * stream with an ordered (ephemeral, unacknowledged, in-memory) consumer filtered by subject. The
+ * period is one of event time (occurredAtMs), like ClickHouse's side of the comparison, so the
+ * scan starts at the period's start (less the clock skew: nothing of the period can have been
+ * published before) and reads to the stream's last message when it started, however long after
+ * the period that is: a CDR file rated weeks late still belongs to its period. Every event is
+ * kept once by eventId, with the time its first copy was published; invalid messages are
+ * counted, as the sink dead-letters them.
  */
 import { RatedEventType, validateRatedEvent } from '@app/events';
 import { JsMsg, NatsConnection, NatsError } from 'nats';
@@ -18,8 +21,12 @@ export interface ScanRequest {
   toMs: number;
   /** Absent = every account of the stream. */
   accountId?: string;
-  /** Most messages read; more makes the scan fail with LIMIT_EXCEEDED. */
+  /** Most distinct events of the period held; more makes the scan fail with LIMIT_EXCEEDED. */
+  eventsMax: number;
+  /** Most messages read (of any period); more makes the scan fail with LIMIT_EXCEEDED. */
   messagesMax: number;
+  /** Hears the messages read so far against those to read (for a progress display). */
+  onProgress?: (read: number, toRead: number) => void;
 }
 
 export interface PublishedScan {
@@ -33,9 +40,9 @@ export interface PublishedScan {
   conflictingDuplicates: number;
   /** Messages the sink would dead-letter (not JSON, not a valid event, account not the subject's). */
   invalid: number;
-  /** Valid events published in the scanned window that occurred outside the period. */
+  /** Valid events read that occurred outside the period. */
   outsidePeriod: number;
-  /** False when the stream no longer holds messages from the start of the scan window (retention). */
+  /** False when the stream no longer holds every message published since the period start (retention). */
   streamCoversPeriod: boolean;
 }
 
@@ -46,7 +53,6 @@ export interface PublishedEventSource {
 export interface JetStreamPublishedOptions {
   stream: string;
   subjectPrefix: string;
-  publishDelayMaxMs: number;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -55,7 +61,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export function decodePublished(
   subject: string,
   data: Uint8Array,
-): ({ eventId: string; occurredAtMs: number } & PublishedEvent) | undefined {
+): ({ eventId: string; occurredAtMs: number } & Omit<PublishedEvent, 'publishedAtMs'>) | undefined {
   let json: unknown;
   try {
     json = JSON.parse(utf8.decode(data));
@@ -83,7 +89,6 @@ export class JetStreamPublishedEvents implements PublishedEventSource {
   async scan(request: ScanRequest): Promise<PublishedScan> {
     const subjectFilter = `${this.opts.subjectPrefix}.${request.accountId ?? '>'}`;
     const startMs = Math.max(0, request.fromMs - ASSURANCE_CLOCK_SKEW_MS);
-    const endMs = request.toMs + this.opts.publishDelayMaxMs + ASSURANCE_CLOCK_SKEW_MS;
     const scan: PublishedScan = {
       subjectFilter,
       events: new Map(),
@@ -98,12 +103,13 @@ export class JetStreamPublishedEvents implements PublishedEventSource {
       const jsm = await this.nc.jetstreamManager();
       const state = (await jsm.streams.info(this.opts.stream)).state;
       scan.streamCoversPeriod = state.first_seq <= 1 || Date.parse(state.first_ts) <= startMs;
+      if (state.messages === 0) return scan;
       const consumer = await this.nc.jetstream().consumers.get(this.opts.stream, {
         filterSubjects: subjectFilter,
         opt_start_time: new Date(startMs).toISOString(),
       });
       try {
-        await this.readAll(consumer, request, endMs, scan);
+        await this.readAll(consumer, request, state.last_seq, scan);
       } finally {
         await consumer.delete().catch(() => undefined);
       }
@@ -117,35 +123,46 @@ export class JetStreamPublishedEvents implements PublishedEventSource {
     return scan;
   }
 
+  private tooMany(what: string, limit: number, variable: string): InvoicingError {
+    return new InvoicingError(
+      InvoicingErrorCode.LIMIT_EXCEEDED,
+      `more than ${limit} ${what} (${variable}); narrow the period or pass accountId`,
+      { limit },
+    );
+  }
+
+  /** Reads up to `lastSeq`, the stream's end when the scan started (later messages may keep coming). */
   private async readAll(
     consumer: { fetch(o: { max_messages: number; expires: number }): Promise<AsyncIterable<JsMsg>> },
     request: ScanRequest,
-    endMs: number,
+    lastSeq: number,
     scan: PublishedScan,
   ): Promise<void> {
+    let pending = 0;
     for (;;) {
       const batch = await consumer.fetch({ max_messages: ASSURANCE_FETCH_BATCH, expires: ASSURANCE_FETCH_WAIT_MS });
       let received = 0;
       let atEnd = false;
       for await (const m of batch) {
         received++;
-        if (m.info.timestampNanos / 1e6 > endMs) {
+        if (m.seq > lastSeq) {
           atEnd = true;
           break;
         }
         if (++scan.messages > request.messagesMax) {
-          throw new InvoicingError(
-            InvoicingErrorCode.LIMIT_EXCEEDED,
-            `more than ${request.messagesMax} messages to scan (ASSURANCE_EVENTS_MAX); narrow the period or pass accountId`,
-            { limit: request.messagesMax },
-          );
+          throw this.tooMany('messages to scan', request.messagesMax, 'ASSURANCE_SCAN_MESSAGES_MAX');
         }
         this.take(m, request, scan);
-        if (m.info.pending === 0) {
+        if (scan.events.size > request.eventsMax) {
+          throw this.tooMany('events in the period', request.eventsMax, 'ASSURANCE_EVENTS_MAX');
+        }
+        pending = m.info.pending;
+        if (m.info.pending === 0 || m.seq === lastSeq) {
           atEnd = true;
           break;
         }
       }
+      request.onProgress?.(scan.messages, scan.messages + pending);
       if (atEnd || received === 0) return;
     }
   }
@@ -162,7 +179,8 @@ export class JetStreamPublishedEvents implements PublishedEventSource {
     }
     const seen = scan.events.get(e.eventId);
     if (seen === undefined) {
-      scan.events.set(e.eventId, { accountId: e.accountId, type: e.type, amountMicros: e.amountMicros });
+      const publishedAtMs = Math.floor(m.info.timestampNanos / 1e6);
+      scan.events.set(e.eventId, { accountId: e.accountId, type: e.type, amountMicros: e.amountMicros, publishedAtMs });
     } else if (seen.accountId === e.accountId && seen.type === e.type && seen.amountMicros === e.amountMicros) {
       scan.duplicates++;
     } else {

@@ -1,10 +1,23 @@
 import { AccountTypeTotal, addFingerprint, eventIdFingerprint, sha1Hex, StoredEventAmount } from '@app/analytics';
-import { classifyAccount, compareTotals, groupByAccount, PublishedEvent, publishedTotals } from './reconcile';
+import {
+  classifyAccount,
+  compareTotals,
+  groupByAccount,
+  lateArrivals,
+  PublishedEvent,
+  publishedTotals,
+} from './reconcile';
 
 const id = (n: number) => sha1Hex(`event-${n}`);
 
 function published(entries: [number, string, bigint][]): Map<string, PublishedEvent> {
-  return new Map(entries.map(([n, accountId, amount]) => [id(n), { accountId, type: 'DEBIT' as const, amountMicros: amount }]));
+  const event = (accountId: string, amountMicros: bigint) => ({
+    accountId,
+    type: 'DEBIT' as const,
+    amountMicros,
+    publishedAtMs: 0,
+  });
+  return new Map(entries.map(([n, accountId, amount]) => [id(n), event(accountId, amount)]));
 }
 
 function storedTotalsOf(rows: StoredEventAmount[]): AccountTypeTotal[] {
@@ -79,5 +92,55 @@ describe('reconcile', () => {
     const groups = groupByAccount(pub, new Set(['a', 'b']));
     expect(classifyAccount('a', groups.get('a')!, sto).missingInClickhouse.events).toBe(1n);
     expect(classifyAccount('b', groups.get('b')!, sto).extraInClickhouse.events).toBe(1n);
+  });
+});
+
+describe('lateArrivals', () => {
+  const toMs = Date.UTC(2026, 11, 1);
+  const HOUR_MS = 3_600_000;
+  const at = (publishedAtMs: number, accountId: string, amountMicros: bigint): PublishedEvent => ({
+    accountId,
+    type: 'DEBIT',
+    amountMicros,
+    publishedAtMs,
+  });
+
+  it('lists the events published after the period end plus the delay bound, per account, with how late', () => {
+    const events = new Map<string, PublishedEvent>([
+      [id(1), at(toMs - HOUR_MS, 'a', 1n)], // within the period
+      [id(2), at(toMs + HOUR_MS, 'a', 2n)], // at the bound: on time
+      [id(3), at(toMs + HOUR_MS + 1, 'b', 4n)], // 1 ms beyond it
+      [id(4), at(toMs + 10 * 24 * HOUR_MS, 'c', 8n)], // ten days after the period end
+      [id(5), at(toMs + 2 * HOUR_MS, 'c', 16n)],
+    ]);
+    const late = lateArrivals(events, { toMs, publishDelayMaxMs: HOUR_MS, accountsMax: 10 });
+    expect(late).toEqual({
+      events: 3n,
+      amountMicros: 28n,
+      lateByMsMax: 10 * 24 * HOUR_MS,
+      accountsLate: 2,
+      accounts: [
+        { accountId: 'b', events: 1n, amountMicros: 4n, lateByMsMax: HOUR_MS + 1, eventIds: [id(3)] },
+        { accountId: 'c', events: 2n, amountMicros: 24n, lateByMsMax: 240 * HOUR_MS, eventIds: [id(4), id(5)].sort() },
+      ],
+    });
+    const one = lateArrivals(events, { toMs, publishDelayMaxMs: HOUR_MS, accountsMax: 1 });
+    const listed = one.accounts.map((a) => a.accountId);
+    expect({ accountsLate: one.accountsLate, listed, events: one.events }).toEqual({
+      accountsLate: 2,
+      listed: ['b'],
+      events: 3n,
+    });
+  });
+
+  it('is empty when every event came in time', () => {
+    const events = new Map([[id(1), at(toMs, 'a', 1n)]]);
+    expect(lateArrivals(events, { toMs, publishDelayMaxMs: 0, accountsMax: 10 })).toEqual({
+      events: 0n,
+      amountMicros: 0n,
+      lateByMsMax: 0,
+      accountsLate: 0,
+      accounts: [],
+    });
   });
 });

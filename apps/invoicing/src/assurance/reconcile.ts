@@ -3,6 +3,9 @@
  * published against what ClickHouse holds, first as totals per account and event type (count,
  * amount and an order-free fingerprint of the event ids), then, for the accounts whose totals
  * differ, event by event: missing in ClickHouse, extra in ClickHouse, or a different amount/type.
+ * Both sides hold the events that occurred in the period (event time), whenever they were
+ * published; those published after the period end plus the publish delay bound are also listed
+ * as late arrivals (a fact to know, not a difference).
  */
 import { addFingerprint, AccountTypeTotal, eventIdFingerprint, StoredEventAmount } from '@app/analytics';
 import type { RatedEventType } from '@app/events';
@@ -12,6 +15,27 @@ export interface PublishedEvent {
   accountId: string;
   type: RatedEventType;
   amountMicros: bigint;
+  /** When the stream stored its first copy (the NATS server's clock). */
+  publishedAtMs: number;
+}
+
+export interface AccountLateArrivals {
+  accountId: string;
+  events: bigint;
+  amountMicros: bigint;
+  /** How long after the period end the latest of them was published. */
+  lateByMsMax: number;
+  /** The first ASSURANCE_EVENT_IDS_PER_KIND_MAX ids, sorted. */
+  eventIds: string[];
+}
+
+export interface LateArrivals {
+  events: bigint;
+  amountMicros: bigint;
+  lateByMsMax: number;
+  accountsLate: number;
+  /** The first `accountsMax` accounts, sorted by id. */
+  accounts: AccountLateArrivals[];
 }
 
 export interface Totals {
@@ -154,4 +178,37 @@ export function classifyAccount(
   extra.eventIds = finish(extra.eventIds);
   mismatch.eventIds = finish(mismatch.eventIds);
   return { missingInClickhouse: missing, extraInClickhouse: extra, amountMismatch: mismatch };
+}
+
+function noLateArrivals(accountId: string): AccountLateArrivals {
+  return { accountId, events: 0n, amountMicros: 0n, lateByMsMax: 0, eventIds: [] };
+}
+
+/**
+ * Events of the period published after `toMs + publishDelayMaxMs`: on both sides of the
+ * comparison like any other, and listed here, per account, with how late they came.
+ */
+export function lateArrivals(
+  events: ReadonlyMap<string, PublishedEvent>,
+  o: { toMs: number; publishDelayMaxMs: number; accountsMax: number },
+): LateArrivals {
+  const byAccount = new Map<string, AccountLateArrivals>();
+  const total: LateArrivals = { events: 0n, amountMicros: 0n, lateByMsMax: 0, accountsLate: 0, accounts: [] };
+  for (const [eventId, e] of events) {
+    const lateByMs = e.publishedAtMs - o.toMs;
+    if (lateByMs <= o.publishDelayMaxMs) continue;
+    const a = byAccount.get(e.accountId) ?? noLateArrivals(e.accountId);
+    a.events += 1n;
+    a.amountMicros += e.amountMicros;
+    a.lateByMsMax = Math.max(a.lateByMsMax, lateByMs);
+    a.eventIds.push(eventId);
+    byAccount.set(e.accountId, a);
+    total.events += 1n;
+    total.amountMicros += e.amountMicros;
+    total.lateByMsMax = Math.max(total.lateByMsMax, lateByMs);
+  }
+  const sorted = [...byAccount.values()].sort((x, y) => (x.accountId < y.accountId ? -1 : 1));
+  total.accountsLate = sorted.length;
+  total.accounts = sorted.slice(0, o.accountsMax).map((a) => ({ ...a, eventIds: finish(a.eventIds) }));
+  return total;
 }

@@ -15,6 +15,14 @@ const emptyScan = (): PublishedScan => ({
   streamCoversPeriod: false,
 });
 
+const settings = (eventsMax: number) => ({
+  stream: 'S',
+  eventsMax,
+  accountsMax: 10,
+  scanMessagesMax: 100,
+  publishDelayMaxMs: 0,
+});
+const settled = () => new Promise((r) => setImmediate(r));
 const noStored: StoredEventReader = { totals: async () => [], events: async () => [] };
 const command = { fromMs: Date.UTC(2026, 10, 1), toMs: Date.UTC(2026, 11, 1) };
 
@@ -22,16 +30,18 @@ describe('ReconcileUseCase', () => {
   it('runs one reconciliation at a time per process (BUSY)', async () => {
     let release!: () => void;
     const slow: PublishedEventSource = { scan: () => new Promise((r) => (release = () => r(emptyScan()))) };
-    const useCase = new ReconcileUseCase(slow, noStored, { stream: 'S', eventsMax: 10, accountsMax: 10 });
+    const useCase = new ReconcileUseCase(slow, noStored, settings(10));
     const first = useCase.execute(command);
     const second = await useCase.execute(command).catch((e: unknown) => e);
     expect((second as InvoicingError).code).toBe(InvoicingErrorCode.BUSY);
+    await settled(); // the stored side is read first, then the scan starts
     release();
     const report = await first;
     expect(report.clean).toBe(true);
     expect(report.warnings).toEqual([expect.stringContaining('retention')]);
     // Free again once the first has finished.
     const third = useCase.execute(command);
+    await settled();
     release();
     await expect(third).resolves.toMatchObject({ clean: true });
   });
@@ -43,7 +53,7 @@ describe('ReconcileUseCase', () => {
       totals: async () => [line, { ...line, accountId: 'b' }, { ...line, accountId: 'c' }],
       events: async () => [],
     };
-    const err = await new ReconcileUseCase(published, many, { stream: 'S', eventsMax: 2, accountsMax: 10 })
+    const err = await new ReconcileUseCase(published, many, settings(2))
       .execute(command)
       .catch((e: unknown) => e);
     expect((err as InvoicingError).code).toBe(InvoicingErrorCode.LIMIT_EXCEEDED);

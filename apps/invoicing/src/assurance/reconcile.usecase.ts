@@ -11,13 +11,21 @@ import { ASSURANCE_CONCURRENT_RUNS_MAX } from './assurance-limits';
 import {
   AccountDifferenceView,
   eventDifferencesView,
+  lateArrivalsView,
   mismatchView,
   ReconcileReportView,
   SideTotalsView,
   totalsView,
 } from './assurance.dto';
 import type { PublishedEventSource, PublishedScan } from './published-events';
-import { AccountDifference, classifyAccount, compareTotals, groupByAccount, publishedTotals } from './reconcile';
+import {
+  AccountDifference,
+  classifyAccount,
+  compareTotals,
+  groupByAccount,
+  lateArrivals,
+  publishedTotals,
+} from './reconcile';
 import type { ReconcileCommand } from './reconcile-command';
 import type { StoredEventReader } from './stored-events';
 
@@ -27,7 +35,14 @@ export interface AssuranceSettings {
   stream: string;
   eventsMax: number;
   accountsMax: number;
+  /** Messages one scan may read (ASSURANCE_SCAN_MESSAGES_MAX). */
+  scanMessagesMax: number;
+  /** Published later than the period end plus this: a late arrival (ASSURANCE_PUBLISH_DELAY_MAX_MS). */
+  publishDelayMaxMs: number;
 }
+
+/** Messages of the stream read so far, and to read. */
+export type ScanProgress = (read: number, toRead: number) => void;
 
 type Detail = NonNullable<AccountDifference['detail']>;
 
@@ -82,13 +97,14 @@ export class ReconcileUseCase {
     private readonly settings: AssuranceSettings,
   ) {}
 
-  async execute(command: ReconcileCommand): Promise<ReconcileReportView> {
+  /** `onScan` hears the stream scan's progress (messages read, messages to read). */
+  async execute(command: ReconcileCommand, onScan?: ScanProgress): Promise<ReconcileReportView> {
     if (this.running >= ASSURANCE_CONCURRENT_RUNS_MAX) {
       throw new InvoicingError(InvoicingErrorCode.BUSY, 'a reconciliation is already running in this process; retry when it has finished');
     }
     this.running++;
     try {
-      return await this.run(command);
+      return await this.run(command, onScan);
     } finally {
       this.running--;
     }
@@ -103,17 +119,22 @@ export class ReconcileUseCase {
     );
   }
 
-  private async run(command: ReconcileCommand): Promise<ReconcileReportView> {
+  private async run(command: ReconcileCommand, onProgress?: ScanProgress): Promise<ReconcileReportView> {
     const { fromMs, toMs, accountId } = command;
+    const { eventsMax, scanMessagesMax, publishDelayMaxMs, accountsMax } = this.settings;
     const accountIds = accountId === undefined ? undefined : [accountId];
-    const rowsMax = this.settings.eventsMax + 1;
-    const scan = await this.published.scan({ fromMs, toMs, accountId, messagesMax: this.settings.eventsMax });
+    const rowsMax = eventsMax + 1;
+    // ClickHouse first, the stream after: whatever the sink stored before was published before, so
+    // an event arriving during the run can be missing from ClickHouse (sink lag), never extra.
     const storedTotals = await this.stored.totals({ fromMs, toMs, accountIds, rowsMax });
     if (storedTotals.length >= rowsMax) throw this.tooMany('stored account/type lines');
+    const messagesMax = scanMessagesMax;
+    const scan = await this.published.scan({ fromMs, toMs, accountId, eventsMax, messagesMax, onProgress });
     const pubTotals = publishedTotals(scan.events);
     const differing = compareTotals(pubTotals, storedTotals);
     const detailed = differing.slice(0, this.settings.accountsMax);
     const details = await this.detail(detailed, scan, command);
+    const late = lateArrivals(scan.events, { toMs, publishDelayMaxMs, accountsMax });
     return {
       from: isoOf(fromMs),
       to: isoOf(toMs),
@@ -137,6 +158,7 @@ export class ReconcileUseCase {
       accountsNotDetailed: differing.length - detailed.length,
       differences: differenceTotals(details),
       accounts: detailed.map((d, i) => accountView({ ...d, detail: details[i] })),
+      lateArrivals: lateArrivalsView(late, publishDelayMaxMs),
     };
   }
 

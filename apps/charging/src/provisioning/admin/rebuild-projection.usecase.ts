@@ -66,7 +66,8 @@ export class RebuildProjectionUseCase {
     @Optional() private readonly journal?: BalanceJournal,
   ) {}
 
-  async execute(cmd: RebuildProjectionCommand): Promise<RebuildReport> {
+  /** `onAccounts` hears, after each page of --all, how many accounts are done (projected or failed). */
+  async execute(cmd: RebuildProjectionCommand, onAccounts?: (done: number) => void): Promise<RebuildReport> {
     const report: RebuildReport = {
       accounts: 0, accountsInitialisedFromLedger: 0, accountsRestoredFromJournal: 0, journal: await this.journalReport(cmd.journalCatchUp ?? true),
       plans: 0, subscriptions: 0, grants: 0, topUpsFinished: 0, failed: [],
@@ -83,6 +84,7 @@ export class RebuildProjectionUseCase {
     for (let after = ''; ; ) {
       const page = await em.find(BillingAccount, { id: { $gt: after } }, { orderBy: { id: 'asc' }, limit: REBUILD_PAGE_SIZE });
       await this.projectPage(em, page, report);
+      onAccounts?.(report.accounts + report.failed.length);
       if (page.length < REBUILD_PAGE_SIZE) return report;
       after = page[page.length - 1].id;
       em.clear();
