@@ -4,6 +4,8 @@
  * code lives in the transport (http/cdr-error.filter.ts), never here.
  */
 export enum CdrErrorCode {
+  /** No valid API key or bearer JWT. */
+  UNAUTHENTICATED = 'UNAUTHENTICATED',
   /** A request parameter is missing or malformed; `field` names it. */
   INVALID_ARGUMENT = 'INVALID_ARGUMENT',
   /** The body is not `text/csv`. */

@@ -6,9 +6,11 @@
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitFor } from './sink-test-helpers';
-import { voiceCsv } from '../src/cdr/test/cdr-fixtures';
-import { CdrTestApp, CdrTestEnv, openCdrTestEnv, provision, startCdrTestApp, TEST_API_KEY } from '../src/cdr/test/cdr-test-app';
+import { waitFor } from '@app/devstack';
+import { voiceCsv } from '../src/mediation/test/cdr-fixtures';
+import { CdrTestApp, CdrTestEnv, openCdrTestEnv, provision, startCdrTestApp, TEST_API_KEY } from '../src/mediation/test/cdr-test-app';
+
+jest.setTimeout(120_000);
 
 const CALLS = voiceCsv([
   'w-1,33612000301,33140000000,2026-11-20T18:58:00Z,300,0,0',
@@ -21,7 +23,7 @@ describe('CDR watched directory', () => {
   let t: CdrTestApp;
   let dir: string;
   const messages = async () => (await (await env.nc.jetstreamManager()).streams.info(env.stream)).state.messages;
-  const until = (what: string, check: () => boolean) => waitFor(what, async () => check(), (ok) => ok, 20_000);
+  const until = (what: string, check: () => boolean) => waitFor(what, check, 20_000);
 
   beforeAll(async () => {
     env = await openCdrTestEnv('cdrwatch');

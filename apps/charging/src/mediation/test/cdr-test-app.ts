@@ -1,27 +1,37 @@
 /**
- * The CDR module booted the way the invoicing process boots it (InvoicingInfraModule for the
- * host's guard, CdrModule.forRoot), on fastify, against real servers: a per-spec JetStream stream,
- * ClickHouse database (migrated) and Redis key prefix provisioned through the charging engine.
+ * The CDR module booted the way the mediation process boots it (CdrModule.forRoot in the app of
+ * createMediationApp), on fastify, against real servers: a per-spec JetStream stream, ClickHouse
+ * database (migrated) and Redis key prefix provisioned through the charging engine.
  */
 import 'reflect-metadata';
 import { ClickHouseClient, createClickhouseClient, dropClickhouseDatabase, migrateClickhouse } from '@app/analytics';
 import { ensureClickhouse, requireEnv, TestClickhouse, uniqueId } from '@app/devstack';
 import { createLogger, createRegistry, systemClock } from '@app/observability';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Redis from 'ioredis';
 import { connect, NatsConnection } from 'nats';
 import type { Registry } from 'prom-client';
-import { RedisBalanceEngine } from '../../../../charging/src/balance/redis-balance-engine';
-import type { AccountProjection } from '../../../../charging/src/balance/balance-engine.port';
-import { createRatedStream } from '../../../test/sink-test-helpers';
-import { InvoicingInfraModule } from '../../api/infra.module';
-import { loadInvoicingConfig } from '../../config';
+import { DUPLICATE_WINDOW_MS } from '@app/events';
+import { JetStreamManager, nanos, RetentionPolicy, StorageType } from 'nats';
+import { RedisBalanceEngine } from '../../balance/redis-balance-engine';
+import type { AccountProjection } from '../../balance/balance-engine.port';
 import { CdrConfig, loadCdrConfig } from '../cdr-config';
 import { CdrModule } from '../cdr.module';
+import { createMediationApp } from '../http/mediation-http';
 import { TEST_PLAN_ID, TEST_PLAN_JSON, TEST_TIME_ZONE } from './cdr-fixtures';
 
 export const TEST_API_KEY = 'cdr-test-key';
+
+/** A rated stream as the charging relay creates it (with the duplicate window), on a per-spec subject root. */
+export async function createRatedStream(jsm: JetStreamManager, name: string, subjectRoot: string): Promise<void> {
+  await jsm.streams.add({
+    name,
+    subjects: [`${subjectRoot}.>`],
+    storage: StorageType.File,
+    retention: RetentionPolicy.Limits,
+    duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+  });
+}
 
 export interface CdrTestEnv {
   nc: NatsConnection;
@@ -84,18 +94,14 @@ export interface CdrTestApp {
 
 export async function startCdrTestApp(env: CdrTestEnv, extra: Record<string, string> = {}): Promise<CdrTestApp> {
   const logger = createLogger('cdr-test', 'silent');
-  const registry = createRegistry('invoicing');
-  const invoicing = loadInvoicingConfig({
-    NATS_URL: requireEnv('NATS_URL'), CLICKHOUSE_URL: env.ch.url, CLICKHOUSE_DATABASE: env.database, RATEL_API_KEYS: TEST_API_KEY,
-  });
+  const registry = createRegistry('mediation');
   const config = loadCdrConfig({
-    REDIS_URL: requireEnv('REDIS_URL'), CLICKHOUSE_DATABASE: env.database, CDR_SUBJECT_PREFIX: env.subjectPrefix,
+    REDIS_URL: requireEnv('REDIS_URL'), NATS_URL: requireEnv('NATS_URL'), CLICKHOUSE_URL: env.ch.url,
+    CLICKHOUSE_DATABASE: env.database, CDR_SUBJECT_PREFIX: env.subjectPrefix, RATEL_API_KEYS: TEST_API_KEY,
     RATEL_REDIS_PREFIX: env.redisPrefix, CDR_RATING_WORKERS: '1', ...extra,
   });
-  const deps = { config: invoicing, logger, clock: systemClock, registry, clickhouse: env.clickhouse, nats: env.nc, health: { live: () => true } };
-  const cdr = CdrModule.forRoot({ config, redis: env.redis, nats: env.nc, clickhouse: env.clickhouse, registry, logger });
-  const root = { module: class CdrTestRoot {}, imports: [InvoicingInfraModule.forRoot(deps), cdr] };
-  const app = await NestFactory.create<NestFastifyApplication>(root, new FastifyAdapter(), { logger: false });
+  const cdr = CdrModule.forRoot({ config, redis: env.redis, nats: env.nc, clickhouse: env.clickhouse, registry, logger, clock: systemClock });
+  const app = await createMediationApp(cdr, { logger, registry });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return { app, registry, config, close: () => app.close() };

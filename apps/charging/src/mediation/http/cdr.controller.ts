@@ -1,14 +1,12 @@
 /**
- * The CDR mediation API, under the invoicing API's authentication (InvoicingAuthGuard: API key
- * or bearer JWT) and error shape. Thin: each route maps the request to one use case.
+ * The CDR mediation API, authenticated by CdrAuthGuard (API key or bearer JWT, as every Ratel
+ * REST API) with the `{code, message, parameter?}` error shape. Thin: each route maps the request to one use case.
  */
 import { Controller, Get, HttpStatus, Param, Post, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import {
   ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiSecurity, ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { OPENAPI_API_KEY_SCHEME, OPENAPI_JWT_SCHEME } from '../../api/api-controller';
-import { InvoicingAuthGuard } from '../../api/auth.guard';
 import { CdrError, CdrErrorCode } from '../cdr-error';
 import { CDR_FILE_BYTES_MAX } from '../cdr.limits';
 import { ListCdrFilesQuery, ListCdrRejectsQuery } from '../usecases/cdr-commands';
@@ -16,7 +14,9 @@ import { GetCdrFileUseCase } from '../usecases/get-cdr-file.usecase';
 import { ListCdrFilesUseCase } from '../usecases/list-cdr-files.usecase';
 import { ListCdrRejectsUseCase } from '../usecases/list-cdr-rejects.usecase';
 import { UploadCdrFileUseCase } from '../usecases/upload-cdr-file.usecase';
+import { CdrAuthGuard } from './cdr-auth.guard';
 import { CdrErrorFilter } from './cdr-error.filter';
+import { OPENAPI_API_KEY_SCHEME, OPENAPI_JWT_SCHEME } from './openapi';
 import { CdrFileListResponse, CdrFileResponse, CdrRejectListResponse, fileResponse, rejectResponse } from './cdr.views';
 import { CSV_CONTENT_TYPE } from './csv-body-parser';
 
@@ -28,7 +28,7 @@ function isStream(body: unknown): body is AsyncIterable<Uint8Array> {
 @ApiTags('cdr')
 @ApiSecurity(OPENAPI_API_KEY_SCHEME)
 @ApiBearerAuth(OPENAPI_JWT_SCHEME)
-@UseGuards(InvoicingAuthGuard)
+@UseGuards(CdrAuthGuard)
 @UseFilters(CdrErrorFilter)
 export class CdrController {
   constructor(
@@ -39,7 +39,7 @@ export class CdrController {
   ) {}
 
   @Post()
-  @ApiOperation({ summary: 'Ingest a CDR file (streamed CSV body); answers when it is rated', description: `Formats: apps/invoicing/src/cdr/FORMATS.md. At most ${CDR_FILE_BYTES_MAX} bytes.` })
+  @ApiOperation({ summary: 'Ingest a CDR file (streamed CSV body); answers when it is rated', description: `Formats: apps/charging/src/mediation/FORMATS.md. At most ${CDR_FILE_BYTES_MAX} bytes.` })
   @ApiConsumes(CSV_CONTENT_TYPE)
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
   @ApiQuery({ name: 'format', enum: ['voice', 'data'] })

@@ -2,6 +2,8 @@
  * CDR mediation (offline rating): CSV files from a watched directory or the API, parsed as
  * streams, rated with @app/rating in a piscina pool, published as `ratel.rated.v1` DEBITs for
  * postpaid accounts; rejects and file summaries in ClickHouse. See ../../README.md "CDR mediation".
+ * It is the whole app of the mediation process (../mediation-main.ts): the CDR routes and the
+ * operations endpoints (/healthz, /readyz, /metrics).
  *
  * Host contract:
  *
@@ -10,8 +12,7 @@
  * - the clients are the host's (it opens and closes them); `clickhouse` must come from
  *   `createClickhouseClient` (@app/analytics) and the ClickHouse migrations (3 and 4 are this
  *   module's tables) must have run;
- * - the routes use the host's InvoicingAuthGuard, whose INVOICING_CONFIG and CLOCK come from the
- *   global InvoicingInfraModule;
+ * - the routes authenticate with CdrAuthGuard (RATEL_API_KEYS / RATEL_JWT_SECRET of the config);
  * - on fastify, a pass-through `text/csv` body parser is registered at module init.
  */
 import { DynamicModule, Module, Provider } from '@nestjs/common';
@@ -20,8 +21,10 @@ import { CDR_METRICS, CdrMetrics, createCdrMetrics } from './cdr-metrics';
 import { CDR_PROGRESS, CdrProgress } from './cdr-progress';
 import { CdrLifecycle } from './cdr-lifecycle';
 import { CDR_CLOCK, CDR_LOGGER, CDR_OPTIONS, CdrModuleOptions } from './cdr.tokens';
+import { CdrAuthGuard } from './http/cdr-auth.guard';
 import { CdrErrorFilter } from './http/cdr-error.filter';
 import { CdrController } from './http/cdr.controller';
+import { MediationOpsController } from './http/ops.controller';
 import { CDR_RATING_POOL, CdrRatingPool } from './rating/cdr-rating-pool';
 import { CDR_STORE } from './storage/cdr-store';
 import { ClickhouseCdrStore } from './storage/clickhouse-cdr-store';
@@ -37,7 +40,7 @@ function providers(o: CdrModuleOptions): Provider[] {
   const c = o.config;
   return [
     { provide: CDR_OPTIONS, useValue: o },
-    { provide: CDR_LOGGER, useValue: o.logger ?? createLogger('invoicing-cdr') },
+    { provide: CDR_LOGGER, useValue: o.logger ?? createLogger('mediation') },
     { provide: CDR_CLOCK, useValue: o.clock ?? systemClock },
     { provide: CDR_METRICS, useValue: createCdrMetrics(o.registry) },
     { provide: CDR_PROGRESS, inject: [CDR_METRICS], useFactory: (m: CdrMetrics) => new CdrProgress(m) },
@@ -52,6 +55,7 @@ function providers(o: CdrModuleOptions): Provider[] {
     ListCdrFilesUseCase,
     ListCdrRejectsUseCase,
     CdrErrorFilter,
+    CdrAuthGuard,
     CdrLifecycle,
   ];
 }
@@ -59,6 +63,6 @@ function providers(o: CdrModuleOptions): Provider[] {
 @Module({})
 export class CdrModule {
   static forRoot(options: CdrModuleOptions): DynamicModule {
-    return { module: CdrModule, controllers: [CdrController], providers: providers(options), exports: [IngestCdrFileUseCase] };
+    return { module: CdrModule, controllers: [CdrController, MediationOpsController], providers: providers(options), exports: [IngestCdrFileUseCase] };
   }
 }

@@ -1,6 +1,6 @@
 /**
- * What CdrModule needs from its host, as one options object (CdrModule.forRoot / forRootAsync).
- * The clients stay the host's: the module never closes them.
+ * What CdrModule needs from its host (mediation-main.ts, or a spec), as one options object
+ * (CdrModule.forRoot). The clients stay the host's: the module never closes them.
  */
 import type { ClickHouseClient } from '@app/analytics';
 import type { Clock, Logger } from '@app/observability';
@@ -25,4 +25,6 @@ export interface CdrModuleOptions {
   registry: Registry;
   logger?: Logger;
   clock?: Clock;
+  /** Liveness as GET /healthz reports it: false once the process is stopping. Default: always live. */
+  health?: { live(): boolean };
 }
