@@ -30,6 +30,7 @@ import { scanFile } from '../../apps/charging/src/mediation/ingest/file-scan';
 import { CdrRatingPool } from '../../apps/charging/src/mediation/rating/cdr-rating-pool';
 import type { CdrRejectRow } from '../../apps/charging/src/mediation/storage/cdr-store';
 import { JetStreamCdrPublisher } from '../../apps/charging/src/mediation/storage/event-publisher';
+import { RedisRecordClaims } from '../../apps/charging/src/mediation/storage/record-claims';
 import { RedisSubscriberDirectory } from '../../apps/charging/src/mediation/storage/subscriber-directory';
 import { TEST_PLAN, TEST_PLAN_ID, TEST_PLAN_JSON, TEST_TIME_ZONE } from '../../apps/charging/src/mediation/test/cdr-fixtures';
 import { Args } from '../lib/args';
@@ -169,6 +170,8 @@ async function pipelineRun(
     directory: new RedisSubscriberDirectory(redis, prefix),
     pool,
     publisher: publish ? new JetStreamCdrPublisher(nc, `${stream}.ratel.rated.v1`) : countingPublisher,
+    // The duplicate check, as in production (one Redis SET per record); a second run of the same file owns its claims.
+    claims: new RedisRecordClaims(redis, prefix, 3_600_000),
     store: { insertRejects: async (rows: readonly CdrRejectRow[]) => void (rejects += rows.length) },
     metrics: createCdrMetrics(createRegistry('bench')),
     clock: systemClock,

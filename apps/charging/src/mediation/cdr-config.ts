@@ -13,6 +13,9 @@ import { z } from 'zod';
 import {
   CDR_BATCH_RECORDS_DEFAULT,
   CDR_BATCH_RECORDS_MAX,
+  CDR_DEDUP_WINDOW_MS_DEFAULT,
+  CDR_DEDUP_WINDOW_MS_MAX,
+  CDR_DEDUP_WINDOW_MS_MIN,
   CDR_POLL_INTERVAL_MS_DEFAULT,
   CDR_POLL_INTERVAL_MS_MAX,
   CDR_POLL_INTERVAL_MS_MIN,
@@ -70,6 +73,13 @@ export const cdrConfigSchema = z
     CDR_BATCH_RECORDS: z.coerce.number().int().min(1).max(CDR_BATCH_RECORDS_MAX).default(CDR_BATCH_RECORDS_DEFAULT),
     /** Where uploads are spooled while they are scanned and rated (deleted afterwards). */
     CDR_SPOOL_DIR: z.string().min(1).default(join(tmpdir(), 'ratel-cdr-spool')),
+    /** How long a rated record is remembered against re-exports in other files (cdr.limits.ts). */
+    RATEL_CDR_DEDUP_WINDOW_MS: z.coerce
+      .number()
+      .int()
+      .min(CDR_DEDUP_WINDOW_MS_MIN)
+      .max(CDR_DEDUP_WINDOW_MS_MAX)
+      .default(CDR_DEDUP_WINDOW_MS_DEFAULT),
     /** Subject prefix of the rated events; the account id is the last token. */
     CDR_SUBJECT_PREFIX: z
       .string()

@@ -45,6 +45,8 @@ export enum CdrRejectCode {
   FIELD_COUNT = 'FIELD_COUNT',
   INVALID_FIELD = 'INVALID_FIELD',
   DUPLICATE_RECORD_ID = 'DUPLICATE_RECORD_ID',
+  /** The record (same identity) was rated from another file, or another line, within the dedup window. */
+  DUPLICATE = 'DUPLICATE',
   UNKNOWN_SUBSCRIBER = 'UNKNOWN_SUBSCRIBER',
   ACCOUNT_NOT_FOUND = 'ACCOUNT_NOT_FOUND',
   NOT_POSTPAID = 'NOT_POSTPAID',

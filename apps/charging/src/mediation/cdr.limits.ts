@@ -65,3 +65,13 @@ export const CDR_READ_CHUNK_BYTES = 256 * 1024;
 export const CDR_WATCH_ATTEMPTS_MAX = 5;
 /** Publishes awaiting their JetStream ack, across every file of the process. */
 export const CDR_PUBLISH_IN_FLIGHT_MAX = 4_000;
+
+/**
+ * How long a rated record's identity is remembered (RATEL_CDR_DEDUP_WINDOW_MS): the same record in
+ * another file within this time after it was first rated is a DUPLICATE, not rated again. Past
+ * it, it is rated again (with the same event id). Max: a billing cycle and its late files; the
+ * memory is about 150 bytes per record rated within the window.
+ */
+export const CDR_DEDUP_WINDOW_MS_DEFAULT = 7 * 24 * 60 * 60 * 1000;
+export const CDR_DEDUP_WINDOW_MS_MIN = 1_000;
+export const CDR_DEDUP_WINDOW_MS_MAX = 35 * 24 * 60 * 60 * 1000;

@@ -29,6 +29,7 @@ import { CDR_RATING_POOL, CdrRatingPool } from './rating/cdr-rating-pool';
 import { CDR_STORE } from './storage/cdr-store';
 import { ClickhouseCdrStore } from './storage/clickhouse-cdr-store';
 import { CDR_EVENT_PUBLISHER, JetStreamCdrPublisher } from './storage/event-publisher';
+import { CDR_RECORD_CLAIMS, RedisRecordClaims } from './storage/record-claims';
 import { CDR_SUBSCRIBER_DIRECTORY, RedisSubscriberDirectory } from './storage/subscriber-directory';
 import { GetCdrFileUseCase } from './usecases/get-cdr-file.usecase';
 import { IngestCdrFileUseCase } from './usecases/ingest-cdr-file.usecase';
@@ -46,6 +47,7 @@ function providers(o: CdrModuleOptions): Provider[] {
     { provide: CDR_PROGRESS, inject: [CDR_METRICS], useFactory: (m: CdrMetrics) => new CdrProgress(m) },
     { provide: CDR_STORE, useValue: new ClickhouseCdrStore(o.clickhouse, c.CLICKHOUSE_DATABASE) },
     { provide: CDR_SUBSCRIBER_DIRECTORY, useValue: new RedisSubscriberDirectory(o.redis, c.RATEL_REDIS_PREFIX) },
+    { provide: CDR_RECORD_CLAIMS, useValue: new RedisRecordClaims(o.redis, c.RATEL_REDIS_PREFIX, c.RATEL_CDR_DEDUP_WINDOW_MS) },
     { provide: CDR_EVENT_PUBLISHER, useValue: new JetStreamCdrPublisher(o.nats, c.CDR_SUBJECT_PREFIX) },
     // A factory, so the worker threads start only when the module is actually instantiated.
     { provide: CDR_RATING_POOL, useFactory: () => new CdrRatingPool(c.CDR_RATING_WORKERS) },

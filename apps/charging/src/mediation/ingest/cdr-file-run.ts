@@ -1,21 +1,25 @@
 /**
  * Rates one CDR file, streaming: parse (cdr-parser) → resolve to postpaid account and plan
  * (record-resolver, Redis) → rate in the worker pool, batches of `batchRecords`, at most
- * `pool.tasksInFlightMax` tasks outstanding → publish the events to JetStream → count. Bad
+ * `pool.tasksInFlightMax` tasks outstanding → claim each rated record by its identity
+ * (record-claims; a record another file claimed within the window becomes a DUPLICATE reject
+ * naming that file and line) → publish the events to JetStream → count. Bad
  * records go to the rejects store (buffered, CDR_REJECTS_INSERT_BATCH rows per insert) and the
  * file goes on. Memory is bounded by the batches in flight, not by the file.
  *
  * Any infrastructure failure (Redis, NATS, ClickHouse, a worker crash) stops the run and is
- * thrown; running the same file again is safe (same event ids, same reject keys).
+ * thrown; running the same file again is safe (its claims are its own, same event ids, same
+ * reject keys).
  */
 import type { Clock } from '@app/observability';
-import { CDR_UNITS, CdrFormat, CdrReject } from '../cdr-formats';
+import { CDR_UNITS, CdrFormat, CdrReject, CdrRejectCode } from '../cdr-formats';
 import { CDR_REJECT_RAW_CHARS_MAX, CDR_REJECT_REASON_CHARS_MAX, CDR_REJECTS_INSERT_BATCH } from '../cdr.limits';
 import type { CdrMetrics } from '../cdr-metrics';
 import type { CdrRatingPool } from '../rating/cdr-rating-pool';
 import type { RatingResult } from '../rating/rating-task';
 import type { CdrRejectRow, CdrStore, CurrencyTotal } from '../storage/cdr-store';
 import type { CdrEventPublisher, OutgoingEvent } from '../storage/event-publisher';
+import type { FirstSeen, RecordClaims } from '../storage/record-claims';
 import type { SubscriberDirectory } from '../storage/subscriber-directory';
 import { parseCdrStream } from './cdr-parser';
 import { NumberedRecord, RecordResolver } from './record-resolver';
@@ -24,6 +28,7 @@ export interface FileRunDeps {
   directory: SubscriberDirectory;
   pool: CdrRatingPool;
   publisher: CdrEventPublisher;
+  claims: RecordClaims;
   store: Pick<CdrStore, 'insertRejects'>;
   metrics: CdrMetrics;
   clock: Clock;
@@ -42,7 +47,10 @@ export interface FileRunInput {
 export interface FileRunResult {
   records: number;
   rated: number;
+  /** Rejected records, duplicates included. */
   rejected: number;
+  /** Records already rated from another file (or line) within the dedup window. */
+  duplicates: number;
   totals: CurrencyTotal[];
   eventsStored: number;
   eventsDuplicate: number;
@@ -59,7 +67,7 @@ class FileRun {
   private failure: unknown = undefined;
   private rejectBuffer: CdrRejectRow[] = [];
   private readonly totals = new Map<string, bigint>();
-  readonly counts = { rated: 0, rejected: 0, eventsStored: 0, eventsDuplicate: 0 };
+  readonly counts = { rated: 0, rejected: 0, duplicates: 0, eventsStored: 0, eventsDuplicate: 0 };
 
   constructor(
     private readonly deps: FileRunDeps,
@@ -118,30 +126,45 @@ class FileRun {
     this.inFlight.add(done);
   }
 
-  /** Publishes the rated events of one task, records its rejects, counts. */
+  /** Claims the rated records of one task, publishes those this file owns, records the rejects, counts. */
   private async complete(result: RatingResult, raw: Map<number, string>): Promise<void> {
     const { rated } = result;
-    const events: OutgoingEvent[] = rated.eventId.map((eventId, i) => ({
-      accountId: rated.accountId[i],
-      eventId,
-      data: rated.payloadBytes.subarray(i === 0 ? 0 : rated.payloadEnds[i - 1], rated.payloadEnds[i]),
-    }));
-    rated.currency.forEach((currency, i) => this.totals.set(currency, (this.totals.get(currency) ?? 0n) + rated.amountMicros[i]));
+    const { fileId, format } = this.input;
     for (const u of result.unrated) await this.reject(u.lineNumber, raw.get(u.lineNumber) ?? '', u);
+    const firstSeen = await this.deps.claims.claim(rated.eventId.map((eventId, i) => ({ eventId, fileId, lineNumber: rated.lineNumber[i] })));
+    const events: OutgoingEvent[] = [];
+    for (let i = 0; i < rated.eventId.length; i++) {
+      const first = firstSeen[i];
+      if (first !== undefined) {
+        await this.duplicate(rated.lineNumber[i], raw.get(rated.lineNumber[i]) ?? '', first);
+        continue;
+      }
+      this.totals.set(rated.currency[i], (this.totals.get(rated.currency[i]) ?? 0n) + rated.amountMicros[i]);
+      const data = rated.payloadBytes.subarray(i === 0 ? 0 : rated.payloadEnds[i - 1], rated.payloadEnds[i]);
+      events.push({ accountId: rated.accountId[i], eventId: rated.eventId[i], data });
+    }
     const published = await this.deps.publisher.publish(events);
     this.counts.rated += events.length;
     this.counts.eventsStored += published.stored;
     this.counts.eventsDuplicate += published.duplicates;
     const { metrics } = this.deps;
-    metrics.recordsRated.inc({ format: this.input.format }, events.length);
+    metrics.recordsRated.inc({ format }, events.length);
     metrics.eventsPublished.inc({ result: 'stored' }, published.stored);
     metrics.eventsPublished.inc({ result: 'duplicate' }, published.duplicates);
     this.input.onProgress?.(events.length, 0);
   }
 
-  private async reject(lineNumber: number, raw: string, r: CdrReject): Promise<void> {
+  /** A record rated before from another file or line: a reject naming where, not rated again. */
+  private async duplicate(lineNumber: number, raw: string, first: FirstSeen): Promise<void> {
+    this.counts.duplicates++;
+    this.deps.metrics.recordsDuplicate.inc({ format: this.input.format });
+    const reason = `the record was rated from file ${first.fileId} line ${first.lineNumber} within the de-duplication window`;
+    await this.reject(lineNumber, raw, { code: CdrRejectCode.DUPLICATE, reason }, false);
+  }
+
+  private async reject(lineNumber: number, raw: string, r: CdrReject, counted = true): Promise<void> {
     this.counts.rejected++;
-    this.deps.metrics.recordsRejected.inc({ format: this.input.format, reason_code: r.code });
+    if (counted) this.deps.metrics.recordsRejected.inc({ format: this.input.format, reason_code: r.code });
     this.rejectBuffer.push({
       fileId: this.input.fileId,
       lineNumber,
@@ -173,8 +196,8 @@ class FileRun {
 
   private result(): FileRunResult {
     const totals = [...this.totals].sort(([a], [b]) => a.localeCompare(b)).map(([currency, amountMicros]) => ({ currency, amountMicros }));
-    const { rated, rejected, eventsStored, eventsDuplicate } = this.counts;
-    return { records: rated + rejected, rated, rejected, totals, eventsStored, eventsDuplicate };
+    const { rated, rejected, duplicates, eventsStored, eventsDuplicate } = this.counts;
+    return { records: rated + rejected, rated, rejected, duplicates, totals, eventsStored, eventsDuplicate };
   }
 }
 

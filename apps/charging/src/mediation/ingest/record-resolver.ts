@@ -107,6 +107,7 @@ export class RecordResolver {
 function taskRecord(lineNumber: number, r: CdrRecord, route: number): TaskRecord {
   const t: TaskRecord = {
     lineNumber,
+    recordId: r.recordId,
     subscriberId: r.subscriberId,
     route,
     ratingGroup: r.ratingGroup,

@@ -1,10 +1,12 @@
 /**
  * The `ratel.rated.v1` DEBIT of one rated CDR record. Pure.
  *
- * - eventId = sha1(`CDR|<fileId>|<lineNumber>`): the file id is a prefix of the content's
- *   SHA-256, so the same file ingested twice yields the same ids, JetStream drops the copies
- *   within its duplicate window (`Nats-Msg-Id` = eventId) and ClickHouse readers collapse them
- *   after it. Another file (other bytes) has other ids.
+ * - eventId = sha1 of the record's identity (`cdrRecordIdentity`): what the record is, not where
+ *   it was read. The same switch record re-exported in another file (other name, other line
+ *   order, CRLF line endings) has the same id, so JetStream (`Nats-Msg-Id` = eventId, within its
+ *   duplicate window) and the ClickHouse readers (one row per eventId) agree with mediation's own
+ *   duplicate check (storage/record-claims.ts), which keys on the same id.
+ * - requestId `cdr:<fileId>:<line>` names where the record was read (the first file that had it).
  * - Offline records do not move the engine balance: `balanceAfterMicros` is "0" (not
  *   maintained) and `reason` OFFLINE_CDR tells these debits from online ones.
  * - One event per record; `tariffId` is the element in force when usage began (it also set the
@@ -37,8 +39,18 @@ export function cachedCycleId(atMs: number, timeZone: string, cycleDay: number):
   return id;
 }
 
-export function cdrEventId(fileId: string, lineNumber: number): string {
-  return createHash('sha1').update(`CDR|${fileId}|${lineNumber}`).digest('hex');
+/**
+ * The identity of a switch record, independent of the file, line and line endings: the format
+ * (by its unit), the switch's record id, the subscriber and the start time (ms, canonical). The
+ * start time and subscriber guard against a switch reusing a record id (counter wrap); usage
+ * fields are left out, so a re-export with corrected volumes is still the same record.
+ */
+export function cdrRecordIdentity(unit: 'SECONDS' | 'BYTES', r: Pick<TaskRecord, 'recordId' | 'subscriberId' | 'startMs'>): string {
+  return `CDR|${unit}|${r.recordId}|${r.subscriberId}|${r.startMs}`;
+}
+
+export function cdrEventId(unit: 'SECONDS' | 'BYTES', r: Pick<TaskRecord, 'recordId' | 'subscriberId' | 'startMs'>): string {
+  return createHash('sha1').update(cdrRecordIdentity(unit, r)).digest('hex');
 }
 
 /** `cdr:<fileId>:<line>`: the request id of the event, naming its source line. */
@@ -49,7 +61,7 @@ export function cdrRequestId(fileId: string, lineNumber: number): string {
 export function buildCdrEvent(fileId: string, r: TaskRecord, route: TaskRoute, unit: 'SECONDS' | 'BYTES', rated: RatedUsage): RatedEvent {
   return {
     schema: RATED_EVENT_SCHEMA,
-    eventId: cdrEventId(fileId, r.lineNumber),
+    eventId: cdrEventId(unit, r),
     type: 'DEBIT',
     accountId: route.accountId,
     subscriberId: r.subscriberId,

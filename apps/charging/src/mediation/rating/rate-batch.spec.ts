@@ -17,7 +17,7 @@ type Outcome = { lineNumber: number; ok: true; amountMicros: bigint; eventId: st
 
 function record(over: Partial<TaskRecord>): TaskRecord {
   return {
-    lineNumber: 2, subscriberId: '33612000101', route: 0,
+    lineNumber: 2, recordId: 'msc1-000001', subscriberId: '33612000101', route: 0,
     ratingGroup: 10, serviceId: 0, calledNumber: '33140000000', startMs: Date.UTC(2026, 10, 20, 18, 58), units: 300, roaming: false, ...over,
   };
 }
@@ -36,7 +36,7 @@ describe('rateBatch', () => {
     const [o] = rate([record({})]);
     if (!o.ok) throw new Error(o.reason);
     expect(o.amountMicros).toBe(380_000n);
-    expect(o.eventId).toBe(createHash('sha1').update(`CDR|${FILE_ID}|2`).digest('hex'));
+    expect(o.eventId).toBe(createHash('sha1').update(`CDR|SECONDS|msc1-000001|33612000101|${Date.UTC(2026, 10, 20, 18, 58)}`).digest('hex'));
     const v = validateRatedEvent(JSON.parse(o.payload));
     if (!v.ok) throw new Error(JSON.stringify(v.issues));
     expect(v.value).toMatchObject({

@@ -27,6 +27,8 @@ export interface TaskRoute {
 /** One record as the builder takes it and as rateBatch reads it back. */
 export interface TaskRecord {
   lineNumber: number;
+  /** The switch's record id (part of the record identity, hence of the event id). */
+  recordId: string;
   subscriberId: string;
   route: number;
   ratingGroup: number;
@@ -48,12 +50,13 @@ export interface TaskColumns {
   units: Float64Array;
   roaming: Uint8Array;
   subscriberId: string[];
+  recordId: string[];
   /** "" when there is none. */
   calledNumber: string[];
 }
 
 export interface RatingTask {
-  /** The file id (content hash prefix): event ids derive from it and the line number. */
+  /** The file id (content hash prefix): request ids name it with the line number. */
   fileId: string;
   /** The unit the file's records are measured in. */
   unit: 'SECONDS' | 'BYTES';
@@ -89,7 +92,7 @@ export interface RatingResult {
 
 export function taskRecordAt(c: TaskColumns, i: number): TaskRecord {
   const r: TaskRecord = {
-    lineNumber: c.lineNumber[i], subscriberId: c.subscriberId[i], route: c.route[i], ratingGroup: c.ratingGroup[i],
+    lineNumber: c.lineNumber[i], recordId: c.recordId[i], subscriberId: c.subscriberId[i], route: c.route[i], ratingGroup: c.ratingGroup[i],
     serviceId: c.serviceId[i], startMs: c.startMs[i], units: c.units[i], roaming: c.roaming[i] === 1,
   };
   if (c.calledNumber[i] !== '') r.calledNumber = c.calledNumber[i];
@@ -100,7 +103,7 @@ export function taskColumns(records: readonly TaskRecord[]): TaskColumns {
   const n = records.length;
   const c: TaskColumns = {
     lineNumber: new Float64Array(n), route: new Uint32Array(n), ratingGroup: new Uint32Array(n), serviceId: new Uint32Array(n),
-    startMs: new Float64Array(n), units: new Float64Array(n), roaming: new Uint8Array(n), subscriberId: new Array<string>(n), calledNumber: new Array<string>(n),
+    startMs: new Float64Array(n), units: new Float64Array(n), roaming: new Uint8Array(n), subscriberId: new Array<string>(n), recordId: new Array<string>(n), calledNumber: new Array<string>(n),
   };
   records.forEach((r, i) => {
     c.lineNumber[i] = r.lineNumber;
@@ -111,6 +114,7 @@ export function taskColumns(records: readonly TaskRecord[]): TaskColumns {
     c.units[i] = r.units;
     c.roaming[i] = r.roaming ? 1 : 0;
     c.subscriberId[i] = r.subscriberId;
+    c.recordId[i] = r.recordId;
     c.calledNumber[i] = r.calledNumber ?? '';
   });
   return c;

@@ -3,11 +3,12 @@
  * skip it if the same content is already DONE, else record it RUNNING, rate and publish it
  * (cdr-file-run.ts), and record the summary DONE, or FAILED with the error.
  *
- * Idempotency: the file id is the content hash and every event id derives from it and the line
- * number, so a second run of the same bytes (after a crash, or a repeated upload) publishes the
- * same ids; JetStream drops them within its duplicate window and ClickHouse readers collapse them
- * after it. A DONE file is not rated again at all: a plan changed since cannot give the same
- * event id two different amounts.
+ * Idempotency: the file id is the content hash; a DONE file is not rated again at all. Within and
+ * across files, each record is claimed by its identity (storage/record-claims.ts) before it is
+ * published: a record another file (or line) claimed within RATEL_CDR_DEDUP_WINDOW_MS is a
+ * DUPLICATE reject. A second run of the same file (after a crash) owns its claims and publishes
+ * the same event ids again; JetStream drops them within its duplicate window and ClickHouse
+ * readers collapse them after it.
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { createReadStream } from 'node:fs';
@@ -22,6 +23,7 @@ import { FileScan, scanFile } from '../ingest/file-scan';
 import { CDR_RATING_POOL, CdrRatingPool } from '../rating/cdr-rating-pool';
 import { CDR_STORE, CdrFileSummary, CdrStore } from '../storage/cdr-store';
 import { CDR_EVENT_PUBLISHER, CdrEventPublisher } from '../storage/event-publisher';
+import { CDR_RECORD_CLAIMS, RecordClaims } from '../storage/record-claims';
 import { CDR_SUBSCRIBER_DIRECTORY, SubscriberDirectory } from '../storage/subscriber-directory';
 import { IngestCdrFileCommand } from './cdr-commands';
 
@@ -37,6 +39,7 @@ export class IngestCdrFileUseCase {
     @Inject(CDR_STORE) private readonly store: CdrStore,
     @Inject(CDR_SUBSCRIBER_DIRECTORY) private readonly directory: SubscriberDirectory,
     @Inject(CDR_EVENT_PUBLISHER) private readonly publisher: CdrEventPublisher,
+    @Inject(CDR_RECORD_CLAIMS) private readonly claims: RecordClaims,
     @Inject(CDR_RATING_POOL) private readonly pool: CdrRatingPool,
     @Inject(CDR_PROGRESS) private readonly progress: CdrProgress,
     @Inject(CDR_METRICS) private readonly metrics: CdrMetrics,
@@ -71,7 +74,7 @@ export class IngestCdrFileUseCase {
     this.logger.info({ fileId: scan.fileId, name: cmd.name, format: cmd.format, lines: scan.lines }, 'rating CDR file');
     try {
       const r = await rateCdrFile(
-        { directory: this.directory, pool: this.pool, publisher: this.publisher, store: this.store, metrics: this.metrics, clock: this.clock },
+        { directory: this.directory, pool: this.pool, publisher: this.publisher, claims: this.claims, store: this.store, metrics: this.metrics, clock: this.clock },
         {
           fileId: scan.fileId, fileName: cmd.name, format: cmd.format, batchRecords: this.options.config.CDR_BATCH_RECORDS,
           source: createReadStream(cmd.path, { highWaterMark: CDR_READ_CHUNK_BYTES }),
@@ -81,7 +84,7 @@ export class IngestCdrFileUseCase {
       const done: CdrFileSummary = { ...running, ...this.finish(running), status: 'DONE', records: r.records, rated: r.rated, rejected: r.rejected, totals: r.totals };
       await this.store.putFile(done);
       this.metrics.files.inc({ format: cmd.format, status: 'DONE' });
-      this.logger.info({ fileId: scan.fileId, records: r.records, rated: r.rated, rejected: r.rejected, eventsDuplicate: r.eventsDuplicate }, 'CDR file done');
+      this.logger.info({ fileId: scan.fileId, records: r.records, rated: r.rated, rejected: r.rejected, duplicates: r.duplicates, eventsDuplicate: r.eventsDuplicate }, 'CDR file done');
       return done;
     } catch (err) {
       await this.recordFailure(running, progress, err);
