@@ -19,7 +19,7 @@ import type { CdrRatingPool } from '../rating/cdr-rating-pool';
 import type { RatingResult } from '../rating/rating-task';
 import type { CdrRejectRow, CdrStore, CurrencyTotal } from '../storage/cdr-store';
 import type { CdrEventPublisher, OutgoingEvent } from '../storage/event-publisher';
-import type { FirstSeen, RecordClaims } from '../storage/record-claims';
+import type { FirstSeen, RecordClaim, RecordClaims } from '../storage/record-claims';
 import type { SubscriberDirectory } from '../storage/subscriber-directory';
 import { parseCdrStream } from './cdr-parser';
 import { NumberedRecord, RecordResolver } from './record-resolver';
@@ -131,8 +131,10 @@ class FileRun {
     const { rated } = result;
     const { fileId, format } = this.input;
     for (const u of result.unrated) await this.reject(u.lineNumber, raw.get(u.lineNumber) ?? '', u);
-    const firstSeen = await this.deps.claims.claim(rated.eventId.map((eventId, i) => ({ eventId, fileId, lineNumber: rated.lineNumber[i] })));
+    const claims = rated.eventId.map((eventId, i) => ({ eventId, fileId, lineNumber: rated.lineNumber[i] }));
+    const firstSeen = await this.deps.claims.claim(claims);
     const events: OutgoingEvent[] = [];
+    const owned: RecordClaim[] = [];
     for (let i = 0; i < rated.eventId.length; i++) {
       const first = firstSeen[i];
       if (first !== undefined) {
@@ -142,8 +144,13 @@ class FileRun {
       this.totals.set(rated.currency[i], (this.totals.get(rated.currency[i]) ?? 0n) + rated.amountMicros[i]);
       const data = rated.payloadBytes.subarray(i === 0 ? 0 : rated.payloadEnds[i - 1], rated.payloadEnds[i]);
       events.push({ accountId: rated.accountId[i], eventId: rated.eventId[i], data });
+      owned.push(claims[i]);
     }
-    const published = await this.deps.publisher.publish(events);
+    const published = await this.deps.publisher.publish(events).catch(async (err: unknown) => {
+      // Not published (as far as we know): let another file rate these records instead.
+      await this.deps.claims.release(owned).catch(() => undefined);
+      throw err;
+    });
     this.counts.rated += events.length;
     this.counts.eventsStored += published.stored;
     this.counts.eventsDuplicate += published.duplicates;

@@ -50,4 +50,22 @@ describe('RedisRecordClaims', () => {
     expect(ttl).toBeLessThanOrEqual(WINDOW_MS);
     expect(() => new RedisRecordClaims(redis, prefix, 0)).toThrow(RangeError);
   });
+
+  it('releases only the claims a file still holds, so another file can rate those records', async () => {
+    const [mine, theirs] = ['1'.repeat(40), '2'.repeat(40)];
+    const claims = new RedisRecordClaims(redis, prefix, WINDOW_MS);
+    await claims.claim([{ eventId: theirs, fileId: FILE_B, lineNumber: 2 }]);
+    expect(
+      await claims.claim([
+        { eventId: mine, fileId: FILE_A, lineNumber: 2 },
+        { eventId: theirs, fileId: FILE_A, lineNumber: 3 },
+      ]),
+    ).toEqual([undefined, { fileId: FILE_B, lineNumber: 2 }]);
+    await claims.release([
+      { eventId: mine, fileId: FILE_A, lineNumber: 2 },
+      { eventId: theirs, fileId: FILE_A, lineNumber: 3 },
+    ]);
+    expect(await claims.claim([{ eventId: mine, fileId: FILE_B, lineNumber: 9 }])).toEqual([undefined]);
+    expect(await claims.claim([{ eventId: theirs, fileId: FILE_A, lineNumber: 3 }])).toEqual([{ fileId: FILE_B, lineNumber: 2 }]);
+  });
 });

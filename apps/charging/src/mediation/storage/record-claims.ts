@@ -42,6 +42,12 @@ export interface RecordClaims {
    * was first seen.
    */
   claim(claims: readonly RecordClaim[]): Promise<(FirstSeen | undefined)[]>;
+  /**
+   * Gives up claims this file owns whose events could not be published (the run is failing), so
+   * that a re-export in another file is rated rather than reported as a duplicate of a record
+   * never published. Best effort: a process killed outright keeps its claims (README).
+   */
+  release(claims: readonly RecordClaim[]): Promise<void>;
 }
 
 const OWNER = /^([0-9a-f]{32}):([1-9][0-9]{0,15})$/;
@@ -57,6 +63,19 @@ export class RedisRecordClaims implements RecordClaims {
 
   key(eventId: string): string {
     return `${this.prefix}cdr:seen:${eventId}`;
+  }
+
+  /**
+   * Deletes the keys still holding exactly these claims. Not a compare-and-delete in one step:
+   * between the GET and the DEL only the key's expiry and a new claim by another file could
+   * intervene, which needs the whole window to pass within that round trip.
+   */
+  async release(claims: readonly RecordClaim[]): Promise<void> {
+    if (claims.length === 0) return;
+    const keys = claims.map((c) => this.key(c.eventId));
+    const current = await perKeyBatch(this.redis, keys, (p, key) => p.get(key));
+    const ours = keys.filter((_, i) => current[i][1] === `${claims[i].fileId}:${claims[i].lineNumber}`);
+    if (ours.length > 0) await perKeyBatch(this.redis, ours, (p, key) => p.del(key));
   }
 
   async claim(claims: readonly RecordClaim[]): Promise<(FirstSeen | undefined)[]> {
