@@ -1,6 +1,6 @@
 /**
  * CDR rating throughput: one generated voice file rated through the mediation pipeline
- * (apps/invoicing/src/cdr/ingest/cdr-file-run.ts: streaming parse, Redis resolution, piscina
+ * (apps/charging/src/mediation/ingest/cdr-file-run.ts: streaming parse, Redis resolution, piscina
  * rating pool, JetStream publish with Nats-Msg-Id) with 1 and with 2 workers, beside the raw
  * `rateUsage` rate of the same records in the main thread (baseline, same run) and the ratios.
  * Each pipeline run publishes into a fresh stream, so no run is a duplicate of another.
@@ -23,15 +23,16 @@ import { rateUsage } from '@app/rating';
 import Redis from 'ioredis';
 import { connect, nanos, NatsConnection, RetentionPolicy, StorageType } from 'nats';
 import { RedisBalanceEngine } from '../../apps/charging/src/balance/redis-balance-engine';
-import { CDR_HEADERS, CdrRecord, parseCdrLine } from '../../apps/invoicing/src/cdr/cdr-formats';
-import { createCdrMetrics } from '../../apps/invoicing/src/cdr/cdr-metrics';
-import { rateCdrFile } from '../../apps/invoicing/src/cdr/ingest/cdr-file-run';
-import { scanFile } from '../../apps/invoicing/src/cdr/ingest/file-scan';
-import { CdrRatingPool } from '../../apps/invoicing/src/cdr/rating/cdr-rating-pool';
-import type { CdrRejectRow } from '../../apps/invoicing/src/cdr/storage/cdr-store';
-import { JetStreamCdrPublisher } from '../../apps/invoicing/src/cdr/storage/event-publisher';
-import { RedisSubscriberDirectory } from '../../apps/invoicing/src/cdr/storage/subscriber-directory';
-import { TEST_PLAN, TEST_PLAN_ID, TEST_PLAN_JSON, TEST_TIME_ZONE } from '../../apps/invoicing/src/cdr/test/cdr-fixtures';
+import { CDR_HEADERS, CdrRecord, parseCdrLine } from '../../apps/charging/src/mediation/cdr-formats';
+import { createCdrMetrics } from '../../apps/charging/src/mediation/cdr-metrics';
+import { rateCdrFile } from '../../apps/charging/src/mediation/ingest/cdr-file-run';
+import { scanFile } from '../../apps/charging/src/mediation/ingest/file-scan';
+import { CdrRatingPool } from '../../apps/charging/src/mediation/rating/cdr-rating-pool';
+import type { CdrRejectRow } from '../../apps/charging/src/mediation/storage/cdr-store';
+import { JetStreamCdrPublisher } from '../../apps/charging/src/mediation/storage/event-publisher';
+import { RedisRecordClaims } from '../../apps/charging/src/mediation/storage/record-claims';
+import { RedisSubscriberDirectory } from '../../apps/charging/src/mediation/storage/subscriber-directory';
+import { TEST_PLAN, TEST_PLAN_ID, TEST_PLAN_JSON, TEST_TIME_ZONE } from '../../apps/charging/src/mediation/test/cdr-fixtures';
 import { Args } from '../lib/args';
 
 const MSISDN_BASE = 33_612_000_000;
@@ -169,6 +170,8 @@ async function pipelineRun(
     directory: new RedisSubscriberDirectory(redis, prefix),
     pool,
     publisher: publish ? new JetStreamCdrPublisher(nc, `${stream}.ratel.rated.v1`) : countingPublisher,
+    // The duplicate check, as in production (one Redis SET per record); a second run of the same file owns its claims.
+    claims: new RedisRecordClaims(redis, prefix, 3_600_000),
     store: { insertRejects: async (rows: readonly CdrRejectRow[]) => void (rejects += rows.length) },
     metrics: createCdrMetrics(createRegistry('bench')),
     clock: systemClock,

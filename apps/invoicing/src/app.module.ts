@@ -1,7 +1,7 @@
 /**
  * The invoicing HTTP app: shared resources (InvoicingInfraModule, global), the usage API, revenue
  * assurance and the operations endpoints. Feature modules that need more than the shared
- * resources (CDR mediation) are passed in as `features` by the process, which owns their clients.
+ * resources are passed in as `features` by the process, which owns their clients.
  */
 import { DynamicModule, Module } from '@nestjs/common';
 import { InvoicingInfraModule, type InvoicingHttpDeps } from './api/infra.module';

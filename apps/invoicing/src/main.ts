@@ -2,8 +2,11 @@
  * apps/invoicing process. By default one process runs both roles (RATEL_INVOICING_ROLES=sink,api):
  *
  * - sink: the rated-event sink (NATS JetStream RATEL_RATED -> ClickHouse), see ingest/;
- * - api: the NestJS fastify HTTP app (usage and assurance APIs, CDR mediation, /openapi.json,
- *   /metrics, /healthz) on INVOICING_HTTP_HOST:INVOICING_HTTP_PORT.
+ * - api: the NestJS fastify HTTP app (usage and assurance APIs, /openapi.json, /metrics, /healthz)
+ *   on INVOICING_HTTP_HOST:INVOICING_HTTP_PORT.
+ *
+ * It reads only JetStream, ClickHouse and PostgreSQL; CDR mediation runs in apps/charging
+ * (src/mediation-main.ts).
  *
  * With both, the sink's metrics are on the process registry and served by the API's /metrics.
  * With the sink alone, the sink serves its own /metrics and /healthz on SINK_METRICS_HOST:PORT
@@ -13,13 +16,10 @@
 import { createClickhouseClient } from '@app/analytics';
 import { ConfigError } from '@app/config';
 import { createLogger, createRegistry, Logger, systemClock } from '@app/observability';
-import { createRedis } from '@app/keyspace';
 import { connect, NatsConnection } from 'nats';
 import type { Registry } from 'prom-client';
 import { InvoicingAppModule } from './app.module';
 import { startInvoicingHttp } from './api/http-app';
-import { CdrConfig, loadCdrConfig, printableCdrConfig } from './cdr/cdr-config';
-import { CdrModule } from './cdr/cdr.module';
 import { InvoicingConfig, loadInvoicingProcessConfig, printableConfig } from './config';
 import { startSinkProcess } from './ingest/sink-process';
 
@@ -35,10 +35,10 @@ async function startSinkRole(config: InvoicingConfig, logger: Logger, registry: 
 }
 
 /**
- * The HTTP app with connections of its own (queries, assurance reads, CDR publishing): a slow
- * report never delays the sink. The CDR module gets the same clients (it never closes them).
+ * The HTTP app with connections of its own (queries, assurance reads): a slow report never
+ * delays the sink.
  */
-async function startApiRole(config: InvoicingConfig, cdrConfig: CdrConfig, logger: Logger, registry: Registry): Promise<Role> {
+async function startApiRole(config: InvoicingConfig, logger: Logger, registry: Registry): Promise<Role> {
   let live = true;
   const clickhouse = createClickhouseClient({ url: config.CLICKHOUSE_URL });
   const nats: NatsConnection = await connect({
@@ -47,10 +47,8 @@ async function startApiRole(config: InvoicingConfig, cdrConfig: CdrConfig, logge
     maxReconnectAttempts: -1,
     waitOnFirstConnect: true,
   });
-  const redis = createRedis(cdrConfig.REDIS_URL, { cluster: cdrConfig.RATEL_REDIS_CLUSTER });
   const deps = { config, logger, clock: systemClock, registry, clickhouse, nats, health: { live: () => live } };
-  const cdr = CdrModule.forRoot({ config: cdrConfig, redis, nats, clickhouse, registry, logger, clock: systemClock });
-  const http = await startInvoicingHttp(InvoicingAppModule.forRoot(deps, [cdr]), deps);
+  const http = await startInvoicingHttp(InvoicingAppModule.forRoot(deps), deps);
   let release!: () => void;
   const done = new Promise<void>((r) => (release = r));
   let stopping: Promise<void> | undefined;
@@ -58,7 +56,6 @@ async function startApiRole(config: InvoicingConfig, cdrConfig: CdrConfig, logge
     live = false;
     await http.close();
     await nats.drain().catch(() => undefined);
-    await redis.quit().catch(() => undefined);
     await clickhouse.close();
     logger.info('invoicing http api stopped');
     release();
@@ -66,9 +63,9 @@ async function startApiRole(config: InvoicingConfig, cdrConfig: CdrConfig, logge
   return { done, stop: () => (stopping ??= close()) };
 }
 
-async function startRoles(config: InvoicingConfig, cdrConfig: CdrConfig | undefined, logger: Logger): Promise<Role[]> {
+async function startRoles(config: InvoicingConfig, logger: Logger): Promise<Role[]> {
   const roles = config.RATEL_INVOICING_ROLES;
-  if (!roles.includes('api') || cdrConfig === undefined) {
+  if (!roles.includes('api')) {
     // The sink alone: exactly the process ingest/sink-process.ts builds, with its own metrics server.
     const sink = await startSinkProcess(config, logger);
     return [{ done: sink.done, stop: () => sink.stop() }];
@@ -76,29 +73,26 @@ async function startRoles(config: InvoicingConfig, cdrConfig: CdrConfig | undefi
   const registry = createRegistry('invoicing');
   // The API first: the sink's start waits (with back-off) for the stream and ClickHouse, and the
   // API, with /healthz and /metrics, should answer meanwhile.
-  const started: Role[] = [await startApiRole(config, cdrConfig, logger, registry)];
+  const started: Role[] = [await startApiRole(config, logger, registry)];
   if (roles.includes('sink')) started.push(await startSinkRole(config, logger, registry));
   return started;
 }
 
 async function main(): Promise<void> {
   let config;
-  let cdrConfig;
   try {
     config = loadInvoicingProcessConfig(process.env);
-    // CDR mediation is part of the api role: its configuration is checked at start as well.
-    cdrConfig = config.RATEL_INVOICING_ROLES.includes('api') ? loadCdrConfig(process.env) : undefined;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`ratel invoicing: ${err.message}\n`);
     process.exit(1);
   }
   const logger = createLogger('invoicing');
-  logger.info({ config: printableConfig(config), cdr: cdrConfig && printableCdrConfig(cdrConfig) }, 'starting');
+  logger.info({ config: printableConfig(config) }, 'starting');
   // Until the roles run there is no batch in hand: a signal may end the process at once.
   const early = () => process.exit(0);
   process.once('SIGTERM', early).once('SIGINT', early);
-  const roles = await startRoles(config, cdrConfig, logger);
+  const roles = await startRoles(config, logger);
   process.off('SIGTERM', early).off('SIGINT', early);
   const stopAll = () => Promise.all(roles.map((r) => r.stop()));
   const shutdown = (signal: string) => {

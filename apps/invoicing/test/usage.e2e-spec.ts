@@ -135,7 +135,6 @@ describe('invoicing process: sink and usage API', () => {
     await publishAll(nc.jetstream(), messages);
     proc = await startProcess({
       NATS_URL: requireEnv('NATS_URL'),
-      REDIS_URL: requireEnv('REDIS_URL'),
       CLICKHOUSE_URL: ch.url,
       CLICKHOUSE_DATABASE: db,
       SINK_STREAM: stream,
@@ -145,7 +144,6 @@ describe('invoicing process: sink and usage API', () => {
       RATEL_API_KEYS: API_KEY,
       RATEL_JWT_SECRET: JWT_SECRET,
       ASSURANCE_SUBJECT_PREFIX: root,
-      CDR_SUBJECT_PREFIX: root,
       RATEL_LOG_LEVEL: 'info',
     });
     const jsm = await nc.jetstreamManager();

@@ -1,6 +1,6 @@
 /**
- * Builds and starts the invoicing HTTP app (NestJS on fastify): the usage and assurance APIs, the
- * CDR mediation module, /openapi.json, /metrics and /healthz, on INVOICING_HTTP_HOST:PORT.
+ * Builds and starts the invoicing HTTP app (NestJS on fastify): the usage and assurance APIs,
+ * /openapi.json, /metrics and /healthz, on INVOICING_HTTP_HOST:PORT.
  */
 import 'reflect-metadata';
 import { DynamicModule } from '@nestjs/common';
@@ -12,7 +12,7 @@ import { instrumentHttp } from './http-metrics';
 import type { InvoicingHttpDeps } from './infra.module';
 import { setupOpenApi } from './openapi';
 
-/** Largest request body accepted (CDR uploads are the colleague module's concern and bound there). */
+/** Largest request body accepted. */
 export const HTTP_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
 /** Longest path parameter: an over-long account id gets a 400 naming it, not a 404 from the router. */
 export const HTTP_PATH_PARAMETER_LENGTH_MAX = 512;

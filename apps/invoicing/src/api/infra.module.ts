@@ -1,6 +1,6 @@
 /**
  * The process's shared resources as Nest providers, global so that every feature module (usage,
- * assurance, CDR mediation) can inject them by token: config, logger, clock, metrics registry,
+ * assurance) can inject them by token: config, logger, clock, metrics registry,
  * ClickHouse client, NATS connection and the health state. The process creates and closes them.
  */
 import { DynamicModule, Global, Module } from '@nestjs/common';

@@ -1,7 +1,7 @@
 /**
  * Injection tokens of the invoicing HTTP app. The process creates the connections (ClickHouse,
  * NATS), the registry, logger and clock once and hands them to `InvoicingInfraModule`, which makes
- * them available to every feature module (usage, assurance, CDR mediation).
+ * them available to every feature module (usage, assurance).
  */
 export { CLOCK, LOGGER, METRICS_REGISTRY } from '@app/observability';
 

@@ -1,6 +1,6 @@
 /**
  * Migration 3: `cdr_files`, the summary of each CDR file taken in by mediation
- * (apps/invoicing/src/cdr). One row per state change of a file: RUNNING when rating starts, then
+ * (apps/charging/src/mediation). One row per state change of a file: RUNNING when rating starts, then
  * DONE or FAILED with the counts. `ReplacingMergeTree(revision)` keeps the newest row per fileId
  * once parts merge; readers never rely on that and take `argMax(…, revision)` per fileId.
  *

@@ -1,0 +1,56 @@
+/**
+ * Builds and starts the mediation HTTP app (NestJS on fastify): the CDR API, /openapi.json,
+ * /metrics, /healthz and /readyz on RATEL_MEDIATION_HTTP_HOST:RATEL_MEDIATION_HTTP_PORT.
+ */
+import 'reflect-metadata';
+import { DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '@app/observability';
+import type { Registry } from 'prom-client';
+import { CdrErrorFilter, fastifyErrorHandler } from './cdr-error.filter';
+import { instrumentHttp } from './http-metrics';
+import { setupOpenApi } from './openapi';
+
+/** Largest non-CSV request body (CSV uploads are streamed and bound by CDR_FILE_BYTES_MAX instead). */
+export const MEDIATION_HTTP_BODY_BYTES_MAX = 64 * 1024;
+/** Bound of one request: an upload answers once its file is rated (2,000,000 records at most). */
+export const MEDIATION_HTTP_REQUEST_TIMEOUT_MS = 30 * 60 * 1000;
+
+export interface MediationHttp {
+  app: NestFastifyApplication;
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface MediationHttpOptions {
+  host: string;
+  port: number;
+  logger: Logger;
+  registry: Registry;
+}
+
+/** Creates the app with the error format and metrics installed; `listen` is the caller's. */
+export async function createMediationApp(
+  root: DynamicModule,
+  o: Pick<MediationHttpOptions, 'logger' | 'registry'>,
+): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({ bodyLimit: MEDIATION_HTTP_BODY_BYTES_MAX, requestTimeout: MEDIATION_HTTP_REQUEST_TIMEOUT_MS });
+  const app = await NestFactory.create<NestFastifyApplication>(root, adapter, { bufferLogs: false, logger: ['error', 'warn'] });
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.setErrorHandler(fastifyErrorHandler(o.logger));
+  app.useGlobalFilters(new CdrErrorFilter(o.logger));
+  instrumentHttp(fastify, o.registry);
+  setupOpenApi(app);
+  return app;
+}
+
+export async function startMediationHttp(root: DynamicModule, o: MediationHttpOptions): Promise<MediationHttp> {
+  const app = await createMediationApp(root, o);
+  await app.listen(o.port, o.host);
+  const address = app.getHttpServer().address() as AddressInfo;
+  const url = `http://${o.host}:${address.port}`;
+  o.logger.info({ url }, 'mediation http api listening');
+  return { app, url, close: () => app.close() };
+}
