@@ -18,7 +18,7 @@ import { type BulkOptions, DEFAULT_IMSI_BASE, DEFAULT_MSISDN_BASE, SEED_SUBSCRIB
 
 /** Balance of each load-test subscriber: enough for long runs without running dry. */
 export const DEFAULT_LOADTEST_BALANCE = '1000.00';
-/** CDR formats `cdr ingest` takes (those of apps/invoicing/src/cdr/cdr-formats.ts). */
+/** CDR formats `cdr ingest` takes (those of apps/charging/src/mediation/cdr-formats.ts). */
 export const CDR_CLI_FORMATS = ['voice', 'data'] as const;
 /** Files one `cdr ingest` takes. */
 export const CDR_CLI_FILES_MAX = 1_000;

@@ -22,6 +22,8 @@ import { createNatsConnection, drainNats } from '../../outbox/nats-connection';
 import { loadCdrConfig } from '../cdr-config';
 import { CdrError } from '../cdr-error';
 import { CdrModule } from '../cdr.module';
+import { CDR_PROGRESS, CdrProgress } from '../cdr-progress';
+import { scanFile } from '../ingest/file-scan';
 import type { CdrFileSummary } from '../storage/cdr-store';
 import { IngestCdrFileCommand, parseFormat } from '../usecases/cdr-commands';
 import { IngestCdrFileUseCase } from '../usecases/ingest-cdr-file.usecase';
@@ -32,6 +34,29 @@ export interface CdrIngestOptions {
   env?: NodeJS.ProcessEnv;
   /** Called after each file, in order (progress output). */
   onFile?: (result: CdrIngestFileResult) => void;
+  /** Called while a file is rated: records done of `total` (progress bars). */
+  onRecords?: (path: string, done: number, total: number) => void;
+}
+
+/** How often the progress of the file being rated is read for `onRecords`. */
+const CDR_PROGRESS_POLL_MS = 250;
+
+/** One file: scanned first (its id and line count give the progress total), then ingested. */
+async function ingestOne(ingest: IngestCdrFileUseCase, progress: CdrProgress, format: string, path: string, o: CdrIngestOptions) {
+  const scan = await scanFile(path, parseFormat(format));
+  const total = Math.max(0, scan.lines - 1);
+  o.onRecords?.(path, 0, total);
+  const timer = setInterval(() => {
+    const p = progress.get(scan.fileId);
+    if (p !== undefined) o.onRecords?.(path, p.records, total);
+  }, CDR_PROGRESS_POLL_MS);
+  try {
+    const r = await ingest.execute(IngestCdrFileCommand.create({ path, name: basename(path), format, source: 'API', scan }));
+    o.onRecords?.(path, r.summary.records, total);
+    return r;
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 export interface CdrIngestFileResult {
@@ -57,10 +82,11 @@ export async function runCdrIngest(o: CdrIngestOptions): Promise<CdrIngestFileRe
   const results: CdrIngestFileResult[] = [];
   try {
     const ingest = app.get(IngestCdrFileUseCase);
+    const progress = app.get<CdrProgress>(CDR_PROGRESS);
     for (const path of o.paths) {
       let result: CdrIngestFileResult;
       try {
-        const r = await ingest.execute(IngestCdrFileCommand.create({ path, name: basename(path), format, source: 'API' }));
+        const r = await ingestOne(ingest, progress, format, path, o);
         result = { path, summary: r.summary, duplicate: r.duplicate };
       } catch (err) {
         result = { path, error: err instanceof CdrError ? `${err.code}: ${err.message}` : String(err) };

@@ -9,8 +9,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireEnv } from '@app/devstack';
-import { voiceCsv } from '../src/cdr/test/cdr-fixtures';
-import { CdrTestEnv, openCdrTestEnv, provision } from '../src/cdr/test/cdr-test-app';
+import { voiceCsv } from '../src/mediation/test/cdr-fixtures';
+import { CdrTestEnv, openCdrTestEnv, provision } from '../src/mediation/test/cdr-test-app';
 
 jest.setTimeout(120_000);
 
