@@ -29,7 +29,6 @@ import { CustomersController } from './customers/customers.controller';
 import { GetCustomerUseCase } from './customers/get-customer.usecase';
 import { CreateGrantUseCase } from './grants/create-grant.usecase';
 import { GrantsController } from './grants/grants.controller';
-import { ProvisioningErrorFilter } from './provisioning-error.filter';
 import { ID_GENERATOR, randomIdGenerator } from './shared/ids';
 import { Projector } from './shared/projector';
 import { CreateSubscriptionUseCase } from './subscriptions/create-subscription.usecase';
@@ -66,7 +65,6 @@ export const PROVISIONING_USE_CASES = [
     Projector,
     TopUpReconciler,
     ProvisioningAuthGuard,
-    ProvisioningErrorFilter,
     { provide: ID_GENERATOR, useValue: randomIdGenerator },
   ],
   exports: [RebuildProjectionUseCase],
