@@ -4,12 +4,13 @@
  * by `npm start`.
  */
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ChargingConfig, redactConfig } from '@app/config';
-import { LOGGER, Logger } from '@app/observability';
+import { LOGGER, Logger, METRICS_REGISTRY } from '@app/observability';
+import { createRestApp, type RestAppOptions } from '@app/runtime/http';
 import { AppModule } from './app.module';
 import { setupOpenApi } from './provisioning/openapi';
+import { ProvisioningErrorFilter } from './provisioning/provisioning-error.filter';
 
 /** Largest HTTP request body accepted (provisioning payloads are small). */
 export const HTTP_BODY_LIMIT_BYTES = 256 * 1024;
@@ -22,12 +23,17 @@ export interface BootstrapOptions {
   shutdownHooks: boolean;
 }
 
+/** How the charging app's REST side is built (also by the provisioning e2e spec): limits, error filter, metrics. */
+export function chargingRestOptions(): RestAppOptions {
+  return {
+    bodyLimitBytes: HTTP_BODY_LIMIT_BYTES,
+    errorFilter: (app) => new ProvisioningErrorFilter(app.get<Logger>(LOGGER)),
+    registry: (app) => app.get(METRICS_REGISTRY),
+  };
+}
+
 export async function bootstrapCharging(config: ChargingConfig, options: BootstrapOptions = { shutdownHooks: true }): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config),
-    new FastifyAdapter({ bodyLimit: HTTP_BODY_LIMIT_BYTES }),
-    { bufferLogs: false, logger: ['error', 'warn'] },
-  );
+  const app = await createRestApp(AppModule.forRoot(config), chargingRestOptions());
   if (options.shutdownHooks) app.enableShutdownHooks();
   setupOpenApi(app);
   await app.listen(config.RATEL_HTTP_PORT, config.RATEL_HTTP_HOST);

@@ -4,8 +4,7 @@
  * `app.inject`. PostgreSQL and Redis are real; nothing is mocked. "No state change" is checked by
  * fingerprinting every table and every Redis key of the prefix before and after.
  */
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { chargingConfigSchema, loadConfig } from '@app/config';
@@ -19,12 +18,17 @@ import type { RedisBalanceEngine } from '../src/balance/redis-balance-engine';
 import { TopUpReconciler } from '../src/provisioning/top-ups/top-up-reconciler';
 import { InfraModule } from '../src/infra/infra.module';
 import { signHs256Jwt } from '@app/auth';
+import { createRestApp } from '@app/runtime/http';
+import { chargingRestOptions, HTTP_BODY_LIMIT_BYTES } from '../src/bootstrap';
 import { setupOpenApi } from '../src/provisioning/openapi';
 import { ProvisioningModule } from '../src/provisioning/provisioning.module';
 
-/** The app bootstrap's fastify body limit (HTTP_BODY_LIMIT_BYTES in src/bootstrap.ts). */
-const BODY_LIMIT_BYTES = 256 * 1024;
+const BODY_LIMIT_BYTES = HTTP_BODY_LIMIT_BYTES;
+/** The key most tests use: every provisioning role. */
 const API_KEY = 'test-key';
+/** A key listed without roles (the plain list of earlier releases): read and write, not admin. */
+const PLAIN_KEY = 'plain-key';
+const READ_KEY = 'read-key';
 const JWT_SECRET = 'e2e-jwt-secret';
 const TABLES = [
   'customer', 'product', 'price_plan', 'price_plan_version', 'billing_account', 'subscription', 'allowance_grant', 'top_up', 'ledger_entry', 'audit_log',
@@ -78,17 +82,17 @@ beforeAll(async () => {
     NATS_URL: requireEnv('NATS_URL'),
     DATABASE_URL: databaseUrl,
     RATEL_REDIS_PREFIX: prefix,
-    RATEL_API_KEYS: API_KEY,
+    RATEL_API_KEYS: `${API_KEY}:read+write+admin,${PLAIN_KEY},${READ_KEY}:read`,
     RATEL_JWT_SECRET: JWT_SECRET,
     RATEL_GRPC_INSECURE: 'true',
     RATEL_RELAY_ENABLED: 'false',
     RATEL_EXPIRY_SWEEP_ENABLED: 'false',
     RATEL_LOG_LEVEL: 'silent',
   });
-  app = await NestFactory.create<NestFastifyApplication>(
+  // Built as bootstrap.ts builds it (global error filter, JSON body parser, request metrics), without gRPC.
+  app = await createRestApp(
     { module: class ProvisioningE2eRoot {}, imports: [InfraModule.forRoot(config), ProvisioningModule] },
-    new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }),
-    { logger: false },
+    { ...chargingRestOptions(), logger: false },
   );
   setupOpenApi(app);
   await app.init();
@@ -499,13 +503,68 @@ describe('provisioning API', () => {
       expect(await stateFingerprint()).toBe(before);
     });
 
-    it('an unparsable JSON body and a body over the size limit are refused and change nothing', async () => {
-      const broken = await app.inject({ method: 'POST', url: '/v1/customers', payload: '{"name":', headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' } });
-      expect(broken.statusCode).toBe(400);
-      const huge = await app.inject({ method: 'POST', url: '/v1/customers', payload: JSON.stringify({ name: 'x'.repeat(BODY_LIMIT_BYTES) }), headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' } });
-      expect(huge.statusCode).toBe(413);
+    it('body errors (malformed, empty, too large, wrong media type) get the error format with a code, and change nothing', async () => {
+      const send = async (payload: string, contentType = 'application/json') => {
+        const res = await app.inject({ method: 'POST', url: '/v1/customers', payload, headers: { 'x-api-key': API_KEY, 'content-type': contentType } });
+        return { status: res.statusCode, body: JSON.parse(res.body) };
+      };
+      const broken = await send('{"name":');
+      expect(broken).toEqual({ status: 400, body: { code: 'INVALID_ARGUMENT', field: 'body', message: expect.stringMatching(/^body: not valid JSON: /) } });
+      const empty = await send('');
+      expect(empty).toEqual({ status: 400, body: { code: 'INVALID_ARGUMENT', field: 'body', message: expect.stringMatching(/^body: empty/) } });
+      const huge = await send(JSON.stringify({ name: 'x'.repeat(BODY_LIMIT_BYTES) }));
+      expect(huge).toEqual({
+        status: 413,
+        body: { code: 'PAYLOAD_TOO_LARGE', field: 'body', limitBytes: BODY_LIMIT_BYTES, message: `body: larger than the limit of ${BODY_LIMIT_BYTES} bytes` },
+      });
+      const text = await send('name=x', 'text/plain');
+      expect(text).toMatchObject({ status: 415, body: { code: 'UNSUPPORTED_MEDIA_TYPE', field: 'body' } });
+      const form = await send('name=x', 'application/x-www-form-urlencoded');
+      expect(form).toMatchObject({ status: 415, body: { code: 'UNSUPPORTED_MEDIA_TYPE' } });
+      const poisoned = await send('{"name":"x","__proto__":{"admin":true}}');
+      expect(poisoned).toMatchObject({ status: 400, body: { code: 'INVALID_ARGUMENT', field: 'body' } });
       expect(await stateFingerprint()).toBe(before);
     });
+  });
+
+  it('roles: the admin rebuild needs admin (403 FORBIDDEN_ROLE otherwise), writes need write, reads need read', async () => {
+    await provisionPrepaid('roles', '4915100000077', '262010000000077');
+    const before = await stateFingerprint();
+    const nowS = Math.floor(Date.now() / 1000);
+    const writerJwt = signHs256Jwt({ sub: 'crm', exp: nowS + 300, scope: 'read write' }, JWT_SECRET);
+    const refused: [Call, string][] = [
+      [{ method: 'POST', url: '/v1/admin/rebuild-projection', body: { all: true }, auth: 'none', headers: { 'x-api-key': PLAIN_KEY } }, 'admin'],
+      [{ method: 'POST', url: '/v1/admin/rebuild-projection', body: { all: true }, auth: writerJwt }, 'admin'],
+      [{ method: 'POST', url: '/v1/customers', body: { name: 'Reader' }, auth: 'none', headers: { 'x-api-key': READ_KEY } }, 'write'],
+      [{ method: 'POST', url: '/v1/accounts/acc-roles/bar', auth: 'none', headers: { 'x-api-key': READ_KEY } }, 'write'],
+    ];
+    for (const [c, role] of refused) {
+      const res = await call(c);
+      expect([c.url, res.status, res.body]).toEqual([c.url, 403, { code: 'FORBIDDEN_ROLE', requiredRole: role, message: expect.stringContaining(`needs the ${role} role`) }]);
+    }
+    expect(await stateFingerprint()).toBe(before);
+    expect((await call({ method: 'GET', url: '/v1/accounts/acc-roles', auth: 'none', headers: { 'x-api-key': READ_KEY } })).status).toBe(200);
+    expect((await call({ method: 'GET', url: '/v1/accounts/acc-roles', auth: 'none', headers: { 'x-api-key': PLAIN_KEY } })).status).toBe(200);
+    const adminJwt = signHs256Jwt({ sub: 'ops', exp: nowS + 300, roles: ['admin'] }, JWT_SECRET);
+    expect((await call({ method: 'POST', url: '/v1/admin/rebuild-projection', body: { accountId: 'acc-roles' }, auth: adminJwt })).status).toBe(200);
+    expect((await call({ method: 'GET', url: '/v1/accounts/acc-roles', auth: adminJwt })).body).toMatchObject({ code: 'FORBIDDEN_ROLE', requiredRole: 'read' });
+  });
+
+  it('an unknown route is 404 in the error format', async () => {
+    const res = await call({ method: 'GET', url: '/v1/no-such-thing?x=1' });
+    expect([res.status, res.body]).toEqual([404, { code: 'NOT_FOUND', message: 'no route GET /v1/no-such-thing' }]);
+  });
+
+  it('request metrics: ratel_http_request_duration_seconds by method, route template and status', async () => {
+    expect((await call({ method: 'GET', url: '/v1/customers/cus-metrics-none' })).status).toBe(404);
+    await call({ method: 'GET', url: '/v1/nowhere/at/all' });
+    const text = await app.get<Registry>(METRICS_REGISTRY).metrics();
+    const counted = (...labels: string[]) =>
+      text.split('\n').some((l) => l.startsWith('ratel_http_request_duration_seconds_count{') && labels.every((p) => l.includes(p)) && !l.endsWith(' 0'));
+    expect(counted('method="GET"', 'route="/v1/customers/:id"', 'status="404"')).toBe(true);
+    expect(counted('method="POST"', 'route="/v1/customers"', 'status="201"')).toBe(true);
+    expect(counted('method="GET"', 'route="unmatched"', 'status="404"')).toBe(true);
+    expect(text).not.toContain('cus-metrics-none');
   });
 
   it('not found and preconditions: 404 and 422', async () => {

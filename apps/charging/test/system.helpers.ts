@@ -40,7 +40,7 @@ export async function systemEnv(natsUrl: string): Promise<SystemEnv> {
       RATEL_GRPC_INSECURE: 'true',
       RATEL_HTTP_HOST: '127.0.0.1',
       RATEL_HTTP_PORT: String(httpPort),
-      RATEL_API_KEYS: API_KEY,
+      RATEL_API_KEYS: `${API_KEY}:read+write+admin`, // the specs also run the admin rebuild
       RATEL_LOG_LEVEL: 'warn',
     },
   };

@@ -3,7 +3,7 @@
  * read once at start. A missing or malformed variable stops the process with a message naming it
  * (ConfigError). Secrets (API keys, JWT secret, credentials in URLs) are never printed.
  */
-import { ApiKeySet } from '@app/auth';
+import { type AuthConfig, authConfigShape, hasCredentials } from '@app/auth';
 import { ConfigError } from '@app/config';
 import { RATED_STREAM, RATED_SUBJECT_PREFIX } from '@app/events';
 import { z } from 'zod';
@@ -83,10 +83,8 @@ export const invoicingConfigSchema = z
     /** Usage / assurance HTTP API (and /metrics, /healthz when the api role runs). Port 0 = any (tests). */
     INVOICING_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
     INVOICING_HTTP_PORT: port.default(8081),
-    /** Comma-separated API keys of API clients (secret). */
-    RATEL_API_KEYS: z.string().default(''),
-    /** HS256 secret of bearer JWTs (secret); empty disables JWTs. */
-    RATEL_JWT_SECRET: z.string().default(''),
+    /** RATEL_API_KEYS (keys and their roles), RATEL_JWT_SECRET, RATEL_JWT_JWKS_URL, RATEL_JWT_ISSUER, RATEL_JWT_AUDIENCE. */
+    ...authConfigShape,
     /** Revenue assurance: the stream read back, the subject prefix of its events, and the bounds of one run. */
     ASSURANCE_STREAM: jsName.optional(),
     ASSURANCE_SUBJECT_PREFIX: z
@@ -142,11 +140,11 @@ export function loadInvoicingConfig(env: NodeJS.ProcessEnv): InvoicingConfig {
   return parse(env);
 }
 
-/** Throws ConfigError unless API keys or a JWT secret are configured: the API is never anonymous. */
-export function assertApiCredentials(c: Pick<InvoicingConfig, 'RATEL_API_KEYS' | 'RATEL_JWT_SECRET'>): void {
-  if (new ApiKeySet(c.RATEL_API_KEYS).size === 0 && c.RATEL_JWT_SECRET === '') {
+/** Throws ConfigError unless API keys, a JWT secret or a JWKS URL are configured: the API is never anonymous. */
+export function assertApiCredentials(c: AuthConfig): void {
+  if (!hasCredentials(c)) {
     throw new ConfigError(
-      'invalid invoicing configuration: RATEL_API_KEYS/RATEL_JWT_SECRET: set at least one when the api role runs (RATEL_INVOICING_ROLES)',
+      'invalid invoicing configuration: RATEL_API_KEYS/RATEL_JWT_SECRET/RATEL_JWT_JWKS_URL: set at least one when the api role runs (RATEL_INVOICING_ROLES)',
     );
   }
 }
@@ -162,5 +160,5 @@ export function loadInvoicingProcessConfig(env: NodeJS.ProcessEnv): InvoicingCon
 export function printableConfig(c: InvoicingConfig): Record<string, unknown> {
   const strip = (u: string) => u.replace(/\/\/[^/@]*@/, '//***@');
   const secrets = Object.fromEntries(SECRETS.map((k) => [k, c[k] === '' ? '' : '***']));
-  return { ...c, ...secrets, NATS_URL: strip(c.NATS_URL), CLICKHOUSE_URL: strip(c.CLICKHOUSE_URL) };
+  return { ...c, ...secrets, NATS_URL: strip(c.NATS_URL), CLICKHOUSE_URL: strip(c.CLICKHOUSE_URL), RATEL_JWT_JWKS_URL: strip(c.RATEL_JWT_JWKS_URL) };
 }

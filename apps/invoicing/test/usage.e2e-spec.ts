@@ -17,6 +17,8 @@ import {
 import { signHs256Jwt } from '@app/auth';
 import type { RatedEvent } from '@app/events';
 import { connect, NatsConnection } from 'nats';
+import { request } from 'node:http';
+import { HTTP_BODY_LIMIT_BYTES } from '../src/api/http-app';
 import { ensureClickhouse, TestClickhouse } from '../../../libs/devstack/src/clickhouse';
 import { requireEnv, uniqueId } from '../../../libs/devstack/src/test-helpers';
 import { InvoicingChild, startInvoicingProcess } from './invoicing-process';
@@ -26,6 +28,8 @@ jest.setTimeout(180_000);
 
 const CHILD_START_TIMEOUT_MS = 90_000;
 const API_KEY = 'usage-e2e-key';
+/** A key without the read role: every usage and assurance route refuses it with 403. */
+const WRITE_KEY = 'usage-e2e-write-only';
 const JWT_SECRET = 'usage-e2e-jwt-secret';
 const ACCOUNTS = ['acc-u1', 'acc-u2', 'acc-u3'];
 const SUBSCRIBERS = ['491700000011', '491700000012', '491700000013', '491700000014', '491700000015'];
@@ -141,7 +145,7 @@ describe('invoicing process: sink and usage API', () => {
       SINK_CONSUMER: 'sink',
       SINK_BATCH_MAX: '100',
       INVOICING_HTTP_PORT: '0',
-      RATEL_API_KEYS: API_KEY,
+      RATEL_API_KEYS: `${API_KEY},${WRITE_KEY}:write`,
       RATEL_JWT_SECRET: JWT_SECRET,
       ASSURANCE_SUBJECT_PREFIX: root,
       RATEL_LOG_LEVEL: 'info',
@@ -299,7 +303,8 @@ describe('invoicing process: sink and usage API', () => {
     [`/v1/usage/accounts/acc-u1/summary?${'from=2026-11-01&to=2026-12-01'}&serviceId=-1`, 'serviceId'],
     [`/v1/usage/accounts/acc-u1/summary?${'from=2026-11-01&to=2026-12-01'}&ratingGroup=4294967296`, 'ratingGroup'],
     [`/v1/usage/accounts/acc-u1/summary?${'from=2026-11-01&to=2026-12-01'}&ratingGroup=1%27%20OR%201%3D1`, 'ratingGroup'],
-    [`/v1/usage/accounts/acc-u1/summary?${'from=2026-11-01&to=2026-12-01'}&servicId=1`, '"servicId"'],
+    [`/v1/usage/accounts/acc-u1/summary?${'from=2026-11-01&to=2026-12-01'}&servicId=1`, 'servicId'],
+    [`/v1/usage/accounts/acc-u1/summary?${'from=2026-11-01&to=2026-12-01'}&se%22rv%0Aice=1`, 'se?rv?ice'],
     [`/v1/usage/accounts/acc%27%20OR%201%3D1/summary?${'from=2026-11-01&to=2026-12-01'}`, 'accountId'],
     [`/v1/usage/accounts/${'a'.repeat(65)}/daily?${'from=2026-11-01&to=2026-12-01'}`, 'accountId'],
     [`/v1/usage/accounts/acc%00x/daily?${'from=2026-11-01&to=2026-12-01'}`, 'accountId'],
@@ -322,10 +327,88 @@ describe('invoicing process: sink and usage API', () => {
     expect(body.message.startsWith(`${parameter}: `)).toBe(true);
   });
 
+  it('answers limit=10000 (the documented maximum) of the revenue series', async () => {
+    const res = await get(`/v1/revenue/daily?${q}&limit=10000`);
+    const body = (await res.json()) as { lines: unknown[]; limit: number; nextOffset: number | null };
+    expect({ status: res.status, limit: body.limit, nextOffset: body.nextOffset }).toEqual({ status: 200, limit: 10_000, nextOffset: null });
+    expect(body.lines.length).toBeGreaterThan(0);
+  });
+
+  it('roles: a credential without read gets 403 FORBIDDEN_ROLE on every usage and assurance route', async () => {
+    const nowS = Math.floor(Date.now() / 1000);
+    const adminOnly = `Bearer ${signHs256Jwt({ sub: 'ops', exp: nowS + 60, scope: 'admin' }, JWT_SECRET)}`;
+    for (const p of [
+      `/v1/usage/accounts/acc-u1/summary?${q}`,
+      `/v1/usage/accounts/acc-u1/subscribers?${q}`,
+      `/v1/usage/accounts/acc-u1/daily?${q}`,
+      `/v1/revenue/daily?${q}`,
+      `/v1/assurance/reconcile?${q}`,
+    ]) {
+      const credentials: Record<string, string>[] = [{ 'x-api-key': WRITE_KEY }, { authorization: adminOnly }];
+      for (const headers of credentials) {
+        const res = await get(p, headers);
+        expect({ p, status: res.status, body: await res.json() }).toEqual({
+          p,
+          status: 403,
+          body: { code: 'FORBIDDEN_ROLE', requiredRole: 'read', message: expect.stringContaining('needs the read role') },
+        });
+      }
+    }
+    const reader = `Bearer ${signHs256Jwt({ sub: 'bi', exp: nowS + 60, roles: ['read'] }, JWT_SECRET)}`;
+    expect((await get(`/v1/revenue/daily?${q}`, { authorization: reader })).status).toBe(200);
+  });
+
+  it('body errors and unknown routes get the error format with a code', async () => {
+    const post = async (payload: string, contentType: string) => {
+      const res = await fetch(`${proc!.url}/v1/cdr/files?format=voice&name=x.csv`, {
+        method: 'POST',
+        headers: { 'x-api-key': API_KEY, 'content-type': contentType },
+        body: payload,
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    expect(await post('{"x":', 'application/json')).toEqual({
+      status: 400,
+      body: { code: 'INVALID_ARGUMENT', field: 'body', message: expect.stringMatching(/^body: not valid JSON/) },
+    });
+    expect(await post('', 'application/json')).toMatchObject({ status: 400, body: { code: 'INVALID_ARGUMENT', field: 'body' } });
+    expect(await post('<x/>', 'application/xml')).toMatchObject({ status: 415, body: { code: 'UNSUPPORTED_MEDIA_TYPE', field: 'body' } });
+    // Announced larger than the limit: refused from the header, before any of it is read.
+    const tooLarge = await new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
+      const req = request(`${proc!.url}/v1/cdr/files?format=voice&name=x.csv`, {
+        method: 'POST',
+        headers: { 'x-api-key': API_KEY, 'content-type': 'application/json', 'content-length': String(HTTP_BODY_LIMIT_BYTES + 1) },
+      });
+      req.on('response', (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => {
+          req.destroy();
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> });
+        });
+      });
+      req.on('error', reject);
+      req.write('{');
+    });
+    expect(tooLarge).toEqual({
+      status: 413,
+      body: { code: 'PAYLOAD_TOO_LARGE', field: 'body', limitBytes: HTTP_BODY_LIMIT_BYTES, message: expect.stringContaining(`${HTTP_BODY_LIMIT_BYTES} bytes`) },
+    });
+    const unknown = await get('/v1/usage/nowhere');
+    expect({ status: unknown.status, body: await unknown.json() }).toEqual({ status: 404, body: { code: 'NOT_FOUND', message: 'no route GET /v1/usage/nowhere' } });
+  });
+
   it('serves /metrics with the sink and HTTP metrics on one registry, /healthz and /openapi.json', async () => {
     const metrics = await (await fetch(`${proc!.url}/metrics`)).text();
     expect(metrics).toMatch(/ratel_sink_events_inserted_total\{app="invoicing"\} \d+/);
-    expect(metrics).toContain('ratel_invoicing_http_request_duration_seconds_bucket');
+    // Every REST request by method, route template (never the raw URL) and status.
+    const counted = (...labels: string[]) =>
+      metrics.split('\n').some((l) => l.startsWith('ratel_http_request_duration_seconds_count{') && labels.every((p) => l.includes(p)) && !l.endsWith(' 0'));
+    expect(counted('app="invoicing"', 'method="GET"', 'route="/v1/usage/accounts/:accountId/summary"', 'status="200"')).toBe(true);
+    expect(counted('method="GET"', 'route="/v1/revenue/daily"', 'status="403"')).toBe(true);
+    expect(counted('method="GET"', 'route="unmatched"', 'status="404"')).toBe(true);
+    expect(metrics).not.toContain('acc-u1');
+    expect(metrics).not.toContain('ratel_invoicing_http_request_duration_seconds');
     expect(await (await fetch(`${proc!.url}/healthz`)).text()).toBe('ok\n');
     const doc = (await (await fetch(`${proc!.url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths)).toEqual(

@@ -1,7 +1,7 @@
 /** Validation of the report and reconciliation query builders: bad input never reaches SQL text. */
 import { accountTypeTotalsSql, addFingerprint, eventIdFingerprint, storedEventAmountsSql } from './reconcile-queries';
 import { SqlValueError } from './sql';
-import { dailyRevenueSql, dailyUsageSql, subscriberUsageSql } from './usage-report-queries';
+import { dailyRevenueSql, dailyUsageSql, REPORT_ROWS_MAX, subscriberUsageSql } from './usage-report-queries';
 
 const P = { fromMs: Date.UTC(2026, 10, 1), toMs: Date.UTC(2026, 11, 1), types: ['DEBIT'] as const };
 
@@ -15,7 +15,7 @@ describe('report query builders', () => {
     ['account id', () => dailyUsageSql('db', { ...P, accountId: "a'b" })],
     ['empty account id', () => subscriberUsageSql('db', { ...P, accountId: '', limit: 1 })],
     ['limit 0', () => subscriberUsageSql('db', { ...P, accountId: 'a', limit: 0 })],
-    ['limit above the max', () => dailyRevenueSql('db', { ...P, limit: 10_001, offset: 0 })],
+    ['limit above a page and its look-ahead row', () => dailyRevenueSql('db', { ...P, limit: REPORT_ROWS_MAX + 1, offset: 0 })],
     ['negative offset', () => dailyRevenueSql('db', { ...P, limit: 1, offset: -1 })],
     ['empty period', () => dailyUsageSql('db', { ...P, accountId: 'a', toMs: P.fromMs })],
     ['period too long', () => dailyUsageSql('db', { ...P, accountId: 'a', toMs: P.fromMs + 401 * 86_400_000 })],

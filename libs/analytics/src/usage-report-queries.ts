@@ -13,8 +13,13 @@ import { assertEpochMs, dateFromEpochMs, enumValue, list, qualified, Sql, sql, S
 
 /** Longest period of one report query (the same bound as queryUsage). */
 export const REPORT_PERIOD_MAX_MS = 400 * 24 * 60 * 60 * 1000;
-/** Most rows one report query returns (a page). */
-export const REPORT_ROWS_MAX = 10_000;
+/** Most lines of one report page (the usage API's largest `limit`). */
+export const REPORT_PAGE_ROWS_MAX = 10_000;
+/**
+ * Most rows one report query returns: a full page plus one look-ahead row, which a paged caller
+ * asks for to learn whether another page follows (`limit + 1`).
+ */
+export const REPORT_ROWS_MAX = REPORT_PAGE_ROWS_MAX + 1;
 /** Longest execution of one report query on the server (ClickHouse `max_execution_time`). */
 export const REPORT_QUERY_TIMEOUT_S = 30;
 
@@ -146,7 +151,7 @@ FROM
 )
 GROUP BY e_day, e_currency
 ORDER BY e_day, e_currency
-LIMIT ${uint32(REPORT_ROWS_MAX)}`;
+LIMIT ${uint32(REPORT_PAGE_ROWS_MAX)}`;
 }
 
 export function dailyRevenueSql(database: string, q: ReportFilter & { limit: number; offset: number }): Sql {

@@ -1,22 +1,42 @@
 /**
- * HS256 JSON Web Token verification (RFC 7519 / RFC 7515) with node:crypto, for provisioning
- * clients that authenticate with a bearer token. Only HS256 is accepted: the header's `alg` must
- * say so (no `none`, no algorithm chosen by the token), `exp` is required and enforced, `nbf` is
- * enforced when present, and `sub` names the caller in the audit log.
+ * Bearer JWT verification with `jose`: HS256 against a shared secret (RATEL_JWT_SECRET) and RS256 or
+ * ES256 against the keys of a JWKS URL (RATEL_JWT_JWKS_URL). The algorithm list is ours, never the
+ * token's: a token whose `alg` is not one we configured is refused before any key is looked at.
+ * `exp` and `sub` are required, `nbf` enforced when present, `iss` and `aud` checked when
+ * configured. A JWKS is cached; a token naming an unknown `kid` makes the set be fetched again (at
+ * most once per cooldown), which is how a rotated key is picked up.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 
-/** Longest token accepted (bytes of the compact form). */
-export const JWT_LENGTH_MAX = 4096;
+/** Longest token accepted (characters of the compact form). */
+export const JWT_LENGTH_MAX = 8192;
 /** Tolerated clock difference between the issuer and us when checking `exp` and `nbf`. */
 export const JWT_CLOCK_SKEW_S = 30;
 /** Longest `sub` claim (it ends up in the audit log). */
 export const JWT_SUBJECT_LENGTH_MAX = 128;
+/** Bound of one JWKS download. */
+export const JWKS_FETCH_TIMEOUT_MS = 5_000;
+/** After a download, the least time before an unknown `kid` makes the set be fetched again. */
+export const JWKS_REFETCH_COOLDOWN_MS = 30_000;
+/** Age after which the cached set is fetched again even when every `kid` is known. */
+export const JWKS_CACHE_MAX_AGE_MS = 10 * 60_000;
 
-const SEGMENT = /^[A-Za-z0-9_-]+$/;
-const HS256_SIGNATURE_BYTES = 32;
+/** Algorithms verified with RATEL_JWT_SECRET. */
+export const JWT_SECRET_ALGORITHMS = ['HS256'] as const;
+/** Algorithms verified with the keys of RATEL_JWT_JWKS_URL. */
+export const JWT_JWKS_ALGORITHMS = ['RS256', 'ES256'] as const;
 
-export type JwtFailure = 'MALFORMED' | 'UNSUPPORTED_ALG' | 'BAD_SIGNATURE' | 'EXPIRED' | 'NOT_YET_VALID' | 'MISSING_CLAIM';
+export type JwtFailure =
+  | 'MALFORMED'
+  | 'UNSUPPORTED_ALG'
+  | 'BAD_SIGNATURE'
+  | 'UNKNOWN_KEY'
+  | 'EXPIRED'
+  | 'NOT_YET_VALID'
+  | 'MISSING_CLAIM'
+  | 'INVALID_CLAIM'
+  | 'JWKS_UNAVAILABLE';
 
 export class JwtError extends Error {
   constructor(
@@ -28,64 +48,115 @@ export class JwtError extends Error {
   }
 }
 
-export interface JwtClaims {
+export interface JwtVerifierOptions {
+  /** HS256 secret; empty or absent: HS256 tokens are refused. */
+  secret?: string;
+  /** JWKS URL (RS256, ES256); empty or absent: those tokens are refused. */
+  jwksUrl?: string;
+  /** Required `iss`, when set. */
+  issuer?: string;
+  /** Accepted `aud` values (the token must name one), when set. */
+  audiences?: readonly string[];
+  /** JWKS_REFETCH_COOLDOWN_MS unless given (tests use 0). */
+  jwksRefetchCooldownMs?: number;
+}
+
+export interface JwtClaims extends JWTPayload {
   sub: string;
   exp: number;
-  [claim: string]: unknown;
 }
 
-function decodeJsonObject(segment: string, what: string): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
-  } catch {
-    throw new JwtError('MALFORMED', `${what} is not base64url JSON`);
+const CLAIM_FAILURES: Readonly<Record<string, JwtFailure>> = {
+  ERR_JWT_EXPIRED: 'EXPIRED',
+  ERR_JOSE_ALG_NOT_ALLOWED: 'UNSUPPORTED_ALG',
+  ERR_JWS_SIGNATURE_VERIFICATION_FAILED: 'BAD_SIGNATURE',
+  ERR_JWKS_NO_MATCHING_KEY: 'UNKNOWN_KEY',
+  ERR_JWKS_MULTIPLE_MATCHING_KEYS: 'UNKNOWN_KEY',
+};
+
+/** The JwtError a failed `jwtVerify` stands for. */
+function failureOf(err: unknown): JwtError {
+  if (err instanceof JwtError) return err;
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    if (err.reason === 'missing') return new JwtError('MISSING_CLAIM', `the ${err.claim} claim is required`);
+    if (err.claim === 'nbf') return new JwtError('NOT_YET_VALID', 'token is not valid yet');
+    return new JwtError('INVALID_CLAIM', `${err.claim}: ${err.message}`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new JwtError('MALFORMED', `${what} is not a JSON object`);
-  return value as Record<string, unknown>;
+  if (err instanceof errors.JOSEError) return new JwtError(CLAIM_FAILURES[err.code] ?? 'MALFORMED', err.message);
+  throw err;
 }
 
-function checkSignature(signingInput: string, signature: string, secret: string): void {
-  const expected = createHmac('sha256', secret).update(signingInput).digest();
-  const given = Buffer.from(signature, 'base64url');
-  // Lengths are public (always 32 for HS256); the comparison of the bytes is constant-time.
-  if (given.length !== HS256_SIGNATURE_BYTES || !timingSafeEqual(given, expected)) {
-    throw new JwtError('BAD_SIGNATURE', 'signature does not verify');
+export class JwtVerifier {
+  private readonly algorithms: string[];
+  private readonly getKey: JWTVerifyGetKey;
+
+  constructor(private readonly options: JwtVerifierOptions) {
+    const secret = options.secret ?? '';
+    const jwksUrl = options.jwksUrl ?? '';
+    const secretKey = new TextEncoder().encode(secret);
+    const jwks =
+      jwksUrl === ''
+        ? undefined
+        : createRemoteJWKSet(new URL(jwksUrl), {
+            timeoutDuration: JWKS_FETCH_TIMEOUT_MS,
+            cooldownDuration: options.jwksRefetchCooldownMs ?? JWKS_REFETCH_COOLDOWN_MS,
+            cacheMaxAge: JWKS_CACHE_MAX_AGE_MS,
+          });
+    this.algorithms = [...(secret === '' ? [] : JWT_SECRET_ALGORITHMS), ...(jwks === undefined ? [] : JWT_JWKS_ALGORITHMS)];
+    // jose checks `alg` against this.algorithms before asking for a key, so HS256 never reaches the JWKS.
+    this.getKey = async (header, token) => {
+      if (header.alg === 'HS256') return secretKey;
+      try {
+        return await jwks!(header, token); // RS/ES algs are allowed only with a JWKS
+      } catch (err) {
+        // No key of the set fits the token: the token's fault. Anything else is the set's (not fetched, not valid).
+        if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys) throw err;
+        throw new JwtError('JWKS_UNAVAILABLE', `the JWKS could not be used: ${(err as Error).message}`);
+      }
+    };
+  }
+
+  /** True when some algorithm is configured; a verifier without any refuses every token. */
+  get enabled(): boolean {
+    return this.algorithms.length > 0;
+  }
+
+  /** Verifies a compact JWT and returns its claims; throws JwtError saying why not. */
+  async verify(token: string, nowMs: number): Promise<JwtClaims> {
+    if (!this.enabled) throw new JwtError('UNSUPPORTED_ALG', 'bearer tokens are not accepted: neither RATEL_JWT_SECRET nor RATEL_JWT_JWKS_URL is set');
+    if (token.length > JWT_LENGTH_MAX) throw new JwtError('MALFORMED', `token longer than ${JWT_LENGTH_MAX} characters`);
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, this.getKey, {
+        algorithms: this.algorithms,
+        issuer: this.options.issuer || undefined,
+        audience: this.options.audiences?.length ? [...this.options.audiences] : undefined,
+        clockTolerance: JWT_CLOCK_SKEW_S,
+        currentDate: new Date(nowMs),
+        requiredClaims: ['exp', 'sub'],
+      }));
+    } catch (err) {
+      const failure = failureOf(err);
+      if (failure.reason === 'UNSUPPORTED_ALG') throw new JwtError('UNSUPPORTED_ALG', `alg must be one of ${this.algorithms.join(', ')}`);
+      throw failure;
+    }
+    const { sub } = payload;
+    if (typeof sub !== 'string' || sub.length === 0 || sub.length > JWT_SUBJECT_LENGTH_MAX) {
+      throw new JwtError('INVALID_CLAIM', `sub must be a string of 1 to ${JWT_SUBJECT_LENGTH_MAX} characters`);
+    }
+    return payload as JwtClaims;
   }
 }
 
-function checkTimes(claims: Record<string, unknown>, nowS: number): void {
-  const { exp, nbf } = claims;
-  if (typeof exp !== 'number' || !Number.isFinite(exp)) throw new JwtError('MISSING_CLAIM', 'exp (a NumericDate) is required');
-  if (nowS >= exp + JWT_CLOCK_SKEW_S) throw new JwtError('EXPIRED', 'token has expired');
-  if (nbf !== undefined) {
-    if (typeof nbf !== 'number' || !Number.isFinite(nbf)) throw new JwtError('MALFORMED', 'nbf is not a NumericDate');
-    if (nowS + JWT_CLOCK_SKEW_S < nbf) throw new JwtError('NOT_YET_VALID', 'token is not valid yet');
-  }
-}
-
-/** Verifies a compact HS256 JWT and returns its claims; throws JwtError saying why not. */
-export function verifyHs256Jwt(token: string, secret: string, nowMs: number): JwtClaims {
-  if (secret === '') throw new JwtError('BAD_SIGNATURE', 'JWT authentication is not configured');
-  if (token.length > JWT_LENGTH_MAX) throw new JwtError('MALFORMED', `token longer than ${JWT_LENGTH_MAX} bytes`);
-  const parts = token.split('.');
-  if (parts.length !== 3 || !parts.every((p) => SEGMENT.test(p))) throw new JwtError('MALFORMED', 'expected three base64url segments');
-  const [headerB64, payloadB64, signatureB64] = parts;
-  const header = decodeJsonObject(headerB64, 'header');
-  if (header.alg !== 'HS256') throw new JwtError('UNSUPPORTED_ALG', 'alg must be HS256');
-  if (header.crit !== undefined) throw new JwtError('MALFORMED', 'crit header parameters are not supported');
-  checkSignature(`${headerB64}.${payloadB64}`, signatureB64, secret);
-  const claims = decodeJsonObject(payloadB64, 'payload');
-  checkTimes(claims, Math.floor(nowMs / 1000));
-  const { sub } = claims;
-  if (typeof sub !== 'string' || sub.length === 0 || sub.length > JWT_SUBJECT_LENGTH_MAX) {
-    throw new JwtError('MISSING_CLAIM', `sub (a string of 1 to ${JWT_SUBJECT_LENGTH_MAX} characters) is required`);
-  }
-  return claims as JwtClaims;
-}
-
-/** Signs claims as an HS256 JWT: for tests and for operators minting tokens (`node -e`), not used by the server. */
-export function signHs256Jwt(claims: Record<string, unknown>, secret: string, header: Record<string, unknown> = { alg: 'HS256', typ: 'JWT' }): string {
+/**
+ * Signs claims as an HS256 JWT with any header (tests use it to forge wrong-alg tokens; operators
+ * can mint a token with `node -e`). The server never signs.
+ */
+export function signHs256Jwt(
+  claims: Record<string, unknown>,
+  secret: string,
+  header: Record<string, unknown> = { alg: 'HS256', typ: 'JWT' },
+): string {
   const h = Buffer.from(JSON.stringify(header)).toString('base64url');
   const p = Buffer.from(JSON.stringify(claims)).toString('base64url');
   const s = createHmac('sha256', secret).update(`${h}.${p}`).digest('base64url');

@@ -3,6 +3,7 @@
  * process with a message naming the variable. Secrets are marked and never logged.
  */
 import { z } from 'zod';
+import { authConfigShape, hasCredentials } from '@app/auth';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -36,10 +37,8 @@ export const chargingConfigSchema = z.object({
   RATEL_GRPC_TLS_CLIENT_CA: z.string().optional(),
   RATEL_HTTP_HOST: z.string().default('127.0.0.1'),
   RATEL_HTTP_PORT: port.default(8080),
-  /** Comma-separated API keys for provisioning writes (secret). */
-  RATEL_API_KEYS: z.string().default(''),
-  /** HS256 secret for provisioning JWTs (secret); empty disables JWT. */
-  RATEL_JWT_SECRET: z.string().default(''),
+  /** RATEL_API_KEYS (keys and their roles), RATEL_JWT_SECRET, RATEL_JWT_JWKS_URL, RATEL_JWT_ISSUER, RATEL_JWT_AUDIENCE. */
+  ...authConfigShape,
   RATEL_RELAY_ENABLED: bool.default(true),
   RATEL_EXPIRY_SWEEP_ENABLED: bool.default(true),
   /** Finish top-ups the engine has not confirmed, every minute (provisioning/top-ups/top-up-reconciler.ts). */
@@ -67,8 +66,8 @@ export function loadChargingConfig(env: NodeJS.ProcessEnv = process.env): Chargi
   if (!cfg.RATEL_GRPC_INSECURE && !(cfg.RATEL_GRPC_TLS_CERT && cfg.RATEL_GRPC_TLS_KEY)) {
     throw new ConfigError('invalid configuration:\n  RATEL_GRPC_TLS_CERT/RATEL_GRPC_TLS_KEY: required unless RATEL_GRPC_INSECURE=true');
   }
-  if (cfg.RATEL_API_KEYS === '' && cfg.RATEL_JWT_SECRET === '') {
-    throw new ConfigError('invalid configuration:\n  RATEL_API_KEYS/RATEL_JWT_SECRET: set at least one; provisioning writes are never anonymous');
+  if (!hasCredentials(cfg)) {
+    throw new ConfigError('invalid configuration:\n  RATEL_API_KEYS/RATEL_JWT_SECRET/RATEL_JWT_JWKS_URL: set at least one; provisioning is never anonymous');
   }
   return cfg;
 }

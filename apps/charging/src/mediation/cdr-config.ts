@@ -7,6 +7,7 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { authConfigShape, hasCredentials } from '@app/auth';
 import { ConfigError, loadConfig, redactConfig } from '@app/config';
 import { RATED_SUBJECT_PREFIX } from '@app/events';
 import { z } from 'zod';
@@ -43,10 +44,8 @@ export const cdrConfigSchema = z
     /** Key prefix of the charging engine's keys in Redis. */
     RATEL_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{0,32}$/).default('ratel:'),
     NATS_URL: z.string().min(1),
-    /** Comma-separated API keys (secret). */
-    RATEL_API_KEYS: z.string().default(''),
-    /** HS256 secret of bearer JWTs (secret); empty disables JWTs. */
-    RATEL_JWT_SECRET: z.string().default(''),
+    /** RATEL_API_KEYS (keys and their roles), RATEL_JWT_SECRET, RATEL_JWT_JWKS_URL, RATEL_JWT_ISSUER, RATEL_JWT_AUDIENCE. */
+    ...authConfigShape,
     RATEL_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .extend({
@@ -92,8 +91,10 @@ export type CdrConfig = z.infer<typeof cdrConfigSchema>;
 /** `api: false` for the command-line ingest, which serves no API and needs no credentials. */
 export function loadCdrConfig(env: NodeJS.ProcessEnv = process.env, o: { api: boolean } = { api: true }): CdrConfig {
   const config = loadConfig(cdrConfigSchema, env);
-  if (o.api && config.RATEL_API_KEYS === '' && config.RATEL_JWT_SECRET === '') {
-    throw new ConfigError('invalid configuration:\n  RATEL_API_KEYS/RATEL_JWT_SECRET: set at least one; the CDR API is never anonymous');
+  if (o.api && !hasCredentials(config)) {
+    throw new ConfigError(
+      'invalid configuration:\n  RATEL_API_KEYS/RATEL_JWT_SECRET/RATEL_JWT_JWKS_URL: set at least one; the CDR API is never anonymous',
+    );
   }
   return config;
 }

@@ -6,6 +6,7 @@
 export enum CdrErrorCode {
   /** No valid API key or bearer JWT. */
   UNAUTHENTICATED = 'UNAUTHENTICATED',
+  FORBIDDEN_ROLE = 'FORBIDDEN_ROLE',
   /** A request parameter is missing or malformed; `field` names it. */
   INVALID_ARGUMENT = 'INVALID_ARGUMENT',
   /** The body is not `text/csv`. */

@@ -7,6 +7,8 @@ export enum ProvisioningErrorCode {
   INVALID_ARGUMENT = 'INVALID_ARGUMENT',
   /** No or bad credentials. */
   UNAUTHENTICATED = 'UNAUTHENTICATED',
+  /** The credential lacks the role the endpoint needs; `requiredRole` names it. */
+  FORBIDDEN_ROLE = 'FORBIDDEN_ROLE',
   /** The resource named in the path does not exist. */
   NOT_FOUND = 'NOT_FOUND',
   /** An id, MSISDN or IMSI that must be unique is taken. */
@@ -32,6 +34,7 @@ export enum ProvisioningErrorCode {
 export const HTTP_STATUS_OF: Readonly<Record<ProvisioningErrorCode, number>> = {
   [ProvisioningErrorCode.INVALID_ARGUMENT]: 400,
   [ProvisioningErrorCode.UNAUTHENTICATED]: 401,
+  [ProvisioningErrorCode.FORBIDDEN_ROLE]: 403,
   [ProvisioningErrorCode.NOT_FOUND]: 404,
   [ProvisioningErrorCode.ALREADY_EXISTS]: 409,
   [ProvisioningErrorCode.IDEMPOTENCY_CONFLICT]: 409,

@@ -29,7 +29,6 @@ import { CustomersController } from './customers/customers.controller';
 import { GetCustomerUseCase } from './customers/get-customer.usecase';
 import { CreateGrantUseCase } from './grants/create-grant.usecase';
 import { GrantsController } from './grants/grants.controller';
-import { ProvisioningErrorFilter } from './provisioning-error.filter';
 import { ID_GENERATOR, randomIdGenerator } from './shared/ids';
 import { ProjectionFailures } from './shared/projection-failures';
 import { Projector } from './shared/projector';
@@ -68,7 +67,6 @@ export const PROVISIONING_USE_CASES = [
     ProjectionFailures,
     TopUpReconciler,
     ProvisioningAuthGuard,
-    ProvisioningErrorFilter,
     { provide: ID_GENERATOR, useValue: randomIdGenerator },
   ],
   exports: [RebuildProjectionUseCase],

@@ -1,13 +1,25 @@
 /**
- * Authentication of every usage and assurance route: an API key in `x-api-key` (RATEL_API_KEYS)
- * or a bearer HS256 JWT signed with RATEL_JWT_SECRET, both through @app/auth. Anything else is
- * UNAUTHENTICATED (401). The caller's name (`apikey:<fingerprint>` or `jwt:<sub>`) is set on the
+ * Authentication and authorization of every usage and assurance route: an API key in `x-api-key`
+ * (RATEL_API_KEYS) or a bearer JWT (HS256 with RATEL_JWT_SECRET, RS256/ES256 with
+ * RATEL_JWT_JWKS_URL), through @app/auth. No valid credential is UNAUTHENTICATED (401); one without
+ * the role the route declares (`@RequiresRole`, else read for GET and write for the rest) is
+ * FORBIDDEN_ROLE (403). The caller's name (`apikey:<fingerprint>` or `jwt:<sub>`) is set on the
  * request for the log; the key itself never is.
  */
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import { AuthenticationError, RequestAuthenticator, type RequestHeaders } from '@app/auth';
+import { Reflector } from '@nestjs/core';
+import {
+  type AuthConfig,
+  AuthenticationError,
+  authenticatorOptions,
+  AuthorizationError,
+  authorize,
+  type Credential,
+  RequestAuthenticator,
+  type RequestHeaders,
+  requiredRoleOf,
+} from '@app/auth';
 import { CLOCK, type Clock } from '@app/observability';
-import type { InvoicingConfig } from '../config';
 import { InvoicingError, InvoicingErrorCode } from './invoicing-error';
 import { INVOICING_CONFIG } from './tokens';
 
@@ -24,22 +36,30 @@ export class InvoicingAuthGuard implements CanActivate {
   private readonly authenticator: RequestAuthenticator;
 
   constructor(
-    @Inject(INVOICING_CONFIG) config: Pick<InvoicingConfig, 'RATEL_API_KEYS' | 'RATEL_JWT_SECRET'>,
+    @Inject(INVOICING_CONFIG) config: AuthConfig,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly reflector: Reflector,
   ) {
-    this.authenticator = new RequestAuthenticator(config.RATEL_API_KEYS, config.RATEL_JWT_SECRET);
+    this.authenticator = new RequestAuthenticator(authenticatorOptions(config));
   }
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<RequestWithActor>();
-    request[ACTOR_REQUEST_KEY] = this.authenticate(request.headers);
+    const credential = await this.authenticate(request.headers);
+    request[ACTOR_REQUEST_KEY] = credential.name;
+    try {
+      authorize(credential, requiredRoleOf(this.reflector, context));
+    } catch (e) {
+      if (!(e instanceof AuthorizationError)) throw e;
+      throw new InvoicingError(InvoicingErrorCode.FORBIDDEN_ROLE, e.message, { requiredRole: e.requiredRole });
+    }
     return true;
   }
 
-  /** Returns the caller's name or throws UNAUTHENTICATED; an API key header, when present, must be valid. */
-  authenticate(headers: RequestWithActor['headers']): string {
+  /** The credential or UNAUTHENTICATED; an API key header, when present, must be valid. */
+  async authenticate(headers: RequestHeaders): Promise<Credential> {
     try {
-      return this.authenticator.authenticate(headers, this.clock.nowMs());
+      return await this.authenticator.authenticate(headers, this.clock.nowMs());
     } catch (e) {
       if (e instanceof AuthenticationError) throw new InvoicingError(InvoicingErrorCode.UNAUTHENTICATED, e.message);
       throw e;

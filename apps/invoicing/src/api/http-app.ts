@@ -1,15 +1,16 @@
 /**
  * Builds and starts the invoicing HTTP app (NestJS on fastify): the usage and assurance APIs,
- * /openapi.json, /metrics and /healthz, on INVOICING_HTTP_HOST:PORT.
+ * /openapi.json, /metrics and /healthz, on INVOICING_HTTP_HOST:PORT. The
+ * error filter, JSON body parsing and request metrics are the shared ones of @app/runtime/http.
  */
 import 'reflect-metadata';
 import { DynamicModule } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AddressInfo } from 'node:net';
+import { createRestApp } from '@app/runtime/http';
 import { assertApiCredentials } from '../config';
-import { instrumentHttp } from './http-metrics';
 import type { InvoicingHttpDeps } from './infra.module';
+import { InvoicingErrorFilter } from './invoicing-error.filter';
 import { setupOpenApi } from './openapi';
 
 /** Largest request body accepted. */
@@ -27,13 +28,12 @@ export interface InvoicingHttp {
 
 export async function startInvoicingHttp(root: DynamicModule, deps: InvoicingHttpDeps): Promise<InvoicingHttp> {
   assertApiCredentials(deps.config);
-  const adapter = new FastifyAdapter({
-    bodyLimit: HTTP_BODY_LIMIT_BYTES,
-    routerOptions: { maxParamLength: HTTP_PATH_PARAMETER_LENGTH_MAX },
-    requestTimeout: HTTP_REQUEST_TIMEOUT_MS,
+  const app = await createRestApp(root, {
+    bodyLimitBytes: HTTP_BODY_LIMIT_BYTES,
+    fastify: { routerOptions: { maxParamLength: HTTP_PATH_PARAMETER_LENGTH_MAX }, requestTimeout: HTTP_REQUEST_TIMEOUT_MS },
+    errorFilter: () => new InvoicingErrorFilter(deps.logger),
+    registry: () => deps.registry,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(root, adapter, { bufferLogs: false, logger: ['error', 'warn'] });
-  instrumentHttp(app.getHttpAdapter().getInstance(), deps.registry);
   setupOpenApi(app);
   await app.listen(deps.config.INVOICING_HTTP_PORT, deps.config.INVOICING_HTTP_HOST);
   const address = app.getHttpServer().address() as AddressInfo;

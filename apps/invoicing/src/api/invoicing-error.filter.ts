@@ -1,46 +1,35 @@
 /**
- * The one place invoicing errors become HTTP answers: `{ "code", "message", "parameter"? }`.
- * InvoicingError codes map through HTTP_STATUS_OF; HttpExceptions raised by Nest or fastify (404,
- * 415...) keep their status; anything else is a 500 whose details go to the log only.
+ * The one place errors of the invoicing API become HTTP answers, `{ "code", "message",
+ * "parameter"? }`, global (installed by createRestApp in http-app.ts), so body-parsing errors and
+ * unknown routes get the same format. InvoicingError codes map through HTTP_STATUS_OF; framework
+ * errors (body, 404, 413, 415) through @app/runtime/http; anything else is a 500 whose details go to
+ * the log only.
  */
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Inject } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
-import { LOGGER, type Logger } from '@app/observability';
+import { Catch } from '@nestjs/common';
+import type { Logger } from '@app/observability';
+import { frameworkErrorOf, type RequestFacts, type RestError, RestErrorFilter } from '@app/runtime/http';
 import { HTTP_STATUS_OF, InvoicingError } from './invoicing-error';
 
-export interface ErrorBody {
-  code: string;
-  message: string;
-  [detail: string]: unknown;
+export type { RestErrorBody as ErrorBody } from '@app/runtime/http';
+
+/** Status and body of an InvoicingError, or undefined. */
+export function invoicingErrorOf(err: unknown): RestError | undefined {
+  if (!(err instanceof InvoicingError)) return undefined;
+  return { status: HTTP_STATUS_OF[err.code], body: { ...err.details, code: err.code, message: err.message } };
 }
 
 /** Status and body of an error, or undefined for an unexpected one; pure, unit-tested. */
-export function toHttpError(err: unknown): { status: number; body: ErrorBody } | undefined {
-  if (err instanceof InvoicingError) {
-    return { status: HTTP_STATUS_OF[err.code], body: { ...err.details, code: err.code, message: err.message } };
-  }
-  if (err instanceof HttpException) {
-    const status = err.getStatus();
-    const code = status === 404 ? 'NOT_FOUND' : status < 500 ? 'INVALID_ARGUMENT' : 'INTERNAL';
-    return { status, body: { code, message: err.message } };
-  }
-  return undefined;
+export function toHttpError(err: unknown, req: RequestFacts = { method: 'GET', url: '/' }): RestError | undefined {
+  return invoicingErrorOf(err) ?? frameworkErrorOf(err, req);
 }
 
 @Catch()
-export class InvoicingErrorFilter implements ExceptionFilter {
-  constructor(@Inject(LOGGER) private readonly logger: Logger) {}
+export class InvoicingErrorFilter extends RestErrorFilter {
+  constructor(logger: Logger) {
+    super(logger, 'invoicing api');
+  }
 
-  catch(err: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const mapped = toHttpError(err);
-    if (mapped === undefined) {
-      this.logger.error({ err }, 'invoicing api: unexpected error');
-      void reply.status(500).send({ code: 'INTERNAL', message: 'internal error; see the server log' });
-      return;
-    }
-    if (mapped.status >= 500)
-      this.logger.warn({ err, cause: err instanceof Error ? String(err.cause) : undefined }, 'invoicing api: request failed');
-    void reply.status(mapped.status).send(mapped.body);
+  protected domainErrorOf(err: unknown): RestError | undefined {
+    return invoicingErrorOf(err);
   }
 }

@@ -8,6 +8,8 @@ export enum InvoicingErrorCode {
   INVALID_ARGUMENT = 'INVALID_ARGUMENT',
   /** No or bad credentials. */
   UNAUTHENTICATED = 'UNAUTHENTICATED',
+  /** The credential lacks the role the endpoint needs; `requiredRole` names it. */
+  FORBIDDEN_ROLE = 'FORBIDDEN_ROLE',
   /** The work would exceed a named bound (events scanned); narrow the request. */
   LIMIT_EXCEEDED = 'LIMIT_EXCEEDED',
   /** The same expensive operation is already running in this process. */
@@ -19,6 +21,7 @@ export enum InvoicingErrorCode {
 export const HTTP_STATUS_OF: Readonly<Record<InvoicingErrorCode, number>> = {
   [InvoicingErrorCode.INVALID_ARGUMENT]: 400,
   [InvoicingErrorCode.UNAUTHENTICATED]: 401,
+  [InvoicingErrorCode.FORBIDDEN_ROLE]: 403,
   [InvoicingErrorCode.LIMIT_EXCEEDED]: 422,
   [InvoicingErrorCode.BUSY]: 429,
   [InvoicingErrorCode.UNAVAILABLE]: 503,

@@ -58,7 +58,11 @@ describe('query parameters', () => {
     expect(parameterOf(() => new QueryReader({ from: 'x'.repeat(600) }).optional('from'))).toBe('from');
     const q = new QueryReader({ from: 'a', ratingGroups: '1' });
     q.optional('from');
-    expect(parameterOf(() => q.finish())).toBe('"ratingGroups"');
+    // Named as sent, not JSON-quoted (regression: the field was '"ratingGroups"').
+    expect(parameterOf(() => q.finish())).toBe('ratingGroups');
+    const odd = new QueryReader({ 'se"rv\nice': '1' });
+    expect(parameterOf(() => odd.finish())).toBe('se?rv?ice');
+    expect(parameterOf(() => new QueryReader({ ['x'.repeat(100)]: '1' }).finish())).toBe('x'.repeat(64));
   });
 
   it('reads integers and types, naming the parameter on failure', () => {

@@ -46,13 +46,25 @@ export class QueryReader {
   finish(): void {
     const unknown = Object.keys(this.query).find((k) => !this.seen.has(k));
     if (unknown !== undefined) {
-      const name = printable(unknown);
+      const name = parameterName(unknown);
       throw InvoicingError.invalid(name, `unknown parameter; this route accepts ${[...this.seen].join(', ') || 'none'}`);
     }
   }
 }
 
-/** A parameter name or value as it may appear in an error message: short, one line, ASCII. */
+/** Longest part of an unknown parameter's name echoed in `parameter`. */
+const PARAMETER_NAME_SHOWN_LENGTH_MAX = 64;
+
+/**
+ * An unknown parameter's name as the `parameter` field gives it: as sent, not JSON-quoted (the
+ * client compares it with what it sent), cut short, with anything but printable ASCII, and `"`,
+ * replaced by `?` so it stays one clean token.
+ */
+export function parameterName(name: string): string {
+  return name.slice(0, PARAMETER_NAME_SHOWN_LENGTH_MAX).replace(/[^\x21-\x7e]|"/g, '?');
+}
+
+/** A parameter value as it may appear in an error message: short, one line, ASCII, JSON-quoted. */
 export function printable(value: string): string {
   const s = JSON.stringify(value.slice(0, 64));
   return s.replace(/[^\x20-\x7e]/g, '?');

@@ -6,12 +6,14 @@ import type { RawQuery } from '../api/query-params';
 import { ReconcileReportView } from './assurance.dto';
 import { ASSURANCE_PERIOD_MAX_DAYS, reconcileCommand } from './reconcile-command';
 import { ReconcileUseCase } from './reconcile.usecase';
+import { RequiresRole } from '@app/auth';
 
 @InvoicingApiController('v1/assurance', 'assurance')
 export class AssuranceController {
   constructor(@Inject(ReconcileUseCase) private readonly reconcile: ReconcileUseCase) {}
 
   @Get('reconcile')
+  @RequiresRole('read')
   @ApiOperation({
     summary: 'Compare the events published on the rated stream with ClickHouse for a period; list every difference',
     description:

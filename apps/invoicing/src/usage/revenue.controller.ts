@@ -8,12 +8,14 @@ import { revenueCommand } from './usage-commands';
 import { REVENUE_API_PERIOD_MAX_DAYS, REVENUE_OFFSET_MAX, REVENUE_PAGE_DEFAULT, REVENUE_PAGE_MAX } from './usage-limits';
 import { ApiReportQueries } from './usage-openapi';
 import { DailyRevenuePageView } from './usage.dto';
+import { RequiresRole } from '@app/auth';
 
 @InvoicingApiController('v1/revenue', 'revenue')
 export class RevenueController {
   constructor(private readonly revenue: GetDailyRevenueUseCase) {}
 
   @Get('daily')
+  @RequiresRole('read')
   @ApiOperation({ summary: 'Net amount per UTC day, service and currency over every account, paged by offset' })
   @ApiReportQueries(REVENUE_API_PERIOD_MAX_DAYS)
   @ApiQuery({

@@ -48,7 +48,7 @@ describe('usage commands', () => {
   it.each<[string, unknown, Record<string, unknown>]>([
     ['accountId', 'a.b', P],
     ['limit', 'acc-1', { ...P, limit: String(SUBSCRIBERS_PAGE_MAX + 1) }],
-    ['"offset"', 'acc-1', { ...P, offset: '1' }],
+    ['offset', 'acc-1', { ...P, offset: '1' }],
   ])('subscribers: names %s', (parameter, account, query) => {
     expect(parameterOf(() => subscribersCommand(account, query))).toBe(parameter);
   });

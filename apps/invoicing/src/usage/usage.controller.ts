@@ -10,6 +10,7 @@ import { accountReportCommand, subscribersCommand } from './usage-commands';
 import { SUBSCRIBERS_PAGE_DEFAULT, SUBSCRIBERS_PAGE_MAX, USAGE_API_PERIOD_MAX_DAYS } from './usage-limits';
 import { ApiAccountParam, ApiReportQueries } from './usage-openapi';
 import { DailyUsageSeriesView, SubscriberUsagePageView, UsageSummaryView } from './usage.dto';
+import { RequiresRole } from '@app/auth';
 
 @InvoicingApiController('v1/usage/accounts', 'usage')
 export class UsageController {
@@ -20,6 +21,7 @@ export class UsageController {
   ) {}
 
   @Get(':accountId/summary')
+  @RequiresRole('read')
   @ApiOperation({ summary: 'Usage and amount per service, rating group, unit and currency for a period (what the invoice run bills)' })
   @ApiAccountParam()
   @ApiReportQueries(USAGE_API_PERIOD_MAX_DAYS)
@@ -29,6 +31,7 @@ export class UsageController {
   }
 
   @Get(':accountId/subscribers')
+  @RequiresRole('read')
   @ApiOperation({ summary: 'Usage and amount per subscriber and currency for a period, paged by cursor' })
   @ApiAccountParam()
   @ApiReportQueries(USAGE_API_PERIOD_MAX_DAYS)
@@ -45,6 +48,7 @@ export class UsageController {
   }
 
   @Get(':accountId/daily')
+  @RequiresRole('read')
   @ApiOperation({ summary: 'Usage and amount per UTC day and currency for a period' })
   @ApiAccountParam()
   @ApiReportQueries(USAGE_API_PERIOD_MAX_DAYS)

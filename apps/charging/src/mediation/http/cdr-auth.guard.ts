@@ -1,11 +1,22 @@
 /**
- * Authentication of every CDR route: an API key in `x-api-key` (RATEL_API_KEYS) or a bearer HS256
- * JWT signed with RATEL_JWT_SECRET, through @app/auth, exactly as the invoicing API authenticated
- * these routes before they moved here. Anything else is UNAUTHENTICATED (401). The caller's name
- * (`apikey:<fingerprint>` or `jwt:<sub>`) is set on the request for the log; the key never is.
+ * Authentication and authorization of every CDR route: an API key in `x-api-key` (RATEL_API_KEYS)
+ * or a bearer JWT (HS256 with RATEL_JWT_SECRET, RS256/ES256 with RATEL_JWT_JWKS_URL), through
+ * @app/auth, as every REST API of Ratel. No valid credential is UNAUTHENTICATED (401); one without
+ * the role the route needs (`@RequiresRole`, else read for GET and write for the rest: an upload
+ * needs write) is FORBIDDEN_ROLE (403). The caller's name (`apikey:<fingerprint>` or `jwt:<sub>`)
+ * is set on the request for the log; the key itself never is.
  */
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import { AuthenticationError, RequestAuthenticator, type RequestHeaders } from '@app/auth';
+import { Reflector } from '@nestjs/core';
+import {
+  AuthenticationError,
+  authenticatorOptions,
+  AuthorizationError,
+  authorize,
+  RequestAuthenticator,
+  type RequestHeaders,
+  requiredRoleOf,
+} from '@app/auth';
 import type { Clock } from '@app/observability';
 import { CdrError, CdrErrorCode } from '../cdr-error';
 import { CDR_CLOCK, CDR_OPTIONS, type CdrModuleOptions } from '../cdr.tokens';
@@ -25,17 +36,26 @@ export class CdrAuthGuard implements CanActivate {
   constructor(
     @Inject(CDR_OPTIONS) options: Pick<CdrModuleOptions, 'config'>,
     @Inject(CDR_CLOCK) private readonly clock: Clock,
+    private readonly reflector: Reflector,
   ) {
-    this.authenticator = new RequestAuthenticator(options.config.RATEL_API_KEYS, options.config.RATEL_JWT_SECRET);
+    this.authenticator = new RequestAuthenticator(authenticatorOptions(options.config));
   }
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<RequestWithActor>();
+    let credential;
     try {
-      request[ACTOR_REQUEST_KEY] = this.authenticator.authenticate(request.headers, this.clock.nowMs());
+      credential = await this.authenticator.authenticate(request.headers, this.clock.nowMs());
     } catch (e) {
       if (e instanceof AuthenticationError) throw new CdrError(CdrErrorCode.UNAUTHENTICATED, e.message);
       throw e;
+    }
+    request[ACTOR_REQUEST_KEY] = credential.name;
+    try {
+      authorize(credential, requiredRoleOf(this.reflector, context));
+    } catch (e) {
+      if (!(e instanceof AuthorizationError)) throw e;
+      throw new CdrError(CdrErrorCode.FORBIDDEN_ROLE, e.message);
     }
     return true;
   }

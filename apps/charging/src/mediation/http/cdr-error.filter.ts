@@ -14,6 +14,7 @@ import { CDR_LOGGER } from '../cdr.tokens';
 
 export const CDR_HTTP_STATUS_OF: Readonly<Record<CdrErrorCode, number>> = {
   [CdrErrorCode.UNAUTHENTICATED]: 401,
+  [CdrErrorCode.FORBIDDEN_ROLE]: 403,
   [CdrErrorCode.INVALID_ARGUMENT]: 400,
   [CdrErrorCode.EMPTY_FILE]: 400,
   [CdrErrorCode.HEADER_MISMATCH]: 400,

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '@app/observability';
 import type { Registry } from 'prom-client';
 import { CdrErrorFilter, fastifyErrorHandler } from './cdr-error.filter';
-import { instrumentHttp } from './http-metrics';
+import { instrumentHttpRequests } from '@app/runtime/http';
 import { setupOpenApi } from './openapi';
 
 /** Largest non-CSV request body (CSV uploads are streamed and bound by CDR_FILE_BYTES_MAX instead). */
@@ -41,7 +41,7 @@ export async function createMediationApp(
   const fastify = app.getHttpAdapter().getInstance();
   fastify.setErrorHandler(fastifyErrorHandler(o.logger));
   app.useGlobalFilters(new CdrErrorFilter(o.logger));
-  instrumentHttp(fastify, o.registry);
+  instrumentHttpRequests(fastify, o.registry);
   setupOpenApi(app);
   return app;
 }

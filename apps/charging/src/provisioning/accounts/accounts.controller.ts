@@ -10,6 +10,7 @@ import { CreateAccountCommand, CreateAccountUseCase } from './create-account.use
 import { GetAccountUseCase } from './get-account.usecase';
 import { GetBalanceUseCase } from './get-balance.usecase';
 import { UpdateAccountCommand, UpdateAccountUseCase } from './update-account.usecase';
+import { RequiresRole } from '@app/auth';
 
 const PENDING = { description: 'Saved in PostgreSQL, not yet in the balance engine: run the rebuild for `accountId`', type: ErrorResponse };
 
@@ -24,6 +25,7 @@ export class AccountsController {
   ) {}
 
   @Post()
+  @RequiresRole('write')
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a billing account (projected into the balance engine)' })
   @ApiCreatedResponse({ type: AccountResponse })
@@ -35,6 +37,7 @@ export class AccountsController {
   }
 
   @Get(':id')
+  @RequiresRole('read')
   @ApiOperation({ summary: 'Get a billing account' })
   @ApiOkResponse({ type: AccountResponse })
   @ApiNotFoundResponse({ type: ErrorResponse })
@@ -43,6 +46,7 @@ export class AccountsController {
   }
 
   @Patch(':id')
+  @RequiresRole('write')
   @ApiOperation({ summary: 'Update thresholds, credit limit and/or status' })
   @ApiOkResponse({ type: AccountResponse })
   @ApiNotFoundResponse({ type: ErrorResponse })
@@ -53,6 +57,7 @@ export class AccountsController {
   }
 
   @Post(':id/bar')
+  @RequiresRole('write')
   @HttpCode(200)
   @ApiOperation({ summary: 'Bar the account: the engine denies service (idempotent)' })
   @ApiOkResponse({ type: AccountResponse })
@@ -64,6 +69,7 @@ export class AccountsController {
   }
 
   @Post(':id/unbar')
+  @RequiresRole('write')
   @HttpCode(200)
   @ApiOperation({ summary: 'Lift a bar (idempotent)' })
   @ApiOkResponse({ type: AccountResponse })
@@ -75,6 +81,7 @@ export class AccountsController {
   }
 
   @Get(':id/balance')
+  @RequiresRole('read')
   @ApiOperation({ summary: 'Live balance, allowance buckets and open reservations (from the balance engine)' })
   @ApiOkResponse({ type: BalanceResponse })
   @ApiNotFoundResponse({ type: ErrorResponse })

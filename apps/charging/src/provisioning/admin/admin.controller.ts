@@ -5,6 +5,7 @@ import { ID_PATTERN } from '../provisioning.limits';
 import { ProvisioningError } from '../provisioning-error';
 import { ErrorResponse, ProvisioningController } from '../shared/provisioning-controller';
 import { type RebuildProjectionCommand, RebuildProjectionUseCase, type RebuildReport } from './rebuild-projection.usecase';
+import { RequiresRole } from '@app/auth';
 
 export class RebuildProjectionBody {
   @ApiPropertyOptional({ description: 'Rebuild this account (exactly one of accountId and all)' })
@@ -56,6 +57,7 @@ export class AdminController {
   constructor(private readonly rebuild: RebuildProjectionUseCase) {}
 
   @Post('rebuild-projection')
+  @RequiresRole('admin')
   @HttpCode(200)
   @ApiOperation({
     summary: 'Re-project PostgreSQL into the balance engine (one account or all)',

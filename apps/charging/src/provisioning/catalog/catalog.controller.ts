@@ -9,6 +9,7 @@ import { CreatePricePlanCommand, CreatePricePlanUseCase } from './create-price-p
 import { CreateProductCommand, CreateProductUseCase } from './create-product.usecase';
 import { GetPricePlanUseCase } from './get-price-plan.usecase';
 import { GetProductUseCase } from './get-product.usecase';
+import { RequiresRole } from '@app/auth';
 
 @ProvisioningController('v1/products', 'catalog')
 export class ProductsController {
@@ -18,6 +19,7 @@ export class ProductsController {
   ) {}
 
   @Post()
+  @RequiresRole('write')
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a product' })
   @ApiCreatedResponse({ type: ProductResponse })
@@ -27,6 +29,7 @@ export class ProductsController {
   }
 
   @Get(':id')
+  @RequiresRole('read')
   @ApiOperation({ summary: 'Get a product and the ids of its price plans' })
   @ApiOkResponse({ type: ProductResponse })
   @ApiNotFoundResponse({ type: ErrorResponse })
@@ -45,6 +48,7 @@ export class PricePlansController {
   ) {}
 
   @Post()
+  @RequiresRole('write')
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a price plan (id and version from the plan JSON); stored in the balance engine' })
   @ApiCreatedResponse({ type: PricePlanResponse })
@@ -57,6 +61,7 @@ export class PricePlansController {
   }
 
   @Post(':id/versions')
+  @RequiresRole('write')
   @HttpCode(201)
   @ApiOperation({ summary: 'Add a newer version and make it current' })
   @ApiCreatedResponse({ type: PricePlanResponse })
@@ -70,6 +75,7 @@ export class PricePlansController {
   }
 
   @Get(':id')
+  @RequiresRole('read')
   @ApiOperation({ summary: 'Get a price plan with its current version' })
   @ApiOkResponse({ type: PricePlanResponse })
   @ApiNotFoundResponse({ type: ErrorResponse })
@@ -79,6 +85,7 @@ export class PricePlansController {
   }
 
   @Get(':id/versions/:version')
+  @RequiresRole('read')
   @ApiOperation({ summary: 'Get one version of a price plan' })
   @ApiOkResponse({ type: PricePlanResponse })
   @ApiNotFoundResponse({ type: ErrorResponse })

@@ -6,6 +6,7 @@ import { IdParam } from '../shared/params';
 import { CreateCustomerCommand, CreateCustomerUseCase } from './create-customer.usecase';
 import { CreateCustomerBody, CustomerResponse, customerResponse } from './customer.dto';
 import { GetCustomerUseCase } from './get-customer.usecase';
+import { RequiresRole } from '@app/auth';
 
 @ProvisioningController('v1/customers', 'customers')
 export class CustomersController {
@@ -15,6 +16,7 @@ export class CustomersController {
   ) {}
 
   @Post()
+  @RequiresRole('write')
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a customer' })
   @ApiCreatedResponse({ type: CustomerResponse })
@@ -24,6 +26,7 @@ export class CustomersController {
   }
 
   @Get(':id')
+  @RequiresRole('read')
   @ApiOperation({ summary: 'Get a customer' })
   @ApiOkResponse({ type: CustomerResponse })
   @ApiNotFoundResponse({ type: ErrorResponse })

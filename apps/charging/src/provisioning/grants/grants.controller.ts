@@ -6,6 +6,7 @@ import { IdParam } from '../shared/params';
 import { ErrorResponse, ProvisioningController } from '../shared/provisioning-controller';
 import { CreateGrantCommand, CreateGrantUseCase } from './create-grant.usecase';
 import { CreateGrantBody, GrantResponse, grantResponse } from './grant.dto';
+import { RequiresRole } from '@app/auth';
 
 @ProvisioningController('v1/accounts', 'allowances')
 export class GrantsController {
@@ -15,6 +16,7 @@ export class GrantsController {
   ) {}
 
   @Post(':id/grants')
+  @RequiresRole('write')
   @HttpCode(201)
   @ApiOperation({ summary: 'Grant an allowance bucket to the account (projected into the balance engine)' })
   @ApiCreatedResponse({ type: GrantResponse })

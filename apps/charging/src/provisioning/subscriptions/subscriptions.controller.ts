@@ -8,6 +8,7 @@ import { DeleteSubscriptionUseCase } from './delete-subscription.usecase';
 import { GetSubscriptionUseCase } from './get-subscription.usecase';
 import { ListSubscriptionsUseCase } from './list-subscriptions.usecase';
 import { CreateSubscriptionBody, deletedSubscriptionResponse, ListSubscriptionsQuery, SubscriptionPage, SubscriptionResponse, subscriptionResponse } from './subscription.dto';
+import { RequiresRole } from '@app/auth';
 
 @ProvisioningController('v1', 'subscriptions')
 export class SubscriptionsController {
@@ -19,6 +20,7 @@ export class SubscriptionsController {
   ) {}
 
   @Post('subscriptions')
+  @RequiresRole('write')
   @HttpCode(201)
   @ApiOperation({ summary: 'Map an MSISDN and IMSI to an account and a product (routed in the balance engine)' })
   @ApiCreatedResponse({ type: SubscriptionResponse })
@@ -30,6 +32,7 @@ export class SubscriptionsController {
   }
 
   @Get('subscriptions/:id')
+  @RequiresRole('read')
   @ApiOperation({ summary: 'Get a subscription' })
   @ApiOkResponse({ type: SubscriptionResponse })
   @ApiNotFoundResponse({ type: ErrorResponse })
@@ -38,6 +41,7 @@ export class SubscriptionsController {
   }
 
   @Delete('subscriptions/:id')
+  @RequiresRole('write')
   @HttpCode(200)
   @ApiOperation({ summary: 'Delete a subscription and unroute its MSISDN and IMSI; returns what was deleted. Idempotent: repeating it repeats the unroute' })
   @ApiOkResponse({ type: SubscriptionResponse })
@@ -48,6 +52,7 @@ export class SubscriptionsController {
   }
 
   @Get('accounts/:id/subscriptions')
+  @RequiresRole('read')
   @ApiOperation({ summary: "List an account's subscriptions (keyset pages by id)" })
   @ApiOkResponse({ type: SubscriptionPage })
   @ApiNotFoundResponse({ type: ErrorResponse })

@@ -6,12 +6,14 @@ import { IdParam } from '../shared/params';
 import { ErrorResponse, ProvisioningController } from '../shared/provisioning-controller';
 import { CreateTopUpCommand, CreateTopUpUseCase } from './create-top-up.usecase';
 import { CreateTopUpBody, IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, TopUpResponse, topUpResponse } from './top-up.dto';
+import { RequiresRole } from '@app/auth';
 
 @ProvisioningController('v1/accounts', 'top-ups')
 export class TopUpsController {
   constructor(private readonly createTopUp: CreateTopUpUseCase) {}
 
   @Post(':id/top-ups')
+  @RequiresRole('write')
   @HttpCode(201)
   @ApiOperation({ summary: 'Top up a prepaid account, once per idempotency key' })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Required unless the body has idempotencyKey. A retry with the same key and amount returns the first answer (with Idempotent-Replayed: true).' })

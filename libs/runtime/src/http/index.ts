@@ -1,0 +1,5 @@
+/** @app/runtime/http: what every REST API shares (error format and filter, JSON body parsing, request metrics). */
+export * from './rest-errors';
+export * from './rest-error-filter';
+export * from './request-metrics';
+export * from './rest-app';
