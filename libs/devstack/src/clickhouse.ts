@@ -6,11 +6,11 @@
  * `<yandex>`; current servers still accept that root, so the same file works on both. ClickHouse
  * runs as root without complaint, so there is no user switch as for PostgreSQL.
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, SERVER_START_TIMEOUT_MS, SERVER_STOP_TIMEOUT_MS } from './servers';
+import { freePort, SERVER_START_TIMEOUT_MS, SERVER_STOP_TIMEOUT_MS, SpawnHooks, spawnWithHooks } from './servers';
 
 /** Mark cache of a test server: the packaged default (5 GiB) is meant for a dedicated machine. */
 export const CLICKHOUSE_MARK_CACHE_BYTES = 64 * 1024 * 1024;
@@ -23,7 +23,7 @@ const PING_TIMEOUT_MS = 1_000;
 
 const CLICKHOUSE_BINARIES = ['/usr/sbin/clickhouse-server', '/usr/bin/clickhouse-server', '/usr/local/bin/clickhouse-server'];
 
-export interface ClickhouseOptions {
+export interface ClickhouseOptions extends SpawnHooks {
   dir: string;
   /** HTTP port; a free one when absent. Pass the port of a stopped server to restart it on its data. */
   port?: number;
@@ -137,9 +137,8 @@ export async function startClickhouse(opts: ClickhouseOptions): Promise<StartedC
   writeFileSync(configFile, clickhouseConfigXml(opts.dir, port, tcpPort));
   const logFile = join(opts.dir, 'log', 'clickhouse-server.out.log');
   const log = openSync(logFile, 'a');
-  const child = spawn(bin, [`--config-file=${configFile}`], { cwd: opts.dir, stdio: ['ignore', log, log], detached: true });
+  const child = spawnWithHooks('clickhouse', bin, [`--config-file=${configFile}`], { cwd: opts.dir, log }, opts);
   closeSync(log); // the child holds its own copy of the descriptor
-  child.unref();
   const url = `http://127.0.0.1:${port}`;
   const stop = stopByPid(child);
   try {

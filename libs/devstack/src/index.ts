@@ -1,3 +1,5 @@
 export * from './servers';
 export * from './test-helpers';
 export * from './clickhouse';
+export * from './process-record';
+export * from './launched-process';

@@ -8,6 +8,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, openSync, readdirSync, wri
 import { dirname } from 'node:path';
 import { createServer, Socket } from 'node:net';
 import { join } from 'node:path';
+import { dyingWithParent } from './launched-process';
 
 /** How long a server may take to accept connections before start-up fails. */
 export const SERVER_START_TIMEOUT_MS = 30_000;
@@ -70,11 +71,32 @@ function requireBin(bin: string, debianPackage: string): string {
   return found;
 }
 
-function spawnServer(name: string, cmd: string, args: string[], dir: string, uid?: number, gid?: number): ChildProcess {
-  const log = openSync(join(dir, `${name}.log`), 'a');
-  const child = spawn(cmd, args, { cwd: dir, stdio: ['ignore', log, log], detached: true, uid, gid });
+/**
+ * For a launcher that must leave nothing behind (`npm start`): `onSpawn` hears each server's PID as
+ * soon as it exists (to record it), and `dieWithParent` has the kernel stop the server when the
+ * launcher dies, even by SIGKILL (see launched-process.ts).
+ */
+export interface SpawnHooks {
+  onSpawn?: (pid: number, stopSignal: NodeJS.Signals, name: string) => void;
+  dieWithParent?: boolean;
+}
+
+/** The signal that stops each server cleanly: PostgreSQL's SIGINT is its fast shutdown (SIGTERM waits for clients). */
+export const SERVER_STOP_SIGNALS: Record<string, NodeJS.Signals> = { postgres: 'SIGINT' };
+
+/** Spawns a server detached, output to `<dir>/<name>.log`, with the hooks applied. */
+export function spawnWithHooks(name: string, cmd: string, args: string[], opts: { cwd: string; log: number; uid?: number; gid?: number }, hooks: SpawnHooks = {}): ChildProcess {
+  const stopSignal = SERVER_STOP_SIGNALS[name] ?? 'SIGTERM';
+  const [file, argv] = hooks.dieWithParent ? dyingWithParent(cmd, args, stopSignal) : [cmd, args];
+  const child = spawn(file, argv, { cwd: opts.cwd, stdio: ['ignore', opts.log, opts.log], detached: true, uid: opts.uid, gid: opts.gid });
   child.unref();
+  if (child.pid !== undefined) hooks.onSpawn?.(child.pid, stopSignal, name);
   return child;
+}
+
+function spawnServer(name: string, cmd: string, args: string[], dir: string, hooks?: SpawnHooks, uid?: number, gid?: number): ChildProcess {
+  const log = openSync(join(dir, `${name}.log`), 'a');
+  return spawnWithHooks(name, cmd, args, { cwd: dir, log, uid, gid }, hooks);
 }
 
 function stopper(name: string, child: ChildProcess): () => Promise<void> {
@@ -88,7 +110,7 @@ function stopper(name: string, child: ChildProcess): () => Promise<void> {
   };
 }
 
-export interface RedisOptions { dir: string; persist: boolean; port?: number }
+export interface RedisOptions extends SpawnHooks { dir: string; persist: boolean; port?: number }
 
 export async function startRedis(opts: RedisOptions): Promise<StartedServer> {
   const bin = requireBin('redis-server', 'redis-server');
@@ -97,7 +119,7 @@ export async function startRedis(opts: RedisOptions): Promise<StartedServer> {
   const persistArgs = opts.persist
     ? ['--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '']
     : ['--appendonly', 'no', '--save', ''];
-  const child = spawnServer('redis', bin, ['--port', String(port), '--bind', '127.0.0.1', '--dir', opts.dir, ...persistArgs], opts.dir);
+  const child = spawnServer('redis', bin, ['--port', String(port), '--bind', '127.0.0.1', '--dir', opts.dir, ...persistArgs], opts.dir, opts);
   await waitForPort(port);
   return { name: 'redis', url: `redis://127.0.0.1:${port}`, pid: child.pid!, dir: opts.dir, stop: stopper('redis', child) };
 }
@@ -157,13 +179,13 @@ export async function startRedisCluster(opts: RedisClusterOptions): Promise<Star
   return { name: 'redis-cluster', url: urls[0], urls, pid: nodes[0].child.pid!, pids: nodes.map((n) => n.child.pid!), dir: opts.dir, stop: stopAll };
 }
 
-export interface NatsOptions { dir: string; port?: number }
+export interface NatsOptions extends SpawnHooks { dir: string; port?: number }
 
 export async function startNats(opts: NatsOptions): Promise<StartedServer> {
   const bin = requireBin('nats-server', 'nats-server');
   const port = opts.port ?? (await freePort());
   mkdirSync(opts.dir, { recursive: true });
-  const child = spawnServer('nats', bin, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(opts.dir, 'js')], opts.dir);
+  const child = spawnServer('nats', bin, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(opts.dir, 'js')], opts.dir, opts);
   await waitForPort(port);
   return { name: 'nats', url: `nats://127.0.0.1:${port}`, pid: child.pid!, dir: opts.dir, stop: stopper('nats', child) };
 }
@@ -179,7 +201,7 @@ function postgresBinDir(): string {
   throw new Error('PostgreSQL server binaries not found: install the Debian package postgresql (apt-get install postgresql) or set DATABASE_URL');
 }
 
-export interface PostgresOptions { dir: string; port?: number; durable: boolean; database?: string }
+export interface PostgresOptions extends SpawnHooks { dir: string; port?: number; durable: boolean; database?: string }
 
 /** PostgreSQL refuses to run as root: as root, the cluster is owned by and run as the `postgres` user. */
 export async function startPostgres(opts: PostgresOptions): Promise<StartedServer> {
@@ -204,7 +226,7 @@ export async function startPostgres(opts: PostgresOptions): Promise<StartedServe
     });
   }
   const tuning = opts.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
-  const child = spawnServer('postgres', join(bin, 'postgres'), ['-D', data, '-p', String(port), '-k', opts.dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', ...tuning], opts.dir, uid, gid);
+  const child = spawnServer('postgres', join(bin, 'postgres'), ['-D', data, '-p', String(port), '-k', opts.dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', ...tuning], opts.dir, opts, uid, gid);
   await waitForPort(port);
   // The server accepts TCP before it accepts logins; retry until the database exists.
   const deadline = Date.now() + SERVER_START_TIMEOUT_MS;
