@@ -17,8 +17,8 @@ import {
 import { signHs256Jwt } from '@app/auth';
 import type { RatedEvent } from '@app/events';
 import { connect, NatsConnection } from 'nats';
-import { ensureClickhouse, TestClickhouse } from '../../../libs/devstack/src/clickhouse';
-import { requireEnv, uniqueId } from '../../../libs/devstack/src/test-helpers';
+import { ensureClickhouse, TestClickhouse } from '@app/devstack';
+import { requireEnv, uniqueId } from '@app/devstack';
 import { InvoicingChild, startInvoicingProcess } from './invoicing-process';
 import { createRatedStream, OutMessage, PERIOD, publishAll, waitFor } from './sink-test-helpers';
 
