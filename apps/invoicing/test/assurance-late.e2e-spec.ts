@@ -22,8 +22,8 @@ import type { RatedEvent } from '@app/events';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { connect, NatsConnection } from 'nats';
-import { ensureClickhouse, TestClickhouse } from '../../../libs/devstack/src/clickhouse';
-import { requireEnv, uniqueId } from '../../../libs/devstack/src/test-helpers';
+import { ensureClickhouse, TestClickhouse } from '@app/devstack';
+import { requireEnv, uniqueId } from '@app/devstack';
 import type { ReconcileReportView } from '../src/assurance/assurance.dto';
 import { createRatedStream, OutMessage, publishAll } from './sink-test-helpers';
 

@@ -5,8 +5,8 @@
  */
 import { ClickHouseClient, createClickhouseClient, dropClickhouseDatabase } from '@app/analytics';
 import { connect, NatsConnection } from 'nats';
-import { ensureClickhouse, TestClickhouse } from '../../../libs/devstack/src/clickhouse';
-import { requireEnv, uniqueId } from '../../../libs/devstack/src/test-helpers';
+import { ensureClickhouse, TestClickhouse } from '@app/devstack';
+import { requireEnv, uniqueId } from '@app/devstack';
 import { InvoicingChild, startInvoicingProcess } from './invoicing-process';
 import { createRatedStream, makeScenario, publishAll, readStored, readTotals, totalsObject, waitFor } from './sink-test-helpers';
 

@@ -19,8 +19,7 @@ import type { RatedEvent } from '@app/events';
 import { connect, NatsConnection } from 'nats';
 import { request } from 'node:http';
 import { HTTP_BODY_LIMIT_BYTES } from '../src/api/http-app';
-import { ensureClickhouse, TestClickhouse } from '../../../libs/devstack/src/clickhouse';
-import { requireEnv, uniqueId } from '../../../libs/devstack/src/test-helpers';
+import { ensureClickhouse, requireEnv, TestClickhouse, uniqueId } from '@app/devstack';
 import { InvoicingChild, startInvoicingProcess } from './invoicing-process';
 import { createRatedStream, OutMessage, PERIOD, publishAll, waitFor } from './sink-test-helpers';
 

@@ -1,7 +1,7 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { createTestDatabase } from '@app/devstack';
 import { MIGRATIONS } from './migrations';
-import { AMOUNT_MICROS_MAX, BillingAccount, Customer, createOrmConfig, LedgerEntry, migrate, PricePlan, PricePlanVersion, Product } from './index';
+import { AMOUNT_MICROS_MAX, BillingAccount, Customer, createOrmConfig, DB_CONTEXTS, LedgerEntry, migrate, PricePlan, PricePlanVersion, Product } from './index';
 
 describe('libs/db schema', () => {
   let url: string;
@@ -27,17 +27,32 @@ describe('libs/db schema', () => {
     expect(changes).toEqual([]);
   });
 
+  it('gives every table exactly one context (entities or SQL-only tables)', async () => {
+    const owners = new Map<string, string[]>();
+    for (const [name, ctx] of Object.entries(DB_CONTEXTS)) {
+      const tables = [...ctx.entities.map((e) => orm.getMetadata().get(e.name).tableName), ...ctx.sqlTables];
+      for (const t of tables) owners.set(t, [...(owners.get(t) ?? []), name]);
+    }
+    const rows: Array<{ table_name: string }> = await orm.em.fork().getConnection().execute(
+      `select table_name from information_schema.tables where table_schema = 'public' and table_name <> 'mikro_orm_migrations' order by 1`,
+    );
+    const unowned = rows.map((r) => r.table_name).filter((t) => owners.get(t)?.length !== 1);
+    expect(unowned).toEqual([]);
+    expect([...owners.keys()].sort()).toEqual(rows.map((r) => r.table_name));
+  });
+
   it('round-trips money as bigint and thresholds as bigint[]', async () => {
     const em = orm.em.fork();
-    em.create(Product, { id: 'p1', name: 'P' });
-    em.create(PricePlan, { id: 'pl1', product: 'p1', name: 'Plan', currency: 'EUR', currentVersion: 1 });
-    em.create(PricePlanVersion, { plan: 'pl1', version: 1, planJson: { a: 1 } });
-    em.create(Customer, { id: 'c1', name: 'C' });
+    const at = new Date(Date.UTC(2026, 0, 1));
+    em.create(Product, { id: 'p1', name: 'P', createdAt: at });
+    em.create(PricePlan, { id: 'pl1', product: 'p1', name: 'Plan', currency: 'EUR', currentVersion: 1, createdAt: at, updatedAt: at });
+    em.create(PricePlanVersion, { plan: 'pl1', version: 1, planJson: { a: 1 }, createdAt: at });
+    em.create(Customer, { id: 'c1', name: 'C', createdAt: at, updatedAt: at });
     em.create(BillingAccount, {
       id: 'a1', customer: 'c1', type: 'POSTPAID', currency: 'EUR', timeZone: 'Europe/Berlin', cycleDay: 1, plan: 'pl1',
-      creditLimitMicros: AMOUNT_MICROS_MAX, thresholdsMicros: [AMOUNT_MICROS_MAX, 5_000_000n],
+      creditLimitMicros: AMOUNT_MICROS_MAX, thresholdsMicros: [AMOUNT_MICROS_MAX, 5_000_000n], createdAt: at, updatedAt: at,
     });
-    em.create(LedgerEntry, { account: 'a1', kind: 'INITIAL', amountMicros: -AMOUNT_MICROS_MAX });
+    em.create(LedgerEntry, { account: 'a1', kind: 'INITIAL', amountMicros: -AMOUNT_MICROS_MAX, createdAt: at });
     await em.flush();
     const fresh = orm.em.fork();
     const acct = await fresh.findOneOrFail(BillingAccount, 'a1');

@@ -1,10 +1,11 @@
 /**
- * MikroORM configuration for the Ratel PostgreSQL database. Entities are listed explicitly and
+ * The one MikroORM configuration of the Ratel PostgreSQL database, with the entities of every context
+ * (contexts.ts `allEntities`). Entities are listed explicitly and
  * every property names its type, so nothing depends on reflect-metadata type inference.
  */
 import { defineConfig, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
-import { ENTITIES } from './entities';
+import { allEntities } from './contexts';
 import { MIGRATIONS } from './migrations';
 
 /** Connections per process; provisioning traffic is light, the bulk seed uses one at a time. */
@@ -19,7 +20,7 @@ export const MIGRATIONS_TABLE = 'mikro_orm_migrations';
 export function createOrmConfig(databaseUrl: string, overrides: Partial<Options> = {}): Options {
   return defineConfig({
     clientUrl: databaseUrl,
-    entities: ENTITIES,
+    entities: allEntities,
     discovery: { warnWhenNoEntities: true },
     // The metadata is small; a file cache in the working directory would only go stale.
     metadataCache: { enabled: false },

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
-import { ACCOUNT_STATUSES, ACCOUNT_TYPES, type BillingAccount } from '@app/db';
+import { ACCOUNT_STATUSES, ACCOUNT_TYPES } from '@app/db';
+import type { BillingAccount } from '@app/db/core';
 import { CYCLE_DAY_MAX, CYCLE_DAY_MIN, ID_LENGTH_MAX, ID_PATTERN, PLAN_ID_PATTERN, THRESHOLDS_PER_ACCOUNT_MAX, TIME_ZONE_LENGTH_MAX } from '../provisioning.limits';
 import { MoneyView, moneyView } from '../shared/money-view';
 

@@ -1,6 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
-import { type AccountType, BillingAccount, Customer, LedgerEntry, PricePlan } from '@app/db';
+import type { AccountType } from '@app/db';
+import { BillingAccount, Customer } from '@app/db/core';
+import { PricePlan } from '@app/db/catalog';
+import { LedgerEntry } from '@app/db/provisioning';
 import { parseCurrency, MoneyError } from '@app/money';
 import { CLOCK, type Clock } from '@app/observability';
 import type { Actor } from '../auth/actor';

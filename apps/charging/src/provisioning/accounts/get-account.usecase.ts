@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { BillingAccount } from '@app/db';
+import { BillingAccount } from '@app/db/core';
 import { ProvisioningError } from '../provisioning-error';
 
 @Injectable()

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { BillingAccount } from '@app/db';
+import { BillingAccount } from '@app/db/core';
 import { CLOCK, type Clock } from '@app/observability';
 import { BALANCE_ENGINE, type BalanceEngine, type BalanceView } from '../../balance/balance-engine.port';
 import { ProvisioningError, ProvisioningErrorCode } from '../provisioning-error';

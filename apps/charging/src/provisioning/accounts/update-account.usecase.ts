@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager, LockMode } from '@mikro-orm/postgresql';
-import { type AccountStatus, BillingAccount } from '@app/db';
+import type { AccountStatus } from '@app/db';
+import { BillingAccount } from '@app/db/core';
 import { CLOCK, type Clock } from '@app/observability';
 import type { Actor } from '../auth/actor';
 import { ProvisioningError } from '../provisioning-error';

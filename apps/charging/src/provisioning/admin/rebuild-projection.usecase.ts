@@ -1,6 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { BillingAccount, PricePlan, PricePlanVersion } from '@app/db';
+import { BillingAccount } from '@app/db/core';
+import { PricePlan, PricePlanVersion } from '@app/db/catalog';
 import { CLOCK, type Clock, LOGGER, type Logger } from '@app/observability';
 import { REBUILD_PAGE_SIZE } from '../provisioning.limits';
 import { BalanceJournal } from '../../journal/balance-journal';

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager, LockMode, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
-import { PricePlan, PricePlanVersion } from '@app/db';
+import { PricePlan, PricePlanVersion } from '@app/db/catalog';
 import { CLOCK, type Clock } from '@app/observability';
 import type { PricePlan as RatingPlan } from '@app/rating';
 import type { Actor } from '../auth/actor';

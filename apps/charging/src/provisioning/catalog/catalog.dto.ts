@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { Type } from 'class-transformer';
-import type { PricePlan, PricePlanVersion, Product } from '@app/db';
+import type { PricePlan, PricePlanVersion, Product } from '@app/db/catalog';
 import { DESCRIPTION_LENGTH_MAX, ID_LENGTH_MAX, ID_PATTERN, NAME_LENGTH_MAX, PLAN_ID_PATTERN } from '../provisioning.limits';
 
 export class CreateProductBody {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
-import { PricePlan, PricePlanVersion, Product } from '@app/db';
+import { PricePlan, PricePlanVersion, Product } from '@app/db/catalog';
 import { CLOCK, type Clock } from '@app/observability';
 import type { PricePlan as RatingPlan } from '@app/rating';
 import type { Actor } from '../auth/actor';

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
-import { Product } from '@app/db';
+import { Product } from '@app/db/catalog';
 import { CLOCK, type Clock } from '@app/observability';
 import type { Actor } from '../auth/actor';
 import { ProvisioningError, ProvisioningErrorCode } from '../provisioning-error';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { PricePlan, PricePlanVersion } from '@app/db';
+import { PricePlan, PricePlanVersion } from '@app/db/catalog';
 import { ProvisioningError } from '../provisioning-error';
 
 /** A price plan with one version's JSON: the current one unless `version` is given. */

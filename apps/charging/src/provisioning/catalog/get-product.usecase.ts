@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { PricePlan, Product } from '@app/db';
+import { PricePlan, Product } from '@app/db/catalog';
 import { PAGE_SIZE_MAX } from '../provisioning.limits';
 import { ProvisioningError } from '../provisioning-error';
 

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
-import type { Customer } from '@app/db';
+import type { Customer } from '@app/db/core';
 import { EMAIL_LENGTH_MAX, EXTERNAL_REF_LENGTH_MAX, ID_LENGTH_MAX, ID_PATTERN, NAME_LENGTH_MAX } from '../provisioning.limits';
 
 export class CreateCustomerBody {

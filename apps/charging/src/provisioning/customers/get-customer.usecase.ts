@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Customer } from '@app/db';
+import { Customer } from '@app/db/core';
 import { ProvisioningError } from '../provisioning-error';
 
 @Injectable()

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager, LockMode, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
-import { AllowanceGrant, BillingAccount, type UsageUnit } from '@app/db';
+import type { UsageUnit } from '@app/db';
+import { BillingAccount } from '@app/db/core';
+import { AllowanceGrant } from '@app/db/provisioning';
 import { CLOCK, type Clock } from '@app/observability';
 import type { Actor } from '../auth/actor';
 import { GRANT_VALIDITY_MS_MAX, INSTANT_MS_MAX } from '../provisioning.limits';

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { type AllowanceGrant, USAGE_UNITS } from '@app/db';
+import { USAGE_UNITS } from '@app/db';
+import type { AllowanceGrant } from '@app/db/provisioning';
 import { GRANT_UNITS_MAX, ID_LENGTH_MAX, ID_PATTERN, RATING_GROUP_MAX, RATING_GROUPS_PER_GRANT_MAX } from '../provisioning.limits';
 
 export class CreateGrantBody {

@@ -7,7 +7,8 @@
  */
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AllowanceGrant, BillingAccount, Subscription, TopUp } from '@app/db';
+import { BillingAccount } from '@app/db/core';
+import { AllowanceGrant, Subscription, TopUp } from '@app/db/provisioning';
 import { checkAmountMicros } from '@app/money';
 import { CLOCK, type Clock, LOGGER, type Logger } from '@app/observability';
 import { type AccountProjection, BALANCE_ENGINE, type BalanceEngine, type CycleCounters, type SubscriberRoute } from '../../balance/balance-engine.port';

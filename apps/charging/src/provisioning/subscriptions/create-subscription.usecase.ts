@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager, LockMode, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
-import { BillingAccount, Product, Subscription } from '@app/db';
+import { BillingAccount } from '@app/db/core';
+import { Product } from '@app/db/catalog';
+import { Subscription } from '@app/db/provisioning';
 import { CLOCK, type Clock } from '@app/observability';
 import type { Actor } from '../auth/actor';
 import { ProvisioningError, ProvisioningErrorCode } from '../provisioning-error';

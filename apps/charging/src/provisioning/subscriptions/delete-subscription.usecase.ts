@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager, LockMode } from '@mikro-orm/postgresql';
-import { AuditLog, Subscription } from '@app/db';
+import { Subscription } from '@app/db/provisioning';
+import { AuditLog } from '@app/db/audit';
 import { CLOCK, type Clock } from '@app/observability';
 import type { Actor } from '../auth/actor';
 import { ProvisioningError } from '../provisioning-error';

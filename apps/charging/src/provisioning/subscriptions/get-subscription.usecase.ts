@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Subscription } from '@app/db';
+import { Subscription } from '@app/db/provisioning';
 import { ProvisioningError } from '../provisioning-error';
 
 @Injectable()

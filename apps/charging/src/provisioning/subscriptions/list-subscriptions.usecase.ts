@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { BillingAccount, Subscription } from '@app/db';
+import { BillingAccount } from '@app/db/core';
+import { Subscription } from '@app/db/provisioning';
 import { PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX } from '../provisioning.limits';
 import { ProvisioningError } from '../provisioning-error';
 

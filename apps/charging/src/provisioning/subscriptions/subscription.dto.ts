@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import type { Subscription } from '@app/db';
+import type { Subscription } from '@app/db/provisioning';
 import type { DeletedSubscription } from './delete-subscription.usecase';
 import { ID_LENGTH_MAX, ID_PATTERN, IMSI_PATTERN, MSISDN_PATTERN, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX } from '../provisioning.limits';
 

@@ -14,7 +14,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { CHARGING_CONFIG, type ChargingConfig } from '@app/config';
-import { TopUp } from '@app/db';
+import { TopUp } from '@app/db/provisioning';
 import { CLOCK, LOGGER, METRICS_REGISTRY, type Clock, type Logger } from '@app/observability';
 import { Counter, type Registry } from 'prom-client';
 import { PeriodicTask } from '../../infra/periodic-task';

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches } from 'class-validator';
-import type { TopUp } from '@app/db';
+import type { TopUp } from '@app/db/provisioning';
 import { IDEMPOTENCY_KEY_LENGTH_MAX, IDEMPOTENCY_KEY_PATTERN } from '../provisioning.limits';
 import { MoneyView, moneyView } from '../shared/money-view';
 

@@ -1,4 +1,4 @@
-import { Entity, Index, ManyToOne, OptionalProps, PrimaryKey, PrimaryKeyProp, Property, type Ref } from '@mikro-orm/core';
+import { Entity, Index, ManyToOne, PrimaryKey, PrimaryKeyProp, Property, type Ref } from '@mikro-orm/core';
 import { Product } from './product.entity';
 
 /**
@@ -7,8 +7,6 @@ import { Product } from './product.entity';
  */
 @Entity({ tableName: 'price_plan' })
 export class PricePlan {
-  [OptionalProps]?: 'createdAt' | 'updatedAt';
-
   @PrimaryKey({ type: 'string', columnType: 'varchar(64)' })
   id!: string;
 
@@ -26,18 +24,19 @@ export class PricePlan {
   @Property({ type: 'integer', columnType: 'int' })
   currentVersion!: number;
 
+  /** Set by the creating use case from the injected Clock (never a default: tests use a fake clock). */
   @Property({ type: 'datetime', columnType: 'timestamptz' })
-  createdAt: Date = new Date();
+  createdAt!: Date;
 
-  @Property({ type: 'datetime', columnType: 'timestamptz', onUpdate: () => new Date() })
-  updatedAt: Date = new Date();
+  /** Set by every use case that changes the row, from the injected Clock. */
+  @Property({ type: 'datetime', columnType: 'timestamptz' })
+  updatedAt!: Date;
 }
 
 /** One immutable version of a price plan: the JSON of an @app/rating `PricePlan`, validated before it is stored. */
 @Entity({ tableName: 'price_plan_version' })
 export class PricePlanVersion {
   [PrimaryKeyProp]?: ['plan', 'version'];
-  [OptionalProps]?: 'createdAt';
 
   @ManyToOne(() => PricePlan, { primary: true, ref: true, deleteRule: 'restrict', updateRule: 'cascade' })
   plan!: Ref<PricePlan>;
@@ -48,6 +47,7 @@ export class PricePlanVersion {
   @Property({ type: 'json', columnType: 'jsonb' })
   planJson!: unknown;
 
+  /** Set by the creating use case from the injected Clock (never a default: tests use a fake clock). */
   @Property({ type: 'datetime', columnType: 'timestamptz' })
-  createdAt: Date = new Date();
+  createdAt!: Date;
 }

@@ -1,12 +1,12 @@
 import { Entity, Enum, Index, ManyToOne, OptionalProps, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
 import { USAGE_UNITS, type UsageUnit } from '../enums';
 import { bigintCount, intArray } from '../types';
-import { BillingAccount } from './billing-account.entity';
+import { BillingAccount } from '../core/billing-account.entity';
 
 /** An allowance bucket granted to an account (projected into Redis with its id as the bucket id). */
 @Entity({ tableName: 'allowance_grant' })
 export class AllowanceGrant {
-  [OptionalProps]?: 'createdAt' | 'ratingGroups';
+  [OptionalProps]?: 'ratingGroups';
 
   /** The bucket id. */
   @PrimaryKey({ type: 'string', columnType: 'varchar(64)' })
@@ -34,6 +34,7 @@ export class AllowanceGrant {
   @Index({ name: 'allowance_grant_expires_at_index' })
   expiresAt!: Date;
 
+  /** Set by the creating use case from the injected Clock (never a default: tests use a fake clock). */
   @Property({ type: 'datetime', columnType: 'timestamptz' })
-  createdAt: Date = new Date();
+  createdAt!: Date;
 }

@@ -1,7 +1,7 @@
 import { BigIntType, Entity, Enum, Index, ManyToOne, OptionalProps, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
 import { LEDGER_KINDS, type LedgerKind } from '../enums';
 import { bigintMicros } from '../types';
-import { BillingAccount } from './billing-account.entity';
+import { BillingAccount } from '../core/billing-account.entity';
 
 /**
  * The journal PostgreSQL keeps of every provisioning-side balance change. Debits are not here:
@@ -9,7 +9,7 @@ import { BillingAccount } from './billing-account.entity';
  */
 @Entity({ tableName: 'ledger_entry' })
 export class LedgerEntry {
-  [OptionalProps]?: 'id' | 'createdAt' | 'reference';
+  [OptionalProps]?: 'id' | 'reference';
 
   @PrimaryKey({ type: new BigIntType('string'), columnType: 'bigint', autoincrement: true })
   id!: string;
@@ -29,6 +29,7 @@ export class LedgerEntry {
   @Property({ type: 'string', columnType: 'varchar(200)', nullable: true })
   reference?: string | null;
 
+  /** Set by the creating use case from the injected Clock (never a default: tests use a fake clock). */
   @Property({ type: 'datetime', columnType: 'timestamptz' })
-  createdAt: Date = new Date();
+  createdAt!: Date;
 }

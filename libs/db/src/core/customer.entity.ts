@@ -3,7 +3,7 @@ import { Entity, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 /** A person or company that owns billing accounts. */
 @Entity({ tableName: 'customer' })
 export class Customer {
-  [OptionalProps]?: 'createdAt' | 'updatedAt' | 'email' | 'externalRef';
+  [OptionalProps]?: 'email' | 'externalRef';
 
   @PrimaryKey({ type: 'string', columnType: 'varchar(64)' })
   id!: string;
@@ -18,9 +18,11 @@ export class Customer {
   @Property({ type: 'string', columnType: 'varchar(128)', nullable: true, unique: 'customer_external_ref_unique' })
   externalRef?: string | null;
 
+  /** Set by the creating use case from the injected Clock (never a default: tests use a fake clock). */
   @Property({ type: 'datetime', columnType: 'timestamptz' })
-  createdAt: Date = new Date();
+  createdAt!: Date;
 
-  @Property({ type: 'datetime', columnType: 'timestamptz', onUpdate: () => new Date() })
-  updatedAt: Date = new Date();
+  /** Set by every use case that changes the row, from the injected Clock. */
+  @Property({ type: 'datetime', columnType: 'timestamptz' })
+  updatedAt!: Date;
 }

@@ -1,12 +1,10 @@
-import { Entity, Index, ManyToOne, OptionalProps, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
-import { BillingAccount } from './billing-account.entity';
-import { Product } from './product.entity';
+import { Entity, Index, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
+import { BillingAccount } from '../core/billing-account.entity';
+import { Product } from '../catalog/product.entity';
 
 /** A line: maps an MSISDN and an IMSI to the account that pays and the product it is sold as. */
 @Entity({ tableName: 'subscription' })
 export class Subscription {
-  [OptionalProps]?: 'createdAt';
-
   @PrimaryKey({ type: 'string', columnType: 'varchar(64)' })
   id!: string;
 
@@ -26,6 +24,7 @@ export class Subscription {
   @Index({ name: 'subscription_product_id_index' })
   product!: Ref<Product>;
 
+  /** Set by the creating use case from the injected Clock (never a default: tests use a fake clock). */
   @Property({ type: 'datetime', columnType: 'timestamptz' })
-  createdAt: Date = new Date();
+  createdAt!: Date;
 }

@@ -1,6 +1,6 @@
 import { Entity, ManyToOne, OptionalProps, PrimaryKey, Property, Unique, type Ref } from '@mikro-orm/core';
 import { bigintMicros } from '../types';
-import { BillingAccount } from './billing-account.entity';
+import { BillingAccount } from '../core/billing-account.entity';
 
 /**
  * A prepaid top-up. The idempotency key is unique per account; `requestHash` (sha256 of the canonical
@@ -9,7 +9,7 @@ import { BillingAccount } from './billing-account.entity';
 @Entity({ tableName: 'top_up' })
 @Unique({ name: 'top_up_account_id_idempotency_key_unique', properties: ['account', 'idempotencyKey'] })
 export class TopUp {
-  [OptionalProps]?: 'createdAt' | 'projectedAt' | 'journaledAt';
+  [OptionalProps]?: 'projectedAt' | 'journaledAt';
 
   @PrimaryKey({ type: 'string', columnType: 'varchar(64)' })
   id!: string;
@@ -26,8 +26,9 @@ export class TopUp {
   @Property({ type: bigintMicros(), columnType: 'bigint' })
   amountMicros!: bigint;
 
+  /** Set by the creating use case from the injected Clock (never a default: tests use a fake clock). */
   @Property({ type: 'datetime', columnType: 'timestamptz' })
-  createdAt: Date = new Date();
+  createdAt!: Date;
 
   /** When the balance engine confirmed the credit; null until then (the rebuild finishes it). */
   @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })

@@ -4,7 +4,7 @@ import { BigIntType, Entity, Index, OptionalProps, PrimaryKey, Property } from '
 @Entity({ tableName: 'audit_log' })
 @Index({ name: 'audit_log_entity_index', properties: ['entityType', 'entityId'] })
 export class AuditLog {
-  [OptionalProps]?: 'id' | 'createdAt' | 'details';
+  [OptionalProps]?: 'id' | 'details';
 
   @PrimaryKey({ type: new BigIntType('string'), columnType: 'bigint', autoincrement: true })
   id!: string;
@@ -27,6 +27,7 @@ export class AuditLog {
   @Property({ type: 'json', columnType: 'jsonb' })
   details: Record<string, unknown> = {};
 
+  /** Set by the creating use case from the injected Clock (never a default: tests use a fake clock). */
   @Property({ type: 'datetime', columnType: 'timestamptz' })
-  createdAt: Date = new Date();
+  createdAt!: Date;
 }

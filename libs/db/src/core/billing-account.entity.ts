@@ -2,7 +2,7 @@ import { Entity, Enum, Index, ManyToOne, OptionalProps, PrimaryKey, Property, ty
 import { ACCOUNT_STATUSES, ACCOUNT_TYPES, type AccountStatus, type AccountType } from '../enums';
 import { bigintArray, bigintMicros } from '../types';
 import { Customer } from './customer.entity';
-import { PricePlan } from './price-plan.entity';
+import { PricePlan } from '../catalog/price-plan.entity';
 
 /**
  * The account that pays: prepaid (balance floor 0) or postpaid (floor minus the credit limit).
@@ -10,7 +10,7 @@ import { PricePlan } from './price-plan.entity';
  */
 @Entity({ tableName: 'billing_account' })
 export class BillingAccount {
-  [OptionalProps]?: 'createdAt' | 'updatedAt' | 'status' | 'creditLimitMicros' | 'thresholdsMicros';
+  [OptionalProps]?: 'status' | 'creditLimitMicros' | 'thresholdsMicros';
 
   @PrimaryKey({ type: 'string', columnType: 'varchar(64)' })
   id!: string;
@@ -49,9 +49,11 @@ export class BillingAccount {
   @Index({ name: 'billing_account_plan_id_index' })
   plan!: Ref<PricePlan>;
 
+  /** Set by the creating use case from the injected Clock (never a default: tests use a fake clock). */
   @Property({ type: 'datetime', columnType: 'timestamptz' })
-  createdAt: Date = new Date();
+  createdAt!: Date;
 
-  @Property({ type: 'datetime', columnType: 'timestamptz', onUpdate: () => new Date() })
-  updatedAt: Date = new Date();
+  /** Set by every use case that changes the row, from the injected Clock. */
+  @Property({ type: 'datetime', columnType: 'timestamptz' })
+  updatedAt!: Date;
 }
