@@ -29,7 +29,7 @@ import {
 const run = promisify(execFile);
 /** Whole-stack starts and stops, several per test. */
 const TEST_TIMEOUT_MS = 3 * STACK_START_TIMEOUT_MS;
-const DEFAULT_PORTS = [50051, 8080, 8081];
+const DEFAULT_PORTS = [50051, 8080, 8081, 8082];
 
 describe('npm start', () => {
   const home = join(mkdtempSync(join(tmpdir(), 'ratel-npm-start-')), '.ratel');
@@ -107,7 +107,7 @@ describe('npm start', () => {
       const rec = record();
       const invoicing = rec.processes.find((p) => p.name === 'invoicing')!;
       expect(invoicing).toBeDefined();
-      expect(rec.processes.map((p) => p.name).sort()).toEqual(['charging', 'clickhouse', 'invoicing', 'nats', 'postgres', 'redis']);
+      expect(rec.processes.map((p) => p.name).sort()).toEqual(['charging', 'clickhouse', 'invoicing', 'mediation', 'nats', 'postgres', 'redis']);
       // A hung invoicing (stopped): the signal the kernel sends it when the launcher dies stays pending.
       process.kill(invoicing.pid, 'SIGSTOP');
       process.kill(rec.launcher!.pid, 'SIGKILL');
