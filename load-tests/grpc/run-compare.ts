@@ -18,7 +18,7 @@
  * --gateway-node-flag: a node flag for the gateway process only (repeatable), e.g.
  *   --gateway-node-flag=--cpu-prof --gateway-node-flag=--cpu-prof-dir=/tmp/prof to profile it.
  * --relay-process (default true): the outbox relay and the balance journal run as processes of
- *   their own (relay-main.ts, journal-main.ts), as k8s/relay.yaml and k8s/journal.yaml deploy them,
+ *   their own (relay-main.ts, journal-main.ts), as k8s/base/relay.yaml and k8s/base/journal.yaml deploy them,
  *   their CPU in the `relay`/`journal cores` columns; false: both inside the gateway.
  * --prime: seconds of unmeasured load on each target first (JIT, pools, caches).
  * --node-client-ceiling: also run the echo-ceiling with node:http2 client sessions, to show why

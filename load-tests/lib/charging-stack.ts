@@ -71,7 +71,7 @@ export interface StackOptions {
   /**
    * Run the outbox relay and the balance journal as processes of their own (relay-main.ts,
    * journal-main.ts; the gateway with RATEL_RELAY_ENABLED=false and RATEL_JOURNAL_ENABLED=false),
-   * as k8s/relay.yaml and k8s/journal.yaml deploy them; else both inside the gateway.
+   * as k8s/base/relay.yaml and k8s/base/journal.yaml deploy them; else both inside the gateway.
    */
   relayProcess?: boolean;
   log: (line: string) => void;

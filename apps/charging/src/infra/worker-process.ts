@@ -20,10 +20,16 @@ export function runMain(name: string, main: () => Promise<void>): void {
   });
 }
 
-/** Serves `registry` on GET /metrics (anything else: 404); port 0: no endpoint. */
+/**
+ * Serves `registry` on GET /metrics, and GET /healthz and /readyz (200 while the process runs: the
+ * kubelet's liveness and readiness probes in k8s/base); anything else: 404. Port 0: no endpoint.
+ */
 export function serveMetrics(registry: Registry, host: string, port: number): Server | undefined {
   if (port === 0) return undefined;
   const server = createServer((req, res) => {
+    if (req.url === '/healthz' || req.url === '/readyz') {
+      return void res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"status":"ok"}');
+    }
     if (req.url !== '/metrics') return void res.writeHead(404).end();
     registry.metrics().then(
       (text) => res.writeHead(200, { 'Content-Type': registry.contentType }).end(text),
