@@ -11,6 +11,7 @@ import { assertApiCredentials } from '../config';
 import { instrumentHttp } from './http-metrics';
 import type { InvoicingHttpDeps } from './infra.module';
 import { setupOpenApi } from './openapi';
+import { NestPinoLogger } from '@app/runtime/nest-logger';
 
 /** Largest request body accepted. */
 export const HTTP_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
@@ -32,7 +33,9 @@ export async function startInvoicingHttp(root: DynamicModule, deps: InvoicingHtt
     routerOptions: { maxParamLength: HTTP_PATH_PARAMETER_LENGTH_MAX },
     requestTimeout: HTTP_REQUEST_TIMEOUT_MS,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(root, adapter, { bufferLogs: false, logger: ['error', 'warn'] });
+  // Nest logs through our pino logger (JSON, warn and above); a start-up error rejects to main (no abort).
+  const logger = new NestPinoLogger(deps.logger.child({ component: 'nest' }, { level: 'warn' }));
+  const app = await NestFactory.create<NestFastifyApplication>(root, adapter, { logger, abortOnError: false });
   instrumentHttp(app.getHttpAdapter().getInstance(), deps.registry);
   setupOpenApi(app);
   await app.listen(deps.config.INVOICING_HTTP_PORT, deps.config.INVOICING_HTTP_HOST);
