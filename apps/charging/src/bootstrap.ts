@@ -7,12 +7,18 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ChargingConfig, redactConfig } from '@app/config';
-import { LOGGER, Logger } from '@app/observability';
+import { createLogger, LOGGER, Logger } from '@app/observability';
+import { NestPinoLogger } from '@app/runtime/nest-logger';
 import { AppModule } from './app.module';
 import { setupOpenApi } from './provisioning/openapi';
 
 /** Largest HTTP request body accepted (provisioning payloads are small). */
 export const HTTP_BODY_LIMIT_BYTES = 256 * 1024;
+
+/** Nest's own messages (warn and above) as JSON lines of the charging logger. */
+function nestLogger(config: ChargingConfig): NestPinoLogger {
+  return new NestPinoLogger(createLogger('charging', config.RATEL_LOG_LEVEL).child({ component: 'nest' }, { level: 'warn' }));
+}
 
 export interface BootstrapOptions {
   /**
@@ -26,7 +32,8 @@ export async function bootstrapCharging(config: ChargingConfig, options: Bootstr
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config),
     new FastifyAdapter({ bodyLimit: HTTP_BODY_LIMIT_BYTES }),
-    { bufferLogs: false, logger: ['error', 'warn'] },
+    // Nest logs through pino (JSON, warn and above); a start-up error rejects to runMain (no abort).
+    { logger: nestLogger(config), abortOnError: false },
   );
   if (options.shutdownHooks) app.enableShutdownHooks();
   setupOpenApi(app);
