@@ -28,7 +28,7 @@ import { createLogger, systemClock } from '@app/observability';
 import { BalanceJournal } from '../apps/charging/src/journal/balance-journal';
 import { JOURNAL_BATCH_MAX } from '../apps/charging/src/journal/journal-limits';
 import { openingEvent, ratedEvent } from '../apps/charging/src/journal/testing/rated-events';
-import { createNatsConnection, drainNats } from '../apps/charging/src/outbox/nats-connection';
+import { createNatsConnection, drainNats } from '@app/runtime';
 import { ensureStreams, streamNamesFor } from '../apps/charging/src/outbox/streams';
 import { Args } from './lib/args';
 import { cpuSecondsOfTree } from './lib/proc';

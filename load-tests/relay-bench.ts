@@ -22,7 +22,7 @@ import Redis from 'ioredis';
 import { JetStreamClient, NatsConnection } from 'nats';
 import { Registry } from 'prom-client';
 import { JetStreamPublisher, OutboxMessage } from '../apps/charging/src/outbox/jetstream-publisher';
-import { createNatsConnection, drainNats } from '../apps/charging/src/outbox/nats-connection';
+import { createNatsConnection, drainNats } from '@app/runtime';
 import { OutboxRelay } from '../apps/charging/src/outbox/outbox-relay';
 import { DEFAULT_RELAY_LIMITS } from '../apps/charging/src/outbox/relay-limits';
 import { ensureStreams, StreamNames, streamNamesFor } from '../apps/charging/src/outbox/streams';

@@ -6,14 +6,20 @@
 import 'reflect-metadata';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ChargingConfig, redactConfig } from '@app/config';
-import { LOGGER, Logger, METRICS_REGISTRY } from '@app/observability';
+import { createLogger, LOGGER, Logger, METRICS_REGISTRY } from '@app/observability';
 import { createRestApp, type RestAppOptions } from '@app/runtime/http';
+import { NestPinoLogger } from '@app/runtime/nest-logger';
 import { AppModule } from './app.module';
 import { setupOpenApi } from './provisioning/openapi';
 import { ProvisioningErrorFilter } from './provisioning/provisioning-error.filter';
 
 /** Largest HTTP request body accepted (provisioning payloads are small). */
 export const HTTP_BODY_LIMIT_BYTES = 256 * 1024;
+
+/** Nest's own messages (warn and above) as JSON lines of the charging logger. */
+function nestLogger(config: ChargingConfig): NestPinoLogger {
+  return new NestPinoLogger(createLogger('charging', config.RATEL_LOG_LEVEL).child({ component: 'nest' }, { level: 'warn' }));
+}
 
 export interface BootstrapOptions {
   /**
@@ -33,7 +39,8 @@ export function chargingRestOptions(): RestAppOptions {
 }
 
 export async function bootstrapCharging(config: ChargingConfig, options: BootstrapOptions = { shutdownHooks: true }): Promise<NestFastifyApplication> {
-  const app = await createRestApp(AppModule.forRoot(config), chargingRestOptions());
+  // Nest logs through pino (JSON, warn and above); a start-up error rejects to runMain.
+  const app = await createRestApp(AppModule.forRoot(config), { ...chargingRestOptions(), logger: nestLogger(config) });
   if (options.shutdownHooks) app.enableShutdownHooks();
   setupOpenApi(app);
   await app.listen(config.RATEL_HTTP_PORT, config.RATEL_HTTP_HOST);

@@ -1,7 +1,7 @@
 /** Entry point of the charging app (gRPC gateway + provisioning REST). Configuration: see README. */
 import { loadChargingConfig } from '@app/config';
 import { bootstrapCharging } from './bootstrap';
-import { runMain } from './infra/worker-process';
+import { runMain } from '@app/runtime';
 
 async function main(): Promise<void> {
   const config = loadChargingConfig();

@@ -14,11 +14,10 @@
 import { createClickhouseClient, migrateClickhouse } from '@app/analytics';
 import { createLogger, createRegistry, systemClock } from '@app/observability';
 import { createRedis } from '@app/keyspace';
-import { onStopSignals, runMain } from './infra/worker-process';
+import { createNatsConnection, drainNats, onStopSignals, runMain } from '@app/runtime';
 import { loadCdrConfig, printableCdrConfig } from './mediation/cdr-config';
 import { CdrModule } from './mediation/cdr.module';
 import { startMediationHttp } from './mediation/http/mediation-http';
-import { createNatsConnection, drainNats } from './outbox/nats-connection';
 
 /** Longest graceful stop: an upload in progress may need this long to finish its file. */
 export const MEDIATION_STOP_TIMEOUT_MS = 120_000;

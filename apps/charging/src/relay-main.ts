@@ -2,7 +2,8 @@
  * The outbox relay as a process of its own (Redis outboxes -> JetStream). Configuration:
  * REDIS_URL, NATS_URL, RATEL_REDIS_PREFIX, and optionally RATEL_STREAM_PREFIX (tests),
  * RATEL_RATED_MAX_BYTES, RATEL_NOTIFY_MAX_BYTES, RATEL_RELAY_LEASE_MS, RATEL_RELAY_METRICS_PORT,
- * RATEL_LOG_LEVEL (src/outbox/relay-config.ts).
+ * RATEL_LOG_LEVEL (src/outbox/relay-config.ts). With RATEL_RELAY_METRICS_PORT (0 = off) it serves
+ * /healthz, /readyz (Redis ping, NATS round trip) and /metrics (libs/runtime ops server).
  * SIGTERM/SIGINT flush: the batch in hand is published, acknowledged and deleted, the lease is
  * released, connections close, exit code 0. A second signal exits at once (code 130): safe, the
  * unacknowledged entries are still in the outbox.
@@ -12,8 +13,7 @@
 import { redactConfig } from '@app/config';
 import { createLogger, createRegistry, systemClock } from '@app/observability';
 import { createRedis } from '@app/keyspace';
-import { onStopSignals, runMain, serveMetrics } from './infra/worker-process';
-import { createNatsConnection, drainNats } from './outbox/nats-connection';
+import { createNatsConnection, drainNats, natsReady, onStopSignals, runMain, startOpsServer } from '@app/runtime';
 import { OutboxRelay } from './outbox/outbox-relay';
 import { loadRelayConfig } from './outbox/relay-config';
 import { RELAY_STOP_TIMEOUT_MS } from './outbox/relay-limits';
@@ -32,10 +32,21 @@ async function main(): Promise<void> {
     streamLimits: { ratedMaxBytes: config.RATEL_RATED_MAX_BYTES, notifyMaxBytes: config.RATEL_NOTIFY_MAX_BYTES },
     limits: { leaseMs: config.RATEL_RELAY_LEASE_MS },
   });
-  const metricsServer = serveMetrics(registry, config.RATEL_RELAY_METRICS_HOST, config.RATEL_RELAY_METRICS_PORT);
+  let stopping = false;
+  const ops =
+    config.RATEL_RELAY_METRICS_PORT === 0
+      ? undefined
+      : await startOpsServer({
+          host: config.RATEL_RELAY_METRICS_HOST,
+          port: config.RATEL_RELAY_METRICS_PORT,
+          registry,
+          live: () => !stopping,
+          checks: { redis: () => redis.ping(), nats: () => natsReady(nc) },
+        });
   onStopSignals(logger, 'relay', RELAY_STOP_TIMEOUT_MS * 2, async () => {
+    stopping = true;
     await relay.stop();
-    metricsServer?.close();
+    await ops?.close();
     await drainNats(nc);
     await redis.quit().catch(() => redis.disconnect());
     logger.info('relay stopped');

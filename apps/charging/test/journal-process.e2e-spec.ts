@@ -69,6 +69,11 @@ describe('journal-main.ts', () => {
     expect(metrics).toMatch(/^ratel_journal_events_total\{outcome="applied",app="journal"\} 2$/m);
     expect(metrics).toMatch(/^ratel_journal_leader\{app="journal"\} 1$/m);
     expect(metrics).toMatch(/^ratel_journal_position\{app="journal"\} 2$/m);
+    // The libs/runtime ops server: liveness, and readiness naming PostgreSQL and NATS.
+    expect((await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).status).toBe(200);
+    const ready = await fetch(`http://127.0.0.1:${metricsPort}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready' });
 
     child.proc.kill('SIGTERM');
     expect(await within(child.exited, 'exit after SIGTERM')).toBe(0);

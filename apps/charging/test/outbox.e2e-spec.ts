@@ -17,7 +17,7 @@ import Redis from 'ioredis';
 import type { NatsConnection } from 'nats';
 import { Registry } from 'prom-client';
 import { RedisBalanceEngine } from '../src/balance/redis-balance-engine';
-import { createNatsConnection, drainNats } from '../src/outbox/nats-connection';
+import { createNatsConnection, drainNats } from '@app/runtime';
 import { OutboxRelay } from '../src/outbox/outbox-relay';
 import { leaseKey } from '../src/outbox/relay-lease';
 import { streamNamesFor } from '../src/outbox/streams';

@@ -11,17 +11,23 @@
  * With both, the sink's metrics are on the process registry and served by the API's /metrics.
  * With the sink alone, the sink serves its own /metrics and /healthz on SINK_METRICS_HOST:PORT
  * (ingest/sink-process.ts). Configuration: ./config.ts and ../README.md.
- * SIGTERM/SIGINT: the API stops taking requests, the sink finishes the batch in hand, exit 0.
+ * Runs on libs/runtime: SIGTERM/SIGINT: the API stops taking requests, the sink finishes the batch in
+ * hand, exit 0 (1 when the stop fails or outlasts SINK_SHUTDOWN_GRACE_MS + INVOICING_STOP_MARGIN_MS; a
+ * second signal: 130). A bad configuration exits 2, any other start-up failure (e.g. the HTTP port
+ * taken) 1, each with one JSON line on stderr.
  */
 import { createClickhouseClient } from '@app/analytics';
-import { ConfigError } from '@app/config';
 import { createLogger, createRegistry, Logger, systemClock } from '@app/observability';
-import { connect, NatsConnection } from 'nats';
+import { createNatsConnection, drainNats, onStopSignals, runMain } from '@app/runtime';
+import type { NatsConnection } from 'nats';
 import type { Registry } from 'prom-client';
 import { InvoicingAppModule } from './app.module';
 import { startInvoicingHttp } from './api/http-app';
 import { InvoicingConfig, loadInvoicingProcessConfig, printableConfig } from './config';
 import { startSinkProcess } from './ingest/sink-process';
+
+/** Time a stop may take beyond the sink's shutdown grace (closing HTTP, NATS, ClickHouse) before exit 1. */
+export const INVOICING_STOP_MARGIN_MS = 10_000;
 
 /** A running role: `done` resolves when it has stopped by itself or after `stop()`. */
 interface Role {
@@ -41,12 +47,7 @@ async function startSinkRole(config: InvoicingConfig, logger: Logger, registry: 
 async function startApiRole(config: InvoicingConfig, logger: Logger, registry: Registry): Promise<Role> {
   let live = true;
   const clickhouse = createClickhouseClient({ url: config.CLICKHOUSE_URL });
-  const nats: NatsConnection = await connect({
-    servers: config.NATS_URL,
-    name: 'ratel-invoicing-api',
-    maxReconnectAttempts: -1,
-    waitOnFirstConnect: true,
-  });
+  const nats: NatsConnection = await createNatsConnection(config.NATS_URL, 'ratel-invoicing-api', { waitOnFirstConnect: true });
   const deps = { config, logger, clock: systemClock, registry, clickhouse, nats, health: { live: () => live } };
   const http = await startInvoicingHttp(InvoicingAppModule.forRoot(deps), deps);
   let release!: () => void;
@@ -55,7 +56,7 @@ async function startApiRole(config: InvoicingConfig, logger: Logger, registry: R
   const close = async () => {
     live = false;
     await http.close();
-    await nats.drain().catch(() => undefined);
+    await drainNats(nats);
     await clickhouse.close();
     logger.info('invoicing http api stopped');
     release();
@@ -79,34 +80,20 @@ async function startRoles(config: InvoicingConfig, logger: Logger): Promise<Role
 }
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadInvoicingProcessConfig(process.env);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`ratel invoicing: ${err.message}\n`);
-    process.exit(1);
-  }
+  const config = loadInvoicingProcessConfig(process.env); // a ConfigError: runMain exits 2
   const logger = createLogger('invoicing');
   logger.info({ config: printableConfig(config) }, 'starting');
-  // Until the roles run there is no batch in hand: a signal may end the process at once.
-  const early = () => process.exit(0);
-  process.once('SIGTERM', early).once('SIGINT', early);
-  const roles = await startRoles(config, logger);
-  process.off('SIGTERM', early).off('SIGINT', early);
-  const stopAll = () => Promise.all(roles.map((r) => r.stop()));
-  const shutdown = (signal: string) => {
-    logger.info({ signal }, 'stopping: finishing the batch in hand');
-    void stopAll();
+  // From here a signal stops what has started (until the roles run, nothing: exit 0 at once).
+  const roles: Role[] = [];
+  const stopAll = async () => {
+    await Promise.all(roles.map((r) => r.stop()));
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM')).once('SIGINT', () => shutdown('SIGINT'));
+  onStopSignals(logger, 'invoicing', config.SINK_SHUTDOWN_GRACE_MS + INVOICING_STOP_MARGIN_MS, stopAll);
+  roles.push(...(await startRoles(config, logger)));
   // One role ending by itself (the sink after a fatal error) ends the process: stop the others too.
   await Promise.race(roles.map((r) => r.done));
   await stopAll();
   process.exit(0);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`ratel invoicing: fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
-});
+runMain('invoicing', main);

@@ -1,2 +1,7 @@
-/** libs/runtime: what every Ratel process shares to run (main, signals, periodic tasks, health and metrics server, back-off). */
-export {};
+/** libs/runtime: what every Ratel process shares to run (main, signals, periodic tasks, ops server, back-off, NATS). */
+export * from './backoff';
+export * from './main';
+export * from './nats';
+export * from './ops-server';
+export * from './periodic-task';
+export * from './sleep';

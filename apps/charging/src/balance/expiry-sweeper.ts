@@ -8,7 +8,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { CLOCK, LOGGER, METRICS_REGISTRY, type Clock, type Logger } from '@app/observability';
 import type { Counter, Registry } from 'prom-client';
-import { PeriodicTask } from '../infra/periodic-task';
+import { PeriodicTask } from '@app/runtime';
 import { BALANCE_ENGINE, type BalanceEngine } from './balance-engine.port';
 import { reservationsExpiredCounter, sweepFailuresCounter } from './balance-metrics';
 

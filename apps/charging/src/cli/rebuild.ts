@@ -12,7 +12,7 @@ import { RATED_STREAM } from '@app/events';
 import { UsageError } from '@app/runtime/cli';
 import { startProgress } from '@app/runtime/progress';
 import { BalanceJournal } from '../journal/balance-journal';
-import { createNatsConnection, drainNats } from '../outbox/nats-connection';
+import { createNatsConnection, drainNats } from '@app/runtime';
 import {
   type RebuildProjectionCommand,
   type RebuildReport,

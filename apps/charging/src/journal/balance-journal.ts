@@ -22,6 +22,7 @@ import { DatabaseError, Pool, type PoolClient } from 'pg';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { type RatedEvent, validateRatedEvent } from '@app/events';
 import type { Clock, Logger } from '@app/observability';
+import { Waker } from '@app/runtime';
 import { type AccountDelta, foldJournal, type JournalEntry } from './journal-fold';
 import {
   advancePosition,
@@ -117,7 +118,8 @@ export class BalanceJournal {
   private readonly fetchExpiresMs: number;
   private active = false;
   private loop?: Promise<void>;
-  private wake?: () => void;
+  /** Cuts the retry sleep short on stop(). */
+  private readonly waker = new Waker();
 
   constructor(private readonly opts: BalanceJournalOptions) {
     this.pool = new Pool({ connectionString: opts.databaseUrl, max: JOURNAL_POOL_MAX });
@@ -139,7 +141,7 @@ export class BalanceJournal {
   /** Stops after the batch in progress and closes the pool. */
   async stop(): Promise<void> {
     this.active = false;
-    this.wake?.();
+    this.waker.wake();
     await this.loop;
     await this.pool.end();
   }
@@ -391,13 +393,7 @@ export class BalanceJournal {
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(resolve, ms);
-      this.wake = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    });
+    return this.waker.sleep(ms);
   }
 }
 

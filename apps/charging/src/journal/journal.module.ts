@@ -10,7 +10,7 @@ import { RATED_STREAM } from '@app/events';
 import { CLOCK, type Clock, LOGGER, type Logger, METRICS_REGISTRY } from '@app/observability';
 import type { NatsConnection } from 'nats';
 import type { Registry } from 'prom-client';
-import { createNatsConnection, drainNats } from '../outbox/nats-connection';
+import { createNatsConnection, drainNats } from '@app/runtime';
 import { BalanceJournal } from './balance-journal';
 
 export const JOURNAL_NATS = Symbol('JOURNAL_NATS');

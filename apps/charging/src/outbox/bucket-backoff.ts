@@ -4,7 +4,7 @@
  * bounded. A JetStream outage fails every bucket (the relay as a whole backs off); one entry that
  * can never be published slows its own bucket only.
  */
-import { retryDelayMs } from './relay-limits';
+import { backoffDelayMs } from '@app/runtime';
 
 export class BucketBackoff {
   private readonly failures: Uint32Array;
@@ -35,7 +35,7 @@ export class BucketBackoff {
 
   failed(bucket: number, nowMs: number): number {
     this.failures[bucket] += 1;
-    const delay = retryDelayMs(this.failures[bucket], this.baseMs, this.maxMs);
+    const delay = backoffDelayMs(this.failures[bucket], { initialMs: this.baseMs, maxMs: this.maxMs });
     this.readyAtMs[bucket] = nowMs + delay;
     return delay;
   }

@@ -4,7 +4,7 @@ import { createLogger, FakeClock } from '@app/observability';
 import Redis from 'ioredis';
 import { DiscardPolicy, NatsConnection, nanos, StorageType } from 'nats';
 import { Registry } from 'prom-client';
-import { createNatsConnection, drainNats } from './nats-connection';
+import { createNatsConnection, drainNats } from '@app/runtime';
 import { DUPLICATE_WINDOW_MS, outboxKey, slotBucketOf } from './outbox-names';
 import { OutboxRelay, OutboxRelayOptions } from './outbox-relay';
 import { leaseKey } from './relay-lease';

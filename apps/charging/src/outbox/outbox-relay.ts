@@ -17,6 +17,7 @@ import { duplicateClient, perKeyBatch, type RedisClient } from '@app/keyspace';
 import type { NatsConnection } from 'nats';
 import type { Registry } from 'prom-client';
 import type { Clock, Logger } from '@app/observability';
+import { Waker } from '@app/runtime';
 import { BucketBackoff } from './bucket-backoff';
 import { JetStreamPublisher, PublishResult } from './jetstream-publisher';
 import { ACCOUNT_SLOT_BUCKETS, outboxKey } from './outbox-names';
@@ -58,7 +59,8 @@ export class OutboxRelay {
   private reading = false;
   private streamsReady = false;
   private errorStreak = 0;
-  private wake?: () => void;
+  /** Cuts pause() short on stop() or on taking the lease. */
+  private readonly waker = new Waker();
   /** The next batch, read while the current one was being published (see relayBatch). */
   private readAhead?: Promise<OutboxEntry[]>;
 
@@ -106,7 +108,7 @@ export class OutboxRelay {
 
   private async flushAndStop(): Promise<void> {
     this.stopping = true;
-    this.wake?.();
+    this.waker.wake();
     // A read still in flight has nothing in hand yet: cut it short instead of waiting out BLOCK.
     if (this.reading) this.reader?.redis.disconnect();
     await this.loopDone;
@@ -259,7 +261,7 @@ export class OutboxRelay {
       const held = await this.lease.acquireOrRenew();
       if (held && !wasHeld) {
         this.log.info({ leaseToken: this.lease.token }, 'relay lease taken: this relay publishes');
-        this.wake?.();
+        this.waker.wake();
       } else if (!held && wasHeld) {
         this.log.warn('relay lease lost: another relay publishes');
       }
@@ -282,13 +284,6 @@ export class OutboxRelay {
   /** Sleeps `ms`, cut short by stop() or by taking the lease. */
   private pause(ms: number): Promise<void> {
     if (this.stopping || ms <= 0) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const t = setTimeout(done, ms);
-      function done() {
-        clearTimeout(t);
-        resolve();
-      }
-      this.wake = done;
-    });
+    return this.waker.sleep(ms);
   }
 }

@@ -10,7 +10,7 @@ import { requireEnv, startNats, StartedServer, uniqueId } from '@app/devstack';
 import Redis from 'ioredis';
 import type { NatsConnection } from 'nats';
 import { InfraModule } from '../infra/infra.module';
-import { NATS_CONNECTION } from './nats-connection';
+import { NATS_CONNECTION } from '@app/runtime';
 import { OutboxRelay } from './outbox-relay';
 import { OutboxModule } from './outbox.module';
 import { leaseKey } from './relay-lease';

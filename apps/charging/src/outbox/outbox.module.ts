@@ -11,7 +11,7 @@ import type { RedisClient } from '@app/keyspace';
 import type { NatsConnection } from 'nats';
 import type { Registry } from 'prom-client';
 import { REDIS } from '../infra/redis';
-import { createNatsConnection, drainNats, NATS_CONNECTION } from './nats-connection';
+import { createNatsConnection, drainNats, NATS_CONNECTION } from '@app/runtime';
 import { OutboxRelay } from './outbox-relay';
 
 @Injectable()

@@ -1,4 +1,5 @@
 /** Every bound of the outbox relay, with its unit. Each can be overridden per relay (tests, bench). */
+import { backoffDelayMs } from '@app/runtime';
 
 /** Most outbox entries read, published and deleted in one round. */
 export const RELAY_BATCH_MAX = 4_096;
@@ -70,9 +71,7 @@ export const DEFAULT_RELAY_LIMITS: RelayLimits = {
 
 /** Delay before retry number `failures` (1 = first retry): capped exponential, no jitter (one relay, nothing to de-synchronise). */
 export function retryDelayMs(failures: number, baseMs: number, maxMs: number): number {
-  if (failures <= 0) return 0;
-  const exp = Math.min(failures - 1, 30); // 2^30 already exceeds any sane cap
-  return Math.min(maxMs, baseMs * 2 ** exp);
+  return failures <= 0 ? 0 : backoffDelayMs(failures, { initialMs: baseMs, maxMs });
 }
 
 /** Checks a set of limits; a bad one is a programmer error. */

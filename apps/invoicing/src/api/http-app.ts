@@ -12,6 +12,7 @@ import { assertApiCredentials } from '../config';
 import type { InvoicingHttpDeps } from './infra.module';
 import { InvoicingErrorFilter } from './invoicing-error.filter';
 import { setupOpenApi } from './openapi';
+import { NestPinoLogger } from '@app/runtime/nest-logger';
 
 /** Largest request body accepted. */
 export const HTTP_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
@@ -33,6 +34,8 @@ export async function startInvoicingHttp(root: DynamicModule, deps: InvoicingHtt
     fastify: { routerOptions: { maxParamLength: HTTP_PATH_PARAMETER_LENGTH_MAX }, requestTimeout: HTTP_REQUEST_TIMEOUT_MS },
     errorFilter: () => new InvoicingErrorFilter(deps.logger),
     registry: () => deps.registry,
+    // Nest logs through our pino logger (JSON, warn and above); a start-up error rejects to main.
+    logger: new NestPinoLogger(deps.logger.child({ component: 'nest' }, { level: 'warn' })),
   });
   setupOpenApi(app);
   await app.listen(deps.config.INVOICING_HTTP_PORT, deps.config.INVOICING_HTTP_HOST);

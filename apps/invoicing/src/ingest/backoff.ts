@@ -1,8 +1,10 @@
+import { backoffDelayMs, type BackoffPolicy } from '@app/runtime';
 import { BACKOFF_FACTOR, BACKOFF_INITIAL_MS, BACKOFF_MAX_MS } from './sink-limits';
 
-/** Delay before retry number `attempt` (1-based): BACKOFF_INITIAL_MS * BACKOFF_FACTOR^(attempt-1), capped at BACKOFF_MAX_MS. */
-export function backoffDelayMs(attempt: number): number {
-  if (!Number.isInteger(attempt) || attempt < 1) throw new RangeError(`attempt must be a positive integer, got ${attempt}`);
-  const exponent = Math.min(attempt - 1, 30); // 2^30 * 100 ms is far past the cap; keeps the number finite
-  return Math.min(BACKOFF_INITIAL_MS * BACKOFF_FACTOR ** exponent, BACKOFF_MAX_MS);
+/** The sink's back-off policy (sink-limits.ts) on the shared capped exponential back-off of libs/runtime. */
+export const SINK_BACKOFF: BackoffPolicy = { initialMs: BACKOFF_INITIAL_MS, factor: BACKOFF_FACTOR, maxMs: BACKOFF_MAX_MS };
+
+/** Delay before retry number `attempt` (1-based) of the sink. */
+export function sinkBackoffDelayMs(attempt: number): number {
+  return backoffDelayMs(attempt, SINK_BACKOFF);
 }

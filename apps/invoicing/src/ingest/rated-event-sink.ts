@@ -9,8 +9,9 @@
  */
 import type { RatedEventStore } from '@app/analytics';
 import type { Clock, Logger } from '@app/observability';
+import { Waker } from '@app/runtime';
 import type { JsMsg } from 'nats';
-import { backoffDelayMs } from './backoff';
+import { sinkBackoffDelayMs } from './backoff';
 import { decodeBatch, DecodedBatch } from './decode-batch';
 import { JetStreamSource, toInbound } from './jetstream-source';
 import { IN_PROGRESS_ACKS_PER_ACK_WAIT } from './sink-limits';
@@ -35,7 +36,8 @@ export interface SinkDeps {
 export class RatedEventSink {
   private stopping = false;
   private stopDeadlineMs = Infinity;
-  private wake?: () => void;
+  /** Cuts the sleep in progress short on stop(). */
+  private readonly waker = new Waker();
 
   constructor(
     private readonly deps: SinkDeps,
@@ -47,7 +49,7 @@ export class RatedEventSink {
     if (this.stopping) return;
     this.stopping = true;
     this.stopDeadlineMs = this.deps.clock.nowMs() + this.settings.shutdownGraceMs;
-    this.wake?.();
+    this.waker.wake();
   }
 
   /** Runs until stop(). */
@@ -62,7 +64,7 @@ export class RatedEventSink {
         fetchFailures++;
         this.deps.source.reset();
         this.deps.logger.warn({ err: String(err), attempt: fetchFailures }, 'fetch from JetStream failed; backing off');
-        await this.sleep(backoffDelayMs(fetchFailures));
+        await this.sleep(sinkBackoffDelayMs(fetchFailures));
         continue;
       }
       if (msgs.length > 0) await this.handleBatch(msgs);
@@ -114,7 +116,7 @@ export class RatedEventSink {
         metrics.insertFailures.inc();
         metrics.clickhouseUp.set(0);
         if (this.stopping && clock.nowMs() >= this.stopDeadlineMs) return false;
-        const delayMs = backoffDelayMs(attempt);
+        const delayMs = sinkBackoffDelayMs(attempt);
         logger.warn(
           { err: String(err), attempt, delayMs, messages: msgs.length },
           'ClickHouse insert failed; holding the batch and backing off',
@@ -141,15 +143,7 @@ export class RatedEventSink {
 
   /** A sleep that stop() cuts short (the loop then re-checks its deadline). */
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.wake = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wake = done;
-    });
+    return this.waker.sleep(ms);
   }
 
   /** Reads the consumer's pending count and oldest pending age into the metrics. */

@@ -1,16 +1,15 @@
 /**
  * Wires the rated-event sink from its config: ClickHouse migrations, the ClickHouse store, the
- * NATS consumer, the metrics endpoint and the lag poller. main.ts adds the environment and the
+ * NATS consumer, the ops endpoints (sink alone: /healthz, /readyz, /metrics) and the lag poller. main.ts adds the environment and the
  * signals; tests start it in-process.
  */
-import { ClickhouseRatedEventStore, createClickhouseClient, migrateClickhouse } from '@app/analytics';
+import { ClickHouseClient, ClickhouseRatedEventStore, createClickhouseClient, migrateClickhouse } from '@app/analytics';
 import { Clock, createRegistry, Logger, systemClock } from '@app/observability';
+import { createNatsConnection, drainNats, natsReady, sleep, startOpsServer } from '@app/runtime';
 import type { Registry } from 'prom-client';
-import { connect } from 'nats';
 import type { InvoicingConfig } from '../config';
-import { backoffDelayMs } from './backoff';
+import { sinkBackoffDelayMs } from './backoff';
 import { JetStreamSource } from './jetstream-source';
-import { startMetricsServer } from './metrics-server';
 import { RatedEventSink } from './rated-event-sink';
 import { createSinkMetrics } from './sink-metrics';
 import { LAG_POLL_INTERVAL_MS, MAX_ACK_PENDING_BATCHES } from './sink-limits';
@@ -30,11 +29,17 @@ export async function untilItWorks<T>(what: string, logger: Logger, fn: () => Pr
     try {
       return await fn();
     } catch (err) {
-      const delayMs = backoffDelayMs(attempt);
+      const delayMs = sinkBackoffDelayMs(attempt);
       logger.warn({ err: String(err), attempt, delayMs }, `${what} failed; retrying`);
-      await new Promise((r) => setTimeout(r, delayMs));
+      await sleep(delayMs);
     }
   }
+}
+
+/** Readiness check: ClickHouse's /ping (the client reports a failure instead of throwing it). */
+export async function clickhouseReady(client: ClickHouseClient): Promise<void> {
+  const r = await client.ping();
+  if (!r.success) throw r.error;
 }
 
 export interface SinkHosting {
@@ -49,7 +54,7 @@ export async function startSinkProcess(config: InvoicingConfig, logger: Logger, 
     logger.info({ database, applied: r.applied }, 'ClickHouse schema up to date');
   }
   const client = createClickhouseClient({ url: config.CLICKHOUSE_URL, requestTimeoutMs: config.SINK_INSERT_TIMEOUT_MS });
-  const nc = await connect({ servers: config.NATS_URL, name: 'ratel-invoicing-sink', maxReconnectAttempts: -1 });
+  const nc = await createNatsConnection(config.NATS_URL, 'ratel-invoicing-sink', { waitOnFirstConnect: true });
   const source = await JetStreamSource.open(nc, {
     stream: config.SINK_STREAM,
     consumer: config.SINK_CONSUMER,
@@ -75,7 +80,13 @@ export async function startSinkProcess(config: InvoicingConfig, logger: Logger, 
   let stopping = false;
   const server = hosting
     ? { url: '', close: async () => undefined }
-    : await startMetricsServer(registry, config.SINK_METRICS_HOST, config.SINK_METRICS_PORT, () => !stopping);
+    : await startOpsServer({
+        host: config.SINK_METRICS_HOST,
+        port: config.SINK_METRICS_PORT,
+        registry,
+        live: () => !stopping,
+        checks: { nats: () => natsReady(nc), clickhouse: () => clickhouseReady(client) },
+      });
   const pollLag = () => sink.pollLag().catch((err: unknown) => logger.debug({ err: String(err) }, 'reading consumer lag failed'));
   void pollLag();
   const lagTimer = setInterval(pollLag, LAG_POLL_INTERVAL_MS);
@@ -83,7 +94,7 @@ export async function startSinkProcess(config: InvoicingConfig, logger: Logger, 
 
   const done = sink.run().finally(async () => {
     clearInterval(lagTimer);
-    await nc.drain().catch(() => undefined);
+    await drainNats(nc);
     await client.close();
     await server.close();
     logger.info('rated-event sink stopped');

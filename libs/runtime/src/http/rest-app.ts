@@ -4,7 +4,7 @@
  * format, and the request histogram (request-metrics.ts). Apps and their e2e specs call it, so what
  * a spec drives is what production serves.
  */
-import type { DynamicModule, ExceptionFilter, LogLevel, Type } from '@nestjs/common';
+import type { DynamicModule, ExceptionFilter, LoggerService, LogLevel, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
@@ -20,8 +20,8 @@ export interface RestAppOptions {
   bodyLimitBytes: number;
   /** Further fastify options (router limits, request timeout). */
   fastify?: Omit<FastifyServerOptions, 'bodyLimit'>;
-  /** Nest's own log levels; false: none. */
-  logger?: LogLevel[] | false;
+  /** Nest's own logger (e.g. a NestPinoLogger: JSON lines), or its log levels; false: none. */
+  logger?: LoggerService | LogLevel[] | false;
   /** The app's global error filter, made once the app (and its logger) exists. */
   errorFilter(app: NestFastifyApplication): ExceptionFilter;
   /** The registry of the request histogram. */
@@ -64,6 +64,8 @@ export async function createRestApp(root: DynamicModule | Type<unknown>, options
     bufferLogs: false,
     logger: options.logger ?? ['error', 'warn'],
     bodyParser: false,
+    // A start-up error rejects to the caller (runMain logs it as one JSON line and exits 1), no abort.
+    abortOnError: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
   installJsonBodyParser(fastify);

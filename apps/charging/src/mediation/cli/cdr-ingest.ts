@@ -18,7 +18,7 @@ import { createClickhouseClient } from '@app/analytics';
 import { ConfigError } from '@app/config';
 import { createLogger, createRegistry, systemClock } from '@app/observability';
 import { createRedis } from '@app/keyspace';
-import { createNatsConnection, drainNats } from '../../outbox/nats-connection';
+import { createNatsConnection, drainNats } from '@app/runtime';
 import { loadCdrConfig } from '../cdr-config';
 import { CdrError } from '../cdr-error';
 import { CdrModule } from '../cdr.module';

@@ -17,7 +17,7 @@ import { CHARGING_CONFIG, type ChargingConfig } from '@app/config';
 import { TopUp } from '@app/db/provisioning';
 import { CLOCK, LOGGER, METRICS_REGISTRY, type Clock, type Logger } from '@app/observability';
 import { Counter, type Registry } from 'prom-client';
-import { PeriodicTask } from '../../infra/periodic-task';
+import { PeriodicTask } from '@app/runtime';
 import { isPermanentRefusal, ProjectionFailures } from '../shared/projection-failures';
 import { Projector } from '../shared/projector';
 

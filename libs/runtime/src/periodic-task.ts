@@ -1,5 +1,5 @@
 /**
- * A background job of the charging app that runs every `intervalMs`, the next run timed from the
+ * A background job of a Ratel process that runs every `intervalMs`, the next run timed from the
  * end of the previous one (never two at once), on an unref'd timer. `tick` handles its own errors.
  * Used by the expiry sweeper and the top-up reconciler.
  */
