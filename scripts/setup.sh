@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Ratel needs on this machine: npm dependencies and, when run as root on Debian,
 # the server packages (redis-server, nats-server, postgresql, clickhouse-server) plus protobuf-compiler and
-# libprotobuf-dev (proto codegen check), openssl (TLS tests) and nghttp2-client (h2load, load tests). Without root it
+# libprotobuf-dev (proto codegen check), openssl (TLS tests), prometheus (promtool: the alert-rule check) and nghttp2-client (h2load, load tests). Without root it
 # names exactly what to install. It starts no service: tests and `npm start` run their own
 # servers in their own directories (see libs/devstack).
 set -euo pipefail
@@ -37,6 +37,8 @@ have protoc || pkgs[protobuf-compiler]=1
 # of protobuf-compiler, so not installed with --no-install-recommends.
 [ -f /usr/include/google/protobuf/timestamp.proto ] || pkgs[libprotobuf-dev]=1
 have openssl || pkgs[openssl]=1
+# promtool (Debian's prometheus package): npm test checks the alert rules in k8s/monitoring with it.
+have promtool || pkgs[prometheus]=1
 if [ "${RATEL_SETUP_LOAD_TOOLS:-1}" = "1" ]; then have h2load || pkgs[nghttp2-client]=1; fi
 
 missing=("${!pkgs[@]}")
