@@ -89,14 +89,21 @@ const noCrossImport = {
 /** no-restricted-imports options for the files of one app: the contexts it does not write. */
 function dbRestrictionsFor(app) {
   const foreign = Object.entries(DB_WRITERS).filter(([, writers]) => !writers.includes(app));
-  const message = (ctx) => `the ${ctx} context of libs/db is written by ${DB_WRITERS[ctx].join(' and ')}; ${app} reads it through SQL or a read model`;
+  const message = (ctx) =>
+    `the ${ctx} context of libs/db is written by ${DB_WRITERS[ctx].join(' and ')}; ${app} reads it through SQL or a read model`;
   const rootNames = foreign.flatMap(([ctx]) => entityNames(ctx).map((name) => ({ ctx, name })));
   return {
     paths: [
       ...foreign.map(([ctx]) => ({ name: `@app/db/${ctx}`, message: message(ctx) })),
       ...(rootNames.length === 0
         ? []
-        : [{ name: '@app/db', importNames: rootNames.map((r) => r.name), message: `entity classes of contexts ${app} does not write (${[...new Set(rootNames.map((r) => r.ctx))].join(', ')}): read through SQL or a read model` }]),
+        : [
+            {
+              name: '@app/db',
+              importNames: rootNames.map((r) => r.name),
+              message: `entity classes of contexts ${app} does not write (${[...new Set(rootNames.map((r) => r.ctx))].join(', ')}): read through SQL or a read model`,
+            },
+          ]),
     ],
     patterns: foreign.map(([ctx]) => ({ group: [`@app/db/${ctx}/**`], message: message(ctx) })),
   };
@@ -111,12 +118,15 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
-  { files: ['**/*.js', '**/*.cjs'], rules: { '@typescript-eslint/no-require-imports': 'off' }, languageOptions: { globals: { module: 'writable', require: 'readonly' } } },
+  {
+    files: ['**/*.js', '**/*.cjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+    languageOptions: { globals: { module: 'writable', require: 'readonly' } },
+  },
   {
     files: ['apps/**/*.ts', 'libs/**/*.ts'],
     plugins: { boundaries: { rules: { 'no-cross-import': noCrossImport } } },
     rules: { 'boundaries/no-cross-import': 'error' },
   },
   ...APPS.map((app) => ({ files: [`apps/${app}/**/*.ts`], rules: { 'no-restricted-imports': ['error', dbRestrictionsFor(app)] } })),
-
 );

@@ -44,11 +44,25 @@ function events(n: number, accounts: number): RatedEvent[] {
   for (let i = out.length; i < n; i++) {
     const a = i % accounts;
     balance[a] -= 12_000;
-    out.push(ratedEvent({
-      accountId: `acct-${a}`, subscriberId: String(4915100000000 + a), sessionId: `sess-${i}`, requestNumber: 1, ratingGroup: 10, serviceId: 1,
-      unit: 'SECONDS', usedUnits: 60, billableUnits: 60, allowanceUnits: 30, allowances: [{ bucketId: `voice-${a}`, units: 30 }],
-      amountMicros: '12000', balanceAfterMicros: String(balance[a]), tariffId: 'voice-national', cycleId: '2026-11',
-    }));
+    out.push(
+      ratedEvent({
+        accountId: `acct-${a}`,
+        subscriberId: String(4915100000000 + a),
+        sessionId: `sess-${i}`,
+        requestNumber: 1,
+        ratingGroup: 10,
+        serviceId: 1,
+        unit: 'SECONDS',
+        usedUnits: 60,
+        billableUnits: 60,
+        allowanceUnits: 30,
+        allowances: [{ bucketId: `voice-${a}`, units: 30 }],
+        amountMicros: '12000',
+        balanceAfterMicros: String(balance[a]),
+        tariffId: 'voice-national',
+        cycleId: '2026-11',
+      }),
+    );
   }
   return out;
 }
@@ -95,7 +109,15 @@ async function journalRun(nc: NatsConnection, pg: StartedServer, stream: string,
   const url = new URL(pg.url);
   url.pathname = `/${db}`;
   await migrate(url.toString());
-  const journal = new BalanceJournal({ nc, databaseUrl: url.toString(), stream, registry: new Registry(), logger: createLogger('journal-bench', 'warn'), clock: systemClock, batchMax });
+  const journal = new BalanceJournal({
+    nc,
+    databaseUrl: url.toString(),
+    stream,
+    registry: new Registry(),
+    logger: createLogger('journal-bench', 'warn'),
+    clock: systemClock,
+    batchMax,
+  });
   const cpu0 = process.cpuUsage();
   const pg0 = cpuSecondsOfTree(pg.pid);
   const t0 = performance.now();
@@ -126,7 +148,9 @@ async function main(): Promise<void> {
     const f0 = performance.now();
     await fill(nc, names.rated.subjectRoot, list);
     const bytes = list.reduce((s, e) => s + JSON.stringify(e).length, 0) / list.length;
-    console.log(`journal-bench n=${n} accounts=${accounts} batchMax=${batchMax} runs=${runs} (event ~${bytes.toFixed(0)} bytes; filled at ${(n / ((performance.now() - f0) / 1000)).toFixed(0)}/s)`);
+    console.log(
+      `journal-bench n=${n} accounts=${accounts} batchMax=${batchMax} runs=${runs} (event ~${bytes.toFixed(0)} bytes; filled at ${(n / ((performance.now() - f0) / 1000)).toFixed(0)}/s)`,
+    );
     const k = (x: number) => `${(x / 1000).toFixed(1)}k/s`;
     for (let r = 1; r <= runs; r++) {
       const base = await baseline(nc, names.rated.name, n, batchMax);

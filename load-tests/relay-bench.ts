@@ -34,7 +34,12 @@ const DRAIN_TIMEOUT_MS = 600_000;
 /** Bench streams are deleted at the end; their reservation on the server is kept small. */
 const BENCH_STREAM_LIMITS = { ratedMaxBytes: 2 * 1024 ** 3, notifyMaxBytes: 1024 ** 2 };
 
-interface Servers { redisUrl: string; natsUrl: string; started: StartedServer[]; dir?: string }
+interface Servers {
+  redisUrl: string;
+  natsUrl: string;
+  started: StartedServer[];
+  dir?: string;
+}
 
 async function servers(): Promise<Servers> {
   if (process.env.REDIS_URL && process.env.NATS_URL) return { redisUrl: process.env.REDIS_URL, natsUrl: process.env.NATS_URL, started: [] };
@@ -96,8 +101,18 @@ async function rawRate(nc: NatsConnection, made: StreamNames[], n: number, fn: (
   return rate;
 }
 
-interface BenchArgs { n: number; accounts: number; batchMax: number; inflightMax: number }
-interface RunResult { fillPerS: number; relayPerS: number; jsPublishPerS: number; inboxPerS: number }
+interface BenchArgs {
+  n: number;
+  accounts: number;
+  batchMax: number;
+  inflightMax: number;
+}
+interface RunResult {
+  fillPerS: number;
+  relayPerS: number;
+  jsPublishPerS: number;
+  inboxPerS: number;
+}
 
 async function runOnce(redis: Redis, nc: NatsConnection, args: BenchArgs, made: StreamNames[]): Promise<RunResult> {
   const label = uniqueId('e');
@@ -108,8 +123,15 @@ async function runOnce(redis: Redis, nc: NatsConnection, args: BenchArgs, made: 
   const fillPerS = args.n / ((performance.now() - f0) / 1000);
   const registry = new Registry();
   const relay = new OutboxRelay({
-    redis, nc, registry, logger: createLogger('relay-bench', 'warn'), clock: systemClock, redisPrefix: prefix,
-    streams: names, streamLimits: BENCH_STREAM_LIMITS, limits: { batchMax: args.batchMax, inflightMax: args.inflightMax },
+    redis,
+    nc,
+    registry,
+    logger: createLogger('relay-bench', 'warn'),
+    clock: systemClock,
+    redisPrefix: prefix,
+    streams: names,
+    streamLimits: BENCH_STREAM_LIMITS,
+    limits: { batchMax: args.batchMax, inflightMax: args.inflightMax },
   });
   const t0 = performance.now();
   relay.start();
@@ -130,7 +152,12 @@ async function runOnce(redis: Redis, nc: NatsConnection, args: BenchArgs, made: 
 
 async function main(): Promise<void> {
   const a = new Args();
-  const args: BenchArgs = { n: a.num('n', 100_000), accounts: a.num('accounts', 10_000), batchMax: a.num('batch-max', DEFAULT_RELAY_LIMITS.batchMax), inflightMax: a.num('inflight-max', DEFAULT_RELAY_LIMITS.inflightMax) };
+  const args: BenchArgs = {
+    n: a.num('n', 100_000),
+    accounts: a.num('accounts', 10_000),
+    batchMax: a.num('batch-max', DEFAULT_RELAY_LIMITS.batchMax),
+    inflightMax: a.num('inflight-max', DEFAULT_RELAY_LIMITS.inflightMax),
+  };
   const runs = a.num('runs', 3);
   const srv = await servers();
   const redis = new Redis(srv.redisUrl);
@@ -142,11 +169,19 @@ async function main(): Promise<void> {
     for (let r = 1; r <= runs; r++) {
       const x = await runOnce(redis, nc, args, made);
       const best = Math.max(x.jsPublishPerS, x.inboxPerS);
-      console.log(`run ${r}: relay drain ${k(x.relayPerS)} | raw inbox publish ${k(x.inboxPerS)} | raw js.publish ${k(x.jsPublishPerS)} | relay/best raw ${(x.relayPerS / best).toFixed(2)} | (outbox fill ${k(x.fillPerS)})`);
-      await deleteStreams(nc, made.splice(0).flatMap((s) => [s.rated.name, s.notify.name]));
+      console.log(
+        `run ${r}: relay drain ${k(x.relayPerS)} | raw inbox publish ${k(x.inboxPerS)} | raw js.publish ${k(x.jsPublishPerS)} | relay/best raw ${(x.relayPerS / best).toFixed(2)} | (outbox fill ${k(x.fillPerS)})`,
+      );
+      await deleteStreams(
+        nc,
+        made.splice(0).flatMap((s) => [s.rated.name, s.notify.name]),
+      );
     }
   } finally {
-    await deleteStreams(nc, made.flatMap((s) => [s.rated.name, s.notify.name]));
+    await deleteStreams(
+      nc,
+      made.flatMap((s) => [s.rated.name, s.notify.name]),
+    );
     await drainNats(nc);
     redis.disconnect();
     await Promise.all(srv.started.map((s) => s.stop()));

@@ -94,9 +94,7 @@ const PROCESSES: ProcessSpec[] = [
     env: { CDR_WATCH_DIR: '${RATEL_HOME}/cdr' },
     ready: [{ kind: 'http', port: 'RATEL_MEDIATION_HTTP_PORT', path: '/readyz' }],
     endpoints: { RATEL_MEDIATION_URL: 'http://127.0.0.1:${RATEL_MEDIATION_HTTP_PORT}' },
-    banner: [
-      'CDR mediation:      ${RATEL_MEDIATION_URL}/v1/cdr/files, /metrics (drop folder ${RATEL_HOME}/cdr/{voice,data})',
-    ],
+    banner: ['CDR mediation:      ${RATEL_MEDIATION_URL}/v1/cdr/files, /metrics (drop folder ${RATEL_HOME}/cdr/{voice,data})'],
   },
 ];
 
@@ -232,7 +230,8 @@ async function launchAll(record: ProcessRecord, env: NodeJS.ProcessEnv, vars: Re
 function firstExit(launched: Launched[]): Promise<never> {
   return new Promise((_res, reject) => {
     for (const { spec, child } of launched) {
-      if (child.exitCode !== null || child.signalCode !== null) reject(new Error(`${spec.name} exited (${child.exitCode ?? child.signalCode})`));
+      if (child.exitCode !== null || child.signalCode !== null)
+        reject(new Error(`${spec.name} exited (${child.exitCode ?? child.signalCode})`));
       child.once('exit', (code, signal) => reject(new Error(`${spec.name} exited (${code ?? signal})`)));
     }
   });

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm test`: set up, type-check, lint, then run the whole jest suite. Jest's globalSetup starts
+# `npm test`: set up, type-check, lint, check the formatting, then run the whole jest suite. Jest's globalSetup starts
 # throwaway Redis, NATS (JetStream), PostgreSQL and ClickHouse servers on free loopback ports in temporary
 # directories (unless REDIS_URL / NATS_URL / DATABASE_URL / CLICKHOUSE_URL are set) and stops them afterwards.
 set -euo pipefail
@@ -9,6 +9,8 @@ echo "test: type-check"
 npx tsc -p tsconfig.json --noEmit
 echo "test: lint"
 npx eslint .
+echo "test: format (prettier --check)"
+npx prettier --check . >/dev/null || { npx prettier --list-different .; echo "test: run 'npm run format'" >&2; exit 1; }
 echo "test: jest"
 results=$(mktemp)
 status=0

@@ -45,12 +45,19 @@ async function main(): Promise<void> {
   client = new ChargingServiceClient(addr, credentials.createInsecure());
   const subscriber = { msisdn: MSISDN };
   const sessionId = `try-${randomUUID()}`;
-  const voice = (requested: bigint, used: bigint) => [{ ratingGroup: 10, serviceId: 0, requestedUnits: requested, usedUnits: used, unit: UnitType.SECONDS }];
+  const voice = (requested: bigint, used: bigint) => [
+    { ratingGroup: 10, serviceId: 0, requestedUnits: requested, usedUnits: used, unit: UnitType.SECONDS },
+  ];
   const base = { sessionId, subscriber, calledNumber: '33612345678' };
   show('StartSession', await call('startSession', { ...base, requestNumber: 0, services: voice(120n, 0n) }));
   show('UpdateSession', await call('updateSession', { ...base, requestNumber: 1, services: voice(120n, 95n) }));
   show('TerminateSession', await call('terminateSession', { ...base, requestNumber: 2, services: voice(0n, 40n) }));
-  const sms = { requestId: `try-sms-${randomUUID()}`, subscriber, calledNumber: '33612345678', service: { ratingGroup: 30, serviceId: 0, units: 1n, unit: UnitType.EVENTS } };
+  const sms = {
+    requestId: `try-sms-${randomUUID()}`,
+    subscriber,
+    calledNumber: '33612345678',
+    service: { ratingGroup: 30, serviceId: 0, units: 1n, unit: UnitType.EVENTS },
+  };
   show('DebitEvent (SMS)', await call('debitEvent', sms));
   show('GetBalance', await call('getBalance', { subscriber }));
   client.close();

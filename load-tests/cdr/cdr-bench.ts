@@ -239,7 +239,10 @@ async function main(): Promise<void> {
         );
         rates.push(r.rowsPerS);
       }
-      if (rates.length > 1) console.log(`run ${run}: ${workerCounts[rates.length - 1]} workers / ${workerCounts[0]}: ${(rates[rates.length - 1] / rates[0]).toFixed(2)}x`);
+      if (rates.length > 1)
+        console.log(
+          `run ${run}: ${workerCounts[rates.length - 1]} workers / ${workerCounts[0]}: ${(rates[rates.length - 1] / rates[0]).toFixed(2)}x`,
+        );
     }
   } finally {
     const keys = await redis.keys(`${prefix}*`);

@@ -70,7 +70,12 @@ function serviceDefinition(codec: Codec): grpc.ServiceDefinition {
   return pkgDef['charging.v1.ChargingService'] as grpc.ServiceDefinition;
 }
 
-export async function startEchoServer(host: string, port: number, codec: Codec, redis?: Redis): Promise<{ server: grpc.Server; port: number }> {
+export async function startEchoServer(
+  host: string,
+  port: number,
+  codec: Codec,
+  redis?: Redis,
+): Promise<{ server: grpc.Server; port: number }> {
   const server = new grpc.Server();
   const answer = makeEchoAnswer(int64StyleOf(codec));
   const impl = echoImplementation(answer);

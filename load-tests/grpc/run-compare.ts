@@ -203,7 +203,8 @@ async function main(): Promise<void> {
     const echo = await startEcho('grpc-js', echoCodec, logDir);
     redisStats = charging.stack ? new RedisStats(charging.stack.redisUrl) : undefined;
     targets.push(echo);
-    const floor = withFloor && charging.stack ? await startFloor(echoCodec, charging.stack.redisUrl, logDir, charging.stack.pids.redis) : undefined;
+    const floor =
+      withFloor && charging.stack ? await startFloor(echoCodec, charging.stack.redisUrl, logDir, charging.stack.pids.redis) : undefined;
     if (floor) targets.push(floor);
     const { target: _t, ...genOpts } = gen;
     const echoRows: Row[] = [];

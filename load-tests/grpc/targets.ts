@@ -33,11 +33,21 @@ export async function startEcho(kind: 'grpc-js' | 'nest', codec: Codec, logDir: 
 /** The grpc-js echo that first runs one reserve-like Lua script per RPC on `redisUrl` (echo-server.ts --redis). */
 export async function startFloor(codec: Codec, redisUrl: string, logDir: string, redisPid?: number): Promise<Target> {
   const port = await freePort();
-  const p = startProcess('floor echo', process.execPath, [...nodeFlagsLikeMine(), sibling('echo-server'), '--port', String(port), '--codec', codec, '--redis', redisUrl], {
-    logFile: join(logDir, `floor-${codec}-echo.log`),
-  });
+  const p = startProcess(
+    'floor echo',
+    process.execPath,
+    [...nodeFlagsLikeMine(), sibling('echo-server'), '--port', String(port), '--codec', codec, '--redis', redisUrl],
+    {
+      logFile: join(logDir, `floor-${codec}-echo.log`),
+    },
+  );
   await waitForPort('127.0.0.1', port, p);
-  return { label: 'echo + 1 Lua call', address: `127.0.0.1:${port}`, pids: { server: p.pid, ...(redisPid ? { redis: redisPid } : {}) }, stop: () => p.stop() };
+  return {
+    label: 'echo + 1 Lua call',
+    address: `127.0.0.1:${port}`,
+    pids: { server: p.pid, ...(redisPid ? { redis: redisPid } : {}) },
+    stop: () => p.stop(),
+  };
 }
 
 /** Runs a shell command that serves gRPC on host:port (its whole process tree is metered). */

@@ -201,7 +201,14 @@ async function main(): Promise<void> {
   try {
     let app: { url: string; pids: Record<string, number> } | undefined;
     if (baseArg === 'auto' && gatewayAvailable()) {
-      stack = await startChargingStack({ subscribers: settings.accounts, msisdnBase: 4915100000000, redisAof: true, gatewayEnv: {}, gatewayNodeFlags, log });
+      stack = await startChargingStack({
+        subscribers: settings.accounts,
+        msisdnBase: 4915100000000,
+        redisAof: true,
+        gatewayEnv: {},
+        gatewayNodeFlags,
+        log,
+      });
       apiKey = stack.apiKey;
       const { gateway, ...aux } = stack.pids;
       const pids: Record<string, number> = { server: gateway };

@@ -154,7 +154,11 @@ export async function startChargingStack(o: StackOptions): Promise<ChargingStack
     /** A worker entry point, up once its /metrics port (named by `metricsPortVar`) answers. */
     const startWorker = async (name: string, main: string, metricsPortVar: string, log: string): Promise<Started> => {
       const metricsPort = await freePort();
-      const worker = startProcess(name, process.execPath, script(main), { ...cli, env: { ...env, [metricsPortVar]: String(metricsPort) }, logFile: join(dir, log) });
+      const worker = startProcess(name, process.execPath, script(main), {
+        ...cli,
+        env: { ...env, [metricsPortVar]: String(metricsPort) },
+        logFile: join(dir, log),
+      });
       await waitForPort('127.0.0.1', metricsPort, worker);
       return worker;
     };
@@ -167,7 +171,14 @@ export async function startChargingStack(o: StackOptions): Promise<ChargingStack
       redisUrl: redis.url,
       httpBase: `http://127.0.0.1:${httpPort}`,
       apiKey,
-      pids: { gateway: gateway.pid, ...(relay ? { relay: relay.pid } : {}), ...(journal ? { journal: journal.pid } : {}), redis: redis.pid, nats: nats.pid, postgres: pg.pid },
+      pids: {
+        gateway: gateway.pid,
+        ...(relay ? { relay: relay.pid } : {}),
+        ...(journal ? { journal: journal.pid } : {}),
+        redis: redis.pid,
+        nats: nats.pid,
+        postgres: pg.pid,
+      },
       logDir: dir,
       stop,
     };

@@ -12,7 +12,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  ClickhouseRatedEventStore, createClickhouseClient, ident, migrateClickhouse, queryUsage, ratedEventFixture, sql, toRatedEventRow,
+  ClickhouseRatedEventStore,
+  createClickhouseClient,
+  ident,
+  migrateClickhouse,
+  queryUsage,
+  ratedEventFixture,
+  sql,
+  toRatedEventRow,
 } from '@app/analytics';
 import { startClickhouse } from '@app/devstack';
 
@@ -78,7 +85,9 @@ async function main(): Promise<void> {
     const one = await timeIt(repeat, () => queryUsage(client, database, { accountIds: ['acc-42'], ...period }));
     const batch = Array.from({ length: 1_000 }, (_, i) => `acc-${i}`);
     const many = await timeIt(repeat, () => queryUsage(client, database, { accountIds: batch, ...period }));
-    const plain = sql`SELECT accountId, serviceId, ratingGroup, sum(amountMicros) FROM ${ident(database)}.rated_events GROUP BY accountId, serviceId, ratingGroup FORMAT Null`.text;
+    const plain =
+      sql`SELECT accountId, serviceId, ratingGroup, sum(amountMicros) FROM ${ident(database)}.rated_events GROUP BY accountId, serviceId, ratingGroup FORMAT Null`
+        .text;
     const baseline = await timeIt(repeat, () => client.command({ query: plain }));
     const lines = await queryUsage(client, database, { accountIds: ['acc-42'], ...period });
     const expectedEvents = BigInt(Math.ceil((events - 42) / accounts));

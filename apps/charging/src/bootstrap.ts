@@ -38,7 +38,10 @@ export function chargingRestOptions(): RestAppOptions {
   };
 }
 
-export async function bootstrapCharging(config: ChargingConfig, options: BootstrapOptions = { shutdownHooks: true }): Promise<NestFastifyApplication> {
+export async function bootstrapCharging(
+  config: ChargingConfig,
+  options: BootstrapOptions = { shutdownHooks: true },
+): Promise<NestFastifyApplication> {
   // Nest logs through pino (JSON, warn and above); a start-up error rejects to runMain.
   const app = await createRestApp(AppModule.forRoot(config), { ...chargingRestOptions(), logger: nestLogger(config) });
   if (options.shutdownHooks) app.enableShutdownHooks();

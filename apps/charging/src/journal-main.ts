@@ -24,7 +24,12 @@ async function main(): Promise<void> {
   const nc = await createNatsConnection(config.NATS_URL, 'ratel-journal');
   const registry = createRegistry('journal');
   const journal = new BalanceJournal({
-    nc, databaseUrl: config.DATABASE_URL, stream: streamNamesFor(config.RATEL_STREAM_PREFIX).rated.name, registry, logger, clock: systemClock,
+    nc,
+    databaseUrl: config.DATABASE_URL,
+    stream: streamNamesFor(config.RATEL_STREAM_PREFIX).rated.name,
+    registry,
+    logger,
+    clock: systemClock,
   });
   let stopping = false;
   // The readiness check's own connection: the journal's pool may be busy with a long batch.

@@ -26,7 +26,11 @@ async function main(): Promise<void> {
   const nc = await createNatsConnection(config.NATS_URL, 'ratel-relay');
   const registry = createRegistry('relay');
   const relay = new OutboxRelay({
-    redis, nc, registry, logger, clock: systemClock,
+    redis,
+    nc,
+    registry,
+    logger,
+    clock: systemClock,
     redisPrefix: config.RATEL_REDIS_PREFIX,
     streams: streamNamesFor(config.RATEL_STREAM_PREFIX),
     streamLimits: { ratedMaxBytes: config.RATEL_RATED_MAX_BYTES, notifyMaxBytes: config.RATEL_NOTIFY_MAX_BYTES },

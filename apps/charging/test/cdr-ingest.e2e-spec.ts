@@ -33,8 +33,12 @@ const VOICE = [
   'v-8,33612000103,33140000000,2026-11-20T07:00:00Z,0,0,0', // 11: unanswered: rated 0
 ];
 const VOICE_REJECTS: [number, CdrRejectCode][] = [
-  [4, CdrRejectCode.INVALID_FIELD], [5, CdrRejectCode.NOT_POSTPAID], [6, CdrRejectCode.UNKNOWN_SUBSCRIBER],
-  [7, CdrRejectCode.NO_RATE], [8, CdrRejectCode.DUPLICATE_RECORD_ID], [10, CdrRejectCode.FIELD_COUNT],
+  [4, CdrRejectCode.INVALID_FIELD],
+  [5, CdrRejectCode.NOT_POSTPAID],
+  [6, CdrRejectCode.UNKNOWN_SUBSCRIBER],
+  [7, CdrRejectCode.NO_RATE],
+  [8, CdrRejectCode.DUPLICATE_RECORD_ID],
+  [10, CdrRejectCode.FIELD_COUNT],
 ];
 const DATA = [
   'd-1,208010000000003,2026-11-20T08:00:00Z,2026-11-20T09:00:00Z,1048576,4194304,20,0', // 2: 5 MB at home
@@ -43,7 +47,11 @@ const DATA = [
   'd-4,208010000000003,2026-11-20T08:00:00Z,2026-11-20T07:00:00Z,10,10,20,0', // 5: ends before it starts
   'd-5,33612000201,2026-11-20T08:00:00Z,2026-11-20T08:10:00Z,10,10,20,0', // 6: prepaid
 ];
-const DATA_REJECTS: [number, CdrRejectCode][] = [[4, CdrRejectCode.UNIT_MISMATCH], [5, CdrRejectCode.INVALID_FIELD], [6, CdrRejectCode.NOT_POSTPAID]];
+const DATA_REJECTS: [number, CdrRejectCode][] = [
+  [4, CdrRejectCode.UNIT_MISMATCH],
+  [5, CdrRejectCode.INVALID_FIELD],
+  [6, CdrRejectCode.NOT_POSTPAID],
+];
 const ACCOUNT_OF: Record<string, string> = { '33612000101': A, '33612000102': A, '33612000103': B, '208010000000003': B };
 
 /** line number -> [accountId, amount] for the lines that must be rated. */
@@ -112,8 +120,17 @@ describe('CDR mediation (API, JetStream, ClickHouse)', () => {
     const expected = expectedRated('voice', VOICE, VOICE_REJECTS);
     const total = [...expected.values()].reduce((s, [, m]) => s + m, 0n);
     expect(res.json()).toMatchObject({
-      fileId: fileIdOf(csv), name: 'msc1-voice.csv', format: 'voice', source: 'API', status: 'DONE', lines: 11, records: 10,
-      rated: expected.size, rejected: VOICE_REJECTS.length, totals: [{ currency: 'EUR', amountMicros: total.toString() }], duplicate: false,
+      fileId: fileIdOf(csv),
+      name: 'msc1-voice.csv',
+      format: 'voice',
+      source: 'API',
+      status: 'DONE',
+      lines: 11,
+      records: 10,
+      rated: expected.size,
+      rejected: VOICE_REJECTS.length,
+      totals: [{ currency: 'EUR', amountMicros: total.toString() }],
+      duplicate: false,
     });
     expect(expected.get(2)).toEqual([A, 380_000n]);
 
@@ -146,7 +163,13 @@ describe('CDR mediation (API, JetStream, ClickHouse)', () => {
     await storeStream(env);
     const before = (await streamEvents(env)).length;
     const period = { fromMs: Date.UTC(2026, 10, 1), toMs: Date.UTC(2026, 11, 1), types: ['DEBIT'] as const };
-    const totals = async () => (await queryUsage(env.clickhouse, env.database, { accountIds: [A, B], ...period })).map((l) => [l.accountId, l.ratingGroup, String(l.events), String(l.amountMicros)]);
+    const totals = async () =>
+      (await queryUsage(env.clickhouse, env.database, { accountIds: [A, B], ...period })).map((l) => [
+        l.accountId,
+        l.ratingGroup,
+        String(l.events),
+        String(l.amountMicros),
+      ]);
     const first = await totals();
     expect(first.reduce((n, x) => n + Number(x[2]), 0)).toBe(before);
 
@@ -161,7 +184,12 @@ describe('CDR mediation (API, JetStream, ClickHouse)', () => {
     await store.putFile({ ...data, status: 'FAILED', error: 'simulated crash', revision: data.revision + 1 });
     const rerun = await post('data', 'pgw1-data.csv', dataCsv(DATA));
     expect(rerun.statusCode).toBe(201);
-    expect(rerun.json()).toMatchObject({ status: 'DONE', rated: 2, rejected: 3, totals: data.totals.map((x) => ({ currency: x.currency, amountMicros: String(x.amountMicros) })) });
+    expect(rerun.json()).toMatchObject({
+      status: 'DONE',
+      rated: 2,
+      rejected: 3,
+      totals: data.totals.map((x) => ({ currency: x.currency, amountMicros: String(x.amountMicros) })),
+    });
     expect(await t.registry.getSingleMetricAsString('ratel_cdr_events_published_total')).toMatch(/result="duplicate"[^}]*} 2$/m);
 
     expect((await streamEvents(env)).length).toBe(before);
@@ -171,7 +199,11 @@ describe('CDR mediation (API, JetStream, ClickHouse)', () => {
 
   it('answers bad requests precisely and changes nothing', async () => {
     const csv = voiceCsv(['v-1,33612000101,33140000000,2026-11-20T18:58:00Z,1,0,0']);
-    expect((await post('fax', 'a.csv', csv)).json()).toEqual({ code: 'INVALID_ARGUMENT', message: 'format: must be one of voice, data, got "fax"', parameter: 'format' });
+    expect((await post('fax', 'a.csv', csv)).json()).toEqual({
+      code: 'INVALID_ARGUMENT',
+      message: 'format: must be one of voice, data, got "fax"',
+      parameter: 'format',
+    });
     expect((await post('voice', 'a%20b.csv', csv)).json()).toMatchObject({ code: 'INVALID_ARGUMENT', parameter: 'name' });
     const mismatch = await post('data', 'x.csv', csv);
     expect([mismatch.statusCode, mismatch.json().code]).toEqual([400, 'HEADER_MISMATCH']);
@@ -187,7 +219,11 @@ describe('CDR mediation (API, JetStream, ClickHouse)', () => {
 
   it('is described in the mediation OpenAPI document', () => {
     const doc = buildOpenApiDocument(t.app);
-    expect(Object.keys(doc.paths).filter((p) => p.startsWith('/v1/cdr'))).toEqual(['/v1/cdr/files', '/v1/cdr/files/{id}', '/v1/cdr/files/{id}/rejects']);
+    expect(Object.keys(doc.paths).filter((p) => p.startsWith('/v1/cdr'))).toEqual([
+      '/v1/cdr/files',
+      '/v1/cdr/files/{id}',
+      '/v1/cdr/files/{id}/rejects',
+    ]);
     expect(doc.paths['/v1/cdr/files'].post?.requestBody).toMatchObject({ content: { 'text/csv': {} } });
   });
 
@@ -205,7 +241,9 @@ describe('CDR mediation (API, JetStream, ClickHouse)', () => {
     const id = fileIdOf(csv);
     const seen: number[] = [];
     let done = false;
-    const posting = post('voice', 'long.csv', csv).finally(() => { done = true; });
+    const posting = post('voice', 'long.csv', csv).finally(() => {
+      done = true;
+    });
     while (!done) {
       const res = await get(`/v1/cdr/files/${id}`);
       if (res.statusCode === 200 && res.json().status === 'RUNNING') {

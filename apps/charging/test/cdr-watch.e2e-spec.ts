@@ -55,7 +55,9 @@ describe('CDR watched directory', () => {
     writeFileSync(join(dir, 'data', 'pgw-wrong.csv'), CALLS); // a voice file in the data directory
     writeFileSync(join(dir, 'voice', 'msc1-0800-again.csv'), CALLS);
     await until('failed/pgw-wrong.csv', () => existsSync(join(dir, 'data', 'failed', 'pgw-wrong.csv.reason.txt')));
-    expect(readFileSync(join(dir, 'data', 'failed', 'pgw-wrong.csv.reason.txt'), 'utf8')).toMatch(/^HEADER_MISMATCH: line 1: expected the data header/);
+    expect(readFileSync(join(dir, 'data', 'failed', 'pgw-wrong.csv.reason.txt'), 'utf8')).toMatch(
+      /^HEADER_MISMATCH: line 1: expected the data header/,
+    );
     await until('processed/msc1-0800-again.csv', () => existsSync(join(dir, 'voice', 'processed', 'msc1-0800-again.csv')));
     expect(await messages()).toBe(2);
     expect(await t.registry.getSingleMetricAsString('ratel_cdr_files_total')).toMatch(/format="voice",status="DUPLICATE"[^}]*} 1$/m);

@@ -31,7 +31,10 @@ const DRAIN_TIMEOUT_MS = 60_000;
 const RETRY_PAUSE_MS = 100;
 const TEST_TIMEOUT_MS = 300_000;
 
-interface DebitAnswer { resultCode: ResultCode; debitedAmount?: { amountMicros: bigint } }
+interface DebitAnswer {
+  resultCode: ResultCode;
+  debitedAmount?: { amountMicros: bigint };
+}
 
 describe('gateway SIGKILL during load', () => {
   let dir: string;
@@ -61,15 +64,19 @@ describe('gateway SIGKILL during load', () => {
   async function startGateway(): Promise<void> {
     gateway = spawnGateway(sys.env);
     // A fresh channel per probe: a channel that failed to connect backs off for up to minutes.
-    await waitFor('gateway to answer', async () => {
-      const client = grpcClient(sys.grpcAddress);
-      try {
-        await unary(client, 'getBalance', { subscriber: { msisdn: '33600000000' } });
-        return true;
-      } finally {
-        client.close();
-      }
-    }, START_TIMEOUT_MS);
+    await waitFor(
+      'gateway to answer',
+      async () => {
+        const client = grpcClient(sys.grpcAddress);
+        try {
+          await unary(client, 'getBalance', { subscriber: { msisdn: '33600000000' } });
+          return true;
+        } finally {
+          client.close();
+        }
+      },
+      START_TIMEOUT_MS,
+    );
   }
 
   async function killGateway(): Promise<void> {
@@ -86,10 +93,26 @@ describe('gateway SIGKILL during load', () => {
     for (let i = 0; i < ACCOUNTS; i++) {
       const accountId = `crash-${i}`;
       await engine.upsertAccount(
-        { accountId, type: 'PREPAID', currency: 'EUR', creditLimitMicros: 0n, thresholdsMicros: [], status: 'ACTIVE', timeZone: 'Europe/Paris', planId: DEMO_PREPAID_PLAN.id, cycleDay: 1 },
+        {
+          accountId,
+          type: 'PREPAID',
+          currency: 'EUR',
+          creditLimitMicros: 0n,
+          thresholdsMicros: [],
+          status: 'ACTIVE',
+          timeZone: 'Europe/Paris',
+          planId: DEMO_PREPAID_PLAN.id,
+          cycleDay: 1,
+        },
         INITIAL_MICROS,
       );
-      await engine.routeSubscriber(msisdn(i), { accountId, planId: DEMO_PREPAID_PLAN.id, timeZone: 'Europe/Paris', currency: 'EUR', cycleDay: 1 });
+      await engine.routeSubscriber(msisdn(i), {
+        accountId,
+        planId: DEMO_PREPAID_PLAN.id,
+        timeZone: 'Europe/Paris',
+        currency: 'EUR',
+        cycleDay: 1,
+      });
     }
   }
 
@@ -106,7 +129,12 @@ describe('gateway SIGKILL during load', () => {
       while (next < DEBITS) {
         const n = next++;
         const requestId = `crash-debit-${n}`;
-        const req = { requestId, subscriber: { msisdn: msisdn(n % ACCOUNTS) }, calledNumber: '33612345678', service: { ratingGroup: 30, serviceId: 0, units: 1n, unit: UnitType.EVENTS } };
+        const req = {
+          requestId,
+          subscriber: { msisdn: msisdn(n % ACCOUNTS) },
+          calledNumber: '33612345678',
+          service: { ratingGroup: 30, serviceId: 0, units: 1n, unit: UnitType.EVENTS },
+        };
         for (;;) {
           await killing;
           try {
@@ -155,27 +183,31 @@ describe('gateway SIGKILL during load', () => {
     return events;
   }
 
-  it('publishes every committed debit exactly once', async () => {
-    await provision();
-    await startGateway();
-    const answered = await drive();
-    expect(answered.size).toBe(DEBITS);
-    expect(kills).toBe(KILL_AT.length); // the gateway really died mid-load
-    await waitFor('outbox to drain', async () => (await outboxDepth()) === 0, DRAIN_TIMEOUT_MS);
+  it(
+    'publishes every committed debit exactly once',
+    async () => {
+      await provision();
+      await startGateway();
+      const answered = await drive();
+      expect(answered.size).toBe(DEBITS);
+      expect(kills).toBe(KILL_AT.length); // the gateway really died mid-load
+      await waitFor('outbox to drain', async () => (await outboxDepth()) === 0, DRAIN_TIMEOUT_MS);
 
-    const events = await readDebits();
-    const ids = events.map((e) => e.eventId);
-    expect(new Set(ids).size).toBe(ids.length); // no event twice
-    const debits = events.filter((e) => e.type === 'DEBIT');
-    expect(debits.map((e) => e.requestId).sort()).toEqual([...answered.keys()].sort()); // each committed debit once
-    expect(debits.every((e) => BigInt(e.amountMicros) === SMS_PRICE_MICROS)).toBe(true);
+      const events = await readDebits();
+      const ids = events.map((e) => e.eventId);
+      expect(new Set(ids).size).toBe(ids.length); // no event twice
+      const debits = events.filter((e) => e.type === 'DEBIT');
+      expect(debits.map((e) => e.requestId).sort()).toEqual([...answered.keys()].sort()); // each committed debit once
+      expect(debits.every((e) => BigInt(e.amountMicros) === SMS_PRICE_MICROS)).toBe(true);
 
-    const engine = new RedisBalanceEngine(redis, { prefix: sys.env.RATEL_REDIS_PREFIX });
-    for (let i = 0; i < ACCOUNTS; i++) {
-      const view = await engine.getBalance(`crash-${i}`, Date.now());
-      const spent = debits.filter((e) => e.accountId === `crash-${i}`).reduce((s, e) => s + BigInt(e.amountMicros), 0n);
-      expect(INITIAL_MICROS - view!.balanceMicros).toBe(spent);
-    }
-    await killGateway();
-  }, TEST_TIMEOUT_MS);
+      const engine = new RedisBalanceEngine(redis, { prefix: sys.env.RATEL_REDIS_PREFIX });
+      for (let i = 0; i < ACCOUNTS; i++) {
+        const view = await engine.getBalance(`crash-${i}`, Date.now());
+        const spent = debits.filter((e) => e.accountId === `crash-${i}`).reduce((s, e) => s + BigInt(e.amountMicros), 0n);
+        expect(INITIAL_MICROS - view!.balanceMicros).toBe(spent);
+      }
+      await killGateway();
+    },
+    TEST_TIMEOUT_MS,
+  );
 });

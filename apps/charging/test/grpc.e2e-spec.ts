@@ -199,7 +199,11 @@ describe('events', () => {
     const [outOfRangeBefore, successBefore] = [await requests('OUT_OF_RANGE'), await requests('SUCCESS')];
     // 10^13 content events at 0.99 EUR: 9.9 * 10^18 micros, beyond int64; 10^10 of them: beyond 2^53 - 1 only.
     for (const units of [10_000_000_000_000n, 10_000_000_000n]) {
-      const enquiry = { subscriber: sub(msisdn), calledNumber: '', service: { ratingGroup: CONTENT, serviceId: 0, units, unit: UnitType.EVENTS } };
+      const enquiry = {
+        subscriber: sub(msisdn),
+        calledNumber: '',
+        service: { ratingGroup: CONTENT, serviceId: 0, units, unit: UnitType.EVENTS },
+      };
       const err = await failure(call(client, client.priceEnquiry, enquiry));
       expect(err.code).toBe(Status.OUT_OF_RANGE);
       expect(err.details).toContain(`service.units: ${units} units cost`);

@@ -16,11 +16,15 @@ import { REPO_ROOT } from './system.helpers';
 const EXIT_TIMEOUT_MS = 60_000; // ts-node compiles the entry first: slow on a busy 2-core box
 
 function spawnJournal(env: Record<string, string>): { proc: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const proc = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/charging/src/journal-main.ts'], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, RATEL_LOG_LEVEL: 'warn', ...env },
-  });
+  const proc = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/charging/src/journal-main.ts'],
+    {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, RATEL_LOG_LEVEL: 'warn', ...env },
+    },
+  );
   let out = '';
   proc.stdout!.on('data', (b: Buffer) => (out += b.toString()));
   proc.stderr!.on('data', (b: Buffer) => (out += b.toString()));
@@ -29,7 +33,12 @@ function spawnJournal(env: Record<string, string>): { proc: ChildProcess; output
 }
 
 function within<T>(p: Promise<T>, what: string): Promise<T> {
-  return Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} did not happen within ${EXIT_TIMEOUT_MS} ms`)), EXIT_TIMEOUT_MS).unref())]);
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`${what} did not happen within ${EXIT_TIMEOUT_MS} ms`)), EXIT_TIMEOUT_MS).unref(),
+    ),
+  ]);
 }
 
 describe('journal-main.ts', () => {
@@ -55,12 +64,19 @@ describe('journal-main.ts', () => {
     const names = streamNamesFor(prefix);
     await ensureStreams(await nc.jetstreamManager(), { names, limits: { ratedMaxBytes: 8 * 1024 * 1024, notifyMaxBytes: 1024 * 1024 } });
     const js = nc.jetstream();
-    const publish = async (e: RatedEvent) => void (await js.publish(`${names.rated.subjectRoot}.${e.accountId}`, JSON.stringify(e), { msgID: e.eventId }));
+    const publish = async (e: RatedEvent) =>
+      void (await js.publish(`${names.rated.subjectRoot}.${e.accountId}`, JSON.stringify(e), { msgID: e.eventId }));
     await publish(openingEvent('acc-p', 3_000_000));
 
     const metricsPort = await freePort();
-    const child = spawnJournal({ DATABASE_URL: databaseUrl, NATS_URL: requireEnv('NATS_URL'), RATEL_STREAM_PREFIX: prefix, RATEL_JOURNAL_METRICS_PORT: String(metricsPort) });
-    const balance = async () => (await pg.query<{ b: string }>(`select balance_micros as b from account_journal where account_id = 'acc-p'`)).rows[0]?.b;
+    const child = spawnJournal({
+      DATABASE_URL: databaseUrl,
+      NATS_URL: requireEnv('NATS_URL'),
+      RATEL_STREAM_PREFIX: prefix,
+      RATEL_JOURNAL_METRICS_PORT: String(metricsPort),
+    });
+    const balance = async () =>
+      (await pg.query<{ b: string }>(`select balance_micros as b from account_journal where account_id = 'acc-p'`)).rows[0]?.b;
     await waitFor('the opening in the journal', async () => (await balance()) === '3000000', 20_000, 100);
     await publish(ratedEvent({ accountId: 'acc-p', amountMicros: '250000', balanceAfterMicros: '2750000', billableUnits: 1 }));
     await waitFor('the debit in the journal', async () => (await balance()) === '2750000', 20_000, 100);
@@ -91,7 +107,16 @@ describe('journal-main.ts', () => {
     for (let a = 0; a < accounts; a++) events.push(openingEvent(`acc-k${a}`, 1_000_000));
     for (let i = 1; i <= perAccount; i++) {
       for (let a = 0; a < accounts; a++) {
-        events.push(ratedEvent({ accountId: `acc-k${a}`, amountMicros: '100', balanceAfterMicros: String(1_000_000 - i * 100), billableUnits: 1, allowanceUnits: 1, allowances: [{ bucketId: 'b', units: 1 }] }));
+        events.push(
+          ratedEvent({
+            accountId: `acc-k${a}`,
+            amountMicros: '100',
+            balanceAfterMicros: String(1_000_000 - i * 100),
+            billableUnits: 1,
+            allowanceUnits: 1,
+            allowances: [{ bucketId: 'b', units: 1 }],
+          }),
+        );
       }
     }
     await Promise.all(events.map((e) => js.publish(`${names.rated.subjectRoot}.${e.accountId}`, JSON.stringify(e), { msgID: e.eventId })));
@@ -112,10 +137,16 @@ describe('journal-main.ts', () => {
       await waitFor('the whole backlog', async () => (await position()) === total, 60_000, 50);
       second.proc.kill('SIGTERM');
       expect(await within(second.exited, 'exit after SIGTERM')).toBe(0);
-      expect((await check.query('select events_applied, events_lost, events_invalid from journal_position')).rows).toEqual([{ events_applied: String(total), events_lost: '0', events_invalid: '0' }]);
-      const balances = await check.query<{ n: string; b: string }>('select count(*) as n, min(balance_micros) || \'/\' || max(balance_micros) as b from account_journal');
+      expect((await check.query('select events_applied, events_lost, events_invalid from journal_position')).rows).toEqual([
+        { events_applied: String(total), events_lost: '0', events_invalid: '0' },
+      ]);
+      const balances = await check.query<{ n: string; b: string }>(
+        "select count(*) as n, min(balance_micros) || '/' || max(balance_micros) as b from account_journal",
+      );
       expect(balances.rows[0]).toEqual({ n: String(accounts), b: `${1_000_000 - perAccount * 100}/${1_000_000 - perAccount * 100}` });
-      expect((await check.query(`select distinct consumed_units from bucket_journal`)).rows).toEqual([{ consumed_units: String(perAccount) }]);
+      expect((await check.query(`select distinct consumed_units from bucket_journal`)).rows).toEqual([
+        { consumed_units: String(perAccount) },
+      ]);
     } finally {
       await check.end();
     }

@@ -107,7 +107,15 @@ describe('npm start', () => {
       const rec = record();
       const invoicing = rec.processes.find((p) => p.name === 'invoicing')!;
       expect(invoicing).toBeDefined();
-      expect(rec.processes.map((p) => p.name).sort()).toEqual(['charging', 'clickhouse', 'invoicing', 'mediation', 'nats', 'postgres', 'redis']);
+      expect(rec.processes.map((p) => p.name).sort()).toEqual([
+        'charging',
+        'clickhouse',
+        'invoicing',
+        'mediation',
+        'nats',
+        'postgres',
+        'redis',
+      ]);
       // A hung invoicing (stopped): the signal the kernel sends it when the launcher dies stays pending.
       process.kill(invoicing.pid, 'SIGSTOP');
       process.kill(rec.launcher!.pid, 'SIGKILL');

@@ -22,8 +22,16 @@ import { OutboxRelay } from '../src/outbox/outbox-relay';
 import { leaseKey } from '../src/outbox/relay-lease';
 import { streamNamesFor } from '../src/outbox/streams';
 import {
-  EngineRequest, engineTraffic, openAccounts, outboxDepth, outboxEntriesAdded, outboxEventIds, readStream, StoredMessage,
-  TEST_STREAM_LIMITS, waitFor,
+  EngineRequest,
+  engineTraffic,
+  openAccounts,
+  outboxDepth,
+  outboxEntriesAdded,
+  outboxEventIds,
+  readStream,
+  StoredMessage,
+  TEST_STREAM_LIMITS,
+  waitFor,
 } from '../src/outbox/testing/outbox-fixtures';
 
 const REPO_ROOT = resolve(__dirname, '../../..');
@@ -47,44 +55,67 @@ function rng(seed: number): () => number {
   };
 }
 
-interface RelayChild { proc: ChildProcess; output: () => string; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> }
+interface RelayChild {
+  proc: ChildProcess;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
 
 const children: RelayChild[] = [];
 
 function spawnRelay(redisPrefix: string, natsUrl: string): RelayChild {
-  const proc = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/charging/src/relay-main.ts'], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      REDIS_URL: requireEnv('REDIS_URL'), NATS_URL: natsUrl, RATEL_REDIS_PREFIX: redisPrefix, RATEL_RELAY_LEASE_MS: String(CHILD_LEASE_MS),
-      RATEL_RATED_MAX_BYTES: String(TEST_STREAM_LIMITS.ratedMaxBytes), RATEL_NOTIFY_MAX_BYTES: String(TEST_STREAM_LIMITS.notifyMaxBytes),
-      RATEL_LOG_LEVEL: 'warn', TS_NODE_TRANSPILE_ONLY: 'true',
+  const proc = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/charging/src/relay-main.ts'],
+    {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        REDIS_URL: requireEnv('REDIS_URL'),
+        NATS_URL: natsUrl,
+        RATEL_REDIS_PREFIX: redisPrefix,
+        RATEL_RELAY_LEASE_MS: String(CHILD_LEASE_MS),
+        RATEL_RATED_MAX_BYTES: String(TEST_STREAM_LIMITS.ratedMaxBytes),
+        RATEL_NOTIFY_MAX_BYTES: String(TEST_STREAM_LIMITS.notifyMaxBytes),
+        RATEL_LOG_LEVEL: 'warn',
+        TS_NODE_TRANSPILE_ONLY: 'true',
+      },
     },
-  });
+  );
   let out = '';
   const keep = (b: Buffer) => (out = (out + b.toString()).slice(-CHILD_OUTPUT_MAX_CHARS));
   proc.stdout!.on('data', keep);
   proc.stderr!.on('data', keep);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => proc.once('exit', (code, signal) => r({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    proc.once('exit', (code, signal) => r({ code, signal })),
+  );
   const child = { proc, output: () => out, exited };
   children.push(child);
   return child;
 }
 
 async function waitExit(c: RelayChild): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`relay ${c.proc.pid} did not exit:\n${c.output()}`)), EXIT_TIMEOUT_MS).unref());
+  const timeout = new Promise<never>((_, reject) =>
+    setTimeout(() => reject(new Error(`relay ${c.proc.pid} did not exit:\n${c.output()}`)), EXIT_TIMEOUT_MS).unref(),
+  );
   return Promise.race([c.exited, timeout]);
 }
 
 async function storedCount(nc: NatsConnection): Promise<number> {
   const jsm = await nc.jetstreamManager();
-  const count = (name: string) => jsm.streams.info(name).then((i) => i.state.messages, () => 0);
+  const count = (name: string) =>
+    jsm.streams.info(name).then(
+      (i) => i.state.messages,
+      () => 0,
+    );
   return (await count(STREAMS.rated.name)) + (await count(STREAMS.notify.name));
 }
 
 /** Both streams, every message checked against its schema, Nats-Msg-Id = eventId, subject = the account's. */
-async function readJournal(nc: NatsConnection): Promise<{ messages: StoredMessage[]; eventIds: string[]; requestKeys: string[]; notifications: number }> {
+async function readJournal(
+  nc: NatsConnection,
+): Promise<{ messages: StoredMessage[]; eventIds: string[]; requestKeys: string[]; notifications: number }> {
   const rated = await readStream(nc, STREAMS.rated.name);
   const notify = await readStream(nc, STREAMS.notify.name).catch(() => []);
   const eventIds: string[] = [];
@@ -178,8 +209,12 @@ describe('outbox relay end to end', () => {
       const relay = spawnRelay(prefix, nats.url);
       const before = await storedCount(nc);
       const progress = 1 + Math.floor(random() * 3_000);
-      await waitFor(`relay ${i} to publish ${progress} (seed ${seed})`, async () =>
-        (await storedCount(nc)) >= before + progress || (writerDone && (await outboxDepth(redis, prefix)) === 0), DRAIN_TIMEOUT_MS, 5);
+      await waitFor(
+        `relay ${i} to publish ${progress} (seed ${seed})`,
+        async () => (await storedCount(nc)) >= before + progress || (writerDone && (await outboxDepth(redis, prefix)) === 0),
+        DRAIN_TIMEOUT_MS,
+        5,
+      );
       await new Promise((r) => setTimeout(r, Math.floor(random() * 30)));
       relay.proc.kill('SIGKILL');
       expect((await waitExit(relay)).signal).toBe('SIGKILL');
@@ -237,15 +272,25 @@ describe('outbox relay end to end', () => {
     await thief;
     a.proc.kill('SIGTERM');
     b.proc.kill('SIGTERM');
-    expect(await Promise.all([waitExit(a), waitExit(b)])).toEqual([{ code: 0, signal: null }, { code: 0, signal: null }]);
+    expect(await Promise.all([waitExit(a), waitExit(b)])).toEqual([
+      { code: 0, signal: null },
+      { code: 0, signal: null },
+    ]);
     await expectExactlyOnce(nc, redis, prefix, requests);
   }, 120_000);
 
   it('keeps the entries while NATS is frozen and then down, retries, and loses or doubles nothing', async () => {
     const registry = new Registry();
     const relay = new OutboxRelay({
-      redis, nc, registry, clock: systemClock, logger: createLogger('relay-e2e', 'silent'), redisPrefix: prefix,
-      streams: STREAMS, streamLimits: TEST_STREAM_LIMITS, limits: { ackTimeoutMs: 1_000, retryBackoffBaseMs: 50, retryBackoffMaxMs: 500 },
+      redis,
+      nc,
+      registry,
+      clock: systemClock,
+      logger: createLogger('relay-e2e', 'silent'),
+      redisPrefix: prefix,
+      streams: STREAMS,
+      streamLimits: TEST_STREAM_LIMITS,
+      limits: { ackTimeoutMs: 1_000, retryBackoffBaseMs: 50, retryBackoffMaxMs: 500 },
     });
     const publishErrors = async () => (await registry.getSingleMetric('ratel_relay_publish_errors_total')!.get()).values[0].value;
     const accounts = await openAccounts(engine, 'down', 2_000);

@@ -28,12 +28,21 @@ let prefix: string;
 let natsDir: string;
 let nats: StartedServer;
 
-function run(command: string, args: string[] = [], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  command: string,
+  args: string[] = [],
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', RATEL, ...command.split(' '), ...args], { cwd: ROOT, env: { ...env, ...extraEnv } }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', RATEL, ...command.split(' '), ...args],
+      { cwd: ROOT, env: { ...env, ...extraEnv } },
+      (err, stdout, stderr) => {
+        const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -86,7 +95,12 @@ describe('ratel migrate, seed, rebuild', () => {
     expect((await engine.getBalance('demo-prepaid-1', Date.now()))?.balanceMicros).toBe(10_000_000n);
     expect((await engine.getBalance('demo-postpaid-1', Date.now()))?.creditLimitMicros).toBe(100_000_000n);
     expect(await engine.resolveSubscriber('33612000001')).toMatchObject({ accountId: 'demo-prepaid-1' });
-    const counted = async () => [await count('ledger_entry'), await count('audit_log'), await count('subscription'), await count('allowance_grant')];
+    const counted = async () => [
+      await count('ledger_entry'),
+      await count('audit_log'),
+      await count('subscription'),
+      await count('allowance_grant'),
+    ];
     const rows = await counted();
     const again = await run('seed');
     expect([again.code, again.stderr]).toEqual([0, '']);
@@ -98,11 +112,19 @@ describe('ratel migrate, seed, rebuild', () => {
     const first = await run('seed', ['--subscribers', String(BULK), '--initial-balance', '50.00']);
     expect(first.code).toBe(0);
     // Not a terminal: progress as plain lines on stderr, one per batch here, and a last one.
-    expect(first.stderr).toMatch(/^seed: 1,000\/1,500 subscribers \(66\.7 %\), .*\nseed: 1,500\/1,500 .*\nseed: done, 1,500\/1,500 subscribers \(100\.0 %\), [0-9,]+\/s, [0-9.]+ s\n$/);
+    expect(first.stderr).toMatch(
+      /^seed: 1,000\/1,500 subscribers \(66\.7 %\), .*\nseed: 1,500\/1,500 .*\nseed: done, 1,500\/1,500 subscribers \(100\.0 %\), [0-9,]+\/s, [0-9.]+ s\n$/,
+    );
     expect(first.stdout).toContain(`(${BULK} new)`);
     expect(Number((await pg.query(`select count(*) as n from subscription where account_id like 'lt-%'`)).rows[0].n)).toBe(BULK);
     const last = BULK - 1;
-    expect(await engine.resolveSubscriber(String(4915100000000 + last))).toEqual({ accountId: `lt-${last}`, planId: DEMO_LOADTEST_PLAN.id, timeZone: 'Europe/Berlin', currency: 'EUR', cycleDay: 1 });
+    expect(await engine.resolveSubscriber(String(4915100000000 + last))).toEqual({
+      accountId: `lt-${last}`,
+      planId: DEMO_LOADTEST_PLAN.id,
+      timeZone: 'Europe/Berlin',
+      currency: 'EUR',
+      cycleDay: 1,
+    });
     expect(await engine.resolveSubscriber(String(262010000000000 + last))).toMatchObject({ accountId: `lt-${last}` });
     expect((await engine.getBalance('lt-0', Date.now()))?.balanceMicros).toBe(50_000_000n);
     const ledger = await count('ledger_entry');
@@ -114,18 +136,37 @@ describe('ratel migrate, seed, rebuild', () => {
   it('rebuild --all restores a flushed prefix from PostgreSQL', async () => {
     await flushPrefix();
     const noNats = await run('rebuild', ['--all']);
-    expect([noNats.code, noNats.stderr]).toEqual([2, expect.stringMatching(/^ratel rebuild: NATS_URL is needed to catch the balance journal up first; set it, or pass --no-journal-catch-up/)]);
+    expect([noNats.code, noNats.stderr]).toEqual([
+      2,
+      expect.stringMatching(
+        /^ratel rebuild: NATS_URL is needed to catch the balance journal up first; set it, or pass --no-journal-catch-up/,
+      ),
+    ]);
     const res = await run('rebuild', ['--all'], { NATS_URL: nats.url });
     expect(res.code).toBe(0);
-    expect(res.stderr).toMatch(new RegExp(`^(rebuild: .*\n)*rebuild: done, ${(BULK + 3).toLocaleString('en-US')}/${(BULK + 3).toLocaleString('en-US')} accounts \\(100\\.0 %\\)`));
+    expect(res.stderr).toMatch(
+      new RegExp(
+        `^(rebuild: .*\n)*rebuild: done, ${(BULK + 3).toLocaleString('en-US')}/${(BULK + 3).toLocaleString('en-US')} accounts \\(100\\.0 %\\)`,
+      ),
+    );
     const report = JSON.parse(res.stdout);
     expect(report).toMatchObject({
-      accounts: BULK + 3, accountsInitialisedFromLedger: BULK + 3, accountsRestoredFromJournal: 0, plans: DEMO_PLANS.length, subscriptions: BULK + 3, grants: 1, failed: [],
+      accounts: BULK + 3,
+      accountsInitialisedFromLedger: BULK + 3,
+      accountsRestoredFromJournal: 0,
+      plans: DEMO_PLANS.length,
+      subscriptions: BULK + 3,
+      grants: 1,
+      failed: [],
       journal: { position: 0, streamLastSeq: 0, eventsLost: 0, eventsInvalid: 0 },
     });
     const asIs = await run('rebuild', ['--account', 'demo-prepaid-1', '--no-journal-catch-up']);
     expect([asIs.code, asIs.stderr]).toEqual([0, '']);
-    expect(JSON.parse(asIs.stdout)).toMatchObject({ accounts: 1, accountsInitialisedFromLedger: 0, journal: { position: 0, streamLastSeq: null } });
+    expect(JSON.parse(asIs.stdout)).toMatchObject({
+      accounts: 1,
+      accountsInitialisedFromLedger: 0,
+      journal: { position: 0, streamLastSeq: null },
+    });
     expect((await engine.getBalance('demo-prepaid-1', Date.now()))?.buckets).toHaveLength(1);
     expect((await engine.getBalance(`lt-${BULK - 1}`, Date.now()))?.balanceMicros).toBe(50_000_000n);
     expect(await engine.getPlan(DEMO_LOADTEST_PLAN.id)).toBeDefined();
@@ -133,7 +174,10 @@ describe('ratel migrate, seed, rebuild', () => {
 
   it('exits 2 with the usage on a bad argument, 1 naming the account on a runtime failure', async () => {
     const usage = await run('rebuild', ['--account', 'x', '--all']);
-    expect([usage.code, usage.stderr]).toEqual([2, 'ratel rebuild: give exactly one of --account ID and --all\nsee: ratel rebuild --help\n']);
+    expect([usage.code, usage.stderr]).toEqual([
+      2,
+      'ratel rebuild: give exactly one of --account ID and --all\nsee: ratel rebuild --help\n',
+    ]);
     const unknown = await run('rebuild', ['--everything']);
     expect([unknown.code, unknown.stderr]).toEqual([2, "error: unknown option '--everything'\n(add --help for usage)\n"]);
     const missing = await run('rebuild', ['--account', 'no-such-account', '--no-journal-catch-up']);

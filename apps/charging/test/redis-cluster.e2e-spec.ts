@@ -21,8 +21,16 @@ import { RedisBalanceEngine } from '../src/balance/redis-balance-engine';
 import { bootstrapCharging } from '../src/bootstrap';
 import { grpcClient, provisionCatalog, rest, systemEnv, type SystemEnv, unary, waitFor } from './system.helpers';
 
-interface ServiceAnswer { resultCode: ResultCode; grantedUnits?: bigint; debitedAmount?: { amountMicros: bigint } }
-interface Answer { resultCode: ResultCode; services?: ServiceAnswer[]; debitedAmount?: { amountMicros: bigint } }
+interface ServiceAnswer {
+  resultCode: ResultCode;
+  grantedUnits?: bigint;
+  debitedAmount?: { amountMicros: bigint };
+}
+interface Answer {
+  resultCode: ResultCode;
+  services?: ServiceAnswer[];
+  debitedAmount?: { amountMicros: bigint };
+}
 
 const ACCOUNTS = 8;
 const MB = 1_048_576n;
@@ -67,13 +75,40 @@ describe('charging app on a Redis Cluster', () => {
     await provisionCatalog(sys.httpBase, 'cl', plan);
     for (let i = 0; i < ACCOUNTS; i++) {
       const id = `acc-cl-${i}`;
-      expect((await rest(sys.httpBase, 'POST', '/v1/accounts', { id, customerId: 'cus-cl', type: 'PREPAID', currency: 'EUR', timeZone: 'Europe/Paris', cycleDay: 1, planId: plan.id, initialBalance: '10.00' })).status).toBe(201);
-      expect((await rest(sys.httpBase, 'POST', '/v1/subscriptions', { id: `sub-cl-${i}`, msisdn: msisdn(i), imsi: `20801777700${String(i).padStart(4, '0')}`, accountId: id, productId: 'prd-cl' })).status).toBe(201);
+      expect(
+        (
+          await rest(sys.httpBase, 'POST', '/v1/accounts', {
+            id,
+            customerId: 'cus-cl',
+            type: 'PREPAID',
+            currency: 'EUR',
+            timeZone: 'Europe/Paris',
+            cycleDay: 1,
+            planId: plan.id,
+            initialBalance: '10.00',
+          })
+        ).status,
+      ).toBe(201);
+      expect(
+        (
+          await rest(sys.httpBase, 'POST', '/v1/subscriptions', {
+            id: `sub-cl-${i}`,
+            msisdn: msisdn(i),
+            imsi: `20801777700${String(i).padStart(4, '0')}`,
+            accountId: id,
+            productId: 'prd-cl',
+          })
+        ).status,
+      ).toBe(201);
     }
     // The accounts' keys are on more than one master, and every master has the function library.
     const engine = new RedisBalanceEngine(redis, { prefix: sys.env.RATEL_REDIS_PREFIX });
     const accountKeys = Array.from({ length: ACCOUNTS }, (_, i) => engine.keys.account(`acc-cl-${i}`).acct);
-    const holding = await Promise.all(redis.nodes('master').map(async (node) => (await Promise.all(accountKeys.map((k) => node.exists(k).catch(() => 0)))).some((n) => n === 1)));
+    const holding = await Promise.all(
+      redis
+        .nodes('master')
+        .map(async (node) => (await Promise.all(accountKeys.map((k) => node.exists(k).catch(() => 0)))).some((n) => n === 1)),
+    );
     expect(holding.filter(Boolean).length).toBeGreaterThan(1);
     for (const node of redis.nodes('master')) expect(JSON.stringify(await node.call('FUNCTION', 'LIST'))).toContain('ratel_balance_');
 
@@ -81,45 +116,119 @@ describe('charging app on a Redis Cluster', () => {
     const sub = (i: number) => ({ msisdn: msisdn(i) });
     for (let i = 0; i < ACCOUNTS; i++) {
       const s = `sess-cl-${i}`;
-      const started = await unary<Answer>(client, 'startSession', StartSessionRequest.fromPartial({ sessionId: s, requestNumber: 0, subscriber: sub(i), services: [{ ratingGroup: RatingGroups.DATA, requestedUnits: 10n * MB, unit: UnitType.BYTES }] }));
+      const started = await unary<Answer>(
+        client,
+        'startSession',
+        StartSessionRequest.fromPartial({
+          sessionId: s,
+          requestNumber: 0,
+          subscriber: sub(i),
+          services: [{ ratingGroup: RatingGroups.DATA, requestedUnits: 10n * MB, unit: UnitType.BYTES }],
+        }),
+      );
       expect(started.services?.[0].resultCode).toBe(ResultCode.SUCCESS);
-      const ended = await unary<Answer>(client, 'terminateSession', TerminateSessionRequest.fromPartial({ sessionId: s, requestNumber: 1, subscriber: sub(i), services: [{ ratingGroup: RatingGroups.DATA, usedUnits: 5n * MB }] }));
+      const ended = await unary<Answer>(
+        client,
+        'terminateSession',
+        TerminateSessionRequest.fromPartial({
+          sessionId: s,
+          requestNumber: 1,
+          subscriber: sub(i),
+          services: [{ ratingGroup: RatingGroups.DATA, usedUnits: 5n * MB }],
+        }),
+      );
       expect(ended.services?.[0].debitedAmount?.amountMicros).toBe(50_000n);
-      const sms = await unary<Answer>(client, 'debitEvent', DebitEventRequest.fromPartial({ requestId: `sms-cl-${i}`, subscriber: sub(i), calledNumber: '33612345678', service: { ratingGroup: RatingGroups.SMS, serviceId: 0, units: 1n, unit: UnitType.EVENTS } }));
+      const sms = await unary<Answer>(
+        client,
+        'debitEvent',
+        DebitEventRequest.fromPartial({
+          requestId: `sms-cl-${i}`,
+          subscriber: sub(i),
+          calledNumber: '33612345678',
+          service: { ratingGroup: RatingGroups.SMS, serviceId: 0, units: 1n, unit: UnitType.EVENTS },
+        }),
+      );
       expect([sms.resultCode, sms.debitedAmount?.amountMicros]).toEqual([ResultCode.SUCCESS, 50_000n]);
     }
     // An abandoned session on account 0: the sweep over all 256 indexes (one read per slot) releases it.
-    const abandoned = await unary<Answer>(client, 'startSession', StartSessionRequest.fromPartial({ sessionId: 'sess-cl-abandoned', requestNumber: 0, subscriber: sub(0), services: [{ ratingGroup: RatingGroups.DATA, requestedUnits: 10n * MB, unit: UnitType.BYTES }] }));
+    const abandoned = await unary<Answer>(
+      client,
+      'startSession',
+      StartSessionRequest.fromPartial({
+        sessionId: 'sess-cl-abandoned',
+        requestNumber: 0,
+        subscriber: sub(0),
+        services: [{ ratingGroup: RatingGroups.DATA, requestedUnits: 10n * MB, unit: UnitType.BYTES }],
+      }),
+    );
     expect(abandoned.services?.[0].resultCode).toBe(ResultCode.SUCCESS);
     expect(await engine.expireDue(Date.now() + 24 * 3_600_000, 100)).toBe(1);
 
     // Every rated event reaches JetStream (opening, DEBIT of the session and its RELEASE, DEBIT of the SMS; the EXPIRY) and the outboxes empty.
     const expected = ACCOUNTS * 4 + 1;
     const jsm = await nc.jetstreamManager();
-    await waitFor(`${expected} rated events in JetStream`, async () => (await jsm.streams.info('RATEL_RATED')).state.messages >= expected, 30_000, 100);
+    await waitFor(
+      `${expected} rated events in JetStream`,
+      async () => (await jsm.streams.info('RATEL_RATED')).state.messages >= expected,
+      30_000,
+      100,
+    );
     expect((await jsm.streams.info('RATEL_RATED')).state.messages).toBe(expected);
-    await waitFor('every outbox empty', async () => {
-      const outboxes = await scanKeys(redis, `${sys.env.RATEL_REDIS_PREFIX}*outbox`);
-      const lengths = await Promise.all(outboxes.map((k) => redis.xlen(k)));
-      return lengths.every((n) => n === 0);
-    }, 30_000, 100);
+    await waitFor(
+      'every outbox empty',
+      async () => {
+        const outboxes = await scanKeys(redis, `${sys.env.RATEL_REDIS_PREFIX}*outbox`);
+        const lengths = await Promise.all(outboxes.map((k) => redis.xlen(k)));
+        return lengths.every((n) => n === 0);
+      },
+      30_000,
+      100,
+    );
 
     // A deleted subscription: the gateway's route cache hears of it through the cluster's pub/sub.
     expect((await rest(sys.httpBase, 'DELETE', '/v1/subscriptions/sub-cl-7')).status).toBe(200);
-    await waitFor('the deleted MSISDN unknown to the gateway', async () => {
-      const r = await unary<Answer>(client, 'debitEvent', DebitEventRequest.fromPartial({ requestId: `sms-cl-gone-${Date.now()}`, subscriber: sub(7), calledNumber: '33612345678', service: { ratingGroup: RatingGroups.SMS, serviceId: 0, units: 1n, unit: UnitType.EVENTS } }));
-      return r.resultCode === ResultCode.USER_UNKNOWN;
-    }, 10_000, 100);
+    await waitFor(
+      'the deleted MSISDN unknown to the gateway',
+      async () => {
+        const r = await unary<Answer>(
+          client,
+          'debitEvent',
+          DebitEventRequest.fromPartial({
+            requestId: `sms-cl-gone-${Date.now()}`,
+            subscriber: sub(7),
+            calledNumber: '33612345678',
+            service: { ratingGroup: RatingGroups.SMS, serviceId: 0, units: 1n, unit: UnitType.EVENTS },
+          }),
+        );
+        return r.resultCode === ResultCode.USER_UNKNOWN;
+      },
+      10_000,
+      100,
+    );
 
     // Redis loses everything; the rebuild brings every account back from the journal.
-    await waitFor('the journal to hold every event', async () => Number((await pg.query('select coalesce(max(last_seq), 0) as s from journal_position')).rows[0].s) === expected, 30_000, 100);
+    await waitFor(
+      'the journal to hold every event',
+      async () => Number((await pg.query('select coalesce(max(last_seq), 0) as s from journal_position')).rows[0].s) === expected,
+      30_000,
+      100,
+    );
     await deleteKeys(redis, `${sys.env.RATEL_REDIS_PREFIX}*`);
     const report = await rest(sys.httpBase, 'POST', '/v1/admin/rebuild-projection', { all: true });
     expect(report.body).toMatchObject({ accounts: ACCOUNTS, accountsRestoredFromJournal: ACCOUNTS, failed: [] });
     for (let i = 0; i < ACCOUNTS; i++) {
       expect((await rest(sys.httpBase, 'GET', `/v1/accounts/acc-cl-${i}/balance`)).body.balance).toMatchObject({ micros: '9900000' });
     }
-    const again = await unary<Answer>(client, 'debitEvent', DebitEventRequest.fromPartial({ requestId: 'sms-cl-after', subscriber: sub(1), calledNumber: '33612345678', service: { ratingGroup: RatingGroups.SMS, serviceId: 0, units: 1n, unit: UnitType.EVENTS } }));
+    const again = await unary<Answer>(
+      client,
+      'debitEvent',
+      DebitEventRequest.fromPartial({
+        requestId: 'sms-cl-after',
+        subscriber: sub(1),
+        calledNumber: '33612345678',
+        service: { ratingGroup: RatingGroups.SMS, serviceId: 0, units: 1n, unit: UnitType.EVENTS },
+      }),
+    );
     expect(again.resultCode).toBe(ResultCode.SUCCESS);
     client.close();
   });

@@ -16,7 +16,11 @@ import { ResultCode, UnitType } from '@app/proto';
 import { bootstrapCharging } from '../src/bootstrap';
 import { grpcClient, provisionCatalog, rest, systemEnv, SystemEnv, unary, waitFor } from './system.helpers';
 
-interface Answer { resultCode: ResultCode; services?: { grantedUnits: bigint; debitedAmount?: { amountMicros: bigint } }[]; debitedAmount?: { amountMicros: bigint } }
+interface Answer {
+  resultCode: ResultCode;
+  services?: { grantedUnits: bigint; debitedAmount?: { amountMicros: bigint } }[];
+  debitedAmount?: { amountMicros: bigint };
+}
 
 describe('charging app round trip: REST -> gRPC -> REST -> JetStream', () => {
   let dir: string;
@@ -44,21 +48,44 @@ describe('charging app round trip: REST -> gRPC -> REST -> JetStream', () => {
     const plan = DEMO_PREPAID_PLAN;
     await provisionCatalog(sys.httpBase, 'rt', plan);
     const account = await rest(sys.httpBase, 'POST', '/v1/accounts', {
-      id: 'acc-rt', customerId: 'cus-rt', type: 'PREPAID', currency: 'EUR', timeZone: 'Europe/Paris', cycleDay: 1, planId: plan.id, thresholds: ['1.00'], initialBalance: '2.00',
+      id: 'acc-rt',
+      customerId: 'cus-rt',
+      type: 'PREPAID',
+      currency: 'EUR',
+      timeZone: 'Europe/Paris',
+      cycleDay: 1,
+      planId: plan.id,
+      thresholds: ['1.00'],
+      initialBalance: '2.00',
     });
     expect(account.status).toBe(201);
-    const sub = await rest(sys.httpBase, 'POST', '/v1/subscriptions', { id: 'sub-rt', msisdn: '33612999001', imsi: '208019999999001', accountId: 'acc-rt', productId: 'prd-rt' });
+    const sub = await rest(sys.httpBase, 'POST', '/v1/subscriptions', {
+      id: 'sub-rt',
+      msisdn: '33612999001',
+      imsi: '208019999999001',
+      accountId: 'acc-rt',
+      productId: 'prd-rt',
+    });
     expect(sub.status).toBe(201);
 
     // Anonymous provisioning is refused.
-    const anon = await fetch(`${sys.httpBase}/v1/customers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"x","name":"x"}' });
+    const anon = await fetch(`${sys.httpBase}/v1/customers`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"id":"x","name":"x"}',
+    });
     expect(anon.status).toBe(401);
 
     const client = grpcClient(sys.grpcAddress);
     const subscriber = { msisdn: '33612999001' };
     // Two SMS at 0.05 EUR each, then a refund of the first.
     for (const id of ['sms-1', 'sms-2']) {
-      const a = await unary<Answer>(client, 'debitEvent', { requestId: id, subscriber, calledNumber: '33612345678', service: { ratingGroup: 30, serviceId: 0, units: 1n, unit: UnitType.EVENTS } });
+      const a = await unary<Answer>(client, 'debitEvent', {
+        requestId: id,
+        subscriber,
+        calledNumber: '33612345678',
+        service: { ratingGroup: 30, serviceId: 0, units: 1n, unit: UnitType.EVENTS },
+      });
       expect(a.resultCode).toBe(ResultCode.SUCCESS);
       expect(a.debitedAmount?.amountMicros).toBe(50_000n);
     }

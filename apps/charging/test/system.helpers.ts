@@ -81,7 +81,11 @@ export async function rest(base: string, method: string, path: string, body?: un
  * Over REST: product `prd-<tag>` with `plan` as its price plan, and customer `cus-<tag>` (each
  * answered 201): what the accounts of a system spec hang on.
  */
-export async function provisionCatalog(base: string, tag: string, plan: PricePlan = DEMO_PREPAID_PLAN): Promise<{ productId: string; customerId: string; planId: string }> {
+export async function provisionCatalog(
+  base: string,
+  tag: string,
+  plan: PricePlan = DEMO_PREPAID_PLAN,
+): Promise<{ productId: string; customerId: string; planId: string }> {
   const productId = `prd-${tag}`;
   const customerId = `cus-${tag}`;
   expect((await rest(base, 'POST', '/v1/products', { id: productId, name: tag })).status).toBe(201);

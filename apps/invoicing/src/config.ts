@@ -160,5 +160,11 @@ export function loadInvoicingProcessConfig(env: NodeJS.ProcessEnv): InvoicingCon
 export function printableConfig(c: InvoicingConfig): Record<string, unknown> {
   const strip = (u: string) => u.replace(/\/\/[^/@]*@/, '//***@');
   const secrets = Object.fromEntries(SECRETS.map((k) => [k, c[k] === '' ? '' : '***']));
-  return { ...c, ...secrets, NATS_URL: strip(c.NATS_URL), CLICKHOUSE_URL: strip(c.CLICKHOUSE_URL), RATEL_JWT_JWKS_URL: strip(c.RATEL_JWT_JWKS_URL) };
+  return {
+    ...c,
+    ...secrets,
+    NATS_URL: strip(c.NATS_URL),
+    CLICKHOUSE_URL: strip(c.CLICKHOUSE_URL),
+    RATEL_JWT_JWKS_URL: strip(c.RATEL_JWT_JWKS_URL),
+  };
 }

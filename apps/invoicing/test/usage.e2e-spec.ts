@@ -329,7 +329,11 @@ describe('invoicing process: sink and usage API', () => {
   it('answers limit=10000 (the documented maximum) of the revenue series', async () => {
     const res = await get(`/v1/revenue/daily?${q}&limit=10000`);
     const body = (await res.json()) as { lines: unknown[]; limit: number; nextOffset: number | null };
-    expect({ status: res.status, limit: body.limit, nextOffset: body.nextOffset }).toEqual({ status: 200, limit: 10_000, nextOffset: null });
+    expect({ status: res.status, limit: body.limit, nextOffset: body.nextOffset }).toEqual({
+      status: 200,
+      limit: 10_000,
+      nextOffset: null,
+    });
     expect(body.lines.length).toBeGreaterThan(0);
   });
 
@@ -393,10 +397,18 @@ describe('invoicing process: sink and usage API', () => {
     });
     expect(tooLarge).toEqual({
       status: 413,
-      body: { code: 'PAYLOAD_TOO_LARGE', field: 'body', limitBytes: HTTP_BODY_LIMIT_BYTES, message: expect.stringContaining(`${HTTP_BODY_LIMIT_BYTES} bytes`) },
+      body: {
+        code: 'PAYLOAD_TOO_LARGE',
+        field: 'body',
+        limitBytes: HTTP_BODY_LIMIT_BYTES,
+        message: expect.stringContaining(`${HTTP_BODY_LIMIT_BYTES} bytes`),
+      },
     });
     const unknown = await get('/v1/usage/nowhere');
-    expect({ status: unknown.status, body: await unknown.json() }).toEqual({ status: 404, body: { code: 'NOT_FOUND', message: 'no route GET /v1/usage/nowhere' } });
+    expect({ status: unknown.status, body: await unknown.json() }).toEqual({
+      status: 404,
+      body: { code: 'NOT_FOUND', message: 'no route GET /v1/usage/nowhere' },
+    });
   });
 
   it('serves /metrics with the sink and HTTP metrics on one registry, /healthz and /openapi.json', async () => {
@@ -404,7 +416,9 @@ describe('invoicing process: sink and usage API', () => {
     expect(metrics).toMatch(/ratel_sink_events_inserted_total\{app="invoicing"\} \d+/);
     // Every REST request by method, route template (never the raw URL) and status.
     const counted = (...labels: string[]) =>
-      metrics.split('\n').some((l) => l.startsWith('ratel_http_request_duration_seconds_count{') && labels.every((p) => l.includes(p)) && !l.endsWith(' 0'));
+      metrics
+        .split('\n')
+        .some((l) => l.startsWith('ratel_http_request_duration_seconds_count{') && labels.every((p) => l.includes(p)) && !l.endsWith(' 0'));
     expect(counted('app="invoicing"', 'method="GET"', 'route="/v1/usage/accounts/:accountId/summary"', 'status="200"')).toBe(true);
     expect(counted('method="GET"', 'route="/v1/revenue/daily"', 'status="403"')).toBe(true);
     expect(counted('method="GET"', 'route="unmatched"', 'status="404"')).toBe(true);

@@ -44,7 +44,13 @@ describe('analytics store on ClickHouse', () => {
       query: sql`SELECT name FROM system.tables WHERE database = ${str(db)} ORDER BY name`.text,
       format: 'JSONEachRow',
     });
-    expect((await rs.json<{ name: string }>()).map((r) => r.name)).toEqual(['cdr_files', 'cdr_rejects', 'rated_dead_letters', 'rated_events', 'schema_migrations']);
+    expect((await rs.json<{ name: string }>()).map((r) => r.name)).toEqual([
+      'cdr_files',
+      'cdr_rejects',
+      'rated_dead_letters',
+      'rated_events',
+      'schema_migrations',
+    ]);
   });
 
   it('refuses a migration edited after it was applied, and a broken list', async () => {

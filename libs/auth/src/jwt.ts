@@ -123,7 +123,8 @@ export class JwtVerifier {
 
   /** Verifies a compact JWT and returns its claims; throws JwtError saying why not. */
   async verify(token: string, nowMs: number): Promise<JwtClaims> {
-    if (!this.enabled) throw new JwtError('UNSUPPORTED_ALG', 'bearer tokens are not accepted: neither RATEL_JWT_SECRET nor RATEL_JWT_JWKS_URL is set');
+    if (!this.enabled)
+      throw new JwtError('UNSUPPORTED_ALG', 'bearer tokens are not accepted: neither RATEL_JWT_SECRET nor RATEL_JWT_JWKS_URL is set');
     if (token.length > JWT_LENGTH_MAX) throw new JwtError('MALFORMED', `token longer than ${JWT_LENGTH_MAX} characters`);
     let payload: JWTPayload;
     try {

@@ -20,4 +20,3 @@ export function requiredRoleOf(reflector: Reflector, context: ExecutionContext):
   const method = context.switchToHttp().getRequest<{ method: string }>().method;
   return method === 'GET' || method === 'HEAD' ? 'read' : 'write';
 }
-

@@ -32,7 +32,12 @@ function publish(...keys: SigningKey[]): void {
   writeFileSync(jwksFile, JSON.stringify({ keys: keys.map((k) => k.jwk) }));
 }
 
-function sign(key: SigningKey, claims: Record<string, unknown> = {}, kid = key.kid, expS = Math.floor(Date.now() / 1000) + 300): Promise<string> {
+function sign(
+  key: SigningKey,
+  claims: Record<string, unknown> = {},
+  kid = key.kid,
+  expS = Math.floor(Date.now() / 1000) + 300,
+): Promise<string> {
   return new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid }).setSubject('crm').setExpirationTime(expS).sign(key.privateKey);
 }
 
@@ -108,7 +113,10 @@ describe('JwtVerifier with a JWKS URL', () => {
   it('refuses HS256 when only a JWKS is configured (no algorithm confusion)', async () => {
     const v = new JwtVerifier({ jwksUrl: `${baseUrl}/jwks.json` });
     // An HMAC keyed with the public key's text: the classic RS256 -> HS256 confusion.
-    const forged = signHs256Jwt({ sub: 'admin', exp: Math.floor(Date.now() / 1000) + 60 }, JSON.stringify(rsa1.jwk), { alg: 'HS256', kid: 'rsa-1' });
+    const forged = signHs256Jwt({ sub: 'admin', exp: Math.floor(Date.now() / 1000) + 60 }, JSON.stringify(rsa1.jwk), {
+      alg: 'HS256',
+      kid: 'rsa-1',
+    });
     expect(await reasonOf(v, forged)).toBe('UNSUPPORTED_ALG');
   });
 

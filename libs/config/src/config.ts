@@ -20,13 +20,22 @@ export const SECRET_VARIABLES = new Set(['RATEL_API_KEYS', 'RATEL_JWT_SECRET', '
 
 export const chargingConfigSchema = z.object({
   /** One Redis; or, with RATEL_REDIS_CLUSTER, seed nodes of a Redis Cluster, comma-separated. */
-  REDIS_URL: z.string().min(1).refine((v) => v.split(',').every((u) => URL.canParse(u.trim())), 'must be a redis:// URL, or a comma-separated list of them with RATEL_REDIS_CLUSTER'),
+  REDIS_URL: z
+    .string()
+    .min(1)
+    .refine(
+      (v) => v.split(',').every((u) => URL.canParse(u.trim())),
+      'must be a redis:// URL, or a comma-separated list of them with RATEL_REDIS_CLUSTER',
+    ),
   /** REDIS_URL names a Redis Cluster (apps/charging/src/infra/redis.ts). */
   RATEL_REDIS_CLUSTER: bool.default(false),
   NATS_URL: z.string().min(1),
   DATABASE_URL: z.string().url(),
   /** Prefix of every Redis key this deployment writes; lets several deployments share a Redis. */
-  RATEL_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{0,32}$/).default('ratel:'),
+  RATEL_REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{0,32}$/)
+    .default('ratel:'),
   RATEL_GRPC_HOST: z.string().default('127.0.0.1'),
   RATEL_GRPC_PORT: port.default(50051),
   /** Plaintext gRPC is allowed only when this says so explicitly. */
@@ -67,7 +76,9 @@ export function loadChargingConfig(env: NodeJS.ProcessEnv = process.env): Chargi
     throw new ConfigError('invalid configuration:\n  RATEL_GRPC_TLS_CERT/RATEL_GRPC_TLS_KEY: required unless RATEL_GRPC_INSECURE=true');
   }
   if (!hasCredentials(cfg)) {
-    throw new ConfigError('invalid configuration:\n  RATEL_API_KEYS/RATEL_JWT_SECRET/RATEL_JWT_JWKS_URL: set at least one; provisioning is never anonymous');
+    throw new ConfigError(
+      'invalid configuration:\n  RATEL_API_KEYS/RATEL_JWT_SECRET/RATEL_JWT_JWKS_URL: set at least one; provisioning is never anonymous',
+    );
   }
   return cfg;
 }

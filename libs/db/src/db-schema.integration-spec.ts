@@ -1,7 +1,18 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { createTestDatabase } from '@app/devstack';
 import { MIGRATIONS } from './migrations';
-import { AMOUNT_MICROS_MAX, BillingAccount, Customer, createOrmConfig, DB_CONTEXTS, LedgerEntry, migrate, PricePlan, PricePlanVersion, Product } from './index';
+import {
+  AMOUNT_MICROS_MAX,
+  BillingAccount,
+  Customer,
+  createOrmConfig,
+  DB_CONTEXTS,
+  LedgerEntry,
+  migrate,
+  PricePlan,
+  PricePlanVersion,
+  Product,
+} from './index';
 
 describe('libs/db schema', () => {
   let url: string;
@@ -23,7 +34,14 @@ describe('libs/db schema', () => {
     const sql = await orm.getSchemaGenerator().getUpdateSchemaSQL({ wrap: false, safe: true });
     // CHECK constraints (id alphabet, money bounds, windows) live only in the migrations: the
     // entities cannot express them, so the generator would drop them.
-    const changes = sql.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/drop constraint \w+_check;$|drop constraint billing_account_prepaid_no_credit;|drop constraint allowance_grant_window;/.test(l));
+    const changes = sql
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(
+        (l) =>
+          l !== '' &&
+          !/drop constraint \w+_check;$|drop constraint billing_account_prepaid_no_credit;|drop constraint allowance_grant_window;/.test(l),
+      );
     expect(changes).toEqual([]);
   });
 
@@ -33,9 +51,12 @@ describe('libs/db schema', () => {
       const tables = [...ctx.entities.map((e) => orm.getMetadata().get(e.name).tableName), ...ctx.sqlTables];
       for (const t of tables) owners.set(t, [...(owners.get(t) ?? []), name]);
     }
-    const rows: Array<{ table_name: string }> = await orm.em.fork().getConnection().execute(
-      `select table_name from information_schema.tables where table_schema = 'public' and table_name <> 'mikro_orm_migrations' order by 1`,
-    );
+    const rows: Array<{ table_name: string }> = await orm.em
+      .fork()
+      .getConnection()
+      .execute(
+        `select table_name from information_schema.tables where table_schema = 'public' and table_name <> 'mikro_orm_migrations' order by 1`,
+      );
     const unowned = rows.map((r) => r.table_name).filter((t) => owners.get(t)?.length !== 1);
     expect(unowned).toEqual([]);
     expect([...owners.keys()].sort()).toEqual(rows.map((r) => r.table_name));
@@ -49,8 +70,17 @@ describe('libs/db schema', () => {
     em.create(PricePlanVersion, { plan: 'pl1', version: 1, planJson: { a: 1 }, createdAt: at });
     em.create(Customer, { id: 'c1', name: 'C', createdAt: at, updatedAt: at });
     em.create(BillingAccount, {
-      id: 'a1', customer: 'c1', type: 'POSTPAID', currency: 'EUR', timeZone: 'Europe/Berlin', cycleDay: 1, plan: 'pl1',
-      creditLimitMicros: AMOUNT_MICROS_MAX, thresholdsMicros: [AMOUNT_MICROS_MAX, 5_000_000n], createdAt: at, updatedAt: at,
+      id: 'a1',
+      customer: 'c1',
+      type: 'POSTPAID',
+      currency: 'EUR',
+      timeZone: 'Europe/Berlin',
+      cycleDay: 1,
+      plan: 'pl1',
+      creditLimitMicros: AMOUNT_MICROS_MAX,
+      thresholdsMicros: [AMOUNT_MICROS_MAX, 5_000_000n],
+      createdAt: at,
+      updatedAt: at,
     });
     em.create(LedgerEntry, { account: 'a1', kind: 'INITIAL', amountMicros: -AMOUNT_MICROS_MAX, createdAt: at });
     await em.flush();
@@ -67,13 +97,18 @@ describe('libs/db schema', () => {
 
   it('refuses money beyond 2^53 - 1 and credit on prepaid accounts', async () => {
     const conn = orm.em.fork().getConnection();
-    await expect(conn.execute(`update billing_account set credit_limit_micros = 9007199254740992 where id = 'a1'`)).rejects.toThrow(/check/);
+    await expect(conn.execute(`update billing_account set credit_limit_micros = 9007199254740992 where id = 'a1'`)).rejects.toThrow(
+      /check/,
+    );
     await expect(conn.execute(`update billing_account set type = 'PREPAID' where id = 'a1'`)).rejects.toThrow(/prepaid_no_credit/);
   });
 
   it('migrates down and up again (the last test: it drops the data)', async () => {
     await orm.getMigrator().down({ to: 0 });
-    const tables = await orm.em.fork().getConnection().execute(`select count(*)::int as n from information_schema.tables where table_schema = 'public' and table_name = 'billing_account'`);
+    const tables = await orm.em
+      .fork()
+      .getConnection()
+      .execute(`select count(*)::int as n from information_schema.tables where table_schema = 'public' and table_name = 'billing_account'`);
     expect(tables[0].n).toBe(0);
     expect((await migrate(url)).applied).toEqual(MIGRATIONS.map((m) => m.name));
   });

@@ -22,16 +22,36 @@ export default async function globalSetup(): Promise<void> {
   const started: StartedServer[] = [];
   const tasks: Promise<void>[] = [];
   if (!process.env.REDIS_URL) {
-    tasks.push(startRedis({ dir: join(root, 'redis'), persist: false }).then((s) => { started.push(s); process.env.REDIS_URL = s.url; }));
+    tasks.push(
+      startRedis({ dir: join(root, 'redis'), persist: false }).then((s) => {
+        started.push(s);
+        process.env.REDIS_URL = s.url;
+      }),
+    );
   }
   if (!process.env.NATS_URL) {
-    tasks.push(startNats({ dir: join(root, 'nats') }).then((s) => { started.push(s); process.env.NATS_URL = s.url; }));
+    tasks.push(
+      startNats({ dir: join(root, 'nats') }).then((s) => {
+        started.push(s);
+        process.env.NATS_URL = s.url;
+      }),
+    );
   }
   if (!process.env.DATABASE_URL) {
-    tasks.push(startPostgres({ dir: join(root, 'pg'), durable: false }).then((s) => { started.push(s); process.env.DATABASE_URL = s.url; }));
+    tasks.push(
+      startPostgres({ dir: join(root, 'pg'), durable: false }).then((s) => {
+        started.push(s);
+        process.env.DATABASE_URL = s.url;
+      }),
+    );
   }
   if (!process.env.CLICKHOUSE_URL) {
-    tasks.push(startClickhouse({ dir: join(root, 'clickhouse') }).then((s) => { started.push(s); process.env.CLICKHOUSE_URL = s.url; }));
+    tasks.push(
+      startClickhouse({ dir: join(root, 'clickhouse') }).then((s) => {
+        started.push(s);
+        process.env.CLICKHOUSE_URL = s.url;
+      }),
+    );
   }
   const results = await Promise.allSettled(tasks);
   globalThis.__RATEL_SERVERS__ = started;

@@ -41,8 +41,14 @@ export async function waitForPort(port: number, timeoutMs = SERVER_START_TIMEOUT
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
       const s = new Socket();
-      s.once('connect', () => { s.destroy(); resolve(true); });
-      s.once('error', () => { s.destroy(); resolve(false); });
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => {
+        s.destroy();
+        resolve(false);
+      });
       s.connect(port, '127.0.0.1');
     });
     if (ok) return;
@@ -66,7 +72,9 @@ function which(bin: string): string | undefined {
 function requireBin(bin: string, debianPackage: string): string {
   const found = which(bin) ?? ['/usr/sbin', '/usr/bin', '/usr/local/bin'].map((d) => join(d, bin)).find(existsSync);
   if (!found) {
-    throw new Error(`${bin} not found: install the Debian package ${debianPackage} (apt-get install ${debianPackage}) or set the matching *_URL variable`);
+    throw new Error(
+      `${bin} not found: install the Debian package ${debianPackage} (apt-get install ${debianPackage}) or set the matching *_URL variable`,
+    );
   }
   return found;
 }
@@ -85,7 +93,13 @@ export interface SpawnHooks {
 export const SERVER_STOP_SIGNALS: Record<string, NodeJS.Signals> = { postgres: 'SIGINT' };
 
 /** Spawns a server detached, output to `<dir>/<name>.log`, with the hooks applied. */
-export function spawnWithHooks(name: string, cmd: string, args: string[], opts: { cwd: string; log: number; uid?: number; gid?: number }, hooks: SpawnHooks = {}): ChildProcess {
+export function spawnWithHooks(
+  name: string,
+  cmd: string,
+  args: string[],
+  opts: { cwd: string; log: number; uid?: number; gid?: number },
+  hooks: SpawnHooks = {},
+): ChildProcess {
   const stopSignal = SERVER_STOP_SIGNALS[name] ?? 'SIGTERM';
   const [file, argv] = hooks.dieWithParent ? dyingWithParent(cmd, args, stopSignal) : [cmd, args];
   const child = spawn(file, argv, { cwd: opts.cwd, stdio: ['ignore', opts.log, opts.log], detached: true, uid: opts.uid, gid: opts.gid });
@@ -110,7 +124,11 @@ function stopper(name: string, child: ChildProcess): () => Promise<void> {
   };
 }
 
-export interface RedisOptions extends SpawnHooks { dir: string; persist: boolean; port?: number }
+export interface RedisOptions extends SpawnHooks {
+  dir: string;
+  persist: boolean;
+  port?: number;
+}
 
 export async function startRedis(opts: RedisOptions): Promise<StartedServer> {
   const bin = requireBin('redis-server', 'redis-server');
@@ -119,12 +137,21 @@ export async function startRedis(opts: RedisOptions): Promise<StartedServer> {
   const persistArgs = opts.persist
     ? ['--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '']
     : ['--appendonly', 'no', '--save', ''];
-  const child = spawnServer('redis', bin, ['--port', String(port), '--bind', '127.0.0.1', '--dir', opts.dir, ...persistArgs], opts.dir, opts);
+  const child = spawnServer(
+    'redis',
+    bin,
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', opts.dir, ...persistArgs],
+    opts.dir,
+    opts,
+  );
   await waitForPort(port);
   return { name: 'redis', url: `redis://127.0.0.1:${port}`, pid: child.pid!, dir: opts.dir, stop: stopper('redis', child) };
 }
 
-export interface RedisClusterOptions { dir: string; masters: number }
+export interface RedisClusterOptions {
+  dir: string;
+  masters: number;
+}
 
 /** A Redis Cluster of masters only (no replicas), ready (cluster_state:ok on every node). */
 export interface StartedRedisCluster extends StartedServer {
@@ -156,14 +183,38 @@ export async function startRedisCluster(opts: RedisClusterOptions): Promise<Star
       const [port, busPort] = [await freePort(), await freePort()];
       const dir = join(opts.dir, `node-${i}`);
       mkdirSync(dir, { recursive: true });
-      const child = spawnServer('redis', bin, [
-        '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'no', '--save', '',
-        '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'), '--cluster-port', String(busPort), '--cluster-node-timeout', String(REDIS_CLUSTER_NODE_TIMEOUT_MS),
-      ], dir);
+      const child = spawnServer(
+        'redis',
+        bin,
+        [
+          '--port',
+          String(port),
+          '--bind',
+          '127.0.0.1',
+          '--dir',
+          dir,
+          '--appendonly',
+          'no',
+          '--save',
+          '',
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          join(dir, 'nodes.conf'),
+          '--cluster-port',
+          String(busPort),
+          '--cluster-node-timeout',
+          String(REDIS_CLUSTER_NODE_TIMEOUT_MS),
+        ],
+        dir,
+      );
       nodes.push({ port, child });
       await waitForPort(port);
     }
-    execFileSync(cli, ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'], { stdio: 'ignore', timeout: SERVER_START_TIMEOUT_MS });
+    execFileSync(cli, ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'], {
+      stdio: 'ignore',
+      timeout: SERVER_START_TIMEOUT_MS,
+    });
     const deadline = Date.now() + SERVER_START_TIMEOUT_MS;
     for (const n of nodes) {
       while (!/cluster_state:ok/.test(execFileSync(cli, ['-p', String(n.port), 'cluster', 'info'], { encoding: 'utf8' }))) {
@@ -176,10 +227,21 @@ export async function startRedisCluster(opts: RedisClusterOptions): Promise<Star
     throw err;
   }
   const urls = nodes.map((n) => `redis://127.0.0.1:${n.port}`);
-  return { name: 'redis-cluster', url: urls[0], urls, pid: nodes[0].child.pid!, pids: nodes.map((n) => n.child.pid!), dir: opts.dir, stop: stopAll };
+  return {
+    name: 'redis-cluster',
+    url: urls[0],
+    urls,
+    pid: nodes[0].child.pid!,
+    pids: nodes.map((n) => n.child.pid!),
+    dir: opts.dir,
+    stop: stopAll,
+  };
 }
 
-export interface NatsOptions extends SpawnHooks { dir: string; port?: number }
+export interface NatsOptions extends SpawnHooks {
+  dir: string;
+  port?: number;
+}
 
 export async function startNats(opts: NatsOptions): Promise<StartedServer> {
   const bin = requireBin('nats-server', 'nats-server');
@@ -193,15 +255,24 @@ export async function startNats(opts: NatsOptions): Promise<StartedServer> {
 function postgresBinDir(): string {
   const base = '/usr/lib/postgresql';
   if (existsSync(base)) {
-    const versions = readdirSync(base).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+    const versions = readdirSync(base)
+      .filter((v) => /^\d+$/.test(v))
+      .sort((a, b) => Number(b) - Number(a));
     for (const v of versions) if (existsSync(join(base, v, 'bin', 'postgres'))) return join(base, v, 'bin');
   }
   const initdb = which('initdb');
   if (initdb) return initdb.replace(/\/initdb$/, '');
-  throw new Error('PostgreSQL server binaries not found: install the Debian package postgresql (apt-get install postgresql) or set DATABASE_URL');
+  throw new Error(
+    'PostgreSQL server binaries not found: install the Debian package postgresql (apt-get install postgresql) or set DATABASE_URL',
+  );
 }
 
-export interface PostgresOptions extends SpawnHooks { dir: string; port?: number; durable: boolean; database?: string }
+export interface PostgresOptions extends SpawnHooks {
+  dir: string;
+  port?: number;
+  durable: boolean;
+  database?: string;
+}
 
 /** PostgreSQL refuses to run as root: as root, the cluster is owned by and run as the `postgres` user. */
 export async function startPostgres(opts: PostgresOptions): Promise<StartedServer> {
@@ -221,19 +292,38 @@ export async function startPostgres(opts: PostgresOptions): Promise<StartedServe
   }
   const data = join(opts.dir, 'data');
   if (!existsSync(join(data, 'PG_VERSION'))) {
-    execFileSync(join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'ratel', '-E', 'UTF8', '--no-locale', ...(opts.durable ? [] : ['--no-sync'])], {
-      stdio: 'pipe', uid, gid, cwd: opts.dir,
-    });
+    execFileSync(
+      join(bin, 'initdb'),
+      ['-D', data, '-A', 'trust', '-U', 'ratel', '-E', 'UTF8', '--no-locale', ...(opts.durable ? [] : ['--no-sync'])],
+      {
+        stdio: 'pipe',
+        uid,
+        gid,
+        cwd: opts.dir,
+      },
+    );
   }
   const tuning = opts.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
-  const child = spawnServer('postgres', join(bin, 'postgres'), ['-D', data, '-p', String(port), '-k', opts.dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', ...tuning], opts.dir, opts, uid, gid);
+  const child = spawnServer(
+    'postgres',
+    join(bin, 'postgres'),
+    ['-D', data, '-p', String(port), '-k', opts.dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', ...tuning],
+    opts.dir,
+    opts,
+    uid,
+    gid,
+  );
   await waitForPort(port);
   // The server accepts TCP before it accepts logins; retry until the database exists.
   const deadline = Date.now() + SERVER_START_TIMEOUT_MS;
   for (;;) {
     try {
       const psql = (sql: string, flags: string[] = []) =>
-        execFileSync(join(bin, 'psql'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'ratel', '-d', 'postgres', ...flags, '-c', sql], { stdio: 'pipe' }).toString().trim();
+        execFileSync(join(bin, 'psql'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'ratel', '-d', 'postgres', ...flags, '-c', sql], {
+          stdio: 'pipe',
+        })
+          .toString()
+          .trim();
       if (psql(`SELECT 1 FROM pg_database WHERE datname='${database}'`, ['-tA']) !== '1') psql(`CREATE DATABASE ${database}`);
       break;
     } catch (e) {
@@ -241,7 +331,13 @@ export async function startPostgres(opts: PostgresOptions): Promise<StartedServe
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  return { name: 'postgres', url: `postgres://ratel@127.0.0.1:${port}/${database}`, pid: child.pid!, dir: opts.dir, stop: stopper('postgres', child) };
+  return {
+    name: 'postgres',
+    url: `postgres://ratel@127.0.0.1:${port}/${database}`,
+    pid: child.pid!,
+    dir: opts.dir,
+    stop: stopper('postgres', child),
+  };
 }
 
 export function writeState(file: string, state: unknown): void {

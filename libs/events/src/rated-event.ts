@@ -14,16 +14,7 @@
  * `subscriberId` "", `unit` MONEY and zero units.
  */
 import { z } from 'zod';
-import {
-  accountIdSchema,
-  currencySchema,
-  eventIdSchema,
-  int64String,
-  optionalId,
-  reasonSchema,
-  safeCount,
-  tariffIdSchema,
-} from './fields';
+import { accountIdSchema, currencySchema, eventIdSchema, int64String, optionalId, reasonSchema, safeCount, tariffIdSchema } from './fields';
 
 export const RATED_EVENT_SCHEMA = 'ratel.rated.v1';
 

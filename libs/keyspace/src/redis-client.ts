@@ -34,7 +34,10 @@ export interface RedisConnectOptions {
 
 export function createRedis(url: string, opts: RedisConnectOptions = {}): RedisClient {
   if (!opts.cluster) return new Redis(url, CONNECTION_OPTIONS);
-  const seeds = url.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const seeds = url
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   return new Cluster(seeds, {
     redisOptions: CONNECTION_OPTIONS,
     maxRedirections: REDIS_CLUSTER_MAX_REDIRECTIONS,
@@ -64,7 +67,11 @@ export async function primaries(r: RedisClient): Promise<Redis[]> {
  * One batch of per-key commands (`add` queues the commands of one key): a single pipeline on one
  * Redis; on a cluster a pipeline per key, all in flight at once. Results in the order queued.
  */
-export async function perKeyBatch(r: RedisClient, keys: readonly string[], add: (p: ChainableCommander, key: string) => void): Promise<Array<[Error | null, unknown]>> {
+export async function perKeyBatch(
+  r: RedisClient,
+  keys: readonly string[],
+  add: (p: ChainableCommander, key: string) => void,
+): Promise<Array<[Error | null, unknown]>> {
   if (!isCluster(r)) {
     const p = r.pipeline();
     for (const k of keys) add(p, k);

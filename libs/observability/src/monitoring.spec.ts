@@ -38,7 +38,9 @@ export function exportedMetrics(): Set<string> {
 /** Metric names a PromQL expression reads: identifiers followed by `{`, `[`, a space or the end, not labels or functions. */
 export function metricsIn(expr: string): string[] {
   const withoutStrings = expr.replace(/"(?:[^"\\]|\\.)*"/g, '""');
-  const withoutLabels = withoutStrings.replace(/\{[^}]*\}/g, '{}').replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, '');
+  const withoutLabels = withoutStrings
+    .replace(/\{[^}]*\}/g, '{}')
+    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, '');
   const found = new Set<string>();
   for (const m of withoutLabels.matchAll(/\b([a-zA-Z_:][a-zA-Z0-9_:]*)\b(?!\s*\()/g)) {
     const name = m[1];
@@ -49,7 +51,8 @@ export function metricsIn(expr: string): string[] {
 
 /** The names of `used` that no app exports (a histogram's series count as its name). */
 export function unknownMetrics(used: readonly string[], exported: ReadonlySet<string>): string[] {
-  const base = (n: string) => SERIES_SUFFIXES.reduce((acc, s) => (acc.endsWith(s) && exported.has(acc.slice(0, -s.length)) ? acc.slice(0, -s.length) : acc), n);
+  const base = (n: string) =>
+    SERIES_SUFFIXES.reduce((acc, s) => (acc.endsWith(s) && exported.has(acc.slice(0, -s.length)) ? acc.slice(0, -s.length) : acc), n);
   return used.filter((n) => !exported.has(n) && !exported.has(base(n)));
 }
 
@@ -78,7 +81,10 @@ describe('k8s/monitoring', () => {
 
   it('every alert has a severity, a summary, a description and a `for`', () => {
     for (const r of rules) {
-      expect({ alert: r.alert, ok: !!(r.labels?.severity && r.annotations?.summary && r.annotations?.description && r.for) }).toEqual({ alert: r.alert, ok: true });
+      expect({ alert: r.alert, ok: !!(r.labels?.severity && r.annotations?.summary && r.annotations?.description && r.for) }).toEqual({
+        alert: r.alert,
+        ok: true,
+      });
     }
   });
 
@@ -88,7 +94,11 @@ describe('k8s/monitoring', () => {
 
   it('every dashboard panel has a datasource and targets, and reads only exported metrics', () => {
     for (const p of dashboard.panels) {
-      expect({ panel: p.title, datasource: !!p.datasource, targets: (p.targets ?? []).length > 0 }).toEqual({ panel: p.title, datasource: true, targets: true });
+      expect({ panel: p.title, datasource: !!p.datasource, targets: (p.targets ?? []).length > 0 }).toEqual({
+        panel: p.title,
+        datasource: true,
+        targets: true,
+      });
     }
     const used = dashboard.panels.flatMap((p) => (p.targets ?? []).flatMap((t) => metricsIn(t.expr)));
     expect(unknownMetrics(used, exported)).toEqual([]);
@@ -112,7 +122,9 @@ describe('k8s/monitoring', () => {
   });
 
   it('the checker itself: finds the metrics of an expression and names an unknown one', () => {
-    expect(metricsIn('sum by (result) (rate(ratel_grpc_requests_total{result=~"ratel_fake"}[5m])) > 0').sort()).toEqual(['ratel_grpc_requests_total']);
+    expect(metricsIn('sum by (result) (rate(ratel_grpc_requests_total{result=~"ratel_fake"}[5m])) > 0').sort()).toEqual([
+      'ratel_grpc_requests_total',
+    ]);
     expect(metricsIn('histogram_quantile(0.99, sum by (le) (rate(ratel_grpc_request_duration_seconds_bucket[5m])))')).toEqual([
       'ratel_grpc_request_duration_seconds_bucket',
     ]);

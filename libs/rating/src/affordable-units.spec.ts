@@ -14,7 +14,15 @@ function randomRate(random: () => number, n: number): CompiledRate {
   const tierCount = int(1, 3);
   const tiers = [{ fromUnits: 0, priceMicros: int(0, 6) }];
   while (tiers.length < tierCount) tiers.push({ fromUnits: tiers[tiers.length - 1].fromUnits + int(1, 12), priceMicros: int(0, 6) });
-  return { tariffId: `random:${n}`, unit: 'SECONDS', setupMicros: int(0, 4), firstUnits: int(1, 6), nextUnits: int(1, 5), perUnits: int(1, 7), tiers };
+  return {
+    tariffId: `random:${n}`,
+    unit: 'SECONDS',
+    setupMicros: int(0, 4),
+    firstUnits: int(1, 6),
+    nextUnits: int(1, 5),
+    perUnits: int(1, 7),
+    tiers,
+  };
 }
 
 /** Cost of each billable count reachable within MAX_UNITS: 0, first, first + next, ... */

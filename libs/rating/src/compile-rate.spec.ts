@@ -6,7 +6,15 @@ const NATIONAL = '33412345678';
 
 function ctx(overrides: Partial<RatingContext> = {}): RatingContext {
   // Monday 2025-01-06 12:00 in Paris (CET, UTC+1)
-  return { ratingGroup: 10, serviceId: 0, calledNumber: NATIONAL, atMs: at('2025-01-06T11:00:00Z'), timeZone: 'Europe/Paris', roaming: false, ...overrides };
+  return {
+    ratingGroup: 10,
+    serviceId: 0,
+    calledNumber: NATIONAL,
+    atMs: at('2025-01-06T11:00:00Z'),
+    timeZone: 'Europe/Paris',
+    roaming: false,
+    ...overrides,
+  };
 }
 
 describe('compileRate: element selection', () => {
@@ -84,10 +92,17 @@ describe('compileRate: NO_RATE', () => {
 
   it('when no element covers the time band, and announces that moment', () => {
     const json = basePlanJson();
-    json.elements = [{ id: 'peak-only', ratingGroup: 10, timeBands: ['PEAK'], unit: 'SECONDS', price: '1', per: 60, firstUnits: 1, nextUnits: 1 }];
+    json.elements = [
+      { id: 'peak-only', ratingGroup: 10, timeBands: ['PEAK'], unit: 'SECONDS', price: '1', per: 60, firstUnits: 1, nextUnits: 1 },
+    ];
     const peakOnly = parsePricePlan(json);
     expect(compileRate(peakOnly, ctx()).tariffChangeAtMs).toBe(at('2025-01-06T19:00:00Z'));
-    expectRatingError(() => compileRate(peakOnly, ctx({ atMs: at('2025-01-06T19:00:00Z') })), RatingErrorCode.NO_RATE, undefined, /time band OFFPEAK/);
+    expectRatingError(
+      () => compileRate(peakOnly, ctx({ atMs: at('2025-01-06T19:00:00Z') })),
+      RatingErrorCode.NO_RATE,
+      undefined,
+      /time band OFFPEAK/,
+    );
   });
 });
 

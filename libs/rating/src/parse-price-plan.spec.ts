@@ -34,7 +34,13 @@ describe('parsePricePlan: valid plans', () => {
   });
 
   it('defaults zones and time bands to none', () => {
-    const plan = parsePricePlan({ id: 'p', version: 1, name: 'P', currency: 'JPY', elements: [{ id: 'sms', ratingGroup: 30, unit: 'EVENTS', price: '3', per: 1, firstUnits: 1, nextUnits: 1 }] });
+    const plan = parsePricePlan({
+      id: 'p',
+      version: 1,
+      name: 'P',
+      currency: 'JPY',
+      elements: [{ id: 'sms', ratingGroup: 30, unit: 'EVENTS', price: '3', per: 1, firstUnits: 1, nextUnits: 1 }],
+    });
     expect(plan.zones).toEqual([]);
     expect(plan.timeBands).toEqual([]);
   });
@@ -53,7 +59,17 @@ describe('parsePricePlan: valid plans', () => {
       version: 1,
       name: 'P',
       currency: 'EUR',
-      elements: [{ id: 'e', ratingGroup: 10, unit: 'SECONDS', tiers: prices.map((price, i) => ({ fromUnits: i * 100, price })), per, firstUnits: 1, nextUnits: 1 }],
+      elements: [
+        {
+          id: 'e',
+          ratingGroup: 10,
+          unit: 'SECONDS',
+          tiers: prices.map((price, i) => ({ fromUnits: i * 100, price })),
+          per,
+          firstUnits: 1,
+          nextUnits: 1,
+        },
+      ],
     });
     const rate = compileRate(plan, home);
     expect(rate.perUnits).toBe(perUnits);
@@ -62,7 +78,15 @@ describe('parsePricePlan: valid plans', () => {
 });
 
 describe('parsePricePlan: invalid plans', () => {
-  const tooManyElements = Array.from({ length: MAX_PLAN_ELEMENTS + 1 }, (_, i) => ({ id: `e${i}`, ratingGroup: i, unit: 'EVENTS', price: '1', per: 1, firstUnits: 1, nextUnits: 1 }));
+  const tooManyElements = Array.from({ length: MAX_PLAN_ELEMENTS + 1 }, (_, i) => ({
+    id: `e${i}`,
+    ratingGroup: i,
+    unit: 'EVENTS',
+    price: '1',
+    per: 1,
+    firstUnits: 1,
+    nextUnits: 1,
+  }));
   const tooManyTiers = Array.from({ length: MAX_PRICE_TIERS + 1 }, (_, i) => ({ fromUnits: i, price: '1' }));
 
   it.each<[string, PlanJson, string, RegExp]>([
@@ -80,22 +104,47 @@ describe('parsePricePlan: invalid plans', () => {
     ['a 16-digit prefix', mutated((p) => (p.zones[0].prefixes[0] = '3'.repeat(16))), 'zones[0].prefixes[0]', /1 to 15 digits/],
     ['a duplicate zone id', mutated((p) => (p.zones[1].id = 'NAT')), 'zones[1].id', /duplicate id "NAT" \(also zones\[0\]\)/],
     ['a prefix in two zones', mutated((p) => (p.zones[1].prefixes[0] = '33')), 'zones[1].prefixes[0]', /already in zone "NAT"/],
-    ['a window ending before it starts', mutated((p) => (p.timeBands[1].windows[0].to = '07:00')), 'timeBands[1].windows[0].to', /never wraps midnight/],
+    [
+      'a window ending before it starts',
+      mutated((p) => (p.timeBands[1].windows[0].to = '07:00')),
+      'timeBands[1].windows[0].to',
+      /never wraps midnight/,
+    ],
     ['an empty window', mutated((p) => (p.timeBands[1].windows[0].to = '08:00')), 'timeBands[1].windows[0].to', /must be after "08:00"/],
     ['a time of 25:00', mutated((p) => (p.timeBands[1].windows[0].from = '25:00')), 'timeBands[1].windows[0].from', /HH:MM/],
     ['a time of 8:00', mutated((p) => (p.timeBands[1].windows[0].from = '8:00')), 'timeBands[1].windows[0].from', /HH:MM/],
     ['a weekday twice', mutated((p) => (p.timeBands[0].windows[0].days = ['SAT', 'SAT'])), 'timeBands[0].windows[0].days', /listed twice/],
-    ['an unknown weekday', mutated((p) => (p.timeBands[0].windows[0].days[0] = 'MONDAY')), 'timeBands[0].windows[0].days[0]', /Invalid option/],
+    [
+      'an unknown weekday',
+      mutated((p) => (p.timeBands[0].windows[0].days[0] = 'MONDAY')),
+      'timeBands[0].windows[0].days[0]',
+      /Invalid option/,
+    ],
     ['a duplicate band id', mutated((p) => (p.timeBands[1].id = 'WEEKEND')), 'timeBands[1].id', /duplicate id/],
-    ['an element without rating group or service', mutated((p) => delete p.elements[0].ratingGroup), 'elements[0]', /at least one of "ratingGroup" and "serviceId"/],
+    [
+      'an element without rating group or service',
+      mutated((p) => delete p.elements[0].ratingGroup),
+      'elements[0]',
+      /at least one of "ratingGroup" and "serviceId"/,
+    ],
     ['an unknown zone', mutated((p) => (p.elements[0].zones = ['XX'])), 'elements[0].zones[0]', /unknown zone "XX"/],
     ['a zone listed twice', mutated((p) => (p.elements[0].zones = ['NAT', 'NAT'])), 'elements[0].zones[1]', /listed twice/],
     ['an empty zone list', mutated((p) => (p.elements[0].zones = [])), 'elements[0].zones', /Too small/],
-    ['an unknown time band', mutated((p) => (p.elements[0].timeBands = ['NIGHT'])), 'elements[0].timeBands[0]', /unknown time band "NIGHT"/],
+    [
+      'an unknown time band',
+      mutated((p) => (p.elements[0].timeBands = ['NIGHT'])),
+      'elements[0].timeBands[0]',
+      /unknown time band "NIGHT"/,
+    ],
     ['both price and tiers', mutated((p) => (p.elements[6].price = '0.01')), 'elements[6]', /exactly one of "price" and "tiers"/],
     ['neither price nor tiers', mutated((p) => delete p.elements[0].price), 'elements[0]', /exactly one of/],
     ['a first tier not at 0', mutated((p) => (p.elements[6].tiers[0].fromUnits = 1)), 'elements[6].tiers[0].fromUnits', /must start at 0/],
-    ['tiers not ascending', mutated((p) => (p.elements[6].tiers[1].fromUnits = 0)), 'elements[6].tiers[1].fromUnits', /greater than the previous/],
+    [
+      'tiers not ascending',
+      mutated((p) => (p.elements[6].tiers[1].fromUnits = 0)),
+      'elements[6].tiers[1].fromUnits',
+      /greater than the previous/,
+    ],
     ['too many tiers', mutated((p) => (p.elements[6].tiers = tooManyTiers)), 'elements[6].tiers', /Too big/],
     ['a negative price', mutated((p) => (p.elements[0].price = '-0.10')), 'elements[0].price', /non-negative decimal string/],
     ['a price with an exponent', mutated((p) => (p.elements[0].price = '1e-3')), 'elements[0].price', /exponent notation/],
@@ -108,7 +157,12 @@ describe('parsePricePlan: invalid plans', () => {
       'elements[0].price',
       /sub-micro precision: the exact compiled price needs perUnits = 1099511627776 x 10\^6 = 1099511627776000000, beyond 2\^53 - 1/,
     ],
-    ['a price beyond the engine limit', mutated((p) => (p.elements[0].price = '9007199255')), 'elements[0].price', /beyond the engine limit/],
+    [
+      'a price beyond the engine limit',
+      mutated((p) => (p.elements[0].price = '9007199255')),
+      'elements[0].price',
+      /beyond the engine limit/,
+    ],
     ['a setup fee with 7 decimals', mutated((p) => (p.elements[0].setupFee = '0.0500000')), 'elements[0].setupFee', /7 decimals/],
     ['a negative setup fee', mutated((p) => (p.elements[0].setupFee = '-1')), 'elements[0].setupFee', /must not be negative/],
     ['per 0', mutated((p) => (p.elements[0].per = 0)), 'elements[0].per', /Too small/],
@@ -116,12 +170,22 @@ describe('parsePricePlan: invalid plans', () => {
     ['a zero first increment', mutated((p) => (p.elements[0].firstUnits = 0)), 'elements[0].firstUnits', /Too small/],
     ['a huge next increment', mutated((p) => (p.elements[0].nextUnits = 2 ** 41)), 'elements[0].nextUnits', /Too big/],
     ['an unknown unit', mutated((p) => (p.elements[0].unit = 'MINUTES')), 'elements[0].unit', /Invalid option/],
-    ['two units in one rating group', mutated((p) => (p.elements[2].unit = 'BYTES')), 'elements[2].unit', /rating group 10 is rated in SECONDS by elements\[0\]/],
+    [
+      'two units in one rating group',
+      mutated((p) => (p.elements[2].unit = 'BYTES')),
+      'elements[2].unit',
+      /rating group 10 is rated in SECONDS by elements\[0\]/,
+    ],
     ['a negative rating group', mutated((p) => (p.elements[0].ratingGroup = -1)), 'elements[0].ratingGroup', /Too small/],
     ['roaming as a string', mutated((p) => (p.elements[5].roaming = 'yes')), 'elements[5].roaming', /expected boolean/],
     ['a misspelt element key', mutated((p) => (p.elements[0].setupfee = '1')), 'elements[0].setupfee', /Unrecognized key/],
     ['a duplicate element id', mutated((p) => (p.elements[1].id = 'voice-peak')), 'elements[1].id', /duplicate id "voice-peak"/],
-    ['an element that can never be chosen', mutated((p) => (p.elements[1].timeBands = ['PEAK'])), 'elements[1]', /same selectors as elements\[0\]/],
+    [
+      'an element that can never be chosen',
+      mutated((p) => (p.elements[1].timeBands = ['PEAK'])),
+      'elements[1]',
+      /same selectors as elements\[0\]/,
+    ],
   ])('refuses %s', (_name, json, path, message) => {
     expectRatingError(() => parsePricePlan(json), RatingErrorCode.INVALID_PLAN, path, message);
   });

@@ -97,7 +97,8 @@ function checkTiers(element: RateElement, path: string): void {
     throw invalid(path, 'exactly one of "price" and "tiers" is required');
   }
   element.tiers?.forEach((tier, i) => {
-    if (i === 0 && tier.fromUnits !== 0) throw invalid(`${path}.tiers[0].fromUnits`, `the first tier must start at 0, got ${tier.fromUnits}`);
+    if (i === 0 && tier.fromUnits !== 0)
+      throw invalid(`${path}.tiers[0].fromUnits`, `the first tier must start at 0, got ${tier.fromUnits}`);
     const previous = element.tiers?.[i - 1];
     if (previous !== undefined && tier.fromUnits <= previous.fromUnits) {
       throw invalid(`${path}.tiers[${i}].fromUnits`, `must be greater than the previous tier's ${previous.fromUnits}`);
@@ -131,7 +132,10 @@ function checkElements(plan: PricePlan): void {
     checkElement(e, path, zoneIds, bandIds);
     const group = e.ratingGroup === undefined ? undefined : unitOfGroup.get(e.ratingGroup);
     if (group !== undefined && group.unit !== e.unit) {
-      throw invalid(`${path}.unit`, `rating group ${e.ratingGroup} is rated in ${group.unit} by elements[${group.at}]; one rating group has one unit`);
+      throw invalid(
+        `${path}.unit`,
+        `rating group ${e.ratingGroup} is rated in ${group.unit} by elements[${group.at}]; one rating group has one unit`,
+      );
     }
     if (e.ratingGroup !== undefined && group === undefined) unitOfGroup.set(e.ratingGroup, { unit: e.unit, at: i });
     const key = selectorKey(e);
@@ -153,15 +157,13 @@ function specificityOf(e: RateElement): number {
 }
 
 function buildIndex(plan: PricePlan): PlanIndex {
-  const elements = plan.elements.map(
-    (element, position): IndexedElement => ({
-      element,
-      position,
-      tariffId: `${plan.id}:${plan.version}:${element.id}`,
-      specificity: specificityOf(element),
-      pricing: compilePricing(element, `elements[${position}]`),
-    }),
-  );
+  const elements = plan.elements.map((element, position): IndexedElement => ({
+    element,
+    position,
+    tariffId: `${plan.id}:${plan.version}:${element.id}`,
+    specificity: specificityOf(element),
+    pricing: compilePricing(element, `elements[${position}]`),
+  }));
   elements.sort((a, b) => b.specificity - a.specificity || a.position - b.position);
   return { plan, prefixes: new PrefixIndex(plan.zones), schedule: new WeeklySchedule(plan.timeBands), elements };
 }

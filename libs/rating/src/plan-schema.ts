@@ -71,7 +71,10 @@ export const pricePlanSchema = z.strictObject({
   version: z.number().int().min(1).max(MAX_PLAN_VERSION),
   name,
   currency: z.string(),
-  description: z.string().max(MAX_NAME_LENGTH * 10).optional(),
+  description: z
+    .string()
+    .max(MAX_NAME_LENGTH * 10)
+    .optional(),
   zones: z.array(zone).max(MAX_PLAN_ZONES).default([]),
   timeBands: z.array(timeBand).max(MAX_TIME_BANDS).default([]),
   elements: z.array(element).min(1).max(MAX_PLAN_ELEMENTS),

@@ -53,8 +53,19 @@ describe('billableUnits', () => {
 
 describe('priceUnitsMicros', () => {
   const voice = rate({ perUnits: 60, tiers: [{ fromUnits: 0, priceMicros: 100_000 }], setupMicros: 50_000 });
-  const tiered = rate({ tiers: [{ fromUnits: 0, priceMicros: 10 }, { fromUnits: 100, priceMicros: 5 }] });
-  const threeTiers = rate({ tiers: [{ fromUnits: 0, priceMicros: 10 }, { fromUnits: 100, priceMicros: 5 }, { fromUnits: 200, priceMicros: 1 }] });
+  const tiered = rate({
+    tiers: [
+      { fromUnits: 0, priceMicros: 10 },
+      { fromUnits: 100, priceMicros: 5 },
+    ],
+  });
+  const threeTiers = rate({
+    tiers: [
+      { fromUnits: 0, priceMicros: 10 },
+      { fromUnits: 100, priceMicros: 5 },
+      { fromUnits: 200, priceMicros: 1 },
+    ],
+  });
 
   it.each<[string, CompiledRate, number, number, bigint]>([
     ['no units, no setup fee', voice, 0, 0, 0n],
@@ -72,9 +83,33 @@ describe('priceUnitsMicros', () => {
     ['a charge ending exactly at the boundary', tiered, 10, 90, 100n],
     ['a charge spanning two tiers', tiered, 10, 95, 75n],
     ['a charge spanning three tiers', threeTiers, 200, 90, 690n],
-    ['one rounding across tiers: (2*1 + 1*2) / 3 = 1.33 -> 1', rate({ perUnits: 3, tiers: [{ fromUnits: 0, priceMicros: 1 }, { fromUnits: 2, priceMicros: 2 }] }), 3, 0, 1n],
-    ['data: 1 GB at 0.01 per MB', rate({ unit: 'BYTES', perUnits: MB, tiers: [{ fromUnits: 0, priceMicros: 10_000 }] }), 1024 * MB, 0, 10_240_000n],
-    ['beyond 2^53 in the intermediate product', rate({ perUnits: 3, tiers: [{ fromUnits: 0, priceMicros: 9_000_000_000 }] }), 10_000_000_000_000, 0, 30_000_000_000_000_000_000_000n],
+    [
+      'one rounding across tiers: (2*1 + 1*2) / 3 = 1.33 -> 1',
+      rate({
+        perUnits: 3,
+        tiers: [
+          { fromUnits: 0, priceMicros: 1 },
+          { fromUnits: 2, priceMicros: 2 },
+        ],
+      }),
+      3,
+      0,
+      1n,
+    ],
+    [
+      'data: 1 GB at 0.01 per MB',
+      rate({ unit: 'BYTES', perUnits: MB, tiers: [{ fromUnits: 0, priceMicros: 10_000 }] }),
+      1024 * MB,
+      0,
+      10_240_000n,
+    ],
+    [
+      'beyond 2^53 in the intermediate product',
+      rate({ perUnits: 3, tiers: [{ fromUnits: 0, priceMicros: 9_000_000_000 }] }),
+      10_000_000_000_000,
+      0,
+      30_000_000_000_000_000_000_000n,
+    ],
   ])('%s', (_name, r, billable, before, expected) => {
     expect(priceUnitsMicros(r, billable, before)).toBe(expected);
   });
@@ -93,9 +128,23 @@ describe('affordableUnits (reverse rating)', () => {
   const voice = rate({ perUnits: 60, firstUnits: 60, nextUnits: 60, setupMicros: 50_000, tiers: [{ fromUnits: 0, priceMicros: 100_000 }] });
   // 0.12 per 60 s = 2000 micros/s, 30/6
   const voice306 = rate({ perUnits: 60, firstUnits: 30, nextUnits: 6, tiers: [{ fromUnits: 0, priceMicros: 120_000 }] });
-  const tiered = rate({ tiers: [{ fromUnits: 0, priceMicros: 10 }, { fromUnits: 100, priceMicros: 5 }] });
+  const tiered = rate({
+    tiers: [
+      { fromUnits: 0, priceMicros: 10 },
+      { fromUnits: 100, priceMicros: 5 },
+    ],
+  });
   const free = rate({ perUnits: 60, firstUnits: 60, nextUnits: 60, tiers: [{ fromUnits: 0, priceMicros: 0 }] });
-  const data = rate({ unit: 'BYTES', perUnits: MB, firstUnits: MB, nextUnits: MB, tiers: [{ fromUnits: 0, priceMicros: 10_000 }, { fromUnits: 1024 * MB, priceMicros: 5_000 }] });
+  const data = rate({
+    unit: 'BYTES',
+    perUnits: MB,
+    firstUnits: MB,
+    nextUnits: MB,
+    tiers: [
+      { fromUnits: 0, priceMicros: 10_000 },
+      { fromUnits: 1024 * MB, priceMicros: 5_000 },
+    ],
+  });
 
   it.each<[string, CompiledRate, bigint, number, boolean, number, number]>([
     // [name, rate, budget, cycleUsedBefore, setupDue, maxUnits, expected]
@@ -147,7 +196,16 @@ describe('assertCompiledRate', () => {
     ['zero perUnits', { perUnits: 0 }, 'rate.perUnits'],
     ['no tiers', { tiers: [] }, 'rate.tiers'],
     ['first tier not at 0', { tiers: [{ fromUnits: 5, priceMicros: 1 }] }, 'rate.tiers[0].fromUnits'],
-    ['tiers not ascending', { tiers: [{ fromUnits: 0, priceMicros: 1 }, { fromUnits: 0, priceMicros: 2 }] }, 'rate.tiers[1].fromUnits'],
+    [
+      'tiers not ascending',
+      {
+        tiers: [
+          { fromUnits: 0, priceMicros: 1 },
+          { fromUnits: 0, priceMicros: 2 },
+        ],
+      },
+      'rate.tiers[1].fromUnits',
+    ],
     ['negative tier price', { tiers: [{ fromUnits: 0, priceMicros: -1 }] }, 'rate.tiers[0].priceMicros'],
     ['fractional tier price', { tiers: [{ fromUnits: 0, priceMicros: 0.5 }] }, 'rate.tiers[0].priceMicros'],
     ['negative tariff change', { tariffChangeAtMs: -1 }, 'rate.tariffChangeAtMs'],

@@ -6,7 +6,17 @@ const MB = 1_048_576;
 const GB = 1_073_741_824;
 
 function call(startIso: string, units: number, overrides: Partial<UsageRecord> = {}): UsageRecord {
-  return { ratingGroup: 10, serviceId: 0, calledNumber: '33412345678', startMs: at(startIso), units, timeZone: 'Europe/Paris', roaming: false, cycleUsedBefore: 0, ...overrides };
+  return {
+    ratingGroup: 10,
+    serviceId: 0,
+    calledNumber: '33412345678',
+    startMs: at(startIso),
+    units,
+    timeZone: 'Europe/Paris',
+    roaming: false,
+    cycleUsedBefore: 0,
+    ...overrides,
+  };
 }
 
 describe('rateUsage: calls split at tariff changes', () => {
@@ -21,8 +31,22 @@ describe('rateUsage: calls split at tariff changes', () => {
       amountMicros: 380_000n,
       cycleUsedAfter: 240,
       segments: [
-        { tariffId: 'test-plan:3:voice-peak', timeBand: 'PEAK', startMs: at('2025-01-06T18:58:30Z'), usedUnits: 90, billableUnits: 90, amountMicros: 180_000n },
-        { tariffId: 'test-plan:3:voice-offpeak', timeBand: 'OFFPEAK', startMs: at('2025-01-06T19:00:00Z'), usedUnits: 110, billableUnits: 150, amountMicros: 150_000n },
+        {
+          tariffId: 'test-plan:3:voice-peak',
+          timeBand: 'PEAK',
+          startMs: at('2025-01-06T18:58:30Z'),
+          usedUnits: 90,
+          billableUnits: 90,
+          amountMicros: 180_000n,
+        },
+        {
+          tariffId: 'test-plan:3:voice-offpeak',
+          timeBand: 'OFFPEAK',
+          startMs: at('2025-01-06T19:00:00Z'),
+          usedUnits: 110,
+          billableUnits: 150,
+          amountMicros: 150_000n,
+        },
       ],
       tariffIds: ['test-plan:3:voice-peak', 'test-plan:3:voice-offpeak'],
     });
@@ -63,7 +87,16 @@ describe('rateUsage: calls split at tariff changes', () => {
     const json = basePlanJson();
     json.elements = [
       { id: 'peak', ratingGroup: 10, timeBands: ['PEAK'], unit: 'SECONDS', price: '0.000001', per: 2, firstUnits: 1, nextUnits: 1 },
-      { id: 'other', ratingGroup: 10, timeBands: ['OFFPEAK', 'WEEKEND'], unit: 'SECONDS', price: '0.000001', per: 2, firstUnits: 1, nextUnits: 1 },
+      {
+        id: 'other',
+        ratingGroup: 10,
+        timeBands: ['OFFPEAK', 'WEEKEND'],
+        unit: 'SECONDS',
+        price: '0.000001',
+        per: 2,
+        firstUnits: 1,
+        nextUnits: 1,
+      },
     ];
     const rated = rateUsage(parsePricePlan(json), call('2025-01-06T18:59:59Z', 2));
     expect(rated.segments.map((s) => s.amountMicros)).toEqual([1n, 0n]);
@@ -73,8 +106,32 @@ describe('rateUsage: calls split at tariff changes', () => {
   it('accumulates tier usage across segments in time order', () => {
     const json = basePlanJson();
     json.elements = [
-      { id: 'peak', ratingGroup: 10, timeBands: ['PEAK'], unit: 'SECONDS', tiers: [{ fromUnits: 0, price: '0.000010' }, { fromUnits: 100, price: '0.000001' }], per: 1, firstUnits: 1, nextUnits: 1 },
-      { id: 'other', ratingGroup: 10, timeBands: ['OFFPEAK', 'WEEKEND'], unit: 'SECONDS', tiers: [{ fromUnits: 0, price: '0.000020' }, { fromUnits: 100, price: '0.000002' }], per: 1, firstUnits: 1, nextUnits: 1 },
+      {
+        id: 'peak',
+        ratingGroup: 10,
+        timeBands: ['PEAK'],
+        unit: 'SECONDS',
+        tiers: [
+          { fromUnits: 0, price: '0.000010' },
+          { fromUnits: 100, price: '0.000001' },
+        ],
+        per: 1,
+        firstUnits: 1,
+        nextUnits: 1,
+      },
+      {
+        id: 'other',
+        ratingGroup: 10,
+        timeBands: ['OFFPEAK', 'WEEKEND'],
+        unit: 'SECONDS',
+        tiers: [
+          { fromUnits: 0, price: '0.000020' },
+          { fromUnits: 100, price: '0.000002' },
+        ],
+        per: 1,
+        firstUnits: 1,
+        nextUnits: 1,
+      },
     ];
     // 60 s peak after 20 s of cycle usage (all tier 0), then 60 s off-peak: 20 s in tier 0, 40 s in tier 1.
     const rated = rateUsage(parsePricePlan(json), call('2025-01-06T18:59:00Z', 120, { cycleUsedBefore: 20 }));
@@ -85,8 +142,16 @@ describe('rateUsage: calls split at tariff changes', () => {
 
 describe('rateUsage: single-segment usage agrees with the engine functions', () => {
   it.each<[string, UsageRecord, bigint]>([
-    ['data spanning the 1 GB tier boundary', call('2025-01-06T11:00:00Z', 3 * MB - 100, { ratingGroup: 20, calledNumber: undefined, cycleUsedBefore: GB - MB }), 10_000n + 2n * 5_000n],
-    ['data exactly at the tier boundary', call('2025-01-06T11:00:00Z', MB, { ratingGroup: 20, calledNumber: undefined, cycleUsedBefore: GB }), 5_000n],
+    [
+      'data spanning the 1 GB tier boundary',
+      call('2025-01-06T11:00:00Z', 3 * MB - 100, { ratingGroup: 20, calledNumber: undefined, cycleUsedBefore: GB - MB }),
+      10_000n + 2n * 5_000n,
+    ],
+    [
+      'data exactly at the tier boundary',
+      call('2025-01-06T11:00:00Z', MB, { ratingGroup: 20, calledNumber: undefined, cycleUsedBefore: GB }),
+      5_000n,
+    ],
     ['three SMS', call('2025-01-06T11:00:00Z', 3, { ratingGroup: 30, calledNumber: undefined }), 150_000n],
     ['a roaming call', call('2025-01-06T11:00:00Z', 61, { roaming: true }), 1_000_000n],
     ['a mobile call, 30/6', call('2025-01-06T11:00:00Z', 31, { calledNumber: '33612345678' }), 120_000n],

@@ -105,7 +105,10 @@ function splitSeconds(plan: PricePlan, record: UsageRecord, first: RateSelection
     }
     selection = selectRate(plan, contextAt(record, record.startMs + consumed * 1000));
     if (selection.rate.unit !== 'SECONDS') {
-      throw new RatingError(RatingErrorCode.INVALID_PLAN, `${selection.rate.tariffId} rates ${selection.rate.unit}, not the call's SECONDS`);
+      throw new RatingError(
+        RatingErrorCode.INVALID_PLAN,
+        `${selection.rate.tariffId} rates ${selection.rate.unit}, not the call's SECONDS`,
+      );
     }
   }
 }
@@ -133,7 +136,13 @@ function priceSegments(pieces: readonly Piece[], billable: readonly number[], cy
     const amountMicros = rounded - roundedSoFar;
     roundedSoFar = rounded;
     cycle += BigInt(billable[i]);
-    const segment: RatedSegment = { tariffId: rate.tariffId, startMs: piece.startMs, usedUnits: piece.used, billableUnits: billable[i], amountMicros };
+    const segment: RatedSegment = {
+      tariffId: rate.tariffId,
+      startMs: piece.startMs,
+      usedUnits: piece.used,
+      billableUnits: billable[i],
+      amountMicros,
+    };
     if (timeBand !== undefined) segment.timeBand = timeBand;
     return segment;
   });

@@ -32,15 +32,50 @@ describe('time bands in the account time zone', () => {
     ['30 s before peak in Paris', '2025-01-06T06:59:30Z', 'Europe/Paris', 'OFFPEAK', 'voice-offpeak', '2025-01-06T07:00:00Z'],
     ['exactly at the start of peak', '2025-01-06T07:00:00Z', 'Europe/Paris', 'PEAK', 'voice-peak', '2025-01-06T19:00:00Z'],
     ['the last ms of peak', '2025-01-06T18:59:59.999Z', 'Europe/Paris', 'PEAK', 'voice-peak', '2025-01-06T19:00:00Z'],
-    ['Friday evening: off-peak runs through the weekend (same element)', '2025-01-10T20:00:00Z', 'Europe/Paris', 'OFFPEAK', 'voice-offpeak', '2025-01-13T07:00:00Z'],
+    [
+      'Friday evening: off-peak runs through the weekend (same element)',
+      '2025-01-10T20:00:00Z',
+      'Europe/Paris',
+      'OFFPEAK',
+      'voice-offpeak',
+      '2025-01-13T07:00:00Z',
+    ],
     ['Saturday in Paris is WEEKEND', '2025-01-11T11:00:00Z', 'Europe/Paris', 'WEEKEND', 'voice-offpeak', '2025-01-13T07:00:00Z'],
-    ['Saturday 03:00 UTC is still Friday evening in New York', '2025-01-11T03:00:00Z', 'America/New_York', 'OFFPEAK', 'voice-offpeak', '2025-01-13T13:00:00Z'],
-    ['Friday 23:30 UTC is Saturday morning in Tokyo', '2025-01-10T23:30:00Z', 'Asia/Tokyo', 'WEEKEND', 'voice-offpeak', '2025-01-12T23:00:00Z'],
+    [
+      'Saturday 03:00 UTC is still Friday evening in New York',
+      '2025-01-11T03:00:00Z',
+      'America/New_York',
+      'OFFPEAK',
+      'voice-offpeak',
+      '2025-01-13T13:00:00Z',
+    ],
+    [
+      'Friday 23:30 UTC is Saturday morning in Tokyo',
+      '2025-01-10T23:30:00Z',
+      'Asia/Tokyo',
+      'WEEKEND',
+      'voice-offpeak',
+      '2025-01-12T23:00:00Z',
+    ],
     ['a half-hour offset: 07:30 in Kolkata', '2025-01-06T02:00:00Z', 'Asia/Kolkata', 'OFFPEAK', 'voice-offpeak', '2025-01-06T02:30:00Z'],
     ['UTC itself', '2025-01-06T07:59:59Z', 'UTC', 'OFFPEAK', 'voice-offpeak', '2025-01-06T08:00:00Z'],
     ['summer time (CEST, UTC+2)', '2025-07-07T10:00:00Z', 'Europe/Paris', 'PEAK', 'voice-peak', '2025-07-07T18:00:00Z'],
-    ['DST starts on the weekend: Monday peak begins at 08:00 CEST', '2025-03-29T23:30:00Z', 'Europe/Paris', 'WEEKEND', 'voice-offpeak', '2025-03-31T06:00:00Z'],
-    ['DST ends on the weekend: Monday peak begins at 08:00 CET', '2025-10-25T10:00:00Z', 'Europe/Paris', 'WEEKEND', 'voice-offpeak', '2025-10-27T07:00:00Z'],
+    [
+      'DST starts on the weekend: Monday peak begins at 08:00 CEST',
+      '2025-03-29T23:30:00Z',
+      'Europe/Paris',
+      'WEEKEND',
+      'voice-offpeak',
+      '2025-03-31T06:00:00Z',
+    ],
+    [
+      'DST ends on the weekend: Monday peak begins at 08:00 CET',
+      '2025-10-25T10:00:00Z',
+      'Europe/Paris',
+      'WEEKEND',
+      'voice-offpeak',
+      '2025-10-27T07:00:00Z',
+    ],
     ['US DST starts on a Sunday', '2025-03-08T17:00:00Z', 'America/New_York', 'WEEKEND', 'voice-offpeak', '2025-03-10T12:00:00Z'],
   ])('%s', (_name, instant, zone, band, elementId, change) => {
     const selection = selectRate(plan, national(at(instant), zone));
@@ -63,7 +98,13 @@ describe('time bands in the account time zone', () => {
   });
 
   it('rates BYTES at the band in force but sets no tariff change', () => {
-    const rate = compileRate(nightDay, { ratingGroup: 20, serviceId: 0, atMs: at('2025-01-06T00:00:00Z'), timeZone: 'Europe/Paris', roaming: false });
+    const rate = compileRate(nightDay, {
+      ratingGroup: 20,
+      serviceId: 0,
+      atMs: at('2025-01-06T00:00:00Z'),
+      timeZone: 'Europe/Paris',
+      roaming: false,
+    });
     expect(rate.tariffId).toBe('night-day:1:data-night');
     expect(rate.tariffChangeAtMs).toBeUndefined();
   });

@@ -1,14 +1,37 @@
 /** Account rules: postpaid floor, barring, refunds, read-only checks, provisioning, limits, bad input. */
 import { MAX_AMOUNT_MICROS, MAX_UNITS_PER_REQUEST, type EventCommand, type SessionCommand } from './balance-engine.port';
-import { EUR, flatRate, group, openEngine, outbox, prepaid, rated, sessionCmd, sha256, snapshot, T0, TestEngine } from './test/balance-test-kit';
+import {
+  EUR,
+  flatRate,
+  group,
+  openEngine,
+  outbox,
+  prepaid,
+  rated,
+  sessionCmd,
+  sha256,
+  snapshot,
+  T0,
+  TestEngine,
+} from './test/balance-test-kit';
 
 const sms = flatRate('EVENTS', 1_000_000); // 1 EUR
 const perSecond = flatRate('SECONDS', 1_000);
 
 function eventCmd(kind: EventCommand['kind'], accountId: string, requestId: string, over: Partial<EventCommand> = {}): EventCommand {
   return {
-    kind, accountId, subscriberId: '4915112345678', requestId, requestHash: sha256(`${kind}${requestId}`), nowMs: T0,
-    cycleId: '2026-11', ratingGroup: 1, serviceId: 1, units: 1, rate: sms, ...over,
+    kind,
+    accountId,
+    subscriberId: '4915112345678',
+    requestId,
+    requestHash: sha256(`${kind}${requestId}`),
+    nowMs: T0,
+    cycleId: '2026-11',
+    ratingGroup: 1,
+    serviceId: 1,
+    units: 1,
+    rate: sms,
+    ...over,
   };
 }
 
@@ -24,7 +47,11 @@ describe('account rules', () => {
     const results = await Promise.all(Array.from({ length: 8 }, (_, i) => t.engine.event(eventCmd('DEBIT', 'p1', `d${i}`))));
     expect(results.filter((r) => r.resultCode === 'SUCCESS')).toHaveLength(5);
     expect(results.filter((r) => r.resultCode === 'CREDIT_LIMIT_REACHED')).toHaveLength(3);
-    expect(await t.engine.getBalance('p1', T0)).toMatchObject({ balanceMicros: -5n * EUR, availableMicros: 0n, creditLimitMicros: 5n * EUR });
+    expect(await t.engine.getBalance('p1', T0)).toMatchObject({
+      balanceMicros: -5n * EUR,
+      availableMicros: 0n,
+      creditLimitMicros: 5n * EUR,
+    });
     const s = await t.engine.charge(sessionCmd('START', 'p1', 's', 0, [group(1, 60, 0, perSecond)]));
     expect(s.resultCode).toBe('CREDIT_LIMIT_REACHED');
     // A postpaid account is never "exhausted": that notification is for prepaid balances.
@@ -52,7 +79,9 @@ describe('account rules', () => {
     const refund = await t.engine.event(eventCmd('REFUND', 'p3', 'r1', { refundOfRequestId: 'd1' }));
     expect(refund).toMatchObject({ resultCode: 'SUCCESS', debitedMicros: -EUR, balanceMicros: 10n * EUR });
     const before = await snapshot(t);
-    await expect(t.engine.event(eventCmd('REFUND', 'p3', 'r2', { refundOfRequestId: 'd1' }))).rejects.toMatchObject({ code: 'ALREADY_REFUNDED' });
+    await expect(t.engine.event(eventCmd('REFUND', 'p3', 'r2', { refundOfRequestId: 'd1' }))).rejects.toMatchObject({
+      code: 'ALREADY_REFUNDED',
+    });
     expect(await snapshot(t)).toEqual(before);
     expect((await t.engine.event(eventCmd('REFUND', 'p3', 'r3', { refundOfRequestId: 'nope' }))).resultCode).toBe('NOT_FOUND');
     expect((await t.engine.event(eventCmd('REFUND', 'p3', 'r4', { refundOfRequestId: 'r1' }))).resultCode).toBe('NOT_FOUND');
@@ -68,7 +97,12 @@ describe('account rules', () => {
   it('a CHECK says whether a debit would pass and changes nothing', async () => {
     await t.engine.upsertAccount(prepaid('p4'), EUR);
     const before = await snapshot(t);
-    expect(await t.engine.event(eventCmd('CHECK', 'p4', 'c1'))).toMatchObject({ resultCode: 'SUCCESS', debitedMicros: EUR, balanceMicros: EUR, replayed: false });
+    expect(await t.engine.event(eventCmd('CHECK', 'p4', 'c1'))).toMatchObject({
+      resultCode: 'SUCCESS',
+      debitedMicros: EUR,
+      balanceMicros: EUR,
+      replayed: false,
+    });
     expect((await t.engine.event(eventCmd('CHECK', 'p4', 'c1', { units: 2 }))).resultCode).toBe('CREDIT_LIMIT_REACHED');
     expect(await snapshot(t)).toEqual(before);
   });
@@ -89,10 +123,12 @@ describe('account rules', () => {
   it('opens a postpaid account in debt with a positive INITIAL_BALANCE amount', async () => {
     await t.engine.upsertAccount(prepaid('p8', { type: 'POSTPAID', creditLimitMicros: 10n * EUR }), -3n * EUR);
     expect(await t.engine.getBalance('p8', T0)).toMatchObject({ balanceMicros: -3n * EUR, availableMicros: 7n * EUR });
-    expect(rated(await outbox(t, 'p8'))).toMatchObject([{ type: 'TOPUP', amountMicros: '3000000', reason: 'INITIAL_BALANCE', balanceAfterMicros: '-3000000' }]);
+    expect(rated(await outbox(t, 'p8'))).toMatchObject([
+      { type: 'TOPUP', amountMicros: '3000000', reason: 'INITIAL_BALANCE', balanceAfterMicros: '-3000000' },
+    ]);
   });
 
-    it('holds the largest exact balance, 2^53 - 1 micros, and refuses to go beyond it', async () => {
+  it('holds the largest exact balance, 2^53 - 1 micros, and refuses to go beyond it', async () => {
     await t.engine.upsertAccount(prepaid('p6'), MAX_AMOUNT_MICROS - 1n);
     expect((await t.engine.topUp('p6', 't1', 1n, T0)).balanceMicros).toBe(MAX_AMOUNT_MICROS);
     await expect(t.engine.topUp('p6', 't2', 1n, T0)).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED' });
@@ -117,23 +153,100 @@ describe('account rules', () => {
     ['accountId', () => t.engine.charge(start({ accountId: 'a b' })), 'INVALID_ARGUMENT', 'accountId'],
     ['sessionId with |', () => t.engine.charge(start({ sessionId: 'a|b' })), 'INVALID_ARGUMENT', 'sessionId'],
     ['requestHash', () => t.engine.charge(start({ requestHash: 'xyz' })), 'INVALID_ARGUMENT', 'requestHash'],
-    ['requested units', () => t.engine.charge(start({ ratingGroups: [group(1, MAX_UNITS_PER_REQUEST + 1, 0, perSecond)] })), 'LIMIT_EXCEEDED', 'ratingGroups[0].requestedUnits'],
-    ['17 rating groups', () => t.engine.charge(start({ ratingGroups: Array.from({ length: 17 }, (_, i) => group(i, 1, 0, perSecond)) })), 'LIMIT_EXCEEDED', 'ratingGroups'],
-    ['duplicate rating group', () => t.engine.charge(start({ ratingGroups: [group(1, 1, 0), group(1, 1, 0)] })), 'INVALID_ARGUMENT', 'ratingGroups[1].ratingGroup'],
-    ['usage on START', () => t.engine.charge(start({ ratingGroups: [group(1, 1, 5, perSecond)] })), 'INVALID_ARGUMENT', 'ratingGroups[0].usedUnits'],
-    ['fractional units', () => t.engine.charge(start({ ratingGroups: [group(1, 1.5, 0, perSecond)] })), 'INVALID_ARGUMENT', 'ratingGroups[0].requestedUnits'],
-    ['rate tiers not ascending', () => t.engine.charge(start({ ratingGroups: [group(1, 1, 0, { ...perSecond, tiers: [{ fromUnits: 0, priceMicros: 1 }, { fromUnits: 0, priceMicros: 2 }] })] })), 'INVALID_ARGUMENT', 'ratingGroups[0].rate.tiers[1].fromUnits'],
-    ['rate perUnits 0', () => t.engine.charge(start({ ratingGroups: [group(1, 1, 0, { ...perSecond, perUnits: 0 })] })), 'INVALID_ARGUMENT', 'ratingGroups[0].rate.perUnits'],
-    ['rate price beyond 2^53', () => t.engine.charge(start({ ratingGroups: [group(1, 1, 0, { ...perSecond, setupMicros: 2 ** 53 })] })), 'INVALID_ARGUMENT', 'ratingGroups[0].rate.setupMicros'],
+    [
+      'requested units',
+      () => t.engine.charge(start({ ratingGroups: [group(1, MAX_UNITS_PER_REQUEST + 1, 0, perSecond)] })),
+      'LIMIT_EXCEEDED',
+      'ratingGroups[0].requestedUnits',
+    ],
+    [
+      '17 rating groups',
+      () => t.engine.charge(start({ ratingGroups: Array.from({ length: 17 }, (_, i) => group(i, 1, 0, perSecond)) })),
+      'LIMIT_EXCEEDED',
+      'ratingGroups',
+    ],
+    [
+      'duplicate rating group',
+      () => t.engine.charge(start({ ratingGroups: [group(1, 1, 0), group(1, 1, 0)] })),
+      'INVALID_ARGUMENT',
+      'ratingGroups[1].ratingGroup',
+    ],
+    [
+      'usage on START',
+      () => t.engine.charge(start({ ratingGroups: [group(1, 1, 5, perSecond)] })),
+      'INVALID_ARGUMENT',
+      'ratingGroups[0].usedUnits',
+    ],
+    [
+      'fractional units',
+      () => t.engine.charge(start({ ratingGroups: [group(1, 1.5, 0, perSecond)] })),
+      'INVALID_ARGUMENT',
+      'ratingGroups[0].requestedUnits',
+    ],
+    [
+      'rate tiers not ascending',
+      () =>
+        t.engine.charge(
+          start({
+            ratingGroups: [
+              group(1, 1, 0, {
+                ...perSecond,
+                tiers: [
+                  { fromUnits: 0, priceMicros: 1 },
+                  { fromUnits: 0, priceMicros: 2 },
+                ],
+              }),
+            ],
+          }),
+        ),
+      'INVALID_ARGUMENT',
+      'ratingGroups[0].rate.tiers[1].fromUnits',
+    ],
+    [
+      'rate perUnits 0',
+      () => t.engine.charge(start({ ratingGroups: [group(1, 1, 0, { ...perSecond, perUnits: 0 })] })),
+      'INVALID_ARGUMENT',
+      'ratingGroups[0].rate.perUnits',
+    ],
+    [
+      'rate price beyond 2^53',
+      () => t.engine.charge(start({ ratingGroups: [group(1, 1, 0, { ...perSecond, setupMicros: 2 ** 53 })] })),
+      'INVALID_ARGUMENT',
+      'ratingGroups[0].rate.setupMicros',
+    ],
     ['validity', () => t.engine.charge(start({ validityMs: 0 })), 'INVALID_ARGUMENT', 'validityMs'],
     ['event units', () => t.engine.event(eventCmd('DEBIT', 'p7', 'x', { units: 0 })), 'INVALID_ARGUMENT', 'units'],
     ['refund without its debit id', () => t.engine.event(eventCmd('REFUND', 'p7', 'x')), 'INVALID_ARGUMENT', 'refundOfRequestId'],
     ['top-up amount', () => t.engine.topUp('p7', 'x', MAX_AMOUNT_MICROS + 1n, T0), 'LIMIT_EXCEEDED', 'amountMicros'],
     ['negative top-up', () => t.engine.topUp('p7', 'x', -1n, T0), 'INVALID_ARGUMENT', 'amountMicros'],
-    ['prepaid credit limit', () => t.engine.upsertAccount(prepaid('p7', { creditLimitMicros: 1n }), 0n), 'INVALID_ARGUMENT', 'creditLimitMicros'],
+    [
+      'prepaid credit limit',
+      () => t.engine.upsertAccount(prepaid('p7', { creditLimitMicros: 1n }), 0n),
+      'INVALID_ARGUMENT',
+      'creditLimitMicros',
+    ],
     ['currency', () => t.engine.upsertAccount(prepaid('p7', { currency: 'eur' }), 0n), 'INVALID_ARGUMENT', 'currency'],
-    ['bucket dates', () => t.engine.grantBucket({ accountId: 'p7', bucketId: 'b', unit: 'BYTES', ratingGroups: [], units: 1, validFromMs: T0, expiresAtMs: T0 }), 'INVALID_ARGUMENT', 'expiresAtMs'],
-    ['subscriber', () => t.engine.routeSubscriber('+49', { accountId: 'p7', planId: 'p', timeZone: 'UTC', currency: 'EUR', cycleDay: 1 }), 'INVALID_ARGUMENT', 'subscriberId'],
+    [
+      'bucket dates',
+      () =>
+        t.engine.grantBucket({
+          accountId: 'p7',
+          bucketId: 'b',
+          unit: 'BYTES',
+          ratingGroups: [],
+          units: 1,
+          validFromMs: T0,
+          expiresAtMs: T0,
+        }),
+      'INVALID_ARGUMENT',
+      'expiresAtMs',
+    ],
+    [
+      'subscriber',
+      () => t.engine.routeSubscriber('+49', { accountId: 'p7', planId: 'p', timeZone: 'UTC', currency: 'EUR', cycleDay: 1 }),
+      'INVALID_ARGUMENT',
+      'subscriberId',
+    ],
   ];
 
   it.each(badInput)('bad %s is answered precisely and changes nothing', async (_name, call, code, field) => {

@@ -41,7 +41,10 @@ describe('allowances', () => {
     const byId = Object.fromEntries((await t.engine.getBalance('b2', T0))!.buckets.map((b) => [b.bucketId, b.remainingUnits]));
     expect(byId).toEqual({ early: 0, late: 50 });
     const [debit] = rated(await outbox(t, 'b2'), 'DEBIT');
-    expect(debit.allowances).toEqual([{ bucketId: 'early', units: 100 }, { bucketId: 'late', units: 50 }]);
+    expect(debit.allowances).toEqual([
+      { bucketId: 'early', units: 100 },
+      { bucketId: 'late', units: 50 },
+    ]);
   });
 
   it.each<[string, Partial<BucketGrant>]>([
@@ -80,8 +83,18 @@ describe('allowances', () => {
     await t.engine.grantBucket(bucket('b6', 'sms', 3, { unit: 'EVENTS' }));
     const sms = flatRate('EVENTS', 100);
     const cmd = (kind: 'DEBIT' | 'REFUND', requestId: string, units: number, refundOfRequestId?: string) => ({
-      kind, accountId: 'b6', subscriberId: '4915112345678', requestId, requestHash: sha256(requestId), nowMs: T0,
-      cycleId: '2026-11', ratingGroup: 3, serviceId: 1, units, rate: sms, refundOfRequestId,
+      kind,
+      accountId: 'b6',
+      subscriberId: '4915112345678',
+      requestId,
+      requestHash: sha256(requestId),
+      nowMs: T0,
+      cycleId: '2026-11',
+      ratingGroup: 3,
+      serviceId: 1,
+      units,
+      rate: sms,
+      refundOfRequestId,
     });
     const d = await t.engine.event(cmd('DEBIT', 'd1', 5));
     expect(d).toMatchObject({ resultCode: 'SUCCESS', allowanceUnits: 3, debitedMicros: 200n, balanceMicros: 800n });

@@ -10,7 +10,13 @@ import type { RedisClient } from '@app/keyspace';
 import type { Registry } from 'prom-client';
 import { REDIS } from '../infra/redis';
 import { BALANCE_ENGINE } from './balance-engine.port';
-import { EXPIRY_SWEEP_BATCH_MAX, EXPIRY_SWEEP_INTERVAL_MS, EXPIRY_SWEEPER_OPTIONS, ExpirySweeper, ExpirySweeperOptions } from './expiry-sweeper';
+import {
+  EXPIRY_SWEEP_BATCH_MAX,
+  EXPIRY_SWEEP_INTERVAL_MS,
+  EXPIRY_SWEEPER_OPTIONS,
+  ExpirySweeper,
+  ExpirySweeperOptions,
+} from './expiry-sweeper';
 import { RedisBalanceEngine } from './redis-balance-engine';
 
 @Module({

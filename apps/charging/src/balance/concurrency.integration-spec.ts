@@ -27,7 +27,11 @@ describe('concurrent reservations on one balance', () => {
     expect(starts.filter((r) => r.resultCode === 'CREDIT_LIMIT_REACHED')).toHaveLength(SESSIONS - AFFORDABLE);
     expect(starts.every((r) => r.ratingGroups[0].grantedUnits === 0 || r.ratingGroups[0].grantedUnits === GRANT_UNITS)).toBe(true);
     const held = await t.engine.getBalance('hot', T0);
-    expect(held).toMatchObject({ balanceMicros: GRANT_MICROS * BigInt(AFFORDABLE), reservedMicros: GRANT_MICROS * BigInt(AFFORDABLE), availableMicros: 0n });
+    expect(held).toMatchObject({
+      balanceMicros: GRANT_MICROS * BigInt(AFFORDABLE),
+      reservedMicros: GRANT_MICROS * BigInt(AFFORDABLE),
+      availableMicros: 0n,
+    });
     expect(held?.reservations).toHaveLength(AFFORDABLE);
 
     const ends = await Promise.all(

@@ -85,7 +85,9 @@ describe('ExpirySweeper', () => {
       const expired = metrics.find((m) => m.name === 'ratel_reservations_expired_total');
       expect(expired?.values[0].value).toBe(5);
       const durations = await scriptDurationHistogram(registry).get();
-      const count = durations.values.find((v) => v.metricName === 'ratel_script_duration_seconds_count' && v.labels.script === 'expireReservation');
+      const count = durations.values.find(
+        (v) => v.metricName === 'ratel_script_duration_seconds_count' && v.labels.script === 'expireReservation',
+      );
       expect(count?.value).toBe(5);
     } finally {
       await sweeper.stop();

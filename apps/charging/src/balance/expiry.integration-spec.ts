@@ -23,12 +23,24 @@ describe('reservation expiry', () => {
     expect((await t.engine.getBalance('x1', T0))?.availableMicros).toBe(995_000n);
 
     expect(await t.engine.expireDue(T0 + VALIDITY_MS + GRACE_MS, 100)).toBe(1);
-    expect(await t.engine.getBalance('x1', T0)).toMatchObject({ balanceMicros: 1_000_000n, reservedMicros: 0n, availableMicros: 1_000_000n, reservations: [] });
+    expect(await t.engine.getBalance('x1', T0)).toMatchObject({
+      balanceMicros: 1_000_000n,
+      reservedMicros: 0n,
+      availableMicros: 1_000_000n,
+      reservations: [],
+    });
     expect(await t.redis.zcard(t.engine.keys.account('x1').rexp)).toBe(0);
     const [expiry] = rated(await outbox(t, 'x1'), 'EXPIRY');
     expect(expiry).toMatchObject({
-      reason: 'VALIDITY_EXPIRED', releasedMicros: '5000', amountMicros: '0', balanceAfterMicros: '1000000',
-      sessionId: 'gone', ratingGroup: 7, requestNumber: 0, unit: 'BYTES', tariffId: 't-bytes',
+      reason: 'VALIDITY_EXPIRED',
+      releasedMicros: '5000',
+      amountMicros: '0',
+      balanceAfterMicros: '1000000',
+      sessionId: 'gone',
+      ratingGroup: 7,
+      requestNumber: 0,
+      unit: 'BYTES',
+      tariffId: 't-bytes',
     });
     expect(await t.engine.expireDue(T0 + 10 * VALIDITY_MS, 100)).toBe(0);
   });
@@ -37,7 +49,13 @@ describe('reservation expiry', () => {
     await t.engine.upsertAccount(prepaid('x2'), 1_000_000n);
     await start('x2', 'live');
     const later = T0 + VALIDITY_MS;
-    await t.engine.charge(sessionCmd('UPDATE', 'x2', 'live', 1, [group(7, 5_000_000, 1_000_000, rate)], { nowMs: later, validityMs: VALIDITY_MS, graceMs: GRACE_MS }));
+    await t.engine.charge(
+      sessionCmd('UPDATE', 'x2', 'live', 1, [group(7, 5_000_000, 1_000_000, rate)], {
+        nowMs: later,
+        validityMs: VALIDITY_MS,
+        graceMs: GRACE_MS,
+      }),
+    );
     expect(await t.engine.expireDue(T0 + VALIDITY_MS + GRACE_MS, 100)).toBe(0);
     expect((await t.engine.getBalance('x2', T0))?.reservations).toHaveLength(1);
     expect(await t.engine.expireDue(later + VALIDITY_MS + GRACE_MS, 100)).toBe(1);

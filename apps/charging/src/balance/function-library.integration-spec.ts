@@ -54,7 +54,9 @@ describe('balance scripts as a Redis Functions library', () => {
   });
 
   it("loads beside another build's library (a rolling deploy) without replacing it", async () => {
-    const other = functionLibrary().code.replace(/^#!lua name=\S+/, `#!lua name=${FUNCTION_LIBRARY_PREFIX}000000000000`).replace(/_v(\d+)_[0-9a-f]+'/g, "_v$1_000000000000'");
+    const other = functionLibrary()
+      .code.replace(/^#!lua name=\S+/, `#!lua name=${FUNCTION_LIBRARY_PREFIX}000000000000`)
+      .replace(/_v(\d+)_[0-9a-f]+'/g, "_v$1_000000000000'");
     await redis.call('FUNCTION', 'LOAD', other);
     const engine = new RedisBalanceEngine(redis, { prefix: 'fn3:', clock: { nowMs: () => T0 } });
     await engine.upsertAccount(prepaid('b1'), EUR);

@@ -10,7 +10,16 @@ const perSecond = flatRate('SECONDS', 1_000);
 const sms = flatRate('EVENTS', 100_000);
 
 function eventCmd(kind: EventCommand['kind'], accountId: string, requestId: string, units: number, refundOf?: string): EventCommand {
-  const base = { kind, accountId, subscriberId: '4915112345678', requestId, ratingGroup: 5, serviceId: 2, units, refundOfRequestId: refundOf };
+  const base = {
+    kind,
+    accountId,
+    subscriberId: '4915112345678',
+    requestId,
+    ratingGroup: 5,
+    serviceId: 2,
+    units,
+    refundOfRequestId: refundOf,
+  };
   return { ...base, requestHash: sha256(JSON.stringify(base)), nowMs: T0, cycleId: '2026-11', rate: sms };
 }
 
@@ -75,8 +84,26 @@ describe('idempotent retries', () => {
     ['topUp requestId', () => t.engine.topUp('rich', 'm4', 1n, T0), () => t.engine.topUp('rich', 'm4', 2n, T0)],
     [
       'bucket id',
-      () => t.engine.grantBucket({ accountId: 'rich', bucketId: 'm5', unit: 'BYTES', ratingGroups: [], units: 10, validFromMs: T0, expiresAtMs: T0 + 1 }),
-      () => t.engine.grantBucket({ accountId: 'rich', bucketId: 'm5', unit: 'BYTES', ratingGroups: [], units: 11, validFromMs: T0, expiresAtMs: T0 + 1 }),
+      () =>
+        t.engine.grantBucket({
+          accountId: 'rich',
+          bucketId: 'm5',
+          unit: 'BYTES',
+          ratingGroups: [],
+          units: 10,
+          validFromMs: T0,
+          expiresAtMs: T0 + 1,
+        }),
+      () =>
+        t.engine.grantBucket({
+          accountId: 'rich',
+          bucketId: 'm5',
+          unit: 'BYTES',
+          ratingGroups: [],
+          units: 11,
+          validFromMs: T0,
+          expiresAtMs: T0 + 1,
+        }),
     ],
   ];
 

@@ -58,7 +58,13 @@ describe('JSON written by the scripts', () => {
     await t.engine.upsertAccount(prepaid(acct, { thresholdsMicros: [9_000n] }), 10_000n);
     await t.engine.grantBucket(bucket(acct, 'month', 100, { ratingGroups: [10, 20] }));
     await t.engine.grantBucket(bucket(acct, 'sms', 2, { unit: 'EVENTS' }));
-    const data = flatRate('BYTES', 10, 1, { setupMicros: 7, tiers: [{ fromUnits: 0, priceMicros: 10 }, { fromUnits: 500, priceMicros: 5 }] });
+    const data = flatRate('BYTES', 10, 1, {
+      setupMicros: 7,
+      tiers: [
+        { fromUnits: 0, priceMicros: 10 },
+        { fromUnits: 500, priceMicros: 5 },
+      ],
+    });
     const voice = flatRate('SECONDS', 1_000, 60, { firstUnits: 30, nextUnits: 6, tariffChangeAtMs: T0 + 90_000 });
     const replies = [
       await t.engine.charge(sessionCmd('START', acct, 's1', 0, [group(10, 150, 0, data), group(11, 600, 0, voice)])),
@@ -72,8 +78,18 @@ describe('JSON written by the scripts', () => {
     expect(Object.keys(await t.redis.hgetall(t.engine.keys.account(acct).rsv))).toHaveLength(2);
     const sms = flatRate('EVENTS', 100, 1);
     const ev = (requestId: string, kind: 'DEBIT' | 'REFUND', units = 1, refundOfRequestId?: string) => ({
-      kind, accountId: acct, subscriberId: '4915112345678', requestId, requestHash: sha256(requestId), nowMs: T0, cycleId: '2026-11',
-      ratingGroup: 30, serviceId: 2, units, rate: kind === 'DEBIT' ? sms : undefined, refundOfRequestId,
+      kind,
+      accountId: acct,
+      subscriberId: '4915112345678',
+      requestId,
+      requestHash: sha256(requestId),
+      nowMs: T0,
+      cycleId: '2026-11',
+      ratingGroup: 30,
+      serviceId: 2,
+      units,
+      rate: kind === 'DEBIT' ? sms : undefined,
+      refundOfRequestId,
     });
     expect((await t.engine.event(ev('e1', 'DEBIT', 3))).resultCode).toBe('SUCCESS');
     expect((await t.engine.event(ev('e2', 'REFUND', 0, 'e1'))).resultCode).toBe('SUCCESS');
@@ -136,6 +152,11 @@ return out`;
     expect(pairs).toHaveLength(7);
     for (const [written, expected] of pairs) expect(written).toBe(expected);
     expect(JSON.parse(pairs[4][0])).toMatchObject({ cycleId: '2026-11', cycleUnits: 8 });
-    expect(pairs.slice(0, 4).map(([w]) => w).join('')).not.toMatch(/cycleUnits/);
+    expect(
+      pairs
+        .slice(0, 4)
+        .map(([w]) => w)
+        .join(''),
+    ).not.toMatch(/cycleUnits/);
   });
 });

@@ -34,10 +34,12 @@ function seeded(seed: number): () => number {
 
 function randomCase(random: () => number, n: number): Case {
   // Log-uniform integers, so small and huge magnitudes both show up.
-  const logInt = (lo: number, hi: number) => Math.min(hi, Math.max(lo, Math.floor(Math.exp(Math.log(lo) + random() * (Math.log(hi + 1) - Math.log(lo))))));
+  const logInt = (lo: number, hi: number) =>
+    Math.min(hi, Math.max(lo, Math.floor(Math.exp(Math.log(lo) + random() * (Math.log(hi + 1) - Math.log(lo))))));
   const tiers = [{ fromUnits: 0, priceMicros: logInt(1, 1e10) - 1 }];
   const tierCount = 1 + Math.floor(random() * 4);
-  while (tiers.length < tierCount) tiers.push({ fromUnits: tiers[tiers.length - 1].fromUnits + logInt(1, 1e12), priceMicros: logInt(1, 1e10) - 1 });
+  while (tiers.length < tierCount)
+    tiers.push({ fromUnits: tiers[tiers.length - 1].fromUnits + logInt(1, 1e12), priceMicros: logInt(1, 1e10) - 1 });
   const rate: CompiledRate = {
     tariffId: `random:1:${n}`,
     unit: 'BYTES',
@@ -47,25 +49,85 @@ function randomCase(random: () => number, n: number): Case {
     perUnits: logInt(1, TIB),
     tiers,
   };
-  return { name: `random ${n}`, rate, units: logInt(1, MAX_UNITS_PER_REQUEST / 2), cycleUsed: logInt(1, 1e12) - 1, budget: BigInt(logInt(1, 1e15)) };
+  return {
+    name: `random ${n}`,
+    rate,
+    units: logInt(1, MAX_UNITS_PER_REQUEST / 2),
+    cycleUsed: logInt(1, 1e12) - 1,
+    budget: BigInt(logInt(1, 1e15)),
+  };
 }
 
 const rate = (perUnits: number, tiers: [number, number][], over: Partial<CompiledRate> = {}): CompiledRate => ({
-  tariffId: 'edge:1:x', unit: 'BYTES', setupMicros: 0, firstUnits: 1, nextUnits: 1, perUnits,
-  tiers: tiers.map(([fromUnits, priceMicros]) => ({ fromUnits, priceMicros })), ...over,
+  tariffId: 'edge:1:x',
+  unit: 'BYTES',
+  setupMicros: 0,
+  firstUnits: 1,
+  nextUnits: 1,
+  perUnits,
+  tiers: tiers.map(([fromUnits, priceMicros]) => ({ fromUnits, priceMicros })),
+  ...over,
 });
 
 const EDGE_CASES: Case[] = [
   { name: 'half rounds up', rate: rate(2, [[0, 1]]), units: 1, cycleUsed: 0, budget: 0n },
   { name: 'a third rounds down', rate: rate(3, [[0, 1]]), units: 1, cycleUsed: 0, budget: 1n },
-  { name: 'one rounding over tiers', rate: rate(2, [[0, 1], [1, 1]]), units: 2, cycleUsed: 0, budget: 1n },
-  { name: 'tier boundary inside the charge', rate: rate(1, [[0, 10], [100, 1]]), units: 50, cycleUsed: 80, budget: 300n },
-  { name: 'charge starting in the last tier', rate: rate(1, [[0, 10], [100, 1]]), units: 50, cycleUsed: 1_000, budget: 49n },
+  {
+    name: 'one rounding over tiers',
+    rate: rate(2, [
+      [0, 1],
+      [1, 1],
+    ]),
+    units: 2,
+    cycleUsed: 0,
+    budget: 1n,
+  },
+  {
+    name: 'tier boundary inside the charge',
+    rate: rate(1, [
+      [0, 10],
+      [100, 1],
+    ]),
+    units: 50,
+    cycleUsed: 80,
+    budget: 300n,
+  },
+  {
+    name: 'charge starting in the last tier',
+    rate: rate(1, [
+      [0, 10],
+      [100, 1],
+    ]),
+    units: 50,
+    cycleUsed: 1_000,
+    budget: 49n,
+  },
   { name: 'increments', rate: rate(1, [[0, 7]], { firstUnits: 60, nextUnits: 30 }), units: 61, cycleUsed: 0, budget: 500n },
   { name: 'price per TiB, 10 TB', rate: rate(TIB, [[0, 9_999_999_999]]), units: MAX_UNITS_PER_REQUEST, cycleUsed: 0, budget: 10n ** 15n },
-  { name: 'product beyond 2^53 with a remainder', rate: rate(TIB - 1, [[0, 8_999_999_999_999]]), units: TIB - 2, cycleUsed: 0, budget: 10n ** 14n },
-  { name: 'price beyond 2^53 - 1', rate: rate(1, [[0, 1_000_000_000]]), units: MAX_UNITS_PER_REQUEST, cycleUsed: 0, budget: MAX_AMOUNT_MICROS },
-  { name: 'free tier then paid', rate: rate(1_000, [[0, 0], [5_000, 3]]), units: 10_000, cycleUsed: 0, budget: 7n },
+  {
+    name: 'product beyond 2^53 with a remainder',
+    rate: rate(TIB - 1, [[0, 8_999_999_999_999]]),
+    units: TIB - 2,
+    cycleUsed: 0,
+    budget: 10n ** 14n,
+  },
+  {
+    name: 'price beyond 2^53 - 1',
+    rate: rate(1, [[0, 1_000_000_000]]),
+    units: MAX_UNITS_PER_REQUEST,
+    cycleUsed: 0,
+    budget: MAX_AMOUNT_MICROS,
+  },
+  {
+    name: 'free tier then paid',
+    rate: rate(1_000, [
+      [0, 0],
+      [5_000, 3],
+    ]),
+    units: 10_000,
+    cycleUsed: 0,
+    budget: 7n,
+  },
   { name: 'setup fee alone exceeds the budget', rate: rate(1, [[0, 1]], { setupMicros: 100 }), units: 10, cycleUsed: 0, budget: 99n },
 ];
 
@@ -90,8 +152,17 @@ describe('Lua agrees with @app/rating', () => {
     const billable = billableUnits(c.units, c.rate.firstUnits, c.rate.nextUnits);
     const price = priceUnitsMicros(noSetup, billable, c.cycleUsed);
     const r = await t.engine.event({
-      kind: 'DEBIT', accountId: id, subscriberId: '4915112345678', requestId: 'e', requestHash: sha256('e'), nowMs: T0,
-      cycleId: CYCLE, ratingGroup: RG, serviceId: 1, units: c.units, rate: noSetup,
+      kind: 'DEBIT',
+      accountId: id,
+      subscriberId: '4915112345678',
+      requestId: 'e',
+      requestHash: sha256('e'),
+      nowMs: T0,
+      cycleId: CYCLE,
+      ratingGroup: RG,
+      serviceId: 1,
+      units: c.units,
+      rate: noSetup,
     });
     if (price > MAX_AMOUNT_MICROS) {
       expect(r.resultCode).toBe('CREDIT_LIMIT_REACHED');

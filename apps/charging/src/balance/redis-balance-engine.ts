@@ -59,7 +59,6 @@ export interface RedisBalanceEngineOptions {
   luaDir?: string;
 }
 
-
 /** CLIENT SETNAME of the connection that follows route changes. */
 export const ROUTE_WATCH_CONNECTION_NAME = 'ratel-route-watch';
 
@@ -131,7 +130,9 @@ export class RedisBalanceEngine implements BalanceEngine {
       reservedMicros: reserved,
       creditLimitMicros: creditLimit,
       availableMicros: balance - reserved + (type === 'POSTPAID' ? creditLimit : 0n),
-      buckets: Object.entries(bkt).map(([id, json]) => parseBucket(id, json)).filter((b) => b.expiresAtMs > nowMs),
+      buckets: Object.entries(bkt)
+        .map(([id, json]) => parseBucket(id, json))
+        .filter((b) => b.expiresAtMs > nowMs),
       reservations: Object.entries(rsv).map(([field, json]) => parseReservation(field, json)),
     };
   }
@@ -140,7 +141,8 @@ export class RedisBalanceEngine implements BalanceEngine {
     validateAccount(p, initialBalanceMicros, cycle);
     const k = this.keys.account(p.accountId);
     // Tier counters to restore when the script creates the account (none: the cycle hash is not touched).
-    const counters = cycle && cycle.units.length > 0 ? { cycle: cycle.cycleId, cu: cycle.units.map((u) => ({ rg: u.ratingGroup, units: u.units })) } : {};
+    const counters =
+      cycle && cycle.units.length > 0 ? { cycle: cycle.cycleId, cu: cycle.units.map((u) => ({ rg: u.ratingGroup, units: u.units })) } : {};
     const arg = JSON.stringify({
       acct: p.accountId,
       type: p.type,
@@ -158,7 +160,12 @@ export class RedisBalanceEngine implements BalanceEngine {
     await this.run('upsertAccount', [k.acct, k.outbox, k.cyc], [arg]);
   }
 
-  async topUp(accountId: string, requestId: string, amountMicros: bigint, nowMs: number): Promise<{ balanceMicros: bigint; replayed: boolean }> {
+  async topUp(
+    accountId: string,
+    requestId: string,
+    amountMicros: bigint,
+    nowMs: number,
+  ): Promise<{ balanceMicros: bigint; replayed: boolean }> {
     checkPattern('accountId', accountId, ACCOUNT_ID);
     checkPattern('requestId', requestId, OPAQUE_ID);
     checkMicros('amountMicros', amountMicros, 1n);
@@ -197,7 +204,9 @@ export class RedisBalanceEngine implements BalanceEngine {
     const { accountId, planId, timeZone, currency, cycleDay } = route;
     const json = JSON.stringify({ accountId, planId, timeZone, currency, cycleDay });
     // The publish tells every gateway's route cache (apps/charging/src/charging/route-cache.ts).
-    execOrThrow(await this.redis.multi().set(this.keys.subscriber(subscriberId), json).publish(this.keys.routeChanges(), subscriberId).exec());
+    execOrThrow(
+      await this.redis.multi().set(this.keys.subscriber(subscriberId), json).publish(this.keys.routeChanges(), subscriberId).exec(),
+    );
   }
 
   async unrouteSubscriber(subscriberId: string): Promise<void> {
@@ -272,7 +281,9 @@ export class RedisBalanceEngine implements BalanceEngine {
     this.sweepStart = (start + 1) % ACCOUNT_SLOT_BUCKETS;
     const indexes = Array.from({ length: ACCOUNT_SLOT_BUCKETS }, (_, i) => this.keys.rexp((start + i) % ACCOUNT_SLOT_BUCKETS));
     const due: string[] = [];
-    for (const [err, members] of await perKeyBatch(this.redis, indexes, (p, key) => p.zrangebyscore(key, '-inf', nowMs, 'LIMIT', 0, limit))) {
+    for (const [err, members] of await perKeyBatch(this.redis, indexes, (p, key) =>
+      p.zrangebyscore(key, '-inf', nowMs, 'LIMIT', 0, limit),
+    )) {
       if (err) throw fromScriptError('expireDue', err);
       for (const m of members as string[]) if (due.length < limit) due.push(m);
     }
@@ -301,7 +312,8 @@ export class RedisBalanceEngine implements BalanceEngine {
    */
   private async run(name: ScriptName, keys: string[], args: (string | number)[]): Promise<unknown> {
     const fn = this.library.functions.get(name)!;
-    if (keys.length !== fn.numberOfKeys) throw new BalanceError(BalanceErrorCode.ENGINE_FAILURE, `${name}: ${keys.length} keys given, ${fn.numberOfKeys} expected`);
+    if (keys.length !== fn.numberOfKeys)
+      throw new BalanceError(BalanceErrorCode.ENGINE_FAILURE, `${name}: ${keys.length} keys given, ${fn.numberOfKeys} expected`);
     const stop = this.duration?.startTimer({ script: name });
     try {
       try {

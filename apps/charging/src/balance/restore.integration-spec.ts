@@ -16,9 +16,21 @@ const CYCLE = '2026-11';
 const CYCLE_MAX = 2 ** 52;
 const data = flatRate('BYTES', 10, 1); // 10 micros a byte
 /** 10 micros a byte for the first 100 bytes of the cycle, then 2. */
-const tiered: CompiledRate = flatRate('BYTES', 10, 1, { tariffId: 't-tiered', tiers: [{ fromUnits: 0, priceMicros: 10 }, { fromUnits: 100, priceMicros: 2 }] });
+const tiered: CompiledRate = flatRate('BYTES', 10, 1, {
+  tariffId: 't-tiered',
+  tiers: [
+    { fromUnits: 0, priceMicros: 10 },
+    { fromUnits: 100, priceMicros: 2 },
+  ],
+});
 /** 100 micros an SMS for the first 10 of the cycle, then 50. */
-const sms: CompiledRate = flatRate('EVENTS', 100, 1, { tariffId: 't-sms', tiers: [{ fromUnits: 0, priceMicros: 100 }, { fromUnits: 10, priceMicros: 50 }] });
+const sms: CompiledRate = flatRate('EVENTS', 100, 1, {
+  tariffId: 't-sms',
+  tiers: [
+    { fromUnits: 0, priceMicros: 100 },
+    { fromUnits: 10, priceMicros: 50 },
+  ],
+});
 
 function bucket(accountId: string, bucketId: string, units: number, over: Partial<BucketGrant> = {}): BucketGrant {
   return { accountId, bucketId, unit: 'BYTES', ratingGroups: [], units, validFromMs: T0 - DAY_MS, expiresAtMs: T0 + 30 * DAY_MS, ...over };
@@ -30,8 +42,18 @@ function counters(cycleId: string, byGroup: Record<number, number>): CycleCounte
 
 function eventCmd(kind: EventCommand['kind'], accountId: string, requestId: string, over: Partial<EventCommand> = {}): EventCommand {
   return {
-    kind, accountId, subscriberId: '4915112345678', requestId, requestHash: sha256(`${kind}${requestId}`), nowMs: T0,
-    cycleId: CYCLE, ratingGroup: 10, serviceId: 1, units: 1, rate: data, ...over,
+    kind,
+    accountId,
+    subscriberId: '4915112345678',
+    requestId,
+    requestHash: sha256(`${kind}${requestId}`),
+    nowMs: T0,
+    cycleId: CYCLE,
+    ratingGroup: 10,
+    serviceId: 1,
+    units: 1,
+    rate: data,
+    ...over,
   };
 }
 
@@ -43,7 +65,8 @@ describe('restoring an account', () => {
   afterAll(async () => t.close());
 
   const cycleHash = (accountId: string) => t.redis.hgetall(t.engine.keys.account(accountId).cyc);
-  const storedBucket = async (accountId: string, bucketId: string) => JSON.parse((await t.redis.hget(t.engine.keys.account(accountId).bkt, bucketId))!);
+  const storedBucket = async (accountId: string, bucketId: string) =>
+    JSON.parse((await t.redis.hget(t.engine.keys.account(accountId).bkt, bucketId))!);
 
   /** The account's rated events of a type (its bucket's outbox may hold other accounts' too). */
   async function eventsOf(accountId: string, type: RatedEvent['type']): Promise<RatedEvent[]> {
@@ -78,7 +101,8 @@ describe('restoring an account', () => {
       await t.engine.grantBucket(bucket('b2', 'used-up', 100, { remainingUnits: 0 }));
       await t.engine.grantBucket(bucket('b2', 'full', 100, { remainingUnits: 100, expiresAtMs: T0 + 40 * DAY_MS }));
       await t.engine.grantBucket(bucket('b2', 'default', 100, { expiresAtMs: T0 + 50 * DAY_MS }));
-      const byId = async () => Object.fromEntries((await t.engine.getBalance('b2', T0))!.buckets.map((b) => [b.bucketId, [b.totalUnits, b.remainingUnits]]));
+      const byId = async () =>
+        Object.fromEntries((await t.engine.getBalance('b2', T0))!.buckets.map((b) => [b.bucketId, [b.totalUnits, b.remainingUnits]]));
       expect(await byId()).toEqual({ 'used-up': [100, 0], full: [100, 100], default: [100, 100] });
       const s = await t.engine.charge(sessionCmd('START', 'b2', 's', 0, [group(10, 150, 0, data)]));
       expect(s.ratingGroups[0]).toMatchObject({ resultCode: 'SUCCESS', grantedUnits: 150, reservedMicros: 0n });
@@ -97,7 +121,9 @@ describe('restoring an account', () => {
       }
       expect(await snapshot(t)).toEqual(before);
       // Another definition is still refused, with or without remainingUnits.
-      await expect(t.engine.grantBucket(bucket('b3', 'month', 101, { remainingUnits: 70 }))).rejects.toMatchObject({ code: 'DUPLICATE_MISMATCH' });
+      await expect(t.engine.grantBucket(bucket('b3', 'month', 101, { remainingUnits: 70 }))).rejects.toMatchObject({
+        code: 'DUPLICATE_MISMATCH',
+      });
       expect(await snapshot(t)).toEqual(before);
     });
 
@@ -143,7 +169,11 @@ describe('restoring an account', () => {
     });
 
     it('clamps each counter to the counter maximum, as charges do', async () => {
-      await t.engine.upsertAccount(prepaid('c3'), 10_000n, counters(CYCLE, { 1: Number.MAX_SAFE_INTEGER, 2: CYCLE_MAX, 3: 0, 4_294_967_295: 7 }));
+      await t.engine.upsertAccount(
+        prepaid('c3'),
+        10_000n,
+        counters(CYCLE, { 1: Number.MAX_SAFE_INTEGER, 2: CYCLE_MAX, 3: 0, 4_294_967_295: 7 }),
+      );
       expect(await cycleHash('c3')).toEqual({ id: CYCLE, '1': String(CYCLE_MAX), '2': String(CYCLE_MAX), '3': '0', '4294967295': '7' });
       // Past the last tier boundary: every unit at the last tier's price.
       expect((await t.engine.event(eventCmd('DEBIT', 'c3', 'd1', { ratingGroup: 1, units: 50, rate: tiered }))).debitedMicros).toBe(100n);
@@ -194,12 +224,38 @@ describe('restoring an account', () => {
       ['cycleId of 33 characters', { cycleId: 'c'.repeat(33), units: [] }, 'INVALID_ARGUMENT', 'cycle.cycleId'],
       ['units not an array', { cycleId: CYCLE, units: { 1: 2 } }, 'INVALID_ARGUMENT', 'cycle.units'],
       ['an entry not an object', { cycleId: CYCLE, units: [5] }, 'INVALID_ARGUMENT', 'cycle.units[0]'],
-      ['negative rating group', { cycleId: CYCLE, units: [{ ratingGroup: -1, units: 1 }] }, 'INVALID_ARGUMENT', 'cycle.units[0].ratingGroup'],
-      ['rating group beyond uint32', { cycleId: CYCLE, units: [{ ratingGroup: 2 ** 32, units: 1 }] }, 'LIMIT_EXCEEDED', 'cycle.units[0].ratingGroup'],
-      ['rating group twice', { cycleId: CYCLE, units: [{ ratingGroup: 1, units: 1 }, { ratingGroup: 1, units: 2 }] }, 'INVALID_ARGUMENT', 'cycle.units[1].ratingGroup'],
+      [
+        'negative rating group',
+        { cycleId: CYCLE, units: [{ ratingGroup: -1, units: 1 }] },
+        'INVALID_ARGUMENT',
+        'cycle.units[0].ratingGroup',
+      ],
+      [
+        'rating group beyond uint32',
+        { cycleId: CYCLE, units: [{ ratingGroup: 2 ** 32, units: 1 }] },
+        'LIMIT_EXCEEDED',
+        'cycle.units[0].ratingGroup',
+      ],
+      [
+        'rating group twice',
+        {
+          cycleId: CYCLE,
+          units: [
+            { ratingGroup: 1, units: 1 },
+            { ratingGroup: 1, units: 2 },
+          ],
+        },
+        'INVALID_ARGUMENT',
+        'cycle.units[1].ratingGroup',
+      ],
       ['negative units', { cycleId: CYCLE, units: [{ ratingGroup: 1, units: -1 }] }, 'INVALID_ARGUMENT', 'cycle.units[0].units'],
       ['fractional units', { cycleId: CYCLE, units: [{ ratingGroup: 1, units: 0.5 }] }, 'INVALID_ARGUMENT', 'cycle.units[0].units'],
-      ['units beyond 2^53 - 1', { cycleId: CYCLE, units: [{ ratingGroup: 1, units: 2 ** 53 }] }, 'INVALID_ARGUMENT', 'cycle.units[0].units'],
+      [
+        'units beyond 2^53 - 1',
+        { cycleId: CYCLE, units: [{ ratingGroup: 1, units: 2 ** 53 }] },
+        'INVALID_ARGUMENT',
+        'cycle.units[0].units',
+      ],
       ['units as a string', { cycleId: CYCLE, units: [{ ratingGroup: 1, units: '5' }] }, 'INVALID_ARGUMENT', 'cycle.units[0].units'],
       [
         'too many rating groups',
@@ -230,12 +286,21 @@ describe('restoring an account', () => {
       const [refund] = await eventsOf('r1', 'REFUND');
       expect(debit.cycleUnits).toBeUndefined();
       expect(debit.billableUnits - debit.allowanceUnits).toBe(2);
-      expect(refund).toMatchObject({ type: 'REFUND', cycleId: CYCLE, ratingGroup: 10, cycleUnits: 2, amountMicros: '-200', allowanceUnits: 3 });
+      expect(refund).toMatchObject({
+        type: 'REFUND',
+        cycleId: CYCLE,
+        ratingGroup: 10,
+        cycleUnits: 2,
+        amountMicros: '-200',
+        allowanceUnits: 3,
+      });
       // A consumer folding the events gets the engine's counter: 8 + 2 - 2.
       expect(8 + (debit.billableUnits - debit.allowanceUnits) - refund.cycleUnits!).toBe(Number((await cycleHash('r1'))['10']));
       // In the JSON as written: a number, between cycleId and eventId (keys sorted); no other event has it.
       const raw = await rawEvents('r1');
-      expect(raw.filter((j) => j.includes('"type":"REFUND"'))).toEqual([expect.stringContaining(`"cycleId":"${CYCLE}","cycleUnits":2,"eventId":`)]);
+      expect(raw.filter((j) => j.includes('"type":"REFUND"'))).toEqual([
+        expect.stringContaining(`"cycleId":"${CYCLE}","cycleUnits":2,"eventId":`),
+      ]);
       expect(raw.filter((j) => j.includes('cycleUnits'))).toHaveLength(1);
     });
 
@@ -259,7 +324,9 @@ describe('restoring an account', () => {
       expect(refund).toMatchObject({ cycleUnits: 0, allowanceUnits: 4, amountMicros: '0' });
       expect((await rawEvents('r3')).filter((j) => j.includes('"type":"REFUND"'))[0]).toContain('"cycleUnits":0,');
       // A retried refund answers from its record and writes no second event.
-      expect((await t.engine.event(eventCmd('REFUND', 'r3', 'rf1', { refundOfRequestId: 'd1', units: 0, rate: undefined }))).replayed).toBe(true);
+      expect((await t.engine.event(eventCmd('REFUND', 'r3', 'rf1', { refundOfRequestId: 'd1', units: 0, rate: undefined }))).replayed).toBe(
+        true,
+      );
       expect(await eventsOf('r3', 'REFUND')).toHaveLength(1);
     });
   });

@@ -5,7 +5,9 @@ describe('script loader', () => {
 
   it('loads every versioned script with its key count from the file name', () => {
     expect(scripts.map((s) => s.command).sort()).toEqual(
-      Object.entries(SCRIPT_VERSIONS).map(([n, v]) => `${n}_v${v}`).sort(),
+      Object.entries(SCRIPT_VERSIONS)
+        .map(([n, v]) => `${n}_v${v}`)
+        .sort(),
     );
     expect(scripts.find((s) => s.name === 'chargeSession')?.numberOfKeys).toBe(7);
     expect(scripts.find((s) => s.name === 'upsertAccount')?.numberOfKeys).toBe(3);

@@ -15,7 +15,12 @@ describe('chargeSession', () => {
     await t.engine.upsertAccount(prepaid('a1'), 1_000_000n);
     const start = await t.engine.charge(sessionCmd('START', 'a1', 's1', 0, [group(1, 90, 0, perMinute)]));
     expect(start.resultCode).toBe('SUCCESS');
-    expect(start.ratingGroups[0]).toMatchObject({ grantedUnits: 120, reservedMicros: 120_000n, finalUnitAction: 'NONE', validityMs: 60_000 });
+    expect(start.ratingGroups[0]).toMatchObject({
+      grantedUnits: 120,
+      reservedMicros: 120_000n,
+      finalUnitAction: 'NONE',
+      validityMs: 60_000,
+    });
 
     const upd = await t.engine.charge(sessionCmd('UPDATE', 'a1', 's1', 1, [group(1, 60, 61, perMinute)]));
     expect(upd.ratingGroups[0]).toMatchObject({ debitedUnits: 120, debitedMicros: 120_000n, grantedUnits: 60, reservedMicros: 60_000n });
@@ -35,7 +40,12 @@ describe('chargeSession', () => {
   it('grants a short quota in increments with TERMINATE when funds run short, then denies', async () => {
     await t.engine.upsertAccount(prepaid('a2'), 150_000n);
     const r = await t.engine.charge(sessionCmd('START', 'a2', 's1', 0, [group(1, 600, 0, perMinute)]));
-    expect(r.ratingGroups[0]).toMatchObject({ resultCode: 'SUCCESS', grantedUnits: 120, reservedMicros: 120_000n, finalUnitAction: 'TERMINATE' });
+    expect(r.ratingGroups[0]).toMatchObject({
+      resultCode: 'SUCCESS',
+      grantedUnits: 120,
+      reservedMicros: 120_000n,
+      finalUnitAction: 'TERMINATE',
+    });
     const d = await t.engine.charge(sessionCmd('START', 'a2', 's2', 0, [group(1, 600, 0, perMinute)]));
     expect(d.resultCode).toBe('CREDIT_LIMIT_REACHED');
     expect(d.ratingGroups[0]).toMatchObject({ resultCode: 'CREDIT_LIMIT_REACHED', grantedUnits: 0, reservedMicros: 0n });

@@ -1,13 +1,34 @@
 /** Low-balance notifications: exactly one per threshold and crossing, even under concurrency. */
 import type { EventCommand } from './balance-engine.port';
-import { EUR, flatRate, group, notifications, openEngine, outbox, prepaid, sessionCmd, sha256, T0, TestEngine } from './test/balance-test-kit';
+import {
+  EUR,
+  flatRate,
+  group,
+  notifications,
+  openEngine,
+  outbox,
+  prepaid,
+  sessionCmd,
+  sha256,
+  T0,
+  TestEngine,
+} from './test/balance-test-kit';
 
 const sms = flatRate('EVENTS', 100_000); // 0.10 EUR
 
 function debit(accountId: string, requestId: string): EventCommand {
   return {
-    kind: 'DEBIT', accountId, subscriberId: '4915112345678', requestId, requestHash: sha256(requestId), nowMs: T0,
-    cycleId: '2026-11', ratingGroup: 1, serviceId: 1, units: 1, rate: sms,
+    kind: 'DEBIT',
+    accountId,
+    subscriberId: '4915112345678',
+    requestId,
+    requestHash: sha256(requestId),
+    nowMs: T0,
+    cycleId: '2026-11',
+    ratingGroup: 1,
+    serviceId: 1,
+    units: 1,
+    rate: sms,
   };
 }
 

@@ -2,7 +2,15 @@ import { BalanceError, fromScriptError } from './balance.errors';
 import type { EventCommand } from './balance-engine.port';
 import { checkRate, validateEventCommand } from './validation';
 
-const rate = { tariffId: 'plan-1:3:voice', unit: 'SECONDS' as const, setupMicros: 0, firstUnits: 60, nextUnits: 1, perUnits: 60, tiers: [{ fromUnits: 0, priceMicros: 100_000 }] };
+const rate = {
+  tariffId: 'plan-1:3:voice',
+  unit: 'SECONDS' as const,
+  setupMicros: 0,
+  firstUnits: 60,
+  nextUnits: 1,
+  perUnits: 60,
+  tiers: [{ fromUnits: 0, priceMicros: 100_000 }],
+};
 
 describe('engine boundary validation', () => {
   it('accepts a rate compiled by @app/rating, with a long tariff id', () => {
@@ -22,11 +30,22 @@ describe('engine boundary validation', () => {
 
   it('a refund carries no units or rate', () => {
     const refund: EventCommand = {
-      kind: 'REFUND', accountId: 'a', subscriberId: '4915112345678', requestId: 'r2', requestHash: 'a'.repeat(64), nowMs: 0,
-      cycleId: '2026-11', ratingGroup: 0, serviceId: 0, units: 0, refundOfRequestId: 'r1',
+      kind: 'REFUND',
+      accountId: 'a',
+      subscriberId: '4915112345678',
+      requestId: 'r2',
+      requestHash: 'a'.repeat(64),
+      nowMs: 0,
+      cycleId: '2026-11',
+      ratingGroup: 0,
+      serviceId: 0,
+      units: 0,
+      refundOfRequestId: 'r1',
     };
     expect(() => validateEventCommand(refund)).not.toThrow();
-    expect(() => validateEventCommand({ ...refund, kind: 'DEBIT' })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', field: 'units' }));
+    expect(() => validateEventCommand({ ...refund, kind: 'DEBIT' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', field: 'units' }),
+    );
   });
 
   it('maps script error replies to codes and anything else to ENGINE_FAILURE', () => {

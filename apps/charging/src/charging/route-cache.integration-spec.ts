@@ -12,7 +12,13 @@ import type { SubscriberRoute } from '../balance/balance-engine.port';
 import { RedisBalanceEngine, ROUTE_WATCH_CONNECTION_NAME } from '../balance/redis-balance-engine';
 import { RouteCache, ROUTE_CACHE_TTL_MS } from './route-cache';
 
-const route = (accountId: string): SubscriberRoute => ({ accountId, planId: 'p1', timeZone: 'Europe/Berlin', currency: 'EUR', cycleDay: 1 });
+const route = (accountId: string): SubscriberRoute => ({
+  accountId,
+  planId: 'p1',
+  timeZone: 'Europe/Berlin',
+  currency: 'EUR',
+  cycleDay: 1,
+});
 
 describe('RouteCache', () => {
   let prefix: string;

@@ -50,7 +50,12 @@ export class RouteCache implements OnModuleInit, OnModuleDestroy {
     const name = 'ratel_route_cache_lookups_total';
     const counter =
       (registry.getSingleMetric(name) as Counter<'result'> | undefined) ??
-      new Counter({ name, help: 'Subscriber route look-ups by result: hit, miss (read from Redis), bypass (cache not in use)', labelNames: ['result'], registers: [registry] });
+      new Counter({
+        name,
+        help: 'Subscriber route look-ups by result: hit, miss (read from Redis), bypass (cache not in use)',
+        labelNames: ['result'],
+        registers: [registry],
+      });
     this.lookups = { hit: counter.labels('hit'), miss: counter.labels('miss'), bypass: counter.labels('bypass') };
   }
 

@@ -29,7 +29,12 @@ export async function openCliContext(config: CliConfig, name: string): Promise<C
   const engine = new RedisBalanceEngine(redis, { prefix: config.RATEL_REDIS_PREFIX, clock });
   const projector = new Projector(engine, clock, logger);
   return {
-    orm, redis, engine, projector, clock, logger,
+    orm,
+    redis,
+    engine,
+    projector,
+    clock,
+    logger,
     close: async () => {
       await orm.close(true);
       await redis.quit().catch(() => redis.disconnect());

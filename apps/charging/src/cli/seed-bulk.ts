@@ -14,7 +14,12 @@ import type { CliContext } from './cli-context';
 import { SEED_ACTOR } from './seed-demo';
 import { type BulkOptions, LOADTEST_CUSTOMER_ID, LOADTEST_TIME_ZONE, SEED_BATCH_SIZE } from './seed-limits';
 
-export interface BulkRow { accountId: string; subscriptionId: string; msisdn: string; imsi: string }
+export interface BulkRow {
+  accountId: string;
+  subscriptionId: string;
+  msisdn: string;
+  imsi: string;
+}
 
 /** The i-th load-test subscriber; throws when the numbers leave the MSISDN/IMSI formats. */
 export function bulkRow(o: BulkOptions, i: number): BulkRow {
@@ -48,9 +53,15 @@ async function insertBatch(pg: Client, rows: BulkRow[], o: BulkOptions, now: Dat
        on conflict do nothing`,
       [rows.map((r) => r.subscriptionId), rows.map((r) => r.msisdn), rows.map((r) => r.imsi), rows.map((r) => r.accountId), planId, now],
     );
-    await pg.query(`insert into audit_log (actor, action, entity_type, entity_id, details, created_at) values ($1, 'seed.subscribers', 'billing_account', $2, $3, $4)`, [
-      SEED_ACTOR, `${rows[0].accountId}..${rows[rows.length - 1].accountId}`, JSON.stringify({ accountsCreated: newIds.length, initialBalanceMicros: o.initialBalanceMicros.toString() }), now,
-    ]);
+    await pg.query(
+      `insert into audit_log (actor, action, entity_type, entity_id, details, created_at) values ($1, 'seed.subscribers', 'billing_account', $2, $3, $4)`,
+      [
+        SEED_ACTOR,
+        `${rows[0].accountId}..${rows[rows.length - 1].accountId}`,
+        JSON.stringify({ accountsCreated: newIds.length, initialBalanceMicros: o.initialBalanceMicros.toString() }),
+        now,
+      ],
+    );
     await pg.query('commit');
     return newIds.length;
   } catch (e) {
@@ -68,16 +79,30 @@ async function projectBatch(ctx: CliContext, pg: Client, rows: BulkRow[]): Promi
     [ids],
   );
   const balances = new Map(opening.rows.map((r) => [r.account_id, BigInt(r.opening)]));
-  const subs = await pg.query<{ account_id: string; msisdn: string; imsi: string }>(`select account_id, msisdn, imsi from subscription where account_id = any($1::text[])`, [ids]);
+  const subs = await pg.query<{ account_id: string; msisdn: string; imsi: string }>(
+    `select account_id, msisdn, imsi from subscription where account_id = any($1::text[])`,
+    [ids],
+  );
   const planId = DEMO_LOADTEST_PLAN.id;
   const calls = ids.map((accountId) => {
-    const p: AccountProjection = { accountId, type: 'PREPAID', currency: 'EUR', creditLimitMicros: 0n, thresholdsMicros: [], status: 'ACTIVE', timeZone: LOADTEST_TIME_ZONE, planId, cycleDay: 1 };
+    const p: AccountProjection = {
+      accountId,
+      type: 'PREPAID',
+      currency: 'EUR',
+      creditLimitMicros: 0n,
+      thresholdsMicros: [],
+      status: 'ACTIVE',
+      timeZone: LOADTEST_TIME_ZONE,
+      planId,
+      cycleDay: 1,
+    };
     const balance = balances.get(accountId) ?? 0n;
     if (balance < 0n || balance > AMOUNT_MICROS_MAX) throw new Error(`account ${accountId}: opening balance ${balance} out of range`);
     return ctx.engine.upsertAccount(p, balance);
   });
   const route = (accountId: string) => ({ accountId, planId, timeZone: LOADTEST_TIME_ZONE, currency: 'EUR', cycleDay: 1 });
-  for (const s of subs.rows) calls.push(ctx.engine.routeSubscriber(s.msisdn, route(s.account_id)), ctx.engine.routeSubscriber(s.imsi, route(s.account_id)));
+  for (const s of subs.rows)
+    calls.push(ctx.engine.routeSubscriber(s.msisdn, route(s.account_id)), ctx.engine.routeSubscriber(s.imsi, route(s.account_id)));
   await Promise.all(calls);
 }
 
@@ -92,7 +117,10 @@ export async function seedBulk(
   await pg.connect();
   try {
     const now = new Date(ctx.clock.nowMs());
-    await pg.query(`insert into customer (id, name, created_at, updated_at) values ($1, 'Load test', $2, $2) on conflict (id) do nothing`, [LOADTEST_CUSTOMER_ID, now]);
+    await pg.query(`insert into customer (id, name, created_at, updated_at) values ($1, 'Load test', $2, $2) on conflict (id) do nothing`, [
+      LOADTEST_CUSTOMER_ID,
+      now,
+    ]);
     let accountsCreated = 0;
     for (let start = 0; start < o.count; start += SEED_BATCH_SIZE) {
       const rows = Array.from({ length: Math.min(SEED_BATCH_SIZE, o.count - start) }, (_, k) => bulkRow(o, start + k));

@@ -3,7 +3,16 @@
  * test server) and a fresh PostgreSQL database: exactly once across catch-ups, redeliveries and
  * concurrent appliers; lost and invalid events counted; one reader at a time.
  */
-import { connect, DiscardPolicy, type JetStreamClient, type JetStreamManager, type JsMsg, type NatsConnection, RetentionPolicy, StorageType } from 'nats';
+import {
+  connect,
+  DiscardPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+  type NatsConnection,
+  RetentionPolicy,
+  StorageType,
+} from 'nats';
 import { Client } from 'pg';
 import { Registry } from 'prom-client';
 import { createTestDatabase, requireEnv, uniqueId, waitFor } from '@app/devstack';
@@ -29,7 +38,13 @@ function journal(stream: string, registry = new Registry()): BalanceJournal {
 /** A stream of its own (subjects `<stream>.<accountId>`). */
 async function newStream(): Promise<string> {
   const name = uniqueId('JRN').toUpperCase();
-  await jsm.streams.add({ name, subjects: [`${name}.>`], storage: StorageType.Memory, retention: RetentionPolicy.Limits, discard: DiscardPolicy.New });
+  await jsm.streams.add({
+    name,
+    subjects: [`${name}.>`],
+    storage: StorageType.Memory,
+    retention: RetentionPolicy.Limits,
+    discard: DiscardPolicy.New,
+  });
   return name;
 }
 
@@ -38,7 +53,9 @@ async function publish(stream: string, events: RatedEvent[]): Promise<void> {
 }
 
 async function balances(): Promise<Record<string, string>> {
-  const r = await pg.query<{ account_id: string; balance_micros: string }>('select account_id, balance_micros from account_journal order by account_id');
+  const r = await pg.query<{ account_id: string; balance_micros: string }>(
+    'select account_id, balance_micros from account_journal order by account_id',
+  );
   return Object.fromEntries(r.rows.map((x) => [x.account_id, x.balance_micros]));
 }
 
@@ -79,8 +96,24 @@ describe('BalanceJournal', () => {
     const stream = await newStream();
     await publish(stream, [
       openingEvent('acc-a', 10_000_000),
-      ratedEvent({ accountId: 'acc-a', amountMicros: '1500000', balanceAfterMicros: '8500000', billableUnits: 180, allowanceUnits: 60, allowances: [{ bucketId: 'voice', units: 60 }] }),
-      ratedEvent({ accountId: 'acc-a', type: 'REFUND', amountMicros: '-500000', balanceAfterMicros: '9000000', billableUnits: 40, allowanceUnits: 10, allowances: [{ bucketId: 'voice', units: 10 }], cycleUnits: 30 }),
+      ratedEvent({
+        accountId: 'acc-a',
+        amountMicros: '1500000',
+        balanceAfterMicros: '8500000',
+        billableUnits: 180,
+        allowanceUnits: 60,
+        allowances: [{ bucketId: 'voice', units: 60 }],
+      }),
+      ratedEvent({
+        accountId: 'acc-a',
+        type: 'REFUND',
+        amountMicros: '-500000',
+        balanceAfterMicros: '9000000',
+        billableUnits: 40,
+        allowanceUnits: 10,
+        allowances: [{ bucketId: 'voice', units: 10 }],
+        cycleUnits: 30,
+      }),
       openingEvent('acc-b', 1_000),
       ratedEvent({ accountId: 'acc-b', amountMicros: '1000', balanceAfterMicros: '0', billableUnits: 1, ratingGroup: 30, unit: 'EVENTS' }),
     ]);
@@ -89,12 +122,16 @@ describe('BalanceJournal', () => {
     expect(report).toMatchObject({ streamLastSeq: 5, position: { lastSeq: 5, eventsApplied: 5, eventsInvalid: 0, eventsLost: 0 } });
     const expected = { 'acc-a': '9000000', 'acc-b': '0' };
     expect(await balances()).toEqual(expected);
-    expect((await pg.query('select bucket_id, consumed_units from bucket_journal')).rows).toEqual([{ bucket_id: 'voice', consumed_units: '50' }]);
+    expect((await pg.query('select bucket_id, consumed_units from bucket_journal')).rows).toEqual([
+      { bucket_id: 'voice', consumed_units: '50' },
+    ]);
     expect((await pg.query('select account_id, cycle_id, rating_group, units from cycle_journal order by account_id')).rows).toEqual([
       { account_id: 'acc-a', cycle_id: '2026-11', rating_group: '10', units: '90' },
       { account_id: 'acc-b', cycle_id: '2026-11', rating_group: '30', units: '1' },
     ]);
-    expect(await j.restores(['acc-a', 'acc-c'])).toEqual(new Map([['acc-a', { balanceMicros: 9_000_000n, cycle: { cycleId: '2026-11', units: [{ ratingGroup: 10, units: 90 }] } }]]));
+    expect(await j.restores(['acc-a', 'acc-c'])).toEqual(
+      new Map([['acc-a', { balanceMicros: 9_000_000n, cycle: { cycleId: '2026-11', units: [{ ratingGroup: 10, units: 90 }] } }]]),
+    );
     expect(await j.consumed(['acc-a'])).toEqual(new Map([['acc-a|voice', 50]]));
 
     expect((await j.catchUp()).position.eventsApplied).toBe(5);
@@ -106,7 +143,10 @@ describe('BalanceJournal', () => {
   it('two journals catching up at the same time apply each event once', async () => {
     const stream = await newStream();
     const events = [openingEvent('acc-c', 1_000_000)];
-    for (let i = 1; i <= 300; i++) events.push(ratedEvent({ accountId: 'acc-c', amountMicros: '1000', balanceAfterMicros: String(1_000_000 - i * 1000), billableUnits: 1 }));
+    for (let i = 1; i <= 300; i++)
+      events.push(
+        ratedEvent({ accountId: 'acc-c', amountMicros: '1000', balanceAfterMicros: String(1_000_000 - i * 1000), billableUnits: 1 }),
+      );
     await publish(stream, events);
     const [a, b] = [journal(stream), journal(stream)];
     await Promise.all([a.catchUp(), b.catchUp()]);
@@ -117,10 +157,16 @@ describe('BalanceJournal', () => {
 
   it('counts events the stream removed unread as lost and invalid ones as invalid, and goes on', async () => {
     const stream = await newStream();
-    await publish(stream, [openingEvent('acc-d', 5_000), ratedEvent({ accountId: 'acc-d', amountMicros: '1000', balanceAfterMicros: '4000' })]);
+    await publish(stream, [
+      openingEvent('acc-d', 5_000),
+      ratedEvent({ accountId: 'acc-d', amountMicros: '1000', balanceAfterMicros: '4000' }),
+    ]);
     await js.publish(`${stream}.acc-d`, '{"schema":"ratel.rated.v1","type":"DEBIT"}');
     await js.publish(`${stream}.acc-d`, 'not json');
-    await publish(stream, [ratedEvent({ accountId: 'acc-d', amountMicros: '1000', balanceAfterMicros: '3000' }), ratedEvent({ accountId: 'acc-d', amountMicros: '1000', balanceAfterMicros: '2000' })]);
+    await publish(stream, [
+      ratedEvent({ accountId: 'acc-d', amountMicros: '1000', balanceAfterMicros: '3000' }),
+      ratedEvent({ accountId: 'acc-d', amountMicros: '1000', balanceAfterMicros: '2000' }),
+    ]);
     await jsm.streams.deleteMessage(stream, 2);
     await jsm.streams.deleteMessage(stream, 5);
     const registry = new Registry();
@@ -132,7 +178,10 @@ describe('BalanceJournal', () => {
     expect(metrics).toMatch(/ratel_journal_events_total\{outcome="invalid"\} 2/);
     expect(metrics).toMatch(/ratel_journal_balance_mismatches_total 1/);
     expect(metrics).toMatch(/ratel_journal_parked_total\{reason="invalid_schema"\} 2/);
-    const parked = await pg.query('select stream_seq, reason, convert_from(payload, $1) as payload from journal_parked_event where stream = $2 order by stream_seq', ['UTF8', stream]);
+    const parked = await pg.query(
+      'select stream_seq, reason, convert_from(payload, $1) as payload from journal_parked_event where stream = $2 order by stream_seq',
+      ['UTF8', stream],
+    );
     expect(parked.rows).toEqual([
       { stream_seq: '3', reason: 'invalid_schema', payload: '{"schema":"ratel.rated.v1","type":"DEBIT"}' },
       { stream_seq: '4', reason: 'invalid_schema', payload: 'not json' },
@@ -142,7 +191,13 @@ describe('BalanceJournal', () => {
   it('parks an event beyond a journal limit once, with its reason, and the stream goes on for every account', async () => {
     const stream = await newStream();
     // Passes the schema, but takes the balance beyond 2^53 - 1 micros (account_journal's CHECK).
-    const tooMuch = ratedEvent({ accountId: 'acc-p', type: 'TOPUP', amountMicros: '-9007199254740991', balanceAfterMicros: '9007199254740991', unit: 'MONEY' });
+    const tooMuch = ratedEvent({
+      accountId: 'acc-p',
+      type: 'TOPUP',
+      amountMicros: '-9007199254740991',
+      balanceAfterMicros: '9007199254740991',
+      unit: 'MONEY',
+    });
     await publish(stream, [
       openingEvent('acc-p', 5_000),
       tooMuch,
@@ -155,11 +210,18 @@ describe('BalanceJournal', () => {
     await waitFor('the journal past the bad event', async () => (await j.position()).lastSeq === 4, 15_000);
     expect(await balances()).toEqual({ 'acc-p': '4000', 'acc-q': '7000' });
     const parkedRows = () =>
-      pg.query('select stream_seq, account_id, event_id, reason, detail, convert_from(payload, $1) as payload from journal_parked_event where stream = $2', ['UTF8', stream]);
+      pg.query(
+        'select stream_seq, account_id, event_id, reason, detail, convert_from(payload, $1) as payload from journal_parked_event where stream = $2',
+        ['UTF8', stream],
+      );
     const expected = [
       {
-        stream_seq: '2', account_id: 'acc-p', event_id: tooMuch.eventId, reason: 'constraint',
-        detail: expect.stringContaining('account_journal_balance_micros_check'), payload: JSON.stringify(tooMuch),
+        stream_seq: '2',
+        account_id: 'acc-p',
+        event_id: tooMuch.eventId,
+        reason: 'constraint',
+        detail: expect.stringContaining('account_journal_balance_micros_check'),
+        payload: JSON.stringify(tooMuch),
       },
     ];
     expect((await parkedRows()).rows).toEqual(expected);
@@ -199,19 +261,33 @@ describe('BalanceJournal', () => {
 
   it('a catch-up of a missing stream finds nothing to apply', async () => {
     expect(await journal('NO_SUCH_STREAM_X').catchUp()).toEqual({
-      streamLastSeq: 0, position: { lastSeq: 0, eventsApplied: 0, eventsInvalid: 0, eventsLost: 0, streamCreated: null, streamResets: 0, eventsParked: 0 },
+      streamLastSeq: 0,
+      position: { lastSeq: 0, eventsApplied: 0, eventsInvalid: 0, eventsLost: 0, streamCreated: null, streamResets: 0, eventsParked: 0 },
     });
   });
 
   it('a stream created anew (sequences from 1 again) is read from its start, on top of what the journal holds', async () => {
     const stream = await newStream();
-    await publish(stream, [openingEvent('acc-r', 9_000), ratedEvent({ accountId: 'acc-r', amountMicros: '1000', balanceAfterMicros: '8000' }), ratedEvent({ accountId: 'acc-r', amountMicros: '1000', balanceAfterMicros: '7000' })]);
+    await publish(stream, [
+      openingEvent('acc-r', 9_000),
+      ratedEvent({ accountId: 'acc-r', amountMicros: '1000', balanceAfterMicros: '8000' }),
+      ratedEvent({ accountId: 'acc-r', amountMicros: '1000', balanceAfterMicros: '7000' }),
+    ]);
     const registry = new Registry();
     const j = journal(stream, registry);
     expect((await j.catchUp()).position).toMatchObject({ lastSeq: 3, streamResets: 0 });
     await jsm.streams.delete(stream);
-    await jsm.streams.add({ name: stream, subjects: [`${stream}.>`], storage: StorageType.Memory, retention: RetentionPolicy.Limits, discard: DiscardPolicy.New });
-    await publish(stream, [ratedEvent({ accountId: 'acc-r', amountMicros: '500', balanceAfterMicros: '6500' }), ratedEvent({ accountId: 'acc-r', amountMicros: '500', balanceAfterMicros: '6000' })]);
+    await jsm.streams.add({
+      name: stream,
+      subjects: [`${stream}.>`],
+      storage: StorageType.Memory,
+      retention: RetentionPolicy.Limits,
+      discard: DiscardPolicy.New,
+    });
+    await publish(stream, [
+      ratedEvent({ accountId: 'acc-r', amountMicros: '500', balanceAfterMicros: '6500' }),
+      ratedEvent({ accountId: 'acc-r', amountMicros: '500', balanceAfterMicros: '6000' }),
+    ]);
     const report = await j.catchUp();
     expect(report).toMatchObject({ streamLastSeq: 2, position: { lastSeq: 2, eventsApplied: 5, eventsLost: 0, streamResets: 1 } });
     expect(await balances()).toEqual({ 'acc-r': '6000' });

@@ -90,24 +90,79 @@ function metric<T>(registry: Registry, name: string, create: () => T): T {
 function journalMetrics(registry: Registry): JournalMetrics {
   const registers = [registry];
   return {
-    events: metric(registry, 'ratel_journal_events_total', () => new Counter({
-      name: 'ratel_journal_events_total', help: 'Rated events the balance journal handled: applied, invalid (schema; parked), parked (a journal limit) or lost (removed from the stream unread)', labelNames: ['outcome'], registers,
-    })),
-    parked: metric(registry, 'ratel_journal_parked_total', () => new Counter({
-      name: 'ratel_journal_parked_total', help: 'Rated events the balance journal cannot apply, parked in journal_parked_event, by reason', labelNames: ['reason'], registers,
-    })),
-    resets: metric(registry, 'ratel_journal_stream_resets_total', () => new Counter({
-      name: 'ratel_journal_stream_resets_total', help: 'Times the rated-event stream was found created anew and read again from sequence 1', registers,
-    })),
-    mismatches: metric(registry, 'ratel_journal_balance_mismatches_total', () => new Counter({
-      name: 'ratel_journal_balance_mismatches_total', help: 'Events whose balanceAfterMicros differs from the journal balance (a lost or reordered event)', registers,
-    })),
-    position: metric(registry, 'ratel_journal_position', () => new Gauge({ name: 'ratel_journal_position', help: 'Stream sequence the balance journal has applied up to', registers })),
-    lag: metric(registry, 'ratel_journal_lag_events', () => new Gauge({ name: 'ratel_journal_lag_events', help: 'Rated events in the stream after the journal position (at the last batch)', registers })),
-    leader: metric(registry, 'ratel_journal_leader', () => new Gauge({ name: 'ratel_journal_leader', help: '1 while this process is the one reading the journal', registers })),
-    batchSeconds: metric(registry, 'ratel_journal_batch_seconds', () => new Histogram({
-      name: 'ratel_journal_batch_seconds', help: 'Time to apply one batch in PostgreSQL', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers,
-    })),
+    events: metric(
+      registry,
+      'ratel_journal_events_total',
+      () =>
+        new Counter({
+          name: 'ratel_journal_events_total',
+          help: 'Rated events the balance journal handled: applied, invalid (schema; parked), parked (a journal limit) or lost (removed from the stream unread)',
+          labelNames: ['outcome'],
+          registers,
+        }),
+    ),
+    parked: metric(
+      registry,
+      'ratel_journal_parked_total',
+      () =>
+        new Counter({
+          name: 'ratel_journal_parked_total',
+          help: 'Rated events the balance journal cannot apply, parked in journal_parked_event, by reason',
+          labelNames: ['reason'],
+          registers,
+        }),
+    ),
+    resets: metric(
+      registry,
+      'ratel_journal_stream_resets_total',
+      () =>
+        new Counter({
+          name: 'ratel_journal_stream_resets_total',
+          help: 'Times the rated-event stream was found created anew and read again from sequence 1',
+          registers,
+        }),
+    ),
+    mismatches: metric(
+      registry,
+      'ratel_journal_balance_mismatches_total',
+      () =>
+        new Counter({
+          name: 'ratel_journal_balance_mismatches_total',
+          help: 'Events whose balanceAfterMicros differs from the journal balance (a lost or reordered event)',
+          registers,
+        }),
+    ),
+    position: metric(
+      registry,
+      'ratel_journal_position',
+      () => new Gauge({ name: 'ratel_journal_position', help: 'Stream sequence the balance journal has applied up to', registers }),
+    ),
+    lag: metric(
+      registry,
+      'ratel_journal_lag_events',
+      () =>
+        new Gauge({
+          name: 'ratel_journal_lag_events',
+          help: 'Rated events in the stream after the journal position (at the last batch)',
+          registers,
+        }),
+    ),
+    leader: metric(
+      registry,
+      'ratel_journal_leader',
+      () => new Gauge({ name: 'ratel_journal_leader', help: '1 while this process is the one reading the journal', registers }),
+    ),
+    batchSeconds: metric(
+      registry,
+      'ratel_journal_batch_seconds',
+      () =>
+        new Histogram({
+          name: 'ratel_journal_batch_seconds',
+          help: 'Time to apply one batch in PostgreSQL',
+          buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+          registers,
+        }),
+    ),
   };
 }
 
@@ -232,7 +287,10 @@ export class BalanceJournal {
       let client: PoolClient | undefined;
       try {
         client = await this.pool.connect();
-        const locked = await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1, hashtext($2)) as ok', [JOURNAL_LOCK_NAMESPACE, this.opts.stream]);
+        const locked = await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1, hashtext($2)) as ok', [
+          JOURNAL_LOCK_NAMESPACE,
+          this.opts.stream,
+        ]);
         if (!locked.rows[0].ok) {
           client.release();
           client = undefined;
@@ -268,7 +326,10 @@ export class BalanceJournal {
   private async drain(client: PoolClient, created: string, go: () => boolean, untilSeq?: number): Promise<void> {
     const start = await readPosition(client, this.opts.stream);
     const js = this.opts.nc!.jetstream();
-    const consumer = await js.consumers.get(this.opts.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: start.lastSeq + 1 });
+    const consumer = await js.consumers.get(this.opts.stream, {
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: start.lastSeq + 1,
+    });
     try {
       let last = start.lastSeq;
       while (go() && (untilSeq === undefined || last < untilSeq)) {
@@ -324,7 +385,8 @@ export class BalanceJournal {
     try {
       const pos = await lockPosition(client, this.opts.stream);
       // Read from another incarnation of the stream than the position counts in: drop the batch, read again.
-      if (pos.streamCreated !== null && pos.streamCreated !== streamCreated) throw new Error('balance journal: the stream changed under the batch; reading again');
+      if (pos.streamCreated !== null && pos.streamCreated !== streamCreated)
+        throw new Error('balance journal: the stream changed under the batch; reading again');
       const fresh = msgs.filter((m) => m.seq > pos.lastSeq);
       if (fresh.length === 0) {
         await client.query('commit');
@@ -372,20 +434,39 @@ export class BalanceJournal {
     return deltas;
   }
 
-  private afterBatch(b: { applied: number; invalid: number; lost: number; parked: ParkedEvent[]; deltas: AccountDelta[]; firstSeq: number; position: number }): void {
+  private afterBatch(b: {
+    applied: number;
+    invalid: number;
+    lost: number;
+    parked: ParkedEvent[];
+    deltas: AccountDelta[];
+    firstSeq: number;
+    position: number;
+  }): void {
     this.metrics.events.inc({ outcome: 'applied' }, b.applied);
     if (b.invalid > 0) this.metrics.events.inc({ outcome: 'invalid' }, b.invalid);
     if (b.parked.length > b.invalid) this.metrics.events.inc({ outcome: 'parked' }, b.parked.length - b.invalid);
     for (const p of b.parked) {
       this.metrics.parked.inc({ reason: p.reason });
       this.opts.logger.error(
-        { stream: this.opts.stream, seq: p.seq, subject: p.subject, accountId: p.accountId, eventId: p.eventId, reason: p.reason, detail: p.detail },
+        {
+          stream: this.opts.stream,
+          seq: p.seq,
+          subject: p.subject,
+          accountId: p.accountId,
+          eventId: p.eventId,
+          reason: p.reason,
+          detail: p.detail,
+        },
         'balance journal: parked an event it cannot apply (journal_parked_event); the stream goes on',
       );
     }
     if (b.lost > 0) {
       this.metrics.events.inc({ outcome: 'lost' }, b.lost);
-      this.opts.logger.error({ stream: this.opts.stream, lost: b.lost, before: b.firstSeq }, 'balance journal: events were removed from the stream before the journal read them; rebuilt balances miss them');
+      this.opts.logger.error(
+        { stream: this.opts.stream, lost: b.lost, before: b.firstSeq },
+        'balance journal: events were removed from the stream before the journal read them; rebuilt balances miss them',
+      );
     }
     const mismatches = b.deltas.reduce((s, d) => s + d.balanceMismatches, 0);
     if (mismatches > 0) this.metrics.mismatches.inc(mismatches);
@@ -398,7 +479,10 @@ export class BalanceJournal {
 }
 
 function isStreamNotFound(err: unknown): boolean {
-  return (err instanceof NatsError && err.api_error?.err_code === JS_STREAM_NOT_FOUND) || (err instanceof Error && err.message === 'stream not found');
+  return (
+    (err instanceof NatsError && err.api_error?.err_code === JS_STREAM_NOT_FOUND) ||
+    (err instanceof Error && err.message === 'stream not found')
+  );
 }
 
 /** Loads the touched accounts, folds the entries and writes the result (in the caller's transaction). */

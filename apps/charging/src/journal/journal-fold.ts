@@ -78,7 +78,10 @@ function clampCycle(v: number): number {
  * Folds `entries` (ascending seq) into the accounts' current states (`current`: what PostgreSQL
  * holds, missing for an account the journal has not seen). `current` is not modified.
  */
-export function foldJournal(current: ReadonlyMap<string, AccountJournalState>, entries: readonly JournalEntry[]): Map<string, AccountDelta> {
+export function foldJournal(
+  current: ReadonlyMap<string, AccountJournalState>,
+  entries: readonly JournalEntry[],
+): Map<string, AccountDelta> {
   const out = new Map<string, AccountDelta>();
   for (const { seq, event: e } of entries) {
     let d = out.get(e.accountId);

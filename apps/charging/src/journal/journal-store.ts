@@ -31,10 +31,16 @@ interface PositionRow {
 }
 
 function toPosition(r: PositionRow | undefined): JournalPosition {
-  if (r === undefined) return { lastSeq: 0, eventsApplied: 0, eventsInvalid: 0, eventsLost: 0, streamCreated: null, streamResets: 0, eventsParked: 0 };
+  if (r === undefined)
+    return { lastSeq: 0, eventsApplied: 0, eventsInvalid: 0, eventsLost: 0, streamCreated: null, streamResets: 0, eventsParked: 0 };
   return {
-    lastSeq: Number(r.last_seq), eventsApplied: Number(r.events_applied), eventsInvalid: Number(r.events_invalid), eventsLost: Number(r.events_lost),
-    streamCreated: r.stream_created, streamResets: Number(r.stream_resets), eventsParked: Number(r.events_parked),
+    lastSeq: Number(r.last_seq),
+    eventsApplied: Number(r.events_applied),
+    eventsInvalid: Number(r.events_invalid),
+    eventsLost: Number(r.events_lost),
+    streamCreated: r.stream_created,
+    streamResets: Number(r.stream_resets),
+    eventsParked: Number(r.events_parked),
   };
 }
 
@@ -51,7 +57,9 @@ export async function readPosition(db: ClientBase, stream: string): Promise<Jour
  * and a rebuild catching up) serialise and each event is applied once.
  */
 export async function lockPosition(db: ClientBase, stream: string): Promise<JournalPosition> {
-  await db.query('insert into journal_position (stream, last_seq, updated_at) values ($1, 0, now()) on conflict (stream) do nothing', [stream]);
+  await db.query('insert into journal_position (stream, last_seq, updated_at) values ($1, 0, now()) on conflict (stream) do nothing', [
+    stream,
+  ]);
   const r = await db.query<PositionRow>(`select ${POSITION_COLUMNS} from journal_position where stream = $1 for update`, [stream]);
   return toPosition(r.rows[0]);
 }
@@ -66,7 +74,13 @@ export interface BatchCounts {
   parked: number;
 }
 
-export async function advancePosition(db: ClientBase, stream: string, lastSeq: number, n: BatchCounts, streamCreated: string): Promise<void> {
+export async function advancePosition(
+  db: ClientBase,
+  stream: string,
+  lastSeq: number,
+  n: BatchCounts,
+  streamCreated: string,
+): Promise<void> {
   await db.query(
     `update journal_position set last_seq = $2, events_applied = events_applied + $3, events_invalid = events_invalid + $4,
             events_lost = events_lost + $5, stream_created = $6, events_parked = events_parked + $7, updated_at = now() where stream = $1`,
@@ -90,7 +104,13 @@ export interface ParkedEvent {
  * Inside the transaction that moves the position past them: parks events, once per stream
  * incarnation and sequence (a redelivery finds the row and adds nothing).
  */
-export async function parkEvents(db: ClientBase, stream: string, streamCreated: string, parked: readonly ParkedEvent[], at: Date): Promise<void> {
+export async function parkEvents(
+  db: ClientBase,
+  stream: string,
+  streamCreated: string,
+  parked: readonly ParkedEvent[],
+  at: Date,
+): Promise<void> {
   if (parked.length === 0) return;
   await db.query(
     `insert into journal_parked_event (stream, stream_created, stream_seq, account_id, event_id, subject, reason, detail, payload, parked_at)
@@ -115,7 +135,10 @@ export async function parkEvents(db: ClientBase, stream: string, streamCreated: 
 
 /** Inside a transaction holding the position lock: start over at sequence 1 of a stream created anew. */
 export async function resetPosition(db: ClientBase, stream: string, streamCreated: string): Promise<void> {
-  await db.query('update journal_position set last_seq = 0, stream_created = $2, stream_resets = stream_resets + 1, updated_at = now() where stream = $1', [stream, streamCreated]);
+  await db.query(
+    'update journal_position set last_seq = 0, stream_created = $2, stream_resets = stream_resets + 1, updated_at = now() where stream = $1',
+    [stream, streamCreated],
+  );
 }
 
 /** The journal state of the given accounts (absent: the journal has not seen the account). */
@@ -126,7 +149,8 @@ export async function loadAccountStates(db: ClientBase, accountIds: readonly str
     'select account_id, balance_micros, cycle_id from account_journal where account_id = any($1::varchar[])',
     [accountIds],
   );
-  for (const r of accounts.rows) out.set(r.account_id, { balanceMicros: BigInt(r.balance_micros), cycleId: r.cycle_id, cycleUnits: new Map() });
+  for (const r of accounts.rows)
+    out.set(r.account_id, { balanceMicros: BigInt(r.balance_micros), cycleId: r.cycle_id, cycleUnits: new Map() });
   const cycles = await db.query<{ account_id: string; rating_group: string; units: string }>(
     `select c.account_id, c.rating_group, c.units from cycle_journal c join account_journal a on a.account_id = c.account_id and a.cycle_id = c.cycle_id
       where c.account_id = any($1::varchar[])`,
@@ -156,7 +180,9 @@ export async function writeDeltas(db: ClientBase, deltas: readonly AccountDelta[
   // Tier counters: a new cycle drops the account's older ones; the touched counters are written whole.
   const changed = deltas.filter((d) => d.cycleChanged).map((d) => d.accountId);
   if (changed.length > 0) await db.query('delete from cycle_journal where account_id = any($1::varchar[])', [changed]);
-  const counters = deltas.flatMap((d) => [...d.cycleTouched].map((rg) => ({ a: d.accountId, c: d.state.cycleId, rg, n: d.state.cycleUnits.get(rg) ?? 0 })));
+  const counters = deltas.flatMap((d) =>
+    [...d.cycleTouched].map((rg) => ({ a: d.accountId, c: d.state.cycleId, rg, n: d.state.cycleUnits.get(rg) ?? 0 })),
+  );
   if (counters.length > 0) {
     await db.query(
       `insert into cycle_journal (account_id, cycle_id, rating_group, units)
@@ -216,7 +242,8 @@ export async function journalRestores(db: Queryable, accountIds: readonly string
        from account_journal a where a.account_id = any($1::varchar[])`,
     [accountIds],
   );
-  for (const r of rows.rows) out.set(r.account_id, { balanceMicros: BigInt(r.balance), ...(r.cycle_id ? { cycle: { cycleId: r.cycle_id, units: [] } } : {}) });
+  for (const r of rows.rows)
+    out.set(r.account_id, { balanceMicros: BigInt(r.balance), ...(r.cycle_id ? { cycle: { cycleId: r.cycle_id, units: [] } } : {}) });
   const cycles = await db.query<{ account_id: string; rating_group: string; units: string }>(
     `select c.account_id, c.rating_group, c.units from cycle_journal c join account_journal a on a.account_id = c.account_id and a.cycle_id = c.cycle_id
       where c.account_id = any($1::varchar[]) order by c.account_id, c.rating_group`,

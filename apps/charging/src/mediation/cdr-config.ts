@@ -33,7 +33,10 @@ const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' |
 const redisUrl = z
   .string()
   .min(1)
-  .refine((v) => v.split(',').every((u) => URL.canParse(u.trim())), 'must be a redis:// URL, or a comma-separated list of them with RATEL_REDIS_CLUSTER');
+  .refine(
+    (v) => v.split(',').every((u) => URL.canParse(u.trim())),
+    'must be a redis:// URL, or a comma-separated list of them with RATEL_REDIS_CLUSTER',
+  );
 
 export const cdrConfigSchema = z
   .object({
@@ -42,7 +45,10 @@ export const cdrConfigSchema = z
     /** REDIS_URL names a Redis Cluster (seed nodes, comma-separated), as the charging app's. */
     RATEL_REDIS_CLUSTER: bool.default(false),
     /** Key prefix of the charging engine's keys in Redis. */
-    RATEL_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{0,32}$/).default('ratel:'),
+    RATEL_REDIS_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{0,32}$/)
+      .default('ratel:'),
     NATS_URL: z.string().min(1),
     /** RATEL_API_KEYS (keys and their roles), RATEL_JWT_SECRET, RATEL_JWT_JWKS_URL, RATEL_JWT_ISSUER, RATEL_JWT_AUDIENCE. */
     ...authConfigShape,
@@ -51,7 +57,10 @@ export const cdrConfigSchema = z
   .extend({
     /** ClickHouse HTTP endpoint (file summaries and rejects); may carry credentials. */
     CLICKHOUSE_URL: z.string().url(),
-    CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'must be a ClickHouse identifier').default('ratel'),
+    CLICKHOUSE_DATABASE: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'must be a ClickHouse identifier')
+      .default('ratel'),
     /** Apply the ClickHouse migrations at start (safe next to the invoicing sink doing the same). */
     CDR_MIGRATE: bool.default(true),
     /** HTTP API of the process; port 0 = any free port (tests). */

@@ -77,7 +77,10 @@ const ISO_UTC = /^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{
 const UINT32_MAX = 4_294_967_295;
 
 class FieldProblem {
-  constructor(readonly field: string, readonly message: string) {}
+  constructor(
+    readonly field: string,
+    readonly message: string,
+  ) {}
 }
 
 function shown(value: string): string {
@@ -109,7 +112,10 @@ export function parseUtcTime(field: string, value: string): number {
   }
   const ms = Date.UTC(y, mo - 1, d, h, mi, s, m[7] ? +m[7].padEnd(3, '0') : 0);
   if (ms < CDR_START_MS_MIN || ms > CDR_START_MS_MAX) {
-    throw new FieldProblem(field, `must be from ${new Date(CDR_START_MS_MIN).toISOString()} to ${new Date(CDR_START_MS_MAX).toISOString()}, got ${value}`);
+    throw new FieldProblem(
+      field,
+      `must be from ${new Date(CDR_START_MS_MIN).toISOString()} to ${new Date(CDR_START_MS_MAX).toISOString()}, got ${value}`,
+    );
   }
   return ms;
 }
@@ -138,10 +144,12 @@ function dataRecord(f: readonly string[]): CdrRecord {
   const startMs = parseUtcTime('start_time', f[2]);
   const endMs = parseUtcTime('end_time', f[3]);
   if (endMs < startMs) throw new FieldProblem('end_time', `must not be before start_time, got ${f[3]} < ${f[2]}`);
-  if (endMs - startMs > CDR_DATA_SESSION_MAX_MS) throw new FieldProblem('end_time', `the record spans more than ${CDR_DATA_SESSION_MAX_MS} ms`);
+  if (endMs - startMs > CDR_DATA_SESSION_MAX_MS)
+    throw new FieldProblem('end_time', `the record spans more than ${CDR_DATA_SESSION_MAX_MS} ms`);
   const up = integer('bytes_up', f[4], CDR_DATA_BYTES_MAX);
   const down = integer('bytes_down', f[5], CDR_DATA_BYTES_MAX);
-  if (up + down > CDR_DATA_BYTES_MAX) throw new FieldProblem('bytes_down', `bytes_up + bytes_down must be at most ${CDR_DATA_BYTES_MAX}, got ${up + down}`);
+  if (up + down > CDR_DATA_BYTES_MAX)
+    throw new FieldProblem('bytes_down', `bytes_up + bytes_down must be at most ${CDR_DATA_BYTES_MAX}, got ${up + down}`);
   const ratingGroup = integer('rating_group', f[6], UINT32_MAX);
   return { recordId, subscriberId, startMs, units: up + down, ratingGroup, serviceId: 0, roaming: flag('roaming', f[7]) };
 }

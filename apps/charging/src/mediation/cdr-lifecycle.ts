@@ -34,7 +34,11 @@ export class CdrLifecycle implements OnModuleInit, OnApplicationBootstrap, OnMod
   async onApplicationBootstrap(): Promise<void> {
     const { CDR_WATCH_DIR, CDR_POLL_INTERVAL_MS } = this.options.config;
     if (CDR_WATCH_DIR === '') return;
-    this.watcher = new CdrDirectoryWatcher(CDR_WATCH_DIR, CDR_POLL_INTERVAL_MS, this.ingest, { logger: this.logger, clock: this.clock, metrics: this.metrics });
+    this.watcher = new CdrDirectoryWatcher(CDR_WATCH_DIR, CDR_POLL_INTERVAL_MS, this.ingest, {
+      logger: this.logger,
+      clock: this.clock,
+      metrics: this.metrics,
+    });
     await this.watcher.start();
   }
 

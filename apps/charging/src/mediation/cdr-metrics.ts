@@ -35,13 +35,82 @@ function metric<T>(registry: Registry, name: string, make: () => T): T {
 export function createCdrMetrics(registry: Registry): CdrMetrics {
   const registers = [registry];
   return {
-    files: metric(registry, 'ratel_cdr_files_total', () => new Counter({ name: 'ratel_cdr_files_total', help: 'CDR files finished, by format and status (DONE, FAILED, DUPLICATE)', labelNames: ['format', 'status'], registers })),
-    recordsRated: metric(registry, 'ratel_cdr_records_rated_total', () => new Counter({ name: 'ratel_cdr_records_rated_total', help: 'CDR records rated and published', labelNames: ['format'], registers })),
-    recordsRejected: metric(registry, 'ratel_cdr_records_rejected_total', () => new Counter({ name: 'ratel_cdr_records_rejected_total', help: 'CDR records rejected, by reason code', labelNames: ['format', 'reason_code'], registers })),
-    recordsDuplicate: metric(registry, 'ratel_cdr_records_duplicate_total', () => new Counter({ name: 'ratel_cdr_records_duplicate_total', help: 'CDR records not rated: the same record was rated from another file within RATEL_CDR_DEDUP_WINDOW_MS', labelNames: ['format'], registers })),
-    eventsPublished: metric(registry, 'ratel_cdr_events_published_total', () => new Counter({ name: 'ratel_cdr_events_published_total', help: 'Rated CDR events published: stored, or dropped by JetStream as duplicates', labelNames: ['result'], registers })),
-    fileRecordsProcessed: metric(registry, 'ratel_cdr_file_records_processed', () => new Gauge({ name: 'ratel_cdr_file_records_processed', help: 'Records of a file in progress done so far', labelNames: ['file_id', 'format'], registers })),
-    fileLines: metric(registry, 'ratel_cdr_file_lines', () => new Gauge({ name: 'ratel_cdr_file_lines', help: 'Lines of a file in progress (header included)', labelNames: ['file_id', 'format'], registers })),
-    filesInProgress: metric(registry, 'ratel_cdr_files_in_progress', () => new Gauge({ name: 'ratel_cdr_files_in_progress', help: 'CDR files being ingested now', registers })),
+    files: metric(
+      registry,
+      'ratel_cdr_files_total',
+      () =>
+        new Counter({
+          name: 'ratel_cdr_files_total',
+          help: 'CDR files finished, by format and status (DONE, FAILED, DUPLICATE)',
+          labelNames: ['format', 'status'],
+          registers,
+        }),
+    ),
+    recordsRated: metric(
+      registry,
+      'ratel_cdr_records_rated_total',
+      () =>
+        new Counter({ name: 'ratel_cdr_records_rated_total', help: 'CDR records rated and published', labelNames: ['format'], registers }),
+    ),
+    recordsRejected: metric(
+      registry,
+      'ratel_cdr_records_rejected_total',
+      () =>
+        new Counter({
+          name: 'ratel_cdr_records_rejected_total',
+          help: 'CDR records rejected, by reason code',
+          labelNames: ['format', 'reason_code'],
+          registers,
+        }),
+    ),
+    recordsDuplicate: metric(
+      registry,
+      'ratel_cdr_records_duplicate_total',
+      () =>
+        new Counter({
+          name: 'ratel_cdr_records_duplicate_total',
+          help: 'CDR records not rated: the same record was rated from another file within RATEL_CDR_DEDUP_WINDOW_MS',
+          labelNames: ['format'],
+          registers,
+        }),
+    ),
+    eventsPublished: metric(
+      registry,
+      'ratel_cdr_events_published_total',
+      () =>
+        new Counter({
+          name: 'ratel_cdr_events_published_total',
+          help: 'Rated CDR events published: stored, or dropped by JetStream as duplicates',
+          labelNames: ['result'],
+          registers,
+        }),
+    ),
+    fileRecordsProcessed: metric(
+      registry,
+      'ratel_cdr_file_records_processed',
+      () =>
+        new Gauge({
+          name: 'ratel_cdr_file_records_processed',
+          help: 'Records of a file in progress done so far',
+          labelNames: ['file_id', 'format'],
+          registers,
+        }),
+    ),
+    fileLines: metric(
+      registry,
+      'ratel_cdr_file_lines',
+      () =>
+        new Gauge({
+          name: 'ratel_cdr_file_lines',
+          help: 'Lines of a file in progress (header included)',
+          labelNames: ['file_id', 'format'],
+          registers,
+        }),
+    ),
+    filesInProgress: metric(
+      registry,
+      'ratel_cdr_files_in_progress',
+      () => new Gauge({ name: 'ratel_cdr_files_in_progress', help: 'CDR files being ingested now', registers }),
+    ),
   };
 }

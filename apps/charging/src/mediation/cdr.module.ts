@@ -65,6 +65,11 @@ function providers(o: CdrModuleOptions): Provider[] {
 @Module({})
 export class CdrModule {
   static forRoot(options: CdrModuleOptions): DynamicModule {
-    return { module: CdrModule, controllers: [CdrController, MediationOpsController], providers: providers(options), exports: [IngestCdrFileUseCase] };
+    return {
+      module: CdrModule,
+      controllers: [CdrController, MediationOpsController],
+      providers: providers(options),
+      exports: [IngestCdrFileUseCase],
+    };
   }
 }

@@ -73,7 +73,8 @@ export class JetStreamPublisher {
           if (--remaining === 0) allSettled();
         };
         const m = messages[i];
-        if (this.timedOut || this.disconnected) settle({ ok: false, error: 'not sent: NATS disconnected or an earlier publish of this batch got no ack' });
+        if (this.timedOut || this.disconnected)
+          settle({ ok: false, error: 'not sent: NATS disconnected or an earlier publish of this batch got no ack' });
         else this.channel.send(m.subject, m.data, m.eventId, settle);
       }
       await done;

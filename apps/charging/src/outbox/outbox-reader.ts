@@ -55,7 +55,8 @@ export function toEntry(key: string, bucket: number, streamId: string, fields: r
     else if (f === 'data') data = fields[i + 1];
   }
   if (!eventId) return { key, bucket, streamId, malformed: 'missing field id' };
-  if (subject === undefined || !isPublishSubject(subject)) return { key, bucket, streamId, malformed: `bad subject ${JSON.stringify(subject)}` };
+  if (subject === undefined || !isPublishSubject(subject))
+    return { key, bucket, streamId, malformed: `bad subject ${JSON.stringify(subject)}` };
   if (data === undefined) return { key, bucket, streamId, malformed: 'missing field data' };
   return { key, bucket, streamId, message: { eventId, subject, data: Buffer.from(data, 'utf8') } };
 }
@@ -95,10 +96,16 @@ export class OutboxReader {
   }
 
   /** One XREAD over every key (one Redis), blocking up to `blockMs` while all are empty. */
-  private async readAll(keys: string[], ids: string[], count: number, blockMs: number): Promise<Array<{ key: string; items: StreamItems }>> {
-    const reply = blockMs > 0
-      ? await this.redis.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', ...keys, ...ids)
-      : await this.redis.xread('COUNT', count, 'STREAMS', ...keys, ...ids);
+  private async readAll(
+    keys: string[],
+    ids: string[],
+    count: number,
+    blockMs: number,
+  ): Promise<Array<{ key: string; items: StreamItems }>> {
+    const reply =
+      blockMs > 0
+        ? await this.redis.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', ...keys, ...ids)
+        : await this.redis.xread('COUNT', count, 'STREAMS', ...keys, ...ids);
     return reply ? reply.map(([key, items]) => ({ key, items })) : [];
   }
 
@@ -119,7 +126,11 @@ export class OutboxReader {
     const extra = extensionCount(this.batchMax - got, full.length);
     if (extra === 0) return;
     const after = new Map(full.map((s) => [s.key, s.items[s.items.length - 1][0]]));
-    const results = await perKeyBatch(this.redis, full.map((s) => s.key), (p, key) => p.xrange(key, `(${after.get(key)}`, '+', 'COUNT', extra));
+    const results = await perKeyBatch(
+      this.redis,
+      full.map((s) => s.key),
+      (p, key) => p.xrange(key, `(${after.get(key)}`, '+', 'COUNT', extra),
+    );
     results.forEach(([err, more], i) => {
       if (err) throw err;
       full[i].items.push(...(more as StreamItems));

@@ -10,11 +10,25 @@ import { OutboxRelay, OutboxRelayOptions } from './outbox-relay';
 import { leaseKey } from './relay-lease';
 import { ensureStreams, RATED_MAX_AGE_MS, StreamNames, streamNamesFor } from './streams';
 import {
-  countByMsgId, deleteStreams, fillOutbox, outboxDepth, outboxEventIds, readStream, TEST_STREAM_LIMITS, waitFor,
+  countByMsgId,
+  deleteStreams,
+  fillOutbox,
+  outboxDepth,
+  outboxEventIds,
+  readStream,
+  TEST_STREAM_LIMITS,
+  waitFor,
 } from './testing/outbox-fixtures';
 
 const DRAIN_TIMEOUT_MS = 30_000;
-const FAST = { ackTimeoutMs: 1_000, retryBackoffBaseMs: 20, retryBackoffMaxMs: 200, idleBlockMs: 100, idlePollMs: 20, metricsSampleMs: 100 };
+const FAST = {
+  ackTimeoutMs: 1_000,
+  retryBackoffBaseMs: 20,
+  retryBackoffMaxMs: 200,
+  idleBlockMs: 100,
+  idlePollMs: 20,
+  metricsSampleMs: 100,
+};
 
 async function metric(registry: Registry, name: string): Promise<number> {
   const m = await registry.getSingleMetric(name)?.get();
@@ -45,8 +59,16 @@ describe('OutboxRelay (integration)', () => {
 
   function relay(over: Partial<OutboxRelayOptions> = {}, registry = new Registry(), clock = new FakeClock(Date.now())): OutboxRelay {
     const r = new OutboxRelay({
-      redis, nc, registry, clock, logger: createLogger('relay-spec', 'silent'), redisPrefix: prefix,
-      streams: names, streamLimits: TEST_STREAM_LIMITS, limits: FAST, ...over,
+      redis,
+      nc,
+      registry,
+      clock,
+      logger: createLogger('relay-spec', 'silent'),
+      redisPrefix: prefix,
+      streams: names,
+      streamLimits: TEST_STREAM_LIMITS,
+      limits: FAST,
+      ...over,
     });
     relays.push(r);
     return r;
@@ -57,8 +79,12 @@ describe('OutboxRelay (integration)', () => {
     await ensureStreams(jsm, { names, limits: TEST_STREAM_LIMITS });
     const rated = (await jsm.streams.info(names.rated.name)).config;
     expect(rated).toMatchObject({
-      subjects: [`${names.rated.subjectRoot}.>`], storage: StorageType.File, discard: DiscardPolicy.New,
-      duplicate_window: nanos(DUPLICATE_WINDOW_MS), max_age: nanos(RATED_MAX_AGE_MS), max_bytes: TEST_STREAM_LIMITS.ratedMaxBytes,
+      subjects: [`${names.rated.subjectRoot}.>`],
+      storage: StorageType.File,
+      discard: DiscardPolicy.New,
+      duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+      max_age: nanos(RATED_MAX_AGE_MS),
+      max_bytes: TEST_STREAM_LIMITS.ratedMaxBytes,
     });
     expect((await jsm.streams.info(names.notify.name)).config.subjects).toEqual([`${names.notify.subjectRoot}.>`]);
     await ensureStreams(jsm, { names, limits: { ...TEST_STREAM_LIMITS, ratedMaxBytes: 128 * 1024 * 1024 } });
@@ -144,9 +170,22 @@ describe('OutboxRelay (integration)', () => {
   it('keeps entries it cannot publish, relays the rest of their bucket, and reports their age', async () => {
     const accountId = 'acct-poison';
     const key = outboxKey(prefix, slotBucketOf(accountId));
-    const orphanId = await redis.xadd(key, '1700000000000-0', 'id', 'orphan', 'subject', `${names.rated.subjectRoot}x.${accountId}`, 'data', '{}');
+    const orphanId = await redis.xadd(
+      key,
+      '1700000000000-0',
+      'id',
+      'orphan',
+      'subject',
+      `${names.rated.subjectRoot}x.${accountId}`,
+      'data',
+      '{}',
+    );
     await redis.xadd(key, '*', 'id', 'broken', 'subject', 'a.>', 'data', '{}');
-    const good = await Promise.all([1, 2, 3].map((i) => redis.xadd(key, '*', 'id', `good${i}`, 'subject', `${names.rated.subjectRoot}.${accountId}`, 'data', `{"i":${i}}`)));
+    const good = await Promise.all(
+      [1, 2, 3].map((i) =>
+        redis.xadd(key, '*', 'id', `good${i}`, 'subject', `${names.rated.subjectRoot}.${accountId}`, 'data', `{"i":${i}}`),
+      ),
+    );
     expect(good).toHaveLength(3);
     const registry = new Registry();
     const clock = new FakeClock(1_700_000_042_000);

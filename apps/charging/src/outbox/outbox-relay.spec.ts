@@ -46,7 +46,12 @@ describe('outbox relay, pure parts', () => {
 
   it('reads a contract entry and names what is wrong with a broken one', () => {
     const ok = toEntry('k', 3, '1-0', ['id', 'e1', 'subject', 'ratel.rated.v1.a', 'data', '{"x":1}']);
-    expect(ok).toEqual({ key: 'k', bucket: 3, streamId: '1-0', message: { eventId: 'e1', subject: 'ratel.rated.v1.a', data: enc('{"x":1}') } });
+    expect(ok).toEqual({
+      key: 'k',
+      bucket: 3,
+      streamId: '1-0',
+      message: { eventId: 'e1', subject: 'ratel.rated.v1.a', data: enc('{"x":1}') },
+    });
     expect(toEntry('k', 3, '1-0', ['subject', 's.a', 'data', '{}']).malformed).toBe('missing field id');
     expect(toEntry('k', 3, '1-0', ['id', 'e', 'data', '{}']).malformed).toMatch(/bad subject/);
     expect(toEntry('k', 3, '1-0', ['id', 'e', 'subject', 'a.>', 'data', '{}']).malformed).toMatch(/bad subject/);
@@ -57,8 +62,10 @@ describe('outbox relay, pure parts', () => {
     expect(parsePubAck(enc('{"stream":"S","seq":4}'), undefined)).toEqual({ ok: true, duplicate: false });
     expect(parsePubAck(enc('{"stream":"S","seq":4,"duplicate":true}'), undefined)).toEqual({ ok: true, duplicate: true });
     expect(parsePubAck(new Uint8Array(), 503)).toMatchObject({ ok: false, error: expect.stringMatching(/no responders/) });
-    expect(parsePubAck(enc('{"error":{"code":503,"err_code":10077,"description":"maximum messages exceeded"}}'), undefined))
-      .toEqual({ ok: false, error: 'jetstream error 10077: maximum messages exceeded' });
+    expect(parsePubAck(enc('{"error":{"code":503,"err_code":10077,"description":"maximum messages exceeded"}}'), undefined)).toEqual({
+      ok: false,
+      error: 'jetstream error 10077: maximum messages exceeded',
+    });
     expect(parsePubAck(enc('not json'), undefined).ok).toBe(false);
     expect(parsePubAck(enc('{"stream":""}'), undefined).ok).toBe(false);
   });

@@ -221,7 +221,12 @@ export class OutboxRelay {
     });
   }
 
-  private updateBackoff(entries: readonly OutboxEntry[], failedBuckets: Set<number>, failed: number, first?: { entry: OutboxEntry; error: string }): void {
+  private updateBackoff(
+    entries: readonly OutboxEntry[],
+    failedBuckets: Set<number>,
+    failed: number,
+    first?: { entry: OutboxEntry; error: string },
+  ): void {
     const now = performance.now();
     let delayMs = 0;
     for (const b of new Set(entries.map((e) => e.bucket))) {
@@ -230,8 +235,18 @@ export class OutboxRelay {
     }
     if (first) {
       const { entry, error } = first;
-      this.log.warn({ failed, buckets: failedBuckets.size, retryInMs: delayMs, key: entry.key, streamId: entry.streamId, eventId: entry.message?.eventId, error },
-        'outbox entries not published; kept for retry');
+      this.log.warn(
+        {
+          failed,
+          buckets: failedBuckets.size,
+          retryInMs: delayMs,
+          key: entry.key,
+          streamId: entry.streamId,
+          eventId: entry.message?.eventId,
+          error,
+        },
+        'outbox entries not published; kept for retry',
+      );
     }
   }
 
@@ -245,7 +260,8 @@ export class OutboxRelay {
       else byKey.set(e.key, [e.streamId]);
     }
     // If this fails the entries stay: they are published again and acknowledged as duplicates.
-    for (const [err] of await perKeyBatch(this.opts.redis, [...byKey.keys()], (p, key) => p.xdel(key, ...byKey.get(key)!))) if (err) throw err;
+    for (const [err] of await perKeyBatch(this.opts.redis, [...byKey.keys()], (p, key) => p.xdel(key, ...byKey.get(key)!)))
+      if (err) throw err;
   }
 
   private async ensureStreams(): Promise<void> {

@@ -41,8 +41,13 @@ describe('OutboxModule', () => {
 
   async function boot(relayEnabled: boolean): Promise<INestApplicationContext> {
     const config = chargingConfigSchema.parse({
-      REDIS_URL: requireEnv('REDIS_URL'), NATS_URL: nats.url, DATABASE_URL: 'postgres://unused@127.0.0.1:1/unused',
-      RATEL_REDIS_PREFIX: prefix, RATEL_GRPC_INSECURE: 'true', RATEL_API_KEYS: 'k', RATEL_LOG_LEVEL: 'silent',
+      REDIS_URL: requireEnv('REDIS_URL'),
+      NATS_URL: nats.url,
+      DATABASE_URL: 'postgres://unused@127.0.0.1:1/unused',
+      RATEL_REDIS_PREFIX: prefix,
+      RATEL_GRPC_INSECURE: 'true',
+      RATEL_API_KEYS: 'k',
+      RATEL_LOG_LEVEL: 'silent',
       RATEL_RELAY_ENABLED: String(relayEnabled),
     });
     @Module({ imports: [InfraModule.forRoot(config), OutboxModule] })

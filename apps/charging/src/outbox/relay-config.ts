@@ -14,7 +14,10 @@ export const relayConfigSchema = chargingConfigSchema
   .pick({ REDIS_URL: true, RATEL_REDIS_CLUSTER: true, NATS_URL: true, RATEL_REDIS_PREFIX: true, RATEL_LOG_LEVEL: true })
   .extend({
     /** Tests only: streams `<p>_RATEL_RATED`/`<p>_RATEL_NOTIFY` capturing `<p>.ratel.rated.v1.>`/`<p>.ratel.notify.v1.>`. */
-    RATEL_STREAM_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{0,32}$/).default(''),
+    RATEL_STREAM_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{0,32}$/)
+      .default(''),
     /** How long a dead relay blocks a standby (default RELAY_LEASE_MS). */
     RATEL_RELAY_LEASE_MS: z.coerce.number().int().min(LEASE_MS_MIN).max(LEASE_MS_MAX).default(RELAY_LEASE_MS),
     /** Size caps of the two streams (JetStream reserves them on the server's store). */

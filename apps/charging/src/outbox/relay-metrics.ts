@@ -22,24 +22,67 @@ function getOrCreate<T>(registry: Registry, name: string, create: () => T): T {
 export function relayMetrics(registry: Registry): RelayMetrics {
   const registers = [registry];
   return {
-    depth: getOrCreate(registry, 'ratel_outbox_depth', () => new Gauge({
-      name: 'ratel_outbox_depth', help: 'Entries in all bucket outboxes (sum of XLEN), sampled periodically', registers,
-    })),
-    oldestAgeSeconds: getOrCreate(registry, 'ratel_outbox_oldest_age_seconds', () => new Gauge({
-      name: 'ratel_outbox_oldest_age_seconds', help: 'Age of the oldest outbox entry (from its stream ID), 0 when all outboxes are empty', registers,
-    })),
-    published: getOrCreate(registry, 'ratel_relay_published_total', () => new Counter({
-      name: 'ratel_relay_published_total', help: 'Outbox entries acknowledged by JetStream and deleted from the outbox', registers,
-    })),
-    duplicates: getOrCreate(registry, 'ratel_relay_duplicate_acks_total', () => new Counter({
-      name: 'ratel_relay_duplicate_acks_total', help: 'Publishes JetStream acknowledged as duplicates (a retry or an overlapping relay)', registers,
-    })),
-    publishErrors: getOrCreate(registry, 'ratel_relay_publish_errors_total', () => new Counter({
-      name: 'ratel_relay_publish_errors_total', help: 'Outbox entries that failed to publish (kept and retried)', registers,
-    })),
-    batchSize: getOrCreate(registry, 'ratel_relay_batch_size', () => new Histogram({
-      name: 'ratel_relay_batch_size', help: 'Outbox entries read per relay round', buckets: BATCH_SIZE_BUCKETS, registers,
-    })),
+    depth: getOrCreate(
+      registry,
+      'ratel_outbox_depth',
+      () =>
+        new Gauge({
+          name: 'ratel_outbox_depth',
+          help: 'Entries in all bucket outboxes (sum of XLEN), sampled periodically',
+          registers,
+        }),
+    ),
+    oldestAgeSeconds: getOrCreate(
+      registry,
+      'ratel_outbox_oldest_age_seconds',
+      () =>
+        new Gauge({
+          name: 'ratel_outbox_oldest_age_seconds',
+          help: 'Age of the oldest outbox entry (from its stream ID), 0 when all outboxes are empty',
+          registers,
+        }),
+    ),
+    published: getOrCreate(
+      registry,
+      'ratel_relay_published_total',
+      () =>
+        new Counter({
+          name: 'ratel_relay_published_total',
+          help: 'Outbox entries acknowledged by JetStream and deleted from the outbox',
+          registers,
+        }),
+    ),
+    duplicates: getOrCreate(
+      registry,
+      'ratel_relay_duplicate_acks_total',
+      () =>
+        new Counter({
+          name: 'ratel_relay_duplicate_acks_total',
+          help: 'Publishes JetStream acknowledged as duplicates (a retry or an overlapping relay)',
+          registers,
+        }),
+    ),
+    publishErrors: getOrCreate(
+      registry,
+      'ratel_relay_publish_errors_total',
+      () =>
+        new Counter({
+          name: 'ratel_relay_publish_errors_total',
+          help: 'Outbox entries that failed to publish (kept and retried)',
+          registers,
+        }),
+    ),
+    batchSize: getOrCreate(
+      registry,
+      'ratel_relay_batch_size',
+      () =>
+        new Histogram({
+          name: 'ratel_relay_batch_size',
+          help: 'Outbox entries read per relay round',
+          buckets: BATCH_SIZE_BUCKETS,
+          registers,
+        }),
+    ),
   };
 }
 

@@ -77,8 +77,20 @@ export function streamConfigs(names: StreamNames, limits: StreamLimits): Array<{
     num_replicas: limits.replicas,
   };
   return [
-    { name: names.rated.name, subjects: [`${names.rated.subjectRoot}.>`], max_age: nanos(limits.ratedMaxAgeMs), max_bytes: limits.ratedMaxBytes, ...common },
-    { name: names.notify.name, subjects: [`${names.notify.subjectRoot}.>`], max_age: nanos(limits.notifyMaxAgeMs), max_bytes: limits.notifyMaxBytes, ...common },
+    {
+      name: names.rated.name,
+      subjects: [`${names.rated.subjectRoot}.>`],
+      max_age: nanos(limits.ratedMaxAgeMs),
+      max_bytes: limits.ratedMaxBytes,
+      ...common,
+    },
+    {
+      name: names.notify.name,
+      subjects: [`${names.notify.subjectRoot}.>`],
+      max_age: nanos(limits.notifyMaxAgeMs),
+      max_bytes: limits.notifyMaxBytes,
+      ...common,
+    },
   ];
 }
 

@@ -17,17 +17,27 @@ describe('toHttpError', () => {
     [ProvisioningErrorCode.PROJECTION_MISSING, 503],
     [ProvisioningErrorCode.JOURNAL_UNAVAILABLE, 503],
   ])('maps %s to %d', (code, status) => {
-    expect(toHttpError(new ProvisioningError(code, 'm', { accountId: 'a1' }))).toEqual({ status, body: { code, message: 'm', accountId: 'a1' } });
+    expect(toHttpError(new ProvisioningError(code, 'm', { accountId: 'a1' }))).toEqual({
+      status,
+      body: { code, message: 'm', accountId: 'a1' },
+    });
   });
 
   it('names the field of invalid arguments', () => {
-    expect(toHttpError(ProvisioningError.invalid('amount', 'bad'))?.body).toEqual({ code: 'INVALID_ARGUMENT', message: 'amount: bad', field: 'amount', errors: [{ field: 'amount', message: 'bad' }] });
+    expect(toHttpError(ProvisioningError.invalid('amount', 'bad'))?.body).toEqual({
+      code: 'INVALID_ARGUMENT',
+      message: 'amount: bad',
+      field: 'amount',
+      errors: [{ field: 'amount', message: 'bad' }],
+    });
   });
 
   it('answers bad money and bad plans as 400, with the plan path', () => {
     expect(toHttpError(new MoneyError(MoneyErrorCode.INVALID_FORMAT, 'nope'))?.status).toBe(400);
     expect(toHttpError(new RatingError(RatingErrorCode.INVALID_PLAN, 'bad price', 'elements[0].price'))?.body).toEqual({
-      code: 'INVALID_ARGUMENT', message: 'plan.elements[0].price: bad price', field: 'plan.elements[0].price',
+      code: 'INVALID_ARGUMENT',
+      message: 'plan.elements[0].price: bad price',
+      field: 'plan.elements[0].price',
     });
   });
 

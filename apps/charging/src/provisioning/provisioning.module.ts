@@ -42,11 +42,25 @@ import { TopUpReconciler } from './top-ups/top-up-reconciler';
 import { TopUpsController } from './top-ups/top-ups.controller';
 
 export const PROVISIONING_USE_CASES = [
-  CreateCustomerUseCase, GetCustomerUseCase,
-  CreateAccountUseCase, GetAccountUseCase, UpdateAccountUseCase, ChangeAccountStatusUseCase, GetBalanceUseCase,
-  CreateProductUseCase, GetProductUseCase, CreatePricePlanUseCase, AddPlanVersionUseCase, GetPricePlanUseCase,
-  CreateSubscriptionUseCase, GetSubscriptionUseCase, DeleteSubscriptionUseCase, ListSubscriptionsUseCase,
-  CreateGrantUseCase, CreateTopUpUseCase, RebuildProjectionUseCase,
+  CreateCustomerUseCase,
+  GetCustomerUseCase,
+  CreateAccountUseCase,
+  GetAccountUseCase,
+  UpdateAccountUseCase,
+  ChangeAccountStatusUseCase,
+  GetBalanceUseCase,
+  CreateProductUseCase,
+  GetProductUseCase,
+  CreatePricePlanUseCase,
+  AddPlanVersionUseCase,
+  GetPricePlanUseCase,
+  CreateSubscriptionUseCase,
+  GetSubscriptionUseCase,
+  DeleteSubscriptionUseCase,
+  ListSubscriptionsUseCase,
+  CreateGrantUseCase,
+  CreateTopUpUseCase,
+  RebuildProjectionUseCase,
 ];
 
 @Module({
@@ -60,7 +74,16 @@ export const PROVISIONING_USE_CASES = [
     BalanceModule,
     JournalModule,
   ],
-  controllers: [CustomersController, AccountsController, ProductsController, PricePlansController, SubscriptionsController, GrantsController, TopUpsController, AdminController],
+  controllers: [
+    CustomersController,
+    AccountsController,
+    ProductsController,
+    PricePlansController,
+    SubscriptionsController,
+    GrantsController,
+    TopUpsController,
+    AdminController,
+  ],
   providers: [
     ...PROVISIONING_USE_CASES,
     Projector,

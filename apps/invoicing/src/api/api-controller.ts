@@ -38,7 +38,10 @@ export function InvoicingApiController(path: string, tag: string): ClassDecorato
     UseGuards(InvoicingAuthGuard),
     ApiBadRequestResponse({ description: 'A bad parameter; `parameter` names it.', type: ErrorResponse }),
     ApiUnauthorizedResponse({ description: 'No valid API key or bearer JWT', type: ErrorResponse }),
-    ApiForbiddenResponse({ description: 'FORBIDDEN_ROLE: the credential lacks the role the route needs (`requiredRole`)', type: ErrorResponse }),
+    ApiForbiddenResponse({
+      description: 'FORBIDDEN_ROLE: the credential lacks the role the route needs (`requiredRole`)',
+      type: ErrorResponse,
+    }),
     ApiServiceUnavailableResponse({ description: 'ClickHouse or NATS did not answer', type: ErrorResponse }),
   );
 }

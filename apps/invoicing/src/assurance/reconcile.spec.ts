@@ -1,12 +1,5 @@
 import { AccountTypeTotal, addFingerprint, eventIdFingerprint, sha1Hex, StoredEventAmount } from '@app/analytics';
-import {
-  classifyAccount,
-  compareTotals,
-  groupByAccount,
-  lateArrivals,
-  PublishedEvent,
-  publishedTotals,
-} from './reconcile';
+import { classifyAccount, compareTotals, groupByAccount, lateArrivals, PublishedEvent, publishedTotals } from './reconcile';
 
 const id = (n: number) => sha1Hex(`event-${n}`);
 

@@ -53,9 +53,7 @@ describe('ReconcileUseCase', () => {
       totals: async () => [line, { ...line, accountId: 'b' }, { ...line, accountId: 'c' }],
       events: async () => [],
     };
-    const err = await new ReconcileUseCase(published, many, settings(2))
-      .execute(command)
-      .catch((e: unknown) => e);
+    const err = await new ReconcileUseCase(published, many, settings(2)).execute(command).catch((e: unknown) => e);
     expect((err as InvoicingError).code).toBe(InvoicingErrorCode.LIMIT_EXCEEDED);
   });
 });

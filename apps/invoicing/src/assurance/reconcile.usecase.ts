@@ -18,14 +18,7 @@ import {
   totalsView,
 } from './assurance.dto';
 import type { PublishedEventSource, PublishedScan } from './published-events';
-import {
-  AccountDifference,
-  classifyAccount,
-  compareTotals,
-  groupByAccount,
-  lateArrivals,
-  publishedTotals,
-} from './reconcile';
+import { AccountDifference, classifyAccount, compareTotals, groupByAccount, lateArrivals, publishedTotals } from './reconcile';
 import type { ReconcileCommand } from './reconcile-command';
 import type { StoredEventReader } from './stored-events';
 

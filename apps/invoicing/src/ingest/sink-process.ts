@@ -47,7 +47,12 @@ export interface SinkHosting {
   registry: Registry;
 }
 
-export async function startSinkProcess(config: InvoicingConfig, logger: Logger, clock: Clock = systemClock, hosting?: SinkHosting): Promise<SinkProcess> {
+export async function startSinkProcess(
+  config: InvoicingConfig,
+  logger: Logger,
+  clock: Clock = systemClock,
+  hosting?: SinkHosting,
+): Promise<SinkProcess> {
   const database = config.CLICKHOUSE_DATABASE;
   if (config.SINK_MIGRATE) {
     const r = await untilItWorks('ClickHouse migrations', logger, () => migrateClickhouse(config.CLICKHOUSE_URL, database));

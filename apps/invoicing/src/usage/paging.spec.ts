@@ -49,7 +49,9 @@ describe('paged usage endpoints at their largest limit', () => {
 
   it('subscribers: limit=SUBSCRIBERS_PAGE_MAX reads a page and its look-ahead row', async () => {
     const reader = new SqlBuildingReader();
-    const page = await new ListSubscriberUsageUseCase(reader).execute(subscribersCommand('acc-1', { ...PERIOD, limit: String(SUBSCRIBERS_PAGE_MAX) }));
+    const page = await new ListSubscriberUsageUseCase(reader).execute(
+      subscribersCommand('acc-1', { ...PERIOD, limit: String(SUBSCRIBERS_PAGE_MAX) }),
+    );
     expect(reader.limits).toEqual([SUBSCRIBERS_PAGE_MAX + 1]);
     expect(page.nextCursor).toBeNull();
   });

@@ -137,7 +137,18 @@ export class Migration20260101000000_initial extends Migration {
   }
 
   override async down(): Promise<void> {
-    for (const table of ['audit_log', 'ledger_entry', 'top_up', 'allowance_grant', 'subscription', 'billing_account', 'price_plan_version', 'price_plan', 'product', 'customer']) {
+    for (const table of [
+      'audit_log',
+      'ledger_entry',
+      'top_up',
+      'allowance_grant',
+      'subscription',
+      'billing_account',
+      'price_plan_version',
+      'price_plan',
+      'product',
+      'customer',
+    ]) {
       this.addSql(`drop table if exists "${table}";`);
     }
   }

@@ -49,6 +49,7 @@ export class Migration20261122000000_balance_journal extends Migration {
 
   override async down(): Promise<void> {
     this.addSql('alter table "top_up" drop column if exists "journaled_at";');
-    for (const table of ['cycle_journal', 'bucket_journal', 'account_journal', 'journal_position']) this.addSql(`drop table if exists "${table}";`);
+    for (const table of ['cycle_journal', 'bucket_journal', 'account_journal', 'journal_position'])
+      this.addSql(`drop table if exists "${table}";`);
   }
 }

@@ -74,7 +74,14 @@ describe('createRestApp', () => {
     ['malformed JSON', '{"name":', 'application/json', 400, 'INVALID_ARGUMENT', /^body: not valid JSON: /],
     ['an empty JSON body', '', 'application/json', 400, 'INVALID_ARGUMENT', /^body: empty, but content-type is application\/json/],
     ['prototype poisoning', '{"__proto__":{"x":1}}', 'application/json', 400, 'INVALID_ARGUMENT', /^body: not valid JSON/],
-    ['an oversized body', JSON.stringify({ name: 'x'.repeat(BODY_LIMIT_BYTES) }), 'application/json', 413, 'PAYLOAD_TOO_LARGE', /limit of 1024 bytes/],
+    [
+      'an oversized body',
+      JSON.stringify({ name: 'x'.repeat(BODY_LIMIT_BYTES) }),
+      'application/json',
+      413,
+      'PAYLOAD_TOO_LARGE',
+      /limit of 1024 bytes/,
+    ],
     ['plain text', 'hello', 'text/plain', 415, 'UNSUPPORTED_MEDIA_TYPE', /"text\/plain" is not accepted here/],
     ['a form', 'a=1', 'application/x-www-form-urlencoded', 415, 'UNSUPPORTED_MEDIA_TYPE', /send application\/json/],
   ])('%s: the error format with a code', async (_name, payload, contentType, status, code, message) => {

@@ -20,7 +20,12 @@ function factsOf(request: FastifyRequest): RequestFacts {
   } catch {
     bodyLimitBytes = undefined; // no route context (an error raised before routing)
   }
-  return { method: request.method, url: request.url, contentType, bodyLimitBytes: bodyLimitBytes ?? request.server?.initialConfig.bodyLimit };
+  return {
+    method: request.method,
+    url: request.url,
+    contentType,
+    bodyLimitBytes: bodyLimitBytes ?? request.server?.initialConfig.bodyLimit,
+  };
 }
 
 @Catch()

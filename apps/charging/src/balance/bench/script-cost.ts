@@ -32,12 +32,46 @@ function arg(name: string, def: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : def;
 }
 
-const VOICE: CompiledRate = { tariffId: 'lt-voice', unit: 'SECONDS', setupMicros: 0, firstUnits: 60, nextUnits: 1, perUnits: 60, tiers: [{ fromUnits: 0, priceMicros: 200_000 }] };
-const DATA: CompiledRate = { tariffId: 'lt-data', unit: 'BYTES', setupMicros: 0, firstUnits: 1, nextUnits: 1, perUnits: 1_000_000, tiers: [{ fromUnits: 0, priceMicros: 10_000 }] };
-const SMS: CompiledRate = { tariffId: 'lt-sms', unit: 'EVENTS', setupMicros: 0, firstUnits: 1, nextUnits: 1, perUnits: 1, tiers: [{ fromUnits: 0, priceMicros: 90_000 }] };
+const VOICE: CompiledRate = {
+  tariffId: 'lt-voice',
+  unit: 'SECONDS',
+  setupMicros: 0,
+  firstUnits: 60,
+  nextUnits: 1,
+  perUnits: 60,
+  tiers: [{ fromUnits: 0, priceMicros: 200_000 }],
+};
+const DATA: CompiledRate = {
+  tariffId: 'lt-data',
+  unit: 'BYTES',
+  setupMicros: 0,
+  firstUnits: 1,
+  nextUnits: 1,
+  perUnits: 1_000_000,
+  tiers: [{ fromUnits: 0, priceMicros: 10_000 }],
+};
+const SMS: CompiledRate = {
+  tariffId: 'lt-sms',
+  unit: 'EVENTS',
+  setupMicros: 0,
+  firstUnits: 1,
+  nextUnits: 1,
+  perUnits: 1,
+  tiers: [{ fromUnits: 0, priceMicros: 90_000 }],
+};
 
 function account(accountId: string): AccountProjection {
-  return { accountId, type: 'PREPAID', currency: 'EUR', creditLimitMicros: 0n, thresholdsMicros: [], status: 'ACTIVE', timeZone: 'Europe/Berlin', planId: 'lt', cycleDay: 1 };
+  return {
+    accountId,
+    type: 'PREPAID',
+    currency: 'EUR',
+    creditLimitMicros: 0n,
+    thresholdsMicros: [],
+    status: 'ACTIVE',
+    timeZone: 'Europe/Berlin',
+    planId: 'lt',
+    cycleDay: 1,
+  };
 }
 
 let seq = 0;
@@ -48,8 +82,17 @@ function sessionCmd(kind: SessionCommand['kind'], accountId: string, sessionId: 
   const req = kind === 'TERMINATE' ? 0 : voice ? 60 : 1_000_000;
   const used = n === 0 ? 0 : voice ? (kind === 'TERMINATE' ? 25 : 60) : kind === 'TERMINATE' ? 300_000 : 1_000_000;
   return {
-    kind, accountId, subscriberId: '4915112345678', sessionId, requestNumber: n, requestHash: HASH, nowMs: T0 + n * 1000,
-    validityMs: 60_000, graceMs: 5_000, cycleId: '2026-11', ratingGroups: [{ ratingGroup: voice ? 10 : 20, serviceId: 1, requestedUnits: req, usedUnits: used, rate }],
+    kind,
+    accountId,
+    subscriberId: '4915112345678',
+    sessionId,
+    requestNumber: n,
+    requestHash: HASH,
+    nowMs: T0 + n * 1000,
+    validityMs: 60_000,
+    graceMs: 5_000,
+    cycleId: '2026-11',
+    ratingGroups: [{ ratingGroup: voice ? 10 : 20, serviceId: 1, requestedUnits: req, usedUnits: used, rate }],
   };
 }
 
@@ -67,8 +110,17 @@ async function runSession(engine: RedisBalanceEngine, accounts: number): Promise
 async function runSms(engine: RedisBalanceEngine, accounts: number): Promise<number> {
   const acct = `lt-${Math.floor(Math.random() * accounts)}`;
   const r = await engine.event({
-    kind: 'DEBIT', accountId: acct, subscriberId: '4915112345678', requestId: `e-${++seq}`, requestHash: HASH, nowMs: T0,
-    cycleId: '2026-11', ratingGroup: 30, serviceId: 1, units: 1, rate: SMS,
+    kind: 'DEBIT',
+    accountId: acct,
+    subscriberId: '4915112345678',
+    requestId: `e-${++seq}`,
+    requestHash: HASH,
+    nowMs: T0,
+    cycleId: '2026-11',
+    ratingGroup: 30,
+    serviceId: 1,
+    units: 1,
+    rate: SMS,
   });
   if (r.resultCode !== 'SUCCESS') throw new Error(`sms: ${r.resultCode}`);
   return 1;
@@ -81,7 +133,15 @@ async function redisCpuUs(redis: Redis): Promise<number> {
   return (f('used_cpu_user') + f('used_cpu_sys')) * 1e6;
 }
 
-async function phase(redis: Redis, engine: RedisBalanceEngine, name: string, smsShare: number, calls: number, inflight: number, accounts: number) {
+async function phase(
+  redis: Redis,
+  engine: RedisBalanceEngine,
+  name: string,
+  smsShare: number,
+  calls: number,
+  inflight: number,
+  accounts: number,
+) {
   await redis.call('CONFIG', 'RESETSTAT');
   const cpu0 = await redisCpuUs(redis);
   let done = 0;
@@ -97,7 +157,9 @@ async function phase(redis: Redis, engine: RedisBalanceEngine, name: string, sms
   const cpu = (await redisCpuUs(redis)) - cpu0;
   const stats = (await redis.info('commandstats')).split('\n').filter((l) => l.startsWith('cmdstat_fcall'));
   const m = /calls=(\d+),usec=(\d+),usec_per_call=([\d.]+)/.exec(stats[0] ?? '');
-  console.log(`${name.padEnd(8)} fcall calls=${m?.[1]} usec_per_call=${m?.[3]}  redis cpu us/call=${(cpu / Number(m?.[1] ?? 1)).toFixed(1)}  client calls/s=${Math.round(done / secs)}`);
+  console.log(
+    `${name.padEnd(8)} fcall calls=${m?.[1]} usec_per_call=${m?.[3]}  redis cpu us/call=${(cpu / Number(m?.[1] ?? 1)).toFixed(1)}  client calls/s=${Math.round(done / secs)}`,
+  );
   if (process.argv.includes('--detail')) {
     const all = (await redis.info('commandstats')).split('\n').filter((l) => l.startsWith('cmdstat_') && !l.startsWith('cmdstat_fcall'));
     for (const l of all) {
@@ -117,7 +179,9 @@ async function main() {
   try {
     const engine = new RedisBalanceEngine(redis, { prefix: 'bench:', clock: { nowMs: () => T0 } });
     for (let i = 0; i < accounts; i += 200) {
-      await Promise.all(Array.from({ length: Math.min(200, accounts - i) }, (_, j) => engine.upsertAccount(account(`lt-${i + j}`), 1_000_000_000_000n)));
+      await Promise.all(
+        Array.from({ length: Math.min(200, accounts - i) }, (_, j) => engine.upsertAccount(account(`lt-${i + j}`), 1_000_000_000_000n)),
+      );
     }
     const cmpAt = process.argv.indexOf('--compare');
     const luaAt = process.argv.indexOf('--lua');

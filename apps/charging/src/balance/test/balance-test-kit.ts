@@ -42,7 +42,16 @@ export function sha256(text: string): string {
 
 /** A flat rate: `priceMicros` per `perUnits`, increments first/next. */
 export function flatRate(unit: CompiledRate['unit'], priceMicros: number, perUnits = 1, over: Partial<CompiledRate> = {}): CompiledRate {
-  return { tariffId: `t-${unit.toLowerCase()}`, unit, setupMicros: 0, firstUnits: 1, nextUnits: 1, perUnits, tiers: [{ fromUnits: 0, priceMicros }], ...over };
+  return {
+    tariffId: `t-${unit.toLowerCase()}`,
+    unit,
+    setupMicros: 0,
+    firstUnits: 1,
+    nextUnits: 1,
+    perUnits,
+    tiers: [{ fromUnits: 0, priceMicros }],
+    ...over,
+  };
 }
 
 export function prepaid(accountId: string, over: Partial<AccountProjection> = {}): AccountProjection {

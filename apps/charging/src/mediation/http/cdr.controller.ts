@@ -4,7 +4,15 @@
  */
 import { Controller, Get, HttpStatus, Param, Post, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import {
-  ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiSecurity, ApiTags,
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiSecurity,
+  ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CdrError, CdrErrorCode } from '../cdr-error';
@@ -39,7 +47,10 @@ export class CdrController {
   ) {}
 
   @Post()
-  @ApiOperation({ summary: 'Ingest a CDR file (streamed CSV body); answers when it is rated', description: `Formats: apps/charging/src/mediation/FORMATS.md. At most ${CDR_FILE_BYTES_MAX} bytes.` })
+  @ApiOperation({
+    summary: 'Ingest a CDR file (streamed CSV body); answers when it is rated',
+    description: `Formats: apps/charging/src/mediation/FORMATS.md. At most ${CDR_FILE_BYTES_MAX} bytes.`,
+  })
   @ApiConsumes(CSV_CONTENT_TYPE)
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
   @ApiQuery({ name: 'format', enum: ['voice', 'data'] })
@@ -83,7 +94,11 @@ export class CdrController {
   @ApiQuery({ name: 'afterLine', required: false, description: 'nextAfterLine of the previous page' })
   @ApiQuery({ name: 'limit', required: false, description: '1-500, default 50' })
   @ApiOkResponse({ type: CdrRejectListResponse })
-  async rejects(@Param('id') id: string, @Query('afterLine') afterLine: unknown, @Query('limit') limit: unknown): Promise<CdrRejectListResponse> {
+  async rejects(
+    @Param('id') id: string,
+    @Query('afterLine') afterLine: unknown,
+    @Query('limit') limit: unknown,
+  ): Promise<CdrRejectListResponse> {
     const q = ListCdrRejectsQuery.create({ fileId: id, afterLine, limit });
     const page = await this.listRejects.execute(q);
     const out: CdrRejectListResponse = { fileId: q.fileId, rejects: page.rejects.map(rejectResponse) };

@@ -69,8 +69,17 @@ function iso(ms: number): string {
 export function fileResponse(view: CdrFileView, duplicate?: boolean): CdrFileResponse {
   const s: CdrFileSummary = view.summary;
   const out: CdrFileResponse = {
-    fileId: s.fileId, name: s.name, format: s.format, source: s.source, status: s.status, sha256: s.sha256,
-    sizeBytes: s.sizeBytes, lines: s.lines, records: s.records, rated: s.rated, rejected: s.rejected,
+    fileId: s.fileId,
+    name: s.name,
+    format: s.format,
+    source: s.source,
+    status: s.status,
+    sha256: s.sha256,
+    sizeBytes: s.sizeBytes,
+    lines: s.lines,
+    records: s.records,
+    rated: s.rated,
+    rejected: s.rejected,
     totals: s.totals.map((t) => ({ currency: t.currency, amountMicros: t.amountMicros.toString() })),
     startedAt: iso(s.startedAtMs),
   };

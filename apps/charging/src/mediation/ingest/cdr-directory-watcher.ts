@@ -105,7 +105,13 @@ export class CdrDirectoryWatcher {
   /** Moves a file into `processed/` or `failed/`, suffixing the time when that name is taken. */
   private async moveTo(format: CdrFormat, sub: string, name: string): Promise<string> {
     let target = join(this.root, format, sub, name);
-    if (await stat(target).then(() => true, () => false)) target = `${target}.${this.deps.clock.nowMs()}`;
+    if (
+      await stat(target).then(
+        () => true,
+        () => false,
+      )
+    )
+      target = `${target}.${this.deps.clock.nowMs()}`;
     await rename(join(this.root, format, name), target);
     return target;
   }

@@ -209,7 +209,8 @@ class FileRun {
 }
 
 function checkBatchRecords(batchRecords: number): void {
-  if (!Number.isInteger(batchRecords) || batchRecords < 1) throw new RangeError(`batchRecords must be a positive integer, got ${batchRecords}`);
+  if (!Number.isInteger(batchRecords) || batchRecords < 1)
+    throw new RangeError(`batchRecords must be a positive integer, got ${batchRecords}`);
 }
 
 export function rateCdrFile(deps: FileRunDeps, input: FileRunInput): Promise<FileRunResult> {

@@ -44,7 +44,11 @@ function parseLine(format: CdrFormat, line: RawLine, seenIds: Set<string>, lineB
   const result = parseCdrLine(format, line.text);
   if (!result.ok) return result;
   if (seenIds.has(result.record.recordId)) {
-    return { ok: false, code: CdrRejectCode.DUPLICATE_RECORD_ID, reason: `record_id ${result.record.recordId} appears earlier in the file` };
+    return {
+      ok: false,
+      code: CdrRejectCode.DUPLICATE_RECORD_ID,
+      reason: `record_id ${result.record.recordId} appears earlier in the file`,
+    };
   }
   seenIds.add(result.record.recordId);
   return result;

@@ -7,7 +7,10 @@ import { CdrErrorCode } from '../cdr-error';
 import { voiceCsv } from '../test/cdr-fixtures';
 import { scanFile, spoolAndScan } from './file-scan';
 
-const CSV = voiceCsv(['v-1,33612000101,33140000000,2026-11-20T18:58:00Z,300,0,0', 'v-2,33612000101,33140000000,2026-11-20T18:58:00Z,30,0,0']);
+const CSV = voiceCsv([
+  'v-1,33612000101,33140000000,2026-11-20T18:58:00Z,300,0,0',
+  'v-2,33612000101,33140000000,2026-11-20T18:58:00Z,30,0,0',
+]);
 
 describe('file scan', () => {
   let dir: string;
@@ -29,10 +32,16 @@ describe('file scan', () => {
 
   it('refuses a file over the size or record limit, or with another header, and removes the spool file', async () => {
     const spool = join(dir, 'c.part');
-    await expect(spoolAndScan(Readable.from([Buffer.from(CSV)]), spool, 'voice', { fileBytesMax: 100, recordsMax: 10 })).rejects.toMatchObject({ code: CdrErrorCode.FILE_TOO_LARGE });
+    await expect(
+      spoolAndScan(Readable.from([Buffer.from(CSV)]), spool, 'voice', { fileBytesMax: 100, recordsMax: 10 }),
+    ).rejects.toMatchObject({ code: CdrErrorCode.FILE_TOO_LARGE });
     expect(existsSync(spool)).toBe(false);
-    await expect(spoolAndScan(Readable.from([Buffer.from(CSV)]), spool, 'voice', { fileBytesMax: 10_000, recordsMax: 1 })).rejects.toMatchObject({ code: CdrErrorCode.TOO_MANY_RECORDS });
-    await expect(spoolAndScan(Readable.from([Buffer.from(CSV)]), spool, 'data')).rejects.toMatchObject({ code: CdrErrorCode.HEADER_MISMATCH });
+    await expect(
+      spoolAndScan(Readable.from([Buffer.from(CSV)]), spool, 'voice', { fileBytesMax: 10_000, recordsMax: 1 }),
+    ).rejects.toMatchObject({ code: CdrErrorCode.TOO_MANY_RECORDS });
+    await expect(spoolAndScan(Readable.from([Buffer.from(CSV)]), spool, 'data')).rejects.toMatchObject({
+      code: CdrErrorCode.HEADER_MISMATCH,
+    });
     expect(existsSync(spool)).toBe(false);
     writeFileSync(join(dir, 'empty.csv'), '');
     await expect(scanFile(join(dir, 'empty.csv'), 'voice')).rejects.toMatchObject({ code: CdrErrorCode.EMPTY_FILE });

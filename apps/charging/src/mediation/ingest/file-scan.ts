@@ -71,7 +71,10 @@ class Fingerprint {
     checkHeader(format, this.sizeBytes === 0 ? undefined : { lineNumber: 1, text: bytes.toString('utf8'), tooLong, invalidUtf8: false });
     const lines = this.newlines + (this.lastByte === LF ? 0 : 1);
     if (lines - 1 > limits.recordsMax) {
-      throw new CdrError(CdrErrorCode.TOO_MANY_RECORDS, `the file has ${lines} lines; at most ${limits.recordsMax} records (+ header) are accepted`);
+      throw new CdrError(
+        CdrErrorCode.TOO_MANY_RECORDS,
+        `the file has ${lines} lines; at most ${limits.recordsMax} records (+ header) are accepted`,
+      );
     }
     const sha256 = this.hash.digest('hex');
     return { fileId: sha256.slice(0, FILE_ID_HEX_DIGITS), sha256, sizeBytes: this.sizeBytes, lines };

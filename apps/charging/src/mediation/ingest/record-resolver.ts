@@ -64,12 +64,20 @@ export class RecordResolver {
       usedPlans.set(r.plan.key, r.plan);
       let index = routes.get(r.route);
       if (index === undefined) {
-        index = taskRoutes.push({ accountId: r.route.accountId, planKey: r.plan.key, timeZone: r.route.timeZone, cycleDay: r.route.cycleDay }) - 1;
+        index =
+          taskRoutes.push({ accountId: r.route.accountId, planKey: r.plan.key, timeZone: r.route.timeZone, cycleDay: r.route.cycleDay }) -
+          1;
         routes.set(r.route, index);
       }
       records.push(taskRecord(lineNumber, record, index));
     }
-    const task: RatingTask = { fileId: this.fileId, unit: this.unit, plans: [...usedPlans.values()], routes: taskRoutes, records: taskColumns(records) };
+    const task: RatingTask = {
+      fileId: this.fileId,
+      unit: this.unit,
+      plans: [...usedPlans.values()],
+      routes: taskRoutes,
+      records: taskColumns(records),
+    };
     return { task, rejects };
   }
 
@@ -77,7 +85,9 @@ export class RecordResolver {
   private async load(batch: readonly NumberedRecord[]): Promise<void> {
     const subscribers = [...new Set(batch.map((b) => b.record.subscriberId).filter((s) => !this.routes.has(s)))];
     for (const [id, route] of await this.directory.routes(subscribers)) this.routes.set(id, route);
-    const routes = [...new Set(batch.map((b) => this.routes.get(b.record.subscriberId)))].filter((r): r is SubscriberRoute => r !== undefined);
+    const routes = [...new Set(batch.map((b) => this.routes.get(b.record.subscriberId)))].filter(
+      (r): r is SubscriberRoute => r !== undefined,
+    );
     const accounts = [...new Set(routes.map((r) => r.accountId).filter((a) => !this.accountTypes.has(a)))];
     const planIds = [...new Set(routes.map((r) => r.planId).filter((p) => !this.plans.has(p)))];
     const [types, plans] = await Promise.all([this.directory.accountTypes(accounts), this.directory.plans(planIds)]);
@@ -98,7 +108,10 @@ export class RecordResolver {
     const plan = this.plans.get(route.planId)!;
     if (!plan.ok) return { code: plan.code, reason: plan.reason };
     if (plan.currency !== route.currency) {
-      return { code: CdrRejectCode.CURRENCY_MISMATCH, reason: `account ${route.accountId} bills in ${route.currency}, plan ${route.planId} prices in ${plan.currency}` };
+      return {
+        code: CdrRejectCode.CURRENCY_MISMATCH,
+        reason: `account ${route.accountId} bills in ${route.currency}, plan ${route.planId} prices in ${plan.currency}`,
+      };
     }
     return { route, plan: plan.ref };
   }

@@ -11,7 +11,8 @@ describe('cachedCycleId', () => {
         for (const start of starts) {
           // Every 5 minutes over 2 days: each quarter hour is hit several times, cached and not.
           for (let ms = start; ms < start + 2 * 86_400_000; ms += 300_000) {
-            if (cachedCycleId(ms, timeZone, cycleDay) !== cycleIdAt(ms, timeZone, cycleDay)) mismatches.push(`${timeZone} ${cycleDay} ${ms}`);
+            if (cachedCycleId(ms, timeZone, cycleDay) !== cycleIdAt(ms, timeZone, cycleDay))
+              mismatches.push(`${timeZone} ${cycleDay} ${ms}`);
           }
         }
       }

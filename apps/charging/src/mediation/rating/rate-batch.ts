@@ -38,9 +38,11 @@ export class PlanCache {
 function rejectOf(err: unknown): CdrReject {
   if (!(err instanceof RatingError)) throw err; // a bug, not a bad record: fail the task
   const code =
-    err.code === RatingErrorCode.NO_RATE ? CdrRejectCode.NO_RATE
-    : err.code === RatingErrorCode.INVALID_PLAN ? CdrRejectCode.INVALID_PLAN
-    : CdrRejectCode.RATING_FAILED;
+    err.code === RatingErrorCode.NO_RATE
+      ? CdrRejectCode.NO_RATE
+      : err.code === RatingErrorCode.INVALID_PLAN
+        ? CdrRejectCode.INVALID_PLAN
+        : CdrRejectCode.RATING_FAILED;
   return { code, reason: `${err.code}: ${err.message}` };
 }
 
@@ -58,7 +60,8 @@ function rateOne(unit: RatingTask['unit'], r: TaskRecord, route: TaskRoute, cach
       cycleUsedBefore: 0,
     });
     const tariffUnit = cached.units.get(rated.tariffIds[0]);
-    if (tariffUnit !== unit) return { code: CdrRejectCode.UNIT_MISMATCH, reason: `${rated.tariffIds[0]} rates ${tariffUnit}, the record is in ${unit}` };
+    if (tariffUnit !== unit)
+      return { code: CdrRejectCode.UNIT_MISMATCH, reason: `${rated.tariffIds[0]} rates ${tariffUnit}, the record is in ${unit}` };
     return rated;
   } catch (err) {
     return rejectOf(err);
@@ -92,7 +95,13 @@ export function rateBatch(task: RatingTask, cache: PlanCache): RatingResult {
   const plans = plansOf(task, cache);
   const n = task.records.lineNumber.length;
   const payloads: string[] = [];
-  const rated = { lineNumber: [] as number[], accountId: [] as string[], eventId: [] as string[], amountMicros: new BigInt64Array(n), currency: [] as string[] };
+  const rated = {
+    lineNumber: [] as number[],
+    accountId: [] as string[],
+    eventId: [] as string[],
+    amountMicros: new BigInt64Array(n),
+    currency: [] as string[],
+  };
   const unrated: RatingResult['unrated'] = [];
   for (let i = 0; i < n; i++) {
     const r = taskRecordAt(task.records, i);

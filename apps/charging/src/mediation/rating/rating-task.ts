@@ -92,8 +92,15 @@ export interface RatingResult {
 
 export function taskRecordAt(c: TaskColumns, i: number): TaskRecord {
   const r: TaskRecord = {
-    lineNumber: c.lineNumber[i], recordId: c.recordId[i], subscriberId: c.subscriberId[i], route: c.route[i], ratingGroup: c.ratingGroup[i],
-    serviceId: c.serviceId[i], startMs: c.startMs[i], units: c.units[i], roaming: c.roaming[i] === 1,
+    lineNumber: c.lineNumber[i],
+    recordId: c.recordId[i],
+    subscriberId: c.subscriberId[i],
+    route: c.route[i],
+    ratingGroup: c.ratingGroup[i],
+    serviceId: c.serviceId[i],
+    startMs: c.startMs[i],
+    units: c.units[i],
+    roaming: c.roaming[i] === 1,
   };
   if (c.calledNumber[i] !== '') r.calledNumber = c.calledNumber[i];
   return r;
@@ -102,8 +109,16 @@ export function taskRecordAt(c: TaskColumns, i: number): TaskRecord {
 export function taskColumns(records: readonly TaskRecord[]): TaskColumns {
   const n = records.length;
   const c: TaskColumns = {
-    lineNumber: new Float64Array(n), route: new Uint32Array(n), ratingGroup: new Uint32Array(n), serviceId: new Uint32Array(n),
-    startMs: new Float64Array(n), units: new Float64Array(n), roaming: new Uint8Array(n), subscriberId: new Array<string>(n), recordId: new Array<string>(n), calledNumber: new Array<string>(n),
+    lineNumber: new Float64Array(n),
+    route: new Uint32Array(n),
+    ratingGroup: new Uint32Array(n),
+    serviceId: new Uint32Array(n),
+    startMs: new Float64Array(n),
+    units: new Float64Array(n),
+    roaming: new Uint8Array(n),
+    subscriberId: new Array<string>(n),
+    recordId: new Array<string>(n),
+    calledNumber: new Array<string>(n),
   };
   records.forEach((r, i) => {
     c.lineNumber[i] = r.lineNumber;

@@ -16,7 +16,10 @@ async function fill(redis: RedisClient, prefix: string): Promise<void> {
   const keys = new BalanceKeys(prefix);
   for (let i = 0; i < SUBSCRIBERS; i++) {
     const accountId = `acct-${i}`;
-    await redis.set(keys.subscriber(`4915100000${String(i).padStart(3, '0')}`), JSON.stringify({ accountId, planId: `plan-${i % 3}`, timeZone: 'Europe/Berlin', currency: 'EUR', cycleDay: 1 }));
+    await redis.set(
+      keys.subscriber(`4915100000${String(i).padStart(3, '0')}`),
+      JSON.stringify({ accountId, planId: `plan-${i % 3}`, timeZone: 'Europe/Berlin', currency: 'EUR', cycleDay: 1 }),
+    );
     await redis.hset(keys.account(accountId).acct, 'type', i % 2 === 0 ? 'PREPAID' : 'POSTPAID');
   }
   for (let p = 0; p < 3; p++) await redis.set(keys.plan(`plan-${p}`), `{"id":"plan-${p}"}`);
@@ -27,10 +30,27 @@ async function check(redis: RedisClient, prefix: string): Promise<void> {
   const ids = Array.from({ length: SUBSCRIBERS }, (_, i) => `4915100000${String(i).padStart(3, '0')}`);
   const routes = await dir.routes([...ids, '4915199999999']);
   expect(routes.get('4915199999999')).toBeUndefined();
-  ids.forEach((id, i) => expect(routes.get(id)).toEqual({ accountId: `acct-${i}`, planId: `plan-${i % 3}`, timeZone: 'Europe/Berlin', currency: 'EUR', cycleDay: 1 }));
+  ids.forEach((id, i) =>
+    expect(routes.get(id)).toEqual({
+      accountId: `acct-${i}`,
+      planId: `plan-${i % 3}`,
+      timeZone: 'Europe/Berlin',
+      currency: 'EUR',
+      cycleDay: 1,
+    }),
+  );
   const types = await dir.accountTypes(['acct-0', 'acct-1', 'acct-39', 'nope']);
-  expect([...types]).toEqual([['acct-0', 'PREPAID'], ['acct-1', 'POSTPAID'], ['acct-39', 'POSTPAID'], ['nope', undefined]]);
-  expect([...(await dir.plans(['plan-2', 'plan-0', 'plan-9']))]).toEqual([['plan-2', '{"id":"plan-2"}'], ['plan-0', '{"id":"plan-0"}'], ['plan-9', undefined]]);
+  expect([...types]).toEqual([
+    ['acct-0', 'PREPAID'],
+    ['acct-1', 'POSTPAID'],
+    ['acct-39', 'POSTPAID'],
+    ['nope', undefined],
+  ]);
+  expect([...(await dir.plans(['plan-2', 'plan-0', 'plan-9']))]).toEqual([
+    ['plan-2', '{"id":"plan-2"}'],
+    ['plan-0', '{"id":"plan-0"}'],
+    ['plan-9', undefined],
+  ]);
   expect(await dir.routes([])).toEqual(new Map());
 }
 

@@ -39,12 +39,20 @@ export function parseRoute(json: string | null): SubscriberRoute | undefined {
   }
   const r = v as Partial<SubscriberRoute> | null;
   const ok =
-    typeof r === 'object' && r !== null &&
-    typeof r.accountId === 'string' && ACCOUNT_ID.test(r.accountId) &&
-    typeof r.planId === 'string' && r.planId.length > 0 &&
-    typeof r.timeZone === 'string' && typeof r.currency === 'string' &&
-    Number.isInteger(r.cycleDay) && (r.cycleDay as number) >= 1 && (r.cycleDay as number) <= 31;
-  return ok ? { accountId: r.accountId!, planId: r.planId!, timeZone: r.timeZone!, currency: r.currency!, cycleDay: r.cycleDay! } : undefined;
+    typeof r === 'object' &&
+    r !== null &&
+    typeof r.accountId === 'string' &&
+    ACCOUNT_ID.test(r.accountId) &&
+    typeof r.planId === 'string' &&
+    r.planId.length > 0 &&
+    typeof r.timeZone === 'string' &&
+    typeof r.currency === 'string' &&
+    Number.isInteger(r.cycleDay) &&
+    (r.cycleDay as number) >= 1 &&
+    (r.cycleDay as number) <= 31;
+  return ok
+    ? { accountId: r.accountId!, planId: r.planId!, timeZone: r.timeZone!, currency: r.currency!, cycleDay: r.cycleDay! }
+    : undefined;
 }
 
 export class RedisSubscriberDirectory implements SubscriberDirectory {
@@ -58,17 +66,26 @@ export class RedisSubscriberDirectory implements SubscriberDirectory {
   }
 
   async routes(subscriberIds: readonly string[]): Promise<Map<string, SubscriberRoute | undefined>> {
-    const values = await this.each(subscriberIds.map((id) => this.keys.subscriber(id)), (p, key) => p.get(key));
+    const values = await this.each(
+      subscriberIds.map((id) => this.keys.subscriber(id)),
+      (p, key) => p.get(key),
+    );
     return new Map(subscriberIds.map((id, i) => [id, parseRoute(values[i])]));
   }
 
   async accountTypes(accountIds: readonly string[]): Promise<Map<string, string | undefined>> {
-    const values = await this.each(accountIds.map((id) => this.keys.account(id).acct), (p, key) => p.hget(key, 'type'));
+    const values = await this.each(
+      accountIds.map((id) => this.keys.account(id).acct),
+      (p, key) => p.hget(key, 'type'),
+    );
     return new Map(accountIds.map((id, i) => [id, values[i] ?? undefined]));
   }
 
   async plans(planIds: readonly string[]): Promise<Map<string, string | undefined>> {
-    const values = await this.each(planIds.map((id) => this.keys.plan(id)), (p, key) => p.get(key));
+    const values = await this.each(
+      planIds.map((id) => this.keys.plan(id)),
+      (p, key) => p.get(key),
+    );
     return new Map(planIds.map((id, i) => [id, values[i] ?? undefined]));
   }
 

@@ -15,15 +15,47 @@ export const TEST_PLAN_JSON = JSON.stringify({
   version: 3,
   name: 'CDR test postpaid',
   currency: 'EUR',
-  zones: [{ id: 'NATIONAL', prefixes: ['33'] }, { id: 'MOBILE', prefixes: ['336', '337'] }],
+  zones: [
+    { id: 'NATIONAL', prefixes: ['33'] },
+    { id: 'MOBILE', prefixes: ['336', '337'] },
+  ],
   timeBands: [
     { id: 'WEEKEND', windows: [{ days: ['SAT', 'SUN'], from: '00:00', to: '24:00' }] },
     { id: 'PEAK', windows: [{ days: WEEKDAYS, from: '08:00', to: '20:00' }] },
-    { id: 'OFFPEAK', windows: [{ days: WEEKDAYS, from: '00:00', to: '08:00' }, { days: WEEKDAYS, from: '20:00', to: '24:00' }] },
+    {
+      id: 'OFFPEAK',
+      windows: [
+        { days: WEEKDAYS, from: '00:00', to: '08:00' },
+        { days: WEEKDAYS, from: '20:00', to: '24:00' },
+      ],
+    },
   ],
   elements: [
-    { id: 'voice-peak', ratingGroup: 10, zones: ['NATIONAL', 'MOBILE'], timeBands: ['PEAK'], roaming: false, unit: 'SECONDS', setupFee: '0.05', price: '0.12', per: 60, firstUnits: 30, nextUnits: 6 },
-    { id: 'voice-offpeak', ratingGroup: 10, zones: ['NATIONAL', 'MOBILE'], timeBands: ['OFFPEAK', 'WEEKEND'], roaming: false, unit: 'SECONDS', price: '0.03', per: 60, firstUnits: 30, nextUnits: 6 },
+    {
+      id: 'voice-peak',
+      ratingGroup: 10,
+      zones: ['NATIONAL', 'MOBILE'],
+      timeBands: ['PEAK'],
+      roaming: false,
+      unit: 'SECONDS',
+      setupFee: '0.05',
+      price: '0.12',
+      per: 60,
+      firstUnits: 30,
+      nextUnits: 6,
+    },
+    {
+      id: 'voice-offpeak',
+      ratingGroup: 10,
+      zones: ['NATIONAL', 'MOBILE'],
+      timeBands: ['OFFPEAK', 'WEEKEND'],
+      roaming: false,
+      unit: 'SECONDS',
+      price: '0.03',
+      per: 60,
+      firstUnits: 30,
+      nextUnits: 6,
+    },
     { id: 'voice-roaming', ratingGroup: 10, roaming: true, unit: 'SECONDS', price: '0.50', per: 60, firstUnits: 60, nextUnits: 60 },
     { id: 'data-home', ratingGroup: 20, roaming: false, unit: 'BYTES', price: '0.002', per: 1048576, firstUnits: 1024, nextUnits: 1024 },
     { id: 'data-roaming', ratingGroup: 20, roaming: true, unit: 'BYTES', price: '0.01', per: 1048576, firstUnits: 1024, nextUnits: 1024 },
@@ -36,7 +68,16 @@ export const TEST_PLAN: PricePlan = parsePricePlan(JSON.parse(TEST_PLAN_JSON) as
 /** What `rateUsage` charges for a record of an account in TEST_TIME_ZONE (the oracle of the specs). */
 export function expectedMicros(r: CdrRecord): bigint {
   const { ratingGroup, serviceId, calledNumber, startMs, units, roaming } = r;
-  return rateUsage(TEST_PLAN, { ratingGroup, serviceId, calledNumber, startMs, units, roaming, timeZone: TEST_TIME_ZONE, cycleUsedBefore: 0 }).amountMicros;
+  return rateUsage(TEST_PLAN, {
+    ratingGroup,
+    serviceId,
+    calledNumber,
+    startMs,
+    units,
+    roaming,
+    timeZone: TEST_TIME_ZONE,
+    cycleUsedBefore: 0,
+  }).amountMicros;
 }
 
 export function voiceCsv(lines: readonly string[]): string {

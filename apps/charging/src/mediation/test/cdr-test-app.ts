@@ -76,8 +76,15 @@ export async function openCdrTestEnv(label: string): Promise<CdrTestEnv> {
 /** A postpaid (or prepaid) account on the test plan, routed from each subscriber id. */
 export async function provision(env: CdrTestEnv, accountId: string, type: 'POSTPAID' | 'PREPAID', subscribers: string[]): Promise<void> {
   const account: AccountProjection = {
-    accountId, type, currency: 'EUR', creditLimitMicros: type === 'POSTPAID' ? 100_000_000n : 0n, thresholdsMicros: [],
-    status: 'ACTIVE', timeZone: TEST_TIME_ZONE, planId: TEST_PLAN_ID, cycleDay: 1,
+    accountId,
+    type,
+    currency: 'EUR',
+    creditLimitMicros: type === 'POSTPAID' ? 100_000_000n : 0n,
+    thresholdsMicros: [],
+    status: 'ACTIVE',
+    timeZone: TEST_TIME_ZONE,
+    planId: TEST_PLAN_ID,
+    cycleDay: 1,
   };
   await env.engine.upsertAccount(account, 0n);
   for (const s of subscribers) {
@@ -96,11 +103,25 @@ export async function startCdrTestApp(env: CdrTestEnv, extra: Record<string, str
   const logger = createLogger('cdr-test', 'silent');
   const registry = createRegistry('mediation');
   const config = loadCdrConfig({
-    REDIS_URL: requireEnv('REDIS_URL'), NATS_URL: requireEnv('NATS_URL'), CLICKHOUSE_URL: env.ch.url,
-    CLICKHOUSE_DATABASE: env.database, CDR_SUBJECT_PREFIX: env.subjectPrefix, RATEL_API_KEYS: TEST_API_KEY,
-    RATEL_REDIS_PREFIX: env.redisPrefix, CDR_RATING_WORKERS: '1', ...extra,
+    REDIS_URL: requireEnv('REDIS_URL'),
+    NATS_URL: requireEnv('NATS_URL'),
+    CLICKHOUSE_URL: env.ch.url,
+    CLICKHOUSE_DATABASE: env.database,
+    CDR_SUBJECT_PREFIX: env.subjectPrefix,
+    RATEL_API_KEYS: TEST_API_KEY,
+    RATEL_REDIS_PREFIX: env.redisPrefix,
+    CDR_RATING_WORKERS: '1',
+    ...extra,
   });
-  const cdr = CdrModule.forRoot({ config, redis: env.redis, nats: env.nc, clickhouse: env.clickhouse, registry, logger, clock: systemClock });
+  const cdr = CdrModule.forRoot({
+    config,
+    redis: env.redis,
+    nats: env.nc,
+    clickhouse: env.clickhouse,
+    registry,
+    logger,
+    clock: systemClock,
+  });
   const app = await createMediationApp(cdr, { logger, registry });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();

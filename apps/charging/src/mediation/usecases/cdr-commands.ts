@@ -29,7 +29,8 @@ export function parseFileName(value: unknown, field = 'name'): string {
 }
 
 export function parseFileId(value: unknown, field = 'id'): string {
-  if (typeof value !== 'string' || !FILE_ID_PATTERN.test(value)) throw invalid(field, `must be 32 lowercase hex digits, got ${JSON.stringify(value ?? null)}`);
+  if (typeof value !== 'string' || !FILE_ID_PATTERN.test(value))
+    throw invalid(field, `must be 32 lowercase hex digits, got ${JSON.stringify(value ?? null)}`);
   return value;
 }
 

@@ -67,24 +67,64 @@ export class IngestCdrFileUseCase {
   private async rate(cmd: IngestCdrFileCommand, scan: FileScan, progress: ReturnType<CdrProgress['begin']>): Promise<CdrFileSummary> {
     const startedAtMs = this.clock.nowMs();
     const running: CdrFileSummary = {
-      ...scan, name: cmd.name, format: cmd.format, source: cmd.source, status: 'RUNNING', records: 0, rated: 0, rejected: 0,
-      totals: [], error: '', startedAtMs, finishedAtMs: 0, revision: startedAtMs * 1000,
+      ...scan,
+      name: cmd.name,
+      format: cmd.format,
+      source: cmd.source,
+      status: 'RUNNING',
+      records: 0,
+      rated: 0,
+      rejected: 0,
+      totals: [],
+      error: '',
+      startedAtMs,
+      finishedAtMs: 0,
+      revision: startedAtMs * 1000,
     };
     await this.store.putFile(running);
     this.logger.info({ fileId: scan.fileId, name: cmd.name, format: cmd.format, lines: scan.lines }, 'rating CDR file');
     try {
       const r = await rateCdrFile(
-        { directory: this.directory, pool: this.pool, publisher: this.publisher, claims: this.claims, store: this.store, metrics: this.metrics, clock: this.clock },
         {
-          fileId: scan.fileId, fileName: cmd.name, format: cmd.format, batchRecords: this.options.config.CDR_BATCH_RECORDS,
+          directory: this.directory,
+          pool: this.pool,
+          publisher: this.publisher,
+          claims: this.claims,
+          store: this.store,
+          metrics: this.metrics,
+          clock: this.clock,
+        },
+        {
+          fileId: scan.fileId,
+          fileName: cmd.name,
+          format: cmd.format,
+          batchRecords: this.options.config.CDR_BATCH_RECORDS,
           source: createReadStream(cmd.path, { highWaterMark: CDR_READ_CHUNK_BYTES }),
           onProgress: (rated, rejected) => this.progress.add(progress, rated, rejected),
         },
       );
-      const done: CdrFileSummary = { ...running, ...this.finish(running), status: 'DONE', records: r.records, rated: r.rated, rejected: r.rejected, totals: r.totals };
+      const done: CdrFileSummary = {
+        ...running,
+        ...this.finish(running),
+        status: 'DONE',
+        records: r.records,
+        rated: r.rated,
+        rejected: r.rejected,
+        totals: r.totals,
+      };
       await this.store.putFile(done);
       this.metrics.files.inc({ format: cmd.format, status: 'DONE' });
-      this.logger.info({ fileId: scan.fileId, records: r.records, rated: r.rated, rejected: r.rejected, duplicates: r.duplicates, eventsDuplicate: r.eventsDuplicate }, 'CDR file done');
+      this.logger.info(
+        {
+          fileId: scan.fileId,
+          records: r.records,
+          rated: r.rated,
+          rejected: r.rejected,
+          duplicates: r.duplicates,
+          eventsDuplicate: r.eventsDuplicate,
+        },
+        'CDR file done',
+      );
       return done;
     } catch (err) {
       await this.recordFailure(running, progress, err);
@@ -103,6 +143,8 @@ export class IngestCdrFileUseCase {
     this.logger.error({ fileId: running.fileId, err: String(err) }, 'CDR file failed');
     const { records, rated, rejected } = progress;
     const failed: CdrFileSummary = { ...running, ...this.finish(running), status: 'FAILED', records, rated, rejected, error };
-    await this.store.putFile(failed).catch((e: unknown) => this.logger.error({ fileId: running.fileId, err: String(e) }, 'recording the failure failed'));
+    await this.store
+      .putFile(failed)
+      .catch((e: unknown) => this.logger.error({ fileId: running.fileId, err: String(e) }, 'recording the failure failed'));
   }
 }

@@ -51,7 +51,15 @@ export async function fillOutbox(redis: Redis, count: number, o: FillOptions): P
       const accountId = `acct-${o.label}-${i % o.accounts}`;
       const bucket = slotBucketOf(accountId);
       const eventId = testEventId(o.label, i);
-      const data = JSON.stringify({ eventId, kind: 'DEBIT', accountId, seq: i, amountMicros: String(1_000 + i), ratingGroup: 10, occurredAtMs: 1_795_000_000_000 + i });
+      const data = JSON.stringify({
+        eventId,
+        kind: 'DEBIT',
+        accountId,
+        seq: i,
+        amountMicros: String(1_000 + i),
+        ratingGroup: 10,
+        occurredAtMs: 1_795_000_000_000 + i,
+      });
       pipe.xadd(outboxKey(o.prefix, bucket), '*', 'id', eventId, 'subject', `${o.subjectRoot}.${accountId}`, 'data', data);
       out.push({ eventId, bucket, data });
     }
@@ -168,19 +176,43 @@ async function inParallel<T, R>(items: readonly T[], limit: number, fn: (item: T
 /** Prepaid accounts with an opening balance (one INITIAL_BALANCE TOPUP event each) and a low-balance threshold. */
 export async function openAccounts(engine: BalanceEngine, label: string, count: number): Promise<string[]> {
   const ids = Array.from({ length: count }, (_, i) => `acct-${label}-${i}`);
-  await inParallel(ids, ENGINE_CONCURRENCY, (accountId) => engine.upsertAccount({
-    accountId, type: 'PREPAID', currency: 'EUR', creditLimitMicros: 0n, thresholdsMicros: [EUR_MICROS / 2n],
-    status: 'ACTIVE', timeZone: 'Europe/Berlin', planId: 'plan-1', cycleDay: 1,
-  }, EUR_MICROS));
+  await inParallel(ids, ENGINE_CONCURRENCY, (accountId) =>
+    engine.upsertAccount(
+      {
+        accountId,
+        type: 'PREPAID',
+        currency: 'EUR',
+        creditLimitMicros: 0n,
+        thresholdsMicros: [EUR_MICROS / 2n],
+        status: 'ACTIVE',
+        timeZone: 'Europe/Berlin',
+        planId: 'plan-1',
+        cycleDay: 1,
+      },
+      EUR_MICROS,
+    ),
+  );
   return ids;
 }
 
 const DEBIT_RATE: CompiledRate = {
-  tariffId: 't-outbox-e2e', unit: 'EVENTS', setupMicros: 0, firstUnits: 1, nextUnits: 1, perUnits: 1, tiers: [{ fromUnits: 0, priceMicros: DEBIT_PRICE_MICROS }],
+  tariffId: 't-outbox-e2e',
+  unit: 'EVENTS',
+  setupMicros: 0,
+  firstUnits: 1,
+  nextUnits: 1,
+  perUnits: 1,
+  tiers: [{ fromUnits: 0, priceMicros: DEBIT_PRICE_MICROS }],
 };
 
 /** Requests `from .. from+count-1`, round-robin over the accounts: each account gets a top-up, then a debit, in turn. */
-export async function engineTraffic(engine: BalanceEngine, accounts: readonly string[], label: string, from: number, count: number): Promise<EngineRequest[]> {
+export async function engineTraffic(
+  engine: BalanceEngine,
+  accounts: readonly string[],
+  label: string,
+  from: number,
+  count: number,
+): Promise<EngineRequest[]> {
   const indices = Array.from({ length: count }, (_, k) => from + k);
   return inParallel(indices, ENGINE_CONCURRENCY, async (i): Promise<EngineRequest> => {
     const accountId = accounts[i % accounts.length];
@@ -189,8 +221,22 @@ export async function engineTraffic(engine: BalanceEngine, accounts: readonly st
       await engine.topUp(accountId, requestId, TOPUP_MICROS, TEST_NOW_MS + i);
       return { kind: 'TOPUP', accountId, requestId, ok: true };
     }
-    const base = { kind: 'DEBIT' as const, accountId, subscriberId: '4915112345678', requestId, cycleId: '2026-11', ratingGroup: 10, serviceId: 1, units: 1 };
-    const r = await engine.event({ ...base, requestHash: createHash('sha256').update(JSON.stringify(base)).digest('hex'), nowMs: TEST_NOW_MS + i, rate: DEBIT_RATE });
+    const base = {
+      kind: 'DEBIT' as const,
+      accountId,
+      subscriberId: '4915112345678',
+      requestId,
+      cycleId: '2026-11',
+      ratingGroup: 10,
+      serviceId: 1,
+      units: 1,
+    };
+    const r = await engine.event({
+      ...base,
+      requestHash: createHash('sha256').update(JSON.stringify(base)).digest('hex'),
+      nowMs: TEST_NOW_MS + i,
+      rate: DEBIT_RATE,
+    });
     return { kind: 'DEBIT', accountId, requestId, ok: r.resultCode === 'SUCCESS' };
   });
 }

@@ -2,13 +2,25 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
 import { ACCOUNT_STATUSES, ACCOUNT_TYPES } from '@app/db';
 import type { BillingAccount } from '@app/db/core';
-import { CYCLE_DAY_MAX, CYCLE_DAY_MIN, ID_LENGTH_MAX, ID_PATTERN, PLAN_ID_PATTERN, THRESHOLDS_PER_ACCOUNT_MAX, TIME_ZONE_LENGTH_MAX } from '../provisioning.limits';
+import {
+  CYCLE_DAY_MAX,
+  CYCLE_DAY_MIN,
+  ID_LENGTH_MAX,
+  ID_PATTERN,
+  PLAN_ID_PATTERN,
+  THRESHOLDS_PER_ACCOUNT_MAX,
+  TIME_ZONE_LENGTH_MAX,
+} from '../provisioning.limits';
 import { MoneyView, moneyView } from '../shared/money-view';
 
 const MONEY_DOC = 'Decimal string in currency units, at most 6 decimals (never a JSON number)';
 
 export class CreateAccountBody {
-  @ApiPropertyOptional({ description: 'Client-chosen id; generated (`acc_...`) when absent', pattern: ID_PATTERN.source, maxLength: ID_LENGTH_MAX })
+  @ApiPropertyOptional({
+    description: 'Client-chosen id; generated (`acc_...`) when absent',
+    pattern: ID_PATTERN.source,
+    maxLength: ID_LENGTH_MAX,
+  })
   @IsOptional()
   @IsString()
   @Matches(ID_PATTERN, { message: `id must match ${ID_PATTERN.source}` })
@@ -44,7 +56,12 @@ export class CreateAccountBody {
   @Matches(PLAN_ID_PATTERN, { message: `planId must match ${PLAN_ID_PATTERN.source}` })
   planId!: string;
 
-  @ApiPropertyOptional({ type: [String], maxItems: THRESHOLDS_PER_ACCOUNT_MAX, description: `Low-balance thresholds. ${MONEY_DOC}`, example: ['5.00', '1.00'] })
+  @ApiPropertyOptional({
+    type: [String],
+    maxItems: THRESHOLDS_PER_ACCOUNT_MAX,
+    description: `Low-balance thresholds. ${MONEY_DOC}`,
+    example: ['5.00', '1.00'],
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(THRESHOLDS_PER_ACCOUNT_MAX)

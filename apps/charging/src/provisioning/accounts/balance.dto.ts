@@ -48,11 +48,21 @@ export function balanceResponse(v: BalanceView): BalanceResponse {
     creditLimit: money(v.creditLimitMicros),
     available: money(v.availableMicros),
     buckets: v.buckets.map((b) => ({
-      bucketId: b.bucketId, unit: b.unit, ratingGroups: [...b.ratingGroups], totalUnits: b.totalUnits, remainingUnits: b.remainingUnits,
-      reservedUnits: b.reservedUnits, validFrom: iso(b.validFromMs), expiresAt: iso(b.expiresAtMs),
+      bucketId: b.bucketId,
+      unit: b.unit,
+      ratingGroups: [...b.ratingGroups],
+      totalUnits: b.totalUnits,
+      remainingUnits: b.remainingUnits,
+      reservedUnits: b.reservedUnits,
+      validFrom: iso(b.validFromMs),
+      expiresAt: iso(b.expiresAtMs),
     })),
     reservations: v.reservations.map((r) => ({
-      sessionId: r.sessionId, ratingGroup: r.ratingGroup, units: r.units, reserved: money(r.reservedMicros), expiresAt: iso(r.expiresAtMs),
+      sessionId: r.sessionId,
+      ratingGroup: r.ratingGroup,
+      units: r.units,
+      reserved: money(r.reservedMicros),
+      expiresAt: iso(r.expiresAtMs),
     })),
   };
 }

@@ -35,14 +35,24 @@ export class ChangeAccountStatusUseCase {
       if (a === null) throw ProvisioningError.notFound('billing account', cmd.accountId);
       checkStatusChange(a, cmd.status);
       if (a.status === cmd.status) return a;
-      audit(tx, cmd.actor, cmd.status === 'BARRED' ? 'billing_account.bar' : 'billing_account.unbar', 'billing_account', a.id, { from: a.status, to: cmd.status }, now);
+      audit(
+        tx,
+        cmd.actor,
+        cmd.status === 'BARRED' ? 'billing_account.bar' : 'billing_account.unbar',
+        'billing_account',
+        a.id,
+        { from: a.status, to: cmd.status },
+        now,
+      );
       a.status = cmd.status;
       a.updatedAt = now;
       await tx.flush();
       return a;
     });
-    await this.projector.afterCommit('the status change', { accountId: account.id, resourceId: account.id, repair: `repeat the request or run rebuild-projection for account ${account.id}` }, () =>
-      this.projector.account(em, account),
+    await this.projector.afterCommit(
+      'the status change',
+      { accountId: account.id, resourceId: account.id, repair: `repeat the request or run rebuild-projection for account ${account.id}` },
+      () => this.projector.account(em, account),
     );
     return account;
   }

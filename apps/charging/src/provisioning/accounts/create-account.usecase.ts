@@ -43,7 +43,19 @@ export class CreateAccountCommand {
     const thresholds = parseThresholds(b.thresholds ?? []);
     const creditLimit = parseCreditLimit(b.type, b.creditLimit);
     const initial = b.initialBalance === undefined ? 0n : parseMoneyField('initialBalance', b.initialBalance, { min: 0n });
-    return new CreateAccountCommand(actor, b.id, b.customerId, b.type, b.currency, b.timeZone, b.cycleDay, b.planId, thresholds, creditLimit, initial);
+    return new CreateAccountCommand(
+      actor,
+      b.id,
+      b.customerId,
+      b.type,
+      b.currency,
+      b.timeZone,
+      b.cycleDay,
+      b.planId,
+      thresholds,
+      creditLimit,
+      initial,
+    );
   }
 }
 
@@ -60,8 +72,10 @@ export class CreateAccountUseCase {
   async execute(cmd: CreateAccountCommand): Promise<BillingAccount> {
     const em = this.em.fork();
     const account = await this.commit(em, cmd);
-    await this.projector.afterCommit('the account', { accountId: account.id, resourceId: account.id, repair: `run rebuild-projection for account ${account.id}` }, () =>
-      this.projector.account(em, account, { isNew: true }),
+    await this.projector.afterCommit(
+      'the account',
+      { accountId: account.id, resourceId: account.id, repair: `run rebuild-projection for account ${account.id}` },
+      () => this.projector.account(em, account, { isNew: true }),
     );
     return account;
   }
@@ -69,28 +83,69 @@ export class CreateAccountUseCase {
   private async commit(em: EntityManager, cmd: CreateAccountCommand): Promise<BillingAccount> {
     const id = cmd.id ?? this.ids.newId('acc');
     // The engine creates the account at its opening balance and refuses balance + credit limit beyond its maximum.
-    if (cmd.type === 'POSTPAID') checkCreditHeadroom({ accountId: id, balanceMicros: cmd.initialBalanceMicros, creditLimitMicros: cmd.creditLimitMicros, field: 'creditLimit' });
+    if (cmd.type === 'POSTPAID')
+      checkCreditHeadroom({
+        accountId: id,
+        balanceMicros: cmd.initialBalanceMicros,
+        creditLimitMicros: cmd.creditLimitMicros,
+        field: 'creditLimit',
+      });
     const now = new Date(this.clock.nowMs());
     try {
       return await em.transactional(async (tx) => {
-        if ((await tx.count(Customer, { id: cmd.customerId })) === 0) throw ProvisioningError.precondition(`customer ${cmd.customerId} does not exist`, 'customerId');
+        if ((await tx.count(Customer, { id: cmd.customerId })) === 0)
+          throw ProvisioningError.precondition(`customer ${cmd.customerId} does not exist`, 'customerId');
         const plan = await tx.findOne(PricePlan, cmd.planId);
         if (plan === null) throw ProvisioningError.precondition(`price plan ${cmd.planId} does not exist`, 'planId');
-        if (plan.currency !== cmd.currency) throw ProvisioningError.precondition(`price plan ${plan.id} is in ${plan.currency}, not ${cmd.currency}`, 'currency');
+        if (plan.currency !== cmd.currency)
+          throw ProvisioningError.precondition(`price plan ${plan.id} is in ${plan.currency}, not ${cmd.currency}`, 'currency');
         const account = tx.create(BillingAccount, {
-          id, customer: cmd.customerId, type: cmd.type, currency: cmd.currency, timeZone: cmd.timeZone, cycleDay: cmd.cycleDay, plan: plan.id,
-          thresholdsMicros: cmd.thresholdsMicros, creditLimitMicros: cmd.creditLimitMicros, status: 'ACTIVE', createdAt: now, updatedAt: now,
+          id,
+          customer: cmd.customerId,
+          type: cmd.type,
+          currency: cmd.currency,
+          timeZone: cmd.timeZone,
+          cycleDay: cmd.cycleDay,
+          plan: plan.id,
+          thresholdsMicros: cmd.thresholdsMicros,
+          creditLimitMicros: cmd.creditLimitMicros,
+          status: 'ACTIVE',
+          createdAt: now,
+          updatedAt: now,
         });
-        if (cmd.initialBalanceMicros !== 0n) tx.create(LedgerEntry, { account: id, kind: 'INITIAL', amountMicros: cmd.initialBalanceMicros, reference: 'account.create', createdAt: now });
-        audit(tx, cmd.actor, 'billing_account.create', 'billing_account', id, {
-          customerId: cmd.customerId, type: cmd.type, currency: cmd.currency, timeZone: cmd.timeZone, cycleDay: cmd.cycleDay, planId: plan.id,
-          thresholdsMicros: cmd.thresholdsMicros.map(String), creditLimitMicros: String(cmd.creditLimitMicros), initialBalanceMicros: String(cmd.initialBalanceMicros),
-        }, now);
+        if (cmd.initialBalanceMicros !== 0n)
+          tx.create(LedgerEntry, {
+            account: id,
+            kind: 'INITIAL',
+            amountMicros: cmd.initialBalanceMicros,
+            reference: 'account.create',
+            createdAt: now,
+          });
+        audit(
+          tx,
+          cmd.actor,
+          'billing_account.create',
+          'billing_account',
+          id,
+          {
+            customerId: cmd.customerId,
+            type: cmd.type,
+            currency: cmd.currency,
+            timeZone: cmd.timeZone,
+            cycleDay: cmd.cycleDay,
+            planId: plan.id,
+            thresholdsMicros: cmd.thresholdsMicros.map(String),
+            creditLimitMicros: String(cmd.creditLimitMicros),
+            initialBalanceMicros: String(cmd.initialBalanceMicros),
+          },
+          now,
+        );
         await tx.flush();
         return account;
       });
     } catch (e) {
-      if (e instanceof UniqueConstraintViolationException) throw new ProvisioningError(ProvisioningErrorCode.ALREADY_EXISTS, `billing account ${id} already exists`);
+      if (e instanceof UniqueConstraintViolationException)
+        throw new ProvisioningError(ProvisioningErrorCode.ALREADY_EXISTS, `billing account ${id} already exists`);
       throw e;
     }
   }

@@ -17,9 +17,14 @@ export class GetBalanceUseCase {
   async execute(cmd: { accountId: string }): Promise<BalanceView> {
     const view = await this.engine.getBalance(cmd.accountId, this.clock.nowMs());
     if (view !== undefined) return view;
-    if ((await this.em.fork().count(BillingAccount, { id: cmd.accountId })) === 0) throw ProvisioningError.notFound('billing account', cmd.accountId);
-    throw new ProvisioningError(ProvisioningErrorCode.PROJECTION_MISSING, `billing account ${cmd.accountId} is not in the balance engine; run rebuild-projection for it`, {
-      accountId: cmd.accountId,
-    });
+    if ((await this.em.fork().count(BillingAccount, { id: cmd.accountId })) === 0)
+      throw ProvisioningError.notFound('billing account', cmd.accountId);
+    throw new ProvisioningError(
+      ProvisioningErrorCode.PROJECTION_MISSING,
+      `billing account ${cmd.accountId} is not in the balance engine; run rebuild-projection for it`,
+      {
+        accountId: cmd.accountId,
+      },
+    );
   }
 }

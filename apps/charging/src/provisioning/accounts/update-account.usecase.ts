@@ -34,7 +34,8 @@ export class UpdateAccountCommand {
 
 /** A status change is allowed unless the account is CLOSED (closing is final). */
 export function checkStatusChange(account: BillingAccount, to: AccountStatus): void {
-  if (account.status === 'CLOSED' && to !== 'CLOSED') throw ProvisioningError.precondition(`billing account ${account.id} is CLOSED; closing is final`, 'status');
+  if (account.status === 'CLOSED' && to !== 'CLOSED')
+    throw ProvisioningError.precondition(`billing account ${account.id} is CLOSED; closing is final`, 'status');
 }
 
 /** Updates thresholds, credit limit and/or status, then re-projects the account's static fields. */
@@ -68,8 +69,10 @@ export class UpdateAccountUseCase {
       await tx.flush();
       return a;
     });
-    await this.projector.afterCommit('the account change', { accountId: account.id, resourceId: account.id, repair: `run rebuild-projection for account ${account.id}` }, () =>
-      this.projector.account(em, account),
+    await this.projector.afterCommit(
+      'the account change',
+      { accountId: account.id, resourceId: account.id, repair: `run rebuild-projection for account ${account.id}` },
+      () => this.projector.account(em, account),
     );
     return account;
   }
@@ -84,12 +87,14 @@ export class UpdateAccountUseCase {
     const engine = await this.engine.getBalance(accountId, this.clock.nowMs());
     let balanceMicros = engine?.balanceMicros;
     if (balanceMicros === undefined) {
-      const [row] = await tx.getConnection().execute<Array<{ sum: string }>>(
-        'select coalesce(sum("amount_micros"), 0)::text as "sum" from "ledger_entry" where "account_id" = ?',
-        [accountId],
-        'all',
-        tx.getTransactionContext(),
-      );
+      const [row] = await tx
+        .getConnection()
+        .execute<Array<{ sum: string }>>(
+          'select coalesce(sum("amount_micros"), 0)::text as "sum" from "ledger_entry" where "account_id" = ?',
+          [accountId],
+          'all',
+          tx.getTransactionContext(),
+        );
       balanceMicros = BigInt(row.sum);
     }
     checkCreditHeadroom({ accountId, balanceMicros, creditLimitMicros, field: 'creditLimit' });

@@ -1,5 +1,12 @@
 import { Body, HttpCode, Post } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiServiceUnavailableResponse } from '@nestjs/swagger';
+import {
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiServiceUnavailableResponse,
+} from '@nestjs/swagger';
 import { Equals, IsOptional, IsString, Matches } from 'class-validator';
 import { ID_PATTERN } from '../provisioning.limits';
 import { ProvisioningError } from '../provisioning-error';
@@ -27,7 +34,8 @@ class RebuildFailure {
 
 class RebuildJournal {
   @ApiProperty({ description: 'Stream sequence the journal had applied up to' }) position!: number;
-  @ApiProperty({ description: 'Last sequence of the rated-event stream when the catch-up started', nullable: true, type: Number }) streamLastSeq!: number | null;
+  @ApiProperty({ description: 'Last sequence of the rated-event stream when the catch-up started', nullable: true, type: Number })
+  streamLastSeq!: number | null;
   @ApiProperty({ description: 'Events the stream removed before the journal read them (restored balances miss them)' }) eventsLost!: number;
   @ApiProperty({ description: 'Events skipped because they failed the ratel.rated.v1 schema' }) eventsInvalid!: number;
   @ApiProperty({ description: 'Times the stream was found created anew and read again from its start' }) streamResets!: number;
@@ -37,8 +45,14 @@ class RebuildJournal {
 
 export class RebuildReportResponse {
   @ApiProperty() accounts!: number;
-  @ApiProperty({ description: 'Accounts the engine lacked and the balance journal has not seen, created at their PostgreSQL ledger balance' }) accountsInitialisedFromLedger!: number;
-  @ApiProperty({ description: 'Accounts the engine lacked, created from the balance journal: balance, allowance units used, tier counters' }) accountsRestoredFromJournal!: number;
+  @ApiProperty({
+    description: 'Accounts the engine lacked and the balance journal has not seen, created at their PostgreSQL ledger balance',
+  })
+  accountsInitialisedFromLedger!: number;
+  @ApiProperty({
+    description: 'Accounts the engine lacked, created from the balance journal: balance, allowance units used, tier counters',
+  })
+  accountsRestoredFromJournal!: number;
   @ApiProperty({ type: RebuildJournal, nullable: true }) journal!: RebuildJournal | null;
   @ApiProperty() plans!: number;
   @ApiProperty() subscriptions!: number;
@@ -48,7 +62,8 @@ export class RebuildReportResponse {
 }
 
 export function rebuildCommand(b: RebuildProjectionBody): RebuildProjectionCommand {
-  if ((b.accountId === undefined) === (b.all === undefined)) throw ProvisioningError.invalid('accountId', 'send exactly one of accountId and all');
+  if ((b.accountId === undefined) === (b.all === undefined))
+    throw ProvisioningError.invalid('accountId', 'send exactly one of accountId and all');
   return b.accountId !== undefined ? { accountId: b.accountId } : { all: true };
 }
 

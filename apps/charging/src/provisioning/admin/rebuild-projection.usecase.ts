@@ -70,8 +70,15 @@ export class RebuildProjectionUseCase {
   /** `onAccounts` hears, after each page of --all, how many accounts are done (projected or failed). */
   async execute(cmd: RebuildProjectionCommand, onAccounts?: (done: number) => void): Promise<RebuildReport> {
     const report: RebuildReport = {
-      accounts: 0, accountsInitialisedFromLedger: 0, accountsRestoredFromJournal: 0, journal: await this.journalReport(cmd.journalCatchUp ?? true),
-      plans: 0, subscriptions: 0, grants: 0, topUpsFinished: 0, failed: [],
+      accounts: 0,
+      accountsInitialisedFromLedger: 0,
+      accountsRestoredFromJournal: 0,
+      journal: await this.journalReport(cmd.journalCatchUp ?? true),
+      plans: 0,
+      subscriptions: 0,
+      grants: 0,
+      topUpsFinished: 0,
+      failed: [],
     };
     const em = this.em.fork();
     if ('accountId' in cmd) {
@@ -82,7 +89,7 @@ export class RebuildProjectionUseCase {
       return report;
     }
     report.plans += await this.projectPlans(em, undefined);
-    for (let after = ''; ; ) {
+    for (let after = ''; ;) {
       const page = await em.find(BillingAccount, { id: { $gt: after } }, { orderBy: { id: 'asc' }, limit: REBUILD_PAGE_SIZE });
       await this.projectPage(em, page, report);
       onAccounts?.(report.accounts + report.failed.length);
@@ -95,22 +102,32 @@ export class RebuildProjectionUseCase {
   private async journalReport(catchUp: boolean): Promise<RebuildJournalReport | null> {
     if (!this.journal) return null;
     try {
-      const { position, streamLastSeq } = catchUp ? await this.journal.catchUp() : { position: await this.journal.position(), streamLastSeq: null };
-      if (position.eventsLost > 0) this.logger.warn({ eventsLost: position.eventsLost }, 'rebuild-projection: the journal misses events the stream removed unread');
-      if (position.eventsParked > 0) this.logger.warn({ eventsParked: position.eventsParked }, 'rebuild-projection: the journal parked events it could not apply (journal_parked_event)');
+      const { position, streamLastSeq } = catchUp
+        ? await this.journal.catchUp()
+        : { position: await this.journal.position(), streamLastSeq: null };
+      if (position.eventsLost > 0)
+        this.logger.warn({ eventsLost: position.eventsLost }, 'rebuild-projection: the journal misses events the stream removed unread');
+      if (position.eventsParked > 0)
+        this.logger.warn(
+          { eventsParked: position.eventsParked },
+          'rebuild-projection: the journal parked events it could not apply (journal_parked_event)',
+        );
       const { eventsLost, eventsInvalid, streamResets, eventsParked } = position;
       return { position: position.lastSeq, streamLastSeq, eventsLost, eventsInvalid, streamResets, eventsParked };
     } catch (err) {
       this.logger.error({ err }, 'rebuild-projection: the balance journal could not be caught up');
       const why = err instanceof Error ? err.message : String(err);
-      throw new ProvisioningError(ProvisioningErrorCode.JOURNAL_UNAVAILABLE, `the balance journal could not be caught up with the rated-event stream (${why}); nothing was rebuilt`);
+      throw new ProvisioningError(
+        ProvisioningErrorCode.JOURNAL_UNAVAILABLE,
+        `the balance journal could not be caught up with the rated-event stream (${why}); nothing was rebuilt`,
+      );
     }
   }
 
   /** The current version of the given plans (all plans when undefined). */
   private async projectPlans(em: EntityManager, ids: string[] | undefined): Promise<number> {
     let count = 0;
-    for (let after = ''; ; ) {
+    for (let after = ''; ;) {
       const where = ids === undefined ? { id: { $gt: after } } : { id: { $in: ids, $gt: after } };
       const plans = await em.find(PricePlan, where, { orderBy: { id: 'asc' }, limit: REBUILD_PAGE_SIZE });
       for (const plan of plans) {

@@ -16,11 +16,21 @@ class Routes {
 }
 
 function guard(apiKeys: string, jwtSecret = ''): ProvisioningAuthGuard {
-  const config: AuthConfig = { RATEL_API_KEYS: apiKeys, RATEL_JWT_SECRET: jwtSecret, RATEL_JWT_JWKS_URL: '', RATEL_JWT_ISSUER: '', RATEL_JWT_AUDIENCE: '' };
+  const config: AuthConfig = {
+    RATEL_API_KEYS: apiKeys,
+    RATEL_JWT_SECRET: jwtSecret,
+    RATEL_JWT_JWKS_URL: '',
+    RATEL_JWT_ISSUER: '',
+    RATEL_JWT_AUDIENCE: '',
+  };
   return new ProvisioningAuthGuard(config, new FakeClock(NOW_MS), new Reflector());
 }
 
-function context(route: keyof Routes, headers: RequestWithActor['headers'], method = 'POST'): { ctx: ExecutionContext; request: RequestWithActor & { method: string } } {
+function context(
+  route: keyof Routes,
+  headers: RequestWithActor['headers'],
+  method = 'POST',
+): { ctx: ExecutionContext; request: RequestWithActor & { method: string } } {
   const request = { headers, method };
   const ctx = {
     switchToHttp: () => ({ getRequest: () => request }),
@@ -30,12 +40,18 @@ function context(route: keyof Routes, headers: RequestWithActor['headers'], meth
   return { ctx, request };
 }
 
-async function outcome(g: ProvisioningAuthGuard, route: keyof Routes, headers: RequestWithActor['headers'], method?: string): Promise<string> {
+async function outcome(
+  g: ProvisioningAuthGuard,
+  route: keyof Routes,
+  headers: RequestWithActor['headers'],
+  method?: string,
+): Promise<string> {
   try {
     await g.canActivate(context(route, headers, method).ctx);
     return 'ALLOWED';
   } catch (e) {
-    if (e instanceof ProvisioningError) return e.code === ProvisioningErrorCode.FORBIDDEN_ROLE ? `${e.code}:${String(e.details.requiredRole)}` : e.code;
+    if (e instanceof ProvisioningError)
+      return e.code === ProvisioningErrorCode.FORBIDDEN_ROLE ? `${e.code}:${String(e.details.requiredRole)}` : e.code;
     throw e;
   }
 }

@@ -44,8 +44,17 @@ export class AddPlanVersionUseCase {
       saved = await this.em.fork().transactional(async (em) => {
         const plan = await em.findOne(PricePlan, cmd.planId, { lockMode: LockMode.PESSIMISTIC_WRITE });
         if (plan === null) throw ProvisioningError.notFound('price plan', cmd.planId);
-        if (version <= plan.currentVersion) throw new ProvisioningError(ProvisioningErrorCode.ALREADY_EXISTS, `version ${version} is not newer than the current version ${plan.currentVersion}`, { field: 'plan.version' });
-        if (currency !== plan.currency) throw ProvisioningError.precondition(`price plan ${plan.id} is in ${plan.currency}; a version cannot change the currency of the accounts using it`, 'plan.currency');
+        if (version <= plan.currentVersion)
+          throw new ProvisioningError(
+            ProvisioningErrorCode.ALREADY_EXISTS,
+            `version ${version} is not newer than the current version ${plan.currentVersion}`,
+            { field: 'plan.version' },
+          );
+        if (currency !== plan.currency)
+          throw ProvisioningError.precondition(
+            `price plan ${plan.id} is in ${plan.currency}; a version cannot change the currency of the accounts using it`,
+            'plan.currency',
+          );
         audit(em, cmd.actor, 'price_plan.add_version', 'price_plan', plan.id, { from: plan.currentVersion, to: version }, now);
         plan.currentVersion = version;
         plan.name = cmd.plan.name;
@@ -55,10 +64,15 @@ export class AddPlanVersionUseCase {
         return { plan, version: row };
       });
     } catch (e) {
-      if (e instanceof UniqueConstraintViolationException) throw new ProvisioningError(ProvisioningErrorCode.ALREADY_EXISTS, `version ${version} of ${cmd.planId} exists`, { field: 'plan.version' });
+      if (e instanceof UniqueConstraintViolationException)
+        throw new ProvisioningError(ProvisioningErrorCode.ALREADY_EXISTS, `version ${version} of ${cmd.planId} exists`, {
+          field: 'plan.version',
+        });
       throw e;
     }
-    await this.projector.afterCommit('the price plan version', { resourceId: cmd.planId, repair: 'run rebuild-projection --all' }, () => this.projector.plan(cmd.planId, cmd.plan));
+    await this.projector.afterCommit('the price plan version', { resourceId: cmd.planId, repair: 'run rebuild-projection --all' }, () =>
+      this.projector.plan(cmd.planId, cmd.plan),
+    );
     return saved;
   }
 }

@@ -1,10 +1,28 @@
 import { Body, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import {
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
 import { type Actor, CurrentActor } from '../auth/actor';
 import { IdParam } from '../shared/params';
 import { ErrorResponse, ProvisioningController } from '../shared/provisioning-controller';
 import { AddPlanVersionCommand, AddPlanVersionUseCase } from './add-plan-version.usecase';
-import { AddPlanVersionBody, CreatePricePlanBody, CreateProductBody, PlanIdParam, PlanVersionParam, PricePlanResponse, pricePlanResponse, ProductResponse, productResponse } from './catalog.dto';
+import {
+  AddPlanVersionBody,
+  CreatePricePlanBody,
+  CreateProductBody,
+  PlanIdParam,
+  PlanVersionParam,
+  PricePlanResponse,
+  pricePlanResponse,
+  ProductResponse,
+  productResponse,
+} from './catalog.dto';
 import { CreatePricePlanCommand, CreatePricePlanUseCase } from './create-price-plan.usecase';
 import { CreateProductCommand, CreateProductUseCase } from './create-product.usecase';
 import { GetPricePlanUseCase } from './get-price-plan.usecase';
@@ -69,7 +87,11 @@ export class PricePlansController {
   @ApiConflictResponse({ description: 'version not newer', type: ErrorResponse })
   @ApiUnprocessableEntityResponse({ description: 'currency changed', type: ErrorResponse })
   @ApiServiceUnavailableResponse({ description: 'saved, not yet in the engine', type: ErrorResponse })
-  async addPlanVersion(@CurrentActor() actor: Actor, @Param() p: PlanIdParam, @Body() body: AddPlanVersionBody): Promise<PricePlanResponse> {
+  async addPlanVersion(
+    @CurrentActor() actor: Actor,
+    @Param() p: PlanIdParam,
+    @Body() body: AddPlanVersionBody,
+  ): Promise<PricePlanResponse> {
     const { plan, version } = await this.addVersion.execute(AddPlanVersionCommand.create(actor, p.id, body));
     return pricePlanResponse(plan, version);
   }

@@ -5,7 +5,11 @@ import type { PricePlan, PricePlanVersion, Product } from '@app/db/catalog';
 import { DESCRIPTION_LENGTH_MAX, ID_LENGTH_MAX, ID_PATTERN, NAME_LENGTH_MAX, PLAN_ID_PATTERN } from '../provisioning.limits';
 
 export class CreateProductBody {
-  @ApiPropertyOptional({ description: 'Client-chosen id; generated (`prd_...`) when absent', pattern: ID_PATTERN.source, maxLength: ID_LENGTH_MAX })
+  @ApiPropertyOptional({
+    description: 'Client-chosen id; generated (`prd_...`) when absent',
+    pattern: ID_PATTERN.source,
+    maxLength: ID_LENGTH_MAX,
+  })
   @IsOptional()
   @IsString()
   @Matches(ID_PATTERN, { message: `id must match ${ID_PATTERN.source}` })
@@ -23,7 +27,8 @@ export class CreateProductBody {
   description?: string;
 }
 
-const PLAN_DOC = 'An @app/rating PricePlan (id, version, name, currency, zones, timeBands, elements); validated by parsePricePlan, errors name the JSON path as `plan.<path>`';
+const PLAN_DOC =
+  'An @app/rating PricePlan (id, version, name, currency, zones, timeBands, elements); validated by parsePricePlan, errors name the JSON path as `plan.<path>`';
 
 export class CreatePricePlanBody {
   @ApiProperty({ pattern: ID_PATTERN.source })
@@ -37,7 +42,11 @@ export class CreatePricePlanBody {
 }
 
 export class AddPlanVersionBody {
-  @ApiProperty({ type: 'object', additionalProperties: true, description: `${PLAN_DOC}; its id must be the plan's and its version above the current one` })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: `${PLAN_DOC}; its id must be the plan's and its version above the current one`,
+  })
   @IsObject()
   plan!: Record<string, unknown>;
 }
@@ -62,7 +71,7 @@ export class ProductResponse {
   @ApiProperty() id!: string;
   @ApiProperty() name!: string;
   @ApiProperty({ nullable: true, type: String }) description!: string | null;
-  @ApiProperty({ type: [String], description: "Price plans of the product (the first PAGE_SIZE_MAX by id)" }) pricePlanIds!: string[];
+  @ApiProperty({ type: [String], description: 'Price plans of the product (the first PAGE_SIZE_MAX by id)' }) pricePlanIds!: string[];
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
 }
 

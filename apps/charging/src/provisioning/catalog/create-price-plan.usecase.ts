@@ -37,18 +37,34 @@ export class CreatePricePlanUseCase {
     let saved: { plan: PricePlan; version: PricePlanVersion };
     try {
       saved = await this.em.fork().transactional(async (em) => {
-        if ((await em.count(Product, { id: cmd.productId })) === 0) throw ProvisioningError.precondition(`product ${cmd.productId} does not exist`, 'productId');
-        const plan = em.create(PricePlan, { id, product: cmd.productId, name, currency, currentVersion: version, createdAt: now, updatedAt: now });
+        if ((await em.count(Product, { id: cmd.productId })) === 0)
+          throw ProvisioningError.precondition(`product ${cmd.productId} does not exist`, 'productId');
+        const plan = em.create(PricePlan, {
+          id,
+          product: cmd.productId,
+          name,
+          currency,
+          currentVersion: version,
+          createdAt: now,
+          updatedAt: now,
+        });
         const row = em.create(PricePlanVersion, { plan: id, version, planJson: cmd.plan, createdAt: now });
         audit(em, cmd.actor, 'price_plan.create', 'price_plan', id, { productId: cmd.productId, version, currency }, now);
         await em.flush();
         return { plan, version: row };
       });
     } catch (e) {
-      if (e instanceof UniqueConstraintViolationException) throw new ProvisioningError(ProvisioningErrorCode.ALREADY_EXISTS, `price plan ${id} already exists; add a version instead`, { field: 'plan.id' });
+      if (e instanceof UniqueConstraintViolationException)
+        throw new ProvisioningError(ProvisioningErrorCode.ALREADY_EXISTS, `price plan ${id} already exists; add a version instead`, {
+          field: 'plan.id',
+        });
       throw e;
     }
-    await this.projector.afterCommit('the price plan', { resourceId: id, repair: 'run rebuild-projection --all (plans are projected with the accounts using them)' }, () => this.projector.plan(id, cmd.plan));
+    await this.projector.afterCommit(
+      'the price plan',
+      { resourceId: id, repair: 'run rebuild-projection --all (plans are projected with the accounts using them)' },
+      () => this.projector.plan(id, cmd.plan),
+    );
     return saved;
   }
 }

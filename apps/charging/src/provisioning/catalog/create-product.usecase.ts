@@ -42,7 +42,8 @@ export class CreateProductUseCase {
         return product;
       });
     } catch (e) {
-      if (e instanceof UniqueConstraintViolationException) throw new ProvisioningError(ProvisioningErrorCode.ALREADY_EXISTS, `product ${id} already exists`);
+      if (e instanceof UniqueConstraintViolationException)
+        throw new ProvisioningError(ProvisioningErrorCode.ALREADY_EXISTS, `product ${id} already exists`);
       throw e;
     }
   }

@@ -5,6 +5,7 @@ import { ProvisioningError } from '../provisioning-error';
 
 export function parsePlanInput(json: unknown): PricePlan {
   const bytes = Buffer.byteLength(JSON.stringify(json) ?? '', 'utf8');
-  if (bytes > PRICE_PLAN_JSON_BYTES_MAX) throw ProvisioningError.invalid('plan', `is ${bytes} bytes of JSON; at most ${PRICE_PLAN_JSON_BYTES_MAX}`);
+  if (bytes > PRICE_PLAN_JSON_BYTES_MAX)
+    throw ProvisioningError.invalid('plan', `is ${bytes} bytes of JSON; at most ${PRICE_PLAN_JSON_BYTES_MAX}`);
   return parsePricePlan(json);
 }

@@ -38,14 +38,24 @@ export class CreateCustomerUseCase {
     const now = new Date(this.clock.nowMs());
     try {
       return await this.em.fork().transactional(async (em) => {
-        const customer = em.create(Customer, { id, name: cmd.name, email: cmd.email, externalRef: cmd.externalRef, createdAt: now, updatedAt: now });
+        const customer = em.create(Customer, {
+          id,
+          name: cmd.name,
+          email: cmd.email,
+          externalRef: cmd.externalRef,
+          createdAt: now,
+          updatedAt: now,
+        });
         audit(em, cmd.actor, 'customer.create', 'customer', id, { name: cmd.name, email: cmd.email, externalRef: cmd.externalRef }, now);
         await em.flush();
         return customer;
       });
     } catch (e) {
       if (e instanceof UniqueConstraintViolationException) {
-        throw new ProvisioningError(ProvisioningErrorCode.ALREADY_EXISTS, `a customer with id ${id} or external reference ${cmd.externalRef ?? '-'} already exists`);
+        throw new ProvisioningError(
+          ProvisioningErrorCode.ALREADY_EXISTS,
+          `a customer with id ${id} or external reference ${cmd.externalRef ?? '-'} already exists`,
+        );
       }
       throw e;
     }

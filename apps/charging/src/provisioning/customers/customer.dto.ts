@@ -4,7 +4,11 @@ import type { Customer } from '@app/db/core';
 import { EMAIL_LENGTH_MAX, EXTERNAL_REF_LENGTH_MAX, ID_LENGTH_MAX, ID_PATTERN, NAME_LENGTH_MAX } from '../provisioning.limits';
 
 export class CreateCustomerBody {
-  @ApiPropertyOptional({ description: 'Client-chosen id; generated (`cus_...`) when absent', pattern: ID_PATTERN.source, maxLength: ID_LENGTH_MAX })
+  @ApiPropertyOptional({
+    description: 'Client-chosen id; generated (`cus_...`) when absent',
+    pattern: ID_PATTERN.source,
+    maxLength: ID_LENGTH_MAX,
+  })
   @IsOptional()
   @IsString()
   @Matches(ID_PATTERN, { message: `id must match ${ID_PATTERN.source}` })

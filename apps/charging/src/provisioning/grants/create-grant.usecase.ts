@@ -34,7 +34,8 @@ export class CreateGrantCommand {
     if (until > INSTANT_MS_MAX) throw ProvisioningError.invalid('expiresAt', `must be before ${new Date(INSTANT_MS_MAX).toISOString()}`);
     if (until <= from) throw ProvisioningError.invalid('expiresAt', 'must be after validFrom');
     if (until <= nowMs) throw ProvisioningError.invalid('expiresAt', 'is in the past');
-    if (until - from > GRANT_VALIDITY_MS_MAX) throw ProvisioningError.invalid('expiresAt', `the window is longer than ${GRANT_VALIDITY_MS_MAX} ms`);
+    if (until - from > GRANT_VALIDITY_MS_MAX)
+      throw ProvisioningError.invalid('expiresAt', `the window is longer than ${GRANT_VALIDITY_MS_MAX} ms`);
     const groups = [...new Set(b.ratingGroups ?? [])].sort((x, y) => x - y);
     return new CreateGrantCommand(actor, accountId, b.id, b.unit, groups, b.units, from, until);
   }
@@ -53,8 +54,10 @@ export class CreateGrantUseCase {
   async execute(cmd: CreateGrantCommand): Promise<AllowanceGrant> {
     const em = this.em.fork();
     const grant = await this.commit(em, cmd);
-    await this.projector.afterCommit('the allowance', { accountId: cmd.accountId, resourceId: grant.id, repair: `run rebuild-projection for account ${cmd.accountId}` }, () =>
-      this.projector.grant(grant),
+    await this.projector.afterCommit(
+      'the allowance',
+      { accountId: cmd.accountId, resourceId: grant.id, repair: `run rebuild-projection for account ${cmd.accountId}` },
+      () => this.projector.grant(grant),
     );
     return grant;
   }
@@ -68,18 +71,37 @@ export class CreateGrantUseCase {
         if (account === null) throw ProvisioningError.notFound('billing account', cmd.accountId);
         if (account.status === 'CLOSED') throw ProvisioningError.precondition(`billing account ${account.id} is CLOSED`);
         const grant = tx.create(AllowanceGrant, {
-          id, account: account.id, unit: cmd.unit, ratingGroups: cmd.ratingGroups, units: cmd.units,
-          validFrom: new Date(cmd.validFromMs), expiresAt: new Date(cmd.expiresAtMs), createdAt: now,
+          id,
+          account: account.id,
+          unit: cmd.unit,
+          ratingGroups: cmd.ratingGroups,
+          units: cmd.units,
+          validFrom: new Date(cmd.validFromMs),
+          expiresAt: new Date(cmd.expiresAtMs),
+          createdAt: now,
         });
-        audit(tx, cmd.actor, 'allowance_grant.create', 'allowance_grant', id, {
-          accountId: account.id, unit: cmd.unit, ratingGroups: cmd.ratingGroups, units: cmd.units,
-          validFrom: grant.validFrom.toISOString(), expiresAt: grant.expiresAt.toISOString(),
-        }, now);
+        audit(
+          tx,
+          cmd.actor,
+          'allowance_grant.create',
+          'allowance_grant',
+          id,
+          {
+            accountId: account.id,
+            unit: cmd.unit,
+            ratingGroups: cmd.ratingGroups,
+            units: cmd.units,
+            validFrom: grant.validFrom.toISOString(),
+            expiresAt: grant.expiresAt.toISOString(),
+          },
+          now,
+        );
         await tx.flush();
         return grant;
       });
     } catch (e) {
-      if (e instanceof UniqueConstraintViolationException) throw new ProvisioningError(ProvisioningErrorCode.ALREADY_EXISTS, `allowance ${id} already exists`, { field: 'id' });
+      if (e instanceof UniqueConstraintViolationException)
+        throw new ProvisioningError(ProvisioningErrorCode.ALREADY_EXISTS, `allowance ${id} already exists`, { field: 'id' });
       throw e;
     }
   }

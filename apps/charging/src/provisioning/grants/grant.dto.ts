@@ -5,7 +5,11 @@ import type { AllowanceGrant } from '@app/db/provisioning';
 import { GRANT_UNITS_MAX, ID_LENGTH_MAX, ID_PATTERN, RATING_GROUP_MAX, RATING_GROUPS_PER_GRANT_MAX } from '../provisioning.limits';
 
 export class CreateGrantBody {
-  @ApiPropertyOptional({ description: 'Bucket id; generated (`bkt_...`) when absent', pattern: ID_PATTERN.source, maxLength: ID_LENGTH_MAX })
+  @ApiPropertyOptional({
+    description: 'Bucket id; generated (`bkt_...`) when absent',
+    pattern: ID_PATTERN.source,
+    maxLength: ID_LENGTH_MAX,
+  })
   @IsOptional()
   @IsString()
   @Matches(ID_PATTERN, { message: `id must match ${ID_PATTERN.source}` })
@@ -15,7 +19,11 @@ export class CreateGrantBody {
   @IsIn(USAGE_UNITS)
   unit!: (typeof USAGE_UNITS)[number];
 
-  @ApiPropertyOptional({ type: [Number], maxItems: RATING_GROUPS_PER_GRANT_MAX, description: 'Rating groups the allowance pays for; empty or absent: every rating group of the unit' })
+  @ApiPropertyOptional({
+    type: [Number],
+    maxItems: RATING_GROUPS_PER_GRANT_MAX,
+    description: 'Rating groups the allowance pays for; empty or absent: every rating group of the unit',
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(RATING_GROUPS_PER_GRANT_MAX)
@@ -53,7 +61,13 @@ export class GrantResponse {
 
 export function grantResponse(g: AllowanceGrant): GrantResponse {
   return {
-    id: g.id, accountId: g.account.id, unit: g.unit, ratingGroups: [...g.ratingGroups], units: g.units,
-    validFrom: g.validFrom.toISOString(), expiresAt: g.expiresAt.toISOString(), createdAt: g.createdAt.toISOString(),
+    id: g.id,
+    accountId: g.account.id,
+    unit: g.unit,
+    ratingGroups: [...g.ratingGroups],
+    units: g.units,
+    validFrom: g.validFrom.toISOString(),
+    expiresAt: g.expiresAt.toISOString(),
+    createdAt: g.createdAt.toISOString(),
   };
 }

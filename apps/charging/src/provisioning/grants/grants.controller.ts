@@ -1,5 +1,12 @@
 import { Body, HttpCode, Inject, Param, Post } from '@nestjs/common';
-import { ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOperation, ApiServiceUnavailableResponse, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import {
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
 import { CLOCK, type Clock } from '@app/observability';
 import { type Actor, CurrentActor } from '../auth/actor';
 import { IdParam } from '../shared/params';

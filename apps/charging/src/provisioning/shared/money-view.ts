@@ -12,7 +12,10 @@ export class MoneyView {
   @ApiProperty({ description: 'Exact amount as a decimal string of micro-units of the currency', example: '12500000' })
   micros!: string;
 
-  @ApiProperty({ description: 'Amount in currency units followed by the ISO 4217 code (at least the currency minor-unit decimals, never rounded)', example: '12.50 EUR' })
+  @ApiProperty({
+    description: 'Amount in currency units followed by the ISO 4217 code (at least the currency minor-unit decimals, never rounded)',
+    example: '12.50 EUR',
+  })
   formatted!: string;
 }
 

@@ -11,7 +11,13 @@ import { BillingAccount } from '@app/db/core';
 import { AllowanceGrant, Subscription, TopUp } from '@app/db/provisioning';
 import { checkAmountMicros } from '@app/money';
 import { CLOCK, type Clock, LOGGER, type Logger } from '@app/observability';
-import { type AccountProjection, BALANCE_ENGINE, type BalanceEngine, type CycleCounters, type SubscriberRoute } from '../../balance/balance-engine.port';
+import {
+  type AccountProjection,
+  BALANCE_ENGINE,
+  type BalanceEngine,
+  type CycleCounters,
+  type SubscriberRoute,
+} from '../../balance/balance-engine.port';
 import { BalanceError, BalanceErrorCode } from '../../balance/balance.errors';
 import { BalanceJournal } from '../../journal/balance-journal';
 import type { JournalRestore } from '../../journal/journal-store';
@@ -108,7 +114,11 @@ export class Projector {
       if (err instanceof ProvisioningError && err.code === ProvisioningErrorCode.PROJECTION_FAILED) throw err;
       this.logger.error({ err, ...target, what }, 'provisioning: projection into the balance engine failed after commit');
       const { repair, ...ids } = target;
-      throw new ProvisioningError(ProvisioningErrorCode.PROJECTION_PENDING, `${what} is saved but not yet applied to the balance engine; ${repair}`, ids);
+      throw new ProvisioningError(
+        ProvisioningErrorCode.PROJECTION_PENDING,
+        `${what} is saved but not yet applied to the balance engine; ${repair}`,
+        ids,
+      );
     }
   }
 
@@ -121,14 +131,22 @@ export class Projector {
    * error goes to the caller), then balance, tier counters, allowances less their use, unconfirmed
    * top-ups and routes. Without a journal (the CLIs' seed), from the ledger.
    */
-  async account(em: EntityManager, a: BillingAccount, opts: { isNew?: boolean } = {}): Promise<{ created: boolean; topUpsFinished: number }> {
+  async account(
+    em: EntityManager,
+    a: BillingAccount,
+    opts: { isNew?: boolean } = {},
+  ): Promise<{ created: boolean; topUpsFinished: number }> {
     // With a journal, whether the engine lost the account is asked once, here, and handed on.
-    const lost = !opts.isNew && this.journal !== undefined ? (await this.engine.getBalance(a.id, this.clock.nowMs())) === undefined : undefined;
+    const lost =
+      !opts.isNew && this.journal !== undefined ? (await this.engine.getBalance(a.id, this.clock.nowMs())) === undefined : undefined;
     if (lost === true) {
       await this.journal!.catchUp(JOURNAL_INLINE_CATCH_UP_TIMEOUT_MS);
       const [r] = await this.restoreAccounts(em, [a], this.journal);
       if ('error' in r) throw r.error;
-      this.logger.warn({ accountId: a.id, fromJournal: r.fromJournal }, 'provisioning: the balance engine had lost the account; restored it');
+      this.logger.warn(
+        { accountId: a.id, fromJournal: r.fromJournal },
+        'provisioning: the balance engine had lost the account; restored it',
+      );
       return { created: r.created, topUpsFinished: r.topUpsFinished };
     }
     const opening = (await openingBalancesMicros(em, [a.id])).get(a.id) ?? 0n;
@@ -141,12 +159,14 @@ export class Projector {
    * wrote, which `em` already manages. Only when one is not managed yet are they loaded as entities.
    */
   private async pendingTopUps(em: EntityManager, accountId: string): Promise<TopUp[]> {
-    const rows = await em.getConnection().execute<{ id: string }[]>(
-      'select "id" from "top_up" where "account_id" = ? and "projected_at" is null order by "created_at" asc',
-      [accountId],
-      'all',
-      em.getTransactionContext(),
-    );
+    const rows = await em
+      .getConnection()
+      .execute<{ id: string }[]>(
+        'select "id" from "top_up" where "account_id" = ? and "projected_at" is null order by "created_at" asc',
+        [accountId],
+        'all',
+        em.getTransactionContext(),
+      );
     const managed = rows.map((r) => em.getUnitOfWork().getById<TopUp>(TopUp.name, r.id));
     if (managed.every((t): t is TopUp => t !== undefined)) return managed;
     return em.find(TopUp, { account: accountId, projectedAt: null }, { orderBy: { createdAt: 'asc' } });
@@ -154,7 +174,12 @@ export class Projector {
 
   /** `account` with what it reads from PostgreSQL given (restoreAccounts loads it for many accounts at once); `knownLost` when the caller already asked the engine. */
   private async accountFrom(
-    em: EntityManager, a: BillingAccount, openingMicros: bigint, pending: readonly TopUp[], cycle?: CycleCounters, knownLost?: boolean,
+    em: EntityManager,
+    a: BillingAccount,
+    openingMicros: bigint,
+    pending: readonly TopUp[],
+    cycle?: CycleCounters,
+    knownLost?: boolean,
   ): Promise<{ created: boolean; topUpsFinished: number }> {
     const created = knownLost ?? (await this.engine.getBalance(a.id, this.clock.nowMs())) === undefined;
     await this.engine.upsertAccount(accountProjection(a), openingMicros, cycle);
@@ -170,12 +195,26 @@ export class Projector {
    * top-ups, unexpired grants (a bucket the engine lacks starts less the journal's consumed units)
    * and both routes of every subscription. An account that fails is reported, the others go on.
    */
-  async restoreAccounts(em: EntityManager, accounts: readonly BillingAccount[], journal: BalanceJournal | undefined): Promise<Array<AccountRestoreResult | { accountId: string; error: unknown }>> {
+  async restoreAccounts(
+    em: EntityManager,
+    accounts: readonly BillingAccount[],
+    journal: BalanceJournal | undefined,
+  ): Promise<Array<AccountRestoreResult | { accountId: string; error: unknown }>> {
     if (accounts.length === 0) return [];
-    const state = await this.loadRestoreState(em, accounts.map((a) => a.id), journal);
+    const state = await this.loadRestoreState(
+      em,
+      accounts.map((a) => a.id),
+      journal,
+    );
     const out: Array<AccountRestoreResult | { accountId: string; error: unknown }> = [];
     for (let i = 0; i < accounts.length; i += REBUILD_CONCURRENCY) {
-      out.push(...(await Promise.all(accounts.slice(i, i + REBUILD_CONCURRENCY).map((a) => this.restoreOne(em.fork(), a, state).catch((error: unknown) => ({ accountId: a.id, error }))))));
+      out.push(
+        ...(await Promise.all(
+          accounts
+            .slice(i, i + REBUILD_CONCURRENCY)
+            .map((a) => this.restoreOne(em.fork(), a, state).catch((error: unknown) => ({ accountId: a.id, error }))),
+        )),
+      );
     }
     return out;
   }
@@ -201,7 +240,14 @@ export class Projector {
     const { created, topUpsFinished } = await this.accountFrom(em, account, opening, state.pending.get(account.id) ?? [], restore?.cycle);
     await Promise.all(grants.map((g) => this.grant(g, state.consumed.get(`${account.id}|${g.id}`) ?? 0)));
     await this.routes(account, subs);
-    return { accountId: account.id, created, fromJournal: restore !== undefined, topUpsFinished, grants: grants.length, subscriptions: subs.length };
+    return {
+      accountId: account.id,
+      created,
+      fromJournal: restore !== undefined,
+      topUpsFinished,
+      grants: grants.length,
+      subscriptions: subs.length,
+    };
   }
 
   async routes(a: BillingAccount, subs: readonly Subscription[]): Promise<void> {
@@ -241,7 +287,11 @@ export class Projector {
     try {
       await this.topUp(em, t);
     } catch (err) {
-      if (!(err instanceof BalanceError) || (err.code !== BalanceErrorCode.ACCOUNT_NOT_FOUND && err.code !== BalanceErrorCode.ACCOUNT_CLOSED)) throw err;
+      if (
+        !(err instanceof BalanceError) ||
+        (err.code !== BalanceErrorCode.ACCOUNT_NOT_FOUND && err.code !== BalanceErrorCode.ACCOUNT_CLOSED)
+      )
+        throw err;
       await this.account(em, account);
     }
   }
@@ -252,6 +302,13 @@ export class Projector {
     await this.engine.topUp(t.account.id, `${ENGINE_TOPUP_REQUEST_PREFIX}${t.idempotencyKey}`, t.amountMicros, this.clock.nowMs());
     // The statement em.nativeUpdate(TopUp, { id, projectedAt: null }, { projectedAt }) would build, as
     // raw SQL: one statement per top-up, and the query builder cost ~4x the CPU of the statement itself.
-    await em.getConnection().execute('update "top_up" set "projected_at" = ? where "id" = ? and "projected_at" is null', [new Date(this.clock.nowMs()), t.id], 'run', em.getTransactionContext());
+    await em
+      .getConnection()
+      .execute(
+        'update "top_up" set "projected_at" = ? where "id" = ? and "projected_at" is null',
+        [new Date(this.clock.nowMs()), t.id],
+        'run',
+        em.getTransactionContext(),
+      );
   }
 }

@@ -4,7 +4,16 @@
  * description. One decorator, so no route can miss one. The error filter is global (bootstrap.ts).
  */
 import { applyDecorators, Controller, UseGuards, UsePipes } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBearerAuth, ApiForbiddenResponse, ApiProperty, ApiPropertyOptional, ApiSecurity, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiSecurity,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import { ROLES } from '@app/auth';
 import { ProvisioningAuthGuard } from '../auth/auth.guard';
 import { createProvisioningValidationPipe } from './validation';
@@ -18,7 +27,23 @@ export class FieldErrorView {
 }
 
 export class ErrorResponse {
-  @ApiProperty({ enum: ['INVALID_ARGUMENT', 'UNAUTHENTICATED', 'FORBIDDEN_ROLE', 'NOT_FOUND', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'ALREADY_EXISTS', 'IDEMPOTENCY_CONFLICT', 'FAILED_PRECONDITION', 'PROJECTION_PENDING', 'PROJECTION_MISSING', 'JOURNAL_UNAVAILABLE', 'INTERNAL'] })
+  @ApiProperty({
+    enum: [
+      'INVALID_ARGUMENT',
+      'UNAUTHENTICATED',
+      'FORBIDDEN_ROLE',
+      'NOT_FOUND',
+      'PAYLOAD_TOO_LARGE',
+      'UNSUPPORTED_MEDIA_TYPE',
+      'ALREADY_EXISTS',
+      'IDEMPOTENCY_CONFLICT',
+      'FAILED_PRECONDITION',
+      'PROJECTION_PENDING',
+      'PROJECTION_MISSING',
+      'JOURNAL_UNAVAILABLE',
+      'INTERNAL',
+    ],
+  })
   code!: string;
   @ApiProperty() message!: string;
   @ApiPropertyOptional({ description: 'The offending request field (INVALID_ARGUMENT)' }) field?: string;
@@ -39,6 +64,9 @@ export function ProvisioningController(path: string, tag: string): ClassDecorato
     UsePipes(createProvisioningValidationPipe()),
     ApiBadRequestResponse({ description: 'Malformed input; `field` names it. Nothing was changed.', type: ErrorResponse }),
     ApiUnauthorizedResponse({ description: 'No valid API key or bearer JWT', type: ErrorResponse }),
-    ApiForbiddenResponse({ description: 'FORBIDDEN_ROLE: the credential lacks the role the endpoint needs (`requiredRole`)', type: ErrorResponse }),
+    ApiForbiddenResponse({
+      description: 'FORBIDDEN_ROLE: the credential lacks the role the endpoint needs (`requiredRole`)',
+      type: ErrorResponse,
+    }),
   );
 }

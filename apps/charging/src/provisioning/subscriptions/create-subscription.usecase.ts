@@ -39,14 +39,21 @@ export class CreateSubscriptionUseCase {
   async execute(cmd: CreateSubscriptionCommand): Promise<Subscription> {
     const em = this.em.fork();
     const { account, subscription } = await this.commit(em, cmd);
-    await this.projector.afterCommit('the subscription', { accountId: account.id, resourceId: subscription.id, repair: `run rebuild-projection for account ${account.id}` }, async () => {
-      await this.projector.account(em, account);
-      await this.projector.routes(account, [subscription]);
-    });
+    await this.projector.afterCommit(
+      'the subscription',
+      { accountId: account.id, resourceId: subscription.id, repair: `run rebuild-projection for account ${account.id}` },
+      async () => {
+        await this.projector.account(em, account);
+        await this.projector.routes(account, [subscription]);
+      },
+    );
     return subscription;
   }
 
-  private async commit(em: EntityManager, cmd: CreateSubscriptionCommand): Promise<{ account: BillingAccount; subscription: Subscription }> {
+  private async commit(
+    em: EntityManager,
+    cmd: CreateSubscriptionCommand,
+  ): Promise<{ account: BillingAccount; subscription: Subscription }> {
     const id = cmd.id ?? this.ids.newId('sub');
     const now = new Date(this.clock.nowMs());
     try {
@@ -55,16 +62,36 @@ export class CreateSubscriptionUseCase {
         const account = await tx.findOne(BillingAccount, cmd.accountId, { lockMode: LockMode.PESSIMISTIC_READ });
         if (account === null) throw ProvisioningError.precondition(`billing account ${cmd.accountId} does not exist`, 'accountId');
         if (account.status === 'CLOSED') throw ProvisioningError.precondition(`billing account ${account.id} is CLOSED`, 'accountId');
-        if ((await tx.count(Product, { id: cmd.productId })) === 0) throw ProvisioningError.precondition(`product ${cmd.productId} does not exist`, 'productId');
+        if ((await tx.count(Product, { id: cmd.productId })) === 0)
+          throw ProvisioningError.precondition(`product ${cmd.productId} does not exist`, 'productId');
         const taken = await tx.findOne(Subscription, { $or: [{ msisdn: cmd.msisdn }, { imsi: cmd.imsi }] });
         if (taken !== null) throw alreadyMapped(taken, cmd);
-        const subscription = tx.create(Subscription, { id, msisdn: cmd.msisdn, imsi: cmd.imsi, account: account.id, product: cmd.productId, createdAt: now });
-        audit(tx, cmd.actor, 'subscription.create', 'subscription', id, { msisdn: cmd.msisdn, imsi: cmd.imsi, accountId: account.id, productId: cmd.productId }, now);
+        const subscription = tx.create(Subscription, {
+          id,
+          msisdn: cmd.msisdn,
+          imsi: cmd.imsi,
+          account: account.id,
+          product: cmd.productId,
+          createdAt: now,
+        });
+        audit(
+          tx,
+          cmd.actor,
+          'subscription.create',
+          'subscription',
+          id,
+          { msisdn: cmd.msisdn, imsi: cmd.imsi, accountId: account.id, productId: cmd.productId },
+          now,
+        );
         await tx.flush();
         return { account, subscription };
       });
     } catch (e) {
-      if (e instanceof UniqueConstraintViolationException) throw new ProvisioningError(ProvisioningErrorCode.ALREADY_EXISTS, `subscription ${id}, MSISDN ${cmd.msisdn} or IMSI ${cmd.imsi} is taken`);
+      if (e instanceof UniqueConstraintViolationException)
+        throw new ProvisioningError(
+          ProvisioningErrorCode.ALREADY_EXISTS,
+          `subscription ${id}, MSISDN ${cmd.msisdn} or IMSI ${cmd.imsi} is taken`,
+        );
       throw e;
     }
   }
@@ -72,5 +99,9 @@ export class CreateSubscriptionUseCase {
 
 function alreadyMapped(taken: Subscription, cmd: CreateSubscriptionCommand): ProvisioningError {
   const field = taken.msisdn === cmd.msisdn ? 'msisdn' : 'imsi';
-  return new ProvisioningError(ProvisioningErrorCode.ALREADY_EXISTS, `${field} ${field === 'msisdn' ? cmd.msisdn : cmd.imsi} belongs to subscription ${taken.id}`, { field });
+  return new ProvisioningError(
+    ProvisioningErrorCode.ALREADY_EXISTS,
+    `${field} ${field === 'msisdn' ? cmd.msisdn : cmd.imsi} belongs to subscription ${taken.id}`,
+    { field },
+  );
 }

@@ -42,11 +42,15 @@ export class DeleteSubscriptionUseCase {
   async execute(cmd: DeleteSubscriptionCommand): Promise<DeletedSubscription> {
     const em = this.em.fork();
     const removed = (await this.remove(em, cmd)) ?? (await this.previouslyRemoved(em, cmd.subscriptionId));
-    await this.projector.afterCommit('the subscription deletion', { accountId: removed.accountId, resourceId: removed.id, repair: 'repeat the DELETE to remove the routes' }, async () => {
-      const reused = await em.find(Subscription, { $or: [{ msisdn: removed.msisdn }, { imsi: removed.imsi }] });
-      const ids = [removed.msisdn, removed.imsi].filter((x) => !reused.some((s) => s.msisdn === x || s.imsi === x));
-      await this.projector.unrouteIdentities(ids);
-    });
+    await this.projector.afterCommit(
+      'the subscription deletion',
+      { accountId: removed.accountId, resourceId: removed.id, repair: 'repeat the DELETE to remove the routes' },
+      async () => {
+        const reused = await em.find(Subscription, { $or: [{ msisdn: removed.msisdn }, { imsi: removed.imsi }] });
+        const ids = [removed.msisdn, removed.imsi].filter((x) => !reused.some((s) => s.msisdn === x || s.imsi === x));
+        await this.projector.unrouteIdentities(ids);
+      },
+    );
     return removed;
   }
 
@@ -55,7 +59,14 @@ export class DeleteSubscriptionUseCase {
     return em.transactional(async (tx) => {
       const s = await tx.findOne(Subscription, cmd.subscriptionId, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (s === null) return undefined;
-      const snapshot: DeletedSubscription = { id: s.id, msisdn: s.msisdn, imsi: s.imsi, accountId: s.account.id, productId: s.product.id, createdAt: s.createdAt.toISOString() };
+      const snapshot: DeletedSubscription = {
+        id: s.id,
+        msisdn: s.msisdn,
+        imsi: s.imsi,
+        accountId: s.account.id,
+        productId: s.product.id,
+        createdAt: s.createdAt.toISOString(),
+      };
       audit(tx, cmd.actor, DELETE_ACTION, 'subscription', s.id, { ...snapshot }, now);
       tx.remove(s);
       await tx.flush();
@@ -64,7 +75,11 @@ export class DeleteSubscriptionUseCase {
   }
 
   private async previouslyRemoved(em: EntityManager, id: string): Promise<DeletedSubscription> {
-    const row = await em.findOne(AuditLog, { entityType: 'subscription', entityId: id, action: DELETE_ACTION }, { orderBy: { id: 'desc' } });
+    const row = await em.findOne(
+      AuditLog,
+      { entityType: 'subscription', entityId: id, action: DELETE_ACTION },
+      { orderBy: { id: 'desc' } },
+    );
     if (row === null) throw ProvisioningError.notFound('subscription', id);
     return row.details as unknown as DeletedSubscription; // written by remove() above with exactly this shape
   }

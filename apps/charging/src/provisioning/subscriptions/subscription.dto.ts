@@ -6,7 +6,11 @@ import type { DeletedSubscription } from './delete-subscription.usecase';
 import { ID_LENGTH_MAX, ID_PATTERN, IMSI_PATTERN, MSISDN_PATTERN, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX } from '../provisioning.limits';
 
 export class CreateSubscriptionBody {
-  @ApiPropertyOptional({ description: 'Client-chosen id; generated (`sub_...`) when absent', pattern: ID_PATTERN.source, maxLength: ID_LENGTH_MAX })
+  @ApiPropertyOptional({
+    description: 'Client-chosen id; generated (`sub_...`) when absent',
+    pattern: ID_PATTERN.source,
+    maxLength: ID_LENGTH_MAX,
+  })
   @IsOptional()
   @IsString()
   @Matches(ID_PATTERN, { message: `id must match ${ID_PATTERN.source}` })
@@ -60,7 +64,8 @@ export class SubscriptionResponse {
 
 export class SubscriptionPage {
   @ApiProperty({ type: [SubscriptionResponse] }) items!: SubscriptionResponse[];
-  @ApiProperty({ nullable: true, type: String, description: 'Pass as `after` for the next page; null on the last page' }) next!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'Pass as `after` for the next page; null on the last page' }) next!:
+    string | null;
 }
 
 export function deletedSubscriptionResponse(s: DeletedSubscription): SubscriptionResponse {
@@ -68,5 +73,12 @@ export function deletedSubscriptionResponse(s: DeletedSubscription): Subscriptio
 }
 
 export function subscriptionResponse(s: Subscription): SubscriptionResponse {
-  return { id: s.id, msisdn: s.msisdn, imsi: s.imsi, accountId: s.account.id, productId: s.product.id, createdAt: s.createdAt.toISOString() };
+  return {
+    id: s.id,
+    msisdn: s.msisdn,
+    imsi: s.imsi,
+    accountId: s.account.id,
+    productId: s.product.id,
+    createdAt: s.createdAt.toISOString(),
+  };
 }

@@ -1,5 +1,13 @@
 import { Body, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import {
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
 import { type Actor, CurrentActor } from '../auth/actor';
 import { IdParam } from '../shared/params';
 import { ErrorResponse, ProvisioningController } from '../shared/provisioning-controller';
@@ -7,7 +15,14 @@ import { CreateSubscriptionCommand, CreateSubscriptionUseCase } from './create-s
 import { DeleteSubscriptionUseCase } from './delete-subscription.usecase';
 import { GetSubscriptionUseCase } from './get-subscription.usecase';
 import { ListSubscriptionsUseCase } from './list-subscriptions.usecase';
-import { CreateSubscriptionBody, deletedSubscriptionResponse, ListSubscriptionsQuery, SubscriptionPage, SubscriptionResponse, subscriptionResponse } from './subscription.dto';
+import {
+  CreateSubscriptionBody,
+  deletedSubscriptionResponse,
+  ListSubscriptionsQuery,
+  SubscriptionPage,
+  SubscriptionResponse,
+  subscriptionResponse,
+} from './subscription.dto';
 import { RequiresRole } from '@app/auth';
 
 @ProvisioningController('v1', 'subscriptions')
@@ -43,7 +58,10 @@ export class SubscriptionsController {
   @Delete('subscriptions/:id')
   @RequiresRole('write')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Delete a subscription and unroute its MSISDN and IMSI; returns what was deleted. Idempotent: repeating it repeats the unroute' })
+  @ApiOperation({
+    summary:
+      'Delete a subscription and unroute its MSISDN and IMSI; returns what was deleted. Idempotent: repeating it repeats the unroute',
+  })
   @ApiOkResponse({ type: SubscriptionResponse })
   @ApiNotFoundResponse({ type: ErrorResponse })
   @ApiServiceUnavailableResponse({ description: 'deleted, routes not yet removed: repeat the DELETE', type: ErrorResponse })

@@ -25,8 +25,10 @@ export class CreateTopUpCommand {
 
   /** The key comes from the Idempotency-Key header or the body field; when both are sent they must agree. */
   static create(actor: Actor, accountId: string, b: CreateTopUpBody, headerKey: string | undefined): CreateTopUpCommand {
-    if (headerKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(headerKey)) throw ProvisioningError.invalid('Idempotency-Key', 'must be 1 to 120 printable ASCII characters without "|"');
-    if (headerKey !== undefined && b.idempotencyKey !== undefined && headerKey !== b.idempotencyKey) throw ProvisioningError.invalid('idempotencyKey', 'differs from the Idempotency-Key header');
+    if (headerKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(headerKey))
+      throw ProvisioningError.invalid('Idempotency-Key', 'must be 1 to 120 printable ASCII characters without "|"');
+    if (headerKey !== undefined && b.idempotencyKey !== undefined && headerKey !== b.idempotencyKey)
+      throw ProvisioningError.invalid('idempotencyKey', 'differs from the Idempotency-Key header');
     const key = headerKey ?? b.idempotencyKey;
     if (key === undefined) throw ProvisioningError.invalid('idempotencyKey', 'send an Idempotency-Key header or an idempotencyKey field');
     return new CreateTopUpCommand(actor, accountId, key, parseMoneyField('amount', b.amount, { min: 1n }));
@@ -107,10 +109,13 @@ export class CreateTopUpUseCase {
   async execute(cmd: CreateTopUpCommand): Promise<TopUpResult> {
     const em = this.em.fork();
     const result = await this.commitOnce(em, cmd);
-    await this.projector.afterCommit('the top-up', { accountId: cmd.accountId, resourceId: result.topUp.id, repair: 'retry the same request with the same Idempotency-Key' }, () =>
-      this.projector.topUpOrAccount(em, result.topUp, result.account).catch(async (err: unknown) => {
-        throw isPermanentRefusal(err) ? await this.failures.topUpFailed(em, result.topUp, err) : err;
-      }),
+    await this.projector.afterCommit(
+      'the top-up',
+      { accountId: cmd.accountId, resourceId: result.topUp.id, repair: 'retry the same request with the same Idempotency-Key' },
+      () =>
+        this.projector.topUpOrAccount(em, result.topUp, result.account).catch(async (err: unknown) => {
+          throw isPermanentRefusal(err) ? await this.failures.topUpFailed(em, result.topUp, err) : err;
+        }),
     );
     return result;
   }
@@ -135,7 +140,12 @@ export class CreateTopUpUseCase {
     return em.transactional(async (tx) => {
       const conn = tx.getConnection();
       const ctx = tx.getTransactionContext();
-      const accounts = await conn.execute<Record<string, unknown>[]>('select * from "billing_account" where "id" = ? for update', [cmd.accountId], 'all', ctx);
+      const accounts = await conn.execute<Record<string, unknown>[]>(
+        'select * from "billing_account" where "id" = ? for update',
+        [cmd.accountId],
+        'all',
+        ctx,
+      );
       if (accounts.length === 0) throw ProvisioningError.notFound('billing account', cmd.accountId);
       const account = em.map(BillingAccount, accounts[0]);
       if (account.type === 'PREPAID' && account.status !== 'CLOSED') await this.checkLimit(tx, cmd);
@@ -155,12 +165,17 @@ export class CreateTopUpUseCase {
       if (row.prior_id !== null) {
         const existing = await tx.findOneOrFail(TopUp, row.prior_id);
         if (existing.requestHash !== cmd.requestHash) {
-          throw new ProvisioningError(ProvisioningErrorCode.IDEMPOTENCY_CONFLICT, `idempotency key ${cmd.idempotencyKey} was used for another top-up (${existing.id}) with different content`, { field: 'idempotencyKey' });
+          throw new ProvisioningError(
+            ProvisioningErrorCode.IDEMPOTENCY_CONFLICT,
+            `idempotency key ${cmd.idempotencyKey} was used for another top-up (${existing.id}) with different content`,
+            { field: 'idempotencyKey' },
+          );
         }
         em.merge(existing);
         return { topUp: existing, account, replayed: true };
       }
-      if (row.locked_type !== 'PREPAID') throw ProvisioningError.precondition(`billing account ${account.id} is POSTPAID; its payments are booked by collections`);
+      if (row.locked_type !== 'PREPAID')
+        throw ProvisioningError.precondition(`billing account ${account.id} is POSTPAID; its payments are booked by collections`);
       if (row.locked_status === 'CLOSED') throw ProvisioningError.precondition(`billing account ${account.id} is CLOSED`);
       // Nothing inserted, no earlier top-up in this statement's snapshot: a concurrent request with
       // the same key inserted it meanwhile (ON CONFLICT). The next attempt sees its row.

@@ -49,9 +49,13 @@ export class TopUpReconciler implements OnApplicationBootstrap, OnApplicationShu
     @Inject(CHARGING_CONFIG) private readonly config: ChargingConfig,
     @Inject(METRICS_REGISTRY) registry: Registry,
   ) {
-    const counter = (name: string, help: string) => (registry.getSingleMetric(name) as Counter | undefined) ?? new Counter({ name, help, registers: [registry] });
+    const counter = (name: string, help: string) =>
+      (registry.getSingleMetric(name) as Counter | undefined) ?? new Counter({ name, help, registers: [registry] });
     this.finishedTotal = counter('ratel_topups_reconciled_total', 'Top-ups the engine had not confirmed, finished by the reconciler');
-    this.failedTotal = counter('ratel_topup_reconcile_failures_total', 'Top-ups the reconciler could not finish (retried next tick unless refused for good)');
+    this.failedTotal = counter(
+      'ratel_topup_reconcile_failures_total',
+      'Top-ups the reconciler could not finish (retried next tick unless refused for good)',
+    );
   }
 
   onApplicationBootstrap(): void {

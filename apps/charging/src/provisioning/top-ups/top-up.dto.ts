@@ -12,10 +12,15 @@ export class CreateTopUpBody {
   @IsString()
   amount!: string;
 
-  @ApiPropertyOptional({ description: 'Alternative to the Idempotency-Key header (they must agree when both are sent)', maxLength: IDEMPOTENCY_KEY_LENGTH_MAX })
+  @ApiPropertyOptional({
+    description: 'Alternative to the Idempotency-Key header (they must agree when both are sent)',
+    maxLength: IDEMPOTENCY_KEY_LENGTH_MAX,
+  })
   @IsOptional()
   @IsString()
-  @Matches(IDEMPOTENCY_KEY_PATTERN, { message: `idempotencyKey must be 1 to ${IDEMPOTENCY_KEY_LENGTH_MAX} printable ASCII characters without "|"` })
+  @Matches(IDEMPOTENCY_KEY_PATTERN, {
+    message: `idempotencyKey must be 1 to ${IDEMPOTENCY_KEY_LENGTH_MAX} printable ASCII characters without "|"`,
+  })
   idempotencyKey?: string;
 }
 
@@ -28,5 +33,11 @@ export class TopUpResponse {
 }
 
 export function topUpResponse(t: TopUp, currency: string): TopUpResponse {
-  return { id: t.id, accountId: t.account.id, idempotencyKey: t.idempotencyKey, amount: moneyView(t.amountMicros, currency), createdAt: t.createdAt.toISOString() };
+  return {
+    id: t.id,
+    accountId: t.account.id,
+    idempotencyKey: t.idempotencyKey,
+    amount: moneyView(t.amountMicros, currency),
+    createdAt: t.createdAt.toISOString(),
+  };
 }

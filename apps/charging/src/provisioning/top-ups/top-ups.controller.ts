@@ -1,5 +1,13 @@
 import { Body, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
-import { ApiConflictResponse, ApiCreatedResponse, ApiHeader, ApiNotFoundResponse, ApiOperation, ApiServiceUnavailableResponse, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import {
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { type Actor, CurrentActor } from '../auth/actor';
 import { IdParam } from '../shared/params';
@@ -16,8 +24,16 @@ export class TopUpsController {
   @RequiresRole('write')
   @HttpCode(201)
   @ApiOperation({ summary: 'Top up a prepaid account, once per idempotency key' })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Required unless the body has idempotencyKey. A retry with the same key and amount returns the first answer (with Idempotent-Replayed: true).' })
-  @ApiCreatedResponse({ type: TopUpResponse, headers: { 'Idempotent-Replayed': { description: 'true when this is the answer of an earlier request', schema: { type: 'string' } } } })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      'Required unless the body has idempotencyKey. A retry with the same key and amount returns the first answer (with Idempotent-Replayed: true).',
+  })
+  @ApiCreatedResponse({
+    type: TopUpResponse,
+    headers: { 'Idempotent-Replayed': { description: 'true when this is the answer of an earlier request', schema: { type: 'string' } } },
+  })
   @ApiNotFoundResponse({ type: ErrorResponse })
   @ApiConflictResponse({ description: 'IDEMPOTENCY_CONFLICT: the key was used with another amount', type: ErrorResponse })
   @ApiUnprocessableEntityResponse({ description: 'account postpaid or closed', type: ErrorResponse })
