@@ -13,6 +13,9 @@ import { ensureStreams, streamNamesFor } from '../src/outbox/streams';
 import { openingEvent, ratedEvent } from '../src/journal/testing/rated-events';
 import { REPO_ROOT } from './system.helpers';
 
+/** Publishes in flight at once while the backlog is written, and how long one waits for its ack. */
+const PUBLISH_SLICE_MAX = 1_000;
+const PUBLISH_ACK_WAIT_MS = 30_000;
 const EXIT_TIMEOUT_MS = 60_000; // ts-node compiles the entry first: slow on a busy 2-core box
 
 function spawnJournal(env: Record<string, string>): { proc: ChildProcess; output: () => string; exited: Promise<number | null> } {
@@ -119,7 +122,16 @@ describe('journal-main.ts', () => {
         );
       }
     }
-    await Promise.all(events.map((e) => js.publish(`${names.rated.subjectRoot}.${e.accountId}`, JSON.stringify(e), { msgID: e.eventId })));
+    // In slices: 20,050 publishes in flight at once time out on a busy 2-core box (JetStream acks late).
+    for (let i = 0; i < events.length; i += PUBLISH_SLICE_MAX) {
+      await Promise.all(
+        events
+          .slice(i, i + PUBLISH_SLICE_MAX)
+          .map((e) =>
+            js.publish(`${names.rated.subjectRoot}.${e.accountId}`, JSON.stringify(e), { msgID: e.eventId, timeout: PUBLISH_ACK_WAIT_MS }),
+          ),
+      );
+    }
     const total = events.length;
     const db = await createTestDatabase('jkill');
     await migrate(db);

@@ -1,6 +1,6 @@
 /** Field schemas shared by the event schemas (zod). */
 import { z } from 'zod';
-import { ACCOUNT_ID_PATTERN } from './subjects';
+import { ACCOUNT_ID_PATTERN } from './ids';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;

@@ -1,3 +1,4 @@
+export * from './ids';
 export * from './subjects';
 export * from './rated-event';
 export * from './notification';

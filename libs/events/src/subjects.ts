@@ -4,6 +4,8 @@
  */
 
 /** Rated events (DEBIT, REFUND, TOPUP, RELEASE, EXPIRY). */
+import { ACCOUNT_ID_PATTERN } from './ids';
+
 export const RATED_STREAM = 'RATEL_RATED';
 export const RATED_SUBJECT_PREFIX = 'ratel.rated.v1';
 /** Every subject of the rated stream. */
@@ -20,9 +22,6 @@ export const NOTIFY_SUBJECTS = `${NOTIFY_SUBJECT_PREFIX}.>`;
  * duplicate downstream.
  */
 export const DUPLICATE_WINDOW_MS = 10 * 60 * 1000;
-
-/** Account ids are subject tokens: `^[A-Za-z0-9_-]{1,64}$` (no `.`, `*`, `>` or spaces). */
-export const ACCOUNT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 function assertAccountToken(accountId: string): void {
   if (!ACCOUNT_ID_PATTERN.test(accountId)) {

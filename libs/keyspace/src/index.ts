@@ -4,3 +4,4 @@
  */
 export * from './keys';
 export * from './redis-client';
+export * from './subscriber-route';

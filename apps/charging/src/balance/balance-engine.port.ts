@@ -5,12 +5,13 @@
  *
  * Money is bigint micros in TypeScript; units are plain integers bounded by MAX_UNITS_PER_REQUEST.
  */
+import type { SubscriberRoute } from '@app/keyspace';
 import type { CompiledRate, UsageUnit } from '@app/rating';
 
 export const BALANCE_ENGINE = Symbol('BALANCE_ENGINE');
 
 /** Largest amount the engine holds exactly: Lua numbers are IEEE doubles (2^53 - 1 micros ≈ 9.007e9 currency units). */
-export const MAX_AMOUNT_MICROS = 9_007_199_254_740_991n;
+export { MAX_AMOUNT_MICROS } from '@app/money';
 /** Largest number of units one request may ask for or report (10 TB of data, 115 days of seconds). */
 export const MAX_UNITS_PER_REQUEST = 10_000_000_000_000;
 /** Largest number of rating groups in one request. */
@@ -178,13 +179,7 @@ export interface BalanceView {
   reservations: ReservationView[];
 }
 
-export interface SubscriberRoute {
-  accountId: string;
-  planId: string;
-  timeZone: string;
-  currency: string;
-  cycleDay: number;
-}
+export type { SubscriberRoute };
 
 export interface RouteChangeHandlers {
   changed(subscriberId: string): void;

@@ -3,6 +3,7 @@
  * changes nothing. Each check names the field; syntax errors are INVALID_ARGUMENT, values beyond
  * an engine limit are LIMIT_EXCEEDED.
  */
+import { ACCOUNT_ID_PATTERN, SUBSCRIBER_ID_PATTERN } from '@app/events';
 import type { CompiledRate } from '@app/rating';
 import { BalanceError, BalanceErrorCode } from './balance.errors';
 import {
@@ -39,9 +40,9 @@ export const MAX_TIME_MS = 10_000_000_000_000;
 /** Largest JSON plan stored with putPlan. */
 export const MAX_PLAN_JSON_BYTES = 1_000_000;
 
-export const ACCOUNT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+export const ACCOUNT_ID = ACCOUNT_ID_PATTERN;
 /** E.164 digits (5-15) or an IMSI (15 digits). */
-export const SUBSCRIBER_ID = /^[0-9]{5,15}$/;
+export const SUBSCRIBER_ID = SUBSCRIBER_ID_PATTERN;
 /** Printable ASCII without `|` (the separator of composite keys), 1-128 characters. */
 export const OPAQUE_ID = /^[\x21-\x7b\x7d\x7e]{1,128}$/;
 /** Tariff ids are `<planId>:<version>:<elementId>` (@app/rating), up to 64 + 11 + 64 characters. */

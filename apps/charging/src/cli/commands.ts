@@ -9,6 +9,7 @@
  * This module only declares them (options, validation, help) and stays light: each action loads
  * what it runs (MikroORM, Redis, NATS) when it runs, so `ratel --help` starts in a blink.
  */
+import { MSISDN_PATTERN } from '@app/events';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '@app/runtime/cli';
 import { parseMoney } from '@app/money';
@@ -57,7 +58,7 @@ function subscribers(value: string): number {
 }
 
 function digits(value: string): bigint {
-  if (!/^[1-9][0-9]{4,14}$/.test(value)) throw new InvalidArgumentError('must be 5 to 15 digits, not starting with 0');
+  if (!MSISDN_PATTERN.test(value)) throw new InvalidArgumentError('must be 5 to 15 digits, not starting with 0');
   return BigInt(value);
 }
 

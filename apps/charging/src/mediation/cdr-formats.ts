@@ -2,6 +2,7 @@
  * The CDR file formats (FORMATS.md is their documentation; keep both in step). Pure: a line's
  * fields in, a normalised usage record or a precise reject reason out.
  */
+import { MSISDN_PATTERN, SUBSCRIBER_ID_PATTERN } from '@app/events';
 import { RatingGroups } from '@app/rating';
 import {
   CDR_DATA_BYTES_MAX,
@@ -67,9 +68,9 @@ export type LineResult = { ok: true; record: CdrRecord } | ({ ok: false } & CdrR
 
 const RECORD_ID = new RegExp(`^[A-Za-z0-9_.:-]{1,${CDR_RECORD_ID_LENGTH_MAX}}$`);
 /** E.164 digits without `+`, 5 to 15. */
-const MSISDN = /^[1-9][0-9]{4,14}$/;
+const MSISDN = MSISDN_PATTERN;
 /** An MSISDN or an IMSI (15 digits). */
-const SUBSCRIBER = /^[0-9]{5,15}$/;
+const SUBSCRIBER = SUBSCRIBER_ID_PATTERN;
 /** Digits with an optional leading `+`, at most 32 characters (the rating library's limit). */
 const CALLED_NUMBER = /^(?=.{1,32}$)\+?[0-9]+$/;
 const UNSIGNED = /^(0|[1-9][0-9]{0,15})$/;

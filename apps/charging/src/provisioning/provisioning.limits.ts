@@ -3,11 +3,12 @@
  * itself is the fastify `bodyLimit` set by the app bootstrap (HTTP_BODY_LIMIT_BYTES, 256 KiB); the
  * largest payload here, a price plan, stays below it.
  */
+import { ACCOUNT_ID_LENGTH_MAX, ACCOUNT_ID_PATTERN, IMSI_PATTERN, MSISDN_PATTERN } from '@app/events';
 import { MAX_RATING_GROUPS_PER_REQUEST, MAX_UNITS_PER_REQUEST } from '../balance/balance-engine.port';
 
 /** Identifiers of customers, accounts, products, plans, subscriptions and grants (the engine's account-id alphabet). */
-export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-export const ID_LENGTH_MAX = 64;
+export const ID_PATTERN = ACCOUNT_ID_PATTERN;
+export const ID_LENGTH_MAX = ACCOUNT_ID_LENGTH_MAX;
 /** Price plan ids come from the plan JSON (@app/rating allows "." too). */
 export const PLAN_ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 export const NAME_LENGTH_MAX = 200;
@@ -30,9 +31,7 @@ export const INSTANT_MS_MAX = 10_000_000_000_000;
 export const GRANT_VALIDITY_MS_MAX = 3660 * 24 * 60 * 60 * 1000;
 
 /** MSISDN: E.164 digits without "+", 5-15, no leading zero (the engine's subscriber-id rule). */
-export const MSISDN_PATTERN = /^[1-9][0-9]{4,14}$/;
-/** IMSI: exactly 15 digits. */
-export const IMSI_PATTERN = /^[0-9]{15}$/;
+export { IMSI_PATTERN, MSISDN_PATTERN };
 /** IANA zone names look like this; `Intl` then decides whether the zone exists. */
 export const TIME_ZONE_PATTERN = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+){0,2}$/;
 export const TIME_ZONE_LENGTH_MAX = 64;

@@ -5,17 +5,12 @@
  * (one round trip per kind); on a Redis Cluster (RATEL_REDIS_CLUSTER) one command per key, all in
  * flight at once (a pipeline must stay within one slot there).
  */
-import { BalanceKeys, perKeyBatch, type RedisClient } from '@app/keyspace';
+import { ACCOUNT_ID_PATTERN } from '@app/events';
+import { BalanceKeys, perKeyBatch, type RedisClient, type SubscriberRoute } from '@app/keyspace';
 
 export const CDR_SUBSCRIBER_DIRECTORY = Symbol('CDR_SUBSCRIBER_DIRECTORY');
 
-export interface SubscriberRoute {
-  accountId: string;
-  planId: string;
-  timeZone: string;
-  currency: string;
-  cycleDay: number;
-}
+export type { SubscriberRoute };
 
 export interface SubscriberDirectory {
   /** Route of each subscriber; undefined when not routed, or when the stored route is malformed. */
@@ -26,7 +21,7 @@ export interface SubscriberDirectory {
   plans(planIds: readonly string[]): Promise<Map<string, string | undefined>>;
 }
 
-const ACCOUNT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const ACCOUNT_ID = ACCOUNT_ID_PATTERN;
 
 /** A route as provisioning writes it, or undefined: a broken projection is reported, not trusted. */
 export function parseRoute(json: string | null): SubscriberRoute | undefined {

@@ -1,0 +1,16 @@
+/**
+ * The identifier rules every app and lib shares: one home, imported wherever an id is checked
+ * (provisioning REST, the balance engine's validation, CDR mediation, the database's CHECKs in
+ * the initial migration say the same).
+ */
+
+/** Account (and every provisioned object's) id: subject tokens, `^[A-Za-z0-9_-]{1,64}$` (no `.`, `*`, `>` or spaces). */
+export const ACCOUNT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** Longest account id. */
+export const ACCOUNT_ID_LENGTH_MAX = 64;
+/** MSISDN: E.164 digits without "+", 5-15, no leading zero. */
+export const MSISDN_PATTERN = /^[1-9][0-9]{4,14}$/;
+/** IMSI: exactly 15 digits. */
+export const IMSI_PATTERN = /^[0-9]{15}$/;
+/** A subscriber id on the charging wire: an MSISDN's digits (5-15) or an IMSI. */
+export const SUBSCRIBER_ID_PATTERN = /^[0-9]{5,15}$/;
