@@ -98,7 +98,9 @@ export class CdrDirectoryWatcher {
     const reason = err instanceof CdrError ? `${err.code}: ${err.message}` : `failed ${attempts} times; last error: ${String(err)}`;
     if (fileIsBad) this.deps.metrics.files.inc({ format, status: 'FAILED' });
     const target = await this.moveTo(format, FAILED_DIR, name);
-    await writeFile(`${target}.reason.txt`, `${reason}\n`);
+    // Written aside and renamed, so whoever sees the reason file sees all of it.
+    await writeFile(`${target}.reason.txt.part`, `${reason}\n`);
+    await rename(`${target}.reason.txt.part`, `${target}.reason.txt`);
     this.deps.logger.warn({ name, reason }, 'watched CDR file moved to failed/');
   }
 
