@@ -13,9 +13,9 @@ export const HISTOGRAM_MAX_US = 2 ** 27;
 const SUB_BUCKET_BITS = 7; // 128 sub-buckets in the first range
 const SUB_BUCKET_COUNT = 1 << SUB_BUCKET_BITS;
 const SUB_BUCKET_HALF = SUB_BUCKET_COUNT >> 1;
-const MAX_SHIFT = Math.log2(HISTOGRAM_MAX_US) - SUB_BUCKET_BITS;
+const SHIFT_MAX = Math.log2(HISTOGRAM_MAX_US) - SUB_BUCKET_BITS;
 /** Number of buckets of every histogram (fixed: merging needs equal layouts). */
-export const HISTOGRAM_BUCKETS = SUB_BUCKET_COUNT + MAX_SHIFT * SUB_BUCKET_HALF;
+export const HISTOGRAM_BUCKETS = SUB_BUCKET_COUNT + SHIFT_MAX * SUB_BUCKET_HALF;
 
 /** Bucket index of a value in µs (pure). */
 export function bucketIndex(valueUs: number): number {

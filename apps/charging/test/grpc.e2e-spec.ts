@@ -33,7 +33,7 @@ import {
   UpdateSessionRequest,
 } from '@app/proto';
 import { uniqueId } from '@app/devstack';
-import { GRPC_MAX_RECEIVE_MESSAGE_BYTES, GRPC_SHUTDOWN_TIMEOUT_MS } from '../src/charging/grpc-server.limits';
+import { GRPC_RECEIVE_MESSAGE_MAX_BYTES, GRPC_SHUTDOWN_TIMEOUT_MS } from '../src/charging/grpc-server.limits';
 import { call, callRaw, ChargingApp, chargingClient, EUR, failure, provisionSubscriber, startChargingApp } from './grpc-e2e.helpers';
 
 const MB = 1_048_576n;
@@ -190,7 +190,7 @@ describe('events', () => {
     expect(res.resultCode).toBe(ResultCode.UNKNOWN_EVENT);
   });
 
-  it('refuses a price beyond MAX_AMOUNT_MICROS as a debit of the same units would (OUT_OF_RANGE), counted as such', async () => {
+  it('refuses a price beyond AMOUNT_MAX_MICROS as a debit of the same units would (OUT_OF_RANGE), counted as such', async () => {
     const { msisdn } = await provisionSubscriber(env.engine, EUR);
     const requests = async (result: string) =>
       (await env.registry.getSingleMetric('ratel_grpc_requests_total')!.get()).values.find(
@@ -207,7 +207,7 @@ describe('events', () => {
       const err = await failure(call(client, client.priceEnquiry, enquiry));
       expect(err.code).toBe(Status.OUT_OF_RANGE);
       expect(err.details).toContain(`service.units: ${units} units cost`);
-      expect(err.details).toContain('MAX_AMOUNT_MICROS (9007199254740991 micros)');
+      expect(err.details).toContain('AMOUNT_MAX_MICROS (9007199254740991 micros)');
       const debited = await call(client, client.debitEvent, debit(msisdn, uniqueId('big'), CONTENT, units));
       expect(debited.resultCode).toBe(ResultCode.CREDIT_LIMIT_REACHED);
     }
@@ -380,8 +380,8 @@ describe('bad requests: precise status, nothing changed', () => {
     expect(err).toMatchObject({ code: Status.INVALID_ARGUMENT, details: 'request: is not a valid charging.v1.DebitEventRequest message' });
   });
 
-  it(`a payload above ${GRPC_MAX_RECEIVE_MESSAGE_BYTES} bytes -> RESOURCE_EXHAUSTED`, async () => {
-    const err = await failure(call(client, client.startSession, startWith({ calledNumber: '1'.repeat(GRPC_MAX_RECEIVE_MESSAGE_BYTES) })));
+  it(`a payload above ${GRPC_RECEIVE_MESSAGE_MAX_BYTES} bytes -> RESOURCE_EXHAUSTED`, async () => {
+    const err = await failure(call(client, client.startSession, startWith({ calledNumber: '1'.repeat(GRPC_RECEIVE_MESSAGE_MAX_BYTES) })));
     expect(err.code).toBe(Status.RESOURCE_EXHAUSTED);
   });
 

@@ -13,7 +13,7 @@ import { createTestDatabase, deleteKeys, requireEnv, scanKeys, uniqueId } from '
 import { DEMO_LOADTEST_PLAN } from '@app/rating';
 import type { Registry } from 'prom-client';
 import { METRICS_REGISTRY } from '@app/observability';
-import { BALANCE_ENGINE, type BalanceEngine, MAX_AMOUNT_MICROS } from '../src/balance/balance-engine.port';
+import { BALANCE_ENGINE, type BalanceEngine, AMOUNT_MAX_MICROS } from '../src/balance/balance-engine.port';
 import type { RedisBalanceEngine } from '../src/balance/redis-balance-engine';
 import { TopUpReconciler } from '../src/provisioning/top-ups/top-up-reconciler';
 import { InfraModule } from '../src/infra/infra.module';
@@ -456,7 +456,7 @@ describe('provisioning API', () => {
     expect(await stateFingerprint()).toBe(before);
   });
 
-  it('writes the engine would refuse beyond MAX_AMOUNT_MICROS are refused with 422 before anything is written', async () => {
+  it('writes the engine would refuse beyond AMOUNT_MAX_MICROS are refused with 422 before anything is written', async () => {
     const accountId = await provisionPrepaid('limit', '4915100000016', '262010000000016');
     const topUp = (key: string, amount: string) =>
       call({ method: 'POST', url: `/v1/accounts/${accountId}/top-ups`, body: { amount }, headers: { 'idempotency-key': key } });
@@ -480,9 +480,9 @@ describe('provisioning API', () => {
       code: 'BALANCE_LIMIT_EXCEEDED',
       field: 'amount',
       accountId,
-      limitMicros: String(MAX_AMOUNT_MICROS),
+      limitMicros: String(AMOUNT_MAX_MICROS),
     });
-    expect(tooMuch.body.message).toContain('MAX_AMOUNT_MICROS (9007199254740991 micros');
+    expect(tooMuch.body.message).toContain('AMOUNT_MAX_MICROS (9007199254740991 micros');
     // A postpaid account whose opening balance + credit limit is beyond it: not created.
     const created = await call({
       method: 'POST',
@@ -498,12 +498,12 @@ describe('provisioning API', () => {
     expect(await stateFingerprint()).toBe(before);
     // Up to the limit itself, both pass, and agree in PostgreSQL and the engine.
     expect((await topUp('k-lim-2', '9007199244.740991')).status).toBe(201);
-    expect((await engine.getBalance(accountId, Date.now()))?.balanceMicros).toBe(MAX_AMOUNT_MICROS);
+    expect((await engine.getBalance(accountId, Date.now()))?.balanceMicros).toBe(AMOUNT_MAX_MICROS);
     expect((await topUp('k-lim-3', '0.000001')).body).toMatchObject({ code: 'BALANCE_LIMIT_EXCEEDED' });
     expect((await call({ method: 'PATCH', url: '/v1/accounts/acc-limit-post', body: { creditLimit: '9007199253.740991' } })).status).toBe(
       200,
     );
-    expect((await engine.getBalance('acc-limit-post', Date.now()))?.creditLimitMicros).toBe(MAX_AMOUNT_MICROS - 1_000_000n);
+    expect((await engine.getBalance('acc-limit-post', Date.now()))?.creditLimitMicros).toBe(AMOUNT_MAX_MICROS - 1_000_000n);
   });
 
   it('concurrent top-ups near the limit: exactly those that fit are committed, the others 422, nothing left pending', async () => {
@@ -527,7 +527,7 @@ describe('provisioning API', () => {
       ),
     );
     expect(answers.map((a) => a.status).sort()).toEqual([201, 201, 201, 422, 422, 422]);
-    expect((await engine.getBalance(accountId, Date.now()))?.balanceMicros).toBe(MAX_AMOUNT_MICROS);
+    expect((await engine.getBalance(accountId, Date.now()))?.balanceMicros).toBe(AMOUNT_MAX_MICROS);
     const rows = await pg.query(`select count(*)::int as n, count(projected_at)::int as projected from top_up where account_id = $1`, [
       accountId,
     ]);
@@ -540,7 +540,7 @@ describe('provisioning API', () => {
     // As if a refund had raised the balance between the limit check and the credit: PostgreSQL has it, the engine refuses it.
     await pg.query(
       `insert into top_up (id, account_id, idempotency_key, request_hash, amount_micros, created_at) values ('top_pfail', $1, 'k-pf', $2, $3, now() - interval '5 minutes')`,
-      [accountId, createHash('sha256').update(`${accountId}\n${MAX_AMOUNT_MICROS}`).digest('hex'), String(MAX_AMOUNT_MICROS)],
+      [accountId, createHash('sha256').update(`${accountId}\n${AMOUNT_MAX_MICROS}`).digest('hex'), String(AMOUNT_MAX_MICROS)],
     );
     const reconciler = app.get(TopUpReconciler);
     expect(await reconciler.reconcileOnce()).toMatchObject({ failed: 1 });

@@ -1,7 +1,7 @@
 /** Hostile literals round-trip through a real ClickHouse: what goes in as a literal comes back byte for byte. */
 import { ensureClickhouse, TestClickhouse } from '../../devstack/src/clickhouse';
 import { ClickHouseClient, createClickhouseClient } from './clickhouse-client';
-import { dateFromEpochMs, dateTimeFromEpochMs, EPOCH_MS_MAX, int64, sql, str, uint64 } from './sql';
+import { dateFromEpochMs, dateTimeFromEpochMs, EPOCH_MAX_MS, int64, sql, str, uint64 } from './sql';
 
 describe('sql literals against ClickHouse', () => {
   let ch: TestClickhouse;
@@ -41,7 +41,7 @@ describe('sql literals against ClickHouse', () => {
   it('round-trips integer extremes and dates', async () => {
     const q = sql`SELECT toString(${int64(-(2n ** 63n))}) AS lo, toString(${int64(2n ** 63n - 1n)}) AS hi,
       toString(${uint64(2n ** 64n - 1n)}) AS uhi,
-      toString(${dateFromEpochMs(EPOCH_MS_MAX)}) AS d, toString(${dateTimeFromEpochMs(Date.UTC(2026, 10, 21, 13, 14, 15, 999))}) AS t`;
+      toString(${dateFromEpochMs(EPOCH_MAX_MS)}) AS d, toString(${dateTimeFromEpochMs(Date.UTC(2026, 10, 21, 13, 14, 15, 999))}) AS t`;
     expect(await one(q.text)).toEqual({
       lo: '-9223372036854775808',
       hi: '9223372036854775807',

@@ -2,7 +2,7 @@ import {
   dateFromEpochMs,
   dateTimeFromEpochMs,
   enumValue,
-  EPOCH_MS_MAX,
+  EPOCH_MAX_MS,
   formatDate,
   formatDateTime,
   ident,
@@ -105,7 +105,7 @@ describe('sql escaping and validation', () => {
       [0, '1970-01-01', '1970-01-01 00:00:00'],
       [Date.UTC(2026, 10, 21, 23, 59, 59, 999), '2026-11-21', '2026-11-21 23:59:59'],
       [Date.UTC(2024, 1, 29, 12, 0, 0, 1), '2024-02-29', '2024-02-29 12:00:00'],
-      [EPOCH_MS_MAX, '2105-12-31', '2105-12-31 23:59:59'],
+      [EPOCH_MAX_MS, '2105-12-31', '2105-12-31 23:59:59'],
     ])('%p -> %s / %s', (ms, day, time) => {
       expect(formatDate(ms)).toBe(day);
       expect(formatDateTime(ms)).toBe(time);
@@ -113,7 +113,7 @@ describe('sql escaping and validation', () => {
       expect(dateTimeFromEpochMs(ms).text).toBe(`toDateTime('${time}', 'UTC')`);
     });
 
-    it.each([[-1], [EPOCH_MS_MAX + 1], [1.5], [NaN], [Number.MAX_SAFE_INTEGER]])('rejects %p', (ms) => {
+    it.each([[-1], [EPOCH_MAX_MS + 1], [1.5], [NaN], [Number.MAX_SAFE_INTEGER]])('rejects %p', (ms) => {
       expect(() => dateFromEpochMs(ms)).toThrow(SqlValueError);
       expect(() => formatDateTime(ms)).toThrow(/epoch ms/);
     });

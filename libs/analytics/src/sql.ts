@@ -52,8 +52,8 @@ export const UINT64_MAX = 2n ** 64n - 1n;
 export const UINT32_MAX = 2n ** 32n - 1n;
 
 /** Epoch milliseconds that both Date and DateTime hold on 18.16 and current servers: [1970-01-01, 2106-01-01). */
-export const EPOCH_MS_MIN = 0;
-export const EPOCH_MS_MAX = Date.UTC(2106, 0, 1) - 1;
+export const EPOCH_MIN_MS = 0;
+export const EPOCH_MAX_MS = Date.UTC(2106, 0, 1) - 1;
 
 /** `` `name` `` after checking it against IDENTIFIER_PATTERN. */
 export function ident(name: string): Sql {
@@ -106,10 +106,10 @@ export const int64 = (value: bigint | number): Sql => integer(value, INT64_MIN, 
 export const uint64 = (value: bigint | number): Sql => integer(value, 0n, UINT64_MAX, 'UInt64');
 export const uint32 = (value: bigint | number): Sql => integer(value, 0n, UINT32_MAX, 'UInt32');
 
-/** Throws unless `ms` is an integer epoch-ms within [EPOCH_MS_MIN, EPOCH_MS_MAX]. */
+/** Throws unless `ms` is an integer epoch-ms within [EPOCH_MIN_MS, EPOCH_MAX_MS]. */
 export function assertEpochMs(ms: number): void {
-  if (!Number.isSafeInteger(ms) || ms < EPOCH_MS_MIN || ms > EPOCH_MS_MAX) {
-    throw new SqlValueError('OUT_OF_RANGE', `epoch ms ${ms} outside [${EPOCH_MS_MIN}, ${EPOCH_MS_MAX}] (1970-01-01 .. 2105-12-31 UTC)`);
+  if (!Number.isSafeInteger(ms) || ms < EPOCH_MIN_MS || ms > EPOCH_MAX_MS) {
+    throw new SqlValueError('OUT_OF_RANGE', `epoch ms ${ms} outside [${EPOCH_MIN_MS}, ${EPOCH_MAX_MS}] (1970-01-01 .. 2105-12-31 UTC)`);
   }
 }
 

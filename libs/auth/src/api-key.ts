@@ -5,7 +5,7 @@
  *
  * e.g. `crm-7f3a:read+write,ops-91c2:admin,bi-44d0:read`. A key listed without roles (the plain
  * comma list of earlier releases) gets DEFAULT_ROLES (read and write, not admin). Keys may hold
- * any printable ASCII character except `,` `:` `;` and are at most API_KEY_LENGTH_MAX long.
+ * any printable ASCII character except `,` `:` `;` and are at most API_KEY_MAX_LENGTH long.
  * Keys are kept as SHA-256 digests and compared in constant time against every configured key, so
  * neither the position of a mismatch nor which key matched leaks through timing.
  */
@@ -13,7 +13,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { DEFAULT_ROLES, isRole, ROLES, type Role } from './roles';
 
 /** Longest key accepted, configured or presented in a request header. */
-export const API_KEY_LENGTH_MAX = 256;
+export const API_KEY_MAX_LENGTH = 256;
 /** Hex digits of a key's digest used to name it in the audit log (not enough to guess the key). */
 export const API_KEY_FINGERPRINT_HEX_DIGITS = 12;
 
@@ -48,7 +48,7 @@ function parseEntry(entry: string, position: number): { key: string; roles: read
   const key = colon < 0 ? entry : entry.slice(0, colon);
   const where = `entry ${position}`;
   if (key === '') throw new ApiKeyConfigError(`${where}: the key is empty`);
-  if (key.length > API_KEY_LENGTH_MAX) throw new ApiKeyConfigError(`${where}: the key is longer than ${API_KEY_LENGTH_MAX} characters`);
+  if (key.length > API_KEY_MAX_LENGTH) throw new ApiKeyConfigError(`${where}: the key is longer than ${API_KEY_MAX_LENGTH} characters`);
   if (!KEY.test(key)) throw new ApiKeyConfigError(`${where}: a key may hold printable ASCII except space , : ;`);
   if (colon < 0) return { key, roles: DEFAULT_ROLES };
   const roles = entry.slice(colon + 1).split('+');
@@ -89,7 +89,7 @@ export class ApiKeySet {
 
   /** The key's fingerprint and roles when it is one of the configured keys, undefined otherwise. */
   match(presented: string): ApiKeyMatch | undefined {
-    if (presented.length === 0 || presented.length > API_KEY_LENGTH_MAX) return undefined;
+    if (presented.length === 0 || presented.length > API_KEY_MAX_LENGTH) return undefined;
     const given = digest(presented);
     let found: ConfiguredKey | undefined;
     for (const k of this.keys) {

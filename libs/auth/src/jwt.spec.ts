@@ -1,6 +1,6 @@
 /** HS256 verification through jose (no server); RS256/ES256 with a JWKS are in test/jwks.integration-spec.ts. */
 import { SignJWT } from 'jose';
-import { JWT_CLOCK_SKEW_S, JWT_LENGTH_MAX, JwtError, type JwtFailure, JwtVerifier, signHs256Jwt } from './jwt';
+import { JWT_CLOCK_SKEW_S, JWT_MAX_LENGTH, JwtError, type JwtFailure, JwtVerifier, signHs256Jwt } from './jwt';
 import { AuthenticationError, RequestAuthenticator, rolesOfClaims } from './authenticate';
 
 const SECRET = 'unit-test-secret';
@@ -72,7 +72,7 @@ describe('JwtVerifier, HS256', () => {
     ['two segments', 'a.b'],
     ['four segments', 'a.b.c.d'],
     ['header not JSON', `${Buffer.from('nope').toString('base64url')}.e30.abc`],
-    ['too long', 'a'.repeat(JWT_LENGTH_MAX + 1)],
+    ['too long', 'a'.repeat(JWT_MAX_LENGTH + 1)],
   ])('refuses malformed tokens: %s', async (_name, token) => {
     expect(await reasonOf(token)).toBe('MALFORMED');
   });

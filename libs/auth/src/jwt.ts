@@ -10,17 +10,17 @@ import { createHmac } from 'node:crypto';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 
 /** Longest token accepted (characters of the compact form). */
-export const JWT_LENGTH_MAX = 8192;
+export const JWT_MAX_LENGTH = 8192;
 /** Tolerated clock difference between the issuer and us when checking `exp` and `nbf`. */
 export const JWT_CLOCK_SKEW_S = 30;
 /** Longest `sub` claim (it ends up in the audit log). */
-export const JWT_SUBJECT_LENGTH_MAX = 128;
+export const JWT_SUBJECT_MAX_LENGTH = 128;
 /** Bound of one JWKS download. */
 export const JWKS_FETCH_TIMEOUT_MS = 5_000;
 /** After a download, the least time before an unknown `kid` makes the set be fetched again. */
 export const JWKS_REFETCH_COOLDOWN_MS = 30_000;
 /** Age after which the cached set is fetched again even when every `kid` is known. */
-export const JWKS_CACHE_MAX_AGE_MS = 10 * 60_000;
+export const JWKS_CACHE_AGE_MAX_MS = 10 * 60_000;
 
 /** Algorithms verified with RATEL_JWT_SECRET. */
 export const JWT_SECRET_ALGORITHMS = ['HS256'] as const;
@@ -100,7 +100,7 @@ export class JwtVerifier {
         : createRemoteJWKSet(new URL(jwksUrl), {
             timeoutDuration: JWKS_FETCH_TIMEOUT_MS,
             cooldownDuration: options.jwksRefetchCooldownMs ?? JWKS_REFETCH_COOLDOWN_MS,
-            cacheMaxAge: JWKS_CACHE_MAX_AGE_MS,
+            cacheMaxAge: JWKS_CACHE_AGE_MAX_MS,
           });
     this.algorithms = [...(secret === '' ? [] : JWT_SECRET_ALGORITHMS), ...(jwks === undefined ? [] : JWT_JWKS_ALGORITHMS)];
     // jose checks `alg` against this.algorithms before asking for a key, so HS256 never reaches the JWKS.
@@ -125,7 +125,7 @@ export class JwtVerifier {
   async verify(token: string, nowMs: number): Promise<JwtClaims> {
     if (!this.enabled)
       throw new JwtError('UNSUPPORTED_ALG', 'bearer tokens are not accepted: neither RATEL_JWT_SECRET nor RATEL_JWT_JWKS_URL is set');
-    if (token.length > JWT_LENGTH_MAX) throw new JwtError('MALFORMED', `token longer than ${JWT_LENGTH_MAX} characters`);
+    if (token.length > JWT_MAX_LENGTH) throw new JwtError('MALFORMED', `token longer than ${JWT_MAX_LENGTH} characters`);
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.getKey, {
@@ -142,8 +142,8 @@ export class JwtVerifier {
       throw failure;
     }
     const { sub } = payload;
-    if (typeof sub !== 'string' || sub.length === 0 || sub.length > JWT_SUBJECT_LENGTH_MAX) {
-      throw new JwtError('INVALID_CLAIM', `sub must be a string of 1 to ${JWT_SUBJECT_LENGTH_MAX} characters`);
+    if (typeof sub !== 'string' || sub.length === 0 || sub.length > JWT_SUBJECT_MAX_LENGTH) {
+      throw new JwtError('INVALID_CLAIM', `sub must be a string of 1 to ${JWT_SUBJECT_MAX_LENGTH} characters`);
     }
     return payload as JwtClaims;
   }

@@ -2,7 +2,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { createTestDatabase } from '@app/devstack';
 import { MIGRATIONS } from './migrations';
 import {
-  AMOUNT_MICROS_MAX,
+  AMOUNT_MAX_MICROS,
   BillingAccount,
   Customer,
   createOrmConfig,
@@ -77,19 +77,19 @@ describe('libs/db schema', () => {
       timeZone: 'Europe/Berlin',
       cycleDay: 1,
       plan: 'pl1',
-      creditLimitMicros: AMOUNT_MICROS_MAX,
-      thresholdsMicros: [AMOUNT_MICROS_MAX, 5_000_000n],
+      creditLimitMicros: AMOUNT_MAX_MICROS,
+      thresholdsMicros: [AMOUNT_MAX_MICROS, 5_000_000n],
       createdAt: at,
       updatedAt: at,
     });
-    em.create(LedgerEntry, { account: 'a1', kind: 'INITIAL', amountMicros: -AMOUNT_MICROS_MAX, createdAt: at });
+    em.create(LedgerEntry, { account: 'a1', kind: 'INITIAL', amountMicros: -AMOUNT_MAX_MICROS, createdAt: at });
     await em.flush();
     const fresh = orm.em.fork();
     const acct = await fresh.findOneOrFail(BillingAccount, 'a1');
-    expect(acct.creditLimitMicros).toBe(AMOUNT_MICROS_MAX);
-    expect(acct.thresholdsMicros).toEqual([AMOUNT_MICROS_MAX, 5_000_000n]);
+    expect(acct.creditLimitMicros).toBe(AMOUNT_MAX_MICROS);
+    expect(acct.thresholdsMicros).toEqual([AMOUNT_MAX_MICROS, 5_000_000n]);
     const entry = await fresh.findOneOrFail(LedgerEntry, { account: 'a1' });
-    expect(entry.amountMicros).toBe(-AMOUNT_MICROS_MAX);
+    expect(entry.amountMicros).toBe(-AMOUNT_MAX_MICROS);
     // Loaded and untouched means unchanged: the bigint and bigint[] comparisons are stable.
     fresh.getUnitOfWork().computeChangeSets();
     expect(fresh.getUnitOfWork().getChangeSets()).toHaveLength(0);

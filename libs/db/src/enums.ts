@@ -7,14 +7,13 @@ export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
 
 export const LEDGER_KINDS = ['INITIAL', 'TOPUP', 'ADJUSTMENT'] as const;
 export type LedgerKind = (typeof LEDGER_KINDS)[number];
-import { ACCOUNT_ID_LENGTH_MAX, ACCOUNT_ID_PATTERN } from '@app/events';
-import { MAX_AMOUNT_MICROS } from '@app/money';
+import { ACCOUNT_ID_MAX_LENGTH, ACCOUNT_ID_PATTERN } from '@app/events';
 
 export const USAGE_UNITS = ['SECONDS', 'BYTES', 'EVENTS'] as const;
 export type UsageUnit = (typeof USAGE_UNITS)[number];
 
 /** Identifier of every provisioned object; the balance engine accepts the same alphabet for account ids. */
 export const ID_PATTERN = ACCOUNT_ID_PATTERN;
-export const ID_LENGTH_MAX = ACCOUNT_ID_LENGTH_MAX;
+export const ID_MAX_LENGTH = ACCOUNT_ID_MAX_LENGTH;
 /** Largest amount of money the balance engine holds exactly (2^53 - 1 micros); the CHECK constraints use it too. */
-export const AMOUNT_MICROS_MAX = MAX_AMOUNT_MICROS;
+export { AMOUNT_MAX_MICROS } from '@app/money';

@@ -6,7 +6,7 @@ const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
 /** Largest integer a JSON number carries exactly (units, counters, times). */
-export const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+export const SAFE_MAX = Number.MAX_SAFE_INTEGER;
 
 const INT64_TEXT = /^(0|-?[1-9][0-9]{0,18})$/;
 
@@ -21,7 +21,7 @@ export const int64String = z
   }, 'must fit in int64');
 
 /** A non-negative integer that JSON carries exactly. */
-export const safeCount = z.number().int().min(0).max(MAX_SAFE);
+export const safeCount = z.number().int().min(0).max(SAFE_MAX);
 
 /** sha1 hex, the event id scheme of the balance engine. */
 export const eventIdSchema = z.string().regex(/^[0-9a-f]{40}$/, 'must be 40 lowercase hex digits (sha1)');

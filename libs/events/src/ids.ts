@@ -7,7 +7,7 @@
 /** Account (and every provisioned object's) id: subject tokens, `^[A-Za-z0-9_-]{1,64}$` (no `.`, `*`, `>` or spaces). */
 export const ACCOUNT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 /** Longest account id. */
-export const ACCOUNT_ID_LENGTH_MAX = 64;
+export const ACCOUNT_ID_MAX_LENGTH = 64;
 /** MSISDN: E.164 digits without "+", 5-15, no leading zero. */
 export const MSISDN_PATTERN = /^[1-9][0-9]{4,14}$/;
 /** IMSI: exactly 15 digits. */

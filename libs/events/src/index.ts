@@ -3,6 +3,6 @@ export * from './subjects';
 export * from './rated-event';
 export * from './notification';
 export * from './validate';
-export { int64String, MAX_SAFE } from './fields';
+export { int64String, SAFE_MAX } from './fields';
 export * from './pub-ack';
 export * from './pub-ack-channel';

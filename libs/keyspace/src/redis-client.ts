@@ -14,14 +14,14 @@ import Redis, { type ChainableCommander, Cluster, type RedisOptions } from 'iore
 export type RedisClient = Redis | Cluster;
 
 /** How long a command may wait for a reconnect before failing (no unbounded queues). */
-export const REDIS_MAX_RETRIES_PER_REQUEST = 2;
+export const REDIS_RETRIES_PER_REQUEST_MAX = 2;
 /** Upper bound on commands queued while disconnected is enforced by failing fast (enableOfflineQueue stays on only for boot). */
 export const REDIS_CONNECT_TIMEOUT_MS = 5_000;
 /** MOVED/ASK redirections one command may follow on a cluster (slots moving during a reshard). */
-export const REDIS_CLUSTER_MAX_REDIRECTIONS = 16;
+export const REDIS_CLUSTER_REDIRECTIONS_MAX = 16;
 
 const CONNECTION_OPTIONS: RedisOptions = {
-  maxRetriesPerRequest: REDIS_MAX_RETRIES_PER_REQUEST,
+  maxRetriesPerRequest: REDIS_RETRIES_PER_REQUEST_MAX,
   connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
   enableAutoPipelining: false, // measured slower than plain in-flight calls (shared/design/baselines.md)
   lazyConnect: false,
@@ -40,7 +40,7 @@ export function createRedis(url: string, opts: RedisConnectOptions = {}): RedisC
     .filter((s) => s !== '');
   return new Cluster(seeds, {
     redisOptions: CONNECTION_OPTIONS,
-    maxRedirections: REDIS_CLUSTER_MAX_REDIRECTIONS,
+    maxRedirections: REDIS_CLUSTER_REDIRECTIONS_MAX,
     enableAutoPipelining: false,
     scaleReads: 'master',
   });

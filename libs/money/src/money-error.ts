@@ -4,7 +4,7 @@ export enum MoneyErrorCode {
   INVALID_FORMAT = 'INVALID_FORMAT',
   /** More decimals than a micro-unit can hold (6). */
   TOO_MANY_DECIMALS = 'TOO_MANY_DECIMALS',
-  /** Beyond what the balance engine holds exactly (+/- MAX_AMOUNT_MICROS). */
+  /** Beyond what the balance engine holds exactly (+/- AMOUNT_MAX_MICROS). */
   OUT_OF_RANGE = 'OUT_OF_RANGE',
   /** Not an active ISO 4217 currency code. */
   INVALID_CURRENCY = 'INVALID_CURRENCY',

@@ -1,7 +1,7 @@
 import {
   checkAmountMicros,
   formatMoney,
-  MAX_AMOUNT_MICROS,
+  AMOUNT_MAX_MICROS,
   microsFromNumber,
   microsToNumber,
   MoneyError,
@@ -31,8 +31,8 @@ describe('parseMoney', () => {
     ['12.5', 12_500_000n],
     ['7', 7_000_000n],
     ['007.10', 7_100_000n],
-    ['9007199254.740991', MAX_AMOUNT_MICROS],
-    ['-9007199254.740991', -MAX_AMOUNT_MICROS],
+    ['9007199254.740991', AMOUNT_MAX_MICROS],
+    ['-9007199254.740991', -AMOUNT_MAX_MICROS],
   ])('parses %s', (text, micros) => {
     expect(parseMoney(text)).toBe(micros);
   });
@@ -78,7 +78,7 @@ describe('formatMoney', () => {
     [12_345_678n, 2, '12.345678'],
     [7_000_000n, 0, '7'],
     [7_000_000n, 6, '7.000000'],
-    [MAX_AMOUNT_MICROS, 0, '9007199254.740991'],
+    [AMOUNT_MAX_MICROS, 0, '9007199254.740991'],
   ])('formats %p with %p decimals as %s', (micros, decimals, text) => {
     expect(formatMoney(micros, decimals)).toBe(text);
   });
@@ -88,7 +88,7 @@ describe('formatMoney', () => {
   });
 
   it('round-trips with parseMoney', () => {
-    for (const micros of [0n, 1n, -1n, 10n, 999_999n, 1_000_001n, -123_456_789n, MAX_AMOUNT_MICROS, -MAX_AMOUNT_MICROS]) {
+    for (const micros of [0n, 1n, -1n, 10n, 999_999n, 1_000_001n, -123_456_789n, AMOUNT_MAX_MICROS, -AMOUNT_MAX_MICROS]) {
       expect(parseMoney(formatMoney(micros))).toBe(micros);
     }
   });
@@ -99,8 +99,8 @@ describe('parseMicros', () => {
     ['0', 0n],
     ['123', 123n],
     ['-5', -5n],
-    ['9007199254740991', MAX_AMOUNT_MICROS],
-    ['-9007199254740991', -MAX_AMOUNT_MICROS],
+    ['9007199254740991', AMOUNT_MAX_MICROS],
+    ['-9007199254740991', -AMOUNT_MAX_MICROS],
   ])('parses %s', (text, micros) => {
     expect(parseMicros(text)).toBe(micros);
   });
@@ -123,12 +123,12 @@ describe('parseMicros', () => {
 });
 
 describe('engine numbers', () => {
-  it.each([0n, 1n, -1n, MAX_AMOUNT_MICROS, -MAX_AMOUNT_MICROS])('round-trips %p through a number', (micros) => {
+  it.each([0n, 1n, -1n, AMOUNT_MAX_MICROS, -AMOUNT_MAX_MICROS])('round-trips %p through a number', (micros) => {
     expect(microsFromNumber(microsToNumber(micros))).toBe(micros);
   });
 
   it('refuses micros beyond 2^53 - 1 as a number', () => {
-    expect(errorOf(() => microsToNumber(MAX_AMOUNT_MICROS + 1n)).code).toBe(MoneyErrorCode.OUT_OF_RANGE);
+    expect(errorOf(() => microsToNumber(AMOUNT_MAX_MICROS + 1n)).code).toBe(MoneyErrorCode.OUT_OF_RANGE);
   });
 
   it.each<[number, MoneyErrorCode]>([
@@ -142,6 +142,6 @@ describe('engine numbers', () => {
 
   it('checkAmountMicros names what is out of range', () => {
     expect(checkAmountMicros(5n)).toBe(5n);
-    expect(() => checkAmountMicros(MAX_AMOUNT_MICROS + 1n, 'balance')).toThrow(/^balance 9007199254740992 micros/);
+    expect(() => checkAmountMicros(AMOUNT_MAX_MICROS + 1n, 'balance')).toThrow(/^balance 9007199254740992 micros/);
   });
 });

@@ -8,23 +8,23 @@ export const MICROS_PER_UNIT = 1_000_000n;
 /** Decimals of a micro-unit amount written in currency units. */
 export const MICRO_DECIMALS = 6;
 /** Largest amount the balance engine holds exactly: Lua numbers are IEEE doubles (2^53 - 1 micros). */
-export const MAX_AMOUNT_MICROS = 9_007_199_254_740_991n;
+export const AMOUNT_MAX_MICROS = 9_007_199_254_740_991n;
 /** Smallest amount (refunds and postpaid balances are negative). */
-export const MIN_AMOUNT_MICROS = -MAX_AMOUNT_MICROS;
+export const AMOUNT_MIN_MICROS = -AMOUNT_MAX_MICROS;
 /** Longest decimal string accepted by `parseMoney` (leading zeros included). */
-export const MAX_MONEY_TEXT_LENGTH = 40;
+export const MONEY_TEXT_MAX_LENGTH = 40;
 /** Longest integer string accepted by `parseMicros`: an int64 is at most 19 digits and a sign. */
-export const MAX_MICROS_TEXT_LENGTH = 20;
+export const MICROS_TEXT_MAX_LENGTH = 20;
 
 const MONEY_PATTERN = /^(-?)(\d+)(?:\.(\d+))?$/;
 const MICROS_PATTERN = /^(0|-?[1-9]\d{0,18})$/;
 
-/** Returns `micros` when it lies within +/- MAX_AMOUNT_MICROS; throws OUT_OF_RANGE otherwise. */
+/** Returns `micros` when it lies within +/- AMOUNT_MAX_MICROS; throws OUT_OF_RANGE otherwise. */
 export function checkAmountMicros(micros: bigint, what = 'amount'): bigint {
-  if (micros > MAX_AMOUNT_MICROS || micros < MIN_AMOUNT_MICROS) {
+  if (micros > AMOUNT_MAX_MICROS || micros < AMOUNT_MIN_MICROS) {
     throw new MoneyError(
       MoneyErrorCode.OUT_OF_RANGE,
-      `${what} ${micros} micros is beyond the engine limit of +/-${MAX_AMOUNT_MICROS} micros`,
+      `${what} ${micros} micros is beyond the engine limit of +/-${AMOUNT_MAX_MICROS} micros`,
     );
   }
   return micros;
@@ -39,10 +39,10 @@ export function parseMoney(text: unknown): bigint {
   if (typeof text !== 'string') {
     throw new MoneyError(MoneyErrorCode.INVALID_FORMAT, `expected a decimal string, got ${describeInput(text)}`);
   }
-  if (text.length === 0 || text.length > MAX_MONEY_TEXT_LENGTH) {
+  if (text.length === 0 || text.length > MONEY_TEXT_MAX_LENGTH) {
     throw new MoneyError(
       MoneyErrorCode.INVALID_FORMAT,
-      `expected a decimal string of 1 to ${MAX_MONEY_TEXT_LENGTH} characters, got ${describeInput(text)}`,
+      `expected a decimal string of 1 to ${MONEY_TEXT_MAX_LENGTH} characters, got ${describeInput(text)}`,
     );
   }
   const m = MONEY_PATTERN.exec(text);
@@ -83,10 +83,10 @@ export function formatMoney(micros: bigint, minDecimals = 0): string {
 
 /**
  * Parses micros written as an int64 decimal string ("123", "-5"), the wire form of money
- * fields. No leading zeros, no "+", no "-0"; the value must lie within +/- MAX_AMOUNT_MICROS.
+ * fields. No leading zeros, no "+", no "-0"; the value must lie within +/- AMOUNT_MAX_MICROS.
  */
 export function parseMicros(text: unknown): bigint {
-  if (typeof text !== 'string' || text.length > MAX_MICROS_TEXT_LENGTH || !MICROS_PATTERN.test(text)) {
+  if (typeof text !== 'string' || text.length > MICROS_TEXT_MAX_LENGTH || !MICROS_PATTERN.test(text)) {
     throw new MoneyError(
       MoneyErrorCode.INVALID_FORMAT,
       `expected an integer string of micros like "123" or "-5" (at most 19 digits, no leading zeros), got ${describeInput(text)}`,

@@ -1,5 +1,5 @@
 import { Decimal } from 'decimal.js';
-import { divRoundHalfUp, MAX_AMOUNT_MICROS, microsToDecimal, MoneyError, MoneyErrorCode, roundHalfUpToMicros } from '@app/money';
+import { divRoundHalfUp, AMOUNT_MAX_MICROS, microsToDecimal, MoneyError, MoneyErrorCode, roundHalfUpToMicros } from '@app/money';
 
 describe('roundHalfUpToMicros (currency units -> whole micros, half away from zero)', () => {
   it.each([
@@ -15,7 +15,7 @@ describe('roundHalfUpToMicros (currency units -> whole micros, half away from ze
     ['12.3456785', 12_345_679n],
     ['12.34567849', 12_345_678n],
     ['1234567890.1234565000000000001', 1_234_567_890_123_457n],
-    ['9007199254.7409914', MAX_AMOUNT_MICROS],
+    ['9007199254.7409914', AMOUNT_MAX_MICROS],
   ])('rounds %s', (amount, micros) => {
     expect(roundHalfUpToMicros(new Decimal(amount))).toBe(micros);
   });
@@ -77,7 +77,7 @@ describe('microsToDecimal', () => {
     [0n, '0'],
     [1n, '0.000001'],
     [-12_345_678n, '-12.345678'],
-    [MAX_AMOUNT_MICROS, '9007199254.740991'],
+    [AMOUNT_MAX_MICROS, '9007199254.740991'],
   ])('%p micros = %s', (micros, text) => {
     expect(microsToDecimal(micros).toFixed()).toBe(text);
     expect(roundHalfUpToMicros(microsToDecimal(micros))).toBe(micros);

@@ -20,7 +20,7 @@ export function divRoundHalfUp(numerator: bigint, denominator: bigint): bigint {
 /**
  * An amount in currency units (any precision) rounded to whole micros, half away from zero:
  * 0.0000005 -> 1 micro, -0.0000005 -> -1 micro, 0.00000049 -> 0. Exact whatever the Decimal
- * precision setting. Throws OUT_OF_RANGE beyond +/- MAX_AMOUNT_MICROS, INVALID_FORMAT for NaN/Infinity.
+ * precision setting. Throws OUT_OF_RANGE beyond +/- AMOUNT_MAX_MICROS, INVALID_FORMAT for NaN/Infinity.
  */
 export function roundHalfUpToMicros(amount: Decimal): bigint {
   if (!amount.isFinite()) {

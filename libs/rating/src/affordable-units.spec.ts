@@ -7,7 +7,7 @@ import { affordableUnits, type CompiledRate, priceUnitsMicros } from '@app/ratin
 import { seededRandom } from './test/fixtures';
 
 const RATES = 30;
-const MAX_UNITS = 24;
+const UNITS_MAX = 24;
 
 function randomRate(random: () => number, n: number): CompiledRate {
   const int = (lo: number, hi: number): number => lo + Math.floor(random() * (hi - lo + 1));
@@ -25,10 +25,10 @@ function randomRate(random: () => number, n: number): CompiledRate {
   };
 }
 
-/** Cost of each billable count reachable within MAX_UNITS: 0, first, first + next, ... */
+/** Cost of each billable count reachable within UNITS_MAX: 0, first, first + next, ... */
 function costs(rate: CompiledRate, before: number, setupDue: boolean): Array<{ units: number; cost: bigint }> {
   const out = [{ units: 0, cost: 0n }];
-  for (let units = rate.firstUnits; units <= MAX_UNITS; units += rate.nextUnits) {
+  for (let units = rate.firstUnits; units <= UNITS_MAX; units += rate.nextUnits) {
     out.push({ units, cost: priceUnitsMicros(rate, units, before) + (setupDue ? BigInt(rate.setupMicros) : 0n) });
   }
   return out;
@@ -50,7 +50,7 @@ describe('affordableUnits agrees with brute force', () => {
       for (const setupDue of [false, true]) {
         const table = costs(r, before, setupDue);
         const top = table[table.length - 1].cost + 1n;
-        for (let maxUnits = 0; maxUnits <= MAX_UNITS; maxUnits++) {
+        for (let maxUnits = 0; maxUnits <= UNITS_MAX; maxUnits++) {
           for (let budget = -1n; budget <= top; budget++) {
             const got = affordableUnits(r, budget, before, setupDue, maxUnits);
             if (got !== bruteForce(table, budget, maxUnits)) {

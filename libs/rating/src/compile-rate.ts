@@ -10,7 +10,7 @@
  * on a tie the element listed first in the plan.
  */
 import type { CompiledRate } from './compiled-rate';
-import { MAX_CALLED_NUMBER_LENGTH, MAX_EPOCH_MS, MAX_RATING_GROUP, MAX_SERVICE_ID } from './limits';
+import { CALLED_NUMBER_MAX_LENGTH, EPOCH_MAX_MS, RATING_GROUP_MAX, SERVICE_ID_MAX } from './limits';
 import { type IndexedElement, planIndex } from './parse-price-plan';
 import type { PricePlan, RateElement } from './price-plan';
 import { RatingError, RatingErrorCode } from './rating-error';
@@ -37,7 +37,7 @@ export interface RateSelection {
   zone?: string;
 }
 
-const CALLED_NUMBER_PATTERN = new RegExp(`^\\+?\\d{1,${MAX_CALLED_NUMBER_LENGTH}}$`);
+const CALLED_NUMBER_PATTERN = new RegExp(`^\\+?\\d{1,${CALLED_NUMBER_MAX_LENGTH}}$`);
 
 function checkInteger(value: unknown, max: number, path: string): void {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > max) {
@@ -47,13 +47,13 @@ function checkInteger(value: unknown, max: number, path: string): void {
 
 /** Validates a rating context; throws INVALID_USAGE naming the field. */
 export function checkRatingContext(ctx: RatingContext): void {
-  checkInteger(ctx.ratingGroup, MAX_RATING_GROUP, 'ratingGroup');
-  checkInteger(ctx.serviceId, MAX_SERVICE_ID, 'serviceId');
-  checkInteger(ctx.atMs, MAX_EPOCH_MS, 'atMs');
+  checkInteger(ctx.ratingGroup, RATING_GROUP_MAX, 'ratingGroup');
+  checkInteger(ctx.serviceId, SERVICE_ID_MAX, 'serviceId');
+  checkInteger(ctx.atMs, EPOCH_MAX_MS, 'atMs');
   if (ctx.calledNumber !== undefined && (typeof ctx.calledNumber !== 'string' || !CALLED_NUMBER_PATTERN.test(ctx.calledNumber))) {
     throw new RatingError(
       RatingErrorCode.INVALID_USAGE,
-      `expected 1 to ${MAX_CALLED_NUMBER_LENGTH} digits with an optional leading "+", got ${JSON.stringify(ctx.calledNumber)}`,
+      `expected 1 to ${CALLED_NUMBER_MAX_LENGTH} digits with an optional leading "+", got ${JSON.stringify(ctx.calledNumber)}`,
       'calledNumber',
     );
   }

@@ -1,4 +1,4 @@
-import { compileRate, MAX_PLAN_ELEMENTS, MAX_PRICE_TIERS, parsePricePlan, type PricePlan, RatingErrorCode } from '@app/rating';
+import { compileRate, PLAN_ELEMENTS_MAX, PRICE_TIERS_MAX, parsePricePlan, type PricePlan, RatingErrorCode } from '@app/rating';
 import { basePlanJson, expectRatingError } from './test/fixtures';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- specs reach into arbitrary, deliberately broken plan JSON
@@ -78,7 +78,7 @@ describe('parsePricePlan: valid plans', () => {
 });
 
 describe('parsePricePlan: invalid plans', () => {
-  const tooManyElements = Array.from({ length: MAX_PLAN_ELEMENTS + 1 }, (_, i) => ({
+  const tooManyElements = Array.from({ length: PLAN_ELEMENTS_MAX + 1 }, (_, i) => ({
     id: `e${i}`,
     ratingGroup: i,
     unit: 'EVENTS',
@@ -87,7 +87,7 @@ describe('parsePricePlan: invalid plans', () => {
     firstUnits: 1,
     nextUnits: 1,
   }));
-  const tooManyTiers = Array.from({ length: MAX_PRICE_TIERS + 1 }, (_, i) => ({ fromUnits: i, price: '1' }));
+  const tooManyTiers = Array.from({ length: PRICE_TIERS_MAX + 1 }, (_, i) => ({ fromUnits: i, price: '1' }));
 
   it.each<[string, PlanJson, string, RegExp]>([
     ['not an object', 'plan', '(root)', /expected object/],

@@ -6,7 +6,7 @@
  */
 import { MoneyError, parseCurrency } from '@app/money';
 import type { z } from 'zod';
-import { MAX_PLAN_PREFIXES } from './limits';
+import { PLAN_PREFIXES_MAX } from './limits';
 import { compilePricing, type CompiledPricing } from './price';
 import type { PricePlan, RateElement } from './price-plan';
 import { pricePlanSchema } from './plan-schema';
@@ -69,7 +69,7 @@ function checkZones(plan: PricePlan): void {
       owner.set(prefix, zone.id);
     });
   });
-  if (owner.size > MAX_PLAN_PREFIXES) throw invalid('zones', `${owner.size} prefixes; at most ${MAX_PLAN_PREFIXES} per plan`);
+  if (owner.size > PLAN_PREFIXES_MAX) throw invalid('zones', `${owner.size} prefixes; at most ${PLAN_PREFIXES_MAX} per plan`);
 }
 
 function checkTimeBands(plan: PricePlan): void {

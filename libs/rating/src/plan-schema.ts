@@ -2,28 +2,28 @@
 import { z } from 'zod';
 import {
   ID_PATTERN,
-  MAX_BAND_WINDOWS,
-  MAX_DECIMAL_TEXT_LENGTH,
-  MAX_INCREMENT_UNITS,
-  MAX_NAME_LENGTH,
-  MAX_PER_UNITS,
-  MAX_PLAN_ELEMENTS,
-  MAX_PLAN_VERSION,
-  MAX_PLAN_ZONES,
-  MAX_PREFIX_LENGTH,
-  MAX_PRICE_TIERS,
-  MAX_RATING_GROUP,
-  MAX_SERVICE_ID,
-  MAX_TIME_BANDS,
-  MAX_ZONE_PREFIXES,
+  BAND_WINDOWS_MAX,
+  DECIMAL_TEXT_MAX_LENGTH,
+  INCREMENT_UNITS_MAX,
+  NAME_MAX_LENGTH,
+  PER_UNITS_MAX,
+  PLAN_ELEMENTS_MAX,
+  PLAN_VERSION_MAX,
+  PLAN_ZONES_MAX,
+  PREFIX_MAX_LENGTH,
+  PRICE_TIERS_MAX,
+  RATING_GROUP_MAX,
+  SERVICE_ID_MAX,
+  TIME_BANDS_MAX,
+  ZONE_PREFIXES_MAX,
 } from './limits';
 import { WEEKDAYS } from './price-plan';
 
 const id = z.string().regex(ID_PATTERN, `must match ${ID_PATTERN.source}`);
-const name = z.string().min(1).max(MAX_NAME_LENGTH);
-const decimalText = z.string().max(MAX_DECIMAL_TEXT_LENGTH);
+const name = z.string().min(1).max(NAME_MAX_LENGTH);
+const decimalText = z.string().max(DECIMAL_TEXT_MAX_LENGTH);
 const clockTime = z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, 'must be "HH:MM" from "00:00" to "24:00"');
-const prefix = z.string().regex(new RegExp(`^\\d{1,${MAX_PREFIX_LENGTH}}$`), `must be 1 to ${MAX_PREFIX_LENGTH} digits`);
+const prefix = z.string().regex(new RegExp(`^\\d{1,${PREFIX_MAX_LENGTH}}$`), `must be 1 to ${PREFIX_MAX_LENGTH} digits`);
 const count = (max: number) => z.number().int().min(1).max(max);
 
 const timeWindow = z.strictObject({
@@ -35,13 +35,13 @@ const timeWindow = z.strictObject({
 const timeBand = z.strictObject({
   id,
   name: name.optional(),
-  windows: z.array(timeWindow).min(1).max(MAX_BAND_WINDOWS),
+  windows: z.array(timeWindow).min(1).max(BAND_WINDOWS_MAX),
 });
 
 const zone = z.strictObject({
   id,
   name: name.optional(),
-  prefixes: z.array(prefix).min(1).max(MAX_ZONE_PREFIXES),
+  prefixes: z.array(prefix).min(1).max(ZONE_PREFIXES_MAX),
 });
 
 const tier = z.strictObject({
@@ -52,30 +52,30 @@ const tier = z.strictObject({
 const element = z.strictObject({
   id,
   name: name.optional(),
-  ratingGroup: z.number().int().min(0).max(MAX_RATING_GROUP).optional(),
-  serviceId: z.number().int().min(0).max(MAX_SERVICE_ID).optional(),
-  zones: z.array(id).min(1).max(MAX_PLAN_ZONES).optional(),
-  timeBands: z.array(id).min(1).max(MAX_TIME_BANDS).optional(),
+  ratingGroup: z.number().int().min(0).max(RATING_GROUP_MAX).optional(),
+  serviceId: z.number().int().min(0).max(SERVICE_ID_MAX).optional(),
+  zones: z.array(id).min(1).max(PLAN_ZONES_MAX).optional(),
+  timeBands: z.array(id).min(1).max(TIME_BANDS_MAX).optional(),
   roaming: z.boolean().optional(),
   unit: z.enum(['SECONDS', 'BYTES', 'EVENTS']),
   setupFee: decimalText.optional(),
   price: decimalText.optional(),
-  tiers: z.array(tier).min(1).max(MAX_PRICE_TIERS).optional(),
-  per: count(MAX_PER_UNITS),
-  firstUnits: count(MAX_INCREMENT_UNITS),
-  nextUnits: count(MAX_INCREMENT_UNITS),
+  tiers: z.array(tier).min(1).max(PRICE_TIERS_MAX).optional(),
+  per: count(PER_UNITS_MAX),
+  firstUnits: count(INCREMENT_UNITS_MAX),
+  nextUnits: count(INCREMENT_UNITS_MAX),
 });
 
 export const pricePlanSchema = z.strictObject({
   id,
-  version: z.number().int().min(1).max(MAX_PLAN_VERSION),
+  version: z.number().int().min(1).max(PLAN_VERSION_MAX),
   name,
   currency: z.string(),
   description: z
     .string()
-    .max(MAX_NAME_LENGTH * 10)
+    .max(NAME_MAX_LENGTH * 10)
     .optional(),
-  zones: z.array(zone).max(MAX_PLAN_ZONES).default([]),
-  timeBands: z.array(timeBand).max(MAX_TIME_BANDS).default([]),
-  elements: z.array(element).min(1).max(MAX_PLAN_ELEMENTS),
+  zones: z.array(zone).max(PLAN_ZONES_MAX).default([]),
+  timeBands: z.array(timeBand).max(TIME_BANDS_MAX).default([]),
+  elements: z.array(element).min(1).max(PLAN_ELEMENTS_MAX),
 });

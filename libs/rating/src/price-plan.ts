@@ -36,7 +36,7 @@ export interface DestinationZone {
 /** Price from `fromUnits` of cumulative billing-cycle usage (billable units of the rating group) on. */
 export interface PriceTier {
   readonly fromUnits: number;
-  /** Decimal currency string per `per` units, up to MAX_PRICE_DECIMALS decimals. */
+  /** Decimal currency string per `per` units, up to PRICE_DECIMALS_MAX decimals. */
   readonly price: string;
 }
 

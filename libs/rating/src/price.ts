@@ -6,9 +6,9 @@
  * `perUnits` would pass 2^53 - 1. All tiers of an element share one `perUnits`, so the scale is
  * set by the tier with the most decimals.
  */
-import { MAX_AMOUNT_MICROS, MICRO_DECIMALS, MoneyError, microsToNumber, parseMoney } from '@app/money';
+import { AMOUNT_MAX_MICROS, MICRO_DECIMALS, MoneyError, microsToNumber, parseMoney } from '@app/money';
 import type { CompiledTier, UsageUnit } from './compiled-rate';
-import { MAX_PRICE_DECIMALS } from './limits';
+import { PRICE_DECIMALS_MAX } from './limits';
 import type { RateElement } from './price-plan';
 import { RatingError, RatingErrorCode } from './rating-error';
 
@@ -29,7 +29,7 @@ interface ExactDecimal {
 }
 
 const PRICE_PATTERN = /^(\d+)(?:\.(\d+))?$/;
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
 
 function parsePrice(text: string, path: string): ExactDecimal {
   const m = PRICE_PATTERN.exec(text);
@@ -38,10 +38,10 @@ function parsePrice(text: string, path: string): ExactDecimal {
     throw new RatingError(RatingErrorCode.INVALID_PLAN, `expected a non-negative decimal string like "0.10", got "${text}"${hint}`, path);
   }
   const [, whole, fraction = ''] = m;
-  if (fraction.length > MAX_PRICE_DECIMALS) {
+  if (fraction.length > PRICE_DECIMALS_MAX) {
     throw new RatingError(
       RatingErrorCode.INVALID_PLAN,
-      `"${text}" has ${fraction.length} decimals; at most ${MAX_PRICE_DECIMALS} are allowed`,
+      `"${text}" has ${fraction.length} decimals; at most ${PRICE_DECIMALS_MAX} are allowed`,
       path,
     );
   }
@@ -70,7 +70,7 @@ export function compilePricing(element: RateElement, path: string): CompiledPric
   const finest = prices.reduce((best, p, i) => (p.scale > prices[best].scale ? i : best), 0);
   const extraDecimals = Math.max(0, prices[finest].scale - MICRO_DECIMALS);
   const perUnits = BigInt(element.per) * 10n ** BigInt(extraDecimals);
-  if (perUnits > MAX_SAFE) {
+  if (perUnits > SAFE_MAX) {
     throw new RatingError(
       RatingErrorCode.INVALID_PLAN,
       `"${tiers[finest].price}" has sub-micro precision: the exact compiled price needs perUnits = ` +
@@ -80,10 +80,10 @@ export function compilePricing(element: RateElement, path: string): CompiledPric
   }
   const compiledTiers = prices.map((p, i): CompiledTier => {
     const priceMicros = p.digits * 10n ** BigInt(MICRO_DECIMALS + extraDecimals - p.scale);
-    if (priceMicros > MAX_AMOUNT_MICROS) {
+    if (priceMicros > AMOUNT_MAX_MICROS) {
       throw new RatingError(
         RatingErrorCode.INVALID_PLAN,
-        `"${tiers[i].price}" per ${perUnits} units is ${priceMicros} micros, beyond the engine limit of ${MAX_AMOUNT_MICROS}`,
+        `"${tiers[i].price}" per ${perUnits} units is ${priceMicros} micros, beyond the engine limit of ${AMOUNT_MAX_MICROS}`,
         pricePath(i),
       );
     }

@@ -1,4 +1,4 @@
-import { MAX_AMOUNT_MICROS } from '@app/money';
+import { AMOUNT_MAX_MICROS } from '@app/money';
 import { affordableUnits, assertCompiledRate, billableUnits, type CompiledRate, priceUnitsMicros, RatingErrorCode } from '@app/rating';
 import { expectRatingError, rate } from './test/fixtures';
 
@@ -167,7 +167,7 @@ describe('affordableUnits (reverse rating)', () => {
     ['tiers: one micro short', tiered, 74n, 95, false, 1_000, 9],
     ['tiers: cheaper tier after the boundary', tiered, 50n, 100, false, 1_000, 10],
     ['data: 10 GB budget after 1 GB used at the cheaper tier', data, 10_240_000n, 1024 * MB, false, 10_000_000_000_000, 2048 * MB],
-    ['data: huge budget capped by maxUnits', data, MAX_AMOUNT_MICROS, 0, false, 10_000_000_000_000, 9_999_999_827_968],
+    ['data: huge budget capped by maxUnits', data, AMOUNT_MAX_MICROS, 0, false, 10_000_000_000_000, 9_999_999_827_968],
   ])('%s', (_name, r, budget, before, setupDue, maxUnits, expected) => {
     expect(affordableUnits(r, budget, before, setupDue, maxUnits)).toBe(expected);
   });

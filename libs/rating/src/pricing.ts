@@ -8,13 +8,13 @@
  *     where the charged units are the cycle usage interval [before, before + billable) and a
  *     tier covers [fromUnits, next tier's fromUnits). ONE rounding, setup fee NOT included.
  */
-import { divRoundHalfUp, MAX_AMOUNT_MICROS } from '@app/money';
+import { divRoundHalfUp, AMOUNT_MAX_MICROS } from '@app/money';
 import type { CompiledRate, CompiledTier } from './compiled-rate';
-import { MAX_PRICE_TIERS } from './limits';
+import { PRICE_TIERS_MAX } from './limits';
 import { USAGE_UNITS } from './price-plan';
 import { RatingError, RatingErrorCode } from './rating-error';
 
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
 
 function checkInteger(value: unknown, min: number, max: number, path: string, code: RatingErrorCode): void {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
@@ -27,14 +27,14 @@ function checkUnits(value: number, path: string): void {
 }
 
 function checkTiers(tiers: readonly CompiledTier[]): void {
-  if (!Array.isArray(tiers) || tiers.length < 1 || tiers.length > MAX_PRICE_TIERS) {
-    throw new RatingError(RatingErrorCode.INVALID_RATE, `expected 1 to ${MAX_PRICE_TIERS} tiers`, 'rate.tiers');
+  if (!Array.isArray(tiers) || tiers.length < 1 || tiers.length > PRICE_TIERS_MAX) {
+    throw new RatingError(RatingErrorCode.INVALID_RATE, `expected 1 to ${PRICE_TIERS_MAX} tiers`, 'rate.tiers');
   }
   tiers.forEach((tier, i) => {
     const min = i === 0 ? 0 : tiers[i - 1].fromUnits + 1;
     const max = i === 0 ? 0 : Number.MAX_SAFE_INTEGER;
     checkInteger(tier.fromUnits, min, max, `rate.tiers[${i}].fromUnits`, RatingErrorCode.INVALID_RATE);
-    checkInteger(tier.priceMicros, 0, Number(MAX_AMOUNT_MICROS), `rate.tiers[${i}].priceMicros`, RatingErrorCode.INVALID_RATE);
+    checkInteger(tier.priceMicros, 0, Number(AMOUNT_MAX_MICROS), `rate.tiers[${i}].priceMicros`, RatingErrorCode.INVALID_RATE);
   });
 }
 
@@ -45,7 +45,7 @@ export function assertCompiledRate(rate: CompiledRate): void {
     throw new RatingError(code, 'expected a non-empty tariff id', 'rate.tariffId');
   }
   if (!USAGE_UNITS.includes(rate.unit)) throw new RatingError(code, `unknown unit ${String(rate.unit)}`, 'rate.unit');
-  checkInteger(rate.setupMicros, 0, Number(MAX_AMOUNT_MICROS), 'rate.setupMicros', code);
+  checkInteger(rate.setupMicros, 0, Number(AMOUNT_MAX_MICROS), 'rate.setupMicros', code);
   checkInteger(rate.firstUnits, 1, Number.MAX_SAFE_INTEGER, 'rate.firstUnits', code);
   checkInteger(rate.nextUnits, 1, Number.MAX_SAFE_INTEGER, 'rate.nextUnits', code);
   checkInteger(rate.perUnits, 1, Number.MAX_SAFE_INTEGER, 'rate.perUnits', code);
@@ -67,7 +67,7 @@ export function billableUnits(used: number, first: number, next: number): number
   checkInteger(first, 1, Number.MAX_SAFE_INTEGER, 'firstUnits', RatingErrorCode.INVALID_RATE);
   checkInteger(next, 1, Number.MAX_SAFE_INTEGER, 'nextUnits', RatingErrorCode.INVALID_RATE);
   const units = billable(BigInt(used), BigInt(first), BigInt(next));
-  if (units > MAX_SAFE) {
+  if (units > SAFE_MAX) {
     throw new RatingError(RatingErrorCode.INVALID_USAGE, `${used} used units round up to ${units}, beyond 2^53 - 1`, 'usedUnits');
   }
   return Number(units);

@@ -15,9 +15,9 @@
  *
  * BYTES and EVENTS are rated as one segment at `startMs`.
  */
-import { divRoundHalfUp, MAX_AMOUNT_MICROS } from '@app/money';
+import { divRoundHalfUp, AMOUNT_MAX_MICROS } from '@app/money';
 import { type RateSelection, type RatingContext, selectRate } from './compile-rate';
-import { MAX_EPOCH_MS, MAX_USAGE_SEGMENTS, MAX_USAGE_UNITS } from './limits';
+import { EPOCH_MAX_MS, USAGE_SEGMENTS_MAX, USAGE_UNITS_MAX } from './limits';
 import type { PricePlan } from './price-plan';
 import { billableUnits, tieredNumerator } from './pricing';
 import { RatingError, RatingErrorCode } from './rating-error';
@@ -75,9 +75,9 @@ function checkRecord(record: UsageRecord): void {
       throw new RatingError(RatingErrorCode.INVALID_USAGE, `expected an integer from 0 to ${max}, got ${String(value)}`, path);
     }
   };
-  check(record.units, MAX_USAGE_UNITS, 'units');
-  check(record.cycleUsedBefore, Number.MAX_SAFE_INTEGER - MAX_USAGE_UNITS * 2, 'cycleUsedBefore');
-  check(record.startMs, MAX_EPOCH_MS, 'startMs');
+  check(record.units, USAGE_UNITS_MAX, 'units');
+  check(record.cycleUsedBefore, Number.MAX_SAFE_INTEGER - USAGE_UNITS_MAX * 2, 'cycleUsedBefore');
+  check(record.startMs, EPOCH_MAX_MS, 'startMs');
 }
 
 function contextAt(record: UsageRecord, atMs: number): RatingContext {
@@ -87,8 +87,8 @@ function contextAt(record: UsageRecord, atMs: number): RatingContext {
 
 /** Splits used seconds where the tariff changes; each second belongs to the tariff in force when it starts. */
 function splitSeconds(plan: PricePlan, record: UsageRecord, first: RateSelection): Piece[] {
-  if (record.startMs + record.units * 1000 > MAX_EPOCH_MS) {
-    throw new RatingError(RatingErrorCode.INVALID_USAGE, `the call would end after ${MAX_EPOCH_MS} (epoch ms)`, 'units');
+  if (record.startMs + record.units * 1000 > EPOCH_MAX_MS) {
+    throw new RatingError(RatingErrorCode.INVALID_USAGE, `the call would end after ${EPOCH_MAX_MS} (epoch ms)`, 'units');
   }
   const pieces: Piece[] = [];
   let selection = first;
@@ -100,8 +100,8 @@ function splitSeconds(plan: PricePlan, record: UsageRecord, first: RateSelection
     pieces.push({ selection, startMs: record.startMs + consumed * 1000, used: through - consumed });
     consumed = through;
     if (consumed >= record.units) return pieces;
-    if (pieces.length >= MAX_USAGE_SEGMENTS) {
-      throw new RatingError(RatingErrorCode.INVALID_USAGE, `the call crosses more than ${MAX_USAGE_SEGMENTS} tariff changes`, 'units');
+    if (pieces.length >= USAGE_SEGMENTS_MAX) {
+      throw new RatingError(RatingErrorCode.INVALID_USAGE, `the call crosses more than ${USAGE_SEGMENTS_MAX} tariff changes`, 'units');
     }
     selection = selectRate(plan, contextAt(record, record.startMs + consumed * 1000));
     if (selection.rate.unit !== 'SECONDS') {
@@ -162,8 +162,8 @@ export function rateUsage(plan: PricePlan, record: UsageRecord): RatedUsage {
   const usageMicros = segments.reduce((sum, s) => sum + s.amountMicros, 0n);
   const setupMicros = record.units > 0 && record.setupDue !== false ? BigInt(first.rate.setupMicros) : 0n;
   const amountMicros = setupMicros + usageMicros;
-  if (amountMicros > MAX_AMOUNT_MICROS) {
-    throw new RatingError(RatingErrorCode.OUT_OF_RANGE, `${amountMicros} micros is beyond the engine limit of ${MAX_AMOUNT_MICROS}`);
+  if (amountMicros > AMOUNT_MAX_MICROS) {
+    throw new RatingError(RatingErrorCode.OUT_OF_RANGE, `${amountMicros} micros is beyond the engine limit of ${AMOUNT_MAX_MICROS}`);
   }
   return {
     currency: plan.currency,

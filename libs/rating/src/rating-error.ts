@@ -8,7 +8,7 @@ export enum RatingErrorCode {
   INVALID_USAGE = 'INVALID_USAGE',
   /** A CompiledRate handed to a pricing function breaks its contract (see compiled-rate.ts). */
   INVALID_RATE = 'INVALID_RATE',
-  /** A rated amount would exceed the engine limit (MAX_AMOUNT_MICROS). */
+  /** A rated amount would exceed the engine limit (AMOUNT_MAX_MICROS). */
   OUT_OF_RANGE = 'OUT_OF_RANGE',
 }
 

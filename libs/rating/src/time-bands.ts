@@ -6,7 +6,7 @@
  * Precedence: where windows of several bands overlap, the band listed first in the plan wins
  * (list WEEKEND before PEAK). Minutes covered by no band have no band (`undefined`).
  */
-import { MAX_CACHED_TIME_ZONES, MAX_TARIFF_CHANGE_SEARCH_STEPS } from './limits';
+import { CACHED_TIME_ZONES_MAX, TARIFF_CHANGE_SEARCH_STEPS_MAX } from './limits';
 import { type TimeBand, WEEKDAYS } from './price-plan';
 import { RatingError, RatingErrorCode } from './rating-error';
 
@@ -98,7 +98,7 @@ export function timeZoneFormatter(timeZone: string): Intl.DateTimeFormat {
   } catch {
     throw new RatingError(RatingErrorCode.INVALID_USAGE, `unknown IANA time zone "${timeZone}"`, 'timeZone');
   }
-  if (formatters.size >= MAX_CACHED_TIME_ZONES) formatters.clear();
+  if (formatters.size >= CACHED_TIME_ZONES_MAX) formatters.clear();
   formatters.set(timeZone, formatter);
   return formatter;
 }
@@ -157,7 +157,7 @@ export function nextChangeMs(
   let local = localAtMs;
   const key = keyOf(schedule.bandAt(local.minuteOfWeek));
   const differs = (band: string | undefined): boolean => keyOf(band) !== key;
-  for (let step = 0; step < MAX_TARIFF_CHANGE_SEARCH_STEPS; step++) {
+  for (let step = 0; step < TARIFF_CHANGE_SEARCH_STEPS_MAX; step++) {
     const minutes = schedule.minutesToNextEdgeWhere(local.minuteOfWeek, differs);
     if (minutes === undefined) return undefined;
     const candidate = t + minutes * MS_PER_MINUTE - local.msIntoMinute;
@@ -166,5 +166,5 @@ export function nextChangeMs(
     local = localTimeAt(t, timeZone);
     if (differs(schedule.bandAt(local.minuteOfWeek))) return t;
   }
-  throw new Error(`tariff change search did not converge in ${MAX_TARIFF_CHANGE_SEARCH_STEPS} steps (${timeZone}, ${atMs})`);
+  throw new Error(`tariff change search did not converge in ${TARIFF_CHANGE_SEARCH_STEPS_MAX} steps (${timeZone}, ${atMs})`);
 }

@@ -4,7 +4,7 @@ import { connect, NatsConnection } from 'nats';
 export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
 
 /** Reconnect attempts are unlimited: the outbox holds the events while NATS is away. */
-export const NATS_MAX_RECONNECT_ATTEMPTS = -1;
+export const NATS_RECONNECT_ATTEMPTS_MAX = -1;
 /** Pause between reconnect attempts to one server. */
 export const NATS_RECONNECT_WAIT_MS = 500;
 /** Longest wait for the first connection (the process fails at start if NATS is not there). */
@@ -23,7 +23,7 @@ export function createNatsConnection(servers: string, name: string, options: Nat
   return connect({
     servers: servers.split(',').map((s) => s.trim()),
     name,
-    maxReconnectAttempts: NATS_MAX_RECONNECT_ATTEMPTS,
+    maxReconnectAttempts: NATS_RECONNECT_ATTEMPTS_MAX,
     reconnectTimeWait: NATS_RECONNECT_WAIT_MS,
     timeout: NATS_CONNECT_TIMEOUT_MS,
     waitOnFirstConnect: options.waitOnFirstConnect ?? false,

@@ -1,5 +1,5 @@
 /** Account rules: postpaid floor, barring, refunds, read-only checks, provisioning, limits, bad input. */
-import { MAX_AMOUNT_MICROS, MAX_UNITS_PER_REQUEST, type EventCommand, type SessionCommand } from './balance-engine.port';
+import { AMOUNT_MAX_MICROS, UNITS_PER_REQUEST_MAX, type EventCommand, type SessionCommand } from './balance-engine.port';
 import {
   EUR,
   flatRate,
@@ -129,11 +129,11 @@ describe('account rules', () => {
   });
 
   it('holds the largest exact balance, 2^53 - 1 micros, and refuses to go beyond it', async () => {
-    await t.engine.upsertAccount(prepaid('p6'), MAX_AMOUNT_MICROS - 1n);
-    expect((await t.engine.topUp('p6', 't1', 1n, T0)).balanceMicros).toBe(MAX_AMOUNT_MICROS);
+    await t.engine.upsertAccount(prepaid('p6'), AMOUNT_MAX_MICROS - 1n);
+    expect((await t.engine.topUp('p6', 't1', 1n, T0)).balanceMicros).toBe(AMOUNT_MAX_MICROS);
     await expect(t.engine.topUp('p6', 't2', 1n, T0)).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED' });
     const d = await t.engine.event(eventCmd('DEBIT', 'p6', 'd', { rate: flatRate('EVENTS', 1) }));
-    expect(d.balanceMicros).toBe(MAX_AMOUNT_MICROS - 1n);
+    expect(d.balanceMicros).toBe(AMOUNT_MAX_MICROS - 1n);
     expect(rated(await outbox(t, 'p6'), 'DEBIT')[0].balanceAfterMicros).toBe('9007199254740990');
   });
 
@@ -155,7 +155,7 @@ describe('account rules', () => {
     ['requestHash', () => t.engine.charge(start({ requestHash: 'xyz' })), 'INVALID_ARGUMENT', 'requestHash'],
     [
       'requested units',
-      () => t.engine.charge(start({ ratingGroups: [group(1, MAX_UNITS_PER_REQUEST + 1, 0, perSecond)] })),
+      () => t.engine.charge(start({ ratingGroups: [group(1, UNITS_PER_REQUEST_MAX + 1, 0, perSecond)] })),
       'LIMIT_EXCEEDED',
       'ratingGroups[0].requestedUnits',
     ],
@@ -217,7 +217,7 @@ describe('account rules', () => {
     ['validity', () => t.engine.charge(start({ validityMs: 0 })), 'INVALID_ARGUMENT', 'validityMs'],
     ['event units', () => t.engine.event(eventCmd('DEBIT', 'p7', 'x', { units: 0 })), 'INVALID_ARGUMENT', 'units'],
     ['refund without its debit id', () => t.engine.event(eventCmd('REFUND', 'p7', 'x')), 'INVALID_ARGUMENT', 'refundOfRequestId'],
-    ['top-up amount', () => t.engine.topUp('p7', 'x', MAX_AMOUNT_MICROS + 1n, T0), 'LIMIT_EXCEEDED', 'amountMicros'],
+    ['top-up amount', () => t.engine.topUp('p7', 'x', AMOUNT_MAX_MICROS + 1n, T0), 'LIMIT_EXCEEDED', 'amountMicros'],
     ['negative top-up', () => t.engine.topUp('p7', 'x', -1n, T0), 'INVALID_ARGUMENT', 'amountMicros'],
     [
       'prepaid credit limit',

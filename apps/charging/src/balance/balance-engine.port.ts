@@ -3,7 +3,7 @@
  * Implemented by RedisBalanceEngine (one atomic Lua script call per request). See
  * apps/charging/README.md "Balance engine" for the key layout and the rules.
  *
- * Money is bigint micros in TypeScript; units are plain integers bounded by MAX_UNITS_PER_REQUEST.
+ * Money is bigint micros in TypeScript; units are plain integers bounded by UNITS_PER_REQUEST_MAX.
  */
 import type { SubscriberRoute } from '@app/keyspace';
 import type { CompiledRate, UsageUnit } from '@app/rating';
@@ -11,11 +11,11 @@ import type { CompiledRate, UsageUnit } from '@app/rating';
 export const BALANCE_ENGINE = Symbol('BALANCE_ENGINE');
 
 /** Largest amount the engine holds exactly: Lua numbers are IEEE doubles (2^53 - 1 micros ≈ 9.007e9 currency units). */
-export { MAX_AMOUNT_MICROS } from '@app/money';
+export { AMOUNT_MAX_MICROS } from '@app/money';
 /** Largest number of units one request may ask for or report (10 TB of data, 115 days of seconds). */
-export const MAX_UNITS_PER_REQUEST = 10_000_000_000_000;
+export const UNITS_PER_REQUEST_MAX = 10_000_000_000_000;
 /** Largest number of rating groups in one request. */
-export const MAX_RATING_GROUPS_PER_REQUEST = 16;
+export const RATING_GROUPS_PER_REQUEST_MAX = 16;
 /** How long answers are kept for idempotent retries. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 

@@ -5,7 +5,7 @@
  * including products far beyond 2^53 that Lua must not compute in floating point.
  */
 import { affordableUnits, billableUnits, type CompiledRate, priceUnitsMicros } from '@app/rating';
-import { MAX_AMOUNT_MICROS, MAX_UNITS_PER_REQUEST } from './balance-engine.port';
+import { AMOUNT_MAX_MICROS, UNITS_PER_REQUEST_MAX } from './balance-engine.port';
 import { group, openEngine, prepaid, sessionCmd, sha256, T0, TestEngine } from './test/balance-test-kit';
 
 const RANDOM_CASES = 300;
@@ -52,7 +52,7 @@ function randomCase(random: () => number, n: number): Case {
   return {
     name: `random ${n}`,
     rate,
-    units: logInt(1, MAX_UNITS_PER_REQUEST / 2),
+    units: logInt(1, UNITS_PER_REQUEST_MAX / 2),
     cycleUsed: logInt(1, 1e12) - 1,
     budget: BigInt(logInt(1, 1e15)),
   };
@@ -103,7 +103,7 @@ const EDGE_CASES: Case[] = [
     budget: 49n,
   },
   { name: 'increments', rate: rate(1, [[0, 7]], { firstUnits: 60, nextUnits: 30 }), units: 61, cycleUsed: 0, budget: 500n },
-  { name: 'price per TiB, 10 TB', rate: rate(TIB, [[0, 9_999_999_999]]), units: MAX_UNITS_PER_REQUEST, cycleUsed: 0, budget: 10n ** 15n },
+  { name: 'price per TiB, 10 TB', rate: rate(TIB, [[0, 9_999_999_999]]), units: UNITS_PER_REQUEST_MAX, cycleUsed: 0, budget: 10n ** 15n },
   {
     name: 'product beyond 2^53 with a remainder',
     rate: rate(TIB - 1, [[0, 8_999_999_999_999]]),
@@ -114,9 +114,9 @@ const EDGE_CASES: Case[] = [
   {
     name: 'price beyond 2^53 - 1',
     rate: rate(1, [[0, 1_000_000_000]]),
-    units: MAX_UNITS_PER_REQUEST,
+    units: UNITS_PER_REQUEST_MAX,
     cycleUsed: 0,
-    budget: MAX_AMOUNT_MICROS,
+    budget: AMOUNT_MAX_MICROS,
   },
   {
     name: 'free tier then paid',
@@ -147,7 +147,7 @@ describe('Lua agrees with @app/rating', () => {
 
   it.each(CASES.map((c, i) => [c.name, c, i] as const))('debit: %s', async (_name, c, i) => {
     const id = `d${i}`;
-    await account(id, MAX_AMOUNT_MICROS, c.cycleUsed);
+    await account(id, AMOUNT_MAX_MICROS, c.cycleUsed);
     const noSetup = { ...c.rate, setupMicros: 0 };
     const billable = billableUnits(c.units, c.rate.firstUnits, c.rate.nextUnits);
     const price = priceUnitsMicros(noSetup, billable, c.cycleUsed);
@@ -164,7 +164,7 @@ describe('Lua agrees with @app/rating', () => {
       units: c.units,
       rate: noSetup,
     });
-    if (price > MAX_AMOUNT_MICROS) {
+    if (price > AMOUNT_MAX_MICROS) {
       expect(r.resultCode).toBe('CREDIT_LIMIT_REACHED');
     } else {
       expect([r.resultCode, r.debitedMicros]).toEqual(['SUCCESS', price]);

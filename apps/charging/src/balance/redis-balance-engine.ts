@@ -32,8 +32,8 @@ import {
   checkInt,
   checkMicros,
   checkPattern,
-  MAX_PLAN_JSON_BYTES,
-  MAX_TIME_MS,
+  PLAN_JSON_MAX_BYTES,
+  TIME_MAX_MS,
   OPAQUE_ID,
   SUBSCRIBER_ID,
   validateAccount,
@@ -109,7 +109,7 @@ export class RedisBalanceEngine implements BalanceEngine {
 
   async getBalance(accountId: string, nowMs: number): Promise<BalanceView | undefined> {
     checkPattern('accountId', accountId, ACCOUNT_ID);
-    checkInt('nowMs', nowMs, 0, MAX_TIME_MS);
+    checkInt('nowMs', nowMs, 0, TIME_MAX_MS);
     const k = this.keys.account(accountId);
     const res = await this.redis.pipeline().hgetall(k.acct).hgetall(k.bkt).hgetall(k.rsv).exec();
     const [acct, bkt, rsv] = (res ?? []).map(([err, v]) => {
@@ -169,7 +169,7 @@ export class RedisBalanceEngine implements BalanceEngine {
     checkPattern('accountId', accountId, ACCOUNT_ID);
     checkPattern('requestId', requestId, OPAQUE_ID);
     checkMicros('amountMicros', amountMicros, 1n);
-    checkInt('nowMs', nowMs, 0, MAX_TIME_MS);
+    checkInt('nowMs', nowMs, 0, TIME_MAX_MS);
     const k = this.keys.account(accountId);
     const args = [accountId, requestId, amountMicros.toString(), nowMs, IDEMPOTENCY_TTL_MS];
     const { json, replayed } = scriptReply(await this.run('topUp', [k.acct, k.idem(requestId), k.outbox], args), 'topUp');
@@ -254,8 +254,8 @@ export class RedisBalanceEngine implements BalanceEngine {
 
   async putPlan(planId: string, planJson: string): Promise<void> {
     checkPattern('planId', planId, OPAQUE_ID);
-    if (typeof planJson !== 'string' || Buffer.byteLength(planJson) > MAX_PLAN_JSON_BYTES) {
-      throw new BalanceError(BalanceErrorCode.LIMIT_EXCEEDED, `must be a string of at most ${MAX_PLAN_JSON_BYTES} bytes`, 'planJson');
+    if (typeof planJson !== 'string' || Buffer.byteLength(planJson) > PLAN_JSON_MAX_BYTES) {
+      throw new BalanceError(BalanceErrorCode.LIMIT_EXCEEDED, `must be a string of at most ${PLAN_JSON_MAX_BYTES} bytes`, 'planJson');
     }
     try {
       JSON.parse(planJson);
@@ -275,7 +275,7 @@ export class RedisBalanceEngine implements BalanceEngine {
    * rotating bucket so no bucket starves) and releases each with expireReservation.
    */
   async expireDue(nowMs: number, limit: number): Promise<number> {
-    checkInt('nowMs', nowMs, 0, MAX_TIME_MS);
+    checkInt('nowMs', nowMs, 0, TIME_MAX_MS);
     checkInt('limit', limit, 1, EXPIRE_DUE_LIMIT_MAX);
     const start = this.sweepStart;
     this.sweepStart = (start + 1) % ACCOUNT_SLOT_BUCKETS;

@@ -6,8 +6,8 @@
  */
 import type { RatedEvent } from '@app/events';
 import { priceUnitsMicros, type CompiledRate } from '@app/rating';
-import { MAX_UNITS_PER_REQUEST, type BucketGrant, type CycleCounters, type EventCommand } from './balance-engine.port';
-import { MAX_CYCLE_COUNTERS_PER_ACCOUNT } from './validation';
+import { UNITS_PER_REQUEST_MAX, type BucketGrant, type CycleCounters, type EventCommand } from './balance-engine.port';
+import { CYCLE_COUNTERS_PER_ACCOUNT_MAX } from './validation';
 import { flatRate, group, openEngine, outbox, prepaid, rated, sessionCmd, sha256, snapshot, T0, TestEngine } from './test/balance-test-kit';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -133,7 +133,7 @@ describe('restoring an account', () => {
       ['a string', '40', 'INVALID_ARGUMENT'],
       ['null', null, 'INVALID_ARGUMENT'],
       ['above units', 101, 'INVALID_ARGUMENT'],
-      ['above the units limit', MAX_UNITS_PER_REQUEST + 1, 'LIMIT_EXCEEDED'],
+      ['above the units limit', UNITS_PER_REQUEST_MAX + 1, 'LIMIT_EXCEEDED'],
     ])('refuses remainingUnits %s, naming the field, and writes nothing', async (_name, remainingUnits, code) => {
       await t.engine.upsertAccount(prepaid('b4'), 0n);
       const before = await snapshot(t);
@@ -180,12 +180,12 @@ describe('restoring an account', () => {
       expect((await cycleHash('c3'))['1']).toBe(String(CYCLE_MAX));
     });
 
-    it('takes up to MAX_CYCLE_COUNTERS_PER_ACCOUNT rating groups', async () => {
-      const many = Object.fromEntries(Array.from({ length: MAX_CYCLE_COUNTERS_PER_ACCOUNT }, (_, i) => [i * 3, i]));
+    it('takes up to CYCLE_COUNTERS_PER_ACCOUNT_MAX rating groups', async () => {
+      const many = Object.fromEntries(Array.from({ length: CYCLE_COUNTERS_PER_ACCOUNT_MAX }, (_, i) => [i * 3, i]));
       await t.engine.upsertAccount(prepaid('c4'), 0n, counters(CYCLE, many));
       const h = await cycleHash('c4');
-      expect(Object.keys(h)).toHaveLength(MAX_CYCLE_COUNTERS_PER_ACCOUNT + 1);
-      expect(h[String((MAX_CYCLE_COUNTERS_PER_ACCOUNT - 1) * 3)]).toBe(String(MAX_CYCLE_COUNTERS_PER_ACCOUNT - 1));
+      expect(Object.keys(h)).toHaveLength(CYCLE_COUNTERS_PER_ACCOUNT_MAX + 1);
+      expect(h[String((CYCLE_COUNTERS_PER_ACCOUNT_MAX - 1) * 3)]).toBe(String(CYCLE_COUNTERS_PER_ACCOUNT_MAX - 1));
     });
 
     it('no counters, or an empty list, leave the cycle hash alone', async () => {
@@ -259,7 +259,7 @@ describe('restoring an account', () => {
       ['units as a string', { cycleId: CYCLE, units: [{ ratingGroup: 1, units: '5' }] }, 'INVALID_ARGUMENT', 'cycle.units[0].units'],
       [
         'too many rating groups',
-        { cycleId: CYCLE, units: Array.from({ length: MAX_CYCLE_COUNTERS_PER_ACCOUNT + 1 }, (_, i) => ({ ratingGroup: i, units: 1 })) },
+        { cycleId: CYCLE, units: Array.from({ length: CYCLE_COUNTERS_PER_ACCOUNT_MAX + 1 }, (_, i) => ({ ratingGroup: i, units: 1 })) },
         'LIMIT_EXCEEDED',
         'cycle.units',
       ],

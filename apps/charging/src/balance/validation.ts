@@ -11,34 +11,34 @@ import {
   BucketGrant,
   CycleCounters,
   EventCommand,
-  MAX_AMOUNT_MICROS,
-  MAX_RATING_GROUPS_PER_REQUEST,
-  MAX_UNITS_PER_REQUEST,
+  AMOUNT_MAX_MICROS,
+  RATING_GROUPS_PER_REQUEST_MAX,
+  UNITS_PER_REQUEST_MAX,
   SessionCommand,
   SubscriberRoute,
 } from './balance-engine.port';
 
 /** Longest grant validity (and longest reservation life before grace). */
-export const MAX_VALIDITY_MS = 24 * 60 * 60 * 1000;
+export const VALIDITY_MAX_MS = 24 * 60 * 60 * 1000;
 /** Longest grace after validity before the engine releases a reservation itself. */
-export const MAX_GRACE_MS = 60 * 60 * 1000;
+export const GRACE_MAX_MS = 60 * 60 * 1000;
 /** Most tiers in one compiled rate. */
-export const MAX_TIERS_PER_RATE = 16;
+export const TIERS_PER_RATE_MAX = 16;
 /** Most low-balance thresholds per account. */
-export const MAX_THRESHOLDS_PER_ACCOUNT = 16;
+export const THRESHOLDS_PER_ACCOUNT_MAX = 16;
 /** Most rating groups one allowance bucket names. */
-export const MAX_RATING_GROUPS_PER_BUCKET = 64;
+export const RATING_GROUPS_PER_BUCKET_MAX = 64;
 /**
  * Most rating groups in the cycle counters an account is created with (a plan has at most 256
- * elements, @app/rating MAX_PLAN_ELEMENTS; room for plan changes within a cycle).
+ * elements, @app/rating PLAN_ELEMENTS_MAX; room for plan changes within a cycle).
  */
-export const MAX_CYCLE_COUNTERS_PER_ACCOUNT = 1024;
+export const CYCLE_COUNTERS_PER_ACCOUNT_MAX = 1024;
 /** Largest request number, rating group and service id (Diameter Unsigned32). */
 export const MAX_UNSIGNED32 = 0xffff_ffff;
 /** Largest epoch-ms time the engine accepts (year 2286; keeps sums with validity exact). */
-export const MAX_TIME_MS = 10_000_000_000_000;
+export const TIME_MAX_MS = 10_000_000_000_000;
 /** Largest JSON plan stored with putPlan. */
-export const MAX_PLAN_JSON_BYTES = 1_000_000;
+export const PLAN_JSON_MAX_BYTES = 1_000_000;
 
 export const ACCOUNT_ID = ACCOUNT_ID_PATTERN;
 /** E.164 digits (5-15) or an IMSI (15 digits). */
@@ -77,7 +77,7 @@ export function checkInt(field: string, value: unknown, min: number, max: number
 export function checkMicros(field: string, value: unknown, min: bigint): bigint {
   if (typeof value !== 'bigint') invalid(field, 'must be a bigint of micros');
   if (value < min) invalid(field, `must be at least ${min}`);
-  if (value > MAX_AMOUNT_MICROS) tooLarge(field, `must be at most ${MAX_AMOUNT_MICROS} micros`);
+  if (value > AMOUNT_MAX_MICROS) tooLarge(field, `must be at most ${AMOUNT_MAX_MICROS} micros`);
   return value;
 }
 
@@ -89,25 +89,25 @@ function checkOneOf<T extends string>(field: string, value: unknown, allowed: re
 export function checkRate(field: string, rate: CompiledRate): void {
   checkPattern(`${field}.tariffId`, rate.tariffId, TARIFF_ID);
   checkOneOf(`${field}.unit`, rate.unit, UNITS);
-  checkInt(`${field}.setupMicros`, rate.setupMicros, 0, Number(MAX_AMOUNT_MICROS));
-  checkInt(`${field}.firstUnits`, rate.firstUnits, 1, MAX_UNITS_PER_REQUEST);
-  checkInt(`${field}.nextUnits`, rate.nextUnits, 1, MAX_UNITS_PER_REQUEST);
-  checkInt(`${field}.perUnits`, rate.perUnits, 1, MAX_UNITS_PER_REQUEST);
+  checkInt(`${field}.setupMicros`, rate.setupMicros, 0, Number(AMOUNT_MAX_MICROS));
+  checkInt(`${field}.firstUnits`, rate.firstUnits, 1, UNITS_PER_REQUEST_MAX);
+  checkInt(`${field}.nextUnits`, rate.nextUnits, 1, UNITS_PER_REQUEST_MAX);
+  checkInt(`${field}.perUnits`, rate.perUnits, 1, UNITS_PER_REQUEST_MAX);
   if (!Array.isArray(rate.tiers) || rate.tiers.length === 0) invalid(`${field}.tiers`, 'must have at least one tier');
-  if (rate.tiers.length > MAX_TIERS_PER_RATE) tooLarge(`${field}.tiers`, `must have at most ${MAX_TIERS_PER_RATE} tiers`);
+  if (rate.tiers.length > TIERS_PER_RATE_MAX) tooLarge(`${field}.tiers`, `must have at most ${TIERS_PER_RATE_MAX} tiers`);
   rate.tiers.forEach((t, i) => {
     const from = checkInt(`${field}.tiers[${i}].fromUnits`, t.fromUnits, 0, Number.MAX_SAFE_INTEGER);
-    checkInt(`${field}.tiers[${i}].priceMicros`, t.priceMicros, 0, Number(MAX_AMOUNT_MICROS));
+    checkInt(`${field}.tiers[${i}].priceMicros`, t.priceMicros, 0, Number(AMOUNT_MAX_MICROS));
     if (i === 0 && from !== 0) invalid(`${field}.tiers[0].fromUnits`, 'the first tier must start at 0');
     if (i > 0 && from <= rate.tiers[i - 1].fromUnits) invalid(`${field}.tiers[${i}].fromUnits`, 'tiers must be strictly ascending');
   });
-  if (rate.tariffChangeAtMs !== undefined) checkInt(`${field}.tariffChangeAtMs`, rate.tariffChangeAtMs, 0, MAX_TIME_MS);
+  if (rate.tariffChangeAtMs !== undefined) checkInt(`${field}.tariffChangeAtMs`, rate.tariffChangeAtMs, 0, TIME_MAX_MS);
 }
 
 function checkSessionGroups(cmd: SessionCommand): void {
   const groups = cmd.ratingGroups;
   if (!Array.isArray(groups)) invalid('ratingGroups', 'must be an array');
-  if (groups.length > MAX_RATING_GROUPS_PER_REQUEST) tooLarge('ratingGroups', `at most ${MAX_RATING_GROUPS_PER_REQUEST} rating groups`);
+  if (groups.length > RATING_GROUPS_PER_REQUEST_MAX) tooLarge('ratingGroups', `at most ${RATING_GROUPS_PER_REQUEST_MAX} rating groups`);
   if (groups.length === 0 && cmd.kind !== 'TERMINATE') invalid('ratingGroups', 'START and UPDATE need at least one rating group');
   const seen = new Set<number>();
   groups.forEach((g, i) => {
@@ -116,8 +116,8 @@ function checkSessionGroups(cmd: SessionCommand): void {
     if (seen.has(rg)) invalid(`${f}.ratingGroup`, 'appears twice');
     seen.add(rg);
     checkInt(`${f}.serviceId`, g.serviceId, 0, MAX_UNSIGNED32);
-    checkInt(`${f}.requestedUnits`, g.requestedUnits, 0, MAX_UNITS_PER_REQUEST);
-    checkInt(`${f}.usedUnits`, g.usedUnits, 0, MAX_UNITS_PER_REQUEST);
+    checkInt(`${f}.requestedUnits`, g.requestedUnits, 0, UNITS_PER_REQUEST_MAX);
+    checkInt(`${f}.usedUnits`, g.usedUnits, 0, UNITS_PER_REQUEST_MAX);
     if (cmd.kind === 'START' && g.usedUnits > 0) invalid(`${f}.usedUnits`, 'a START reports no usage');
     if (cmd.kind === 'TERMINATE' && g.requestedUnits > 0) invalid(`${f}.requestedUnits`, 'a TERMINATE asks for no units');
     if (g.rate !== undefined) checkRate(`${f}.rate`, g.rate);
@@ -131,9 +131,9 @@ export function validateSessionCommand(cmd: SessionCommand): void {
   checkPattern('sessionId', cmd.sessionId, OPAQUE_ID);
   checkInt('requestNumber', cmd.requestNumber, 0, MAX_UNSIGNED32);
   checkPattern('requestHash', cmd.requestHash, REQUEST_HASH);
-  checkInt('nowMs', cmd.nowMs, 0, MAX_TIME_MS);
-  checkInt('validityMs', cmd.validityMs, 1, MAX_VALIDITY_MS);
-  checkInt('graceMs', cmd.graceMs, 0, MAX_GRACE_MS);
+  checkInt('nowMs', cmd.nowMs, 0, TIME_MAX_MS);
+  checkInt('validityMs', cmd.validityMs, 1, VALIDITY_MAX_MS);
+  checkInt('graceMs', cmd.graceMs, 0, GRACE_MAX_MS);
   checkPattern('cycleId', cmd.cycleId, CYCLE_ID);
   checkSessionGroups(cmd);
 }
@@ -144,7 +144,7 @@ export function validateEventCommand(cmd: EventCommand): void {
   checkPattern('subscriberId', cmd.subscriberId, SUBSCRIBER_ID);
   checkPattern('requestId', cmd.requestId, OPAQUE_ID);
   checkPattern('requestHash', cmd.requestHash, REQUEST_HASH);
-  checkInt('nowMs', cmd.nowMs, 0, MAX_TIME_MS);
+  checkInt('nowMs', cmd.nowMs, 0, TIME_MAX_MS);
   checkPattern('cycleId', cmd.cycleId, CYCLE_ID);
   checkInt('ratingGroup', cmd.ratingGroup, 0, MAX_UNSIGNED32);
   checkInt('serviceId', cmd.serviceId, 0, MAX_UNSIGNED32);
@@ -153,7 +153,7 @@ export function validateEventCommand(cmd: EventCommand): void {
     if (cmd.refundOfRequestId === cmd.requestId) invalid('refundOfRequestId', 'a request cannot refund itself');
     return;
   }
-  checkInt('units', cmd.units, 1, MAX_UNITS_PER_REQUEST);
+  checkInt('units', cmd.units, 1, UNITS_PER_REQUEST_MAX);
   if (cmd.rate !== undefined) checkRate('rate', cmd.rate);
 }
 
@@ -161,7 +161,7 @@ export function validateCycleCounters(c: CycleCounters): void {
   if (typeof c !== 'object' || c === null) invalid('cycle', 'must be an object');
   checkPattern('cycle.cycleId', c.cycleId, CYCLE_ID);
   if (!Array.isArray(c.units)) invalid('cycle.units', 'must be an array');
-  if (c.units.length > MAX_CYCLE_COUNTERS_PER_ACCOUNT) tooLarge('cycle.units', `at most ${MAX_CYCLE_COUNTERS_PER_ACCOUNT} rating groups`);
+  if (c.units.length > CYCLE_COUNTERS_PER_ACCOUNT_MAX) tooLarge('cycle.units', `at most ${CYCLE_COUNTERS_PER_ACCOUNT_MAX} rating groups`);
   const seen = new Set<number>();
   c.units.forEach((u, i) => {
     const f = `cycle.units[${i}]`;
@@ -180,14 +180,14 @@ export function validateAccount(p: AccountProjection, initialBalanceMicros: bigi
   checkMicros('creditLimitMicros', p.creditLimitMicros, 0n);
   if (type === 'PREPAID' && p.creditLimitMicros !== 0n) invalid('creditLimitMicros', 'a prepaid account has no credit limit');
   if (!Array.isArray(p.thresholdsMicros)) invalid('thresholdsMicros', 'must be an array');
-  if (p.thresholdsMicros.length > MAX_THRESHOLDS_PER_ACCOUNT) tooLarge('thresholdsMicros', `at most ${MAX_THRESHOLDS_PER_ACCOUNT}`);
-  p.thresholdsMicros.forEach((t, i) => checkMicros(`thresholdsMicros[${i}]`, t, -MAX_AMOUNT_MICROS));
+  if (p.thresholdsMicros.length > THRESHOLDS_PER_ACCOUNT_MAX) tooLarge('thresholdsMicros', `at most ${THRESHOLDS_PER_ACCOUNT_MAX}`);
+  p.thresholdsMicros.forEach((t, i) => checkMicros(`thresholdsMicros[${i}]`, t, -AMOUNT_MAX_MICROS));
   checkOneOf('status', p.status, ['ACTIVE', 'BARRED', 'CLOSED'] as const);
   checkPattern('timeZone', p.timeZone, TIME_ZONE);
   checkPattern('planId', p.planId, OPAQUE_ID);
   checkInt('cycleDay', p.cycleDay, 1, 28);
   // May be negative: provisioning derives it from the ledger (adjustments, a rebuilt postpaid debt).
-  checkMicros('initialBalanceMicros', initialBalanceMicros, -MAX_AMOUNT_MICROS);
+  checkMicros('initialBalanceMicros', initialBalanceMicros, -AMOUNT_MAX_MICROS);
   if (cycle !== undefined) validateCycleCounters(cycle);
 }
 
@@ -196,14 +196,14 @@ export function validateBucket(g: BucketGrant): void {
   checkPattern('bucketId', g.bucketId, OPAQUE_ID);
   checkOneOf('unit', g.unit, UNITS);
   if (!Array.isArray(g.ratingGroups)) invalid('ratingGroups', 'must be an array');
-  if (g.ratingGroups.length > MAX_RATING_GROUPS_PER_BUCKET) tooLarge('ratingGroups', `at most ${MAX_RATING_GROUPS_PER_BUCKET}`);
+  if (g.ratingGroups.length > RATING_GROUPS_PER_BUCKET_MAX) tooLarge('ratingGroups', `at most ${RATING_GROUPS_PER_BUCKET_MAX}`);
   g.ratingGroups.forEach((rg, i) => checkInt(`ratingGroups[${i}]`, rg, 0, MAX_UNSIGNED32));
-  const units = checkInt('units', g.units, 1, MAX_UNITS_PER_REQUEST);
+  const units = checkInt('units', g.units, 1, UNITS_PER_REQUEST_MAX);
   if (g.remainingUnits !== undefined) {
-    if (checkInt('remainingUnits', g.remainingUnits, 0, MAX_UNITS_PER_REQUEST) > units) invalid('remainingUnits', 'must be at most units');
+    if (checkInt('remainingUnits', g.remainingUnits, 0, UNITS_PER_REQUEST_MAX) > units) invalid('remainingUnits', 'must be at most units');
   }
-  const from = checkInt('validFromMs', g.validFromMs, 0, MAX_TIME_MS);
-  const until = checkInt('expiresAtMs', g.expiresAtMs, 0, MAX_TIME_MS);
+  const from = checkInt('validFromMs', g.validFromMs, 0, TIME_MAX_MS);
+  const until = checkInt('expiresAtMs', g.expiresAtMs, 0, TIME_MAX_MS);
   if (until <= from) invalid('expiresAtMs', 'must be after validFromMs');
 }
 

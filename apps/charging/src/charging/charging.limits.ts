@@ -5,7 +5,7 @@
  */
 import { IDEMPOTENCY_TTL_MS } from '../balance/balance-engine.port';
 
-export { MAX_RATING_GROUPS_PER_REQUEST, MAX_UNITS_PER_REQUEST } from '../balance/balance-engine.port';
+export { RATING_GROUPS_PER_REQUEST_MAX, UNITS_PER_REQUEST_MAX } from '../balance/balance-engine.port';
 
 /** How long a grant is valid (RFC 4006 Validity-Time) unless a tariff change comes first. */
 export const DEFAULT_VALIDITY_MS = 300_000;
@@ -16,4 +16,4 @@ export const EVENT_TIME_AGE_MAX_MS = IDEMPOTENCY_TTL_MS;
 /** An event_time later than now by more than this (clock skew of the network element) is refused. */
 export const EVENT_TIME_AHEAD_MAX_MS = 5 * 60_000;
 /** Longest session_id / request_id (Diameter Session-Id is unbounded; we are not). */
-export const ID_LENGTH_MAX = 128;
+export const ID_MAX_LENGTH = 128;

@@ -18,25 +18,25 @@ import { grpcStatusOf } from './grpc-status.mapper';
 import {
   GRPC_KEEPALIVE_TIME_MS,
   GRPC_KEEPALIVE_TIMEOUT_MS,
-  GRPC_MAX_CONCURRENT_STREAMS,
-  GRPC_MAX_CONNECTION_AGE_GRACE_MS,
-  GRPC_MAX_CONNECTION_AGE_MS,
-  GRPC_MAX_RECEIVE_MESSAGE_BYTES,
-  GRPC_MAX_SEND_MESSAGE_BYTES,
-  GRPC_MAX_SESSION_MEMORY_BYTES,
+  GRPC_CONCURRENT_STREAMS_MAX,
+  GRPC_CONNECTION_AGE_GRACE_MAX_MS,
+  GRPC_CONNECTION_AGE_MAX_MS,
+  GRPC_RECEIVE_MESSAGE_MAX_BYTES,
+  GRPC_SEND_MESSAGE_MAX_BYTES,
+  GRPC_SESSION_MEMORY_MAX_BYTES,
   GRPC_SHUTDOWN_TIMEOUT_MS,
 } from './grpc-server.limits';
 import { serverCredentials, transportSecurity } from './server-credentials';
 
 export const GRPC_SERVER_OPTIONS: ServerOptions = {
-  'grpc.max_receive_message_length': GRPC_MAX_RECEIVE_MESSAGE_BYTES,
-  'grpc.max_send_message_length': GRPC_MAX_SEND_MESSAGE_BYTES,
-  'grpc.max_concurrent_streams': GRPC_MAX_CONCURRENT_STREAMS,
+  'grpc.max_receive_message_length': GRPC_RECEIVE_MESSAGE_MAX_BYTES,
+  'grpc.max_send_message_length': GRPC_SEND_MESSAGE_MAX_BYTES,
+  'grpc.max_concurrent_streams': GRPC_CONCURRENT_STREAMS_MAX,
   'grpc.keepalive_time_ms': GRPC_KEEPALIVE_TIME_MS,
   'grpc.keepalive_timeout_ms': GRPC_KEEPALIVE_TIMEOUT_MS,
-  'grpc.max_connection_age_ms': GRPC_MAX_CONNECTION_AGE_MS,
-  'grpc.max_connection_age_grace_ms': GRPC_MAX_CONNECTION_AGE_GRACE_MS,
-  'grpc-node.max_session_memory': GRPC_MAX_SESSION_MEMORY_BYTES,
+  'grpc.max_connection_age_ms': GRPC_CONNECTION_AGE_MAX_MS,
+  'grpc.max_connection_age_grace_ms': GRPC_CONNECTION_AGE_GRACE_MAX_MS,
+  'grpc-node.max_session_memory': GRPC_SESSION_MEMORY_MAX_BYTES,
   // No channelz service is registered, so nothing reads what grpc-js would track for it on every
   // call and every stream (call counters, timestamps, per-socket stream counts).
   'grpc.enable_channelz': 0,

@@ -6,7 +6,7 @@
  * the batch's engine calls all in flight at once, which ioredis pipelines on its one connection.
  */
 import { Client } from 'pg';
-import { AMOUNT_MICROS_MAX } from '@app/db';
+import { AMOUNT_MAX_MICROS } from '@app/db';
 import { DEMO_LOADTEST_PLAN } from '@app/rating';
 import type { AccountProjection } from '../balance/balance-engine.port';
 import { IMSI_PATTERN, MSISDN_PATTERN } from '../provisioning/provisioning.limits';
@@ -97,7 +97,7 @@ async function projectBatch(ctx: CliContext, pg: Client, rows: BulkRow[]): Promi
       cycleDay: 1,
     };
     const balance = balances.get(accountId) ?? 0n;
-    if (balance < 0n || balance > AMOUNT_MICROS_MAX) throw new Error(`account ${accountId}: opening balance ${balance} out of range`);
+    if (balance < 0n || balance > AMOUNT_MAX_MICROS) throw new Error(`account ${accountId}: opening balance ${balance} out of range`);
     return ctx.engine.upsertAccount(p, balance);
   });
   const route = (accountId: string) => ({ accountId, planId, timeZone: LOADTEST_TIME_ZONE, currency: 'EUR', cycleDay: 1 });

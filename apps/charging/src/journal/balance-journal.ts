@@ -521,16 +521,16 @@ export function parkReason(err: unknown): JournalParkReason | undefined {
 export type JournalParkReason = 'invalid_schema' | 'out_of_range' | 'invalid_data' | 'constraint' | 'unfoldable';
 
 /** Longest subject, account id and event id stored with a parked event (the table's column widths). */
-const PARKED_SUBJECT_LENGTH_MAX = 255;
-const PARKED_ID_LENGTH_MAX = 64;
+const PARKED_SUBJECT_MAX_LENGTH = 255;
+const PARKED_ID_MAX_LENGTH = 64;
 
 function parkedEvent(m: JsMsg, reason: JournalParkReason, detail: string, event?: RatedEvent): ParkedEvent {
-  const id = (v: unknown) => (typeof v === 'string' && v.length <= PARKED_ID_LENGTH_MAX ? v : null);
+  const id = (v: unknown) => (typeof v === 'string' && v.length <= PARKED_ID_MAX_LENGTH ? v : null);
   return {
     seq: m.seq,
     accountId: id(event?.accountId),
     eventId: id(event?.eventId),
-    subject: m.subject.slice(0, PARKED_SUBJECT_LENGTH_MAX),
+    subject: m.subject.slice(0, PARKED_SUBJECT_MAX_LENGTH),
     reason,
     detail,
     payload: m.data,

@@ -15,11 +15,11 @@ import {
   CDR_BATCH_RECORDS_DEFAULT,
   CDR_BATCH_RECORDS_MAX,
   CDR_DEDUP_WINDOW_MS_DEFAULT,
-  CDR_DEDUP_WINDOW_MS_MAX,
-  CDR_DEDUP_WINDOW_MS_MIN,
+  CDR_DEDUP_WINDOW_MAX_MS,
+  CDR_DEDUP_WINDOW_MIN_MS,
   CDR_POLL_INTERVAL_MS_DEFAULT,
-  CDR_POLL_INTERVAL_MS_MAX,
-  CDR_POLL_INTERVAL_MS_MIN,
+  CDR_POLL_INTERVAL_MAX_MS,
+  CDR_POLL_INTERVAL_MIN_MS,
   CDR_RATING_WORKERS_DEFAULT,
   CDR_RATING_WORKERS_MAX,
 } from './cdr.limits';
@@ -72,8 +72,8 @@ export const cdrConfigSchema = z
     CDR_POLL_INTERVAL_MS: z.coerce
       .number()
       .int()
-      .min(CDR_POLL_INTERVAL_MS_MIN)
-      .max(CDR_POLL_INTERVAL_MS_MAX)
+      .min(CDR_POLL_INTERVAL_MIN_MS)
+      .max(CDR_POLL_INTERVAL_MAX_MS)
       .default(CDR_POLL_INTERVAL_MS_DEFAULT),
     /** Worker threads of the rating pool. */
     CDR_RATING_WORKERS: z.coerce.number().int().min(1).max(CDR_RATING_WORKERS_MAX).default(CDR_RATING_WORKERS_DEFAULT),
@@ -85,8 +85,8 @@ export const cdrConfigSchema = z
     RATEL_CDR_DEDUP_WINDOW_MS: z.coerce
       .number()
       .int()
-      .min(CDR_DEDUP_WINDOW_MS_MIN)
-      .max(CDR_DEDUP_WINDOW_MS_MAX)
+      .min(CDR_DEDUP_WINDOW_MIN_MS)
+      .max(CDR_DEDUP_WINDOW_MAX_MS)
       .default(CDR_DEDUP_WINDOW_MS_DEFAULT),
     /** Subject prefix of the rated events; the account id is the last token. */
     CDR_SUBJECT_PREFIX: z

@@ -15,7 +15,7 @@ export enum CdrErrorCode {
   EMPTY_FILE = 'EMPTY_FILE',
   /** The header line is not the format's header. */
   HEADER_MISMATCH = 'HEADER_MISMATCH',
-  /** The file is larger than CDR_FILE_BYTES_MAX. */
+  /** The file is larger than CDR_FILE_MAX_BYTES. */
   FILE_TOO_LARGE = 'FILE_TOO_LARGE',
   /** The file has more lines than CDR_RECORDS_PER_FILE_MAX records (+ header). */
   TOO_MANY_RECORDS = 'TOO_MANY_RECORDS',

@@ -5,11 +5,11 @@
 import { MSISDN_PATTERN, SUBSCRIBER_ID_PATTERN } from '@app/events';
 import { RatingGroups } from '@app/rating';
 import {
-  CDR_DATA_BYTES_MAX,
+  CDR_DATA_MAX_BYTES,
   CDR_DATA_SESSION_MAX_MS,
-  CDR_RECORD_ID_LENGTH_MAX,
-  CDR_START_MS_MAX,
-  CDR_START_MS_MIN,
+  CDR_RECORD_ID_MAX_LENGTH,
+  CDR_START_MAX_MS,
+  CDR_START_MIN_MS,
   CDR_VOICE_DURATION_MAX_S,
 } from './cdr.limits';
 
@@ -66,7 +66,7 @@ export interface CdrReject {
 
 export type LineResult = { ok: true; record: CdrRecord } | ({ ok: false } & CdrReject);
 
-const RECORD_ID = new RegExp(`^[A-Za-z0-9_.:-]{1,${CDR_RECORD_ID_LENGTH_MAX}}$`);
+const RECORD_ID = new RegExp(`^[A-Za-z0-9_.:-]{1,${CDR_RECORD_ID_MAX_LENGTH}}$`);
 /** E.164 digits without `+`, 5 to 15. */
 const MSISDN = MSISDN_PATTERN;
 /** An MSISDN or an IMSI (15 digits). */
@@ -112,10 +112,10 @@ export function parseUtcTime(field: string, value: string): number {
     throw new FieldProblem(field, `expected an ISO-8601 UTC time like 2026-11-21T08:15:00Z, got ${shown(value)}`);
   }
   const ms = Date.UTC(y, mo - 1, d, h, mi, s, m[7] ? +m[7].padEnd(3, '0') : 0);
-  if (ms < CDR_START_MS_MIN || ms > CDR_START_MS_MAX) {
+  if (ms < CDR_START_MIN_MS || ms > CDR_START_MAX_MS) {
     throw new FieldProblem(
       field,
-      `must be from ${new Date(CDR_START_MS_MIN).toISOString()} to ${new Date(CDR_START_MS_MAX).toISOString()}, got ${value}`,
+      `must be from ${new Date(CDR_START_MIN_MS).toISOString()} to ${new Date(CDR_START_MAX_MS).toISOString()}, got ${value}`,
     );
   }
   return ms;
@@ -128,7 +128,7 @@ function flag(field: string, value: string): boolean {
 
 function voiceRecord(f: readonly string[]): CdrRecord {
   return {
-    recordId: matching('record_id', f[0], RECORD_ID, `1-${CDR_RECORD_ID_LENGTH_MAX} of [A-Za-z0-9_.:-]`),
+    recordId: matching('record_id', f[0], RECORD_ID, `1-${CDR_RECORD_ID_MAX_LENGTH} of [A-Za-z0-9_.:-]`),
     subscriberId: matching('calling_msisdn', f[1], MSISDN, 'E.164 digits without +, 5 to 15'),
     calledNumber: matching('called_number', f[2], CALLED_NUMBER, 'digits with an optional leading +, at most 32 characters'),
     startMs: parseUtcTime('start_time', f[3]),
@@ -140,17 +140,17 @@ function voiceRecord(f: readonly string[]): CdrRecord {
 }
 
 function dataRecord(f: readonly string[]): CdrRecord {
-  const recordId = matching('record_id', f[0], RECORD_ID, `1-${CDR_RECORD_ID_LENGTH_MAX} of [A-Za-z0-9_.:-]`);
+  const recordId = matching('record_id', f[0], RECORD_ID, `1-${CDR_RECORD_ID_MAX_LENGTH} of [A-Za-z0-9_.:-]`);
   const subscriberId = matching('subscriber', f[1], SUBSCRIBER, 'an MSISDN or IMSI of 5 to 15 digits');
   const startMs = parseUtcTime('start_time', f[2]);
   const endMs = parseUtcTime('end_time', f[3]);
   if (endMs < startMs) throw new FieldProblem('end_time', `must not be before start_time, got ${f[3]} < ${f[2]}`);
   if (endMs - startMs > CDR_DATA_SESSION_MAX_MS)
     throw new FieldProblem('end_time', `the record spans more than ${CDR_DATA_SESSION_MAX_MS} ms`);
-  const up = integer('bytes_up', f[4], CDR_DATA_BYTES_MAX);
-  const down = integer('bytes_down', f[5], CDR_DATA_BYTES_MAX);
-  if (up + down > CDR_DATA_BYTES_MAX)
-    throw new FieldProblem('bytes_down', `bytes_up + bytes_down must be at most ${CDR_DATA_BYTES_MAX}, got ${up + down}`);
+  const up = integer('bytes_up', f[4], CDR_DATA_MAX_BYTES);
+  const down = integer('bytes_down', f[5], CDR_DATA_MAX_BYTES);
+  if (up + down > CDR_DATA_MAX_BYTES)
+    throw new FieldProblem('bytes_down', `bytes_up + bytes_down must be at most ${CDR_DATA_MAX_BYTES}, got ${up + down}`);
   const ratingGroup = integer('rating_group', f[6], UINT32_MAX);
   return { recordId, subscriberId, startMs, units: up + down, ratingGroup, serviceId: 0, roaming: flag('roaming', f[7]) };
 }

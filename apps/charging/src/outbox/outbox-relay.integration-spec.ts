@@ -8,7 +8,7 @@ import { createNatsConnection, drainNats } from '@app/runtime';
 import { DUPLICATE_WINDOW_MS, outboxKey, slotBucketOf } from './outbox-names';
 import { OutboxRelay, OutboxRelayOptions } from './outbox-relay';
 import { leaseKey } from './relay-lease';
-import { ensureStreams, RATED_MAX_AGE_MS, StreamNames, streamNamesFor } from './streams';
+import { ensureStreams, RATED_AGE_MAX_MS, StreamNames, streamNamesFor } from './streams';
 import {
   countByMsgId,
   deleteStreams,
@@ -83,7 +83,7 @@ describe('OutboxRelay (integration)', () => {
       storage: StorageType.File,
       discard: DiscardPolicy.New,
       duplicate_window: nanos(DUPLICATE_WINDOW_MS),
-      max_age: nanos(RATED_MAX_AGE_MS),
+      max_age: nanos(RATED_AGE_MAX_MS),
       max_bytes: TEST_STREAM_LIMITS.ratedMaxBytes,
     });
     expect((await jsm.streams.info(names.notify.name)).config.subjects).toEqual([`${names.notify.subjectRoot}.>`]);

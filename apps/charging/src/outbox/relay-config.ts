@@ -5,8 +5,8 @@ import { RELAY_LEASE_MS } from './relay-limits';
 import { NOTIFY_MAX_BYTES, RATED_MAX_BYTES } from './streams';
 
 /** Bounds of RATEL_RELAY_LEASE_MS: short leases are for tests, long ones delay take-over. */
-const LEASE_MS_MIN = 500;
-const LEASE_MS_MAX = 60_000;
+const LEASE_MIN_MS = 500;
+const LEASE_MAX_MS = 60_000;
 /** Smallest stream size cap accepted. JetStream reserves each stream's max bytes on the server. */
 const STREAM_MAX_BYTES_MIN = 1024 * 1024;
 
@@ -19,7 +19,7 @@ export const relayConfigSchema = chargingConfigSchema
       .regex(/^[A-Za-z0-9_-]{0,32}$/)
       .default(''),
     /** How long a dead relay blocks a standby (default RELAY_LEASE_MS). */
-    RATEL_RELAY_LEASE_MS: z.coerce.number().int().min(LEASE_MS_MIN).max(LEASE_MS_MAX).default(RELAY_LEASE_MS),
+    RATEL_RELAY_LEASE_MS: z.coerce.number().int().min(LEASE_MIN_MS).max(LEASE_MAX_MS).default(RELAY_LEASE_MS),
     /** Size caps of the two streams (JetStream reserves them on the server's store). */
     RATEL_RATED_MAX_BYTES: z.coerce.number().int().min(STREAM_MAX_BYTES_MIN).default(RATED_MAX_BYTES),
     RATEL_NOTIFY_MAX_BYTES: z.coerce.number().int().min(STREAM_MAX_BYTES_MIN).default(NOTIFY_MAX_BYTES),

@@ -6,11 +6,11 @@ import { DiscardPolicy, JetStreamManager, NatsError, nanos, RetentionPolicy, Sto
 import { DUPLICATE_WINDOW_MS, NOTIFY_STREAM, NOTIFY_SUBJECT_ROOT, RATED_STREAM, RATED_SUBJECT_ROOT } from './outbox-names';
 
 /** Rated events are kept this long; consumers (ClickHouse ingest) must read them within it. */
-export const RATED_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
+export const RATED_AGE_MAX_MS = 7 * 24 * 60 * 60 * 1000;
 /** Size cap of the rated-event stream. When full, publishes fail and events wait in the outbox. */
 export const RATED_MAX_BYTES = 20 * 1024 ** 3;
 /** Notifications are only useful while fresh. */
-export const NOTIFY_MAX_AGE_MS = 3 * 24 * 60 * 60 * 1000;
+export const NOTIFY_AGE_MAX_MS = 3 * 24 * 60 * 60 * 1000;
 export const NOTIFY_MAX_BYTES = 2 * 1024 ** 3;
 /** Replicas per stream (1 on a single server; 3 on a JetStream cluster). */
 export const STREAM_REPLICAS_DEFAULT = 1;
@@ -53,9 +53,9 @@ export interface StreamLimits {
 }
 
 export const DEFAULT_STREAM_LIMITS: StreamLimits = {
-  ratedMaxAgeMs: RATED_MAX_AGE_MS,
+  ratedMaxAgeMs: RATED_AGE_MAX_MS,
   ratedMaxBytes: RATED_MAX_BYTES,
-  notifyMaxAgeMs: NOTIFY_MAX_AGE_MS,
+  notifyMaxAgeMs: NOTIFY_AGE_MAX_MS,
   notifyMaxBytes: NOTIFY_MAX_BYTES,
   replicas: STREAM_REPLICAS_DEFAULT,
 };

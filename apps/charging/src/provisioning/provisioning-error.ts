@@ -17,9 +17,9 @@ export enum ProvisioningErrorCode {
   IDEMPOTENCY_CONFLICT = 'IDEMPOTENCY_CONFLICT',
   /** Well-formed but not allowed in the current state (closed account, unknown referenced object, currency mismatch). */
   FAILED_PRECONDITION = 'FAILED_PRECONDITION',
-  /** A top-up would take the balance beyond MAX_AMOUNT_MICROS, which the balance engine refuses. Nothing was changed. */
+  /** A top-up would take the balance beyond AMOUNT_MAX_MICROS, which the balance engine refuses. Nothing was changed. */
   BALANCE_LIMIT_EXCEEDED = 'BALANCE_LIMIT_EXCEEDED',
-  /** Balance + credit limit of a postpaid account would exceed MAX_AMOUNT_MICROS, which the engine refuses. Nothing was changed. */
+  /** Balance + credit limit of a postpaid account would exceed AMOUNT_MAX_MICROS, which the engine refuses. Nothing was changed. */
   CREDIT_LIMIT_EXCEEDED = 'CREDIT_LIMIT_EXCEEDED',
   /** Committed to PostgreSQL but not (yet) applied to the balance engine; see the README ("Projection"). */
   PROJECTION_PENDING = 'PROJECTION_PENDING',

@@ -17,7 +17,7 @@ import { NestPinoLogger } from '@app/runtime/nest-logger';
 /** Largest request body accepted. */
 export const HTTP_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
 /** Longest path parameter: an over-long account id gets a 400 naming it, not a 404 from the router. */
-export const HTTP_PATH_PARAMETER_LENGTH_MAX = 512;
+export const HTTP_PATH_PARAMETER_MAX_LENGTH = 512;
 /** Bound of one request, including a reconciliation (ClickHouse queries stop earlier on their own). */
 export const HTTP_REQUEST_TIMEOUT_MS = 300_000;
 
@@ -31,7 +31,7 @@ export async function startInvoicingHttp(root: DynamicModule, deps: InvoicingHtt
   assertApiCredentials(deps.config);
   const app = await createRestApp(root, {
     bodyLimitBytes: HTTP_BODY_LIMIT_BYTES,
-    fastify: { routerOptions: { maxParamLength: HTTP_PATH_PARAMETER_LENGTH_MAX }, requestTimeout: HTTP_REQUEST_TIMEOUT_MS },
+    fastify: { routerOptions: { maxParamLength: HTTP_PATH_PARAMETER_MAX_LENGTH }, requestTimeout: HTTP_REQUEST_TIMEOUT_MS },
     errorFilter: () => new InvoicingErrorFilter(deps.logger),
     registry: () => deps.registry,
     // Nest logs through our pino logger (JSON, warn and above); a start-up error rejects to main.

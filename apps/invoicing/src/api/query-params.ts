@@ -4,7 +4,7 @@
  * created, so a bad request never reaches ClickHouse or NATS.
  */
 import { ACCOUNT_ID_PATTERN, RATED_EVENT_TYPES, RatedEventType } from '@app/events';
-import { QUERY_PARAMETER_LENGTH_MAX } from '../usage/usage-limits';
+import { QUERY_PARAMETER_MAX_LENGTH } from '../usage/usage-limits';
 import { InvoicingError } from './invoicing-error';
 
 const DAY_MS = 86_400_000;
@@ -32,7 +32,7 @@ export class QueryReader {
     if (v === undefined) return undefined;
     if (Array.isArray(v)) throw InvoicingError.invalid(name, 'given more than once');
     if (typeof v !== 'string') throw InvoicingError.invalid(name, 'must be a single value');
-    if (v.length > QUERY_PARAMETER_LENGTH_MAX) throw InvoicingError.invalid(name, `longer than ${QUERY_PARAMETER_LENGTH_MAX} characters`);
+    if (v.length > QUERY_PARAMETER_MAX_LENGTH) throw InvoicingError.invalid(name, `longer than ${QUERY_PARAMETER_MAX_LENGTH} characters`);
     return v;
   }
 
@@ -53,7 +53,7 @@ export class QueryReader {
 }
 
 /** Longest part of an unknown parameter's name echoed in `parameter`. */
-const PARAMETER_NAME_SHOWN_LENGTH_MAX = 64;
+const PARAMETER_NAME_SHOWN_MAX_LENGTH = 64;
 
 /**
  * An unknown parameter's name as the `parameter` field gives it: as sent, not JSON-quoted (the
@@ -61,7 +61,7 @@ const PARAMETER_NAME_SHOWN_LENGTH_MAX = 64;
  * replaced by `?` so it stays one clean token.
  */
 export function parameterName(name: string): string {
-  return name.slice(0, PARAMETER_NAME_SHOWN_LENGTH_MAX).replace(/[^\x21-\x7e]|"/g, '?');
+  return name.slice(0, PARAMETER_NAME_SHOWN_MAX_LENGTH).replace(/[^\x21-\x7e]|"/g, '?');
 }
 
 /** A parameter value as it may appear in an error message: short, one line, ASCII, JSON-quoted. */

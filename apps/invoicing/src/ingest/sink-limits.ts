@@ -10,7 +10,7 @@ export const FETCH_WAIT_MAX_MS = 30_000;
 /** Consumer ack wait: a fetched message not acknowledged within it is delivered again. */
 export const ACK_WAIT_DEFAULT_MS = 60_000;
 /** Unacknowledged messages the consumer hands out, in batches (one in hand, one in flight). */
-export const MAX_ACK_PENDING_BATCHES = 2;
+export const ACK_PENDING_BATCHES_MAX = 2;
 /** Bound of one insert request to ClickHouse (default of SINK_INSERT_TIMEOUT_MS). */
 export const INSERT_TIMEOUT_DEFAULT_MS = 30_000;
 /** The ack wait must exceed the insert timeout by this much: an insert attempt is the longest

@@ -12,7 +12,7 @@ import { sinkBackoffDelayMs } from './backoff';
 import { JetStreamSource } from './jetstream-source';
 import { RatedEventSink } from './rated-event-sink';
 import { createSinkMetrics } from './sink-metrics';
-import { LAG_POLL_INTERVAL_MS, MAX_ACK_PENDING_BATCHES } from './sink-limits';
+import { LAG_POLL_INTERVAL_MS, ACK_PENDING_BATCHES_MAX } from './sink-limits';
 
 export interface SinkProcess {
   /** URL of the sink's own /metrics server; empty when the host process serves the registry. */
@@ -65,7 +65,7 @@ export async function startSinkProcess(
     consumer: config.SINK_CONSUMER,
     filterSubject: config.SINK_FILTER_SUBJECT,
     ackWaitMs: config.SINK_ACK_WAIT_MS,
-    maxAckPending: config.SINK_BATCH_MAX * MAX_ACK_PENDING_BATCHES,
+    maxAckPending: config.SINK_BATCH_MAX * ACK_PENDING_BATCHES_MAX,
   });
   await untilItWorks(`consumer ${config.SINK_CONSUMER} on stream ${config.SINK_STREAM}`, logger, () => source.ensureConsumer());
 

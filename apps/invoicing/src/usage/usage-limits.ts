@@ -17,4 +17,4 @@ export const REVENUE_PAGE_DEFAULT = 1_000;
 export const REVENUE_PAGE_MAX = REPORT_PAGE_ROWS_MAX;
 export const REVENUE_OFFSET_MAX = 1_000_000;
 /** Longest value of any one query parameter (cursors included), in characters. */
-export const QUERY_PARAMETER_LENGTH_MAX = 512;
+export const QUERY_PARAMETER_MAX_LENGTH = 512;

@@ -13,7 +13,7 @@ import { instrumentHttpRequests } from './request-metrics';
 import { RequestBodyError } from './rest-errors';
 
 /** Length of the parser's message quoted in a malformed-JSON answer. */
-const JSON_ERROR_DETAIL_LENGTH_MAX = 200;
+const JSON_ERROR_DETAIL_MAX_LENGTH = 200;
 
 export interface RestAppOptions {
   /** Largest request body accepted (413 PAYLOAD_TOO_LARGE beyond). */
@@ -52,7 +52,7 @@ export function installJsonBodyParser(fastify: FastifyInstance): void {
       } catch (e) {
         detail = (e as Error).message; // the position of the syntax error, more useful than fastify's text
       }
-      done(new RequestBodyError(`not valid JSON: ${detail.slice(0, JSON_ERROR_DETAIL_LENGTH_MAX)}`), undefined);
+      done(new RequestBodyError(`not valid JSON: ${detail.slice(0, JSON_ERROR_DETAIL_MAX_LENGTH)}`), undefined);
     });
   });
 }

@@ -1,5 +1,5 @@
 import { DebitEventRequest, UnitType } from '@app/proto';
-import { MAX_UNITS_PER_REQUEST } from '../charging.limits';
+import { UNITS_PER_REQUEST_MAX } from '../charging.limits';
 import { DebitEventCommand, GetBalanceCommand, RefundEventCommand, ServiceEnquiryCommand } from './event-request.command';
 import { InvalidArgumentError } from './invalid-argument.error';
 
@@ -40,7 +40,7 @@ describe('DebitEventCommand', () => {
     ['request id with "|"', { requestId: 'a|b' }, 'request_id: must be printable ASCII'],
     ['missing service', { service: undefined }, 'service: is required'],
     ['missing rating group', { service: svc({ ratingGroup: undefined }) }, 'service.rating_group: is required'],
-    ['zero units', { service: svc({ units: 0n }) }, `service.units: must be between 1 and ${MAX_UNITS_PER_REQUEST}, got 0`],
+    ['zero units', { service: svc({ units: 0n }) }, `service.units: must be between 1 and ${UNITS_PER_REQUEST_MAX}, got 0`],
     ['negative units', { service: svc({ units: -3n }) }, 'service.units: must be between 1 and'],
     ['huge units', { service: svc({ units: 2n ** 62n }) }, 'service.units: must be between 1 and'],
     ['unknown unit', { service: svc({ unit: 9 as UnitType }) }, 'service.unit: unknown UnitType value 9'],

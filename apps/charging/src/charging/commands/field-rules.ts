@@ -2,16 +2,16 @@
  * Field rules shared by the charging commands. Each rule returns the clean value or throws an
  * InvalidArgumentError naming the field (README "Identifiers" for the id formats).
  */
-import { MAX_CALLED_NUMBER_LENGTH, type UsageUnit } from '@app/rating';
+import { CALLED_NUMBER_MAX_LENGTH, type UsageUnit } from '@app/rating';
 import { ServiceUnits, SubscriberId, UnitType, UserLocation } from '@app/proto';
-import { EVENT_TIME_AGE_MAX_MS, EVENT_TIME_AHEAD_MAX_MS, ID_LENGTH_MAX, MAX_UNITS_PER_REQUEST } from '../charging.limits';
+import { EVENT_TIME_AGE_MAX_MS, EVENT_TIME_AHEAD_MAX_MS, ID_MAX_LENGTH, UNITS_PER_REQUEST_MAX } from '../charging.limits';
 import { InvalidArgumentError } from './invalid-argument.error';
 
 const MSISDN_PATTERN = /^[0-9]{5,15}$/;
 const IMSI_PATTERN = /^[0-9]{15}$/;
 const PLMN_ID_PATTERN = /^[0-9]{5,6}$/;
 /** Same rule as @app/rating: digits, optional leading "+" (routing prefixes make numbers longer than E.164). */
-const CALLED_NUMBER_PATTERN = new RegExp(`^(?=.{1,${MAX_CALLED_NUMBER_LENGTH}}$)\\+?[0-9]+$`);
+const CALLED_NUMBER_PATTERN = new RegExp(`^(?=.{1,${CALLED_NUMBER_MAX_LENGTH}}$)\\+?[0-9]+$`);
 /** Printable ASCII without space and without "|" (the engine's key separator). */
 const ID_CHARS_PATTERN = /^[\x21-\x7b\x7d\x7e]+$/;
 
@@ -34,8 +34,8 @@ export interface RatingContext {
 /** A session id or request id: 1 to 128 printable ASCII characters without "|". */
 export function clientId(field: string, value: string): string {
   if (value.length === 0) throw new InvalidArgumentError(field, 'is required');
-  if (value.length > ID_LENGTH_MAX)
-    throw new InvalidArgumentError(field, `must be at most ${ID_LENGTH_MAX} characters, got ${value.length}`);
+  if (value.length > ID_MAX_LENGTH)
+    throw new InvalidArgumentError(field, `must be at most ${ID_MAX_LENGTH} characters, got ${value.length}`);
   if (!ID_CHARS_PATTERN.test(value)) throw new InvalidArgumentError(field, 'must be printable ASCII (0x21-0x7e) without "|"');
   return value;
 }
@@ -59,10 +59,10 @@ export function required<T>(field: string, value: T | undefined): T {
   return value;
 }
 
-/** A unit count within [min, MAX_UNITS_PER_REQUEST], as a number (exact: the bound is below 2^53). */
+/** A unit count within [min, UNITS_PER_REQUEST_MAX], as a number (exact: the bound is below 2^53). */
 export function units(field: string, value: bigint, min: 0 | 1): number {
-  if (value < BigInt(min) || value > BigInt(MAX_UNITS_PER_REQUEST)) {
-    throw new InvalidArgumentError(field, `must be between ${min} and ${MAX_UNITS_PER_REQUEST}, got ${value}`);
+  if (value < BigInt(min) || value > BigInt(UNITS_PER_REQUEST_MAX)) {
+    throw new InvalidArgumentError(field, `must be between ${min} and ${UNITS_PER_REQUEST_MAX}, got ${value}`);
   }
   return Number(value);
 }
@@ -97,7 +97,7 @@ export function ratingContext(
     if (!CALLED_NUMBER_PATTERN.test(input.calledNumber)) {
       throw new InvalidArgumentError(
         'called_number',
-        `must be digits with an optional leading "+", at most ${MAX_CALLED_NUMBER_LENGTH} characters`,
+        `must be digits with an optional leading "+", at most ${CALLED_NUMBER_MAX_LENGTH} characters`,
       );
     }
     context.calledNumber = input.calledNumber;

@@ -1,5 +1,5 @@
 import { StartSessionRequest, UnitType } from '@app/proto';
-import { MAX_RATING_GROUPS_PER_REQUEST, MAX_UNITS_PER_REQUEST } from '../charging.limits';
+import { RATING_GROUPS_PER_REQUEST_MAX, UNITS_PER_REQUEST_MAX } from '../charging.limits';
 import { InvalidArgumentError } from './invalid-argument.error';
 import { SessionKind, SessionRequestCommand } from './session-request.command';
 
@@ -94,8 +94,8 @@ describe('SessionRequestCommand', () => {
     [
       'too many services',
       'START',
-      { services: Array.from({ length: MAX_RATING_GROUPS_PER_REQUEST + 1 }, (_, i) => svc({ ratingGroup: i })) },
-      `services: must hold at most ${MAX_RATING_GROUPS_PER_REQUEST} rating groups, got ${MAX_RATING_GROUPS_PER_REQUEST + 1}`,
+      { services: Array.from({ length: RATING_GROUPS_PER_REQUEST_MAX + 1 }, (_, i) => svc({ ratingGroup: i })) },
+      `services: must hold at most ${RATING_GROUPS_PER_REQUEST_MAX} rating groups, got ${RATING_GROUPS_PER_REQUEST_MAX + 1}`,
     ],
     [
       'duplicate rating group',
@@ -108,13 +108,13 @@ describe('SessionRequestCommand', () => {
       'negative requested units',
       'START',
       { services: [svc({ requestedUnits: -1n })] },
-      `services[0].requested_units: must be between 0 and ${MAX_UNITS_PER_REQUEST}, got -1`,
+      `services[0].requested_units: must be between 0 and ${UNITS_PER_REQUEST_MAX}, got -1`,
     ],
     [
       'huge used units',
       'UPDATE',
-      { requestNumber: 1, services: [svc({ usedUnits: BigInt(MAX_UNITS_PER_REQUEST) + 1n })] },
-      `services[0].used_units: must be between 0 and ${MAX_UNITS_PER_REQUEST}, got ${MAX_UNITS_PER_REQUEST + 1}`,
+      { requestNumber: 1, services: [svc({ usedUnits: BigInt(UNITS_PER_REQUEST_MAX) + 1n })] },
+      `services[0].used_units: must be between 0 and ${UNITS_PER_REQUEST_MAX}, got ${UNITS_PER_REQUEST_MAX + 1}`,
     ],
     [
       'start asking nothing',

@@ -4,7 +4,7 @@
  */
 import type { UsageUnit } from '@app/rating';
 import type { ServiceCreditRequest, StartSessionRequest } from '@app/proto';
-import { MAX_RATING_GROUPS_PER_REQUEST } from '../charging.limits';
+import { RATING_GROUPS_PER_REQUEST_MAX } from '../charging.limits';
 import { clientId, RatingContext, ratingContext, requestUnit, required, units } from './field-rules';
 import { InvalidArgumentError } from './invalid-argument.error';
 
@@ -77,8 +77,8 @@ export class SessionRequestCommand {
 
 function serviceCredits(list: ServiceCreditRequest[], rules: KindRules): ServiceCredit[] {
   if (list.length < rules.servicesMin) throw new InvalidArgumentError('services', `must hold at least ${rules.servicesMin} rating group`);
-  if (list.length > MAX_RATING_GROUPS_PER_REQUEST) {
-    throw new InvalidArgumentError('services', `must hold at most ${MAX_RATING_GROUPS_PER_REQUEST} rating groups, got ${list.length}`);
+  if (list.length > RATING_GROUPS_PER_REQUEST_MAX) {
+    throw new InvalidArgumentError('services', `must hold at most ${RATING_GROUPS_PER_REQUEST_MAX} rating groups, got ${list.length}`);
   }
   const seen = new Set<number>();
   return list.map((s, i) => {

@@ -4,7 +4,7 @@
  * usage of the current cycle are not taken into account (the price is from the rate's first
  * tier), and the setup fee is included. Same rounding as a debit (@app/rating priceUnitsMicros).
  *
- * A price beyond MAX_AMOUNT_MICROS is no price the engine charges: it saturates such a price, so a
+ * A price beyond AMOUNT_MAX_MICROS is no price the engine charges: it saturates such a price, so a
  * DebitEvent (or CheckBalance) of the same units answers CREDIT_LIMIT_REACHED on any account. The
  * enquiry refuses it with OUT_OF_RANGE naming the limit (RatingError OUT_OF_RANGE, grpc-status.mapper)
  * instead of an exact price no debit could take (and which, beyond int64, could not even be sent).
@@ -12,7 +12,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { billableUnits, priceUnitsMicros, RatingError, RatingErrorCode, type UsageUnit } from '@app/rating';
 import { Clock, CLOCK } from '@app/observability';
-import { MAX_AMOUNT_MICROS, type ResultCode } from '../../balance/balance-engine.port';
+import { AMOUNT_MAX_MICROS, type ResultCode } from '../../balance/balance-engine.port';
 import { ServiceEnquiryCommand } from '../commands/event-request.command';
 import { rateService } from '../rate-service';
 import { SubscriberAccounts } from '../subscriber-accounts';
@@ -40,11 +40,11 @@ export class PriceEnquiryUseCase {
     if (!rate) return { resultCode: 'RATING_FAILED' };
     const billable = billableUnits(command.service.units, rate.firstUnits, rate.nextUnits);
     const micros = BigInt(rate.setupMicros) + priceUnitsMicros(rate, billable, 0);
-    if (micros > MAX_AMOUNT_MICROS) {
+    if (micros > AMOUNT_MAX_MICROS) {
       throw new RatingError(
         RatingErrorCode.OUT_OF_RANGE,
-        `service.units: ${command.service.units} units cost ${micros} micros, beyond MAX_AMOUNT_MICROS ` +
-          `(${MAX_AMOUNT_MICROS} micros), the largest amount the engine charges; a DebitEvent of them answers CREDIT_LIMIT_REACHED`,
+        `service.units: ${command.service.units} units cost ${micros} micros, beyond AMOUNT_MAX_MICROS ` +
+          `(${AMOUNT_MAX_MICROS} micros), the largest amount the engine charges; a DebitEvent of them answers CREDIT_LIMIT_REACHED`,
       );
     }
     return { resultCode: 'SUCCESS', price: { micros, currency: account.route.currency }, unit: rate.unit };

@@ -16,7 +16,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CdrError, CdrErrorCode } from '../cdr-error';
-import { CDR_FILE_BYTES_MAX } from '../cdr.limits';
+import { CDR_FILE_MAX_BYTES } from '../cdr.limits';
 import { ListCdrFilesQuery, ListCdrRejectsQuery } from '../usecases/cdr-commands';
 import { GetCdrFileUseCase } from '../usecases/get-cdr-file.usecase';
 import { ListCdrFilesUseCase } from '../usecases/list-cdr-files.usecase';
@@ -49,7 +49,7 @@ export class CdrController {
   @Post()
   @ApiOperation({
     summary: 'Ingest a CDR file (streamed CSV body); answers when it is rated',
-    description: `Formats: apps/charging/src/mediation/FORMATS.md. At most ${CDR_FILE_BYTES_MAX} bytes.`,
+    description: `Formats: apps/charging/src/mediation/FORMATS.md. At most ${CDR_FILE_MAX_BYTES} bytes.`,
   })
   @ApiConsumes(CSV_CONTENT_TYPE)
   @ApiBody({ schema: { type: 'string', format: 'binary' } })

@@ -1,7 +1,7 @@
 /**
  * Lets `text/csv` request bodies reach the CDR upload handler as the raw stream: fastify parses
  * JSON and text by buffering them up to its bodyLimit; a CSV body is handed over unread and the
- * upload use case streams it to disk under its own limit (CDR_FILE_BYTES_MAX). Registered once on
+ * upload use case streams it to disk under its own limit (CDR_FILE_MAX_BYTES). Registered once on
  * the fastify instance when the module starts; other content types are untouched.
  */
 import type { FastifyInstance } from 'fastify';

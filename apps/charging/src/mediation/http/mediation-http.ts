@@ -13,8 +13,8 @@ import { CdrErrorFilter, fastifyErrorHandler } from './cdr-error.filter';
 import { instrumentHttpRequests } from '@app/runtime/http';
 import { setupOpenApi } from './openapi';
 
-/** Largest non-CSV request body (CSV uploads are streamed and bound by CDR_FILE_BYTES_MAX instead). */
-export const MEDIATION_HTTP_BODY_BYTES_MAX = 64 * 1024;
+/** Largest non-CSV request body (CSV uploads are streamed and bound by CDR_FILE_MAX_BYTES instead). */
+export const MEDIATION_HTTP_BODY_MAX_BYTES = 64 * 1024;
 /** Bound of one request: an upload answers once its file is rated (2,000,000 records at most). */
 export const MEDIATION_HTTP_REQUEST_TIMEOUT_MS = 30 * 60 * 1000;
 
@@ -36,7 +36,7 @@ export async function createMediationApp(
   root: DynamicModule,
   o: Pick<MediationHttpOptions, 'logger' | 'registry'>,
 ): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: MEDIATION_HTTP_BODY_BYTES_MAX, requestTimeout: MEDIATION_HTTP_REQUEST_TIMEOUT_MS });
+  const adapter = new FastifyAdapter({ bodyLimit: MEDIATION_HTTP_BODY_MAX_BYTES, requestTimeout: MEDIATION_HTTP_REQUEST_TIMEOUT_MS });
   const app = await NestFactory.create<NestFastifyApplication>(root, adapter, { bufferLogs: false, logger: ['error', 'warn'] });
   const fastify = app.getHttpAdapter().getInstance();
   fastify.setErrorHandler(fastifyErrorHandler(o.logger));

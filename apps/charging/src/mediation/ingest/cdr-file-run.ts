@@ -13,7 +13,7 @@
  */
 import type { Clock } from '@app/observability';
 import { CDR_UNITS, CdrFormat, CdrReject, CdrRejectCode } from '../cdr-formats';
-import { CDR_REJECT_RAW_CHARS_MAX, CDR_REJECT_REASON_CHARS_MAX, CDR_REJECTS_INSERT_BATCH } from '../cdr.limits';
+import { CDR_REJECT_RAW_MAX_CHARS, CDR_REJECT_REASON_MAX_CHARS, CDR_REJECTS_INSERT_BATCH } from '../cdr.limits';
 import type { CdrMetrics } from '../cdr-metrics';
 import type { CdrRatingPool } from '../rating/cdr-rating-pool';
 import type { RatingResult } from '../rating/rating-task';
@@ -178,8 +178,8 @@ class FileRun {
       fileName: this.input.fileName,
       format: this.input.format,
       reasonCode: r.code,
-      reason: r.reason.slice(0, CDR_REJECT_REASON_CHARS_MAX),
-      rawLine: raw.slice(0, CDR_REJECT_RAW_CHARS_MAX),
+      reason: r.reason.slice(0, CDR_REJECT_REASON_MAX_CHARS),
+      rawLine: raw.slice(0, CDR_REJECT_RAW_MAX_CHARS),
       rejectedAtMs: this.deps.clock.nowMs(),
     });
     this.input.onProgress?.(0, 1);

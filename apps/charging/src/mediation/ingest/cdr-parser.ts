@@ -7,7 +7,7 @@
  */
 import { CdrError, CdrErrorCode } from '../cdr-error';
 import { CDR_HEADERS, CdrFormat, CdrRejectCode, LineResult, parseCdrLine } from '../cdr-formats';
-import { CDR_LINE_BYTES_MAX, CDR_RECORDS_PER_FILE_MAX } from '../cdr.limits';
+import { CDR_LINE_MAX_BYTES, CDR_RECORDS_PER_FILE_MAX } from '../cdr.limits';
 import { RawLine, readLines } from './line-reader';
 
 export interface ParsedLine {
@@ -22,10 +22,10 @@ export interface ParserLimits {
   recordsMax: number;
 }
 
-export const DEFAULT_PARSER_LIMITS: ParserLimits = { lineBytesMax: CDR_LINE_BYTES_MAX, recordsMax: CDR_RECORDS_PER_FILE_MAX };
+export const DEFAULT_PARSER_LIMITS: ParserLimits = { lineBytesMax: CDR_LINE_MAX_BYTES, recordsMax: CDR_RECORDS_PER_FILE_MAX };
 
 const BOM = '\uFEFF';
-const HEADER_SHOWN_CHARS_MAX = 200;
+const HEADER_SHOWN_MAX_CHARS = 200;
 
 /** Throws EMPTY_FILE or HEADER_MISMATCH unless `first` is the header line of `format`. */
 export function checkHeader(format: CdrFormat, first: RawLine | undefined): void {
@@ -33,7 +33,7 @@ export function checkHeader(format: CdrFormat, first: RawLine | undefined): void
   const expected = CDR_HEADERS[format].join(',');
   const text = first.text.startsWith(BOM) ? first.text.slice(1) : first.text;
   if (first.tooLong || text !== expected) {
-    const got = JSON.stringify(text.slice(0, HEADER_SHOWN_CHARS_MAX));
+    const got = JSON.stringify(text.slice(0, HEADER_SHOWN_MAX_CHARS));
     throw new CdrError(CdrErrorCode.HEADER_MISMATCH, `line 1: expected the ${format} header "${expected}", got ${got}`);
   }
 }

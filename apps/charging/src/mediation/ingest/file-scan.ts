@@ -10,7 +10,7 @@ import { stat, unlink } from 'node:fs/promises';
 import { once } from 'node:events';
 import { CdrError, CdrErrorCode } from '../cdr-error';
 import { CdrFormat } from '../cdr-formats';
-import { CDR_FILE_BYTES_MAX, CDR_LINE_BYTES_MAX, CDR_READ_CHUNK_BYTES, CDR_RECORDS_PER_FILE_MAX } from '../cdr.limits';
+import { CDR_FILE_MAX_BYTES, CDR_LINE_MAX_BYTES, CDR_READ_CHUNK_BYTES, CDR_RECORDS_PER_FILE_MAX } from '../cdr.limits';
 import { checkHeader } from './cdr-parser';
 
 /** Hex digits of the content SHA-256 that make the file id (128 bits). */
@@ -30,7 +30,7 @@ export interface ScanLimits {
   recordsMax: number;
 }
 
-export const DEFAULT_SCAN_LIMITS: ScanLimits = { fileBytesMax: CDR_FILE_BYTES_MAX, recordsMax: CDR_RECORDS_PER_FILE_MAX };
+export const DEFAULT_SCAN_LIMITS: ScanLimits = { fileBytesMax: CDR_FILE_MAX_BYTES, recordsMax: CDR_RECORDS_PER_FILE_MAX };
 
 const LF = 10;
 
@@ -58,16 +58,16 @@ class Fingerprint {
   }
 
   private keepFirstLine(chunk: Buffer, lf: number): void {
-    const end = Math.min(lf === -1 ? chunk.length : lf, chunk.length, CDR_LINE_BYTES_MAX + 2 - this.firstBytes);
+    const end = Math.min(lf === -1 ? chunk.length : lf, chunk.length, CDR_LINE_MAX_BYTES + 2 - this.firstBytes);
     this.first.push(Buffer.from(chunk.subarray(0, Math.max(0, end))));
     this.firstBytes += Math.max(0, end);
-    this.firstDone = lf !== -1 || this.firstBytes >= CDR_LINE_BYTES_MAX + 2;
+    this.firstDone = lf !== -1 || this.firstBytes >= CDR_LINE_MAX_BYTES + 2;
   }
 
   result(format: CdrFormat, limits: ScanLimits): FileScan {
     let bytes = Buffer.concat(this.first);
     if (bytes[bytes.length - 1] === 13) bytes = bytes.subarray(0, bytes.length - 1);
-    const tooLong = bytes.length > CDR_LINE_BYTES_MAX;
+    const tooLong = bytes.length > CDR_LINE_MAX_BYTES;
     checkHeader(format, this.sizeBytes === 0 ? undefined : { lineNumber: 1, text: bytes.toString('utf8'), tooLong, invalidUtf8: false });
     const lines = this.newlines + (this.lastByte === LF ? 0 : 1);
     if (lines - 1 > limits.recordsMax) {

@@ -4,11 +4,11 @@
  */
 import { CdrError, CdrErrorCode } from '../cdr-error';
 import { CDR_FORMATS, CdrFormat, isCdrFormat } from '../cdr-formats';
-import { CDR_FILE_NAME_LENGTH_MAX, CDR_PAGE_SIZE_DEFAULT, CDR_PAGE_SIZE_MAX } from '../cdr.limits';
+import { CDR_FILE_NAME_MAX_LENGTH, CDR_PAGE_SIZE_DEFAULT, CDR_PAGE_SIZE_MAX } from '../cdr.limits';
 import { FILE_ID_PATTERN, FileScan } from '../ingest/file-scan';
 import type { CdrFileSource, FileCursor } from '../storage/cdr-store';
 
-export const FILE_NAME_PATTERN = new RegExp(`^[A-Za-z0-9_.-]{1,${CDR_FILE_NAME_LENGTH_MAX}}$`);
+export const FILE_NAME_PATTERN = new RegExp(`^[A-Za-z0-9_.-]{1,${CDR_FILE_NAME_MAX_LENGTH}}$`);
 const UNSIGNED = /^(0|[1-9][0-9]{0,15})$/;
 const CURSOR = /^(0|[1-9][0-9]{0,15})_([0-9a-f]{32})$/;
 
@@ -23,7 +23,7 @@ export function parseFormat(value: unknown, field = 'format'): CdrFormat {
 
 export function parseFileName(value: unknown, field = 'name'): string {
   if (typeof value !== 'string' || !FILE_NAME_PATTERN.test(value)) {
-    throw invalid(field, `must be 1-${CDR_FILE_NAME_LENGTH_MAX} characters of [A-Za-z0-9_.-], got ${JSON.stringify(value ?? null)}`);
+    throw invalid(field, `must be 1-${CDR_FILE_NAME_MAX_LENGTH} characters of [A-Za-z0-9_.-], got ${JSON.stringify(value ?? null)}`);
   }
   return value;
 }

@@ -1,6 +1,6 @@
 /**
  * Ingests a CDR file posted to the API: the body is streamed to a spool file (scanned on the
- * way, never held in memory, cut off past CDR_FILE_BYTES_MAX), then ingested like a watched
+ * way, never held in memory, cut off past CDR_FILE_MAX_BYTES), then ingested like a watched
  * file; the spool file is removed afterwards whatever happens.
  */
 import { Inject, Injectable } from '@nestjs/common';

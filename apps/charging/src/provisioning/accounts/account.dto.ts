@@ -5,11 +5,11 @@ import type { BillingAccount } from '@app/db/core';
 import {
   CYCLE_DAY_MAX,
   CYCLE_DAY_MIN,
-  ID_LENGTH_MAX,
+  ID_MAX_LENGTH,
   ID_PATTERN,
   PLAN_ID_PATTERN,
   THRESHOLDS_PER_ACCOUNT_MAX,
-  TIME_ZONE_LENGTH_MAX,
+  TIME_ZONE_MAX_LENGTH,
 } from '../provisioning.limits';
 import { MoneyView, moneyView } from '../shared/money-view';
 
@@ -19,7 +19,7 @@ export class CreateAccountBody {
   @ApiPropertyOptional({
     description: 'Client-chosen id; generated (`acc_...`) when absent',
     pattern: ID_PATTERN.source,
-    maxLength: ID_LENGTH_MAX,
+    maxLength: ID_MAX_LENGTH,
   })
   @IsOptional()
   @IsString()
@@ -40,9 +40,9 @@ export class CreateAccountBody {
   @Length(3, 3)
   currency!: string;
 
-  @ApiProperty({ description: 'IANA time zone', example: 'Europe/Berlin', maxLength: TIME_ZONE_LENGTH_MAX })
+  @ApiProperty({ description: 'IANA time zone', example: 'Europe/Berlin', maxLength: TIME_ZONE_MAX_LENGTH })
   @IsString()
-  @MaxLength(TIME_ZONE_LENGTH_MAX)
+  @MaxLength(TIME_ZONE_MAX_LENGTH)
   timeZone!: string;
 
   @ApiProperty({ minimum: CYCLE_DAY_MIN, maximum: CYCLE_DAY_MAX, description: 'Day of month a billing cycle starts' })

@@ -78,7 +78,7 @@ export class UpdateAccountUseCase {
   }
 
   /**
-   * The engine refuses balance + credit limit beyond MAX_AMOUNT_MICROS (engine-limits.ts). The
+   * The engine refuses balance + credit limit beyond AMOUNT_MAX_MICROS (engine-limits.ts). The
    * balance is the engine's; when it lost the account, the ledger sum (what a restore starts from
    * at most: usage only lowers it). A postpaid balance rises only by refunds, back to where it stood
    * before their debits, so a check and then the commit is safe against concurrent charging.

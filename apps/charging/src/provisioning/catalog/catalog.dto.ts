@@ -2,28 +2,28 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { Type } from 'class-transformer';
 import type { PricePlan, PricePlanVersion, Product } from '@app/db/catalog';
-import { DESCRIPTION_LENGTH_MAX, ID_LENGTH_MAX, ID_PATTERN, NAME_LENGTH_MAX, PLAN_ID_PATTERN } from '../provisioning.limits';
+import { DESCRIPTION_MAX_LENGTH, ID_MAX_LENGTH, ID_PATTERN, NAME_MAX_LENGTH, PLAN_ID_PATTERN } from '../provisioning.limits';
 
 export class CreateProductBody {
   @ApiPropertyOptional({
     description: 'Client-chosen id; generated (`prd_...`) when absent',
     pattern: ID_PATTERN.source,
-    maxLength: ID_LENGTH_MAX,
+    maxLength: ID_MAX_LENGTH,
   })
   @IsOptional()
   @IsString()
   @Matches(ID_PATTERN, { message: `id must match ${ID_PATTERN.source}` })
   id?: string;
 
-  @ApiProperty({ maxLength: NAME_LENGTH_MAX, example: 'Prepaid S' })
+  @ApiProperty({ maxLength: NAME_MAX_LENGTH, example: 'Prepaid S' })
   @IsString()
-  @Length(1, NAME_LENGTH_MAX)
+  @Length(1, NAME_MAX_LENGTH)
   name!: string;
 
-  @ApiPropertyOptional({ maxLength: DESCRIPTION_LENGTH_MAX })
+  @ApiPropertyOptional({ maxLength: DESCRIPTION_MAX_LENGTH })
   @IsOptional()
   @IsString()
-  @Length(0, DESCRIPTION_LENGTH_MAX)
+  @Length(0, DESCRIPTION_MAX_LENGTH)
   description?: string;
 }
 

@@ -1,34 +1,34 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 import type { Customer } from '@app/db/core';
-import { EMAIL_LENGTH_MAX, EXTERNAL_REF_LENGTH_MAX, ID_LENGTH_MAX, ID_PATTERN, NAME_LENGTH_MAX } from '../provisioning.limits';
+import { EMAIL_MAX_LENGTH, EXTERNAL_REF_MAX_LENGTH, ID_MAX_LENGTH, ID_PATTERN, NAME_MAX_LENGTH } from '../provisioning.limits';
 
 export class CreateCustomerBody {
   @ApiPropertyOptional({
     description: 'Client-chosen id; generated (`cus_...`) when absent',
     pattern: ID_PATTERN.source,
-    maxLength: ID_LENGTH_MAX,
+    maxLength: ID_MAX_LENGTH,
   })
   @IsOptional()
   @IsString()
   @Matches(ID_PATTERN, { message: `id must match ${ID_PATTERN.source}` })
   id?: string;
 
-  @ApiProperty({ maxLength: NAME_LENGTH_MAX, example: 'Erika Mustermann' })
+  @ApiProperty({ maxLength: NAME_MAX_LENGTH, example: 'Erika Mustermann' })
   @IsString()
-  @Length(1, NAME_LENGTH_MAX)
+  @Length(1, NAME_MAX_LENGTH)
   name!: string;
 
-  @ApiPropertyOptional({ maxLength: EMAIL_LENGTH_MAX, example: 'erika@example.org' })
+  @ApiPropertyOptional({ maxLength: EMAIL_MAX_LENGTH, example: 'erika@example.org' })
   @IsOptional()
   @IsEmail()
-  @MaxLength(EMAIL_LENGTH_MAX)
+  @MaxLength(EMAIL_MAX_LENGTH)
   email?: string;
 
-  @ApiPropertyOptional({ description: "The customer's id in the operator's CRM (unique)", maxLength: EXTERNAL_REF_LENGTH_MAX })
+  @ApiPropertyOptional({ description: "The customer's id in the operator's CRM (unique)", maxLength: EXTERNAL_REF_MAX_LENGTH })
   @IsOptional()
   @IsString()
-  @Length(1, EXTERNAL_REF_LENGTH_MAX)
+  @Length(1, EXTERNAL_REF_MAX_LENGTH)
   externalRef?: string;
 }
 

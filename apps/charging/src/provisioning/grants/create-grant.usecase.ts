@@ -5,7 +5,7 @@ import { BillingAccount } from '@app/db/core';
 import { AllowanceGrant } from '@app/db/provisioning';
 import { CLOCK, type Clock } from '@app/observability';
 import type { Actor } from '../auth/actor';
-import { GRANT_VALIDITY_MS_MAX, INSTANT_MS_MAX } from '../provisioning.limits';
+import { GRANT_VALIDITY_MAX_MS, INSTANT_MAX_MS } from '../provisioning.limits';
 import { ProvisioningError, ProvisioningErrorCode } from '../provisioning-error';
 import { audit } from '../shared/audit';
 import { ID_GENERATOR, type IdGenerator } from '../shared/ids';
@@ -24,18 +24,18 @@ export class CreateGrantCommand {
     readonly expiresAtMs: number,
   ) {}
 
-  /** `nowMs` is the default start; a grant must end in the future, after it starts, within GRANT_VALIDITY_MS_MAX. */
+  /** `nowMs` is the default start; a grant must end in the future, after it starts, within GRANT_VALIDITY_MAX_MS. */
   static create(actor: Actor, accountId: string, b: CreateGrantBody, nowMs: number): CreateGrantCommand {
     const from = b.validFrom === undefined ? nowMs : Date.parse(b.validFrom);
     const until = Date.parse(b.expiresAt);
     if (Number.isNaN(from)) throw ProvisioningError.invalid('validFrom', 'is not a valid instant');
     if (Number.isNaN(until)) throw ProvisioningError.invalid('expiresAt', 'is not a valid instant');
     if (from < 0) throw ProvisioningError.invalid('validFrom', 'must not be before 1970');
-    if (until > INSTANT_MS_MAX) throw ProvisioningError.invalid('expiresAt', `must be before ${new Date(INSTANT_MS_MAX).toISOString()}`);
+    if (until > INSTANT_MAX_MS) throw ProvisioningError.invalid('expiresAt', `must be before ${new Date(INSTANT_MAX_MS).toISOString()}`);
     if (until <= from) throw ProvisioningError.invalid('expiresAt', 'must be after validFrom');
     if (until <= nowMs) throw ProvisioningError.invalid('expiresAt', 'is in the past');
-    if (until - from > GRANT_VALIDITY_MS_MAX)
-      throw ProvisioningError.invalid('expiresAt', `the window is longer than ${GRANT_VALIDITY_MS_MAX} ms`);
+    if (until - from > GRANT_VALIDITY_MAX_MS)
+      throw ProvisioningError.invalid('expiresAt', `the window is longer than ${GRANT_VALIDITY_MAX_MS} ms`);
     const groups = [...new Set(b.ratingGroups ?? [])].sort((x, y) => x - y);
     return new CreateGrantCommand(actor, accountId, b.id, b.unit, groups, b.units, from, until);
   }

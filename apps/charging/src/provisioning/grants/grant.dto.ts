@@ -2,13 +2,13 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { USAGE_UNITS } from '@app/db';
 import type { AllowanceGrant } from '@app/db/provisioning';
-import { GRANT_UNITS_MAX, ID_LENGTH_MAX, ID_PATTERN, RATING_GROUP_MAX, RATING_GROUPS_PER_GRANT_MAX } from '../provisioning.limits';
+import { GRANT_UNITS_MAX, ID_MAX_LENGTH, ID_PATTERN, RATING_GROUP_MAX, RATING_GROUPS_PER_GRANT_MAX } from '../provisioning.limits';
 
 export class CreateGrantBody {
   @ApiPropertyOptional({
     description: 'Bucket id; generated (`bkt_...`) when absent',
     pattern: ID_PATTERN.source,
-    maxLength: ID_LENGTH_MAX,
+    maxLength: ID_MAX_LENGTH,
   })
   @IsOptional()
   @IsString()

@@ -3,13 +3,13 @@ import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import type { Subscription } from '@app/db/provisioning';
 import type { DeletedSubscription } from './delete-subscription.usecase';
-import { ID_LENGTH_MAX, ID_PATTERN, IMSI_PATTERN, MSISDN_PATTERN, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX } from '../provisioning.limits';
+import { ID_MAX_LENGTH, ID_PATTERN, IMSI_PATTERN, MSISDN_PATTERN, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX } from '../provisioning.limits';
 
 export class CreateSubscriptionBody {
   @ApiPropertyOptional({
     description: 'Client-chosen id; generated (`sub_...`) when absent',
     pattern: ID_PATTERN.source,
-    maxLength: ID_LENGTH_MAX,
+    maxLength: ID_MAX_LENGTH,
   })
   @IsOptional()
   @IsString()

@@ -185,7 +185,7 @@ export class CreateTopUpUseCase {
 
   /**
    * Under the account row lock: the balance after this top-up and those not yet credited stays
-   * within MAX_AMOUNT_MICROS (engine-limits.ts). A retry of an existing key is not checked (it
+   * within AMOUNT_MAX_MICROS (engine-limits.ts). A retry of an existing key is not checked (it
    * adds nothing). The balance is the engine's; when the engine lost the account, the ledger sum
    * (opening and every top-up: at least what a restore starts from, since usage only lowers it).
    */

@@ -4,7 +4,7 @@
  * process died between the engine's credit and the `projected_at` update.
  *
  * Every TOPUP_RECONCILE_INTERVAL_MS it takes at most TOPUP_RECONCILE_BATCH_MAX such top-ups older
- * than TOPUP_RECONCILE_MIN_AGE_MS (younger ones may still be in their request) and projects each
+ * than TOPUP_RECONCILE_AGE_MIN_MS (younger ones may still be in their request) and projects each
  * as the request does (Projector.topUpOrAccount): the credit by its engine request id
  * (`topup:<key>`), or the whole account when the engine lost it. The engine applies a request id once while its idempotency record
  * lives (IDEMPOTENCY_TTL_MS, 24 h), so a credit whose confirmation was lost is confirmed here as a
@@ -23,7 +23,7 @@ import { Projector } from '../shared/projector';
 
 export const TOPUP_RECONCILE_INTERVAL_MS = 60_000;
 /** A top-up younger than this may still be in its request's projection: left to it. */
-export const TOPUP_RECONCILE_MIN_AGE_MS = 30_000;
+export const TOPUP_RECONCILE_AGE_MIN_MS = 30_000;
 /** Most top-ups finished in one tick. */
 export const TOPUP_RECONCILE_BATCH_MAX = 500;
 
@@ -71,7 +71,7 @@ export class TopUpReconciler implements OnApplicationBootstrap, OnApplicationShu
   }
 
   /** One tick: finishes the unconfirmed top-ups older than `minAgeMs`, oldest first. */
-  async reconcileOnce(minAgeMs = TOPUP_RECONCILE_MIN_AGE_MS): Promise<ReconcileReport> {
+  async reconcileOnce(minAgeMs = TOPUP_RECONCILE_AGE_MIN_MS): Promise<ReconcileReport> {
     const em = this.em.fork();
     const before = new Date(this.clock.nowMs() - minAgeMs);
     // Top-ups the engine refused for good (projection_failure) wait for an operator, not for the next tick.

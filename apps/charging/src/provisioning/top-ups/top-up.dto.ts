@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches } from 'class-validator';
 import type { TopUp } from '@app/db/provisioning';
-import { IDEMPOTENCY_KEY_LENGTH_MAX, IDEMPOTENCY_KEY_PATTERN } from '../provisioning.limits';
+import { IDEMPOTENCY_KEY_MAX_LENGTH, IDEMPOTENCY_KEY_PATTERN } from '../provisioning.limits';
 import { MoneyView, moneyView } from '../shared/money-view';
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
@@ -14,12 +14,12 @@ export class CreateTopUpBody {
 
   @ApiPropertyOptional({
     description: 'Alternative to the Idempotency-Key header (they must agree when both are sent)',
-    maxLength: IDEMPOTENCY_KEY_LENGTH_MAX,
+    maxLength: IDEMPOTENCY_KEY_MAX_LENGTH,
   })
   @IsOptional()
   @IsString()
   @Matches(IDEMPOTENCY_KEY_PATTERN, {
-    message: `idempotencyKey must be 1 to ${IDEMPOTENCY_KEY_LENGTH_MAX} printable ASCII characters without "|"`,
+    message: `idempotencyKey must be 1 to ${IDEMPOTENCY_KEY_MAX_LENGTH} printable ASCII characters without "|"`,
   })
   idempotencyKey?: string;
 }
