@@ -1,0 +1,22 @@
+/** Errors of invoice runs, mapped to HTTP by the invoicing error filter and to exit codes by the CLI. */
+export enum RunErrorCode {
+  INVALID_ARGUMENT = 'INVALID_ARGUMENT',
+  RUN_NOT_FOUND = 'RUN_NOT_FOUND',
+  /** The run exists with another shard count: a run's slices never change once planned. */
+  SHARD_COUNT_MISMATCH = 'SHARD_COUNT_MISMATCH',
+  /** A phase was asked for before the phases it needs are done. */
+  PHASE_NOT_READY = 'PHASE_NOT_READY',
+  /** A step failed STEP_ATTEMPTS_MAX times. */
+  STEP_FAILED = 'STEP_FAILED',
+}
+
+export class RunError extends Error {
+  constructor(
+    readonly code: RunErrorCode,
+    message: string,
+    readonly parameter?: string,
+  ) {
+    super(message);
+    this.name = 'RunError';
+  }
+}
