@@ -115,16 +115,18 @@ describe('invoice run state (PostgreSQL)', () => {
     expect(await store.resetPhase({ runId: run.id, phase: 'RENDER' })).toEqual({ reset: 1, busy: 1 });
   });
 
-  it('plans stable, disjoint, even shards and pages through them', async () => {
+  it('plans stable, disjoint, even, contiguous shards and pages through them', async () => {
     const run = await open(3);
     const ids = Array.from({ length: 10 }, (_, i) => `acct-${String(9 - i).padStart(2, '0')}`);
     expect(await store.writePlan({ runId: run.id, shardCount: 3, accountIds: ids })).toBe(10);
     expect(await store.writePlan({ runId: run.id, shardCount: 3, accountIds: ids })).toBe(0);
     const shards = await Promise.all([0, 1, 2].map((shardIndex) => store.shardAccounts({ runId: run.id, shardIndex, limit: 100 })));
     expect(shards.map((s) => s.length)).toEqual([4, 3, 3]);
-    expect(shards.flat().sort()).toEqual([...ids].sort());
-    expect(shards[0]).toEqual(['acct-00', 'acct-03', 'acct-06', 'acct-09']);
-    expect(await store.shardAccounts({ runId: run.id, shardIndex: 0, after: 'acct-03', limit: 1 })).toEqual(['acct-06']);
+    expect(shards.flat()).toEqual([...ids].sort());
+    expect(shards[1]).toEqual(['acct-04', 'acct-05', 'acct-06']);
+    expect(await store.shardAccounts({ runId: run.id, shardIndex: 0, after: 'acct-01', limit: 1 })).toEqual(['acct-02']);
+    expect(await store.shardRange({ runId: run.id, shardIndex: 2 })).toEqual({ first: 'acct-07', last: 'acct-09', accounts: 3 });
+    expect(await store.shardRange({ runId: run.id, shardIndex: 5 })).toBeNull();
   });
 
   describe('the coordinator and its workers', () => {

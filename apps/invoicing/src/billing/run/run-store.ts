@@ -232,15 +232,17 @@ export class PgRunStore {
   }
 
   /**
-   * Writes the plan: the run's accounts, each on a stable shard (round robin over the sorted ids, so
-   * shards are even and a re-plan of the same accounts gives the same slices). Idempotent.
+   * Writes the plan: the run's accounts, each on a stable shard. Shards are contiguous ranges of the
+   * sorted ids, of sizes differing by one at most, so a shard reads its usage from ClickHouse with
+   * one range query and a re-plan of the same accounts gives the same slices. Idempotent.
    */
   async writePlan(p: { runId: string; shardCount: number; accountIds: readonly string[] }, client?: PoolClient): Promise<number> {
     const sorted = [...p.accountIds].sort();
+    const n = sorted.length;
     let written = 0;
-    for (let from = 0; from < sorted.length; from += PLAN_INSERT_BATCH_MAX) {
+    for (let from = 0; from < n; from += PLAN_INSERT_BATCH_MAX) {
       const ids = sorted.slice(from, from + PLAN_INSERT_BATCH_MAX);
-      const shards = ids.map((_, i) => (from + i) % p.shardCount);
+      const shards = ids.map((_, i) => Math.floor(((from + i) * p.shardCount) / n));
       const res = await (client ?? this.pool).query(
         `insert into billing_run_account (run_id, account_id, shard_index) select $1, a, s from unnest($2::text[], $3::int[]) as t(a, s)
          on conflict do nothing`,
@@ -249,6 +251,16 @@ export class PgRunStore {
       written += res.rowCount ?? 0;
     }
     return written;
+  }
+
+  /** The first and last account id of a shard (null when it is empty): the range its bulk reads use. */
+  async shardRange(p: { runId: string; shardIndex: number }): Promise<{ first: string; last: string; accounts: number } | null> {
+    const { rows } = await this.pool.query(
+      `select min(account_id) as first, max(account_id) as last, count(*)::int as n from billing_run_account
+       where run_id = $1 and shard_index = $2`,
+      [p.runId, p.shardIndex],
+    );
+    return rows[0].n === 0 ? null : { first: rows[0].first as string, last: rows[0].last as string, accounts: rows[0].n as number };
   }
 
   /** The accounts of one shard in id order, a page at a time (`after`: the last id of the previous page). */

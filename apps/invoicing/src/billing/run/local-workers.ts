@@ -1,0 +1,51 @@
+/**
+ * Local workers of an invoice run: `ratel invoice-run start --workers N` runs each phase's steps in N
+ * child processes of the same CLI (`ratel invoice-run work ...`), the way a Kubernetes Indexed Job
+ * runs them in N pods. A child that dies (a crash, SIGKILL) leaves its step under a lease that runs
+ * out; the coordinator then launches workers again and another child redoes the step.
+ *
+ * The children are started with the parent's node options and script, get their own process group's
+ * signals from the parent (SIGTERM is passed on), and their output goes to the parent's stderr.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import type { RunPhase } from './run-phases';
+import type { RunRecord } from './run-store';
+
+export interface LocalWorkerOptions {
+  /** The command that starts the CLI: node, its flags and the script (default: this process's). */
+  command?: { file: string; args: readonly string[] };
+  env?: NodeJS.ProcessEnv;
+  /** Where the children's output goes (default: inherit stderr, ignore stdout). */
+  stdio?: 'inherit' | 'ignore';
+}
+
+/** Launches `count` worker processes on a phase and resolves when all have exited (whatever their exit code). */
+export function launchLocalWorkers(
+  p: { run: RunRecord; phase: RunPhase; count: number; signal: AbortSignal },
+  options: LocalWorkerOptions = {},
+): Promise<void> {
+  const command = options.command ?? { file: process.execPath, args: [...process.execArgv, process.argv[1]] };
+  const children: ChildProcess[] = [];
+  const stop = () => children.forEach((c) => c.exitCode === null && c.kill('SIGTERM'));
+  p.signal.addEventListener('abort', stop, { once: true });
+  for (let i = 0; i < p.count; i++) {
+    const args = [...command.args, 'invoice-run', 'work', '--run', p.run.id, '--phase', p.phase];
+    children.push(
+      spawn(command.file, args, {
+        env: options.env ?? process.env,
+        stdio: ['ignore', options.stdio === 'ignore' ? 'ignore' : 'inherit', options.stdio ?? 'inherit'],
+      }),
+    );
+  }
+  return Promise.all(
+    children.map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          c.once('exit', () => resolve());
+          c.once('error', () => resolve());
+        }),
+    ),
+  ).then(() => {
+    p.signal.removeEventListener('abort', stop);
+  });
+}
