@@ -5,6 +5,7 @@ export * from './migrate';
 export * from './rated-event-rows';
 export * from './rated-event-store';
 export * from './usage-query';
+export * from './invoice-usage-query';
 export { MIGRATIONS } from './migrations';
 export type { Migration } from './migrations';
 export * from './test-fixtures';
