@@ -39,6 +39,13 @@ have protoc || pkgs[protobuf-compiler]=1
 have openssl || pkgs[openssl]=1
 # promtool (Debian's prometheus package): npm test checks the alert rules in k8s/monitoring with it.
 have promtool || pkgs[prometheus]=1
+# Invoicing's rendered documents are checked in tests: pdftotext (poppler-utils) reads the PDFs, xmllint
+# (libxml2-utils) validates the UBL against its XSD, Saxon-HE (libsaxonhe-java, with a JRE) runs the
+# EN 16931 Schematron XSLT.
+have pdftotext || pkgs[poppler-utils]=1
+have xmllint || pkgs[libxml2-utils]=1
+[ -f /usr/share/java/Saxon-HE.jar ] || pkgs[libsaxonhe-java]=1
+have java || pkgs[default-jre-headless]=1
 if [ "${RATEL_SETUP_LOAD_TOOLS:-1}" = "1" ]; then have h2load || pkgs[nghttp2-client]=1; fi
 
 missing=("${!pkgs[@]}")
