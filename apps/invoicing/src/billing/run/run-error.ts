@@ -8,6 +8,10 @@ export enum RunErrorCode {
   PHASE_NOT_READY = 'PHASE_NOT_READY',
   /** A step failed STEP_ATTEMPTS_MAX times. */
   STEP_FAILED = 'STEP_FAILED',
+  /** The usage of the period cannot be read yet (the sink's consumer is missing or unreachable). */
+  USAGE_NOT_READY = 'USAGE_NOT_READY',
+  /** The cycle cannot be billed in its status (still OPEN or CLOSING, or unknown). */
+  CYCLE_NOT_CLOSED = 'CYCLE_NOT_CLOSED',
 }
 
 export class RunError extends Error {

@@ -129,6 +129,31 @@ describe('invoice run state (PostgreSQL)', () => {
     expect(await store.shardRange({ runId: run.id, shardIndex: 5 })).toBeNull();
   });
 
+  it('records the usage watermarks once: a redone PLAN keeps the first ones', async () => {
+    const run = await open(1);
+    expect(run.usageWatermarkSeq).toBeNull();
+    const first = await store.recordWatermarks({ runId: run.id, usageWatermarkSeq: 120n, previousWatermarkSeq: 40n });
+    expect([first.usageWatermarkSeq, first.previousWatermarkSeq]).toEqual([120n, 40n]);
+    const again = await store.recordWatermarks({ runId: run.id, usageWatermarkSeq: 180n, previousWatermarkSeq: 40n });
+    expect([again.usageWatermarkSeq, again.previousWatermarkSeq]).toEqual([120n, 40n]);
+    await expect(store.recordWatermarks({ runId: run.id, usageWatermarkSeq: 10n, previousWatermarkSeq: 40n })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
+  });
+
+  it('orders accounts by bytes, as ClickHouse compares the range, whatever the database locale', async () => {
+    const { rows } = await pool.query(
+      `select collation_name from information_schema.columns where table_name = 'billing_run_account' and column_name = 'account_id'`,
+    );
+    expect(rows).toEqual([{ collation_name: 'C' }]);
+    const run = await open(2);
+    // Byte order: 'A-2' < 'B-1' < 'a-4' < 'b-3'; a locale would interleave the cases.
+    await store.writePlan({ runId: run.id, shardCount: 2, accountIds: ['b-3', 'a-4', 'B-1', 'A-2'] });
+    expect(await store.shardRange({ runId: run.id, shardIndex: 0 })).toEqual({ first: 'A-2', last: 'B-1', accounts: 2 });
+    expect(await store.shardRange({ runId: run.id, shardIndex: 1 })).toEqual({ first: 'a-4', last: 'b-3', accounts: 2 });
+    expect(await store.shardAccounts({ runId: run.id, shardIndex: 1, after: 'a-4', limit: 5 })).toEqual(['b-3']);
+  });
+
   describe('the coordinator and its workers', () => {
     let executions: string[];
     const executors = (failOnce: Set<string>): Map<RunPhase, PhaseExecutor> =>

@@ -31,6 +31,10 @@ export interface RunRecord {
   createdAt: Date;
   updatedAt: Date;
   finishedAt: Date | null;
+  /** The rated stream's position up to which this run bills usage (set by PLAN; null before). */
+  usageWatermarkSeq: bigint | null;
+  /** The watermark of the run before it of the same cycle type (0 when none): late usage above it is billed now. */
+  previousWatermarkSeq: bigint | null;
 }
 
 export interface StepRecord {
@@ -237,6 +241,8 @@ export class PgRunStore {
    * one range query and a re-plan of the same accounts gives the same slices. Idempotent.
    */
   async writePlan(p: { runId: string; shardCount: number; accountIds: readonly string[] }, client?: PoolClient): Promise<number> {
+    // Byte order (ids are ASCII, so UTF-16 order is byte order), as ClickHouse compares strings; the
+    // reads below say collate "C" so that PostgreSQL's locale never reorders them.
     const sorted = [...p.accountIds].sort();
     const n = sorted.length;
     let written = 0;
@@ -253,10 +259,25 @@ export class PgRunStore {
     return written;
   }
 
+  /**
+   * Records the run's usage watermarks, once: a PLAN redone after a crash keeps the first ones, so
+   * the run bills the same usage however often it is resumed. Returns the run as stored.
+   */
+  async recordWatermarks(p: { runId: string; usageWatermarkSeq: bigint; previousWatermarkSeq: bigint }): Promise<RunRecord> {
+    if (p.previousWatermarkSeq < 0n || p.usageWatermarkSeq < p.previousWatermarkSeq)
+      throw new RunError(RunErrorCode.INVALID_ARGUMENT, 'need 0 <= previousWatermarkSeq <= usageWatermarkSeq', 'usageWatermarkSeq');
+    await this.pool.query(
+      `update billing_run set usage_watermark_seq = $2, previous_watermark_seq = $3, updated_at = $4
+       where id = $1 and usage_watermark_seq is null`,
+      [p.runId, p.usageWatermarkSeq.toString(), p.previousWatermarkSeq.toString(), this.now()],
+    );
+    return this.getRun(p.runId);
+  }
+
   /** The first and last account id of a shard (null when it is empty): the range its bulk reads use. */
   async shardRange(p: { runId: string; shardIndex: number }): Promise<{ first: string; last: string; accounts: number } | null> {
     const { rows } = await this.pool.query(
-      `select min(account_id) as first, max(account_id) as last, count(*)::int as n from billing_run_account
+      `select min(account_id collate "C") as first, max(account_id collate "C") as last, count(*)::int as n from billing_run_account
        where run_id = $1 and shard_index = $2`,
       [p.runId, p.shardIndex],
     );
@@ -266,8 +287,8 @@ export class PgRunStore {
   /** The accounts of one shard in id order, a page at a time (`after`: the last id of the previous page). */
   async shardAccounts(p: { runId: string; shardIndex: number; after?: string; limit: number }): Promise<string[]> {
     const { rows } = await this.pool.query(
-      `select account_id from billing_run_account where run_id = $1 and shard_index = $2 and ($3::text is null or account_id > $3)
-       order by account_id limit $4`,
+      `select account_id from billing_run_account where run_id = $1 and shard_index = $2 and ($3::text is null or account_id collate "C" > $3)
+       order by account_id collate "C" limit $4`,
       [p.runId, p.shardIndex, p.after ?? null, p.limit],
     );
     return rows.map((r) => r.account_id as string);
@@ -330,6 +351,8 @@ function toRun(r: Row): RunRecord {
     createdAt: r.created_at as Date,
     updatedAt: r.updated_at as Date,
     finishedAt: (r.finished_at as Date | null) ?? null,
+    usageWatermarkSeq: r.usage_watermark_seq == null ? null : BigInt(r.usage_watermark_seq as string),
+    previousWatermarkSeq: r.previous_watermark_seq == null ? null : BigInt(r.previous_watermark_seq as string),
   };
 }
 
