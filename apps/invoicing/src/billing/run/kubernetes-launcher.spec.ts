@@ -13,6 +13,8 @@ const run: RunRecord = {
   status: 'RUNNING',
   createdAt: new Date(0),
   updatedAt: new Date(0),
+  usageWatermarkSeq: null,
+  previousWatermarkSeq: null,
   finishedAt: null,
 };
 const launcher = () =>
