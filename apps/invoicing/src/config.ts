@@ -16,6 +16,8 @@ import {
   ASSURANCE_SCAN_MESSAGES_MAX_DEFAULT,
   ASSURANCE_SCAN_MESSAGES_MAX_LIMIT,
 } from './assurance/assurance-limits';
+import { RUN_SHARDS_MAX } from './billing/run/run-phases';
+import { RUN_SHARDS_DEFAULT, RUN_WORKERS_DEFAULT, RUN_WORKERS_MAX } from './billing/run/run-config';
 import {
   ACK_WAIT_DEFAULT_MS,
   ACK_WAIT_MARGIN_MS,
@@ -83,6 +85,17 @@ export const invoicingConfigSchema = z
     /** Usage / assurance HTTP API (and /metrics, /healthz when the api role runs). Port 0 = any (tests). */
     INVOICING_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
     INVOICING_HTTP_PORT: port.default(8081),
+    /**
+     * PostgreSQL of billing (cycles, runs, documents). When set, the api role also serves the billing API
+     * (/v1/billing/...) and drives the invoice runs started through it; without it, only usage and assurance.
+     */
+    DATABASE_URL: z.string().url().optional(),
+    /** Invoice runs started through the API: shards of a new run, worker processes per sharded phase, and where they run. */
+    INVOICE_RUN_SHARDS: z.coerce.number().int().min(1).max(RUN_SHARDS_MAX).default(RUN_SHARDS_DEFAULT),
+    INVOICE_RUN_WORKERS: z.coerce.number().int().min(1).max(RUN_WORKERS_MAX).default(RUN_WORKERS_DEFAULT),
+    INVOICE_RUN_LAUNCHER: z.enum(['local', 'kubernetes']).default('local'),
+    /** With INVOICE_RUN_LAUNCHER=kubernetes: the worker Job template (k8s/base/invoice-run-worker-job.yaml). */
+    INVOICE_RUN_JOB_TEMPLATE: z.string().min(1).optional(),
     /** RATEL_API_KEYS (keys and their roles), RATEL_JWT_SECRET, RATEL_JWT_JWKS_URL, RATEL_JWT_ISSUER, RATEL_JWT_AUDIENCE. */
     ...authConfigShape,
     /** Revenue assurance: the stream read back, the subject prefix of its events, and the bounds of one run. */
@@ -109,6 +122,8 @@ export const invoicingConfigSchema = z
     ASSURANCE_PUBLISH_DELAY_MAX_MS: ms(0, 7 * 24 * 3_600_000).default(ASSURANCE_PUBLISH_DELAY_MAX_DEFAULT_MS),
   })
   .superRefine((c, ctx) => {
+    if (c.INVOICE_RUN_LAUNCHER === 'kubernetes' && c.INVOICE_RUN_JOB_TEMPLATE === undefined)
+      ctx.addIssue({ code: 'custom', path: ['INVOICE_RUN_JOB_TEMPLATE'], message: 'required with INVOICE_RUN_LAUNCHER=kubernetes' });
     // A held batch is kept alive with in-progress acks; the longest stretch without one is a
     // single insert attempt, which must end well within the ack wait or the batch is redelivered.
     if (c.SINK_ACK_WAIT_MS < c.SINK_INSERT_TIMEOUT_MS + ACK_WAIT_MARGIN_MS) {
@@ -165,6 +180,7 @@ export function printableConfig(c: InvoicingConfig): Record<string, unknown> {
     ...secrets,
     NATS_URL: strip(c.NATS_URL),
     CLICKHOUSE_URL: strip(c.CLICKHOUSE_URL),
+    ...(c.DATABASE_URL === undefined ? {} : { DATABASE_URL: strip(c.DATABASE_URL) }),
     RATEL_JWT_JWKS_URL: strip(c.RATEL_JWT_JWKS_URL),
   };
 }

@@ -21,13 +21,23 @@ import { createLogger, createRegistry, Logger, systemClock } from '@app/observab
 import { createNatsConnection, drainNats, onStopSignals, runMain } from '@app/runtime';
 import type { NatsConnection } from 'nats';
 import type { Registry } from 'prom-client';
+import { randomBytes } from 'node:crypto';
+import { Pool } from 'pg';
 import { InvoicingAppModule } from './app.module';
+import { BillingApiModule } from './billing/api/billing.module';
+import { PgCycleDirectory } from './billing/plan/cycle-directory';
+import { KubernetesLauncher, kubernetesOptionsFromEnv } from './billing/run/kubernetes-launcher';
+import { launchLocalWorkers, ratelCliCommand } from './billing/run/local-workers';
+import { InvoiceRunService } from './billing/run/run-service';
+import { PgRunStore } from './billing/run/run-store';
 import { startInvoicingHttp } from './api/http-app';
 import { InvoicingConfig, loadInvoicingProcessConfig, printableConfig } from './config';
 import { startSinkProcess } from './ingest/sink-process';
 
 /** Time a stop may take beyond the sink's shutdown grace (closing HTTP, NATS, ClickHouse) before exit 1. */
 export const INVOICING_STOP_MARGIN_MS = 10_000;
+/** PostgreSQL connections of the billing API. */
+export const BILLING_POOL_MAX = 8;
 
 /** A running role: `done` resolves when it has stopped by itself or after `stop()`. */
 interface Role {
@@ -49,19 +59,55 @@ async function startApiRole(config: InvoicingConfig, logger: Logger, registry: R
   const clickhouse = createClickhouseClient({ url: config.CLICKHOUSE_URL });
   const nats: NatsConnection = await createNatsConnection(config.NATS_URL, 'ratel-invoicing-api', { waitOnFirstConnect: true });
   const deps = { config, logger, clock: systemClock, registry, clickhouse, nats, health: { live: () => live } };
-  const http = await startInvoicingHttp(InvoicingAppModule.forRoot(deps), deps);
+  const billing = config.DATABASE_URL === undefined ? undefined : startBilling(config, logger);
+  const features = billing ? [BillingApiModule.forRoot({ runs: billing.runs })] : [];
+  const http = await startInvoicingHttp(InvoicingAppModule.forRoot(deps, features), deps);
   let release!: () => void;
   const done = new Promise<void>((r) => (release = r));
   let stopping: Promise<void> | undefined;
   const close = async () => {
     live = false;
     await http.close();
+    await billing?.stop();
     await drainNats(nats);
     await clickhouse.close();
     logger.info('invoicing http api stopped');
     release();
   };
   return { done, stop: () => (stopping ??= close()) };
+}
+
+/** The billing API's service: the PostgreSQL pool and the coordinators of the runs started through the API. */
+function startBilling(config: InvoicingConfig, logger: Logger): { runs: InvoiceRunService; stop(): Promise<void> } {
+  const pool = new Pool({ connectionString: config.DATABASE_URL, max: BILLING_POOL_MAX });
+  const store = new PgRunStore(pool, systemClock);
+  const command = ratelCliCommand();
+  const k8s =
+    config.INVOICE_RUN_LAUNCHER === 'kubernetes'
+      ? new KubernetesLauncher(
+          kubernetesOptionsFromEnv({
+            env: process.env,
+            templatePath: config.INVOICE_RUN_JOB_TEMPLATE!,
+            launchId: randomBytes(3).toString('hex'),
+          }),
+        )
+      : undefined;
+  const runs = new InvoiceRunService({
+    store,
+    cycles: new PgCycleDirectory(pool),
+    nowMs: () => systemClock.nowMs(),
+    launchWorkers: (p) => (k8s ? k8s.launchWorkers(p) : launchLocalWorkers(p, { command })),
+    logger: logger.child({ component: 'invoice-run' }),
+    shardsDefault: config.INVOICE_RUN_SHARDS,
+    workersDefault: config.INVOICE_RUN_WORKERS,
+  });
+  return {
+    runs,
+    stop: async () => {
+      await runs.stop();
+      await pool.end();
+    },
+  };
 }
 
 async function startRoles(config: InvoicingConfig, logger: Logger): Promise<Role[]> {

@@ -8,12 +8,18 @@
 import { Catch } from '@nestjs/common';
 import type { Logger } from '@app/observability';
 import { frameworkErrorOf, type RequestFacts, type RestError, RestErrorFilter } from '@app/runtime/http';
+import { RUN_ERROR_HTTP_STATUS, RunError } from '../billing/run/run-error';
 import { HTTP_STATUS_OF, InvoicingError } from './invoicing-error';
 
 export type { RestErrorBody as ErrorBody } from '@app/runtime/http';
 
 /** Status and body of an InvoicingError, or undefined. */
 export function invoicingErrorOf(err: unknown): RestError | undefined {
+  if (err instanceof RunError)
+    return {
+      status: RUN_ERROR_HTTP_STATUS[err.code],
+      body: { code: err.code, message: err.message, ...(err.parameter === undefined ? {} : { parameter: err.parameter }) },
+    };
   if (!(err instanceof InvoicingError)) return undefined;
   return { status: HTTP_STATUS_OF[err.code], body: { ...err.details, code: err.code, message: err.message } };
 }

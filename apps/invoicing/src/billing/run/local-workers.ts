@@ -8,6 +8,7 @@
  * signals from the parent (SIGTERM is passed on), and their output goes to the parent's stderr.
  */
 import { ChildProcess, spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import type { RunPhase } from './run-phases';
 import type { RunRecord } from './run-store';
 
@@ -17,6 +18,17 @@ export interface LocalWorkerOptions {
   env?: NodeJS.ProcessEnv;
   /** Where the children's output goes (default: inherit stderr, ignore stdout). */
   stdio?: 'inherit' | 'ignore';
+}
+
+/**
+ * The operator CLI as a worker command for a process that is not the CLI (the invoicing API): the
+ * same node and flags as this process (ts-node's hooks under `npm start`), and scripts/ratel from
+ * the sources or from dist/, whichever this module was loaded from.
+ */
+export function ratelCliCommand(): { file: string; args: readonly string[] } {
+  const compiled = !__filename.endsWith('.ts');
+  const script = resolve(__dirname, '../../../../../scripts', compiled ? 'ratel.js' : 'ratel.ts');
+  return { file: process.execPath, args: [...process.execArgv, script] };
 }
 
 /** Launches `count` worker processes on a phase and resolves when all have exited (whatever their exit code). */

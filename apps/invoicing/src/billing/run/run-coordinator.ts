@@ -12,6 +12,12 @@ import type { PgRunStore, PhaseProgress, RunRecord } from './run-store';
 
 /** How often the coordinator reads the steps' state while a phase runs. */
 export const RUN_POLL_INTERVAL_MS = 250;
+/**
+ * Launches in a row after which the phase's steps are exactly as before (nothing claimed, nothing
+ * finished): the workers cannot run at all (a bad image, a missing command, no database), so the run
+ * stops with WORKERS_FAILED instead of launching them for ever.
+ */
+export const LAUNCHES_WITHOUT_PROGRESS_MAX = 3;
 
 export interface RunCoordinatorDeps {
   store: PgRunStore;
@@ -44,7 +50,9 @@ export class RunCoordinator {
   private async runPhase(p: { run: RunRecord; phase: RunPhase; steps: number; workers: number; signal: AbortSignal }): Promise<void> {
     const { store } = this.deps;
     const count = SHARDED_PHASES.has(p.phase) ? Math.min(p.workers, p.steps) : 1;
+    let idleLaunches = 0;
     for (;;) {
+      const before = await this.signature(p.run, p.phase);
       let exited = false;
       const workers = this.deps.launchWorkers({ run: p.run, phase: p.phase, count, signal: p.signal }).finally(() => (exited = true));
       workers.catch(() => undefined);
@@ -61,8 +69,22 @@ export class RunCoordinator {
       const progress = this.phaseOf(await store.progress(p.run.id), p.phase);
       if (progress.failed > 0) return this.failed(p.run, p.phase, progress);
       if (progress.done === progress.steps) return;
+      idleLaunches = (await this.signature(p.run, p.phase)) === before ? idleLaunches + 1 : 0;
+      if (idleLaunches >= LAUNCHES_WITHOUT_PROGRESS_MAX) {
+        await this.deps.store.finishRun({ runId: p.run.id, status: 'FAILED' });
+        throw new RunError(
+          RunErrorCode.WORKERS_FAILED,
+          `${p.phase}: ${idleLaunches} launches of workers in a row ended without claiming or finishing a step; see the workers' logs`,
+        );
+      }
       await sleep(await this.untilClaimable(p.run, p.phase), p.signal).catch(() => undefined);
     }
+  }
+
+  /** What changes whenever a worker claims, renews, finishes or fails a step of the phase. */
+  private async signature(run: RunRecord, phase: RunPhase): Promise<string> {
+    const steps = await this.deps.store.steps(run.id, phase);
+    return steps.map((s) => `${s.shardIndex}:${s.status}:${s.attempts}:${s.itemsDone}:${s.leaseExpiresAt?.getTime() ?? ''}`).join(',');
   }
 
   /** How long until a step of the phase can be claimed again: now if one waits, else when the first lease runs out. */

@@ -234,5 +234,20 @@ describe('invoice run state (PostgreSQL)', () => {
       expect((err as Error).message).toMatch(/COMPUTE: 1 step\(s\) failed .*shard 1: Error: ClickHouse said no/);
       expect((await store.getRun(run.id)).status).toBe('FAILED');
     });
+
+    it('stops with WORKERS_FAILED when launched workers never claim a step, instead of launching them for ever', async () => {
+      const run = await open(2);
+      let launches = 0;
+      const dead = new RunCoordinator({
+        store,
+        nowMs: () => clock.nowMs(),
+        launchWorkers: async () => void launches++, // a worker that exits at once (a missing command, a bad image)
+      });
+      const err = await dead.run({ run, workers: 2, signal: new AbortController().signal }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: RunErrorCode.WORKERS_FAILED });
+      expect((err as Error).message).toMatch(/^PLAN: 3 launches/);
+      expect(launches).toBe(3);
+      expect((await store.getRun(run.id)).status).toBe('FAILED');
+    });
   });
 });
