@@ -259,6 +259,14 @@ describe('BalanceJournal', () => {
     expect((await pg.query('select count(*)::int as n from journal_parked_event where stream = $1', [stream])).rows).toEqual([{ n: 0 }]);
   }, 40_000);
 
+  it('exports its metrics only once it has read the journal in this process', async () => {
+    const registry = new Registry();
+    const j = journal(uniqueId('NOJ'), registry);
+    expect(await registry.metrics()).not.toMatch(/ratel_journal_/);
+    await j.catchUp();
+    expect(await registry.metrics()).toMatch(/^ratel_journal_position 0$/m);
+  });
+
   it('a catch-up of a missing stream finds nothing to apply', async () => {
     expect(await journal('NO_SUCH_STREAM_X').catchUp()).toEqual({
       streamLastSeq: 0,

@@ -19,7 +19,7 @@
  */
 import { DeliverPolicy, type JsMsg, type NatsConnection, NatsError } from 'nats';
 import { DatabaseError, Pool, type PoolClient } from 'pg';
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { type RatedEvent, validateRatedEvent } from '@app/events';
 import type { Clock, Logger } from '@app/observability';
 import { Waker } from '@app/runtime';
@@ -168,7 +168,14 @@ function journalMetrics(registry: Registry): JournalMetrics {
 
 export class BalanceJournal {
   private readonly pool: Pool;
-  private readonly metrics: JournalMetrics;
+  /**
+   * On a registry of its own until the journal is first read in this process (start() or a
+   * catch-up), then on the process's: a process that never reads it (a gateway pod with
+   * RATEL_JOURNAL_ENABLED=false that ran no rebuild) exports no journal gauges stuck at 0 beside
+   * the reader's real ones.
+   */
+  private metrics: JournalMetrics;
+  private metricsExported = false;
   private readonly batchMax: number;
   private readonly fetchExpiresMs: number;
   private active = false;
@@ -180,7 +187,7 @@ export class BalanceJournal {
     this.pool = new Pool({ connectionString: opts.databaseUrl, max: JOURNAL_POOL_MAX });
     // An idle client that loses its connection must not crash the process; the next query reconnects.
     this.pool.on('error', (err) => opts.logger.warn({ err }, 'balance journal: idle PostgreSQL connection failed'));
-    this.metrics = journalMetrics(opts.registry);
+    this.metrics = journalMetrics(new Registry());
     this.batchMax = opts.batchMax ?? JOURNAL_BATCH_MAX;
     this.fetchExpiresMs = opts.fetchExpiresMs ?? JOURNAL_FETCH_EXPIRES_MS;
   }
@@ -189,8 +196,15 @@ export class BalanceJournal {
   start(): void {
     if (this.active) return;
     if (!this.opts.nc) throw new Error('balance journal: start() needs a NATS connection');
+    this.exportMetrics();
     this.active = true;
     this.loop = this.run();
+  }
+
+  private exportMetrics(): void {
+    if (this.metricsExported) return;
+    this.metrics = journalMetrics(this.opts.registry);
+    this.metricsExported = true;
   }
 
   /** Stops after the batch in progress and closes the pool. */
@@ -225,6 +239,7 @@ export class BalanceJournal {
    * applying at the same time; the rebuild calls it first, so it restores from a complete journal.
    */
   async catchUp(timeoutMs = JOURNAL_CATCH_UP_TIMEOUT_MS): Promise<CatchUpReport> {
+    this.exportMetrics();
     const info = await this.streamInfo();
     const deadline = this.opts.clock.nowMs() + timeoutMs;
     const client = await this.pool.connect();

@@ -15,7 +15,7 @@
  */
 import { duplicateClient, perKeyBatch, type RedisClient } from '@app/keyspace';
 import type { NatsConnection } from 'nats';
-import type { Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import type { Clock, Logger } from '@app/observability';
 import { Waker } from '@app/runtime';
 import { BucketBackoff } from './bucket-backoff';
@@ -48,7 +48,12 @@ export class OutboxRelay {
   private readonly keys: string[];
   private readonly lease: RelayLease;
   private readonly backoff: BucketBackoff;
-  private readonly metrics: RelayMetrics;
+  /**
+   * Counted on a registry of its own until start(), then on the process's: a process that never runs
+   * the relay (a gateway pod with RATEL_RELAY_ENABLED=false) exports no outbox gauges stuck at 0, which
+   * would hide the relay's real figures in an alert's max() or avg() across pods.
+   */
+  private metrics: RelayMetrics;
   private readonly log: Logger;
   private reader?: OutboxReader;
   private publisher?: JetStreamPublisher;
@@ -70,7 +75,7 @@ export class OutboxRelay {
     this.keys = Array.from({ length: ACCOUNT_SLOT_BUCKETS }, (_, b) => outboxKey(opts.redisPrefix, b));
     this.lease = new RelayLease(opts.redis, leaseKey(opts.redisPrefix), this.limits.leaseMs);
     this.backoff = new BucketBackoff(ACCOUNT_SLOT_BUCKETS, this.limits.retryBackoffBaseMs, this.limits.retryBackoffMaxMs);
-    this.metrics = relayMetrics(opts.registry);
+    this.metrics = relayMetrics(new Registry());
     this.log = opts.logger.child({ component: 'outbox-relay' });
   }
 
@@ -86,6 +91,7 @@ export class OutboxRelay {
   /** Starts relaying in the background; returns at once (streams are ensured by the loop, with retries). */
   start(): void {
     if (this.loopDone) throw new Error('OutboxRelay already started');
+    this.metrics = relayMetrics(this.opts.registry);
     this.reader = new OutboxReader(duplicateClient(this.opts.redis), this.keys, this.limits.batchMax);
     this.publisher = new JetStreamPublisher(this.opts.nc, { inflightMax: this.limits.inflightMax, ackTimeoutMs: this.limits.ackTimeoutMs });
     this.every(Math.floor(this.limits.leaseMs / RELAY_LEASE_RENEW_FRACTION), () => this.renewLease());

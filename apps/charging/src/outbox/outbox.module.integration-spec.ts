@@ -11,6 +11,8 @@ import Redis from 'ioredis';
 import type { NatsConnection } from 'nats';
 import { InfraModule } from '../infra/infra.module';
 import { NATS_CONNECTION } from '@app/runtime';
+import { METRICS_REGISTRY } from '@app/observability';
+import type { Registry } from 'prom-client';
 import { OutboxRelay } from './outbox-relay';
 import { OutboxModule } from './outbox.module';
 import { leaseKey } from './relay-lease';
@@ -62,6 +64,7 @@ describe('OutboxModule', () => {
     await waitFor('drained', async () => (await outboxDepth(redis, prefix)) === 0, 30_000);
     const nc = ctx.get<NatsConnection>(NATS_CONNECTION);
     expect(await readStream(nc, 'RATEL_RATED')).toHaveLength(500);
+    expect(await ctx.get<Registry>(METRICS_REGISTRY).metrics()).toMatch(/^ratel_outbox_depth\{/m);
     await ctx.close();
     app = undefined;
     expect(nc.isClosed()).toBe(true);
@@ -74,5 +77,8 @@ describe('OutboxModule', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(await outboxDepth(redis, prefix)).toBe(10);
     expect(ctx.get(OutboxRelay).running).toBe(false);
+    // A process that does not relay exports no outbox gauges (they would read 0 beside the relay's real ones).
+    const exported = await ctx.get<Registry>(METRICS_REGISTRY).metrics();
+    expect(exported).not.toMatch(/ratel_outbox_|ratel_relay_/);
   });
 });
