@@ -211,6 +211,14 @@ describe('CDR mediation (API, JetStream, ClickHouse)', () => {
     expect((await post('voice', 'x.csv', csv, { 'content-type': 'text/csv' })).statusCode).toBe(401);
     const json = await post('voice', 'x.csv', JSON.stringify({ a: 1 }), { ...auth, 'content-type': 'application/json' });
     expect([json.statusCode, json.json().code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
+    // Framework errors in the format of every Ratel REST app (the shared createRestApp).
+    const malformed = await post('voice', 'x.csv', '{', { ...auth, 'content-type': 'application/json' });
+    expect([malformed.statusCode, malformed.json()]).toEqual([
+      400,
+      { code: 'INVALID_ARGUMENT', field: 'body', message: expect.stringMatching(/^body: not valid JSON: /) },
+    ]);
+    const unknownRoute = await get('/v1/cdr/nope');
+    expect([unknownRoute.statusCode, unknownRoute.json()]).toEqual([404, { code: 'NOT_FOUND', message: 'no route GET /v1/cdr/nope' }]);
     expect((await get('/v1/cdr/files/0123456789abcdef0123456789abcdef')).statusCode).toBe(404);
     expect((await get('/v1/cdr/files/nope')).json()).toMatchObject({ code: 'INVALID_ARGUMENT', parameter: 'id' });
     expect((await get('/v1/cdr/files?limit=0')).statusCode).toBe(400);

@@ -4,13 +4,13 @@
  */
 import 'reflect-metadata';
 import { DynamicModule } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@app/observability';
 import type { Registry } from 'prom-client';
-import { CdrErrorFilter, fastifyErrorHandler } from './cdr-error.filter';
-import { instrumentHttpRequests } from '@app/runtime/http';
+import { createRestApp } from '@app/runtime/http';
+import { NestPinoLogger } from '@app/runtime/nest-logger';
+import { CdrErrorFilter } from './cdr-error.filter';
 import { setupOpenApi } from './openapi';
 
 /** Largest non-CSV request body (CSV uploads are streamed and bound by CDR_FILE_MAX_BYTES instead). */
@@ -31,17 +31,22 @@ export interface MediationHttpOptions {
   registry: Registry;
 }
 
-/** Creates the app with the error format and metrics installed; `listen` is the caller's. */
+/**
+ * Creates the app on the shared REST builder (@app/runtime/http createRestApp: the one error
+ * format, JSON body parsing and request metrics of every Ratel REST app); the CDR module adds its
+ * text/csv parser on bootstrap. `listen` is the caller's.
+ */
 export async function createMediationApp(
   root: DynamicModule,
   o: Pick<MediationHttpOptions, 'logger' | 'registry'>,
 ): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: MEDIATION_HTTP_BODY_MAX_BYTES, requestTimeout: MEDIATION_HTTP_REQUEST_TIMEOUT_MS });
-  const app = await NestFactory.create<NestFastifyApplication>(root, adapter, { bufferLogs: false, logger: ['error', 'warn'] });
-  const fastify = app.getHttpAdapter().getInstance();
-  fastify.setErrorHandler(fastifyErrorHandler(o.logger));
-  app.useGlobalFilters(new CdrErrorFilter(o.logger));
-  instrumentHttpRequests(fastify, o.registry);
+  const app = await createRestApp(root, {
+    bodyLimitBytes: MEDIATION_HTTP_BODY_MAX_BYTES,
+    fastify: { requestTimeout: MEDIATION_HTTP_REQUEST_TIMEOUT_MS },
+    errorFilter: () => new CdrErrorFilter(o.logger),
+    registry: () => o.registry,
+    logger: new NestPinoLogger(o.logger.child({ component: 'nest' }, { level: 'warn' })),
+  });
   setupOpenApi(app);
   return app;
 }
