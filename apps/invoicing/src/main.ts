@@ -18,7 +18,7 @@
  */
 import { createClickhouseClient } from '@app/analytics';
 import { createLogger, createRegistry, Logger, systemClock } from '@app/observability';
-import { createNatsConnection, drainNats, onStopSignals, runMain } from '@app/runtime';
+import { createNatsConnection, drainNats, natsReady, onStopSignals, type ReadinessCheck, runMain } from '@app/runtime';
 import type { NatsConnection } from 'nats';
 import type { Registry } from 'prom-client';
 import { randomBytes } from 'node:crypto';
@@ -32,7 +32,7 @@ import { InvoiceRunService } from './billing/run/run-service';
 import { PgRunStore } from './billing/run/run-store';
 import { startInvoicingHttp } from './api/http-app';
 import { InvoicingConfig, loadInvoicingProcessConfig, printableConfig } from './config';
-import { startSinkProcess } from './ingest/sink-process';
+import { clickhouseReady, startSinkProcess } from './ingest/sink-process';
 
 /** Time a stop may take beyond the sink's shutdown grace (closing HTTP, NATS, ClickHouse) before exit 1. */
 export const INVOICING_STOP_MARGIN_MS = 10_000;
@@ -58,8 +58,13 @@ async function startApiRole(config: InvoicingConfig, logger: Logger, registry: R
   let live = true;
   const clickhouse = createClickhouseClient({ url: config.CLICKHOUSE_URL });
   const nats: NatsConnection = await createNatsConnection(config.NATS_URL, 'ratel-invoicing-api', { waitOnFirstConnect: true });
-  const deps = { config, logger, clock: systemClock, registry, clickhouse, nats, health: { live: () => live } };
   const billing = config.DATABASE_URL === undefined ? undefined : startBilling(config, logger);
+  const checks: Record<string, ReadinessCheck> = {
+    clickhouse: () => clickhouseReady(clickhouse),
+    nats: () => natsReady(nats),
+    ...(billing ? { postgres: () => billing.pool.query('select 1') } : {}),
+  };
+  const deps = { config, logger, clock: systemClock, registry, clickhouse, nats, health: { live: () => live, checks } };
   const features = billing ? [BillingApiModule.forRoot({ runs: billing.runs })] : [];
   const http = await startInvoicingHttp(InvoicingAppModule.forRoot(deps, features), deps);
   let release!: () => void;
@@ -78,7 +83,7 @@ async function startApiRole(config: InvoicingConfig, logger: Logger, registry: R
 }
 
 /** The billing API's service: the PostgreSQL pool and the coordinators of the runs started through the API. */
-function startBilling(config: InvoicingConfig, logger: Logger): { runs: InvoiceRunService; stop(): Promise<void> } {
+function startBilling(config: InvoicingConfig, logger: Logger): { runs: InvoiceRunService; pool: Pool; stop(): Promise<void> } {
   const pool = new Pool({ connectionString: config.DATABASE_URL, max: BILLING_POOL_MAX });
   const store = new PgRunStore(pool, systemClock);
   const command = ratelCliCommand();
@@ -103,6 +108,7 @@ function startBilling(config: InvoicingConfig, logger: Logger): { runs: InvoiceR
   });
   return {
     runs,
+    pool,
     stop: async () => {
       await runs.stop();
       await pool.end();

@@ -21,6 +21,7 @@ import { request } from 'node:http';
 import { HTTP_BODY_LIMIT_BYTES } from '../src/api/http-app';
 import { ensureClickhouse, requireEnv, TestClickhouse, uniqueId } from '@app/devstack';
 import { InvoicingChild, startInvoicingProcess } from './invoicing-process';
+import { freePort } from '@app/devstack';
 import { createRatedStream, OutMessage, PERIOD, publishAll, waitFor } from './sink-test-helpers';
 
 jest.setTimeout(180_000);
@@ -425,6 +426,8 @@ describe('invoicing process: sink and usage API', () => {
     expect(metrics).not.toContain('acc-u1');
     expect(metrics).not.toContain('ratel_invoicing_http_request_duration_seconds');
     expect(await (await fetch(`${proc!.url}/healthz`)).text()).toBe('ok\n');
+    const ready = await fetch(`${proc!.url}/readyz`);
+    expect({ status: ready.status, body: await ready.json() }).toEqual({ status: 200, body: { status: 'ready' } });
     const doc = (await (await fetch(`${proc!.url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining([
@@ -435,6 +438,36 @@ describe('invoicing process: sink and usage API', () => {
         '/v1/assurance/reconcile',
       ]),
     );
+  });
+
+  it('is alive but not ready while ClickHouse does not answer (/readyz names it)', async () => {
+    const closed = await freePort();
+    const started = await startInvoicingProcess({
+      env: {
+        NATS_URL: requireEnv('NATS_URL'),
+        CLICKHOUSE_URL: `http://127.0.0.1:${closed}`,
+        RATEL_INVOICING_ROLES: 'api',
+        INVOICING_HTTP_PORT: '0',
+        RATEL_API_KEYS: API_KEY,
+        RATEL_LOG_LEVEL: 'info',
+      },
+      ready: (out) => LISTENING.test(out),
+      startTimeoutMs: CHILD_START_TIMEOUT_MS,
+    });
+    try {
+      const url = LISTENING.exec(started.output())![1];
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      const ready = await fetch(`${url}/readyz`);
+      const body = (await ready.json()) as { status: string; failing: Record<string, string> };
+      expect({ status: ready.status, body: body.status, failing: Object.keys(body.failing) }).toEqual({
+        status: 503,
+        body: 'unready',
+        failing: ['clickhouse'],
+      });
+    } finally {
+      started.child.kill('SIGTERM');
+      await started.exited;
+    }
   });
 
   it('stops on SIGTERM with exit code 0', async () => {

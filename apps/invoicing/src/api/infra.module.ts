@@ -6,6 +6,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import type { ClickHouseClient } from '@app/analytics';
 import type { Clock, Logger } from '@app/observability';
+import type { ReadinessCheck } from '@app/runtime';
 import type { NatsConnection } from 'nats';
 import type { Registry } from 'prom-client';
 import type { InvoicingConfig } from '../config';
@@ -16,6 +17,8 @@ export const HEALTH = Symbol('HEALTH');
 export interface Health {
   /** False once the process is stopping (the load balancer should stop sending requests). */
   live(): boolean;
+  /** Readiness checks of the API's dependencies by name (clickhouse, nats, postgres), for /readyz. */
+  checks?: Record<string, ReadinessCheck>;
 }
 
 export interface InvoicingHttpDeps {

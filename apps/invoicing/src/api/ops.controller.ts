@@ -1,8 +1,15 @@
-/** GET /metrics (Prometheus text of the process registry: sink, HTTP and Node metrics) and GET /healthz; unauthenticated, not in OpenAPI. */
+/**
+ * Operations endpoints of the invoicing API, unauthenticated and not in OpenAPI: GET /metrics (the
+ * process registry: sink, HTTP and Node metrics), GET /healthz (liveness: 503 once stopping) and
+ * GET /readyz (readiness: ClickHouse and NATS answer, and PostgreSQL when the billing API runs, each
+ * within OPS_CHECK_TIMEOUT_MS; else 503 `{"status":"unready","failing":{...}}`, as the worker
+ * processes' ops server answers).
+ */
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Registry } from 'prom-client';
+import { failingChecks } from '@app/runtime';
 import { HEALTH, type Health } from './infra.module';
 import { METRICS_REGISTRY } from './tokens';
 
@@ -27,5 +34,13 @@ export class OpsController {
       .status(live ? 200 : 503)
       .header('content-type', 'text/plain; charset=utf-8')
       .send(live ? 'ok\n' : 'stopping\n');
+  }
+
+  @Get('readyz')
+  async readyz(@Res() reply: FastifyReply): Promise<void> {
+    const failing = await failingChecks(this.health.checks ?? {});
+    if (!this.health.live()) failing.process = 'stopping';
+    const ready = Object.keys(failing).length === 0;
+    void reply.status(ready ? 200 : 503).send(ready ? { status: 'ready' } : { status: 'unready', failing });
   }
 }
