@@ -56,7 +56,7 @@ function decodeOne(m: InboundMessage, nowMs: number): Decoded {
   }
 }
 
-function deadLetter(stream: string, m: InboundMessage, code: DeadLetterReasonCode, reason: string, nowMs: number): DeadLetterRow {
+export function deadLetter(stream: string, m: InboundMessage, code: DeadLetterReasonCode, reason: string, nowMs: number): DeadLetterRow {
   let payload: string;
   let payloadEncoding: DeadLetterRow['payloadEncoding'] = 'UTF8';
   try {

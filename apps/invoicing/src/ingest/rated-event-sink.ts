@@ -6,13 +6,20 @@
  * and its rows are stored again. That is by design: readers collapse rows by event id
  * (libs/analytics README, "Exactly-once effect"). What the sink guarantees is the other half:
  * nothing is acknowledged before ClickHouse holds it, and no message is skipped.
+ *
+ * A batch ClickHouse refuses for a data error (clickhouse-refusal.ts) is split in halves until the
+ * rows at fault are found; those become dead letters (CLICKHOUSE_REFUSED, with ClickHouse's message),
+ * counted and alerted on, and the rest is stored, so one bad event never stops the stream. When every
+ * row of a batch of two or more is refused, the cause is the table, not the rows (a schema change): the
+ * batch is held and retried like any other failure, and nothing is dead-lettered.
  */
-import type { RatedEventStore } from '@app/analytics';
+import type { DeadLetterRow, RatedEventRow, RatedEventStore } from '@app/analytics';
 import type { Clock, Logger } from '@app/observability';
 import { Waker } from '@app/runtime';
 import type { JsMsg } from 'nats';
 import { sinkBackoffDelayMs } from './backoff';
-import { decodeBatch, DecodedBatch } from './decode-batch';
+import { dataRefusalCode } from './clickhouse-refusal';
+import { deadLetter, decodeBatch, DecodedBatch, InboundMessage } from './decode-batch';
 import { JetStreamSource, toInbound } from './jetstream-source';
 import { IN_PROGRESS_ACKS_PER_ACK_WAIT } from './sink-limits';
 import { SinkMetrics } from './sink-metrics';
@@ -74,8 +81,9 @@ export class RatedEventSink {
   private async handleBatch(msgs: JsMsg[]): Promise<void> {
     const { metrics } = this.deps;
     metrics.batchSize.observe(msgs.length);
-    const batch = decodeBatch(this.settings.stream, msgs.map(toInbound), this.deps.clock.nowMs());
-    const stored = await this.storeWithRetry(batch, msgs);
+    const inbound = msgs.map(toInbound);
+    const batch = decodeBatch(this.settings.stream, inbound, this.deps.clock.nowMs());
+    const stored = await this.storeWithRetry(batch, msgs, inbound);
     if (!stored) {
       // Shutting down while ClickHouse still refuses: hand the batch back for immediate redelivery.
       for (const m of msgs) m.nak();
@@ -99,8 +107,11 @@ export class RatedEventSink {
     }
   }
 
-  /** Inserts dead letters then events, retrying with capped back-off; false only when the shutdown grace ran out. */
-  private async storeWithRetry(batch: DecodedBatch, msgs: JsMsg[]): Promise<boolean> {
+  /**
+   * Inserts dead letters then events, retrying with capped back-off; false only when the shutdown
+   * grace ran out. Rows ClickHouse refuses for good join the batch's dead letters (see the header).
+   */
+  private async storeWithRetry(batch: DecodedBatch, msgs: JsMsg[], inbound: readonly InboundMessage[]): Promise<boolean> {
     const { store, metrics, logger, clock } = this.deps;
     let deadLettersStored = batch.deadLetters.length === 0;
     for (let attempt = 1; ; attempt++) {
@@ -108,7 +119,11 @@ export class RatedEventSink {
       try {
         if (!deadLettersStored) await store.insertDeadLetters(batch.deadLetters);
         deadLettersStored = true;
-        await store.insertRatedEvents(batch.rows);
+        const refused = await this.insertIsolating(batch.rows, inbound);
+        if (refused.length > 0) {
+          await store.insertDeadLetters(refused);
+          batch.deadLetters.push(...refused);
+        }
         metrics.insertSeconds.observe((clock.nowMs() - started) / 1000);
         metrics.clickhouseUp.set(1);
         return true;
@@ -123,6 +138,37 @@ export class RatedEventSink {
         );
         await this.holdFor(msgs, Math.min(delayMs, Math.max(0, this.stopDeadlineMs - clock.nowMs())));
       }
+    }
+  }
+
+  /**
+   * Inserts the rows; on a data refusal, splits them in halves until the refused rows are single,
+   * and returns those as dead letters. Throws every other error, and a refusal of all of two or more
+   * rows (the table refuses them, not their data).
+   */
+  private async insertIsolating(rows: readonly RatedEventRow[], inbound: readonly InboundMessage[]): Promise<DeadLetterRow[]> {
+    const refused = await this.isolate(rows, inbound);
+    if (rows.length > 1 && refused.length === rows.length) {
+      throw new Error(`ClickHouse refused every row of the batch (${refused[0].reason}); holding it rather than dead-lettering it`);
+    }
+    return refused;
+  }
+
+  private async isolate(rows: readonly RatedEventRow[], inbound: readonly InboundMessage[]): Promise<DeadLetterRow[]> {
+    if (rows.length === 0) return [];
+    try {
+      await this.deps.store.insertRatedEvents(rows);
+      return [];
+    } catch (err) {
+      const code = dataRefusalCode(err);
+      if (code === undefined) throw err;
+      if (rows.length === 1) {
+        const m = inbound.find((i) => BigInt(i.streamSeq) === rows[0].streamSeq)!;
+        const reason = `ClickHouse error ${code}: ${(err as Error).message}`;
+        return [deadLetter(this.settings.stream, m, 'CLICKHOUSE_REFUSED', reason, this.deps.clock.nowMs())];
+      }
+      const mid = rows.length >> 1;
+      return [...(await this.isolate(rows.slice(0, mid), inbound)), ...(await this.isolate(rows.slice(mid), inbound))];
     }
   }
 
