@@ -39,6 +39,9 @@ function areaOf(absPath) {
   return (area === 'apps' || area === 'libs') && name ? { area, name } : undefined;
 }
 
+/** Modules of test helpers that production code (apps/, libs/ outside specs and test/testing folders) must not import. */
+const TESTING_MODULES = ['@app/events/testing', '@app/devstack'];
+
 /**
  * boundaries/no-cross-import: resolves every relative or `apps/...` import against the importing file:
  * a lib never imports an app, an app never imports another app, and an app reaches a lib only through
@@ -52,13 +55,21 @@ const noCrossImport = {
       libImportsApp: 'libs/{{lib}} must not import apps/{{app}}: libraries never depend on an app.',
       appImportsApp: 'apps/{{from}} must not import apps/{{to}}: apps talk through events, APIs and read models.',
       relativeLib: 'import libs/{{lib}} through its alias @app/{{lib}}, not a relative path.',
+      testingInProduction: '{{source}} is for specs, fixtures and benches; production code never imports it.',
     },
   },
   create(context) {
     const from = areaOf(context.filename);
     if (from === undefined) return {};
+    const testFile = /\.(spec|integration-spec|e2e-spec)\.ts$|\/(test|testing|bench)\//.test(
+      relative(ROOT, context.filename).split(sep).join('/'),
+    );
     const check = (node, source) => {
       if (typeof source !== 'string') return;
+      if (!testFile && TESTING_MODULES.some((m) => source === m || source.startsWith(`${m}/`))) {
+        context.report({ node, messageId: 'testingInProduction', data: { source } });
+        return;
+      }
       let target;
       if (source.startsWith('.')) target = areaOf(resolve(dirname(context.filename), source));
       else if (/^(apps|libs)\//.test(source)) target = areaOf(resolve(ROOT, source));

@@ -27,7 +27,7 @@ import type { RatedEvent } from '@app/events';
 import { createLogger, systemClock } from '@app/observability';
 import { BalanceJournal } from '../apps/charging/src/journal/balance-journal';
 import { JOURNAL_BATCH_MAX } from '../apps/charging/src/journal/journal-limits';
-import { openingEvent, ratedEvent } from '../apps/charging/src/journal/testing/rated-events';
+import { journalEvent, openingEvent } from '../apps/charging/src/journal/testing/rated-events';
 import { createNatsConnection, drainNats } from '@app/runtime';
 import { ensureStreams, streamNamesFor } from '../apps/charging/src/outbox/streams';
 import { Args } from './lib/args';
@@ -45,7 +45,7 @@ function events(n: number, accounts: number): RatedEvent[] {
     const a = i % accounts;
     balance[a] -= 12_000;
     out.push(
-      ratedEvent({
+      journalEvent({
         accountId: `acct-${a}`,
         subscriberId: String(4915100000000 + a),
         sessionId: `sess-${i}`,

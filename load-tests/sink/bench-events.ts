@@ -4,16 +4,17 @@
  * inbox and counts the acks on one subscription (what the charging relay does; about ten times
  * faster than awaiting `js.publish` per message, see shared/design/baselines.md).
  */
-import { ratedEventFixture } from '@app/analytics';
+
 import type { RatedEvent } from '@app/events';
 import { createInbox, headers, NatsConnection } from 'nats';
 import { PERIOD_FROM_MS, PERIOD_DAYS } from './bench-limits';
+import { ratedEvent } from '@app/events/testing';
 
 export const PROBE_ACCOUNT = 'lag-probe';
 
 /** Event `i` of a run: spread over `accounts` accounts and the bench period. */
 export function benchEvent(runId: string, i: number, accounts: number, accountId = `acc-${i % accounts}`): RatedEvent {
-  return ratedEventFixture(`${runId}-${i}`, {
+  return ratedEvent(`${runId}-${i}`, {
     accountId,
     subscriberId: String(491700000000 + (i % 100_000)),
     serviceId: 1 + (i % 4),

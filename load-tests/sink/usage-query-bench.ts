@@ -17,11 +17,11 @@ import {
   ident,
   migrateClickhouse,
   queryUsage,
-  ratedEventFixture,
   sql,
   toRatedEventRow,
 } from '@app/analytics';
 import { startClickhouse } from '@app/devstack';
+import { ratedEvent } from '@app/events/testing';
 
 const INSERT_BATCH = 50_000;
 const MONTH_START_MS = Date.UTC(2026, 10, 1);
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
     for (let base = 0; base < events; base += INSERT_BATCH) {
       const rows = [];
       for (let i = base; i < Math.min(events, base + INSERT_BATCH); i++) {
-        const e = ratedEventFixture(`ev-${i}`, {
+        const e = ratedEvent(`ev-${i}`, {
           accountId: `acc-${i % accounts}`,
           ratingGroup: RATING_GROUPS[i % RATING_GROUPS.length],
           amountMicros: String(1_000 + (i % 997)),

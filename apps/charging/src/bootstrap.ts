@@ -5,13 +5,14 @@
  */
 import 'reflect-metadata';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ChargingConfig, redactConfig } from '@app/config';
+import { redactConfig } from '@app/config';
 import { createLogger, LOGGER, Logger, METRICS_REGISTRY } from '@app/observability';
 import { createRestApp, type RestAppOptions } from '@app/runtime/http';
 import { NestPinoLogger } from '@app/runtime/nest-logger';
 import { AppModule } from './app.module';
 import { setupOpenApi } from './provisioning/openapi';
 import { ProvisioningErrorFilter } from './provisioning/provisioning-error.filter';
+import { ChargingConfig } from './config';
 
 /** Largest HTTP request body accepted (provisioning payloads are small). */
 export const HTTP_BODY_LIMIT_BYTES = 256 * 1024;

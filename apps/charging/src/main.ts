@@ -1,7 +1,8 @@
 /** Entry point of the charging app (gRPC gateway + provisioning REST). Configuration: see README. */
-import { loadChargingConfig } from '@app/config';
+
 import { bootstrapCharging } from './bootstrap';
 import { runMain } from '@app/runtime';
+import { loadChargingConfig } from './config';
 
 async function main(): Promise<void> {
   const config = loadChargingConfig();

@@ -9,7 +9,7 @@ import { CallOptions, ChannelCredentials, Client, credentials, Metadata, Service
 import { randomInt } from 'node:crypto';
 import type Redis from 'ioredis';
 import type { Registry } from 'prom-client';
-import { ChargingConfig, chargingConfigSchema, loadConfig } from '@app/config';
+import { loadConfig } from '@app/config';
 import { deleteKeys, requireEnv, uniqueId } from '@app/devstack';
 import { METRICS_REGISTRY } from '@app/observability';
 import { ChargingServiceClient } from '@app/proto';
@@ -20,6 +20,7 @@ import { ChargingGrpcModule } from '../src/charging/charging-grpc.module';
 import { GrpcServerService } from '../src/charging/grpc-server.service';
 import { InfraModule } from '../src/infra/infra.module';
 import { REDIS } from '../src/infra/redis';
+import { ChargingConfig, chargingConfigSchema } from '../src/config';
 
 export const EUR = 1_000_000n;
 export const PLAN_ID = DEMO_PREPAID_PLAN.id;

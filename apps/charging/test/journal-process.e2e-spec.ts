@@ -10,7 +10,7 @@ import { createTestDatabase, freePort, requireEnv, uniqueId, waitFor } from '@ap
 import { migrate } from '@app/db';
 import type { RatedEvent } from '@app/events';
 import { ensureStreams, streamNamesFor } from '../src/outbox/streams';
-import { openingEvent, ratedEvent } from '../src/journal/testing/rated-events';
+import { journalEvent, openingEvent } from '../src/journal/testing/rated-events';
 import { REPO_ROOT } from './system.helpers';
 
 /** Publishes in flight at once while the backlog is written, and how long one waits for its ack. */
@@ -81,7 +81,7 @@ describe('journal-main.ts', () => {
     const balance = async () =>
       (await pg.query<{ b: string }>(`select balance_micros as b from account_journal where account_id = 'acc-p'`)).rows[0]?.b;
     await waitFor('the opening in the journal', async () => (await balance()) === '3000000', 20_000, 100);
-    await publish(ratedEvent({ accountId: 'acc-p', amountMicros: '250000', balanceAfterMicros: '2750000', billableUnits: 1 }));
+    await publish(journalEvent({ accountId: 'acc-p', amountMicros: '250000', balanceAfterMicros: '2750000', billableUnits: 1 }));
     await waitFor('the debit in the journal', async () => (await balance()) === '2750000', 20_000, 100);
 
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
@@ -111,7 +111,7 @@ describe('journal-main.ts', () => {
     for (let i = 1; i <= perAccount; i++) {
       for (let a = 0; a < accounts; a++) {
         events.push(
-          ratedEvent({
+          journalEvent({
             accountId: `acc-k${a}`,
             amountMicros: '100',
             balanceAfterMicros: String(1_000_000 - i * 100),

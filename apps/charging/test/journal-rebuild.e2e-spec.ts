@@ -15,7 +15,7 @@ import Redis from 'ioredis';
 import { connect, type NatsConnection } from 'nats';
 import { Client } from 'pg';
 import { Registry } from 'prom-client';
-import { loadChargingConfig } from '@app/config';
+
 import { deleteKeys, startNats, type StartedServer } from '@app/devstack';
 import { createLogger, systemClock } from '@app/observability';
 import { ResultCode, UnitType } from '@app/proto';
@@ -23,6 +23,7 @@ import { DEMO_PREPAID_PLAN, RatingGroups } from '@app/rating';
 import { bootstrapCharging } from '../src/bootstrap';
 import { OutboxRelay } from '../src/outbox/outbox-relay';
 import { grpcClient, provisionCatalog, rest, systemEnv, type SystemEnv, unary, waitFor } from './system.helpers';
+import { loadChargingConfig } from '../src/config';
 
 interface EventAnswer {
   resultCode: ResultCode;

@@ -7,7 +7,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Redis from 'ioredis';
 import { Client } from 'pg';
-import { chargingConfigSchema, loadConfig } from '@app/config';
+import { loadConfig } from '@app/config';
 import { migrate } from '@app/db';
 import { createTestDatabase, deleteKeys, requireEnv, scanKeys, uniqueId } from '@app/devstack';
 import { DEMO_LOADTEST_PLAN } from '@app/rating';
@@ -22,6 +22,7 @@ import { createRestApp } from '@app/runtime/http';
 import { chargingRestOptions, HTTP_BODY_LIMIT_BYTES } from '../src/bootstrap';
 import { setupOpenApi } from '../src/provisioning/openapi';
 import { ProvisioningModule } from '../src/provisioning/provisioning.module';
+import { chargingConfigSchema } from '../src/config';
 
 const BODY_LIMIT_BYTES = HTTP_BODY_LIMIT_BYTES;
 /** The key most tests use: every provisioning role. */

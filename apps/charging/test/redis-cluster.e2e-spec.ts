@@ -13,13 +13,14 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Cluster } from 'ioredis';
 import { connect, type NatsConnection } from 'nats';
 import { Client } from 'pg';
-import { loadChargingConfig } from '@app/config';
+
 import { deleteKeys, scanKeys, startNats, startRedisCluster, type StartedRedisCluster, type StartedServer } from '@app/devstack';
 import { DebitEventRequest, ResultCode, StartSessionRequest, TerminateSessionRequest, UnitType } from '@app/proto';
 import { DEMO_PREPAID_PLAN, RatingGroups } from '@app/rating';
 import { RedisBalanceEngine } from '../src/balance/redis-balance-engine';
 import { bootstrapCharging } from '../src/bootstrap';
 import { grpcClient, provisionCatalog, rest, systemEnv, type SystemEnv, unary, waitFor } from './system.helpers';
+import { loadChargingConfig } from '../src/config';
 
 interface ServiceAnswer {
   resultCode: ResultCode;

@@ -8,13 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { connect, NatsConnection } from 'nats';
-import { loadChargingConfig } from '@app/config';
+
 import { startNats, StartedServer } from '@app/devstack';
 import { parseRatedEvent } from '@app/events';
 import { DEMO_PREPAID_PLAN } from '@app/rating';
 import { ResultCode, UnitType } from '@app/proto';
 import { bootstrapCharging } from '../src/bootstrap';
 import { grpcClient, provisionCatalog, rest, systemEnv, SystemEnv, unary, waitFor } from './system.helpers';
+import { loadChargingConfig } from '../src/config';
 
 interface Answer {
   resultCode: ResultCode;

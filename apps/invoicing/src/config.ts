@@ -4,7 +4,7 @@
  * (ConfigError). Secrets (API keys, JWT secret, credentials in URLs) are never printed.
  */
 import { type AuthConfig, authConfigShape, hasCredentials } from '@app/auth';
-import { ConfigError } from '@app/config';
+import { bool, ConfigError, port } from '@app/config';
 import { RATED_STREAM, RATED_SUBJECT_PREFIX } from '@app/events';
 import { z } from 'zod';
 import {
@@ -30,8 +30,6 @@ import {
   SHUTDOWN_GRACE_DEFAULT_MS,
 } from './ingest/sink-limits';
 
-const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
-const port = z.coerce.number().int().min(0).max(65535);
 const ms = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 /** JetStream stream and consumer names: no `.`, `*`, `>` or whitespace. */
 const jsName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must match ^[A-Za-z0-9_-]{1,64}$');

@@ -15,7 +15,6 @@ import {
   createClickhouseClient,
   dropClickhouseDatabase,
   migrateClickhouse,
-  ratedEventFixture,
   toRatedEventRow,
 } from '@app/analytics';
 import type { RatedEvent } from '@app/events';
@@ -26,6 +25,7 @@ import { ensureClickhouse, TestClickhouse } from '@app/devstack';
 import { requireEnv, uniqueId } from '@app/devstack';
 import type { ReconcileReportView } from '../src/assurance/assurance.dto';
 import { createRatedStream, OutMessage, publishAll } from './sink-test-helpers';
+import { ratedEvent } from '@app/events/testing';
 
 jest.setTimeout(120_000);
 
@@ -61,14 +61,14 @@ describe('revenue assurance: events published long after their period (late CDR 
   const to = new Date(toMs).toISOString();
 
   const late = Array.from({ length: 8 }, (_, i) =>
-    ratedEventFixture(`${stream}-late-${i}`, {
+    ratedEvent(`${stream}-late-${i}`, {
       accountId: i < 5 ? 'acc-late-a' : 'acc-late-b',
       amountMicros: String(20_000 + i * 1_000),
       occurredAtMs: fromMs + (i + 1) * DAY_MS,
     }),
   );
   // Occurred after the period (yesterday): read on the way, never compared.
-  const after = ratedEventFixture(`${stream}-after`, { accountId: 'acc-late-a', occurredAtMs: Date.now() - DAY_MS });
+  const after = ratedEvent(`${stream}-after`, { accountId: 'acc-late-a', occurredAtMs: Date.now() - DAY_MS });
   const lost = late[6];
 
   const env = (database: string) => ({

@@ -13,7 +13,6 @@ import {
   createClickhouseClient,
   dropClickhouseDatabase,
   migrateClickhouse,
-  ratedEventFixture,
   toRatedEventRow,
 } from '@app/analytics';
 import type { RatedEvent } from '@app/events';
@@ -30,6 +29,7 @@ import { createReconcileUseCase } from '../src/assurance/assurance.module';
 import type { ReconcileReportView } from '../src/assurance/assurance.dto';
 import { loadInvoicingConfig } from '../src/config';
 import { createRatedStream, OutMessage, publishAll } from './sink-test-helpers';
+import { ratedEvent } from '@app/events/testing';
 
 jest.setTimeout(120_000);
 
@@ -76,7 +76,7 @@ describe('revenue assurance: published (JetStream) against stored (ClickHouse)',
 
   const make = (accountId: string, n: number, type: 'DEBIT' | 'REFUND' = 'DEBIT'): RatedEvent[] =>
     Array.from({ length: n }, (_, i) =>
-      ratedEventFixture(`${stream}-${accountId}-${type}-${i}`, {
+      ratedEvent(`${stream}-${accountId}-${type}-${i}`, {
         accountId,
         type,
         amountMicros: String((type === 'DEBIT' ? 1 : -1) * (10_000 + i * 1_111)),
@@ -87,12 +87,12 @@ describe('revenue assurance: published (JetStream) against stored (ClickHouse)',
   const missingAccount = make('acc-missing', 10);
   const tamperedAccount = make('acc-tampered', 10);
   const extraAccount = make('acc-extra', 5);
-  const extraEvent = ratedEventFixture(`${stream}-never-published`, {
+  const extraEvent = ratedEvent(`${stream}-never-published`, {
     accountId: 'acc-extra',
     amountMicros: '777',
     occurredAtMs: fromMs + MINUTE_MS,
   });
-  const outside = ratedEventFixture(`${stream}-outside`, { accountId: 'acc-clean', occurredAtMs: fromMs - 10 * MINUTE_MS });
+  const outside = ratedEvent(`${stream}-outside`, { accountId: 'acc-clean', occurredAtMs: fromMs - 10 * MINUTE_MS });
   const published = [...clean, ...missingAccount, ...tamperedAccount, ...extraAccount];
   const missing = [missingAccount[2], missingAccount[5], missingAccount[9]];
   const tampered = [tamperedAccount[0], tamperedAccount[7]];

@@ -3,9 +3,10 @@
  * deterministic scenario of events (with duplicates and invalid messages) and its expected
  * per-account totals, and readers of what ClickHouse holds.
  */
-import { ClickHouseClient, DEAD_LETTERS_TABLE, queryUsage, RATED_EVENTS_TABLE, ratedEventFixture, qualified, sql } from '@app/analytics';
+import { ClickHouseClient, DEAD_LETTERS_TABLE, queryUsage, RATED_EVENTS_TABLE, qualified, sql } from '@app/analytics';
 import { DUPLICATE_WINDOW_MS, RATED_EVENT_TYPES, RatedEvent } from '@app/events';
 import { headers, JetStreamClient, JetStreamManager, nanos, RetentionPolicy, StorageType } from 'nats';
+import { ratedEvent } from '@app/events/testing';
 
 export const PERIOD = { fromMs: Date.UTC(2026, 10, 1), toMs: Date.UTC(2026, 11, 1) };
 
@@ -54,10 +55,10 @@ function eventOf(root: string, i: number, accountId: string, r: () => number): R
   const occurredAtMs = PERIOD.fromMs + Math.floor(r() * (PERIOD.toMs - PERIOD.fromMs));
   const base = { accountId, occurredAtMs, ratingGroup: 10 + (i % 3), serviceId: 1 + (i % 2) };
   const seed = `${root}-${i}`;
-  if (type === 'DEBIT') return ratedEventFixture(seed, { ...base, amountMicros: amount.toString() });
-  if (type === 'REFUND') return ratedEventFixture(seed, { ...base, type, amountMicros: (-amount).toString() });
+  if (type === 'DEBIT') return ratedEvent(seed, { ...base, amountMicros: amount.toString() });
+  if (type === 'REFUND') return ratedEvent(seed, { ...base, type, amountMicros: (-amount).toString() });
   if (type === 'TOPUP')
-    return ratedEventFixture(seed, {
+    return ratedEvent(seed, {
       ...base,
       type,
       unit: 'MONEY',
@@ -66,12 +67,12 @@ function eventOf(root: string, i: number, accountId: string, r: () => number): R
       billableUnits: 0,
       amountMicros: (-amount).toString(),
     });
-  return ratedEventFixture(seed, { ...base, type, amountMicros: '0', reason: 'TERMINATED' });
+  return ratedEvent(seed, { ...base, type, amountMicros: '0', reason: 'TERMINATED' });
 }
 
 function invalidMessage(subjectRoot: string, k: number, r: () => number): OutMessage {
   const subject = `${subjectRoot}.acc-${k % 3}`;
-  const good = ratedEventFixture(`invalid-${subjectRoot}-${k}`, { accountId: `acc-${k % 3}` });
+  const good = ratedEvent(`invalid-${subjectRoot}-${k}`, { accountId: `acc-${k % 3}` });
   const kinds: Array<() => Uint8Array> = [
     () => Buffer.from('{"not": json'),
     () => Uint8Array.from([0xc3, 0x28, 0xff]),
@@ -151,23 +152,8 @@ export async function readStored(client: ClickHouseClient, database: string): Pr
   return { rows: Number(r.rows), distinctEvents: Number(r.distinctEvents), deadLetters: Number(r.deadLetters) };
 }
 
-export async function waitFor<T>(what: string, read: () => Promise<T>, done: (v: T) => boolean, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  for (;;) {
-    try {
-      last = await read();
-      if (done(last)) return last;
-    } catch {
-      // the server may be restarting
-    }
-    if (Date.now() > deadline)
-      throw new Error(
-        `timed out waiting for ${what}; last: ${JSON.stringify(last, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}`,
-      );
-    await new Promise((res) => setTimeout(res, 200));
-  }
-}
+/** The one wait of the specs (libs/devstack). */
+export { waitFor } from '@app/devstack';
 
 export function totalsObject(m: Map<string, Totals>): Record<string, { events: string; amountMicros: string }> {
   return Object.fromEntries(

@@ -11,7 +11,6 @@ import {
   ClickhouseRatedEventStore,
   createClickhouseClient,
   dropClickhouseDatabase,
-  ratedEventFixture,
   toRatedEventRow,
 } from '@app/analytics';
 import { signHs256Jwt } from '@app/auth';
@@ -23,6 +22,7 @@ import { ensureClickhouse, requireEnv, TestClickhouse, uniqueId } from '@app/dev
 import { InvoicingChild, startInvoicingProcess } from './invoicing-process';
 import { freePort } from '@app/devstack';
 import { createRatedStream, OutMessage, PERIOD, publishAll, waitFor } from './sink-test-helpers';
+import { ratedEvent } from '@app/events/testing';
 
 jest.setTimeout(180_000);
 
@@ -67,10 +67,10 @@ function scenarioEvents(seed: string): RatedEvent[] {
       occurredAtMs: PERIOD.fromMs + (i % 10) * DAY_MS + i * 1000,
     };
     const amount = BigInt(1000 + i * 37) + (i % 50 === 0 ? BEYOND_2_53 : 0n);
-    if (i % 7 === 3) events.push(ratedEventFixture(`${seed}-${i}`, { ...base, type: 'REFUND', amountMicros: (-amount).toString() }));
+    if (i % 7 === 3) events.push(ratedEvent(`${seed}-${i}`, { ...base, type: 'REFUND', amountMicros: (-amount).toString() }));
     else if (i % 11 === 5) {
       events.push(
-        ratedEventFixture(`${seed}-${i}`, {
+        ratedEvent(`${seed}-${i}`, {
           ...base,
           type: 'TOPUP',
           unit: 'MONEY',
@@ -80,10 +80,10 @@ function scenarioEvents(seed: string): RatedEvent[] {
           amountMicros: (-amount).toString(),
         }),
       );
-    } else events.push(ratedEventFixture(`${seed}-${i}`, { ...base, amountMicros: amount.toString() }));
+    } else events.push(ratedEvent(`${seed}-${i}`, { ...base, amountMicros: amount.toString() }));
   }
   // Outside the period: must never be counted.
-  events.push(ratedEventFixture(`${seed}-late`, { accountId: 'acc-u1', occurredAtMs: PERIOD.toMs }));
+  events.push(ratedEvent(`${seed}-late`, { accountId: 'acc-u1', occurredAtMs: PERIOD.toMs }));
   return events;
 }
 

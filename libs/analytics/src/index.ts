@@ -8,6 +8,5 @@ export * from './usage-query';
 export * from './invoice-usage-query';
 export { MIGRATIONS } from './migrations';
 export type { Migration } from './migrations';
-export * from './test-fixtures';
 export * from './usage-report-queries';
 export * from './reconcile-queries';

@@ -12,7 +12,8 @@ import { dropClickhouseDatabase, migrateClickhouse } from './migrate';
 import { toRatedEventRow } from './rated-event-rows';
 import { ClickhouseRatedEventStore } from './rated-event-store';
 import { SqlValueError } from './sql';
-import { ratedEventFixture } from './test-fixtures';
+import { ratedEvent } from '@app/events/testing';
+
 
 const at = (month: number, day: number, hour = 12) => Date.UTC(2026, month, day, hour);
 const NOV = { periodStartMs: at(10, 1, 0), periodEndMs: at(11, 1, 0) };
@@ -44,7 +45,7 @@ describe('invoice usage per shard on ClickHouse', () => {
     await migrateClickhouse(ch.url, db);
     const store = new ClickhouseRatedEventStore(client, db);
     for (const [seed, accountId, occurredAtMs, amount, seqs] of EVENTS) {
-      const e: RatedEvent = ratedEventFixture(seed, { accountId, occurredAtMs, amountMicros: String(amount), subscriberId: '33612000001' });
+      const e: RatedEvent = ratedEvent(seed, { accountId, occurredAtMs, amountMicros: String(amount), subscriberId: '33612000001' });
       // One insert per copy: separate parts, nothing merged.
       for (const seq of seqs) await store.insertRatedEvents([toRatedEventRow(e, { streamSeq: seq, ingestedAtMs: occurredAtMs })]);
     }

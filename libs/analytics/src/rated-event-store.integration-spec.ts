@@ -11,8 +11,9 @@ import { MIGRATIONS } from './migrations';
 import { RATED_EVENTS_TABLE, toRatedEventRow } from './rated-event-rows';
 import { ClickhouseRatedEventStore } from './rated-event-store';
 import { qualified, sql, SqlValueError, str } from './sql';
-import { ratedEventFixture } from './test-fixtures';
+
 import { queryUsage } from './usage-query';
+import { ratedEvent } from '@app/events/testing';
 
 const NOV = (day: number, hour = 12) => Date.UTC(2026, 10, day, hour);
 
@@ -63,7 +64,7 @@ describe('analytics store on ClickHouse', () => {
   it('sums usage exactly under duplicate rows, before and after merges', async () => {
     const store = new ClickhouseRatedEventStore(client, db);
     const events = [
-      ratedEventFixture('e1', {
+      ratedEvent('e1', {
         accountId: 'A',
         amountMicros: '9223372036854',
         usedUnits: 7,
@@ -71,10 +72,10 @@ describe('analytics store on ClickHouse', () => {
         allowanceUnits: 4,
         allowances: [{ bucketId: 'b1', units: 4 }],
       }),
-      ratedEventFixture('e2', { accountId: 'A', amountMicros: '1000001', usedUnits: 5, billableUnits: 5 }),
-      ratedEventFixture('e3', { accountId: 'A', type: 'REFUND', amountMicros: '-1', usedUnits: 1, billableUnits: 1 }),
-      ratedEventFixture('e4', { accountId: 'A', ratingGroup: 20, amountMicros: '3', occurredAtMs: NOV(30, 23) }),
-      ratedEventFixture('e5', {
+      ratedEvent('e2', { accountId: 'A', amountMicros: '1000001', usedUnits: 5, billableUnits: 5 }),
+      ratedEvent('e3', { accountId: 'A', type: 'REFUND', amountMicros: '-1', usedUnits: 1, billableUnits: 1 }),
+      ratedEvent('e4', { accountId: 'A', ratingGroup: 20, amountMicros: '3', occurredAtMs: NOV(30, 23) }),
+      ratedEvent('e5', {
         accountId: 'A',
         type: 'TOPUP',
         unit: 'MONEY',
@@ -83,9 +84,9 @@ describe('analytics store on ClickHouse', () => {
         billableUnits: 0,
         subscriberId: '',
       }),
-      ratedEventFixture('e6', { accountId: 'B', amountMicros: '42', occurredAtMs: NOV(1, 0) }),
-      ratedEventFixture('e7', { accountId: 'B', amountMicros: '100', occurredAtMs: Date.UTC(2026, 11, 1) }), // next period
-      ratedEventFixture('e8', { accountId: 'C', amountMicros: '77' }), // not asked for
+      ratedEvent('e6', { accountId: 'B', amountMicros: '42', occurredAtMs: NOV(1, 0) }),
+      ratedEvent('e7', { accountId: 'B', amountMicros: '100', occurredAtMs: Date.UTC(2026, 11, 1) }), // next period
+      ratedEvent('e8', { accountId: 'C', amountMicros: '77' }), // not asked for
     ];
     const rows = events.map((e, i) => toRatedEventRow(e, { streamSeq: i + 1, ingestedAtMs: Date.now() }));
     await store.insertRatedEvents(rows);

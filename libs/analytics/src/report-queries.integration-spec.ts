@@ -12,8 +12,9 @@ import { dropClickhouseDatabase, migrateClickhouse } from './migrate';
 import { toRatedEventRow } from './rated-event-rows';
 import { ClickhouseRatedEventStore } from './rated-event-store';
 import { addFingerprint, eventIdFingerprint, queryAccountTypeTotals, queryStoredEventAmounts } from './reconcile-queries';
-import { ratedEventFixture } from './test-fixtures';
+
 import { queryDailyRevenue, queryDailyUsage, querySubscriberUsage, SubscriberCursor } from './usage-report-queries';
+import { ratedEvent } from '@app/events/testing';
 
 const NOV = (day: number, hour = 12) => Date.UTC(2026, 10, day, hour);
 const PERIOD = { fromMs: NOV(1, 0), toMs: Date.UTC(2026, 11, 1) };
@@ -24,7 +25,7 @@ function events(): RatedEvent[] {
     const accountId = i % 3 === 0 ? 'acc-b' : 'acc-a';
     const unit = i % 2 === 0 ? 'BYTES' : 'SECONDS';
     out.push(
-      ratedEventFixture(`rq-${i}`, {
+      ratedEvent(`rq-${i}`, {
         accountId,
         subscriberId: `4917000000${10 + (i % 7)}`,
         serviceId: 1 + (i % 2),
@@ -37,8 +38,8 @@ function events(): RatedEvent[] {
       }),
     );
   }
-  out.push(ratedEventFixture('rq-refund', { accountId: 'acc-a', type: 'REFUND', amountMicros: '-500', occurredAtMs: NOV(2) }));
-  out.push(ratedEventFixture('rq-outside', { accountId: 'acc-a', occurredAtMs: Date.UTC(2026, 11, 1) }));
+  out.push(ratedEvent('rq-refund', { accountId: 'acc-a', type: 'REFUND', amountMicros: '-500', occurredAtMs: NOV(2) }));
+  out.push(ratedEvent('rq-outside', { accountId: 'acc-a', occurredAtMs: Date.UTC(2026, 11, 1) }));
   return out;
 }
 

@@ -124,6 +124,21 @@ const CASES: Array<[string, string, string, string | undefined, RegExp?]> = [
   ],
   ['an app imports its own files', 'apps/invoicing/src/usage/x.ts', `import { a } from '../config';`, undefined],
   ['a lib imports a lib by alias', 'libs/db/src/x.ts', `import { AMOUNT_MAX_MICROS } from '@app/money';`, undefined],
+  [
+    'production code imports the test event factory',
+    'apps/invoicing/src/ingest/x.ts',
+    `import { ratedEvent } from '@app/events/testing';`,
+    'boundaries/no-cross-import',
+    /production code never imports it/,
+  ],
+  ['production code imports devstack', 'libs/analytics/src/x.ts', `import { waitFor } from '@app/devstack';`, 'boundaries/no-cross-import'],
+  [
+    'a spec imports the test event factory',
+    'apps/invoicing/src/ingest/x.spec.ts',
+    `import { ratedEvent } from '@app/events/testing';`,
+    undefined,
+  ],
+  ['a bench imports devstack', 'apps/charging/src/balance/bench/x.ts', `import { waitFor } from '@app/devstack';`, undefined],
 ];
 
 describe('import boundaries (eslint.config.mjs)', () => {

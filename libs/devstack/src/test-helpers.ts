@@ -31,25 +31,54 @@ export async function createTestDatabase(label = 'db'): Promise<string> {
 }
 
 /**
- * Polls `check` every `everyMs` until it is true; a check that throws counts as "not yet" (a
- * server still starting). Fails naming `what`, and the last error, after `timeoutMs`.
+ * The one wait of the specs. Polls every `everyMs` until the condition holds; a poll that throws
+ * counts as "not yet" (a server still starting or restarting). Fails naming `what`, with the last
+ * error and the last value read, after `timeoutMs`.
+ *
+ *   await waitFor('the port', () => isOpen(port), 5_000);
+ *   const stored = await waitFor('all rows', () => readStored(db), (s) => s.rows === 900, 30_000);
  */
-export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 20): Promise<void> {
+export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number, everyMs?: number): Promise<void>;
+export async function waitFor<T>(
+  what: string,
+  read: () => Promise<T> | T,
+  done: (value: T) => boolean,
+  timeoutMs: number,
+  everyMs?: number,
+): Promise<T>;
+export async function waitFor<T>(
+  what: string,
+  read: () => Promise<T> | T,
+  doneOrTimeout: ((value: T) => boolean) | number,
+  timeoutOrEvery?: number,
+  every?: number,
+): Promise<T | void> {
+  const valued = typeof doneOrTimeout === 'function';
+  const done = valued ? doneOrTimeout : (v: T) => v === true;
+  const timeoutMs = valued ? timeoutOrEvery! : doneOrTimeout;
+  const everyMs = (valued ? every : timeoutOrEvery) ?? WAIT_FOR_POLL_MS;
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
+  let last: { value: T } | undefined;
   for (;;) {
     try {
-      if (await check()) return;
+      const value = await read();
+      last = { value };
+      if (done(value)) return valued ? value : undefined;
     } catch (e) {
       lastError = e;
     }
     if (Date.now() > deadline) {
       const cause = lastError === undefined ? '' : ` (last error: ${lastError instanceof Error ? lastError.message : String(lastError)})`;
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${cause}`);
+      const seen = valued && last ? `; last: ${JSON.stringify(last.value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}` : '';
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${cause}${seen}`);
     }
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/** Default pause between two polls of waitFor. */
+export const WAIT_FOR_POLL_MS = 20;
 
 /** Keys deleted per DEL by deleteKeys. */
 const DELETE_KEYS_CHUNK = 1_000;

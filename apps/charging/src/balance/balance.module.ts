@@ -4,7 +4,7 @@
  * Needs the InfraModule's global providers: REDIS, CHARGING_CONFIG, CLOCK, LOGGER, METRICS_REGISTRY.
  */
 import { Module } from '@nestjs/common';
-import { CHARGING_CONFIG, type ChargingConfig } from '@app/config';
+
 import { CLOCK, METRICS_REGISTRY, type Clock } from '@app/observability';
 import type { RedisClient } from '@app/keyspace';
 import type { Registry } from 'prom-client';
@@ -18,6 +18,7 @@ import {
   ExpirySweeperOptions,
 } from './expiry-sweeper';
 import { RedisBalanceEngine } from './redis-balance-engine';
+import { CHARGING_CONFIG, type ChargingConfig } from '../config';
 
 @Module({
   providers: [

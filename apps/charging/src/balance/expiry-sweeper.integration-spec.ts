@@ -1,7 +1,7 @@
 /** The expiry sweeper: wiring through BalanceModule, timed sweeps, metrics, clean shutdown. */
 import { Global, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { CHARGING_CONFIG, type ChargingConfig } from '@app/config';
+
 import { requireEnv, uniqueId } from '@app/devstack';
 import { CLOCK, createLogger, FakeClock, LOGGER, METRICS_REGISTRY } from '@app/observability';
 import Redis from 'ioredis';
@@ -13,6 +13,7 @@ import { BalanceModule } from './balance.module';
 import { ExpirySweeper } from './expiry-sweeper';
 import { RedisBalanceEngine } from './redis-balance-engine';
 import { flatRate, group, openEngine, prepaid, sessionCmd, T0 } from './test/balance-test-kit';
+import { CHARGING_CONFIG, type ChargingConfig } from '../config';
 
 const logger = createLogger('test', 'silent');
 

@@ -7,7 +7,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Server, ServerCredentials, ServerOptions } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
-import { CHARGING_CONFIG, ChargingConfig } from '@app/config';
+
 import { Logger, LOGGER } from '@app/observability';
 import { CHARGING_SERVICE_NAME } from '@app/proto';
 import { ChargingGrpcController } from './charging-grpc.controller';
@@ -27,6 +27,7 @@ import {
   GRPC_SHUTDOWN_TIMEOUT_MS,
 } from './grpc-server.limits';
 import { serverCredentials, transportSecurity } from './server-credentials';
+import { CHARGING_CONFIG, ChargingConfig } from '../config';
 
 export const GRPC_SERVER_OPTIONS: ServerOptions = {
   'grpc.max_receive_message_length': GRPC_RECEIVE_MESSAGE_MAX_BYTES,

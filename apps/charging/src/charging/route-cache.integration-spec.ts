@@ -5,12 +5,13 @@
  * the cache and bypasses it until it is subscribed again.
  */
 import { deleteKeys, requireEnv, uniqueId, waitFor } from '@app/devstack';
-import type { ChargingConfig } from '@app/config';
+
 import Redis from 'ioredis';
 import { Registry } from 'prom-client';
 import type { SubscriberRoute } from '../balance/balance-engine.port';
 import { RedisBalanceEngine, ROUTE_WATCH_CONNECTION_NAME } from '../balance/redis-balance-engine';
 import { RouteCache, ROUTE_CACHE_TTL_MS } from './route-cache';
+import { type ChargingConfig } from '../config';
 
 const route = (accountId: string): SubscriberRoute => ({
   accountId,

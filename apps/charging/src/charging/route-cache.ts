@@ -15,10 +15,11 @@
  * is seen within ROUTE_CACHE_TTL_MS.
  */
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { CHARGING_CONFIG, type ChargingConfig } from '@app/config';
+
 import { Clock, CLOCK, METRICS_REGISTRY } from '@app/observability';
 import { Counter, Registry } from 'prom-client';
 import { BALANCE_ENGINE, BalanceEngine, RouteChangeWatch, SubscriberRoute } from '../balance/balance-engine.port';
+import { CHARGING_CONFIG, type ChargingConfig } from '../config';
 
 /** Most routes kept; the oldest inserted goes first (an entry takes about 300 bytes). */
 export const ROUTE_CACHE_ENTRIES_MAX = 250_000;

@@ -5,7 +5,8 @@
  */
 import { ServerCredentials } from '@grpc/grpc-js';
 import { readFileSync } from 'node:fs';
-import { ChargingConfig, ConfigError } from '@app/config';
+import { ConfigError } from '@app/config';
+import { ChargingConfig } from '../config';
 
 type TlsConfig = Pick<ChargingConfig, 'RATEL_GRPC_INSECURE' | 'RATEL_GRPC_TLS_CERT' | 'RATEL_GRPC_TLS_KEY' | 'RATEL_GRPC_TLS_CLIENT_CA'>;
 

@@ -4,7 +4,8 @@
  * variable is a ConfigError naming it (exit code 2).
  */
 import { z } from 'zod';
-import { chargingConfigSchema, loadConfig } from '@app/config';
+import { loadConfig } from '@app/config';
+import { chargingConfigSchema } from '../config';
 
 export const cliConfigSchema = z.object({
   DATABASE_URL: z.string().url(),

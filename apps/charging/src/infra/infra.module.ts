@@ -3,10 +3,11 @@
  * and the Redis connection. Feature modules inject them by token.
  */
 import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
-import { CHARGING_CONFIG, ChargingConfig } from '@app/config';
+
 import { CLOCK, createLogger, createRegistry, LOGGER, METRICS_REGISTRY, systemClock } from '@app/observability';
 import { createRedis, type RedisClient } from '@app/keyspace';
 import { REDIS } from './redis';
+import { CHARGING_CONFIG, ChargingConfig } from '../config';
 
 @Global()
 @Module({})

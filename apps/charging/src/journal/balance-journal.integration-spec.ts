@@ -20,7 +20,7 @@ import { migrate } from '@app/db';
 import type { RatedEvent } from '@app/events';
 import { createLogger, systemClock } from '@app/observability';
 import { BalanceJournal } from './balance-journal';
-import { openingEvent, ratedEvent } from './testing/rated-events';
+import { journalEvent, openingEvent } from './testing/rated-events';
 
 let nc: NatsConnection;
 let js: JetStreamClient;
@@ -96,7 +96,7 @@ describe('BalanceJournal', () => {
     const stream = await newStream();
     await publish(stream, [
       openingEvent('acc-a', 10_000_000),
-      ratedEvent({
+      journalEvent({
         accountId: 'acc-a',
         amountMicros: '1500000',
         balanceAfterMicros: '8500000',
@@ -104,7 +104,7 @@ describe('BalanceJournal', () => {
         allowanceUnits: 60,
         allowances: [{ bucketId: 'voice', units: 60 }],
       }),
-      ratedEvent({
+      journalEvent({
         accountId: 'acc-a',
         type: 'REFUND',
         amountMicros: '-500000',
@@ -115,7 +115,14 @@ describe('BalanceJournal', () => {
         cycleUnits: 30,
       }),
       openingEvent('acc-b', 1_000),
-      ratedEvent({ accountId: 'acc-b', amountMicros: '1000', balanceAfterMicros: '0', billableUnits: 1, ratingGroup: 30, unit: 'EVENTS' }),
+      journalEvent({
+        accountId: 'acc-b',
+        amountMicros: '1000',
+        balanceAfterMicros: '0',
+        billableUnits: 1,
+        ratingGroup: 30,
+        unit: 'EVENTS',
+      }),
     ]);
     const j = journal(stream);
     const report = await j.catchUp();
@@ -145,7 +152,7 @@ describe('BalanceJournal', () => {
     const events = [openingEvent('acc-c', 1_000_000)];
     for (let i = 1; i <= 300; i++)
       events.push(
-        ratedEvent({ accountId: 'acc-c', amountMicros: '1000', balanceAfterMicros: String(1_000_000 - i * 1000), billableUnits: 1 }),
+        journalEvent({ accountId: 'acc-c', amountMicros: '1000', balanceAfterMicros: String(1_000_000 - i * 1000), billableUnits: 1 }),
       );
     await publish(stream, events);
     const [a, b] = [journal(stream), journal(stream)];
@@ -159,13 +166,13 @@ describe('BalanceJournal', () => {
     const stream = await newStream();
     await publish(stream, [
       openingEvent('acc-d', 5_000),
-      ratedEvent({ accountId: 'acc-d', amountMicros: '1000', balanceAfterMicros: '4000' }),
+      journalEvent({ accountId: 'acc-d', amountMicros: '1000', balanceAfterMicros: '4000' }),
     ]);
     await js.publish(`${stream}.acc-d`, '{"schema":"ratel.rated.v1","type":"DEBIT"}');
     await js.publish(`${stream}.acc-d`, 'not json');
     await publish(stream, [
-      ratedEvent({ accountId: 'acc-d', amountMicros: '1000', balanceAfterMicros: '3000' }),
-      ratedEvent({ accountId: 'acc-d', amountMicros: '1000', balanceAfterMicros: '2000' }),
+      journalEvent({ accountId: 'acc-d', amountMicros: '1000', balanceAfterMicros: '3000' }),
+      journalEvent({ accountId: 'acc-d', amountMicros: '1000', balanceAfterMicros: '2000' }),
     ]);
     await jsm.streams.deleteMessage(stream, 2);
     await jsm.streams.deleteMessage(stream, 5);
@@ -191,7 +198,7 @@ describe('BalanceJournal', () => {
   it('parks an event beyond a journal limit once, with its reason, and the stream goes on for every account', async () => {
     const stream = await newStream();
     // Passes the schema, but takes the balance beyond 2^53 - 1 micros (account_journal's CHECK).
-    const tooMuch = ratedEvent({
+    const tooMuch = journalEvent({
       accountId: 'acc-p',
       type: 'TOPUP',
       amountMicros: '-9007199254740991',
@@ -201,7 +208,7 @@ describe('BalanceJournal', () => {
     await publish(stream, [
       openingEvent('acc-p', 5_000),
       tooMuch,
-      ratedEvent({ accountId: 'acc-p', amountMicros: '1000', balanceAfterMicros: '4000' }),
+      journalEvent({ accountId: 'acc-p', amountMicros: '1000', balanceAfterMicros: '4000' }),
       openingEvent('acc-q', 7_000),
     ]);
     const registry = new Registry();
@@ -278,8 +285,8 @@ describe('BalanceJournal', () => {
     const stream = await newStream();
     await publish(stream, [
       openingEvent('acc-r', 9_000),
-      ratedEvent({ accountId: 'acc-r', amountMicros: '1000', balanceAfterMicros: '8000' }),
-      ratedEvent({ accountId: 'acc-r', amountMicros: '1000', balanceAfterMicros: '7000' }),
+      journalEvent({ accountId: 'acc-r', amountMicros: '1000', balanceAfterMicros: '8000' }),
+      journalEvent({ accountId: 'acc-r', amountMicros: '1000', balanceAfterMicros: '7000' }),
     ]);
     const registry = new Registry();
     const j = journal(stream, registry);
@@ -293,8 +300,8 @@ describe('BalanceJournal', () => {
       discard: DiscardPolicy.New,
     });
     await publish(stream, [
-      ratedEvent({ accountId: 'acc-r', amountMicros: '500', balanceAfterMicros: '6500' }),
-      ratedEvent({ accountId: 'acc-r', amountMicros: '500', balanceAfterMicros: '6000' }),
+      journalEvent({ accountId: 'acc-r', amountMicros: '500', balanceAfterMicros: '6500' }),
+      journalEvent({ accountId: 'acc-r', amountMicros: '500', balanceAfterMicros: '6000' }),
     ]);
     const report = await j.catchUp();
     expect(report).toMatchObject({ streamLastSeq: 2, position: { lastSeq: 2, eventsApplied: 5, eventsLost: 0, streamResets: 1 } });
@@ -310,7 +317,7 @@ describe('BalanceJournal', () => {
     b.start();
     await publish(stream, [openingEvent('acc-e', 2_000)]);
     await waitFor('journal at 1', async () => (await a.position()).lastSeq === 1, 10_000);
-    await publish(stream, [ratedEvent({ accountId: 'acc-e', amountMicros: '500', balanceAfterMicros: '1500' })]);
+    await publish(stream, [journalEvent({ accountId: 'acc-e', amountMicros: '500', balanceAfterMicros: '1500' })]);
     await waitFor('journal at 2', async () => (await a.position()).lastSeq === 2, 10_000);
     expect(await balances()).toEqual({ 'acc-e': '1500' });
     const leaders = [await ra.metrics(), await rb.metrics()].map((m) => /^ratel_journal_leader 1$/m.test(m));

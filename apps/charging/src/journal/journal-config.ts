@@ -1,6 +1,7 @@
 /** Configuration of the standalone balance journal process (journal-main.ts), read once at start. */
 import { z } from 'zod';
-import { chargingConfigSchema, loadConfig } from '@app/config';
+import { loadConfig } from '@app/config';
+import { chargingConfigSchema } from '../config';
 
 export const journalConfigSchema = chargingConfigSchema.pick({ DATABASE_URL: true, NATS_URL: true, RATEL_LOG_LEVEL: true }).extend({
   /** Tests only: read `<p>_RATEL_RATED` (the relay's RATEL_STREAM_PREFIX). */

@@ -1,10 +1,10 @@
 import type { RatedEvent } from '@app/events';
 import { CYCLE_UNITS_MAX, foldJournal, type AccountJournalState, type JournalEntry } from './journal-fold';
-import { openingEvent, ratedEvent } from './testing/rated-events';
+import { journalEvent, openingEvent } from './testing/rated-events';
 
 let seq = 0;
 function entry(e: Partial<RatedEvent>): JournalEntry {
-  return { seq: ++seq, event: ratedEvent(e) };
+  return { seq: ++seq, event: journalEvent(e) };
 }
 const opening = (micros: number): JournalEntry => ({ seq: ++seq, event: openingEvent('acc-1', micros) });
 const debit = (e: Partial<RatedEvent>) => entry({ type: 'DEBIT', ...e });

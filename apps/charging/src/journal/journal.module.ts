@@ -5,13 +5,14 @@
  * catches the journal up and reads it even where this process does not run the reader.
  */
 import { BeforeApplicationShutdown, Inject, Injectable, Module, OnApplicationBootstrap } from '@nestjs/common';
-import { CHARGING_CONFIG, type ChargingConfig } from '@app/config';
+
 import { RATED_STREAM } from '@app/events';
 import { CLOCK, type Clock, LOGGER, type Logger, METRICS_REGISTRY } from '@app/observability';
 import type { NatsConnection } from 'nats';
 import type { Registry } from 'prom-client';
 import { createNatsConnection, drainNats } from '@app/runtime';
 import { BalanceJournal } from './balance-journal';
+import { CHARGING_CONFIG, type ChargingConfig } from '../config';
 
 export const JOURNAL_NATS = Symbol('JOURNAL_NATS');
 

@@ -8,7 +8,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { authConfigShape, hasCredentials } from '@app/auth';
-import { ConfigError, loadConfig, redactConfig } from '@app/config';
+import { bool, ConfigError, loadConfig, redactConfig } from '@app/config';
 import { RATED_SUBJECT_PREFIX } from '@app/events';
 import { z } from 'zod';
 import {
@@ -27,8 +27,6 @@ import {
 /** Default listen address of the mediation HTTP API (CDR upload and reads, /healthz, /readyz, /metrics). */
 export const MEDIATION_HTTP_HOST_DEFAULT = '127.0.0.1';
 export const MEDIATION_HTTP_PORT_DEFAULT = 8082;
-
-const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 const redisUrl = z
   .string()

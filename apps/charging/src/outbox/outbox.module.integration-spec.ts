@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
-import { chargingConfigSchema } from '@app/config';
+
 import { requireEnv, startNats, StartedServer, uniqueId } from '@app/devstack';
 import Redis from 'ioredis';
 import type { NatsConnection } from 'nats';
@@ -18,6 +18,7 @@ import { OutboxModule } from './outbox.module';
 import { leaseKey } from './relay-lease';
 import { RATED_SUBJECT_ROOT } from './outbox-names';
 import { fillOutbox, outboxDepth, readStream, waitFor } from './testing/outbox-fixtures';
+import { chargingConfigSchema } from '../config';
 
 describe('OutboxModule', () => {
   let dir: string;

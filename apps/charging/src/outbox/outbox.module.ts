@@ -5,7 +5,7 @@
  * onApplicationShutdown; main.ts enables shutdown hooks).
  */
 import { BeforeApplicationShutdown, Inject, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { CHARGING_CONFIG, ChargingConfig } from '@app/config';
+
 import { Clock, CLOCK, LOGGER, Logger, METRICS_REGISTRY } from '@app/observability';
 import type { RedisClient } from '@app/keyspace';
 import type { NatsConnection } from 'nats';
@@ -13,6 +13,7 @@ import type { Registry } from 'prom-client';
 import { REDIS } from '../infra/redis';
 import { createNatsConnection, drainNats, NATS_CONNECTION } from '@app/runtime';
 import { OutboxRelay } from './outbox-relay';
+import { CHARGING_CONFIG, ChargingConfig } from '../config';
 
 @Injectable()
 export class OutboxRelayRunner implements OnApplicationBootstrap, BeforeApplicationShutdown {

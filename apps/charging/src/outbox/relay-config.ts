@@ -1,8 +1,9 @@
 /** Configuration of the standalone relay process (relay-main.ts), read once at start. */
 import { z } from 'zod';
-import { chargingConfigSchema, loadConfig } from '@app/config';
+import { loadConfig } from '@app/config';
 import { RELAY_LEASE_MS } from './relay-limits';
 import { NOTIFY_MAX_BYTES, RATED_MAX_BYTES } from './streams';
+import { chargingConfigSchema } from '../config';
 
 /** Bounds of RATEL_RELAY_LEASE_MS: short leases are for tests, long ones delay take-over. */
 const LEASE_MIN_MS = 500;

@@ -5,7 +5,7 @@
 import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
-import { CHARGING_CONFIG, type ChargingConfig } from '@app/config';
+
 import { createOrmConfig } from '@app/db';
 import { BalanceModule } from '../balance/balance.module';
 import { JournalModule } from '../journal/journal.module';
@@ -40,6 +40,7 @@ import { SubscriptionsController } from './subscriptions/subscriptions.controlle
 import { CreateTopUpUseCase } from './top-ups/create-top-up.usecase';
 import { TopUpReconciler } from './top-ups/top-up-reconciler';
 import { TopUpsController } from './top-ups/top-ups.controller';
+import { CHARGING_CONFIG, type ChargingConfig } from '../config';
 
 export const PROVISIONING_USE_CASES = [
   CreateCustomerUseCase,

@@ -1,7 +1,8 @@
-import { AccountTypeTotal, addFingerprint, eventIdFingerprint, sha1Hex, StoredEventAmount } from '@app/analytics';
+import { AccountTypeTotal, addFingerprint, eventIdFingerprint, StoredEventAmount } from '@app/analytics';
 import { classifyAccount, compareTotals, groupByAccount, lateArrivals, PublishedEvent, publishedTotals } from './reconcile';
+import { eventIdOf } from '@app/events/testing';
 
-const id = (n: number) => sha1Hex(`event-${n}`);
+const id = (n: number) => eventIdOf(`event-${n}`);
 
 function published(entries: [number, string, bigint][]): Map<string, PublishedEvent> {
   const event = (accountId: string, amountMicros: bigint) => ({

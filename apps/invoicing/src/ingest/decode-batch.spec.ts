@@ -1,5 +1,5 @@
-import { ratedEventFixture } from '@app/analytics';
 import { decodeBatch, InboundMessage } from './decode-batch';
+import { ratedEvent } from '@app/events/testing';
 
 const NOW = Date.UTC(2026, 10, 21, 10, 0, 0);
 let seq = 0;
@@ -17,7 +17,7 @@ const json = (v: unknown) => JSON.stringify(v);
 
 describe('decodeBatch', () => {
   it('turns valid events into rows with exact Int64 money', () => {
-    const e = ratedEventFixture('a', { amountMicros: '9223372036854775807', balanceAfterMicros: '-9223372036854775808' });
+    const e = ratedEvent('a', { amountMicros: '9223372036854775807', balanceAfterMicros: '-9223372036854775808' });
     const out = decodeBatch('S', [msg(json(e))], NOW);
     expect(out.deadLetters).toEqual([]);
     expect(out.rows).toHaveLength(1);
@@ -32,21 +32,21 @@ describe('decodeBatch', () => {
   });
 
   it('stores an event id once per batch', () => {
-    const e = ratedEventFixture('dup');
-    const out = decodeBatch('S', [msg(json(e)), msg(json(e)), msg(json(ratedEventFixture('other')))], NOW);
-    expect(out.rows.map((r) => r.eventId)).toEqual([e.eventId, ratedEventFixture('other').eventId]);
+    const e = ratedEvent('dup');
+    const out = decodeBatch('S', [msg(json(e)), msg(json(e)), msg(json(ratedEvent('other')))], NOW);
+    expect(out.rows.map((r) => r.eventId)).toEqual([e.eventId, ratedEvent('other').eventId]);
     expect(out.duplicatesInBatch).toBe(1);
   });
 
   it.each([
     ['NOT_UTF8', msg(Uint8Array.from([0x7b, 0xff, 0xfe, 0x7d])), /UTF-8/, 'BASE64'],
     ['INVALID_JSON', msg('{"schema": "ratel.rated.v1",'), /not JSON/, 'UTF8'],
-    ['INVALID_EVENT', msg(json({ ...ratedEventFixture('x'), amountMicros: 12.5 })), /amountMicros/, 'UTF8'],
-    ['INVALID_EVENT', msg(json({ ...ratedEventFixture('x'), type: 'DEBIT', amountMicros: '-5' })), /must not be negative/, 'UTF8'],
-    ['INVALID_EVENT', msg(json({ ...ratedEventFixture('x'), eventId: "'; DROP TABLE rated_events; --" })), /eventId/, 'UTF8'],
+    ['INVALID_EVENT', msg(json({ ...ratedEvent('x'), amountMicros: 12.5 })), /amountMicros/, 'UTF8'],
+    ['INVALID_EVENT', msg(json({ ...ratedEvent('x'), type: 'DEBIT', amountMicros: '-5' })), /must not be negative/, 'UTF8'],
+    ['INVALID_EVENT', msg(json({ ...ratedEvent('x'), eventId: "'; DROP TABLE rated_events; --" })), /eventId/, 'UTF8'],
     ['INVALID_EVENT', msg('null'), /root/, 'UTF8'],
-    ['SUBJECT_MISMATCH', msg(json(ratedEventFixture('y', { accountId: 'other' }))), /subject/, 'UTF8'],
-    ['OUT_OF_RANGE', msg(json(ratedEventFixture('z', { occurredAtMs: Number.MAX_SAFE_INTEGER }))), /epoch ms/, 'UTF8'],
+    ['SUBJECT_MISMATCH', msg(json(ratedEvent('y', { accountId: 'other' }))), /subject/, 'UTF8'],
+    ['OUT_OF_RANGE', msg(json(ratedEvent('z', { occurredAtMs: Number.MAX_SAFE_INTEGER }))), /epoch ms/, 'UTF8'],
     ['INVALID_JSON', msg('\0'), /not JSON/, 'BASE64'],
   ])('dead-letters %s with its reason and the raw payload', (code, m, reason, encoding) => {
     const out = decodeBatch('S', [m], NOW);
@@ -66,7 +66,7 @@ describe('decodeBatch', () => {
   });
 
   it('keeps going after bad messages', () => {
-    const out = decodeBatch('S', [msg('bad'), msg(json(ratedEventFixture('ok1'))), msg('worse'), msg(json(ratedEventFixture('ok2')))], NOW);
+    const out = decodeBatch('S', [msg('bad'), msg(json(ratedEvent('ok1'))), msg('worse'), msg(json(ratedEvent('ok2')))], NOW);
     expect(out.rows).toHaveLength(2);
     expect(out.deadLetters).toHaveLength(2);
   });

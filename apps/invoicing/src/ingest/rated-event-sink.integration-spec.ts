@@ -2,7 +2,19 @@
  * The sink in-process against real NATS JetStream and real ClickHouse: duplicates and invalid
  * messages in the flow, and ClickHouse going away for a while.
  */
-import { ClickHouseClient, createClickhouseClient, DEAD_LETTERS_TABLE, dropClickhouseDatabase, qualified, sql } from '@app/analytics';
+import {
+  ClickHouseClient,
+  createClickhouseClient,
+  DEAD_LETTERS_TABLE,
+  dropClickhouseDatabase,
+  migrateClickhouse,
+  qualified,
+  RATED_EVENTS_TABLE,
+  sql,
+  str,
+} from '@app/analytics';
+import type { RatedEvent } from '@app/events';
+
 import { createLogger } from '@app/observability';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,8 +25,9 @@ import { requireEnv, uniqueId } from '@app/devstack';
 import { createRatedStream, makeScenario, publishAll, readStored, readTotals, totalsObject, waitFor } from '../../test/sink-test-helpers';
 import { loadInvoicingConfig } from '../config';
 import { SinkProcess, startSinkProcess } from './sink-process';
+import { ratedEvent } from '@app/events/testing';
 
-const logger = createLogger('invoicing-test', 'silent');
+const logger = createLogger('invoicing-test', (process.env.SPEC_LOG_LEVEL ?? 'silent') as 'silent');
 
 function sinkConfig(clickhouseUrl: string, database: string, stream: string, extra: Record<string, string> = {}) {
   return loadInvoicingConfig({
@@ -99,6 +112,78 @@ describe('rated-event sink (in-process)', () => {
       expect(await metricValue(sink.metricsUrl, 'ratel_sink_clickhouse_up')).toBe(1);
       await sink.stop();
       sink = undefined;
+    });
+  });
+
+  describe('when ClickHouse refuses rows for good', () => {
+    let ch: TestClickhouse;
+    let client: ClickHouseClient;
+    let sink: SinkProcess | undefined;
+    const db = uniqueId('refuse');
+    const stream = uniqueId('RATED');
+    const root = `${stream}.ratel.rated.v1`;
+    const message = (e: RatedEvent) => ({ subject: `${root}.${e.accountId}`, data: Buffer.from(JSON.stringify(e)), msgId: e.eventId });
+    const deadLettersOf = async (code: string) => {
+      const rs = await client.query({
+        query: sql`SELECT count(DISTINCT streamSeq) AS n FROM ${qualified(db, DEAD_LETTERS_TABLE)} WHERE reasonCode = ${str(code)}`.text,
+        format: 'JSONEachRow',
+      });
+      return Number((await rs.json<{ n: string }>())[0].n);
+    };
+
+    beforeAll(async () => {
+      ch = await ensureClickhouse();
+      client = createClickhouseClient({ url: ch.url });
+      await migrateClickhouse(ch.url, db);
+      // A schema change that a few valid events no longer fit: a cycle id longer than 8 bytes is refused (TOO_LARGE_STRING_SIZE).
+      await client.command({ query: sql`ALTER TABLE ${qualified(db, RATED_EVENTS_TABLE)} MODIFY COLUMN cycleId FixedString(8)`.text });
+      await createRatedStream(await nc.jetstreamManager(), stream, root);
+    });
+    afterAll(async () => {
+      await sink?.stop();
+      await dropClickhouseDatabase(ch.url, db).catch(() => undefined);
+      await client?.close();
+      await ch?.stop();
+    });
+
+    it('dead-letters the refused events alone, stores the others, and goes on', async () => {
+      const events = Array.from({ length: 120 }, (_, i) =>
+        ratedEvent(`${db}-${i}`, { accountId: `acc-${i % 3}`, cycleId: i % 40 === 7 ? 'a-cycle-id-too-long' : '2026-11' }),
+      );
+      sink = await startSinkProcess(sinkConfig(ch.url, db, stream), logger);
+      await publishAll(nc.jetstream(), events.map(message));
+      await waitFor(
+        'the good events and three dead letters',
+        async () => [(await readStored(client, db)).distinctEvents, await deadLettersOf('CLICKHOUSE_REFUSED')],
+        ([stored, refused]) => stored === 117 && refused === 3,
+        30_000,
+      );
+      expect(await metricValue(sink.metricsUrl, 'ratel_sink_dead_letters_total{reason_code="CLICKHOUSE_REFUSED"')).toBe(3);
+      expect(await metricValue(sink.metricsUrl, 'ratel_sink_clickhouse_up')).toBe(1);
+      const info = await (await nc.jetstreamManager()).consumers.info(stream, 'sink');
+      expect([info.num_pending, info.num_ack_pending]).toEqual([0, 0]);
+    });
+
+    it('holds a batch whose every row is refused (the table is at fault), and stores it once the table is fixed', async () => {
+      const events = Array.from({ length: 30 }, (_, i) =>
+        ratedEvent(`${db}-all-${i}`, { accountId: 'acc-9', cycleId: 'refused-by-the-table' }),
+      );
+      await publishAll(nc.jetstream(), events.map(message));
+      await waitFor(
+        'the sink to see ClickHouse refuse',
+        () => metricValue(sink!.metricsUrl, 'ratel_sink_clickhouse_up'),
+        (up) => up === 0,
+        30_000,
+      );
+      expect(await deadLettersOf('CLICKHOUSE_REFUSED')).toBe(3);
+      await client.command({ query: sql`ALTER TABLE ${qualified(db, RATED_EVENTS_TABLE)} MODIFY COLUMN cycleId String`.text });
+      await waitFor(
+        'the held batch stored',
+        () => readStored(client, db),
+        (s) => s.distinctEvents === 147,
+        60_000,
+      );
+      expect(await deadLettersOf('CLICKHOUSE_REFUSED')).toBe(3);
     });
   });
 

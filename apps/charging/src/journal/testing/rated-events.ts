@@ -1,42 +1,32 @@
-/** Valid ratel.rated.v1 events for the journal's specs (never used by production code). */
-import { createHash } from 'node:crypto';
+/**
+ * What the journal's specs assume of an event unless they say otherwise (no money, no units, a
+ * fixed time), on top of the one rated-event factory (@app/events/testing).
+ */
 import type { RatedEvent } from '@app/events';
+import { anyRatedEvent } from '@app/events/testing';
 
-export const EVENT_DEFAULTS: RatedEvent = {
-  schema: 'ratel.rated.v1',
-  eventId: 'a'.repeat(40),
-  type: 'DEBIT',
-  accountId: 'acc-1',
+export const JOURNAL_EVENT_BASE: Partial<RatedEvent> = {
   subscriberId: '491510000001',
   sessionId: '',
   requestId: 'r',
   requestNumber: 0,
-  ratingGroup: 10,
-  serviceId: 1,
   unit: 'SECONDS',
   usedUnits: 0,
   billableUnits: 0,
-  allowanceUnits: 0,
-  allowances: [],
   amountMicros: '0',
-  currency: 'EUR',
   balanceAfterMicros: '0',
   tariffId: 't',
-  cycleId: '2026-11',
   occurredAtMs: 1_795_000_000_000,
 };
 
-let counter = 0;
-
-/** An event with the defaults above, a fresh event id, and `e` on top. */
-export function ratedEvent(e: Partial<RatedEvent>): RatedEvent {
-  const eventId = createHash('sha1').update(`journal-spec|${++counter}`).digest('hex');
-  return { ...EVENT_DEFAULTS, eventId, ...e };
+/** An event of the journal's base with a fresh id, and `e` on top. */
+export function journalEvent(e: Partial<RatedEvent>): RatedEvent {
+  return anyRatedEvent({ ...JOURNAL_EVENT_BASE, ...e });
 }
 
 /** The TOPUP a new account's opening balance produces. */
 export function openingEvent(accountId: string, micros: number): RatedEvent {
-  return ratedEvent({
+  return journalEvent({
     accountId,
     type: 'TOPUP',
     reason: 'INITIAL_BALANCE',

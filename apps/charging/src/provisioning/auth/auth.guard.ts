@@ -16,10 +16,11 @@ import {
   RequestAuthenticator,
   requiredRoleOf,
 } from '@app/auth';
-import { CHARGING_CONFIG } from '@app/config';
+
 import { CLOCK, type Clock } from '@app/observability';
 import { ProvisioningError, ProvisioningErrorCode } from '../provisioning-error';
 import { ACTOR_REQUEST_KEY, type RequestWithActor } from './actor';
+import { CHARGING_CONFIG } from '../../config';
 
 export { API_KEY_HEADER } from '@app/auth';
 

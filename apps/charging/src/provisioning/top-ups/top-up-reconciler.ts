@@ -13,13 +13,14 @@
  */
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { CHARGING_CONFIG, type ChargingConfig } from '@app/config';
+
 import { TopUp } from '@app/db/provisioning';
 import { CLOCK, LOGGER, METRICS_REGISTRY, type Clock, type Logger } from '@app/observability';
 import { Counter, type Registry } from 'prom-client';
 import { PeriodicTask } from '@app/runtime';
 import { isPermanentRefusal, ProjectionFailures } from '../shared/projection-failures';
 import { Projector } from '../shared/projector';
+import { CHARGING_CONFIG, type ChargingConfig } from '../../config';
 
 export const TOPUP_RECONCILE_INTERVAL_MS = 60_000;
 /** A top-up younger than this may still be in its request's projection: left to it. */
