@@ -9,6 +9,7 @@ import { Migration20261122000001_journal_stream_identity } from './Migration2026
 import { Migration20261202000000_parked_events_and_projection_failures } from './Migration20261202000000_parked_events_and_projection_failures';
 import { Migration20261203000200_billing_runs } from './Migration20261203000200_billing_runs';
 import { Migration20261203000400_run_watermarks } from './Migration20261203000400_run_watermarks';
+import { Migration20261203000500_billing_documents } from './Migration20261203000500_billing_documents';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20260101000000_initial', class: Migration20260101000000_initial },
@@ -20,4 +21,5 @@ export const MIGRATIONS: MigrationObject[] = [
   },
   { name: 'Migration20261203000200_billing_runs', class: Migration20261203000200_billing_runs },
   { name: 'Migration20261203000400_run_watermarks', class: Migration20261203000400_run_watermarks },
+  { name: 'Migration20261203000500_billing_documents', class: Migration20261203000500_billing_documents },
 ];

@@ -1,0 +1,272 @@
+/**
+ * FINALIZE: drafts become issued documents with gapless numbers, their ledger postings and their
+ * `ratel.billing.v1` events, in blocks, each block ONE transaction:
+ *
+ *   lock the series row (number_series, one per document type, legal entity and year)
+ *   take the next block of drafts in a fixed order (account id, then document id), locked
+ *   number them next .. next + n - 1, set ISSUED, issue and due dates, the RF payment reference
+ *   post each one to the ledger (AR against REVENUE and TAX_PAYABLE; reversed for a credit note)
+ *   write one DOCUMENT_ISSUED event each to billing_outbox
+ *   move the series on by n; commit
+ *
+ * Gapless and never twice: a number exists only in the transaction that issues its document and
+ * moves the series on; a crash rolls the whole block back. A second finalizer waits on the series
+ * lock and then finds only what is left. Deterministic: a re-run after a crash takes the remaining
+ * drafts in the same order from the same next number, so it ends with the numbers an uninterrupted
+ * run would have given. HELD drafts are not taken; once approved they are finalized the same way.
+ */
+import { createHash } from 'node:crypto';
+import type { Pool, PoolClient } from 'pg';
+import { creditorReference } from '@app/money';
+import type { DocumentType } from './document-types';
+
+/** Documents numbered per transaction (measured: blocks of 500 are ~90x one by one on PostgreSQL 15). */
+export const FINALIZE_BLOCK_DEFAULT = 500;
+export const FINALIZE_BLOCK_MAX = 10_000;
+/** Digits of the running number in a document number: INV2026-000123. */
+export const DOCUMENT_NUMBER_DIGITS = 6;
+
+/** Prefix of each document type's series unless the legal entity sets its own. */
+export const SERIES_PREFIX_DEFAULT: Readonly<Record<DocumentType, string>> = {
+  INVOICE: 'INV',
+  CREDIT_NOTE: 'CN',
+  DEBIT_NOTE: 'DN',
+  ADVANCE_INVOICE: 'ADV',
+};
+
+export const BILLING_EVENT_SCHEMA = 'ratel.billing.v1';
+export const BILLING_SUBJECT_ROOT = 'ratel.billing.v1';
+
+export interface FinalizeScope {
+  /** The drafts of one run, or the given documents (an approved HELD draft). */
+  runId?: string;
+  documentIds?: readonly string[];
+}
+
+export interface FinalizeOptions {
+  /** YYYY-MM-DD: the documents' issue date (a run uses its cycle's last day, so a re-run gives the same documents). */
+  issueDate: string;
+  /** Days from the issue date to the due date. */
+  paymentTermsDays: number;
+  blockSize?: number;
+  nowMs: number;
+  /** Called after each committed block with the documents it issued. */
+  onBlock?(issued: number): void | Promise<void>;
+}
+
+export interface FinalizeResult {
+  issued: number;
+  blocks: number;
+  series: string[];
+}
+
+interface DraftRow {
+  id: string;
+  account_id: string;
+  type: DocumentType;
+  currency: string;
+  net_minor: string;
+  tax_minor: string;
+  gross_minor: string;
+  corrects_document_id: string | null;
+  period_start: string | null;
+  period_end: string | null;
+}
+
+export function seriesIdOf(type: DocumentType, legalEntityId: string, year: number): string {
+  return `${type}|${legalEntityId}|${year}`;
+}
+
+export function documentNumberText(prefix: string, year: number, n: bigint): string {
+  return `${prefix}${year}-${n.toString().padStart(DOCUMENT_NUMBER_DIGITS, '0')}`;
+}
+
+/** The RF reference of a document number: its letters and digits (INV2026-000123 -> RF..INV2026000123). */
+export function paymentReferenceOf(numberText: string): string {
+  return creditorReference(numberText.replace(/[^A-Za-z0-9]/g, '').slice(-21));
+}
+
+const eventIdOf = (kind: string, id: string) => createHash('sha1').update(`${kind}|${id}`).digest('hex');
+
+function addDays(isoDate: string, days: number): string {
+  const d = new Date(`${isoDate}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+export class Finalizer {
+  constructor(private readonly pool: Pool) {}
+
+  async finalize(scope: FinalizeScope, o: FinalizeOptions): Promise<FinalizeResult> {
+    if ((scope.runId === undefined) === (scope.documentIds === undefined)) throw new RangeError('finalize: give a runId or documentIds');
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(o.issueDate)) throw new RangeError('finalize: issueDate must be YYYY-MM-DD');
+    const blockSize = o.blockSize ?? FINALIZE_BLOCK_DEFAULT;
+    if (!Number.isInteger(blockSize) || blockSize < 1 || blockSize > FINALIZE_BLOCK_MAX)
+      throw new RangeError(`finalize: blockSize from 1 to ${FINALIZE_BLOCK_MAX}`);
+    const year = Number(o.issueDate.slice(0, 4));
+    const { rows: keys } = await this.pool.query<{ type: DocumentType; legal_entity_id: string }>(
+      `select distinct type, legal_entity_id from billing_document where status = 'DRAFT' and ${this.where(scope, 1)} order by type, legal_entity_id`,
+      [this.param(scope)],
+    );
+    const result: FinalizeResult = { issued: 0, blocks: 0, series: [] };
+    for (const k of keys) {
+      const seriesId = seriesIdOf(k.type, k.legal_entity_id, year);
+      result.series.push(seriesId);
+      for (;;) {
+        const n = await this.block(scope, { ...k, seriesId, year, blockSize, ...o });
+        if (n === 0) break;
+        result.issued += n;
+        result.blocks++;
+        await o.onBlock?.(n);
+      }
+    }
+    return result;
+  }
+
+  private where(scope: FinalizeScope, param: number): string {
+    return scope.runId !== undefined ? `run_id = $${param}` : `id = any($${param}::text[])`;
+  }
+
+  private param(scope: FinalizeScope): string | readonly string[] {
+    return scope.runId ?? scope.documentIds!;
+  }
+
+  /** One block in one transaction; resolves to the documents it issued (0: the series has nothing left). */
+  private async block(
+    scope: FinalizeScope,
+    p: FinalizeOptions & { type: DocumentType; legal_entity_id: string; seriesId: string; year: number; blockSize: number },
+  ): Promise<number> {
+    const c = await this.pool.connect();
+    try {
+      await c.query('begin');
+      await c.query(
+        `insert into number_series (id, document_type, legal_entity_id, year, prefix) values ($1, $2, $3, $4, $5) on conflict (id) do nothing`,
+        [p.seriesId, p.type, p.legal_entity_id, p.year, SERIES_PREFIX_DEFAULT[p.type]],
+      );
+      const series = (
+        await c.query<{ next_number: string; prefix: string }>(`select next_number, prefix from number_series where id = $1 for update`, [
+          p.seriesId,
+        ])
+      ).rows[0];
+      const { rows } = await c.query<DraftRow>(
+        `select id, account_id, type, currency, net_minor, tax_minor, gross_minor, corrects_document_id,
+           to_char(period_start, 'YYYY-MM-DD') as period_start, to_char(period_end, 'YYYY-MM-DD') as period_end
+         from billing_document where status = 'DRAFT' and type = $2 and legal_entity_id = $3 and ${this.where(scope, 1)}
+         order by account_id collate "C", id limit $4 for update`,
+        [this.param(scope), p.type, p.legal_entity_id, p.blockSize],
+      );
+      if (rows.length === 0) {
+        await c.query('commit');
+        return 0;
+      }
+      const first = BigInt(series.next_number);
+      const now = new Date(p.nowMs);
+      const dueDate = addDays(p.issueDate, p.paymentTermsDays);
+      const numbered = rows.map((r, i) => {
+        const number = first + BigInt(i);
+        const text = documentNumberText(series.prefix, p.year, number);
+        return { ...r, number, text, reference: paymentReferenceOf(text) };
+      });
+      await c.query(
+        `update billing_document d set status = 'ISSUED', series_id = $2, number = u.num, number_text = u.txt, payment_reference = u.rf,
+           issue_date = $3::date, due_date = $4::date, issued_at = $5, updated_at = $5
+         from unnest($1::text[], $6::bigint[], $7::text[], $8::text[]) as u(id, num, txt, rf) where d.id = u.id`,
+        [
+          numbered.map((r) => r.id),
+          p.seriesId,
+          p.issueDate,
+          dueDate,
+          now,
+          numbered.map((r) => r.number.toString()),
+          numbered.map((r) => r.text),
+          numbered.map((r) => r.reference),
+        ],
+      );
+      await postToLedger(c, numbered, p.issueDate, now);
+      await writeIssuedEvents(c, numbered, { issueDate: p.issueDate, dueDate, now });
+      await c.query(`update number_series set next_number = $2 where id = $1`, [p.seriesId, (first + BigInt(rows.length)).toString()]);
+      await c.query('commit');
+      return rows.length;
+    } catch (err) {
+      await c.query('rollback').catch(() => undefined);
+      throw err;
+    } finally {
+      c.release();
+    }
+  }
+}
+
+type Numbered = DraftRow & { number: bigint; text: string; reference: string };
+
+/**
+ * The document's ledger transaction: the receivable (AR, on the customer's account) against revenue
+ * and tax payable, all signed (debit > 0). A credit note reverses the signs. Zero legs are left out,
+ * and a document of zero total posts nothing.
+ */
+async function postToLedger(c: PoolClient, docs: readonly Numbered[], postedOn: string, now: Date): Promise<void> {
+  const tx: { id: string; key: string; source: string; currency: string }[] = [];
+  const legs: { tx: string; line: number; account: string; party: string | null; amount: string }[] = [];
+  for (const d of docs) {
+    const sign = d.type === 'CREDIT_NOTE' ? -1n : 1n;
+    const net = BigInt(d.net_minor);
+    const tax = BigInt(d.tax_minor);
+    const gross = BigInt(d.gross_minor);
+    if (gross === 0n && net === 0n) continue;
+    const id = `lt-${eventIdOf('issued', d.id).slice(0, 40)}`;
+    tx.push({ id, key: `document-issued|${d.id}`, source: d.id, currency: d.currency });
+    const candidate = [
+      { account: 'AR', party: d.account_id, amount: sign * gross },
+      { account: 'REVENUE', party: null, amount: -sign * net },
+      { account: 'TAX_PAYABLE', party: null, amount: -sign * tax },
+    ].filter((l) => l.amount !== 0n);
+    candidate.forEach((l, i) => legs.push({ tx: id, line: i + 1, account: l.account, party: l.party, amount: l.amount.toString() }));
+  }
+  if (tx.length === 0) return;
+  await c.query(
+    `insert into ledger_transaction (id, idempotency_key, kind, source_id, currency, posted_on, created_at)
+     select t.id, t.key, 'DOCUMENT_ISSUED', t.source, t.currency, $5::date, $6
+     from unnest($1::text[], $2::text[], $3::text[], $4::text[]) as t(id, key, source, currency)`,
+    [tx.map((t) => t.id), tx.map((t) => t.key), tx.map((t) => t.source), tx.map((t) => t.currency), postedOn, now],
+  );
+  await c.query(
+    `insert into ledger_posting (transaction_id, line_no, account_code, party_account_id, amount_minor)
+     select * from unnest($1::text[], $2::smallint[], $3::text[], $4::text[], $5::bigint[])`,
+    [legs.map((l) => l.tx), legs.map((l) => l.line), legs.map((l) => l.account), legs.map((l) => l.party), legs.map((l) => l.amount)],
+  );
+}
+
+async function writeIssuedEvents(
+  c: PoolClient,
+  docs: readonly Numbered[],
+  p: { issueDate: string; dueDate: string; now: Date },
+): Promise<void> {
+  const events = docs.map((d) => ({
+    event_id: eventIdOf('issued', d.id),
+    subject: `${BILLING_SUBJECT_ROOT}.issued.${d.account_id}`,
+    payload: {
+      schema: BILLING_EVENT_SCHEMA,
+      type: 'DOCUMENT_ISSUED',
+      eventId: eventIdOf('issued', d.id),
+      documentId: d.id,
+      documentType: d.type,
+      accountId: d.account_id,
+      number: d.text,
+      paymentReference: d.reference,
+      currency: d.currency,
+      netMinor: d.net_minor,
+      taxMinor: d.tax_minor,
+      grossMinor: d.gross_minor,
+      issueDate: p.issueDate,
+      dueDate: p.dueDate,
+      periodStart: d.period_start,
+      periodEnd: d.period_end,
+      correctsDocumentId: d.corrects_document_id,
+    },
+  }));
+  await c.query(
+    `insert into billing_outbox (event_id, subject, payload, created_at)
+     select event_id, subject, payload, $2 from jsonb_to_recordset($1::jsonb) as t(event_id text, subject text, payload jsonb)
+     on conflict (event_id) do nothing`,
+    [JSON.stringify(events), p.now],
+  );
+}
