@@ -24,7 +24,7 @@ export interface DbContext {
 
 export const DB_CONTEXTS = {
   core: { writers: ['charging'], entities: coreEntities, sqlTables: [] },
-  catalog: { writers: ['charging'], entities: catalogEntities, sqlTables: [] },
+  catalog: { writers: ['charging'], entities: catalogEntities, sqlTables: ['tax_rate'] },
   provisioning: { writers: ['charging'], entities: provisioningEntities, sqlTables: ['projection_failure'] },
   journal: { writers: ['charging'], entities: journalEntities, sqlTables: journalTables },
   billing: { writers: ['invoicing'], entities: billingEntities, sqlTables: billingTables },

@@ -10,7 +10,8 @@ import { PricePlan } from '../catalog/price-plan.entity';
  */
 @Entity({ tableName: 'billing_account' })
 export class BillingAccount {
-  [OptionalProps]?: 'status' | 'creditLimitMicros' | 'thresholdsMicros';
+  [OptionalProps]?:
+    'status' | 'creditLimitMicros' | 'thresholdsMicros' | 'billingCycleType' | 'paymentTermsDays' | 'taxJurisdiction' | 'legalEntityId';
 
   @PrimaryKey({ type: 'string', columnType: 'varchar(64)' })
   id!: string;
@@ -44,6 +45,22 @@ export class BillingAccount {
 
   @Enum({ items: [...ACCOUNT_STATUSES], type: 'string', columnType: 'text', default: 'ACTIVE' })
   status: AccountStatus = 'ACTIVE';
+
+  /** The billing cycle type (code table billing_cycle_type) whose cycles invoice this account; postpaid only. */
+  @Property({ type: 'string', columnType: 'varchar(32)', default: 'MONTHLY_1' })
+  billingCycleType: string = 'MONTHLY_1';
+
+  /** Days from an invoice's issue date to its due date. */
+  @Property({ type: 'smallint', columnType: 'smallint', default: 14 })
+  paymentTermsDays: number = 14;
+
+  /** The tax jurisdiction whose rates (tax_rate) apply to this account's invoices. */
+  @Property({ type: 'string', columnType: 'varchar(16)', default: 'DEFAULT' })
+  taxJurisdiction: string = 'DEFAULT';
+
+  /** The legal entity that bills this account (sets the number series and the seller on documents). */
+  @Property({ type: 'string', columnType: 'varchar(64)', default: 'default' })
+  legalEntityId: string = 'default';
 
   @ManyToOne(() => PricePlan, { ref: true, deleteRule: 'restrict', updateRule: 'cascade' })
   @Index({ name: 'billing_account_plan_id_index' })

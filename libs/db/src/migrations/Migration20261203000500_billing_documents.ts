@@ -103,6 +103,7 @@ const UP: readonly string[] = [
   "gross_minor" bigint not null check ("gross_minor" >= 0),
   "paid_minor" bigint not null default 0 check ("paid_minor" >= 0),
   "usage_minor" bigint not null default 0,
+  "payment_terms_days" smallint not null default 14 check ("payment_terms_days" between 0 and 365),
   "period_start" date null,
   "period_end" date null,
   "issue_date" date null,
@@ -118,7 +119,10 @@ const UP: readonly string[] = [
   constraint "billing_document_numbered" check (("status" in ('DRAFT', 'HELD')) = ("number" is null) and ("number" is null) = ("series_id" is null)),
   constraint "billing_document_series_number" unique ("series_id", "number"),
   constraint "billing_document_number_text" unique ("legal_entity_id", "number_text"),
-  constraint "billing_document_corrects" check (("type" in ('CREDIT_NOTE', 'DEBIT_NOTE')) = ("corrects_document_id" is not null))
+  -- A debit note adds to an invoice; a credit note corrects one, or stands alone (a negative invoice becomes a credit note).
+  constraint "billing_document_corrects" check (
+    ("type" in ('INVOICE', 'ADVANCE_INVOICE') and "corrects_document_id" is null) or ("type" = 'DEBIT_NOTE' and "corrects_document_id" is not null)
+    or "type" = 'CREDIT_NOTE')
 );`,
   `create index "billing_document_run" on "billing_document" ("run_id", "status", "account_id" collate "C");`,
   `create index "billing_document_account" on "billing_document" ("account_id", "issue_date");`,

@@ -10,6 +10,7 @@ import { Migration20261202000000_parked_events_and_projection_failures } from '.
 import { Migration20261203000200_billing_runs } from './Migration20261203000200_billing_runs';
 import { Migration20261203000400_run_watermarks } from './Migration20261203000400_run_watermarks';
 import { Migration20261203000500_billing_documents } from './Migration20261203000500_billing_documents';
+import { Migration20261203000600_billing_terms } from './Migration20261203000600_billing_terms';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20260101000000_initial', class: Migration20260101000000_initial },
@@ -22,4 +23,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261203000200_billing_runs', class: Migration20261203000200_billing_runs },
   { name: 'Migration20261203000400_run_watermarks', class: Migration20261203000400_run_watermarks },
   { name: 'Migration20261203000500_billing_documents', class: Migration20261203000500_billing_documents },
+  { name: 'Migration20261203000600_billing_terms', class: Migration20261203000600_billing_terms },
 ];

@@ -67,6 +67,8 @@ export interface DraftDocument {
   taxMinor: bigint;
   grossMinor: bigint;
   usageMinor: bigint;
+  /** Days from the issue date to the due date (the account's payment terms when computed). */
+  paymentTermsDays: number;
   periodStart: string | null;
   periodEnd: string | null;
   correctsDocumentId: string | null;

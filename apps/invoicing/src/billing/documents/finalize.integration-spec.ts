@@ -31,6 +31,7 @@ function draft(runId: string, accountId: string, netMinor: bigint, over: Partial
     taxMinor: tax,
     grossMinor: netMinor + tax,
     usageMinor: netMinor,
+    paymentTermsDays: 14,
     periodStart: '2026-11-01',
     periodEnd: '2026-12-01',
     correctsDocumentId: null,
@@ -86,7 +87,7 @@ describe('billing documents (PostgreSQL)', () => {
         [runId],
       )
     ).rows;
-  const options = { issueDate: '2026-11-30', paymentTermsDays: 14, nowMs: NOW };
+  const options = { issueDate: '2026-11-30', nowMs: NOW };
 
   it('replaces a draft written again, and numbers drafts 1..N in account order, in blocks, gapless', async () => {
     const run = uniqueId('run');

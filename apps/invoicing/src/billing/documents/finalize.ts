@@ -46,8 +46,6 @@ export interface FinalizeScope {
 export interface FinalizeOptions {
   /** YYYY-MM-DD: the documents' issue date (a run uses its cycle's last day, so a re-run gives the same documents). */
   issueDate: string;
-  /** Days from the issue date to the due date. */
-  paymentTermsDays: number;
   blockSize?: number;
   nowMs: number;
   /** Called after each committed block with the documents it issued. */
@@ -71,6 +69,7 @@ interface DraftRow {
   corrects_document_id: string | null;
   period_start: string | null;
   period_end: string | null;
+  due_date: string;
 }
 
 export function seriesIdOf(type: DocumentType, legalEntityId: string, year: number): string {
@@ -87,12 +86,6 @@ export function paymentReferenceOf(numberText: string): string {
 }
 
 const eventIdOf = (kind: string, id: string) => createHash('sha1').update(`${kind}|${id}`).digest('hex');
-
-function addDays(isoDate: string, days: number): string {
-  const d = new Date(`${isoDate}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
-}
 
 export class Finalizer {
   constructor(private readonly pool: Pool) {}
@@ -150,10 +143,11 @@ export class Finalizer {
       ).rows[0];
       const { rows } = await c.query<DraftRow>(
         `select id, account_id, type, currency, net_minor, tax_minor, gross_minor, corrects_document_id,
-           to_char(period_start, 'YYYY-MM-DD') as period_start, to_char(period_end, 'YYYY-MM-DD') as period_end
+           to_char(period_start, 'YYYY-MM-DD') as period_start, to_char(period_end, 'YYYY-MM-DD') as period_end,
+           to_char($5::date + payment_terms_days, 'YYYY-MM-DD') as due_date
          from billing_document where status = 'DRAFT' and type = $2 and legal_entity_id = $3 and ${this.where(scope, 1)}
          order by account_id collate "C", id limit $4 for update`,
-        [this.param(scope), p.type, p.legal_entity_id, p.blockSize],
+        [this.param(scope), p.type, p.legal_entity_id, p.blockSize, p.issueDate],
       );
       if (rows.length === 0) {
         await c.query('commit');
@@ -161,7 +155,6 @@ export class Finalizer {
       }
       const first = BigInt(series.next_number);
       const now = new Date(p.nowMs);
-      const dueDate = addDays(p.issueDate, p.paymentTermsDays);
       const numbered = rows.map((r, i) => {
         const number = first + BigInt(i);
         const text = documentNumberText(series.prefix, p.year, number);
@@ -169,13 +162,13 @@ export class Finalizer {
       });
       await c.query(
         `update billing_document d set status = 'ISSUED', series_id = $2, number = u.num, number_text = u.txt, payment_reference = u.rf,
-           issue_date = $3::date, due_date = $4::date, issued_at = $5, updated_at = $5
-         from unnest($1::text[], $6::bigint[], $7::text[], $8::text[]) as u(id, num, txt, rf) where d.id = u.id`,
+           issue_date = $3::date, due_date = u.due::date, issued_at = $5, updated_at = $5
+         from unnest($1::text[], $6::bigint[], $7::text[], $8::text[], $4::text[]) as u(id, num, txt, rf, due) where d.id = u.id`,
         [
           numbered.map((r) => r.id),
           p.seriesId,
           p.issueDate,
-          dueDate,
+          numbered.map((r) => r.due_date),
           now,
           numbered.map((r) => r.number.toString()),
           numbered.map((r) => r.text),
@@ -183,7 +176,7 @@ export class Finalizer {
         ],
       );
       await postToLedger(c, numbered, p.issueDate, now);
-      await writeIssuedEvents(c, numbered, { issueDate: p.issueDate, dueDate, now });
+      await writeIssuedEvents(c, numbered, { issueDate: p.issueDate, now });
       await c.query(`update number_series set next_number = $2 where id = $1`, [p.seriesId, (first + BigInt(rows.length)).toString()]);
       await c.query('commit');
       return rows.length;
@@ -235,11 +228,7 @@ async function postToLedger(c: PoolClient, docs: readonly Numbered[], postedOn: 
   );
 }
 
-async function writeIssuedEvents(
-  c: PoolClient,
-  docs: readonly Numbered[],
-  p: { issueDate: string; dueDate: string; now: Date },
-): Promise<void> {
+async function writeIssuedEvents(c: PoolClient, docs: readonly Numbered[], p: { issueDate: string; now: Date }): Promise<void> {
   const events = docs.map((d) => ({
     event_id: eventIdOf('issued', d.id),
     subject: `${BILLING_SUBJECT_ROOT}.issued.${d.account_id}`,
@@ -257,7 +246,7 @@ async function writeIssuedEvents(
       taxMinor: d.tax_minor,
       grossMinor: d.gross_minor,
       issueDate: p.issueDate,
-      dueDate: p.dueDate,
+      dueDate: d.due_date,
       periodStart: d.period_start,
       periodEnd: d.period_end,
       correctsDocumentId: d.corrects_document_id,

@@ -72,6 +72,7 @@ async function insertDrafts(c: PoolClient, drafts: readonly DraftDocument[], now
     tax_minor: str(d.taxMinor),
     gross_minor: str(d.grossMinor),
     usage_minor: str(d.usageMinor),
+    payment_terms_days: d.paymentTermsDays,
     period_start: d.periodStart,
     period_end: d.periodEnd,
     corrects_document_id: d.correctsDocumentId,
@@ -79,11 +80,11 @@ async function insertDrafts(c: PoolClient, drafts: readonly DraftDocument[], now
   }));
   await c.query(
     `insert into billing_document (id, idempotency_key, account_id, cycle_id, run_id, type, status, legal_entity_id, currency, net_minor,
-       tax_minor, gross_minor, usage_minor, period_start, period_end, corrects_document_id, credit_kind, created_at, updated_at)
+       tax_minor, gross_minor, usage_minor, payment_terms_days, period_start, period_end, corrects_document_id, credit_kind, created_at, updated_at)
      select id, idempotency_key, account_id, cycle_id, run_id, type, 'DRAFT', legal_entity_id, currency, net_minor::bigint, tax_minor::bigint,
-       gross_minor::bigint, usage_minor::bigint, period_start::date, period_end::date, corrects_document_id, credit_kind, $2, $2
+       gross_minor::bigint, usage_minor::bigint, payment_terms_days, period_start::date, period_end::date, corrects_document_id, credit_kind, $2, $2
      from jsonb_to_recordset($1::jsonb) as t(id text, idempotency_key text, account_id text, cycle_id text, run_id text, type text,
-       legal_entity_id text, currency text, net_minor text, tax_minor text, gross_minor text, usage_minor text, period_start text,
+       legal_entity_id text, currency text, net_minor text, tax_minor text, gross_minor text, usage_minor text, payment_terms_days int, period_start text,
        period_end text, corrects_document_id text, credit_kind text)`,
     [JSON.stringify(docs), now],
   );
