@@ -21,7 +21,7 @@ import { loadConfig, register } from 'tsconfig-paths';
 /** Top-level commands per app: the app module is loaded only when one of its commands is asked. */
 export const APP_COMMANDS = {
   charging: ['migrate', 'seed', 'rebuild', 'cdr'],
-  invoicing: ['assurance'],
+  invoicing: ['assurance', 'invoice-run'],
 } as const;
 type App = keyof typeof APP_COMMANDS;
 

@@ -23,7 +23,7 @@ export interface DbContext {
 }
 
 export const DB_CONTEXTS = {
-  core: { writers: ['charging'], entities: coreEntities, sqlTables: [] },
+  core: { writers: ['charging'], entities: coreEntities, sqlTables: ['legal_entity'] },
   catalog: { writers: ['charging'], entities: catalogEntities, sqlTables: ['tax_rate'] },
   provisioning: { writers: ['charging'], entities: provisioningEntities, sqlTables: ['projection_failure'] },
   journal: { writers: ['charging'], entities: journalEntities, sqlTables: journalTables },

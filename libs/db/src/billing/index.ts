@@ -25,4 +25,6 @@ export const billingTables = [
   'billing_document_line',
   'billing_document_tax',
   'billing_outbox',
+  'billing_rendition',
+  'billing_delivery',
 ] as const;

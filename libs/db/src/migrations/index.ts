@@ -11,6 +11,7 @@ import { Migration20261203000200_billing_runs } from './Migration20261203000200_
 import { Migration20261203000400_run_watermarks } from './Migration20261203000400_run_watermarks';
 import { Migration20261203000500_billing_documents } from './Migration20261203000500_billing_documents';
 import { Migration20261203000600_billing_terms } from './Migration20261203000600_billing_terms';
+import { Migration20261203000700_run_review } from './Migration20261203000700_run_review';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20260101000000_initial', class: Migration20260101000000_initial },
@@ -24,4 +25,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261203000400_run_watermarks', class: Migration20261203000400_run_watermarks },
   { name: 'Migration20261203000500_billing_documents', class: Migration20261203000500_billing_documents },
   { name: 'Migration20261203000600_billing_terms', class: Migration20261203000600_billing_terms },
+  { name: 'Migration20261203000700_run_review', class: Migration20261203000700_run_review },
 ];

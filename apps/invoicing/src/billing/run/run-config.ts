@@ -9,12 +9,23 @@
  *   INVOICE_RUN_SHARDS        shards of a new run (a Kubernetes Indexed Job's completions)
  *   INVOICE_RUN_WORKERS       local worker processes per sharded phase
  *   INVOICE_RUN_LEASE_MS      lease of a claimed step; a dead worker's step is taken over after it
+ *   INVOICE_DOCUMENTS_DIR     the document store (rendered PDFs): a folder, a volume on Kubernetes
+ *   INVOICE_USAGE_SPIKE_FACTOR, INVOICE_FIRST_INVOICE_MAX_MINOR, INVOICE_RUN_MOVEMENT_MAX_SHARE
+ *                             the review thresholds of VALIDATE (validate/draft-checks.ts)
  *   RATEL_LOG_LEVEL
  */
 import { ConfigError } from '@app/config';
 import { RATED_STREAM } from '@app/events';
 import { z } from 'zod';
 import { RUN_SHARDS_MAX, STEP_LEASE_DEFAULT_MS, STEP_LEASE_MAX_MS, STEP_LEASE_MIN_MS } from './run-phases';
+import {
+  FIRST_INVOICE_MAX_MINOR_DEFAULT,
+  RUN_MOVEMENT_MAX_SHARE_DEFAULT,
+  USAGE_SPIKE_FACTOR_DEFAULT,
+  type ValidationLimits,
+} from '../validate/draft-checks';
+
+const decimal = z.string().regex(/^[0-9]{1,6}(\.[0-9]{1,6})?$/, 'a decimal number');
 
 /** Local worker processes of one phase. */
 export const RUN_WORKERS_MAX = 64;
@@ -36,8 +47,26 @@ export const invoiceRunConfigSchema = z.object({
   INVOICE_RUN_SHARDS: z.coerce.number().int().min(1).max(RUN_SHARDS_MAX).default(RUN_SHARDS_DEFAULT),
   INVOICE_RUN_WORKERS: z.coerce.number().int().min(1).max(RUN_WORKERS_MAX).default(RUN_WORKERS_DEFAULT),
   INVOICE_RUN_LEASE_MS: z.coerce.number().int().min(STEP_LEASE_MIN_MS).max(STEP_LEASE_MAX_MS).default(STEP_LEASE_DEFAULT_MS),
+  INVOICE_DOCUMENTS_DIR: z.string().min(1).default('.ratel/documents'),
+  INVOICE_USAGE_SPIKE_FACTOR: decimal.refine((v) => Number(v) > 1, 'above 1').default(USAGE_SPIKE_FACTOR_DEFAULT),
+  INVOICE_FIRST_INVOICE_MAX_MINOR: z
+    .string()
+    .regex(/^[0-9]{1,18}$/, 'an integer of minor units')
+    .default(FIRST_INVOICE_MAX_MINOR_DEFAULT.toString()),
+  INVOICE_RUN_MOVEMENT_MAX_SHARE: decimal
+    .refine((v) => Number(v) > 0 && Number(v) <= 1, 'in (0, 1]')
+    .default(RUN_MOVEMENT_MAX_SHARE_DEFAULT),
   RATEL_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
+
+/** The review thresholds of the configuration. */
+export function validationLimitsOf(c: InvoiceRunConfig): ValidationLimits {
+  return {
+    usageSpikeFactor: c.INVOICE_USAGE_SPIKE_FACTOR,
+    firstInvoiceMaxMinor: BigInt(c.INVOICE_FIRST_INVOICE_MAX_MINOR),
+    runMovementMaxShare: c.INVOICE_RUN_MOVEMENT_MAX_SHARE,
+  };
+}
 
 export type InvoiceRunConfig = z.infer<typeof invoiceRunConfigSchema>;
 

@@ -90,17 +90,17 @@ describe('medianOf and staleUsageDays', () => {
     expect(medianOf([1n, 2n])!.toFixed()).toBe('1.5');
   });
 
-  it('finds the days of the period without any stored usage, none for an empty system', () => {
-    const days = ['2026-11-01', '2026-11-02', '2026-11-03'];
-    expect([
-      ...staleUsageDays(
-        days,
-        new Map([
-          ['2026-11-01', 5n],
-          ['2026-11-03', 0n],
-        ]),
-      ),
-    ]).toEqual(['2026-11-02', '2026-11-03']);
+  it('finds the days with next to no usage against the median day, and none without a baseline', () => {
+    const days = ['2026-11-01', '2026-11-02', '2026-11-03', '2026-11-04'];
+    const busy = new Map([
+      ['2026-11-01', 5_000n],
+      ['2026-11-02', 49n], // below 1 % of the median (5,000)
+      ['2026-11-04', 5_200n],
+      ['2026-11-03', 4_900n],
+    ]);
+    expect([...staleUsageDays(days, busy)]).toEqual(['2026-11-02']);
+    expect([...staleUsageDays(days, new Map([...busy, ['2026-11-02', 50n]]))]).toEqual([]);
+    expect([...staleUsageDays(days, new Map([['2026-11-01', 900n]]))]).toEqual([]);
     expect([...staleUsageDays(days, new Map())]).toEqual([]);
   });
 });

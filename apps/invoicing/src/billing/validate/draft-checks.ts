@@ -10,11 +10,12 @@
  *                            invoices (at most HISTORY_INVOICES_MAX; none when there is no history);
  *   - ZERO_TOTAL_ACTIVE      a zero total while a subscription was active in the period;
  *   - STALE_USAGE_DATA       a day of the period with an active subscription on which the whole
- *                            system stored no usage (the pipeline stalled; the invoice would be short);
+ *                            system stored next to no usage against its median day (the pipeline
+ *                            stalled; the invoice would be short), see staleUsageDays;
  *   - FIRST_INVOICE_ABOVE    an account's first invoice above `firstInvoiceMaxMinor`.
  * Per run:
  *   - RUN_COUNT_MOVED / RUN_REVENUE_MOVED: the run's document count or revenue moved by more than
- *     `runMovementMaxShare` from the previous cycle's; the run waits for an operator before FINALIZE.
+ *     `runMovementMaxShare` from the previous cycle's; recorded on the run and in its report.
  */
 import Decimal from 'decimal.js';
 
@@ -132,14 +133,26 @@ export function checkDraft(
   return reasons;
 }
 
+/** A period's daily event counts give a baseline only from this median up (a small system has none). */
+export const STALE_BASELINE_MIN_EVENTS = 1_000n;
+/** A day with fewer events than this share of the median day is a day the pipeline lost (1 %). */
+export const STALE_DAY_SHARE_MAX = '0.01';
+
 /**
- * The days of a period on which the system stored no usage at all: the days of `periodDays` absent
- * from `eventsPerDay` or with zero events. An empty system (no event in the whole period) has no
- * stale day: there is nothing to compare with.
+ * The days of a period on which the system stored (next to) no usage: fewer events than
+ * STALE_DAY_SHARE_MAX of the median day of the period. Only with a baseline: when the median day
+ * has fewer than `baselineMin` events (a small or new system) nothing is called stale.
  */
-export function staleUsageDays(periodDays: readonly string[], eventsPerDay: ReadonlyMap<string, bigint>): Set<string> {
-  const any = periodDays.some((d) => (eventsPerDay.get(d) ?? 0n) > 0n);
-  return new Set(any ? periodDays.filter((d) => (eventsPerDay.get(d) ?? 0n) === 0n) : []);
+export function staleUsageDays(
+  periodDays: readonly string[],
+  eventsPerDay: ReadonlyMap<string, bigint>,
+  baselineMin: bigint = STALE_BASELINE_MIN_EVENTS,
+): Set<string> {
+  const counts = periodDays.map((d) => eventsPerDay.get(d) ?? 0n);
+  const median = medianOf(counts);
+  if (median === null || median.lt(baselineMin.toString())) return new Set();
+  const floor = median.times(STALE_DAY_SHARE_MAX);
+  return new Set(periodDays.filter((d, i) => new Decimal(counts[i].toString()).lt(floor)));
 }
 
 export interface RunAnomaly {

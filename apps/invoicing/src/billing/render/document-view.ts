@@ -1,0 +1,176 @@
+/**
+ * What a rendered document shows, read in bulk from PostgreSQL: the issued document, its seller (the
+ * legal entity), its customer, its lines (subscription lines are the headings of their usage and
+ * fees) and its tax summary. Money stays an integer of the minor unit until it is printed.
+ */
+import type { Pool } from 'pg';
+import { currencyExponent } from '@app/money';
+
+export interface PartyView {
+  name: string;
+  addressLines: string[];
+  vatId?: string;
+}
+
+export interface LineView {
+  lineNo: number;
+  parentLineNo: number | null;
+  kind: string;
+  description: string;
+  quantity: string;
+  unit: string;
+  unitPriceMinor: string;
+  amountMinor: bigint;
+  taxCategory: string;
+  taxRate: string;
+  late: boolean;
+}
+
+export interface TaxView {
+  taxCategory: string;
+  taxRate: string;
+  taxableMinor: bigint;
+  taxMinor: bigint;
+}
+
+export interface DocumentView {
+  id: string;
+  type: 'INVOICE' | 'CREDIT_NOTE' | 'DEBIT_NOTE' | 'ADVANCE_INVOICE';
+  number: string;
+  issueDate: string;
+  dueDate: string;
+  periodStart: string | null;
+  periodEnd: string | null;
+  currency: string;
+  netMinor: bigint;
+  taxMinor: bigint;
+  grossMinor: bigint;
+  paymentReference: string;
+  paymentTermsDays: number;
+  correctsNumber: string | null;
+  accountId: string;
+  legalEntityId: string;
+  seller: PartyView & { country: string; iban: string; bic: string | null; email: string | null };
+  customer: PartyView & { email: string | null };
+  lines: LineView[];
+  taxes: TaxView[];
+}
+
+/** Views of issued documents by id (documents not issued are left out). */
+export async function loadDocumentViews(pool: Pool, ids: readonly string[]): Promise<DocumentView[]> {
+  if (ids.length === 0) return [];
+  const docs = await pool.query(
+    `select d.id, d.type, d.number_text, to_char(d.issue_date, 'YYYY-MM-DD') as issue_date, to_char(d.due_date, 'YYYY-MM-DD') as due_date,
+       to_char(d.period_start, 'YYYY-MM-DD') as period_start, to_char(d.period_end, 'YYYY-MM-DD') as period_end, d.currency,
+       d.net_minor, d.tax_minor, d.gross_minor, d.payment_reference, d.payment_terms_days, d.account_id, d.legal_entity_id,
+       c.number_text as corrects_number,
+       coalesce(le.name, dle.name) as seller_name, coalesce(le.address, dle.address) as seller_address, coalesce(le.country, dle.country) as seller_country,
+       coalesce(le.vat_id, dle.vat_id) as seller_vat, coalesce(le.iban, dle.iban) as seller_iban, coalesce(le.bic, dle.bic) as seller_bic,
+       coalesce(le.email, dle.email) as seller_email, cu.name as customer_name, cu.email as customer_email
+     from billing_document d
+     left join billing_document c on c.id = d.corrects_document_id
+     left join legal_entity le on le.id = d.legal_entity_id
+     left join legal_entity dle on dle.id = 'default'
+     left join billing_account a on a.id = d.account_id
+     left join customer cu on cu.id = a.customer_id
+     where d.id = any($1::text[]) and d.status in ('ISSUED', 'PARTIALLY_PAID', 'PAID', 'VOID')
+     order by d.account_id collate "C", d.id`,
+    [ids],
+  );
+  const lines = await pool.query(
+    `select document_id, line_no, parent_line_no, kind, description, quantity::text as quantity, unit, unit_price_minor::text as unit_price_minor,
+       amount_minor, tax_category, tax_rate::text as tax_rate, late
+     from billing_document_line where document_id = any($1::text[]) order by document_id, line_no`,
+    [ids],
+  );
+  const taxes = await pool.query(
+    `select document_id, tax_category, tax_rate::text as tax_rate, taxable_minor, tax_minor from billing_document_tax
+     where document_id = any($1::text[]) order by document_id, tax_category, tax_rate`,
+    [ids],
+  );
+  const linesOf = group(lines.rows, (r) => r.document_id as string);
+  const taxesOf = group(taxes.rows, (r) => r.document_id as string);
+  return docs.rows.map((d) => ({
+    id: d.id,
+    type: d.type,
+    number: d.number_text,
+    issueDate: d.issue_date,
+    dueDate: d.due_date,
+    periodStart: d.period_start,
+    periodEnd: d.period_end,
+    currency: (d.currency as string).trim(),
+    netMinor: BigInt(d.net_minor),
+    taxMinor: BigInt(d.tax_minor),
+    grossMinor: BigInt(d.gross_minor),
+    paymentReference: d.payment_reference,
+    paymentTermsDays: d.payment_terms_days,
+    correctsNumber: d.corrects_number,
+    accountId: d.account_id,
+    legalEntityId: d.legal_entity_id,
+    seller: {
+      name: d.seller_name ?? '',
+      addressLines: String(d.seller_address ?? '').split('\n'),
+      vatId: d.seller_vat ?? undefined,
+      country: d.seller_country ?? '',
+      iban: d.seller_iban ?? '',
+      bic: d.seller_bic,
+      email: d.seller_email,
+    },
+    customer: { name: d.customer_name ?? d.account_id, addressLines: [`Account ${d.account_id}`], email: d.customer_email },
+    lines: (linesOf.get(d.id) ?? []).map((l) => ({
+      lineNo: l.line_no,
+      parentLineNo: l.parent_line_no,
+      kind: l.kind,
+      description: l.description,
+      quantity: trimDecimal(l.quantity),
+      unit: l.unit,
+      unitPriceMinor: trimDecimal(l.unit_price_minor),
+      amountMinor: BigInt(l.amount_minor),
+      taxCategory: l.tax_category,
+      taxRate: trimDecimal(l.tax_rate),
+      late: l.late,
+    })),
+    taxes: (taxesOf.get(d.id) ?? []).map((t) => ({
+      taxCategory: t.tax_category,
+      taxRate: trimDecimal(t.tax_rate),
+      taxableMinor: BigInt(t.taxable_minor),
+      taxMinor: BigInt(t.tax_minor),
+    })),
+  }));
+}
+
+function group<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const r of rows) {
+    const k = key(r);
+    const list = m.get(k);
+    if (list) list.push(r);
+    else m.set(k, [r]);
+  }
+  return m;
+}
+
+/** numeric text without trailing zeros: "0.200000" -> "0.2", "60.000000000" -> "60". */
+export function trimDecimal(text: string): string {
+  if (!text.includes('.')) return text;
+  const t = text.replace(/0+$/, '').replace(/\.$/, '');
+  return t === '-0' ? '0' : t;
+}
+
+/** An amount of minor units as a decimal of the currency: 123456n EUR -> "1234.56". */
+export function minorToDecimal(minor: bigint, currency: string): string {
+  const exp = currencyExponent(currency);
+  const neg = minor < 0n;
+  const digits = (neg ? -minor : minor).toString().padStart(exp + 1, '0');
+  const whole = exp === 0 ? digits : digits.slice(0, -exp);
+  const frac = exp === 0 ? '' : `.${digits.slice(-exp)}`;
+  return `${neg ? '-' : ''}${whole}${frac}`;
+}
+
+/** For people: "1,234.56 EUR". */
+export function formatAmount(minor: bigint, currency: string): string {
+  const [whole, frac] = minorToDecimal(minor, currency).split('.');
+  const sign = whole.startsWith('-') ? '-' : '';
+  const grouped = whole.replace('-', '').replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${sign}${grouped}${frac === undefined ? '' : `.${frac}`} ${currency}`;
+}
