@@ -14,7 +14,6 @@ import { ClickhouseRatedEventStore } from './rated-event-store';
 import { SqlValueError } from './sql';
 import { ratedEvent } from '@app/events/testing';
 
-
 const at = (month: number, day: number, hour = 12) => Date.UTC(2026, month, day, hour);
 const NOV = { periodStartMs: at(10, 1, 0), periodEndMs: at(11, 1, 0) };
 const DEC = { periodStartMs: at(11, 1, 0), periodEndMs: Date.UTC(2027, 0, 1) };

@@ -89,7 +89,8 @@ export function toRatedEventRow(e: RatedEvent, meta: RowMeta): RatedEventRow {
  * Why a message was dead-lettered. CLICKHOUSE_REFUSED: a valid event that ClickHouse refused for good
  * (a data error on that row alone, e.g. a value its column type cannot hold after a schema change).
  */
-export type DeadLetterReasonCode = 'NOT_UTF8' | 'INVALID_JSON' | 'INVALID_EVENT' | 'SUBJECT_MISMATCH' | 'OUT_OF_RANGE' | 'CLICKHOUSE_REFUSED';
+export type DeadLetterReasonCode =
+  'NOT_UTF8' | 'INVALID_JSON' | 'INVALID_EVENT' | 'SUBJECT_MISMATCH' | 'OUT_OF_RANGE' | 'CLICKHOUSE_REFUSED';
 
 export interface DeadLetterRow {
   stream: string;
