@@ -92,6 +92,8 @@ export const invoicingConfigSchema = z
     INVOICE_RUN_SHARDS: z.coerce.number().int().min(1).max(RUN_SHARDS_MAX).default(RUN_SHARDS_DEFAULT),
     INVOICE_RUN_WORKERS: z.coerce.number().int().min(1).max(RUN_WORKERS_MAX).default(RUN_WORKERS_DEFAULT),
     INVOICE_RUN_LAUNCHER: z.enum(['local', 'kubernetes']).default('local'),
+    /** The document store the billing API serves PDFs from (the folder the runs' RENDER writes to). */
+    INVOICE_DOCUMENTS_DIR: z.string().min(1).default('.ratel/documents'),
     /** With INVOICE_RUN_LAUNCHER=kubernetes: the worker Job template (k8s/base/invoice-run-worker-job.yaml). */
     INVOICE_RUN_JOB_TEMPLATE: z.string().min(1).optional(),
     /** RATEL_API_KEYS (keys and their roles), RATEL_JWT_SECRET, RATEL_JWT_JWKS_URL, RATEL_JWT_ISSUER, RATEL_JWT_AUDIENCE. */

@@ -26,6 +26,8 @@ import { Pool } from 'pg';
 import { InvoicingAppModule } from './app.module';
 import { BillingApiModule } from './billing/api/billing.module';
 import { PgCycleDirectory } from './billing/plan/cycle-directory';
+import { BillingDocumentService } from './billing/documents/document-service';
+import { FsDocumentStore } from './billing/render/document-store';
 import { KubernetesLauncher, kubernetesOptionsFromEnv } from './billing/run/kubernetes-launcher';
 import { launchLocalWorkers, ratelCliCommand } from './billing/run/local-workers';
 import { InvoiceRunService } from './billing/run/run-service';
@@ -65,7 +67,15 @@ async function startApiRole(config: InvoicingConfig, logger: Logger, registry: R
     ...(billing ? { postgres: () => billing.pool.query('select 1') } : {}),
   };
   const deps = { config, logger, clock: systemClock, registry, clickhouse, nats, health: { live: () => live, checks } };
-  const features = billing ? [BillingApiModule.forRoot({ runs: billing.runs })] : [];
+  const features = billing
+    ? [
+        BillingApiModule.forRoot({
+          runs: billing.runs,
+          documents: new BillingDocumentService(billing.pool, systemClock),
+          store: new FsDocumentStore(config.INVOICE_DOCUMENTS_DIR),
+        }),
+      ]
+    : [];
   const http = await startInvoicingHttp(InvoicingAppModule.forRoot(deps, features), deps);
   let release!: () => void;
   const done = new Promise<void>((r) => (release = r));

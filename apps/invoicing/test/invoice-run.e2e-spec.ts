@@ -31,10 +31,17 @@ import { loadInvoicingConfig } from '../src/config';
 import { PgCycleService } from '../src/billing/cycles/cycle-service';
 import { type SinkProcess, startSinkProcess } from '../src/ingest/sink-process';
 import { createRatedStream, publishAll } from './sink-test-helpers';
+import { signHs256Jwt } from '@app/auth';
+import { type InvoicingChild, startInvoicingProcess } from './invoicing-process';
+
+const BILLING_KEY = 'invoice-run-e2e-billing';
+const READ_KEY = 'invoice-run-e2e-read';
+const JWT_SECRET = 'invoice-run-e2e-jwt';
+const LISTENING = /"url":"(http:\/\/127\.0\.0\.1:\d+)","msg":"invoicing http api listening"/;
 
 const REPO_ROOT = join(__dirname, '..', '..', '..');
 /** The CLI compiles on the fly (ts-node), as do the workers of each phase. */
-const RUN_TIMEOUT_MS = 240_000;
+const RUN_TIMEOUT_MS = 600_000;
 const NOV = 'MONTHLY_1-2026-11-01';
 const DEC = 'MONTHLY_1-2026-12-01';
 
@@ -314,4 +321,222 @@ describe('ratel invoice-run (CLI, workers, PostgreSQL, JetStream, ClickHouse)', 
     },
     RUN_TIMEOUT_MS,
   );
+
+  describe('the billing API', () => {
+    let api: InvoicingChild;
+    let url: string;
+    const call = async (
+      method: string,
+      path: string,
+      o: { key?: string; body?: unknown; headers?: Record<string, string> } = {},
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers, checked by the expectations
+    ): Promise<{ status: number; body: any }> => {
+      const res = await fetch(`${url}${path}`, {
+        method,
+        headers: {
+          ...(o.key === '' ? {} : { 'x-api-key': o.key ?? BILLING_KEY }),
+          ...(o.body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...o.headers,
+        },
+        body: o.body === undefined ? undefined : JSON.stringify(o.body),
+      });
+      const type = res.headers.get('content-type') ?? '';
+      return {
+        status: res.status,
+        body: type.includes('json') ? await res.json() : type.includes('pdf') ? Buffer.from(await res.arrayBuffer()) : await res.text(),
+      };
+    };
+    const portal = (account: string) => {
+      const nowS = Math.floor(Date.now() / 1000);
+      return {
+        authorization: `Bearer ${signHs256Jwt({ sub: `user-${account}`, exp: nowS + 300, scope: 'read', ratel_account: account }, JWT_SECRET)}`,
+      };
+    };
+
+    beforeAll(async () => {
+      api = await startInvoicingProcess({
+        env: {
+          NATS_URL: requireEnv('NATS_URL'),
+          CLICKHOUSE_URL: ch.url,
+          CLICKHOUSE_DATABASE: chDb,
+          DATABASE_URL: databaseUrl,
+          RATEL_INVOICING_ROLES: 'api',
+          INVOICING_HTTP_PORT: '0',
+          RATEL_API_KEYS: `${BILLING_KEY}:billing+read,${READ_KEY}:read`,
+          RATEL_JWT_SECRET: JWT_SECRET,
+          INVOICE_DOCUMENTS_DIR: docsDir,
+          RATEL_LOG_LEVEL: 'info',
+        },
+        ready: (out) => LISTENING.test(out),
+        startTimeoutMs: 120_000,
+      });
+      url = LISTENING.exec(api.output())![1];
+    }, 150_000);
+    afterAll(async () => {
+      api?.child.kill('SIGTERM');
+      await api?.exited;
+    });
+
+    it('lists, reads and serves documents: operators any, a portal user only its own account', async () => {
+      const list = await call('GET', `/v1/billing/documents?cycleId=${NOV}&status=ISSUED&sort=number&limit=5`);
+      expect(list.status).toBe(200);
+      expect(list.body.total).toBe(11);
+      expect(list.body.documents.map((d: { number: string }) => d.number)).toEqual([
+        'INV2026-000001',
+        'INV2026-000002',
+        'INV2026-000003',
+        'INV2026-000004',
+        'INV2026-000005',
+      ]);
+      const big = await call('GET', `/v1/billing/documents?cycleId=${NOV}&grossMin=10000&sort=-gross`);
+      expect(big.body.documents.length).toBeGreaterThan(0);
+      expect(big.body.documents.every((d: { grossMinor: string }) => BigInt(d.grossMinor) >= 10000n)).toBe(true);
+      const one = await call('GET', `/v1/billing/documents/doc-${NOV}-inv-acc-01`);
+      expect(one.body).toMatchObject({ number: 'INV2026-000001', status: 'ISSUED', deliveries: [{ channel: 'PORTAL', status: 'SENT' }] });
+      expect(one.body.lines.map((l: { kind: string; late: boolean }) => [l.kind, l.late])).toEqual([
+        ['SUBSCRIPTION', false],
+        ['USAGE', false],
+        ['SUBSCRIPTION', false],
+        ['USAGE', true],
+      ]);
+      const pdf = await call('GET', `/v1/billing/documents/doc-${NOV}-inv-acc-01/pdf`);
+      expect(pdf.status).toBe(200);
+      expect((pdf.body as Buffer).subarray(0, 5).toString()).toBe('%PDF-');
+      expect(
+        (await call('GET', `/v1/billing/documents/doc-${NOV}-inv-acc-01/pdf`, { key: '', headers: portal('inv-acc-01') })).status,
+      ).toBe(200);
+      expect(
+        (await call('GET', `/v1/billing/documents/doc-${NOV}-inv-acc-01/pdf`, { key: '', headers: portal('inv-acc-02') })).status,
+      ).toBe(404);
+      expect((await call('GET', `/v1/billing/documents/doc-${NOV}-inv-acc-01/pdf`, { key: READ_KEY })).status).toBe(404);
+      expect((await call('GET', `/v1/billing/documents/doc-${NOV}-inv-acc-01`, { key: READ_KEY })).status).toBe(403);
+      expect((await call('GET', `/v1/billing/runs/run-${NOV}`)).body).toMatchObject({ status: 'COMPLETED', phases: expect.any(Array) });
+      const csv = await call('GET', `/v1/billing/runs/run-${NOV}/report.csv`);
+      expect(csv.body).toMatch(/^section,currency,key,value,previous\ntotals,EUR,netMinor,/);
+    });
+
+    it('reviews held drafts: a manual line, approval issues with the next number, rejection never issues; all audited', async () => {
+      const held = await call('GET', `/v1/billing/review?cycleId=${NOV}`);
+      expect(held.body.documents.map((d: { accountId: string }) => d.accountId)).toEqual([idle]);
+      const id = `doc-${NOV}-${idle}`;
+      const added = await call('POST', `/v1/billing/review/${id}/lines`, {
+        body: {
+          description: 'Monthly fee (agreed by phone)',
+          amountMinor: '1000',
+          taxCategory: 'STANDARD',
+          taxRate: '0.2',
+          reason: 'missing fee',
+        },
+      });
+      expect(added.status).toBe(200);
+      expect(added.body).toMatchObject({ netMinor: '1000', taxMinor: '200', grossMinor: '1200', status: 'HELD' });
+      const approved = await call('POST', `/v1/billing/review/${id}/approve`, { body: { reason: 'checked with the customer' } });
+      expect(approved.body).toMatchObject({
+        status: 'ISSUED',
+        number: 'INV2026-000014',
+        grossMinor: '1200',
+        approvedBy: expect.stringMatching(/^apikey:/),
+      });
+      // December held the accounts without usage; reject one: it is never issued.
+      const decHeld = (await call('GET', `/v1/billing/review?cycleId=${DEC}&limit=1`)).body.documents[0];
+      const rejected = await call('POST', `/v1/billing/review/${decHeld.id}/reject`, { body: { reason: 'no activity' } });
+      expect(rejected.body).toMatchObject({ status: 'REJECTED', number: null });
+      const again = await call('POST', `/v1/billing/review/${decHeld.id}/approve`, { body: { reason: 'changed my mind' } });
+      expect([again.status, again.body.code]).toEqual([422, 'DOCUMENT_IMMUTABLE']);
+      const audit = (await pool.query(`select action from audit_log where entity_id = any($1) order by id`, [[id, decHeld.id]])).rows;
+      expect(audit.map((a) => a.action)).toEqual([
+        'billing_document.manual_line_added',
+        'billing_document.approved',
+        'billing_document.rejected',
+      ]);
+    });
+
+    it('issues credit and debit notes, never crediting more than is left, once per idempotency key', async () => {
+      const invoice = `doc-${NOV}-inv-acc-12`;
+      const gross = BigInt((await call('GET', `/v1/billing/documents/${invoice}`)).body.grossMinor);
+      const first = await call('POST', `/v1/billing/documents/${invoice}/credit-notes`, {
+        body: { netMinor: '1000', reason: 'goodwill', creditKind: 'REFUND' },
+        headers: { 'idempotency-key': 'cn-1' },
+      });
+      expect(first.status).toBe(201);
+      expect(first.body).toMatchObject({
+        type: 'CREDIT_NOTE',
+        status: 'ISSUED',
+        number: 'CN2026-000001',
+        netMinor: '1000',
+        taxMinor: '200',
+        correctsDocumentId: invoice,
+      });
+      const replay = await call('POST', `/v1/billing/documents/${invoice}/credit-notes`, {
+        body: { netMinor: '1000', reason: 'goodwill', creditKind: 'REFUND' },
+        headers: { 'idempotency-key': 'cn-1' },
+      });
+      expect(replay.body.id).toBe(first.body.id);
+      const reused = await call('POST', `/v1/billing/documents/${invoice}/credit-notes`, {
+        body: { netMinor: '5', reason: 'x' },
+        headers: { 'idempotency-key': 'cn-1' },
+      });
+      expect([reused.status, reused.body.code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
+      // What is left to credit is gross - 1,200; a net whose gross is above it is refused, and nothing is written.
+      const before = (await pool.query(`select count(*)::int as n from billing_document`)).rows[0].n;
+      const over = await call('POST', `/v1/billing/documents/${invoice}/credit-notes`, {
+        body: { netMinor: String(gross), reason: 'too much' },
+        headers: { 'idempotency-key': 'cn-2' },
+      });
+      expect([over.status, over.body.code]).toEqual([422, 'CREDIT_LIMIT_EXCEEDED']);
+      expect((await pool.query(`select count(*)::int as n from billing_document`)).rows[0].n).toBe(before);
+      const debit = await call('POST', `/v1/billing/documents/${invoice}/debit-notes`, {
+        body: { netMinor: '250', reason: 'late fee' },
+        headers: { 'idempotency-key': 'dn-1' },
+      });
+      expect(debit.body).toMatchObject({ type: 'DEBIT_NOTE', number: 'DN2026-000001', grossMinor: '300' });
+      const lines = await call('POST', `/v1/billing/review/${invoice}/lines`, {
+        body: { description: 'x', amountMinor: '1', reason: 'x' },
+      });
+      expect([lines.status, lines.body.code]).toEqual([422, 'DOCUMENT_IMMUTABLE']);
+    });
+
+    it('refuses a run of a cycle that is still open, and bad input everywhere, precisely', async () => {
+      const open = await call('POST', '/v1/billing/runs', { body: { cycleId: 'MONTHLY_1-2027-01-01' } });
+      expect([open.status, open.body.code]).toEqual([422, 'CYCLE_NOT_CLOSED']);
+      const cases: [string, string, unknown, number, string][] = [
+        ['GET', '/v1/billing/documents?status=PENDING', undefined, 400, 'status'],
+        ['GET', '/v1/billing/documents?limit=0', undefined, 400, 'limit'],
+        ['GET', '/v1/billing/documents?grossMin=-1', undefined, 400, 'grossMin'],
+        ['GET', '/v1/billing/documents?issuedFrom=2026-13-01', undefined, 400, 'issuedFrom'],
+        ['GET', '/v1/billing/documents?issuedFrom=2026-12-01&issuedTo=2026-11-01', undefined, 400, 'issuedTo'],
+        ['GET', '/v1/billing/documents?colour=red', undefined, 400, 'colour'],
+        ['GET', '/v1/billing/documents/bad%20id', undefined, 400, 'documentId'],
+        ['GET', '/v1/billing/documents/no-such-doc', undefined, 404, 'documentId'],
+        [
+          'POST',
+          `/v1/billing/review/doc-${NOV}-inv-acc-01/lines`,
+          { description: 'x', amountMinor: '1.5', reason: 'r' },
+          400,
+          'amountMinor',
+        ],
+        [
+          'POST',
+          `/v1/billing/review/doc-${NOV}-inv-acc-01/lines`,
+          { description: 'x', amountMinor: '1', taxRate: '20', reason: 'r' },
+          400,
+          'taxRate',
+        ],
+        ['POST', `/v1/billing/review/doc-${NOV}-inv-acc-01/approve`, {}, 400, 'reason'],
+        ['POST', `/v1/billing/review/doc-${NOV}-inv-acc-01/approve`, { reason: 'r', extra: 1 }, 400, 'extra'],
+        ['POST', '/v1/billing/runs', { cycleId: NOV, shards: 0 }, 400, 'shards'],
+        ['POST', '/v1/billing/runs', {}, 400, 'cycleId'],
+        ['POST', `/v1/billing/runs/run-${NOV}/phases/BILL/rerun`, {}, 400, 'phase'],
+        ['GET', '/v1/billing/runs/no-such-run', undefined, 404, 'runId'],
+      ];
+      for (const [method, path, body, status, parameter] of cases) {
+        const r = await call(method, path, { body });
+        expect({ method, path, status: r.status, parameter: r.body.parameter }).toEqual({ method, path, status, parameter });
+      }
+      const credit = await call('POST', `/v1/billing/documents/doc-${NOV}-inv-acc-03/credit-notes`, {
+        body: { netMinor: '1', reason: 'r' },
+      });
+      expect([credit.status, credit.body.parameter]).toEqual([400, 'Idempotency-Key']);
+    });
+  });
 });

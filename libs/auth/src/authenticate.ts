@@ -18,7 +18,16 @@ export interface Credential {
   /** `apikey:<fingerprint>` or `jwt:<sub>`. */
   name: string;
   roles: readonly Role[];
+  /**
+   * The one billing account a portal user's JWT is for (its `ratel_account` claim), if any: such a
+   * caller reads that account's documents only.
+   */
+  accountId?: string;
 }
+
+/** The JWT claim naming the billing account of a portal user. */
+export const ACCOUNT_CLAIM = 'ratel_account';
+const ACCOUNT_CLAIM_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 export class AuthenticationError extends Error {
   constructor(message: string) {
@@ -86,7 +95,10 @@ export class RequestAuthenticator {
     if (bearer === null) throw new AuthenticationError(`send an API key in ${API_KEY_HEADER} or a bearer JWT in Authorization`);
     try {
       const claims = await this.jwt.verify(bearer[1], nowMs);
-      return { name: `jwt:${claims.sub}`, roles: rolesOfClaims(claims) };
+      const account = claims[ACCOUNT_CLAIM];
+      if (account !== undefined && (typeof account !== 'string' || !ACCOUNT_CLAIM_PATTERN.test(account)))
+        throw new AuthenticationError(`the ${ACCOUNT_CLAIM} claim must be a billing account id`);
+      return { name: `jwt:${claims.sub}`, roles: rolesOfClaims(claims), ...(account === undefined ? {} : { accountId: account }) };
     } catch (e) {
       if (e instanceof JwtError) throw new AuthenticationError(`invalid bearer token: ${e.message}`);
       throw e;

@@ -25,10 +25,13 @@ import { INVOICING_CONFIG } from './tokens';
 
 export { API_KEY_HEADER } from '@app/auth';
 export const ACTOR_REQUEST_KEY = 'ratelActor';
+/** The authenticated credential, for routes that check more than a role (a portal user's account). */
+export const CREDENTIAL_REQUEST_KEY = 'ratelCredential';
 
 export interface RequestWithActor {
   headers: RequestHeaders;
   [ACTOR_REQUEST_KEY]?: string;
+  [CREDENTIAL_REQUEST_KEY]?: Credential;
 }
 
 @Injectable()
@@ -47,6 +50,7 @@ export class InvoicingAuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<RequestWithActor>();
     const credential = await this.authenticate(request.headers);
     request[ACTOR_REQUEST_KEY] = credential.name;
+    request[CREDENTIAL_REQUEST_KEY] = credential;
     try {
       authorize(credential, requiredRoleOf(this.reflector, context));
     } catch (e) {

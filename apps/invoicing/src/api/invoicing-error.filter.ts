@@ -8,6 +8,7 @@
 import { Catch } from '@nestjs/common';
 import type { Logger } from '@app/observability';
 import { frameworkErrorOf, type RequestFacts, type RestError, RestErrorFilter } from '@app/runtime/http';
+import { BILLING_ERROR_HTTP_STATUS, BillingError } from '../billing/documents/billing-error';
 import { RUN_ERROR_HTTP_STATUS, RunError } from '../billing/run/run-error';
 import { HTTP_STATUS_OF, InvoicingError } from './invoicing-error';
 
@@ -18,6 +19,11 @@ export function invoicingErrorOf(err: unknown): RestError | undefined {
   if (err instanceof RunError)
     return {
       status: RUN_ERROR_HTTP_STATUS[err.code],
+      body: { code: err.code, message: err.message, ...(err.parameter === undefined ? {} : { parameter: err.parameter }) },
+    };
+  if (err instanceof BillingError)
+    return {
+      status: BILLING_ERROR_HTTP_STATUS[err.code],
       body: { code: err.code, message: err.message, ...(err.parameter === undefined ? {} : { parameter: err.parameter }) },
     };
   if (!(err instanceof InvoicingError)) return undefined;

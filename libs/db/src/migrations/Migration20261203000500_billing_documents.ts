@@ -61,7 +61,8 @@ const UP: readonly string[] = [
   ('ISSUED', true, 'numbered and posted; never changes again but for its status and paid amount'),
   ('PARTIALLY_PAID', true, 'issued, partly paid'),
   ('PAID', true, 'issued, paid in full'),
-  ('VOID', true, 'cancelled after issue; keeps its number');`,
+  ('VOID', true, 'cancelled after issue; keeps its number'),
+  ('REJECTED', true, 'a held draft an operator rejected: never issued, no number');`,
   `create table "billing_cycle" (
   "id" varchar(64) not null primary key,
   "cycle_type" varchar(32) not null references "billing_cycle_type" ("code"),
@@ -112,11 +113,13 @@ const UP: readonly string[] = [
   "corrects_document_id" varchar(64) null references "billing_document" ("id"),
   "credit_kind" varchar(16) null check ("credit_kind" in ('ACCOUNT_CREDIT', 'REFUND', 'OFFSET')),
   "hold_reasons" jsonb not null default '[]',
+  -- What was asked under the idempotency key of an operator's request (a note): the same key with another request is refused.
+  "request_fingerprint" varchar(256) null,
   "created_at" timestamptz not null,
   "updated_at" timestamptz not null,
   "issued_at" timestamptz null,
   constraint "billing_document_totals" check ("net_minor" + "tax_minor" = "gross_minor"),
-  constraint "billing_document_numbered" check (("status" in ('DRAFT', 'HELD')) = ("number" is null) and ("number" is null) = ("series_id" is null)),
+  constraint "billing_document_numbered" check (("status" in ('DRAFT', 'HELD', 'REJECTED')) = ("number" is null) and ("number" is null) = ("series_id" is null)),
   constraint "billing_document_series_number" unique ("series_id", "number"),
   constraint "billing_document_number_text" unique ("legal_entity_id", "number_text"),
   -- A debit note adds to an invoice; a credit note corrects one, or stands alone (a negative invoice becomes a credit note).
@@ -164,11 +167,14 @@ const UP: readonly string[] = [
 begin
   if tg_op = 'DELETE' then
     if old.status not in ('DRAFT', 'HELD') then
-      raise exception 'billing document % is %: an issued document is never deleted', old.id, old.status using errcode = 'P0001';
+      raise exception 'billing document % is %: an issued or rejected document is never deleted', old.id, old.status using errcode = 'P0001';
     end if;
     return old;
   end if;
   if old.status in ('DRAFT', 'HELD') then return new; end if;
+  if old.status = 'REJECTED' then
+    raise exception 'billing document % was rejected: it never changes again', old.id using errcode = 'P0001';
+  end if;
   if (to_jsonb(new) - array['status', 'paid_minor', 'updated_at']) is distinct from (to_jsonb(old) - array['status', 'paid_minor', 'updated_at']) then
     raise exception 'billing document % is %: an issued document never changes; correct it with a credit or debit note', old.id, old.status
       using errcode = 'P0001';

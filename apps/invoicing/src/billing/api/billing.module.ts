@@ -5,11 +5,18 @@
  */
 import { DynamicModule, Module } from '@nestjs/common';
 import { InvoicingAuthGuard } from '../../api/auth.guard';
+import { BillingDocumentService } from '../documents/document-service';
+import type { DocumentStore } from '../render/document-store';
 import { InvoiceRunService } from '../run/run-service';
+import { DOCUMENT_STORE } from './billing.tokens';
+import { DocumentsController } from './documents.controller';
+import { ReviewController } from './review.controller';
 import { RunsController } from './runs.controller';
 
 export interface BillingApiDeps {
   runs: InvoiceRunService;
+  documents: BillingDocumentService;
+  store: DocumentStore;
 }
 
 @Module({})
@@ -17,8 +24,13 @@ export class BillingApiModule {
   static forRoot(deps: BillingApiDeps): DynamicModule {
     return {
       module: BillingApiModule,
-      controllers: [RunsController],
-      providers: [InvoicingAuthGuard, { provide: InvoiceRunService, useValue: deps.runs }],
+      controllers: [RunsController, DocumentsController, ReviewController],
+      providers: [
+        InvoicingAuthGuard,
+        { provide: InvoiceRunService, useValue: deps.runs },
+        { provide: BillingDocumentService, useValue: deps.documents },
+        { provide: DOCUMENT_STORE, useValue: deps.store },
+      ],
     };
   }
 }

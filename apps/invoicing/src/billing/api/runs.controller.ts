@@ -2,7 +2,9 @@
  * The invoice-run API: start (or resume) the run of a closed cycle, follow it per phase and shard,
  * re-run a phase. Role `billing`.
  */
-import { Body, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { Body, Get, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { type CycleReport, reportCsv } from '../phases/report.executor';
 import {
   ApiAcceptedResponse,
   ApiBody,
@@ -11,6 +13,7 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiParam,
+  ApiProduces,
   ApiResponse,
 } from '@nestjs/swagger';
 import { RequiresRole } from '@app/auth';
@@ -49,6 +52,28 @@ export class RunsController {
   @ApiNotFoundResponse({ description: 'No such run (RUN_NOT_FOUND)', type: ErrorResponse })
   async get(@Param('runId') runId: string): Promise<RunResponse> {
     return runResponse(await this.runs.view(idParam(runId, 'runId')));
+  }
+
+  @Get(':runId/report')
+  @RequiresRole('billing')
+  @ApiOperation({
+    summary: 'The cycle report of a run, as JSON',
+    description:
+      'Revenue per service, per tax rate and per document type, documents by status, held drafts with their reasons, run anomalies, ' +
+      'totals, and the previous run of the cycle type for comparison. 409 PHASE_NOT_READY before REPORT has run.',
+  })
+  @ApiOkResponse({ description: 'the report (see apps/invoicing/README.md, "Cycle report")' })
+  async report(@Param('runId') runId: string): Promise<unknown> {
+    return this.runs.report(idParam(runId, 'runId'));
+  }
+
+  @Get(':runId/report.csv')
+  @RequiresRole('billing')
+  @ApiOperation({ summary: 'The cycle report as CSV: section, currency, key, value, previous value' })
+  @ApiProduces('text/csv')
+  async reportCsv(@Param('runId') runId: string, @Res() reply: FastifyReply): Promise<void> {
+    const report = (await this.runs.report(idParam(runId, 'runId'))) as CycleReport;
+    void reply.status(200).header('content-type', 'text/csv; charset=utf-8').send(reportCsv(report));
   }
 
   @Post(':runId/phases/:phase/rerun')

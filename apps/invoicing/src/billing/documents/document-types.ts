@@ -6,7 +6,7 @@
 export const DOCUMENT_TYPES = ['INVOICE', 'CREDIT_NOTE', 'DEBIT_NOTE', 'ADVANCE_INVOICE'] as const;
 export type DocumentType = (typeof DOCUMENT_TYPES)[number];
 
-export const DOCUMENT_STATUSES = ['DRAFT', 'HELD', 'ISSUED', 'PARTIALLY_PAID', 'PAID', 'VOID'] as const;
+export const DOCUMENT_STATUSES = ['DRAFT', 'HELD', 'ISSUED', 'PARTIALLY_PAID', 'PAID', 'VOID', 'REJECTED'] as const;
 export type DocumentStatus = (typeof DOCUMENT_STATUSES)[number];
 
 export const LINE_KINDS = ['SUBSCRIPTION', 'RECURRING', 'ONE_TIME', 'USAGE', 'DISCOUNT', 'MINIMUM', 'MANUAL', 'CORRECTION'] as const;

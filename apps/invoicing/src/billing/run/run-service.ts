@@ -76,6 +76,14 @@ export class InvoiceRunService {
     };
   }
 
+  /** The cycle report of a run; REPORT_NOT_READY until the run's REPORT phase has written it. */
+  async report(runId: string): Promise<unknown> {
+    const { report } = await this.deps.store.report(runId);
+    if (report === null)
+      throw new RunError(RunErrorCode.PHASE_NOT_READY, `run ${runId} has no report yet: its REPORT phase has not run`, 'runId');
+    return report;
+  }
+
   /** Stops the coordinators of this process (their workers get SIGTERM); the runs resume at their next start. */
   async stop(): Promise<void> {
     for (const d of this.driving.values()) d.abort.abort(new Error('the process is stopping'));

@@ -274,6 +274,13 @@ export class PgRunStore {
     return this.getRun(p.runId);
   }
 
+  /** The cycle report REPORT wrote on the run (null before), and the run-level anomalies VALIDATE found. */
+  async report(runId: string): Promise<{ report: unknown; anomalies: unknown[] }> {
+    const { rows } = await this.pool.query(`select report, anomalies from billing_run where id = $1`, [runId]);
+    if (rows.length === 0) throw new RunError(RunErrorCode.RUN_NOT_FOUND, `no run ${runId}`, 'runId');
+    return { report: rows[0].report, anomalies: rows[0].anomalies };
+  }
+
   /** The first and last account id of a shard (null when it is empty): the range its bulk reads use. */
   async shardRange(p: { runId: string; shardIndex: number }): Promise<{ first: string; last: string; accounts: number } | null> {
     const { rows } = await this.pool.query(
