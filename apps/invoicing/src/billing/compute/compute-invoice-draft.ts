@@ -92,7 +92,7 @@ function minimumCommitmentLine(input: ComputeInput, timelines: Timeline[], net: 
   const end = dayNumber(input.cycle.end);
   let due = minimum;
   if (input.account.firstInvoice) {
-    const first = Math.max(start, Math.min(...timelines.map((t) => t.activationDay), end));
+    const first = Math.max(start, Math.min(...timelines.map((t) => t.activationDay ?? end), end));
     due = roundMinor(new Decimal(minimum.toString()).mul(end - first).div(end - start));
   }
   if (net >= due) return null;

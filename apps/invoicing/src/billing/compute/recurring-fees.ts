@@ -151,8 +151,14 @@ function arrearsLines(p: RecurringParams, months: number): DraftLine[] {
   const leftNow = lost(p, E - 1) && countDays(S, E, (d) => !lost(p, d)) > 0;
   if (!endsNow && !leftNow) return [];
   const full = periodDays(period);
-  const days = countDays(dayNumber(period.start), Math.min(E, dayNumber(period.end)), (d) => chargeable(p, d));
+  const to = Math.min(E, dayNumber(period.end));
+  const days = countDays(P, to, (d) => chargeable(p, d));
   if (days === 0) return [];
+  // The period covered runs from the first to the last chargeable day.
+  let first = P;
+  while (!chargeable(p, first)) first += 1;
+  let last = to - 1;
+  while (!chargeable(p, last)) last -= 1;
   const amount = p.charge.prorated ? prorate(p.charge.amountMinor, days, full) : p.charge.amountMinor;
-  return [fee(p, 'RECURRING_FEE', { start: period.start, end: endsNow ? period.end : p.cycle.end }, days, full, amount)];
+  return [fee(p, 'RECURRING_FEE', { start: fromDayNumber(first), end: fromDayNumber(last + 1) }, days, full, amount)];
 }

@@ -63,7 +63,7 @@ function oneTimeLines(p: SubscriptionParams): DraftLine[] {
     p.products.get(productId)!.charges.filter((c): c is OneTimeCharge => c.kind === kind);
   if (inCycle(timeline.activationDay)) {
     for (const c of charges(subscription.productId, 'ACTIVATION'))
-      lines.push(oneTime(p, c, c.amountMinor, timeline.activationDay, c.description));
+      lines.push(oneTime(p, c, c.amountMinor, timeline.activationDay!, c.description));
   }
   if (inCycle(timeline.cancellationDay)) {
     const productId = timeline.stateOn(timeline.cancellationDay!).productId;

@@ -22,8 +22,8 @@ interface Transition {
 
 export interface Timeline {
   stateOn(day: number): DayState;
-  /** Local day of the ACTIVATED event. */
-  activationDay: number;
+  /** Local day of the ACTIVATED event; null when activated after the cycle (the subscription then bills nothing). */
+  activationDay: number | null;
   /** Local day of the CANCELLED event, or null. */
   cancellationDay: number | null;
   /** Every product the subscription had, in order. */
@@ -70,13 +70,6 @@ export function buildTimeline(params: { subscription: Subscription; field: strin
     if (transitions.length > 0 && transitions[transitions.length - 1].day === day) transitions.pop();
     transitions.push({ day, state });
   });
-  if (activationDay === null) {
-    throw new ComputeError(
-      ComputeErrorCode.INVALID_EVENT_SEQUENCE,
-      `${field}.events: no ACTIVATED event before the cycle end`,
-      `${field}.events`,
-    );
-  }
   const initial: DayState = { status: 'NONE', productId: subscription.productId };
   return {
     activationDay,
