@@ -298,3 +298,104 @@ describe('a negative total is a credit note with positive amounts', () => {
     expect(draft.lines.find((l) => l.kind === 'PRORATION_CREDIT')).toMatchObject({ quantity: '30', unit: 'DAY', unitPriceMinor: '50' });
   });
 });
+
+describe('discounts: scope, cap, validity, cross-product', () => {
+  const usage = (service: string, amountMicros: bigint, taxCategory: 'STANDARD' | 'REDUCED' = 'STANDARD') => ({
+    subscriptionId: 'S',
+    service,
+    ratingGroup: taxCategory === 'REDUCED' ? 'RG-REDUCED' : 'RG',
+    zone: 'Z',
+    tariff: 'T',
+    unit: 'MB',
+    quantity: '1',
+    amountMicros,
+    currency: 'EUR',
+    taxCategory,
+    late: false,
+  });
+  const always = { start: '2026-01-01', end: '2027-01-01' };
+  it.each<[string, ComputeInput['discounts'], Record<string, bigint>]>([
+    // DATA usage 10.00 (standard) + 3.33 (reduced): 15 % = 150 and 49.95 -> 50; VOICE untouched.
+    [
+      'SERVICE percent, per tax category',
+      [{ id: 'D', description: 'd', kind: 'PERCENT', percent: '15', scope: 'SERVICE', service: 'DATA', validity: always }],
+      { 'discount:D:STANDARD': -150n, 'discount:D:REDUCED': -50n },
+    ],
+    // FIXED 20.00 on 13.33 of DATA: capped at 13.33, spread 1000:333.
+    [
+      'SERVICE fixed, capped at its base',
+      [
+        {
+          id: 'D',
+          description: 'd',
+          kind: 'FIXED',
+          amountMinor: 2000n,
+          currency: 'EUR',
+          scope: 'SERVICE',
+          service: 'DATA',
+          validity: always,
+        },
+      ],
+      { 'discount:D:STANDARD': -1000n, 'discount:D:REDUCED': -333n },
+    ],
+    [
+      'CHARGE discount valid from 1 Nov: not applied',
+      [
+        {
+          id: 'D',
+          description: 'd',
+          kind: 'PERCENT',
+          percent: '10',
+          scope: 'CHARGE',
+          chargeId: 'F',
+          validity: { start: '2026-11-01', end: '2027-01-01' },
+        },
+      ],
+      {},
+    ],
+    [
+      'cross-product, a product missing: not applied',
+      [
+        {
+          id: 'D',
+          description: 'd',
+          kind: 'PERCENT',
+          percent: '10',
+          scope: 'CHARGE',
+          chargeId: 'F',
+          requiredProductIds: ['P', 'Q'],
+          validity: always,
+        },
+      ],
+      {},
+    ],
+    [
+      'cross-product, held: applied',
+      [
+        {
+          id: 'D',
+          description: 'd',
+          kind: 'PERCENT',
+          percent: '10',
+          scope: 'CHARGE',
+          chargeId: 'F',
+          requiredProductIds: ['P'],
+          validity: always,
+        },
+      ],
+      { 'discount:D:STANDARD': -310n },
+    ],
+  ])('%s', (_name, discounts, expected) => {
+    const draft = oneSubscription({
+      charges: [monthly('F', 3100n, { timing: 'ARREARS' })],
+      events: [ACTIVE_SINCE_2025],
+      more: {
+        products: [product('P', [monthly('F', 3100n, { timing: 'ARREARS' })]), product('Q', [])],
+        usage: [usage('DATA', 10_000_000n), usage('DATA', 3_330_000n, 'REDUCED'), usage('VOICE', 5_000_000n)],
+        discounts,
+      },
+    });
+    const discountLines = Object.fromEntries(Object.entries(leaves(draft)).filter(([id]) => id.startsWith('discount:')));
+    expect(discountLines).toEqual(expected);
+  });
+});
