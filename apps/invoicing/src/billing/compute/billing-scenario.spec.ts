@@ -44,7 +44,7 @@ describe('billing scenario: Europe/Paris, October 2026', () => {
       // S3 = -300 + 2500 = 2200. Cancelled on 26 Oct local: unused 26..31 = 6 days of the prepaid 31:
       // 1550 x 6 / 31 = 300 (in UTC it would be 25 Oct, 7 days, 350).
       'sub:S3': 2200n,
-      'sub:S3/credit:C_LAND:2026-10-01..2026-11-01': -300n,
+      'sub:S3/credit:C_LAND:2026-10-26..2026-11-01': -300n,
       'sub:S3/one-time:C_LAND_TERM': 2500n,
       // Handset 599.00 in 24 parts: 59900 / 24 = 2495.83 -> parts 1..23 are 2495, part 24 is 2515.
       'sub:S4': 2495n,

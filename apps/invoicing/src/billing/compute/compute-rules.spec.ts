@@ -102,9 +102,9 @@ describe('proration: actual calendar days in the account zone (DST does not move
   });
 
   it.each([
-    ['Paris: 26 Oct local, 6 unused days', 'Europe/Paris', 600n],
-    ['UTC: 25 Oct, 7 unused days', 'UTC', 700n],
-  ])('cancellation at 2026-10-25T23:30Z, %s (a credit note)', (_name, timeZone, credit) => {
+    ['Paris: 26 Oct local, 6 unused days', 'Europe/Paris', 600n, '2026-10-26'],
+    ['UTC: 25 Oct, 7 unused days', 'UTC', 700n, '2026-10-25'],
+  ])('cancellation at 2026-10-25T23:30Z, %s (a credit note)', (_name, timeZone, credit, from) => {
     const draft = oneSubscription({
       charges: [fee],
       events: [ACTIVE_SINCE_2025, { type: 'CANCELLED', at: '2026-10-25T23:30:00Z' }],
@@ -112,7 +112,7 @@ describe('proration: actual calendar days in the account zone (DST does not move
       timeZone,
     });
     expect(draft.documentType).toBe('CREDIT_NOTE');
-    expect(leaves(draft)).toEqual({ 'credit:F:2026-10-01..2026-11-01': credit });
+    expect(leaves(draft)).toEqual({ [`credit:F:${from}..2026-11-01`]: credit });
   });
 });
 
@@ -214,7 +214,7 @@ describe('suspension: days not charged for prorated fees only', () => {
       'advance prorated, prepaid: 10 days credited',
       monthly('F', 3100n),
       [OCTOBER_PREPAID],
-      { 'credit:F:2026-10-01..2026-11-01': -1000n, 'fee:F:2026-11-01..2026-12-01': 3100n },
+      { 'credit:F:2026-10-11..2026-10-21': -1000n, 'fee:F:2026-11-01..2026-12-01': 3100n },
     ],
     [
       'advance not prorated, prepaid: no credit',
@@ -294,7 +294,7 @@ describe('a negative total is a credit note with positive amounts', () => {
     // 1550 x 30 / 31 = 1500; VAT 20 % = 300.
     expect(draft).toMatchObject({ documentType: 'CREDIT_NOTE', netMinor: 1500n, taxMinor: 300n, grossMinor: 1800n });
     expect(draft.taxSummary).toEqual([{ category: 'STANDARD', rate: '0.2', taxableMinor: 1500n, taxMinor: 300n }]);
-    expect(leaves(draft)).toEqual({ 'credit:F:2026-10-01..2026-11-01': 1500n });
+    expect(leaves(draft)).toEqual({ 'credit:F:2026-10-02..2026-11-01': 1500n });
     expect(draft.lines.find((l) => l.kind === 'PRORATION_CREDIT')).toMatchObject({ quantity: '30', unit: 'DAY', unitPriceMinor: '50' });
   });
 });
@@ -397,5 +397,22 @@ describe('discounts: scope, cap, validity, cross-product', () => {
     });
     const discountLines = Object.fromEntries(Object.entries(leaves(draft)).filter(([id]) => id.startsWith('discount:')));
     expect(discountLines).toEqual(expected);
+  });
+});
+
+describe('product change in mid-cycle with the old fee paid in advance', () => {
+  it('credits the old fee from the change, bills the new one from the change and for November', () => {
+    const draft = oneSubscription({
+      charges: [],
+      events: [ACTIVE_SINCE_2025, { type: 'PRODUCT_CHANGED', at: '2026-10-21T09:00:00Z', productId: 'Q' }],
+      prior: [OCTOBER_PREPAID],
+      more: { products: [product('P', [monthly('F', 3100n)]), product('Q', [monthly('G', 6200n)])] },
+    });
+    // Changed on 21 Oct: 11 days of 31. F: -3100 x 11 / 31 = -1100. G: 6200 x 11 / 31 = 2200, then 6200.
+    expect(leaves(draft)).toEqual({
+      'credit:F:2026-10-21..2026-11-01': -1100n,
+      'fee:G:2026-10-21..2026-11-01': 2200n,
+      'fee:G:2026-11-01..2026-12-01': 6200n,
+    });
   });
 });

@@ -102,19 +102,17 @@ function advanceLines(p: RecurringParams, months: number): DraftLine[] {
     for (const b of p.prior) {
       const from = Math.max(dayNumber(b.period.start), S);
       const to = dayNumber(b.period.end);
-      const unused = countDays(from, Math.min(to, E), (d) => !chargeable(p, d)) + countDays(Math.max(from, E), to, (d) => lost(p, d));
+      const isUnused = (d: number): boolean => (d < E ? !chargeable(p, d) : lost(p, d));
+      const unused = countDays(from, to, isUnused);
       if (unused > 0) {
+        // The period covered runs from the first to the last unused day.
+        let first = from;
+        while (!isUnused(first)) first += 1;
+        let last = to - 1;
+        while (!isUnused(last)) last -= 1;
         const full = periodDays(b.period);
-        lines.push(
-          fee(
-            p,
-            'PRORATION_CREDIT',
-            { start: fromDayNumber(from), end: b.period.end },
-            unused,
-            full,
-            -prorate(b.amountMinor, unused, full),
-          ),
-        );
+        const period = { start: fromDayNumber(first), end: fromDayNumber(last + 1) };
+        lines.push(fee(p, 'PRORATION_CREDIT', period, unused, full, -prorate(b.amountMinor, unused, full)));
       }
     }
   }
