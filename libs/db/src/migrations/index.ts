@@ -7,6 +7,7 @@ import { Migration20260101000000_initial } from './Migration20260101000000_initi
 import { Migration20261122000000_balance_journal } from './Migration20261122000000_balance_journal';
 import { Migration20261122000001_journal_stream_identity } from './Migration20261122000001_journal_stream_identity';
 import { Migration20261202000000_parked_events_and_projection_failures } from './Migration20261202000000_parked_events_and_projection_failures';
+import { Migration20261203000000_billing_catalog } from './Migration20261203000000_billing_catalog';
 import { Migration20261203000200_billing_runs } from './Migration20261203000200_billing_runs';
 
 export const MIGRATIONS: MigrationObject[] = [
@@ -17,5 +18,6 @@ export const MIGRATIONS: MigrationObject[] = [
     name: 'Migration20261202000000_parked_events_and_projection_failures',
     class: Migration20261202000000_parked_events_and_projection_failures,
   },
+  { name: 'Migration20261203000000_billing_catalog', class: Migration20261203000000_billing_catalog },
   { name: 'Migration20261203000200_billing_runs', class: Migration20261203000200_billing_runs },
 ];
