@@ -15,6 +15,15 @@ import { CreateAccountUseCase } from './accounts/create-account.usecase';
 import { GetAccountUseCase } from './accounts/get-account.usecase';
 import { GetBalanceUseCase } from './accounts/get-balance.usecase';
 import { UpdateAccountUseCase } from './accounts/update-account.usecase';
+import { BillingTermsController } from './billing-terms/billing-terms.controller';
+import { GetBillingTermsUseCase } from './billing-terms/get-billing-terms.usecase';
+import { PutBillingTermsUseCase } from './billing-terms/put-billing-terms.usecase';
+import { CreateLegalEntityUseCase } from './legal-entities/create-legal-entity.usecase';
+import { GetLegalEntityUseCase } from './legal-entities/get-legal-entity.usecase';
+import { LegalEntitiesController } from './legal-entities/legal-entities.controller';
+import { CreateTaxRateUseCase } from './tax-rates/create-tax-rate.usecase';
+import { ListTaxRatesUseCase } from './tax-rates/list-tax-rates.usecase';
+import { TaxRatesController } from './tax-rates/tax-rates.controller';
 import { AdminController } from './admin/admin.controller';
 import { RebuildProjectionUseCase } from './admin/rebuild-projection.usecase';
 import { ProvisioningAuthGuard } from './auth/auth.guard';
@@ -61,6 +70,12 @@ export const PROVISIONING_USE_CASES = [
   CreateGrantUseCase,
   CreateTopUpUseCase,
   RebuildProjectionUseCase,
+  CreateLegalEntityUseCase,
+  GetLegalEntityUseCase,
+  PutBillingTermsUseCase,
+  GetBillingTermsUseCase,
+  CreateTaxRateUseCase,
+  ListTaxRatesUseCase,
 ];
 
 @Module({
@@ -83,6 +98,9 @@ export const PROVISIONING_USE_CASES = [
     GrantsController,
     TopUpsController,
     AdminController,
+    LegalEntitiesController,
+    BillingTermsController,
+    TaxRatesController,
   ],
   providers: [
     ...PROVISIONING_USE_CASES,

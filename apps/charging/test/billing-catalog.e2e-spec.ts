@@ -1,0 +1,298 @@
+/**
+ * The billing catalog's REST API end to end (issue 9, section 1): legal entities, billing terms of
+ * accounts, tax rates and product charges. Built like provisioning.e2e-spec.ts: a Nest fastify app
+ * (InfraModule + ProvisioningModule) on a fresh migrated PostgreSQL database and a random Redis
+ * prefix, driven through `app.inject`. "Nothing written" is checked by fingerprinting every table
+ * these endpoints write before and after each refused request.
+ */
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import Redis from 'ioredis';
+import { Client } from 'pg';
+import { chargingConfigSchema, loadConfig } from '@app/config';
+import { migrate } from '@app/db';
+import { createTestDatabase, deleteKeys, requireEnv, uniqueId } from '@app/devstack';
+import { DEMO_LOADTEST_PLAN } from '@app/rating';
+import { createRestApp } from '@app/runtime/http';
+import { chargingRestOptions } from '../src/bootstrap';
+import { InfraModule } from '../src/infra/infra.module';
+import { setupOpenApi } from '../src/provisioning/openapi';
+import { ProvisioningModule } from '../src/provisioning/provisioning.module';
+import { AMOUNT_MINOR_MAX, PAYMENT_TERMS_DAYS_MAX } from '../src/provisioning/billing-catalog/billing-catalog.limits';
+
+const API_KEY = 'test-key';
+const READ_KEY = 'read-key';
+const TABLES = ['legal_entity', 'billing_account', 'tax_rate', 'product_charge', 'audit_log'];
+const PLAN = { ...DEMO_LOADTEST_PLAN, id: 'bc-flat', name: 'Billing catalog flat' };
+
+let app: NestFastifyApplication;
+let redis: Redis;
+let pg: Client;
+let prefix: string;
+
+interface Call {
+  method: 'GET' | 'POST' | 'PUT';
+  url: string;
+  body?: unknown;
+  key?: string;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are asserted field by field
+async function call(c: Call): Promise<{ status: number; body: any }> {
+  const res = await app.inject({
+    method: c.method,
+    url: c.url,
+    payload: c.body as object | undefined,
+    headers: { 'x-api-key': c.key ?? API_KEY },
+  });
+  return { status: res.statusCode, body: res.body === '' ? undefined : JSON.parse(res.body) };
+}
+
+async function fingerprint(): Promise<string> {
+  const parts: string[] = [];
+  for (const t of TABLES) {
+    const r = await pg.query(`select coalesce(md5(string_agg(x::text, '|' order by x::text)), '-') as h, count(*) as n from "${t}" x`);
+    parts.push(`${t}:${r.rows[0].n}:${r.rows[0].h}`);
+  }
+  return parts.join('\n');
+}
+
+/** Each call is refused with `status` and `code` naming `field`, and writes nothing. */
+async function expectRefused(cases: ReadonlyArray<readonly [string, Call, number, string, string]>): Promise<void> {
+  for (const [name, c, status, code, field] of cases) {
+    const before = await fingerprint();
+    const res = await call(c);
+    expect([name, res.status, res.body?.code, res.body?.field]).toEqual([name, status, code, field]);
+    expect([name, await fingerprint()]).toEqual([name, before]);
+  }
+}
+
+const LEGAL_ENTITY = {
+  id: 'le-de',
+  name: 'Ratel Telecom GmbH',
+  address: 'Hauptstr. 1\n10115 Berlin',
+  vatId: 'DE123456789',
+  iban: 'DE89370400440532013000',
+  numberSeriesPrefix: 'RTL-DE',
+};
+
+beforeAll(async () => {
+  const databaseUrl = await createTestDatabase('bcat');
+  await migrate(databaseUrl);
+  prefix = `${uniqueId('bcat')}:`;
+  const config = loadConfig(chargingConfigSchema, {
+    REDIS_URL: requireEnv('REDIS_URL'),
+    NATS_URL: requireEnv('NATS_URL'),
+    DATABASE_URL: databaseUrl,
+    RATEL_REDIS_PREFIX: prefix,
+    RATEL_API_KEYS: `${API_KEY}:read+write+admin,${READ_KEY}:read`,
+    RATEL_GRPC_INSECURE: 'true',
+    RATEL_RELAY_ENABLED: 'false',
+    RATEL_EXPIRY_SWEEP_ENABLED: 'false',
+    RATEL_LOG_LEVEL: 'silent',
+  });
+  app = await createRestApp(
+    { module: class BillingCatalogE2eRoot {}, imports: [InfraModule.forRoot(config), ProvisioningModule] },
+    { ...chargingRestOptions(), logger: false },
+  );
+  setupOpenApi(app);
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  redis = new Redis(requireEnv('REDIS_URL'));
+  pg = new Client({ connectionString: databaseUrl });
+  await pg.connect();
+
+  expect((await call({ method: 'POST', url: '/v1/products', body: { id: 'prd-bc', name: 'Mobile' } })).status).toBe(201);
+  expect((await call({ method: 'POST', url: '/v1/price-plans', body: { productId: 'prd-bc', plan: PLAN } })).status).toBe(201);
+  expect((await call({ method: 'POST', url: '/v1/customers', body: { id: 'cus-bc', name: 'Erika' } })).status).toBe(201);
+  const account = await call({
+    method: 'POST',
+    url: '/v1/accounts',
+    body: {
+      id: 'acc-bc',
+      customerId: 'cus-bc',
+      type: 'POSTPAID',
+      currency: 'EUR',
+      timeZone: 'Europe/Berlin',
+      cycleDay: 1,
+      planId: PLAN.id,
+    },
+  });
+  expect(account.status).toBe(201);
+});
+
+afterAll(async () => {
+  if (redis) {
+    await deleteKeys(redis, `${prefix}*`);
+    await redis.quit();
+  }
+  await pg?.end();
+  await app?.close();
+});
+
+describe('legal entities', () => {
+  it('creates, reads back, audits; a taken prefix is 409', async () => {
+    const created = await call({ method: 'POST', url: '/v1/legal-entities', body: LEGAL_ENTITY });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject(LEGAL_ENTITY);
+    expect((await call({ method: 'GET', url: '/v1/legal-entities/le-de', key: READ_KEY })).body).toMatchObject(LEGAL_ENTITY);
+    const audit = await pg.query(`select action, actor from audit_log where entity_id = 'le-de'`);
+    expect(audit.rows).toEqual([{ action: 'legal_entity.create', actor: expect.stringMatching(/^apikey:/) }]);
+    const again = await call({ method: 'POST', url: '/v1/legal-entities', body: { ...LEGAL_ENTITY, id: 'le-other' } });
+    expect([again.status, again.body.code]).toEqual([409, 'ALREADY_EXISTS']);
+    expect((await call({ method: 'GET', url: '/v1/legal-entities/le-none' })).status).toBe(404);
+  });
+
+  it('bad input is refused naming the field, nothing written', async () => {
+    const post = (body: object): Call => ({
+      method: 'POST',
+      url: '/v1/legal-entities',
+      body: { ...LEGAL_ENTITY, id: 'le-bad', numberSeriesPrefix: 'BAD', ...body },
+    });
+    await expectRefused([
+      ['IBAN check digits wrong', post({ iban: 'DE89370400440532013001' }), 400, 'INVALID_ARGUMENT', 'iban'],
+      ['IBAN with spaces', post({ iban: 'DE89 3704 0044 0532 0130 00' }), 400, 'INVALID_ARGUMENT', 'iban'],
+      ['VAT id lower case', post({ vatId: 'de123456789' }), 400, 'INVALID_ARGUMENT', 'vatId'],
+      ['prefix with a space', post({ numberSeriesPrefix: 'RTL DE' }), 400, 'INVALID_ARGUMENT', 'numberSeriesPrefix'],
+      ['blank name', post({ name: '   ' }), 400, 'INVALID_ARGUMENT', 'name'],
+      ['address missing', post({ address: undefined }), 400, 'INVALID_ARGUMENT', 'address'],
+      ['address too long', post({ address: 'x'.repeat(501) }), 400, 'INVALID_ARGUMENT', 'address'],
+      ['unknown field', post({ country: 'DE' }), 400, 'INVALID_ARGUMENT', 'country'],
+      ['read role cannot write', { ...post({}), key: READ_KEY }, 403, 'FORBIDDEN_ROLE', undefined as unknown as string],
+    ]);
+  });
+});
+
+describe('billing terms of an account', () => {
+  const TERMS = {
+    billingCycleType: 'MONTHLY_D1',
+    paymentTermsDays: 14,
+    taxJurisdiction: 'DE',
+    legalEntityId: 'le-de',
+    deliveryEmail: 'erika@example.org',
+    deliverySmsMsisdn: '4915100000001',
+    minimumCommitment: '2000',
+  };
+
+  it('replaces the terms, reads them back, audits before and after', async () => {
+    const put = await call({ method: 'PUT', url: '/v1/accounts/acc-bc/billing-terms', body: TERMS });
+    expect(put.status).toBe(200);
+    const expected = { ...TERMS, accountId: 'acc-bc', timeZone: 'Europe/Berlin', deliveryPortalOnly: false, currency: 'EUR' };
+    expect(put.body).toEqual(expected);
+    expect((await call({ method: 'GET', url: '/v1/accounts/acc-bc/billing-terms', key: READ_KEY })).body).toEqual(expected);
+
+    const portal = await call({
+      method: 'PUT',
+      url: '/v1/accounts/acc-bc/billing-terms',
+      body: { ...TERMS, deliveryEmail: undefined, deliverySmsMsisdn: undefined, minimumCommitment: undefined, deliveryPortalOnly: true },
+    });
+    expect(portal.body).toMatchObject({ deliveryPortalOnly: true, deliveryEmail: null, deliverySmsMsisdn: null, minimumCommitment: null });
+    const audit = await pg.query(
+      `select details from audit_log where entity_id = 'acc-bc' and action = 'billing_account.billing_terms' order by id`,
+    );
+    expect(audit.rows).toHaveLength(2);
+    expect(audit.rows[1].details.before).toMatchObject({ minimumCommitmentMinor: '2000', deliveryPortalOnly: false });
+    expect(audit.rows[1].details.after).toMatchObject({ minimumCommitmentMinor: null, deliveryPortalOnly: true });
+  });
+
+  it('bad input is refused naming the field, nothing written', async () => {
+    const put = (body: object, id = 'acc-bc'): Call => ({
+      method: 'PUT',
+      url: `/v1/accounts/${id}/billing-terms`,
+      body: { ...TERMS, ...body },
+    });
+    await expectRefused([
+      [
+        'payment terms beyond the maximum',
+        put({ paymentTermsDays: PAYMENT_TERMS_DAYS_MAX + 1 }),
+        400,
+        'INVALID_ARGUMENT',
+        'paymentTermsDays',
+      ],
+      ['payment terms negative', put({ paymentTermsDays: -1 }), 400, 'INVALID_ARGUMENT', 'paymentTermsDays'],
+      ['payment terms as a string', put({ paymentTermsDays: '14' }), 400, 'INVALID_ARGUMENT', 'paymentTermsDays'],
+      ['jurisdiction lower case', put({ taxJurisdiction: 'de' }), 400, 'INVALID_ARGUMENT', 'taxJurisdiction'],
+      ['cycle type with a space', put({ billingCycleType: 'MONTHLY 1' }), 400, 'INVALID_ARGUMENT', 'billingCycleType'],
+      ['e-mail not an e-mail', put({ deliveryEmail: 'nope' }), 400, 'INVALID_ARGUMENT', 'deliveryEmail'],
+      ['SMS number with +', put({ deliverySmsMsisdn: '+4915100000001' }), 400, 'INVALID_ARGUMENT', 'deliverySmsMsisdn'],
+      ['portal only with an e-mail', put({ deliveryPortalOnly: true }), 400, 'INVALID_ARGUMENT', 'deliveryPortalOnly'],
+      ['minimum as a JSON number', put({ minimumCommitment: 2000 }), 400, 'INVALID_ARGUMENT', 'minimumCommitment'],
+      ['minimum with decimals', put({ minimumCommitment: '20.00' }), 400, 'INVALID_ARGUMENT', 'minimumCommitment'],
+      ['minimum beyond 2^53 - 1', put({ minimumCommitment: String(AMOUNT_MINOR_MAX + 1n) }), 400, 'INVALID_ARGUMENT', 'minimumCommitment'],
+      ['legal entity missing', put({ legalEntityId: 'le-none' }), 422, 'FAILED_PRECONDITION', 'legalEntityId'],
+      ['account missing', put({}, 'acc-none'), 404, 'NOT_FOUND', undefined as unknown as string],
+    ]);
+  });
+});
+
+describe('tax rates', () => {
+  const RATE = { jurisdiction: 'DE', category: 'STANDARD', ratePercent: '19', validFrom: '2026-01-01', validTo: '2027-01-01' };
+
+  it('creates windows that do not overlap, lists them by category and start', async () => {
+    const first = await call({ method: 'POST', url: '/v1/tax-rates', body: { ...RATE, id: 'tax-de-19' } });
+    expect([first.status, first.body]).toEqual([201, { ...RATE, id: 'tax-de-19', createdAt: expect.any(String) }]);
+    const next = await call({
+      method: 'POST',
+      url: '/v1/tax-rates',
+      body: { ...RATE, id: 'tax-de-20', ratePercent: '20.50', validFrom: '2027-01-01', validTo: undefined },
+    });
+    expect([next.status, next.body.ratePercent, next.body.validTo]).toEqual([201, '20.5', null]);
+    const reduced = await call({
+      method: 'POST',
+      url: '/v1/tax-rates',
+      body: { ...RATE, id: 'tax-de-7', category: 'REDUCED', ratePercent: '7' },
+    });
+    expect(reduced.status).toBe(201);
+    const list = await call({ method: 'GET', url: '/v1/tax-rates?jurisdiction=DE', key: READ_KEY });
+    expect(list.body.items.map((r: { id: string }) => r.id)).toEqual(['tax-de-7', 'tax-de-19', 'tax-de-20']);
+    const standard = await call({ method: 'GET', url: '/v1/tax-rates?jurisdiction=DE&category=STANDARD' });
+    expect(standard.body.items.map((r: { id: string }) => r.id)).toEqual(['tax-de-19', 'tax-de-20']);
+  });
+
+  it('an overlapping window is 422 TAX_RATE_OVERLAP naming the rate it meets; concurrent overlapping creations: one wins', async () => {
+    const overlap = await call({
+      method: 'POST',
+      url: '/v1/tax-rates',
+      body: { ...RATE, id: 'tax-de-x', validFrom: '2026-06-01', validTo: '2026-07-01' },
+    });
+    expect([overlap.status, overlap.body.code, overlap.body.reason, overlap.body.conflictingTaxRateId]).toEqual([
+      422,
+      'FAILED_PRECONDITION',
+      'TAX_RATE_OVERLAP',
+      'tax-de-19',
+    ]);
+    const racers = await Promise.all(
+      Array.from({ length: 4 }, (_, i) =>
+        call({ method: 'POST', url: '/v1/tax-rates', body: { ...RATE, jurisdiction: 'FR', id: `tax-fr-${i}`, ratePercent: '20' } }),
+      ),
+    );
+    expect(racers.map((r) => r.status).sort()).toEqual([201, 422, 422, 422]);
+    expect((await pg.query(`select count(*)::int as n from tax_rate where jurisdiction = 'FR'`)).rows[0].n).toBe(1);
+  });
+
+  it('bad input is refused naming the field, nothing written', async () => {
+    const post = (body: object): Call => ({ method: 'POST', url: '/v1/tax-rates', body: { ...RATE, jurisdiction: 'AT', ...body } });
+    await expectRefused([
+      ['rate above 100', post({ ratePercent: '100.01' }), 400, 'INVALID_ARGUMENT', 'ratePercent'],
+      ['rate negative', post({ ratePercent: '-1' }), 400, 'INVALID_ARGUMENT', 'ratePercent'],
+      ['rate with 5 decimals', post({ ratePercent: '19.00001' }), 400, 'INVALID_ARGUMENT', 'ratePercent'],
+      ['rate as a JSON number', post({ ratePercent: 19 }), 400, 'INVALID_ARGUMENT', 'ratePercent'],
+      ['category unknown', post({ category: 'ZERO' }), 400, 'INVALID_ARGUMENT', 'category'],
+      ['jurisdiction a name', post({ jurisdiction: 'Germany' }), 400, 'INVALID_ARGUMENT', 'jurisdiction'],
+      ['validFrom not a date', post({ validFrom: '2026-02-30' }), 400, 'INVALID_ARGUMENT', 'validFrom'],
+      ['validTo before validFrom', post({ validTo: '2025-12-31' }), 400, 'INVALID_ARGUMENT', 'validTo'],
+      ['validTo equal to validFrom', post({ validTo: '2026-01-01' }), 400, 'INVALID_ARGUMENT', 'validTo'],
+      ['overlap', post({ jurisdiction: 'DE' }), 422, 'FAILED_PRECONDITION', 'validFrom'],
+      ['list without jurisdiction', { method: 'GET', url: '/v1/tax-rates' }, 400, 'INVALID_ARGUMENT', 'jurisdiction'],
+    ]);
+  });
+});
+
+describe('OpenAPI', () => {
+  it('documents the billing catalog routes', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    for (const path of ['/v1/legal-entities', '/v1/legal-entities/{id}', '/v1/accounts/{id}/billing-terms', '/v1/tax-rates']) {
+      expect([path, doc.paths[path] !== undefined]).toEqual([path, true]);
+    }
+  });
+});
+
