@@ -17,7 +17,7 @@ import { chargingRestOptions } from '../src/bootstrap';
 import { InfraModule } from '../src/infra/infra.module';
 import { setupOpenApi } from '../src/provisioning/openapi';
 import { ProvisioningModule } from '../src/provisioning/provisioning.module';
-import { AMOUNT_MINOR_MAX, PAYMENT_TERMS_DAYS_MAX } from '../src/provisioning/billing-catalog/billing-catalog.limits';
+import { AMOUNT_MINOR_MAX, INSTALMENT_COUNT_MAX, PAYMENT_TERMS_DAYS_MAX } from '../src/provisioning/billing-catalog/billing-catalog.limits';
 
 const API_KEY = 'test-key';
 const READ_KEY = 'read-key';
@@ -287,12 +287,92 @@ describe('tax rates', () => {
   });
 });
 
+describe('product charges', () => {
+  const MONTHLY = {
+    name: 'Monthly fee',
+    kind: 'RECURRING',
+    period: 'MONTHLY',
+    billing: 'ADVANCE',
+    prorated: true,
+    amount: '1999',
+    currency: 'EUR',
+    taxCategory: 'STANDARD',
+  };
+  const LEASE = {
+    name: 'Handset lease',
+    kind: 'INSTALMENT',
+    instalmentCount: 24,
+    amount: '2500',
+    currency: 'EUR',
+    taxCategory: 'STANDARD',
+  };
+  const ACTIVATION = { name: 'Activation', kind: 'ACTIVATION', amount: '4999', currency: 'EUR', taxCategory: 'REDUCED' };
+
+  it('adds recurring, instalment and one-time charges, lists them, audits each', async () => {
+    const monthly = await call({ method: 'POST', url: '/v1/products/prd-bc/charges', body: { ...MONTHLY, id: 'chg-a-monthly' } });
+    expect([monthly.status, monthly.body]).toEqual([
+      201,
+      { ...MONTHLY, id: 'chg-a-monthly', productId: 'prd-bc', instalmentCount: null, createdAt: expect.any(String) },
+    ]);
+    const lease = await call({ method: 'POST', url: '/v1/products/prd-bc/charges', body: { ...LEASE, id: 'chg-b-lease' } });
+    expect([lease.status, lease.body.instalmentCount, lease.body.period, lease.body.prorated]).toEqual([201, 24, null, null]);
+    const big = await call({
+      method: 'POST',
+      url: '/v1/products/prd-bc/charges',
+      body: { ...ACTIVATION, id: 'chg-c-act', amount: String(AMOUNT_MINOR_MAX) },
+    });
+    expect([big.status, big.body.amount]).toEqual([201, String(AMOUNT_MINOR_MAX)]);
+    const list = await call({ method: 'GET', url: '/v1/products/prd-bc/charges', key: READ_KEY });
+    expect(list.body.items.map((c: { id: string }) => c.id)).toEqual(['chg-a-monthly', 'chg-b-lease', 'chg-c-act']);
+    const stored = await pg.query(`select amount_minor::text as a from product_charge where id = 'chg-c-act'`);
+    expect(stored.rows[0].a).toBe(String(AMOUNT_MINOR_MAX));
+    const audit = await pg.query(`select count(*)::int as n from audit_log where action = 'product_charge.create'`);
+    expect(audit.rows[0].n).toBe(3);
+  });
+
+  it('bad input is refused naming the field, nothing written', async () => {
+    const post = (body: object, product = 'prd-bc'): Call => ({ method: 'POST', url: `/v1/products/${product}/charges`, body });
+    await expectRefused([
+      ['recurring without period', post({ ...MONTHLY, period: undefined }), 400, 'INVALID_ARGUMENT', 'period'],
+      ['recurring without billing', post({ ...MONTHLY, billing: undefined }), 400, 'INVALID_ARGUMENT', 'billing'],
+      ['recurring without prorated', post({ ...MONTHLY, prorated: undefined }), 400, 'INVALID_ARGUMENT', 'prorated'],
+      ['recurring with parts', post({ ...MONTHLY, instalmentCount: 3 }), 400, 'INVALID_ARGUMENT', 'instalmentCount'],
+      ['period WEEKLY', post({ ...MONTHLY, period: 'WEEKLY' }), 400, 'INVALID_ARGUMENT', 'period'],
+      ['instalment without parts', post({ ...LEASE, instalmentCount: undefined }), 400, 'INVALID_ARGUMENT', 'instalmentCount'],
+      ['instalment with 1 part', post({ ...LEASE, instalmentCount: 1 }), 400, 'INVALID_ARGUMENT', 'instalmentCount'],
+      [
+        'instalment beyond the maximum',
+        post({ ...LEASE, instalmentCount: INSTALMENT_COUNT_MAX + 1 }),
+        400,
+        'INVALID_ARGUMENT',
+        'instalmentCount',
+      ],
+      ['instalment with a period', post({ ...LEASE, period: 'MONTHLY' }), 400, 'INVALID_ARGUMENT', 'period'],
+      ['activation prorated', post({ ...ACTIVATION, prorated: false }), 400, 'INVALID_ARGUMENT', 'prorated'],
+      ['amount as a JSON number', post({ ...MONTHLY, amount: 1999 }), 400, 'INVALID_ARGUMENT', 'amount'],
+      ['amount with decimals', post({ ...MONTHLY, amount: '19.99' }), 400, 'INVALID_ARGUMENT', 'amount'],
+      ['amount negative', post({ ...MONTHLY, amount: '-1' }), 400, 'INVALID_ARGUMENT', 'amount'],
+      ['amount beyond 2^53 - 1', post({ ...MONTHLY, amount: String(AMOUNT_MINOR_MAX + 1n) }), 400, 'INVALID_ARGUMENT', 'amount'],
+      ['currency lower case', post({ ...MONTHLY, currency: 'eur' }), 400, 'INVALID_ARGUMENT', 'currency'],
+      ['tax category unknown', post({ ...MONTHLY, taxCategory: 'ZERO' }), 400, 'INVALID_ARGUMENT', 'taxCategory'],
+      ['kind unknown', post({ ...MONTHLY, kind: 'USAGE' }), 400, 'INVALID_ARGUMENT', 'kind'],
+      ['product missing', post(MONTHLY, 'prd-none'), 404, 'NOT_FOUND', undefined as unknown as string],
+      ['taken id', post({ ...MONTHLY, id: 'chg-a-monthly' }), 409, 'ALREADY_EXISTS', undefined as unknown as string],
+    ]);
+  });
+});
+
 describe('OpenAPI', () => {
   it('documents the billing catalog routes', async () => {
     const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
-    for (const path of ['/v1/legal-entities', '/v1/legal-entities/{id}', '/v1/accounts/{id}/billing-terms', '/v1/tax-rates']) {
+    for (const path of [
+      '/v1/legal-entities',
+      '/v1/legal-entities/{id}',
+      '/v1/accounts/{id}/billing-terms',
+      '/v1/tax-rates',
+      '/v1/products/{id}/charges',
+    ]) {
       expect([path, doc.paths[path] !== undefined]).toEqual([path, true]);
     }
   });
 });
-

@@ -24,6 +24,9 @@ import { LegalEntitiesController } from './legal-entities/legal-entities.control
 import { CreateTaxRateUseCase } from './tax-rates/create-tax-rate.usecase';
 import { ListTaxRatesUseCase } from './tax-rates/list-tax-rates.usecase';
 import { TaxRatesController } from './tax-rates/tax-rates.controller';
+import { ChargesController } from './charges/charges.controller';
+import { CreateChargeUseCase } from './charges/create-charge.usecase';
+import { ListChargesUseCase } from './charges/list-charges.usecase';
 import { AdminController } from './admin/admin.controller';
 import { RebuildProjectionUseCase } from './admin/rebuild-projection.usecase';
 import { ProvisioningAuthGuard } from './auth/auth.guard';
@@ -76,6 +79,8 @@ export const PROVISIONING_USE_CASES = [
   GetBillingTermsUseCase,
   CreateTaxRateUseCase,
   ListTaxRatesUseCase,
+  CreateChargeUseCase,
+  ListChargesUseCase,
 ];
 
 @Module({
@@ -101,6 +106,7 @@ export const PROVISIONING_USE_CASES = [
     LegalEntitiesController,
     BillingTermsController,
     TaxRatesController,
+    ChargesController,
   ],
   providers: [
     ...PROVISIONING_USE_CASES,
