@@ -17,11 +17,16 @@ import { chargingRestOptions } from '../src/bootstrap';
 import { InfraModule } from '../src/infra/infra.module';
 import { setupOpenApi } from '../src/provisioning/openapi';
 import { ProvisioningModule } from '../src/provisioning/provisioning.module';
-import { AMOUNT_MINOR_MAX, INSTALMENT_COUNT_MAX, PAYMENT_TERMS_DAYS_MAX } from '../src/provisioning/billing-catalog/billing-catalog.limits';
+import {
+  AMOUNT_MINOR_MAX,
+  INSTALMENT_COUNT_MAX,
+  PAYMENT_TERMS_DAYS_MAX,
+  REQUIRED_PRODUCTS_PER_DISCOUNT_MAX,
+} from '../src/provisioning/billing-catalog/billing-catalog.limits';
 
 const API_KEY = 'test-key';
 const READ_KEY = 'read-key';
-const TABLES = ['legal_entity', 'billing_account', 'tax_rate', 'product_charge', 'audit_log'];
+const TABLES = ['legal_entity', 'billing_account', 'tax_rate', 'product_charge', 'discount', 'product', 'audit_log'];
 const PLAN = { ...DEMO_LOADTEST_PLAN, id: 'bc-flat', name: 'Billing catalog flat' };
 
 let app: NestFastifyApplication;
@@ -358,6 +363,101 @@ describe('product charges', () => {
       ['kind unknown', post({ ...MONTHLY, kind: 'USAGE' }), 400, 'INVALID_ARGUMENT', 'kind'],
       ['product missing', post(MONTHLY, 'prd-none'), 404, 'NOT_FOUND', undefined as unknown as string],
       ['taken id', post({ ...MONTHLY, id: 'chg-a-monthly' }), 409, 'ALREADY_EXISTS', undefined as unknown as string],
+    ]);
+  });
+});
+
+describe('discounts', () => {
+  const BUNDLE = {
+    name: 'Fixed + mobile',
+    kind: 'PERCENT',
+    percent: '10',
+    scope: 'INVOICE',
+    requiredProductIds: ['prd-fixed', 'prd-bc'],
+    validFrom: '2026-01-01',
+  };
+
+  beforeAll(async () => {
+    expect((await call({ method: 'POST', url: '/v1/products', body: { id: 'prd-fixed', name: 'Fixed line' } })).status).toBe(201);
+  });
+
+  it('creates percent (cross-product, invoice), fixed (on a charge) and service discounts and reads them back', async () => {
+    const bundle = await call({ method: 'POST', url: '/v1/discounts', body: { ...BUNDLE, id: 'dis-bundle' } });
+    expect([bundle.status, bundle.body]).toEqual([
+      201,
+      {
+        ...BUNDLE,
+        id: 'dis-bundle',
+        requiredProductIds: ['prd-bc', 'prd-fixed'],
+        amount: null,
+        currency: null,
+        chargeId: null,
+        service: null,
+        validTo: null,
+        createdAt: expect.any(String),
+      },
+    ]);
+    const fixed = await call({
+      method: 'POST',
+      url: '/v1/discounts',
+      body: {
+        id: 'dis-fee',
+        name: 'Fee -5',
+        kind: 'FIXED',
+        amount: '500',
+        currency: 'EUR',
+        scope: 'CHARGE',
+        chargeId: 'chg-a-monthly',
+        validFrom: '2026-01-01',
+        validTo: '2026-07-01',
+      },
+    });
+    expect([fixed.status, fixed.body.amount, fixed.body.chargeId, fixed.body.percent]).toEqual([201, '500', 'chg-a-monthly', null]);
+    const data = await call({
+      method: 'POST',
+      url: '/v1/discounts',
+      body: { id: 'dis-data', name: 'Data', kind: 'PERCENT', percent: '100', scope: 'SERVICE', service: 'data', validFrom: '2026-01-01' },
+    });
+    expect([data.status, data.body.service, data.body.percent]).toEqual([201, 'data', '100']);
+    expect((await call({ method: 'GET', url: '/v1/discounts/dis-fee', key: READ_KEY })).body).toEqual(fixed.body);
+  });
+
+  it('bad input is refused naming the field, nothing written', async () => {
+    const post = (body: object): Call => ({ method: 'POST', url: '/v1/discounts', body: { ...BUNDLE, ...body } });
+    const fixed = { kind: 'FIXED', percent: undefined, amount: '500', currency: 'EUR' };
+    await expectRefused([
+      ['percent 0', post({ percent: '0' }), 400, 'INVALID_ARGUMENT', 'percent'],
+      ['percent above 100', post({ percent: '100.5' }), 400, 'INVALID_ARGUMENT', 'percent'],
+      ['percent as a JSON number', post({ percent: 10 }), 400, 'INVALID_ARGUMENT', 'percent'],
+      ['percent missing', post({ percent: undefined }), 400, 'INVALID_ARGUMENT', 'percent'],
+      ['percent with an amount', post({ amount: '1' }), 400, 'INVALID_ARGUMENT', 'amount'],
+      ['fixed with a percent', post({ ...fixed, percent: '5' }), 400, 'INVALID_ARGUMENT', 'percent'],
+      ['fixed amount 0', post({ ...fixed, amount: '0' }), 400, 'INVALID_ARGUMENT', 'amount'],
+      ['fixed without currency', post({ ...fixed, currency: undefined }), 400, 'INVALID_ARGUMENT', 'currency'],
+      ['charge scope without a charge', post({ scope: 'CHARGE' }), 400, 'INVALID_ARGUMENT', 'chargeId'],
+      ['invoice scope naming a service', post({ service: 'data' }), 400, 'INVALID_ARGUMENT', 'service'],
+      ['service with a space', post({ scope: 'SERVICE', service: 'mobile data' }), 400, 'INVALID_ARGUMENT', 'service'],
+      ['scope unknown', post({ scope: 'LINE' }), 400, 'INVALID_ARGUMENT', 'scope'],
+      ['a required product twice', post({ requiredProductIds: ['prd-bc', 'prd-bc'] }), 400, 'INVALID_ARGUMENT', 'requiredProductIds'],
+      [
+        'too many required products',
+        post({ requiredProductIds: Array.from({ length: REQUIRED_PRODUCTS_PER_DISCOUNT_MAX + 1 }, (_, i) => `p${i}`) }),
+        400,
+        'INVALID_ARGUMENT',
+        'requiredProductIds',
+      ],
+      ['validTo before validFrom', post({ validTo: '2025-01-01' }), 400, 'INVALID_ARGUMENT', 'validTo'],
+      ['validFrom not a date', post({ validFrom: 'tomorrow' }), 400, 'INVALID_ARGUMENT', 'validFrom'],
+      ['required product missing', post({ requiredProductIds: ['prd-bc', 'prd-none'] }), 422, 'FAILED_PRECONDITION', 'requiredProductIds'],
+      ['charge missing', post({ ...fixed, scope: 'CHARGE', chargeId: 'chg-none' }), 422, 'FAILED_PRECONDITION', 'chargeId'],
+      [
+        'currency other than the charge',
+        post({ ...fixed, currency: 'USD', scope: 'CHARGE', chargeId: 'chg-a-monthly' }),
+        422,
+        'FAILED_PRECONDITION',
+        'currency',
+      ],
+      ['taken id', post({ id: 'dis-bundle' }), 409, 'ALREADY_EXISTS', undefined as unknown as string],
     ]);
   });
 });

@@ -27,6 +27,9 @@ import { TaxRatesController } from './tax-rates/tax-rates.controller';
 import { ChargesController } from './charges/charges.controller';
 import { CreateChargeUseCase } from './charges/create-charge.usecase';
 import { ListChargesUseCase } from './charges/list-charges.usecase';
+import { CreateDiscountUseCase } from './discounts/create-discount.usecase';
+import { DiscountsController } from './discounts/discounts.controller';
+import { GetDiscountUseCase } from './discounts/get-discount.usecase';
 import { AdminController } from './admin/admin.controller';
 import { RebuildProjectionUseCase } from './admin/rebuild-projection.usecase';
 import { ProvisioningAuthGuard } from './auth/auth.guard';
@@ -81,6 +84,8 @@ export const PROVISIONING_USE_CASES = [
   ListTaxRatesUseCase,
   CreateChargeUseCase,
   ListChargesUseCase,
+  CreateDiscountUseCase,
+  GetDiscountUseCase,
 ];
 
 @Module({
@@ -107,6 +112,7 @@ export const PROVISIONING_USE_CASES = [
     BillingTermsController,
     TaxRatesController,
     ChargesController,
+    DiscountsController,
   ],
   providers: [
     ...PROVISIONING_USE_CASES,

@@ -12,3 +12,11 @@ export type ChargePeriod = (typeof CHARGE_PERIODS)[number];
 /** ADVANCE: billed at the start of the period it covers; ARREARS: at its end. */
 export const CHARGE_BILLING = ['ADVANCE', 'ARREARS'] as const;
 export type ChargeBilling = (typeof CHARGE_BILLING)[number];
+
+/** PERCENT: a share of what it applies to; FIXED: an amount in minor units. */
+export const DISCOUNT_KINDS = ['PERCENT', 'FIXED'] as const;
+export type DiscountKind = (typeof DISCOUNT_KINDS)[number];
+
+/** CHARGE: one product charge; SERVICE: the usage of one service; INVOICE: the whole invoice. */
+export const DISCOUNT_SCOPES = ['CHARGE', 'SERVICE', 'INVOICE'] as const;
+export type DiscountScope = (typeof DISCOUNT_SCOPES)[number];

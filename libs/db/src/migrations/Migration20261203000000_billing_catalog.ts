@@ -7,9 +7,11 @@
  *   entity, minimum commitment in minor units. All nullable: existing accounts have none yet.
  * - `tax_rate` (catalog): rate per jurisdiction and category over [valid_from, valid_to).
  * - `product_charge` (catalog): recurring and one-time fees of a product, in minor units.
+ * - `discount` (catalog): percent or fixed, on a charge, a service or the invoice, optionally only
+ *   for accounts holding a set of products, over [valid_from, valid_to).
  *
- * CHECK constraints are column constraints (named `<table>_<column>_check`), which the schema
- * spec tolerates because entities cannot express them.
+ * CHECK constraints are column constraints whose names end in `_check`, which the schema spec
+ * tolerates because entities cannot express them.
  */
 import { Migration } from '@mikro-orm/migrations';
 
@@ -80,6 +82,34 @@ const UP: readonly string[] = [
   constraint "product_charge_product_id_foreign" foreign key ("product_id") references "product" ("id") on update cascade on delete restrict
 );`,
   `create index "product_charge_product_id_index" on "product_charge" ("product_id");`,
+
+  `create table "discount" (
+  "id" varchar(64) not null ${ID_CHECK('id')},
+  "name" varchar(200) not null check (length("name") >= 1),
+  "kind" text not null check ("kind" in ('PERCENT', 'FIXED')),
+  -- which columns each kind carries (on this column: an enum column's CHECK is the generator's).
+  "percent" numeric(7,4) null constraint "discount_kind_shape_check" check (
+    ("kind" = 'PERCENT' and "percent" > 0 and "percent" <= 100 and "amount_minor" is null and "currency" is null)
+    or ("kind" = 'FIXED' and "percent" is null and "amount_minor" is not null and "currency" is not null)
+  ),
+  "amount_minor" bigint null check ("amount_minor" between 1 and ${AMOUNT_MAX}),
+  "currency" char(3) null check ("currency" ~ '^[A-Z]{3}$'),
+  "scope" text not null check ("scope" in ('CHARGE', 'SERVICE', 'INVOICE')),
+  -- which target each scope names.
+  "charge_id" varchar(64) null constraint "discount_scope_target_check" check (
+    ("scope" = 'CHARGE' and "charge_id" is not null and "service" is null)
+    or ("scope" = 'SERVICE' and "charge_id" is null and "service" is not null)
+    or ("scope" = 'INVOICE' and "charge_id" is null and "service" is null)
+  ),
+  "service" varchar(64) null check ("service" ~ '^[A-Za-z0-9_.-]{1,64}$'),
+  "required_product_ids" text[] not null default '{}' check (cardinality("required_product_ids") <= 16),
+  "valid_from" date not null,
+  "valid_to" date null check ("valid_to" is null or "valid_to" > "valid_from"),
+  "created_at" timestamptz not null,
+  constraint "discount_pkey" primary key ("id"),
+  constraint "discount_charge_id_foreign" foreign key ("charge_id") references "product_charge" ("id") on update cascade on delete restrict
+);`,
+  `create index "discount_charge_id_index" on "discount" ("charge_id");`,
 ];
 
 export class Migration20261203000000_billing_catalog extends Migration {
@@ -88,6 +118,7 @@ export class Migration20261203000000_billing_catalog extends Migration {
   }
 
   override async down(): Promise<void> {
+    this.addSql('drop table if exists "discount";');
     this.addSql('drop table if exists "product_charge";');
     this.addSql('drop table if exists "tax_rate";');
     this.addSql('drop index if exists "billing_account_legal_entity_id_index";');

@@ -46,3 +46,8 @@ export const INSTALMENT_COUNT_MIN = 2;
 export const INSTALMENT_COUNT_MAX = 120;
 /** Charges one product may carry. */
 export const CHARGES_PER_PRODUCT_MAX = 100;
+
+/** Name of a service a discount may target (the service of usage lines). */
+export const SERVICE_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+/** Products an account must hold for a cross-product discount (the migration's CHECK says the same). */
+export const REQUIRED_PRODUCTS_PER_DISCOUNT_MAX = 16;
