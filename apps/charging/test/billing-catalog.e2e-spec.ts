@@ -13,6 +13,7 @@ import { migrate } from '@app/db';
 import { createTestDatabase, deleteKeys, requireEnv, uniqueId } from '@app/devstack';
 import { DEMO_LOADTEST_PLAN } from '@app/rating';
 import { createRestApp } from '@app/runtime/http';
+import { BALANCE_ENGINE, type BalanceEngine } from '../src/balance/balance-engine.port';
 import { chargingRestOptions } from '../src/bootstrap';
 import { InfraModule } from '../src/infra/infra.module';
 import { setupOpenApi } from '../src/provisioning/openapi';
@@ -26,7 +27,17 @@ import {
 
 const API_KEY = 'test-key';
 const READ_KEY = 'read-key';
-const TABLES = ['legal_entity', 'billing_account', 'tax_rate', 'product_charge', 'discount', 'product', 'audit_log'];
+const TABLES = [
+  'legal_entity',
+  'billing_account',
+  'tax_rate',
+  'product_charge',
+  'discount',
+  'product',
+  'subscription',
+  'subscription_lifecycle_event',
+  'audit_log',
+];
 const PLAN = { ...DEMO_LOADTEST_PLAN, id: 'bc-flat', name: 'Billing catalog flat' };
 
 let app: NestFastifyApplication;
@@ -459,6 +470,122 @@ describe('discounts', () => {
       ],
       ['taken id', post({ id: 'dis-bundle' }), 409, 'ALREADY_EXISTS', undefined as unknown as string],
     ]);
+  });
+});
+
+describe('subscription lifecycle', () => {
+  const MSISDN = '4915100000042';
+  const IMSI = '262010000000042';
+  const URL = '/v1/subscriptions/sub-life';
+
+  beforeAll(async () => {
+    const sub = await call({
+      method: 'POST',
+      url: '/v1/subscriptions',
+      body: { id: 'sub-life', msisdn: MSISDN, imsi: IMSI, accountId: 'acc-bc', productId: 'prd-bc' },
+    });
+    expect(sub.status).toBe(201);
+  });
+
+  it('suspend unroutes (the subscriber cannot charge, also after a rebuild), resume routes again, product change and cancel are events', async () => {
+    const engine = app.get<BalanceEngine>(BALANCE_ENGINE);
+    expect(await engine.resolveSubscriber(MSISDN)).toMatchObject({ accountId: 'acc-bc' });
+
+    const suspended = await call({ method: 'POST', url: `${URL}/suspend` });
+    expect([suspended.status, suspended.body.status, suspended.body.event.kind, suspended.body.event.timeZone]).toEqual([
+      200,
+      'SUSPENDED',
+      'SUSPEND',
+      'Europe/Berlin',
+    ]);
+    expect(suspended.body.event.effectiveLocalDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(await engine.resolveSubscriber(MSISDN)).toBeUndefined();
+    expect(await engine.resolveSubscriber(IMSI)).toBeUndefined();
+
+    await deleteKeys(redis, `${prefix}*`);
+    const rebuild = await call({ method: 'POST', url: '/v1/admin/rebuild-projection', body: { all: true } });
+    expect(rebuild.status).toBe(200);
+    expect(await engine.resolveSubscriber(MSISDN)).toBeUndefined();
+
+    const resumed = await call({ method: 'POST', url: `${URL}/resume` });
+    expect([resumed.status, resumed.body.status]).toEqual([200, 'ACTIVE']);
+    expect(await engine.resolveSubscriber(MSISDN)).toMatchObject({ accountId: 'acc-bc' });
+    expect(await engine.resolveSubscriber(IMSI)).toMatchObject({ accountId: 'acc-bc' });
+
+    const changed = await call({ method: 'POST', url: `${URL}/change-product`, body: { productId: 'prd-fixed' } });
+    expect([changed.status, changed.body.productId, changed.body.event.fromProductId, changed.body.event.toProductId]).toEqual([
+      200,
+      'prd-fixed',
+      'prd-bc',
+      'prd-fixed',
+    ]);
+    expect(await engine.resolveSubscriber(MSISDN)).toMatchObject({ accountId: 'acc-bc' });
+
+    const cancelled = await call({ method: 'POST', url: `${URL}/cancel` });
+    expect([cancelled.status, cancelled.body.status]).toEqual([200, 'CANCELLED']);
+    expect(await engine.resolveSubscriber(MSISDN)).toBeUndefined();
+
+    const events = await call({ method: 'GET', url: `${URL}/lifecycle-events`, key: READ_KEY });
+    expect(events.body.items.map((e: { kind: string }) => e.kind)).toEqual(['SUSPEND', 'RESUME', 'CHANGE_PRODUCT', 'CANCEL']);
+    const audit = await pg.query(
+      `select action from audit_log where entity_id = 'sub-life' and action <> 'subscription.create' order by id`,
+    );
+    expect(audit.rows.map((r) => r.action)).toEqual([
+      'subscription.suspend',
+      'subscription.resume',
+      'subscription.change_product',
+      'subscription.cancel',
+    ]);
+  });
+
+  it('changes not allowed in the state, or with bad input, are refused and write nothing', async () => {
+    await expectRefused([
+      [
+        'resume a cancelled subscription',
+        { method: 'POST', url: `${URL}/resume` },
+        422,
+        'FAILED_PRECONDITION',
+        undefined as unknown as string,
+      ],
+      [
+        'suspend a cancelled subscription',
+        { method: 'POST', url: `${URL}/suspend` },
+        422,
+        'FAILED_PRECONDITION',
+        undefined as unknown as string,
+      ],
+      ['cancel twice', { method: 'POST', url: `${URL}/cancel` }, 422, 'FAILED_PRECONDITION', undefined as unknown as string],
+      [
+        'change product without a product',
+        { method: 'POST', url: `${URL}/change-product`, body: {} },
+        400,
+        'INVALID_ARGUMENT',
+        'productId',
+      ],
+      [
+        'change product to a bad id',
+        { method: 'POST', url: `${URL}/change-product`, body: { productId: 'a/b' } },
+        400,
+        'INVALID_ARGUMENT',
+        'productId',
+      ],
+      [
+        'subscription missing',
+        { method: 'POST', url: '/v1/subscriptions/sub-none/suspend' },
+        404,
+        'NOT_FOUND',
+        undefined as unknown as string,
+      ],
+      [
+        'read role cannot suspend',
+        { method: 'POST', url: `${URL}/suspend`, key: READ_KEY },
+        403,
+        'FORBIDDEN_ROLE',
+        undefined as unknown as string,
+      ],
+    ]);
+    const res = await call({ method: 'POST', url: `${URL}/resume` });
+    expect(res.body.reason).toBe('INVALID_TRANSITION');
   });
 });
 

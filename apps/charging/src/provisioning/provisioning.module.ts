@@ -30,6 +30,9 @@ import { ListChargesUseCase } from './charges/list-charges.usecase';
 import { CreateDiscountUseCase } from './discounts/create-discount.usecase';
 import { DiscountsController } from './discounts/discounts.controller';
 import { GetDiscountUseCase } from './discounts/get-discount.usecase';
+import { ChangeLifecycleUseCase } from './subscription-lifecycle/change-lifecycle.usecase';
+import { LifecycleController } from './subscription-lifecycle/lifecycle.controller';
+import { ListLifecycleEventsUseCase } from './subscription-lifecycle/list-lifecycle-events.usecase';
 import { AdminController } from './admin/admin.controller';
 import { RebuildProjectionUseCase } from './admin/rebuild-projection.usecase';
 import { ProvisioningAuthGuard } from './auth/auth.guard';
@@ -86,6 +89,8 @@ export const PROVISIONING_USE_CASES = [
   ListChargesUseCase,
   CreateDiscountUseCase,
   GetDiscountUseCase,
+  ChangeLifecycleUseCase,
+  ListLifecycleEventsUseCase,
 ];
 
 @Module({
@@ -113,6 +118,7 @@ export const PROVISIONING_USE_CASES = [
     TaxRatesController,
     ChargesController,
     DiscountsController,
+    LifecycleController,
   ],
   providers: [
     ...PROVISIONING_USE_CASES,

@@ -10,6 +10,10 @@
  * - `discount` (catalog): percent or fixed, on a charge, a service or the invoice, optionally only
  *   for accounts holding a set of products, over [valid_from, valid_to).
  *
+ * - `subscription.status` (provisioning): ACTIVE, SUSPENDED, CANCELLED; only ACTIVE ones are routed.
+ * - `subscription_lifecycle_event` (provisioning): activation, suspension, resumption, cancellation
+ *   and product changes, dated by instant and by the account's local date; billing reads it.
+ *
  * CHECK constraints are column constraints whose names end in `_check`, which the schema spec
  * tolerates because entities cannot express them.
  */
@@ -110,6 +114,22 @@ const UP: readonly string[] = [
   constraint "discount_charge_id_foreign" foreign key ("charge_id") references "product_charge" ("id") on update cascade on delete restrict
 );`,
   `create index "discount_charge_id_index" on "discount" ("charge_id");`,
+
+  `alter table "subscription" add column "status" text not null default 'ACTIVE' check ("status" in ('ACTIVE', 'SUSPENDED', 'CANCELLED'));`,
+  `create table "subscription_lifecycle_event" (
+  "id" bigserial,
+  "subscription_id" varchar(64) not null,
+  "account_id" varchar(64) not null,
+  "kind" text not null check ("kind" in ('ACTIVATE', 'SUSPEND', 'RESUME', 'CANCEL', 'CHANGE_PRODUCT')),
+  "effective_at" timestamptz not null,
+  "effective_local_date" date not null,
+  "time_zone" varchar(64) not null,
+  "from_product_id" varchar(64) null,
+  "to_product_id" varchar(64) null,
+  "actor" varchar(200) not null,
+  constraint "subscription_lifecycle_event_pkey" primary key ("id")
+);`,
+  `create index "subscription_lifecycle_event_subscription_index" on "subscription_lifecycle_event" ("subscription_id", "effective_at");`,
 ];
 
 export class Migration20261203000000_billing_catalog extends Migration {
@@ -118,6 +138,8 @@ export class Migration20261203000000_billing_catalog extends Migration {
   }
 
   override async down(): Promise<void> {
+    this.addSql('drop table if exists "subscription_lifecycle_event";');
+    this.addSql('alter table "subscription" drop column "status";');
     this.addSql('drop table if exists "discount";');
     this.addSql('drop table if exists "product_charge";');
     this.addSql('drop table if exists "tax_rate";');
