@@ -526,7 +526,7 @@ describe('subscription lifecycle', () => {
     expect(await engine.resolveSubscriber(MSISDN)).toBeUndefined();
 
     const events = await call({ method: 'GET', url: `${URL}/lifecycle-events`, key: READ_KEY });
-    expect(events.body.items.map((e: { kind: string }) => e.kind)).toEqual(['SUSPEND', 'RESUME', 'CHANGE_PRODUCT', 'CANCEL']);
+    expect(events.body.items.map((e: { kind: string }) => e.kind)).toEqual(['ACTIVATE', 'SUSPEND', 'RESUME', 'CHANGE_PRODUCT', 'CANCEL']);
     const audit = await pg.query(
       `select action from audit_log where entity_id = 'sub-life' and action <> 'subscription.create' order by id`,
     );
