@@ -501,6 +501,7 @@ describe('subscription lifecycle', () => {
     expect(suspended.body.event.effectiveLocalDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(await engine.resolveSubscriber(MSISDN)).toBeUndefined();
     expect(await engine.resolveSubscriber(IMSI)).toBeUndefined();
+    expect((await call({ method: 'GET', url: URL, key: READ_KEY })).body.status).toBe('SUSPENDED');
 
     await deleteKeys(redis, `${prefix}*`);
     const rebuild = await call({ method: 'POST', url: '/v1/admin/rebuild-projection', body: { all: true } });
