@@ -140,6 +140,15 @@ describe('ratel invoice-run (CLI, workers, PostgreSQL, JetStream, ClickHouse)', 
       `insert into price_plan (id, product_id, name, currency, current_version, created_at, updated_at) values ('pp-1', 'p-mobile', 'Plan', 'EUR', 1, $1, $1)`,
       [at],
     );
+    await pool.query(
+      `insert into legal_entity (id, name, address, vat_id, iban, number_series_prefix, created_at, updated_at)
+       values ('le-ratel', 'Ratel Telecom SAS', '1 rue de la Paix, 75002 Paris', 'FR40303265045', 'FR7630006000011234567890189', 'RT', $1, $1)`,
+      [at],
+    );
+    await pool.query(
+      `insert into tax_rate (id, jurisdiction, category, rate_percent, valid_from, created_at) values ('fr-std', 'FR', 'STANDARD', 20, '2000-01-01', $1)`,
+      [at],
+    );
     const accounts = [
       ...billed.map((id) => [id, 'POSTPAID', 'MONTHLY_1']),
       ['inv-prepaid', 'PREPAID', 'MONTHLY_1'],
@@ -153,8 +162,9 @@ describe('ratel invoice-run (CLI, workers, PostgreSQL, JetStream, ClickHouse)', 
         at,
       ]);
       await pool.query(
-        `insert into billing_account (id, customer_id, type, currency, time_zone, cycle_day, plan_id, billing_cycle_type, created_at, updated_at)
-         values ($1, $2, $3, 'EUR', 'Europe/Paris', 1, 'pp-1', $4, $5, $5)`,
+        `insert into billing_account (id, customer_id, type, currency, time_zone, cycle_day, plan_id, billing_cycle_type, tax_jurisdiction,
+           legal_entity_id, payment_terms_days, created_at, updated_at)
+         values ($1, $2, $3, 'EUR', 'Europe/Paris', 1, 'pp-1', $4, 'FR', 'le-ratel', 14, $5, $5)`,
         [id, `c-${id}`, type, cycleType, at],
       );
     }

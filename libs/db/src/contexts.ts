@@ -23,8 +23,8 @@ export interface DbContext {
 }
 
 export const DB_CONTEXTS = {
-  core: { writers: ['charging'], entities: coreEntities, sqlTables: ['legal_entity'] },
-  catalog: { writers: ['charging'], entities: catalogEntities, sqlTables: ['tax_rate'] },
+  core: { writers: ['charging'], entities: coreEntities, sqlTables: [] },
+  catalog: { writers: ['charging'], entities: catalogEntities, sqlTables: [] },
   provisioning: { writers: ['charging'], entities: provisioningEntities, sqlTables: ['projection_failure'] },
   journal: { writers: ['charging'], entities: journalEntities, sqlTables: journalTables },
   billing: { writers: ['invoicing'], entities: billingEntities, sqlTables: billingTables },

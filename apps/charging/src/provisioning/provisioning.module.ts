@@ -15,6 +15,24 @@ import { CreateAccountUseCase } from './accounts/create-account.usecase';
 import { GetAccountUseCase } from './accounts/get-account.usecase';
 import { GetBalanceUseCase } from './accounts/get-balance.usecase';
 import { UpdateAccountUseCase } from './accounts/update-account.usecase';
+import { BillingTermsController } from './billing-terms/billing-terms.controller';
+import { GetBillingTermsUseCase } from './billing-terms/get-billing-terms.usecase';
+import { PutBillingTermsUseCase } from './billing-terms/put-billing-terms.usecase';
+import { CreateLegalEntityUseCase } from './legal-entities/create-legal-entity.usecase';
+import { GetLegalEntityUseCase } from './legal-entities/get-legal-entity.usecase';
+import { LegalEntitiesController } from './legal-entities/legal-entities.controller';
+import { CreateTaxRateUseCase } from './tax-rates/create-tax-rate.usecase';
+import { ListTaxRatesUseCase } from './tax-rates/list-tax-rates.usecase';
+import { TaxRatesController } from './tax-rates/tax-rates.controller';
+import { ChargesController } from './charges/charges.controller';
+import { CreateChargeUseCase } from './charges/create-charge.usecase';
+import { ListChargesUseCase } from './charges/list-charges.usecase';
+import { CreateDiscountUseCase } from './discounts/create-discount.usecase';
+import { DiscountsController } from './discounts/discounts.controller';
+import { GetDiscountUseCase } from './discounts/get-discount.usecase';
+import { ChangeLifecycleUseCase } from './subscription-lifecycle/change-lifecycle.usecase';
+import { LifecycleController } from './subscription-lifecycle/lifecycle.controller';
+import { ListLifecycleEventsUseCase } from './subscription-lifecycle/list-lifecycle-events.usecase';
 import { AdminController } from './admin/admin.controller';
 import { RebuildProjectionUseCase } from './admin/rebuild-projection.usecase';
 import { ProvisioningAuthGuard } from './auth/auth.guard';
@@ -62,6 +80,18 @@ export const PROVISIONING_USE_CASES = [
   CreateGrantUseCase,
   CreateTopUpUseCase,
   RebuildProjectionUseCase,
+  CreateLegalEntityUseCase,
+  GetLegalEntityUseCase,
+  PutBillingTermsUseCase,
+  GetBillingTermsUseCase,
+  CreateTaxRateUseCase,
+  ListTaxRatesUseCase,
+  CreateChargeUseCase,
+  ListChargesUseCase,
+  CreateDiscountUseCase,
+  GetDiscountUseCase,
+  ChangeLifecycleUseCase,
+  ListLifecycleEventsUseCase,
 ];
 
 @Module({
@@ -84,6 +114,12 @@ export const PROVISIONING_USE_CASES = [
     GrantsController,
     TopUpsController,
     AdminController,
+    LegalEntitiesController,
+    BillingTermsController,
+    TaxRatesController,
+    ChargesController,
+    DiscountsController,
+    LifecycleController,
   ],
   providers: [
     ...PROVISIONING_USE_CASES,

@@ -3,6 +3,7 @@ import { ACCOUNT_STATUSES, ACCOUNT_TYPES, type AccountStatus, type AccountType }
 import { bigintArray, bigintMicros } from '../types';
 import { Customer } from './customer.entity';
 import { PricePlan } from '../catalog/price-plan.entity';
+import { LegalEntity } from './legal-entity.entity';
 
 /**
  * The account that pays: prepaid (balance floor 0) or postpaid (floor minus the credit limit).
@@ -11,7 +12,17 @@ import { PricePlan } from '../catalog/price-plan.entity';
 @Entity({ tableName: 'billing_account' })
 export class BillingAccount {
   [OptionalProps]?:
-    'status' | 'creditLimitMicros' | 'thresholdsMicros' | 'billingCycleType' | 'paymentTermsDays' | 'taxJurisdiction' | 'legalEntityId';
+    | 'status'
+    | 'creditLimitMicros'
+    | 'thresholdsMicros'
+    | 'billingCycleType'
+    | 'paymentTermsDays'
+    | 'taxJurisdiction'
+    | 'deliveryEmail'
+    | 'deliverySmsMsisdn'
+    | 'deliveryPortalOnly'
+    | 'legalEntity'
+    | 'minimumCommitmentMinor';
 
   @PrimaryKey({ type: 'string', columnType: 'varchar(64)' })
   id!: string;
@@ -46,25 +57,41 @@ export class BillingAccount {
   @Enum({ items: [...ACCOUNT_STATUSES], type: 'string', columnType: 'text', default: 'ACTIVE' })
   status: AccountStatus = 'ACTIVE';
 
-  /** The billing cycle type (code table billing_cycle_type) whose cycles invoice this account; postpaid only. */
-  @Property({ type: 'string', columnType: 'varchar(32)', default: 'MONTHLY_1' })
-  billingCycleType: string = 'MONTHLY_1';
-
-  /** Days from an invoice's issue date to its due date. */
-  @Property({ type: 'smallint', columnType: 'smallint', default: 14 })
-  paymentTermsDays: number = 14;
-
-  /** The tax jurisdiction whose rates (tax_rate) apply to this account's invoices. */
-  @Property({ type: 'string', columnType: 'varchar(16)', default: 'DEFAULT' })
-  taxJurisdiction: string = 'DEFAULT';
-
-  /** The legal entity that bills this account (sets the number series and the seller on documents). */
-  @Property({ type: 'string', columnType: 'varchar(64)', default: 'default' })
-  legalEntityId: string = 'default';
-
   @ManyToOne(() => PricePlan, { ref: true, deleteRule: 'restrict', updateRule: 'cascade' })
   @Index({ name: 'billing_account_plan_id_index' })
   plan!: Ref<PricePlan>;
+
+  /** Billing terms (Migration20261203000000_billing_catalog); null until set through PUT /v1/accounts/{id}/billing-terms. */
+
+  /** Code of the account's billing cycle type; the code table is invoicing's (no foreign key across contexts). */
+  @Property({ type: 'string', columnType: 'varchar(32)', nullable: true })
+  billingCycleType?: string | null;
+
+  /** Net days between a document's issue date and its due date. */
+  @Property({ type: 'smallint', columnType: 'smallint', nullable: true })
+  paymentTermsDays?: number | null;
+
+  /** Key of the tax_rate rows that apply ("DE", "ES-CN"). */
+  @Property({ type: 'string', columnType: 'varchar(16)', nullable: true })
+  taxJurisdiction?: string | null;
+
+  /** Delivery preferences: documents by e-mail to this address, a notice by SMS to this MSISDN, or portal only. */
+  @Property({ type: 'string', columnType: 'varchar(254)', nullable: true })
+  deliveryEmail?: string | null;
+
+  @Property({ type: 'string', columnType: 'varchar(15)', nullable: true })
+  deliverySmsMsisdn?: string | null;
+
+  @Property({ type: 'boolean', columnType: 'boolean', default: false })
+  deliveryPortalOnly: boolean = false;
+
+  @ManyToOne(() => LegalEntity, { ref: true, deleteRule: 'restrict', updateRule: 'cascade', nullable: true })
+  @Index({ name: 'billing_account_legal_entity_id_index' })
+  legalEntity?: Ref<LegalEntity> | null;
+
+  /** Minimum billed per cycle in the currency's minor unit; the invoice is topped up to it. Null: none. */
+  @Property({ type: bigintMicros(), columnType: 'bigint', nullable: true })
+  minimumCommitmentMinor?: bigint | null;
 
   /** Set by the creating use case from the injected Clock (never a default: tests use a fake clock). */
   @Property({ type: 'datetime', columnType: 'timestamptz' })

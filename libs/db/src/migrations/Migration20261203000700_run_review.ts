@@ -2,7 +2,6 @@
  * Review, rendering, delivery and report of invoice runs:
  * - billing_run: the run-level anomalies VALIDATE found and the cycle report REPORT wrote;
  * - billing_document: who approved a held draft, when (an approved draft is not held again);
- * - legal_entity (core, written by charging): the seller on documents and the prefix of its series;
  * - billing_rendition: the rendered files of a document (PDF, UBL) in the document store, by key
  *   and digest (an issued document never changes, so its renditions live beside it);
  * - billing_delivery: one row per document and channel, its status and attempts; the key
@@ -14,21 +13,6 @@ export class Migration20261203000700_run_review extends Migration {
   override async up(): Promise<void> {
     this.addSql(`alter table "billing_run" add column "anomalies" jsonb not null default '[]', add column "report" jsonb null;`);
     this.addSql(`alter table "billing_document" add column "approved_by" varchar(200) null, add column "approved_at" timestamptz null;`);
-    this.addSql(`create table "legal_entity" (
-  "id" varchar(64) not null primary key,
-  "name" varchar(200) not null,
-  "address" text not null,
-  "country" char(2) not null,
-  "vat_id" varchar(32) not null,
-  "iban" varchar(34) not null,
-  "bic" varchar(11) null,
-  "email" varchar(254) null,
-  "series_prefix" varchar(8) null check ("series_prefix" ~ '^[A-Z0-9]{1,8}$'),
-  "created_at" timestamptz not null,
-  "updated_at" timestamptz not null
-);`);
-    this.addSql(`insert into "legal_entity" ("id", "name", "address", "country", "vat_id", "iban", "bic", "created_at", "updated_at") values
-  ('default', 'Ratel Telecom SAS', '1 rue de la Paix\n75002 Paris', 'FR', 'FR40303265045', 'FR7630006000011234567890189', 'AGRIFRPP', now(), now());`);
     this.addSql(`create table "billing_rendition" (
   "document_id" varchar(64) not null references "billing_document" ("id"),
   "kind" varchar(8) not null check ("kind" in ('PDF', 'UBL')),
@@ -58,7 +42,6 @@ export class Migration20261203000700_run_review extends Migration {
   override async down(): Promise<void> {
     this.addSql(`drop table if exists "billing_delivery";`);
     this.addSql(`drop table if exists "billing_rendition";`);
-    this.addSql(`drop table if exists "legal_entity";`);
     this.addSql(`alter table "billing_document" drop column "approved_at", drop column "approved_by";`);
     this.addSql(`alter table "billing_run" drop column "report", drop column "anomalies";`);
   }

@@ -7,10 +7,10 @@ import { Migration20260101000000_initial } from './Migration20260101000000_initi
 import { Migration20261122000000_balance_journal } from './Migration20261122000000_balance_journal';
 import { Migration20261122000001_journal_stream_identity } from './Migration20261122000001_journal_stream_identity';
 import { Migration20261202000000_parked_events_and_projection_failures } from './Migration20261202000000_parked_events_and_projection_failures';
+import { Migration20261203000000_billing_catalog } from './Migration20261203000000_billing_catalog';
 import { Migration20261203000200_billing_runs } from './Migration20261203000200_billing_runs';
 import { Migration20261203000400_run_watermarks } from './Migration20261203000400_run_watermarks';
 import { Migration20261203000500_billing_documents } from './Migration20261203000500_billing_documents';
-import { Migration20261203000600_billing_terms } from './Migration20261203000600_billing_terms';
 import { Migration20261203000700_run_review } from './Migration20261203000700_run_review';
 
 export const MIGRATIONS: MigrationObject[] = [
@@ -21,9 +21,9 @@ export const MIGRATIONS: MigrationObject[] = [
     name: 'Migration20261202000000_parked_events_and_projection_failures',
     class: Migration20261202000000_parked_events_and_projection_failures,
   },
+  { name: 'Migration20261203000000_billing_catalog', class: Migration20261203000000_billing_catalog },
   { name: 'Migration20261203000200_billing_runs', class: Migration20261203000200_billing_runs },
   { name: 'Migration20261203000400_run_watermarks', class: Migration20261203000400_run_watermarks },
   { name: 'Migration20261203000500_billing_documents', class: Migration20261203000500_billing_documents },
-  { name: 'Migration20261203000600_billing_terms', class: Migration20261203000600_billing_terms },
   { name: 'Migration20261203000700_run_review', class: Migration20261203000700_run_review },
 ];

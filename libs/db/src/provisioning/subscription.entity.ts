@@ -1,10 +1,13 @@
-import { Entity, Index, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
+import { Entity, Enum, Index, ManyToOne, OptionalProps, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
 import { BillingAccount } from '../core/billing-account.entity';
 import { Product } from '../catalog/product.entity';
+import { SUBSCRIPTION_STATUSES, type SubscriptionStatus } from './subscription-lifecycle';
 
 /** A line: maps an MSISDN and an IMSI to the account that pays and the product it is sold as. */
 @Entity({ tableName: 'subscription' })
 export class Subscription {
+  [OptionalProps]?: 'status';
+
   @PrimaryKey({ type: 'string', columnType: 'varchar(64)' })
   id!: string;
 
@@ -23,6 +26,10 @@ export class Subscription {
   @ManyToOne(() => Product, { ref: true, deleteRule: 'restrict', updateRule: 'cascade' })
   @Index({ name: 'subscription_product_id_index' })
   product!: Ref<Product>;
+
+  /** Only ACTIVE subscriptions are routed in the balance engine: a SUSPENDED or CANCELLED one cannot charge. */
+  @Enum({ items: [...SUBSCRIPTION_STATUSES], type: 'string', columnType: 'text', default: 'ACTIVE' })
+  status: SubscriptionStatus = 'ACTIVE';
 
   /** Set by the creating use case from the injected Clock (never a default: tests use a fake clock). */
   @Property({ type: 'datetime', columnType: 'timestamptz' })

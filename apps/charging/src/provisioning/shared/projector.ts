@@ -227,7 +227,8 @@ export class Projector {
       await openingBalancesMicros(em, ids),
       await em.find(TopUp, { account: { $in: ids }, projectedAt: null }, { orderBy: { createdAt: 'asc' } }),
       await em.find(AllowanceGrant, { account: { $in: ids }, expiresAt: { $gt: now } }),
-      await em.find(Subscription, { account: { $in: ids } }, { orderBy: { id: 'asc' } }),
+      // Only ACTIVE subscriptions are routed: a suspended or cancelled one must not charge after a rebuild.
+      await em.find(Subscription, { account: { $in: ids }, status: 'ACTIVE' }, { orderBy: { id: 'asc' } }),
     ];
     return { opening, restores, consumed, pending: byAccount(pending), grants: byAccount(grants), subscriptions: byAccount(subscriptions) };
   }

@@ -52,6 +52,11 @@ export class ErrorResponse {
   @ApiPropertyOptional({ description: 'PROJECTION_PENDING: the committed resource' }) resourceId?: string;
   @ApiPropertyOptional({ description: 'FORBIDDEN_ROLE: the role the endpoint needs', enum: ROLES }) requiredRole?: string;
   @ApiPropertyOptional({ description: 'PAYLOAD_TOO_LARGE: the body limit in bytes' }) limitBytes?: number;
+  @ApiPropertyOptional({
+    description: 'FAILED_PRECONDITION: which rule refused it (TAX_RATE_OVERLAP with conflictingTaxRateId, INVALID_TRANSITION with status)',
+    enum: ['TAX_RATE_OVERLAP', 'INVALID_TRANSITION'],
+  })
+  reason?: string;
 }
 
 export function ProvisioningController(path: string, tag: string): ClassDecorator {

@@ -7,6 +7,7 @@ import { CLOCK, type Clock } from '@app/observability';
 import type { Actor } from '../auth/actor';
 import { ProvisioningError, ProvisioningErrorCode } from '../provisioning-error';
 import { audit } from '../shared/audit';
+import { recordActivation } from '../subscription-lifecycle/activation-event';
 import { ID_GENERATOR, type IdGenerator } from '../shared/ids';
 import { Projector } from '../shared/projector';
 import type { CreateSubscriptionBody } from './subscription.dto';
@@ -83,6 +84,7 @@ export class CreateSubscriptionUseCase {
           { msisdn: cmd.msisdn, imsi: cmd.imsi, accountId: account.id, productId: cmd.productId },
           now,
         );
+        recordActivation(tx, { subscriptionId: id, account, productId: cmd.productId, actor: cmd.actor, atMs: now.getTime() });
         await tx.flush();
         return { account, subscription };
       });

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import type { Subscription } from '@app/db/provisioning';
+import { SUBSCRIPTION_STATUSES, type Subscription } from '@app/db/provisioning';
 import type { DeletedSubscription } from './delete-subscription.usecase';
 import { ID_MAX_LENGTH, ID_PATTERN, IMSI_PATTERN, MSISDN_PATTERN, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX } from '../provisioning.limits';
 
@@ -59,6 +59,11 @@ export class SubscriptionResponse {
   @ApiProperty() imsi!: string;
   @ApiProperty() accountId!: string;
   @ApiProperty() productId!: string;
+  @ApiPropertyOptional({
+    enum: SUBSCRIPTION_STATUSES,
+    description: 'Only ACTIVE subscriptions can charge; absent in the answer to a DELETE',
+  })
+  status?: string;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
 }
 
@@ -79,6 +84,7 @@ export function subscriptionResponse(s: Subscription): SubscriptionResponse {
     imsi: s.imsi,
     accountId: s.account.id,
     productId: s.product.id,
+    status: s.status,
     createdAt: s.createdAt.toISOString(),
   };
 }

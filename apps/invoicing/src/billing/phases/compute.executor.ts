@@ -15,6 +15,10 @@ import { RunError, RunErrorCode } from '../run/run-error';
 import type { PhaseExecutor, StepContext } from '../run/run-worker';
 import { type BillingDeps, COMPUTE_PAGE_ACCOUNTS } from './billing-deps';
 
+/** Billing terms of an account that has none set (billing_account's billing terms are optional). */
+export const PAYMENT_TERMS_DEFAULT_DAYS = 14;
+export const LEGAL_ENTITY_DEFAULT = 'default';
+
 export class ComputeExecutor implements PhaseExecutor {
   readonly phase = 'COMPUTE' as const;
 
@@ -58,16 +62,20 @@ export class ComputeExecutor implements PhaseExecutor {
         payment_terms_days: number;
         rate: string | null;
       }>(
-        `select a.id, a.currency, a.legal_entity_id, a.payment_terms_days, t.rate::text as rate
+        `select a.id, a.currency, coalesce(a.legal_entity_id, $3) as legal_entity_id, coalesce(a.payment_terms_days, $4)::int as payment_terms_days,
+           (t.rate_percent / 100)::text as rate
          from billing_account a
-         left join lateral (select rate from tax_rate r where r.jurisdiction = a.tax_jurisdiction and r.category = 'STANDARD'
+         left join lateral (select rate_percent from tax_rate r where r.jurisdiction = a.tax_jurisdiction and r.category = 'STANDARD'
            and r.valid_from <= $2::date and (r.valid_to is null or r.valid_to > $2::date) order by r.valid_from desc limit 1) t on true
          where a.id = any($1::text[])`,
-        [ids, taxDate],
+        [ids, taxDate, LEGAL_ENTITY_DEFAULT, PAYMENT_TERMS_DEFAULT_DAYS],
       );
       const drafts = rows.map((a) => {
         if (a.rate === null)
-          throw new RunError(RunErrorCode.INVALID_ARGUMENT, `account ${a.id}: no STANDARD tax rate of its jurisdiction on ${taxDate}`);
+          throw new RunError(
+            RunErrorCode.INVALID_ARGUMENT,
+            `account ${a.id}: no STANDARD tax rate of its tax jurisdiction on ${taxDate} (set its billing terms and the jurisdiction's rates)`,
+          );
         return computeUsageInvoice({
           account: { id: a.id, currency: a.currency.trim(), legalEntityId: a.legal_entity_id, paymentTermsDays: a.payment_terms_days },
           cycle: { id: cycle.id, runId: run.id, periodStart: cycle.periodStart, periodEnd: cycle.periodEnd },

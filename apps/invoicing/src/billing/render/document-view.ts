@@ -64,13 +64,11 @@ export async function loadDocumentViews(pool: Pool, ids: readonly string[]): Pro
        to_char(d.period_start, 'YYYY-MM-DD') as period_start, to_char(d.period_end, 'YYYY-MM-DD') as period_end, d.currency,
        d.net_minor, d.tax_minor, d.gross_minor, d.payment_reference, d.payment_terms_days, d.account_id, d.legal_entity_id,
        c.number_text as corrects_number,
-       coalesce(le.name, dle.name) as seller_name, coalesce(le.address, dle.address) as seller_address, coalesce(le.country, dle.country) as seller_country,
-       coalesce(le.vat_id, dle.vat_id) as seller_vat, coalesce(le.iban, dle.iban) as seller_iban, coalesce(le.bic, dle.bic) as seller_bic,
-       coalesce(le.email, dle.email) as seller_email, cu.name as customer_name, cu.email as customer_email
+       le.name as seller_name, le.address as seller_address, le.vat_id as seller_vat, le.iban as seller_iban,
+       cu.name as customer_name, cu.email as customer_email
      from billing_document d
      left join billing_document c on c.id = d.corrects_document_id
      left join legal_entity le on le.id = d.legal_entity_id
-     left join legal_entity dle on dle.id = 'default'
      left join billing_account a on a.id = d.account_id
      left join customer cu on cu.id = a.customer_id
      where d.id = any($1::text[]) and d.status in ('ISSUED', 'PARTIALLY_PAID', 'PAID', 'VOID')
@@ -109,12 +107,13 @@ export async function loadDocumentViews(pool: Pool, ids: readonly string[]): Pro
     legalEntityId: d.legal_entity_id,
     seller: {
       name: d.seller_name ?? '',
-      addressLines: String(d.seller_address ?? '').split('\n'),
+      addressLines: String(d.seller_address ?? '').split(/\n|, /),
       vatId: d.seller_vat ?? undefined,
-      country: d.seller_country ?? '',
+      // legal_entity has no country of its own: a VAT id starts with it.
+      country: typeof d.seller_vat === 'string' ? d.seller_vat.slice(0, 2) : '',
       iban: d.seller_iban ?? '',
-      bic: d.seller_bic,
-      email: d.seller_email,
+      bic: null,
+      email: null,
     },
     customer: { name: d.customer_name ?? d.account_id, addressLines: [`Account ${d.account_id}`], email: d.customer_email },
     lines: (linesOf.get(d.id) ?? []).map((l) => ({
