@@ -6,5 +6,8 @@
  */
 export const billingEntities = [];
 
-/** Tables of this context written with SQL only: the invoice runs' state (apps/invoicing/src/billing/run). */
-export const billingTables = ['billing_run', 'billing_run_step', 'billing_run_account'] as const;
+/**
+ * Tables of this context written with SQL only: the invoice runs' state (apps/invoicing/src/billing/run)
+ * and deliveries (apps/invoicing/src/delivery).
+ */
+export const billingTables = ['billing_run', 'billing_run_step', 'billing_run_account', 'delivery'] as const;

@@ -8,6 +8,7 @@ import { Migration20261122000000_balance_journal } from './Migration202611220000
 import { Migration20261122000001_journal_stream_identity } from './Migration20261122000001_journal_stream_identity';
 import { Migration20261202000000_parked_events_and_projection_failures } from './Migration20261202000000_parked_events_and_projection_failures';
 import { Migration20261203000200_billing_runs } from './Migration20261203000200_billing_runs';
+import { Migration20261203000300_deliveries } from './Migration20261203000300_deliveries';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20260101000000_initial', class: Migration20260101000000_initial },
@@ -18,4 +19,5 @@ export const MIGRATIONS: MigrationObject[] = [
     class: Migration20261202000000_parked_events_and_projection_failures,
   },
   { name: 'Migration20261203000200_billing_runs', class: Migration20261203000200_billing_runs },
+  { name: 'Migration20261203000300_deliveries', class: Migration20261203000300_deliveries },
 ];
