@@ -1,0 +1,119 @@
+/**
+ * The delivery process: the delivery worker (EMAIL, SMS, WEBHOOK as configured) and, with NATS_URL,
+ * the consumer that turns RATEL_NOTIFY balance notifications into SMS (or push) deliveries.
+ *
+ *   node -r ts-node/register/transpile-only -r tsconfig-paths/register apps/invoicing/src/delivery/delivery-main.ts
+ *
+ * Configuration: delivery-config.ts. Ops endpoints on DELIVERY_METRICS_HOST:PORT (/metrics, /healthz,
+ * /readyz). SIGTERM/SIGINT: the worker finishes the delivery in hand, gives back what it claimed, exit 0.
+ * Prints `delivery running` once it works. The crash guarantee is documented in delivery-worker.ts.
+ */
+import { createRegistry, createLogger, systemClock } from '@app/observability';
+import { createNatsConnection, drainNats, onStopSignals, runMain, startOpsServer } from '@app/runtime';
+import type { NatsConnection } from 'nats';
+import { Pool } from 'pg';
+import { JetStreamSource } from '../ingest/jetstream-source';
+import { loadDeliveryConfig, printableDeliveryConfig } from './delivery-config';
+import { createDeliveryMetrics } from './delivery-metrics';
+import { PgDeliveryStore } from './delivery-store';
+import type { DeliveryChannel } from './delivery-types';
+import { DeliveryWorker } from './delivery-worker';
+import { EmailSender } from './email-sender';
+import { EnqueueNotificationDelivery } from './enqueue-notification-delivery.usecase';
+import { FsDocumentBytes } from './fs-document-bytes';
+import { SmsSender, WebhookSender } from './http-json-sender';
+import { NotificationConsumer } from './notification-consumer';
+import { assertTemplatesComplete } from './notification-templates';
+import type { Sender } from './ports';
+import { PgSubscriberContacts } from './subscriber-contacts';
+
+/** Time a stop may take (the send in hand is bounded by DELIVERY_SEND_TIMEOUT_MS) before exit 1. */
+export const DELIVERY_STOP_MAX_MS = 30_000;
+/** Pool size: the worker and the consumer each use one connection at a time. */
+const DELIVERY_POOL_MAX = 4;
+
+async function main(): Promise<void> {
+  const config = loadDeliveryConfig();
+  const logger = createLogger('delivery');
+  assertTemplatesComplete();
+  logger.info({ config: printableDeliveryConfig(config) }, 'delivery starting');
+  const registry = createRegistry('delivery');
+  const metrics = createDeliveryMetrics(registry);
+  const pool = new Pool({ connectionString: config.DATABASE_URL, max: DELIVERY_POOL_MAX });
+  const store = new PgDeliveryStore(pool, systemClock);
+
+  const senders: Partial<Record<DeliveryChannel, Sender>> = {};
+  let email: EmailSender | undefined;
+  if (config.DELIVERY_SMTP_URL !== '') {
+    email = new EmailSender({
+      smtpUrl: config.DELIVERY_SMTP_URL,
+      from: config.DELIVERY_EMAIL_FROM,
+      messageIdDomain: config.DELIVERY_MESSAGE_ID_DOMAIN,
+      documents: new FsDocumentBytes(config.DELIVERY_DOCUMENTS_DIR),
+    });
+    senders.EMAIL = email;
+  }
+  if (config.DELIVERY_SMS_GATEWAY_URL !== '')
+    senders.SMS = new SmsSender({ url: config.DELIVERY_SMS_GATEWAY_URL, from: config.DELIVERY_SMS_FROM });
+  if (config.DELIVERY_WEBHOOK_ENABLED === 'true') senders.WEBHOOK = new WebhookSender();
+
+  const abort = new AbortController();
+  const tasks: Promise<void>[] = [];
+  const worker = new DeliveryWorker({
+    store,
+    senders,
+    owner: config.DELIVERY_WORKER_ID,
+    leaseMs: config.DELIVERY_LEASE_MS,
+    logger,
+    metrics,
+    attemptsMax: config.DELIVERY_ATTEMPTS_MAX,
+    backoff: { initialMs: config.DELIVERY_BACKOFF_INITIAL_MS, maxMs: Math.max(config.DELIVERY_BACKOFF_INITIAL_MS, 30 * 60_000) },
+    inDoubtEmail: config.DELIVERY_IN_DOUBT_EMAIL,
+    idlePollMs: config.DELIVERY_IDLE_POLL_MS,
+  });
+  if (Object.keys(senders).length > 0) tasks.push(worker.run(abort.signal));
+
+  let nats: NatsConnection | undefined;
+  if (config.NATS_URL !== '') {
+    nats = await createNatsConnection(config.NATS_URL, 'ratel-delivery', { waitOnFirstConnect: true });
+    const source = await JetStreamSource.open(nats, {
+      stream: config.DELIVERY_NOTIFY_STREAM,
+      consumer: config.DELIVERY_NOTIFY_CONSUMER,
+      filterSubject: config.DELIVERY_NOTIFY_FILTER_SUBJECT,
+      ackWaitMs: config.DELIVERY_NOTIFY_ACK_WAIT_MS,
+      maxAckPending: 1_000,
+    });
+    await source.ensureConsumer();
+    const enqueue = new EnqueueNotificationDelivery(store, new PgSubscriberContacts(pool), {
+      channel: config.DELIVERY_NOTIFY_CHANNEL,
+      webhookUrl: config.DELIVERY_PUSH_WEBHOOK_URL,
+      defaultLanguage: config.DELIVERY_DEFAULT_LANGUAGE,
+    });
+    tasks.push(new NotificationConsumer(source, enqueue, logger, metrics).run(abort.signal));
+  }
+
+  const refreshGauge = async () => {
+    metrics.deliveries.reset();
+    for (const c of await store.countByStatus()) metrics.deliveries.set({ channel: c.channel, status: c.status }, c.count);
+  };
+  let live = true;
+  const ops = await startOpsServer({
+    host: config.DELIVERY_METRICS_HOST,
+    port: config.DELIVERY_METRICS_PORT,
+    registry,
+    live: () => live,
+    checks: { postgres: () => pool.query('select 1').then(refreshGauge) },
+  });
+  onStopSignals(logger, 'delivery', DELIVERY_STOP_MAX_MS, async () => {
+    live = false;
+    abort.abort();
+    await Promise.all(tasks);
+    email?.close();
+    if (nats) await drainNats(nats);
+    await ops.close();
+    await pool.end();
+  });
+  logger.info({ channels: Object.keys(senders), notifications: nats !== undefined, metrics: ops.url }, 'delivery running');
+}
+
+if (require.main === module) runMain('delivery', main);
