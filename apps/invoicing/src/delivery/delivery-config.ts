@@ -59,7 +59,7 @@ export const deliveryConfigSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9 ]{1,11}$|^[0-9]{5,15}$/)
     .default('Ratel'),
-  /** Send WEBHOOK deliveries (a push service); any value enables it. */
+  /** Send WEBHOOK deliveries (to a push service) from this process. */
   DELIVERY_WEBHOOK_ENABLED: z.enum(['true', 'false']).default('false'),
   /** Notifications: the stream, this consumer, the subjects, and how they reach the subscriber. */
   DELIVERY_NOTIFY_STREAM: jsName.default(NOTIFY_STREAM),

@@ -9,7 +9,7 @@
  * Prints `delivery running` once it works. The crash guarantee is documented in delivery-worker.ts.
  */
 import { createRegistry, createLogger, systemClock } from '@app/observability';
-import { createNatsConnection, drainNats, onStopSignals, runMain, startOpsServer } from '@app/runtime';
+import { createNatsConnection, drainNats, onStopSignals, PeriodicTask, runMain, startOpsServer } from '@app/runtime';
 import type { NatsConnection } from 'nats';
 import { Pool } from 'pg';
 import { JetStreamSource } from '../ingest/jetstream-source';
@@ -29,8 +29,10 @@ import { PgSubscriberContacts } from './subscriber-contacts';
 
 /** Time a stop may take (the send in hand is bounded by DELIVERY_SEND_TIMEOUT_MS) before exit 1. */
 export const DELIVERY_STOP_MAX_MS = 30_000;
-/** Pool size: the worker and the consumer each use one connection at a time. */
+/** Pool size: the worker, the consumer and the gauge each use one connection at a time. */
 const DELIVERY_POOL_MAX = 4;
+/** How often the per-channel, per-status gauge is read from PostgreSQL. */
+export const DELIVERY_GAUGE_INTERVAL_MS = 15_000;
 
 async function main(): Promise<void> {
   const config = loadDeliveryConfig();
@@ -92,22 +94,29 @@ async function main(): Promise<void> {
     tasks.push(new NotificationConsumer(source, enqueue, logger, metrics).run(abort.signal));
   }
 
-  const refreshGauge = async () => {
-    metrics.deliveries.reset();
-    for (const c of await store.countByStatus()) metrics.deliveries.set({ channel: c.channel, status: c.status }, c.count);
-  };
+  const gauge = new PeriodicTask(DELIVERY_GAUGE_INTERVAL_MS, async () => {
+    try {
+      const counts = await store.countByStatus();
+      metrics.deliveries.reset();
+      for (const c of counts) metrics.deliveries.set({ channel: c.channel, status: c.status }, c.count);
+    } catch (err) {
+      logger.warn({ err: String(err) }, 'delivery gauge not refreshed');
+    }
+  });
+  gauge.start();
   let live = true;
   const ops = await startOpsServer({
     host: config.DELIVERY_METRICS_HOST,
     port: config.DELIVERY_METRICS_PORT,
     registry,
     live: () => live,
-    checks: { postgres: () => pool.query('select 1').then(refreshGauge) },
+    checks: { postgres: () => pool.query('select 1') },
   });
   onStopSignals(logger, 'delivery', DELIVERY_STOP_MAX_MS, async () => {
     live = false;
     abort.abort();
     await Promise.all(tasks);
+    await gauge.stop();
     email?.close();
     if (nats) await drainNats(nats);
     await ops.close();
