@@ -23,6 +23,7 @@ import { EnqueueNotificationDelivery } from './enqueue-notification-delivery.use
 import { FsDocumentBytes } from './fs-document-bytes';
 import { SmsSender, WebhookSender } from './http-json-sender';
 import { NotificationConsumer } from './notification-consumer';
+import { PortalSender } from './portal-sender';
 import { assertTemplatesComplete } from './notification-templates';
 import type { Sender } from './ports';
 import { PgSubscriberContacts } from './subscriber-contacts';
@@ -44,14 +45,15 @@ async function main(): Promise<void> {
   const pool = new Pool({ connectionString: config.DATABASE_URL, max: DELIVERY_POOL_MAX });
   const store = new PgDeliveryStore(pool, systemClock);
 
-  const senders: Partial<Record<DeliveryChannel, Sender>> = {};
+  const documents = new FsDocumentBytes(config.DELIVERY_DOCUMENTS_DIR);
+  const senders: Partial<Record<DeliveryChannel, Sender>> = { PORTAL: new PortalSender(documents) };
   let email: EmailSender | undefined;
   if (config.DELIVERY_SMTP_URL !== '') {
     email = new EmailSender({
       smtpUrl: config.DELIVERY_SMTP_URL,
       from: config.DELIVERY_EMAIL_FROM,
       messageIdDomain: config.DELIVERY_MESSAGE_ID_DOMAIN,
-      documents: new FsDocumentBytes(config.DELIVERY_DOCUMENTS_DIR),
+      documents,
     });
     senders.EMAIL = email;
   }
@@ -73,7 +75,7 @@ async function main(): Promise<void> {
     inDoubtEmail: config.DELIVERY_IN_DOUBT_EMAIL,
     idlePollMs: config.DELIVERY_IDLE_POLL_MS,
   });
-  if (Object.keys(senders).length > 0) tasks.push(worker.run(abort.signal));
+  tasks.push(worker.run(abort.signal));
 
   let nats: NatsConnection | undefined;
   if (config.NATS_URL !== '') {
