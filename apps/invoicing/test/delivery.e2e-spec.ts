@@ -203,7 +203,7 @@ describe('SMS through the fake gateway process', () => {
     });
     // A worker claims, records the send, the gateway accepts it, and the worker dies before recording SENT.
     await store.claim({ owner: 'dead', leaseMs: LEASE_MS, limit: 1 });
-    await store.beginSend({ id: delivery.id, owner: 'dead' });
+    await store.beginSend({ id: delivery.id, owner: 'dead', leaseMs: LEASE_MS });
     await sender.send({ idempotencyKey: delivery.idempotencyKey, recipient: delivery.recipient, payload: delivery.payload });
     clock.advance(LEASE_MS + 1);
     await new DeliveryWorker({ store, senders: { SMS: sender }, owner: 'w2', leaseMs: LEASE_MS, logger: quiet }).runOnce();

@@ -14,6 +14,7 @@ import type { NatsConnection } from 'nats';
 import { Pool } from 'pg';
 import { JetStreamSource } from '../ingest/jetstream-source';
 import { loadDeliveryConfig, printableDeliveryConfig } from './delivery-config';
+import { DELIVERY_SEND_TIMEOUT_MS } from './delivery-limits';
 import { createDeliveryMetrics } from './delivery-metrics';
 import { PgDeliveryStore } from './delivery-store';
 import type { DeliveryChannel } from './delivery-types';
@@ -30,6 +31,8 @@ import { PgSubscriberContacts } from './subscriber-contacts';
 
 /** Time a stop may take (the send in hand is bounded by DELIVERY_SEND_TIMEOUT_MS) before exit 1. */
 export const DELIVERY_STOP_MAX_MS = 30_000;
+/** A send may take at most this share of the lease, so a live worker's row is never taken over in mid-send. */
+const SEND_TIMEOUT_LEASE_DIVISOR = 2;
 /** Pool size: the worker, the consumer and the gauge each use one connection at a time. */
 const DELIVERY_POOL_MAX = 4;
 /** How often the per-channel, per-status gauge is read from PostgreSQL. */
@@ -46,6 +49,7 @@ async function main(): Promise<void> {
   const store = new PgDeliveryStore(pool, systemClock);
 
   const documents = new FsDocumentBytes(config.DELIVERY_DOCUMENTS_DIR);
+  const sendTimeoutMs = Math.min(DELIVERY_SEND_TIMEOUT_MS, Math.floor(config.DELIVERY_LEASE_MS / SEND_TIMEOUT_LEASE_DIVISOR));
   const senders: Partial<Record<DeliveryChannel, Sender>> = { PORTAL: new PortalSender(documents) };
   let email: EmailSender | undefined;
   if (config.DELIVERY_SMTP_URL !== '') {
@@ -54,12 +58,13 @@ async function main(): Promise<void> {
       from: config.DELIVERY_EMAIL_FROM,
       messageIdDomain: config.DELIVERY_MESSAGE_ID_DOMAIN,
       documents,
+      sendTimeoutMs,
     });
     senders.EMAIL = email;
   }
   if (config.DELIVERY_SMS_GATEWAY_URL !== '')
-    senders.SMS = new SmsSender({ url: config.DELIVERY_SMS_GATEWAY_URL, from: config.DELIVERY_SMS_FROM });
-  if (config.DELIVERY_WEBHOOK_ENABLED === 'true') senders.WEBHOOK = new WebhookSender();
+    senders.SMS = new SmsSender({ url: config.DELIVERY_SMS_GATEWAY_URL, from: config.DELIVERY_SMS_FROM, sendTimeoutMs });
+  if (config.DELIVERY_WEBHOOK_ENABLED === 'true') senders.WEBHOOK = new WebhookSender({ sendTimeoutMs });
 
   const abort = new AbortController();
   const tasks: Promise<void>[] = [];

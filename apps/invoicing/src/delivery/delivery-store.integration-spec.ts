@@ -101,17 +101,30 @@ describe('deliveries (PostgreSQL)', () => {
     expect(await store.claim({ owner: 'b', leaseMs: LEASE_MS, limit: 20 })).toEqual([]);
     clock.advance(LEASE_MS + 1);
     expect((await store.claim({ owner: 'b', leaseMs: LEASE_MS, limit: 20 })).map((d) => d.id)).toEqual([delivery.id]);
-    expect(await store.beginSend({ id: delivery.id, owner: 'a' })).toBeNull();
+    expect(await store.beginSend({ id: delivery.id, owner: 'a', leaseMs: LEASE_MS })).toBeNull();
     expect(await store.markSent({ id: delivery.id, owner: 'a', providerMessageId: 'x' })).toBe(false);
-    expect(await store.beginSend({ id: delivery.id, owner: 'b' })).toMatchObject({ inDoubt: false, delivery: { attempts: 1 } });
+    expect(await store.beginSend({ id: delivery.id, owner: 'b', leaseMs: LEASE_MS })).toMatchObject({
+      inDoubt: false,
+      delivery: { attempts: 1 },
+    });
     expect(await store.markSent({ id: delivery.id, owner: 'b', providerMessageId: 'y' })).toBe(true);
     expect(await store.get(delivery.id)).toMatchObject({ status: 'SENT', providerMessageId: 'y', sendingAt: null, leaseOwner: null });
+  });
+
+  it('renews the lease when the send begins, so a slow batch never loses the row it is sending', async () => {
+    const { delivery } = await store.enqueue(sms());
+    await store.claim({ owner: 'slow', leaseMs: LEASE_MS, limit: 20 });
+    clock.advance(LEASE_MS - 1);
+    expect(await store.beginSend({ id: delivery.id, owner: 'slow', leaseMs: LEASE_MS })).not.toBeNull();
+    clock.advance(2);
+    expect(await store.claim({ owner: 'other', leaseMs: LEASE_MS, limit: 20 })).toEqual([]);
+    expect(await store.markSent({ id: delivery.id, owner: 'slow', providerMessageId: 'p' })).toBe(true);
   });
 
   it('a row whose worker died after recording the send is in doubt for the next worker, which resends it with the same key', async () => {
     const { delivery } = await store.enqueue(sms());
     await store.claim({ owner: 'dead', leaseMs: LEASE_MS, limit: 20 });
-    expect(await store.beginSend({ id: delivery.id, owner: 'dead' })).toMatchObject({ inDoubt: false });
+    expect(await store.beginSend({ id: delivery.id, owner: 'dead', leaseMs: LEASE_MS })).toMatchObject({ inDoubt: false });
     clock.advance(LEASE_MS + 1);
     const sender = new ScriptedSender();
     await new DeliveryWorker({ store, senders: { SMS: sender }, owner: 'next', leaseMs: LEASE_MS, logger: quiet }).runOnce();
@@ -122,7 +135,7 @@ describe('deliveries (PostgreSQL)', () => {
   it('HOLD: an in-doubt email is FAILED for an operator, never sent again', async () => {
     const { delivery } = await store.enqueue(sms({ channel: 'EMAIL', recipient: 'x@example.org' }));
     await store.claim({ owner: 'dead', leaseMs: LEASE_MS, limit: 20 });
-    await store.beginSend({ id: delivery.id, owner: 'dead' });
+    await store.beginSend({ id: delivery.id, owner: 'dead', leaseMs: LEASE_MS });
     clock.advance(LEASE_MS + 1);
     const sender = new ScriptedSender();
     await new DeliveryWorker({

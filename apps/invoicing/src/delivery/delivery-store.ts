@@ -118,18 +118,21 @@ export class PgDeliveryStore {
   }
 
   /**
-   * Records that `owner` is about to call the provider (one more attempt, `sending_at` now) and
+   * Records that `owner` is about to call the provider (one more attempt, `sending_at` now, the lease
+   * renewed for `leaseMs`) and
    * returns the row as it was, whose `sendingAt` tells whether an earlier attempt may have been sent.
    * Null when `owner` no longer holds the row: it must not send.
    */
-  async beginSend(p: OwnedDelivery): Promise<{ delivery: DeliveryRecord; inDoubt: boolean } | null> {
+  async beginSend(p: OwnedDelivery & { leaseMs: number }): Promise<{ delivery: DeliveryRecord; inDoubt: boolean } | null> {
     const now = this.now();
+    // The lease is renewed from now: the call that follows (bounded by a timeout shorter than the
+    // lease) ends before anyone else may take the row.
     const { rows } = await this.pool.query(
-      `update delivery d set attempts = d.attempts + 1, sending_at = $3, updated_at = $3
+      `update delivery d set attempts = d.attempts + 1, sending_at = $3, updated_at = $3, lease_expires_at = $4
        from (select id, sending_at from delivery where id = $1 for update) before
        where d.id = before.id and d.status = 'PENDING' and d.lease_owner = $2 and d.lease_expires_at >= $3
        returning d.*, before.sending_at as previous_sending_at`,
-      [p.id, p.owner, now],
+      [p.id, p.owner, now, new Date(now.getTime() + p.leaseMs)],
     );
     if (rows.length === 0) return null;
     return { delivery: toDelivery(rows[0]), inDoubt: rows[0].previous_sending_at !== null };

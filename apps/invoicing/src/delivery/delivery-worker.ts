@@ -15,7 +15,8 @@
  *    - Email: SMTP has no idempotency. The retry carries the same Message-ID (derived from the key),
  *      so a second copy is recognisable as the same message. The ONE remaining window: the worker dies
  *      after the SMTP server answered 250 to the message data and before `SENT` is committed (one
- *      network reply plus one PostgreSQL commit, milliseconds). Then the email is sent a second time,
+ *      network reply plus one PostgreSQL commit, milliseconds), or cannot commit it (the database is
+ *      unreachable then: the row stays in doubt, as after a crash). Then the email is sent a second time,
  *      with the same Message-ID. Any death before that 250 (the server then has not accepted the
  *      message) is retried without a duplicate. With `inDoubtEmail: 'HOLD'` the worker instead marks
  *      an in-doubt email FAILED ("in doubt") for an operator: at most once, never twice, possibly never.
@@ -94,7 +95,7 @@ export class DeliveryWorker {
 
   private async deliver(claimed: DeliveryRecord): Promise<void> {
     const { store, owner } = this.o;
-    const begun = await store.beginSend({ id: claimed.id, owner });
+    const begun = await store.beginSend({ id: claimed.id, owner, leaseMs: this.o.leaseMs });
     if (begun === null) return; // lost the lease: another worker has the row
     const { delivery, inDoubt } = begun;
     const channel = delivery.channel;
@@ -119,11 +120,13 @@ export class DeliveryWorker {
     }
     const sender = this.o.senders[channel]!;
     const stopTimer = this.o.metrics?.sendSeconds.startTimer({ channel });
+    let providerMessageId: string;
     try {
-      const res = await sender.send({ idempotencyKey: delivery.idempotencyKey, recipient: delivery.recipient, payload: delivery.payload });
-      stopTimer?.();
-      if (await store.markSent({ id: delivery.id, owner, providerMessageId: res.providerMessageId }))
-        this.o.metrics?.attempts.inc({ channel, outcome: 'sent' });
+      ({ providerMessageId } = await sender.send({
+        idempotencyKey: delivery.idempotencyKey,
+        recipient: delivery.recipient,
+        payload: delivery.payload,
+      }));
     } catch (err) {
       stopTimer?.();
       const kind = err instanceof SendFailure ? err.kind : 'TRANSIENT';
@@ -132,6 +135,10 @@ export class DeliveryWorker {
       if (kind === 'PERMANENT') return this.finish(delivery, 'failed', { error, retry: false });
       return this.finish(delivery, 'retry', { error, retry: delivery.attempts < this.attemptsMax });
     }
+    stopTimer?.();
+    // Outside the send's catch: a database error here must not count as a failed send (that would
+    // retry what the provider accepted). It propagates; the row stays in doubt, as after a crash.
+    if (await store.markSent({ id: delivery.id, owner, providerMessageId })) this.o.metrics?.attempts.inc({ channel, outcome: 'sent' });
   }
 
   private async finish(d: DeliveryRecord, outcome: 'failed' | 'bounced' | 'retry', p: { error: string; retry: boolean }): Promise<void> {
