@@ -163,9 +163,9 @@ describe('ratel invoice-run (CLI, workers, PostgreSQL, JetStream, ClickHouse)', 
       ]);
       await pool.query(
         `insert into billing_account (id, customer_id, type, currency, time_zone, cycle_day, plan_id, billing_cycle_type, tax_jurisdiction,
-           legal_entity_id, payment_terms_days, created_at, updated_at)
-         values ($1, $2, $3, 'EUR', 'Europe/Paris', 1, 'pp-1', $4, 'FR', 'le-ratel', 14, $5, $5)`,
-        [id, `c-${id}`, type, cycleType, at],
+           legal_entity_id, payment_terms_days, delivery_email, created_at, updated_at)
+         values ($1, $2, $3, 'EUR', 'Europe/Paris', 1, 'pp-1', $4, 'FR', 'le-ratel', 14, $5, $6, $6)`,
+        [id, `c-${id}`, type, cycleType, `${id}@example.org`, at],
       );
     }
     const n = (i: number) => String(i).padStart(5, '0');
@@ -266,7 +266,7 @@ describe('ratel invoice-run (CLI, workers, PostgreSQL, JetStream, ClickHouse)', 
       expect(text).toContain(`${(Number(first.gross_minor) / 100).toFixed(2)} EUR`);
       expect(text.replace(/\s/g, '')).toContain(first.payment_reference);
       expect(
-        (await pool.query(`select count(*)::int as n from billing_delivery where channel = 'PORTAL' and status = 'SENT'`)).rows[0].n,
+        (await pool.query(`select count(*)::int as n from delivery where channel = 'PORTAL' and subject_kind = 'DOCUMENT'`)).rows[0].n,
       ).toBe(11);
 
       // The report adds up: its revenue is the documents', which is the usage billed plus tax.
@@ -402,7 +402,14 @@ describe('ratel invoice-run (CLI, workers, PostgreSQL, JetStream, ClickHouse)', 
       expect(big.body.documents.length).toBeGreaterThan(0);
       expect(big.body.documents.every((d: { grossMinor: string }) => BigInt(d.grossMinor) >= 10000n)).toBe(true);
       const one = await call('GET', `/v1/billing/documents/doc-${NOV}-inv-acc-01`);
-      expect(one.body).toMatchObject({ number: 'INV2026-000001', status: 'ISSUED', deliveries: [{ channel: 'PORTAL', status: 'SENT' }] });
+      expect(one.body).toMatchObject({
+        number: 'INV2026-000001',
+        status: 'ISSUED',
+        deliveries: [
+          { channel: 'EMAIL', status: 'PENDING' },
+          { channel: 'PORTAL', status: 'PENDING' },
+        ],
+      });
       expect(one.body.lines.map((l: { kind: string; late: boolean }) => [l.kind, l.late])).toEqual([
         ['SUBSCRIPTION', false],
         ['USAGE', false],

@@ -8,8 +8,8 @@ export const billingEntities = [];
 
 /**
  * Tables of this context written with SQL only (apps/invoicing/src/billing): the invoice runs' state,
- * the code tables, cycles, number series, documents with their lines and taxes, and the outbox of
- * `ratel.billing.v1` events.
+ * the code tables, cycles, number series, documents with their lines and taxes, their renditions, the
+ * outbox of `ratel.billing.v1` events, and deliveries (apps/invoicing/src/delivery).
  */
 export const billingTables = [
   'billing_run',
@@ -26,5 +26,5 @@ export const billingTables = [
   'billing_document_tax',
   'billing_outbox',
   'billing_rendition',
-  'billing_delivery',
+  'delivery',
 ] as const;

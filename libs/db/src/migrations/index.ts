@@ -9,6 +9,7 @@ import { Migration20261122000001_journal_stream_identity } from './Migration2026
 import { Migration20261202000000_parked_events_and_projection_failures } from './Migration20261202000000_parked_events_and_projection_failures';
 import { Migration20261203000000_billing_catalog } from './Migration20261203000000_billing_catalog';
 import { Migration20261203000200_billing_runs } from './Migration20261203000200_billing_runs';
+import { Migration20261203000300_deliveries } from './Migration20261203000300_deliveries';
 import { Migration20261203000400_run_watermarks } from './Migration20261203000400_run_watermarks';
 import { Migration20261203000500_billing_documents } from './Migration20261203000500_billing_documents';
 import { Migration20261203000700_run_review } from './Migration20261203000700_run_review';
@@ -23,6 +24,7 @@ export const MIGRATIONS: MigrationObject[] = [
   },
   { name: 'Migration20261203000000_billing_catalog', class: Migration20261203000000_billing_catalog },
   { name: 'Migration20261203000200_billing_runs', class: Migration20261203000200_billing_runs },
+  { name: 'Migration20261203000300_deliveries', class: Migration20261203000300_deliveries },
   { name: 'Migration20261203000400_run_watermarks', class: Migration20261203000400_run_watermarks },
   { name: 'Migration20261203000500_billing_documents', class: Migration20261203000500_billing_documents },
   { name: 'Migration20261203000700_run_review', class: Migration20261203000700_run_review },

@@ -201,7 +201,7 @@ export class BillingDocumentService {
         `select tax_category, tax_rate::text, taxable_minor::text, tax_minor::text from billing_document_tax where document_id = $1 order by 1, 2`,
         [id],
       ),
-      this.pool.query(`select channel, status, attempts, sent_at from billing_delivery where document_id = $1 order by channel`, [id]),
+      this.pool.query(`select channel, status, attempts, sent_at from delivery where subject_id = $1 order by channel`, [id]),
       this.pool.query(`select kind, sha256, bytes from billing_rendition where document_id = $1 order by kind`, [id]),
     ]);
     const r = rows[0];
