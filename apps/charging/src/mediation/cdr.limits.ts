@@ -34,8 +34,10 @@ export const CDR_WORKER_PLANS_MAX = 64;
 
 /** Attempts of one JetStream publish (a retry carries the same Nats-Msg-Id, so it is safe). */
 export const CDR_PUBLISH_ATTEMPTS_MAX = 3;
-/** Pause before a publish retry, ms (doubled per attempt). */
+/** Pause before a publish retry, ms (doubled per attempt, the shared back-off of @app/runtime). */
 export const CDR_PUBLISH_RETRY_DELAY_MS = 200;
+/** Longest pause before a publish retry, ms. */
+export const CDR_PUBLISH_RETRY_DELAY_MAX_MS = 1_000;
 /** Bound of one publish acknowledgement, ms. */
 export const CDR_PUBLISH_TIMEOUT_MS = 10_000;
 

@@ -8,16 +8,13 @@
 import { createClickhouseClient } from '@app/analytics';
 import { UsageError } from '@app/runtime/cli';
 import { startProgress } from '@app/runtime/progress';
-import { connect } from 'nats';
+import { createNatsConnection } from '@app/runtime';
 import type { RawQuery } from '../api/query-params';
 import { InvoicingError, InvoicingErrorCode } from '../api/invoicing-error';
 import { EXIT_DIFFERENCES } from '../cli/commands';
 import { loadInvoicingConfig } from '../config';
 import { createReconcileUseCase } from './assurance.module';
 import { reconcileCommand, type ReconcileCommand } from './reconcile-command';
-
-/** Longest wait for the first NATS connection. */
-const NATS_CONNECT_TIMEOUT_MS = 10_000;
 
 function commandOf(query: RawQuery): ReconcileCommand {
   try {
@@ -31,7 +28,7 @@ function commandOf(query: RawQuery): ReconcileCommand {
 export async function runAssurance(query: RawQuery): Promise<number> {
   const command = commandOf(query);
   const config = loadInvoicingConfig(process.env); // no API runs here: no credentials needed
-  const nc = await connect({ servers: config.NATS_URL, name: 'ratel-assurance-cli', timeout: NATS_CONNECT_TIMEOUT_MS });
+  const nc = await createNatsConnection(config.NATS_URL, 'ratel-assurance-cli');
   const client = createClickhouseClient({ url: config.CLICKHOUSE_URL });
   try {
     // On a terminal, the stream scan's progress (a scan reads from the period start to the stream's end).

@@ -12,7 +12,17 @@
  */
 import type { NatsConnection } from 'nats';
 import { ACCOUNT_ID_PATTERN, PubAckChannel, RATED_SUBJECT_PREFIX } from '@app/events';
-import { CDR_PUBLISH_ATTEMPTS_MAX, CDR_PUBLISH_IN_FLIGHT_MAX, CDR_PUBLISH_RETRY_DELAY_MS, CDR_PUBLISH_TIMEOUT_MS } from '../cdr.limits';
+import { backoffDelayMs, type BackoffPolicy, sleep } from '@app/runtime';
+import {
+  CDR_PUBLISH_ATTEMPTS_MAX,
+  CDR_PUBLISH_IN_FLIGHT_MAX,
+  CDR_PUBLISH_RETRY_DELAY_MAX_MS,
+  CDR_PUBLISH_RETRY_DELAY_MS,
+  CDR_PUBLISH_TIMEOUT_MS,
+} from '../cdr.limits';
+
+/** Back-off between publish attempts of the events JetStream did not acknowledge. */
+const CDR_PUBLISH_BACKOFF: BackoffPolicy = { initialMs: CDR_PUBLISH_RETRY_DELAY_MS, maxMs: CDR_PUBLISH_RETRY_DELAY_MAX_MS };
 
 export const CDR_EVENT_PUBLISHER = Symbol('CDR_EVENT_PUBLISHER');
 
@@ -66,7 +76,7 @@ export class JetStreamCdrPublisher implements CdrEventPublisher {
         const first = acks.find((a): a is { ok: false; error: string } => !a.ok)!;
         throw new Error(`${failed.length} events not acknowledged by JetStream after ${attempt} attempts: ${first.error}`);
       }
-      if (failed.length > 0) await new Promise((r) => setTimeout(r, CDR_PUBLISH_RETRY_DELAY_MS * 2 ** (attempt - 1)));
+      if (failed.length > 0) await sleep(backoffDelayMs(attempt, CDR_PUBLISH_BACKOFF));
       todo = failed;
     }
     return { stored, duplicates };
