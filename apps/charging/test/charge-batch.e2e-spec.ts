@@ -11,6 +11,10 @@ import {
   DebitEventRequest,
   GetBalanceRequest,
   ResultCode,
+  StartSessionRequest,
+  TerminateSessionRequest,
+  UnitType,
+  UpdateSessionRequest,
 } from '@app/proto';
 import { uniqueId } from '@app/devstack';
 import { CHARGE_BATCH_BYTES_MAX, CHARGE_BATCH_ITEMS_MAX } from '../src/charging/charging.limits';
@@ -92,6 +96,50 @@ describe('ChargeBatch', () => {
     expect(res.results[2].debitEvent?.resultCode).toBe(ResultCode.SUCCESS);
     expect(res.results[3].status).toMatchObject({ code: Status.INVALID_ARGUMENT, field: 'items[3].request' });
     expect((await balanceOf(msisdn)).balance?.amountMicros).toBe(10n * EUR - 2n * SMS_PRICE);
+  });
+
+  it('runs the items of one session in batch order: start, update, terminate in one batch, nothing left reserved', async () => {
+    const { msisdn } = await provisionSubscriber(env.engine, 10n * EUR);
+    const sessionId = uniqueId('sess');
+    const MB = 1_048_576n;
+    const subscriber = { msisdn };
+    const res = await batch([
+      {
+        correlationId: 'a',
+        start: StartSessionRequest.fromPartial({
+          sessionId,
+          requestNumber: 0,
+          subscriber,
+          services: [{ ratingGroup: 20, requestedUnits: 10n * MB, unit: UnitType.BYTES }],
+        }),
+      },
+      {
+        correlationId: 'b',
+        update: UpdateSessionRequest.fromPartial({
+          sessionId,
+          requestNumber: 1,
+          subscriber,
+          services: [{ ratingGroup: 20, usedUnits: 5n * MB, requestedUnits: 10n * MB, unit: UnitType.BYTES }],
+        }),
+      },
+      {
+        correlationId: 'c',
+        terminate: TerminateSessionRequest.fromPartial({
+          sessionId,
+          requestNumber: 2,
+          subscriber,
+          services: [{ ratingGroup: 20, usedUnits: 3n * MB }],
+        }),
+      },
+    ]);
+    expect([res.results[0].start?.resultCode, res.results[1].update?.resultCode, res.results[2].terminate?.resultCode]).toEqual([
+      ResultCode.SUCCESS,
+      ResultCode.SUCCESS,
+      ResultCode.SUCCESS,
+    ]);
+    const balance = await balanceOf(msisdn);
+    expect(balance.reserved?.amountMicros ?? 0n).toBe(0n);
+    expect(balance.balance?.amountMicros).toBe(10n * EUR - 8n * (EUR / 100n));
   });
 
   it.each([

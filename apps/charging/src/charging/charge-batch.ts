@@ -100,7 +100,17 @@ export function chargeBatchHandler(api: ChargingApi, metrics: GrpcMetrics, toSta
       callback(toStatus(refusal, 'ChargeBatch'));
       return;
     }
-    Promise.all(request.items.map((item, i) => runItem(item, `items[${i}]`, api, metrics, toStatus))).then(
+    // Items of one session run one after the other in batch order (request numbers apply in order);
+    // all other items run concurrently.
+    const sessionTail = new Map<string, Promise<unknown>>();
+    const runs = request.items.map((item, i) => {
+      const sessionId = (item.start ?? item.update ?? item.terminate)?.sessionId;
+      if (sessionId === undefined || sessionId === '') return runItem(item, `items[${i}]`, api, metrics, toStatus);
+      const run = (sessionTail.get(sessionId) ?? Promise.resolve()).then(() => runItem(item, `items[${i}]`, api, metrics, toStatus));
+      sessionTail.set(sessionId, run);
+      return run;
+    });
+    Promise.all(runs).then(
       (results) => {
         let bytes: Buffer;
         try {
