@@ -135,7 +135,17 @@ export function chargeBatchHandler(api: ChargingApi, metrics: GrpcMetrics, toSta
  * ChargeStream: answers in the order items arrive; stops reading (pause) while
  * CHARGE_STREAM_IN_FLIGHT_MAX items are unanswered, so HTTP/2 flow control pushes back on the client.
  */
-export function chargeStreamHandler(api: ChargingApi, metrics: GrpcMetrics, toStatus: ErrorToStatus) {
+export interface ChargeStreamLimits {
+  inFlightMax: number;
+  deadlineMaxMs: number;
+}
+
+export const CHARGE_STREAM_LIMITS: ChargeStreamLimits = {
+  inFlightMax: CHARGE_STREAM_IN_FLIGHT_MAX,
+  deadlineMaxMs: CHARGE_STREAM_DEADLINE_MAX_MS,
+};
+
+export function chargeStreamHandler(api: ChargingApi, metrics: GrpcMetrics, toStatus: ErrorToStatus, limits = CHARGE_STREAM_LIMITS) {
   return (call: ServerDuplexStream<Buffer, Buffer>) => {
     let inFlight = 0;
     let ended = false;
@@ -143,8 +153,8 @@ export function chargeStreamHandler(api: ChargingApi, metrics: GrpcMetrics, toSt
     let index = 0;
     const deadline = setTimeout(() => {
       done = true;
-      call.emit('error', { code: Status.DEADLINE_EXCEEDED, details: `the stream is older than ${CHARGE_STREAM_DEADLINE_MAX_MS} ms` });
-    }, CHARGE_STREAM_DEADLINE_MAX_MS);
+      call.emit('error', { code: Status.DEADLINE_EXCEEDED, details: `the stream is older than ${limits.deadlineMaxMs} ms` });
+    }, limits.deadlineMaxMs);
     deadline.unref();
     const finish = () => {
       if (done) return;
@@ -165,13 +175,13 @@ export function chargeStreamHandler(api: ChargingApi, metrics: GrpcMetrics, toSt
         result = Promise.resolve(invalid('', 'item', `item ${i} is not a valid charging.v1.ChargeItem message`));
       }
       inFlight++;
-      if (inFlight >= CHARGE_STREAM_IN_FLIGHT_MAX) call.pause();
+      if (inFlight >= limits.inFlightMax) call.pause();
       // Write in arrival order: each write waits for the previous one.
       writing = writing.then(async () => {
         const res = await result;
         if (!done) call.write(Buffer.from(ChargeItemResult.encode(res).finish()));
         inFlight--;
-        if (inFlight < CHARGE_STREAM_IN_FLIGHT_MAX && !done) call.resume();
+        if (inFlight < limits.inFlightMax && !done) call.resume();
         if (ended && inFlight === 0) finish();
       });
     });
