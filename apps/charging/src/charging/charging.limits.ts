@@ -17,3 +17,14 @@ export const EVENT_TIME_AGE_MAX_MS = IDEMPOTENCY_TTL_MS;
 export const EVENT_TIME_AHEAD_MAX_MS = 5 * 60_000;
 /** Longest session_id / request_id (Diameter Session-Id is unbounded; we are not). */
 export const ID_MAX_LENGTH = 128;
+/** Most items in one ChargeBatch; more is refused whole with INVALID_ARGUMENT. */
+export const CHARGE_BATCH_ITEMS_MAX = 64;
+/**
+ * Largest encoded ChargeBatchRequest; larger is refused whole with INVALID_ARGUMENT. Below the
+ * transport's GRPC_RECEIVE_MESSAGE_MAX_BYTES (64 KiB), which would refuse first with RESOURCE_EXHAUSTED.
+ */
+export const CHARGE_BATCH_BYTES_MAX = 48 * 1024;
+/** Items of one ChargeStream read but not yet answered; at this count the server stops reading. */
+export const CHARGE_STREAM_IN_FLIGHT_MAX = 64;
+/** Longest life of one ChargeStream; past it the stream ends with DEADLINE_EXCEEDED. */
+export const CHARGE_STREAM_DEADLINE_MAX_MS = 10 * 60_000;

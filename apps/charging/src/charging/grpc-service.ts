@@ -20,6 +20,7 @@ import { ChargingServiceService, ResultCode } from '@app/proto';
 import { ChargingApi, ChargingMethod, REQUEST_CODECS } from './charging-api';
 import { InvalidArgumentError } from './commands/invalid-argument.error';
 import { GrpcMetrics } from './grpc-metrics';
+import { CHARGE_STREAM_LIMITS, chargeBatchHandler, ChargeStreamLimits, chargeStreamHandler } from './charge-batch';
 
 /** ChargingServiceService with requests passed through undecoded and answers passed through encoded. */
 export const CHARGING_SERVICE_RAW_REQUESTS: ServiceDefinition = Object.fromEntries(
@@ -99,7 +100,12 @@ export function chargingServiceImplementation(
   api: ChargingApi,
   metrics: GrpcMetrics,
   toStatus: ErrorToStatus,
+  streamLimits: ChargeStreamLimits = CHARGE_STREAM_LIMITS,
 ): UntypedServiceImplementation {
   const methods = Object.keys(REQUEST_CODECS) as ChargingMethod[];
-  return Object.fromEntries(methods.map((m) => [m, unary(m, api, metrics, toStatus)]));
+  return {
+    ...Object.fromEntries(methods.map((m) => [m, unary(m, api, metrics, toStatus)])),
+    chargeBatch: chargeBatchHandler(api, metrics, toStatus),
+    chargeStream: chargeStreamHandler(api, metrics, toStatus, streamLimits),
+  };
 }

@@ -8,8 +8,10 @@ import {
   type CallOptions,
   type ChannelCredentials,
   Client,
+  type ClientDuplexStream,
   type ClientOptions,
   type ClientUnaryCall,
+  type handleBidiStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
@@ -754,6 +756,86 @@ export interface GetBalanceResponse {
   buckets: AllowanceBucket[];
   /** Open reservations of the account. */
   reservations: Reservation[];
+}
+
+/** One mutating request of a ChargeBatch or ChargeStream: exactly the message of its unary RPC. */
+export interface ChargeItem {
+  /**
+   * Chosen by the client, unique within a batch (and among the unanswered items of a stream);
+   * echoed in the item's result. Not an idempotency key: that stays in the request itself.
+   */
+  correlationId: string;
+  /** As StartSession. */
+  start?:
+    | StartSessionRequest
+    | undefined;
+  /** As UpdateSession. */
+  update?:
+    | UpdateSessionRequest
+    | undefined;
+  /** As TerminateSession. */
+  terminate?:
+    | TerminateSessionRequest
+    | undefined;
+  /** As DebitEvent. */
+  debitEvent?:
+    | DebitEventRequest
+    | undefined;
+  /** As RefundEvent. */
+  refundEvent?: RefundEventRequest | undefined;
+}
+
+/**
+ * Why one item failed where its unary RPC would have answered with a gRPC error status
+ * (google.rpc.Status-like; the item changed nothing).
+ */
+export interface ItemStatus {
+  /** The gRPC status code the unary RPC would have returned (3 = INVALID_ARGUMENT, 6 = ALREADY_EXISTS...). */
+  code: number;
+  /** Human-readable explanation. */
+  message: string;
+  /** The offending field, as a path from the batch, for example "items[3].start.session_id"; empty if none. */
+  field: string;
+}
+
+/** The answer to one ChargeItem. */
+export interface ChargeItemResult {
+  /** The correlation_id of the item answered. */
+  correlationId: string;
+  /** Answer to a start item. */
+  start?:
+    | StartSessionResponse
+    | undefined;
+  /** Answer to an update item. */
+  update?:
+    | UpdateSessionResponse
+    | undefined;
+  /** Answer to a terminate item. */
+  terminate?:
+    | TerminateSessionResponse
+    | undefined;
+  /** Answer to a debit_event item. */
+  debitEvent?:
+    | DebitEventResponse
+    | undefined;
+  /** Answer to a refund_event item. */
+  refundEvent?:
+    | RefundEventResponse
+    | undefined;
+  /** The item was refused; its unary RPC would have returned this gRPC error status. */
+  status?: ItemStatus | undefined;
+}
+
+/** Request of ChargeBatch. */
+export interface ChargeBatchRequest {
+  /** The items, at most CHARGE_BATCH_ITEMS_MAX, correlation ids unique. */
+  items: ChargeItem[];
+}
+
+/** Answer of ChargeBatch. */
+export interface ChargeBatchResponse {
+  /** One result per item, in the order of the items. */
+  results: ChargeItemResult[];
 }
 
 function createBaseMoney(): Money {
@@ -4467,6 +4549,622 @@ export const GetBalanceResponse: MessageFns<GetBalanceResponse> = {
   },
 };
 
+function createBaseChargeItem(): ChargeItem {
+  return {
+    correlationId: "",
+    start: undefined,
+    update: undefined,
+    terminate: undefined,
+    debitEvent: undefined,
+    refundEvent: undefined,
+  };
+}
+
+export const ChargeItem: MessageFns<ChargeItem> = {
+  encode(message: ChargeItem, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.correlationId !== "") {
+      writer.uint32(10).string(message.correlationId);
+    }
+    if (message.start !== undefined) {
+      StartSessionRequest.encode(message.start, writer.uint32(18).fork()).join();
+    }
+    if (message.update !== undefined) {
+      UpdateSessionRequest.encode(message.update, writer.uint32(26).fork()).join();
+    }
+    if (message.terminate !== undefined) {
+      TerminateSessionRequest.encode(message.terminate, writer.uint32(34).fork()).join();
+    }
+    if (message.debitEvent !== undefined) {
+      DebitEventRequest.encode(message.debitEvent, writer.uint32(42).fork()).join();
+    }
+    if (message.refundEvent !== undefined) {
+      RefundEventRequest.encode(message.refundEvent, writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ChargeItem {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseChargeItem();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.correlationId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.start = StartSessionRequest.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.update = UpdateSessionRequest.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.terminate = TerminateSessionRequest.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.debitEvent = DebitEventRequest.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.refundEvent = RefundEventRequest.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ChargeItem {
+    return {
+      correlationId: isSet(object.correlationId)
+        ? globalThis.String(object.correlationId)
+        : isSet(object.correlation_id)
+        ? globalThis.String(object.correlation_id)
+        : "",
+      start: isSet(object.start) ? StartSessionRequest.fromJSON(object.start) : undefined,
+      update: isSet(object.update) ? UpdateSessionRequest.fromJSON(object.update) : undefined,
+      terminate: isSet(object.terminate) ? TerminateSessionRequest.fromJSON(object.terminate) : undefined,
+      debitEvent: isSet(object.debitEvent)
+        ? DebitEventRequest.fromJSON(object.debitEvent)
+        : isSet(object.debit_event)
+        ? DebitEventRequest.fromJSON(object.debit_event)
+        : undefined,
+      refundEvent: isSet(object.refundEvent)
+        ? RefundEventRequest.fromJSON(object.refundEvent)
+        : isSet(object.refund_event)
+        ? RefundEventRequest.fromJSON(object.refund_event)
+        : undefined,
+    };
+  },
+
+  toJSON(message: ChargeItem): unknown {
+    const obj: any = {};
+    if (message.correlationId !== "") {
+      obj.correlationId = message.correlationId;
+    }
+    if (message.start !== undefined) {
+      obj.start = StartSessionRequest.toJSON(message.start);
+    }
+    if (message.update !== undefined) {
+      obj.update = UpdateSessionRequest.toJSON(message.update);
+    }
+    if (message.terminate !== undefined) {
+      obj.terminate = TerminateSessionRequest.toJSON(message.terminate);
+    }
+    if (message.debitEvent !== undefined) {
+      obj.debitEvent = DebitEventRequest.toJSON(message.debitEvent);
+    }
+    if (message.refundEvent !== undefined) {
+      obj.refundEvent = RefundEventRequest.toJSON(message.refundEvent);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ChargeItem>, I>>(base?: I): ChargeItem {
+    return ChargeItem.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ChargeItem>, I>>(object: I): ChargeItem {
+    const message = createBaseChargeItem();
+    message.correlationId = object.correlationId ?? "";
+    message.start = (object.start !== undefined && object.start !== null)
+      ? StartSessionRequest.fromPartial(object.start)
+      : undefined;
+    message.update = (object.update !== undefined && object.update !== null)
+      ? UpdateSessionRequest.fromPartial(object.update)
+      : undefined;
+    message.terminate = (object.terminate !== undefined && object.terminate !== null)
+      ? TerminateSessionRequest.fromPartial(object.terminate)
+      : undefined;
+    message.debitEvent = (object.debitEvent !== undefined && object.debitEvent !== null)
+      ? DebitEventRequest.fromPartial(object.debitEvent)
+      : undefined;
+    message.refundEvent = (object.refundEvent !== undefined && object.refundEvent !== null)
+      ? RefundEventRequest.fromPartial(object.refundEvent)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseItemStatus(): ItemStatus {
+  return { code: 0, message: "", field: "" };
+}
+
+export const ItemStatus: MessageFns<ItemStatus> = {
+  encode(message: ItemStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.code !== 0) {
+      writer.uint32(8).int32(message.code);
+    }
+    if (message.message !== "") {
+      writer.uint32(18).string(message.message);
+    }
+    if (message.field !== "") {
+      writer.uint32(26).string(message.field);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ItemStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseItemStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.code = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.field = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ItemStatus {
+    return {
+      code: isSet(object.code) ? globalThis.Number(object.code) : 0,
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      field: isSet(object.field) ? globalThis.String(object.field) : "",
+    };
+  },
+
+  toJSON(message: ItemStatus): unknown {
+    const obj: any = {};
+    if (message.code !== 0) {
+      obj.code = Math.round(message.code);
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.field !== "") {
+      obj.field = message.field;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ItemStatus>, I>>(base?: I): ItemStatus {
+    return ItemStatus.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ItemStatus>, I>>(object: I): ItemStatus {
+    const message = createBaseItemStatus();
+    message.code = object.code ?? 0;
+    message.message = object.message ?? "";
+    message.field = object.field ?? "";
+    return message;
+  },
+};
+
+function createBaseChargeItemResult(): ChargeItemResult {
+  return {
+    correlationId: "",
+    start: undefined,
+    update: undefined,
+    terminate: undefined,
+    debitEvent: undefined,
+    refundEvent: undefined,
+    status: undefined,
+  };
+}
+
+export const ChargeItemResult: MessageFns<ChargeItemResult> = {
+  encode(message: ChargeItemResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.correlationId !== "") {
+      writer.uint32(10).string(message.correlationId);
+    }
+    if (message.start !== undefined) {
+      StartSessionResponse.encode(message.start, writer.uint32(18).fork()).join();
+    }
+    if (message.update !== undefined) {
+      UpdateSessionResponse.encode(message.update, writer.uint32(26).fork()).join();
+    }
+    if (message.terminate !== undefined) {
+      TerminateSessionResponse.encode(message.terminate, writer.uint32(34).fork()).join();
+    }
+    if (message.debitEvent !== undefined) {
+      DebitEventResponse.encode(message.debitEvent, writer.uint32(42).fork()).join();
+    }
+    if (message.refundEvent !== undefined) {
+      RefundEventResponse.encode(message.refundEvent, writer.uint32(50).fork()).join();
+    }
+    if (message.status !== undefined) {
+      ItemStatus.encode(message.status, writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ChargeItemResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseChargeItemResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.correlationId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.start = StartSessionResponse.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.update = UpdateSessionResponse.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.terminate = TerminateSessionResponse.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.debitEvent = DebitEventResponse.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.refundEvent = RefundEventResponse.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.status = ItemStatus.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ChargeItemResult {
+    return {
+      correlationId: isSet(object.correlationId)
+        ? globalThis.String(object.correlationId)
+        : isSet(object.correlation_id)
+        ? globalThis.String(object.correlation_id)
+        : "",
+      start: isSet(object.start) ? StartSessionResponse.fromJSON(object.start) : undefined,
+      update: isSet(object.update) ? UpdateSessionResponse.fromJSON(object.update) : undefined,
+      terminate: isSet(object.terminate) ? TerminateSessionResponse.fromJSON(object.terminate) : undefined,
+      debitEvent: isSet(object.debitEvent)
+        ? DebitEventResponse.fromJSON(object.debitEvent)
+        : isSet(object.debit_event)
+        ? DebitEventResponse.fromJSON(object.debit_event)
+        : undefined,
+      refundEvent: isSet(object.refundEvent)
+        ? RefundEventResponse.fromJSON(object.refundEvent)
+        : isSet(object.refund_event)
+        ? RefundEventResponse.fromJSON(object.refund_event)
+        : undefined,
+      status: isSet(object.status) ? ItemStatus.fromJSON(object.status) : undefined,
+    };
+  },
+
+  toJSON(message: ChargeItemResult): unknown {
+    const obj: any = {};
+    if (message.correlationId !== "") {
+      obj.correlationId = message.correlationId;
+    }
+    if (message.start !== undefined) {
+      obj.start = StartSessionResponse.toJSON(message.start);
+    }
+    if (message.update !== undefined) {
+      obj.update = UpdateSessionResponse.toJSON(message.update);
+    }
+    if (message.terminate !== undefined) {
+      obj.terminate = TerminateSessionResponse.toJSON(message.terminate);
+    }
+    if (message.debitEvent !== undefined) {
+      obj.debitEvent = DebitEventResponse.toJSON(message.debitEvent);
+    }
+    if (message.refundEvent !== undefined) {
+      obj.refundEvent = RefundEventResponse.toJSON(message.refundEvent);
+    }
+    if (message.status !== undefined) {
+      obj.status = ItemStatus.toJSON(message.status);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ChargeItemResult>, I>>(base?: I): ChargeItemResult {
+    return ChargeItemResult.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ChargeItemResult>, I>>(object: I): ChargeItemResult {
+    const message = createBaseChargeItemResult();
+    message.correlationId = object.correlationId ?? "";
+    message.start = (object.start !== undefined && object.start !== null)
+      ? StartSessionResponse.fromPartial(object.start)
+      : undefined;
+    message.update = (object.update !== undefined && object.update !== null)
+      ? UpdateSessionResponse.fromPartial(object.update)
+      : undefined;
+    message.terminate = (object.terminate !== undefined && object.terminate !== null)
+      ? TerminateSessionResponse.fromPartial(object.terminate)
+      : undefined;
+    message.debitEvent = (object.debitEvent !== undefined && object.debitEvent !== null)
+      ? DebitEventResponse.fromPartial(object.debitEvent)
+      : undefined;
+    message.refundEvent = (object.refundEvent !== undefined && object.refundEvent !== null)
+      ? RefundEventResponse.fromPartial(object.refundEvent)
+      : undefined;
+    message.status = (object.status !== undefined && object.status !== null)
+      ? ItemStatus.fromPartial(object.status)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseChargeBatchRequest(): ChargeBatchRequest {
+  return { items: [] };
+}
+
+export const ChargeBatchRequest: MessageFns<ChargeBatchRequest> = {
+  encode(message: ChargeBatchRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.items) {
+      ChargeItem.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ChargeBatchRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseChargeBatchRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.items.push(ChargeItem.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ChargeBatchRequest {
+    return {
+      items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => ChargeItem.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ChargeBatchRequest): unknown {
+    const obj: any = {};
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => ChargeItem.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ChargeBatchRequest>, I>>(base?: I): ChargeBatchRequest {
+    return ChargeBatchRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ChargeBatchRequest>, I>>(object: I): ChargeBatchRequest {
+    const message = createBaseChargeBatchRequest();
+    message.items = object.items?.map((e) => ChargeItem.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseChargeBatchResponse(): ChargeBatchResponse {
+  return { results: [] };
+}
+
+export const ChargeBatchResponse: MessageFns<ChargeBatchResponse> = {
+  encode(message: ChargeBatchResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      ChargeItemResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ChargeBatchResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseChargeBatchResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(ChargeItemResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ChargeBatchResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => ChargeItemResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ChargeBatchResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => ChargeItemResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ChargeBatchResponse>, I>>(base?: I): ChargeBatchResponse {
+    return ChargeBatchResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ChargeBatchResponse>, I>>(object: I): ChargeBatchResponse {
+    const message = createBaseChargeBatchResponse();
+    message.results = object.results?.map((e) => ChargeItemResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /** The online charging service of Ratel. */
 export type ChargingServiceService = typeof ChargingServiceService;
 export const ChargingServiceService = {
@@ -4556,6 +5254,32 @@ export const ChargingServiceService = {
     responseSerialize: (value: GetBalanceResponse): Buffer => Buffer.from(GetBalanceResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetBalanceResponse => GetBalanceResponse.decode(value),
   },
+  /**
+   * Runs many mutating requests in one call; each item is answered as its unary RPC would be,
+   * in the order given. A malformed item fails alone; a malformed batch changes nothing.
+   */
+  chargeBatch: {
+    path: "/charging.v1.ChargingService/ChargeBatch" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ChargeBatchRequest): Buffer => Buffer.from(ChargeBatchRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ChargeBatchRequest => ChargeBatchRequest.decode(value),
+    responseSerialize: (value: ChargeBatchResponse): Buffer => Buffer.from(ChargeBatchResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ChargeBatchResponse => ChargeBatchResponse.decode(value),
+  },
+  /**
+   * Runs mutating requests over one long-lived stream; each item is answered by correlation_id,
+   * in the order received. The server stops reading while too many items are unanswered.
+   */
+  chargeStream: {
+    path: "/charging.v1.ChargingService/ChargeStream" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: ChargeItem): Buffer => Buffer.from(ChargeItem.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ChargeItem => ChargeItem.decode(value),
+    responseSerialize: (value: ChargeItemResult): Buffer => Buffer.from(ChargeItemResult.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ChargeItemResult => ChargeItemResult.decode(value),
+  },
 } as const;
 
 export interface ChargingServiceServer extends UntypedServiceImplementation {
@@ -4575,6 +5299,16 @@ export interface ChargingServiceServer extends UntypedServiceImplementation {
   priceEnquiry: handleUnaryCall<PriceEnquiryRequest, PriceEnquiryResponse>;
   /** Returns the money balance, allowance buckets and open reservations of the subscriber's account. */
   getBalance: handleUnaryCall<GetBalanceRequest, GetBalanceResponse>;
+  /**
+   * Runs many mutating requests in one call; each item is answered as its unary RPC would be,
+   * in the order given. A malformed item fails alone; a malformed batch changes nothing.
+   */
+  chargeBatch: handleUnaryCall<ChargeBatchRequest, ChargeBatchResponse>;
+  /**
+   * Runs mutating requests over one long-lived stream; each item is answered by correlation_id,
+   * in the order received. The server stops reading while too many items are unanswered.
+   */
+  chargeStream: handleBidiStreamingCall<ChargeItem, ChargeItemResult>;
 }
 
 export interface ChargingServiceClient extends Client {
@@ -4706,6 +5440,32 @@ export interface ChargingServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetBalanceResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Runs many mutating requests in one call; each item is answered as its unary RPC would be,
+   * in the order given. A malformed item fails alone; a malformed batch changes nothing.
+   */
+  chargeBatch(
+    request: ChargeBatchRequest,
+    callback: (error: ServiceError | null, response: ChargeBatchResponse) => void,
+  ): ClientUnaryCall;
+  chargeBatch(
+    request: ChargeBatchRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ChargeBatchResponse) => void,
+  ): ClientUnaryCall;
+  chargeBatch(
+    request: ChargeBatchRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ChargeBatchResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Runs mutating requests over one long-lived stream; each item is answered by correlation_id,
+   * in the order received. The server stops reading while too many items are unanswered.
+   */
+  chargeStream(): ClientDuplexStream<ChargeItem, ChargeItemResult>;
+  chargeStream(options: Partial<CallOptions>): ClientDuplexStream<ChargeItem, ChargeItemResult>;
+  chargeStream(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<ChargeItem, ChargeItemResult>;
 }
 
 export const ChargingServiceClient = makeGenericClientConstructor(

@@ -1,0 +1,176 @@
+/**
+ * ChargeBatch / ChargeStream end to end on the test Redis: items run as their unary RPCs do.
+ * Demo prepaid plan: SMS (RG 30) at 0.05 EUR.
+ */
+import { Metadata, status as Status } from '@grpc/grpc-js';
+import {
+  ChargeBatchRequest,
+  ChargeItem,
+  ChargeItemResult,
+  ChargingServiceClient,
+  DebitEventRequest,
+  GetBalanceRequest,
+  ResultCode,
+  StartSessionRequest,
+  TerminateSessionRequest,
+  UnitType,
+  UpdateSessionRequest,
+} from '@app/proto';
+import { uniqueId } from '@app/devstack';
+import { CHARGE_BATCH_BYTES_MAX, CHARGE_BATCH_ITEMS_MAX } from '../src/charging/charging.limits';
+import { call, ChargingApp, chargingClient, EUR, failure, provisionSubscriber, startChargingApp } from './grpc-e2e.helpers';
+
+const SMS = 30;
+const SMS_PRICE = EUR / 20n;
+
+let env: ChargingApp;
+let client: ChargingServiceClient;
+
+beforeAll(async () => {
+  env = await startChargingApp();
+  client = chargingClient(env.address);
+});
+
+afterAll(async () => {
+  client?.close();
+  await env?.close();
+});
+
+const debit = (msisdn: string, requestId: string, calledNumber = '33612345678') =>
+  DebitEventRequest.fromPartial({
+    requestId,
+    subscriber: { msisdn },
+    calledNumber,
+    service: { ratingGroup: SMS, serviceId: 0, units: 1n },
+  });
+const item = (correlationId: string, debitEvent: DebitEventRequest): ChargeItem => ({ correlationId, debitEvent });
+const batch = (items: ChargeItem[]) => call(client, client.chargeBatch, ChargeBatchRequest.fromPartial({ items }));
+const balanceOf = (msisdn: string) => call(client, client.getBalance, GetBalanceRequest.fromPartial({ subscriber: { msisdn } }));
+
+describe('ChargeBatch', () => {
+  it('1,000 concurrent items over batches against a balance for exactly 137: 137 granted, balance 0, nothing reserved', async () => {
+    const { msisdn } = await provisionSubscriber(env.engine, 137n * SMS_PRICE);
+    const prefix = uniqueId('b');
+    const items = Array.from({ length: 1000 }, (_, i) => item(`c${i}`, debit(msisdn, `${prefix}-${i}`)));
+    const batches: ChargeItem[][] = [];
+    for (let i = 0; i < items.length; i += CHARGE_BATCH_ITEMS_MAX) batches.push(items.slice(i, i + CHARGE_BATCH_ITEMS_MAX));
+    const answers = await Promise.all(batches.map(batch));
+    const results = answers.flatMap((a) => a.results);
+    expect(results.map((r) => r.correlationId)).toEqual(items.map((i) => i.correlationId));
+    const codes = results.map((r) => r.debitEvent?.resultCode);
+    expect(codes.filter((c) => c === ResultCode.SUCCESS)).toHaveLength(137);
+    expect(codes.filter((c) => c === ResultCode.CREDIT_LIMIT_REACHED)).toHaveLength(863);
+    const balance = await balanceOf(msisdn);
+    expect(balance.balance?.amountMicros).toBe(0n);
+    expect(balance.reserved?.amountMicros ?? 0n).toBe(0n);
+  });
+
+  it('replays a batch byte-identical item by item; same id with other content is refused for that item alone', async () => {
+    const { msisdn } = await provisionSubscriber(env.engine, 10n * EUR);
+    const ids = [uniqueId('r'), uniqueId('r'), uniqueId('r')];
+    const items = ids.map((id, i) => item(`c${i}`, debit(msisdn, id)));
+    const first = await batch(items);
+    const again = await batch(items);
+    for (let i = 0; i < items.length; i++) {
+      expect(Buffer.from(ChargeItemResult.encode(again.results[i]).finish())).toEqual(
+        Buffer.from(ChargeItemResult.encode(first.results[i]).finish()),
+      );
+    }
+    const changed = await batch([item('x', debit(msisdn, ids[0], '33699999999')), item('y', debit(msisdn, uniqueId('r')))]);
+    expect(changed.results[0].status?.code).toBe(Status.ALREADY_EXISTS);
+    expect(changed.results[1].debitEvent?.resultCode).toBe(ResultCode.SUCCESS);
+    expect((await balanceOf(msisdn)).balance?.amountMicros).toBe(10n * EUR - 4n * SMS_PRICE);
+  });
+
+  it('one bad item among good ones fails alone, naming items[i].field', async () => {
+    const { msisdn } = await provisionSubscriber(env.engine, 10n * EUR);
+    const bad = debit(msisdn, '');
+    const res = await batch([
+      item('a', debit(msisdn, uniqueId('g'))),
+      item('b', bad),
+      item('c', { ...bad, requestId: uniqueId('g') }),
+      { correlationId: 'd' },
+    ]);
+    expect(res.results[0].debitEvent?.resultCode).toBe(ResultCode.SUCCESS);
+    expect(res.results[1].status).toMatchObject({ code: Status.INVALID_ARGUMENT, field: 'items[1].debit_event.request_id' });
+    expect(res.results[2].debitEvent?.resultCode).toBe(ResultCode.SUCCESS);
+    expect(res.results[3].status).toMatchObject({ code: Status.INVALID_ARGUMENT, field: 'items[3].request' });
+    expect((await balanceOf(msisdn)).balance?.amountMicros).toBe(10n * EUR - 2n * SMS_PRICE);
+  });
+
+  it('runs the items of one session in batch order: start, update, terminate in one batch, nothing left reserved', async () => {
+    const { msisdn } = await provisionSubscriber(env.engine, 10n * EUR);
+    const sessionId = uniqueId('sess');
+    const MB = 1_048_576n;
+    const subscriber = { msisdn };
+    const res = await batch([
+      {
+        correlationId: 'a',
+        start: StartSessionRequest.fromPartial({
+          sessionId,
+          requestNumber: 0,
+          subscriber,
+          services: [{ ratingGroup: 20, requestedUnits: 10n * MB, unit: UnitType.BYTES }],
+        }),
+      },
+      {
+        correlationId: 'b',
+        update: UpdateSessionRequest.fromPartial({
+          sessionId,
+          requestNumber: 1,
+          subscriber,
+          services: [{ ratingGroup: 20, usedUnits: 5n * MB, requestedUnits: 10n * MB, unit: UnitType.BYTES }],
+        }),
+      },
+      {
+        correlationId: 'c',
+        terminate: TerminateSessionRequest.fromPartial({
+          sessionId,
+          requestNumber: 2,
+          subscriber,
+          services: [{ ratingGroup: 20, usedUnits: 3n * MB }],
+        }),
+      },
+    ]);
+    expect([res.results[0].start?.resultCode, res.results[1].update?.resultCode, res.results[2].terminate?.resultCode]).toEqual([
+      ResultCode.SUCCESS,
+      ResultCode.SUCCESS,
+      ResultCode.SUCCESS,
+    ]);
+    const balance = await balanceOf(msisdn);
+    expect(balance.reserved?.amountMicros ?? 0n).toBe(0n);
+    expect(balance.balance?.amountMicros).toBe(10n * EUR - 8n * (EUR / 100n));
+  });
+
+  it.each([
+    ['empty', () => [] as ChargeItem[]],
+    ['too many items', (m: string) => Array.from({ length: CHARGE_BATCH_ITEMS_MAX + 1 }, (_, i) => item(`c${i}`, debit(m, uniqueId('t'))))],
+    ['duplicate correlation ids', (m: string) => [item('same', debit(m, uniqueId('t'))), item('same', debit(m, uniqueId('t')))]],
+    ['oversized', (m: string) => [item('big', debit(m, uniqueId('t'), '3'.repeat(CHARGE_BATCH_BYTES_MAX)))]],
+  ])('refuses a batch that is %s whole, nothing applied', async (_name, items) => {
+    const { msisdn } = await provisionSubscriber(env.engine, 10n * EUR);
+    const err = await failure(batch(items(msisdn)));
+    expect(err.code).toBe(Status.INVALID_ARGUMENT);
+    expect((await balanceOf(msisdn)).balance?.amountMicros).toBe(10n * EUR);
+  });
+});
+
+describe('ChargeStream', () => {
+  it('answers every item in the order sent', async () => {
+    const { msisdn } = await provisionSubscriber(env.engine, 100n * EUR);
+    const stream = client.chargeStream(new Metadata(), { deadline: Date.now() + 30_000 });
+    const got: ChargeItemResult[] = [];
+    const done = new Promise<void>((resolve, reject) => {
+      stream.on('data', (r: ChargeItemResult) => got.push(r));
+      stream.on('end', resolve);
+      stream.on('error', reject);
+    });
+    const n = 200; // more than CHARGE_STREAM_IN_FLIGHT_MAX: reading pauses and resumes
+    for (let i = 0; i < n; i++) stream.write(item(`s${i}`, debit(msisdn, uniqueId('s'))));
+    stream.end();
+    await done;
+    expect(got.map((r) => r.correlationId)).toEqual(Array.from({ length: n }, (_, i) => `s${i}`));
+    expect(got.every((r) => r.debitEvent?.resultCode === ResultCode.SUCCESS)).toBe(true);
+    expect((await balanceOf(msisdn)).balance?.amountMicros).toBe(100n * EUR - BigInt(n) * SMS_PRICE);
+  });
+});
