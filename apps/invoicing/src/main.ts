@@ -16,7 +16,7 @@
  * second signal: 130). A bad configuration exits 2, any other start-up failure (e.g. the HTTP port
  * taken) 1, each with one JSON line on stderr.
  */
-import { createClickhouseClient } from '@app/analytics';
+import { clickhouseReady, createClickhouseClient } from '@app/analytics';
 import { createLogger, createRegistry, Logger, systemClock } from '@app/observability';
 import { createNatsConnection, drainNats, natsReady, onStopSignals, type ReadinessCheck, runMain } from '@app/runtime';
 import type { NatsConnection } from 'nats';
@@ -34,7 +34,7 @@ import { InvoiceRunService } from './billing/run/run-service';
 import { PgRunStore } from './billing/run/run-store';
 import { startInvoicingHttp } from './api/http-app';
 import { InvoicingConfig, loadInvoicingProcessConfig, printableConfig } from './config';
-import { clickhouseReady, startSinkProcess } from './ingest/sink-process';
+import { startSinkProcess } from './ingest/sink-process';
 
 /** Time a stop may take beyond the sink's shutdown grace (closing HTTP, NATS, ClickHouse) before exit 1. */
 export const INVOICING_STOP_MARGIN_MS = 10_000;

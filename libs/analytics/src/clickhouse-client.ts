@@ -29,3 +29,9 @@ export function createClickhouseClient(opts: ClickhouseClientOptions): ClickHous
 }
 
 export type { ClickHouseClient };
+
+/** Readiness check of every process that reads or writes ClickHouse: its /ping (the client reports a failure instead of throwing it). */
+export async function clickhouseReady(client: ClickHouseClient): Promise<void> {
+  const r = await client.ping();
+  if (!r.success) throw r.error;
+}

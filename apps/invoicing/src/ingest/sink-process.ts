@@ -3,7 +3,7 @@
  * NATS consumer, the ops endpoints (sink alone: /healthz, /readyz, /metrics) and the lag poller. main.ts adds the environment and the
  * signals; tests start it in-process.
  */
-import { ClickHouseClient, ClickhouseRatedEventStore, createClickhouseClient, migrateClickhouse } from '@app/analytics';
+import { clickhouseReady, ClickhouseRatedEventStore, createClickhouseClient, migrateClickhouse } from '@app/analytics';
 import { Clock, createRegistry, Logger, systemClock } from '@app/observability';
 import { createNatsConnection, drainNats, natsReady, sleep, startOpsServer } from '@app/runtime';
 import type { Registry } from 'prom-client';
@@ -34,12 +34,6 @@ export async function untilItWorks<T>(what: string, logger: Logger, fn: () => Pr
       await sleep(delayMs);
     }
   }
-}
-
-/** Readiness check: ClickHouse's /ping (the client reports a failure instead of throwing it). */
-export async function clickhouseReady(client: ClickHouseClient): Promise<void> {
-  const r = await client.ping();
-  if (!r.success) throw r.error;
 }
 
 export interface SinkHosting {
