@@ -31,6 +31,7 @@ import { FsDocumentStore } from './billing/render/document-store';
 import { KubernetesLauncher, kubernetesOptionsFromEnv } from './billing/run/kubernetes-launcher';
 import { launchLocalWorkers, ratelCliCommand } from './billing/run/local-workers';
 import { InvoiceRunService } from './billing/run/run-service';
+import { startBillingEventsRelay } from './billing/events/billing-events-relay';
 import { PgRunStore } from './billing/run/run-store';
 import { startInvoicingHttp } from './api/http-app';
 import { InvoicingConfig, loadInvoicingProcessConfig, printableConfig } from './config';
@@ -60,7 +61,7 @@ async function startApiRole(config: InvoicingConfig, logger: Logger, registry: R
   let live = true;
   const clickhouse = createClickhouseClient({ url: config.CLICKHOUSE_URL });
   const nats: NatsConnection = await createNatsConnection(config.NATS_URL, 'ratel-invoicing-api', { waitOnFirstConnect: true });
-  const billing = config.DATABASE_URL === undefined ? undefined : startBilling(config, logger);
+  const billing = config.DATABASE_URL === undefined ? undefined : await startBilling(config, logger, nats, registry);
   const checks: Record<string, ReadinessCheck> = {
     clickhouse: () => clickhouseReady(clickhouse),
     nats: () => natsReady(nats),
@@ -93,8 +94,20 @@ async function startApiRole(config: InvoicingConfig, logger: Logger, registry: R
 }
 
 /** The billing API's service: the PostgreSQL pool and the coordinators of the runs started through the API. */
-function startBilling(config: InvoicingConfig, logger: Logger): { runs: InvoiceRunService; pool: Pool; stop(): Promise<void> } {
+async function startBilling(
+  config: InvoicingConfig,
+  logger: Logger,
+  nats: NatsConnection,
+  registry: Registry,
+): Promise<{ runs: InvoiceRunService; pool: Pool; stop(): Promise<void> }> {
   const pool = new Pool({ connectionString: config.DATABASE_URL, max: BILLING_POOL_MAX });
+  const relay = await startBillingEventsRelay({
+    pool,
+    nats,
+    registry,
+    logger: logger.child({ component: 'billing-events' }),
+    nowMs: () => systemClock.nowMs(),
+  });
   const store = new PgRunStore(pool, systemClock);
   const command = ratelCliCommand();
   const k8s =
@@ -121,6 +134,7 @@ function startBilling(config: InvoicingConfig, logger: Logger): { runs: InvoiceR
     pool,
     stop: async () => {
       await runs.stop();
+      await relay.stop();
       await pool.end();
     },
   };

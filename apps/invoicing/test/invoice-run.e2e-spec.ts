@@ -513,6 +513,32 @@ describe('ratel invoice-run (CLI, workers, PostgreSQL, JetStream, ClickHouse)', 
       expect([lines.status, lines.body.code]).toEqual([422, 'DOCUMENT_IMMUTABLE']);
     });
 
+    it('publishes every billing event to the RATEL_BILLING stream, in the order written, once', async () => {
+      const rows = (await pool.query(`select event_id from billing_outbox order by id`)).rows.map((r) => r.event_id as string);
+      expect(rows.length).toBeGreaterThanOrEqual(15); // 14 invoices and the notes
+      await waitFor(
+        'the outbox relayed',
+        async () => (await pool.query(`select count(*)::int as n from billing_outbox where published_at is null`)).rows[0].n,
+        (n) => n === 0,
+        30_000,
+      );
+      const jsm = await nc.jetstreamManager();
+      const info = await jsm.streams.info('RATEL_BILLING');
+      const ids: string[] = [];
+      for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
+        const m = await jsm.streams.getMessage('RATEL_BILLING', { seq }).catch(() => null);
+        const id = m?.header.get('Nats-Msg-Id');
+        if (id && rows.includes(id)) ids.push(id);
+      }
+      expect(ids).toEqual(rows);
+      const first = await jsm.streams.getMessage('RATEL_BILLING', { seq: info.state.first_seq });
+      expect(first.json()).toMatchObject({
+        schema: 'ratel.billing.v1',
+        type: 'DOCUMENT_ISSUED',
+        number: expect.stringMatching(/^INV2026-/),
+      });
+    });
+
     it('refuses a run of a cycle that is still open, and bad input everywhere, precisely', async () => {
       const open = await call('POST', '/v1/billing/runs', { body: { cycleId: 'MONTHLY_1-2027-01-01' } });
       expect([open.status, open.body.code]).toEqual([422, 'CYCLE_NOT_CLOSED']);

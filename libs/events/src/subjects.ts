@@ -17,7 +17,16 @@ export const NOTIFY_SUBJECT_PREFIX = 'ratel.notify.v1';
 export const NOTIFY_SUBJECTS = `${NOTIFY_SUBJECT_PREFIX}.>`;
 
 /**
- * JetStream de-duplication window of both streams: a message whose `Nats-Msg-Id` (the event id)
+ * Billing document events (DOCUMENT_ISSUED, later voided and credited), written by invoicing to its
+ * outbox in the transaction of the change and relayed in order: `ratel.billing.v1.<event>.<accountId>`.
+ * Collections consumes them.
+ */
+export const BILLING_STREAM = 'RATEL_BILLING';
+export const BILLING_SUBJECT_PREFIX = 'ratel.billing.v1';
+export const BILLING_SUBJECTS = `${BILLING_SUBJECT_PREFIX}.>`;
+
+/**
+ * JetStream de-duplication window of the streams: a message whose `Nats-Msg-Id` (the event id)
  * was seen within this window is dropped, so a relay that re-publishes after a crash creates no
  * duplicate downstream.
  */

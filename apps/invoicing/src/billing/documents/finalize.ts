@@ -17,6 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
+import { BILLING_SUBJECT_PREFIX } from '@app/events';
 import { creditorReference } from '@app/money';
 import type { DocumentType } from './document-types';
 
@@ -35,7 +36,7 @@ export const SERIES_PREFIX_DEFAULT: Readonly<Record<DocumentType, string>> = {
 };
 
 export const BILLING_EVENT_SCHEMA = 'ratel.billing.v1';
-export const BILLING_SUBJECT_ROOT = 'ratel.billing.v1';
+const BILLING_SUBJECT_ROOT = BILLING_SUBJECT_PREFIX;
 
 export interface FinalizeScope {
   /** The drafts of one run, or the given documents (an approved HELD draft). */
