@@ -82,10 +82,13 @@ const PROCESSES: ProcessSpec[] = [
     name: 'invoicing',
     entry: 'apps/invoicing/src/main.ts',
     ports: { INVOICING_HTTP_PORT: 8081 },
-    env: { SINK_METRICS_PORT: '0' },
-    ready: [{ kind: 'http', port: 'INVOICING_HTTP_PORT', path: '/healthz' }],
+    env: { SINK_METRICS_PORT: '0', INVOICE_DOCUMENTS_DIR: '${RATEL_HOME}/documents' },
+    ready: [{ kind: 'http', port: 'INVOICING_HTTP_PORT', path: '/readyz' }],
     endpoints: { RATEL_INVOICING_URL: 'http://127.0.0.1:${INVOICING_HTTP_PORT}' },
-    banner: ['invoicing:          ${RATEL_INVOICING_URL}/v1/usage, /v1/revenue, /metrics (sink: JetStream -> ClickHouse)'],
+    banner: [
+      'invoicing:          ${RATEL_INVOICING_URL}/v1/usage, /v1/revenue, /metrics (sink: JetStream -> ClickHouse)',
+      'billing:            ${RATEL_INVOICING_URL}/v1/billing/runs, /documents, /review (npm run ratel -- invoice-run --help)',
+    ],
   },
   {
     name: 'mediation',
@@ -158,6 +161,9 @@ async function choosePorts(): Promise<Record<string, string>> {
   }
   return chosen;
 }
+
+/** Roles of the key `npm start` generates (RATEL_API_KEYS syntax). */
+const LOCAL_KEY_ROLES = 'read+write+admin+billing';
 
 function apiKey(): string {
   const file = join(HOME, 'api-key');
@@ -273,7 +279,8 @@ function printBanner(vars: Record<string, string>, servers: { name: string; url:
 async function run(record: ProcessRecord): Promise<void> {
   const servers = await startServers(record);
   checkStop();
-  const key = process.env.RATEL_API_KEYS ?? apiKey();
+  // The local stack's key may do everything (read, write, admin, billing): it is the operator's own.
+  const key = process.env.RATEL_API_KEYS ?? `${apiKey()}:${LOCAL_KEY_ROLES}`;
   const ports = await choosePorts();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -283,7 +290,7 @@ async function run(record: ProcessRecord): Promise<void> {
   await runCli('scripts/ratel.ts', ['migrate'], env);
   await runCli('scripts/ratel.ts', ['seed', '--demo'], env);
   mkdirSync(join(HOME, 'cdr'), { recursive: true });
-  const vars: Record<string, string> = { ...ports, RATEL_HOME: HOME, RATEL_API_KEY: key.split(',')[0] };
+  const vars: Record<string, string> = { ...ports, RATEL_HOME: HOME, RATEL_API_KEY: key.split(',')[0].split(':')[0] };
   const launched = await launchAll(record, env, vars);
   const endpoints: Record<string, string> = {};
   for (const { spec } of launched) for (const [k, v] of Object.entries(spec.endpoints)) endpoints[k] = fill(v, vars);
