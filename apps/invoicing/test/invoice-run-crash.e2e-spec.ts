@@ -17,6 +17,7 @@ import { migrate } from '@app/db';
 import { ratedEvent } from '@app/events/testing';
 import { createLogger, systemClock } from '@app/observability';
 import { loadInvoicingConfig } from '../src/config';
+import { seedPostpaidAccounts } from '../src/billing/testing/billing-fixtures';
 import { PgCycleService } from '../src/billing/cycles/cycle-service';
 import { PgRunStore } from '../src/billing/run/run-store';
 import { type SinkProcess, startSinkProcess } from '../src/ingest/sink-process';
@@ -117,21 +118,7 @@ describe('invoice run: workers killed in mid-shard and in mid-finalize, then red
     await migrate(databaseUrl);
     pool = new Pool({ connectionString: databaseUrl, max: 4 });
     const at = new Date(Date.UTC(2026, 9, 1));
-    await pool.query(`insert into product (id, name, created_at) values ('p', 'P', $1)`, [at]);
-    await pool.query(
-      `insert into price_plan (id, product_id, name, currency, current_version, created_at, updated_at) values ('pp', 'p', 'P', 'EUR', 1, $1, $1)`,
-      [at],
-    );
-    await pool.query(
-      `insert into tax_rate (id, jurisdiction, category, rate_percent, valid_from, created_at) values ('fr', 'FR', 'STANDARD', 20, '2000-01-01', $1)`,
-      [at],
-    );
-    await pool.query(`insert into customer (id, name, created_at, updated_at) values ('cu', 'Customer', $1, $1)`, [at]);
-    await pool.query(
-      `insert into billing_account (id, customer_id, type, currency, time_zone, cycle_day, plan_id, billing_cycle_type, tax_jurisdiction, created_at, updated_at)
-       select 'k-' || lpad(i::text, 5, '0'), 'cu', 'POSTPAID', 'EUR', 'UTC', 1, 'pp', 'MONTHLY_1', 'FR', $1, $1 from generate_series(0, $2 - 1) i`,
-      [at, ACCOUNTS],
-    );
+    await seedPostpaidAccounts(pool, { accounts: ACCOUNTS, prefix: 'k-', pad: 5, at });
     const cycles = new PgCycleService(pool);
     await cycles.ensureCycles(Date.UTC(2026, 10, 10), 1);
     await cycles.advance(Date.UTC(2026, 11, 5));

@@ -52,7 +52,7 @@ export class ValidateExecutor implements PhaseExecutor {
          not exists (select 1 from billing_document p where p.account_id = d.account_id and p.status in ('ISSUED', 'PARTIALLY_PAID', 'PAID')
               and p.cycle_id is distinct from d.cycle_id) as first_invoice,
          (select to_char(greatest($3::date, min(s.created_at at time zone $4)::date), 'YYYY-MM-DD') from subscription s
-            where s.account_id = d.account_id and s.created_at < $5) as active_from
+            where s.account_id = d.account_id and s.created_at < $5 having count(*) > 0) as active_from
        from billing_document d where d.run_id = $1 and d.status = 'DRAFT' and d.approved_at is null order by d.account_id collate "C"`,
       [ctx.run.id, HISTORY_INVOICES_MAX, cycle.periodStart, cycle.timeZone, new Date(cycle.endsAtMs)],
     );
