@@ -1,0 +1,189 @@
+/**
+ * The month-end invoice run at scale, phase by phase, on throwaway PostgreSQL and ClickHouse (or
+ * DATABASE_URL / CLICKHOUSE_URL): N postpaid accounts, E rated events each in ClickHouse, then the
+ * real executors of PLAN, COMPUTE (every shard), VALIDATE and FINALIZE, in this process, timed. The
+ * baseline in the same run: a raw PostgreSQL COPY of the same document and line rows into tables of
+ * the same columns (no triggers, no indexes beyond the keys), so the ratio says what the run costs
+ * beyond writing its output.
+ *
+ *   node -r ts-node/register/transpile-only -r tsconfig-paths/register load-tests/billing/month-end-bench.ts \
+ *     [--accounts 20000] [--events 5] [--shards 4] [--without-balance-trigger]
+ *
+ * --without-balance-trigger is an experiment, not a mode of the product: it disables the deferred
+ * per-posting balance check of the ledger for the run, to show what that check costs.
+ *
+ * RENDER (PDF) and DELIVER are measured apart (the PDF renderer is the slow phase); REPORT is one
+ * query set.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Pool } from 'pg';
+import { ClickhouseRatedEventStore, createClickhouseClient, migrateClickhouse, toRatedEventRow } from '@app/analytics';
+import { migrate } from '@app/db';
+import { startClickhouse, startPostgres } from '@app/devstack';
+import { ratedEvent } from '@app/events/testing';
+import { createLogger, systemClock } from '@app/observability';
+import { seedPostpaidAccounts } from '../../apps/invoicing/src/billing/testing/billing-fixtures';
+import { PgCycleService } from '../../apps/invoicing/src/billing/cycles/cycle-service';
+import { Finalizer } from '../../apps/invoicing/src/billing/documents/finalize';
+import { PgDocumentStore } from '../../apps/invoicing/src/billing/documents/pg-document-store';
+import type { BillingDeps } from '../../apps/invoicing/src/billing/phases/billing-deps';
+import { ComputeExecutor } from '../../apps/invoicing/src/billing/phases/compute.executor';
+import { FinalizeExecutor } from '../../apps/invoicing/src/billing/phases/finalize.executor';
+import { PlanExecutor } from '../../apps/invoicing/src/billing/phases/plan.executor';
+import { ValidateExecutor } from '../../apps/invoicing/src/billing/phases/validate.executor';
+import { PgRunStore, type RunRecord } from '../../apps/invoicing/src/billing/run/run-store';
+import type { PhaseExecutor, StepContext } from '../../apps/invoicing/src/billing/run/run-worker';
+import { VALIDATION_LIMITS_DEFAULT } from '../../apps/invoicing/src/billing/validate/draft-checks';
+
+const INSERT_BATCH = 50_000;
+const CYCLE = 'MONTHLY_1-2026-11-01';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
+
+async function main(): Promise<void> {
+  const accounts = arg('accounts', 20_000);
+  const perAccount = arg('events', 5);
+  const shards = arg('shards', 4);
+  const dir = mkdtempSync(join(tmpdir(), 'ratel-month-end-'));
+  const pg = process.env.DATABASE_URL ? undefined : await startPostgres({ dir: join(dir, 'pg'), durable: false });
+  const ch = process.env.CLICKHOUSE_URL ? undefined : await startClickhouse({ dir: join(dir, 'ch') });
+  const databaseUrl = process.env.DATABASE_URL ?? pg!.url;
+  const chUrl = process.env.CLICKHOUSE_URL ?? ch!.url;
+  const chDb = `month_end_${process.pid}`;
+  const pool = new Pool({ connectionString: databaseUrl, max: 4 });
+  const clickhouse = createClickhouseClient({ url: chUrl, requestTimeoutMs: 600_000 });
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  try {
+    await migrate(databaseUrl);
+    await migrateClickhouse(chUrl, chDb);
+    const at = new Date(Date.UTC(2026, 9, 1));
+    await seedPostpaidAccounts(pool, { accounts: accounts, prefix: 'a-', pad: 7, at });
+    const cycles = new PgCycleService(pool);
+    await cycles.ensureCycles(Date.UTC(2026, 10, 10), 0);
+    await cycles.advance(Date.UTC(2026, 11, 5));
+
+    // Usage: E events per account over two rating groups, in ClickHouse with stream positions 1..N.
+    const store = new ClickhouseRatedEventStore(clickhouse, chDb);
+    const total = accounts * perAccount;
+    let seq = 0;
+    const t0 = process.hrtime.bigint();
+    for (let from = 0; from < total; from += INSERT_BATCH) {
+      const rows = [];
+      for (let k = from; k < Math.min(total, from + INSERT_BATCH); k++) {
+        const a = k % accounts;
+        const e = ratedEvent(`me-${k}`, {
+          accountId: `a-${String(a).padStart(7, '0')}`,
+          ratingGroup: 10 + (k % 2),
+          amountMicros: String(1_000_000 + (k % 997) * 1_234),
+          occurredAtMs: Date.UTC(2026, 10, 1 + (k % 30), 12),
+        });
+        rows.push(toRatedEventRow(e, { streamSeq: ++seq, ingestedAtMs: Date.now() }));
+      }
+      await store.insertRatedEvents(rows);
+    }
+    out(`setup: ${accounts} accounts, ${total} events in ClickHouse in ${seconds(t0).toFixed(1)} s`);
+
+    if (process.argv.includes('--without-balance-trigger')) {
+      await pool.query(`alter table ledger_posting disable trigger ledger_balanced`);
+      out('experiment: the ledger balance trigger is disabled for this run');
+    }
+    const runs = new PgRunStore(pool, systemClock);
+    let run: RunRecord = await runs.openRun({ runId: `run-${CYCLE}`, cycleId: CYCLE, shardCount: shards });
+    const deps: BillingDeps = {
+      pool,
+      runs,
+      cycles,
+      documents: new PgDocumentStore(pool),
+      finalizer: new Finalizer(pool),
+      clickhouse,
+      clickhouseDatabase: chDb,
+      watermark: { read: async () => BigInt(seq) },
+      validation: VALIDATION_LIMITS_DEFAULT,
+      clock: systemClock,
+      logger: createLogger('month-end-bench', 'warn'),
+    };
+    const ctxOf = (phase: string, shardIndex: number): StepContext => ({
+      run,
+      step: {
+        runId: run.id,
+        phase: phase as never,
+        shardIndex,
+        status: 'RUNNING',
+        attempts: 1,
+        leaseOwner: 'bench',
+        leaseExpiresAt: null,
+        itemsTotal: 0,
+        itemsDone: 0,
+        lastError: null,
+        startedAt: null,
+        finishedAt: null,
+      },
+      progress: async () => undefined,
+      signal: new AbortController().signal,
+    });
+    const timed = async (name: string, executor: PhaseExecutor, steps: number): Promise<number> => {
+      const t = process.hrtime.bigint();
+      for (let s = 0; s < steps; s++) {
+        const ctx = ctxOf(name, s);
+        await executor.execute(ctx);
+        run = ctx.run;
+      }
+      return seconds(t);
+    };
+    const plan = await timed('PLAN', new PlanExecutor(deps), 1);
+    run = await runs.getRun(run.id);
+    const compute = await timed('COMPUTE', new ComputeExecutor(deps), shards);
+    const validate = await timed('VALIDATE', new ValidateExecutor(deps), 1);
+    const finalize = await timed('FINALIZE', new FinalizeExecutor(deps), 1);
+    const docs = (await pool.query(`select count(*)::int as n from billing_document where status = 'ISSUED'`)).rows[0].n as number;
+    const lines = (await pool.query(`select count(*)::int as n from billing_document_line`)).rows[0].n as number;
+    const statuses = (
+      await pool.query(
+        `select status, coalesce(hold_reasons->0->>'code', '') as reason, count(*)::int as n from billing_document group by 1, 2 order by 1, 2`,
+      )
+    ).rows;
+    out(`documents by status: ${statuses.map((r) => `${r.status}${r.reason ? ` (${r.reason})` : ''} ${r.n}`).join(', ')}`);
+
+    // Baseline: COPY the same document and line rows (exported as CSV) into plain tables of the same columns.
+    const docsCsv = join(dir, 'documents.csv');
+    const linesCsv = join(dir, 'lines.csv');
+    writeFileSync(docsCsv, '');
+    const psql = (sql: string) => execFileSync('psql', [databaseUrl, '-v', 'ON_ERROR_STOP=1', '-q', '-c', sql], { stdio: 'pipe' });
+    psql(`\\copy (select * from billing_document) to '${docsCsv}' csv`);
+    psql(`\\copy (select * from billing_document_line) to '${linesCsv}' csv`);
+    psql(`create table copy_document (like billing_document); create table copy_line (like billing_document_line)`);
+    const tc = process.hrtime.bigint();
+    psql(`\\copy copy_document from '${docsCsv}' csv`);
+    psql(`\\copy copy_line from '${linesCsv}' csv`);
+    const copy = seconds(tc);
+
+    const run4 = compute + validate + finalize;
+    out(`accounts ${accounts}, events ${total}, shards ${shards}, documents issued ${docs}, lines ${lines}`);
+    out(`PLAN      ${plan.toFixed(2)} s`);
+    out(`COMPUTE   ${compute.toFixed(2)} s   ${(accounts / compute).toFixed(0)} documents/s (one ClickHouse query per shard)`);
+    out(`VALIDATE  ${validate.toFixed(2)} s   ${(docs / validate).toFixed(0)} documents/s`);
+    out(`FINALIZE  ${finalize.toFixed(2)} s   ${(docs / finalize).toFixed(0)} documents/s (numbers, ledger, events, blocks of 500)`);
+    out(`compute + validate + finalize: ${run4.toFixed(2)} s = ${(docs / run4).toFixed(0)} documents/s`);
+    out(`baseline: COPY of the same ${docs} documents and ${lines} lines: ${copy.toFixed(2)} s = ${(docs / copy).toFixed(0)} documents/s`);
+    out(`ratio run / COPY: ${(copy / run4).toFixed(3)}`);
+  } finally {
+    await clickhouse.close();
+    await pool.end();
+    await ch?.stop();
+    await pg?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
