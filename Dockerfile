@@ -28,6 +28,8 @@ COPY --from=build --chown=root:root /app/dist ./dist
 COPY --from=build --chown=root:root /app/proto ./proto
 # The engine's Redis Lua scripts, loaded beside the compiled script loader.
 COPY --from=build --chown=root:root /app/apps/charging/src/balance/lua ./dist/apps/charging/src/balance/lua
+# The fonts embedded in rendered PDFs, beside the compiled renderer (the notification templates are compiled in).
+COPY --from=build --chown=root:root /app/apps/invoicing/src/billing/render/fonts ./dist/apps/invoicing/src/billing/render/fonts
 COPY --chown=root:root package.json tsconfig.json ./
 # Non-root (uid 1000, as k8s/base's runAsUser); the files stay root-owned and read-only to it.
 USER node
