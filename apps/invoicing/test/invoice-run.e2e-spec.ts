@@ -539,6 +539,31 @@ describe('ratel invoice-run (CLI, workers, PostgreSQL, JetStream, ClickHouse)', 
       });
     });
 
+    it('serves issued documents as TMF678 CustomerBills', async () => {
+      const res = await fetch(`${url}/tmf-api/customerBillManagement/v4/customerBill?billingAccount.id=inv-acc-01`, {
+        headers: { 'x-api-key': BILLING_KEY },
+      });
+      expect(res.headers.get('x-total-count')).toBe('2');
+      const bills = (await res.json()) as Record<string, unknown>[];
+      const nov = bills.find((b) => b.billNo === 'INV2026-000001')!;
+      const doc = (await call('GET', `/v1/billing/documents/doc-${NOV}-inv-acc-01`)).body;
+      expect(nov).toMatchObject({
+        id: `doc-${NOV}-inv-acc-01`,
+        category: 'normal',
+        state: 'sent',
+        billDate: '2026-11-30',
+        taxIncludedAmount: { unit: 'EUR', value: Number(doc.grossMinor) / 100 },
+        taxExcludedAmount: { unit: 'EUR', value: Number(doc.netMinor) / 100 },
+        billingAccount: { id: 'inv-acc-01' },
+        '@type': 'CustomerBill',
+      });
+      expect((await call('GET', `/tmf-api/customerBillManagement/v4/customerBill/doc-${NOV}-inv-acc-01`)).body.billNo).toBe(
+        'INV2026-000001',
+      );
+      expect((await call('GET', `/tmf-api/customerBillManagement/v4/customerBill/doc-${DEC}-${idle}`)).status).toBe(404);
+      expect((await call('GET', '/tmf-api/customerBillManagement/v4/customerBill?state=sent')).body.parameter).toBe('state');
+    });
+
     it('refuses a run of a cycle that is still open, and bad input everywhere, precisely', async () => {
       const open = await call('POST', '/v1/billing/runs', { body: { cycleId: 'MONTHLY_1-2027-01-01' } });
       expect([open.status, open.body.code]).toEqual([422, 'CYCLE_NOT_CLOSED']);

@@ -12,6 +12,7 @@ import { DOCUMENT_STORE } from './billing.tokens';
 import { DocumentsController } from './documents.controller';
 import { ReviewController } from './review.controller';
 import { RunsController } from './runs.controller';
+import { Tmf678Controller } from './tmf678.controller';
 
 export interface BillingApiDeps {
   runs: InvoiceRunService;
@@ -24,7 +25,7 @@ export class BillingApiModule {
   static forRoot(deps: BillingApiDeps): DynamicModule {
     return {
       module: BillingApiModule,
-      controllers: [RunsController, DocumentsController, ReviewController],
+      controllers: [RunsController, DocumentsController, ReviewController, Tmf678Controller],
       providers: [
         InvoicingAuthGuard,
         { provide: InvoiceRunService, useValue: deps.runs },

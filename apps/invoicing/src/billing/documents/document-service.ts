@@ -46,6 +46,8 @@ const SORT_SQL: Record<DocumentSort, string> = {
 export interface DocumentFilter {
   accountId?: string;
   status?: DocumentStatus;
+  /** Any of these statuses (the TMF678 view: issued documents only). */
+  statusIn?: readonly DocumentStatus[];
   type?: DocumentType;
   cycleId?: string;
   /** Issue date range, YYYY-MM-DD, inclusive. */
@@ -173,6 +175,7 @@ export class BillingDocumentService {
     };
     if (f.accountId !== undefined) add('account_id = ?', f.accountId);
     if (f.status !== undefined) add('status = ?', f.status);
+    if (f.statusIn !== undefined) add('status = any(?::text[])', f.statusIn);
     if (f.type !== undefined) add('type = ?', f.type);
     if (f.cycleId !== undefined) add('cycle_id = ?', f.cycleId);
     if (f.issuedFrom !== undefined) add('issue_date >= ?::date', f.issuedFrom);
