@@ -2,12 +2,15 @@
  * TMF678 Customer Bill Management v4, read side, as a thin mapping of billing documents: the issued
  * documents as `CustomerBill` resources (`GET /tmf-api/customerBillManagement/v4/customerBill`,
  * filter `billingAccount.id`, paging `offset`/`limit`, and by id). Role billing. Amounts are TMF
- * `Money` ({unit, value}) in major units, formatted exactly from the minor units.
+ * `Money` ({unit, value}) in major units. TMF's value is a JSON number: it is written only when the
+ * number reads back as exactly the document's decimal (always, below 15 significant digits); an
+ * amount that a double could not carry exactly is given as the decimal string instead, never rounded.
  */
 import { Get, Inject, Param, Query, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiQuery } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RequiresRole } from '@app/auth';
+import { currencyExponent } from '@app/money';
 import { InvoicingApiController } from '../../api/api-controller';
 import type { RawQuery } from '../../api/query-params';
 import { BillingError, BillingErrorCode } from '../documents/billing-error';
@@ -25,8 +28,13 @@ const CATEGORY: Record<string, string> = {
   ADVANCE_INVOICE: 'advance',
 };
 
+/** The TMF678 CustomerBill of a document (pure). */
 export function customerBillOf(d: DocumentSummary, baseUrl = `/${TMF678_BASE}`): Record<string, unknown> {
-  const money = (minor: string) => ({ unit: d.currency, value: Number(minorToDecimal(BigInt(minor), d.currency)) });
+  const money = (minor: string) => {
+    const text = minorToDecimal(BigInt(minor), d.currency);
+    const n = Number(text);
+    return { unit: d.currency, value: n.toFixed(currencyExponent(d.currency)) === text ? n : text };
+  };
   const due = BigInt(d.grossMinor) - BigInt(d.paidMinor);
   return {
     id: d.id,
