@@ -17,3 +17,4 @@ export * from './contexts';
 export * from './migrations';
 export * from './orm-config';
 export * from './migrate';
+export * from './pg-transaction';

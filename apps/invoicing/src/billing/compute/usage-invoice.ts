@@ -67,8 +67,8 @@ export function microsToMinor(micros: bigint, currency: string): bigint {
   return q;
 }
 
-/** Half away from zero of a Decimal to an integer. */
-function roundHalfAway(x: Decimal): bigint {
+/** Half away from zero of a Decimal to an integer: the rounding rule of every document amount. */
+export function roundHalfAway(x: Decimal): bigint {
   return BigInt(
     x
       .abs()

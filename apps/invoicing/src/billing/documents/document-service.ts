@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import Decimal from 'decimal.js';
 import type { Pool, PoolClient } from 'pg';
+import { withTransaction } from '@app/db';
 import type { Clock } from '@app/observability';
 import { BillingError, BillingErrorCode } from './billing-error';
 import {
@@ -20,6 +21,9 @@ import {
   type TaxCategory,
 } from './document-types';
 import { Finalizer } from './finalize';
+import { roundHalfAway } from '../compute/usage-invoice';
+import { addDays } from '../cycles/cycle-periods';
+import { trimDecimal } from '../render/document-view';
 
 /** Documents per page of a list, at most. */
 export const DOCUMENTS_PAGE_MAX = 200;
@@ -143,19 +147,6 @@ function toSummary(r: Row): DocumentSummary {
   };
 }
 
-const trim = (t: string) => (t.includes('.') ? t.replace(/0+$/, '').replace(/\.$/, '') : t);
-
-/** Half away from zero of a Decimal to an integer. */
-function roundHalfAway(x: Decimal): bigint {
-  return BigInt(
-    x
-      .abs()
-      .toDecimalPlaces(0, Decimal.ROUND_HALF_UP)
-      .times(x.isNegative() ? -1 : 1)
-      .toFixed(0),
-  );
-}
-
 export class BillingDocumentService {
   private readonly finalizer: Finalizer;
 
@@ -215,18 +206,18 @@ export class BillingDocumentService {
         parentLineNo: l.parent_line_no,
         kind: l.kind,
         description: l.description,
-        quantity: trim(l.quantity),
+        quantity: trimDecimal(l.quantity),
         unit: l.unit,
-        unitPriceMinor: trim(l.unit_price_minor),
+        unitPriceMinor: trimDecimal(l.unit_price_minor),
         amountMinor: l.amount_minor,
         taxCategory: l.tax_category,
-        taxRate: trim(l.tax_rate),
+        taxRate: trimDecimal(l.tax_rate),
         late: l.late,
         reason: l.reason,
       })),
       taxes: taxes.rows.map((t) => ({
         taxCategory: t.tax_category,
-        taxRate: trim(t.tax_rate),
+        taxRate: trimDecimal(t.tax_rate),
         taxableMinor: t.taxable_minor,
         taxMinor: t.tax_minor,
       })),
@@ -263,7 +254,7 @@ export class BillingDocumentService {
     line: { description: string; amountMinor: bigint; taxCategory: TaxCategory; taxRate: string; reason: string },
     actor: string,
   ): Promise<DocumentDetail> {
-    await this.inTransaction(async (c) => {
+    await withTransaction(this.pool, async (c) => {
       const doc = await this.lockHeld(c, id);
       const next = (await c.query(`select coalesce(max(line_no), 0) + 1 as n from billing_document_line where document_id = $1`, [id]))
         .rows[0].n as number;
@@ -295,7 +286,7 @@ export class BillingDocumentService {
 
   /** Removes a manual line of a held draft (only manual lines: computed ones are recomputed, not edited). */
   async removeManualLine(id: string, lineNo: number, reason: string, actor: string): Promise<DocumentDetail> {
-    await this.inTransaction(async (c) => {
+    await withTransaction(this.pool, async (c) => {
       const doc = await this.lockHeld(c, id);
       const res = await c.query(`delete from billing_document_line where document_id = $1 and line_no = $2 and kind = 'MANUAL'`, [
         id,
@@ -310,7 +301,7 @@ export class BillingDocumentService {
 
   /** Approves a held draft: it is issued at once, with the next number of its series. */
   async approve(id: string, reason: string, actor: string): Promise<DocumentDetail> {
-    const issueDate = await this.inTransaction(async (c) => {
+    const issueDate = await withTransaction(this.pool, async (c) => {
       const doc = await this.lockHeld(c, id);
       await c.query(`update billing_document set status = 'DRAFT', approved_by = $2, approved_at = $3, updated_at = $3 where id = $1`, [
         id,
@@ -326,7 +317,7 @@ export class BillingDocumentService {
 
   /** Rejects a held draft: it is never issued. */
   async reject(id: string, reason: string, actor: string): Promise<DocumentDetail> {
-    await this.inTransaction(async (c) => {
+    await withTransaction(this.pool, async (c) => {
       await this.lockHeld(c, id);
       await c.query(`update billing_document set status = 'REJECTED', updated_at = $2 where id = $1`, [id, new Date(this.clock.nowMs())]);
       await this.audit(c, actor, 'billing_document.rejected', id, { reason });
@@ -355,7 +346,7 @@ export class BillingDocumentService {
         );
       return this.get(existing.rows[0].id as string);
     }
-    await this.inTransaction(async (c) => {
+    await withTransaction(this.pool, async (c) => {
       const { rows } = await c.query(
         `select d.id, d.type, d.status, d.account_id, d.legal_entity_id, d.currency, d.payment_terms_days,
            (select tax_category from billing_document_tax t where t.document_id = d.id order by taxable_minor desc limit 1) as tax_category,
@@ -372,7 +363,7 @@ export class BillingDocumentService {
           'documentId',
         );
       const category = (inv.tax_category as TaxCategory | null) ?? 'STANDARD';
-      const rate = trim((inv.tax_rate as string | null) ?? '0');
+      const rate = trimDecimal((inv.tax_rate as string | null) ?? '0');
       const tax = roundHalfAway(new Decimal(r.netMinor.toString()).times(rate));
       const now = new Date(this.clock.nowMs());
       await c.query(
@@ -487,26 +478,6 @@ export class BillingDocumentService {
       [actor, action, entityId, JSON.stringify(details), new Date(this.clock.nowMs())],
     );
   }
-
-  private async inTransaction<T>(work: (c: PoolClient) => Promise<T>): Promise<T> {
-    const c = await this.pool.connect();
-    try {
-      await c.query('begin');
-      const out = await work(c);
-      await c.query('commit');
-      return out;
-    } catch (err) {
-      await c.query('rollback').catch(() => undefined);
-      throw err;
-    } finally {
-      c.release();
-    }
-  }
-}
-
-function addDays(date: string, days: number): string {
-  const [y, m, d] = date.split('-').map(Number);
-  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
 }
 
 export const DOCUMENT_FILTER_VALUES = { statuses: DOCUMENT_STATUSES, types: DOCUMENT_TYPES, taxCategories: TAX_CATEGORIES };

@@ -5,6 +5,7 @@
  * already issued under that key is never touched (the database refuses it anyway).
  */
 import type { Pool, PoolClient } from 'pg';
+import { withTransaction } from '@app/db';
 import type { DraftDocument } from './document-types';
 import { LINES_PER_DOCUMENT_MAX } from './document-types';
 
@@ -26,7 +27,7 @@ export class PgDocumentStore {
     for (const d of drafts)
       if (d.lines.length > LINES_PER_DOCUMENT_MAX) throw new RangeError(`draft ${d.id}: more than ${LINES_PER_DOCUMENT_MAX} lines`);
     if (drafts.length === 0) return { written: 0, final: [] };
-    return this.transaction(async (c) => {
+    return withTransaction(this.pool, async (c) => {
       const keys = drafts.map((d) => d.idempotencyKey);
       const { rows } = await c.query<{ idempotency_key: string }>(
         `select idempotency_key from billing_document where idempotency_key = any($1::text[]) and status not in ('DRAFT', 'HELD') for update`,
@@ -38,21 +39,6 @@ export class PgDocumentStore {
       if (fresh.length > 0) await insertDrafts(c, fresh, new Date(nowMs));
       return { written: fresh.length, final: [...final] };
     });
-  }
-
-  private async transaction<T>(work: (c: PoolClient) => Promise<T>): Promise<T> {
-    const c = await this.pool.connect();
-    try {
-      await c.query('begin');
-      const out = await work(c);
-      await c.query('commit');
-      return out;
-    } catch (err) {
-      await c.query('rollback').catch(() => undefined);
-      throw err;
-    } finally {
-      c.release();
-    }
   }
 }
 

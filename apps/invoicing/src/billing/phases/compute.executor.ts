@@ -11,6 +11,7 @@
 import { queryInvoiceUsage, type InvoiceUsageLine } from '@app/analytics';
 import { addDays } from '../cycles/cycle-periods';
 import { computeUsageInvoice } from '../compute/usage-invoice';
+import { trimDecimal } from '../render/document-view';
 import { RunError, RunErrorCode } from '../run/run-error';
 import type { PhaseExecutor, StepContext } from '../run/run-worker';
 import { type BillingDeps, COMPUTE_PAGE_ACCOUNTS } from './billing-deps';
@@ -80,7 +81,7 @@ export class ComputeExecutor implements PhaseExecutor {
           account: { id: a.id, currency: a.currency.trim(), legalEntityId: a.legal_entity_id, paymentTermsDays: a.payment_terms_days },
           cycle: { id: cycle.id, runId: run.id, periodStart: cycle.periodStart, periodEnd: cycle.periodEnd },
           usage: byAccount.get(a.id) ?? [],
-          tax: { category: 'STANDARD', rate: normalizeRate(a.rate) },
+          tax: { category: 'STANDARD', rate: trimDecimal(a.rate) },
         });
       });
       await this.d.documents.writeDrafts(drafts, this.d.clock.nowMs());
@@ -88,10 +89,4 @@ export class ComputeExecutor implements PhaseExecutor {
       await ctx.progress(done, range.accounts);
     }
   }
-}
-
-/** numeric(9,6) as text ("0.200000") to the shortest decimal ("0.2"). */
-function normalizeRate(text: string): string {
-  const t = text.replace(/0+$/, '').replace(/\.$/, '');
-  return t === '' || t === '0' ? '0' : t;
 }

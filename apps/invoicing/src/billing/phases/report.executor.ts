@@ -5,6 +5,7 @@
  * run's of the cycle type. Revenue counts issued documents (credit notes negative). The cycle becomes
  * BILLED once nothing of it is left DRAFT or HELD.
  */
+import { trimDecimal } from '../render/document-view';
 import type { PhaseExecutor, StepContext } from '../run/run-worker';
 import type { BillingDeps } from './billing-deps';
 
@@ -92,7 +93,7 @@ export async function buildReport(d: BillingDeps, runId: string, cycleId: string
     revenueByTaxRate: byTax.map((r) => ({
       currency: r.currency,
       taxCategory: r.tax_category,
-      taxRate: r.tax_rate.replace(/0+$/, '').replace(/\.$/, ''),
+      taxRate: trimDecimal(r.tax_rate),
       taxableMinor: r.taxable,
       taxMinor: r.tax,
     })),

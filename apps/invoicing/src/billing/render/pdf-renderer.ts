@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Decimal from 'decimal.js';
 import PDFDocument from 'pdfkit';
 import { type DocumentView, formatAmount } from './document-view';
 
@@ -137,7 +138,7 @@ export function renderPdf(view: DocumentView): Promise<Buffer> {
   y += 13;
   doc.font('body');
   for (const t of view.taxes) {
-    doc.text(`${t.taxCategory.toLowerCase()} ${(Number(t.taxRate) * 100).toFixed(2).replace(/\.?0+$/, '')} %`, 300, y);
+    doc.text(`${t.taxCategory.toLowerCase()} ${new Decimal(t.taxRate).times(100).toFixed()} %`, 300, y);
     right(money(t.taxableMinor), 460, y, 100);
     right(money(t.taxMinor), 545, y, 100);
     y += 12;

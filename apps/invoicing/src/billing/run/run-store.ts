@@ -10,6 +10,7 @@
  * - times come from the injected clock, so a test can expire a lease without waiting.
  */
 import type { Pool, PoolClient } from 'pg';
+import { withTransaction } from '@app/db';
 import type { Clock } from '@app/observability';
 import { RunError, RunErrorCode } from './run-error';
 import {
@@ -91,7 +92,7 @@ export class PgRunStore {
     if (!Number.isInteger(p.shardCount) || p.shardCount < 1 || p.shardCount > RUN_SHARDS_MAX)
       throw new RunError(RunErrorCode.INVALID_ARGUMENT, `shards must be an integer from 1 to ${RUN_SHARDS_MAX}`, 'shards');
     const now = this.now();
-    return this.transaction(async (c) => {
+    return withTransaction(this.pool, async (c) => {
       await c.query(
         `insert into billing_run (id, cycle_id, shard_count, status, created_at, updated_at) values ($1, $2, $3, 'RUNNING', $4, $4)
          on conflict (cycle_id) do nothing`,
@@ -212,7 +213,7 @@ export class PgRunStore {
    */
   async resetPhase(p: { runId: string; phase: RunPhase }): Promise<{ reset: number; busy: number }> {
     const now = this.now();
-    return this.transaction(async (c) => {
+    return withTransaction(this.pool, async (c) => {
       const run = await c.query(`select id from billing_run where id = $1 for update`, [p.runId]);
       if (run.rowCount === 0) throw new RunError(RunErrorCode.RUN_NOT_FOUND, `no run ${p.runId}`, 'runId');
       const reset = await c.query(
@@ -315,21 +316,6 @@ export class PgRunStore {
 
   private now(): Date {
     return new Date(this.clock.nowMs());
-  }
-
-  private async transaction<T>(work: (c: PoolClient) => Promise<T>): Promise<T> {
-    const c = await this.pool.connect();
-    try {
-      await c.query('begin');
-      const out = await work(c);
-      await c.query('commit');
-      return out;
-    } catch (err) {
-      await c.query('rollback').catch(() => undefined);
-      throw err;
-    } finally {
-      c.release();
-    }
   }
 }
 
