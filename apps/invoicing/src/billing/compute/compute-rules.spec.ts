@@ -416,3 +416,58 @@ describe('product change in mid-cycle with the old fee paid in advance', () => {
     });
   });
 });
+
+describe('a period paid in advance is credited once', () => {
+  // Quarterly fee 9200 paid in advance for [2026-10-01, 2027-01-01) (92 days), cancelled on 11 Oct.
+  const quarter: AdvanceBilling = {
+    subscriptionId: 'S',
+    chargeId: 'F',
+    period: { start: '2026-10-01', end: '2027-01-01' },
+    amountMinor: 9200n,
+    currency: 'EUR',
+  };
+  const charges = [monthly('F', 9200n, { frequency: 'QUARTERLY' })];
+  const events: LifecycleEvent[] = [ACTIVE_SINCE_2025, { type: 'CANCELLED', at: '2026-10-11T08:00:00Z' }];
+
+  it('October (the cancellation) credits the rest of the quarter: 82 of 92 days (a credit note)', () => {
+    const draft = oneSubscription({ charges, events, prior: [quarter], anchor: '2026-10-01' });
+    expect(leaves(draft)).toEqual({ 'credit:F:2026-10-11..2027-01-01': 8200n });
+  });
+
+  it('November, with October credit on record, credits nothing more', () => {
+    const november = { start: '2026-11-01', end: '2026-12-01' };
+    const draft = oneSubscription({
+      charges,
+      events,
+      prior: [quarter],
+      anchor: '2026-10-01',
+      more: {
+        cycle: november,
+        priorCredits: [{ subscriptionId: 'S', chargeId: 'F', period: { start: '2026-10-11', end: '2027-01-01' } }],
+      },
+    });
+    expect(leaves(draft)).toEqual({});
+  });
+
+  it('November without the credit on record would credit November again (what priorCredits prevents)', () => {
+    const draft = oneSubscription({
+      charges,
+      events,
+      prior: [quarter],
+      anchor: '2026-10-01',
+      more: { cycle: { start: '2026-11-01', end: '2026-12-01' } },
+    });
+    expect(leaves(draft)).toEqual({ 'credit:F:2026-11-01..2027-01-01': 6100n });
+  });
+
+  it('refuses a prior credit with a bad period, naming the field', () => {
+    expect(() =>
+      oneSubscription({
+        charges,
+        events,
+        prior: [quarter],
+        more: { priorCredits: [{ subscriptionId: 'S', chargeId: 'F', period: { start: '2026-11-01', end: '2026-10-01' } }] },
+      }),
+    ).toThrow(/priorCredits\[0\]\.period/);
+  });
+});

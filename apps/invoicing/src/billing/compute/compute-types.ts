@@ -129,6 +129,17 @@ export interface AdvanceBilling {
   currency: string;
 }
 
+/**
+ * A PRORATION_CREDIT of an earlier invoice: the days of its period were credited already. A
+ * cancellation or a product change credits the rest of a period paid in advance once, in the cycle
+ * it happens in; later cycles that the period overlaps must not credit those days again.
+ */
+export interface AdvanceCredit {
+  subscriptionId: string;
+  chargeId: string;
+  period: LocalPeriod;
+}
+
 export interface ComputeInput {
   account: BillingAccount;
   cycle: LocalPeriod;
@@ -137,6 +148,8 @@ export interface ComputeInput {
   usage: UsageAggregate[];
   discounts: Discount[];
   priorAdvanceBillings: AdvanceBilling[];
+  /** Credits of earlier invoices for unused days of advance billings (default none). */
+  priorCredits?: AdvanceCredit[];
   taxRates: TaxRateResolver;
 }
 

@@ -1,6 +1,13 @@
 /** Building draft lines: one rounding per line, a stable id per line. */
 import { Decimal } from 'decimal.js';
+import { currencyExponent, divRoundHalfUp } from '@app/money';
 import type { DraftLine, LineKind, LineReferences, LocalPeriod, TaxCategory } from './compute-types';
+
+/** Rating's micros in a currency's minor unit, rounded once, half away from zero (EUR 1 235 000 -> 124; JPY 500 000 -> 1). */
+export function microsToMinor(micros: bigint, currency: string): bigint {
+  const exponent = currencyExponent(currency);
+  return exponent >= 6 ? micros * 10n ** BigInt(exponent - 6) : divRoundHalfUp(micros, 10n ** BigInt(6 - exponent));
+}
 
 /** Decimals of the informative unit price (in minor units). */
 export const UNIT_PRICE_DECIMALS = 6;

@@ -21,6 +21,8 @@ export interface RecurringParams {
   anchor: LocalDate;
   /** Advance billings of this subscription and charge whose period overlaps the cycle or later. */
   prior: AdvanceBilling[];
+  /** Periods earlier invoices credited already (their days are never credited twice). */
+  credited?: LocalPeriod[];
 }
 
 /** Lines for one recurring charge in one cycle: credits for unused prepaid days, stubs, the next period or the closed period. */
@@ -53,6 +55,10 @@ function chargeable(p: RecurringParams, day: number): boolean {
 function lost(p: RecurringParams, day: number): boolean {
   const state = p.timeline.stateOn(day);
   return state.status === 'CANCELLED' || state.productId !== p.productId;
+}
+
+function creditedBefore(p: RecurringParams, day: number): boolean {
+  return (p.credited ?? []).some((c) => dayNumber(c.start) <= day && day < dayNumber(c.end));
 }
 
 function countDays(from: number, to: number, test: (day: number) => boolean): number {
@@ -102,7 +108,7 @@ function advanceLines(p: RecurringParams, months: number): DraftLine[] {
     for (const b of p.prior) {
       const from = Math.max(dayNumber(b.period.start), S);
       const to = dayNumber(b.period.end);
-      const isUnused = (d: number): boolean => (d < E ? !chargeable(p, d) : lost(p, d));
+      const isUnused = (d: number): boolean => !creditedBefore(p, d) && (d < E ? !chargeable(p, d) : lost(p, d));
       const unused = countDays(from, to, isUnused);
       if (unused > 0) {
         // The period covered runs from the first to the last unused day.

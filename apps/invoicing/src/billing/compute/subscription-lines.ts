@@ -1,8 +1,7 @@
 /** Fee, one-time and usage lines of one subscription, children of its SUBSCRIPTION line. */
-import { currencyExponent, divRoundHalfUp } from '@app/money';
 import { ComputeError, ComputeErrorCode } from './compute-error';
 import type { AdvanceBilling, ComputeInput, DraftLine, OneTimeCharge, Product, Subscription, UsageAggregate } from './compute-types';
-import { leafLine } from './line-factory';
+import { leafLine, microsToMinor } from './line-factory';
 import { dayNumber, fromDayNumber } from './local-date';
 import { recurringFeeLines } from './recurring-fees';
 import type { Timeline } from './timeline';
@@ -37,6 +36,7 @@ function recurringLines(p: SubscriptionParams): DraftLine[] {
       const prior: AdvanceBilling[] = input.priorAdvanceBillings.filter(
         (b) => b.subscriptionId === subscription.id && b.chargeId === charge.id,
       );
+      const credited = (input.priorCredits ?? []).filter((c) => c.subscriptionId === subscription.id && c.chargeId === charge.id);
       lines.push(
         ...recurringFeeLines({
           subscriptionId: subscription.id,
@@ -47,6 +47,7 @@ function recurringLines(p: SubscriptionParams): DraftLine[] {
           cycle: input.cycle,
           anchor: subscription.recurringAnchor ?? input.cycle.start,
           prior,
+          credited: credited.map((c) => c.period),
         }),
       );
     }
@@ -116,7 +117,6 @@ function oneTime(
 
 /** One line per usage aggregate: micros -> minor units once, half away from zero. */
 function usageLines(p: SubscriptionParams): DraftLine[] {
-  const microsPerMinor = 10n ** BigInt(6 - currencyExponent(p.input.account.currency));
   const parent = subscriptionLineId(p.subscription.id);
   return p.input.usage
     .filter((u) => u.subscriptionId === p.subscription.id)
@@ -128,7 +128,7 @@ function usageLines(p: SubscriptionParams): DraftLine[] {
         description: `${u.service} ${u.ratingGroup} ${u.zone} ${u.tariff}${u.late ? ' (late)' : ''}`,
         quantity: u.quantity,
         unit: u.unit,
-        amountMinor: divRoundHalfUp(u.amountMicros, microsPerMinor),
+        amountMinor: microsToMinor(u.amountMicros, p.input.account.currency),
         taxCategory: u.taxCategory,
         period: u.period ?? p.input.cycle,
         references: { subscriptionId: u.subscriptionId, usageKey: usageKey(u), service: u.service },

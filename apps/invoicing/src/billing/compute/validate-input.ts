@@ -82,6 +82,13 @@ export function validateInput(input: ComputeInput): Map<string, Product> {
     checkMinor(b.amountMinor, `${f}.amountMinor`);
     checkCurrency(b.currency, account.currency, `${f}.currency`);
   });
+  checkLimit(input.priorCredits ?? [], ADVANCE_BILLINGS_PER_ACCOUNT_MAX, 'priorCredits');
+  (input.priorCredits ?? []).forEach((c, i) => {
+    const f = `priorCredits[${i}]`;
+    checkId(c.subscriptionId, `${f}.subscriptionId`);
+    checkId(c.chargeId, `${f}.chargeId`);
+    checkPeriod(c.period, `${f}.period`);
+  });
   return products;
 }
 

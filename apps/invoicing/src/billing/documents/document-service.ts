@@ -21,7 +21,7 @@ import {
   type TaxCategory,
 } from './document-types';
 import { Finalizer } from './finalize';
-import { roundHalfAway } from '../compute/usage-invoice';
+import { roundMinor } from '../compute/line-factory';
 import { addDays } from '../cycles/cycle-periods';
 import { trimDecimal } from '../render/document-view';
 
@@ -364,7 +364,7 @@ export class BillingDocumentService {
         );
       const category = (inv.tax_category as TaxCategory | null) ?? 'STANDARD';
       const rate = trimDecimal((inv.tax_rate as string | null) ?? '0');
-      const tax = roundHalfAway(new Decimal(r.netMinor.toString()).times(rate));
+      const tax = roundMinor(new Decimal(r.netMinor.toString()).times(rate));
       const now = new Date(this.clock.nowMs());
       await c.query(
         `insert into billing_document (id, idempotency_key, account_id, type, status, legal_entity_id, currency, net_minor, tax_minor, gross_minor,
@@ -453,7 +453,7 @@ export class BillingDocumentService {
     let tax = 0n;
     for (const g of rows) {
       const taxable = BigInt(g.taxable);
-      const t = roundHalfAway(new Decimal(g.taxable).times(g.tax_rate));
+      const t = roundMinor(new Decimal(g.taxable).times(g.tax_rate));
       net += taxable;
       tax += t;
       await c.query(

@@ -1,20 +1,24 @@
 /**
  * COMPUTE, one shard: the shard's usage in ONE ClickHouse query (its account range, the cycle's
- * period, the run's watermarks: libs/analytics invoice-usage-query), then, a page of accounts at a
- * time, their billing terms and tax rates from PostgreSQL, the drafts (compute/usage-invoice.ts) and
- * one bulk write. Redoing the step (a worker killed half way) replaces the drafts it wrote: one per
- * cycle and account, always.
+ * period, the run's watermarks: libs/analytics invoice-usage-query), the catalog once
+ * (compute-input-loader.ts), then, a page of accounts at a time, their subscriptions, lifecycle
+ * events, earlier invoices and billing terms from PostgreSQL, each account's draft by
+ * computeInvoiceDraft (compute/, rules in MONEY-RULES.md), and one bulk write. Redoing the step (a
+ * worker killed half way) replaces the drafts it wrote: one per cycle and account, always.
  *
  * The range query also returns accounts between the shard's first and last id that are not in the
- * plan (prepaid ones, other cycle types); they are dropped here.
+ * plan (prepaid ones, other cycle types); they are dropped here. An account whose input the
+ * computation refuses (no tax rate for its jurisdiction, an impossible lifecycle) fails the step
+ * with the account and the reason: the operator mends the data and the step is retried.
  */
 import { queryInvoiceUsage, type InvoiceUsageLine } from '@app/analytics';
-import { addDays } from '../cycles/cycle-periods';
-import { computeUsageInvoice } from '../compute/usage-invoice';
-import { trimDecimal } from '../render/document-view';
+import { ComputeError } from '../compute/compute-error';
+import { computeInvoiceDraft } from '../compute/compute-invoice-draft';
+import { toDraftDocument } from '../compute/draft-document';
 import { RunError, RunErrorCode } from '../run/run-error';
 import type { PhaseExecutor, StepContext } from '../run/run-worker';
 import { type BillingDeps, COMPUTE_PAGE_ACCOUNTS } from './billing-deps';
+import { loadAccountInputs, loadCatalog } from './compute-input-loader';
 
 /** Billing terms of an account that has none set (billing_account's billing terms are optional). */
 export const PAYMENT_TERMS_DEFAULT_DAYS = 14;
@@ -48,41 +52,32 @@ export class ComputeExecutor implements PhaseExecutor {
       if (list) list.push(u);
       else byAccount.set(u.accountId, [u]);
     }
-    // The tax point: the last day of the period.
-    const taxDate = addDays(cycle.periodEnd, -1);
+    const period = { start: cycle.periodStart, end: cycle.periodEnd };
+    const cycleType = (await cycles.cycleTypes()).find((t) => t.code === cycle.cycleType);
+    if (cycleType === undefined)
+      throw new RunError(RunErrorCode.INVALID_ARGUMENT, `cycle ${cycle.id}: unknown cycle type ${cycle.cycleType}`);
+    const catalog = await loadCatalog(pool, period);
+    const defaults = { legalEntityId: LEGAL_ENTITY_DEFAULT, paymentTermsDays: PAYMENT_TERMS_DEFAULT_DAYS };
     let done = 0;
     for (let after: string | undefined; ;) {
       if (ctx.signal.aborted) throw ctx.signal.reason;
       const ids = await runs.shardAccounts({ runId: run.id, shardIndex: ctx.step.shardIndex, after, limit: COMPUTE_PAGE_ACCOUNTS });
       if (ids.length === 0) break;
       after = ids[ids.length - 1];
-      const { rows } = await pool.query<{
-        id: string;
-        currency: string;
-        legal_entity_id: string;
-        payment_terms_days: number;
-        rate: string | null;
-      }>(
-        `select a.id, a.currency, coalesce(a.legal_entity_id, $3) as legal_entity_id, coalesce(a.payment_terms_days, $4)::int as payment_terms_days,
-           (t.rate_percent / 100)::text as rate
-         from billing_account a
-         left join lateral (select rate_percent from tax_rate r where r.jurisdiction = a.tax_jurisdiction and r.category = 'STANDARD'
-           and r.valid_from <= $2::date and (r.valid_to is null or r.valid_to > $2::date) order by r.valid_from desc limit 1) t on true
-         where a.id = any($1::text[])`,
-        [ids, taxDate, LEGAL_ENTITY_DEFAULT, PAYMENT_TERMS_DEFAULT_DAYS],
-      );
-      const drafts = rows.map((a) => {
-        if (a.rate === null)
-          throw new RunError(
-            RunErrorCode.INVALID_ARGUMENT,
-            `account ${a.id}: no STANDARD tax rate of its tax jurisdiction on ${taxDate} (set its billing terms and the jurisdiction's rates)`,
-          );
-        return computeUsageInvoice({
-          account: { id: a.id, currency: a.currency.trim(), legalEntityId: a.legal_entity_id, paymentTermsDays: a.payment_terms_days },
-          cycle: { id: cycle.id, runId: run.id, periodStart: cycle.periodStart, periodEnd: cycle.periodEnd },
-          usage: byAccount.get(a.id) ?? [],
-          tax: { category: 'STANDARD', rate: trimDecimal(a.rate) },
-        });
+      const inputs = await loadAccountInputs({ pool, catalog, cycle, cycleType, ids, usageByAccount: byAccount, defaults });
+      const drafts = inputs.map((a) => {
+        try {
+          const draft = computeInvoiceDraft(a.input);
+          return toDraftDocument(draft, {
+            cycleId: cycle.id,
+            runId: run.id,
+            legalEntityId: a.legalEntityId,
+            paymentTermsDays: a.paymentTermsDays,
+          });
+        } catch (e) {
+          if (!(e instanceof ComputeError)) throw e;
+          throw new RunError(RunErrorCode.INVALID_ARGUMENT, `account ${a.input.account.id}: ${e.message}`);
+        }
       });
       await this.d.documents.writeDrafts(drafts, this.d.clock.nowMs());
       done += ids.length;

@@ -11,7 +11,9 @@ import { createLogger, FakeClock } from '@app/observability';
 import { PgCycleService } from '../cycles/cycle-service';
 import { Finalizer } from '../documents/finalize';
 import { PgDocumentStore } from '../documents/pg-document-store';
-import { computeUsageInvoice } from '../compute/usage-invoice';
+import { computeInvoiceDraft } from '../compute/compute-invoice-draft';
+import { toDraftDocument } from '../compute/draft-document';
+import { TableTaxRates } from '../compute/tax-rates';
 import { PgRunStore } from '../run/run-store';
 import type { StepContext } from '../run/run-worker';
 import { seedPostpaidAccounts } from '../testing/billing-fixtures';
@@ -56,12 +58,19 @@ describe('VALIDATE (PostgreSQL, ClickHouse)', () => {
     const documents = new PgDocumentStore(pool);
     await documents.writeDrafts(
       ['v-0', 'v-1', 'v-2'].map((id) =>
-        computeUsageInvoice({
-          account: { id, currency: 'EUR', legalEntityId: 'default', paymentTermsDays: 14 },
-          cycle: { id: CYCLE, runId: run.id, periodStart: '2026-11-01', periodEnd: '2026-12-01' },
-          usage: [],
-          tax: { category: 'STANDARD', rate: '0.2' },
-        }),
+        toDraftDocument(
+          computeInvoiceDraft({
+            account: { id, currency: 'EUR', timeZone: 'UTC', taxJurisdiction: 'FR', minimumCommitmentMinor: null, firstInvoice: false },
+            cycle: { start: '2026-11-01', end: '2026-12-01' },
+            products: [],
+            subscriptions: [],
+            usage: [],
+            discounts: [],
+            priorAdvanceBillings: [],
+            taxRates: new TableTaxRates([]),
+          }),
+          { cycleId: CYCLE, runId: run.id, legalEntityId: 'default', paymentTermsDays: 14 },
+        ),
       ),
       clock.nowMs(),
     );
