@@ -1,13 +1,20 @@
 /**
  * The month-end invoice run at scale, phase by phase, on throwaway PostgreSQL and ClickHouse (or
- * DATABASE_URL / CLICKHOUSE_URL): N postpaid accounts, E rated events each in ClickHouse, then the
+ * DATABASE_URL / CLICKHOUSE_URL): N postpaid accounts with 2 subscriptions each (a mobile line with a
+ * monthly fee in advance, a fibre line with a fee in arrears and a reduced-rate press fee; every 10th
+ * account's second line is a handset lease in 24 instalments instead; every 10th account activated
+ * its mobile line in mid-cycle and pays its activation fee), a line discount, a cross-product
+ * discount and an invoice discount, two tax rates, E rated events each in ClickHouse, then the
  * real executors of PLAN, COMPUTE (every shard), VALIDATE and FINALIZE, in this process, timed. The
  * baseline in the same run: a raw PostgreSQL COPY of the same document and line rows into tables of
  * the same columns (no triggers, no indexes beyond the keys), so the ratio says what the run costs
  * beyond writing its output.
  *
  *   node -r ts-node/register/transpile-only -r tsconfig-paths/register load-tests/billing/month-end-bench.ts \
- *     [--accounts 20000] [--events 5] [--shards 4] [--without-balance-trigger]
+ *     [--accounts 20000] [--events 5] [--shards 4] [--workers 2] [--without-balance-trigger]
+ *
+ * --workers: COMPUTE steps run this many at a time, as the CLI's worker processes (or the Indexed
+ * Job's pods) do; one process here, so PostgreSQL's and ClickHouse's work overlaps the computation.
  *
  * --without-balance-trigger is an experiment, not a mode of the product: it disables the deferred
  * per-posting balance check of the ledger for the run, to show what that check costs.
@@ -52,6 +59,7 @@ async function main(): Promise<void> {
   const accounts = arg('accounts', 20_000);
   const perAccount = arg('events', 5);
   const shards = arg('shards', 4);
+  const workers = arg('workers', 2);
   const dir = mkdtempSync(join(tmpdir(), 'ratel-month-end-'));
   const pg = process.env.DATABASE_URL ? undefined : await startPostgres({ dir: join(dir, 'pg'), durable: false });
   const ch = process.env.CLICKHOUSE_URL ? undefined : await startClickhouse({ dir: join(dir, 'ch') });
@@ -66,6 +74,7 @@ async function main(): Promise<void> {
     await migrateClickhouse(chUrl, chDb);
     const at = new Date(Date.UTC(2026, 9, 1));
     await seedPostpaidAccounts(pool, { accounts: accounts, prefix: 'a-', pad: 7, at });
+    await seedCatalog(pool, accounts, at);
     const cycles = new PgCycleService(pool);
     await cycles.ensureCycles(Date.UTC(2026, 10, 10), 0);
     await cycles.advance(Date.UTC(2026, 11, 5));
@@ -81,6 +90,7 @@ async function main(): Promise<void> {
         const a = k % accounts;
         const e = ratedEvent(`me-${k}`, {
           accountId: `a-${String(a).padStart(7, '0')}`,
+          subscriberId: `336${String(a).padStart(7, '0')}${1 + (k % 2)}`,
           ratingGroup: 10 + (k % 2),
           amountMicros: String(1_000_000 + (k % 997) * 1_234),
           occurredAtMs: Date.UTC(2026, 10, 1 + (k % 30), 12),
@@ -129,18 +139,18 @@ async function main(): Promise<void> {
       progress: async () => undefined,
       signal: new AbortController().signal,
     });
-    const timed = async (name: string, executor: PhaseExecutor, steps: number): Promise<number> => {
+    const timed = async (name: string, executor: PhaseExecutor, steps: number, concurrency = 1): Promise<number> => {
       const t = process.hrtime.bigint();
-      for (let s = 0; s < steps; s++) {
-        const ctx = ctxOf(name, s);
-        await executor.execute(ctx);
-        run = ctx.run;
-      }
+      let next = 0;
+      const worker = async () => {
+        for (let s = next++; s < steps; s = next++) await executor.execute(ctxOf(name, s));
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, steps) }, worker));
       return seconds(t);
     };
     const plan = await timed('PLAN', new PlanExecutor(deps), 1);
     run = await runs.getRun(run.id);
-    const compute = await timed('COMPUTE', new ComputeExecutor(deps), shards);
+    const compute = await timed('COMPUTE', new ComputeExecutor(deps), shards, workers);
     const validate = await timed('VALIDATE', new ValidateExecutor(deps), 1);
     const finalize = await timed('FINALIZE', new FinalizeExecutor(deps), 1);
     const docs = (await pool.query(`select count(*)::int as n from billing_document where status = 'ISSUED'`)).rows[0].n as number;
@@ -166,9 +176,11 @@ async function main(): Promise<void> {
     const copy = seconds(tc);
 
     const run4 = compute + validate + finalize;
-    out(`accounts ${accounts}, events ${total}, shards ${shards}, documents issued ${docs}, lines ${lines}`);
+    out(`accounts ${accounts}, events ${total}, shards ${shards}, workers ${workers}, documents issued ${docs}, lines ${lines}`);
     out(`PLAN      ${plan.toFixed(2)} s`);
-    out(`COMPUTE   ${compute.toFixed(2)} s   ${(accounts / compute).toFixed(0)} documents/s (one ClickHouse query per shard)`);
+    out(
+      `COMPUTE   ${compute.toFixed(2)} s   ${(accounts / compute).toFixed(0)} documents/s (one ClickHouse query per shard, ${workers} shards at a time)`,
+    );
     out(`VALIDATE  ${validate.toFixed(2)} s   ${(docs / validate).toFixed(0)} documents/s`);
     out(`FINALIZE  ${finalize.toFixed(2)} s   ${(docs / finalize).toFixed(0)} documents/s (numbers, ledger, events, blocks of 500)`);
     out(`compute + validate + finalize: ${run4.toFixed(2)} s = ${(docs / run4).toFixed(0)} documents/s`);
@@ -181,6 +193,48 @@ async function main(): Promise<void> {
     await pg?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Products, charges, discounts, the reduced tax rate, 2 subscriptions per account and their activations. */
+async function seedCatalog(pool: Pool, accounts: number, at: Date): Promise<void> {
+  const q = (sql: string, params: unknown[] = []) => pool.query(sql, params);
+  await q(
+    `insert into tax_rate (id, jurisdiction, category, rate_percent, valid_from, created_at) values ('fr-red', 'FR', 'REDUCED', 5.5, '2000-01-01', $1)`,
+    [at],
+  );
+  await q(
+    `insert into product (id, name, created_at) values ('MOBILE', 'Mobile', $1), ('FIBRE', 'Fibre', $1), ('HANDSET', 'Handset', $1)`,
+    [at],
+  );
+  await q(
+    `insert into product_charge (id, product_id, name, kind, period, billing, prorated, instalment_count, amount_minor, currency, tax_category, created_at) values
+     ('C_MOB', 'MOBILE', 'Mobile', 'RECURRING', 'MONTHLY', 'ADVANCE', true, null, 2000, 'EUR', 'STANDARD', $1),
+     ('C_MOB_ACT', 'MOBILE', 'SIM activation', 'ACTIVATION', null, null, null, null, 1000, 'EUR', 'STANDARD', $1),
+     ('C_FIB', 'FIBRE', 'Fibre', 'RECURRING', 'MONTHLY', 'ARREARS', true, null, 3000, 'EUR', 'STANDARD', $1),
+     ('C_PRESS', 'FIBRE', 'Press', 'RECURRING', 'MONTHLY', 'ARREARS', false, null, 999, 'EUR', 'REDUCED', $1),
+     ('C_HANDSET', 'HANDSET', 'Handset lease', 'INSTALMENT', null, null, null, 24, 59900, 'EUR', 'STANDARD', $1)`,
+    [at],
+  );
+  await q(
+    `insert into discount (id, name, kind, percent, amount_minor, currency, scope, charge_id, service, required_product_ids, valid_from, valid_to, created_at) values
+     ('D_MOB10', '10 % on mobile', 'PERCENT', 10, null, null, 'CHARGE', 'C_MOB', null, '{}', '2026-01-01', null, $1),
+     ('D_CONVERGENT', 'Fibre + mobile', 'FIXED', null, 500, 'EUR', 'CHARGE', 'C_FIB', null, '{FIBRE,MOBILE}', '2026-01-01', null, $1),
+     ('D_LOYALTY', 'Loyalty', 'PERCENT', 5, null, null, 'INVOICE', null, null, '{}', '2026-01-01', null, $1)`,
+    [at],
+  );
+  await q(
+    `insert into subscription (id, msisdn, imsi, account_id, product_id, created_at)
+     select 's-' || lpad(i::text, 7, '0') || '-' || n, '336' || lpad(i::text, 7, '0') || n, '20801' || lpad(i::text, 9, '0') || n,
+       'a-' || lpad(i::text, 7, '0'), case when n = 1 then 'MOBILE' when i % 10 = 0 then 'HANDSET' else 'FIBRE' end, $2
+     from generate_series(0, $1 - 1) i, generate_series(1, 2) n`,
+    [accounts, at],
+  );
+  await q(
+    `insert into subscription_lifecycle_event (subscription_id, account_id, kind, effective_at, effective_local_date, time_zone, to_product_id, actor)
+     select s.id, s.account_id, 'ACTIVATE', t.at, (t.at at time zone 'UTC')::date, 'UTC', s.product_id, 'bench'
+     from subscription s cross join lateral (select case when s.product_id = 'MOBILE' and right(s.account_id, 1) = '0'
+       then timestamptz '2026-11-10 09:00Z' else timestamptz '2025-06-01 09:00Z' end as at) t`,
+  );
 }
 
 main().catch((err) => {

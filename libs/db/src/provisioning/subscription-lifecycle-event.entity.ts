@@ -8,6 +8,7 @@ import { LIFECYCLE_EVENT_KINDS, type LifecycleEventKind } from './subscription-l
  */
 @Entity({ tableName: 'subscription_lifecycle_event' })
 @Index({ name: 'subscription_lifecycle_event_subscription_index', properties: ['subscriptionId', 'effectiveAt'] })
+@Index({ name: 'subscription_lifecycle_event_account_index', properties: ['accountId', 'effectiveAt'] })
 export class SubscriptionLifecycleEvent {
   [OptionalProps]?: 'id';
 

@@ -15,15 +15,32 @@ const MS_PER_DAY = 86_400_000;
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
+/**
+ * Day numbers and dates repeat across every account of a run (the same cycle, the same periods):
+ * both conversions are memoised, in caches of at most CALENDAR_CACHE_MAX entries (cleared when full).
+ */
+export const CALENDAR_CACHE_MAX = 100_000;
+const dayNumbers = new Map<string, number>();
+const dates = new Map<number, LocalDate>();
+const monthSteps = new Map<string, LocalDate>();
+
+function remember<K, V>(cache: Map<K, V>, key: K, value: V): V {
+  if (cache.size >= CALENDAR_CACHE_MAX) cache.clear();
+  cache.set(key, value);
+  return value;
+}
+
 /** Day number since 1970-01-01 of a valid LocalDate. */
 export function dayNumber(date: LocalDate): number {
+  const known = dayNumbers.get(date);
+  if (known !== undefined) return known;
   const m = LOCAL_DATE_PATTERN.exec(date);
   if (!m) throw new RangeError(`not a LocalDate: ${date}`);
-  return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) / MS_PER_DAY;
+  return remember(dayNumbers, date, Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) / MS_PER_DAY);
 }
 
 export function fromDayNumber(day: number): LocalDate {
-  return new Date(day * MS_PER_DAY).toISOString().slice(0, 10);
+  return dates.get(day) ?? remember(dates, day, new Date(day * MS_PER_DAY).toISOString().slice(0, 10));
 }
 
 export function addDays(date: LocalDate, days: number): LocalDate {
@@ -37,6 +54,11 @@ export function daysBetween(start: LocalDate, end: LocalDate): number {
 
 /** `date` plus whole months; the day is clamped to the target month's length (Jan 31 + 1 month = Feb 28/29). */
 export function addMonths(date: LocalDate, months: number): LocalDate {
+  const key = `${date}|${months}`;
+  return monthSteps.get(key) ?? remember(monthSteps, key, monthsAfter(date, months));
+}
+
+function monthsAfter(date: LocalDate, months: number): LocalDate {
   const [y, m, d] = date.split('-').map(Number);
   const index = y * 12 + (m - 1) + months;
   const year = Math.floor(index / 12);
@@ -91,8 +113,20 @@ export function checkTimeZone(zone: unknown, field: string): string {
   return zone;
 }
 
-/** The calendar date in `zone` of an instant (epoch ms): 2026-10-25T23:30Z is 2026-10-26 in Europe/Paris. */
+/**
+ * The calendar date in `zone` of an instant (epoch ms): 2026-10-25T23:30Z is 2026-10-26 in Europe/Paris.
+ * Memoised per zone and quarter of an hour: UTC offsets and their changes are whole quarters of an
+ * hour in every zone's rules since 1979, so a local midnight, and a DST change, never falls inside one.
+ */
 export function localDateOf(epochMs: number, zone: string): LocalDate {
+  const key = `${zone}|${Math.floor(epochMs / QUARTER_HOUR_MS)}`;
+  return localDates.get(key) ?? remember(localDates, key, formatLocalDate(epochMs, zone));
+}
+
+const QUARTER_HOUR_MS = 900_000;
+const localDates = new Map<string, LocalDate>();
+
+function formatLocalDate(epochMs: number, zone: string): LocalDate {
   const parts = formatterFor(zone).formatToParts(epochMs);
   const part = (type: string): string => parts.find((p) => p.type === type)?.value ?? '';
   return `${part('year')}-${part('month')}-${part('day')}`;

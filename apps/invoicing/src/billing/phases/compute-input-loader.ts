@@ -44,7 +44,8 @@ import type {
   UsageAggregate,
 } from '../compute/compute-types';
 import { TableTaxRates, type TaxRateRow } from '../compute/tax-rates';
-import { addDays, localDateOf, periodContaining, type CycleType } from '../cycles/cycle-periods';
+import { addDays, localDateOf } from '../compute/local-date';
+import { periodContaining, type CycleType } from '../cycles/cycle-periods';
 import type { CycleRecord } from '../cycles/cycle-service';
 
 /** The product of usage whose MSISDN has no subscription on the account. */
