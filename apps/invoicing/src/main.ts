@@ -26,6 +26,8 @@ import { Pool } from 'pg';
 import { InvoicingAppModule } from './app.module';
 import { BillingApiModule } from './billing/api/billing.module';
 import { PgCycleDirectory } from './billing/plan/cycle-directory';
+import { AccountCycleService } from './billing/cycles/account-cycle';
+import { PgCycleService } from './billing/cycles/cycle-service';
 import { BillingDocumentService } from './billing/documents/document-service';
 import { FsDocumentStore } from './billing/render/document-store';
 import { KubernetesLauncher, kubernetesOptionsFromEnv } from './billing/run/kubernetes-launcher';
@@ -74,6 +76,13 @@ async function startApiRole(config: InvoicingConfig, logger: Logger, registry: R
           runs: billing.runs,
           documents: new BillingDocumentService(billing.pool, systemClock),
           store: new FsDocumentStore(config.INVOICE_DOCUMENTS_DIR),
+          accountCycles: new AccountCycleService(
+            billing.pool,
+            new PgCycleService(billing.pool),
+            clickhouse,
+            config.CLICKHOUSE_DATABASE,
+            systemClock,
+          ),
         }),
       ]
     : [];

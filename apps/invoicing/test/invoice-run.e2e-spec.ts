@@ -225,7 +225,9 @@ describe('ratel invoice-run (CLI, workers, PostgreSQL, JetStream, ClickHouse)', 
       expect(held).toMatchObject({ status: 'HELD', number_text: null });
       expect(held.hold_reasons.map((r: { code: string }) => r.code)).toEqual(['ZERO_TOTAL_ACTIVE']);
       const issued = docs.filter((d) => d.status === 'ISSUED');
-      expect(issued.map((d) => d.number_text)).toEqual(Array.from({ length: 11 }, (_, i) => `INV2026-${String(i + 1).padStart(6, '0')}`));
+      expect(issued.map((d) => d.number_text)).toEqual(
+        Array.from({ length: 11 }, (_, i) => `RT-INV2026-${String(i + 1).padStart(6, '0')}`),
+      );
       for (const d of issued) {
         const i = billed.indexOf(d.account_id);
         // (i + 1) events of (i + 1) x 1.234567 EUR, on two lines by rating group; each line rounded once to cents.
@@ -257,12 +259,12 @@ describe('ratel invoice-run (CLI, workers, PostgreSQL, JetStream, ClickHouse)', 
       // Rendered and delivered to the portal; the PDF shows the total and the RF reference.
       const rendition = (
         await pool.query(
-          `select r.storage_key from billing_rendition r join billing_document d on d.id = r.document_id where d.number_text = 'INV2026-000001'`,
+          `select r.storage_key from billing_rendition r join billing_document d on d.id = r.document_id where d.number_text = 'RT-INV2026-000001'`,
         )
       ).rows[0];
       const text = execFileSync('pdftotext', ['-layout', join(docsDir, rendition.storage_key), '-'], { encoding: 'utf8' });
       const first = issued[0];
-      expect(text).toContain('INV2026-000001');
+      expect(text).toContain('RT-INV2026-000001');
       expect(text).toContain(`${(Number(first.gross_minor) / 100).toFixed(2)} EUR`);
       expect(text.replace(/\s/g, '')).toContain(first.payment_reference);
       expect(
@@ -327,7 +329,7 @@ describe('ratel invoice-run (CLI, workers, PostgreSQL, JetStream, ClickHouse)', 
       expect(await documents(NOV)).toEqual(november);
       // December's numbers follow November's in the same yearly series.
       const decNumbers = (await documents(DEC)).filter((d) => d.status === 'ISSUED').map((d) => d.number_text);
-      expect(decNumbers[0]).toBe('INV2026-000012');
+      expect(decNumbers[0]).toBe('RT-INV2026-000012');
     },
     RUN_TIMEOUT_MS,
   );
@@ -392,18 +394,18 @@ describe('ratel invoice-run (CLI, workers, PostgreSQL, JetStream, ClickHouse)', 
       expect(list.status).toBe(200);
       expect(list.body.total).toBe(11);
       expect(list.body.documents.map((d: { number: string }) => d.number)).toEqual([
-        'INV2026-000001',
-        'INV2026-000002',
-        'INV2026-000003',
-        'INV2026-000004',
-        'INV2026-000005',
+        'RT-INV2026-000001',
+        'RT-INV2026-000002',
+        'RT-INV2026-000003',
+        'RT-INV2026-000004',
+        'RT-INV2026-000005',
       ]);
       const big = await call('GET', `/v1/billing/documents?cycleId=${NOV}&grossMin=10000&sort=-gross`);
       expect(big.body.documents.length).toBeGreaterThan(0);
       expect(big.body.documents.every((d: { grossMinor: string }) => BigInt(d.grossMinor) >= 10000n)).toBe(true);
       const one = await call('GET', `/v1/billing/documents/doc-${NOV}-inv-acc-01`);
       expect(one.body).toMatchObject({
-        number: 'INV2026-000001',
+        number: 'RT-INV2026-000001',
         status: 'ISSUED',
         deliveries: [
           { channel: 'EMAIL', status: 'PENDING' },
@@ -450,7 +452,7 @@ describe('ratel invoice-run (CLI, workers, PostgreSQL, JetStream, ClickHouse)', 
       const approved = await call('POST', `/v1/billing/review/${id}/approve`, { body: { reason: 'checked with the customer' } });
       expect(approved.body).toMatchObject({
         status: 'ISSUED',
-        number: 'INV2026-000014',
+        number: 'RT-INV2026-000014',
         grossMinor: '1200',
         approvedBy: expect.stringMatching(/^apikey:/),
       });
@@ -479,7 +481,7 @@ describe('ratel invoice-run (CLI, workers, PostgreSQL, JetStream, ClickHouse)', 
       expect(first.body).toMatchObject({
         type: 'CREDIT_NOTE',
         status: 'ISSUED',
-        number: 'CN2026-000001',
+        number: 'RT-CN2026-000001',
         netMinor: '1000',
         taxMinor: '200',
         correctsDocumentId: invoice,
@@ -506,7 +508,7 @@ describe('ratel invoice-run (CLI, workers, PostgreSQL, JetStream, ClickHouse)', 
         body: { netMinor: '250', reason: 'late fee' },
         headers: { 'idempotency-key': 'dn-1' },
       });
-      expect(debit.body).toMatchObject({ type: 'DEBIT_NOTE', number: 'DN2026-000001', grossMinor: '300' });
+      expect(debit.body).toMatchObject({ type: 'DEBIT_NOTE', number: 'RT-DN2026-000001', grossMinor: '300' });
       const lines = await call('POST', `/v1/billing/review/${invoice}/lines`, {
         body: { description: 'x', amountMinor: '1', reason: 'x' },
       });
@@ -535,8 +537,40 @@ describe('ratel invoice-run (CLI, workers, PostgreSQL, JetStream, ClickHouse)', 
       expect(first.json()).toMatchObject({
         schema: 'ratel.billing.v1',
         type: 'DOCUMENT_ISSUED',
-        number: expect.stringMatching(/^INV2026-/),
+        number: expect.stringMatching(/^RT-INV2026-/),
       });
+    });
+
+    it("answers an account's billing-cycle query: its current period, the next billing date, the invoice expected so far", async () => {
+      const month = new Date().toISOString().slice(0, 7);
+      const res = await call('GET', '/v1/billing/accounts/inv-acc-02/cycle');
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({
+        accountId: 'inv-acc-02',
+        cycleType: 'MONTHLY_1',
+        cycleId: `MONTHLY_1-${month}-01`,
+        periodStart: `${month}-01`,
+        timeZone: 'UTC',
+        currency: 'EUR',
+        expected: { documentType: 'INVOICE' },
+      });
+      // The grace of MONTHLY_1 is 3 days.
+      const end = new Date(`${res.body.periodEnd}T00:00:00Z`).getTime();
+      expect(res.body.nextBillingDate).toBe(new Date(end + 3 * 86_400_000).toISOString().slice(0, 10));
+      const e = res.body.expected;
+      expect(BigInt(e.netMinor) + BigInt(e.taxMinor)).toBe(BigInt(e.grossMinor));
+      // A portal user sees its own account's cycle, never another's.
+      expect((await call('GET', '/v1/billing/accounts/inv-acc-02/cycle', { key: '', headers: portal('inv-acc-02') })).status).toBe(200);
+      const cases: Array<[string, string, Record<string, string> | undefined, number, string]> = [
+        ['unknown account', '/v1/billing/accounts/nobody/cycle', undefined, 404, 'ACCOUNT_NOT_FOUND'],
+        ['prepaid account', '/v1/billing/accounts/inv-prepaid/cycle', undefined, 422, 'NOT_INVOICED'],
+        ['malformed id', '/v1/billing/accounts/bad%20id/cycle', undefined, 400, 'INVALID_ARGUMENT'],
+        ["another account's portal user", '/v1/billing/accounts/inv-acc-02/cycle', portal('inv-acc-03'), 404, 'ACCOUNT_NOT_FOUND'],
+      ];
+      for (const [what, path, headers, status, code] of cases) {
+        const bad = await call('GET', path, headers ? { key: '', headers } : {});
+        expect([what, bad.status, bad.body.code]).toEqual([what, status, code]);
+      }
     });
 
     it('serves issued documents as TMF678 CustomerBills', async () => {
@@ -545,7 +579,7 @@ describe('ratel invoice-run (CLI, workers, PostgreSQL, JetStream, ClickHouse)', 
       });
       expect(res.headers.get('x-total-count')).toBe('2');
       const bills = (await res.json()) as Record<string, unknown>[];
-      const nov = bills.find((b) => b.billNo === 'INV2026-000001')!;
+      const nov = bills.find((b) => b.billNo === 'RT-INV2026-000001')!;
       const doc = (await call('GET', `/v1/billing/documents/doc-${NOV}-inv-acc-01`)).body;
       expect(nov).toMatchObject({
         id: `doc-${NOV}-inv-acc-01`,
@@ -558,7 +592,7 @@ describe('ratel invoice-run (CLI, workers, PostgreSQL, JetStream, ClickHouse)', 
         '@type': 'CustomerBill',
       });
       expect((await call('GET', `/tmf-api/customerBillManagement/v4/customerBill/doc-${NOV}-inv-acc-01`)).body.billNo).toBe(
-        'INV2026-000001',
+        'RT-INV2026-000001',
       );
       expect((await call('GET', `/tmf-api/customerBillManagement/v4/customerBill/doc-${DEC}-${idle}`)).status).toBe(404);
       expect((await call('GET', '/tmf-api/customerBillManagement/v4/customerBill?state=sent')).body.parameter).toBe('state');

@@ -5,9 +5,11 @@
  */
 import { DynamicModule, Module } from '@nestjs/common';
 import { InvoicingAuthGuard } from '../../api/auth.guard';
+import { AccountCycleService } from '../cycles/account-cycle';
 import { BillingDocumentService } from '../documents/document-service';
 import type { DocumentStore } from '../render/document-store';
 import { InvoiceRunService } from '../run/run-service';
+import { AccountCycleController } from './account-cycle.controller';
 import { DOCUMENT_STORE } from './billing.tokens';
 import { DocumentsController } from './documents.controller';
 import { ReviewController } from './review.controller';
@@ -18,6 +20,7 @@ export interface BillingApiDeps {
   runs: InvoiceRunService;
   documents: BillingDocumentService;
   store: DocumentStore;
+  accountCycles: AccountCycleService;
 }
 
 @Module({})
@@ -25,12 +28,13 @@ export class BillingApiModule {
   static forRoot(deps: BillingApiDeps): DynamicModule {
     return {
       module: BillingApiModule,
-      controllers: [RunsController, DocumentsController, ReviewController, Tmf678Controller],
+      controllers: [RunsController, DocumentsController, ReviewController, Tmf678Controller, AccountCycleController],
       providers: [
         InvoicingAuthGuard,
         { provide: InvoiceRunService, useValue: deps.runs },
         { provide: BillingDocumentService, useValue: deps.documents },
         { provide: DOCUMENT_STORE, useValue: deps.store },
+        { provide: AccountCycleService, useValue: deps.accountCycles },
       ],
     };
   }

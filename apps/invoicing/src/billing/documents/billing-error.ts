@@ -12,6 +12,9 @@ export enum BillingErrorCode {
   IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED',
   /** The document's file is not rendered yet. */
   NOT_RENDERED = 'NOT_RENDERED',
+  ACCOUNT_NOT_FOUND = 'ACCOUNT_NOT_FOUND',
+  /** The account is not invoiced: prepaid, without a billing cycle type, or with billing terms the computation refuses. */
+  NOT_INVOICED = 'NOT_INVOICED',
 }
 
 export const BILLING_ERROR_HTTP_STATUS: Readonly<Record<BillingErrorCode, number>> = {
@@ -22,6 +25,8 @@ export const BILLING_ERROR_HTTP_STATUS: Readonly<Record<BillingErrorCode, number
   [BillingErrorCode.CREDIT_LIMIT_EXCEEDED]: 422,
   [BillingErrorCode.IDEMPOTENCY_KEY_REUSED]: 422,
   [BillingErrorCode.NOT_RENDERED]: 409,
+  [BillingErrorCode.ACCOUNT_NOT_FOUND]: 404,
+  [BillingErrorCode.NOT_INVOICED]: 422,
 };
 
 export class BillingError extends Error {

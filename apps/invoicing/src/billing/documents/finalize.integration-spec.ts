@@ -225,6 +225,21 @@ describe('billing documents (PostgreSQL)', () => {
     );
   });
 
+  it("numbers a legal entity's documents in its own series, under its prefix", async () => {
+    await pool.query(
+      `insert into legal_entity (id, name, address, vat_id, iban, number_series_prefix, created_at, updated_at)
+       values ('le-acme', 'ACME Telecom', '1 rue de la Paix, Paris', 'FR40303265045', 'FR7630006000011234567890189', 'ACME', $1, $1)`,
+      [new Date(NOW)],
+    );
+    const run = uniqueId('run');
+    await store.writeDrafts(
+      [draft(run, 'p-1', 1n, { legalEntityId: 'le-acme' }), draft(run, 'p-2', 1n, { legalEntityId: 'le-acme' })],
+      NOW,
+    );
+    await finalizer.finalize({ runId: run }, { ...options, issueDate: '2038-03-31' });
+    expect((await numbersOf(run)).map((r) => r.number_text)).toEqual(['ACME-INV2038-000001', 'ACME-INV2038-000002']);
+  });
+
   describe('what the database refuses', () => {
     let issued: string;
     beforeAll(async () => {

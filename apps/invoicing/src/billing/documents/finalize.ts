@@ -134,7 +134,10 @@ export class Finalizer {
     try {
       await c.query('begin');
       await c.query(
-        `insert into number_series (id, document_type, legal_entity_id, year, prefix) values ($1, $2, $3, $4, $5) on conflict (id) do nothing`,
+        // The legal entity's own prefix first, when it has one (ACME-INV2026-000001).
+        `insert into number_series (id, document_type, legal_entity_id, year, prefix)
+         select $1::text, $2::text, $3::text, $4::int, coalesce((select number_series_prefix || '-' from legal_entity where id = $3::text), '') || $5::text
+         on conflict (id) do nothing`,
         [p.seriesId, p.type, p.legal_entity_id, p.year, SERIES_PREFIX_DEFAULT[p.type]],
       );
       const series = (

@@ -29,6 +29,7 @@ import { migrate } from '@app/db';
 import { createTestDatabase, ensureClickhouse, type TestClickhouse, uniqueId } from '@app/devstack';
 import { ratedEvent } from '@app/events/testing';
 import { createLogger, FakeClock } from '@app/observability';
+import { AccountCycleService } from '../cycles/account-cycle';
 import { PgCycleService } from '../cycles/cycle-service';
 import { BillingDocumentService } from '../documents/document-service';
 import { documentIdOf } from '../compute/draft-document';
@@ -264,6 +265,22 @@ describe('billing scenario through the invoice run (PostgreSQL, ClickHouse, fake
     );
     expect(sep.some((l) => l[1] === 'S1')).toBe(false); // activated in October
     expect((await document(SEP))[0]).toMatchObject({ type: 'INVOICE', status: 'ISSUED' });
+  });
+
+  it("seed 003: in mid-October the account's cycle expects the invoice October's run will issue", async () => {
+    clock.set(Date.UTC(2026, 9, 20, 12));
+    const view = await new AccountCycleService(pool, deps.cycles, clickhouse, chDb, clock).current('A1');
+    expect(view).toMatchObject({
+      cycleId: OCT,
+      periodStart: '2026-10-01',
+      periodEnd: '2026-11-01',
+      timeZone: 'Europe/Paris',
+      status: 'OPEN',
+      nextBillingDate: '2026-11-04',
+      currency: 'EUR',
+      // Every event stored so far (the late September call included), and the lifecycle as recorded.
+      expected: { documentType: 'INVOICE', usageMinor: '965', netMinor: '15000', taxMinor: '2862', grossMinor: '17862' },
+    });
   });
 
   it("October's invoice, line by line", async () => {

@@ -1,0 +1,62 @@
+/**
+ * Billing-cycle information per account (seed 003): the current period, the next billing date and
+ * the invoice expected so far. For billing operators (role billing), and for a portal user of the
+ * account (role read with a JWT whose `ratel_account` claim names it; another account is a 404).
+ */
+import { Get, Inject, Param, Req } from '@nestjs/common';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProperty, ApiResponse } from '@nestjs/swagger';
+import { RequiresRole } from '@app/auth';
+import { ErrorResponse, InvoicingApiController } from '../../api/api-controller';
+import { CREDENTIAL_REQUEST_KEY, type RequestWithActor } from '../../api/auth.guard';
+import { AccountCycleService, type AccountCycleView } from '../cycles/account-cycle';
+import { BillingError, BillingErrorCode } from '../documents/billing-error';
+import { idParam } from './documents-commands';
+
+class ExpectedInvoiceView {
+  @ApiProperty({ enum: ['INVOICE', 'CREDIT_NOTE'] }) documentType!: 'INVOICE' | 'CREDIT_NOTE';
+  @ApiProperty({ example: '965', description: 'minor units' }) usageMinor!: string;
+  @ApiProperty({ example: '15000' }) netMinor!: string;
+  @ApiProperty({ example: '2862' }) taxMinor!: string;
+  @ApiProperty({ example: '17862' }) grossMinor!: string;
+  @ApiProperty({ example: 23 }) lines!: number;
+}
+
+export class AccountCycleResponse implements AccountCycleView {
+  @ApiProperty({ example: 'A1' }) accountId!: string;
+  @ApiProperty({ example: 'MONTHLY_1' }) cycleType!: string;
+  @ApiProperty({ example: 'MONTHLY_1-2026-12-01' }) cycleId!: string;
+  @ApiProperty({ example: '2026-12-01', description: "local date in the cycle type's zone" }) periodStart!: string;
+  @ApiProperty({ example: '2027-01-01', description: 'exclusive' }) periodEnd!: string;
+  @ApiProperty({ example: 'UTC' }) timeZone!: string;
+  @ApiProperty({ example: 'OPEN' }) status!: string;
+  @ApiProperty({ example: '2027-01-04', description: 'the day the grace after the period ends: the earliest day the run bills it' })
+  nextBillingDate!: string;
+  @ApiProperty({ example: 'EUR' }) currency!: string;
+  @ApiProperty({ type: ExpectedInvoiceView }) expected!: ExpectedInvoiceView;
+  @ApiProperty({ example: '2026-12-03T09:00:00.000Z' }) asOf!: string;
+}
+
+@InvoicingApiController('v1/billing/accounts', 'billing accounts')
+export class AccountCycleController {
+  constructor(@Inject(AccountCycleService) private readonly accounts: AccountCycleService) {}
+
+  @Get(':accountId/cycle')
+  @RequiresRole('read')
+  @ApiOperation({
+    summary: "The account's current billing cycle: period, next billing date, and the invoice expected so far",
+    description:
+      'Computed as the invoice run would compute it now: recurring and one-time fees, discounts, the minimum commitment and tax, ' +
+      'with the usage stored so far. For billing operators, and for a portal user of the account (JWT claim ratel_account).',
+  })
+  @ApiParam({ name: 'accountId', example: 'A1' })
+  @ApiOkResponse({ type: AccountCycleResponse })
+  @ApiNotFoundResponse({ description: 'No such account, or not the caller’s (ACCOUNT_NOT_FOUND)', type: ErrorResponse })
+  @ApiResponse({ status: 422, description: 'Not invoiced: prepaid, or no billing cycle type (NOT_INVOICED)', type: ErrorResponse })
+  async cycle(@Param('accountId') accountId: string, @Req() req: RequestWithActor): Promise<AccountCycleView> {
+    const id = idParam(accountId, 'accountId');
+    const credential = req[CREDENTIAL_REQUEST_KEY]!;
+    if (!credential.roles.includes('billing') && credential.accountId !== id)
+      throw new BillingError(BillingErrorCode.ACCOUNT_NOT_FOUND, `no billing account ${id}`, 'accountId');
+    return this.accounts.current(id);
+  }
+}
