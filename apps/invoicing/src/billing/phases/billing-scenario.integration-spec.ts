@@ -22,6 +22,7 @@ import {
   createClickhouseClient,
   dropClickhouseDatabase,
   migrateClickhouse,
+  queryInvoiceUsage,
   toRatedEventRow,
   type ClickHouseClient,
 } from '@app/analytics';
@@ -33,6 +34,7 @@ import { AccountCycleService } from '../cycles/account-cycle';
 import { PgCycleService } from '../cycles/cycle-service';
 import { BillingDocumentService } from '../documents/document-service';
 import { documentIdOf } from '../compute/draft-document';
+import { microsToMinor } from '../compute/line-factory';
 import { Finalizer } from '../documents/finalize';
 import { PgDocumentStore } from '../documents/pg-document-store';
 import { PgRunStore } from '../run/run-store';
@@ -43,6 +45,7 @@ import type { BillingDeps } from './billing-deps';
 import { ComputeExecutor } from './compute.executor';
 import { FinalizeExecutor } from './finalize.executor';
 import { PlanExecutor } from './plan.executor';
+import { ReportExecutor, type CycleReport } from './report.executor';
 import { ValidateExecutor } from './validate.executor';
 
 const SEP = 'PARIS_M1-2026-09-01';
@@ -77,6 +80,7 @@ describe('billing scenario through the invoice run (PostgreSQL, ClickHouse, fake
   async function runPhases(cycleId: string, phases: RunPhase[]): Promise<void> {
     const run = await deps.runs.openRun({ runId: `run-${cycleId}`, cycleId, shardCount: 1 });
     const executors = {
+      REPORT: new ReportExecutor(deps),
       PLAN: new PlanExecutor(deps),
       COMPUTE: new ComputeExecutor(deps),
       VALIDATE: new ValidateExecutor(deps),
@@ -367,6 +371,41 @@ describe('billing scenario through the invoice run (PostgreSQL, ClickHouse, fake
         usage_minor: '965',
       },
     ]);
+  });
+
+  it("October's cycle report adds up: usage (ClickHouse's, line by line) + fees - discounts + the top-up = net; + tax = the documents' gross", async () => {
+    await runPhases(OCT, ['REPORT']);
+    const report = (await pool.query<{ report: CycleReport }>(`select report from billing_run where id = $1`, [`run-${OCT}`])).rows[0]
+      .report;
+    const kinds = Object.fromEntries(report.revenueByLineKind.map((k) => [k.kind, BigInt(k.netMinor)]));
+    expect(kinds).toEqual({
+      RECURRING: 516n + 1100n + 3100n + 3000n + 999n - 300n,
+      ONE_TIME: 1000n + 2500n + 2495n,
+      USAGE: 965n,
+      DISCOUNT: -(420n + 500n + 673n + 50n),
+      MINIMUM: 1268n,
+    });
+    const net = Object.values(kinds).reduce((a, b) => a + b, 0n);
+    const docs = (
+      await pool.query(`select sum(net_minor)::text as net, sum(gross_minor)::text as gross from billing_document where run_id = $1`, [
+        `run-${OCT}`,
+      ])
+    ).rows[0];
+    expect([net.toString(), report.totals[0].netMinor, report.totals[0].grossMinor]).toEqual([docs.net, docs.net, docs.gross]);
+    expect(BigInt(report.totals[0].netMinor) + BigInt(report.totals[0].taxMinor)).toBe(BigInt(report.totals[0].grossMinor));
+    // The usage ClickHouse holds for the run (its period and watermarks), each line rounded once, is the usage invoiced.
+    const run = await deps.runs.getRun(`run-${OCT}`);
+    const cycle = await deps.cycles.get(OCT);
+    const stored = await queryInvoiceUsage(clickhouse, chDb, {
+      firstAccountId: 'A1',
+      lastAccountId: 'A1',
+      periodStartMs: cycle.startsAtMs,
+      periodEndMs: cycle.endsAtMs,
+      watermarkSeq: run.usageWatermarkSeq!,
+      previousWatermarkSeq: run.previousWatermarkSeq!,
+    });
+    expect(stored.reduce((a, u) => a + microsToMinor(u.amountMicros, 'EUR'), 0n)).toBe(kinds.USAGE);
+    expect(report.documentsByStatus).toEqual([{ status: 'ISSUED', documents: 1 }]);
   });
 
   it("computing October again changes nothing; November's invoice bills the rest of the boundary call and no credit twice", async () => {

@@ -1,6 +1,7 @@
 /**
  * REPORT: the cycle report, from the documents of the run, kept on the run (billing_run.report) and
- * served as JSON and CSV: revenue per service, per tax rate and per document type, documents by
+ * served as JSON and CSV: revenue per service, per kind of line (recurring and one-time fees, usage,
+ * discounts, minimum commitments, manual lines: they add up to the net), per tax rate and per document type, documents by
  * status, held drafts with their reasons, the run's anomalies, and each figure beside the previous
  * run's of the cycle type. Revenue counts issued documents (credit notes negative). The cycle becomes
  * BILLED once nothing of it is left DRAFT or HELD.
@@ -14,6 +15,8 @@ export interface CycleReport {
   cycleId: string;
   generatedAt: string;
   revenueByService: { currency: string; serviceId: string; netMinor: string }[];
+  /** Net per line kind (RECURRING, ONE_TIME, USAGE, DISCOUNT, MINIMUM, MANUAL, CORRECTION): they sum to the net total. */
+  revenueByLineKind: { currency: string; kind: string; netMinor: string }[];
   revenueByTaxRate: { currency: string; taxCategory: string; taxRate: string; taxableMinor: string; taxMinor: string }[];
   revenueByDocumentType: { currency: string; type: string; documents: number; netMinor: string; taxMinor: string; grossMinor: string }[];
   documentsByStatus: { status: string; documents: number }[];
@@ -58,11 +61,16 @@ export class ReportExecutor implements PhaseExecutor {
 
 export async function buildReport(d: BillingDeps, runId: string, cycleId: string, nowMs: number): Promise<CycleReport> {
   const q = async <T extends object>(text: string): Promise<T[]> => (await d.pool.query<T>(text, [runId])).rows;
-  const [byService, byTax, byType, byStatus, held, run, totals] = await Promise.all([
+  const [byService, byKind, byTax, byType, byStatus, held, run, totals] = await Promise.all([
     q<{ currency: string; service_id: string; net: string }>(
       `select d.currency, split_part(l.usage_key, '|', 2) as service_id, sum(${SIGN} * l.amount_minor)::text as net
        from billing_document d join billing_document_line l on l.document_id = d.id
        where d.run_id = $1 and d.status in ${ISSUED} and l.kind = 'USAGE' group by 1, 2 order by 1, 2`,
+    ),
+    q<{ currency: string; kind: string; net: string }>(
+      `select d.currency, l.kind, sum(${SIGN} * l.amount_minor)::text as net
+       from billing_document d join billing_document_line l on l.document_id = d.id
+       where d.run_id = $1 and d.status in ${ISSUED} and l.kind <> 'SUBSCRIPTION' group by 1, 2 order by 1, 2`,
     ),
     q<{ currency: string; tax_category: string; tax_rate: string; taxable: string; tax: string }>(
       `select d.currency, t.tax_category, t.tax_rate::text as tax_rate, sum(${SIGN} * t.taxable_minor)::text as taxable,
@@ -90,6 +98,7 @@ export async function buildReport(d: BillingDeps, runId: string, cycleId: string
     cycleId,
     generatedAt: new Date(nowMs).toISOString(),
     revenueByService: byService.map((r) => ({ currency: r.currency, serviceId: r.service_id, netMinor: r.net })),
+    revenueByLineKind: byKind.map((r) => ({ currency: r.currency, kind: r.kind, netMinor: r.net })),
     revenueByTaxRate: byTax.map((r) => ({
       currency: r.currency,
       taxCategory: r.tax_category,
@@ -128,6 +137,14 @@ export function reportCsv(r: CycleReport): string {
       `service ${s.serviceId}`,
       s.netMinor,
       prevOf('s', (p) => p.revenueByService.find((x) => x.currency === s.currency && x.serviceId === s.serviceId)?.netMinor),
+    ]);
+  for (const k of r.revenueByLineKind)
+    rows.push([
+      'revenueByLineKind',
+      k.currency,
+      k.kind,
+      k.netMinor,
+      prevOf('k', (p) => p.revenueByLineKind?.find((x) => x.currency === k.currency && x.kind === k.kind)?.netMinor),
     ]);
   for (const t of r.revenueByTaxRate)
     rows.push([
