@@ -640,5 +640,60 @@ describe('ratel invoice-run (CLI, workers, PostgreSQL, JetStream, ClickHouse)', 
       });
       expect([credit.status, credit.body.parameter]).toEqual([400, 'Idempotency-Key']);
     });
+
+    it('issues advance invoices: a deposit without tax, a prepayment taxed, once per key, owed to the customer until settled', async () => {
+      const path = '/v1/billing/accounts/inv-acc-05/advance-invoices';
+      const deposit = { kind: 'DEPOSIT', netMinor: '10000', description: 'Handset deposit' };
+      const first = await call('POST', path, { body: deposit, headers: { 'idempotency-key': 'adv-1' } });
+      expect(first.status).toBe(201);
+      expect(first.body).toMatchObject({
+        type: 'ADVANCE_INVOICE',
+        status: 'ISSUED',
+        accountId: 'inv-acc-05',
+        number: 'RT-ADV2026-000001',
+        netMinor: '10000',
+        taxMinor: '0',
+        grossMinor: '10000',
+      });
+      expect(isValidCreditorReference(first.body.paymentReference)).toBe(true);
+      const again = await call('POST', path, { body: deposit, headers: { 'idempotency-key': 'adv-1' } });
+      expect([again.status, again.body.id, again.body.number]).toEqual([201, first.body.id, 'RT-ADV2026-000001']);
+      const prepayment = await call('POST', path, {
+        body: { kind: 'PREPAYMENT', netMinor: '5000', description: 'Three months ahead' },
+        headers: { 'idempotency-key': 'adv-2' },
+      });
+      expect(prepayment.body).toMatchObject({ number: 'RT-ADV2026-000002', netMinor: '5000', taxMinor: '1000', grossMinor: '6000' });
+      // Owed by the customer (AR) and owed to the customer until settled (CUSTOMER_ADVANCES): not revenue.
+      const legs = (
+        await pool.query(
+          `select p.account_code, p.party_account_id, p.amount_minor::text as amount from ledger_posting p
+           join ledger_transaction t on t.id = p.transaction_id where t.source_id = $1 order by p.line_no`,
+          [prepayment.body.id],
+        )
+      ).rows;
+      expect(legs).toEqual([
+        { account_code: 'AR', party_account_id: 'inv-acc-05', amount: '6000' },
+        { account_code: 'CUSTOMER_ADVANCES', party_account_id: 'inv-acc-05', amount: '-5000' },
+        { account_code: 'TAX_PAYABLE', party_account_id: null, amount: '-1000' },
+      ]);
+      const cases: Array<[string, string, unknown, Record<string, string>, number, string]> = [
+        ['a reused key', path, { ...deposit, netMinor: '1' }, { 'idempotency-key': 'adv-1' }, 422, 'Idempotency-Key'],
+        ['no key', path, deposit, {}, 400, 'Idempotency-Key'],
+        ['an unknown kind', path, { ...deposit, kind: 'LOAN' }, { 'idempotency-key': 'adv-3' }, 400, 'kind'],
+        ['a zero amount', path, { ...deposit, netMinor: '0' }, { 'idempotency-key': 'adv-3' }, 400, 'netMinor'],
+        ['a fraction', path, { ...deposit, netMinor: '1.5' }, { 'idempotency-key': 'adv-3' }, 400, 'netMinor'],
+        ['no description', path, { kind: 'DEPOSIT', netMinor: '1' }, { 'idempotency-key': 'adv-3' }, 400, 'description'],
+        ['an unknown field', path, { ...deposit, due: 'now' }, { 'idempotency-key': 'adv-3' }, 400, 'due'],
+        ['an unknown account', '/v1/billing/accounts/nobody/advance-invoices', deposit, { 'idempotency-key': 'adv-3' }, 404, 'accountId'],
+      ];
+      for (const [what, p, body, headers, status, parameter] of cases) {
+        const r = await call('POST', p, { body, headers });
+        expect([what, r.status, r.body.parameter]).toEqual([what, status, parameter]);
+      }
+      expect((await call('POST', path, { key: READ_KEY, body: deposit, headers: { 'idempotency-key': 'adv-4' } })).status).toBe(403);
+      // Nothing the refusals touched was written.
+      const count = await pool.query(`select count(*)::int as n from billing_document where type = 'ADVANCE_INVOICE'`);
+      expect(count.rows[0].n).toBe(2);
+    });
   });
 });

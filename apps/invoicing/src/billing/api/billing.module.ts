@@ -9,7 +9,7 @@ import { AccountCycleService } from '../cycles/account-cycle';
 import { BillingDocumentService } from '../documents/document-service';
 import type { DocumentStore } from '../render/document-store';
 import { InvoiceRunService } from '../run/run-service';
-import { AccountCycleController } from './account-cycle.controller';
+import { BillingAccountsController } from './accounts.controller';
 import { DOCUMENT_STORE } from './billing.tokens';
 import { DocumentsController } from './documents.controller';
 import { ReviewController } from './review.controller';
@@ -28,7 +28,7 @@ export class BillingApiModule {
   static forRoot(deps: BillingApiDeps): DynamicModule {
     return {
       module: BillingApiModule,
-      controllers: [RunsController, DocumentsController, ReviewController, Tmf678Controller, AccountCycleController],
+      controllers: [RunsController, DocumentsController, ReviewController, Tmf678Controller, BillingAccountsController],
       providers: [
         InvoicingAuthGuard,
         { provide: InvoiceRunService, useValue: deps.runs },

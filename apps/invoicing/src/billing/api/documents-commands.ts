@@ -14,6 +14,9 @@ import {
   DOCUMENTS_PAGE_MAX,
   type DocumentFilter,
   type NoteRequest,
+  ADVANCE_KINDS,
+  type AdvanceKind,
+  type AdvanceRequest,
   OPERATOR_AMOUNT_MAX_MINOR,
   OPERATOR_TEXT_MAX_LENGTH,
 } from '../documents/document-service';
@@ -140,10 +143,14 @@ export function manualLineBody(b: unknown): {
   return { description: text(r.description, 'description'), amountMinor, taxCategory, taxRate, reason: text(r.reason, 'reason') };
 }
 
+function idempotencyKeyHeader(v: unknown): asserts v is string {
+  if (typeof v !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(v))
+    throw BillingError.invalid('Idempotency-Key', `header required: 1-${IDEMPOTENCY_KEY_MAX_LENGTH} visible ASCII characters`);
+}
+
 export function noteBody(b: unknown, idempotencyKey: unknown, credit: boolean): NoteRequest {
   const r = body(b, credit ? ['netMinor', 'reason', 'creditKind'] : ['netMinor', 'reason']);
-  if (typeof idempotencyKey !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(idempotencyKey))
-    throw BillingError.invalid('Idempotency-Key', `header required: 1-${IDEMPOTENCY_KEY_MAX_LENGTH} visible ASCII characters`);
+  idempotencyKeyHeader(idempotencyKey);
   const netMinor = minor(r.netMinor, 'netMinor');
   if (netMinor === 0n) throw BillingError.invalid('netMinor', 'must be above zero');
   let creditKind: CreditKind | undefined;
@@ -153,6 +160,15 @@ export function noteBody(b: unknown, idempotencyKey: unknown, credit: boolean): 
     creditKind = r.creditKind as CreditKind;
   }
   return { netMinor, reason: text(r.reason, 'reason'), idempotencyKey, ...(creditKind === undefined ? {} : { creditKind }) };
+}
+
+export function advanceBody(b: unknown, idempotencyKey: unknown): AdvanceRequest {
+  const r = body(b, ['kind', 'netMinor', 'description']);
+  idempotencyKeyHeader(idempotencyKey);
+  if (!(ADVANCE_KINDS as readonly unknown[]).includes(r.kind)) throw BillingError.invalid('kind', `one of ${ADVANCE_KINDS.join(', ')}`);
+  const netMinor = minor(r.netMinor, 'netMinor');
+  if (netMinor === 0n) throw BillingError.invalid('netMinor', 'must be above zero');
+  return { kind: r.kind as AdvanceKind, netMinor, description: text(r.description, 'description'), idempotencyKey };
 }
 
 export function lineNoParam(v: unknown): number {

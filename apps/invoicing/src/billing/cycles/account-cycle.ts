@@ -14,7 +14,7 @@ import type { Pool } from 'pg';
 import { computeInvoiceDraft } from '../compute/compute-invoice-draft';
 import { ComputeError } from '../compute/compute-error';
 import { BillingError, BillingErrorCode } from '../documents/billing-error';
-import { LEGAL_ENTITY_DEFAULT, PAYMENT_TERMS_DEFAULT_DAYS } from '../phases/compute.executor';
+import { LEGAL_ENTITY_DEFAULT, PAYMENT_TERMS_DEFAULT_DAYS } from '../documents/document-types';
 import { loadAccountInputs, loadCatalog } from '../phases/compute-input-loader';
 import { cycleIdOf, localDateOf, periodContaining, startOfLocalDateMs, addDays } from './cycle-periods';
 import type { PgCycleService } from './cycle-service';

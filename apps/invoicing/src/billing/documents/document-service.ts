@@ -13,6 +13,8 @@ import type { Clock } from '@app/observability';
 import { BillingError, BillingErrorCode } from './billing-error';
 import {
   type CreditKind,
+  LEGAL_ENTITY_DEFAULT,
+  PAYMENT_TERMS_DEFAULT_DAYS,
   DOCUMENT_STATUSES,
   DOCUMENT_TYPES,
   type DocumentStatus,
@@ -105,6 +107,18 @@ export interface DocumentDetail extends DocumentSummary {
   renditions: { kind: string; sha256: string; bytes: number }[];
   approvedBy: string | null;
   approvedAt: string | null;
+}
+
+/** Deposits (security deposits, outside the scope of VAT: tax category NONE) and prepayments (taxed now, at the standard rate). */
+export const ADVANCE_KINDS = ['DEPOSIT', 'PREPAYMENT'] as const;
+export type AdvanceKind = (typeof ADVANCE_KINDS)[number];
+
+export interface AdvanceRequest {
+  kind: AdvanceKind;
+  /** Net amount, minor units > 0. */
+  netMinor: bigint;
+  description: string;
+  idempotencyKey: string;
 }
 
 export interface NoteRequest {
@@ -415,6 +429,86 @@ export class BillingDocumentService {
     });
     await this.finalizer.finalize({ documentIds: [noteId] }, { issueDate: this.today(), nowMs: this.clock.nowMs() });
     return this.get(noteId);
+  }
+
+  /**
+   * An advance invoice of an account (issue 9: deposits and prepayments, which collections settles),
+   * issued at once in the ADV series of the account's legal entity. A DEPOSIT carries no tax (category
+   * NONE); a PREPAYMENT is taxed at the standard rate of the account's jurisdiction today. It posts the
+   * receivable against CUSTOMER_ADVANCES (a liability, not revenue) and tax payable. The same
+   * Idempotency-Key gives the same document; reused for another request it is refused.
+   */
+  async advanceInvoice(accountId: string, r: AdvanceRequest, actor: string): Promise<DocumentDetail> {
+    const key = `advance|${accountId}|${r.idempotencyKey}`;
+    const id = `adv-${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
+    const fingerprint = `ADVANCE_INVOICE|${r.kind}|${r.netMinor}|${r.description}`;
+    const existing = await this.pool.query(`select id, request_fingerprint from billing_document where idempotency_key = $1`, [key]);
+    if (existing.rows.length > 0) {
+      if (existing.rows[0].request_fingerprint !== fingerprint)
+        throw new BillingError(
+          BillingErrorCode.IDEMPOTENCY_KEY_REUSED,
+          'this Idempotency-Key was used for another request',
+          'Idempotency-Key',
+        );
+      return this.get(existing.rows[0].id as string);
+    }
+    const today = this.today();
+    await withTransaction(this.pool, async (c) => {
+      const { rows } = await c.query(
+        `select a.currency, coalesce(a.legal_entity_id, $2) as legal_entity_id, coalesce(a.payment_terms_days, $3)::int as payment_terms_days,
+           (select (t.rate_percent / 100)::text from tax_rate t where t.jurisdiction = a.tax_jurisdiction and t.category = 'STANDARD'
+              and t.valid_from <= $4::date and (t.valid_to is null or t.valid_to > $4::date) order by t.valid_from desc limit 1) as rate
+         from billing_account a where a.id = $1`,
+        [accountId, LEGAL_ENTITY_DEFAULT, PAYMENT_TERMS_DEFAULT_DAYS, today],
+      );
+      if (rows.length === 0) throw new BillingError(BillingErrorCode.ACCOUNT_NOT_FOUND, `no billing account ${accountId}`, 'accountId');
+      const a = rows[0];
+      if (r.kind === 'PREPAYMENT' && a.rate === null)
+        throw new BillingError(
+          BillingErrorCode.NOT_INVOICED,
+          `account ${accountId} has no STANDARD tax rate of its jurisdiction on ${today}: a prepayment is taxed`,
+          'kind',
+        );
+      const category: TaxCategory = r.kind === 'DEPOSIT' ? 'NONE' : 'STANDARD';
+      const rate = r.kind === 'DEPOSIT' ? '0' : trimDecimal(a.rate as string);
+      const tax = roundMinor(new Decimal(r.netMinor.toString()).times(rate));
+      const now = new Date(this.clock.nowMs());
+      await c.query(
+        `insert into billing_document (id, idempotency_key, account_id, type, status, legal_entity_id, currency, net_minor, tax_minor, gross_minor,
+           payment_terms_days, request_fingerprint, created_at, updated_at)
+         values ($1, $2, $3, 'ADVANCE_INVOICE', 'DRAFT', $4, $5, $6::bigint, $7::bigint, $8::bigint, $9, $10, $11, $11)`,
+        [
+          id,
+          key,
+          accountId,
+          a.legal_entity_id,
+          (a.currency as string).trim(),
+          r.netMinor.toString(),
+          tax.toString(),
+          (r.netMinor + tax).toString(),
+          a.payment_terms_days,
+          fingerprint,
+          now,
+        ],
+      );
+      await c.query(
+        `insert into billing_document_line (document_id, line_no, kind, description, quantity, unit, unit_price_minor, amount_minor, tax_category, tax_rate, reason)
+         values ($1, 1, 'MANUAL', $2, 1, 'EACH', $3::numeric, $3::bigint, $4, $5::numeric, $6)`,
+        [id, `${r.kind === 'DEPOSIT' ? 'Deposit' : 'Prepayment'}: ${r.description}`, r.netMinor.toString(), category, rate, r.kind],
+      );
+      await c.query(
+        `insert into billing_document_tax (document_id, tax_category, tax_rate, taxable_minor, tax_minor) values ($1, $2, $3::numeric, $4::bigint, $5::bigint)`,
+        [id, category, rate, r.netMinor.toString(), tax.toString()],
+      );
+      await this.audit(c, actor, 'billing_document.advance_invoiced', id, {
+        accountId,
+        kind: r.kind,
+        netMinor: r.netMinor.toString(),
+        description: r.description,
+      });
+    });
+    await this.finalizer.finalize({ documentIds: [id] }, { issueDate: today, nowMs: this.clock.nowMs() });
+    return this.get(id);
   }
 
   private today(): string {

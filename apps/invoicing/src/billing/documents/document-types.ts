@@ -18,6 +18,10 @@ export type TaxCategory = (typeof TAX_CATEGORIES)[number];
 export const CREDIT_KINDS = ['ACCOUNT_CREDIT', 'REFUND', 'OFFSET'] as const;
 export type CreditKind = (typeof CREDIT_KINDS)[number];
 
+/** Billing terms of an account that has none set (billing_account's billing terms are optional). */
+export const PAYMENT_TERMS_DEFAULT_DAYS = 14;
+export const LEGAL_ENTITY_DEFAULT = 'default';
+
 /** Lines of one document at most. */
 export const LINES_PER_DOCUMENT_MAX = 10_000;
 

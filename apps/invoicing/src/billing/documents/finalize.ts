@@ -197,8 +197,9 @@ type Numbered = DraftRow & { number: bigint; text: string; reference: string };
 
 /**
  * The document's ledger transaction: the receivable (AR, on the customer's account) against revenue
- * and tax payable, all signed (debit > 0). A credit note reverses the signs. Zero legs are left out,
- * and a document of zero total posts nothing.
+ * and tax payable, all signed (debit > 0). A credit note reverses the signs. An advance invoice
+ * (deposit, prepayment) credits CUSTOMER_ADVANCES, a liability, instead of revenue: it is earned
+ * only when collections applies it. Zero legs are left out, and a document of zero total posts nothing.
  */
 async function postToLedger(c: PoolClient, docs: readonly Numbered[], postedOn: string, now: Date): Promise<void> {
   const tx: { id: string; key: string; source: string; currency: string }[] = [];
@@ -213,7 +214,11 @@ async function postToLedger(c: PoolClient, docs: readonly Numbered[], postedOn: 
     tx.push({ id, key: `document-issued|${d.id}`, source: d.id, currency: d.currency });
     const candidate = [
       { account: 'AR', party: d.account_id, amount: sign * gross },
-      { account: 'REVENUE', party: null, amount: -sign * net },
+      {
+        account: d.type === 'ADVANCE_INVOICE' ? 'CUSTOMER_ADVANCES' : 'REVENUE',
+        party: d.type === 'ADVANCE_INVOICE' ? d.account_id : null,
+        amount: -sign * net,
+      },
       { account: 'TAX_PAYABLE', party: null, amount: -sign * tax },
     ].filter((l) => l.amount !== 0n);
     candidate.forEach((l, i) => legs.push({ tx: id, line: i + 1, account: l.account, party: l.party, amount: l.amount.toString() }));

@@ -15,14 +15,11 @@ import { queryInvoiceUsage, type InvoiceUsageLine } from '@app/analytics';
 import { ComputeError } from '../compute/compute-error';
 import { computeInvoiceDraft } from '../compute/compute-invoice-draft';
 import { toDraftDocument } from '../compute/draft-document';
+import { LEGAL_ENTITY_DEFAULT, PAYMENT_TERMS_DEFAULT_DAYS } from '../documents/document-types';
 import { RunError, RunErrorCode } from '../run/run-error';
 import type { PhaseExecutor, StepContext } from '../run/run-worker';
 import { type BillingDeps, COMPUTE_PAGE_ACCOUNTS } from './billing-deps';
 import { loadAccountInputs, loadCatalog } from './compute-input-loader';
-
-/** Billing terms of an account that has none set (billing_account's billing terms are optional). */
-export const PAYMENT_TERMS_DEFAULT_DAYS = 14;
-export const LEGAL_ENTITY_DEFAULT = 'default';
 
 export class ComputeExecutor implements PhaseExecutor {
   readonly phase = 'COMPUTE' as const;

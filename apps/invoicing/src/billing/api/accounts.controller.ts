@@ -1,16 +1,27 @@
 /**
- * Billing-cycle information per account (seed 003): the current period, the next billing date and
- * the invoice expected so far. For billing operators (role billing), and for a portal user of the
- * account (role read with a JWT whose `ratel_account` claim names it; another account is a 404).
+ * Billing per account:
+ * - the billing-cycle information (seed 003): the current period, the next billing date and the
+ *   invoice expected so far; for billing operators (role billing), and for a portal user of the
+ *   account (role read with a JWT whose `ratel_account` claim names it; another account is a 404);
+ * - advance invoices (deposits and prepayments), role billing, with an Idempotency-Key.
  */
-import { Get, Inject, Param, Req } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProperty, ApiResponse } from '@nestjs/swagger';
+import { Body, Get, Headers, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
+import { ApiBody, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProperty, ApiResponse } from '@nestjs/swagger';
 import { RequiresRole } from '@app/auth';
 import { ErrorResponse, InvoicingApiController } from '../../api/api-controller';
-import { CREDENTIAL_REQUEST_KEY, type RequestWithActor } from '../../api/auth.guard';
+import { ACTOR_REQUEST_KEY, CREDENTIAL_REQUEST_KEY, type RequestWithActor } from '../../api/auth.guard';
 import { AccountCycleService, type AccountCycleView } from '../cycles/account-cycle';
 import { BillingError, BillingErrorCode } from '../documents/billing-error';
-import { idParam } from './documents-commands';
+import { ADVANCE_KINDS, BillingDocumentService } from '../documents/document-service';
+import { advanceBody, idParam } from './documents-commands';
+import { DocumentDetailView } from './documents.dto';
+
+export class AdvanceInvoiceBody {
+  @ApiProperty({ enum: ADVANCE_KINDS, description: 'DEPOSIT: no tax (outside the scope of VAT); PREPAYMENT: the standard rate today' })
+  kind!: string;
+  @ApiProperty({ example: '10000', description: 'net amount in minor units' }) netMinor!: string;
+  @ApiProperty({ example: 'Deposit for the handset lease' }) description!: string;
+}
 
 class ExpectedInvoiceView {
   @ApiProperty({ enum: ['INVOICE', 'CREDIT_NOTE'] }) documentType!: 'INVOICE' | 'CREDIT_NOTE';
@@ -37,8 +48,35 @@ export class AccountCycleResponse implements AccountCycleView {
 }
 
 @InvoicingApiController('v1/billing/accounts', 'billing accounts')
-export class AccountCycleController {
-  constructor(@Inject(AccountCycleService) private readonly accounts: AccountCycleService) {}
+export class BillingAccountsController {
+  constructor(
+    @Inject(AccountCycleService) private readonly accounts: AccountCycleService,
+    @Inject(BillingDocumentService) private readonly documents: BillingDocumentService,
+  ) {}
+
+  @Post(':accountId/advance-invoices')
+  @HttpCode(201)
+  @RequiresRole('billing')
+  @ApiOperation({
+    summary: 'Issue an advance invoice of the account: a deposit or a prepayment, which collections settles',
+    description:
+      'Issued at once in the ADV series of the account’s legal entity; posted to AR against CUSTOMER_ADVANCES (not revenue). ' +
+      'The same Idempotency-Key gives the same document.',
+  })
+  @ApiParam({ name: 'accountId', example: 'A1' })
+  @ApiHeader({ name: 'Idempotency-Key', required: true })
+  @ApiBody({ type: AdvanceInvoiceBody })
+  @ApiResponse({ status: 201, type: DocumentDetailView })
+  @ApiNotFoundResponse({ description: 'No such account (ACCOUNT_NOT_FOUND)', type: ErrorResponse })
+  @ApiResponse({ status: 422, description: 'IDEMPOTENCY_KEY_REUSED; NOT_INVOICED (a prepayment without a tax rate)', type: ErrorResponse })
+  advance(
+    @Param('accountId') accountId: string,
+    @Body() body: unknown,
+    @Headers('idempotency-key') key: unknown,
+    @Req() req: RequestWithActor,
+  ): Promise<DocumentDetailView> {
+    return this.documents.advanceInvoice(idParam(accountId, 'accountId'), advanceBody(body, key), req[ACTOR_REQUEST_KEY]!);
+  }
 
   @Get(':accountId/cycle')
   @RequiresRole('read')
