@@ -663,6 +663,12 @@ describe('ratel invoice-run (CLI, workers, PostgreSQL, JetStream, ClickHouse)', 
         headers: { 'idempotency-key': 'adv-2' },
       });
       expect(prepayment.body).toMatchObject({ number: 'RT-ADV2026-000002', netMinor: '5000', taxMinor: '1000', grossMinor: '6000' });
+      // Two requests with one key at once: one document, both answered with it.
+      const both = await Promise.all(
+        [1, 2].map(() => call('POST', path, { body: { ...deposit, netMinor: '700' }, headers: { 'idempotency-key': 'adv-race' } })),
+      );
+      expect(both.map((r) => r.status)).toEqual([201, 201]);
+      expect(both[0].body.id).toBe(both[1].body.id);
       // Owed by the customer (AR) and owed to the customer until settled (CUSTOMER_ADVANCES): not revenue.
       const legs = (
         await pool.query(
@@ -693,7 +699,7 @@ describe('ratel invoice-run (CLI, workers, PostgreSQL, JetStream, ClickHouse)', 
       expect((await call('POST', path, { key: READ_KEY, body: deposit, headers: { 'idempotency-key': 'adv-4' } })).status).toBe(403);
       // Nothing the refusals touched was written.
       const count = await pool.query(`select count(*)::int as n from billing_document where type = 'ADVANCE_INVOICE'`);
-      expect(count.rows[0].n).toBe(2);
+      expect(count.rows[0].n).toBe(3);
     });
   });
 });

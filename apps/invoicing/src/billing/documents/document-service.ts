@@ -348,19 +348,10 @@ export class BillingDocumentService {
   async note(invoiceId: string, type: 'CREDIT_NOTE' | 'DEBIT_NOTE', r: NoteRequest, actor: string): Promise<DocumentDetail> {
     const noteId = `${type === 'CREDIT_NOTE' ? 'cn' : 'dn'}-${createHash('sha256').update(`${invoiceId}|${r.idempotencyKey}`).digest('hex').slice(0, 40)}`;
     const fingerprint = `${type}|${r.netMinor}|${r.creditKind ?? ''}|${r.reason}`;
-    const existing = await this.pool.query(`select id, request_fingerprint from billing_document where idempotency_key = $1`, [
-      `note|${invoiceId}|${r.idempotencyKey}`,
-    ]);
-    if (existing.rows.length > 0) {
-      if (existing.rows[0].request_fingerprint !== fingerprint)
-        throw new BillingError(
-          BillingErrorCode.IDEMPOTENCY_KEY_REUSED,
-          'this Idempotency-Key was used for another note',
-          'Idempotency-Key',
-        );
-      return this.get(existing.rows[0].id as string);
-    }
-    await withTransaction(this.pool, async (c) => {
+    const key = `note|${invoiceId}|${r.idempotencyKey}`;
+    const replay = await this.replayed(key, fingerprint);
+    if (replay) return replay;
+    const raced = await withTransaction(this.pool, async (c) => {
       const { rows } = await c.query(
         `select d.id, d.type, d.status, d.account_id, d.legal_entity_id, d.currency, d.payment_terms_days,
            (select tax_category from billing_document_tax t where t.document_id = d.id order by taxable_minor desc limit 1) as tax_category,
@@ -426,7 +417,11 @@ export class BillingDocumentService {
           );
         throw err;
       });
-    });
+    }).then(
+      () => null,
+      (err: unknown) => this.racedReplay(err, key, fingerprint),
+    );
+    if (raced) return raced;
     await this.finalizer.finalize({ documentIds: [noteId] }, { issueDate: this.today(), nowMs: this.clock.nowMs() });
     return this.get(noteId);
   }
@@ -442,18 +437,10 @@ export class BillingDocumentService {
     const key = `advance|${accountId}|${r.idempotencyKey}`;
     const id = `adv-${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
     const fingerprint = `ADVANCE_INVOICE|${r.kind}|${r.netMinor}|${r.description}`;
-    const existing = await this.pool.query(`select id, request_fingerprint from billing_document where idempotency_key = $1`, [key]);
-    if (existing.rows.length > 0) {
-      if (existing.rows[0].request_fingerprint !== fingerprint)
-        throw new BillingError(
-          BillingErrorCode.IDEMPOTENCY_KEY_REUSED,
-          'this Idempotency-Key was used for another request',
-          'Idempotency-Key',
-        );
-      return this.get(existing.rows[0].id as string);
-    }
+    const replay = await this.replayed(key, fingerprint);
+    if (replay) return replay;
     const today = this.today();
-    await withTransaction(this.pool, async (c) => {
+    const raced = await withTransaction(this.pool, async (c) => {
       const { rows } = await c.query(
         `select a.currency, coalesce(a.legal_entity_id, $2) as legal_entity_id, coalesce(a.payment_terms_days, $3)::int as payment_terms_days,
            (select (t.rate_percent / 100)::text from tax_rate t where t.jurisdiction = a.tax_jurisdiction and t.category = 'STANDARD'
@@ -506,9 +493,35 @@ export class BillingDocumentService {
         netMinor: r.netMinor.toString(),
         description: r.description,
       });
-    });
+    }).then(
+      () => null,
+      (err: unknown) => this.racedReplay(err, key, fingerprint),
+    );
+    if (raced) return raced;
     await this.finalizer.finalize({ documentIds: [id] }, { issueDate: today, nowMs: this.clock.nowMs() });
     return this.get(id);
+  }
+
+  /** The document an earlier request with this idempotency key made, or null; the key reused for another request is refused. */
+  private async replayed(key: string, fingerprint: string): Promise<DocumentDetail | null> {
+    const existing = await this.pool.query(`select id, request_fingerprint from billing_document where idempotency_key = $1`, [key]);
+    if (existing.rows.length === 0) return null;
+    if (existing.rows[0].request_fingerprint !== fingerprint)
+      throw new BillingError(
+        BillingErrorCode.IDEMPOTENCY_KEY_REUSED,
+        'this Idempotency-Key was used for another request',
+        'Idempotency-Key',
+      );
+    return this.get(existing.rows[0].id as string);
+  }
+
+  /** A concurrent request with the same key won the insert (unique violation): answer with its document. */
+  private async racedReplay(err: unknown, key: string, fingerprint: string): Promise<DocumentDetail> {
+    if ((err as { code?: string }).code === '23505') {
+      const replay = await this.replayed(key, fingerprint);
+      if (replay) return replay;
+    }
+    throw err;
   }
 
   private today(): string {

@@ -47,6 +47,7 @@ import { TableTaxRates, type TaxRateRow } from '../compute/tax-rates';
 import { addDays, localDateOf } from '../compute/local-date';
 import { periodContaining, type CycleType } from '../cycles/cycle-periods';
 import type { CycleRecord } from '../cycles/cycle-service';
+import { groupBy } from '../group-by';
 
 /** The product of usage whose MSISDN has no subscription on the account. */
 export const USAGE_ONLY_PRODUCT = '__usage_only';
@@ -228,17 +229,6 @@ const EVENT_TYPE: Record<Exclude<EventRow['kind'], 'CHANGE_PRODUCT'>, 'ACTIVATED
   CANCEL: 'CANCELLED',
 };
 
-function group<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
-  const m = new Map<string, T[]>();
-  for (const r of rows) {
-    const k = key(r);
-    const list = m.get(k);
-    if (list) list.push(r);
-    else m.set(k, [r]);
-  }
-  return m;
-}
-
 /** The compute input of each account of `ids` (in the order of `ids`), with its usage from `usageByAccount`. */
 export async function loadAccountInputs(p: {
   pool: Pool;
@@ -292,9 +282,9 @@ export async function loadAccountInputs(p: {
       [p.ids, cycle.id, cycle.periodStart],
     ),
   ]);
-  const subsByAccount = group(subscriptions.rows, (r) => r.account_id);
-  const eventsBySub = group(events.rows, (r) => r.subscription_id);
-  const priorByAccount = group(prior.rows, (r) => r.account_id);
+  const subsByAccount = groupBy(subscriptions.rows, (r) => r.account_id);
+  const eventsBySub = groupBy(events.rows, (r) => r.subscription_id);
+  const priorByAccount = groupBy(prior.rows, (r) => r.account_id);
   const byId = new Map(accounts.rows.map((a) => [a.id, a]));
   return p.ids.flatMap((id) => {
     const a = byId.get(id);

@@ -11,11 +11,12 @@
  * computation refuses (no tax rate for its jurisdiction, an impossible lifecycle) fails the step
  * with the account and the reason: the operator mends the data and the step is retried.
  */
-import { queryInvoiceUsage, type InvoiceUsageLine } from '@app/analytics';
+import { queryInvoiceUsage } from '@app/analytics';
 import { ComputeError } from '../compute/compute-error';
 import { computeInvoiceDraft } from '../compute/compute-invoice-draft';
 import { toDraftDocument } from '../compute/draft-document';
 import { LEGAL_ENTITY_DEFAULT, PAYMENT_TERMS_DEFAULT_DAYS } from '../documents/document-types';
+import { groupBy } from '../group-by';
 import { RunError, RunErrorCode } from '../run/run-error';
 import type { PhaseExecutor, StepContext } from '../run/run-worker';
 import { type BillingDeps, COMPUTE_PAGE_ACCOUNTS } from './billing-deps';
@@ -43,12 +44,7 @@ export class ComputeExecutor implements PhaseExecutor {
       watermarkSeq: run.usageWatermarkSeq,
       previousWatermarkSeq: run.previousWatermarkSeq,
     });
-    const byAccount = new Map<string, InvoiceUsageLine[]>();
-    for (const u of usage) {
-      const list = byAccount.get(u.accountId);
-      if (list) list.push(u);
-      else byAccount.set(u.accountId, [u]);
-    }
+    const byAccount = groupBy(usage, (u) => u.accountId);
     const period = { start: cycle.periodStart, end: cycle.periodEnd };
     const cycleType = (await cycles.cycleTypes()).find((t) => t.code === cycle.cycleType);
     if (cycleType === undefined)

@@ -5,6 +5,7 @@
  */
 import type { Pool } from 'pg';
 import { currencyExponent } from '@app/money';
+import { groupBy } from '../group-by';
 
 export interface PartyView {
   name: string;
@@ -86,8 +87,8 @@ export async function loadDocumentViews(pool: Pool, ids: readonly string[]): Pro
      where document_id = any($1::text[]) order by document_id, tax_category, tax_rate`,
     [ids],
   );
-  const linesOf = group(lines.rows, (r) => r.document_id as string);
-  const taxesOf = group(taxes.rows, (r) => r.document_id as string);
+  const linesOf = groupBy(lines.rows, (r) => r.document_id as string);
+  const taxesOf = groupBy(taxes.rows, (r) => r.document_id as string);
   return docs.rows.map((d) => ({
     id: d.id,
     type: d.type,
@@ -136,17 +137,6 @@ export async function loadDocumentViews(pool: Pool, ids: readonly string[]): Pro
       taxMinor: BigInt(t.tax_minor),
     })),
   }));
-}
-
-function group<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
-  const m = new Map<string, T[]>();
-  for (const r of rows) {
-    const k = key(r);
-    const list = m.get(k);
-    if (list) list.push(r);
-    else m.set(k, [r]);
-  }
-  return m;
 }
 
 /** numeric text without trailing zeros: "0.200000" -> "0.2", "60.000000000" -> "60". */
