@@ -74,44 +74,42 @@ async function insertDrafts(c: PoolClient, drafts: readonly DraftDocument[], now
        period_end text, corrects_document_id text, credit_kind text)`,
     [JSON.stringify(docs), now],
   );
-  const lines = drafts.flatMap((d) =>
-    d.lines.map((l) => ({
-      document_id: d.id,
-      line_no: l.lineNo,
-      parent_line_no: l.parentLineNo,
-      kind: l.kind,
-      description: l.description,
-      quantity: l.quantity,
-      unit: l.unit,
-      unit_price_minor: l.unitPriceMinor,
-      amount_minor: str(l.amountMinor),
-      discount_minor: str(l.discountMinor),
-      tax_category: l.taxCategory,
-      tax_rate: l.taxRate,
-      period_start: l.periodStart,
-      period_end: l.periodEnd,
-      subscription_id: l.subscriptionId,
-      charge_id: l.chargeId,
-      usage_key: l.usageKey,
-      discount_id: l.discountId,
-      late: l.late,
-      reason: l.reason,
-    })),
-  );
-  if (lines.length > 0)
-    // Parents first: a line's parent must exist when it is inserted (the foreign key is not deferred).
+  // Parents first: a line's parent must exist when it is inserted (the foreign key is not deferred).
+  const lines = drafts
+    .flatMap((d) => d.lines.map((l) => ({ d, l })))
+    .sort((a, b) => Number(a.l.parentLineNo !== null) - Number(b.l.parentLineNo !== null));
+  if (lines.length > 0) {
+    const col = <T>(f: (x: { d: DraftDocument; l: DraftDocument['lines'][number] }) => T): T[] => lines.map(f);
     await c.query(
       `insert into billing_document_line (document_id, line_no, parent_line_no, kind, description, quantity, unit, unit_price_minor, amount_minor,
          discount_minor, tax_category, tax_rate, period_start, period_end, subscription_id, charge_id, usage_key, discount_id, late, reason)
-       select document_id, line_no, parent_line_no, kind, description, quantity::numeric, unit, unit_price_minor::numeric, amount_minor::bigint,
-         discount_minor::bigint, tax_category, tax_rate::numeric, period_start::date, period_end::date, subscription_id, charge_id, usage_key,
-         discount_id, late, reason
-       from jsonb_to_recordset($1::jsonb) as t(document_id text, line_no int, parent_line_no int, kind text, description text, quantity text,
-         unit text, unit_price_minor text, amount_minor text, discount_minor text, tax_category text, tax_rate text, period_start text,
-         period_end text, subscription_id text, charge_id text, usage_key text, discount_id text, late boolean, reason text)
-       order by (parent_line_no is not null), document_id, line_no`,
-      [JSON.stringify(lines)],
+       select * from unnest($1::text[], $2::int[], $3::int[], $4::text[], $5::text[], $6::numeric[], $7::text[], $8::numeric[], $9::bigint[],
+         $10::bigint[], $11::text[], $12::numeric[], $13::date[], $14::date[], $15::text[], $16::text[], $17::text[], $18::text[], $19::boolean[],
+         $20::text[])`,
+      [
+        col((x) => x.d.id),
+        col((x) => x.l.lineNo),
+        col((x) => x.l.parentLineNo),
+        col((x) => x.l.kind),
+        col((x) => x.l.description),
+        col((x) => x.l.quantity),
+        col((x) => x.l.unit),
+        col((x) => x.l.unitPriceMinor),
+        col((x) => str(x.l.amountMinor)),
+        col((x) => str(x.l.discountMinor)),
+        col((x) => x.l.taxCategory),
+        col((x) => x.l.taxRate),
+        col((x) => x.l.periodStart),
+        col((x) => x.l.periodEnd),
+        col((x) => x.l.subscriptionId),
+        col((x) => x.l.chargeId),
+        col((x) => x.l.usageKey),
+        col((x) => x.l.discountId),
+        col((x) => x.l.late),
+        col((x) => x.l.reason),
+      ],
     );
+  }
   const taxes = drafts.flatMap((d) =>
     d.taxes.map((t) => ({
       document_id: d.id,
