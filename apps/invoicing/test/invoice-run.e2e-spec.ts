@@ -559,6 +559,10 @@ describe('ratel invoice-run (CLI, workers, PostgreSQL, JetStream, ClickHouse)', 
       expect(res.body.nextBillingDate).toBe(new Date(end + 3 * 86_400_000).toISOString().slice(0, 10));
       const e = res.body.expected;
       expect(BigInt(e.netMinor) + BigInt(e.taxMinor)).toBe(BigInt(e.grossMinor));
+      const openapi = (await (await fetch(`${url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
+      expect(Object.keys(openapi.paths)).toEqual(
+        expect.arrayContaining(['/v1/billing/accounts/{accountId}/cycle', '/v1/billing/accounts/{accountId}/advance-invoices']),
+      );
       // A portal user sees its own account's cycle, never another's.
       expect((await call('GET', '/v1/billing/accounts/inv-acc-02/cycle', { key: '', headers: portal('inv-acc-02') })).status).toBe(200);
       const cases: Array<[string, string, Record<string, string> | undefined, number, string]> = [
