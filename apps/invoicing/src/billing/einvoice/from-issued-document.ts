@@ -48,7 +48,8 @@ export interface UblSkip {
   readonly reason: string;
 }
 
-export type EInvoiceMapping = { readonly view: EInvoice; readonly skip?: undefined } | { readonly skip: UblSkip };
+export type EInvoiceMapping =
+  { readonly view: EInvoice; readonly skip?: undefined } | { readonly view?: undefined; readonly skip: UblSkip };
 
 /** Most decimals of an amount EN 16931 allows (BR-DEC-*). */
 const AMOUNT_DECIMALS_MAX = 2;
