@@ -183,8 +183,9 @@ function taxCategoryOf(category: string, ratePercent: string): TaxCategory {
   return new Decimal(ratePercent).isZero() ? TaxCategory.ZERO_RATED : TaxCategory.STANDARD;
 }
 
-function lineView(line: LineView, exponent: number): DocumentLineView {
-  const price = new Decimal(line.unitPriceMinor).div(new Decimal(10).pow(exponent));
+/** `minorPerMajor`: 10^exponent of the currency, once per document. */
+function lineView(line: LineView, minorPerMajor: Decimal): DocumentLineView {
+  const price = new Decimal(line.unitPriceMinor).div(minorPerMajor);
   const quantity = new Decimal(line.quantity);
   const ratePercent = percentOf(line.taxRate);
   const period = inclusivePeriod(line.periodStart, line.periodEnd);
@@ -210,7 +211,7 @@ interface GroupBuilder {
 
 /** Lines under their subscription heading (or the account), a service group per run of one line kind, in document order. */
 function groupLines(doc: IssuedDocument): SubscriptionGroupView[] {
-  const exponent = currencyExponent(doc.currency);
+  const minorPerMajor = new Decimal(10).pow(currencyExponent(doc.currency));
   const headings = new Map(doc.lines.filter((l) => l.kind === 'SUBSCRIPTION').map((l) => [l.lineNo, l]));
   const groups: GroupBuilder[] = [];
   for (const line of chargedLines(doc)) {
@@ -231,7 +232,7 @@ function groupLines(doc: IssuedDocument): SubscriptionGroupView[] {
       run = { service, lines: [] };
       group.services.push(run);
     }
-    run.lines.push(lineView(line, exponent));
+    run.lines.push(lineView(line, minorPerMajor));
   }
   return groups.map(({ subscriptionId, label, services }) => ({ subscriptionId, label, services }));
 }
