@@ -5,9 +5,11 @@
  * RENDER phase does before storing it. Baseline in the same run: JSON.stringify of the same
  * e-invoice view (bigints as strings) to UTF-8 bytes, the cheapest serialisation of the same content,
  * with no checks and no escaping; the ratio says what the UBL costs beyond writing the data out.
+ * For scale, the PDF of the same documents (renderPdf, the other rendition RENDER writes) on the
+ * first `--pdf-docs` of them.
  *
  *   node -r ts-node/register/transpile-only -r tsconfig-paths/register load-tests/billing/ubl-bench.ts \
- *     [--docs 20000] [--subscriptions 3] [--runs 3]
+ *     [--docs 20000] [--subscriptions 3] [--runs 3] [--pdf-docs 500]
  *
  * Each measurement runs `--runs` times after a warm-up of a tenth of the documents; the best run is
  * reported (the least disturbed by the rest of the machine).
@@ -16,6 +18,7 @@ import { toEInvoice } from '../../apps/invoicing/src/billing/einvoice/from-issue
 import type { DocumentView as EInvoice } from '../../apps/invoicing/src/billing/einvoice/document-view';
 import { renderUbl } from '../../apps/invoicing/src/billing/einvoice/ubl/ubl-writer';
 import type { DocumentView as IssuedDocument, LineView } from '../../apps/invoicing/src/billing/render/document-view';
+import { renderPdf } from '../../apps/invoicing/src/billing/render/pdf-renderer';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -163,7 +166,21 @@ function measure(
   return { perSecond: best, bytes };
 }
 
-function main(): void {
+/** Best documents per second of the PDF renderer over `docs` (one at a time, as RENDER does). */
+async function measurePdf(docs: readonly IssuedDocument[], runs: number): Promise<{ perSecond: number; bytes: number }> {
+  for (const doc of docs.slice(0, Math.ceil(docs.length / 10))) await renderPdf(doc);
+  let best = 0;
+  let bytes = 0;
+  for (let r = 0; r < runs; r++) {
+    bytes = 0;
+    const t0 = process.hrtime.bigint();
+    for (const doc of docs) bytes += (await renderPdf(doc)).length;
+    best = Math.max(best, docs.length / (Number(process.hrtime.bigint() - t0) / 1e9));
+  }
+  return { perSecond: best, bytes };
+}
+
+async function main(): Promise<void> {
   const count = arg('docs', 20_000);
   const subscriptions = arg('subscriptions', 3);
   const runs = arg('runs', 3);
@@ -187,6 +204,15 @@ function main(): void {
   row('UBL: write only (view mapped before)', writeOnly);
   row('baseline: JSON.stringify of the view', json);
   out(`ratio UBL (map + write) / JSON baseline: ${(ubl.perSecond / json.perSecond).toFixed(3)}`);
+  const pdfDocs = docs.slice(0, arg('pdf-docs', 500));
+  const pdf = await measurePdf(pdfDocs, runs);
+  out(
+    `for scale, PDF (renderPdf), ${pdfDocs.length} docs: ${Math.round(pdf.perSecond).toLocaleString('en-US')} docs/s, ` +
+      `${Math.round(pdf.bytes / pdfDocs.length).toLocaleString('en-US')} bytes/doc`,
+  );
 }
 
-main();
+main().catch((e) => {
+  process.stderr.write(`${String(e)}\n`);
+  process.exitCode = 1;
+});
