@@ -213,6 +213,40 @@ describe('legal entities', () => {
   });
 });
 
+describe('postal address of a legal entity', () => {
+  it('is replaced as a whole, read back and audited before and after', async () => {
+    await call({
+      method: 'POST',
+      url: '/v1/legal-entities',
+      body: { ...LEGAL_ENTITY, id: 'le-addr', numberSeriesPrefix: 'ADDR', postalAddress: undefined },
+    });
+    expect((await call({ method: 'GET', url: '/v1/legal-entities/le-addr', key: READ_KEY })).body.postalAddress).toBeNull();
+    const address = { street: 'Friedrichstr. 10', additionalStreet: 'Aufgang B', city: 'Berlin', postalCode: '10117', countryCode: 'DE' };
+    const put = await call({ method: 'PUT', url: '/v1/legal-entities/le-addr/postal-address', body: address });
+    expect([put.status, put.body.postalAddress]).toEqual([200, address]);
+    expect((await call({ method: 'GET', url: '/v1/legal-entities/le-addr', key: READ_KEY })).body.postalAddress).toEqual(address);
+    const audit = await pg.query(`select details from audit_log where entity_id = 'le-addr' and action = 'legal_entity.postal_address'`);
+    expect(audit.rows).toEqual([{ details: { before: null, after: address } }]);
+  });
+
+  it('bad input is refused naming the field, nothing written', async () => {
+    const put = (body: object, id = 'le-addr'): Call => ({
+      method: 'PUT',
+      url: `/v1/legal-entities/${id}/postal-address`,
+      body: { ...ADDRESS, ...body },
+    });
+    await expectRefused([
+      ['country not assigned (ZZ)', put({ countryCode: 'ZZ' }), 400, 'INVALID_ARGUMENT', 'countryCode'],
+      ['country missing', put({ countryCode: undefined }), 400, 'INVALID_ARGUMENT', 'countryCode'],
+      ['blank city', put({ city: ' ' }), 400, 'INVALID_ARGUMENT', 'city'],
+      ['postal code too long', put({ postalCode: '1'.repeat(17) }), 400, 'INVALID_ARGUMENT', 'postalCode'],
+      ['unknown field', put({ region: 'BE' }), 400, 'INVALID_ARGUMENT', 'region'],
+      ['read role cannot write', { ...put({}), key: READ_KEY }, 403, 'FORBIDDEN_ROLE', undefined as unknown as string],
+      ['legal entity missing', put({}, 'le-none'), 404, 'NOT_FOUND', undefined as unknown as string],
+    ]);
+  });
+});
+
 describe('billing terms of an account', () => {
   const TERMS = {
     billingCycleType: 'MONTHLY_D1',
@@ -660,11 +694,21 @@ describe('OpenAPI', () => {
     for (const path of [
       '/v1/legal-entities',
       '/v1/legal-entities/{id}',
+      '/v1/legal-entities/{id}/postal-address',
       '/v1/accounts/{id}/billing-terms',
       '/v1/tax-rates',
       '/v1/products/{id}/charges',
     ]) {
       expect([path, doc.paths[path] !== undefined]).toEqual([path, true]);
     }
+    // The structured addresses of e-invoices, with their parts.
+    expect(Object.keys(doc.components.schemas.PostalAddressBody.properties)).toEqual([
+      'street',
+      'additionalStreet',
+      'city',
+      'postalCode',
+      'countryCode',
+    ]);
+    expect(doc.components.schemas.PostalAddressBody.required).toEqual(['street', 'city', 'countryCode']);
   });
 });

@@ -71,15 +71,16 @@ export class PostalAddressResponse {
 
 export type PostalAddress = PostalAddressResponse;
 
-/** A checked address, blanks trimmed; throws INVALID_ARGUMENT naming `<field>.<part>`. */
+/** A checked address, blanks trimmed; throws INVALID_ARGUMENT naming `<field>.<part>` (`<part>` when the address is the body: field ''). */
 export function parsePostalAddress(field: string, b: PostalAddressBody): PostalAddress {
+  const name = (part: string) => (field === '' ? part : `${field}.${part}`);
   const text = (part: 'street' | 'additionalStreet' | 'city', value: string): string => {
     const trimmed = value.trim();
-    if (trimmed === '') throw ProvisioningError.invalid(`${field}.${part}`, 'must not be blank');
+    if (trimmed === '') throw ProvisioningError.invalid(name(part), 'must not be blank');
     return trimmed;
   };
   if (!isCountryCode(b.countryCode))
-    throw ProvisioningError.invalid(`${field}.countryCode`, `${b.countryCode} is not an assigned ISO 3166-1 code`);
+    throw ProvisioningError.invalid(name('countryCode'), `${b.countryCode} is not an assigned ISO 3166-1 code`);
   return {
     street: text('street', b.street),
     additionalStreet: b.additionalStreet == null ? null : text('additionalStreet', b.additionalStreet),
