@@ -641,7 +641,11 @@ describe('ratel invoice-run (CLI, workers, PostgreSQL, JetStream, ClickHouse)', 
     it('refuses a run of a cycle that is still open, and bad input everywhere, precisely', async () => {
       const open = await call('POST', '/v1/billing/runs', { body: { cycleId: 'MONTHLY_1-2027-01-01' } });
       expect([open.status, open.body.code]).toEqual([422, 'CYCLE_NOT_CLOSED']);
-      const creditNoteId = (await pool.query(`select id from billing_document where number_text = 'CN2026-000001'`)).rows[0].id as string;
+      const creditNoteId = (
+        await pool.query(
+          `select id from billing_document where type = 'CREDIT_NOTE' and run_id is null and status = 'ISSUED' order by number limit 1`,
+        )
+      ).rows[0].id as string;
       const cases: [string, string, unknown, number, string][] = [
         ['GET', '/v1/billing/documents?status=PENDING', undefined, 400, 'status'],
         ['GET', '/v1/billing/documents?limit=0', undefined, 400, 'limit'],

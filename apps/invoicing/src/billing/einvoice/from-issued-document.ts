@@ -4,8 +4,8 @@
  *
  * - Kinds: INVOICE (UBL Invoice 380), CREDIT_NOTE (CreditNote 381), DEBIT_NOTE (Invoice 383, with
  *   the invoice it adds to), ADVANCE_INVOICE (Invoice 386); EN 16931 and Peppol BIS 3.0 accept all four.
- * - Lines: every line but the SUBSCRIPTION headings (a heading's amount is the subtotal of its
- *   children), in document order, each with its document line number as its UBL line id. A line
+ * - Lines: every line but the SUBSCRIPTION headings (a heading is no charge: COMPUTE stores it with
+ *   no amount; an older heading held its children's subtotal, never billed twice here), in document order, each with its document line number as its UBL line id. A line
  *   with a negative unit price (a discount, a usage credit) gets a positive price and a negative
  *   quantity (BR-27: a price is never negative). The unit price is in major units, rounded half up
  *   to 9 decimals when the rated price has more (it is informative: the line amount is exact).

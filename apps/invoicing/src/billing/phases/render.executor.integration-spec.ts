@@ -50,13 +50,12 @@ function line(lineNo: number, over: Partial<DraftLine>): DraftLine {
 }
 
 /**
- * An invoice as COMPUTE writes one: a subscription heading (its amount is the subtotal of its
- * children) over a fee, data usage at a fraction of a cent per byte and a discount; an account-level
+ * An invoice as COMPUTE writes one: a subscription heading (no amount of its own) over a fee, data usage at a fraction of a cent per byte and a discount; an account-level
  * reduced-rate item. 21 %: 3049 -> 640.29 -> 640; 9 %: 999 -> 89.91 -> 90.
  */
 function invoice(accountId: string): DraftDocument {
   const lines = [
-    line(1, { parentLineNo: null, kind: 'SUBSCRIPTION', description: 'Mobile M', unit: 'SUBSCRIPTION', unitPriceMinor: '3049' }),
+    line(1, { parentLineNo: null, kind: 'SUBSCRIPTION', description: 'Mobile M', unit: 'SUBSCRIPTION', unitPriceMinor: '0' }),
     line(2, {}),
     line(3, {
       kind: 'USAGE',
@@ -69,7 +68,7 @@ function invoice(accountId: string): DraftDocument {
     line(4, { kind: 'DISCOUNT', description: 'Loyalty discount', unit: 'EA', unitPriceMinor: '-500', amountMinor: -500n }),
     line(5, { parentLineNo: null, kind: 'ONE_TIME', description: 'E-book', unit: 'EA', unitPriceMinor: '999', amountMinor: 999n }),
   ];
-  lines[0] = { ...lines[0], amountMinor: 3049n, taxCategory: 'NONE', taxRate: '0' };
+  lines[0] = { ...lines[0], amountMinor: 0n, taxCategory: 'NONE', taxRate: '0' };
   lines[4] = { ...lines[4], taxCategory: 'REDUCED', taxRate: '0.09', subscriptionId: null };
   return {
     id: `doc-${accountId}`,

@@ -56,6 +56,8 @@ export class RenderExecutor implements PhaseExecutor {
     const params = [ctx.run.id, ctx.step.shardIndex, UBL_SKIP_CODES_RETRIED];
     const total = (await pool.query<{ n: number }>(`select count(*)::int as n ${pending}`, params)).rows[0].n;
     let done = 0;
+    // Skips are logged once per step, counted by code (each document's reason is in billing_rendition).
+    const skipped = new Map<string, { documents: number; example: string }>();
     // Keyset paging: a document whose UBL is skipped for a missing address stays pending, so an offset-free "first page" would loop.
     let after = '';
     await ctx.progress(0, total);
@@ -72,19 +74,30 @@ export class RenderExecutor implements PhaseExecutor {
       for (const view of await loadDocumentViews(pool, [...wanted.keys()])) {
         const want = wanted.get(view.id)!;
         if (want.needs_pdf) renditions.push(await this.put(view, 'PDF', await renderPdf(view)));
-        if (want.needs_ubl) renditions.push(await this.ubl(ctx, view));
+        if (!want.needs_ubl) continue;
+        const ubl = await this.ubl(view);
+        renditions.push(ubl);
+        if (ubl.skip_code !== null) {
+          const count = skipped.get(ubl.skip_code) ?? { documents: 0, example: `${view.number}: ${ubl.skip_reason}` };
+          skipped.set(ubl.skip_code, { ...count, documents: count.documents + 1 });
+        }
       }
       await this.record(renditions);
       done += rows.length;
       await ctx.progress(done, total);
     }
+    if (skipped.size > 0) {
+      this.d.logger.warn(
+        { runId: ctx.run.id, shard: ctx.step.shardIndex, skipped: Object.fromEntries(skipped) },
+        'render: documents without a UBL e-invoice (reasons in billing_rendition)',
+      );
+    }
   }
 
-  private async ubl(ctx: StepContext, view: DocumentView): Promise<RenditionRow> {
+  private async ubl(view: DocumentView): Promise<RenditionRow> {
     const outcome = ublOf(view);
     if (outcome.skip === undefined) return this.put(view, 'UBL', Buffer.from(outcome.xml, 'utf8'));
     const { code, reason } = outcome.skip;
-    this.d.logger.warn({ runId: ctx.run.id, documentId: view.id, number: view.number, code, reason }, 'render: no UBL for this document');
     return {
       ...NO_FILE,
       document_id: view.id,
