@@ -83,6 +83,7 @@ async function expectRefused(cases: ReadonlyArray<readonly [string, Call, number
   }
 }
 
+const ADDRESS = { street: 'Hauptstr. 1', city: 'Berlin', postalCode: '10115', countryCode: 'DE' };
 const LEGAL_ENTITY = {
   id: 'le-de',
   name: 'Ratel Telecom GmbH',
@@ -90,6 +91,7 @@ const LEGAL_ENTITY = {
   vatId: 'DE123456789',
   iban: 'DE89370400440532013000',
   numberSeriesPrefix: 'RTL-DE',
+  postalAddress: { street: 'Hauptstr. 1', additionalStreet: null, city: 'Berlin', postalCode: '10115', countryCode: 'DE' },
 };
 
 beforeAll(async () => {
@@ -174,7 +176,73 @@ describe('legal entities', () => {
       ['address missing', post({ address: undefined }), 400, 'INVALID_ARGUMENT', 'address'],
       ['address too long', post({ address: 'x'.repeat(501) }), 400, 'INVALID_ARGUMENT', 'address'],
       ['unknown field', post({ country: 'DE' }), 400, 'INVALID_ARGUMENT', 'country'],
+      ['postal address not an object', post({ postalAddress: 'Berlin' }), 400, 'INVALID_ARGUMENT', 'postalAddress'],
+      [
+        'postal address without a city',
+        post({ postalAddress: { street: 'a', countryCode: 'DE' } }),
+        400,
+        'INVALID_ARGUMENT',
+        'postalAddress.city',
+      ],
+      [
+        'country an alias (UK)',
+        post({ postalAddress: { ...ADDRESS, countryCode: 'UK' } }),
+        400,
+        'INVALID_ARGUMENT',
+        'postalAddress.countryCode',
+      ],
+      [
+        'country lower case',
+        post({ postalAddress: { ...ADDRESS, countryCode: 'de' } }),
+        400,
+        'INVALID_ARGUMENT',
+        'postalAddress.countryCode',
+      ],
+      [
+        'postal code with a slash',
+        post({ postalAddress: { ...ADDRESS, postalCode: '10/115' } }),
+        400,
+        'INVALID_ARGUMENT',
+        'postalAddress.postalCode',
+      ],
+      ['street with a newline', post({ postalAddress: { ...ADDRESS, street: 'a\nb' } }), 400, 'INVALID_ARGUMENT', 'postalAddress.street'],
+      ['blank street', post({ postalAddress: { ...ADDRESS, street: '  ' } }), 400, 'INVALID_ARGUMENT', 'postalAddress.street'],
+      ['unknown address field', post({ postalAddress: { ...ADDRESS, state: 'BE' } }), 400, 'INVALID_ARGUMENT', 'postalAddress.state'],
       ['read role cannot write', { ...post({}), key: READ_KEY }, 403, 'FORBIDDEN_ROLE', undefined as unknown as string],
+    ]);
+  });
+});
+
+describe('postal address of a legal entity', () => {
+  it('is replaced as a whole, read back and audited before and after', async () => {
+    await call({
+      method: 'POST',
+      url: '/v1/legal-entities',
+      body: { ...LEGAL_ENTITY, id: 'le-addr', numberSeriesPrefix: 'ADDR', postalAddress: undefined },
+    });
+    expect((await call({ method: 'GET', url: '/v1/legal-entities/le-addr', key: READ_KEY })).body.postalAddress).toBeNull();
+    const address = { street: 'Friedrichstr. 10', additionalStreet: 'Aufgang B', city: 'Berlin', postalCode: '10117', countryCode: 'DE' };
+    const put = await call({ method: 'PUT', url: '/v1/legal-entities/le-addr/postal-address', body: address });
+    expect([put.status, put.body.postalAddress]).toEqual([200, address]);
+    expect((await call({ method: 'GET', url: '/v1/legal-entities/le-addr', key: READ_KEY })).body.postalAddress).toEqual(address);
+    const audit = await pg.query(`select details from audit_log where entity_id = 'le-addr' and action = 'legal_entity.postal_address'`);
+    expect(audit.rows).toEqual([{ details: { before: null, after: address } }]);
+  });
+
+  it('bad input is refused naming the field, nothing written', async () => {
+    const put = (body: object, id = 'le-addr'): Call => ({
+      method: 'PUT',
+      url: `/v1/legal-entities/${id}/postal-address`,
+      body: { ...ADDRESS, ...body },
+    });
+    await expectRefused([
+      ['country not assigned (ZZ)', put({ countryCode: 'ZZ' }), 400, 'INVALID_ARGUMENT', 'countryCode'],
+      ['country missing', put({ countryCode: undefined }), 400, 'INVALID_ARGUMENT', 'countryCode'],
+      ['blank city', put({ city: ' ' }), 400, 'INVALID_ARGUMENT', 'city'],
+      ['postal code too long', put({ postalCode: '1'.repeat(17) }), 400, 'INVALID_ARGUMENT', 'postalCode'],
+      ['unknown field', put({ region: 'BE' }), 400, 'INVALID_ARGUMENT', 'region'],
+      ['read role cannot write', { ...put({}), key: READ_KEY }, 403, 'FORBIDDEN_ROLE', undefined as unknown as string],
+      ['legal entity missing', put({}, 'le-none'), 404, 'NOT_FOUND', undefined as unknown as string],
     ]);
   });
 });
@@ -188,6 +256,7 @@ describe('billing terms of an account', () => {
     deliveryEmail: 'erika@example.org',
     deliverySmsMsisdn: '4915100000001',
     minimumCommitment: '2000',
+    billingAddress: { street: 'Kerkstraat 12', additionalStreet: '2nd floor', city: 'Amsterdam', postalCode: '1017 GL', countryCode: 'NL' },
   };
 
   it('replaces the terms, reads them back, audits before and after', async () => {
@@ -200,15 +269,29 @@ describe('billing terms of an account', () => {
     const portal = await call({
       method: 'PUT',
       url: '/v1/accounts/acc-bc/billing-terms',
-      body: { ...TERMS, deliveryEmail: undefined, deliverySmsMsisdn: undefined, minimumCommitment: undefined, deliveryPortalOnly: true },
+      body: {
+        ...TERMS,
+        deliveryEmail: undefined,
+        deliverySmsMsisdn: undefined,
+        minimumCommitment: undefined,
+        billingAddress: undefined,
+        deliveryPortalOnly: true,
+      },
     });
-    expect(portal.body).toMatchObject({ deliveryPortalOnly: true, deliveryEmail: null, deliverySmsMsisdn: null, minimumCommitment: null });
+    expect(portal.body).toMatchObject({
+      deliveryPortalOnly: true,
+      deliveryEmail: null,
+      deliverySmsMsisdn: null,
+      minimumCommitment: null,
+      billingAddress: null,
+    });
     const audit = await pg.query(
       `select details from audit_log where entity_id = 'acc-bc' and action = 'billing_account.billing_terms' order by id`,
     );
     expect(audit.rows).toHaveLength(2);
     expect(audit.rows[1].details.before).toMatchObject({ minimumCommitmentMinor: '2000', deliveryPortalOnly: false });
-    expect(audit.rows[1].details.after).toMatchObject({ minimumCommitmentMinor: null, deliveryPortalOnly: true });
+    expect(audit.rows[1].details.after).toMatchObject({ minimumCommitmentMinor: null, deliveryPortalOnly: true, billingAddress: null });
+    expect(audit.rows[1].details.before.billingAddress).toEqual(TERMS.billingAddress);
   });
 
   it('bad input is refused naming the field, nothing written', async () => {
@@ -234,6 +317,20 @@ describe('billing terms of an account', () => {
       ['portal only with an e-mail', put({ deliveryPortalOnly: true }), 400, 'INVALID_ARGUMENT', 'deliveryPortalOnly'],
       ['minimum as a JSON number', put({ minimumCommitment: 2000 }), 400, 'INVALID_ARGUMENT', 'minimumCommitment'],
       ['minimum with decimals', put({ minimumCommitment: '20.00' }), 400, 'INVALID_ARGUMENT', 'minimumCommitment'],
+      [
+        'billing address in Kosovo (XK: not ISO 3166-1)',
+        put({ billingAddress: { ...TERMS.billingAddress, countryCode: 'XK' } }),
+        400,
+        'INVALID_ARGUMENT',
+        'billingAddress.countryCode',
+      ],
+      [
+        'billing city too long',
+        put({ billingAddress: { ...TERMS.billingAddress, city: 'x'.repeat(101) } }),
+        400,
+        'INVALID_ARGUMENT',
+        'billingAddress.city',
+      ],
       ['minimum beyond 2^53 - 1', put({ minimumCommitment: String(AMOUNT_MINOR_MAX + 1n) }), 400, 'INVALID_ARGUMENT', 'minimumCommitment'],
       ['legal entity missing', put({ legalEntityId: 'le-none' }), 422, 'FAILED_PRECONDITION', 'legalEntityId'],
       ['account missing', put({}, 'acc-none'), 404, 'NOT_FOUND', undefined as unknown as string],
@@ -597,11 +694,21 @@ describe('OpenAPI', () => {
     for (const path of [
       '/v1/legal-entities',
       '/v1/legal-entities/{id}',
+      '/v1/legal-entities/{id}/postal-address',
       '/v1/accounts/{id}/billing-terms',
       '/v1/tax-rates',
       '/v1/products/{id}/charges',
     ]) {
       expect([path, doc.paths[path] !== undefined]).toEqual([path, true]);
     }
+    // The structured addresses of e-invoices, with their parts.
+    expect(Object.keys(doc.components.schemas.PostalAddressBody.properties)).toEqual([
+      'street',
+      'additionalStreet',
+      'city',
+      'postalCode',
+      'countryCode',
+    ]);
+    expect(doc.components.schemas.PostalAddressBody.required).toEqual(['street', 'city', 'countryCode']);
   });
 });

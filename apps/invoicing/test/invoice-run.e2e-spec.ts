@@ -32,6 +32,7 @@ import { PgCycleService } from '../src/billing/cycles/cycle-service';
 import { type SinkProcess, startSinkProcess } from '../src/ingest/sink-process';
 import { createRatedStream, publishAll } from './sink-test-helpers';
 import { signHs256Jwt } from '@app/auth';
+import { fatalRules, xsdErrors } from '../src/billing/einvoice/testing/ubl-validators';
 import { type InvoicingChild, startInvoicingProcess } from './invoicing-process';
 
 const BILLING_KEY = 'invoice-run-e2e-billing';
@@ -141,8 +142,10 @@ describe('ratel invoice-run (CLI, workers, PostgreSQL, JetStream, ClickHouse)', 
       [at],
     );
     await pool.query(
-      `insert into legal_entity (id, name, address, vat_id, iban, number_series_prefix, created_at, updated_at)
-       values ('le-ratel', 'Ratel Telecom SAS', '1 rue de la Paix, 75002 Paris', 'FR40303265045', 'FR7630006000011234567890189', 'RT', $1, $1)`,
+      `insert into legal_entity (id, name, address, vat_id, iban, number_series_prefix, postal_street, postal_city, postal_code,
+         postal_country_code, created_at, updated_at)
+       values ('le-ratel', 'Ratel Telecom SAS', '1 rue de la Paix, 75002 Paris', 'FR40303265045', 'FR7630006000011234567890189', 'RT',
+         '1 rue de la Paix', 'Paris', '75002', 'FR', $1, $1)`,
       [at],
     );
     await pool.query(
@@ -168,6 +171,11 @@ describe('ratel invoice-run (CLI, workers, PostgreSQL, JetStream, ClickHouse)', 
         [id, `c-${id}`, type, cycleType, `${id}@example.org`, at],
       );
     }
+    // inv-acc-01 has a bill-to address (its documents get a UBL e-invoice); the other accounts have none (their UBL is skipped).
+    await pool.query(
+      `update billing_account set billing_street = '5 avenue Foch', billing_city = 'Lyon', billing_postal_code = '69006', billing_country_code = 'FR'
+       where id = 'inv-acc-01'`,
+    );
     const n = (i: number) => String(i).padStart(5, '0');
     for (const [i, id] of billed.entries())
       await pool.query(
@@ -259,7 +267,8 @@ describe('ratel invoice-run (CLI, workers, PostgreSQL, JetStream, ClickHouse)', 
       // Rendered and delivered to the portal; the PDF shows the total and the RF reference.
       const rendition = (
         await pool.query(
-          `select r.storage_key from billing_rendition r join billing_document d on d.id = r.document_id where d.number_text = 'RT-INV2026-000001'`,
+          `select r.storage_key from billing_rendition r join billing_document d on d.id = r.document_id
+           where d.number_text = 'RT-INV2026-000001' and r.kind = 'PDF'`,
         )
       ).rows[0];
       const text = execFileSync('pdftotext', ['-layout', join(docsDir, rendition.storage_key), '-'], { encoding: 'utf8' });
@@ -267,6 +276,16 @@ describe('ratel invoice-run (CLI, workers, PostgreSQL, JetStream, ClickHouse)', 
       expect(text).toContain('RT-INV2026-000001');
       expect(text).toContain(`${(Number(first.gross_minor) / 100).toFixed(2)} EUR`);
       expect(text.replace(/\s/g, '')).toContain(first.payment_reference);
+      // The UBL e-invoice of a real run (the one account with a billing address) passes the UBL XSD and the EN 16931 rules.
+      const ubl = (
+        await pool.query(
+          `select r.storage_key from billing_rendition r join billing_document d on d.id = r.document_id
+           where d.account_id = 'inv-acc-01' and d.cycle_id = $1 and r.kind = 'UBL' and r.status = 'RENDERED'`,
+          [NOV],
+        )
+      ).rows[0];
+      expect(xsdErrors(join(docsDir, ubl.storage_key), 'UBL-Invoice-2.1.xsd')).toBeNull();
+      expect(fatalRules(join(docsDir, ubl.storage_key))).toEqual([]);
       expect(
         (await pool.query(`select count(*)::int as n from delivery where channel = 'PORTAL' and subject_kind = 'DOCUMENT'`)).rows[0].n,
       ).toBe(11);
@@ -342,7 +361,7 @@ describe('ratel invoice-run (CLI, workers, PostgreSQL, JetStream, ClickHouse)', 
       path: string,
       o: { key?: string; body?: unknown; headers?: Record<string, string> } = {},
       // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers, checked by the expectations
-    ): Promise<{ status: number; body: any }> => {
+    ): Promise<{ status: number; type: string; body: any }> => {
       const res = await fetch(`${url}${path}`, {
         method,
         headers: {
@@ -355,6 +374,7 @@ describe('ratel invoice-run (CLI, workers, PostgreSQL, JetStream, ClickHouse)', 
       const type = res.headers.get('content-type') ?? '';
       return {
         status: res.status,
+        type,
         body: type.includes('json') ? await res.json() : type.includes('pdf') ? Buffer.from(await res.arrayBuffer()) : await res.text(),
       };
     };
@@ -428,6 +448,26 @@ describe('ratel invoice-run (CLI, workers, PostgreSQL, JetStream, ClickHouse)', 
         (await call('GET', `/v1/billing/documents/doc-${NOV}-inv-acc-01/pdf`, { key: '', headers: portal('inv-acc-02') })).status,
       ).toBe(404);
       expect((await call('GET', `/v1/billing/documents/doc-${NOV}-inv-acc-01/pdf`, { key: READ_KEY })).status).toBe(404);
+      // The UBL e-invoice, under the same rules; an account without a billing address has none, and says why.
+      const ubl = await call('GET', `/v1/billing/documents/doc-${NOV}-inv-acc-01/ubl`);
+      expect([ubl.status, ubl.type]).toEqual([200, 'application/xml; charset=utf-8']);
+      expect(ubl.body).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<Invoice /);
+      expect(ubl.body).toContain('<cbc:ID>RT-INV2026-000001</cbc:ID>');
+      expect(ubl.body).toContain('<cbc:CityName>Lyon</cbc:CityName>');
+      for (const [headers, key, status] of [
+        [portal('inv-acc-01'), '', 200],
+        [portal('inv-acc-02'), '', 404],
+        [{}, READ_KEY, 404],
+      ] as const) {
+        expect((await call('GET', `/v1/billing/documents/doc-${NOV}-inv-acc-01/ubl`, { key, headers })).status).toBe(status);
+      }
+      const skipped = await call('GET', `/v1/billing/documents/doc-${NOV}-inv-acc-02/ubl`);
+      expect([skipped.status, skipped.body.code]).toEqual([422, 'UBL_NOT_AVAILABLE']);
+      expect(skipped.body.message).toContain('CUSTOMER_ADDRESS_MISSING');
+      expect((await call('GET', `/v1/billing/documents/doc-${NOV}-inv-acc-02`)).body.renditions).toEqual([
+        expect.objectContaining({ kind: 'PDF', status: 'RENDERED', skipCode: null }),
+        { kind: 'UBL', status: 'SKIPPED', sha256: null, bytes: null, skipCode: 'CUSTOMER_ADDRESS_MISSING', skipReason: expect.any(String) },
+      ]);
       expect((await call('GET', `/v1/billing/documents/doc-${NOV}-inv-acc-01`, { key: READ_KEY })).status).toBe(403);
       expect((await call('GET', `/v1/billing/runs/run-${NOV}`)).body).toMatchObject({ status: 'COMPLETED', phases: expect.any(Array) });
       const csv = await call('GET', `/v1/billing/runs/run-${NOV}/report.csv`);
@@ -605,6 +645,11 @@ describe('ratel invoice-run (CLI, workers, PostgreSQL, JetStream, ClickHouse)', 
     it('refuses a run of a cycle that is still open, and bad input everywhere, precisely', async () => {
       const open = await call('POST', '/v1/billing/runs', { body: { cycleId: 'MONTHLY_1-2027-01-01' } });
       expect([open.status, open.body.code]).toEqual([422, 'CYCLE_NOT_CLOSED']);
+      const creditNoteId = (
+        await pool.query(
+          `select id from billing_document where type = 'CREDIT_NOTE' and run_id is null and status = 'ISSUED' order by number limit 1`,
+        )
+      ).rows[0].id as string;
       const cases: [string, string, unknown, number, string][] = [
         ['GET', '/v1/billing/documents?status=PENDING', undefined, 400, 'status'],
         ['GET', '/v1/billing/documents?limit=0', undefined, 400, 'limit'],
@@ -614,6 +659,12 @@ describe('ratel invoice-run (CLI, workers, PostgreSQL, JetStream, ClickHouse)', 
         ['GET', '/v1/billing/documents?colour=red', undefined, 400, 'colour'],
         ['GET', '/v1/billing/documents/bad%20id', undefined, 400, 'documentId'],
         ['GET', '/v1/billing/documents/no-such-doc', undefined, 404, 'documentId'],
+        ['GET', '/v1/billing/documents/bad%20id/ubl', undefined, 400, 'documentId'],
+        ['GET', '/v1/billing/documents/no-such-doc/ubl', undefined, 404, 'documentId'],
+        // Issued outside a run: no RENDER has rendered it (yet).
+        ['GET', `/v1/billing/documents/${creditNoteId}/ubl`, undefined, 409, 'documentId'],
+        // No billing address: RENDER recorded why there is no UBL.
+        ['GET', `/v1/billing/documents/doc-${NOV}-inv-acc-02/ubl`, undefined, 422, 'documentId'],
         [
           'POST',
           `/v1/billing/review/doc-${NOV}-inv-acc-01/lines`,

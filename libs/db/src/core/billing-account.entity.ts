@@ -22,7 +22,12 @@ export class BillingAccount {
     | 'deliverySmsMsisdn'
     | 'deliveryPortalOnly'
     | 'legalEntity'
-    | 'minimumCommitmentMinor';
+    | 'minimumCommitmentMinor'
+    | 'billingStreet'
+    | 'billingAdditionalStreet'
+    | 'billingCity'
+    | 'billingPostalCode'
+    | 'billingCountryCode';
 
   @PrimaryKey({ type: 'string', columnType: 'varchar(64)' })
   id!: string;
@@ -92,6 +97,24 @@ export class BillingAccount {
   /** Minimum billed per cycle in the currency's minor unit; the invoice is topped up to it. Null: none. */
   @Property({ type: bigintMicros(), columnType: 'bigint', nullable: true })
   minimumCommitmentMinor?: bigint | null;
+
+  /** Bill-to postal address of the account, the buyer's address of e-invoices (Migration20261203000800_postal_addresses): street, city and country together or none; null until set. */
+  @Property({ type: 'string', columnType: 'varchar(100)', nullable: true })
+  billingStreet?: string | null;
+
+  @Property({ type: 'string', columnType: 'varchar(100)', nullable: true })
+  billingAdditionalStreet?: string | null;
+
+  @Property({ type: 'string', columnType: 'varchar(100)', nullable: true })
+  billingCity?: string | null;
+
+  /** Optional even with an address: some countries have no postal codes. */
+  @Property({ type: 'string', columnType: 'varchar(16)', nullable: true })
+  billingPostalCode?: string | null;
+
+  /** ISO 3166-1 alpha-2, upper case. */
+  @Property({ type: 'string', columnType: 'char(2)', nullable: true })
+  billingCountryCode?: string | null;
 
   /** Set by the creating use case from the injected Clock (never a default: tests use a fake clock). */
   @Property({ type: 'datetime', columnType: 'timestamptz' })

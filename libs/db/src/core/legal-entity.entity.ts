@@ -1,4 +1,4 @@
-import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 
 /**
  * The company that bills an account: its name, address, VAT id and IBAN are the seller details of
@@ -6,6 +6,8 @@ import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
  */
 @Entity({ tableName: 'legal_entity' })
 export class LegalEntity {
+  [OptionalProps]?: 'postalStreet' | 'postalAdditionalStreet' | 'postalCity' | 'postalCode' | 'postalCountryCode';
+
   @PrimaryKey({ type: 'string', columnType: 'varchar(64)' })
   id!: string;
 
@@ -23,6 +25,24 @@ export class LegalEntity {
   /** ISO 13616 IBAN, upper case, no spaces, check digits verified (mod 97) by the use case. */
   @Property({ type: 'string', columnType: 'varchar(34)' })
   iban!: string;
+
+  /** Structured postal address, the seller's address of e-invoices (Migration20261203000800_postal_addresses): street, city and country together or none; null until set. */
+  @Property({ type: 'string', columnType: 'varchar(100)', nullable: true })
+  postalStreet?: string | null;
+
+  @Property({ type: 'string', columnType: 'varchar(100)', nullable: true })
+  postalAdditionalStreet?: string | null;
+
+  @Property({ type: 'string', columnType: 'varchar(100)', nullable: true })
+  postalCity?: string | null;
+
+  /** Optional even with an address: some countries have no postal codes. */
+  @Property({ type: 'string', columnType: 'varchar(16)', nullable: true })
+  postalCode?: string | null;
+
+  /** ISO 3166-1 alpha-2, upper case. */
+  @Property({ type: 'string', columnType: 'char(2)', nullable: true })
+  postalCountryCode?: string | null;
 
   /** Prefix of this entity's document numbers (for example "RTL-DE"). */
   @Property({ type: 'string', columnType: 'varchar(16)', unique: 'legal_entity_number_series_prefix_unique' })

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsEmail, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsEmail, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import type { BillingAccount } from '@app/db/core';
 import { EMAIL_MAX_LENGTH, ID_PATTERN, MSISDN_PATTERN } from '../provisioning.limits';
 import {
@@ -9,6 +10,7 @@ import {
   PAYMENT_TERMS_DAYS_MAX,
   PAYMENT_TERMS_DAYS_MIN,
 } from '../billing-catalog/billing-catalog.limits';
+import { PostalAddressBody, PostalAddressResponse, postalAddressResponse } from '../billing-catalog/postal-address';
 
 /** The billing terms of an account, replaced as a whole (an absent optional field clears it). */
 export class PutBillingTermsBody {
@@ -59,6 +61,16 @@ export class PutBillingTermsBody {
   @IsString()
   @MaxLength(20)
   minimumCommitment?: string;
+
+  @ApiPropertyOptional({
+    type: PostalAddressBody,
+    description: "Bill-to address, the buyer's address of e-invoices (UBL); without it the account's documents get no UBL rendition",
+  })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => PostalAddressBody)
+  billingAddress?: PostalAddressBody;
 }
 
 export class BillingTermsResponse {
@@ -73,6 +85,7 @@ export class BillingTermsResponse {
   @ApiProperty() deliveryPortalOnly!: boolean;
   @ApiProperty({ nullable: true, type: String, description: 'Minor units, digits' }) minimumCommitment!: string | null;
   @ApiProperty() currency!: string;
+  @ApiProperty({ nullable: true, type: PostalAddressResponse }) billingAddress!: PostalAddressResponse | null;
 }
 
 export function billingTermsResponse(a: BillingAccount): BillingTermsResponse {
@@ -89,5 +102,12 @@ export function billingTermsResponse(a: BillingAccount): BillingTermsResponse {
     minimumCommitment:
       a.minimumCommitmentMinor === null || a.minimumCommitmentMinor === undefined ? null : String(a.minimumCommitmentMinor),
     currency: a.currency,
+    billingAddress: postalAddressResponse({
+      street: a.billingStreet,
+      additionalStreet: a.billingAdditionalStreet,
+      city: a.billingCity,
+      postalCode: a.billingPostalCode,
+      countryCode: a.billingCountryCode,
+    }),
   };
 }

@@ -4,6 +4,7 @@ import { BillingAccount, LegalEntity } from '@app/db/core';
 import { CLOCK, type Clock } from '@app/observability';
 import type { Actor } from '../auth/actor';
 import { parseAmountMinor } from '../billing-catalog/billing-catalog.rules';
+import { parsePostalAddress, postalAddressResponse } from '../billing-catalog/postal-address';
 import { ProvisioningError } from '../provisioning-error';
 import { audit } from '../shared/audit';
 import type { PutBillingTermsBody } from './billing-terms.dto';
@@ -17,6 +18,11 @@ export interface BillingTerms {
   deliverySmsMsisdn: string | null;
   deliveryPortalOnly: boolean;
   minimumCommitmentMinor: bigint | null;
+  billingStreet: string | null;
+  billingAdditionalStreet: string | null;
+  billingCity: string | null;
+  billingPostalCode: string | null;
+  billingCountryCode: string | null;
 }
 
 export class PutBillingTermsCommand {
@@ -32,6 +38,7 @@ export class PutBillingTermsCommand {
       throw ProvisioningError.invalid('deliveryPortalOnly', 'portal only excludes deliveryEmail and deliverySmsMsisdn');
     }
     const minimum = b.minimumCommitment === undefined ? null : parseAmountMinor('minimumCommitment', b.minimumCommitment);
+    const address = b.billingAddress == null ? undefined : parsePostalAddress('billingAddress', b.billingAddress);
     return new PutBillingTermsCommand(actor, accountId, {
       billingCycleType: b.billingCycleType,
       paymentTermsDays: b.paymentTermsDays,
@@ -41,6 +48,11 @@ export class PutBillingTermsCommand {
       deliverySmsMsisdn: b.deliverySmsMsisdn ?? null,
       deliveryPortalOnly: portalOnly,
       minimumCommitmentMinor: minimum,
+      billingStreet: address?.street ?? null,
+      billingAdditionalStreet: address?.additionalStreet ?? null,
+      billingCity: address?.city ?? null,
+      billingPostalCode: address?.postalCode ?? null,
+      billingCountryCode: address?.countryCode ?? null,
     });
   }
 }
@@ -56,6 +68,13 @@ function termsOf(a: BillingAccount): Record<string, unknown> {
     deliveryPortalOnly: a.deliveryPortalOnly,
     minimumCommitmentMinor:
       a.minimumCommitmentMinor === null || a.minimumCommitmentMinor === undefined ? null : String(a.minimumCommitmentMinor),
+    billingAddress: postalAddressResponse({
+      street: a.billingStreet,
+      additionalStreet: a.billingAdditionalStreet,
+      city: a.billingCity,
+      postalCode: a.billingPostalCode,
+      countryCode: a.billingCountryCode,
+    }),
   };
 }
 

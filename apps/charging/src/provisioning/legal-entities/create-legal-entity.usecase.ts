@@ -4,6 +4,7 @@ import { LegalEntity } from '@app/db/core';
 import { CLOCK, type Clock } from '@app/observability';
 import type { Actor } from '../auth/actor';
 import { isValidIban } from '../billing-catalog/billing-catalog.rules';
+import { parsePostalAddress } from '../billing-catalog/postal-address';
 import { ProvisioningError, ProvisioningErrorCode } from '../provisioning-error';
 import { audit } from '../shared/audit';
 import { ID_GENERATOR, type IdGenerator } from '../shared/ids';
@@ -13,7 +14,19 @@ export class CreateLegalEntityCommand {
   private constructor(
     readonly actor: Actor,
     readonly id: string | undefined,
-    readonly fields: Pick<LegalEntity, 'name' | 'address' | 'vatId' | 'iban' | 'numberSeriesPrefix'>,
+    readonly fields: Pick<
+      LegalEntity,
+      | 'name'
+      | 'address'
+      | 'vatId'
+      | 'iban'
+      | 'numberSeriesPrefix'
+      | 'postalStreet'
+      | 'postalAdditionalStreet'
+      | 'postalCity'
+      | 'postalCode'
+      | 'postalCountryCode'
+    >,
   ) {}
 
   static create(actor: Actor, b: CreateLegalEntityBody): CreateLegalEntityCommand {
@@ -22,12 +35,18 @@ export class CreateLegalEntityCommand {
     if (name === '') throw ProvisioningError.invalid('name', 'must not be blank');
     if (address === '') throw ProvisioningError.invalid('address', 'must not be blank');
     if (!isValidIban(b.iban)) throw ProvisioningError.invalid('iban', 'not an IBAN (upper case, no spaces, check digits mod 97)');
+    const postal = b.postalAddress == null ? undefined : parsePostalAddress('postalAddress', b.postalAddress);
     return new CreateLegalEntityCommand(actor, b.id, {
       name,
       address,
       vatId: b.vatId,
       iban: b.iban,
       numberSeriesPrefix: b.numberSeriesPrefix,
+      postalStreet: postal?.street ?? null,
+      postalAdditionalStreet: postal?.additionalStreet ?? null,
+      postalCity: postal?.city ?? null,
+      postalCode: postal?.postalCode ?? null,
+      postalCountryCode: postal?.countryCode ?? null,
     });
   }
 }

@@ -1,4 +1,4 @@
-import { Body, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { RequiresRole } from '@app/auth';
 import { type Actor, CurrentActor } from '../auth/actor';
@@ -6,13 +6,16 @@ import { IdParam } from '../shared/params';
 import { ErrorResponse, ProvisioningController } from '../shared/provisioning-controller';
 import { CreateLegalEntityCommand, CreateLegalEntityUseCase } from './create-legal-entity.usecase';
 import { GetLegalEntityUseCase } from './get-legal-entity.usecase';
+import { PostalAddressBody } from '../billing-catalog/postal-address';
 import { CreateLegalEntityBody, LegalEntityResponse, legalEntityResponse } from './legal-entity.dto';
+import { PutPostalAddressCommand, PutPostalAddressUseCase } from './put-postal-address.usecase';
 
 @ProvisioningController('v1/legal-entities', 'legal entities')
 export class LegalEntitiesController {
   constructor(
     private readonly createLegalEntity: CreateLegalEntityUseCase,
     private readonly getLegalEntity: GetLegalEntityUseCase,
+    private readonly putPostalAddress: PutPostalAddressUseCase,
   ) {}
 
   @Post()
@@ -32,5 +35,17 @@ export class LegalEntitiesController {
   @ApiNotFoundResponse({ type: ErrorResponse })
   async get(@Param() p: IdParam): Promise<LegalEntityResponse> {
     return legalEntityResponse(await this.getLegalEntity.execute({ legalEntityId: p.id }));
+  }
+
+  @Put(':id/postal-address')
+  @RequiresRole('write')
+  @ApiOperation({
+    summary: "Set a legal entity's structured postal address (the seller's address of its UBL e-invoices)",
+    description: 'Replaces the address as a whole. Documents whose UBL was skipped for want of it get one at the next RENDER of their run.',
+  })
+  @ApiOkResponse({ type: LegalEntityResponse })
+  @ApiNotFoundResponse({ type: ErrorResponse })
+  async putAddress(@CurrentActor() actor: Actor, @Param() p: IdParam, @Body() body: PostalAddressBody): Promise<LegalEntityResponse> {
+    return legalEntityResponse(await this.putPostalAddress.execute(PutPostalAddressCommand.create(actor, p.id, body)));
   }
 }

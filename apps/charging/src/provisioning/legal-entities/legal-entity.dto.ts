@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsObject, IsOptional, IsString, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
 import type { LegalEntity } from '@app/db/core';
 import { ID_MAX_LENGTH, ID_PATTERN, NAME_MAX_LENGTH } from '../provisioning.limits';
 import {
@@ -9,6 +10,7 @@ import {
   NUMBER_SERIES_PREFIX_PATTERN,
   VAT_ID_PATTERN,
 } from '../billing-catalog/billing-catalog.limits';
+import { PostalAddressBody, PostalAddressResponse, postalAddressResponse } from '../billing-catalog/postal-address';
 
 export class CreateLegalEntityBody {
   @ApiPropertyOptional({
@@ -50,6 +52,16 @@ export class CreateLegalEntityBody {
   @IsString()
   @Matches(NUMBER_SERIES_PREFIX_PATTERN, { message: `numberSeriesPrefix must match ${NUMBER_SERIES_PREFIX_PATTERN.source}` })
   numberSeriesPrefix!: string;
+
+  @ApiPropertyOptional({
+    type: PostalAddressBody,
+    description: "Structured seller address of e-invoices (UBL); without it the entity's documents get no UBL rendition",
+  })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => PostalAddressBody)
+  postalAddress?: PostalAddressBody;
 }
 
 export class LegalEntityResponse {
@@ -59,6 +71,7 @@ export class LegalEntityResponse {
   @ApiProperty() vatId!: string;
   @ApiProperty() iban!: string;
   @ApiProperty() numberSeriesPrefix!: string;
+  @ApiProperty({ nullable: true, type: PostalAddressResponse }) postalAddress!: PostalAddressResponse | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
 }
 
@@ -70,6 +83,13 @@ export function legalEntityResponse(e: LegalEntity): LegalEntityResponse {
     vatId: e.vatId,
     iban: e.iban,
     numberSeriesPrefix: e.numberSeriesPrefix,
+    postalAddress: postalAddressResponse({
+      street: e.postalStreet,
+      additionalStreet: e.postalAdditionalStreet,
+      city: e.postalCity,
+      postalCode: e.postalCode,
+      countryCode: e.postalCountryCode,
+    }),
     createdAt: e.createdAt.toISOString(),
   };
 }

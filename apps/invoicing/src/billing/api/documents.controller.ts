@@ -1,8 +1,8 @@
 /**
  * Billing documents (role billing): list with filters, sort and paging; read with lines, taxes,
- * deliveries and renditions; issue credit and debit notes of an issued invoice. The PDF (role read)
- * is served to billing operators and to a portal user of the document's account (a JWT with the
- * `ratel_account` claim).
+ * deliveries and renditions; issue credit and debit notes of an issued invoice. The PDF and the UBL
+ * e-invoice (role read) are served to billing operators and to a portal user of the document's
+ * account (a JWT with the `ratel_account` claim).
  */
 import { Body, Get, Headers, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiResponse } from '@nestjs/swagger';
@@ -61,14 +61,39 @@ export class DocumentsController {
   @ApiNotFoundResponse({ description: 'No such document, or not one of the caller’s account', type: ErrorResponse })
   @ApiResponse({ status: 409, description: 'Not rendered yet (NOT_RENDERED)', type: ErrorResponse })
   async pdf(@Param('documentId') id: string, @Req() req: RequestWithActor, @Res() reply: FastifyReply): Promise<void> {
+    await this.sendRendition(idParam(id), 'PDF', req, reply);
+  }
+
+  @Get(':documentId/ubl')
+  @RequiresRole('read')
+  @ApiOperation({
+    summary:
+      "The document's UBL 2.1 e-invoice (EN 16931, Peppol BIS Billing 3.0): for billing operators and the portal user of its account",
+    description:
+      'A UBL Invoice (380; 383 for a debit note, 386 for an advance invoice) or CreditNote (381), as RENDER stored it. ' +
+      'A document whose seller or customer has no structured postal address has none (422 UBL_NOT_AVAILABLE, with the reason).',
+  })
+  @ApiProduces('application/xml')
+  @ApiOkResponse({ description: 'the UBL XML, UTF-8' })
+  @ApiNotFoundResponse({
+    description: 'No such issued document, or not one of the caller’s account (DOCUMENT_NOT_FOUND)',
+    type: ErrorResponse,
+  })
+  @ApiResponse({ status: 409, description: 'Not rendered yet (NOT_RENDERED)', type: ErrorResponse })
+  @ApiResponse({ status: 422, description: 'RENDER recorded why the document has no UBL (UBL_NOT_AVAILABLE)', type: ErrorResponse })
+  async ubl(@Param('documentId') id: string, @Req() req: RequestWithActor, @Res() reply: FastifyReply): Promise<void> {
+    await this.sendRendition(idParam(id), 'UBL', req, reply);
+  }
+
+  private async sendRendition(id: string, kind: 'PDF' | 'UBL', req: RequestWithActor, reply: FastifyReply): Promise<void> {
     const credential = req[CREDENTIAL_REQUEST_KEY]!;
     // An operator (billing) reads any account's documents; anybody else only their own account's, if their token names one.
     const entitled = credential.roles.includes('billing') ? undefined : (credential.accountId ?? '\u0000none');
-    const key = await this.documents.pdfKey(idParam(id), entitled);
+    const key = await this.documents.renditionKey(id, kind, entitled);
     const bytes = await this.store.get(key);
     void reply
       .status(200)
-      .header('content-type', 'application/pdf')
+      .header('content-type', kind === 'PDF' ? 'application/pdf' : 'application/xml; charset=utf-8')
       .header('content-disposition', `inline; filename="${key.split('/').pop()}"`)
       .send(bytes);
   }

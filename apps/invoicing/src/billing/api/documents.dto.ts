@@ -63,9 +63,18 @@ export class DeliveryView {
 }
 
 export class RenditionView {
-  @ApiProperty({ example: 'PDF' }) kind!: string;
-  @ApiProperty() sha256!: string;
-  @ApiProperty() bytes!: number;
+  @ApiProperty({ enum: ['PDF', 'UBL'] }) kind!: string;
+  @ApiProperty({ enum: ['RENDERED', 'SKIPPED'], description: 'SKIPPED: no file (a UBL only), skipCode and skipReason say why' })
+  status!: string;
+  @ApiProperty({ nullable: true, type: String }) sha256!: string | null;
+  @ApiProperty({ nullable: true, type: Number }) bytes!: number | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    enum: ['SELLER_ADDRESS_MISSING', 'CUSTOMER_ADDRESS_MISSING', 'UNSUPPORTED_CONTENT', 'INVALID_DOCUMENT'],
+  })
+  skipCode!: string | null;
+  @ApiProperty({ nullable: true, type: String }) skipReason!: string | null;
 }
 
 export class DocumentDetailView extends DocumentSummaryView {

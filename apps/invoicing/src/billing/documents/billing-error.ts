@@ -15,6 +15,8 @@ export enum BillingErrorCode {
   ACCOUNT_NOT_FOUND = 'ACCOUNT_NOT_FOUND',
   /** The account is not invoiced: prepaid, without a billing cycle type, or with billing terms the computation refuses. */
   NOT_INVOICED = 'NOT_INVOICED',
+  /** RENDER recorded why the document has no UBL e-invoice (a party without a postal address, content EN 16931 cannot say). */
+  UBL_NOT_AVAILABLE = 'UBL_NOT_AVAILABLE',
 }
 
 export const BILLING_ERROR_HTTP_STATUS: Readonly<Record<BillingErrorCode, number>> = {
@@ -27,6 +29,7 @@ export const BILLING_ERROR_HTTP_STATUS: Readonly<Record<BillingErrorCode, number
   [BillingErrorCode.NOT_RENDERED]: 409,
   [BillingErrorCode.ACCOUNT_NOT_FOUND]: 404,
   [BillingErrorCode.NOT_INVOICED]: 422,
+  [BillingErrorCode.UBL_NOT_AVAILABLE]: 422,
 };
 
 export class BillingError extends Error {

@@ -104,7 +104,15 @@ export interface DocumentDetail extends DocumentSummary {
   }[];
   taxes: { taxCategory: string; taxRate: string; taxableMinor: string; taxMinor: string }[];
   deliveries: { channel: string; status: string; attempts: number; sentAt: string | null }[];
-  renditions: { kind: string; sha256: string; bytes: number }[];
+  /** RENDERED renditions carry their digest and size; a SKIPPED UBL carries why it has none. */
+  renditions: {
+    kind: string;
+    status: string;
+    sha256: string | null;
+    bytes: number | null;
+    skipCode: string | null;
+    skipReason: string | null;
+  }[];
   approvedBy: string | null;
   approvedAt: string | null;
 }
@@ -210,7 +218,10 @@ export class BillingDocumentService {
         [id],
       ),
       this.pool.query(`select channel, status, attempts, sent_at from delivery where subject_id = $1 order by channel`, [id]),
-      this.pool.query(`select kind, sha256, bytes from billing_rendition where document_id = $1 order by kind`, [id]),
+      this.pool.query(
+        `select kind, status, sha256, bytes, skip_code, skip_reason from billing_rendition where document_id = $1 order by kind`,
+        [id],
+      ),
     ]);
     const r = rows[0];
     return {
@@ -241,25 +252,43 @@ export class BillingDocumentService {
         attempts: d.attempts,
         sentAt: d.sent_at === null ? null : (d.sent_at as Date).toISOString(),
       })),
-      renditions: renditions.rows.map((x) => ({ kind: x.kind, sha256: x.sha256, bytes: x.bytes })),
+      renditions: renditions.rows.map((x) => ({
+        kind: x.kind,
+        status: x.status,
+        sha256: x.sha256,
+        bytes: x.bytes,
+        skipCode: x.skip_code,
+        skipReason: x.skip_reason,
+      })),
       approvedBy: (r.approved_by as string | null) ?? null,
       approvedAt: r.approved_at === null ? null : (r.approved_at as Date).toISOString(),
     };
   }
 
-  /** The storage key of a document's PDF, for a caller entitled to its account (`accountId` undefined: any account). */
-  async pdfKey(id: string, entitledAccountId?: string): Promise<string> {
+  /**
+   * The storage key of a document's rendition (PDF or UBL), for a caller entitled to its account
+   * (`accountId` undefined: any account). A UBL that RENDER skipped is UBL_NOT_AVAILABLE with the recorded reason.
+   */
+  async renditionKey(id: string, kind: 'PDF' | 'UBL', entitledAccountId?: string): Promise<string> {
     const { rows } = await this.pool.query(
-      `select d.account_id, r.storage_key from billing_document d left join billing_rendition r on r.document_id = d.id and r.kind = 'PDF'
+      `select d.account_id, r.status, r.storage_key, r.skip_code, r.skip_reason
+       from billing_document d left join billing_rendition r on r.document_id = d.id and r.kind = $2
        where d.id = $1 and d.status in ('ISSUED', 'PARTIALLY_PAID', 'PAID', 'VOID')`,
-      [id],
+      [id, kind],
     );
     // Another account's document is "not found": a portal user learns nothing of other accounts.
     if (rows.length === 0 || (entitledAccountId !== undefined && rows[0].account_id !== entitledAccountId))
       throw new BillingError(BillingErrorCode.DOCUMENT_NOT_FOUND, `no billing document ${id}`, 'documentId');
-    if (rows[0].storage_key === null)
-      throw new BillingError(BillingErrorCode.NOT_RENDERED, `billing document ${id} has no PDF yet`, 'documentId');
-    return rows[0].storage_key as string;
+    const r = rows[0];
+    if (r.status === 'SKIPPED')
+      throw new BillingError(
+        BillingErrorCode.UBL_NOT_AVAILABLE,
+        `billing document ${id} has no UBL: ${r.skip_code}: ${r.skip_reason}`,
+        'documentId',
+      );
+    if (r.storage_key === null)
+      throw new BillingError(BillingErrorCode.NOT_RENDERED, `billing document ${id} has no ${kind} yet`, 'documentId');
+    return r.storage_key as string;
   }
 
   /** Adds a manual line to a held draft (with the reason), and totals the draft again. */

@@ -11,10 +11,16 @@
 import { isCurrencyCode, isValidCreditorReference } from '@app/money';
 import { RenderError, RenderErrorCode } from './render-error';
 
+/** What the document is; all but CREDIT_NOTE are a UBL Invoice (with their own UNCL1001 type code). */
 export enum DocumentKind {
   INVOICE = 'INVOICE',
   CREDIT_NOTE = 'CREDIT_NOTE',
+  /** Adds charges to an issued invoice (UNCL1001 383, which EN 16931 and Peppol BIS 3.0 accept). */
+  DEBIT_NOTE = 'DEBIT_NOTE',
+  /** Bills a deposit or a prepayment (UNCL1001 386, prepayment invoice). */
+  ADVANCE_INVOICE = 'ADVANCE_INVOICE',
 }
+const DOCUMENT_KINDS: ReadonlySet<string> = new Set(Object.values(DocumentKind));
 
 /** EN 16931 VAT category codes (UNCL5305 subset) the tax port produces. */
 export enum TaxCategory {
@@ -36,7 +42,8 @@ export interface PostalAddress {
   /** Street lines, 1 to 3. */
   readonly lines: readonly string[];
   readonly city: string;
-  readonly postalCode: string;
+  /** Absent where the country has none (EN 16931 BT-38 and BT-53 are optional). */
+  readonly postalCode?: string;
   /** ISO 3166-1 alpha-2. */
   readonly countryCode: string;
 }
@@ -137,7 +144,8 @@ export interface DocumentView {
   readonly number: string;
   readonly issueDate: string;
   readonly dueDate: string;
-  readonly period: DatePeriod;
+  /** The billing period; notes issued outside a cycle have none. */
+  readonly period?: DatePeriod;
   readonly seller: SellerParty;
   readonly customer: CustomerParty;
   readonly groups: readonly SubscriptionGroupView[];
@@ -146,7 +154,11 @@ export interface DocumentView {
   readonly paymentTerms: PaymentTermsView;
   /** ISO 11649 RF creditor reference, electronic form. */
   readonly creditorReference: string;
-  /** For a credit note: the number and issue date of the invoice it corrects. */
+  /**
+   * For a credit or debit note: the number and issue date of the invoice it corrects (required for a
+   * debit note; a credit note that stands alone, a negative invoice turned credit note, has none:
+   * EN 16931 BT-25 is optional).
+   */
   readonly creditedInvoice?: { readonly number: string; readonly issueDate: string };
 }
 
@@ -196,17 +208,15 @@ export function checkDocumentView(view: DocumentView): DocumentView {
 }
 
 function checkHeader(view: DocumentView): void {
-  if (view.kind !== DocumentKind.INVOICE && view.kind !== DocumentKind.CREDIT_NOTE) invalid('kind', 'is not INVOICE or CREDIT_NOTE');
+  if (!DOCUMENT_KINDS.has(view.kind)) invalid('kind', `is not one of ${[...DOCUMENT_KINDS].join(', ')}`);
   checkText('number', view.number);
-  for (const [field, value] of [
-    ['issueDate', view.issueDate],
-    ['dueDate', view.dueDate],
-    ['period.start', view.period.start],
-    ['period.end', view.period.end],
-  ] as const) {
-    checkDate(field, value);
+  checkDate('issueDate', view.issueDate);
+  checkDate('dueDate', view.dueDate);
+  if (view.period !== undefined) {
+    checkDate('period.start', view.period.start);
+    checkDate('period.end', view.period.end);
+    if (view.period.end < view.period.start) invalid('period', 'ends before it starts');
   }
-  if (view.period.end < view.period.start) invalid('period', 'ends before it starts');
   checkText('seller.name', view.seller.name);
   checkText('seller.vatId', view.seller.vatId);
   if (!/^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/.test(view.seller.iban)) invalid('seller.iban', 'is not an IBAN in electronic form');
@@ -215,8 +225,10 @@ function checkHeader(view: DocumentView): void {
   checkText('paymentTerms.text', view.paymentTerms.text);
   if (!isCurrencyCode(view.totals.currency)) invalid('totals.currency', 'is not an ISO 4217 currency');
   if (!isValidCreditorReference(view.creditorReference)) invalid('creditorReference', 'is not a valid ISO 11649 RF reference');
-  if (view.kind === DocumentKind.CREDIT_NOTE) {
-    if (view.creditedInvoice === undefined) invalid('creditedInvoice', 'a credit note names the invoice it corrects');
+  if (view.kind === DocumentKind.DEBIT_NOTE && view.creditedInvoice === undefined) {
+    invalid('creditedInvoice', 'a debit note names the invoice it adds to');
+  }
+  if (view.creditedInvoice !== undefined) {
     checkText('creditedInvoice.number', view.creditedInvoice.number);
     checkDate('creditedInvoice.issueDate', view.creditedInvoice.issueDate);
   }

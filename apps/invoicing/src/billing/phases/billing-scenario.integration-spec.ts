@@ -16,6 +16,9 @@
  *   day after its UTC date (S3); the second handset instalment (S4); a line discount, a
  *   cross-product discount, an invoice discount, and the minimum commitment top-up.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Pool } from 'pg';
 import {
   ClickhouseRatedEventStore,
@@ -37,6 +40,8 @@ import { documentIdOf } from '../compute/draft-document';
 import { microsToMinor } from '../compute/line-factory';
 import { Finalizer } from '../documents/finalize';
 import { PgDocumentStore } from '../documents/pg-document-store';
+import { fatalRules, xsdErrors } from '../einvoice/testing/ubl-validators';
+import { FsDocumentStore } from '../render/document-store';
 import { PgRunStore } from '../run/run-store';
 import type { RunPhase } from '../run/run-phases';
 import type { StepContext } from '../run/run-worker';
@@ -45,6 +50,7 @@ import type { BillingDeps } from './billing-deps';
 import { ComputeExecutor } from './compute.executor';
 import { FinalizeExecutor } from './finalize.executor';
 import { PlanExecutor } from './plan.executor';
+import { RenderExecutor } from './render.executor';
 import { ReportExecutor, type CycleReport } from './report.executor';
 import { ValidateExecutor } from './validate.executor';
 
@@ -406,6 +412,49 @@ describe('billing scenario through the invoice run (PostgreSQL, ClickHouse, fake
     });
     expect(stored.reduce((a, u) => a + microsToMinor(u.amountMicros, 'EUR'), 0n)).toBe(kinds.USAGE);
     expect(report.documentsByStatus).toEqual([{ status: 'ISSUED', documents: 1 }]);
+  });
+
+  it("October's invoice as a UBL e-invoice: RENDER stores one that passes the UBL 2.1 XSD and the EN 16931 rules", async () => {
+    const doc = (await pool.query(`select id, legal_entity_id from billing_document where cycle_id = $1 and status = 'ISSUED'`, [OCT]))
+      .rows[0];
+    const at = new Date(clock.nowMs());
+    await pool.query(
+      `insert into legal_entity (id, name, address, vat_id, iban, number_series_prefix, postal_street, postal_city, postal_code, postal_country_code,
+         created_at, updated_at)
+       values ($1, 'Ratel Telecom SAS', '1 rue de la Paix, 75002 Paris', 'FR40303265045', 'FR7630006000011234567890189', 'RTS', '1 rue de la Paix',
+         'Paris', '75002', 'FR', $2, $2)
+       on conflict (id) do update set postal_street = excluded.postal_street, postal_city = excluded.postal_city,
+         postal_code = excluded.postal_code, postal_country_code = excluded.postal_country_code`,
+      [doc.legal_entity_id, at],
+    );
+    await pool.query(
+      `update billing_account set billing_street = '5 avenue Foch', billing_city = 'Lyon', billing_postal_code = '69006', billing_country_code = 'FR'
+       where id = 'A1'`,
+    );
+    const root = mkdtempSync(join(tmpdir(), 'ratel-scenario-docs-'));
+    try {
+      const run = await deps.runs.getRun(`run-${OCT}`);
+      await new RenderExecutor(deps, new FsDocumentStore(root)).execute({
+        run,
+        step: { runId: run.id, phase: 'RENDER', shardIndex: 0 },
+        progress: async () => undefined,
+        signal: new AbortController().signal,
+      } as unknown as StepContext);
+      const renditions = (
+        await pool.query(`select kind, status, storage_key, skip_reason from billing_rendition where document_id = $1 order by kind`, [
+          doc.id,
+        ])
+      ).rows;
+      expect(renditions.map((r) => [r.kind, r.status, r.skip_reason])).toEqual([
+        ['PDF', 'RENDERED', null],
+        ['UBL', 'RENDERED', null],
+      ]);
+      const file = join(root, renditions[1].storage_key);
+      expect(xsdErrors(file, 'UBL-Invoice-2.1.xsd')).toBeNull();
+      expect(fatalRules(file)).toEqual([]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it("computing October again changes nothing; November's invoice bills the rest of the boundary call and no credit twice", async () => {

@@ -7,10 +7,22 @@ import type { Pool } from 'pg';
 import { currencyExponent } from '@app/money';
 import { groupBy } from '../group-by';
 
+/** A structured postal address (Migration20261203000800_postal_addresses), as the e-invoice needs it. */
+export interface PostalAddressView {
+  street: string;
+  additionalStreet: string | null;
+  city: string;
+  postalCode: string | null;
+  /** ISO 3166-1 alpha-2. */
+  countryCode: string;
+}
+
 export interface PartyView {
   name: string;
   addressLines: string[];
   vatId?: string;
+  /** Null when the party has no structured address (the PDF prints `addressLines` regardless). */
+  postalAddress: PostalAddressView | null;
 }
 
 export interface LineView {
@@ -25,6 +37,10 @@ export interface LineView {
   taxCategory: string;
   taxRate: string;
   late: boolean;
+  subscriptionId: string | null;
+  /** The line's period, end exclusive like the document's; null for lines without one. */
+  periodStart: string | null;
+  periodEnd: string | null;
 }
 
 export interface TaxView {
@@ -49,6 +65,7 @@ export interface DocumentView {
   paymentReference: string;
   paymentTermsDays: number;
   correctsNumber: string | null;
+  correctsIssueDate: string | null;
   accountId: string;
   legalEntityId: string;
   seller: PartyView & { country: string; iban: string; bic: string | null; email: string | null };
@@ -64,8 +81,12 @@ export async function loadDocumentViews(pool: Pool, ids: readonly string[]): Pro
     `select d.id, d.type, d.number_text, to_char(d.issue_date, 'YYYY-MM-DD') as issue_date, to_char(d.due_date, 'YYYY-MM-DD') as due_date,
        to_char(d.period_start, 'YYYY-MM-DD') as period_start, to_char(d.period_end, 'YYYY-MM-DD') as period_end, d.currency,
        d.net_minor, d.tax_minor, d.gross_minor, d.payment_reference, d.payment_terms_days, d.account_id, d.legal_entity_id,
-       c.number_text as corrects_number,
+       c.number_text as corrects_number, to_char(c.issue_date, 'YYYY-MM-DD') as corrects_issue_date,
        le.name as seller_name, le.address as seller_address, le.vat_id as seller_vat, le.iban as seller_iban,
+       le.postal_street as seller_street, le.postal_additional_street as seller_additional_street, le.postal_city as seller_city,
+       le.postal_code as seller_postal_code, le.postal_country_code as seller_country_code,
+       a.billing_street as customer_street, a.billing_additional_street as customer_additional_street, a.billing_city as customer_city,
+       a.billing_postal_code as customer_postal_code, a.billing_country_code as customer_country_code,
        cu.name as customer_name, cu.email as customer_email
      from billing_document d
      left join billing_document c on c.id = d.corrects_document_id
@@ -78,7 +99,8 @@ export async function loadDocumentViews(pool: Pool, ids: readonly string[]): Pro
   );
   const lines = await pool.query(
     `select document_id, line_no, parent_line_no, kind, description, quantity::text as quantity, unit, unit_price_minor::text as unit_price_minor,
-       amount_minor, tax_category, tax_rate::text as tax_rate, late
+       amount_minor, tax_category, tax_rate::text as tax_rate, late, subscription_id,
+       to_char(period_start, 'YYYY-MM-DD') as period_start, to_char(period_end, 'YYYY-MM-DD') as period_end
      from billing_document_line where document_id = any($1::text[]) order by document_id, line_no`,
     [ids],
   );
@@ -104,6 +126,7 @@ export async function loadDocumentViews(pool: Pool, ids: readonly string[]): Pro
     paymentReference: d.payment_reference,
     paymentTermsDays: d.payment_terms_days,
     correctsNumber: d.corrects_number,
+    correctsIssueDate: d.corrects_issue_date,
     accountId: d.account_id,
     legalEntityId: d.legal_entity_id,
     seller: {
@@ -115,8 +138,14 @@ export async function loadDocumentViews(pool: Pool, ids: readonly string[]): Pro
       iban: d.seller_iban ?? '',
       bic: null,
       email: null,
+      postalAddress: postalAddressOf(d, 'seller'),
     },
-    customer: { name: d.customer_name ?? d.account_id, addressLines: [`Account ${d.account_id}`], email: d.customer_email },
+    customer: {
+      name: d.customer_name ?? d.account_id,
+      addressLines: [`Account ${d.account_id}`],
+      email: d.customer_email,
+      postalAddress: postalAddressOf(d, 'customer'),
+    },
     lines: (linesOf.get(d.id) ?? []).map((l) => ({
       lineNo: l.line_no,
       parentLineNo: l.parent_line_no,
@@ -129,6 +158,9 @@ export async function loadDocumentViews(pool: Pool, ids: readonly string[]): Pro
       taxCategory: l.tax_category,
       taxRate: trimDecimal(l.tax_rate),
       late: l.late,
+      subscriptionId: l.subscription_id,
+      periodStart: l.period_start,
+      periodEnd: l.period_end,
     })),
     taxes: (taxesOf.get(d.id) ?? []).map((t) => ({
       taxCategory: t.tax_category,
@@ -137,6 +169,21 @@ export async function loadDocumentViews(pool: Pool, ids: readonly string[]): Pro
       taxMinor: BigInt(t.tax_minor),
     })),
   }));
+}
+
+/** The party's address from its `<party>_*` columns; the migration's CHECK has street, city and country together. */
+function postalAddressOf(row: Record<string, string | null>, party: 'seller' | 'customer'): PostalAddressView | null {
+  const street = row[`${party}_street`];
+  const city = row[`${party}_city`];
+  const countryCode = row[`${party}_country_code`];
+  if (street === null || city === null || countryCode === null) return null;
+  return {
+    street,
+    additionalStreet: row[`${party}_additional_street`],
+    city,
+    postalCode: row[`${party}_postal_code`],
+    countryCode: countryCode.trim(),
+  };
 }
 
 /** numeric text without trailing zeros: "0.200000" -> "0.2", "60.000000000" -> "60". */

@@ -4,17 +4,13 @@
  * to XSLT, run with Debian's Saxon-HE (libsaxonhe-java). No server is needed; this is an
  * integration spec because it runs external programs.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DocumentKind } from '../document-view';
 import { sampleCreditNoteView, sampleInvoiceView } from '../testing/sample-document-view';
+import { fatalRules, xsdErrors } from '../testing/ubl-validators';
 import { renderUbl } from './ubl-writer';
-
-const SCHEMAS = join(__dirname, '..', 'schemas');
-const SAXON_JAR = ['/usr/share/java/Saxon-HE.jar', '/usr/share/maven-repo/net/sf/saxon/Saxon-HE/debian/Saxon-HE-debian.jar'].find(
-  existsSync,
-);
 
 let dir: string;
 beforeAll(() => {
@@ -28,30 +24,6 @@ function write(name: string, xml: string): string {
   return file;
 }
 
-/** xmllint's verdict: null when valid, else its messages. */
-function xsdErrors(file: string, schema: string): string | null {
-  try {
-    execFileSync('xmllint', ['--noout', '--schema', join(SCHEMAS, 'ubl-2.1', 'maindoc', schema), file], { stdio: 'pipe' });
-    return null;
-  } catch (e) {
-    return String((e as { stderr?: Buffer }).stderr ?? e);
-  }
-}
-
-/** The ids of the fatal failed asserts of the EN 16931 rules. */
-function fatalRules(file: string): string[] {
-  if (SAXON_JAR === undefined) throw new Error('Saxon-HE is not installed: apt-get install libsaxonhe-java (scripts/setup.sh)');
-  const svrl = execFileSync(
-    'java',
-    ['-cp', SAXON_JAR, 'net.sf.saxon.Transform', `-s:${file}`, `-xsl:${join(SCHEMAS, 'en16931', 'EN16931-UBL-validation.xslt')}`],
-    {
-      maxBuffer: 64 * 1024 * 1024,
-    },
-  ).toString();
-  const failed = svrl.match(/<svrl:failed-assert\b[^>]*>/g) ?? [];
-  return failed.filter((tag) => /flag="fatal"/.test(tag)).map((tag) => /id="([^"]+)"/.exec(tag)?.[1] ?? tag);
-}
-
 describe('UBL against the UBL 2.1 XSD and the EN 16931 rules', () => {
   it('an invoice is schema-valid and breaks no fatal EN 16931 rule', () => {
     const file = write('invoice.xml', renderUbl(sampleInvoiceView()));
@@ -63,6 +35,27 @@ describe('UBL against the UBL 2.1 XSD and the EN 16931 rules', () => {
     const file = write('credit-note.xml', renderUbl(sampleCreditNoteView()));
     expect(xsdErrors(file, 'UBL-CreditNote-2.1.xsd')).toBeNull();
     expect(fatalRules(file)).toEqual([]);
+  });
+
+  it.each([DocumentKind.DEBIT_NOTE, DocumentKind.ADVANCE_INVOICE])(
+    'a %s (a UBL Invoice, 383 or 386) is schema-valid and breaks no fatal EN 16931 rule',
+    (kind) => {
+      const view = { ...sampleInvoiceView(), kind, creditedInvoice: { number: 'INV-2026-000100', issueDate: '2026-11-01' } };
+      const file = write(`${kind}.xml`, renderUbl(view));
+      expect(xsdErrors(file, 'UBL-Invoice-2.1.xsd')).toBeNull();
+      expect(fatalRules(file)).toEqual([]);
+    },
+  );
+
+  it('a credit note that stands alone, and a document without period or postal code, break no fatal rule', () => {
+    const invoice = sampleInvoiceView();
+    const { postalCode: _none, ...address } = invoice.customer.address;
+    const bare = write('bare.xml', renderUbl({ ...invoice, period: undefined, customer: { ...invoice.customer, address } }));
+    expect(xsdErrors(bare, 'UBL-Invoice-2.1.xsd')).toBeNull();
+    expect(fatalRules(bare)).toEqual([]);
+    const alone = write('alone.xml', renderUbl({ ...sampleCreditNoteView(), creditedInvoice: undefined }));
+    expect(xsdErrors(alone, 'UBL-CreditNote-2.1.xsd')).toBeNull();
+    expect(fatalRules(alone)).toEqual([]);
   });
 
   it('the checks do catch a broken document: a wrong tax amount, and elements out of order', () => {

@@ -61,6 +61,32 @@ describe('renderUbl', () => {
     expect(xml.match(/<cac:CreditNoteLine>/g)).toHaveLength(1);
   });
 
+  it('writes a credit note that stands alone (no invoice to reference) without a BillingReference', () => {
+    const xml = renderUbl({ ...sampleCreditNoteView(), creditedInvoice: undefined });
+    expect(xml).toContain('<cbc:CreditNoteTypeCode>381</cbc:CreditNoteTypeCode>');
+    expect(xml).not.toContain('BillingReference');
+  });
+
+  it.each([
+    [DocumentKind.DEBIT_NOTE, '383'],
+    [DocumentKind.ADVANCE_INVOICE, '386'],
+  ])('writes a %s as a UBL Invoice with type code %s', (kind, code) => {
+    const invoice = sampleInvoiceView();
+    const xml = renderUbl({ ...invoice, kind, creditedInvoice: { number: 'INV-2026-000100', issueDate: '2026-11-01' } });
+    expect(xml).toContain('<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"');
+    expect(xml).toContain(`<cbc:InvoiceTypeCode>${code}</cbc:InvoiceTypeCode>`);
+    expect(xml).toContain('<cac:BillingReference><cac:InvoiceDocumentReference><cbc:ID>INV-2026-000100</cbc:ID>');
+  });
+
+  it('leaves out the period and the postal code when the document has none', () => {
+    const invoice = sampleInvoiceView();
+    const { postalCode: _none, ...address } = invoice.customer.address;
+    const xml = renderUbl({ ...invoice, period: undefined, customer: { ...invoice.customer, address } });
+    expect(xml).toContain('</cbc:BuyerReference><cac:AccountingSupplierParty>');
+    expect(renderUbl(invoice)).toContain('</cbc:BuyerReference><cac:InvoicePeriod>');
+    expect(xml).toContain('<cbc:CityName>Amsterdam</cbc:CityName><cac:Country>');
+  });
+
   it('writes a PrepaidAmount when less than gross is payable', () => {
     const view = sampleInvoiceView();
     const xml = renderUbl({ ...view, totals: { ...view.totals, payableMinor: 13000n } });
@@ -86,8 +112,8 @@ describe('renderUbl', () => {
     ],
     ['a bad RF reference', () => sampleInvoiceView({ creditorReference: 'RF19539007547034' }), RenderErrorCode.INVALID_VIEW],
     [
-      'a credit note without the invoice it corrects',
-      () => ({ ...sampleCreditNoteView(), creditedInvoice: undefined }),
+      'a debit note without the invoice it adds to',
+      () => ({ ...sampleInvoiceView(), kind: DocumentKind.DEBIT_NOTE }),
       RenderErrorCode.INVALID_VIEW,
     ],
     ['a malformed date', () => sampleInvoiceView({ dueDate: '2026-13-01' }), RenderErrorCode.INVALID_VIEW],
@@ -96,7 +122,7 @@ describe('renderUbl', () => {
       () => ({ ...sampleInvoiceView(), totals: { ...sampleInvoiceView().totals, currency: 'ABC' } }),
       RenderErrorCode.INVALID_VIEW,
     ],
-    ['an unknown kind', () => ({ ...sampleInvoiceView(), kind: 'DEBIT_NOTE' as DocumentKind }), RenderErrorCode.INVALID_VIEW],
+    ['an unknown kind', () => ({ ...sampleInvoiceView(), kind: 'PRO_FORMA' as DocumentKind }), RenderErrorCode.INVALID_VIEW],
   ])('refuses %s', (_why, make, code) => {
     let error: unknown;
     try {

@@ -23,9 +23,13 @@ import { XmlWriter } from './xml-writer';
 
 export const UBL_CUSTOMIZATION_ID = 'urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0';
 export const UBL_PROFILE_ID = 'urn:fdc:peppol.eu:2017:poacc:billing:01:1.0';
-/** UNCL1001 document type codes. */
-const INVOICE_TYPE_CODE = '380';
-const CREDIT_NOTE_TYPE_CODE = '381';
+/** UNCL1001 document type codes: commercial invoice, credit note, debit note, prepayment invoice. */
+const TYPE_CODES: Readonly<Record<DocumentKind, string>> = {
+  [DocumentKind.INVOICE]: '380',
+  [DocumentKind.CREDIT_NOTE]: '381',
+  [DocumentKind.DEBIT_NOTE]: '383',
+  [DocumentKind.ADVANCE_INVOICE]: '386',
+};
 /** UNCL4461: SEPA credit transfer. */
 const PAYMENT_MEANS_SEPA_CREDIT_TRANSFER = '58';
 
@@ -36,7 +40,7 @@ const NS = {
   creditNote: 'urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2',
 };
 
-/** The UBL XML of `view` (Invoice or CreditNote by its kind), UTF-8 text. */
+/** The UBL XML of `view` (a CreditNote for a credit note, else an Invoice with the kind's type code), UTF-8 text. */
 export function renderUbl(view: DocumentView): string {
   checkDocumentView(view);
   const isCredit = view.kind === DocumentKind.CREDIT_NOTE;
@@ -48,9 +52,11 @@ export function renderUbl(view: DocumentView): string {
   x.leaf('cbc:CustomizationID', UBL_CUSTOMIZATION_ID).leaf('cbc:ProfileID', UBL_PROFILE_ID);
   x.leaf('cbc:ID', view.number).leaf('cbc:IssueDate', view.issueDate);
   if (!isCredit) x.leaf('cbc:DueDate', view.dueDate);
-  x.leaf(isCredit ? 'cbc:CreditNoteTypeCode' : 'cbc:InvoiceTypeCode', isCredit ? CREDIT_NOTE_TYPE_CODE : INVOICE_TYPE_CODE);
+  x.leaf(isCredit ? 'cbc:CreditNoteTypeCode' : 'cbc:InvoiceTypeCode', TYPE_CODES[view.kind]);
   x.leaf('cbc:DocumentCurrencyCode', currencyID).leaf('cbc:BuyerReference', view.customer.accountId);
-  x.start('cac:InvoicePeriod').leaf('cbc:StartDate', view.period.start).leaf('cbc:EndDate', view.period.end).end();
+  if (view.period !== undefined) {
+    x.start('cac:InvoicePeriod').leaf('cbc:StartDate', view.period.start).leaf('cbc:EndDate', view.period.end).end();
+  }
   if (view.creditedInvoice !== undefined) {
     x.start('cac:BillingReference').start('cac:InvoiceDocumentReference');
     x.leaf('cbc:ID', view.creditedInvoice.number).leaf('cbc:IssueDate', view.creditedInvoice.issueDate).end().end();

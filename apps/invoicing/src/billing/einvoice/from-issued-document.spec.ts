@@ -1,0 +1,166 @@
+import type { DocumentView as IssuedDocument, LineView } from '../render/document-view';
+import { DocumentKind, TaxCategory, viewLines } from './document-view';
+import { toEInvoice, UblSkipCode } from './from-issued-document';
+
+const ADDRESS = { street: 'Kerkstraat 12', additionalStreet: null, city: 'Amsterdam', postalCode: '1017 GL', countryCode: 'NL' };
+
+function line(lineNo: number, over: Partial<LineView> = {}): LineView {
+  return {
+    lineNo,
+    parentLineNo: null,
+    kind: 'RECURRING',
+    description: 'Fee',
+    quantity: '1',
+    unit: 'EA',
+    unitPriceMinor: '1000',
+    amountMinor: 1000n,
+    taxCategory: 'STANDARD',
+    taxRate: '0.21',
+    late: false,
+    subscriptionId: null,
+    periodStart: '2026-11-01',
+    periodEnd: '2026-12-01',
+    ...over,
+  };
+}
+
+function issued(over: Partial<IssuedDocument> = {}): IssuedDocument {
+  return {
+    id: 'd-1',
+    type: 'INVOICE',
+    number: 'RTL-NL2026-000001',
+    issueDate: '2026-12-01',
+    dueDate: '2026-12-15',
+    periodStart: '2026-11-01',
+    periodEnd: '2026-12-01',
+    currency: 'EUR',
+    netMinor: 2000n,
+    taxMinor: 300n,
+    grossMinor: 2300n,
+    paymentReference: 'RF18539007547034',
+    paymentTermsDays: 14,
+    correctsNumber: null,
+    correctsIssueDate: null,
+    accountId: 'acc-1',
+    legalEntityId: 'le-nl',
+    seller: {
+      name: 'Ratel B.V.',
+      addressLines: ['Stationsplein 1'],
+      vatId: 'NL123456789B01',
+      country: 'NL',
+      iban: 'NL91ABNA0417164300',
+      bic: null,
+      email: null,
+      postalAddress: { ...ADDRESS, street: 'Stationsplein 1', city: 'Utrecht', postalCode: null },
+    },
+    customer: { name: 'Jan', addressLines: [], email: null, postalAddress: ADDRESS },
+    lines: [
+      line(1, {
+        kind: 'SUBSCRIPTION',
+        description: 'Mobile M',
+        unit: 'SUBSCRIPTION',
+        amountMinor: 1000n,
+        taxCategory: 'NONE',
+        taxRate: '0',
+      }),
+      line(2, {
+        parentLineNo: 1,
+        subscriptionId: 's-1',
+        late: true,
+        description: 'Calls',
+        unit: 'SECONDS',
+        quantity: '600',
+        unitPriceMinor: '1.6666666667',
+      }),
+      line(3, { taxCategory: 'REDUCED', taxRate: '0.09', unitPriceMinor: '-1000', amountMinor: -1000n, quantity: '1' }),
+      line(4, { taxCategory: 'REDUCED', taxRate: '0.21', amountMinor: 2000n, unitPriceMinor: '2000', periodStart: null, periodEnd: null }),
+    ],
+    taxes: [
+      { taxCategory: 'REDUCED', taxRate: '0.09', taxableMinor: -1000n, taxMinor: -90n },
+      { taxCategory: 'REDUCED', taxRate: '0.21', taxableMinor: 2000n, taxMinor: 210n },
+      { taxCategory: 'STANDARD', taxRate: '0.21', taxableMinor: 1000n, taxMinor: 180n },
+    ],
+    ...over,
+  };
+}
+
+describe('toEInvoice', () => {
+  it('maps an issued invoice: no headings, document line numbers, inclusive periods, positive prices, merged tax subtotals', () => {
+    const { view, skip } = toEInvoice(issued());
+    expect(skip).toBeUndefined();
+    expect(view).toMatchObject({
+      kind: DocumentKind.INVOICE,
+      period: { start: '2026-11-01', end: '2026-11-30' },
+      seller: { address: { lines: ['Stationsplein 1'], city: 'Utrecht', countryCode: 'NL' }, vatId: 'NL123456789B01' },
+      customer: { accountId: 'acc-1', address: { lines: ['Kerkstraat 12'], postalCode: '1017 GL' } },
+      creditorReference: 'RF18539007547034',
+      totals: { payableMinor: 2300n },
+    });
+    expect(view!.seller.address).not.toHaveProperty('postalCode');
+    expect(view!.groups.map((g) => [g.label, g.services.map((s) => s.service)])).toEqual([
+      ['Mobile M', ['Recurring']],
+      ['Account acc-1', ['Recurring']],
+    ]);
+    expect(viewLines(view!)).toEqual([
+      expect.objectContaining({ id: '2', description: 'Calls (late)', quantity: '600', unitCode: 'SEC', unitPrice: '0.016666667' }),
+      expect.objectContaining({ id: '3', quantity: '-1', unitPrice: '10', netMinor: -1000n, taxCategory: 'S', taxRatePercent: '9' }),
+      expect.not.objectContaining({ period: expect.anything() }),
+    ]);
+    expect(view!.taxSubtotals).toEqual([
+      { category: TaxCategory.STANDARD, ratePercent: '9', taxableMinor: -1000n, taxMinor: -90n },
+      { category: TaxCategory.STANDARD, ratePercent: '21', taxableMinor: 3000n, taxMinor: 390n },
+    ]);
+  });
+
+  it.each([
+    ['DEBIT_NOTE', DocumentKind.DEBIT_NOTE],
+    ['ADVANCE_INVOICE', DocumentKind.ADVANCE_INVOICE],
+    ['CREDIT_NOTE', DocumentKind.CREDIT_NOTE],
+  ] as const)('maps a %s, with the invoice it corrects', (type, kind) => {
+    const { view } = toEInvoice(issued({ type, correctsNumber: 'RTL-NL2026-000000', correctsIssueDate: '2026-11-01', periodStart: null }));
+    expect(view).toMatchObject({ kind, creditedInvoice: { number: 'RTL-NL2026-000000', issueDate: '2026-11-01' } });
+    expect(view!.period).toBeUndefined();
+  });
+
+  it('maps exempt and zero-rated taxes with the reason EN 16931 asks for', () => {
+    const doc = issued({
+      lines: [line(1, { taxCategory: 'EXEMPT', taxRate: '0' }), line(2, { taxRate: '0' }), line(3, { amountMinor: 0n })],
+      taxes: [
+        { taxCategory: 'EXEMPT', taxRate: '0', taxableMinor: 1000n, taxMinor: 0n },
+        { taxCategory: 'STANDARD', taxRate: '0', taxableMinor: 1000n, taxMinor: 0n },
+      ],
+    });
+    expect(toEInvoice(doc).view!.taxSubtotals).toEqual([
+      { category: TaxCategory.EXEMPT, ratePercent: '0', taxableMinor: 1000n, taxMinor: 0n, exemptionReason: 'Exempt from VAT' },
+      { category: TaxCategory.ZERO_RATED, ratePercent: '0', taxableMinor: 1000n, taxMinor: 0n },
+    ]);
+  });
+
+  it.each([
+    ['the seller has no address', { seller: { ...issued().seller, postalAddress: null } }, UblSkipCode.SELLER_ADDRESS_MISSING, /le-nl/],
+    [
+      'the customer has no address',
+      { customer: { ...issued().customer, postalAddress: null } },
+      UblSkipCode.CUSTOMER_ADDRESS_MISSING,
+      /acc-1/,
+    ],
+    ['a unit without a Rec 20 code', { lines: [line(1, { unit: 'PARSEC' })] }, UblSkipCode.UNSUPPORTED_CONTENT, /line 1: unit PARSEC/],
+    [
+      'a charged line of category NONE',
+      { lines: [line(7, { taxCategory: 'NONE' })] },
+      UblSkipCode.UNSUPPORTED_CONTENT,
+      /line 7: tax category NONE/,
+    ],
+    [
+      'reverse charge without the buyer VAT id',
+      { taxes: [{ taxCategory: 'REVERSE_CHARGE', taxRate: '0', taxableMinor: 2000n, taxMinor: 0n }] },
+      UblSkipCode.UNSUPPORTED_CONTENT,
+      /BR-AE-02/,
+    ],
+    ['a currency with 3 decimals', { currency: 'KWD' }, UblSkipCode.UNSUPPORTED_CONTENT, /KWD/],
+  ])('skips when %s', (_why, over, code, reason) => {
+    const { skip } = toEInvoice(issued(over as Partial<IssuedDocument>));
+    expect(skip?.code).toBe(code);
+    expect(skip?.reason).toMatch(reason);
+  });
+});
