@@ -1,9 +1,12 @@
 /**
- * collections: the money coming in (empty today). Payments, allocations to documents, mandates,
+ * collections: the money coming in. Payments, allocations to documents, mandates,
  * refunds and their approvals, dunning cases. Written by apps/collections only; others learn of it
  * through `ratel.collections.v1` events. Add entities here and list them in `collectionsEntities`.
  */
 export const collectionsEntities = [];
 
-/** Tables of this context written with SQL only (none yet). */
-export const collectionsTables = [] as const;
+/**
+ * Tables of this context written with SQL only (apps/collections): payments in, their allocations to
+ * billing documents, and the bank statement imports with their rejected entries.
+ */
+export const collectionsTables = ['payment', 'payment_allocation', 'bank_statement_import', 'bank_statement_rejection'] as const;

@@ -1,0 +1,187 @@
+/**
+ * Records one payment received and applies it, in ONE transaction, so money moves once:
+ *
+ *   insert the payment under its idempotency key (channel, source, bank reference); if it exists,
+ *     stop: a re-import changes nothing (a concurrent import of the same entry waits on the unique
+ *     index, then finds it);
+ *   find its documents, rule by rule (below), locking them (FOR UPDATE, oldest first: one order for
+ *     every payment, so two payments never deadlock) and reading their open amount under the lock;
+ *   spread the amount (allocate.ts), write the allocations, move the documents' paid amount and
+ *     status (ISSUED -> PARTIALLY_PAID -> PAID), post the ledger (ledger-accounts.ts), set the
+ *     payment's status: ALLOCATED, UNAPPLIED (account credit) or SUSPENSE (nobody identified).
+ *
+ * Rules: 1. an RF creditor reference of a document (structured, in the text or the end-to-end id);
+ * 2. a document number in the remittance text or the end-to-end id; 3. an account id in the text:
+ * its open document of exactly the amount, else its open documents oldest first. Documents of
+ * another currency are not paid; references to documents of two accounts are not guessed between
+ * (suspense). Credit notes are never paid.
+ */
+import { createHash } from 'node:crypto';
+import type { Pool, PoolClient } from 'pg';
+import { withTransaction } from '@app/db';
+import type { ReceivedPayment } from '../payments/statements/statement-types';
+import { allocatePayment, type OpenDocument } from './allocate';
+import { paymentReceivedLegs, PAYMENT_RECEIVED_KIND } from './ledger-accounts';
+import type { MatchRule, PaymentStatus } from './match-rules';
+import { creditorReferencesIn, remittanceTokens } from './remittance';
+
+export type ApplyOutcome = { created: false } | { created: true; paymentId: string; status: PaymentStatus; rule: MatchRule | null };
+
+interface Match {
+  accountId: string | null;
+  rule: MatchRule | null;
+  targets: OpenDocument[];
+  preferExactAmount: boolean;
+}
+
+interface DocumentRow {
+  id: string;
+  account_id: string;
+  currency: string;
+  open_minor: string;
+  payable: boolean;
+}
+
+const NO_MATCH: Match = { accountId: null, rule: null, targets: [], preferExactAmount: false };
+/** Payable: issued, not fully paid, not a credit note. */
+const PAYABLE = `(status in ('ISSUED', 'PARTIALLY_PAID') and type <> 'CREDIT_NOTE' and gross_minor > paid_minor)`;
+
+const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
+
+/** The payment's id, derived from its idempotency key. */
+export function paymentIdOf(p: Pick<ReceivedPayment, 'channel' | 'source' | 'bankReference'>): string {
+  return `pay-${sha1(`${p.channel}|${p.source}|${p.bankReference}`).slice(0, 40)}`;
+}
+
+export class PaymentApplier {
+  constructor(private readonly pool: Pool) {}
+
+  async apply(p: ReceivedPayment, o: { importId: string | null; nowMs: number }): Promise<ApplyOutcome> {
+    return withTransaction(this.pool, async (c) => {
+      const id = paymentIdOf(p);
+      const now = new Date(o.nowMs);
+      const inserted = await c.query(
+        `insert into payment (id, channel, source, bank_reference, currency, amount_minor, unapplied_minor, value_date, booking_date,
+           end_to_end_id, remittance_info, debtor_name, status, import_id, created_at, updated_at)
+         values ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11, 'SUSPENSE', $12, $13, $13)
+         on conflict (channel, source, bank_reference) do nothing returning id`,
+        [
+          id,
+          p.channel,
+          p.source,
+          p.bankReference,
+          p.currency,
+          p.amountMinor.toString(),
+          p.valueDate,
+          p.bookingDate,
+          p.endToEndId,
+          p.remittanceInfo,
+          p.debtorName,
+          o.importId,
+          now,
+        ],
+      );
+      if (inserted.rowCount === 0) return { created: false };
+      const match = await findDocuments(c, p);
+      const plan = allocatePayment({ amountMinor: p.amountMinor, targets: match.targets, preferExactAmount: match.preferExactAmount });
+      const rule = match.rule === 'ACCOUNT_OLDEST_FIRST' && plan.exactAmount ? 'ACCOUNT_EXACT_AMOUNT' : match.rule;
+      const allocated = plan.allocations.reduce((s, a) => s + a.amountMinor, 0n);
+      const txId = await postReceipt(c, { id, p, accountId: match.accountId, allocated, now });
+      await writeAllocations(c, { id, txId, allocations: plan.allocations, now });
+      const status: PaymentStatus = match.accountId === null ? 'SUSPENSE' : plan.unappliedMinor === 0n ? 'ALLOCATED' : 'UNAPPLIED';
+      await c.query(
+        `update payment set account_id = $2, unapplied_minor = $3, status = $4, match_rule = $5, updated_at = $6 where id = $1`,
+        [id, match.accountId, plan.unappliedMinor.toString(), status, match.accountId === null ? null : rule, now],
+      );
+      return { created: true, paymentId: id, status, rule: match.accountId === null ? null : rule };
+    });
+  }
+}
+
+/** The rules of the file header, in order; the documents come locked, oldest first. */
+async function findDocuments(c: PoolClient, p: ReceivedPayment): Promise<Match> {
+  const texts = [p.remittanceInfo, ...(p.endToEndId === null ? [] : [p.endToEndId])];
+  const refs = creditorReferencesIn([...p.creditorReferences, ...texts]);
+  if (refs.length > 0) {
+    const m = await referencedDocuments(c, p.currency, 'payment_reference', refs, 'RF_REFERENCE');
+    if (m !== undefined) return m;
+  }
+  const tokens = remittanceTokens(texts);
+  if (tokens.length === 0) return NO_MATCH;
+  const byNumber = await referencedDocuments(c, p.currency, 'number_text', tokens, 'DOCUMENT_NUMBER');
+  if (byNumber !== undefined) return byNumber;
+  const { rows: accounts } = await c.query<{ id: string }>(`select id from billing_account where id = any($1::text[])`, [tokens]);
+  if (accounts.length !== 1) return NO_MATCH;
+  const { rows } = await c.query<DocumentRow>(
+    `select id, account_id, currency, (gross_minor - paid_minor)::text as open_minor, true as payable from billing_document
+     where account_id = $1 and currency = $2 and ${PAYABLE} order by issue_date, id for update`,
+    [accounts[0].id, p.currency],
+  );
+  return { accountId: accounts[0].id, rule: 'ACCOUNT_OLDEST_FIRST', targets: openOf(rows), preferExactAmount: true };
+}
+
+/** Documents named by `column` in `values`: of one account, else no match (never guessed). */
+async function referencedDocuments(
+  c: PoolClient,
+  currency: string,
+  column: 'payment_reference' | 'number_text',
+  values: string[],
+  rule: MatchRule,
+): Promise<Match | undefined> {
+  const { rows } = await c.query<DocumentRow>(
+    `select id, account_id, currency, (gross_minor - paid_minor)::text as open_minor, ${PAYABLE} as payable from billing_document
+     where ${column} = any($1::text[]) and type <> 'CREDIT_NOTE' order by issue_date, id for update`,
+    [values],
+  );
+  if (rows.length === 0) return undefined;
+  const accounts = new Set(rows.map((r) => r.account_id));
+  if (accounts.size !== 1) return NO_MATCH;
+  const targets = openOf(rows.filter((r) => r.payable && r.currency === currency));
+  return { accountId: rows[0].account_id, rule, targets, preferExactAmount: false };
+}
+
+function openOf(rows: readonly DocumentRow[]): OpenDocument[] {
+  return rows.map((r) => ({ id: r.id, openMinor: BigInt(r.open_minor) }));
+}
+
+async function postReceipt(
+  c: PoolClient,
+  x: { id: string; p: ReceivedPayment; accountId: string | null; allocated: bigint; now: Date },
+): Promise<string> {
+  const legs = paymentReceivedLegs({ amountMinor: x.p.amountMinor, allocatedMinor: x.allocated, accountId: x.accountId });
+  const txId = `lt-${sha1(`payment-received|${x.id}`).slice(0, 40)}`;
+  await c.query(
+    `insert into ledger_transaction (id, idempotency_key, kind, source_id, currency, posted_on, created_at) values ($1, $2, $3, $4, $5, $6, $7)`,
+    [txId, `payment-received|${x.id}`, PAYMENT_RECEIVED_KIND, x.id, x.p.currency, x.p.bookingDate ?? x.p.valueDate, x.now],
+  );
+  await c.query(
+    `insert into ledger_posting (transaction_id, line_no, account_code, party_account_id, amount_minor)
+     select $1, n, a, p, m from unnest($2::smallint[], $3::text[], $4::text[], $5::bigint[]) as t(n, a, p, m)`,
+    [txId, legs.map((_, i) => i + 1), legs.map((l) => l.account), legs.map((l) => l.party), legs.map((l) => l.amountMinor.toString())],
+  );
+  return txId;
+}
+
+async function writeAllocations(
+  c: PoolClient,
+  x: { id: string; txId: string; allocations: readonly { documentId: string; amountMinor: bigint }[]; now: Date },
+): Promise<void> {
+  if (x.allocations.length === 0) return;
+  const ids = x.allocations.map((a) => a.documentId);
+  const amounts = x.allocations.map((a) => a.amountMinor.toString());
+  await c.query(
+    `insert into payment_allocation (payment_id, document_id, amount_minor, ledger_transaction_id, created_at)
+     select $1, d, m, $2, $3 from unnest($4::text[], $5::bigint[]) as t(d, m)`,
+    [x.id, x.txId, x.now, ids, amounts],
+  );
+  const { rows } = await c.query<{ id: string; within: boolean }>(
+    `update billing_document d set paid_minor = d.paid_minor + a.m,
+       status = case when d.paid_minor + a.m = d.gross_minor then 'PAID' else 'PARTIALLY_PAID' end, updated_at = $3
+     from unnest($1::text[], $2::bigint[]) as a(id, m) where d.id = a.id
+     returning d.id, d.paid_minor <= d.gross_minor as within`,
+    [ids, amounts, x.now],
+  );
+  // The documents were locked and their open amounts read under the lock: anything else is a bug.
+  if (rows.length !== ids.length || rows.some((r) => !r.within))
+    throw new Error(`payment ${x.id}: allocations exceed the documents' open amounts`);
+}

@@ -1,0 +1,38 @@
+/**
+ * The error of collections' use cases, with a code each; the REST filter maps codes to HTTP status
+ * in one place and the CLI to an exit code. Domain code never throws HTTP exceptions.
+ */
+export enum CollectionsErrorCode {
+  /** A bad parameter or body; `parameter` names it. Nothing was changed. */
+  INVALID_ARGUMENT = 'INVALID_ARGUMENT',
+  UNAUTHENTICATED = 'UNAUTHENTICATED',
+  /** The credential lacks the role the route needs (`requiredRole`). */
+  FORBIDDEN_ROLE = 'FORBIDDEN_ROLE',
+  NOT_FOUND = 'NOT_FOUND',
+}
+
+export const COLLECTIONS_ERROR_HTTP_STATUS: Readonly<Record<CollectionsErrorCode, number>> = {
+  [CollectionsErrorCode.INVALID_ARGUMENT]: 400,
+  [CollectionsErrorCode.UNAUTHENTICATED]: 401,
+  [CollectionsErrorCode.FORBIDDEN_ROLE]: 403,
+  [CollectionsErrorCode.NOT_FOUND]: 404,
+};
+
+export class CollectionsError extends Error {
+  constructor(
+    readonly code: CollectionsErrorCode,
+    message: string,
+    readonly details: { parameter?: string; [key: string]: unknown } = {},
+  ) {
+    super(message);
+    this.name = 'CollectionsError';
+  }
+
+  static invalid(parameter: string, message: string): CollectionsError {
+    return new CollectionsError(CollectionsErrorCode.INVALID_ARGUMENT, `${parameter}: ${message}`, { parameter });
+  }
+
+  static notFound(what: string): CollectionsError {
+    return new CollectionsError(CollectionsErrorCode.NOT_FOUND, `${what} not found`);
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * Imports one bank statement file: parses it as a stream (statement-parser.ts) and applies each
+ * payment in its own transaction (matching/apply-payment.ts), so a crash loses at most the entry in
+ * hand and importing the file again applies each entry exactly once. Rejected entries are recorded
+ * with their element or line and the reason; skipped ones are counted. The import itself is a row
+ * (bank_statement_import) with the file's SHA-256 and the counts.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Pool } from 'pg';
+import type { Clock } from '@app/observability';
+import { PaymentApplier } from '../matching/apply-payment';
+import { CollectionsError } from './collections-error';
+import { parseStatement } from './statements/statement-parser';
+import type { RejectedEntry, StatementFormat } from './statements/statement-types';
+
+/** Rejections returned in the answer (all are stored). */
+export const IMPORT_REJECTIONS_SHOWN_MAX = 100;
+/** Rejections stored per import; beyond, the count goes on but the rows stop (a file of garbage). */
+export const IMPORT_REJECTIONS_STORED_MAX = 10_000;
+const FILE_NAME_MAX_LENGTH = 255;
+
+export class ImportStatementCommand {
+  private constructor(
+    readonly fileName: string,
+    readonly sha256: string,
+    readonly requestedBy: string,
+  ) {}
+
+  static create(p: { fileName: string; sha256: string; requestedBy: string }): ImportStatementCommand {
+    if (p.fileName === '' || p.fileName.length > FILE_NAME_MAX_LENGTH || [...p.fileName].some((ch) => ch.charCodeAt(0) < 0x20)) {
+      throw CollectionsError.invalid('fileName', `1-${FILE_NAME_MAX_LENGTH} printable characters`);
+    }
+    if (!/^[0-9a-f]{64}$/.test(p.sha256)) throw CollectionsError.invalid('sha256', '64 lower-case hex digits');
+    if (p.requestedBy === '') throw CollectionsError.invalid('requestedBy', 'is required');
+    return new ImportStatementCommand(p.fileName, p.sha256, p.requestedBy);
+  }
+}
+
+export interface ImportCounts {
+  entriesSeen: number;
+  paymentsCreated: number;
+  duplicates: number;
+  skipped: number;
+  rejected: number;
+}
+
+export interface ImportSummary extends ImportCounts {
+  importId: string;
+  format: StatementFormat | null;
+  status: 'DONE' | 'FAILED';
+  rejections: { element: string | null; line: number | null; reason: string }[];
+}
+
+export class ImportStatement {
+  constructor(
+    private readonly pool: Pool,
+    private readonly clock: Clock,
+    private readonly applier = new PaymentApplier(pool),
+  ) {}
+
+  async execute(
+    cmd: ImportStatementCommand,
+    chunks: AsyncIterable<Buffer | string>,
+    onEntry?: (c: ImportCounts) => void,
+  ): Promise<ImportSummary> {
+    const importId = `imp-${randomBytes(10).toString('hex')}`;
+    await this.pool.query(
+      `insert into bank_statement_import (id, file_name, file_sha256, format, status, requested_by, started_at) values ($1, $2, $3, null, 'RUNNING', $4, $5)`,
+      [importId, cmd.fileName, cmd.sha256, cmd.requestedBy, new Date(this.clock.nowMs())],
+    );
+    const counts: ImportCounts = { entriesSeen: 0, paymentsCreated: 0, duplicates: 0, skipped: 0, rejected: 0 };
+    const rejections: ImportSummary['rejections'] = [];
+    let format: StatementFormat | undefined;
+    let fileRefused = false;
+    try {
+      for await (const item of parseStatement(chunks, (f) => (format = f ?? format))) {
+        counts.entriesSeen++;
+        if (item.kind === 'skipped') counts.skipped++;
+        else if (item.kind === 'rejected') {
+          fileRefused ||= item.element === undefined || !/Ntry|:61:|:86:/.test(item.element);
+          await this.reject(importId, ++counts.rejected, item, rejections);
+        } else {
+          const outcome = await this.applier.apply(item, { importId, nowMs: this.clock.nowMs() });
+          if (outcome.created) counts.paymentsCreated++;
+          else counts.duplicates++;
+        }
+        onEntry?.(counts);
+      }
+    } catch (err) {
+      await this.finish(importId, counts, format, 'FAILED').catch(() => undefined);
+      throw err;
+    }
+    const status = fileRefused ? 'FAILED' : 'DONE';
+    await this.finish(importId, counts, format, status);
+    return { importId, format: format ?? null, status, ...counts, rejections };
+  }
+
+  private async reject(importId: string, seq: number, r: RejectedEntry, shown: ImportSummary['rejections']): Promise<void> {
+    const row = { element: r.element?.slice(0, 300) ?? null, line: r.line ?? null, reason: r.reason };
+    if (shown.length < IMPORT_REJECTIONS_SHOWN_MAX) shown.push(row);
+    if (seq > IMPORT_REJECTIONS_STORED_MAX) return;
+    await this.pool.query(`insert into bank_statement_rejection (import_id, seq, element, line, reason) values ($1, $2, $3, $4, $5)`, [
+      importId,
+      seq,
+      row.element,
+      row.line,
+      row.reason,
+    ]);
+  }
+
+  private async finish(importId: string, c: ImportCounts, format: StatementFormat | undefined, status: 'DONE' | 'FAILED'): Promise<void> {
+    await this.pool.query(
+      `update bank_statement_import set format = coalesce($2, format), status = $3, entries_seen = $4, payments_created = $5, duplicates = $6,
+         skipped = $7, rejected = $8, finished_at = $9 where id = $1`,
+      [
+        importId,
+        format ?? null,
+        status,
+        c.entriesSeen,
+        c.paymentsCreated,
+        c.duplicates,
+        c.skipped,
+        c.rejected,
+        new Date(this.clock.nowMs()),
+      ],
+    );
+  }
+}

@@ -1,0 +1,311 @@
+/**
+ * ISO 20022 camt.053 (BankToCustomerStatement) and camt.054 (BankToCustomerDebitCreditNotification)
+ * read as a stream: the file goes through the XML tokenizer chunk by chunk, and each <Ntry> is
+ * turned into items as soon as it closes, so memory holds one entry, never the file.
+ *
+ * An entry is one payment, or, when it is a batch (several <TxDtls>), one payment per transaction.
+ * Credits that are booked become payments; debits, pending or informational entries and reversals
+ * are skipped with the reason (returns are a later step). An entry that breaks a rule is rejected
+ * with its element path and line, and the next entry is read: good entries of the same file still go
+ * in. A file that is not well-formed XML stops at the error, after the entries before it.
+ *
+ * Versions: the element names used here are the same from camt.05x.001.02 to .001.08, with the two
+ * differences handled (the status <Sts> as a code or as <Sts><Cd>, the batch amount under
+ * <AmtDtls><TxAmt><Amt> or <Amt>).
+ */
+import { minorAmountOf } from './amount';
+import {
+  BANK_REFERENCE_MAX_LENGTH,
+  REMITTANCE_INFO_MAX_LENGTH,
+  type ReceivedPayment,
+  type StatementFormat,
+  type StatementItem,
+} from './statement-types';
+import { XmlStreamTokenizer, XmlSyntaxError } from './xml-stream';
+
+/** Most elements in one captured entry before it is refused (a runaway batch). */
+export const CAMT_ENTRY_ELEMENTS_MAX = 20_000;
+
+interface Node {
+  name: string;
+  attributes: Readonly<Record<string, string>>;
+  children: Node[];
+  text: string;
+  line: number;
+}
+
+const ROOTS: Readonly<Record<string, StatementFormat>> = { BkToCstmrStmt: 'CAMT_053', BkToCstmrDbtCdtNtfctn: 'CAMT_054' };
+/** The report element of each format (a statement, a notification). */
+const REPORTS = new Set(['Stmt', 'Ntfctn']);
+
+class EntryRejected extends Error {
+  constructor(
+    readonly element: string,
+    readonly line: number,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+const child = (n: Node | undefined, name: string): Node | undefined => n?.children.find((c) => c.name === name);
+const children = (n: Node | undefined, name: string): Node[] => n?.children.filter((c) => c.name === name) ?? [];
+const at = (n: Node | undefined, ...path: string[]): Node | undefined => path.reduce<Node | undefined>((x, p) => child(x, p), n);
+const textAt = (n: Node | undefined, ...path: string[]): string | undefined => at(n, ...path)?.text.trim();
+
+/** Builds the items of a camt file as its chunks arrive (see the file header). */
+export class CamtStreamParser {
+  private readonly tokenizer: XmlStreamTokenizer;
+  private readonly path: string[] = [];
+  private readonly siblings: Map<string, number>[] = [new Map()];
+  private capture: Node[] = [];
+  private captured = 0;
+  private source: string | undefined;
+  private items: StatementItem[] = [];
+  /** The format, known once the root's child is read. */
+  format: StatementFormat | undefined;
+  /** True once the file was refused as a whole: nothing more is read. */
+  failed = false;
+
+  constructor() {
+    this.tokenizer = new XmlStreamTokenizer({
+      open: (name, attributes, line) => this.open(name, attributes, line),
+      text: (text) => {
+        const top = this.capture[this.capture.length - 1];
+        if (top !== undefined) top.text += text;
+      },
+      close: (name) => this.close(name),
+    });
+  }
+
+  /** Feeds a chunk; returns the items completed by it. */
+  write(chunk: string): StatementItem[] {
+    if (this.failed) return [];
+    return this.guard(() => this.tokenizer.write(chunk));
+  }
+
+  /** The end of the file; returns the last items (a file-level rejection when it is incomplete). */
+  end(): StatementItem[] {
+    if (this.failed) return [];
+    return this.guard(() => this.tokenizer.end());
+  }
+
+  private guard(step: () => void): StatementItem[] {
+    try {
+      step();
+    } catch (e) {
+      if (e instanceof XmlSyntaxError)
+        this.items.push({ kind: 'rejected', line: e.line, element: this.where(), reason: `not well-formed XML: ${e.message}` });
+      else if (e instanceof EntryRejected) this.items.push({ kind: 'rejected', line: e.line, element: e.element, reason: e.message });
+      else throw e;
+      this.failed = true;
+    }
+    const out = this.items;
+    this.items = [];
+    return out;
+  }
+
+  private where(): string {
+    return this.path.join('/');
+  }
+
+  private open(name: string, attributes: Readonly<Record<string, string>>, line: number): void {
+    const seen = this.siblings[this.siblings.length - 1];
+    const index = (seen.get(name) ?? 0) + 1;
+    seen.set(name, index);
+    this.siblings.push(new Map());
+    this.path.push(index > 1 || name === 'Ntry' || REPORTS.has(name) || name === 'TxDtls' ? `${name}[${index}]` : name);
+    this.checkStructure(name, line);
+    const parent = this.path.length >= 2 ? this.path[this.path.length - 2].replace(/\[\d+\]$/, '') : '';
+    const starts = (name === 'Ntry' && REPORTS.has(parent)) || (name === 'Acct' && REPORTS.has(parent));
+    if (this.capture.length > 0 || starts) {
+      if (++this.captured > CAMT_ENTRY_ELEMENTS_MAX)
+        throw new EntryRejected(this.where(), line, `an entry with more than ${CAMT_ENTRY_ELEMENTS_MAX} elements`);
+      const node: Node = { name, attributes, children: [], text: '', line };
+      const top = this.capture[this.capture.length - 1];
+      if (top !== undefined) top.children.push(node);
+      this.capture.push(node);
+    }
+  }
+
+  /** Document, then BkToCstmrStmt or BkToCstmrDbtCdtNtfctn: anything else is not a camt.053/054 file. */
+  private checkStructure(name: string, line: number): void {
+    if (this.path.length === 1 && name !== 'Document') throw new EntryRejected(this.where(), line, `the root is <${name}>, not <Document>`);
+    if (this.path.length === 2) {
+      this.format = ROOTS[name];
+      if (this.format === undefined)
+        throw new EntryRejected(this.where(), line, `<${name}> is neither BkToCstmrStmt (camt.053) nor BkToCstmrDbtCdtNtfctn (camt.054)`);
+    }
+  }
+
+  private close(name: string): void {
+    const element = this.where();
+    const node = this.capture.pop();
+    if (node !== undefined && this.capture.length === 0) {
+      this.captured = 0;
+      if (name === 'Acct') this.source = accountIdOf(node);
+      else this.items.push(...this.entry(node, element));
+    }
+    if (REPORTS.has(name)) this.source = undefined;
+    this.path.pop();
+    this.siblings.pop();
+  }
+
+  private entry(ntry: Node, element: string): StatementItem[] {
+    try {
+      return entryItems(ntry, element, this.source);
+    } catch (e) {
+      if (!(e instanceof EntryRejected)) throw e;
+      return [{ kind: 'rejected', element: e.element, line: e.line, reason: e.message }];
+    }
+  }
+}
+
+function accountIdOf(acct: Node): string | undefined {
+  return textAt(acct, 'Id', 'IBAN') ?? textAt(acct, 'Id', 'Othr', 'Id');
+}
+
+function required(n: Node, element: string, ...path: string[]): { text: string; node: Node } {
+  const found = at(n, ...path);
+  const text = found?.text.trim() ?? '';
+  if (found === undefined || text === '')
+    throw new EntryRejected(`${element}/${path.join('/')}`, found?.line ?? n.line, `${path.join('/')} is missing`);
+  return { text, node: found };
+}
+
+function dateOf(n: Node, element: string, name: 'ValDt' | 'BookgDt'): string | undefined {
+  const d = at(n, name);
+  if (d === undefined) return undefined;
+  const text = textAt(d, 'Dt') ?? textAt(d, 'DtTm')?.slice(0, 10) ?? '';
+  const ms = Date.parse(`${text}T00:00:00Z`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== text) {
+    throw new EntryRejected(`${element}/${name}`, d.line, `${name}: ${JSON.stringify(text.slice(0, 30))} is not a date YYYY-MM-DD`);
+  }
+  return text;
+}
+
+function amountOf(amt: Node, element: string): { currency: string; minor: bigint } {
+  const currency = amt.attributes.Ccy ?? '';
+  const minor = minorAmountOf(amt.text, currency, '.');
+  if (typeof minor === 'string') throw new EntryRejected(element, amt.line, `amount: ${minor}`);
+  if (minor <= 0n) throw new EntryRejected(element, amt.line, 'amount: must be greater than zero');
+  return { currency, minor };
+}
+
+/** The items of one <Ntry>: skipped, one payment, or one per transaction of a batch. */
+function entryItems(ntry: Node, element: string, source: string | undefined): StatementItem[] {
+  const skip = (reason: string): StatementItem[] => [{ kind: 'skipped', element, line: ntry.line, reason }];
+  const status = textAt(ntry, 'Sts', 'Cd') ?? textAt(ntry, 'Sts');
+  const direction = required(ntry, element, 'CdtDbtInd').text;
+  if (direction !== 'CRDT' && direction !== 'DBIT')
+    throw new EntryRejected(
+      `${element}/CdtDbtInd`,
+      ntry.line,
+      `CdtDbtInd: ${JSON.stringify(direction.slice(0, 10))} is neither CRDT nor DBIT`,
+    );
+  const entryAmount = amountOf(required(ntry, element, 'Amt').node, `${element}/Amt`);
+  if (status !== 'BOOK') return skip(`status ${status ?? '(none)'}: only booked entries are payments`);
+  if (direction === 'DBIT') return skip('a debit: not a payment received');
+  if (textAt(ntry, 'RvslInd') === 'true') return skip('a reversal: returns are not imported yet');
+  if (source === undefined) throw new EntryRejected(element, ntry.line, 'the statement has no account (Acct/Id/IBAN or Acct/Id/Othr/Id)');
+  const valueDate = dateOf(ntry, element, 'ValDt');
+  const bookingDate = dateOf(ntry, element, 'BookgDt') ?? null;
+  if (valueDate === undefined) throw new EntryRejected(`${element}/ValDt`, ntry.line, 'ValDt is missing');
+  const txs = at(ntry, 'NtryDtls') === undefined ? [] : children(ntry, 'NtryDtls').flatMap((d) => children(d, 'TxDtls'));
+  const entryRef = textAt(ntry, 'AcctSvcrRef');
+  const base = { kind: 'payment' as const, channel: 'BANK_TRANSFER' as const, source, valueDate, bookingDate };
+  if (txs.length <= 1) {
+    const tx = txs[0];
+    const bankReference = entryRef ?? textAt(tx, 'Refs', 'AcctSvcrRef');
+    if (bankReference === undefined || bankReference === '') {
+      throw new EntryRejected(
+        `${element}/AcctSvcrRef`,
+        ntry.line,
+        "AcctSvcrRef is missing: the bank's reference is the payment's idempotency key",
+      );
+    }
+    return [
+      {
+        ...base,
+        ...details(tx, element, ntry.line),
+        bankReference: checkedReference(bankReference, element, ntry.line),
+        currency: entryAmount.currency,
+        amountMinor: entryAmount.minor,
+      },
+    ];
+  }
+  return batchItems(ntry, element, txs, entryRef, entryAmount, base);
+}
+
+function batchItems(
+  ntry: Node,
+  element: string,
+  txs: Node[],
+  entryRef: string | undefined,
+  entryAmount: { currency: string; minor: bigint },
+  base: Pick<ReceivedPayment, 'kind' | 'channel' | 'source' | 'valueDate' | 'bookingDate'>,
+): StatementItem[] {
+  const out: ReceivedPayment[] = [];
+  txs.forEach((tx, i) => {
+    const txElement = `${element}/NtryDtls/TxDtls[${i + 1}]`;
+    const amt = at(tx, 'AmtDtls', 'TxAmt', 'Amt') ?? at(tx, 'Amt');
+    if (amt === undefined)
+      throw new EntryRejected(txElement, tx.line, 'a transaction of a batch entry has no amount (AmtDtls/TxAmt/Amt or Amt)');
+    const amount = amountOf(amt, `${txElement}/Amt`);
+    if (amount.currency !== entryAmount.currency)
+      throw new EntryRejected(`${txElement}/Amt`, amt.line, `currency ${amount.currency} differs from the entry's ${entryAmount.currency}`);
+    const ref = textAt(tx, 'Refs', 'AcctSvcrRef') ?? (entryRef === undefined ? undefined : `${entryRef}/${i + 1}`);
+    if (ref === undefined || ref === '')
+      throw new EntryRejected(`${txElement}/Refs/AcctSvcrRef`, tx.line, 'AcctSvcrRef is missing in the transaction and the entry');
+    out.push({
+      ...base,
+      ...details(tx, txElement, tx.line),
+      element: txElement,
+      line: tx.line,
+      bankReference: checkedReference(ref, txElement, tx.line),
+      currency: amount.currency,
+      amountMinor: amount.minor,
+    });
+  });
+  const sum = out.reduce((s, p) => s + p.amountMinor, 0n);
+  if (sum !== entryAmount.minor)
+    throw new EntryRejected(
+      `${element}/Amt`,
+      ntry.line,
+      `the batch's transactions sum to ${sum}, the entry says ${entryAmount.minor} (minor units)`,
+    );
+  return out;
+}
+
+function checkedReference(ref: string, element: string, line: number): string {
+  if (ref.length > BANK_REFERENCE_MAX_LENGTH)
+    throw new EntryRejected(element, line, `AcctSvcrRef longer than ${BANK_REFERENCE_MAX_LENGTH} characters`);
+  return ref;
+}
+
+/** References, remittance and debtor of one <TxDtls> (absent: none). */
+function details(
+  tx: Node | undefined,
+  element: string,
+  line: number,
+): Pick<ReceivedPayment, 'element' | 'line' | 'endToEndId' | 'creditorReferences' | 'remittanceInfo' | 'debtorName'> {
+  const rmt = at(tx, 'RmtInf');
+  const remittanceInfo = children(rmt, 'Ustrd')
+    .map((u) => u.text.trim())
+    .filter((t) => t !== '')
+    .join(' ');
+  if (remittanceInfo.length > REMITTANCE_INFO_MAX_LENGTH)
+    throw new EntryRejected(`${element}/RmtInf`, line, `remittance text longer than ${REMITTANCE_INFO_MAX_LENGTH} characters`);
+  const creditorReferences = children(rmt, 'Strd')
+    .map((s) => textAt(s, 'CdtrRefInf', 'Ref'))
+    .filter((r): r is string => r !== undefined && r !== '');
+  const e2e = textAt(tx, 'Refs', 'EndToEndId');
+  return {
+    element,
+    line,
+    endToEndId: e2e === undefined || e2e === '' || e2e === 'NOTPROVIDED' ? null : e2e.slice(0, 35),
+    creditorReferences,
+    remittanceInfo,
+    debtorName: textAt(tx, 'RltdPties', 'Dbtr', 'Nm')?.slice(0, 140) ?? textAt(tx, 'RltdPties', 'Dbtr', 'Pty', 'Nm')?.slice(0, 140) ?? null,
+  };
+}
