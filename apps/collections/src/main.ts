@@ -1,6 +1,33 @@
 /**
- * apps/collections: not built yet. It will hold payments, matching, refunds and dunning (a later issue).
- * Running it says so and exits non-zero, rather than pretending to work.
+ * apps/collections process: the REST API of payments (statement imports, payments, allocations, the
+ * suspense queue) with /openapi.json, /metrics, /healthz and /readyz on COLLECTIONS_HTTP_HOST:PORT,
+ * on PostgreSQL (DATABASE_URL). Configuration: ./config.ts and ../README.md.
+ * Runs on libs/runtime: SIGTERM/SIGINT stop taking requests, finish those in hand, exit 0; a bad
+ * configuration exits 2, any other start-up failure 1, each with one JSON line on stderr.
  */
-process.stderr.write('ratel collections: not implemented yet; see the open issues\n');
-process.exit(1);
+import { Pool } from 'pg';
+import { createLogger, createRegistry, systemClock } from '@app/observability';
+import { onStopSignals, runMain } from '@app/runtime';
+import { startCollectionsHttp } from './api/collections-http';
+import { loadCollectionsConfig, printableConfig } from './config';
+
+/** Time the stop may take (requests in hand, the pool) before exit 1. */
+export const COLLECTIONS_STOP_TIMEOUT_MS = 30_000;
+
+async function main(): Promise<void> {
+  const config = loadCollectionsConfig(process.env);
+  const logger = createLogger('collections');
+  logger.info({ config: printableConfig(config) }, 'starting');
+  const pool = new Pool({ connectionString: config.DATABASE_URL, max: config.COLLECTIONS_POOL_MAX });
+  let live = true;
+  const health = { live: () => live, checks: { postgres: () => pool.query('select 1') } };
+  const http = await startCollectionsHttp({ config, logger, clock: systemClock, registry: createRegistry('collections'), pool, health });
+  onStopSignals(logger, 'collections', COLLECTIONS_STOP_TIMEOUT_MS, async () => {
+    live = false;
+    await http.close();
+    await pool.end();
+    logger.info('collections stopped');
+  });
+}
+
+runMain('collections', main);

@@ -5,7 +5,7 @@
  * with their element or line and the reason; skipped ones are counted. The import itself is a row
  * (bank_statement_import) with the file's SHA-256 and the counts.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { Clock } from '@app/observability';
 import { PaymentApplier } from '../matching/apply-payment';
@@ -18,6 +18,18 @@ export const IMPORT_REJECTIONS_SHOWN_MAX = 100;
 /** Rejections stored per import; beyond, the count goes on but the rows stop (a file of garbage). */
 export const IMPORT_REJECTIONS_STORED_MAX = 10_000;
 const FILE_NAME_MAX_LENGTH = 255;
+
+/** The SHA-256 of a file's bytes, lower-case hex: recorded with the import. */
+export function sha256Of(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Bytes read per chunk of a file held in memory (a posted body): the parser sees a stream either way. */
+export const STATEMENT_CHUNK_BYTES = 65_536;
+
+export function* chunksOf(bytes: Buffer, size = STATEMENT_CHUNK_BYTES): Generator<Buffer> {
+  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+}
 
 export class ImportStatementCommand {
   private constructor(
@@ -60,7 +72,7 @@ export class ImportStatement {
 
   async execute(
     cmd: ImportStatementCommand,
-    chunks: AsyncIterable<Buffer | string>,
+    chunks: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
     onEntry?: (c: ImportCounts) => void,
   ): Promise<ImportSummary> {
     const importId = `imp-${randomBytes(10).toString('hex')}`;

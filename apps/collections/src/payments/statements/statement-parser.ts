@@ -19,7 +19,7 @@ const SNIFF_CHARS = 64;
 
 /** Decodes byte chunks, picks the parser on the first characters, and yields items as they complete. */
 export async function* parseStatement(
-  chunks: AsyncIterable<Buffer | string>,
+  chunks: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
   onFormat?: (f: StatementFormat | undefined) => void,
 ): AsyncGenerator<StatementItem> {
   const decoder = new StringDecoder('utf8');

@@ -1,0 +1,53 @@
+/**
+ * The collections HTTP app: the process's resources as global providers (config, logger, clock,
+ * registry, the pg pool, health), the payments feature and the operations endpoints.
+ */
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import type { Pool } from 'pg';
+import type { Registry } from 'prom-client';
+import type { Clock, Logger } from '@app/observability';
+import type { CollectionsConfig } from '../config';
+import { ImportMetrics } from '../payments/import-metrics';
+import { ImportStatement } from '../payments/import-statement.usecase';
+import { PaymentQueries } from '../payments/payment-queries';
+import { PaymentsController } from '../payments/payments.controller';
+import { CollectionsAuthGuard } from './auth.guard';
+import { type Health, OpsController } from './ops.controller';
+import { CLOCK, COLLECTIONS_CONFIG, HEALTH, LOGGER, METRICS_REGISTRY, PG_POOL } from './tokens';
+
+export interface CollectionsHttpDeps {
+  config: CollectionsConfig;
+  logger: Logger;
+  clock: Clock;
+  registry: Registry;
+  pool: Pool;
+  health: Health;
+}
+
+@Global()
+@Module({})
+export class CollectionsAppModule {
+  static forRoot(deps: CollectionsHttpDeps): DynamicModule {
+    const shared = [
+      { provide: COLLECTIONS_CONFIG, useValue: deps.config },
+      { provide: LOGGER, useValue: deps.logger },
+      { provide: CLOCK, useValue: deps.clock },
+      { provide: METRICS_REGISTRY, useValue: deps.registry },
+      { provide: PG_POOL, useValue: deps.pool },
+      { provide: HEALTH, useValue: deps.health },
+    ];
+    const features = [
+      { provide: ImportStatement, useValue: new ImportStatement(deps.pool, deps.clock) },
+      { provide: PaymentQueries, useValue: new PaymentQueries(deps.pool) },
+      { provide: ImportMetrics, useValue: new ImportMetrics(deps.registry) },
+      CollectionsAuthGuard,
+    ];
+    return {
+      module: CollectionsAppModule,
+      global: true,
+      providers: [...shared, ...features],
+      exports: shared.map((p) => p.provide),
+      controllers: [PaymentsController, OpsController],
+    };
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * REST: statements posted as files (role `collections`), payments, allocations and the suspense
+ * queue (role `read`). Thin: each route reads its parameters, calls one use case or query, answers.
+ */
+import { Body, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
+import { ApiConsumes, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiQuery } from '@nestjs/swagger';
+import { RequiresRole } from '@app/auth';
+import { CollectionsApiController } from '../api/api-controller';
+import { ACTOR_REQUEST_KEY, type RequestWithActor } from '../api/auth.guard';
+import { CollectionsError } from './collections-error';
+import { ImportMetrics } from './import-metrics';
+import { chunksOf, ImportStatement, ImportStatementCommand, type ImportSummary, sha256Of } from './import-statement.usecase';
+import { PaymentQueries } from './payment-queries';
+import { type RawQuery, readId, readPage, readQuery, readStatus } from './query-params';
+
+/** Media types a statement may be posted as. */
+export const STATEMENT_MEDIA_TYPES = ['application/xml', 'text/xml', 'text/plain', 'application/octet-stream'] as const;
+
+@CollectionsApiController('v1/collections', 'collections')
+export class PaymentsController {
+  constructor(
+    @Inject(ImportStatement) private readonly importStatement: ImportStatement,
+    @Inject(PaymentQueries) private readonly queries: PaymentQueries,
+    @Inject(ImportMetrics) private readonly metrics: ImportMetrics,
+  ) {}
+
+  @Post('statements')
+  @HttpCode(201)
+  @RequiresRole('collections')
+  @ApiOperation({
+    summary: 'Import a bank statement file (camt.053, camt.054 or MT940)',
+    description:
+      "Each entry is applied once, keyed by the bank's reference: posting the file again changes nothing. Bad entries are listed with their element or line and the reason; good ones still go in.",
+  })
+  @ApiConsumes(...STATEMENT_MEDIA_TYPES)
+  @ApiQuery({ name: 'fileName', required: false, description: 'the name recorded with the import' })
+  @ApiCreatedResponse({ description: 'the import: counts, status and the rejected entries' })
+  async postStatement(@Body() body: unknown, @Query() query: RawQuery, @Req() req: RequestWithActor): Promise<ImportSummary> {
+    const q = readQuery(query, ['fileName']);
+    if (!Buffer.isBuffer(body) || body.length === 0)
+      throw CollectionsError.invalid('body', `the statement file, as one of ${STATEMENT_MEDIA_TYPES.join(', ')}`);
+    const cmd = ImportStatementCommand.create({
+      fileName: q.fileName ?? 'statement',
+      sha256: sha256Of(body),
+      requestedBy: req[ACTOR_REQUEST_KEY] ?? 'unknown',
+    });
+    const summary = await this.importStatement.execute(cmd, chunksOf(body));
+    this.metrics.record(summary);
+    return summary;
+  }
+
+  @Get('statements/:importId')
+  @ApiOperation({ summary: 'A statement import with every rejected entry' })
+  @ApiNotFoundResponse({ description: 'NOT_FOUND' })
+  async getStatement(@Param('importId') importId: string, @Query() query: RawQuery): Promise<Record<string, unknown>> {
+    readQuery(query, []);
+    return this.queries.statementImport(readId('importId', importId)!);
+  }
+
+  @Get('payments')
+  @ApiOperation({ summary: 'Payments, newest value date first, by account and status' })
+  @ApiQuery({ name: 'accountId', required: false })
+  @ApiQuery({ name: 'status', required: false, enum: ['SUSPENSE', 'UNAPPLIED', 'ALLOCATED'] })
+  @ApiQuery({ name: 'limit', required: false })
+  @ApiQuery({ name: 'offset', required: false })
+  @ApiOkResponse({ description: '{ items, total }; amounts are decimal strings of minor units' })
+  async listPayments(@Query() query: RawQuery): Promise<unknown> {
+    const q = readQuery(query, ['accountId', 'status', 'limit', 'offset']);
+    return this.queries.list({ accountId: readId('accountId', q.accountId), status: readStatus(q.status), ...readPage(q) });
+  }
+
+  @Get('payments/:paymentId')
+  @ApiOperation({ summary: 'One payment with its allocations' })
+  @ApiNotFoundResponse({ description: 'NOT_FOUND' })
+  async getPayment(@Param('paymentId') paymentId: string, @Query() query: RawQuery): Promise<unknown> {
+    readQuery(query, []);
+    return this.queries.get(readId('paymentId', paymentId)!);
+  }
+
+  @Get('suspense')
+  @ApiOperation({ summary: 'The suspense queue: payments nobody could be identified for' })
+  @ApiQuery({ name: 'limit', required: false })
+  @ApiQuery({ name: 'offset', required: false })
+  async suspense(@Query() query: RawQuery): Promise<unknown> {
+    const q = readQuery(query, ['limit', 'offset']);
+    return this.queries.list({ status: 'SUSPENSE', ...readPage(q) });
+  }
+
+  @Get('allocations')
+  @ApiOperation({ summary: 'Allocations of a payment or of a document' })
+  @ApiQuery({ name: 'paymentId', required: false })
+  @ApiQuery({ name: 'documentId', required: false })
+  async allocations(@Query() query: RawQuery): Promise<unknown> {
+    const q = readQuery(query, ['paymentId', 'documentId']);
+    const paymentId = readId('paymentId', q.paymentId);
+    const documentId = readId('documentId', q.documentId);
+    if ((paymentId === undefined) === (documentId === undefined))
+      throw CollectionsError.invalid('paymentId', 'give exactly one of paymentId and documentId');
+    return { items: await this.queries.allocations({ paymentId, documentId }) };
+  }
+}

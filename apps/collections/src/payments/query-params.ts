@@ -1,0 +1,62 @@
+/**
+ * Query and path parameters of the collections API, each failure an INVALID_ARGUMENT naming the
+ * parameter. Unknown parameters are refused (a misspelt filter would otherwise be ignored). Pure.
+ */
+import { CollectionsError } from './collections-error';
+import { PAYMENT_STATUSES, type PaymentStatus } from '../matching/match-rules';
+
+/** Longest parameter value accepted. */
+export const QUERY_PARAMETER_MAX_LENGTH = 256;
+/** Page size: default and most. */
+export const PAGE_LIMIT_DEFAULT = 50;
+export const PAGE_LIMIT_MAX = 500;
+/** Deepest offset of a page. */
+export const PAGE_OFFSET_MAX = 1_000_000;
+const ID = /^[A-Za-z0-9_.|-]{1,64}$/;
+
+export type RawQuery = Record<string, unknown>;
+
+export function readQuery(query: RawQuery, accepted: readonly string[]): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [name, v] of Object.entries(query ?? {})) {
+    if (!accepted.includes(name))
+      throw CollectionsError.invalid(name.slice(0, 64), `unknown parameter; this route accepts ${accepted.join(', ') || 'none'}`);
+    if (typeof v !== 'string') throw CollectionsError.invalid(name, 'must be given once');
+    if (v.length > QUERY_PARAMETER_MAX_LENGTH) throw CollectionsError.invalid(name, `longer than ${QUERY_PARAMETER_MAX_LENGTH} characters`);
+    out[name] = v;
+  }
+  return out;
+}
+
+export function readId(name: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!ID.test(value)) throw CollectionsError.invalid(name, `must match ${ID.source}`);
+  return value;
+}
+
+export function readStatus(value: string | undefined): PaymentStatus | undefined {
+  if (value === undefined) return undefined;
+  if (!(PAYMENT_STATUSES as readonly string[]).includes(value))
+    throw CollectionsError.invalid('status', `one of ${PAYMENT_STATUSES.join(', ')}`);
+  return value as PaymentStatus;
+}
+
+function readInt(name: string, value: string | undefined, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^(0|[1-9][0-9]{0,9})$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw CollectionsError.invalid(name, `an integer from ${min} to ${max}`);
+  }
+  return Number(value);
+}
+
+export interface Page {
+  limit: number;
+  offset: number;
+}
+
+export function readPage(q: Record<string, string | undefined>): Page {
+  return {
+    limit: readInt('limit', q.limit, 1, PAGE_LIMIT_MAX, PAGE_LIMIT_DEFAULT),
+    offset: readInt('offset', q.offset, 0, PAGE_OFFSET_MAX, 0),
+  };
+}

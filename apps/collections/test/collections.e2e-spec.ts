@@ -1,0 +1,172 @@
+/**
+ * The collections process (apps/collections/src/main.ts under ts-node) on a real PostgreSQL: health
+ * and metrics, OpenAPI, authentication and roles, a camt.053 statement posted through the API, the
+ * payments, allocations and suspense queue read back, a repeated post that changes nothing, bad
+ * requests answered precisely, and a clean stop on SIGTERM.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Pool } from 'pg';
+import { migrate } from '@app/db';
+import { createTestDatabase } from '@app/devstack';
+import { seedReceivables } from '../src/testing/receivables-fixtures';
+
+const REPO_ROOT = join(__dirname, '..', '..', '..');
+const FIXTURE = readFileSync(join(__dirname, 'fixtures', 'camt053-mixed.xml'));
+const OPERATOR_KEY = 'e2e-operator-key';
+const VIEWER_KEY = 'e2e-viewer-key';
+const START_TIMEOUT_MS = 45_000;
+
+let child: ChildProcess;
+let exited: Promise<number | null>;
+let base: string;
+let pool: Pool;
+let output = '';
+
+async function call(method: string, path: string, o: { key?: string; body?: Buffer | string; type?: string } = {}) {
+  const headers: Record<string, string> = {};
+  if (o.key !== undefined) headers['x-api-key'] = o.key;
+  if (o.type !== undefined) headers['content-type'] = o.type;
+  const res = await fetch(`${base}${path}`, { method, headers, body: o.body });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // plain text (healthz, metrics)
+  }
+  return { status: res.status, body: body as Record<string, unknown> & { items?: Record<string, unknown>[] } };
+}
+
+beforeAll(async () => {
+  const url = await createTestDatabase('collections');
+  await migrate(url);
+  pool = new Pool({ connectionString: url, max: 2 });
+  await seedReceivables(pool, {
+    accounts: ['acc-1', 'acc-2', 'acc-3', 'acc-4'],
+    invoices: [
+      { n: 1, accountId: 'acc-1', grossMinor: 12000n, issueDate: '2026-11-01' },
+      { n: 2, accountId: 'acc-1', grossMinor: 10000n, issueDate: '2026-11-01' },
+      { n: 5, accountId: 'acc-3', grossMinor: 3000n, issueDate: '2026-11-01' },
+      { n: 8, accountId: 'acc-4', grossMinor: 4000n, issueDate: '2026-11-01' },
+    ],
+    at: new Date(Date.UTC(2026, 11, 1)),
+  });
+  child = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/collections/src/main.ts'],
+    {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        DATABASE_URL: url,
+        COLLECTIONS_HTTP_PORT: '0',
+        RATEL_API_KEYS: `${OPERATOR_KEY}:collections+read,${VIEWER_KEY}:read`,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  base = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`collections not listening within ${START_TIMEOUT_MS} ms:\n${output}`)),
+      START_TIMEOUT_MS,
+    );
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const m = /"url":"(http:\/\/[^"]+)","msg":"collections http api listening"/.exec(output);
+      if (m !== null) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exited.then((code) => reject(new Error(`collections exited (${code}) before listening:\n${output}`)));
+  });
+});
+
+afterAll(async () => {
+  if (child?.exitCode === null) child.kill('SIGKILL');
+  await pool?.end();
+});
+
+describe('collections process', () => {
+  it('answers health, readiness, metrics and OpenAPI without credentials', async () => {
+    expect((await call('GET', '/healthz')).status).toBe(200);
+    expect(await call('GET', '/readyz')).toEqual({ status: 200, body: { status: 'ready' } });
+    const openApi = await call('GET', '/openapi.json');
+    expect(Object.keys(openApi.body.paths as object)).toEqual(
+      expect.arrayContaining([
+        '/v1/collections/statements',
+        '/v1/collections/payments',
+        '/v1/collections/suspense',
+        '/v1/collections/allocations',
+      ]),
+    );
+  });
+
+  it('refuses a post without credentials (401) and with a read-only key (403), changing nothing', async () => {
+    const anonymous = await call('POST', '/v1/collections/statements', { body: FIXTURE, type: 'application/xml' });
+    expect([anonymous.status, anonymous.body.code]).toEqual([401, 'UNAUTHENTICATED']);
+    const viewer = await call('POST', '/v1/collections/statements', { key: VIEWER_KEY, body: FIXTURE, type: 'application/xml' });
+    expect([viewer.status, viewer.body.code, viewer.body.requiredRole]).toEqual([403, 'FORBIDDEN_ROLE', 'collections']);
+    expect((await pool.query('select count(*)::int as n from payment')).rows[0].n).toBe(0);
+  });
+
+  it('imports a camt.053 statement posted by an operator, then reads payments, allocations and the suspense queue', async () => {
+    const posted = await call('POST', '/v1/collections/statements?fileName=dec-02.xml', {
+      key: OPERATOR_KEY,
+      body: FIXTURE,
+      type: 'application/xml',
+    });
+    expect(posted.status).toBe(201);
+    expect(posted.body).toMatchObject({ format: 'CAMT_053', status: 'DONE', paymentsCreated: 6, duplicates: 0, skipped: 2, rejected: 3 });
+    const stored = await call('GET', `/v1/collections/statements/${String(posted.body.importId)}`, { key: VIEWER_KEY });
+    expect(stored.body).toMatchObject({ fileName: 'dec-02.xml', requestedBy: expect.stringMatching(/^apikey:/), rejected: 3 });
+    expect((stored.body.rejections as unknown[]).length).toBe(3);
+
+    const suspense = await call('GET', '/v1/collections/suspense', { key: VIEWER_KEY });
+    expect(suspense.body.total).toBe(1);
+    expect(suspense.body.items![0]).toMatchObject({ bankReference: 'BNK-0005', amountMinor: '1000', status: 'SUSPENSE', accountId: null });
+
+    const credit = await call('GET', '/v1/collections/payments?accountId=acc-3', { key: VIEWER_KEY });
+    expect(credit.body.items!.map((p) => [p.bankReference, p.status, p.unappliedMinor])).toEqual([['BNK-0004-A', 'UNAPPLIED', '2000']]);
+    const one = await call('GET', `/v1/collections/payments/${String(credit.body.items![0].id)}`, { key: VIEWER_KEY });
+    expect((one.body.allocations as Record<string, unknown>[]).map((a) => [a.documentId, a.amountMinor])).toEqual([['doc-5', '3000']]);
+
+    const ofDocument = await call('GET', '/v1/collections/allocations?documentId=doc-2', { key: VIEWER_KEY });
+    expect(ofDocument.body.items!.map((a) => a.amountMinor)).toEqual(['4000']);
+  });
+
+  it('changes nothing when the same statement is posted again', async () => {
+    const again = await call('POST', '/v1/collections/statements', { key: OPERATOR_KEY, body: FIXTURE, type: 'text/xml' });
+    expect(again.body).toMatchObject({ paymentsCreated: 0, duplicates: 6 });
+    // doc-1, doc-2, doc-5 and doc-8 (the others of the statement are not seeded here: acc-2's payment is all account credit)
+    expect((await pool.query('select count(*)::int as n from payment_allocation')).rows[0].n).toBe(4);
+    const metrics = await call('GET', '/metrics');
+    expect(String(metrics.body)).toMatch(/ratel_collections_statement_entries_total\{[^}]*result="created"[^}]*\} 6\n/);
+    expect(String(metrics.body)).toMatch(/ratel_collections_statement_entries_total\{[^}]*result="duplicate"[^}]*\} 6\n/);
+  });
+
+  it.each([
+    ['GET', '/v1/collections/payments?status=LOST', 400, 'status', undefined, undefined],
+    ['GET', '/v1/collections/payments?acount=acc-1', 400, 'acount', undefined, undefined],
+    ['GET', '/v1/collections/payments?limit=0', 400, 'limit', undefined, undefined],
+    ['GET', '/v1/collections/allocations', 400, 'paymentId', undefined, undefined],
+    ['GET', '/v1/collections/payments/pay-nope', 404, undefined, undefined, undefined],
+    ['POST', '/v1/collections/statements', 400, 'body', '{"a":1}', 'application/json'],
+    ['POST', '/v1/collections/statements?fileName=', 400, 'fileName', 'x', 'text/plain'],
+  ])('%s %s: %i naming %s, nothing changed', async (method, path, status, parameter, body, type) => {
+    const before = (await pool.query('select count(*)::int as n from bank_statement_import')).rows[0].n;
+    const res = await call(method, path, { key: OPERATOR_KEY, body, type });
+    expect([res.status, res.body.parameter]).toEqual([status, parameter]);
+    expect((await pool.query('select count(*)::int as n from bank_statement_import')).rows[0].n).toBe(before);
+  });
+
+  it('stops on SIGTERM with exit code 0', async () => {
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
