@@ -22,6 +22,7 @@ import { loadConfig, register } from 'tsconfig-paths';
 export const APP_COMMANDS = {
   charging: ['migrate', 'seed', 'rebuild', 'cdr'],
   invoicing: ['assurance', 'invoice-run'],
+  collections: ['payments'],
 } as const;
 type App = keyof typeof APP_COMMANDS;
 
@@ -46,7 +47,8 @@ function ensureAliases(): void {
 
 async function registerApp(app: App, program: Command): Promise<void> {
   if (app === 'charging') (await import('../apps/charging/src/cli/commands')).registerChargingCommands(program);
-  else (await import('../apps/invoicing/src/cli/commands')).registerInvoicingCommands(program);
+  else if (app === 'invoicing') (await import('../apps/invoicing/src/cli/commands')).registerInvoicingCommands(program);
+  else (await import('../apps/collections/src/cli/commands')).registerCollectionsCommands(program);
 }
 
 /** The apps whose commands `argv` needs: the one owning its first word, else every app. */
@@ -58,7 +60,7 @@ export function appsFor(argv: readonly string[]): App[] {
 
 export async function createProgram(apps: readonly App[]): Promise<Command> {
   const program = new Command('ratel')
-    .description('Ratel operator CLI: migrations, seeding, projection rebuild, CDR files, revenue assurance')
+    .description('Ratel operator CLI: migrations, seeding, projection rebuild, CDR files, revenue assurance, invoice runs, payment imports')
     .showHelpAfterError('(add --help for usage)')
     .addHelpText('after', '\nExit codes: 0 done, 1 failure, 2 bad usage or configuration (assurance: 3 = differences).');
   for (const app of apps) {

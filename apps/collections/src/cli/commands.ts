@@ -1,0 +1,39 @@
+/**
+ * The collections app's commands of the operator CLI (`ratel <command>`, scripts/ratel.ts):
+ *
+ *   ratel payments import <file> [--name NAME]   a bank statement (camt.053, camt.054, MT940), streamed
+ *                                                 from disk with a progress bar; prints the import as JSON
+ *
+ * Exit codes: 0 every entry went in (or was a duplicate or skipped); 3 some entries, or the file,
+ * were rejected (listed in the JSON); 1 failure; 2 bad usage or configuration (DATABASE_URL).
+ * Declared here; the action loads what it runs when it runs.
+ */
+import type { Command } from 'commander';
+
+/** Exit code when entries or the file were rejected (the good entries went in). */
+export const EXIT_REJECTED = 3;
+
+export interface CollectionsActions {
+  /** Imports the file; resolves to the exit code. */
+  paymentsImport(request: { file: string; name?: string }): Promise<number>;
+}
+
+export const collectionsActions: CollectionsActions = {
+  paymentsImport: async (request) => (await import('./payments-import')).runPaymentsImport(request),
+};
+
+export function registerCollectionsCommands(program: Command, actions: CollectionsActions = collectionsActions): void {
+  const payments = program.command('payments').description('payments in: bank statement files');
+  payments
+    .command('import')
+    .description("imports a bank statement file (camt.053, camt.054 or MT940); each entry once, by the bank's reference")
+    .argument('<file>', 'the statement file')
+    .option('--name <name>', 'the file name recorded with the import (default: the file name)')
+    .addHelpText(
+      'after',
+      `\nEnvironment: DATABASE_URL.\nExit codes: 0 done, ${EXIT_REJECTED} entries or the file rejected (the good entries went in), 1 failure, 2 bad usage or configuration.`,
+    )
+    .action(async (file: string, o: { name?: string }) => {
+      process.exitCode = await actions.paymentsImport({ file, ...(o.name === undefined ? {} : { name: o.name }) });
+    });
+}

@@ -1,0 +1,62 @@
+/**
+ * `ratel payments import <file>`: hashes the file, then streams it through the import use case with
+ * a progress bar in bytes (stderr), and prints the import's summary as JSON (stdout).
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { Pool } from 'pg';
+import { z } from 'zod';
+import { loadConfig } from '@app/config';
+import { systemClock } from '@app/observability';
+import { UsageError } from '@app/runtime/cli';
+import { startProgress } from '@app/runtime/progress';
+import { ImportStatement, ImportStatementCommand } from '../payments/import-statement.usecase';
+import { EXIT_REJECTED } from './commands';
+
+const cliConfigSchema = z.object({ DATABASE_URL: z.string().url() });
+
+async function sha256OfFile(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+async function* counted(file: string, onBytes: (n: number) => void): AsyncGenerator<Buffer> {
+  for await (const chunk of createReadStream(file)) {
+    onBytes((chunk as Buffer).length);
+    yield chunk as Buffer;
+  }
+}
+
+export async function runPaymentsImport(request: { file: string; name?: string }): Promise<number> {
+  const { DATABASE_URL } = loadConfig(cliConfigSchema);
+  let sizeBytes: number;
+  try {
+    const stat = statSync(request.file);
+    if (!stat.isFile()) throw new UsageError(`${request.file} is not a file`);
+    sizeBytes = stat.size;
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`cannot read ${request.file}: ${(e as Error).message}`);
+  }
+  const cmd = ImportStatementCommand.create({
+    fileName: request.name ?? basename(request.file),
+    sha256: await sha256OfFile(request.file),
+    requestedBy: `cli:${process.env.USER ?? 'unknown'}`,
+  });
+  const pool = new Pool({ connectionString: DATABASE_URL, max: 2 });
+  const progress = startProgress({ label: `payments import ${basename(request.file)}`, total: sizeBytes, unit: 'bytes' });
+  try {
+    const summary = await new ImportStatement(pool, systemClock).execute(
+      cmd,
+      counted(request.file, (n) => progress.increment(n)),
+    );
+    progress.stop();
+    process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    return summary.rejected > 0 || summary.status === 'FAILED' ? EXIT_REJECTED : 0;
+  } finally {
+    progress.stop();
+    await pool.end();
+  }
+}

@@ -1,0 +1,98 @@
+import { creditorReference } from '@app/money';
+import { allocatePayment } from './allocate';
+import { paymentReceivedLegs } from './ledger-accounts';
+import { creditorReferencesIn, remittanceTokens } from './remittance';
+
+const docs = (...open: number[]) => open.map((o, i) => ({ id: `d${i + 1}`, openMinor: BigInt(o) }));
+
+describe('allocatePayment', () => {
+  it.each([
+    ['pays one document in full', 100, docs(100), false, [['d1', 100]], 0, false],
+    ['pays a document in part', 40, docs(100), false, [['d1', 40]], 0, false],
+    [
+      'pays several documents oldest first, the last in part',
+      60,
+      docs(20, 30, 40),
+      false,
+      [
+        ['d1', 20],
+        ['d2', 30],
+        ['d3', 10],
+      ],
+      0,
+      false,
+    ],
+    [
+      'keeps what is over as unapplied credit',
+      110,
+      docs(20, 30),
+      false,
+      [
+        ['d1', 20],
+        ['d2', 30],
+      ],
+      60,
+      false,
+    ],
+    ['prefers the document of exactly the amount', 30, docs(20, 30, 30), true, [['d2', 30]], 0, true],
+    [
+      'pays oldest first when no amount is exact',
+      35,
+      docs(20, 30),
+      true,
+      [
+        ['d1', 20],
+        ['d2', 15],
+      ],
+      0,
+      false,
+    ],
+    ['keeps everything as credit without documents', 50, docs(), true, [], 50, false],
+  ])('%s', (_name, amount, targets, preferExactAmount, allocations, unapplied, exact) => {
+    const plan = allocatePayment({ amountMinor: BigInt(amount), targets, preferExactAmount });
+    expect(plan).toEqual({
+      allocations: allocations.map(([id, a]) => ({ documentId: id, amountMinor: BigInt(a) })),
+      unappliedMinor: BigInt(unapplied),
+      exactAmount: exact,
+    });
+  });
+
+  it('refuses a payment of zero and a document with nothing open (programmer errors)', () => {
+    expect(() => allocatePayment({ amountMinor: 0n, targets: [], preferExactAmount: false })).toThrow(/must be positive/);
+    expect(() => allocatePayment({ amountMinor: 5n, targets: docs(0), preferExactAmount: false })).toThrow(/no open amount/);
+  });
+});
+
+describe('remittance', () => {
+  const rf = creditorReference('INV2026000123');
+
+  it('finds RF references typed compact, grouped by four, or glued to the next word; never a wrong check digit', () => {
+    const grouped = rf.replace(/(.{4})/g, '$1 ').trim();
+    expect(creditorReferencesIn([`pay ${rf}`, `ref ${grouped} thanks`])).toEqual([rf]);
+    expect(creditorReferencesIn([`${rf}INVOICE`])).toEqual([rf]);
+    expect(creditorReferencesIn([rf.replace(/^RF\d\d/, 'RF00')])).toEqual([]);
+  });
+
+  it('splits the text into words to look up, without short words and final dots', () => {
+    expect(remittanceTokens(['Invoice INV2026-000002, acc-4. ok/ref:X1'])).toEqual(['Invoice', 'INV2026-000002', 'acc-4', 'ref']);
+  });
+});
+
+describe('paymentReceivedLegs', () => {
+  it('debits the bank and credits AR, unapplied cash or suspense, summing to zero', () => {
+    expect(paymentReceivedLegs({ amountMinor: 110n, allocatedMinor: 50n, accountId: 'a' })).toEqual([
+      { account: 'BANK', party: null, amountMinor: 110n },
+      { account: 'AR', party: 'a', amountMinor: -50n },
+      { account: 'UNAPPLIED_CASH', party: 'a', amountMinor: -60n },
+    ]);
+    expect(paymentReceivedLegs({ amountMinor: 10n, allocatedMinor: 0n, accountId: null })).toEqual([
+      { account: 'BANK', party: null, amountMinor: 10n },
+      { account: 'SUSPENSE', party: null, amountMinor: -10n },
+    ]);
+  });
+
+  it('crashes on an allocation it cannot balance', () => {
+    expect(() => paymentReceivedLegs({ amountMinor: 10n, allocatedMinor: 11n, accountId: 'a' })).toThrow(/outside/);
+    expect(() => paymentReceivedLegs({ amountMinor: 10n, allocatedMinor: 5n, accountId: null })).toThrow(/unidentified/);
+  });
+});
