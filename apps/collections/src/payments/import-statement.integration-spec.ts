@@ -149,6 +149,18 @@ describe('bank statement import (camt.053, PostgreSQL)', () => {
     });
   });
 
+  it('holds the receivables invariant per account: AR + UNAPPLIED_CASH = open document amounts - unapplied cash', async () => {
+    const { rows } = await pool.query(
+      `select a.id,
+         coalesce((select sum(amount_minor) from ledger_posting where party_account_id = a.id and account_code in ('AR', 'UNAPPLIED_CASH')), 0)::text as ledger,
+         (coalesce((select sum(gross_minor - paid_minor) from billing_document where account_id = a.id and status in ('ISSUED', 'PARTIALLY_PAID')), 0)
+           - coalesce((select sum(unapplied_minor) from payment where account_id = a.id), 0))::text as documents
+       from billing_account a order by a.id`,
+    );
+    expect(rows.map((r) => [r.id, r.ledger])).toEqual(rows.map((r) => [r.id, r.documents]));
+    expect(rows.map((r) => r.ledger)).toEqual(['6000', '5000', '-2000', '3000']);
+  });
+
   it('changes nothing when the file is imported again', async () => {
     const before = { docs: await documents(pool), payments: await payments(pool), ledger: await ledger(pool) };
     const again = await importFixture(pool);
@@ -156,6 +168,26 @@ describe('bank statement import (camt.053, PostgreSQL)', () => {
     expect({ docs: await documents(pool), payments: await payments(pool), ledger: await ledger(pool) }).toEqual(before);
     const imports = await pool.query(`select count(*)::int as n, count(distinct file_sha256)::int as files from bank_statement_import`);
     expect(imports.rows[0]).toEqual({ n: 2, files: 1 });
+  });
+
+  it('never pays a document more than it owes when two payments for it are imported at the same time', async () => {
+    const file = (ref: string) =>
+      `<Document><BkToCstmrStmt><Stmt><Acct><Id><IBAN>DE89370400440532013000</IBAN></Id></Acct><Ntry><Amt Ccy="EUR">30.00</Amt>
+<CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><ValDt><Dt>2026-12-03</Dt></ValDt><AcctSvcrRef>${ref}</AcctSvcrRef>
+<NtryDtls><TxDtls><RmtInf><Ustrd>INV2026-000003</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry></Stmt></BkToCstmrStmt></Document>`;
+    const run = (ref: string) =>
+      new ImportStatement(pool, clock).execute(ImportStatementCommand.create({ fileName: ref, sha256: SHA256, requestedBy: 'spec' }), [
+        file(ref),
+      ]);
+    const [a, b] = await Promise.all([run('RACE-A'), run('RACE-B')]);
+    expect([a.paymentsCreated, b.paymentsCreated]).toEqual([1, 1]);
+    expect((await documents(pool))['doc-3']).toBe('PAID 5000');
+    const race = await pool.query(
+      `select sum(unapplied_minor)::text as unapplied, (select sum(amount_minor)::text from payment_allocation where document_id = 'doc-3') as allocated
+       from payment where bank_reference like 'RACE-%'`,
+    );
+    expect(race.rows[0]).toEqual({ unapplied: '1000', allocated: '5000' });
+    expect((await ledger(pool)).unbalanced).toBe(0);
   });
 
   it('moves money once when the same file is imported twice at the same time', async () => {
