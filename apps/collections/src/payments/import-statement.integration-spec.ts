@@ -190,6 +190,15 @@ describe('bank statement import (camt.053, PostgreSQL)', () => {
     expect((await ledger(pool)).unbalanced).toBe(0);
   });
 
+  it('records a file that is no statement as FAILED with the reason, and changes no money', async () => {
+    const before = await ledger(pool);
+    const cmd = ImportStatementCommand.create({ fileName: 'notes.txt', sha256: SHA256, requestedBy: 'spec' });
+    const summary = await new ImportStatement(pool, clock).execute(cmd, ['Dear bank, thanks for the statement.']);
+    expect(summary).toMatchObject({ status: 'FAILED', format: null, paymentsCreated: 0, rejected: 1 });
+    expect(summary.rejections[0].reason).toMatch(/^neither ISO 20022 XML \(camt.053\/camt.054\) nor SWIFT MT940/);
+    expect(await ledger(pool)).toEqual(before);
+  });
+
   it('moves money once when the same file is imported twice at the same time', async () => {
     const other = await freshDatabase('camtrace');
     try {

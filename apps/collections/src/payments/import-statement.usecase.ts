@@ -18,6 +18,8 @@ export const IMPORT_REJECTIONS_SHOWN_MAX = 100;
 /** Rejections stored per import; beyond, the count goes on but the rows stop (a file of garbage). */
 export const IMPORT_REJECTIONS_STORED_MAX = 10_000;
 const FILE_NAME_MAX_LENGTH = 255;
+/** Longest element path stored with a rejection (bank_statement_rejection.element). */
+const REJECTION_ELEMENT_MAX_LENGTH = 300;
 
 /** The SHA-256 of a file's bytes, lower-case hex: recorded with the import. */
 export function sha256Of(bytes: Buffer): string {
@@ -89,7 +91,7 @@ export class ImportStatement {
         counts.entriesSeen++;
         if (item.kind === 'skipped') counts.skipped++;
         else if (item.kind === 'rejected') {
-          fileRefused ||= item.element === undefined || !/Ntry|:61:|:86:/.test(item.element);
+          fileRefused ||= item.wholeFile === true;
           await this.reject(importId, ++counts.rejected, item, rejections);
         } else {
           const outcome = await this.applier.apply(item, { importId, nowMs: this.clock.nowMs() });
@@ -108,7 +110,7 @@ export class ImportStatement {
   }
 
   private async reject(importId: string, seq: number, r: RejectedEntry, shown: ImportSummary['rejections']): Promise<void> {
-    const row = { element: r.element?.slice(0, 300) ?? null, line: r.line ?? null, reason: r.reason };
+    const row = { element: r.element?.slice(0, REJECTION_ELEMENT_MAX_LENGTH) ?? null, line: r.line ?? null, reason: r.reason };
     if (shown.length < IMPORT_REJECTIONS_SHOWN_MAX) shown.push(row);
     if (seq > IMPORT_REJECTIONS_STORED_MAX) return;
     await this.pool.query(`insert into bank_statement_rejection (import_id, seq, element, line, reason) values ($1, $2, $3, $4, $5)`, [

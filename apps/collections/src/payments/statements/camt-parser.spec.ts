@@ -99,6 +99,7 @@ describe('CamtStreamParser', () => {
       line: 94,
       element: expect.stringContaining('Ntry[5]/Amt'),
       reason: 'not well-formed XML: line 94: </Amount> closes <Amt>',
+      wholeFile: true,
     });
     expect(items).toHaveLength(6);
   });
@@ -110,6 +111,7 @@ describe('CamtStreamParser', () => {
         line: 1,
         element: 'Document/CstmrCdtTrfInitn',
         reason: '<CstmrCdtTrfInitn> is neither BkToCstmrStmt (camt.053) nor BkToCstmrDbtCdtNtfctn (camt.054)',
+        wholeFile: true,
       },
     ]);
   });

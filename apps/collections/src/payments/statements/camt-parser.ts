@@ -95,8 +95,15 @@ export class CamtStreamParser {
       step();
     } catch (e) {
       if (e instanceof XmlSyntaxError)
-        this.items.push({ kind: 'rejected', line: e.line, element: this.where(), reason: `not well-formed XML: ${e.message}` });
-      else if (e instanceof EntryRejected) this.items.push({ kind: 'rejected', line: e.line, element: e.element, reason: e.message });
+        this.items.push({
+          kind: 'rejected',
+          line: e.line,
+          element: this.where(),
+          reason: `not well-formed XML: ${e.message}`,
+          wholeFile: true,
+        });
+      else if (e instanceof EntryRejected)
+        this.items.push({ kind: 'rejected', line: e.line, element: e.element, reason: e.message, wholeFile: true });
       else throw e;
       this.failed = true;
     }

@@ -31,6 +31,7 @@ export async function* parseStatement(
     if (start.startsWith(':20:') || start.startsWith('{1:') || start.startsWith(':')) return new Mt940StreamParser();
     return {
       kind: 'rejected',
+      wholeFile: true,
       line: 1,
       reason: 'neither ISO 20022 XML (camt.053/camt.054) nor SWIFT MT940: the file starts with ' + JSON.stringify(start.slice(0, 20)),
     };

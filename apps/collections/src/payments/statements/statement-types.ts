@@ -43,6 +43,8 @@ export interface SkippedEntry extends FilePosition {
 export interface RejectedEntry extends FilePosition {
   kind: 'rejected';
   reason: string;
+  /** The file as a whole is refused from here (not well-formed, not a statement): nothing after it is read. */
+  wholeFile?: true;
 }
 
 export type StatementItem = ReceivedPayment | SkippedEntry | RejectedEntry;
