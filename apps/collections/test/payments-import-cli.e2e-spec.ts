@@ -1,14 +1,17 @@
 /**
  * `ratel payments import <file>` (scripts/ratel.ts under ts-node) against a real PostgreSQL: the
  * statement goes in with progress lines on stderr and the summary as JSON on stdout; exit 3 because
- * the fixture has rejected entries; a second run creates nothing; a missing file is a usage error (2).
+ * the fixture has rejected entries; a second run creates nothing; a missing file is a usage error (2);
+ * an import SIGKILLed half way and run again applies every entry exactly once.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Pool } from 'pg';
 import { migrate } from '@app/db';
-import { createTestDatabase } from '@app/devstack';
+import { createTestDatabase, waitFor } from '@app/devstack';
 import { seedReceivables } from '../src/testing/receivables-fixtures';
 
 const REPO_ROOT = join(__dirname, '..', '..', '..');
@@ -63,5 +66,60 @@ describe('ratel payments import', () => {
   it('is a usage error (2) for a file that does not exist', async () => {
     const r = await ratel(['payments', 'import', join(__dirname, 'nope.xml')], url);
     expect([r.code, r.stderr]).toEqual([2, expect.stringContaining('cannot read')]);
+  });
+
+  it('applies every entry once when an import is SIGKILLed half way and run again', async () => {
+    const entries = 5_000;
+    const dir = mkdtempSync(join(tmpdir(), 'ratel-crash-'));
+    const file = join(dir, 'big.xml');
+    const ntry = (i: number) =>
+      `<Ntry><Amt Ccy="EUR">1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><ValDt><Dt>2026-12-04</Dt></ValDt>` +
+      `<AcctSvcrRef>CRASH-${i}</AcctSvcrRef><NtryDtls><TxDtls><RmtInf><Ustrd>acc-2</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>\n`;
+    writeFileSync(
+      file,
+      `<Document><BkToCstmrStmt><Stmt><Acct><Id><IBAN>DE02120300000000202051</IBAN></Id></Acct>\n${Array.from({ length: entries }, (_, i) => ntry(i)).join('')}</Stmt></BkToCstmrStmt></Document>\n`,
+    );
+    await seedReceivables(pool, {
+      accounts: ['acc-2'],
+      invoices: [{ n: 2, accountId: 'acc-2', grossMinor: 12345n, issueDate: '2026-11-01' }],
+      at: new Date(Date.UTC(2026, 11, 1)),
+    });
+    const count = async () =>
+      (await pool.query(`select count(*)::int as n from payment where bank_reference like 'CRASH-%'`)).rows[0].n as number;
+    try {
+      const child = spawn(
+        process.execPath,
+        ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'scripts/ratel.ts', 'payments', 'import', file],
+        { cwd: REPO_ROOT, env: { ...process.env, DATABASE_URL: url }, stdio: 'ignore' },
+      );
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      await waitFor('the first payments of the import', count, (n) => n >= 50, 60_000);
+      child.kill('SIGKILL');
+      await exited;
+      const halfWay = await count();
+      expect(halfWay).toBeLessThan(entries); // it was killed in the middle, or this proves nothing
+
+      const again = await ratel(['payments', 'import', file], url);
+      expect(JSON.parse(again.stdout)).toMatchObject({ paymentsCreated: entries - halfWay, duplicates: halfWay, rejected: 0 });
+      expect(await count()).toBe(entries);
+      const money = await pool.query(
+        `select
+           (select sum(amount_minor)::text from payment where bank_reference like 'CRASH-%') as received,
+           (select count(*)::int from ledger_transaction t join payment p on t.source_id = p.id where p.bank_reference like 'CRASH-%') as receipts,
+           (select count(*)::int from (select transaction_id from ledger_posting group by 1 having sum(amount_minor) <> 0) u) as unbalanced,
+           (select status || ' ' || paid_minor from billing_document where id = 'doc-2') as document,
+           (select sum(amount_minor)::text from ledger_posting where party_account_id = 'acc-2') as receivable`,
+      );
+      // 5,000 x 1.00 EUR: 123.45 pays doc-2, the rest is acc-2's credit; one receipt per payment, all balanced.
+      expect(money.rows[0]).toEqual({
+        received: '500000',
+        receipts: entries,
+        unbalanced: 0,
+        document: 'PAID 12345',
+        receivable: '-487655',
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
