@@ -11,7 +11,8 @@
  * Without `-r tsconfig-paths/register` (the package's `bin`), the `@app/*` aliases are registered
  * here, from tsconfig.json, over dist/ when compiled.
  *
- * Exit codes: 0 done, 1 failure, 2 bad usage or configuration; `assurance` exits 3 on differences.
+ * Exit codes: 0 done, 1 failure, 2 bad usage or configuration; `assurance` exits 3 on differences,
+ * `payments import` on rejected entries.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -62,7 +63,10 @@ export async function createProgram(apps: readonly App[]): Promise<Command> {
   const program = new Command('ratel')
     .description('Ratel operator CLI: migrations, seeding, projection rebuild, CDR files, revenue assurance, invoice runs, payment imports')
     .showHelpAfterError('(add --help for usage)')
-    .addHelpText('after', '\nExit codes: 0 done, 1 failure, 2 bad usage or configuration (assurance: 3 = differences).');
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 done, 1 failure, 2 bad usage or configuration (assurance: 3 = differences; payments import: 3 = rejected entries).',
+    );
   for (const app of apps) {
     const before = program.commands.length;
     await registerApp(app, program);

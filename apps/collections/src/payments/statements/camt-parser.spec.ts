@@ -84,6 +84,13 @@ describe('CamtStreamParser', () => {
     expect(parse(camt054(entry)).items).toEqual([expect.objectContaining({ kind: 'rejected', reason })]);
   });
 
+  it('rejects an entry of a statement whose account id is too long for the payment key', () => {
+    const xml = camt054(`${CREDIT}<AcctSvcrRef>N-1</AcctSvcrRef>`).replace('ACCT-77', 'A'.repeat(65));
+    expect(parse(xml).items).toEqual([
+      expect.objectContaining({ kind: 'rejected', reason: "the statement's account id is longer than 64 characters" }),
+    ]);
+  });
+
   it('keeps the entries before a break in the XML, and rejects the file from there with its line', () => {
     const broken = FIXTURE.replace('<Amt Ccy="EUR">10.00</Amt>', '<Amt Ccy="EUR">10.00</Amount>');
     const items = parse(broken, 100).items;

@@ -16,6 +16,7 @@
 import { minorAmountOf } from './amount';
 import {
   BANK_REFERENCE_MAX_LENGTH,
+  SOURCE_MAX_LENGTH,
   REMITTANCE_INFO_MAX_LENGTH,
   type ReceivedPayment,
   type StatementFormat,
@@ -215,6 +216,8 @@ function entryItems(ntry: Node, element: string, source: string | undefined): St
   if (direction === 'DBIT') return skip('a debit: not a payment received');
   if (textAt(ntry, 'RvslInd') === 'true') return skip('a reversal: returns are not imported yet');
   if (source === undefined) throw new EntryRejected(element, ntry.line, 'the statement has no account (Acct/Id/IBAN or Acct/Id/Othr/Id)');
+  if (source.length > SOURCE_MAX_LENGTH)
+    throw new EntryRejected(element, ntry.line, `the statement's account id is longer than ${SOURCE_MAX_LENGTH} characters`);
   const valueDate = dateOf(ntry, element, 'ValDt');
   const bookingDate = dateOf(ntry, element, 'BookgDt') ?? null;
   if (valueDate === undefined) throw new EntryRejected(`${element}/ValDt`, ntry.line, 'ValDt is missing');

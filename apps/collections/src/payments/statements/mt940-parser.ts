@@ -11,7 +11,7 @@
  * rejected with its line number and the reason, and the next one is read.
  */
 import { minorAmountOf } from './amount';
-import { BANK_REFERENCE_MAX_LENGTH, REMITTANCE_INFO_MAX_LENGTH, type StatementItem } from './statement-types';
+import { BANK_REFERENCE_MAX_LENGTH, REMITTANCE_INFO_MAX_LENGTH, SOURCE_MAX_LENGTH, type StatementItem } from './statement-types';
 
 /** Longest line kept; a longer one is refused. */
 export const MT940_LINE_CHARS_MAX = 2_000;
@@ -112,6 +112,7 @@ export class Mt940StreamParser {
         reason: mark === 'D' ? 'a debit: not a payment received' : 'a reversal: returns are not imported yet',
       };
     if (this.account === undefined || this.account === '') return reject('no :25: account before the line');
+    if (this.account.length > SOURCE_MAX_LENGTH) return reject(`the :25: account is longer than ${SOURCE_MAX_LENGTH} characters`);
     if (this.currency === undefined) return reject('no :60F:/:60M: opening balance with the currency before the line');
     const amount = minorAmountOf(amountText, this.currency, ',');
     if (typeof amount === 'string') return reject(`amount: ${amount}`);

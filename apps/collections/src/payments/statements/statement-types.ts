@@ -49,6 +49,8 @@ export interface RejectedEntry extends FilePosition {
 
 export type StatementItem = ReceivedPayment | SkippedEntry | RejectedEntry;
 
+/** Longest account id of a statement kept (payment.source); a longer one is refused with the entry. */
+export const SOURCE_MAX_LENGTH = 64;
 /** Longest bank reference kept (payment.bank_reference). */
 export const BANK_REFERENCE_MAX_LENGTH = 140;
 /** Longest remittance text kept; longer text is refused with the entry. */
