@@ -5,3 +5,4 @@ export * from './jwt';
 export * from './authenticate';
 export * from './required-role';
 export * from './auth-config';
+export * from './route-guard';

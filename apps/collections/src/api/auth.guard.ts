@@ -1,8 +1,8 @@
 /**
- * Authentication and authorization of every collections route through @app/auth: an API key in
- * `x-api-key` or a bearer JWT. No valid credential is UNAUTHENTICATED (401); one without the role the
- * route declares (`@RequiresRole`, else read for GET and write for the rest) is FORBIDDEN_ROLE (403).
- * The caller's name is set on the request for the import record and the log; the key never is.
+ * Authentication and authorization of every collections route (@app/auth `authorizeRoute`): an API
+ * key in `x-api-key` or a bearer JWT. No valid credential is UNAUTHENTICATED (401); one without the
+ * role the route declares (`@RequiresRole`, else read for GET and write for the rest) is
+ * FORBIDDEN_ROLE (403). The caller's name is set on the request for the import record; the key never is.
  */
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
@@ -11,10 +11,9 @@ import {
   AuthenticationError,
   authenticatorOptions,
   AuthorizationError,
-  authorize,
+  authorizeRoute,
   RequestAuthenticator,
   type RequestHeaders,
-  requiredRoleOf,
 } from '@app/auth';
 import { CLOCK, type Clock } from '@app/observability';
 import { CollectionsError, CollectionsErrorCode } from '../payments/collections-error';
@@ -40,21 +39,20 @@ export class CollectionsAuthGuard implements CanActivate {
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<RequestWithActor>();
-    let credential;
     try {
-      credential = await this.authenticator.authenticate(request.headers, this.clock.nowMs());
+      const credential = await authorizeRoute({
+        authenticator: this.authenticator,
+        reflector: this.reflector,
+        context,
+        nowMs: this.clock.nowMs(),
+      });
+      context.switchToHttp().getRequest<RequestWithActor>()[ACTOR_REQUEST_KEY] = credential.name;
+      return true;
     } catch (e) {
       if (e instanceof AuthenticationError) throw new CollectionsError(CollectionsErrorCode.UNAUTHENTICATED, e.message);
+      if (e instanceof AuthorizationError)
+        throw new CollectionsError(CollectionsErrorCode.FORBIDDEN_ROLE, e.message, { requiredRole: e.requiredRole });
       throw e;
     }
-    request[ACTOR_REQUEST_KEY] = credential.name;
-    try {
-      authorize(credential, requiredRoleOf(this.reflector, context));
-    } catch (e) {
-      if (!(e instanceof AuthorizationError)) throw e;
-      throw new CollectionsError(CollectionsErrorCode.FORBIDDEN_ROLE, e.message, { requiredRole: e.requiredRole });
-    }
-    return true;
   }
 }

@@ -8,7 +8,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { AddressInfo } from 'node:net';
 import { API_KEY_HEADER } from '@app/auth';
-import { createRestApp } from '@app/runtime/http';
+import { createRestApp, installOpsRoutes } from '@app/runtime/http';
 import { NestPinoLogger } from '@app/runtime/nest-logger';
 import { assertApiCredentials } from '../config';
 import { STATEMENT_MEDIA_TYPES } from '../payments/payments.controller';
@@ -38,11 +38,10 @@ export async function startCollectionsHttp(deps: CollectionsHttpDeps): Promise<C
     registry: () => deps.registry,
     logger: new NestPinoLogger(deps.logger.child({ component: 'nest' }, { level: 'warn' })),
   });
+  const fastify = app.getHttpAdapter().getInstance();
+  installOpsRoutes(fastify, { registry: deps.registry, ...deps.health });
   // Statement files are bytes: the use case decodes them (UTF-8, across chunks) and parses them.
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addContentTypeParser([...STATEMENT_MEDIA_TYPES], { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  fastify.addContentTypeParser([...STATEMENT_MEDIA_TYPES], { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   const openApi = setupOpenApi(app);
   await app.listen(deps.config.COLLECTIONS_HTTP_PORT, deps.config.COLLECTIONS_HTTP_HOST);
   const address = app.getHttpServer().address() as AddressInfo;

@@ -1,19 +1,25 @@
 /**
  * The collections HTTP app: the process's resources as global providers (config, logger, clock,
- * registry, the pg pool, health), the payments feature and the operations endpoints.
+ * registry, the pg pool) and the payments feature. The ops paths are plain routes (collections-http.ts).
  */
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { Registry } from 'prom-client';
 import type { Clock, Logger } from '@app/observability';
+import type { ReadinessCheck } from '@app/runtime';
 import type { CollectionsConfig } from '../config';
 import { ImportMetrics } from '../payments/import-metrics';
 import { ImportStatement } from '../payments/import-statement.usecase';
 import { PaymentQueries } from '../payments/payment-queries';
 import { PaymentsController } from '../payments/payments.controller';
 import { CollectionsAuthGuard } from './auth.guard';
-import { type Health, OpsController } from './ops.controller';
-import { CLOCK, COLLECTIONS_CONFIG, HEALTH, LOGGER, METRICS_REGISTRY, PG_POOL } from './tokens';
+import { CLOCK, COLLECTIONS_CONFIG, LOGGER, METRICS_REGISTRY, PG_POOL } from './tokens';
+
+/** Liveness and readiness of the process, served on /healthz and /readyz (@app/runtime/http installOpsRoutes). */
+export interface Health {
+  live(): boolean;
+  checks: Record<string, ReadinessCheck>;
+}
 
 export interface CollectionsHttpDeps {
   config: CollectionsConfig;
@@ -34,7 +40,6 @@ export class CollectionsAppModule {
       { provide: CLOCK, useValue: deps.clock },
       { provide: METRICS_REGISTRY, useValue: deps.registry },
       { provide: PG_POOL, useValue: deps.pool },
-      { provide: HEALTH, useValue: deps.health },
     ];
     const features = [
       { provide: ImportStatement, useValue: new ImportStatement(deps.pool, deps.clock) },
@@ -47,7 +52,7 @@ export class CollectionsAppModule {
       global: true,
       providers: [...shared, ...features],
       exports: shared.map((p) => p.provide),
-      controllers: [PaymentsController, OpsController],
+      controllers: [PaymentsController],
     };
   }
 }

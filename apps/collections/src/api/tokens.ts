@@ -5,5 +5,3 @@ export { CLOCK, LOGGER, METRICS_REGISTRY } from '@app/observability';
 export const COLLECTIONS_CONFIG = Symbol('COLLECTIONS_CONFIG');
 /** The pg Pool of the process. */
 export const PG_POOL = Symbol('PG_POOL');
-/** Liveness and readiness checks (`Health`). */
-export const HEALTH = Symbol('HEALTH');

@@ -1,5 +1,6 @@
-/** @app/runtime/http: what every REST API shares (error format and filter, JSON body parsing, request metrics). */
+/** @app/runtime/http: what every REST API shares (error format and filter, JSON body parsing, request metrics, ops routes). */
 export * from './rest-errors';
 export * from './rest-error-filter';
 export * from './request-metrics';
 export * from './rest-app';
+export * from './ops-routes';
