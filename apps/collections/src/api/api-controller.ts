@@ -1,10 +1,8 @@
 /** What every collections controller shares: the auth guard and the OpenAPI description of auth and errors. */
 import { applyDecorators, Controller, UseGuards } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBearerAuth, ApiForbiddenResponse, ApiSecurity, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { OPENAPI_API_KEY_SCHEME, OPENAPI_JWT_SCHEME } from '@app/runtime/http';
 import { CollectionsAuthGuard } from './auth.guard';
-
-export const OPENAPI_API_KEY_SCHEME = 'apiKey';
-export const OPENAPI_JWT_SCHEME = 'jwt';
 
 export function CollectionsApiController(path: string, tag: string): ClassDecorator {
   return applyDecorators(

@@ -5,14 +5,13 @@
  */
 import 'reflect-metadata';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import type { OpenAPIObject } from '@nestjs/swagger';
 import type { AddressInfo } from 'node:net';
 import { API_KEY_HEADER } from '@app/auth';
-import { createRestApp, installOpsRoutes } from '@app/runtime/http';
+import { createRestApp, installOpsRoutes, serveOpenApi } from '@app/runtime/http';
 import { NestPinoLogger } from '@app/runtime/nest-logger';
 import { assertApiCredentials } from '../config';
 import { STATEMENT_MEDIA_TYPES } from '../payments/payments.controller';
-import { OPENAPI_API_KEY_SCHEME, OPENAPI_JWT_SCHEME } from './api-controller';
 import { CollectionsAppModule, type CollectionsHttpDeps } from './collections.module';
 import { CollectionsErrorFilter } from './collections-error.filter';
 
@@ -20,7 +19,6 @@ import { CollectionsErrorFilter } from './collections-error.filter';
 export const STATEMENT_BODY_LIMIT_BYTES = 64 * 1024 * 1024;
 /** Bound of one request, an import of a large file included. */
 export const HTTP_REQUEST_TIMEOUT_MS = 600_000;
-export const OPENAPI_JSON_PATH = '/openapi.json';
 
 export interface CollectionsHttp {
   app: NestFastifyApplication;
@@ -42,30 +40,16 @@ export async function startCollectionsHttp(deps: CollectionsHttpDeps): Promise<C
   installOpsRoutes(fastify, { registry: deps.registry, ...deps.health });
   // Statement files are bytes: the use case decodes them (UTF-8, across chunks) and parses them.
   fastify.addContentTypeParser([...STATEMENT_MEDIA_TYPES], { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-  const openApi = setupOpenApi(app);
+  const openApi = serveOpenApi(app, {
+    title: 'Ratel collections API',
+    description:
+      'Payments in from bank statements (camt.053, camt.054, MT940), their matching to billing documents, allocations and the suspense queue. ' +
+      'Money: decimal strings of the currency minor unit. Authenticate with an API key (x-api-key) or a bearer JWT; imports need the collections role.',
+    apiKeyHeader: API_KEY_HEADER,
+  });
   await app.listen(deps.config.COLLECTIONS_HTTP_PORT, deps.config.COLLECTIONS_HTTP_HOST);
   const address = app.getHttpServer().address() as AddressInfo;
   const url = `http://${deps.config.COLLECTIONS_HTTP_HOST}:${address.port}`;
   deps.logger.info({ url }, 'collections http api listening');
   return { app, url, openApi, close: () => app.close() };
-}
-
-function setupOpenApi(app: NestFastifyApplication): OpenAPIObject {
-  const config = new DocumentBuilder()
-    .setTitle('Ratel collections API')
-    .setDescription(
-      'Payments in from bank statements (camt.053, camt.054, MT940), their matching to billing documents, allocations and the suspense queue. ' +
-        'Money: decimal strings of the currency minor unit. Authenticate with an API key (x-api-key) or a bearer JWT; imports need the collections role.',
-    )
-    .setVersion('1')
-    .addApiKey({ type: 'apiKey', in: 'header', name: API_KEY_HEADER }, OPENAPI_API_KEY_SCHEME)
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, OPENAPI_JWT_SCHEME)
-    .build();
-  const document = SwaggerModule.createDocument(app, config);
-  const json = JSON.stringify(document);
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .get(OPENAPI_JSON_PATH, (_req, reply) => reply.type('application/json; charset=utf-8').send(json));
-  return document;
 }
