@@ -91,6 +91,16 @@ const PROCESSES: ProcessSpec[] = [
     ],
   },
   {
+    name: 'collections',
+    entry: 'apps/collections/src/main.ts',
+    ports: { COLLECTIONS_HTTP_PORT: 8083 },
+    ready: [{ kind: 'http', port: 'COLLECTIONS_HTTP_PORT', path: '/readyz' }],
+    endpoints: { RATEL_COLLECTIONS_URL: 'http://127.0.0.1:${COLLECTIONS_HTTP_PORT}' },
+    banner: [
+      'collections:        ${RATEL_COLLECTIONS_URL}/v1/collections/statements, /payments, /suspense, /metrics (npm run ratel -- payments --help)',
+    ],
+  },
+  {
     name: 'mediation',
     entry: 'apps/charging/src/mediation-main.ts',
     ports: { RATEL_MEDIATION_HTTP_PORT: 8082 },
@@ -163,7 +173,7 @@ async function choosePorts(): Promise<Record<string, string>> {
 }
 
 /** Roles of the key `npm start` generates (RATEL_API_KEYS syntax). */
-const LOCAL_KEY_ROLES = 'read+write+admin+billing';
+const LOCAL_KEY_ROLES = 'read+write+admin+billing+collections';
 
 function apiKey(): string {
   const file = join(HOME, 'api-key');

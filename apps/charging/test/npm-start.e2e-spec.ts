@@ -29,7 +29,7 @@ import {
 const run = promisify(execFile);
 /** Whole-stack starts and stops, several per test. */
 const TEST_TIMEOUT_MS = 3 * STACK_START_TIMEOUT_MS;
-const DEFAULT_PORTS = [50051, 8080, 8081, 8082];
+const DEFAULT_PORTS = [50051, 8080, 8081, 8082, 8083];
 
 describe('npm start', () => {
   const home = join(mkdtempSync(join(tmpdir(), 'ratel-npm-start-')), '.ratel');
@@ -110,6 +110,7 @@ describe('npm start', () => {
       expect(rec.processes.map((p) => p.name).sort()).toEqual([
         'charging',
         'clickhouse',
+        'collections',
         'invoicing',
         'mediation',
         'nats',
