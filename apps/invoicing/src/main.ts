@@ -29,6 +29,7 @@ import { PgCycleDirectory } from './billing/plan/cycle-directory';
 import { AccountCycleService } from './billing/cycles/account-cycle';
 import { PgCycleService } from './billing/cycles/cycle-service';
 import { BillingDocumentService } from './billing/documents/document-service';
+import { DocumentRenderer } from './billing/render/document-renderer';
 import { FsDocumentStore } from './billing/render/document-store';
 import { KubernetesLauncher, kubernetesOptionsFromEnv } from './billing/run/kubernetes-launcher';
 import { launchLocalWorkers, ratelCliCommand } from './billing/run/local-workers';
@@ -70,12 +71,13 @@ async function startApiRole(config: InvoicingConfig, logger: Logger, registry: R
     ...(billing ? { postgres: () => billing.pool.query('select 1') } : {}),
   };
   const deps = { config, logger, clock: systemClock, registry, clickhouse, nats, health: { live: () => live, checks } };
+  const documentStore = new FsDocumentStore(config.INVOICE_DOCUMENTS_DIR);
   const features = billing
     ? [
         BillingApiModule.forRoot({
           runs: billing.runs,
-          documents: new BillingDocumentService(billing.pool, systemClock),
-          store: new FsDocumentStore(config.INVOICE_DOCUMENTS_DIR),
+          documents: new BillingDocumentService(billing.pool, systemClock, new DocumentRenderer(billing.pool, documentStore, systemClock)),
+          store: documentStore,
           accountCycles: new AccountCycleService(
             billing.pool,
             new PgCycleService(billing.pool),

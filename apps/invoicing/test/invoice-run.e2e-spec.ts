@@ -661,8 +661,8 @@ describe('ratel invoice-run (CLI, workers, PostgreSQL, JetStream, ClickHouse)', 
         ['GET', '/v1/billing/documents/no-such-doc', undefined, 404, 'documentId'],
         ['GET', '/v1/billing/documents/bad%20id/ubl', undefined, 400, 'documentId'],
         ['GET', '/v1/billing/documents/no-such-doc/ubl', undefined, 404, 'documentId'],
-        // Issued outside a run: no RENDER has rendered it (yet).
-        ['GET', `/v1/billing/documents/${creditNoteId}/ubl`, undefined, 409, 'documentId'],
+        // Issued outside a run, rendered at once: its UBL skipped (the parties have no postal address), with the reason.
+        ['GET', `/v1/billing/documents/${creditNoteId}/ubl`, undefined, 422, 'documentId'],
         // No billing address: RENDER recorded why there is no UBL.
         ['GET', `/v1/billing/documents/doc-${NOV}-inv-acc-02/ubl`, undefined, 422, 'documentId'],
         [
@@ -718,6 +718,10 @@ describe('ratel invoice-run (CLI, workers, PostgreSQL, JetStream, ClickHouse)', 
         headers: { 'idempotency-key': 'adv-2' },
       });
       expect(prepayment.body).toMatchObject({ number: 'RT-ADV2026-000002', netMinor: '5000', taxMinor: '1000', grossMinor: '6000' });
+      // Rendered when issued, without waiting for a run's RENDER.
+      const pdf = await call('GET', `/v1/billing/documents/${prepayment.body.id}/pdf`);
+      expect(pdf.status).toBe(200);
+      expect(pdf.body.subarray(0, 5).toString()).toBe('%PDF-');
       // Two requests with one key at once: one document, both answered with it.
       const both = await Promise.all(
         [1, 2].map(() => call('POST', path, { body: { ...deposit, netMinor: '700' }, headers: { 'idempotency-key': 'adv-race' } })),

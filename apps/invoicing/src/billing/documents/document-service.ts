@@ -23,6 +23,7 @@ import {
   type TaxCategory,
 } from './document-types';
 import { Finalizer } from './finalize';
+import type { DocumentRenderer } from '../render/document-renderer';
 import { roundMinor } from '../compute/line-factory';
 import { addDays } from '../cycles/cycle-periods';
 import { trimDecimal } from '../render/document-view';
@@ -172,9 +173,14 @@ function toSummary(r: Row): DocumentSummary {
 export class BillingDocumentService {
   private readonly finalizer: Finalizer;
 
+  /**
+   * `renderer`: renders the documents this service issues (notes, advance invoices, approved drafts)
+   * right after issuing them, so that their PDF and UBL exist without waiting for a run's RENDER.
+   */
   constructor(
     private readonly pool: Pool,
     private readonly clock: Clock,
+    private readonly renderer?: DocumentRenderer,
   ) {
     this.finalizer = new Finalizer(pool);
   }
@@ -355,7 +361,7 @@ export class BillingDocumentService {
       return (doc.period_end as string | null) === null ? this.today() : addDays(doc.period_end as string, -1);
     });
     await this.finalizer.finalize({ documentIds: [id] }, { issueDate, nowMs: this.clock.nowMs() });
-    return this.get(id);
+    return this.issued(id);
   }
 
   /** Rejects a held draft: it is never issued. */
@@ -452,7 +458,7 @@ export class BillingDocumentService {
     );
     if (raced) return raced;
     await this.finalizer.finalize({ documentIds: [noteId] }, { issueDate: this.today(), nowMs: this.clock.nowMs() });
-    return this.get(noteId);
+    return this.issued(noteId);
   }
 
   /**
@@ -528,7 +534,7 @@ export class BillingDocumentService {
     );
     if (raced) return raced;
     await this.finalizer.finalize({ documentIds: [id] }, { issueDate: today, nowMs: this.clock.nowMs() });
-    return this.get(id);
+    return this.issued(id);
   }
 
   /** The document an earlier request with this idempotency key made, or null; the key reused for another request is refused. */
@@ -541,7 +547,14 @@ export class BillingDocumentService {
         'this Idempotency-Key was used for another request',
         'Idempotency-Key',
       );
-    return this.get(existing.rows[0].id as string);
+    // Issued by the earlier request; rendered too unless that request died first.
+    return this.issued(existing.rows[0].id as string);
+  }
+
+  /** A document this service issued, rendered (what is missing of it) when a renderer is configured. */
+  private async issued(id: string): Promise<DocumentDetail> {
+    await this.renderer?.renderMissing([id]);
+    return this.get(id);
   }
 
   /** A concurrent request with the same key won the insert (unique violation): answer with its document. */
