@@ -159,7 +159,8 @@ describe('billing scenario through the invoice run (PostgreSQL, ClickHouse, fake
     );
     await q(
       `insert into product (id, name, created_at) values ('MOBILE', 'Mobile 20GB', $1), ('MOBILE_PLUS', 'Mobile 100GB', $1),
-             ('FIBRE', 'Fibre', $1), ('LANDLINE', 'Landline', $1), ('HANDSET', 'Handset', $1), ('TV', 'TV', $1)`,
+             ('FIBRE', 'Fibre', $1), ('LANDLINE', 'Landline', $1), ('HANDSET', 'Handset', $1), ('TV', 'TV', $1),
+             ('US_MOBILE', 'Mobile (US)', $1)`,
       [at],
     );
     await q(
@@ -172,7 +173,8 @@ describe('billing scenario through the invoice run (PostgreSQL, ClickHouse, fake
       ('C_LAND', 'LANDLINE', 'Landline', 'RECURRING', 'MONTHLY', 'ADVANCE', true, null, 1550, 'EUR', 'STANDARD', $1),
       ('C_LAND_TERM', 'LANDLINE', 'Line termination', 'TERMINATION', null, null, null, null, 2500, 'EUR', 'STANDARD', $1),
       ('C_HANDSET', 'HANDSET', 'Handset lease', 'INSTALMENT', null, null, null, 24, 59900, 'EUR', 'STANDARD', $1),
-      ('C_TV', 'TV', 'TV', 'RECURRING', 'MONTHLY', 'ADVANCE', true, null, 1000, 'EUR', 'STANDARD', $1)`,
+      ('C_TV', 'TV', 'TV', 'RECURRING', 'MONTHLY', 'ADVANCE', true, null, 1000, 'EUR', 'STANDARD', $1),
+      ('C_US', 'US_MOBILE', 'Mobile (US)', 'RECURRING', 'MONTHLY', 'ADVANCE', true, null, 2500, 'USD', 'STANDARD', $1)`,
       [at],
     );
     await q(
@@ -181,7 +183,9 @@ describe('billing scenario through the invoice run (PostgreSQL, ClickHouse, fake
       ('D_CONVERGENT', 'Fibre + mobile', 'FIXED', null, 500, 'EUR', 'CHARGE', 'C_FIB', null, '{FIBRE,MOBILE_PLUS}', '2026-01-01', '2027-01-01', $1),
       ('D_TRIPLE', 'Triple play', 'FIXED', null, 1000, 'EUR', 'INVOICE', null, null, '{FIBRE,TV}', '2026-01-01', '2027-01-01', $1),
       ('D_SUMMER', 'Summer', 'PERCENT', 50, null, null, 'INVOICE', null, null, '{}', '2026-06-01', '2026-10-01', $1),
-      ('D_LOYALTY', 'Loyalty 5 %', 'PERCENT', 5, null, null, 'INVOICE', null, null, '{}', '2026-01-01', null, $1)`,
+      ('D_LOYALTY', 'Loyalty 5 %', 'PERCENT', 5, null, null, 'INVOICE', null, null, '{}', '2026-01-01', null, $1),
+      -- Another currency's offer: never on a EUR invoice (and its product's USD charge is no part of A1's input).
+      ('D_US', 'US welcome', 'FIXED', null, 100, 'USD', 'INVOICE', null, null, '{}', '2026-01-01', null, $1)`,
       [at],
     );
     await q(

@@ -59,7 +59,7 @@ export const USAGE_TAX_CATEGORY: TaxCategory = 'STANDARD';
 export const CATALOG_ROWS_MAX = 100_000;
 
 export interface CatalogSnapshot {
-  products: Product[];
+  products: Map<string, Product>;
   charges: Map<string, Charge>;
   discounts: Discount[];
   taxRates: TableTaxRates;
@@ -183,10 +183,12 @@ export async function loadCatalog(pool: Pool, cycle: LocalPeriod): Promise<Catal
     validTo: r.valid_to,
   }));
   return {
-    products: [
-      ...products.map((p) => ({ id: p.id, name: p.name, charges: byProduct.get(p.id) ?? [] })),
-      { id: USAGE_ONLY_PRODUCT, name: 'Usage', charges: [] },
-    ],
+    products: new Map(
+      [
+        ...products.map((p) => ({ id: p.id, name: p.name, charges: byProduct.get(p.id) ?? [] })),
+        { id: USAGE_ONLY_PRODUCT, name: 'Usage', charges: [] },
+      ].map((p) => [p.id, p]),
+    ),
     charges,
     discounts,
     taxRates: new TableTaxRates(taxRows),
@@ -326,6 +328,8 @@ export async function loadAccountInputs(p: {
       });
     }
     const { advance, credits } = priorRecurring(priorLines, catalog);
+    // A FIXED discount in another currency is not this account's.
+    const discounts = catalog.discounts.filter((d) => d.kind === 'PERCENT' || d.currency === currency);
     return [
       {
         input: {
@@ -338,10 +342,10 @@ export async function loadAccountInputs(p: {
             firstInvoice: a.first_invoice,
           },
           cycle: period,
-          products: catalog.products,
+          products: productsOf(catalog, subs, discounts),
           subscriptions: subs,
           usage,
-          discounts: catalog.discounts,
+          discounts,
           priorAdvanceBillings: advance.filter((b) => subs.some((s) => s.id === b.subscriptionId)),
           priorCredits: credits,
           taxRates: catalog.taxRates,
@@ -382,7 +386,7 @@ function subscriptionOf(p: {
   if (activatedOn < period.end && !(cancel && cancel.effective_local_date < period.start)) {
     const productIds = new Set([productId, ...p.events.filter((e) => e.to_product_id !== null).map((e) => e.to_product_id!)]);
     for (const pid of productIds) {
-      for (const charge of p.catalog.products.find((x) => x.id === pid)?.charges ?? []) {
+      for (const charge of p.catalog.products.get(pid)?.charges ?? []) {
         if (charge.kind !== 'INSTALMENT') continue;
         const billed = p.priorLines.filter(
           (l) => l.kind === 'ONE_TIME' && l.subscription_id === row.id && l.charge_id === charge.id,
@@ -399,6 +403,26 @@ function subscriptionOf(p: {
     recurringAnchor: periodContaining(p.cycleType, minDate(activatedOn, period.start)).start,
     ...(instalmentsDue.length > 0 ? { instalmentsDue } : {}),
   };
+}
+
+/**
+ * The products one account's computation needs: those its subscriptions hold (with their charges),
+ * and those its discounts require, as names only when the account does not hold them (a product
+ * of another currency the account never held must not make its charges part of this account's input).
+ */
+function productsOf(catalog: CatalogSnapshot, subs: readonly Subscription[], discounts: readonly Discount[]): Product[] {
+  const out = new Map<string, Product>();
+  for (const s of subs)
+    for (const id of [s.productId, ...s.events.flatMap((e) => (e.type === 'PRODUCT_CHANGED' ? [e.productId] : []))]) {
+      const product = catalog.products.get(id);
+      if (product) out.set(id, product);
+    }
+  for (const d of discounts)
+    for (const id of d.requiredProductIds ?? []) {
+      const product = catalog.products.get(id);
+      if (product && !out.has(id)) out.set(id, { id, name: product.name, charges: [] });
+    }
+  return [...out.values()];
 }
 
 /** Advance billings (positive RECURRING lines of earlier invoices of ADVANCE charges) and the credits already given. */
