@@ -33,13 +33,11 @@ import { streamNamesFor, type StreamNames } from '../outbox/streams';
 import { renewalMetrics } from './renewal-metrics';
 import { RunDueRenewalsUseCase } from './run-due-renewals.usecase';
 import { RENEWAL_RETRY_DELAYS_MS } from './renewal.limits';
+import { BUNDLE_BYTES, FEE_MICROS, seedBundleCatalog, seedSubscriber } from './testing/renewal-fixtures';
 
 /** 2026-12-05T09:00:00Z; accounts live in Europe/Berlin (UTC+1 in winter). */
 const T0 = Date.UTC(2026, 11, 5, 9, 0, 0);
 const DAY_MS = 24 * 3_600_000;
-const FEE_MINOR = 999n; // 9.99 EUR
-const FEE_MICROS = 9_990_000n;
-const BUNDLE_BYTES = 1_000_000_000;
 const DRAIN_TIMEOUT_MS = 30_000;
 
 describe('prepaid renewals', () => {
@@ -50,7 +48,6 @@ describe('prepaid renewals', () => {
   let natsDir: string;
   let nats: StartedServer;
   const names: StreamNames = streamNamesFor();
-  let n = 0;
 
   beforeAll(async () => {
     const url = await createTestDatabase('renewal');
@@ -60,22 +57,7 @@ describe('prepaid renewals', () => {
     natsDir = mkdtempSync(join(tmpdir(), 'renewal-nats-'));
     nats = await startNats({ dir: natsDir });
     nc = await createNatsConnection(nats.url, 'renewal-spec');
-    const at = new Date(T0 - 90 * DAY_MS);
-    await pool.query(`insert into customer (id, name, created_at, updated_at) values ('cus-1', 'Ada', $1, $1)`, [at]);
-    await pool.query(`insert into product (id, name, created_at) values ('bundle', 'Data bundle', $1)`, [at]);
-    await pool.query(
-      `insert into price_plan (id, product_id, name, currency, current_version, created_at, updated_at) values ('plan-1', 'bundle', 'Plan', 'EUR', 1, $1, $1)`,
-      [at],
-    );
-    await pool.query(
-      `insert into product_charge (id, product_id, name, kind, period, billing, prorated, amount_minor, currency, tax_category, created_at)
-       values ('fee-m', 'bundle', 'Monthly bundle', 'RECURRING', 'MONTHLY', 'ADVANCE', false, $1, 'EUR', 'STANDARD', $2)`,
-      [FEE_MINOR, at],
-    );
-    await pool.query(
-      `insert into charge_allowance (id, charge_id, unit, rating_groups, units, created_at) values ('data-1g', 'fee-m', 'BYTES', '{10}', $1, $2)`,
-      [BUNDLE_BYTES, at],
-    );
+    await seedBundleCatalog(pool, T0 - 90 * DAY_MS);
   });
 
   afterAll(async () => {
@@ -107,20 +89,14 @@ describe('prepaid renewals', () => {
     balanceMicros: bigint,
     over: { type?: 'PREPAID' | 'POSTPAID'; status?: string } = {},
   ): Promise<{ acct: string; sub: string }> {
-    n++;
     const acct = uniqueId('acct').replace(/[^A-Za-z0-9_-]/g, '');
-    const sub = `sub-${acct}`;
     const type = over.type ?? 'PREPAID';
-    const at = new Date(Date.UTC(2026, 10, 20, 10, 0, 0));
-    await pool.query(
-      `insert into billing_account (id, customer_id, type, currency, time_zone, cycle_day, credit_limit_micros, plan_id, created_at, updated_at)
-       values ($1, 'cus-1', $2, 'EUR', 'Europe/Berlin', 1, $3, 'plan-1', $4, $4)`,
-      [acct, type, type === 'POSTPAID' ? 100_000_000 : 0, at],
-    );
-    await pool.query(
-      `insert into subscription (id, msisdn, imsi, account_id, product_id, status, created_at) values ($1, $2, $3, $4, 'bundle', $5, $6)`,
-      [sub, `4915100${String(n).padStart(5, '0')}`, `26201000${String(n).padStart(7, '0')}`, acct, over.status ?? 'ACTIVE', at],
-    );
+    const { subscriptionId: sub } = await seedSubscriber(pool, {
+      accountId: acct,
+      type,
+      status: over.status,
+      createdAtMs: Date.UTC(2026, 10, 20, 10, 0, 0),
+    });
     const projection = prepaid(acct, type === 'POSTPAID' ? { type, creditLimitMicros: 100_000_000n } : {});
     await t.engine.upsertAccount(projection, balanceMicros);
     return { acct, sub };
