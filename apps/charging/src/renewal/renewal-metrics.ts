@@ -11,7 +11,7 @@ export interface RenewalMetrics {
   planned: Counter;
   /** result: paid, replayed, unpaid, expired, error. */
   attempts: Counter<'result'>;
-  /** reason: currency_mismatch, too_many_allowances. */
+  /** reason: currency_mismatch. */
   skipped: Counter<'reason'>;
   runFailures: Counter;
   lastRun: Gauge;

@@ -16,8 +16,6 @@ export const RENEWAL_PLAN_PAGE_SIZE = 500;
 export const RENEWAL_ATTEMPT_BATCH_MAX = 100;
 /** Most batches one run attempts (a bound on one run; the next run goes on). */
 export const RENEWAL_ATTEMPT_BATCHES_MAX = 100;
-/** Most allowance templates per recurring charge (the engine grants at most 16 buckets in one renewal). */
-export const RENEWAL_ALLOWANCES_PER_CHARGE_MAX = 16;
 /** How long the engine keeps a paid renewal's answer beyond the period's end (replays of a late or crashed run). */
 export const RENEWAL_RECORD_MARGIN_MS = 7 * DAY_MS;
 /** Default time between two runs of the renewal worker. */
