@@ -21,7 +21,7 @@ import { loadConfig, register } from 'tsconfig-paths';
 
 /** Top-level commands per app: the app module is loaded only when one of its commands is asked. */
 export const APP_COMMANDS = {
-  charging: ['migrate', 'seed', 'rebuild', 'cdr'],
+  charging: ['migrate', 'seed', 'rebuild', 'cdr', 'renewals'],
   invoicing: ['assurance', 'invoice-run'],
   collections: ['payments'],
 } as const;

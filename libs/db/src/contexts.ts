@@ -24,8 +24,8 @@ export interface DbContext {
 
 export const DB_CONTEXTS = {
   core: { writers: ['charging'], entities: coreEntities, sqlTables: [] },
-  catalog: { writers: ['charging'], entities: catalogEntities, sqlTables: [] },
-  provisioning: { writers: ['charging'], entities: provisioningEntities, sqlTables: ['projection_failure'] },
+  catalog: { writers: ['charging'], entities: catalogEntities, sqlTables: ['charge_allowance'] },
+  provisioning: { writers: ['charging'], entities: provisioningEntities, sqlTables: ['projection_failure', 'subscription_renewal'] },
   journal: { writers: ['charging'], entities: journalEntities, sqlTables: journalTables },
   billing: { writers: ['invoicing'], entities: billingEntities, sqlTables: billingTables },
   collections: { writers: ['collections'], entities: collectionsEntities, sqlTables: collectionsTables },

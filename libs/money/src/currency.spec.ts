@@ -1,4 +1,4 @@
-import { CURRENCY_EXPONENTS, currencyExponent, isCurrencyCode, MoneyError, MoneyErrorCode, parseCurrency } from '@app/money';
+import { CURRENCY_EXPONENTS, currencyExponent, isCurrencyCode, minorToMicros, MoneyError, MoneyErrorCode, parseCurrency } from '@app/money';
 
 describe('currencies', () => {
   it.each([
@@ -47,5 +47,21 @@ describe('currencies', () => {
       expect(exponent).toBeGreaterThanOrEqual(0);
       expect(exponent).toBeLessThanOrEqual(6);
     }
+  });
+});
+
+describe('minorToMicros', () => {
+  it.each<[bigint, string, bigint]>([
+    [999n, 'EUR', 9_990_000n],
+    [500n, 'JPY', 500_000_000n],
+    [1_234n, 'BHD', 1_234_000n],
+    [0n, 'EUR', 0n],
+  ])('%s minor %s is %s micros', (minor, currency, micros) => {
+    expect(minorToMicros(minor, currency)).toBe(micros);
+  });
+
+  it('refuses an unknown currency and an amount beyond the engine limit', () => {
+    expect(() => minorToMicros(1n, 'XXQ')).toThrow(MoneyError);
+    expect(() => minorToMicros(9_007_199_254_740_991n, 'EUR')).toThrow(/beyond the engine limit/);
   });
 });

@@ -6,6 +6,7 @@
  * Every exponent is <= 6, so a minor unit is always a whole number of micros.
  */
 import { describeInput, MoneyError, MoneyErrorCode } from './money-error';
+import { checkAmountMicros, MICRO_DECIMALS } from './money';
 
 const CURRENCY_CODE_PATTERN = /^[A-Z]{3}$/;
 
@@ -200,4 +201,16 @@ export function parseCurrency(code: unknown): string {
 /** Minor-unit exponent of a currency (EUR 2, JPY 0, BHD 3); throws INVALID_CURRENCY for unknown codes. */
 export function currencyExponent(code: string): number {
   return CURRENCY_EXPONENTS[parseCurrency(code)];
+}
+
+/**
+ * An amount in a currency's minor unit (cents) as micro-units, exactly: minor × 10^(6 - exponent).
+ * Every active currency has at most 6 decimals (MICRO_DECIMALS); throws OUT_OF_RANGE beyond
+ * ±AMOUNT_MAX_MICROS and INVALID_CURRENCY for an unknown code.
+ */
+export function minorToMicros(amountMinor: bigint, currency: string): bigint {
+  const exponent = currencyExponent(currency);
+  if (exponent > MICRO_DECIMALS)
+    throw new MoneyError(MoneyErrorCode.TOO_MANY_DECIMALS, `${currency} has more than ${MICRO_DECIMALS} decimals`);
+  return checkAmountMicros(amountMinor * 10n ** BigInt(MICRO_DECIMALS - exponent), 'amountMinor');
 }

@@ -146,6 +146,40 @@ export interface CycleCounters {
   units: ReadonlyArray<{ ratingGroup: number; units: number }>;
 }
 
+/** Most allowance buckets one renewal grants. */
+export const RENEWAL_BUCKETS_MAX = 16;
+
+/**
+ * One period of a prepaid subscription's recurring fee (src/renewal): `requestId` is the renewal key,
+ * so the fee is taken and the buckets granted once, atomically, however often it is called.
+ */
+export interface RenewalCommand {
+  accountId: string;
+  /** The renewal key: subscription, charge and period start. */
+  requestId: string;
+  /** MSISDN of the subscription (in the DEBIT event and the notification). */
+  subscriberId: string;
+  /** The product charge paid (the DEBIT event's tariffId). */
+  chargeId: string;
+  feeMicros: bigint;
+  nowMs: number;
+  /** How long the paid renewal's answer is kept (a retry within it replays). */
+  recordTtlMs: number;
+  /** Granted with the fee, each idempotent by its bucketId (`accountId` must be the command's). */
+  buckets: BucketGrant[];
+  /** Write a RENEWAL_FAILED notification if the fee cannot be paid. */
+  notifyIfUnpaid: boolean;
+  /** The period is over: only answer a payment already made (`expired` otherwise), never pay now. */
+  replayOnly: boolean;
+}
+
+export type RenewalResult =
+  | { paid: true; balanceMicros: bigint; replayed: boolean }
+  /** Nothing changed: the available funds (or a barred account) could not pay the fee. */
+  | { paid: false; expired: false; availableMicros: bigint }
+  /** replayOnly and never paid. */
+  | { paid: false; expired: true };
+
 export interface BucketView {
   bucketId: string;
   unit: UsageUnit;
@@ -207,6 +241,8 @@ export interface BalanceEngine {
   /** Idempotent by bucketId (the definition without `remainingUnits`: an existing bucket is left as it is). */
   grantBucket(g: BucketGrant): Promise<void>;
   setStatus(accountId: string, status: AccountStatus): Promise<void>;
+  /** Pays a prepaid renewal and grants its buckets in one step, idempotent by requestId (renewSubscription script). */
+  renew(cmd: RenewalCommand): Promise<RenewalResult>;
   routeSubscriber(subscriberId: string, route: SubscriberRoute): Promise<void>;
   unrouteSubscriber(subscriberId: string): Promise<void>;
   resolveSubscriber(subscriberId: string): Promise<SubscriberRoute | undefined>;

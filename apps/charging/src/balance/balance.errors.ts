@@ -18,6 +18,8 @@ export const BalanceErrorCode = {
   ACCOUNT_CLOSED: 'ACCOUNT_CLOSED',
   /** An account's currency cannot change. */
   CURRENCY_MISMATCH: 'CURRENCY_MISMATCH',
+  /** A prepaid-only operation (a renewal) on a postpaid account. */
+  NOT_PREPAID: 'NOT_PREPAID',
   /** The debit was already refunded by another request. */
   ALREADY_REFUNDED: 'ALREADY_REFUNDED',
   /** Redis or a script failed in a way that is not a domain answer (a bug or an outage). */
@@ -47,6 +49,7 @@ const SCRIPT_ERRORS: Record<string, BalanceErrorCode> = {
   USER_UNKNOWN: BalanceErrorCode.ACCOUNT_NOT_FOUND,
   ACCOUNT_CLOSED: BalanceErrorCode.ACCOUNT_CLOSED,
   CURRENCY_MISMATCH: BalanceErrorCode.CURRENCY_MISMATCH,
+  NOT_PREPAID: BalanceErrorCode.NOT_PREPAID,
 };
 
 /** Maps a script's error reply to a BalanceError; anything else becomes ENGINE_FAILURE. */

@@ -17,6 +17,8 @@ import {
   EventCommand,
   EventResult,
   IDEMPOTENCY_TTL_MS,
+  RenewalCommand,
+  RenewalResult,
   RouteChangeHandlers,
   RouteChangeWatch,
   SessionCommand,
@@ -39,6 +41,7 @@ import {
   validateAccount,
   validateBucket,
   validateEventCommand,
+  validateRenewal,
   validateRoute,
   validateSessionCommand,
 } from './validation';
@@ -189,6 +192,38 @@ export class RedisBalanceEngine implements BalanceEngine {
       ...(g.remainingUnits !== undefined ? { remaining: g.remainingUnits } : {}),
     };
     await this.run('grantBucket', [k.acct, k.bkt], [g.bucketId, JSON.stringify(def)]);
+  }
+
+  async renew(cmd: RenewalCommand): Promise<RenewalResult> {
+    validateRenewal(cmd);
+    const k = this.keys.account(cmd.accountId);
+    const buckets = cmd.buckets.map((b) => ({
+      id: b.bucketId,
+      unit: b.unit,
+      rgs: [...new Set(b.ratingGroups)].sort((x, y) => x - y),
+      total: b.units,
+      from: b.validFromMs,
+      until: b.expiresAtMs,
+    }));
+    const args = [
+      cmd.accountId,
+      cmd.requestId,
+      cmd.feeMicros.toString(),
+      cmd.nowMs,
+      cmd.recordTtlMs,
+      cmd.subscriberId,
+      cmd.chargeId,
+      JSON.stringify(buckets),
+      cmd.notifyIfUnpaid ? 1 : 0,
+      cmd.replayOnly ? 1 : 0,
+    ];
+    const raw = await this.run('renewSubscription', [k.acct, k.bkt, k.idem(cmd.requestId), k.outbox], args);
+    const { json, replayed } = scriptReply(raw, 'renewSubscription');
+    const [code, micros] = json.split(' ');
+    if (code === 'PAID') return { paid: true, balanceMicros: BigInt(micros), replayed };
+    if (code === 'UNPAID') return { paid: false, expired: false, availableMicros: BigInt(micros) };
+    if (code === 'EXPIRED') return { paid: false, expired: true };
+    throw new BalanceError(BalanceErrorCode.ENGINE_FAILURE, `renewSubscription: unexpected reply ${json}`);
   }
 
   async setStatus(accountId: string, status: AccountStatus): Promise<void> {

@@ -23,6 +23,7 @@ export const SCRIPT_VERSIONS = {
   upsertAccount: 2,
   grantBucket: 2,
   setStatus: 1,
+  renewSubscription: 1,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPT_VERSIONS;

@@ -13,6 +13,8 @@ import {
   EventCommand,
   AMOUNT_MAX_MICROS,
   RATING_GROUPS_PER_REQUEST_MAX,
+  RENEWAL_BUCKETS_MAX,
+  RenewalCommand,
   UNITS_PER_REQUEST_MAX,
   SessionCommand,
   SubscriberRoute,
@@ -205,6 +207,22 @@ export function validateBucket(g: BucketGrant): void {
   const from = checkInt('validFromMs', g.validFromMs, 0, TIME_MAX_MS);
   const until = checkInt('expiresAtMs', g.expiresAtMs, 0, TIME_MAX_MS);
   if (until <= from) invalid('expiresAtMs', 'must be after validFromMs');
+}
+
+export function validateRenewal(cmd: RenewalCommand): void {
+  checkPattern('accountId', cmd.accountId, ACCOUNT_ID);
+  checkPattern('requestId', cmd.requestId, OPAQUE_ID);
+  checkPattern('subscriberId', cmd.subscriberId, SUBSCRIBER_ID);
+  checkPattern('chargeId', cmd.chargeId, OPAQUE_ID);
+  checkMicros('feeMicros', cmd.feeMicros, 0n);
+  checkInt('nowMs', cmd.nowMs, 0, TIME_MAX_MS);
+  checkInt('recordTtlMs', cmd.recordTtlMs, 1, TIME_MAX_MS);
+  if (cmd.buckets.length > RENEWAL_BUCKETS_MAX) tooLarge('buckets', `at most ${RENEWAL_BUCKETS_MAX}`);
+  for (const b of cmd.buckets) {
+    validateBucket(b);
+    if (b.accountId !== cmd.accountId) invalid('buckets', 'must be buckets of the renewed account');
+    if (b.remainingUnits !== undefined) invalid('buckets', 'a renewed bucket starts full (no remainingUnits)');
+  }
 }
 
 export function validateRoute(subscriberId: string, r: SubscriberRoute): void {

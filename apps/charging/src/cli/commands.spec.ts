@@ -13,6 +13,7 @@ async function parse(argv: string[]): Promise<{ code: number; calls: unknown[]; 
     seed: record('seed'),
     rebuild: record('rebuild'),
     cdrIngest: record('cdr'),
+    renewalsRunDue: record('renewals run-due'),
   };
   const program = new Command('ratel');
   let stderr = '';
@@ -105,4 +106,11 @@ describe('ratel migrate, cdr ingest, help', () => {
     expect((await parse(['cdr', 'ingest', '--help'])).code).toBe(0);
     expect(exitCodeOf(new Error('connection refused'))).toBe(1);
   });
+});
+
+describe('ratel renewals', () => {
+  it('run-due runs one renewal run', async () =>
+    expect(await parse(['renewals', 'run-due'])).toMatchObject({ code: 0, calls: [['renewals run-due']] }));
+
+  it('refuses an unknown subcommand', async () => expect((await parse(['renewals', 'run-all'])).code).toBe(2));
 });

@@ -5,6 +5,7 @@
  *   ratel seed [--demo] [--subscribers N [--msisdn-base DIGITS] [--imsi-base DIGITS] [--initial-balance DECIMAL]]
  *   ratel rebuild (--account ID | --all) [--no-journal-catch-up]
  *   ratel cdr ingest --format voice|data FILE...
+ *   ratel renewals run-due
  *
  * This module only declares them (options, validation, help) and stays light: each action loads
  * what it runs (MikroORM, Redis, NATS) when it runs, so `ratel --help` starts in a blink.
@@ -40,6 +41,7 @@ export interface ChargingActions {
   seed(plan: SeedPlan): Promise<void>;
   rebuild(command: RebuildProjectionCommand): Promise<void>;
   cdrIngest(request: CdrIngestRequest): Promise<void>;
+  renewalsRunDue(): Promise<void>;
 }
 
 export const chargingActions: ChargingActions = {
@@ -47,6 +49,7 @@ export const chargingActions: ChargingActions = {
   seed: async (plan) => (await import('./seed')).runSeed(plan),
   rebuild: async (command) => (await import('./rebuild')).runRebuild(command),
   cdrIngest: async (request) => (await import('./cdr-ingest')).runCdrIngest(request),
+  renewalsRunDue: async () => (await import('./renewals-run-due')).runRenewalsRunDue(),
 };
 
 function subscribers(value: string): number {
@@ -155,4 +158,13 @@ export function registerChargingCommands(program: Command, actions: ChargingActi
       if (files.length > CDR_CLI_FILES_MAX) throw new UsageError(`at most ${CDR_CLI_FILES_MAX} files at once, got ${files.length}`);
       return actions.cdrIngest({ format: o.format, files });
     });
+
+  const renewals = program.command('renewals').description('prepaid renewals of recurring fees (apps/charging/src/renewal)');
+  renewals
+    .command('run-due')
+    .description(
+      'one renewal run now, as the renewal worker does it: plans the current periods and attempts the due renewals; prints the summary as JSON',
+    )
+    .addHelpText('after', ENV_HELP('DATABASE_URL, REDIS_URL, RATEL_REDIS_PREFIX, RATEL_REDIS_CLUSTER'))
+    .action(() => actions.renewalsRunDue());
 }

@@ -14,6 +14,7 @@ import { Migration20261203000400_run_watermarks } from './Migration2026120300040
 import { Migration20261203000500_billing_documents } from './Migration20261203000500_billing_documents';
 import { Migration20261203000700_run_review } from './Migration20261203000700_run_review';
 import { Migration20261203000800_postal_addresses } from './Migration20261203000800_postal_addresses';
+import { Migration20261203000900_prepaid_renewals } from './Migration20261203000900_prepaid_renewals';
 import { Migration20261203001000_collections_payments } from './Migration20261203001000_collections_payments';
 import { Migration20261203001100_lifecycle_account_index } from './Migration20261203001100_lifecycle_account_index';
 import { Migration20261203001200_series_prefix } from './Migration20261203001200_series_prefix';
@@ -33,6 +34,7 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261203000500_billing_documents', class: Migration20261203000500_billing_documents },
   { name: 'Migration20261203000700_run_review', class: Migration20261203000700_run_review },
   { name: 'Migration20261203000800_postal_addresses', class: Migration20261203000800_postal_addresses },
+  { name: 'Migration20261203000900_prepaid_renewals', class: Migration20261203000900_prepaid_renewals },
   { name: 'Migration20261203001000_collections_payments', class: Migration20261203001000_collections_payments },
   { name: 'Migration20261203001100_lifecycle_account_index', class: Migration20261203001100_lifecycle_account_index },
   { name: 'Migration20261203001200_series_prefix', class: Migration20261203001200_series_prefix },
