@@ -101,6 +101,14 @@ const PROCESSES: ProcessSpec[] = [
     ],
   },
   {
+    name: 'renewal',
+    entry: 'apps/charging/src/renewal-main.ts',
+    ports: { RATEL_RENEWAL_METRICS_PORT: 9468 },
+    ready: [{ kind: 'http', port: 'RATEL_RENEWAL_METRICS_PORT', path: '/readyz' }],
+    endpoints: { RATEL_RENEWAL_URL: 'http://127.0.0.1:${RATEL_RENEWAL_METRICS_PORT}' },
+    banner: ['prepaid renewals:   ${RATEL_RENEWAL_URL}/metrics (npm run ratel -- renewals run-due)'],
+  },
+  {
     name: 'mediation',
     entry: 'apps/charging/src/mediation-main.ts',
     ports: { RATEL_MEDIATION_HTTP_PORT: 8082 },

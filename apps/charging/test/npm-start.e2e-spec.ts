@@ -29,7 +29,7 @@ import {
 const run = promisify(execFile);
 /** Whole-stack starts and stops, several per test. */
 const TEST_TIMEOUT_MS = 3 * STACK_START_TIMEOUT_MS;
-const DEFAULT_PORTS = [50051, 8080, 8081, 8082, 8083];
+const DEFAULT_PORTS = [50051, 8080, 8081, 8082, 8083, 9468];
 
 describe('npm start', () => {
   const home = join(mkdtempSync(join(tmpdir(), 'ratel-npm-start-')), '.ratel');
@@ -116,6 +116,7 @@ describe('npm start', () => {
         'nats',
         'postgres',
         'redis',
+        'renewal',
       ]);
       // A hung invoicing (stopped): the signal the kernel sends it when the launcher dies stays pending.
       process.kill(invoicing.pid, 'SIGSTOP');
