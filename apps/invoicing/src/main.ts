@@ -27,6 +27,7 @@ import { InvoicingAppModule } from './app.module';
 import { BillingApiModule } from './billing/api/billing.module';
 import { PgCycleDirectory } from './billing/plan/cycle-directory';
 import { AccountCycleService } from './billing/cycles/account-cycle';
+import { CycleAdminService } from './billing/cycles/cycle-admin';
 import { PgCycleService } from './billing/cycles/cycle-service';
 import { BillingDocumentService } from './billing/documents/document-service';
 import { DocumentRenderer } from './billing/render/document-renderer';
@@ -78,6 +79,7 @@ async function startApiRole(config: InvoicingConfig, logger: Logger, registry: R
           runs: billing.runs,
           documents: new BillingDocumentService(billing.pool, systemClock, new DocumentRenderer(billing.pool, documentStore, systemClock)),
           store: documentStore,
+          cycles: new CycleAdminService(billing.pool, new PgCycleService(billing.pool), systemClock),
           accountCycles: new AccountCycleService(
             billing.pool,
             new PgCycleService(billing.pool),

@@ -760,5 +760,56 @@ describe('ratel invoice-run (CLI, workers, PostgreSQL, JetStream, ClickHouse)', 
       const count = await pool.query(`select count(*)::int as n from billing_document where type = 'ADVANCE_INVOICE'`);
       expect(count.rows[0].n).toBe(3);
     });
+
+    it('serves cycle types and cycles: adds a type without a code change, creates its cycles ahead, and reads a billed cycle', async () => {
+      const types = await call('GET', '/v1/billing/cycle-types');
+      expect(types.body.cycleTypes.map((t: { code: string }) => t.code)).toEqual(expect.arrayContaining(['MONTHLY_1', 'WEEKLY_MON']));
+      const paris = { code: 'PARIS_M1', kind: 'MONTHLY', anchorDay: 1, timeZone: 'Europe/Paris', description: 'calendar month in Paris' };
+      const added = await call('POST', '/v1/billing/cycle-types', { body: paris });
+      expect([added.status, added.body]).toEqual([201, { ...paris, graceDays: 3 }]);
+      const again = await call('POST', '/v1/billing/cycle-types', { body: paris });
+      expect([again.status, again.body.code]).toEqual([409, 'CYCLE_TYPE_EXISTS']);
+      const due = await call('POST', '/v1/billing/cycles/due', { body: { ahead: 1 } });
+      expect(due.status).toBe(200);
+      expect(due.body.created).toBeGreaterThanOrEqual(2);
+      const listed = await call('GET', '/v1/billing/cycles?cycleType=PARIS_M1');
+      expect(listed.body.total).toBe(2);
+      expect(listed.body.cycles[0].periodStart > listed.body.cycles[1].periodStart).toBe(true);
+      expect(listed.body.cycles.every((c: { status: string }) => c.status === 'OPEN')).toBe(true);
+      const nov = await call('GET', `/v1/billing/cycles/${NOV}`);
+      expect(nov.body).toMatchObject({
+        id: NOV,
+        cycleType: 'MONTHLY_1',
+        periodStart: '2026-11-01',
+        periodEnd: '2026-12-01',
+        runId: expect.any(String),
+      });
+      expect(nov.body.accounts).toBe(billed.length);
+      expect(nov.body.documentsByStatus).toEqual(expect.arrayContaining([expect.objectContaining({ status: 'ISSUED' })]));
+      const cases: Array<[string, string, unknown, number, string]> = [
+        ['POST', '/v1/billing/cycle-types', { ...paris, code: 'paris' }, 400, 'code'],
+        ['POST', '/v1/billing/cycle-types', { ...paris, code: 'P2', kind: 'DAILY' }, 400, 'kind'],
+        ['POST', '/v1/billing/cycle-types', { ...paris, code: 'P2', anchorDay: 29 }, 400, 'anchorDay'],
+        ['POST', '/v1/billing/cycle-types', { ...paris, code: 'P2', kind: 'WEEKLY', anchorDay: 8 }, 400, 'anchorDay'],
+        ['POST', '/v1/billing/cycle-types', { ...paris, code: 'P2', timeZone: 'Mars/Olympus' }, 400, 'timeZone'],
+        ['POST', '/v1/billing/cycle-types', { ...paris, code: 'P2', graceDays: 40 }, 400, 'graceDays'],
+        ['POST', '/v1/billing/cycle-types', { ...paris, code: 'P2', colour: 'red' }, 400, 'colour'],
+        ['GET', '/v1/billing/cycles?status=DONE', undefined, 400, 'status'],
+        ['GET', '/v1/billing/cycles?from=2026-13-01', undefined, 400, 'from'],
+        ['GET', '/v1/billing/cycles?from=2026-12-01&to=2026-11-01', undefined, 400, 'to'],
+        ['GET', '/v1/billing/cycles?limit=0', undefined, 400, 'limit'],
+        ['GET', '/v1/billing/cycles?colour=red', undefined, 400, 'colour'],
+        ['GET', '/v1/billing/cycles/no-such-cycle', undefined, 404, 'cycleId'],
+        ['GET', '/v1/billing/cycles/bad%20id', undefined, 400, 'cycleId'],
+        ['POST', '/v1/billing/cycles/due', { ahead: 99 }, 400, 'ahead'],
+      ];
+      for (const [method, path, body, status, parameter] of cases) {
+        const r = await call(method, path, { body });
+        expect({ method, path, status: r.status, parameter: r.body.parameter }).toEqual({ method, path, status, parameter });
+      }
+      // None of the refusals added a type.
+      expect((await call('GET', '/v1/billing/cycle-types')).body.cycleTypes.some((t: { code: string }) => t.code === 'P2')).toBe(false);
+      expect((await call('GET', '/v1/billing/cycles', { key: READ_KEY })).status).toBe(403);
+    });
   });
 });

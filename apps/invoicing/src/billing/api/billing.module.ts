@@ -6,10 +6,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { InvoicingAuthGuard } from '../../api/auth.guard';
 import { AccountCycleService } from '../cycles/account-cycle';
+import { CycleAdminService } from '../cycles/cycle-admin';
 import { BillingDocumentService } from '../documents/document-service';
 import type { DocumentStore } from '../render/document-store';
 import { InvoiceRunService } from '../run/run-service';
 import { BillingAccountsController } from './accounts.controller';
+import { CyclesController } from './cycles.controller';
 import { DOCUMENT_STORE } from './billing.tokens';
 import { DocumentsController } from './documents.controller';
 import { ReviewController } from './review.controller';
@@ -21,6 +23,7 @@ export interface BillingApiDeps {
   documents: BillingDocumentService;
   store: DocumentStore;
   accountCycles: AccountCycleService;
+  cycles: CycleAdminService;
 }
 
 @Module({})
@@ -28,13 +31,14 @@ export class BillingApiModule {
   static forRoot(deps: BillingApiDeps): DynamicModule {
     return {
       module: BillingApiModule,
-      controllers: [RunsController, DocumentsController, ReviewController, Tmf678Controller, BillingAccountsController],
+      controllers: [RunsController, DocumentsController, ReviewController, Tmf678Controller, BillingAccountsController, CyclesController],
       providers: [
         InvoicingAuthGuard,
         { provide: InvoiceRunService, useValue: deps.runs },
         { provide: BillingDocumentService, useValue: deps.documents },
         { provide: DOCUMENT_STORE, useValue: deps.store },
         { provide: AccountCycleService, useValue: deps.accountCycles },
+        { provide: CycleAdminService, useValue: deps.cycles },
       ],
     };
   }

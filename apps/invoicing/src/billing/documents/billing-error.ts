@@ -17,6 +17,9 @@ export enum BillingErrorCode {
   NOT_INVOICED = 'NOT_INVOICED',
   /** RENDER recorded why the document has no UBL e-invoice (a party without a postal address, content EN 16931 cannot say). */
   UBL_NOT_AVAILABLE = 'UBL_NOT_AVAILABLE',
+  CYCLE_NOT_FOUND = 'CYCLE_NOT_FOUND',
+  /** A cycle type with this code exists (the code table is append-only through the API). */
+  CYCLE_TYPE_EXISTS = 'CYCLE_TYPE_EXISTS',
 }
 
 export const BILLING_ERROR_HTTP_STATUS: Readonly<Record<BillingErrorCode, number>> = {
@@ -30,6 +33,8 @@ export const BILLING_ERROR_HTTP_STATUS: Readonly<Record<BillingErrorCode, number
   [BillingErrorCode.ACCOUNT_NOT_FOUND]: 404,
   [BillingErrorCode.NOT_INVOICED]: 422,
   [BillingErrorCode.UBL_NOT_AVAILABLE]: 422,
+  [BillingErrorCode.CYCLE_NOT_FOUND]: 404,
+  [BillingErrorCode.CYCLE_TYPE_EXISTS]: 409,
 };
 
 export class BillingError extends Error {
