@@ -21,13 +21,11 @@ import {
   CYCLE_STATUSES,
   CycleAdminService,
   type CycleDetailView,
-  cycleFilter,
-  cycleTypeBody,
   type CycleTypeView,
   type CycleView,
   CYCLES_PAGE_MAX,
-  dueBody,
 } from '../cycles/cycle-admin';
+import { cycleFilter, cycleTypeBody, dueBody } from './cycles-commands';
 import { idParam } from './documents-commands';
 
 export class CycleTypeBody {

@@ -22,41 +22,12 @@ import {
 } from '../documents/document-service';
 
 const ID = /^[A-Za-z0-9_.-]{1,64}$/;
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 /** Offset of a page, at most (deeper pages: narrow the filter). */
 export const DOCUMENTS_OFFSET_MAX = 100_000;
 /** Longest Idempotency-Key header. */
 export const IDEMPOTENCY_KEY_MAX_LENGTH = 128;
 
-type Raw = Record<string, unknown>;
-
-function one(q: Raw, name: string): string | undefined {
-  const v = q[name];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string') throw BillingError.invalid(name, 'give it once');
-  return v;
-}
-
-function oneOf<T extends string>(q: Raw, name: string, values: readonly T[]): T | undefined {
-  const v = one(q, name);
-  if (v === undefined) return undefined;
-  if (!(values as readonly string[]).includes(v)) throw BillingError.invalid(name, `one of ${values.join(', ')}`);
-  return v as T;
-}
-
-function date(q: Raw, name: string): string | undefined {
-  const v = one(q, name);
-  if (v === undefined) return undefined;
-  if (!DATE.test(v) || Number.isNaN(Date.parse(`${v}T00:00:00Z`))) throw BillingError.invalid(name, 'a date YYYY-MM-DD');
-  return v;
-}
-
-function int(q: Raw, name: string, min: number, max: number, fallback: number): number {
-  const v = one(q, name);
-  if (v === undefined) return fallback;
-  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw BillingError.invalid(name, `an integer from ${min} to ${max}`);
-  return Number(v);
-}
+import { date, int, one, oneOf, type Raw } from './query';
 
 function minor(v: unknown, name: string, allowNegative = false): bigint {
   const text = typeof v === 'number' && Number.isSafeInteger(v) ? String(v) : v;
