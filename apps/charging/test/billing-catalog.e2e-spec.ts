@@ -29,6 +29,7 @@ import {
 const API_KEY = 'test-key';
 const READ_KEY = 'read-key';
 const TABLES = [
+  'charge_allowance',
   'legal_entity',
   'billing_account',
   'tax_rate',
@@ -474,6 +475,60 @@ describe('product charges', () => {
       ['taken id', post({ ...MONTHLY, id: 'chg-a-monthly' }), 409, 'ALREADY_EXISTS', undefined as unknown as string],
     ]);
   });
+
+  it('adds allowance templates to a recurring charge, lists them, audits each; bad input writes nothing', async () => {
+    const url = '/v1/products/prd-bc/charges/chg-a-monthly/allowances';
+    const data = await call({ method: 'POST', url, body: { id: 'alw-data', unit: 'BYTES', ratingGroups: [20, 10], units: 5_000_000_000 } });
+    expect([data.status, data.body]).toEqual([
+      201,
+      {
+        id: 'alw-data',
+        chargeId: 'chg-a-monthly',
+        unit: 'BYTES',
+        ratingGroups: [10, 20],
+        units: 5_000_000_000,
+        createdAt: expect.any(String),
+      },
+    ]);
+    const voice = await call({ method: 'POST', url, body: { unit: 'SECONDS', units: 6000 } });
+    expect([voice.status, voice.body.id.startsWith('alw'), voice.body.ratingGroups]).toEqual([201, true, []]);
+    const list = await call({ method: 'GET', url, key: READ_KEY });
+    expect(list.body.items.map((a: { unit: string }) => a.unit).sort()).toEqual(['BYTES', 'SECONDS']);
+    const audit = await pg.query(`select count(*)::int as n from audit_log where action = 'charge_allowance.create'`);
+    expect(audit.rows[0].n).toBe(2);
+    const post = (body: object, u = url): Call => ({ method: 'POST', url: u, body });
+    const none = undefined as unknown as string;
+    await expectRefused([
+      ['unit unknown', post({ unit: 'EUROS', units: 1 }), 400, 'INVALID_ARGUMENT', 'unit'],
+      ['units zero', post({ unit: 'BYTES', units: 0 }), 400, 'INVALID_ARGUMENT', 'units'],
+      ['units as text', post({ unit: 'BYTES', units: '10' }), 400, 'INVALID_ARGUMENT', 'units'],
+      ['rating group twice', post({ unit: 'BYTES', units: 1, ratingGroups: [1, 1] }), 400, 'INVALID_ARGUMENT', 'ratingGroups'],
+      ['rating group negative', post({ unit: 'BYTES', units: 1, ratingGroups: [-1] }), 400, 'INVALID_ARGUMENT', 'ratingGroups'],
+      [
+        'bad charge id',
+        post({ unit: 'BYTES', units: 1 }, '/v1/products/prd-bc/charges/bad%20id/allowances'),
+        400,
+        'INVALID_ARGUMENT',
+        'chargeId',
+      ],
+      ['charge missing', post({ unit: 'BYTES', units: 1 }, '/v1/products/prd-bc/charges/chg-none/allowances'), 404, 'NOT_FOUND', none],
+      [
+        'charge of another product',
+        post({ unit: 'BYTES', units: 1 }, '/v1/products/prd-none/charges/chg-a-monthly/allowances'),
+        404,
+        'NOT_FOUND',
+        none,
+      ],
+      [
+        'not a recurring charge',
+        post({ unit: 'BYTES', units: 1 }, '/v1/products/prd-bc/charges/chg-b-lease/allowances'),
+        422,
+        'FAILED_PRECONDITION',
+        'chargeId',
+      ],
+      ['taken id', post({ id: 'alw-data', unit: 'BYTES', units: 1 }), 409, 'ALREADY_EXISTS', none],
+    ]);
+  });
 });
 
 describe('discounts', () => {
@@ -698,6 +753,7 @@ describe('OpenAPI', () => {
       '/v1/accounts/{id}/billing-terms',
       '/v1/tax-rates',
       '/v1/products/{id}/charges',
+      '/v1/products/{id}/charges/{chargeId}/allowances',
     ]) {
       expect([path, doc.paths[path] !== undefined]).toEqual([path, true]);
     }

@@ -24,6 +24,8 @@ import type { Registry } from 'prom-client';
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import { InvoicingAppModule } from './app.module';
+import { createReconcileUseCase } from './assurance/assurance.module';
+import { UsageAssuranceService } from './billing/assurance/usage-assurance';
 import { BillingApiModule } from './billing/api/billing.module';
 import { PgCycleDirectory } from './billing/plan/cycle-directory';
 import { AccountCycleService } from './billing/cycles/account-cycle';
@@ -86,6 +88,12 @@ async function startApiRole(config: InvoicingConfig, logger: Logger, registry: R
             clickhouse,
             config.CLICKHOUSE_DATABASE,
             systemClock,
+          ),
+          usageAssurance: new UsageAssuranceService(
+            billing.pool,
+            clickhouse,
+            config.CLICKHOUSE_DATABASE,
+            createReconcileUseCase(config, nats, clickhouse),
           ),
         }),
       ]

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import { connect, type NatsConnection } from 'nats';
-import { dropClickhouseDatabase } from '@app/analytics';
+import { ClickhouseRatedEventStore, createClickhouseClient, dropClickhouseDatabase, toRatedEventRow } from '@app/analytics';
 import { ensureClickhouse, type TestClickhouse } from '@app/devstack';
 import { createTestDatabase, requireEnv, uniqueId, waitFor } from '@app/devstack';
 import { migrate } from '@app/db';
@@ -393,6 +393,8 @@ describe('ratel invoice-run (CLI, workers, PostgreSQL, JetStream, ClickHouse)', 
           CLICKHOUSE_DATABASE: chDb,
           DATABASE_URL: databaseUrl,
           RATEL_INVOICING_ROLES: 'api',
+          SINK_STREAM: stream,
+          ASSURANCE_SUBJECT_PREFIX: root,
           INVOICING_HTTP_PORT: '0',
           RATEL_API_KEYS: `${BILLING_KEY}:billing+read,${READ_KEY}:read`,
           RATEL_JWT_SECRET: JWT_SECRET,
@@ -810,6 +812,57 @@ describe('ratel invoice-run (CLI, workers, PostgreSQL, JetStream, ClickHouse)', 
       // None of the refusals added a type.
       expect((await call('GET', '/v1/billing/cycle-types')).body.cycleTypes.some((t: { code: string }) => t.code === 'P2')).toBe(false);
       expect((await call('GET', '/v1/billing/cycles', { key: READ_KEY })).status).toBe(403);
+    });
+
+    it('assures the invoiced usage: published = ClickHouse = invoiced per account, late usage followed to the next run, every difference reported', async () => {
+      const nov = await call('GET', `/v1/billing/cycles/${NOV}/usage-assurance`);
+      expect(nov.status).toBe(200);
+      expect(nov.body).toMatchObject({ cycleId: NOV, runId: `run-${NOV}`, balanced: true, nextRun: { runId: `run-${DEC}` } });
+      expect(nov.body.published.clean).toBe(true);
+      // November's usage of the 11 accounts with events, plus inv-acc-01's October event billed late.
+      const usageMicros = novemberUsage(seed).reduce((s, e) => s + BigInt(e.amountMicros), 0n) + 2_500_000n;
+      expect(nov.body.invoiced).toMatchObject({
+        differenceCount: 0,
+        differences: [],
+        expected: { events: String(novemberUsage(seed).length + 1), amountMicros: String(usageMicros) },
+      });
+      expect(nov.body.invoiced.invoiced.amountMinor).toBe(nov.body.invoiced.expected.amountMinor);
+      // The November event stored after November's run: billed by December's, late.
+      expect(nov.body.afterWatermark).toEqual({
+        billedByNextRun: { events: '1', amountMicros: '3330000', accounts: 1 },
+        notBilledYet: { events: '0', amountMicros: '0', accounts: 0, accountIds: [] },
+      });
+      const dec = await call('GET', `/v1/billing/cycles/${DEC}/usage-assurance?accountId=inv-acc-02`);
+      expect(dec.body).toMatchObject({ balanced: true, nextRun: null, accountId: 'inv-acc-02' });
+      expect(dec.body.invoiced.expected).toMatchObject({ events: '2', amountMicros: '4330000', amountMinor: '433' });
+
+      // An event ClickHouse holds below November's watermark that no invoice billed (written around the stream): reported on both sides.
+      const store = new ClickhouseRatedEventStore(createClickhouseClient({ url: ch.url }), chDb);
+      const stray = ratedEvent(`${seed}-stray`, { accountId: 'inv-acc-03', amountMicros: '4444444', occurredAtMs: Date.UTC(2026, 10, 20) });
+      await store.insertRatedEvents([toRatedEventRow(stray, { streamSeq: 1, ingestedAtMs: Date.now() })]);
+      const tampered = await call('GET', `/v1/billing/cycles/${NOV}/usage-assurance`);
+      expect(tampered.body.balanced).toBe(false);
+      expect(tampered.body.published.accountsWithDifferences).toEqual(['inv-acc-03']);
+      // Its line key is one inv-acc-03 already has: the key differs by the stray line, one line and 4.44 EUR more than billed.
+      const [diff] = tampered.body.invoiced.differences;
+      expect(tampered.body.invoiced.differenceCount).toBe(1);
+      expect(diff).toMatchObject({ accountId: 'inv-acc-03', expected: { lines: 2 }, invoiced: { lines: 1 } });
+      expect(BigInt(diff.expected.amountMinor) - BigInt(diff.invoiced.amountMinor)).toBe(444n);
+      const one = await call('GET', `/v1/billing/cycles/${NOV}/usage-assurance?accountId=inv-acc-04`);
+      expect(one.body).toMatchObject({ balanced: true, accountId: 'inv-acc-04' });
+
+      const cases: Array<[string, number, string | undefined]> = [
+        [`/v1/billing/cycles/no-such-cycle/usage-assurance`, 404, 'cycleId'],
+        [`/v1/billing/cycles/${NOV}/usage-assurance?accountId=inv-prepaid`, 404, 'accountId'],
+        [`/v1/billing/cycles/${NOV}/usage-assurance?accountId=bad%20id`, 400, 'accountId'],
+        [`/v1/billing/cycles/${NOV}/usage-assurance?colour=red`, 400, 'colour'],
+        [`/v1/billing/cycles/MONTHLY_1-2027-01-01/usage-assurance`, 422, undefined],
+      ];
+      for (const [path, status, parameter] of cases) {
+        const r = await call('GET', path);
+        expect({ path, status: r.status, parameter: r.body.parameter }).toEqual({ path, status, parameter });
+      }
+      expect((await call('GET', `/v1/billing/cycles/${NOV}/usage-assurance`, { key: READ_KEY })).status).toBe(403);
     });
   });
 });

@@ -10,3 +10,4 @@ export { MIGRATIONS } from './migrations';
 export type { Migration } from './migrations';
 export * from './usage-report-queries';
 export * from './reconcile-queries';
+export * from './usage-after-watermark-query';

@@ -25,6 +25,8 @@ import { PutPostalAddressUseCase } from './legal-entities/put-postal-address.use
 import { CreateTaxRateUseCase } from './tax-rates/create-tax-rate.usecase';
 import { ListTaxRatesUseCase } from './tax-rates/list-tax-rates.usecase';
 import { TaxRatesController } from './tax-rates/tax-rates.controller';
+import { ChargeAllowancesController } from './charge-allowances/charge-allowances.controller';
+import { ChargeAllowancesUseCase } from './charge-allowances/charge-allowances.usecase';
 import { ChargesController } from './charges/charges.controller';
 import { CreateChargeUseCase } from './charges/create-charge.usecase';
 import { ListChargesUseCase } from './charges/list-charges.usecase';
@@ -90,6 +92,7 @@ export const PROVISIONING_USE_CASES = [
   ListTaxRatesUseCase,
   CreateChargeUseCase,
   ListChargesUseCase,
+  ChargeAllowancesUseCase,
   CreateDiscountUseCase,
   GetDiscountUseCase,
   ChangeLifecycleUseCase,
@@ -120,6 +123,7 @@ export const PROVISIONING_USE_CASES = [
     BillingTermsController,
     TaxRatesController,
     ChargesController,
+    ChargeAllowancesController,
     DiscountsController,
     LifecycleController,
   ],

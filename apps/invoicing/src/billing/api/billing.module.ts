@@ -5,6 +5,7 @@
  */
 import { DynamicModule, Module } from '@nestjs/common';
 import { InvoicingAuthGuard } from '../../api/auth.guard';
+import { UsageAssuranceService } from '../assurance/usage-assurance';
 import { AccountCycleService } from '../cycles/account-cycle';
 import { CycleAdminService } from '../cycles/cycle-admin';
 import { BillingDocumentService } from '../documents/document-service';
@@ -17,6 +18,7 @@ import { DocumentsController } from './documents.controller';
 import { ReviewController } from './review.controller';
 import { RunsController } from './runs.controller';
 import { Tmf678Controller } from './tmf678.controller';
+import { UsageAssuranceController } from './usage-assurance.controller';
 
 export interface BillingApiDeps {
   runs: InvoiceRunService;
@@ -24,6 +26,7 @@ export interface BillingApiDeps {
   store: DocumentStore;
   accountCycles: AccountCycleService;
   cycles: CycleAdminService;
+  usageAssurance: UsageAssuranceService;
 }
 
 @Module({})
@@ -31,7 +34,15 @@ export class BillingApiModule {
   static forRoot(deps: BillingApiDeps): DynamicModule {
     return {
       module: BillingApiModule,
-      controllers: [RunsController, DocumentsController, ReviewController, Tmf678Controller, BillingAccountsController, CyclesController],
+      controllers: [
+        RunsController,
+        DocumentsController,
+        ReviewController,
+        Tmf678Controller,
+        BillingAccountsController,
+        CyclesController,
+        UsageAssuranceController,
+      ],
       providers: [
         InvoicingAuthGuard,
         { provide: InvoiceRunService, useValue: deps.runs },
@@ -39,6 +50,7 @@ export class BillingApiModule {
         { provide: DOCUMENT_STORE, useValue: deps.store },
         { provide: AccountCycleService, useValue: deps.accountCycles },
         { provide: CycleAdminService, useValue: deps.cycles },
+        { provide: UsageAssuranceService, useValue: deps.usageAssurance },
       ],
     };
   }
