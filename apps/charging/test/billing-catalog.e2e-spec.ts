@@ -93,6 +93,7 @@ const LEGAL_ENTITY = {
   iban: 'DE89370400440532013000',
   numberSeriesPrefix: 'RTL-DE',
   postalAddress: { street: 'Hauptstr. 1', additionalStreet: null, city: 'Berlin', postalCode: '10115', countryCode: 'DE' },
+  electronicAddress: { scheme: '0204', id: '991-01234-56' },
 };
 
 beforeAll(async () => {
@@ -179,6 +180,14 @@ describe('legal entities', () => {
       ['unknown field', post({ country: 'DE' }), 400, 'INVALID_ARGUMENT', 'country'],
       ['postal address not an object', post({ postalAddress: 'Berlin' }), 400, 'INVALID_ARGUMENT', 'postalAddress'],
       [
+        'endpoint scheme not an EAS code',
+        post({ electronicAddress: { scheme: '0000', id: 'x' } }),
+        400,
+        'INVALID_ARGUMENT',
+        'electronicAddress.scheme',
+      ],
+      ['endpoint without an id', post({ electronicAddress: { scheme: '0088' } }), 400, 'INVALID_ARGUMENT', 'electronicAddress.id'],
+      [
         'postal address without a city',
         post({ postalAddress: { street: 'a', countryCode: 'DE' } }),
         400,
@@ -258,6 +267,8 @@ describe('billing terms of an account', () => {
     deliverySmsMsisdn: '4915100000001',
     minimumCommitment: '2000',
     billingAddress: { street: 'Kerkstraat 12', additionalStreet: '2nd floor', city: 'Amsterdam', postalCode: '1017 GL', countryCode: 'NL' },
+    vatId: 'NL123456789B01',
+    electronicAddress: { scheme: '9944', id: 'NL123456789B01' },
   };
 
   it('replaces the terms, reads them back, audits before and after', async () => {
@@ -276,6 +287,8 @@ describe('billing terms of an account', () => {
         deliverySmsMsisdn: undefined,
         minimumCommitment: undefined,
         billingAddress: undefined,
+        vatId: undefined,
+        electronicAddress: undefined,
         deliveryPortalOnly: true,
       },
     });
@@ -285,6 +298,8 @@ describe('billing terms of an account', () => {
       deliverySmsMsisdn: null,
       minimumCommitment: null,
       billingAddress: null,
+      vatId: null,
+      electronicAddress: null,
     });
     const audit = await pg.query(
       `select details from audit_log where entity_id = 'acc-bc' and action = 'billing_account.billing_terms' order by id`,
@@ -333,6 +348,28 @@ describe('billing terms of an account', () => {
         'billingAddress.city',
       ],
       ['minimum beyond 2^53 - 1', put({ minimumCommitment: String(AMOUNT_MINOR_MAX + 1n) }), 400, 'INVALID_ARGUMENT', 'minimumCommitment'],
+      ['VAT id lower case', put({ vatId: 'nl123456789b01' }), 400, 'INVALID_ARGUMENT', 'vatId'],
+      [
+        'endpoint scheme not an EAS code',
+        put({ electronicAddress: { scheme: '1234', id: 'x' } }),
+        400,
+        'INVALID_ARGUMENT',
+        'electronicAddress.scheme',
+      ],
+      [
+        'endpoint scheme malformed',
+        put({ electronicAddress: { scheme: '12', id: 'x' } }),
+        400,
+        'INVALID_ARGUMENT',
+        'electronicAddress.scheme',
+      ],
+      [
+        'endpoint id with a space',
+        put({ electronicAddress: { scheme: '0088', id: 'a b' } }),
+        400,
+        'INVALID_ARGUMENT',
+        'electronicAddress.id',
+      ],
       ['legal entity missing', put({ legalEntityId: 'le-none' }), 422, 'FAILED_PRECONDITION', 'legalEntityId'],
       ['account missing', put({}, 'acc-none'), 404, 'NOT_FOUND', undefined as unknown as string],
     ]);

@@ -14,7 +14,7 @@
  *   marked late, and November's documents do not change: never lost, never twice.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
@@ -172,8 +172,10 @@ describe('ratel invoice-run (CLI, workers, PostgreSQL, JetStream, ClickHouse)', 
       );
     }
     // inv-acc-01 has a bill-to address (its documents get a UBL e-invoice); the other accounts have none (their UBL is skipped).
+    await pool.query(`update legal_entity set endpoint_scheme = '0009', endpoint_id = '30326504500017' where id = 'le-ratel'`);
     await pool.query(
-      `update billing_account set billing_street = '5 avenue Foch', billing_city = 'Lyon', billing_postal_code = '69006', billing_country_code = 'FR'
+      `update billing_account set billing_street = '5 avenue Foch', billing_city = 'Lyon', billing_postal_code = '69006', billing_country_code = 'FR',
+         vat_id = 'FR83404833048', endpoint_scheme = '0009', endpoint_id = '40483304800022'
        where id = 'inv-acc-01'`,
     );
     const n = (i: number) => String(i).padStart(5, '0');
@@ -285,6 +287,11 @@ describe('ratel invoice-run (CLI, workers, PostgreSQL, JetStream, ClickHouse)', 
         )
       ).rows[0];
       expect(xsdErrors(join(docsDir, ubl.storage_key), 'UBL-Invoice-2.1.xsd')).toBeNull();
+      // Both Peppol endpoints and the buyer's VAT id, from the legal entity and the billing account.
+      const ublXml = readFileSync(join(docsDir, ubl.storage_key), 'utf8');
+      expect(ublXml).toContain('<cbc:EndpointID schemeID="0009">30326504500017</cbc:EndpointID>');
+      expect(ublXml).toContain('<cbc:EndpointID schemeID="0009">40483304800022</cbc:EndpointID>');
+      expect(ublXml).toContain('<cbc:CompanyID>FR83404833048</cbc:CompanyID>');
       expect(fatalRules(join(docsDir, ubl.storage_key))).toEqual([]);
       expect(
         (await pool.query(`select count(*)::int as n from delivery where channel = 'PORTAL' and subject_kind = 'DOCUMENT'`)).rows[0].n,

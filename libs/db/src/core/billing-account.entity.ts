@@ -27,7 +27,10 @@ export class BillingAccount {
     | 'billingAdditionalStreet'
     | 'billingCity'
     | 'billingPostalCode'
-    | 'billingCountryCode';
+    | 'billingCountryCode'
+    | 'vatId'
+    | 'endpointScheme'
+    | 'endpointId';
 
   @PrimaryKey({ type: 'string', columnType: 'varchar(64)' })
   id!: string;
@@ -115,6 +118,17 @@ export class BillingAccount {
   /** ISO 3166-1 alpha-2, upper case. */
   @Property({ type: 'string', columnType: 'char(2)', nullable: true })
   billingCountryCode?: string | null;
+
+  /** The buyer's VAT identifier (EN 16931 BT-48), for reverse charge (Migration20261203001800_electronic_addresses). */
+  @Property({ type: 'string', columnType: 'varchar(32)', nullable: true })
+  vatId?: string | null;
+
+  /** The buyer's electronic address (BT-49): an EAS code and the identifier in it, both or none. */
+  @Property({ type: 'string', columnType: 'varchar(4)', nullable: true })
+  endpointScheme?: string | null;
+
+  @Property({ type: 'string', columnType: 'varchar(128)', nullable: true })
+  endpointId?: string | null;
 
   /** Set by the creating use case from the injected Clock (never a default: tests use a fake clock). */
   @Property({ type: 'datetime', columnType: 'timestamptz' })

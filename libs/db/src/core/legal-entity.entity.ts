@@ -6,7 +6,8 @@ import { Entity, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
  */
 @Entity({ tableName: 'legal_entity' })
 export class LegalEntity {
-  [OptionalProps]?: 'postalStreet' | 'postalAdditionalStreet' | 'postalCity' | 'postalCode' | 'postalCountryCode';
+  [OptionalProps]?:
+    'postalStreet' | 'postalAdditionalStreet' | 'postalCity' | 'postalCode' | 'postalCountryCode' | 'endpointScheme' | 'endpointId';
 
   @PrimaryKey({ type: 'string', columnType: 'varchar(64)' })
   id!: string;
@@ -43,6 +44,13 @@ export class LegalEntity {
   /** ISO 3166-1 alpha-2, upper case. */
   @Property({ type: 'string', columnType: 'char(2)', nullable: true })
   postalCountryCode?: string | null;
+
+  /** The seller's electronic address (EN 16931 BT-34, Migration20261203001800_electronic_addresses): an EAS code and the identifier, both or none. */
+  @Property({ type: 'string', columnType: 'varchar(4)', nullable: true })
+  endpointScheme?: string | null;
+
+  @Property({ type: 'string', columnType: 'varchar(128)', nullable: true })
+  endpointId?: string | null;
 
   /** Prefix of this entity's document numbers (for example "RTL-DE"). */
   @Property({ type: 'string', columnType: 'varchar(16)', unique: 'legal_entity_number_series_prefix_unique' })

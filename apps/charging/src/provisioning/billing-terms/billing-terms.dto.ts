@@ -9,8 +9,10 @@ import {
   JURISDICTION_PATTERN,
   PAYMENT_TERMS_DAYS_MAX,
   PAYMENT_TERMS_DAYS_MIN,
+  VAT_ID_PATTERN,
 } from '../billing-catalog/billing-catalog.limits';
 import { PostalAddressBody, PostalAddressResponse, postalAddressResponse } from '../billing-catalog/postal-address';
+import { ElectronicAddressBody, ElectronicAddressResponse, electronicAddressResponse } from '../billing-catalog/electronic-address';
 
 /** The billing terms of an account, replaced as a whole (an absent optional field clears it). */
 export class PutBillingTermsBody {
@@ -71,6 +73,26 @@ export class PutBillingTermsBody {
   @ValidateNested()
   @Type(() => PostalAddressBody)
   billingAddress?: PostalAddressBody;
+
+  @ApiPropertyOptional({
+    pattern: VAT_ID_PATTERN.source,
+    example: 'NL123456789B01',
+    description: "The buyer's VAT identifier (EN 16931 BT-48): a business customer's; required to bill it under reverse charge",
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(VAT_ID_PATTERN, { message: `vatId must match ${VAT_ID_PATTERN.source} (upper case, no spaces)` })
+  vatId?: string;
+
+  @ApiPropertyOptional({
+    type: ElectronicAddressBody,
+    description: "The buyer's Peppol electronic address (EN 16931 BT-49, UBL EndpointID) its e-invoices are sent to",
+  })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ElectronicAddressBody)
+  electronicAddress?: ElectronicAddressBody;
 }
 
 export class BillingTermsResponse {
@@ -86,6 +108,8 @@ export class BillingTermsResponse {
   @ApiProperty({ nullable: true, type: String, description: 'Minor units, digits' }) minimumCommitment!: string | null;
   @ApiProperty() currency!: string;
   @ApiProperty({ nullable: true, type: PostalAddressResponse }) billingAddress!: PostalAddressResponse | null;
+  @ApiProperty({ nullable: true, type: String }) vatId!: string | null;
+  @ApiProperty({ nullable: true, type: ElectronicAddressResponse }) electronicAddress!: ElectronicAddressResponse | null;
 }
 
 export function billingTermsResponse(a: BillingAccount): BillingTermsResponse {
@@ -109,5 +133,7 @@ export function billingTermsResponse(a: BillingAccount): BillingTermsResponse {
       postalCode: a.billingPostalCode,
       countryCode: a.billingCountryCode,
     }),
+    vatId: a.vatId ?? null,
+    electronicAddress: electronicAddressResponse(a.endpointScheme, a.endpointId),
   };
 }

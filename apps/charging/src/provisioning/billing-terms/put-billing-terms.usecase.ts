@@ -4,6 +4,7 @@ import { BillingAccount, LegalEntity } from '@app/db/core';
 import { CLOCK, type Clock } from '@app/observability';
 import type { Actor } from '../auth/actor';
 import { parseAmountMinor } from '../billing-catalog/billing-catalog.rules';
+import { electronicAddressResponse, parseElectronicAddress } from '../billing-catalog/electronic-address';
 import { parsePostalAddress, postalAddressResponse } from '../billing-catalog/postal-address';
 import { ProvisioningError } from '../provisioning-error';
 import { audit } from '../shared/audit';
@@ -23,6 +24,9 @@ export interface BillingTerms {
   billingCity: string | null;
   billingPostalCode: string | null;
   billingCountryCode: string | null;
+  vatId: string | null;
+  endpointScheme: string | null;
+  endpointId: string | null;
 }
 
 export class PutBillingTermsCommand {
@@ -39,6 +43,7 @@ export class PutBillingTermsCommand {
     }
     const minimum = b.minimumCommitment === undefined ? null : parseAmountMinor('minimumCommitment', b.minimumCommitment);
     const address = b.billingAddress == null ? undefined : parsePostalAddress('billingAddress', b.billingAddress);
+    const endpoint = b.electronicAddress == null ? undefined : parseElectronicAddress('electronicAddress', b.electronicAddress);
     return new PutBillingTermsCommand(actor, accountId, {
       billingCycleType: b.billingCycleType,
       paymentTermsDays: b.paymentTermsDays,
@@ -53,6 +58,9 @@ export class PutBillingTermsCommand {
       billingCity: address?.city ?? null,
       billingPostalCode: address?.postalCode ?? null,
       billingCountryCode: address?.countryCode ?? null,
+      vatId: b.vatId ?? null,
+      endpointScheme: endpoint?.scheme ?? null,
+      endpointId: endpoint?.id ?? null,
     });
   }
 }
@@ -75,6 +83,8 @@ function termsOf(a: BillingAccount): Record<string, unknown> {
       postalCode: a.billingPostalCode,
       countryCode: a.billingCountryCode,
     }),
+    vatId: a.vatId ?? null,
+    electronicAddress: electronicAddressResponse(a.endpointScheme, a.endpointId),
   };
 }
 

@@ -4,6 +4,7 @@ import { LegalEntity } from '@app/db/core';
 import { CLOCK, type Clock } from '@app/observability';
 import type { Actor } from '../auth/actor';
 import { isValidIban } from '../billing-catalog/billing-catalog.rules';
+import { parseElectronicAddress } from '../billing-catalog/electronic-address';
 import { parsePostalAddress } from '../billing-catalog/postal-address';
 import { ProvisioningError, ProvisioningErrorCode } from '../provisioning-error';
 import { audit } from '../shared/audit';
@@ -26,6 +27,8 @@ export class CreateLegalEntityCommand {
       | 'postalCity'
       | 'postalCode'
       | 'postalCountryCode'
+      | 'endpointScheme'
+      | 'endpointId'
     >,
   ) {}
 
@@ -36,6 +39,7 @@ export class CreateLegalEntityCommand {
     if (address === '') throw ProvisioningError.invalid('address', 'must not be blank');
     if (!isValidIban(b.iban)) throw ProvisioningError.invalid('iban', 'not an IBAN (upper case, no spaces, check digits mod 97)');
     const postal = b.postalAddress == null ? undefined : parsePostalAddress('postalAddress', b.postalAddress);
+    const endpoint = b.electronicAddress == null ? undefined : parseElectronicAddress('electronicAddress', b.electronicAddress);
     return new CreateLegalEntityCommand(actor, b.id, {
       name,
       address,
@@ -47,6 +51,8 @@ export class CreateLegalEntityCommand {
       postalCity: postal?.city ?? null,
       postalCode: postal?.postalCode ?? null,
       postalCountryCode: postal?.countryCode ?? null,
+      endpointScheme: endpoint?.scheme ?? null,
+      endpointId: endpoint?.id ?? null,
     });
   }
 }

@@ -11,6 +11,7 @@ import {
   VAT_ID_PATTERN,
 } from '../billing-catalog/billing-catalog.limits';
 import { PostalAddressBody, PostalAddressResponse, postalAddressResponse } from '../billing-catalog/postal-address';
+import { ElectronicAddressBody, ElectronicAddressResponse, electronicAddressResponse } from '../billing-catalog/electronic-address';
 
 export class CreateLegalEntityBody {
   @ApiPropertyOptional({
@@ -62,6 +63,16 @@ export class CreateLegalEntityBody {
   @ValidateNested()
   @Type(() => PostalAddressBody)
   postalAddress?: PostalAddressBody;
+
+  @ApiPropertyOptional({
+    type: ElectronicAddressBody,
+    description: "The seller's Peppol electronic address (EN 16931 BT-34, UBL EndpointID); written on every e-invoice of the entity",
+  })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ElectronicAddressBody)
+  electronicAddress?: ElectronicAddressBody;
 }
 
 export class LegalEntityResponse {
@@ -72,6 +83,7 @@ export class LegalEntityResponse {
   @ApiProperty() iban!: string;
   @ApiProperty() numberSeriesPrefix!: string;
   @ApiProperty({ nullable: true, type: PostalAddressResponse }) postalAddress!: PostalAddressResponse | null;
+  @ApiProperty({ nullable: true, type: ElectronicAddressResponse }) electronicAddress!: ElectronicAddressResponse | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
 }
 
@@ -90,6 +102,7 @@ export function legalEntityResponse(e: LegalEntity): LegalEntityResponse {
       postalCode: e.postalCode,
       countryCode: e.postalCountryCode,
     }),
+    electronicAddress: electronicAddressResponse(e.endpointScheme, e.endpointId),
     createdAt: e.createdAt.toISOString(),
   };
 }

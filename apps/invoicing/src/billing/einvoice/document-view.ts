@@ -55,6 +55,15 @@ export interface CustomerParty {
   readonly address: PostalAddress;
   /** VAT id of a business customer; required for reverse charge. */
   readonly vatId?: string;
+  /** Electronic address (BT-49): a CEF EAS scheme code and the identifier in it. */
+  readonly endpoint?: ElectronicAddress;
+}
+
+/** A Peppol electronic address: UBL `cbc:EndpointID` with `schemeID`. */
+export interface ElectronicAddress {
+  /** CEF EAS code (EN 16931 BR-CL-25): 4 digits or 2 letters. */
+  readonly scheme: string;
+  readonly id: string;
 }
 
 export interface SellerParty {
@@ -66,6 +75,8 @@ export interface SellerParty {
   /** IBAN payments go to, electronic form (no spaces). */
   readonly iban: string;
   readonly bic?: string;
+  /** Electronic address (BT-34). */
+  readonly endpoint?: ElectronicAddress;
 }
 
 export interface DatePeriod {
@@ -222,6 +233,15 @@ function checkHeader(view: DocumentView): void {
   if (!/^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/.test(view.seller.iban)) invalid('seller.iban', 'is not an IBAN in electronic form');
   checkText('customer.name', view.customer.name);
   checkText('customer.accountId', view.customer.accountId);
+  if (view.customer.vatId !== undefined) checkText('customer.vatId', view.customer.vatId);
+  for (const [party, endpoint] of [
+    ['seller', view.seller.endpoint],
+    ['customer', view.customer.endpoint],
+  ] as const) {
+    if (endpoint === undefined) continue;
+    if (!/^([0-9]{4}|[A-Z]{2})$/.test(endpoint.scheme)) invalid(`${party}.endpoint.scheme`, 'is not a CEF EAS code');
+    if (!/^[\x21-\x7e]{1,128}$/.test(endpoint.id)) invalid(`${party}.endpoint.id`, 'is not printable ASCII of 1 to 128 characters');
+  }
   checkText('paymentTerms.text', view.paymentTerms.text);
   if (!isCurrencyCode(view.totals.currency)) invalid('totals.currency', 'is not an ISO 4217 currency');
   if (!isValidCreditorReference(view.creditorReference)) invalid('creditorReference', 'is not a valid ISO 11649 RF reference');

@@ -122,6 +122,28 @@ describe('toEInvoice', () => {
     expect(view!.period).toBeUndefined();
   });
 
+  it('carries the buyer VAT id and both Peppol endpoints, and maps reverse charge (AE) once the buyer VAT id is there', () => {
+    const reverse = {
+      lines: [line(1, { taxCategory: 'REVERSE_CHARGE', taxRate: '0', amountMinor: 2000n, unitPriceMinor: '2000' })],
+      taxes: [{ taxCategory: 'REVERSE_CHARGE', taxRate: '0', taxableMinor: 2000n, taxMinor: 0n }],
+      taxMinor: 0n,
+      grossMinor: 2000n,
+      seller: { ...issued().seller, endpoint: { scheme: '0106', id: '12345678' } },
+      customer: { ...issued().customer, vatId: 'DE123456789', endpoint: { scheme: '9930', id: 'DE123456789' } },
+    } as Partial<IssuedDocument>;
+    const { view, skip } = toEInvoice(issued(reverse));
+    expect(skip).toBeUndefined();
+    expect(view!.seller.endpoint).toEqual({ scheme: '0106', id: '12345678' });
+    expect(view!.customer).toMatchObject({ vatId: 'DE123456789', endpoint: { scheme: '9930', id: 'DE123456789' } });
+    expect(view!.taxSubtotals).toEqual([
+      { category: TaxCategory.REVERSE_CHARGE, ratePercent: '0', taxableMinor: 2000n, taxMinor: 0n, exemptionReason: 'Reverse charge' },
+    ]);
+    // Without them, nothing is made up: no endpoint, no VAT id.
+    const plain = toEInvoice(issued()).view!;
+    expect(plain.seller).not.toHaveProperty('endpoint');
+    expect(plain.customer).not.toHaveProperty('vatId');
+  });
+
   it('maps exempt and zero-rated taxes with the reason EN 16931 asks for', () => {
     const doc = issued({
       lines: [line(1, { taxCategory: 'EXEMPT', taxRate: '0' }), line(2, { taxRate: '0' }), line(3, { amountMinor: 0n })],

@@ -109,8 +109,20 @@ export function toEInvoice(doc: IssuedDocument): EInvoiceMapping {
       issueDate: doc.issueDate,
       dueDate: doc.dueDate,
       period: inclusivePeriod(doc.periodStart, doc.periodEnd),
-      seller: { name: doc.seller.name, address: address(doc.seller.postalAddress), vatId: doc.seller.vatId ?? '', iban: doc.seller.iban },
-      customer: { name: doc.customer.name, accountId: doc.accountId, address: address(doc.customer.postalAddress) },
+      seller: {
+        name: doc.seller.name,
+        address: address(doc.seller.postalAddress),
+        vatId: doc.seller.vatId ?? '',
+        iban: doc.seller.iban,
+        ...(doc.seller.endpoint === undefined ? {} : { endpoint: doc.seller.endpoint }),
+      },
+      customer: {
+        name: doc.customer.name,
+        accountId: doc.accountId,
+        address: address(doc.customer.postalAddress),
+        ...(doc.customer.vatId === undefined ? {} : { vatId: doc.customer.vatId }),
+        ...(doc.customer.endpoint === undefined ? {} : { endpoint: doc.customer.endpoint }),
+      },
       groups: groupLines(doc),
       taxSubtotals: taxSubtotals(doc),
       totals: {
@@ -151,7 +163,7 @@ function unsupportedContent(doc: IssuedDocument): string | null {
   for (const tax of doc.taxes) {
     if (tax.taxCategory === 'NONE') return 'a tax subtotal of category NONE has no EN 16931 VAT category';
     if (tax.taxCategory === 'REVERSE_CHARGE' && doc.customer.vatId === undefined) {
-      return 'reverse charge needs the buyer VAT identifier (BR-AE-02), which billing accounts do not hold';
+      return `reverse charge needs the buyer VAT identifier (BR-AE-02): set vatId in the billing terms of account ${doc.accountId}`;
     }
   }
   return null;

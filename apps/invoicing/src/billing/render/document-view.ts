@@ -23,6 +23,8 @@ export interface PartyView {
   vatId?: string;
   /** Null when the party has no structured address (the PDF prints `addressLines` regardless). */
   postalAddress: PostalAddressView | null;
+  /** The Peppol electronic address (EAS scheme and identifier; Migration20261203001800_electronic_addresses), when set. */
+  endpoint?: { scheme: string; id: string };
 }
 
 export interface LineView {
@@ -87,7 +89,9 @@ export async function loadDocumentViews(pool: Pool, ids: readonly string[]): Pro
        le.postal_code as seller_postal_code, le.postal_country_code as seller_country_code,
        a.billing_street as customer_street, a.billing_additional_street as customer_additional_street, a.billing_city as customer_city,
        a.billing_postal_code as customer_postal_code, a.billing_country_code as customer_country_code,
-       cu.name as customer_name, cu.email as customer_email
+       cu.name as customer_name, cu.email as customer_email,
+       le.endpoint_scheme as seller_endpoint_scheme, le.endpoint_id as seller_endpoint_id,
+       a.vat_id as customer_vat, a.endpoint_scheme as customer_endpoint_scheme, a.endpoint_id as customer_endpoint_id
      from billing_document d
      left join billing_document c on c.id = d.corrects_document_id
      left join legal_entity le on le.id = d.legal_entity_id
@@ -139,12 +143,15 @@ export async function loadDocumentViews(pool: Pool, ids: readonly string[]): Pro
       bic: null,
       email: null,
       postalAddress: postalAddressOf(d, 'seller'),
+      ...endpointOf(d, 'seller'),
     },
     customer: {
       name: d.customer_name ?? d.account_id,
       addressLines: [`Account ${d.account_id}`],
       email: d.customer_email,
       postalAddress: postalAddressOf(d, 'customer'),
+      ...(d.customer_vat == null ? {} : { vatId: d.customer_vat }),
+      ...endpointOf(d, 'customer'),
     },
     lines: (linesOf.get(d.id) ?? []).map((l) => ({
       lineNo: l.line_no,
@@ -172,6 +179,12 @@ export async function loadDocumentViews(pool: Pool, ids: readonly string[]): Pro
 }
 
 /** The party's address from its `<party>_*` columns; the migration's CHECK has street, city and country together. */
+function endpointOf(row: Record<string, string | null>, party: 'seller' | 'customer'): { endpoint?: { scheme: string; id: string } } {
+  const scheme = row[`${party}_endpoint_scheme`];
+  const id = row[`${party}_endpoint_id`];
+  return scheme == null || id == null ? {} : { endpoint: { scheme, id } };
+}
+
 function postalAddressOf(row: Record<string, string | null>, party: 'seller' | 'customer'): PostalAddressView | null {
   const street = row[`${party}_street`];
   const city = row[`${party}_city`];

@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DocumentKind } from '../document-view';
+import { DocumentKind, TaxCategory } from '../document-view';
 import { sampleCreditNoteView, sampleInvoiceView } from '../testing/sample-document-view';
 import { fatalRules, xsdErrors } from '../testing/ubl-validators';
 import { renderUbl } from './ubl-writer';
@@ -46,6 +46,36 @@ describe('UBL against the UBL 2.1 XSD and the EN 16931 rules', () => {
       expect(fatalRules(file)).toEqual([]);
     },
   );
+
+  it('an intra-EU business invoice under reverse charge, with both Peppol endpoints and the buyer VAT id, breaks no fatal rule', () => {
+    const invoice = sampleInvoiceView();
+    const lines = invoice.groups.flatMap((g) => g.services.flatMap((sv) => sv.lines));
+    const reverse = (l: (typeof lines)[number]) => ({ ...l, taxCategory: TaxCategory.REVERSE_CHARGE, taxRatePercent: '0' });
+    const view = {
+      ...invoice,
+      seller: { ...invoice.seller, endpoint: { scheme: '0106', id: '12345678' } },
+      customer: {
+        ...invoice.customer,
+        vatId: 'DE123456789',
+        address: { lines: ['Hauptstr. 1'], city: 'Berlin', postalCode: '10115', countryCode: 'DE' },
+        endpoint: { scheme: '9930', id: 'DE123456789' },
+      },
+      groups: invoice.groups.map((g) => ({ ...g, services: g.services.map((sv) => ({ ...sv, lines: sv.lines.map(reverse) })) })),
+      taxSubtotals: [
+        { category: TaxCategory.REVERSE_CHARGE, ratePercent: '0', taxableMinor: 11107n, taxMinor: 0n, exemptionReason: 'Reverse charge' },
+      ],
+      totals: { ...invoice.totals, taxMinor: 0n, grossMinor: 11107n, payableMinor: 11107n },
+    };
+    const xml = renderUbl(view);
+    expect(xml).toContain('<cbc:EndpointID schemeID="0106">12345678</cbc:EndpointID>');
+    expect(xml).toContain('<cbc:EndpointID schemeID="9930">DE123456789</cbc:EndpointID>');
+    const file = write('reverse-charge.xml', xml);
+    expect(xsdErrors(file, 'UBL-Invoice-2.1.xsd')).toBeNull();
+    expect(fatalRules(file)).toEqual([]);
+    // The rules do check it: the same invoice without the buyer VAT id breaks BR-AE-02.
+    const noVat = write('reverse-charge-no-vat.xml', renderUbl({ ...view, customer: { ...view.customer, vatId: undefined } }));
+    expect(fatalRules(noVat)).toContain('BR-AE-02');
+  });
 
   it('a credit note that stands alone, and a document without period or postal code, break no fatal rule', () => {
     const invoice = sampleInvoiceView();

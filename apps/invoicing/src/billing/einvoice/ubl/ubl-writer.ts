@@ -3,15 +3,17 @@
  * DocumentView. Element order is the UBL schema's sequence order (xmllint checks it in the
  * integration spec, with the EN 16931 Schematron). Amounts are written from minor units exactly.
  *
- * Not written (yet): EndpointID (Peppol needs the parties' electronic addresses, which accounts do
- * not hold), document-level allowances and charges (discounts are lines), and currencies with more
- * than 2 decimals break EN 16931's BR-DEC rules (no such currency is billed today).
+ * The parties' EndpointID (Peppol's electronic addresses, BT-34 and BT-49) is written when the legal
+ * entity and the billing account hold one; Peppol BIS needs both to route the document.
+ * Not written (yet): document-level allowances and charges (discounts are lines), and currencies with
+ * more than 2 decimals break EN 16931's BR-DEC rules (no such currency is billed today).
  */
 import { currencyExponent } from '@app/money';
 import { formatMinor } from '../amount-format';
 import {
   checkDocumentView,
   CustomerParty,
+  type ElectronicAddress,
   DocumentKind,
   DocumentLineView,
   DocumentView,
@@ -96,8 +98,13 @@ function writeTaxScheme(x: XmlWriter, companyId: string): void {
   x.start('cac:PartyTaxScheme').leaf('cbc:CompanyID', companyId).start('cac:TaxScheme').leaf('cbc:ID', 'VAT').end().end();
 }
 
+function writeEndpoint(x: XmlWriter, endpoint: ElectronicAddress | undefined): void {
+  if (endpoint !== undefined) x.leaf('cbc:EndpointID', endpoint.id, { schemeID: endpoint.scheme });
+}
+
 function writeSeller(x: XmlWriter, seller: SellerParty): void {
   x.start('cac:AccountingSupplierParty').start('cac:Party');
+  writeEndpoint(x, seller.endpoint);
   x.start('cac:PartyName').leaf('cbc:Name', seller.name).end();
   writeAddress(x, seller.address);
   writeTaxScheme(x, seller.vatId);
@@ -107,6 +114,7 @@ function writeSeller(x: XmlWriter, seller: SellerParty): void {
 
 function writeCustomer(x: XmlWriter, customer: CustomerParty): void {
   x.start('cac:AccountingCustomerParty').start('cac:Party');
+  writeEndpoint(x, customer.endpoint);
   x.start('cac:PartyIdentification').leaf('cbc:ID', customer.accountId).end();
   x.start('cac:PartyName').leaf('cbc:Name', customer.name).end();
   writeAddress(x, customer.address);
