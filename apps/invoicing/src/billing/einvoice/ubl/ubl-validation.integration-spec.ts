@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DocumentKind, TaxCategory } from '../document-view';
+import { DocumentKind, type DocumentLineView, TaxCategory } from '../document-view';
 import { sampleCreditNoteView, sampleInvoiceView } from '../testing/sample-document-view';
 import { fatalRules, xsdErrors } from '../testing/ubl-validators';
 import { renderUbl } from './ubl-writer';
@@ -49,8 +49,7 @@ describe('UBL against the UBL 2.1 XSD and the EN 16931 rules', () => {
 
   it('an intra-EU business invoice under reverse charge, with both Peppol endpoints and the buyer VAT id, breaks no fatal rule', () => {
     const invoice = sampleInvoiceView();
-    const lines = invoice.groups.flatMap((g) => g.services.flatMap((sv) => sv.lines));
-    const reverse = (l: (typeof lines)[number]) => ({ ...l, taxCategory: TaxCategory.REVERSE_CHARGE, taxRatePercent: '0' });
+    const reverse = (l: DocumentLineView) => ({ ...l, taxCategory: TaxCategory.REVERSE_CHARGE, taxRatePercent: '0' });
     const view = {
       ...invoice,
       seller: { ...invoice.seller, endpoint: { scheme: '0106', id: '12345678' } },
