@@ -150,6 +150,39 @@ describe('collections process', () => {
     expect(String(metrics.body)).toMatch(/ratel_collections_statement_entries_total\{[^}]*result="duplicate"[^}]*\} 6\n/);
   });
 
+  it('checks the ledger, and answers the seed-003 account queries: payment status and balance', async () => {
+    const checks = await call('GET', '/v1/collections/ledger/checks', { key: VIEWER_KEY });
+    expect(checks.status).toBe(200);
+    expect(checks.body).toMatchObject({ ok: true, transactions: { unbalanced: 0 }, receivables: { accountsChecked: 4, mismatched: 0 } });
+    const status = await call('GET', '/v1/collections/accounts/acc-1/payment-status', { key: VIEWER_KEY });
+    // doc-1 paid, doc-2 paid 40.00 of 100.00, both due 2026-11-15: overdue since.
+    expect(status.body).toMatchObject({
+      accountId: 'acc-1',
+      currency: 'EUR',
+      standing: 'OVERDUE',
+      openDocuments: 1,
+      openMinor: '6000',
+      overdue: { documents: 1, amountMinor: '6000', oldestDueDate: '2026-11-15' },
+      nextDue: null,
+    });
+    expect((status.body.recentPayments as unknown[]).length).toBeGreaterThan(0);
+    const credit = await call('GET', '/v1/collections/accounts/acc-3/balance', { key: VIEWER_KEY });
+    expect(credit.body).toEqual({
+      accountId: 'acc-3',
+      type: 'POSTPAID',
+      currency: 'EUR',
+      receivablesMinor: '0',
+      creditsMinor: '2000',
+      netMinor: '-2000',
+      creditLimitMinor: '0',
+      availableCreditMinor: '2000',
+    });
+    expect((await call('GET', '/v1/collections/accounts/acc-none/balance', { key: VIEWER_KEY })).status).toBe(404);
+    expect((await call('GET', '/v1/collections/accounts/bad%20id/payment-status', { key: VIEWER_KEY })).body.parameter).toBe('accountId');
+    expect((await call('GET', '/v1/collections/ledger/checks?acount=x', { key: VIEWER_KEY })).body.parameter).toBe('acount');
+    expect((await call('GET', '/v1/collections/ledger/checks')).status).toBe(401);
+  });
+
   it.each([
     ['GET', '/v1/collections/payments?status=LOST', 400, 'status', undefined, undefined],
     ['GET', '/v1/collections/payments?acount=acc-1', 400, 'acount', undefined, undefined],

@@ -8,6 +8,10 @@ import type { Registry } from 'prom-client';
 import type { Clock, Logger } from '@app/observability';
 import type { ReadinessCheck } from '@app/runtime';
 import type { CollectionsConfig } from '../config';
+import { AccountStanding } from '../accounts/account-standing';
+import { AccountsController } from '../accounts/accounts.controller';
+import { LedgerChecks } from '../ledger/ledger-checks';
+import { LedgerController } from '../ledger/ledger.controller';
 import { ImportMetrics } from '../payments/import-metrics';
 import { ImportStatement } from '../payments/import-statement.usecase';
 import { PaymentQueries } from '../payments/payment-queries';
@@ -45,6 +49,8 @@ export class CollectionsAppModule {
       { provide: ImportStatement, useValue: new ImportStatement(deps.pool, deps.clock) },
       { provide: PaymentQueries, useValue: new PaymentQueries(deps.pool) },
       { provide: ImportMetrics, useValue: new ImportMetrics(deps.registry) },
+      { provide: LedgerChecks, useValue: new LedgerChecks(deps.pool) },
+      { provide: AccountStanding, useValue: new AccountStanding(deps.pool) },
       CollectionsAuthGuard,
     ];
     return {
@@ -52,7 +58,7 @@ export class CollectionsAppModule {
       global: true,
       providers: [...shared, ...features],
       exports: shared.map((p) => p.provide),
-      controllers: [PaymentsController],
+      controllers: [PaymentsController, LedgerController, AccountsController],
     };
   }
 }

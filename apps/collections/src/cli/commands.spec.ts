@@ -9,6 +9,10 @@ async function parse(argv: string[], exit = 0): Promise<{ code: number; calls: u
       calls.push(request);
       return exit;
     },
+    ledgerCheck: async (request) => {
+      calls.push({ ledgerCheck: request });
+      return exit;
+    },
   };
   const program = new Command('ratel');
   let stderr = '';
@@ -35,5 +39,15 @@ describe('ratel payments import', () => {
   it('is a usage error (2) without a file, and runs nothing', async () => {
     const r = await parse(['payments', 'import']);
     expect([r.code, r.calls, r.stderr]).toEqual([2, [], expect.stringContaining("missing required argument 'file'")]);
+  });
+});
+
+describe('ratel ledger check', () => {
+  it('checks every account, or one, and exits with the result', async () => {
+    expect(await parse(['ledger', 'check'])).toMatchObject({ code: 0, calls: [{ ledgerCheck: {} }] });
+    expect(await parse(['ledger', 'check', '--account', 'acc-1'], EXIT_REJECTED)).toMatchObject({
+      code: EXIT_REJECTED,
+      calls: [{ ledgerCheck: { accountId: 'acc-1' } }],
+    });
   });
 });

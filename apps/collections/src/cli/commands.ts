@@ -3,6 +3,7 @@
  *
  *   ratel payments import <file> [--name NAME]   a bank statement (camt.053, camt.054, MT940), streamed
  *                                                 from disk with a progress bar; prints the import as JSON
+ *   ratel ledger check [--account ID]             the receivables ledger's invariants; exit 3 when one fails
  *
  * Exit codes: 0 every entry went in (or was a duplicate or skipped); 3 some entries, or the file,
  * were rejected (listed in the JSON); 1 failure; 2 bad usage or configuration (DATABASE_URL).
@@ -16,10 +17,13 @@ export const EXIT_REJECTED = 3;
 export interface CollectionsActions {
   /** Imports the file; resolves to the exit code. */
   paymentsImport(request: { file: string; name?: string }): Promise<number>;
+  /** Checks the ledger; resolves to 0 (clean) or EXIT_REJECTED. */
+  ledgerCheck(request: { accountId?: string }): Promise<number>;
 }
 
 export const collectionsActions: CollectionsActions = {
   paymentsImport: async (request) => (await import('./payments-import')).runPaymentsImport(request),
+  ledgerCheck: async (request) => (await import('./ledger-check')).runLedgerCheck(request),
 };
 
 export function registerCollectionsCommands(program: Command, actions: CollectionsActions = collectionsActions): void {
@@ -35,5 +39,20 @@ export function registerCollectionsCommands(program: Command, actions: Collectio
     )
     .action(async (file: string, o: { name?: string }) => {
       process.exitCode = await actions.paymentsImport({ file, ...(o.name === undefined ? {} : { name: o.name }) });
+    });
+  program
+    .command('ledger')
+    .description('the receivables ledger')
+    .command('check')
+    .description(
+      'checks the invariants: every transaction sums to zero; per account receivables = open documents - unapplied cash; unapplied cash = unallocated receipts',
+    )
+    .option('--account <id>', 'only this account')
+    .addHelpText(
+      'after',
+      `\nEnvironment: DATABASE_URL.\nExit codes: 0 clean, ${EXIT_REJECTED} an invariant fails (listed in the JSON), 1 failure, 2 bad usage or configuration.`,
+    )
+    .action(async (o: { account?: string }) => {
+      process.exitCode = await actions.ledgerCheck(o.account === undefined ? {} : { accountId: o.account });
     });
 }
