@@ -6,6 +6,7 @@
 import { type AuthConfig, authConfigShape, hasCredentials } from '@app/auth';
 import { ConfigError, loadConfig, port, redactConfig } from '@app/config';
 import { z } from 'zod';
+import { accountMap } from './erp/journal-export';
 
 /** Most PostgreSQL connections of the process. */
 export const COLLECTIONS_POOL_MAX_LIMIT = 64;
@@ -17,6 +18,17 @@ export const collectionsConfigSchema = z.object({
   /** The REST API with /openapi.json, /metrics, /healthz and /readyz. Port 0 = any (tests). */
   COLLECTIONS_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   COLLECTIONS_HTTP_PORT: port.default(8083),
+  /** ERP export: JSON object of ledger account code -> GL account, over ERP_ACCOUNT_MAP_DEFAULT (src/erp/journal-export.ts). */
+  ERP_ACCOUNT_MAP: z
+    .string()
+    .optional()
+    .superRefine((v, ctx) => {
+      try {
+        accountMap(v);
+      } catch (e) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: (e as Error).message });
+      }
+    }),
   /** RATEL_API_KEYS (keys and their roles), RATEL_JWT_SECRET, RATEL_JWT_JWKS_URL, RATEL_JWT_ISSUER, RATEL_JWT_AUDIENCE. */
   ...authConfigShape,
 });

@@ -10,6 +10,8 @@ import type { ReadinessCheck } from '@app/runtime';
 import type { CollectionsConfig } from '../config';
 import { AccountStanding } from '../accounts/account-standing';
 import { AccountsController } from '../accounts/accounts.controller';
+import { ErpController } from '../erp/erp.controller';
+import { accountMap, JournalExporter } from '../erp/journal-export';
 import { LedgerChecks } from '../ledger/ledger-checks';
 import { LedgerController } from '../ledger/ledger.controller';
 import { ImportMetrics } from '../payments/import-metrics';
@@ -51,6 +53,7 @@ export class CollectionsAppModule {
       { provide: ImportMetrics, useValue: new ImportMetrics(deps.registry) },
       { provide: LedgerChecks, useValue: new LedgerChecks(deps.pool) },
       { provide: AccountStanding, useValue: new AccountStanding(deps.pool) },
+      { provide: JournalExporter, useValue: new JournalExporter(deps.pool, accountMap(deps.config.ERP_ACCOUNT_MAP)) },
       CollectionsAuthGuard,
     ];
     return {
@@ -58,7 +61,7 @@ export class CollectionsAppModule {
       global: true,
       providers: [...shared, ...features],
       exports: shared.map((p) => p.provide),
-      controllers: [PaymentsController, LedgerController, AccountsController],
+      controllers: [PaymentsController, LedgerController, AccountsController, ErpController],
     };
   }
 }

@@ -13,6 +13,10 @@ async function parse(argv: string[], exit = 0): Promise<{ code: number; calls: u
       calls.push({ ledgerCheck: request });
       return exit;
     },
+    erpExport: async (request) => {
+      calls.push({ erpExport: request });
+      return exit;
+    },
   };
   const program = new Command('ratel');
   let stderr = '';
@@ -49,5 +53,22 @@ describe('ratel ledger check', () => {
       code: EXIT_REJECTED,
       calls: [{ ledgerCheck: { accountId: 'acc-1' } }],
     });
+  });
+});
+
+describe('ratel erp export', () => {
+  it('exports the day as CSV by default, or JSON to a file', async () => {
+    expect(await parse(['erp', 'export', '--day', '2026-12-01'])).toMatchObject({
+      code: 0,
+      calls: [{ erpExport: { day: '2026-12-01', format: 'csv' } }],
+    });
+    expect(await parse(['erp', 'export', '--day', '2026-12-01', '--format', 'json', '--out', 'j.json'])).toMatchObject({
+      calls: [{ erpExport: { day: '2026-12-01', format: 'json', out: 'j.json' } }],
+    });
+  });
+
+  it('is a usage error (2) without a day, and runs nothing', async () => {
+    const r = await parse(['erp', 'export']);
+    expect([r.code, r.calls, r.stderr]).toEqual([2, [], expect.stringContaining("required option '--day <YYYY-MM-DD>'")]);
   });
 });

@@ -4,6 +4,9 @@
  *   ratel payments import <file> [--name NAME]   a bank statement (camt.053, camt.054, MT940), streamed
  *                                                 from disk with a progress bar; prints the import as JSON
  *   ratel ledger check [--account ID]             the receivables ledger's invariants; exit 3 when one fails
+ *   ratel erp export --day D [--format F] [--out FILE]
+ *                                                 a day's ledger journal mapped to GL accounts (CSV or JSON);
+ *                                                 exit 3 when the day changed since exported or has unmapped accounts
  *
  * Exit codes: 0 every entry went in (or was a duplicate or skipped); 3 some entries, or the file,
  * were rejected (listed in the JSON); 1 failure; 2 bad usage or configuration (DATABASE_URL).
@@ -19,11 +22,14 @@ export interface CollectionsActions {
   paymentsImport(request: { file: string; name?: string }): Promise<number>;
   /** Checks the ledger; resolves to 0 (clean) or EXIT_REJECTED. */
   ledgerCheck(request: { accountId?: string }): Promise<number>;
+  /** Exports a day's journal; resolves to 0 or EXIT_REJECTED. */
+  erpExport(request: { day: string; format: string; out?: string }): Promise<number>;
 }
 
 export const collectionsActions: CollectionsActions = {
   paymentsImport: async (request) => (await import('./payments-import')).runPaymentsImport(request),
   ledgerCheck: async (request) => (await import('./ledger-check')).runLedgerCheck(request),
+  erpExport: async (request) => (await import('./erp-export')).runErpExport(request),
 };
 
 export function registerCollectionsCommands(program: Command, actions: CollectionsActions = collectionsActions): void {
@@ -54,5 +60,20 @@ export function registerCollectionsCommands(program: Command, actions: Collectio
     )
     .action(async (o: { account?: string }) => {
       process.exitCode = await actions.ledgerCheck(o.account === undefined ? {} : { accountId: o.account });
+    });
+  program
+    .command('erp')
+    .description('the ERP export')
+    .command('export')
+    .description("exports a day's ledger journal mapped to GL accounts (ERP_ACCOUNT_MAP); the same bytes each time for a day")
+    .requiredOption('--day <YYYY-MM-DD>', 'a day that is over (UTC)')
+    .option('--format <format>', 'csv or json', 'csv')
+    .option('--out <file>', 'write here instead of stdout')
+    .addHelpText(
+      'after',
+      `\nEnvironment: DATABASE_URL, ERP_ACCOUNT_MAP.\nExit codes: 0 exported, ${EXIT_REJECTED} the day changed since it was exported or uses unmapped accounts, 1 failure, 2 bad usage or configuration.`,
+    )
+    .action(async (o: { day: string; format: string; out?: string }) => {
+      process.exitCode = await actions.erpExport({ day: o.day, format: o.format, ...(o.out === undefined ? {} : { out: o.out }) });
     });
 }

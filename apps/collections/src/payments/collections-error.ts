@@ -9,6 +9,10 @@ export enum CollectionsErrorCode {
   /** The credential lacks the role the route needs (`requiredRole`). */
   FORBIDDEN_ROLE = 'FORBIDDEN_ROLE',
   NOT_FOUND = 'NOT_FOUND',
+  /** ERP export: the day's journal changed after it was exported (both hashes given). */
+  JOURNAL_CHANGED = 'JOURNAL_CHANGED',
+  /** ERP export: ledger accounts the day uses have no GL account in ERP_ACCOUNT_MAP (`unmapped`). */
+  UNMAPPED_ACCOUNTS = 'UNMAPPED_ACCOUNTS',
 }
 
 export const COLLECTIONS_ERROR_HTTP_STATUS: Readonly<Record<CollectionsErrorCode, number>> = {
@@ -16,6 +20,8 @@ export const COLLECTIONS_ERROR_HTTP_STATUS: Readonly<Record<CollectionsErrorCode
   [CollectionsErrorCode.UNAUTHENTICATED]: 401,
   [CollectionsErrorCode.FORBIDDEN_ROLE]: 403,
   [CollectionsErrorCode.NOT_FOUND]: 404,
+  [CollectionsErrorCode.JOURNAL_CHANGED]: 409,
+  [CollectionsErrorCode.UNMAPPED_ACCOUNTS]: 422,
 };
 
 export class CollectionsError extends Error {

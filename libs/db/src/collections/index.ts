@@ -9,4 +9,10 @@ export const collectionsEntities = [];
  * Tables of this context written with SQL only (apps/collections): payments in, their allocations to
  * billing documents, and the bank statement imports with their rejected entries.
  */
-export const collectionsTables = ['payment', 'payment_allocation', 'bank_statement_import', 'bank_statement_rejection'] as const;
+export const collectionsTables = [
+  'payment',
+  'payment_allocation',
+  'bank_statement_import',
+  'bank_statement_rejection',
+  'erp_journal_export',
+] as const;

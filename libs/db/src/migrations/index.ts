@@ -19,6 +19,7 @@ import { Migration20261203001000_collections_payments } from './Migration2026120
 import { Migration20261203001100_lifecycle_account_index } from './Migration20261203001100_lifecycle_account_index';
 import { Migration20261203001200_series_prefix } from './Migration20261203001200_series_prefix';
 import { Migration20261203001800_electronic_addresses } from './Migration20261203001800_electronic_addresses';
+import { Migration20261203001900_erp_journal_exports } from './Migration20261203001900_erp_journal_exports';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20260101000000_initial', class: Migration20260101000000_initial },
@@ -40,4 +41,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261203001100_lifecycle_account_index', class: Migration20261203001100_lifecycle_account_index },
   { name: 'Migration20261203001200_series_prefix', class: Migration20261203001200_series_prefix },
   { name: 'Migration20261203001800_electronic_addresses', class: Migration20261203001800_electronic_addresses },
+  { name: 'Migration20261203001900_erp_journal_exports', class: Migration20261203001900_erp_journal_exports },
 ];
