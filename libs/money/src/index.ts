@@ -3,3 +3,4 @@ export * from './money';
 export * from './rounding';
 export * from './currency';
 export * from './creditor-reference';
+export * from './iban';

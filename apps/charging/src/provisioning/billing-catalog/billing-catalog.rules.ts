@@ -7,22 +7,12 @@ import {
   DATE_MAX,
   DATE_MIN,
   DATE_PATTERN,
-  IBAN_PATTERN,
   TAX_RATE_PERCENT_MAX,
   TAX_RATE_PERCENT_PATTERN,
 } from './billing-catalog.limits';
 
-/** ISO 13616 check: move the first four characters to the end, letters to 10..35, the number mod 97 is 1. */
-export function isValidIban(iban: string): boolean {
-  if (!IBAN_PATTERN.test(iban)) return false;
-  const rearranged = iban.slice(4) + iban.slice(0, 4);
-  let remainder = 0;
-  for (const ch of rearranged) {
-    const digits = ch >= 'A' && ch <= 'Z' ? String(ch.charCodeAt(0) - 55) : ch;
-    for (const d of digits) remainder = (remainder * 10 + Number(d)) % 97;
-  }
-  return remainder === 1;
-}
+/** ISO 13616: the one implementation in @app/money (pattern, country length, mod 97). */
+export { isValidIban } from '@app/money';
 
 /** A real calendar date YYYY-MM-DD within [DATE_MIN, DATE_MAX]. */
 export function parseDate(field: string, value: string): string {
