@@ -6,6 +6,7 @@
 import { type AuthConfig, authConfigShape, hasCredentials } from '@app/auth';
 import { ConfigError, loadConfig, port, redactConfig } from '@app/config';
 import { z } from 'zod';
+import { isValidIban } from '@app/money';
 import { accountMap } from './erp/journal-export';
 
 /** Most PostgreSQL connections of the process. */
@@ -18,6 +19,21 @@ export const collectionsConfigSchema = z.object({
   /** The REST API with /openapi.json, /metrics, /healthz and /readyz. Port 0 = any (tests). */
   COLLECTIONS_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   COLLECTIONS_HTTP_PORT: port.default(8083),
+  /** SEPA direct debit: the creditor (the operator) of the pain.008 files. Runs are refused until IBAN and creditor id are set. */
+  DD_CREDITOR_NAME: z.string().min(1).max(70).default('Ratel'),
+  DD_CREDITOR_IBAN: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || isValidIban(v), 'not a valid IBAN (electronic form, mod 97)'),
+  DD_CREDITOR_BIC: z
+    .string()
+    .regex(/^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$/)
+    .optional(),
+  /** SEPA creditor identifier, e.g. DE98ZZZ09999999999. */
+  DD_CREDITOR_ID: z
+    .string()
+    .regex(/^[A-Z]{2}[0-9]{2}[A-Z0-9]{3}[A-Za-z0-9]{1,28}$/)
+    .optional(),
   /** ERP export: JSON object of ledger account code -> GL account, over ERP_ACCOUNT_MAP_DEFAULT (src/erp/journal-export.ts). */
   ERP_ACCOUNT_MAP: z
     .string()

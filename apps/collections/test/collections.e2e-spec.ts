@@ -4,8 +4,9 @@
  * payments, allocations and suspense queue read back, a repeated post that changes nothing, bad
  * requests answered precisely, and a clean stop on SIGTERM.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import { migrate } from '@app/db';
@@ -63,6 +64,9 @@ beforeAll(async () => {
         DATABASE_URL: url,
         COLLECTIONS_HTTP_PORT: '0',
         RATEL_API_KEYS: `${OPERATOR_KEY}:collections+read,${VIEWER_KEY}:read`,
+        DD_CREDITOR_NAME: 'Ratel Telecom GmbH',
+        DD_CREDITOR_IBAN: 'DE89370400440532013000',
+        DD_CREDITOR_ID: 'DE98ZZZ09999999999',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
@@ -181,6 +185,54 @@ describe('collections process', () => {
     expect((await call('GET', '/v1/collections/accounts/bad%20id/payment-status', { key: VIEWER_KEY })).body.parameter).toBe('accountId');
     expect((await call('GET', '/v1/collections/ledger/checks?acount=x', { key: VIEWER_KEY })).body.parameter).toBe('acount');
     expect((await call('GET', '/v1/collections/ledger/checks')).status).toBe(401);
+  });
+
+  it('collects by SEPA direct debit over REST: a mandate, the run and its pain.008 (XSD-valid), settlement, an MD01 return', async () => {
+    await seedReceivables(pool, {
+      accounts: ['acc-2'],
+      invoices: [{ n: 9, accountId: 'acc-2', grossMinor: 2500n, issueDate: '2026-11-01' }],
+      at: new Date(Date.UTC(2026, 10, 1)),
+    });
+    const json = (body: unknown) => ({ key: OPERATOR_KEY, body: JSON.stringify(body), type: 'application/json' });
+    const mandate = { mandateId: 'MNDT-E2E', accountId: 'acc-2', debtorName: 'Erika', iban: 'NL91ABNA0417164300', signedOn: '2026-01-01' };
+    expect((await call('POST', '/v1/collections/mandates', json(mandate))).status).toBe(201);
+    const run = await call('POST', '/v1/collections/direct-debit/runs', json({ collectionDate: '2026-12-20' }));
+    expect(run.body).toMatchObject({ created: true, instructions: 1, totalMinor: '2500' });
+    const file = await fetch(`${base}/v1/collections/direct-debit/runs/2026-12-20/pain008`, { headers: { 'x-api-key': OPERATOR_KEY } });
+    expect(file.headers.get('content-type')).toContain('application/xml');
+    const dir = mkdtempSync(join(tmpdir(), 'ratel-dd-e2e-'));
+    writeFileSync(join(dir, 'p.xml'), await file.text());
+    execFileSync(
+      'xmllint',
+      ['--noout', '--schema', join(REPO_ROOT, 'apps/collections/src/direct-debit/schemas/pain.008.001.02.xsd'), join(dir, 'p.xml')],
+      { stdio: 'pipe' },
+    );
+    rmSync(dir, { recursive: true, force: true });
+    expect((await call('POST', '/v1/collections/direct-debit/runs/2026-12-20/settle', { key: OPERATOR_KEY })).body).toEqual({ settled: 1 });
+    expect((await pool.query(`select status from billing_document where id = 'doc-9'`)).rows[0].status).toBe('PAID');
+    const e2e = (await pool.query(`select id from dd_instruction where document_id = 'doc-9'`)).rows[0].id;
+    const returns = `<Document><CstmrPmtStsRpt><OrgnlPmtInfAndSts><TxInfAndSts><OrgnlEndToEndId>${e2e}</OrgnlEndToEndId><TxSts>RJCT</TxSts>
+      <StsRsnInf><Rsn><Cd>MD01</Cd></Rsn></StsRsnInf></TxInfAndSts></OrgnlPmtInfAndSts></CstmrPmtStsRpt></Document>`;
+    const ret = await call('POST', '/v1/collections/direct-debit/returns', { key: OPERATOR_KEY, body: returns, type: 'application/xml' });
+    expect(ret.body).toMatchObject({ returns: 1, actions: [{ reasonCode: 'MD01', action: 'STOP_MANDATE' }] });
+    expect((await pool.query(`select status from billing_document where id = 'doc-9'`)).rows[0].status).toBe('ISSUED');
+    expect((await call('GET', '/v1/collections/mandates?accountId=acc-2', { key: VIEWER_KEY })).body.items![0]).toMatchObject({
+      status: 'STOPPED',
+    });
+    expect((await call('GET', '/v1/collections/ledger/checks', { key: VIEWER_KEY })).body.ok).toBe(true);
+    const cases: Array<[string, string, unknown, number, string | undefined]> = [
+      ['POST', '/v1/collections/mandates', { ...mandate, mandateId: 'M2', iban: 'NL91ABNA0417164301' }, 400, 'iban'],
+      ['POST', '/v1/collections/mandates', { ...mandate, mandateId: 'M2', colour: 'red' }, 400, 'colour'],
+      ['POST', '/v1/collections/mandates', { ...mandate, mandateId: 'M2', accountId: 'acc-none' }, 404, undefined],
+      ['POST', '/v1/collections/direct-debit/runs', { collectionDate: '20.12.2026' }, 400, 'collectionDate'],
+      ['POST', '/v1/collections/direct-debit/returns', '<Document><BkToCstmrStmt/></Document>', 400, 'body'],
+    ];
+    for (const [method, path, body, status, parameter] of cases) {
+      const before = (await pool.query('select (select count(*) from sepa_mandate) + (select count(*) from dd_run) as n')).rows[0].n;
+      const r = await call(method, path, typeof body === 'string' ? { key: OPERATOR_KEY, body, type: 'application/xml' } : json(body));
+      expect({ path, status: r.status, parameter: r.body.parameter }).toEqual({ path, status, parameter });
+      expect((await pool.query('select (select count(*) from sepa_mandate) + (select count(*) from dd_run) as n')).rows[0].n).toBe(before);
+    }
   });
 
   it.each([

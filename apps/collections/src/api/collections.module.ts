@@ -8,8 +8,11 @@ import type { Registry } from 'prom-client';
 import type { Clock, Logger } from '@app/observability';
 import type { ReadinessCheck } from '@app/runtime';
 import type { CollectionsConfig } from '../config';
+import type { Creditor } from '../direct-debit/pain008';
 import { AccountStanding } from '../accounts/account-standing';
 import { AccountsController } from '../accounts/accounts.controller';
+import { DirectDebit } from '../direct-debit/direct-debit';
+import { DirectDebitController } from '../direct-debit/direct-debit.controller';
 import { ErpController } from '../erp/erp.controller';
 import { accountMap, JournalExporter } from '../erp/journal-export';
 import { LedgerChecks } from '../ledger/ledger-checks';
@@ -36,6 +39,17 @@ export interface CollectionsHttpDeps {
   health: Health;
 }
 
+/** The direct-debit creditor from the configuration, or undefined until its IBAN and creditor id are set. */
+export function creditorOf(c: CollectionsConfig): Creditor | undefined {
+  if (c.DD_CREDITOR_IBAN === undefined || c.DD_CREDITOR_ID === undefined) return undefined;
+  return {
+    name: c.DD_CREDITOR_NAME,
+    iban: c.DD_CREDITOR_IBAN,
+    creditorId: c.DD_CREDITOR_ID,
+    ...(c.DD_CREDITOR_BIC === undefined ? {} : { bic: c.DD_CREDITOR_BIC }),
+  };
+}
+
 @Global()
 @Module({})
 export class CollectionsAppModule {
@@ -53,6 +67,7 @@ export class CollectionsAppModule {
       { provide: ImportMetrics, useValue: new ImportMetrics(deps.registry) },
       { provide: LedgerChecks, useValue: new LedgerChecks(deps.pool) },
       { provide: AccountStanding, useValue: new AccountStanding(deps.pool) },
+      { provide: DirectDebit, useValue: new DirectDebit(deps.pool, creditorOf(deps.config)) },
       { provide: JournalExporter, useValue: new JournalExporter(deps.pool, accountMap(deps.config.ERP_ACCOUNT_MAP)) },
       CollectionsAuthGuard,
     ];
@@ -61,7 +76,7 @@ export class CollectionsAppModule {
       global: true,
       providers: [...shared, ...features],
       exports: shared.map((p) => p.provide),
-      controllers: [PaymentsController, LedgerController, AccountsController, ErpController],
+      controllers: [PaymentsController, LedgerController, AccountsController, ErpController, DirectDebitController],
     };
   }
 }

@@ -17,6 +17,18 @@ async function parse(argv: string[], exit = 0): Promise<{ code: number; calls: u
       calls.push({ erpExport: request });
       return exit;
     },
+    directDebitRun: async (request) => {
+      calls.push({ directDebitRun: request });
+      return exit;
+    },
+    directDebitSettle: async (request) => {
+      calls.push({ directDebitSettle: request });
+      return exit;
+    },
+    directDebitReturns: async (request) => {
+      calls.push({ directDebitReturns: request });
+      return exit;
+    },
   };
   const program = new Command('ratel');
   let stderr = '';
@@ -70,5 +82,20 @@ describe('ratel erp export', () => {
   it('is a usage error (2) without a day, and runs nothing', async () => {
     const r = await parse(['erp', 'export']);
     expect([r.code, r.calls, r.stderr]).toEqual([2, [], expect.stringContaining("required option '--day <YYYY-MM-DD>'")]);
+  });
+});
+
+describe('ratel direct-debit', () => {
+  it('runs, settles and imports returns', async () => {
+    expect((await parse(['direct-debit', 'run', '--date', '2026-12-05', '--out', 'f.xml'])).calls).toEqual([
+      { directDebitRun: { date: '2026-12-05', out: 'f.xml' } },
+    ]);
+    expect((await parse(['direct-debit', 'settle', '--date', '2026-12-05'])).calls).toEqual([
+      { directDebitSettle: { date: '2026-12-05' } },
+    ]);
+    expect((await parse(['direct-debit', 'returns', 'r.xml'], EXIT_REJECTED)).code).toBe(EXIT_REJECTED);
+  });
+  it('is a usage error (2) without a date', async () => {
+    expect((await parse(['direct-debit', 'run'])).code).toBe(2);
   });
 });

@@ -4,6 +4,9 @@
  *   ratel payments import <file> [--name NAME]   a bank statement (camt.053, camt.054, MT940), streamed
  *                                                 from disk with a progress bar; prints the import as JSON
  *   ratel ledger check [--account ID]             the receivables ledger's invariants; exit 3 when one fails
+ *   ratel direct-debit run --date D [--out FILE]  the SEPA collection run of a date and its pain.008
+ *   ratel direct-debit settle --date D            the bank collected the run: payments on the documents
+ *   ratel direct-debit returns <file>             pain.002 / camt.054 returns; exit 3 for unknown or skipped entries
  *   ratel erp export --day D [--format F] [--out FILE]
  *                                                 a day's ledger journal mapped to GL accounts (CSV or JSON);
  *                                                 exit 3 when the day changed since exported or has unmapped accounts
@@ -24,12 +27,18 @@ export interface CollectionsActions {
   ledgerCheck(request: { accountId?: string }): Promise<number>;
   /** Exports a day's journal; resolves to 0 or EXIT_REJECTED. */
   erpExport(request: { day: string; format: string; out?: string }): Promise<number>;
+  directDebitRun(request: { date: string; out?: string }): Promise<number>;
+  directDebitSettle(request: { date: string }): Promise<number>;
+  directDebitReturns(request: { file: string }): Promise<number>;
 }
 
 export const collectionsActions: CollectionsActions = {
   paymentsImport: async (request) => (await import('./payments-import')).runPaymentsImport(request),
   ledgerCheck: async (request) => (await import('./ledger-check')).runLedgerCheck(request),
   erpExport: async (request) => (await import('./erp-export')).runErpExport(request),
+  directDebitRun: async (request) => (await import('./direct-debit')).runDirectDebit(request),
+  directDebitSettle: async (request) => (await import('./direct-debit')).settleDirectDebit(request),
+  directDebitReturns: async (request) => (await import('./direct-debit')).importDirectDebitReturns(request),
 };
 
 export function registerCollectionsCommands(program: Command, actions: CollectionsActions = collectionsActions): void {
@@ -75,5 +84,32 @@ export function registerCollectionsCommands(program: Command, actions: Collectio
     )
     .action(async (o: { day: string; format: string; out?: string }) => {
       process.exitCode = await actions.erpExport({ day: o.day, format: o.format, ...(o.out === undefined ? {} : { out: o.out }) });
+    });
+  const dd = program.command('direct-debit').description('SEPA direct debit: collection runs, settlement, returns');
+  const env = `\nEnvironment: DATABASE_URL, DD_CREDITOR_NAME, DD_CREDITOR_IBAN, DD_CREDITOR_ID, DD_CREDITOR_BIC.`;
+  dd.command('run')
+    .description('the collection run of a date (made once; again, the same run): invoices due by then of accounts with an active mandate')
+    .requiredOption('--date <YYYY-MM-DD>', 'the requested collection date')
+    .option('--out <file>', 'write the pain.008 file here')
+    .addHelpText('after', `${env}\nExit codes: 0 done, 1 failure, 2 bad usage or configuration.`)
+    .action(async (o: { date: string; out?: string }) => {
+      process.exitCode = await actions.directDebitRun({ date: o.date, ...(o.out === undefined ? {} : { out: o.out }) });
+    });
+  dd.command('settle')
+    .description('the bank collected the run: each pending debit becomes a payment on its document (again: nothing more)')
+    .requiredOption('--date <YYYY-MM-DD>', 'the collection date of the run')
+    .addHelpText('after', `${env}\nExit codes: 0 done, 1 failure, 2 bad usage or configuration.`)
+    .action(async (o: { date: string }) => {
+      process.exitCode = await actions.directDebitSettle({ date: o.date });
+    });
+  dd.command('returns')
+    .description('a pain.002 or camt.054 file of returns: each once, its payment reversed, its reason code acted on')
+    .argument('<file>', 'the returns file')
+    .addHelpText(
+      'after',
+      `${env}\nExit codes: 0 done, ${EXIT_REJECTED} unknown or skipped entries (listed) or not a returns file, 1 failure, 2 bad usage.`,
+    )
+    .action(async (file: string) => {
+      process.exitCode = await actions.directDebitReturns({ file });
     });
 }

@@ -2,5 +2,5 @@
 export const MATCH_RULES = ['RF_REFERENCE', 'DOCUMENT_NUMBER', 'ACCOUNT_EXACT_AMOUNT', 'ACCOUNT_OLDEST_FIRST'] as const;
 export type MatchRule = (typeof MATCH_RULES)[number];
 
-export const PAYMENT_STATUSES = ['SUSPENSE', 'UNAPPLIED', 'ALLOCATED'] as const;
+export const PAYMENT_STATUSES = ['SUSPENSE', 'UNAPPLIED', 'ALLOCATED', 'RETURNED'] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];

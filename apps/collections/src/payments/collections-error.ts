@@ -13,6 +13,8 @@ export enum CollectionsErrorCode {
   JOURNAL_CHANGED = 'JOURNAL_CHANGED',
   /** ERP export: ledger accounts the day uses have no GL account in ERP_ACCOUNT_MAP (`unmapped`). */
   UNMAPPED_ACCOUNTS = 'UNMAPPED_ACCOUNTS',
+  /** Direct debit: DD_CREDITOR_IBAN and DD_CREDITOR_ID are not set, so no run can be made. */
+  DIRECT_DEBIT_NOT_CONFIGURED = 'DIRECT_DEBIT_NOT_CONFIGURED',
 }
 
 export const COLLECTIONS_ERROR_HTTP_STATUS: Readonly<Record<CollectionsErrorCode, number>> = {
@@ -22,6 +24,7 @@ export const COLLECTIONS_ERROR_HTTP_STATUS: Readonly<Record<CollectionsErrorCode
   [CollectionsErrorCode.NOT_FOUND]: 404,
   [CollectionsErrorCode.JOURNAL_CHANGED]: 409,
   [CollectionsErrorCode.UNMAPPED_ACCOUNTS]: 422,
+  [CollectionsErrorCode.DIRECT_DEBIT_NOT_CONFIGURED]: 503,
 };
 
 export class CollectionsError extends Error {

@@ -15,4 +15,9 @@ export const collectionsTables = [
   'bank_statement_import',
   'bank_statement_rejection',
   'erp_journal_export',
+  'sepa_mandate',
+  'dd_run',
+  'dd_instruction',
+  'dd_return',
+  'payment_allocation_reversal',
 ] as const;
