@@ -34,6 +34,9 @@ export const collectionsConfigSchema = z.object({
     .string()
     .regex(/^[A-Z]{2}[0-9]{2}[A-Z0-9]{3}[A-Za-z0-9]{1,28}$/)
     .optional(),
+  /** Dunning bars and unbars through charging's provisioning API (role write); without them the bar steps fail and are retried. */
+  CHARGING_URL: z.string().url().optional(),
+  CHARGING_API_KEY: z.string().min(1).optional(),
   /** ERP export: JSON object of ledger account code -> GL account, over ERP_ACCOUNT_MAP_DEFAULT (src/erp/journal-export.ts). */
   ERP_ACCOUNT_MAP: z
     .string()

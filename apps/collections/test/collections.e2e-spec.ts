@@ -235,6 +235,52 @@ describe('collections process', () => {
     }
   });
 
+  it('serves dunning: policies, a run that reminds, promises to pay, disputes, morale; bad input refused naming the field', async () => {
+    const json = (body: unknown) => ({ key: OPERATOR_KEY, body: JSON.stringify(body), type: 'application/json' });
+    const policies = await call('GET', '/v1/collections/dunning/policies', { key: VIEWER_KEY });
+    expect((policies.body.items as { segment: string }[]).map((p) => p.segment)).toEqual(['BUSINESS', 'CONSUMER']);
+    // doc-2 (acc-1, due 2026-11-15, 60.00 of it unpaid) is overdue: on 2026-11-19 only the reminder is due (no bar: charging is not configured here).
+    const run = await call('POST', '/v1/collections/dunning/run', json({ date: '2026-11-19' }));
+    expect(run.status).toBe(200);
+    expect(run.body).toMatchObject({ failed: [] });
+    const state = await call('GET', '/v1/collections/accounts/acc-1/dunning', { key: VIEWER_KEY });
+    expect(state.body).toMatchObject({ segment: 'CONSUMER', cases: [{ status: 'OPEN', steps: [{ action: 'REMINDER_EMAIL' }] }] });
+    expect((await call('PUT', '/v1/collections/accounts/acc-1/promise-to-pay', json({ until: null, note: 'withdrawn' }))).status).toBe(204);
+    expect((await call('POST', '/v1/collections/documents/doc-2/dispute', json({ reason: 'wrong tariff' }))).body).toEqual({
+      disputed: true,
+    });
+    expect((await call('DELETE', '/v1/collections/documents/doc-2/dispute', { key: OPERATOR_KEY })).body).toEqual({ disputed: false });
+    expect((await call('GET', '/v1/collections/accounts/acc-1/morale', { key: VIEWER_KEY })).body).toMatchObject({
+      accountId: 'acc-1',
+      invoicesDue: 2,
+    });
+    const cases: Array<[string, string, unknown, number, string | undefined]> = [
+      ['PUT', '/v1/collections/accounts/acc-1/promise-to-pay', { until: '2020-01-01' }, 400, 'until'],
+      ['PUT', '/v1/collections/accounts/acc-1/promise-to-pay', { until: '2026-13-01' }, 400, 'until'],
+      ['PUT', '/v1/collections/accounts/acc-1/promise-to-pay', { until: null, colour: 'red' }, 400, 'colour'],
+      ['PUT', '/v1/collections/accounts/acc-1/dunning-segment', { segment: 'VIP' }, 400, 'segment'],
+      ['POST', '/v1/collections/documents/doc-2/dispute', { reason: '' }, 400, 'reason'],
+      ['POST', '/v1/collections/documents/doc-none/dispute', { reason: 'x' }, 404, undefined],
+      ['POST', '/v1/collections/dunning/run', { date: 'tomorrow' }, 400, 'date'],
+    ];
+    for (const [method, path, body, status, parameter] of cases) {
+      const before = (
+        await pool.query(
+          'select (select count(*) from dunning_action) + (select count(*) from document_dispute) + (select count(*) from dunning_account) as n',
+        )
+      ).rows[0].n;
+      const r = await call(method, path, json(body));
+      expect({ path, status: r.status, parameter: r.body.parameter }).toEqual({ path, status, parameter });
+      expect(
+        (
+          await pool.query(
+            'select (select count(*) from dunning_action) + (select count(*) from document_dispute) + (select count(*) from dunning_account) as n',
+          )
+        ).rows[0].n,
+      ).toBe(before);
+    }
+  });
+
   it.each([
     ['GET', '/v1/collections/payments?status=LOST', 400, 'status', undefined, undefined],
     ['GET', '/v1/collections/payments?acount=acc-1', 400, 'acount', undefined, undefined],

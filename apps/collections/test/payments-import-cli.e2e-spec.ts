@@ -15,6 +15,8 @@ import { createTestDatabase, waitFor } from '@app/devstack';
 import { seedReceivables } from '../src/testing/receivables-fixtures';
 
 const REPO_ROOT = join(__dirname, '..', '..', '..');
+/** Two imports of 5,000 entries, one transaction each, with CLI start-ups: generous on a shared 2-core box (a bound, not a measurement). */
+const CRASH_TEST_TIMEOUT_MS = 240_000;
 const FIXTURE = join(__dirname, 'fixtures', 'camt053-mixed.xml');
 
 async function ratel(args: string[], databaseUrl: string): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -68,58 +70,62 @@ describe('ratel payments import', () => {
     expect([r.code, r.stderr]).toEqual([2, expect.stringContaining('cannot read')]);
   });
 
-  it('applies every entry once when an import is SIGKILLed half way and run again', async () => {
-    const entries = 5_000;
-    const dir = mkdtempSync(join(tmpdir(), 'ratel-crash-'));
-    const file = join(dir, 'big.xml');
-    const ntry = (i: number) =>
-      `<Ntry><Amt Ccy="EUR">1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><ValDt><Dt>2026-12-04</Dt></ValDt>` +
-      `<AcctSvcrRef>CRASH-${i}</AcctSvcrRef><NtryDtls><TxDtls><RmtInf><Ustrd>acc-2</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>\n`;
-    writeFileSync(
-      file,
-      `<Document><BkToCstmrStmt><Stmt><Acct><Id><IBAN>DE02120300000000202051</IBAN></Id></Acct>\n${Array.from({ length: entries }, (_, i) => ntry(i)).join('')}</Stmt></BkToCstmrStmt></Document>\n`,
-    );
-    await seedReceivables(pool, {
-      accounts: ['acc-2'],
-      invoices: [{ n: 2, accountId: 'acc-2', grossMinor: 12345n, issueDate: '2026-11-01' }],
-      at: new Date(Date.UTC(2026, 11, 1)),
-    });
-    const count = async () =>
-      (await pool.query(`select count(*)::int as n from payment where bank_reference like 'CRASH-%'`)).rows[0].n as number;
-    try {
-      const child = spawn(
-        process.execPath,
-        ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'scripts/ratel.ts', 'payments', 'import', file],
-        { cwd: REPO_ROOT, env: { ...process.env, DATABASE_URL: url }, stdio: 'ignore' },
+  it(
+    'applies every entry once when an import is SIGKILLed half way and run again',
+    async () => {
+      const entries = 5_000;
+      const dir = mkdtempSync(join(tmpdir(), 'ratel-crash-'));
+      const file = join(dir, 'big.xml');
+      const ntry = (i: number) =>
+        `<Ntry><Amt Ccy="EUR">1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><ValDt><Dt>2026-12-04</Dt></ValDt>` +
+        `<AcctSvcrRef>CRASH-${i}</AcctSvcrRef><NtryDtls><TxDtls><RmtInf><Ustrd>acc-2</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>\n`;
+      writeFileSync(
+        file,
+        `<Document><BkToCstmrStmt><Stmt><Acct><Id><IBAN>DE02120300000000202051</IBAN></Id></Acct>\n${Array.from({ length: entries }, (_, i) => ntry(i)).join('')}</Stmt></BkToCstmrStmt></Document>\n`,
       );
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      await waitFor('the first payments of the import', count, (n) => n >= 50, 60_000);
-      child.kill('SIGKILL');
-      await exited;
-      const halfWay = await count();
-      expect(halfWay).toBeLessThan(entries); // it was killed in the middle, or this proves nothing
+      await seedReceivables(pool, {
+        accounts: ['acc-2'],
+        invoices: [{ n: 2, accountId: 'acc-2', grossMinor: 12345n, issueDate: '2026-11-01' }],
+        at: new Date(Date.UTC(2026, 11, 1)),
+      });
+      const count = async () =>
+        (await pool.query(`select count(*)::int as n from payment where bank_reference like 'CRASH-%'`)).rows[0].n as number;
+      try {
+        const child = spawn(
+          process.execPath,
+          ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'scripts/ratel.ts', 'payments', 'import', file],
+          { cwd: REPO_ROOT, env: { ...process.env, DATABASE_URL: url }, stdio: 'ignore' },
+        );
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        await waitFor('the first payments of the import', count, (n) => n >= 50, 60_000);
+        child.kill('SIGKILL');
+        await exited;
+        const halfWay = await count();
+        expect(halfWay).toBeLessThan(entries); // it was killed in the middle, or this proves nothing
 
-      const again = await ratel(['payments', 'import', file], url);
-      expect(JSON.parse(again.stdout)).toMatchObject({ paymentsCreated: entries - halfWay, duplicates: halfWay, rejected: 0 });
-      expect(await count()).toBe(entries);
-      const money = await pool.query(
-        `select
+        const again = await ratel(['payments', 'import', file], url);
+        expect(JSON.parse(again.stdout)).toMatchObject({ paymentsCreated: entries - halfWay, duplicates: halfWay, rejected: 0 });
+        expect(await count()).toBe(entries);
+        const money = await pool.query(
+          `select
            (select sum(amount_minor)::text from payment where bank_reference like 'CRASH-%') as received,
            (select count(*)::int from ledger_transaction t join payment p on t.source_id = p.id where p.bank_reference like 'CRASH-%') as receipts,
            (select count(*)::int from (select transaction_id from ledger_posting group by 1 having sum(amount_minor) <> 0) u) as unbalanced,
            (select status || ' ' || paid_minor from billing_document where id = 'doc-2') as document,
            (select sum(amount_minor)::text from ledger_posting where party_account_id = 'acc-2') as receivable`,
-      );
-      // 5,000 x 1.00 EUR: 123.45 pays doc-2, the rest is acc-2's credit; one receipt per payment, all balanced.
-      expect(money.rows[0]).toEqual({
-        received: '500000',
-        receipts: entries,
-        unbalanced: 0,
-        document: 'PAID 12345',
-        receivable: '-487655',
-      });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+        );
+        // 5,000 x 1.00 EUR: 123.45 pays doc-2, the rest is acc-2's credit; one receipt per payment, all balanced.
+        expect(money.rows[0]).toEqual({
+          received: '500000',
+          receipts: entries,
+          unbalanced: 0,
+          document: 'PAID 12345',
+          receivable: '-487655',
+        });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    CRASH_TEST_TIMEOUT_MS,
+  );
 });

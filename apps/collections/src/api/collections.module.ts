@@ -13,6 +13,9 @@ import { AccountStanding } from '../accounts/account-standing';
 import { AccountsController } from '../accounts/accounts.controller';
 import { DirectDebit } from '../direct-debit/direct-debit';
 import { DirectDebitController } from '../direct-debit/direct-debit.controller';
+import { ChargingBarring } from '../dunning/barring';
+import { Dunning } from '../dunning/dunning';
+import { DunningController } from '../dunning/dunning.controller';
 import { ErpController } from '../erp/erp.controller';
 import { accountMap, JournalExporter } from '../erp/journal-export';
 import { LedgerChecks } from '../ledger/ledger-checks';
@@ -50,6 +53,14 @@ export function creditorOf(c: CollectionsConfig): Creditor | undefined {
   };
 }
 
+/** Dunning with charging's barring when CHARGING_URL and CHARGING_API_KEY are set. */
+export function dunningOf(pool: Pool, c: CollectionsConfig): Dunning {
+  return new Dunning(
+    pool,
+    c.CHARGING_URL === undefined || c.CHARGING_API_KEY === undefined ? undefined : new ChargingBarring(c.CHARGING_URL, c.CHARGING_API_KEY),
+  );
+}
+
 @Global()
 @Module({})
 export class CollectionsAppModule {
@@ -61,8 +72,16 @@ export class CollectionsAppModule {
       { provide: METRICS_REGISTRY, useValue: deps.registry },
       { provide: PG_POOL, useValue: deps.pool },
     ];
+    const dunning = dunningOf(deps.pool, deps.config);
     const features = [
-      { provide: ImportStatement, useValue: new ImportStatement(deps.pool, deps.clock) },
+      { provide: Dunning, useValue: dunning },
+      {
+        provide: ImportStatement,
+        // Each new payment re-evaluates its account's dunning: a payment that clears the overdue amount lifts the bar at once.
+        useValue: new ImportStatement(deps.pool, deps.clock, undefined, async (accountId) => {
+          await dunning.evaluateAccount(accountId, new Date(deps.clock.nowMs()).toISOString().slice(0, 10), deps.clock.nowMs());
+        }),
+      },
       { provide: PaymentQueries, useValue: new PaymentQueries(deps.pool) },
       { provide: ImportMetrics, useValue: new ImportMetrics(deps.registry) },
       { provide: LedgerChecks, useValue: new LedgerChecks(deps.pool) },
@@ -76,7 +95,7 @@ export class CollectionsAppModule {
       global: true,
       providers: [...shared, ...features],
       exports: shared.map((p) => p.provide),
-      controllers: [PaymentsController, LedgerController, AccountsController, ErpController, DirectDebitController],
+      controllers: [PaymentsController, LedgerController, AccountsController, ErpController, DirectDebitController, DunningController],
     };
   }
 }

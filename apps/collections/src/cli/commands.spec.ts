@@ -29,6 +29,10 @@ async function parse(argv: string[], exit = 0): Promise<{ code: number; calls: u
       calls.push({ directDebitReturns: request });
       return exit;
     },
+    dunningRun: async (request) => {
+      calls.push({ dunningRun: request });
+      return exit;
+    },
   };
   const program = new Command('ratel');
   let stderr = '';
@@ -97,5 +101,12 @@ describe('ratel direct-debit', () => {
   });
   it('is a usage error (2) without a date', async () => {
     expect((await parse(['direct-debit', 'run'])).code).toBe(2);
+  });
+});
+
+describe('ratel dunning run', () => {
+  it('evaluates today, or the day given', async () => {
+    expect((await parse(['dunning', 'run'])).calls).toEqual([{ dunningRun: {} }]);
+    expect((await parse(['dunning', 'run', '--date', '2026-12-20'])).calls).toEqual([{ dunningRun: { date: '2026-12-20' } }]);
   });
 });

@@ -7,6 +7,7 @@
  *   ratel direct-debit run --date D [--out FILE]  the SEPA collection run of a date and its pain.008
  *   ratel direct-debit settle --date D            the bank collected the run: payments on the documents
  *   ratel direct-debit returns <file>             pain.002 / camt.054 returns; exit 3 for unknown or skipped entries
+ *   ratel dunning run [--date D]                  evaluates every overdue account: each due step once (progress bar)
  *   ratel erp export --day D [--format F] [--out FILE]
  *                                                 a day's ledger journal mapped to GL accounts (CSV or JSON);
  *                                                 exit 3 when the day changed since exported or has unmapped accounts
@@ -30,6 +31,7 @@ export interface CollectionsActions {
   directDebitRun(request: { date: string; out?: string }): Promise<number>;
   directDebitSettle(request: { date: string }): Promise<number>;
   directDebitReturns(request: { file: string }): Promise<number>;
+  dunningRun(request: { date?: string }): Promise<number>;
 }
 
 export const collectionsActions: CollectionsActions = {
@@ -39,6 +41,7 @@ export const collectionsActions: CollectionsActions = {
   directDebitRun: async (request) => (await import('./direct-debit')).runDirectDebit(request),
   directDebitSettle: async (request) => (await import('./direct-debit')).settleDirectDebit(request),
   directDebitReturns: async (request) => (await import('./direct-debit')).importDirectDebitReturns(request),
+  dunningRun: async (request) => (await import('./dunning-run')).runDunning(request),
 };
 
 export function registerCollectionsCommands(program: Command, actions: CollectionsActions = collectionsActions): void {
@@ -111,5 +114,18 @@ export function registerCollectionsCommands(program: Command, actions: Collectio
     )
     .action(async (file: string) => {
       process.exitCode = await actions.directDebitReturns({ file });
+    });
+  program
+    .command('dunning')
+    .description('dunning: reminders, warnings, bars, termination, agency handover, write-off')
+    .command('run')
+    .description("evaluates every overdue account (as the daily run does): each due step of its segment's policy taken once")
+    .option('--date <YYYY-MM-DD>', 'the day to evaluate as (default today, UTC)')
+    .addHelpText(
+      'after',
+      '\nEnvironment: DATABASE_URL, CHARGING_URL, CHARGING_API_KEY.\nExit codes: 0 done, 1 failure (a bar call that failed: run again), 2 bad usage or configuration.',
+    )
+    .action(async (o: { date?: string }) => {
+      process.exitCode = await actions.dunningRun(o.date === undefined ? {} : { date: o.date });
     });
 }

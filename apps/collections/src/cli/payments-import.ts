@@ -11,10 +11,16 @@ import { loadConfig } from '@app/config';
 import { systemClock } from '@app/observability';
 import { UsageError } from '@app/runtime/cli';
 import { startProgress } from '@app/runtime/progress';
+import { ChargingBarring } from '../dunning/barring';
+import { Dunning } from '../dunning/dunning';
 import { ImportStatement, ImportStatementCommand } from '../payments/import-statement.usecase';
 import { EXIT_REJECTED } from './commands';
 
-const cliConfigSchema = z.object({ DATABASE_URL: z.string().url() });
+const cliConfigSchema = z.object({
+  DATABASE_URL: z.string().url(),
+  CHARGING_URL: z.string().url().optional(),
+  CHARGING_API_KEY: z.string().min(1).optional(),
+});
 
 async function sha256OfFile(file: string): Promise<string> {
   const hash = createHash('sha256');
@@ -30,7 +36,7 @@ async function* counted(file: string, onBytes: (n: number) => void): AsyncGenera
 }
 
 export async function runPaymentsImport(request: { file: string; name?: string }): Promise<number> {
-  const { DATABASE_URL } = loadConfig(cliConfigSchema);
+  const { DATABASE_URL, CHARGING_URL, CHARGING_API_KEY } = loadConfig(cliConfigSchema);
   let sizeBytes: number;
   try {
     const stat = statSync(request.file);
@@ -48,7 +54,14 @@ export async function runPaymentsImport(request: { file: string; name?: string }
   const pool = new Pool({ connectionString: DATABASE_URL, max: 2 });
   const progress = startProgress({ label: `payments import ${basename(request.file)}`, total: sizeBytes, unit: 'bytes' });
   try {
-    const summary = await new ImportStatement(pool, systemClock).execute(
+    const barring =
+      CHARGING_URL === undefined || CHARGING_API_KEY === undefined ? undefined : new ChargingBarring(CHARGING_URL, CHARGING_API_KEY);
+    const dunning = new Dunning(pool, barring);
+    // Each new payment re-evaluates its account's dunning (a cleared account is unbarred at once).
+    const afterPayment = async (accountId: string) => {
+      await dunning.evaluateAccount(accountId, new Date(systemClock.nowMs()).toISOString().slice(0, 10), systemClock.nowMs());
+    };
+    const summary = await new ImportStatement(pool, systemClock, undefined, afterPayment).execute(
       cmd,
       counted(request.file, (n) => progress.increment(n)),
     );

@@ -18,6 +18,7 @@ import { ibanProblem } from '@app/money';
 import { PaymentApplier, paymentIdOf } from '../matching/apply-payment';
 import { reversePayment } from '../matching/reverse-payment';
 import { CollectionsError, CollectionsErrorCode } from '../payments/collections-error';
+import { isCalendarDate } from '../payments/query-params';
 import type { ReceivedPayment } from '../payments/statements/statement-types';
 import { buildPain008, type Creditor, type DirectDebitTransaction, SEPA_NAME_MAX } from './pain008';
 import { parseReturnFile, returnAction, type ReturnAction } from './returns';
@@ -29,7 +30,7 @@ export const BIC_PATTERN = /^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$/;
 export const DD_RUN_INSTRUCTIONS_MAX = 100_000;
 
 const sha1 = (t: string) => createHash('sha1').update(t).digest('hex');
-const isDate = (d: string) => /^\d{4}-\d{2}-\d{2}$/.test(d) && new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) === d;
+const isDate = isCalendarDate;
 
 export interface MandateInput {
   mandateId: string;

@@ -20,6 +20,7 @@ import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
 import { currencyExponent } from '@app/money';
 import { CollectionsError, CollectionsErrorCode } from '../payments/collections-error';
+import { isCalendarDate } from '../payments/query-params';
 
 /** GL accounts of the ledger codes Ratel posts to (a French PCG-style chart); ERP_ACCOUNT_MAP overrides or adds. */
 export const ERP_ACCOUNT_MAP_DEFAULT: Readonly<Record<string, string>> = {
@@ -30,6 +31,7 @@ export const ERP_ACCOUNT_MAP_DEFAULT: Readonly<Record<string, string>> = {
   REVENUE: '706000',
   TAX_PAYABLE: '445710',
   CUSTOMER_ADVANCES: '419000',
+  WRITE_OFF: '654000',
 };
 
 /** Postings one export reads at most (a day of a large operator: about 10 postings per payment). */
@@ -155,12 +157,7 @@ export class JournalExporter {
   ) {}
 
   async export(p: { day: string; format: ErpFormat; exportedBy: string; nowMs: number }): Promise<JournalExport> {
-    if (
-      !/^\d{4}-\d{2}-\d{2}$/.test(p.day) ||
-      Number.isNaN(Date.parse(`${p.day}T00:00:00Z`)) ||
-      new Date(`${p.day}T00:00:00Z`).toISOString().slice(0, 10) !== p.day
-    )
-      throw CollectionsError.invalid('day', `${p.day} is not a date (YYYY-MM-DD)`);
+    if (!isCalendarDate(p.day)) throw CollectionsError.invalid('day', `${p.day} is not a date (YYYY-MM-DD)`);
     if (!(ERP_FORMATS as readonly string[]).includes(p.format))
       throw CollectionsError.invalid('format', `one of ${ERP_FORMATS.join(', ')}`);
     const todayUtc = new Date(p.nowMs).toISOString().slice(0, 10);

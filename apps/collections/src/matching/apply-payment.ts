@@ -25,7 +25,8 @@ import { paymentReceivedLegs, PAYMENT_RECEIVED_KIND } from './ledger-accounts';
 import type { MatchRule, PaymentStatus } from './match-rules';
 import { creditorReferencesIn, remittanceTokens } from './remittance';
 
-export type ApplyOutcome = { created: false } | { created: true; paymentId: string; status: PaymentStatus; rule: MatchRule | null };
+export type ApplyOutcome =
+  { created: false } | { created: true; paymentId: string; accountId: string | null; status: PaymentStatus; rule: MatchRule | null };
 
 interface Match {
   accountId: string | null;
@@ -93,7 +94,7 @@ export class PaymentApplier {
         `update payment set account_id = $2, unapplied_minor = $3, status = $4, match_rule = $5, updated_at = $6 where id = $1`,
         [id, match.accountId, plan.unappliedMinor.toString(), status, match.accountId === null ? null : rule, now],
       );
-      return { created: true, paymentId: id, status, rule: match.accountId === null ? null : rule };
+      return { created: true, paymentId: id, accountId: match.accountId, status, rule: match.accountId === null ? null : rule };
     });
   }
 }

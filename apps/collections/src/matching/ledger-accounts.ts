@@ -12,6 +12,8 @@ export const LEDGER_ACCOUNT = {
   AR: 'AR',
   UNAPPLIED_CASH: 'UNAPPLIED_CASH',
   SUSPENSE: 'SUSPENSE',
+  /** Receivables written off by dunning (an expense); a write-off is a payment of channel WRITE_OFF. */
+  WRITE_OFF: 'WRITE_OFF',
 } as const;
 
 export const PAYMENT_RECEIVED_KIND = 'PAYMENT_RECEIVED';

@@ -28,11 +28,13 @@ export function paymentReturnedLegs(p: {
   allocatedMinor: bigint;
   unappliedMinor: bigint;
   accountId: string | null;
+  /** Where the money came from: BANK, or WRITE_OFF for a write-off (dunning). */
+  cashAccount?: string;
 }): LedgerLeg[] {
   if (p.allocatedMinor + p.unappliedMinor !== p.amountMinor)
     throw new Error('payment return legs: allocated + unapplied must be the amount');
   const legs: LedgerLeg[] = [
-    { account: LEDGER_ACCOUNT.BANK, party: null, amountMinor: -p.amountMinor },
+    { account: p.cashAccount ?? LEDGER_ACCOUNT.BANK, party: null, amountMinor: -p.amountMinor },
     { account: LEDGER_ACCOUNT.AR, party: p.accountId, amountMinor: p.allocatedMinor },
     p.accountId === null
       ? { account: LEDGER_ACCOUNT.SUSPENSE, party: null, amountMinor: p.unappliedMinor }
@@ -52,8 +54,9 @@ export async function reversePayment(
     amount_minor: string;
     unapplied_minor: string;
     status: string;
+    channel: string;
   }>(
-    `select account_id, trim(currency) as currency, amount_minor::text, unapplied_minor::text, status from payment where id = $1 for update`,
+    `select account_id, trim(currency) as currency, amount_minor::text, unapplied_minor::text, status, channel from payment where id = $1 for update`,
     [x.paymentId],
   );
   if (payments.length === 0) throw new Error(`payment ${x.paymentId} does not exist`);
@@ -75,6 +78,7 @@ export async function reversePayment(
     allocatedMinor: allocated,
     unappliedMinor: BigInt(p.unapplied_minor),
     accountId: p.account_id,
+    cashAccount: p.channel === 'WRITE_OFF' ? LEDGER_ACCOUNT.WRITE_OFF : LEDGER_ACCOUNT.BANK,
   });
   const key = `payment-returned|${x.paymentId}`;
   const txId = `lt-${createHash('sha1').update(key).digest('hex').slice(0, 40)}`;

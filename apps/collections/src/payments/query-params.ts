@@ -60,3 +60,10 @@ export function readPage(q: Record<string, string | undefined>): Page {
     offset: readInt('offset', q.offset, 0, PAGE_OFFSET_MAX, 0),
   };
 }
+
+/** A real calendar date YYYY-MM-DD (2026-02-30 and 2026-13-01 are not). */
+export function isCalendarDate(value: unknown): value is string {
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const ms = Date.parse(`${value}T00:00:00Z`);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === value;
+}

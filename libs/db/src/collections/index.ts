@@ -20,4 +20,11 @@ export const collectionsTables = [
   'dd_instruction',
   'dd_return',
   'payment_allocation_reversal',
+  'dunning_policy',
+  'dunning_step',
+  'dunning_account',
+  'dunning_case',
+  'dunning_action',
+  'dunning_notice',
+  'document_dispute',
 ] as const;

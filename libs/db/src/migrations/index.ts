@@ -21,6 +21,7 @@ import { Migration20261203001200_series_prefix } from './Migration20261203001200
 import { Migration20261203001800_electronic_addresses } from './Migration20261203001800_electronic_addresses';
 import { Migration20261203001900_erp_journal_exports } from './Migration20261203001900_erp_journal_exports';
 import { Migration20261203002100_direct_debit } from './Migration20261203002100_direct_debit';
+import { Migration20261203002200_dunning } from './Migration20261203002200_dunning';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20260101000000_initial', class: Migration20260101000000_initial },
@@ -44,4 +45,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261203001800_electronic_addresses', class: Migration20261203001800_electronic_addresses },
   { name: 'Migration20261203001900_erp_journal_exports', class: Migration20261203001900_erp_journal_exports },
   { name: 'Migration20261203002100_direct_debit', class: Migration20261203002100_direct_debit },
+  { name: 'Migration20261203002200_dunning', class: Migration20261203002200_dunning },
 ];

@@ -1,0 +1,185 @@
+/**
+ * Dunning against real PostgreSQL and a fake charging provisioning API running as its own process,
+ * on a fake clock: reminder, warning, soft bar and hard bar on their days, each once; a failed bar
+ * call retried; a promise to pay pauses and a dispute holds a document out; the payment that clears
+ * the overdue amount closes the case and lifts the bar; a write-off at D+180 keeps the ledger whole
+ * and is reversed like a payment.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Pool } from 'pg';
+import { migrate, withTransaction } from '@app/db';
+import { createTestDatabase } from '@app/devstack';
+import { LedgerChecks } from '../ledger/ledger-checks';
+import { reversePayment } from '../matching/reverse-payment';
+import { ImportStatement, ImportStatementCommand } from '../payments/import-statement.usecase';
+import { seedReceivables } from '../testing/receivables-fixtures';
+import { ChargingBarring } from './barring';
+import { Dunning } from './dunning';
+
+const REPO_ROOT = join(__dirname, '..', '..', '..', '..');
+const KEY = 'dunning-spec-key';
+let pool: Pool;
+let fake: ChildProcess;
+let fakeUrl: string;
+let dir: string;
+let dunning: Dunning;
+
+const at = (day: string) => Date.parse(`${day}T06:00:00Z`);
+const calls = async () => (await (await fetch(`${fakeUrl}/calls`)).json()) as { accountId: string; what: string; status: number }[];
+const ledgerOk = async () => (await new LedgerChecks(pool).run({ nowMs: 0 })).ok;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ratel-dunning-'));
+  fake = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'apps/collections/src/testing/fake-charging.ts'], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, FAKE_CHARGING_KEY: KEY, FAKE_CHARGING_FAIL_FILE: join(dir, 'fail') },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  fakeUrl = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    fake.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /listening (\d+)/.exec(out);
+      if (m !== null) resolve(`http://127.0.0.1:${m[1]}`);
+    });
+    fake.once('exit', (code) => reject(new Error(`fake charging exited ${code}`)));
+  });
+  const url = await createTestDatabase('dunning');
+  await migrate(url);
+  pool = new Pool({ connectionString: url, max: 4 });
+  // Issued 2026-11-01, due 2026-11-15.
+  await seedReceivables(pool, {
+    accounts: ['acc-1', 'acc-2', 'acc-3'],
+    invoices: [
+      { n: 1, accountId: 'acc-1', grossMinor: 12000n, issueDate: '2026-11-01' },
+      { n: 2, accountId: 'acc-2', grossMinor: 5000n, issueDate: '2026-11-01' },
+      { n: 3, accountId: 'acc-3', grossMinor: 3000n, issueDate: '2026-11-01' },
+    ],
+    at: new Date(Date.UTC(2026, 10, 1)),
+  });
+  dunning = new Dunning(pool, new ChargingBarring(fakeUrl, KEY));
+}, 60_000);
+
+afterAll(async () => {
+  fake?.kill('SIGTERM');
+  await pool?.end();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('dunning', () => {
+  it('reminds on D+3, warns on D+10, soft-bars on D+14 and hard-bars on D+21, each once', async () => {
+    expect((await dunning.evaluateAccount('acc-1', '2026-11-17', at('2026-11-17'))).stepsTaken).toEqual([]);
+    expect((await dunning.evaluateAccount('acc-1', '2026-11-18', at('2026-11-18'))).stepsTaken).toEqual(['REMINDER_EMAIL']);
+    expect((await dunning.evaluateAccount('acc-1', '2026-11-18', at('2026-11-18'))).stepsTaken).toEqual([]);
+    expect((await dunning.evaluateAccount('acc-1', '2026-11-25', at('2026-11-25'))).stepsTaken).toEqual(['WARNING_SMS_EMAIL']);
+    expect(await calls()).toEqual([]);
+    expect((await dunning.evaluateAccount('acc-1', '2026-11-29', at('2026-11-29'))).stepsTaken).toEqual(['SOFT_BAR']);
+    expect((await dunning.evaluateAccount('acc-1', '2026-12-06', at('2026-12-06'))).stepsTaken).toEqual(['HARD_BAR']);
+    expect((await calls()).map((c) => [c.accountId, c.what, c.status])).toEqual([
+      ['acc-1', 'bar', 200],
+      ['acc-1', 'bar', 200],
+    ]);
+    const state = (await dunning.accountState('acc-1')) as { barredByDunning: boolean; notices: { template: string; channel: string }[] };
+    expect(state.barredByDunning).toBe(true);
+    expect(state.notices.map((n) => `${n.template}/${n.channel}`).sort()).toEqual(['REMINDER/EMAIL', 'WARNING/EMAIL', 'WARNING/SMS']);
+  });
+
+  it('takes no step while a promise to pay holds, resumes after it; a disputed document is held out; a failed bar is tried again', async () => {
+    await dunning.promiseToPay('acc-2', '2026-12-01', 'pays on the 1st', at('2026-11-20'));
+    expect(await dunning.evaluateAccount('acc-2', '2026-11-25', at('2026-11-25'))).toMatchObject({ paused: true, stepsTaken: [] });
+    writeFileSync(join(dir, 'fail'), 'acc-2\n');
+    await expect(dunning.evaluateAccount('acc-2', '2026-12-02', at('2026-12-02'))).rejects.toThrow('HTTP 503');
+    expect(
+      (
+        await pool.query(
+          `select count(*)::int as n from dunning_action a join dunning_case c on c.id = a.case_id where c.account_id = 'acc-2'`,
+        )
+      ).rows[0].n,
+    ).toBe(0);
+    writeFileSync(join(dir, 'fail'), '');
+    expect((await dunning.evaluateAccount('acc-2', '2026-12-02', at('2026-12-02'))).stepsTaken).toEqual([
+      'REMINDER_EMAIL',
+      'WARNING_SMS_EMAIL',
+      'SOFT_BAR',
+    ]);
+    expect(await dunning.dispute('doc-3', 'the customer disputes the roaming charges', 'spec', at('2026-11-20'))).toBe(true);
+    expect(await dunning.evaluateAccount('acc-3', '2026-12-06', at('2026-12-06'))).toMatchObject({
+      overdueMinor: '0',
+      caseId: null,
+      stepsTaken: [],
+    });
+  });
+
+  it('closes the case and lifts the bar when a payment clears what is overdue', async () => {
+    const camt = `<Document><BkToCstmrStmt><Stmt><Acct><Id><IBAN>DE89370400440532013000</IBAN></Id></Acct><Ntry><Amt Ccy="EUR">120.00</Amt>
+      <CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-12-07</Dt></BookgDt><ValDt><Dt>2026-12-07</Dt></ValDt><AcctSvcrRef>DUN-1</AcctSvcrRef>
+      <NtryDtls><TxDtls><RmtInf><Ustrd>INV2026-000001</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry></Stmt></BkToCstmrStmt></Document>`;
+    const started = Date.now();
+    const importer = new ImportStatement(pool, { nowMs: () => at('2026-12-07') }, undefined, async (accountId) => {
+      await dunning.evaluateAccount(accountId, '2026-12-07', at('2026-12-07'));
+    });
+    const summary = await importer.execute(
+      ImportStatementCommand.create({ fileName: 'dun.xml', sha256: 'a'.repeat(64), requestedBy: 'spec' }),
+      [camt],
+    );
+    expect(summary).toMatchObject({ paymentsCreated: 1, rejected: 0 });
+    console.log(`dunning: payment import to bar lifted in ${Date.now() - started} ms (one account, fake charging on loopback)`);
+    expect((await calls()).filter((c) => c.accountId === 'acc-1').map((c) => c.what)).toEqual(['bar', 'bar', 'unbar']);
+    const state = (await dunning.accountState('acc-1')) as { barredByDunning: boolean; cases: { status: string }[] };
+    expect(state).toMatchObject({ barredByDunning: false, cases: [{ status: 'CLOSED' }] });
+    expect(await ledgerOk()).toBe(true);
+  });
+
+  it('writes off at D+180 through a WRITE_OFF payment (ledger whole), reversed like any payment', async () => {
+    const out = await dunning.run('2027-05-20', at('2027-05-20'));
+    expect(out.accounts).toBe(1); // acc-2 (acc-1 paid; acc-3's document disputed)
+    const steps = (
+      await pool.query(
+        `select a.action, a.result from dunning_action a join dunning_case c on c.id = a.case_id where c.account_id = 'acc-2' order by a.step_no`,
+      )
+    ).rows;
+    expect(steps.map((s) => s.action)).toEqual([
+      'REMINDER_EMAIL',
+      'WARNING_SMS_EMAIL',
+      'SOFT_BAR',
+      'HARD_BAR',
+      'TERMINATION',
+      'AGENCY_HANDOVER',
+      'WRITE_OFF',
+    ]);
+    expect(steps[6].result).toMatchObject({ writtenOffMinor: '5000', documents: ['doc-2'] });
+    expect((await pool.query(`select status from billing_document where id = 'doc-2'`)).rows[0].status).toBe('PAID');
+    expect(await ledgerOk()).toBe(true);
+    const csv = await dunning.agencyHandover('2027-05-20');
+    expect(csv.split('\r\n')).toEqual([
+      'account_id,case_id,customer,overdue_minor',
+      expect.stringMatching(/^acc-2,dc-[0-9a-f]{32},Customer,5000$/),
+      '',
+    ]);
+    // The money arrived after all: the write-off is reversed, the invoice is open again, the ledger still whole.
+    await withTransaction(pool, (c) =>
+      reversePayment(c, {
+        paymentId: steps[6].result.paymentId,
+        reason: 'paid after write-off',
+        postedOn: '2027-06-01',
+        now: new Date(at('2027-06-01')),
+      }),
+    );
+    expect((await pool.query(`select status from billing_document where id = 'doc-2'`)).rows[0].status).toBe('ISSUED');
+    expect(await ledgerOk()).toBe(true);
+  });
+
+  it('serves payment morale: the on-time ratio and the average days late', async () => {
+    expect(await dunning.morale('acc-1', '2026-12-10')).toEqual({
+      accountId: 'acc-1',
+      invoicesDue: 1,
+      paidOnTime: 0,
+      onTimeRatio: '0.000',
+      averageDaysLate: '22.0',
+    });
+    expect(await dunning.morale('acc-3', '2026-11-10')).toMatchObject({ invoicesDue: 0, onTimeRatio: null });
+  });
+});

@@ -1,0 +1,378 @@
+/**
+ * Dunning (issue 10, section 4): an overdue account gets a case, and the steps of its segment's policy
+ * (dunning_step, a code table) are taken on their days, each once per case:
+ *
+ *   REMINDER_EMAIL, WARNING_SMS_EMAIL -> a dunning_notice per channel (delivered by the notice
+ *     worker of the delivery channels; once per case, step and channel);
+ *   SOFT_BAR, HARD_BAR -> charging's bar (barring.ts); TERMINATION -> a notice and the case listed for
+ *     an operator (closing the contract is an operator's act); AGENCY_HANDOVER -> listed in the agency
+ *     export; WRITE_OFF -> a payment of channel WRITE_OFF allocated to the overdue documents (ledger:
+ *     WRITE_OFF expense against AR), reversible like any payment.
+ *
+ * Evaluated for every overdue account by `ratel dunning run` (daily) and for one account after each of
+ * its payments. Overdue = issued invoices past their due date, not fully paid, not disputed. A promise
+ * to pay pauses escalation until its date; after it, escalation resumes. When nothing is overdue the
+ * case closes and a bar dunning set is lifted.
+ *
+ * Once: a step's row (case, step) is written in the transaction of its effect; the bar is called inside
+ * that transaction, so a failed call leaves the step untaken (tried again), and a crash after the call
+ * calls it again (idempotent in charging).
+ */
+import { createHash } from 'node:crypto';
+import type { Pool, PoolClient } from 'pg';
+import { withTransaction } from '@app/db';
+import { LEDGER_ACCOUNT } from '../matching/ledger-accounts';
+import type { BarringPort } from './barring';
+
+export const DUNNING_ACTIONS = [
+  'REMINDER_EMAIL',
+  'WARNING_SMS_EMAIL',
+  'SOFT_BAR',
+  'HARD_BAR',
+  'TERMINATION',
+  'AGENCY_HANDOVER',
+  'WRITE_OFF',
+] as const;
+export type DunningAction = (typeof DUNNING_ACTIONS)[number];
+export const SEGMENTS = ['CONSUMER', 'BUSINESS'] as const;
+/** Accounts evaluated per page of a run. */
+export const DUNNING_PAGE_ACCOUNTS = 500;
+/** Days a promise to pay may reach into the future. */
+export const PROMISE_DAYS_MAX = 90;
+
+const sha1 = (t: string) => createHash('sha1').update(t).digest('hex');
+const DAY_MS = 86_400_000;
+const daysBetween = (from: string, to: string) => Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);
+
+/** Open invoices past due and not disputed, of one account. */
+const OVERDUE = `d.status in ('ISSUED', 'PARTIALLY_PAID') and d.type <> 'CREDIT_NOTE' and d.gross_minor > d.paid_minor and d.due_date < $2
+  and not exists (select 1 from document_dispute x where x.document_id = d.id)`;
+
+/** Accounts whose evaluation failed, listed in a run's summary. */
+export const DUNNING_FAILURES_LISTED_MAX = 100;
+
+export interface DunningRunSummary {
+  accounts: number;
+  stepsTaken: number;
+  closed: number;
+  failed: { accountId: string; error: string }[];
+}
+
+export interface AccountOutcome {
+  accountId: string;
+  overdueMinor: string;
+  caseId: string | null;
+  paused: boolean;
+  stepsTaken: DunningAction[];
+  closed: boolean;
+  unbarred: boolean;
+}
+
+export class Dunning {
+  constructor(
+    private readonly pool: Pool,
+    private readonly barring: BarringPort | undefined,
+  ) {}
+
+  /** Every account with something overdue or an open case, a page at a time; `today` is YYYY-MM-DD. */
+  async run(today: string, nowMs: number, onProgress?: (done: number, total: number) => void): Promise<DunningRunSummary> {
+    const { rows } = await this.pool.query<{ account_id: string }>(
+      `select distinct account_id from (
+         select d.account_id from billing_document d where ${OVERDUE.replace('$2', '$1')}
+         union select account_id from dunning_case where status = 'OPEN') a order by account_id`,
+      [today],
+    );
+    let steps = 0;
+    let closed = 0;
+    const failed: DunningRunSummary['failed'] = [];
+    for (const [i, r] of rows.entries()) {
+      try {
+        const out = await this.evaluateAccount(r.account_id, today, nowMs);
+        steps += out.stepsTaken.length;
+        if (out.closed) closed++;
+      } catch (e) {
+        // This account's step is not taken (its transaction rolled back) and is tried again at the next run; the others go on.
+        if (failed.length < DUNNING_FAILURES_LISTED_MAX) failed.push({ accountId: r.account_id, error: (e as Error).message });
+      }
+      if (onProgress !== undefined && (i % DUNNING_PAGE_ACCOUNTS === 0 || i === rows.length - 1)) onProgress(i + 1, rows.length);
+    }
+    return { accounts: rows.length, stepsTaken: steps, closed, failed };
+  }
+
+  async evaluateAccount(accountId: string, today: string, nowMs: number): Promise<AccountOutcome> {
+    const now = new Date(nowMs);
+    let unbar = false;
+    const out = await withTransaction(this.pool, async (c) => {
+      await c.query(`insert into dunning_account (account_id, updated_at) values ($1, $2) on conflict (account_id) do nothing`, [
+        accountId,
+        now,
+      ]);
+      const { rows: acc } = await c.query<{ segment: string; promise_until: string | null; barred_by_dunning: boolean }>(
+        `select segment, to_char(promise_until, 'YYYY-MM-DD') as promise_until, barred_by_dunning from dunning_account where account_id = $1 for update`,
+        [accountId],
+      );
+      const a = acc[0];
+      const { rows: o } = await c.query<{ overdue: string; oldest: string | null; currency: string | null }>(
+        `select coalesce(sum(d.gross_minor - d.paid_minor), 0)::text as overdue, to_char(min(d.due_date), 'YYYY-MM-DD') as oldest, min(d.currency) as currency
+         from billing_document d where d.account_id = $1 and ${OVERDUE}`,
+        [accountId, today],
+      );
+      const overdue = BigInt(o[0].overdue);
+      const open = (
+        await c.query<{ id: string }>(`select id from dunning_case where account_id = $1 and status = 'OPEN' for update`, [accountId])
+      ).rows[0];
+      const base: AccountOutcome = {
+        accountId,
+        overdueMinor: overdue.toString(),
+        caseId: open?.id ?? null,
+        paused: false,
+        stepsTaken: [],
+        closed: false,
+        unbarred: false,
+      };
+      if (overdue === 0n) {
+        if (open !== undefined) {
+          await c.query(`update dunning_case set status = 'CLOSED', closed_on = $2, updated_at = $3 where id = $1`, [open.id, today, now]);
+          base.closed = true;
+        }
+        if (a.barred_by_dunning) {
+          // Lifted in this transaction: a failed call rolls the flag back, and the next evaluation tries again.
+          await this.barring?.unbar(accountId);
+          await c.query(`update dunning_account set barred_by_dunning = false, updated_at = $2 where account_id = $1`, [accountId, now]);
+          unbar = true;
+        }
+        return base;
+      }
+      const caseId = open?.id ?? `dc-${sha1(`${accountId}|${today}`).slice(0, 32)}`;
+      if (open === undefined)
+        await c.query(
+          `insert into dunning_case (id, account_id, status, opened_on, created_at, updated_at) values ($1, $2, 'OPEN', $3, $4, $4)`,
+          [caseId, accountId, today, now],
+        );
+      base.caseId = caseId;
+      if (a.promise_until !== null && a.promise_until >= today) return { ...base, paused: true };
+      const days = daysBetween(o[0].oldest!, today);
+      const { rows: due } = await c.query<{ step_no: number; action: DunningAction }>(
+        `select s.step_no, s.action from dunning_step s join dunning_policy p on p.code = s.policy_code
+         where p.segment = $1 and s.day_offset <= $2 and s.min_overdue_minor <= $3
+           and not exists (select 1 from dunning_action x where x.case_id = $4 and x.step_no = s.step_no)
+         order by s.step_no`,
+        [a.segment, days, overdue.toString(), caseId],
+      );
+      for (const step of due) {
+        const result = await this.take(c, {
+          accountId,
+          caseId,
+          action: step.action,
+          overdue,
+          currency: o[0].currency ?? 'EUR',
+          today,
+          now,
+        });
+        await c.query(
+          `insert into dunning_action (case_id, step_no, action, overdue_minor, taken_on, result, created_at) values ($1, $2, $3, $4, $5, $6, $7)`,
+          [caseId, step.step_no, step.action, overdue.toString(), today, JSON.stringify(result), now],
+        );
+        base.stepsTaken.push(step.action);
+      }
+      return base;
+    });
+    return { ...out, unbarred: unbar };
+  }
+
+  private async take(
+    c: PoolClient,
+    x: { accountId: string; caseId: string; action: DunningAction; overdue: bigint; currency: string; today: string; now: Date },
+  ): Promise<Record<string, unknown>> {
+    const notice = async (channel: 'EMAIL' | 'SMS', template: string) =>
+      c.query(
+        `insert into dunning_notice (id, case_id, account_id, channel, template, overdue_minor, created_at) values ($1, $2, $3, $4, $5, $6, $7)
+         on conflict (id) do nothing`,
+        [`${x.caseId}|${template}|${channel}`, x.caseId, x.accountId, channel, template, x.overdue.toString(), x.now],
+      );
+    switch (x.action) {
+      case 'REMINDER_EMAIL':
+        await notice('EMAIL', 'REMINDER');
+        return { notices: ['EMAIL'] };
+      case 'WARNING_SMS_EMAIL':
+        await notice('SMS', 'WARNING');
+        await notice('EMAIL', 'WARNING');
+        return { notices: ['SMS', 'EMAIL'] };
+      case 'SOFT_BAR':
+      case 'HARD_BAR':
+        if (this.barring === undefined) throw new Error('dunning: barring needs CHARGING_URL and CHARGING_API_KEY');
+        await this.barring.bar(x.accountId);
+        await c.query(`update dunning_account set barred_by_dunning = true, updated_at = $2 where account_id = $1`, [x.accountId, x.now]);
+        return { barred: true, level: x.action === 'SOFT_BAR' ? 'OUTGOING' : 'ALL' };
+      case 'TERMINATION':
+        await notice('EMAIL', 'TERMINATION');
+        return { operator: 'terminate the contract' };
+      case 'AGENCY_HANDOVER':
+        return { handedOver: true };
+      case 'WRITE_OFF':
+        return this.writeOff(c, x);
+    }
+  }
+
+  /** Writes the overdue documents off: a WRITE_OFF payment allocated to them (ledger WRITE_OFF vs AR). */
+  private async writeOff(
+    c: PoolClient,
+    x: { accountId: string; caseId: string; currency: string; today: string; now: Date },
+  ): Promise<Record<string, unknown>> {
+    const { rows } = await c.query<{ id: string; open: string }>(
+      `select d.id, (d.gross_minor - d.paid_minor)::text as open from billing_document d where d.account_id = $1 and ${OVERDUE} and d.currency = $3
+       order by d.issue_date, d.id for update`,
+      [x.accountId, x.today, x.currency],
+    );
+    const amount = rows.reduce((s, r) => s + BigInt(r.open), 0n);
+    if (amount === 0n) return { writtenOffMinor: '0' };
+    const paymentId = `pay-${sha1(`WRITE_OFF|dunning|${x.caseId}`).slice(0, 40)}`;
+    const txId = `lt-${sha1(`write-off|${paymentId}`).slice(0, 40)}`;
+    await c.query(
+      `insert into payment (id, channel, source, bank_reference, account_id, currency, amount_minor, unapplied_minor, value_date, booking_date,
+         remittance_info, status, created_at, updated_at)
+       values ($1, 'WRITE_OFF', 'dunning', $2, $3, $4, $5, 0, $6, $6, 'written off by dunning', 'ALLOCATED', $7, $7)`,
+      [paymentId, x.caseId, x.accountId, x.currency, amount.toString(), x.today, x.now],
+    );
+    await c.query(
+      `insert into ledger_transaction (id, idempotency_key, kind, source_id, currency, posted_on, created_at) values ($1, $2, 'WRITE_OFF', $3, $4, $5, $6)`,
+      [txId, `write-off|${paymentId}`, paymentId, x.currency, x.today, x.now],
+    );
+    await c.query(
+      `insert into ledger_posting (transaction_id, line_no, account_code, party_account_id, amount_minor) values ($1, 1, $2, null, $4), ($1, 2, 'AR', $3, -$4::bigint)`,
+      [txId, LEDGER_ACCOUNT.WRITE_OFF, x.accountId, amount.toString()],
+    );
+    await c.query(
+      `insert into payment_allocation (payment_id, document_id, amount_minor, ledger_transaction_id, created_at)
+       select $1, d, m, $2, $3 from unnest($4::text[], $5::bigint[]) as t(d, m)`,
+      [paymentId, txId, x.now, rows.map((r) => r.id), rows.map((r) => r.open)],
+    );
+    await c.query(`update billing_document set paid_minor = gross_minor, status = 'PAID', updated_at = $2 where id = any($1::text[])`, [
+      rows.map((r) => r.id),
+      x.now,
+    ]);
+    return { writtenOffMinor: amount.toString(), paymentId, documents: rows.map((r) => r.id) };
+  }
+
+  // ---- operator inputs ----
+
+  async setSegment(accountId: string, segment: string, nowMs: number): Promise<void> {
+    await this.pool.query(
+      `insert into dunning_account (account_id, segment, updated_at) values ($1, $2, $3)
+       on conflict (account_id) do update set segment = excluded.segment, updated_at = excluded.updated_at`,
+      [accountId, segment, new Date(nowMs)],
+    );
+  }
+
+  async promiseToPay(accountId: string, until: string | null, note: string | null, nowMs: number): Promise<void> {
+    await this.pool.query(
+      `insert into dunning_account (account_id, promise_until, promise_note, updated_at) values ($1, $2, $3, $4)
+       on conflict (account_id) do update set promise_until = excluded.promise_until, promise_note = excluded.promise_note, updated_at = excluded.updated_at`,
+      [accountId, until, note, new Date(nowMs)],
+    );
+  }
+
+  async dispute(documentId: string, reason: string, by: string, nowMs: number): Promise<boolean> {
+    const r = await this.pool.query(
+      `insert into document_dispute (document_id, reason, opened_by, created_at) values ($1, $2, $3, $4) on conflict (document_id) do nothing`,
+      [documentId, reason, by, new Date(nowMs)],
+    );
+    return r.rowCount === 1;
+  }
+
+  async documentExists(documentId: string): Promise<boolean> {
+    return ((await this.pool.query(`select 1 from billing_document where id = $1`, [documentId])).rowCount ?? 0) === 1;
+  }
+
+  async undispute(documentId: string): Promise<boolean> {
+    return ((await this.pool.query(`delete from document_dispute where document_id = $1`, [documentId])).rowCount ?? 0) === 1;
+  }
+
+  // ---- reads ----
+
+  async accountState(accountId: string): Promise<Record<string, unknown>> {
+    const [acc, cases, notices] = await Promise.all([
+      this.pool.query(
+        `select segment, to_char(promise_until, 'YYYY-MM-DD') as "promiseUntil", promise_note as "promiseNote", barred_by_dunning as "barredByDunning"
+         from dunning_account where account_id = $1`,
+        [accountId],
+      ),
+      this.pool.query(
+        `select c.id, c.status, to_char(c.opened_on, 'YYYY-MM-DD') as "openedOn", to_char(c.closed_on, 'YYYY-MM-DD') as "closedOn",
+           coalesce((select json_agg(json_build_object('stepNo', a.step_no, 'action', a.action, 'takenOn', a.taken_on, 'overdueMinor', a.overdue_minor::text, 'result', a.result)
+             order by a.step_no) from dunning_action a where a.case_id = c.id), '[]') as steps
+         from dunning_case c where c.account_id = $1 order by c.created_at desc limit 20`,
+        [accountId],
+      ),
+      this.pool.query(
+        `select id, channel, template, overdue_minor::text as "overdueMinor", status from dunning_notice where account_id = $1 order by created_at desc, id limit 50`,
+        [accountId],
+      ),
+    ]);
+    return {
+      accountId,
+      segment: acc.rows[0]?.segment ?? 'CONSUMER',
+      promiseUntil: acc.rows[0]?.promiseUntil ?? null,
+      barredByDunning: acc.rows[0]?.barredByDunning ?? false,
+      cases: cases.rows,
+      notices: notices.rows,
+    };
+  }
+
+  async policies(): Promise<unknown[]> {
+    const { rows } = await this.pool.query(
+      `select p.code, p.segment, p.description,
+         (select json_agg(json_build_object('stepNo', s.step_no, 'dayOffset', s.day_offset, 'minOverdueMinor', s.min_overdue_minor::text, 'action', s.action)
+           order by s.step_no) from dunning_step s where s.policy_code = p.code) as steps
+       from dunning_policy p order by p.code`,
+    );
+    return rows;
+  }
+
+  /** The accounts handed to the collection agency on `day` (AGENCY_HANDOVER taken that day), as CSV. */
+  async agencyHandover(day: string): Promise<string> {
+    const { rows } = await this.pool.query<{ account_id: string; case_id: string; overdue: string; customer: string | null }>(
+      `select c.account_id, c.id as case_id, a.overdue_minor::text as overdue, cu.name as customer
+       from dunning_action a join dunning_case c on c.id = a.case_id join billing_account b on b.id = c.account_id left join customer cu on cu.id = b.customer_id
+       where a.action = 'AGENCY_HANDOVER' and a.taken_on = $1 order by c.account_id`,
+      [day],
+    );
+    const field = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+    return (
+      [
+        'account_id,case_id,customer,overdue_minor',
+        ...rows.map((r) => [r.account_id, r.case_id, r.customer ?? '', r.overdue].map(field).join(',')),
+      ].join('\r\n') + '\r\n'
+    );
+  }
+
+  /** Payment morale: of the account's invoices due so far, the share paid by the due date, and the average days late of those paid late. */
+  async morale(
+    accountId: string,
+    today: string,
+  ): Promise<{ accountId: string; invoicesDue: number; paidOnTime: number; onTimeRatio: string | null; averageDaysLate: string | null }> {
+    const { rows } = await this.pool.query<{ due: number; on_time: number; late_days: string | null }>(
+      `with docs as (
+         select d.id, d.due_date, d.gross_minor, d.paid_minor,
+           (select max(a.created_at)::date from payment_allocation a join payment p on p.id = a.payment_id
+             where a.document_id = d.id and p.channel <> 'WRITE_OFF'
+               and not exists (select 1 from payment_allocation_reversal r where r.allocation_id = a.id)) as paid_on
+         from billing_document d where d.account_id = $1 and d.type in ('INVOICE', 'DEBIT_NOTE') and d.status in ('ISSUED', 'PARTIALLY_PAID', 'PAID')
+           and d.due_date < $2)
+       select count(*)::int as due,
+         count(*) filter (where paid_minor = gross_minor and paid_on <= due_date)::int as on_time,
+         avg(greatest(coalesce(case when paid_minor = gross_minor then paid_on end, $2::date) - due_date, 0))
+           filter (where not (paid_minor = gross_minor and paid_on <= due_date))::numeric(10, 1)::text as late_days
+       from docs`,
+      [accountId, today],
+    );
+    const r = rows[0];
+    return {
+      accountId,
+      invoicesDue: r.due,
+      paidOnTime: r.on_time,
+      onTimeRatio: r.due === 0 ? null : (r.on_time / r.due).toFixed(3),
+      averageDaysLate: r.late_days,
+    };
+  }
+}
