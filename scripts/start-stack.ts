@@ -94,10 +94,18 @@ const PROCESSES: ProcessSpec[] = [
     name: 'collections',
     entry: 'apps/collections/src/main.ts',
     ports: { COLLECTIONS_HTTP_PORT: 8083 },
+    // Dunning bars through the local charging; the direct-debit creditor is a demo one (set DD_CREDITOR_* for real files).
+    env: {
+      CHARGING_URL: 'http://127.0.0.1:${RATEL_HTTP_PORT}',
+      CHARGING_API_KEY: '${RATEL_API_KEY}',
+      DD_CREDITOR_NAME: 'Ratel Demo',
+      DD_CREDITOR_IBAN: 'DE89370400440532013000',
+      DD_CREDITOR_ID: 'DE98ZZZ09999999999',
+    },
     ready: [{ kind: 'http', port: 'COLLECTIONS_HTTP_PORT', path: '/readyz' }],
     endpoints: { RATEL_COLLECTIONS_URL: 'http://127.0.0.1:${COLLECTIONS_HTTP_PORT}' },
     banner: [
-      'collections:        ${RATEL_COLLECTIONS_URL}/v1/collections/statements, /payments, /suspense, /metrics (npm run ratel -- payments --help)',
+      'collections:        ${RATEL_COLLECTIONS_URL}/v1/collections/statements, /payments, /mandates, /direct-debit, /dunning, /ledger/checks, /erp, /metrics (npm run ratel -- --help)',
     ],
   },
   {
