@@ -65,8 +65,13 @@ export interface InvoiceUsageLine {
   lastOccurredAtMs: number;
 }
 
-/** Validates the query; throws SqlValueError naming the bad input. */
-export function invoiceUsageSql(database: string, q: InvoiceUsageQuery): Sql {
+/** Checks an account range and a period of a billing query; throws SqlValueError naming the bad input. */
+export function assertAccountRangeAndPeriod(q: {
+  firstAccountId: string;
+  lastAccountId: string;
+  periodStartMs: number;
+  periodEndMs: number;
+}): void {
   for (const [name, id] of [
     ['firstAccountId', q.firstAccountId],
     ['lastAccountId', q.lastAccountId],
@@ -77,6 +82,11 @@ export function invoiceUsageSql(database: string, q: InvoiceUsageQuery): Sql {
   assertEpochMs(q.periodEndMs);
   if (q.periodEndMs <= q.periodStartMs || q.periodEndMs - q.periodStartMs > USAGE_PERIOD_MAX_MS)
     throw new SqlValueError('OUT_OF_RANGE', `period: need periodStartMs < periodEndMs and at most ${USAGE_PERIOD_MAX_MS} ms`);
+}
+
+/** Validates the query; throws SqlValueError naming the bad input. */
+export function invoiceUsageSql(database: string, q: InvoiceUsageQuery): Sql {
+  assertAccountRangeAndPeriod(q);
   if (q.previousWatermarkSeq < 0n || q.watermarkSeq < q.previousWatermarkSeq)
     throw new SqlValueError('OUT_OF_RANGE', 'watermarks: need 0 <= previousWatermarkSeq <= watermarkSeq');
   const lookback = q.lateLookbackDays ?? LATE_USAGE_LOOKBACK_MAX_DAYS;

@@ -9,10 +9,11 @@
  * no run has yet. Same SQL on ClickHouse 18.16 and current releases; every value validated (./sql).
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { ACCOUNT_ID_PATTERN, RATED_EVENT_TYPES, RatedEventType } from '@app/events';
+import { RATED_EVENT_TYPES, RatedEventType } from '@app/events';
 import { RATED_EVENTS_TABLE } from './rated-event-rows';
-import { assertEpochMs, dateFromEpochMs, enumValue, list, qualified, Sql, sql, SqlValueError, str, uint64 } from './sql';
-import { USAGE_PERIOD_MAX_MS, USAGE_TYPES_DEFAULT } from './usage-query';
+import { assertAccountRangeAndPeriod } from './invoice-usage-query';
+import { dateFromEpochMs, enumValue, list, qualified, Sql, sql, SqlValueError, str, uint64 } from './sql';
+import { USAGE_TYPES_DEFAULT } from './usage-query';
 
 export interface UsageAfterWatermarkQuery {
   firstAccountId: string;
@@ -36,16 +37,7 @@ export interface UsageAfterWatermark {
 }
 
 export function usageAfterWatermarkSql(database: string, q: UsageAfterWatermarkQuery): Sql {
-  for (const [name, id] of [
-    ['firstAccountId', q.firstAccountId],
-    ['lastAccountId', q.lastAccountId],
-  ] as const)
-    if (typeof id !== 'string' || !ACCOUNT_ID_PATTERN.test(id)) throw new SqlValueError('INVALID_STRING', `${name}: not an account id`);
-  if (q.firstAccountId > q.lastAccountId) throw new SqlValueError('OUT_OF_RANGE', 'firstAccountId must not sort after lastAccountId');
-  assertEpochMs(q.periodStartMs);
-  assertEpochMs(q.periodEndMs);
-  if (q.periodEndMs <= q.periodStartMs || q.periodEndMs - q.periodStartMs > USAGE_PERIOD_MAX_MS)
-    throw new SqlValueError('OUT_OF_RANGE', `period: need periodStartMs < periodEndMs and at most ${USAGE_PERIOD_MAX_MS} ms`);
+  assertAccountRangeAndPeriod(q);
   if (q.watermarkSeq < 0n || (q.nextWatermarkSeq !== null && q.nextWatermarkSeq < q.watermarkSeq))
     throw new SqlValueError('OUT_OF_RANGE', 'watermarks: need 0 <= watermarkSeq <= nextWatermarkSeq');
   const w = uint64(q.watermarkSeq);

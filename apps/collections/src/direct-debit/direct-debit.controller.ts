@@ -8,22 +8,11 @@ import { CollectionsApiController } from '../api/api-controller';
 import { CLOCK } from '../api/tokens';
 import { CollectionsError } from '../payments/collections-error';
 import { XmlSyntaxError } from '../payments/statements/xml-stream';
-import { type RawQuery, readId, readQuery } from '../payments/query-params';
+import { type RawQuery, readBody, readId, readQuery } from '../payments/query-params';
 import { DirectDebit, type MandateInput, type MandateView, type ReturnsOutcome, type RunView } from './direct-debit';
 
 /** Largest returns file accepted over REST. */
 export const RETURNS_FILE_BYTES_MAX = 16 * 1024 * 1024;
-
-function bodyObject(body: unknown): Record<string, unknown> {
-  if (body === null || typeof body !== 'object' || Array.isArray(body) || Buffer.isBuffer(body))
-    throw CollectionsError.invalid('body', 'a JSON object');
-  return body as Record<string, unknown>;
-}
-
-function onlyFields(body: Record<string, unknown>, allowed: readonly string[]): void {
-  const unknown = Object.keys(body).find((k) => !allowed.includes(k));
-  if (unknown !== undefined) throw CollectionsError.invalid(unknown, 'is not a field of this request');
-}
 
 function date(name: string, value: string): string {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) throw CollectionsError.invalid(name, 'a date YYYY-MM-DD');
@@ -45,8 +34,7 @@ export class DirectDebitController {
   })
   @ApiCreatedResponse({ description: 'the mandate' })
   createMandate(@Body() body: unknown): Promise<MandateView> {
-    const b = bodyObject(body);
-    onlyFields(b, ['mandateId', 'accountId', 'debtorName', 'iban', 'bic', 'signedOn']);
+    const b = readBody(body, ['mandateId', 'accountId', 'debtorName', 'iban', 'bic', 'signedOn']);
     return this.dd.createMandate(b as unknown as MandateInput, this.clock.nowMs());
   }
 
@@ -67,8 +55,7 @@ export class DirectDebitController {
   @ApiOperation({ summary: 'Revoke a mandate (no further debits); revoking again changes nothing' })
   @ApiNotFoundResponse({ description: 'NOT_FOUND' })
   revoke(@Param('mandateId') mandateId: string, @Body() body: unknown): Promise<MandateView> {
-    const b = bodyObject(body ?? {});
-    onlyFields(b, ['reason']);
+    const b = readBody(body ?? {}, ['reason']);
     const reason = b.reason ?? 'revoked by an operator';
     if (typeof reason !== 'string' || reason.length > 500) throw CollectionsError.invalid('reason', 'text of at most 500 characters');
     return this.dd.revokeMandate(mandateId, reason, this.clock.nowMs());
@@ -83,8 +70,7 @@ export class DirectDebitController {
   })
   @ApiOkResponse({ description: 'the run; `created` says whether this call made it' })
   run(@Body() body: unknown): Promise<RunView> {
-    const b = bodyObject(body);
-    onlyFields(b, ['collectionDate']);
+    const b = readBody(body, ['collectionDate']);
     if (typeof b.collectionDate !== 'string') throw CollectionsError.invalid('collectionDate', 'a date YYYY-MM-DD');
     return this.dd.run(date('collectionDate', b.collectionDate), { createdBy: 'api', nowMs: this.clock.nowMs() });
   }

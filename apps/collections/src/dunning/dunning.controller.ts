@@ -9,19 +9,10 @@ import { CollectionsApiController } from '../api/api-controller';
 import { ACTOR_REQUEST_KEY, type RequestWithActor } from '../api/auth.guard';
 import { CLOCK } from '../api/tokens';
 import { CollectionsError } from '../payments/collections-error';
-import { isCalendarDate, type RawQuery, readId, readQuery } from '../payments/query-params';
+import { isCalendarDate, type RawQuery, readBody, readId, readQuery } from '../payments/query-params';
 import { Dunning, type DunningRunSummary, PROMISE_DAYS_MAX, SEGMENTS } from './dunning';
 
 const isDate = isCalendarDate;
-
-function object(body: unknown, allowed: readonly string[]): Record<string, unknown> {
-  if (body === null || typeof body !== 'object' || Array.isArray(body) || Buffer.isBuffer(body))
-    throw CollectionsError.invalid('body', 'a JSON object');
-  const b = body as Record<string, unknown>;
-  const unknown = Object.keys(b).find((k) => !allowed.includes(k));
-  if (unknown !== undefined) throw CollectionsError.invalid(unknown, 'is not a field of this request');
-  return b;
-}
 
 @CollectionsApiController('v1/collections', 'dunning')
 export class DunningController {
@@ -46,7 +37,7 @@ export class DunningController {
   @RequiresRole('collections')
   @ApiOperation({ summary: 'Evaluate every overdue account now (as the daily run does): each due step taken once' })
   run(@Body() body: unknown): Promise<DunningRunSummary> {
-    const b = object(body ?? {}, ['date']);
+    const b = readBody(body ?? {}, ['date']);
     if (b.date !== undefined && !isDate(b.date)) throw CollectionsError.invalid('date', 'a date YYYY-MM-DD');
     return this.dunning.run((b.date as string | undefined) ?? this.today(), this.clock.nowMs());
   }
@@ -84,7 +75,7 @@ export class DunningController {
   @RequiresRole('collections')
   @ApiOperation({ summary: "The account's customer segment, which chooses its dunning policy" })
   async segment(@Param('accountId') accountId: string, @Body() body: unknown): Promise<void> {
-    const b = object(body, ['segment']);
+    const b = readBody(body, ['segment']);
     if (!(SEGMENTS as readonly unknown[]).includes(b.segment)) throw CollectionsError.invalid('segment', `one of ${SEGMENTS.join(', ')}`);
     await this.dunning.setSegment(readId('accountId', accountId)!, b.segment as string, this.clock.nowMs());
   }
@@ -94,7 +85,7 @@ export class DunningController {
   @RequiresRole('collections')
   @ApiOperation({ summary: 'A promise to pay until a date: no escalation until then; `until: null` withdraws it' })
   async promise(@Param('accountId') accountId: string, @Body() body: unknown): Promise<void> {
-    const b = object(body, ['until', 'note']);
+    const b = readBody(body, ['until', 'note']);
     if (b.until !== null && !isDate(b.until)) throw CollectionsError.invalid('until', 'a date YYYY-MM-DD, or null');
     const today = this.today();
     if (typeof b.until === 'string' && (b.until < today || (Date.parse(b.until) - Date.parse(today)) / 86_400_000 > PROMISE_DAYS_MAX))
@@ -118,7 +109,7 @@ export class DunningController {
     @Body() body: unknown,
     @Req() req: RequestWithActor,
   ): Promise<{ disputed: boolean }> {
-    const b = object(body, ['reason']);
+    const b = readBody(body, ['reason']);
     if (typeof b.reason !== 'string' || b.reason.trim() === '' || b.reason.length > 500)
       throw CollectionsError.invalid('reason', '1-500 characters');
     const id = readId('documentId', documentId)!;

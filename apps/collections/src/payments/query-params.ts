@@ -67,3 +67,13 @@ export function isCalendarDate(value: unknown): value is string {
   const ms = Date.parse(`${value}T00:00:00Z`);
   return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === value;
 }
+
+/** A JSON object body with no fields but `allowed` (an unknown field is refused, named). */
+export function readBody(body: unknown, allowed: readonly string[]): Record<string, unknown> {
+  if (body === null || typeof body !== 'object' || Array.isArray(body) || Buffer.isBuffer(body))
+    throw CollectionsError.invalid('body', 'a JSON object');
+  const b = body as Record<string, unknown>;
+  const unknown = Object.keys(b).find((k) => !allowed.includes(k));
+  if (unknown !== undefined) throw CollectionsError.invalid(unknown, 'is not a field of this request');
+  return b;
+}

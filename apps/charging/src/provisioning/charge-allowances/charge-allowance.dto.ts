@@ -1,9 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsOptional, IsString, Matches } from 'class-validator';
 import { USAGE_UNITS } from '@app/db';
-import { GRANT_UNITS_MAX, ID_MAX_LENGTH, ID_PATTERN, RATING_GROUP_MAX, RATING_GROUPS_PER_GRANT_MAX } from '../provisioning.limits';
+import { AllowanceUnitsBody } from '../grants/grant.dto';
+import { ID_MAX_LENGTH, ID_PATTERN } from '../provisioning.limits';
 
-export class CreateChargeAllowanceBody {
+/** A template granted at each paid period: the shape of a grant (unit, rating groups, units) and an optional id. */
+export class CreateChargeAllowanceBody extends AllowanceUnitsBody {
   @ApiPropertyOptional({
     description: 'Template id; generated (`alw_...`) when absent',
     pattern: ID_PATTERN.source,
@@ -13,33 +15,6 @@ export class CreateChargeAllowanceBody {
   @IsString()
   @Matches(ID_PATTERN, { message: `id must match ${ID_PATTERN.source}` })
   id?: string;
-
-  @ApiProperty({ enum: USAGE_UNITS })
-  @IsIn(USAGE_UNITS)
-  unit!: (typeof USAGE_UNITS)[number];
-
-  @ApiPropertyOptional({
-    type: [Number],
-    maxItems: RATING_GROUPS_PER_GRANT_MAX,
-    description: 'Rating groups the granted bucket pays for; empty or absent: every rating group of the unit',
-  })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(RATING_GROUPS_PER_GRANT_MAX)
-  @IsInt({ each: true })
-  @Min(0, { each: true })
-  @Max(RATING_GROUP_MAX, { each: true })
-  ratingGroups?: number[];
-
-  @ApiProperty({
-    minimum: 1,
-    maximum: GRANT_UNITS_MAX,
-    description: 'Seconds, bytes or events granted each paid period (a JSON integer: units are not money)',
-  })
-  @IsInt()
-  @Min(1)
-  @Max(GRANT_UNITS_MAX)
-  units!: number;
 }
 
 export class ChargeAllowanceResponse {

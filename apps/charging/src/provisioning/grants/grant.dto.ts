@@ -4,17 +4,8 @@ import { USAGE_UNITS } from '@app/db';
 import type { AllowanceGrant } from '@app/db/provisioning';
 import { GRANT_UNITS_MAX, ID_MAX_LENGTH, ID_PATTERN, RATING_GROUP_MAX, RATING_GROUPS_PER_GRANT_MAX } from '../provisioning.limits';
 
-export class CreateGrantBody {
-  @ApiPropertyOptional({
-    description: 'Bucket id; generated (`bkt_...`) when absent',
-    pattern: ID_PATTERN.source,
-    maxLength: ID_MAX_LENGTH,
-  })
-  @IsOptional()
-  @IsString()
-  @Matches(ID_PATTERN, { message: `id must match ${ID_PATTERN.source}` })
-  id?: string;
-
+/** An allowance's shape: its unit, the rating groups it pays for and its units (a grant, or a charge's template). */
+export class AllowanceUnitsBody {
   @ApiProperty({ enum: USAGE_UNITS })
   @IsIn(USAGE_UNITS)
   unit!: (typeof USAGE_UNITS)[number];
@@ -37,6 +28,18 @@ export class CreateGrantBody {
   @Min(1)
   @Max(GRANT_UNITS_MAX)
   units!: number;
+}
+
+export class CreateGrantBody extends AllowanceUnitsBody {
+  @ApiPropertyOptional({
+    description: 'Bucket id; generated (`bkt_...`) when absent',
+    pattern: ID_PATTERN.source,
+    maxLength: ID_MAX_LENGTH,
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(ID_PATTERN, { message: `id must match ${ID_PATTERN.source}` })
+  id?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Default: now' })
   @IsOptional()
