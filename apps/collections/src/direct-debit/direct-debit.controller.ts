@@ -3,6 +3,7 @@ import { Body, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/co
 import { ApiConsumes, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RequiresRole } from '@app/auth';
+import { maskIban } from '@app/money';
 import type { Clock } from '@app/observability';
 import { CollectionsApiController } from '../api/api-controller';
 import { CLOCK } from '../api/tokens';
@@ -13,6 +14,9 @@ import { DirectDebit, type MandateInput, type MandateView, type ReturnsOutcome, 
 
 /** Largest returns file accepted over REST. */
 export const RETURNS_FILE_BYTES_MAX = 16 * 1024 * 1024;
+
+/** IBANs leave the API masked (issue 10, "IBANs are masked in logs and answers"); the pain.008 file holds them whole. */
+const masked = (m: MandateView): MandateView => ({ ...m, iban: maskIban(m.iban) });
 
 function date(name: string, value: string): string {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) throw CollectionsError.invalid(name, 'a date YYYY-MM-DD');
@@ -33,9 +37,9 @@ export class DirectDebitController {
     summary: 'Record a SEPA mandate of an account (IBAN checked, mod 97); it replaces the active one; the same mandate again is a replay',
   })
   @ApiCreatedResponse({ description: 'the mandate' })
-  createMandate(@Body() body: unknown): Promise<MandateView> {
+  async createMandate(@Body() body: unknown): Promise<MandateView> {
     const b = readBody(body, ['mandateId', 'accountId', 'debtorName', 'iban', 'bic', 'signedOn']);
-    return this.dd.createMandate(b as unknown as MandateInput, this.clock.nowMs());
+    return masked(await this.dd.createMandate(b as unknown as MandateInput, this.clock.nowMs()));
   }
 
   @Get('mandates')
@@ -46,7 +50,7 @@ export class DirectDebitController {
     const q = readQuery(query, ['accountId']);
     const accountId = readId('accountId', q.accountId);
     if (accountId === undefined) throw CollectionsError.invalid('accountId', 'is required');
-    return { items: await this.dd.listMandates(accountId) };
+    return { items: (await this.dd.listMandates(accountId)).map(masked) };
   }
 
   @Post('mandates/:mandateId/revoke')
@@ -54,11 +58,11 @@ export class DirectDebitController {
   @RequiresRole('collections')
   @ApiOperation({ summary: 'Revoke a mandate (no further debits); revoking again changes nothing' })
   @ApiNotFoundResponse({ description: 'NOT_FOUND' })
-  revoke(@Param('mandateId') mandateId: string, @Body() body: unknown): Promise<MandateView> {
+  async revoke(@Param('mandateId') mandateId: string, @Body() body: unknown): Promise<MandateView> {
     const b = readBody(body ?? {}, ['reason']);
     const reason = b.reason ?? 'revoked by an operator';
     if (typeof reason !== 'string' || reason.length > 500) throw CollectionsError.invalid('reason', 'text of at most 500 characters');
-    return this.dd.revokeMandate(mandateId, reason, this.clock.nowMs());
+    return masked(await this.dd.revokeMandate(mandateId, reason, this.clock.nowMs()));
   }
 
   @Post('direct-debit/runs')
