@@ -147,7 +147,7 @@ export async function loadDocumentViews(pool: Pool, ids: readonly string[]): Pro
     },
     customer: {
       name: d.customer_name ?? d.account_id,
-      addressLines: [`Account ${d.account_id}`],
+      addressLines: billToLines(postalAddressOf(d, 'customer'), d.account_id, d.customer_vat),
       email: d.customer_email,
       postalAddress: postalAddressOf(d, 'customer'),
       ...(d.customer_vat == null ? {} : { vatId: d.customer_vat }),
@@ -183,6 +183,20 @@ function endpointOf(row: Record<string, string | null>, party: 'seller' | 'custo
   const scheme = row[`${party}_endpoint_scheme`];
   const id = row[`${party}_endpoint_id`];
   return scheme == null || id == null ? {} : { endpoint: { scheme, id } };
+}
+
+/** The bill-to block of the PDF: the account's billing address when it has one, its customer number, its VAT id. */
+export function billToLines(address: PostalAddressView | null, accountId: string, vatId: string | null): string[] {
+  const lines: string[] = [];
+  if (address !== null) {
+    lines.push(address.street);
+    if (address.additionalStreet !== null) lines.push(address.additionalStreet);
+    lines.push(address.postalCode === null ? address.city : `${address.postalCode} ${address.city}`);
+    lines.push(address.countryCode);
+  }
+  lines.push(`Customer number ${accountId}`);
+  if (vatId !== null) lines.push(`VAT ${vatId}`);
+  return lines;
 }
 
 function postalAddressOf(row: Record<string, string | null>, party: 'seller' | 'customer'): PostalAddressView | null {

@@ -91,8 +91,8 @@ export function renderPdf(view: DocumentView): Promise<Buffer> {
     .text(view.customer.name, 50, y + 14);
   view.customer.addressLines.forEach((l, i) => doc.text(l, 50, y + 26 + i * 12));
 
-  // Lines.
-  y = 220;
+  // Lines, below the bill-to block however long it is.
+  y = Math.max(220, y + 26 + view.customer.addressLines.length * 12 + 14);
   const header = () => {
     doc.font('bold').fontSize(9);
     doc.text('Description', COL.desc, y);
