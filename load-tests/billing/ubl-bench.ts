@@ -5,8 +5,9 @@
  * RENDER phase does before storing it. Baseline in the same run: JSON.stringify of the same
  * e-invoice view (bigints as strings) to UTF-8 bytes, the cheapest serialisation of the same content,
  * with no checks and no escaping; the ratio says what the UBL costs beyond writing the data out.
- * For scale, the PDF of the same documents (renderPdf, the other rendition RENDER writes) on the
- * first `--pdf-docs` of them.
+ * The PDF of the same documents (renderPdf, the other rendition RENDER writes) on the first
+ * `--pdf-docs` of them, beside a baseline in the same run: bare pdfkit writing the same texts in the
+ * same embedded fonts with no layout logic (pages/s counted from the files' page objects).
  *
  *   node -r ts-node/register/transpile-only -r tsconfig-paths/register load-tests/billing/ubl-bench.ts \
  *     [--docs 20000] [--subscriptions 3] [--runs 3] [--pdf-docs 500]
@@ -18,6 +19,9 @@ import { toEInvoice } from '../../apps/invoicing/src/billing/einvoice/from-issue
 import type { DocumentView as EInvoice } from '../../apps/invoicing/src/billing/einvoice/document-view';
 import { renderUbl } from '../../apps/invoicing/src/billing/einvoice/ubl/ubl-writer';
 import type { DocumentView as IssuedDocument, LineView } from '../../apps/invoicing/src/billing/render/document-view';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import PDFDocument from 'pdfkit';
 import { renderPdf } from '../../apps/invoicing/src/billing/render/pdf-renderer';
 
 function arg(name: string, fallback: number): number {
@@ -166,18 +170,63 @@ function measure(
   return { perSecond: best, bytes };
 }
 
-/** Best documents per second of the PDF renderer over `docs` (one at a time, as RENDER does). */
-async function measurePdf(docs: readonly IssuedDocument[], runs: number): Promise<{ perSecond: number; bytes: number }> {
-  for (const doc of docs.slice(0, Math.ceil(docs.length / 10))) await renderPdf(doc);
+/** Best documents per second of a PDF writer over `docs` (one at a time, as RENDER does), the bytes and pages of a pass. */
+async function measurePdf(
+  docs: readonly IssuedDocument[],
+  runs: number,
+  write: (doc: IssuedDocument) => Promise<Buffer>,
+): Promise<{ perSecond: number; bytes: number; pages: number }> {
+  for (const doc of docs.slice(0, Math.ceil(docs.length / 10))) await write(doc);
   let best = 0;
   let bytes = 0;
+  let pages = 0;
   for (let r = 0; r < runs; r++) {
     bytes = 0;
+    pages = 0;
     const t0 = process.hrtime.bigint();
-    for (const doc of docs) bytes += (await renderPdf(doc)).length;
+    for (const doc of docs) {
+      const pdf = await write(doc);
+      bytes += pdf.length;
+      pages += (pdf.toString('latin1').match(/\/Type \/Page\b(?!s)/g) ?? []).length;
+    }
     best = Math.max(best, docs.length / (Number(process.hrtime.bigint() - t0) / 1e9));
   }
-  return { perSecond: best, bytes };
+  return { perSecond: best, bytes, pages };
+}
+
+// The baseline's fonts: the same DejaVu Sans, parsed once, as the renderer does.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const fontkit = require('fontkit') as { create(data: Buffer): unknown };
+const FONTS = join(__dirname, '..', '..', 'apps', 'invoicing', 'src', 'billing', 'render', 'fonts');
+const bareFonts = {
+  regular: fontkit.create(readFileSync(join(FONTS, 'DejaVuSans.ttf'))) as Buffer,
+  bold: fontkit.create(readFileSync(join(FONTS, 'DejaVuSans-Bold.ttf'))) as Buffer,
+};
+
+/** Baseline: bare pdfkit writing the same texts (number, each line's description and amount, the total) in the same fonts, no layout logic. */
+function barePdf(d: IssuedDocument): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const doc = new PDFDocument({ size: 'A4', margin: 50, info: { CreationDate: new Date(0) } });
+    const chunks: Buffer[] = [];
+    doc.on('data', (c: Buffer) => chunks.push(c));
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+    doc.registerFont('body', bareFonts.regular);
+    doc.registerFont('bold', bareFonts.bold);
+    doc.font('bold').fontSize(14).text(`Invoice ${d.number}`, 50, 50);
+    doc.font('body').fontSize(9);
+    let y = 100;
+    for (const l of d.lines) {
+      if (y > 770) {
+        doc.addPage();
+        y = 50;
+      }
+      doc.text(l.description, 50, y, { width: 300 }).text(String(l.amountMinor), 450, y);
+      y += 14;
+    }
+    doc.text(`Total ${d.grossMinor} ${d.currency}  ${d.paymentReference}`, 50, y + 14);
+    doc.end();
+  });
 }
 
 async function main(): Promise<void> {
@@ -205,11 +254,17 @@ async function main(): Promise<void> {
   row('baseline: JSON.stringify of the view', json);
   out(`ratio UBL (map + write) / JSON baseline: ${(ubl.perSecond / json.perSecond).toFixed(3)}`);
   const pdfDocs = docs.slice(0, arg('pdf-docs', 500));
-  const pdf = await measurePdf(pdfDocs, runs);
-  out(
-    `for scale, PDF (renderPdf), ${pdfDocs.length} docs: ${Math.round(pdf.perSecond).toLocaleString('en-US')} docs/s, ` +
-      `${Math.round(pdf.bytes / pdfDocs.length).toLocaleString('en-US')} bytes/doc`,
-  );
+  const pdf = await measurePdf(pdfDocs, runs, renderPdf);
+  const bare = await measurePdf(pdfDocs, runs, barePdf);
+  const pdfRow = (name: string, m: { perSecond: number; bytes: number; pages: number }) =>
+    out(
+      `${name.padEnd(36)} ${Math.round(m.perSecond).toLocaleString('en-US').padStart(9)} docs/s  ` +
+        `${Math.round((m.perSecond * m.pages) / pdfDocs.length).toLocaleString('en-US')} pages/s  ${(m.pages / pdfDocs.length).toFixed(1)} pages/doc  ` +
+        `${Math.round(m.bytes / pdfDocs.length).toLocaleString('en-US')} bytes/doc`,
+    );
+  pdfRow(`PDF: renderPdf (${pdfDocs.length} docs)`, pdf);
+  pdfRow('baseline: bare pdfkit, same texts', bare);
+  out(`ratio PDF / bare pdfkit baseline (docs/s): ${(pdf.perSecond / bare.perSecond).toFixed(3)}`);
 }
 
 main().catch((e) => {
