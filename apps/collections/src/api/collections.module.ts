@@ -8,6 +8,8 @@ import type { Registry } from 'prom-client';
 import type { Clock, Logger } from '@app/observability';
 import type { ReadinessCheck } from '@app/runtime';
 import type { CollectionsConfig } from '../config';
+import { CardController, CardWebhookController } from '../card/card.controller';
+import { CardFeature } from '../card/card-feature';
 import { ImportMetrics } from '../payments/import-metrics';
 import { ImportStatement } from '../payments/import-statement.usecase';
 import { PaymentQueries } from '../payments/payment-queries';
@@ -28,6 +30,8 @@ export interface CollectionsHttpDeps {
   registry: Registry;
   pool: Pool;
   health: Health;
+  /** The card feature (built by the process: its reconciler shares it). */
+  card: CardFeature;
 }
 
 @Global()
@@ -45,6 +49,7 @@ export class CollectionsAppModule {
       { provide: ImportStatement, useValue: new ImportStatement(deps.pool, deps.clock) },
       { provide: PaymentQueries, useValue: new PaymentQueries(deps.pool) },
       { provide: ImportMetrics, useValue: new ImportMetrics(deps.registry) },
+      { provide: CardFeature, useValue: deps.card },
       CollectionsAuthGuard,
     ];
     return {
@@ -52,7 +57,7 @@ export class CollectionsAppModule {
       global: true,
       providers: [...shared, ...features],
       exports: shared.map((p) => p.provide),
-      controllers: [PaymentsController],
+      controllers: [PaymentsController, CardController, CardWebhookController],
     };
   }
 }

@@ -9,6 +9,14 @@ async function parse(argv: string[], exit = 0): Promise<{ code: number; calls: u
       calls.push(request);
       return exit;
     },
+    cardAutopay: async (request) => {
+      calls.push({ autopay: request });
+      return exit;
+    },
+    cardReconcile: async (request) => {
+      calls.push({ reconcile: request });
+      return exit;
+    },
   };
   const program = new Command('ratel');
   let stderr = '';
@@ -35,5 +43,24 @@ describe('ratel payments import', () => {
   it('is a usage error (2) without a file, and runs nothing', async () => {
     const r = await parse(['payments', 'import']);
     expect([r.code, r.calls, r.stderr]).toEqual([2, [], expect.stringContaining("missing required argument 'file'")]);
+  });
+});
+
+describe('ratel card', () => {
+  it('autopay takes the run date', async () => {
+    expect(await parse(['card', 'autopay', '--date', '2026-12-03'])).toMatchObject({
+      code: 0,
+      calls: [{ autopay: { date: '2026-12-03' } }],
+    });
+  });
+
+  it('autopay without --date is a usage error (2) and runs nothing', async () => {
+    const r = await parse(['card', 'autopay']);
+    expect([r.code, r.calls]).toEqual([2, []]);
+  });
+
+  it('reconcile, with --all or not', async () => {
+    expect((await parse(['card', 'reconcile'])).calls).toEqual([{ reconcile: { all: false } }]);
+    expect((await parse(['card', 'reconcile', '--all'])).calls).toEqual([{ reconcile: { all: true } }]);
   });
 });

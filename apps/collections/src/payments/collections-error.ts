@@ -9,6 +9,10 @@ export enum CollectionsErrorCode {
   /** The credential lacks the role the route needs (`requiredRole`). */
   FORBIDDEN_ROLE = 'FORBIDDEN_ROLE',
   NOT_FOUND = 'NOT_FOUND',
+  /** The request collides with the state: a card payment already in flight, an idempotency key reused with another request. */
+  CONFLICT = 'CONFLICT',
+  /** A feature whose server is not configured (the card gateway): nothing was changed. */
+  UNAVAILABLE = 'UNAVAILABLE',
 }
 
 export const COLLECTIONS_ERROR_HTTP_STATUS: Readonly<Record<CollectionsErrorCode, number>> = {
@@ -16,6 +20,8 @@ export const COLLECTIONS_ERROR_HTTP_STATUS: Readonly<Record<CollectionsErrorCode
   [CollectionsErrorCode.UNAUTHENTICATED]: 401,
   [CollectionsErrorCode.FORBIDDEN_ROLE]: 403,
   [CollectionsErrorCode.NOT_FOUND]: 404,
+  [CollectionsErrorCode.CONFLICT]: 409,
+  [CollectionsErrorCode.UNAVAILABLE]: 503,
 };
 
 export class CollectionsError extends Error {
@@ -30,6 +36,10 @@ export class CollectionsError extends Error {
 
   static invalid(parameter: string, message: string): CollectionsError {
     return new CollectionsError(CollectionsErrorCode.INVALID_ARGUMENT, `${parameter}: ${message}`, { parameter });
+  }
+
+  static conflict(message: string, details: Record<string, unknown> = {}): CollectionsError {
+    return new CollectionsError(CollectionsErrorCode.CONFLICT, message, details);
   }
 
   static notFound(what: string): CollectionsError {

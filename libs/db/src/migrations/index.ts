@@ -18,6 +18,7 @@ import { Migration20261203000900_prepaid_renewals } from './Migration20261203000
 import { Migration20261203001000_collections_payments } from './Migration20261203001000_collections_payments';
 import { Migration20261203001100_lifecycle_account_index } from './Migration20261203001100_lifecycle_account_index';
 import { Migration20261203001200_series_prefix } from './Migration20261203001200_series_prefix';
+import { Migration20261203001400_card_payments } from './Migration20261203001400_card_payments';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20260101000000_initial', class: Migration20260101000000_initial },
@@ -38,4 +39,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261203001000_collections_payments', class: Migration20261203001000_collections_payments },
   { name: 'Migration20261203001100_lifecycle_account_index', class: Migration20261203001100_lifecycle_account_index },
   { name: 'Migration20261203001200_series_prefix', class: Migration20261203001200_series_prefix },
+  { name: 'Migration20261203001400_card_payments', class: Migration20261203001400_card_payments },
 ];
