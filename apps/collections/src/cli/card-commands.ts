@@ -6,7 +6,8 @@
  */
 import { Pool } from 'pg';
 import { ConfigError, loadConfig } from '@app/config';
-import { createLogger, createRegistry, systemClock } from '@app/observability';
+import pino from 'pino';
+import { createRegistry, systemClock } from '@app/observability';
 import { CARD_RECONCILE_BATCH_MAX, CardFeature } from '../card/card-feature';
 import { assertPairs, collectionsConfigSchema } from '../config';
 
@@ -22,6 +23,14 @@ const cliSchema = collectionsConfigSchema.pick({
   CHARGING_API_TIMEOUT_MS: true,
 });
 
+/** Logs go to stderr: stdout is the JSON summary. */
+function stderrLogger() {
+  return pino(
+    { name: 'collections-card', level: process.env.RATEL_LOG_LEVEL ?? 'info', base: { app: 'collections-card' } },
+    pino.destination(2),
+  );
+}
+
 async function withCard<T>(run: (card: CardFeature, minAgeMs: number) => Promise<T>): Promise<T> {
   const c = loadConfig(cliSchema);
   assertPairs(c as Parameters<typeof assertPairs>[0]);
@@ -31,7 +40,7 @@ async function withCard<T>(run: (card: CardFeature, minAgeMs: number) => Promise
     const card = new CardFeature({
       pool,
       clock: systemClock,
-      logger: createLogger('collections-card'),
+      logger: stderrLogger(),
       registry: createRegistry('collections-card'),
       config: c,
     });

@@ -238,9 +238,11 @@ export class FakeCardGateway {
     return e;
   }
 
-  private deliver(e: GatewayEvent, ageSeconds = 0): void {
-    const copies = this.o.duplicate ? 2 : 1;
-    for (let i = 0; i < copies; i++) this.later(this.o.delayMs, () => void this.post(e, ageSeconds, 1));
+  /** After delayMs (late delivery); with duplicate, the same event again once the first copy was answered. */
+  private deliver(e: GatewayEvent): void {
+    this.later(this.o.delayMs, () => {
+      void this.post(e, 0, 1).then(() => (this.o.duplicate ? this.post(e, 0, 1) : undefined));
+    });
   }
 
   private async post(e: GatewayEvent, ageSeconds: number, attempt: number): Promise<void> {
