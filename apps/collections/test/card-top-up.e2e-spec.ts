@@ -10,17 +10,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
-import { startNats, type StartedServer } from '@app/devstack';
+import { migrate } from '@app/db';
+import { createTestDatabase, freePort, requireEnv, startNats, type StartedServer, uniqueId, waitFor } from '@app/devstack';
 import { DEMO_PREPAID_PLAN } from '@app/rating';
-import {
-  API_KEY as CHARGING_KEY,
-  provisionCatalog,
-  rest,
-  spawnGateway,
-  systemEnv,
-  type SystemEnv,
-  waitFor,
-} from '../../charging/test/system.helpers';
 import {
   FAKE_CARD_API_KEY,
   FAKE_CARD_WEBHOOK_SECRET,
@@ -34,6 +26,55 @@ const START_TIMEOUT_MS = 60_000;
 const SETTLE_TIMEOUT_MS = 30_000;
 
 type Json = Record<string, unknown>;
+
+const CHARGING_KEY = 'topup-charging-key';
+
+/** The charging app's environment, as its Deployment sets it (apps talk over APIs: nothing of apps/charging is imported). */
+interface SystemEnv {
+  env: Record<string, string>;
+  httpBase: string;
+}
+
+async function systemEnv(natsUrl: string): Promise<SystemEnv> {
+  const databaseUrl = await createTestDatabase('cardtopup');
+  await migrate(databaseUrl);
+  const grpcPort = await freePort();
+  const httpPort = await freePort();
+  return {
+    httpBase: `http://127.0.0.1:${httpPort}`,
+    env: {
+      REDIS_URL: requireEnv('REDIS_URL'),
+      NATS_URL: natsUrl,
+      DATABASE_URL: databaseUrl,
+      RATEL_REDIS_PREFIX: `${uniqueId('cardtopup')}:`,
+      RATEL_GRPC_HOST: '127.0.0.1',
+      RATEL_GRPC_PORT: String(grpcPort),
+      RATEL_GRPC_INSECURE: 'true',
+      RATEL_HTTP_HOST: '127.0.0.1',
+      RATEL_HTTP_PORT: String(httpPort),
+      RATEL_API_KEYS: `${CHARGING_KEY}:read+write`,
+      RATEL_LOG_LEVEL: 'warn',
+    },
+  };
+}
+
+function spawnGateway(env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/charging/src/main.ts'], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, ...env },
+  });
+}
+
+async function rest(base: string, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { 'x-api-key': CHARGING_KEY, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as Json) : {} };
+}
 
 let dir: string;
 let nats: StartedServer;
@@ -91,7 +132,9 @@ beforeAll(async () => {
   sys = await systemEnv(nats.url);
   pool = new Pool({ connectionString: sys.env.DATABASE_URL, max: 2 });
   await startCharging();
-  await provisionCatalog(sys.httpBase, 'card');
+  expect((await rest(sys.httpBase, 'POST', '/v1/products', { id: 'prd-card', name: 'card' })).status).toBe(201);
+  expect((await rest(sys.httpBase, 'POST', '/v1/price-plans', { productId: 'prd-card', plan: DEMO_PREPAID_PLAN })).status).toBe(201);
+  expect((await rest(sys.httpBase, 'POST', '/v1/customers', { id: 'cus-card', name: 'card' })).status).toBe(201);
   const account = await rest(sys.httpBase, 'POST', '/v1/accounts', {
     id: 'acc-pre',
     customerId: 'cus-card',
