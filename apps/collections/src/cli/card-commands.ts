@@ -51,7 +51,9 @@ async function withCard<T>(run: (card: CardFeature, minAgeMs: number) => Promise
 }
 
 export async function runCardAutopay(request: { date: string }): Promise<number> {
-  const summary = await withCard((card) => card.autopay.execute({ date: request.date }));
+  // `today`: the UTC date of the run (what the CronJob passes).
+  const date = request.date === 'today' ? new Date(systemClock.nowMs()).toISOString().slice(0, 10) : request.date;
+  const summary = await withCard((card) => card.autopay.execute({ date }));
   process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   return 0;
 }

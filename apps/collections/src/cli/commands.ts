@@ -3,7 +3,7 @@
  *
  *   ratel payments import <file> [--name NAME]   a bank statement (camt.053, camt.054, MT940), streamed
  *                                                 from disk with a progress bar; prints the import as JSON
- *   ratel card autopay --date YYYY-MM-DD          charges saved cards for open documents due that date (and retries)
+ *   ratel card autopay --date YYYY-MM-DD|today         charges saved cards for open documents due that date (and retries)
  *   ratel card reconcile [--all]                  asks the gateway again about PENDING card payments
  *
  * Exit codes: 0 every entry went in (or was a duplicate or skipped); 3 some entries, or the file,
@@ -48,7 +48,7 @@ export function registerCollectionsCommands(program: Command, actions: Collectio
     .description(
       'charges the saved card of each account for its open documents due on the date (retries +1, +3, +7 days); once per document and attempt',
     )
-    .requiredOption('--date <date>', 'the run date, YYYY-MM-DD')
+    .requiredOption('--date <date>', 'the run date, YYYY-MM-DD, or today (UTC)')
     .addHelpText(
       'after',
       '\nEnvironment: DATABASE_URL, CARD_GATEWAY_URL, CARD_GATEWAY_API_KEY.\nExit codes: 0 done (summary on stdout), 1 failure, 2 bad usage or configuration.',
