@@ -23,7 +23,7 @@ import { loadConfig, register } from 'tsconfig-paths';
 export const APP_COMMANDS = {
   charging: ['migrate', 'seed', 'rebuild', 'cdr', 'renewals'],
   invoicing: ['assurance', 'invoice-run'],
-  collections: ['payments', 'ledger', 'erp', 'direct-debit', 'dunning'],
+  collections: ['payments', 'ledger', 'erp', 'direct-debit', 'dunning', 'card'],
 } as const;
 type App = keyof typeof APP_COMMANDS;
 

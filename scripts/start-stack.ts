@@ -96,7 +96,7 @@ const PROCESSES: ProcessSpec[] = [
     ports: { COLLECTIONS_HTTP_PORT: 8083 },
     // Dunning bars through the local charging; the direct-debit creditor is a demo one (set DD_CREDITOR_* for real files).
     env: {
-      CHARGING_URL: 'http://127.0.0.1:${RATEL_HTTP_PORT}',
+      CHARGING_API_URL: 'http://127.0.0.1:${RATEL_HTTP_PORT}',
       CHARGING_API_KEY: '${RATEL_API_KEY}',
       DD_CREDITOR_NAME: 'Ratel Demo',
       DD_CREDITOR_IBAN: 'DE89370400440532013000',

@@ -9,6 +9,11 @@ import { z } from 'zod';
 import { isValidIban } from '@app/money';
 import { accountMap } from './erp/journal-export';
 
+/** Longest timeout of a call to the card gateway or to charging. */
+export const CARD_GATEWAY_TIMEOUT_MAX_MS = 120_000;
+/** Variables never printed, beyond the shared ones (@app/config SECRET_VARIABLES). */
+export const COLLECTIONS_SECRET_VARIABLES: readonly string[] = ['CARD_GATEWAY_API_KEY', 'CARD_WEBHOOK_SECRET', 'CHARGING_API_KEY'];
+
 /** Most PostgreSQL connections of the process. */
 export const COLLECTIONS_POOL_MAX_LIMIT = 64;
 
@@ -34,9 +39,6 @@ export const collectionsConfigSchema = z.object({
     .string()
     .regex(/^[A-Z]{2}[0-9]{2}[A-Z0-9]{3}[A-Za-z0-9]{1,28}$/)
     .optional(),
-  /** Dunning bars and unbars through charging's provisioning API (role write); without them the bar steps fail and are retried. */
-  CHARGING_URL: z.string().url().optional(),
-  CHARGING_API_KEY: z.string().min(1).optional(),
   /** ERP export: JSON object of ledger account code -> GL account, over ERP_ACCOUNT_MAP_DEFAULT (src/erp/journal-export.ts). */
   ERP_ACCOUNT_MAP: z
     .string()
@@ -48,6 +50,21 @@ export const collectionsConfigSchema = z.object({
         ctx.addIssue({ code: z.ZodIssueCode.custom, message: (e as Error).message });
       }
     }),
+  /** The card gateway (src/card/): its base URL and API key (secret). Unset: the card routes answer 503. */
+  CARD_GATEWAY_URL: z.string().url().optional(),
+  CARD_GATEWAY_API_KEY: z.string().min(1).optional(),
+  /** Bound of one gateway call; no answer leaves the card payment PENDING for the reconciler. */
+  CARD_GATEWAY_TIMEOUT_MS: z.coerce.number().int().min(100).max(CARD_GATEWAY_TIMEOUT_MAX_MS).default(10_000),
+  /** Shared secret of the gateway's webhook signatures (secret). Unset: webhooks answer 503. */
+  CARD_WEBHOOK_SECRET: z.string().min(16).optional(),
+  /** Every how often PENDING card payments (and top-ups not yet confirmed by charging) are synced; 0 = never. */
+  CARD_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
+  /** A card payment untouched this long is synced by the reconciler (webhooks usually come first). */
+  CARD_RECONCILE_MIN_AGE_MS: z.coerce.number().int().min(0).max(86_400_000).default(30_000),
+  /** Charging's provisioning API, for prepaid top-ups paid by card and for dunning's bars: base URL and an API key with the write role (secret). */
+  CHARGING_API_URL: z.string().url().optional(),
+  CHARGING_API_KEY: z.string().min(1).optional(),
+  CHARGING_API_TIMEOUT_MS: z.coerce.number().int().min(100).max(CARD_GATEWAY_TIMEOUT_MAX_MS).default(10_000),
   /** RATEL_API_KEYS (keys and their roles), RATEL_JWT_SECRET, RATEL_JWT_JWKS_URL, RATEL_JWT_ISSUER, RATEL_JWT_AUDIENCE. */
   ...authConfigShape,
 });
@@ -65,10 +82,21 @@ export function assertApiCredentials(c: AuthConfig): void {
 export function loadCollectionsConfig(env: NodeJS.ProcessEnv): CollectionsConfig {
   const c = loadConfig(collectionsConfigSchema, env);
   assertApiCredentials(c);
+  assertPairs(c);
   return c;
+}
+
+/** A URL without its key (or the reverse) is a half-done configuration: refused at start. */
+export function assertPairs(c: CollectionsConfig): void {
+  if ((c.CARD_GATEWAY_URL === undefined) !== (c.CARD_GATEWAY_API_KEY === undefined))
+    throw new ConfigError('invalid collections configuration: CARD_GATEWAY_URL/CARD_GATEWAY_API_KEY: set both or neither');
+  if ((c.CHARGING_API_URL === undefined) !== (c.CHARGING_API_KEY === undefined))
+    throw new ConfigError('invalid collections configuration: CHARGING_API_URL/CHARGING_API_KEY: set both or neither');
 }
 
 /** The configuration as it may be logged. */
 export function printableConfig(c: CollectionsConfig): Record<string, unknown> {
-  return redactConfig(c);
+  const out = redactConfig(c);
+  for (const k of COLLECTIONS_SECRET_VARIABLES) if (out[k] !== undefined) out[k] = '***';
+  return out;
 }

@@ -7,8 +7,9 @@
  */
 import { Pool } from 'pg';
 import { createLogger, createRegistry, systemClock } from '@app/observability';
-import { onStopSignals, runMain } from '@app/runtime';
+import { onStopSignals, PeriodicTask, runMain } from '@app/runtime';
 import { startCollectionsHttp } from './api/collections-http';
+import { CARD_RECONCILE_BATCH_MAX, CardFeature } from './card/card-feature';
 import { loadCollectionsConfig, printableConfig } from './config';
 
 /** Time the stop may take (requests in hand, the pool) before exit 1. */
@@ -21,9 +22,21 @@ async function main(): Promise<void> {
   const pool = new Pool({ connectionString: config.DATABASE_URL, max: config.COLLECTIONS_POOL_MAX });
   let live = true;
   const health = { live: () => live, checks: { postgres: () => pool.query('select 1') } };
-  const http = await startCollectionsHttp({ config, logger, clock: systemClock, registry: createRegistry('collections'), pool, health });
+  const registry = createRegistry('collections');
+  const card = new CardFeature({ pool, clock: systemClock, logger: logger.child({ component: 'card' }), registry, config });
+  const http = await startCollectionsHttp({ config, logger, clock: systemClock, registry, pool, health, card });
+  // PENDING card payments whose webhook never came (or whose gateway call timed out) are asked for again.
+  const reconciler = new PeriodicTask(config.CARD_RECONCILE_INTERVAL_MS, async () => {
+    try {
+      await card.reconcile.execute({ minAgeMs: config.CARD_RECONCILE_MIN_AGE_MS, limit: CARD_RECONCILE_BATCH_MAX });
+    } catch (err) {
+      logger.error({ err }, 'card reconciler run failed');
+    }
+  });
+  if (config.CARD_RECONCILE_INTERVAL_MS > 0 && card.deps.gateway !== undefined) reconciler.start();
   onStopSignals(logger, 'collections', COLLECTIONS_STOP_TIMEOUT_MS, async () => {
     live = false;
+    await reconciler.stop();
     await http.close();
     await pool.end();
     logger.info('collections stopped');

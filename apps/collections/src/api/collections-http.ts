@@ -7,10 +7,12 @@ import 'reflect-metadata';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { API_KEY_HEADER } from '@app/auth';
 import { createRestApp, installOpsRoutes, serveOpenApi } from '@app/runtime/http';
 import { NestPinoLogger } from '@app/runtime/nest-logger';
 import { assertApiCredentials } from '../config';
+import { CARD_WEBHOOK_PATH, RAW_BODY_REQUEST_KEY } from '../card/card.controller';
 import { STATEMENT_MEDIA_TYPES } from '../payments/payments.controller';
 import { CollectionsAppModule, type CollectionsHttpDeps } from './collections.module';
 import { CollectionsErrorFilter } from './collections-error.filter';
@@ -40,6 +42,15 @@ export async function startCollectionsHttp(deps: CollectionsHttpDeps): Promise<C
   installOpsRoutes(fastify, { registry: deps.registry, ...deps.health });
   // Statement files are bytes: the use case decodes them (UTF-8, across chunks) and parses them.
   fastify.addContentTypeParser([...STATEMENT_MEDIA_TYPES], { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  // The card webhook's signature is over its exact bytes: keep them beside the parsed JSON.
+  fastify.addHook('preParsing', async (request, _reply, payload) => {
+    if (request.method !== 'POST' || request.url.split('?')[0] !== CARD_WEBHOOK_PATH) return payload;
+    const chunks: Buffer[] = [];
+    for await (const c of payload) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks);
+    (request as unknown as Record<string, Buffer>)[RAW_BODY_REQUEST_KEY] = raw;
+    return Readable.from([raw]);
+  });
   const openApi = serveOpenApi(app, {
     title: 'Ratel collections API',
     description:

@@ -20,6 +20,8 @@ import { ErpController } from '../erp/erp.controller';
 import { accountMap, JournalExporter } from '../erp/journal-export';
 import { LedgerChecks } from '../ledger/ledger-checks';
 import { LedgerController } from '../ledger/ledger.controller';
+import { CardController, CardWebhookController } from '../card/card.controller';
+import { CardFeature } from '../card/card-feature';
 import { ImportMetrics } from '../payments/import-metrics';
 import { ImportStatement } from '../payments/import-statement.usecase';
 import { PaymentQueries } from '../payments/payment-queries';
@@ -40,6 +42,8 @@ export interface CollectionsHttpDeps {
   registry: Registry;
   pool: Pool;
   health: Health;
+  /** The card feature (built by the process: its reconciler shares it). */
+  card: CardFeature;
 }
 
 /** The direct-debit creditor from the configuration, or undefined until its IBAN and creditor id are set. */
@@ -53,11 +57,13 @@ export function creditorOf(c: CollectionsConfig): Creditor | undefined {
   };
 }
 
-/** Dunning with charging's barring when CHARGING_URL and CHARGING_API_KEY are set. */
+/** Dunning with charging's barring when CHARGING_API_URL and CHARGING_API_KEY are set. */
 export function dunningOf(pool: Pool, c: CollectionsConfig): Dunning {
   return new Dunning(
     pool,
-    c.CHARGING_URL === undefined || c.CHARGING_API_KEY === undefined ? undefined : new ChargingBarring(c.CHARGING_URL, c.CHARGING_API_KEY),
+    c.CHARGING_API_URL === undefined || c.CHARGING_API_KEY === undefined
+      ? undefined
+      : new ChargingBarring(c.CHARGING_API_URL, c.CHARGING_API_KEY),
   );
 }
 
@@ -88,6 +94,7 @@ export class CollectionsAppModule {
       { provide: AccountStanding, useValue: new AccountStanding(deps.pool) },
       { provide: DirectDebit, useValue: new DirectDebit(deps.pool, creditorOf(deps.config)) },
       { provide: JournalExporter, useValue: new JournalExporter(deps.pool, accountMap(deps.config.ERP_ACCOUNT_MAP)) },
+      { provide: CardFeature, useValue: deps.card },
       CollectionsAuthGuard,
     ];
     return {
@@ -95,7 +102,16 @@ export class CollectionsAppModule {
       global: true,
       providers: [...shared, ...features],
       exports: shared.map((p) => p.provide),
-      controllers: [PaymentsController, LedgerController, AccountsController, ErpController, DirectDebitController, DunningController],
+      controllers: [
+        PaymentsController,
+        LedgerController,
+        AccountsController,
+        ErpController,
+        DirectDebitController,
+        DunningController,
+        CardController,
+        CardWebhookController,
+      ],
     };
   }
 }

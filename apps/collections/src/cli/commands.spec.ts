@@ -33,6 +33,14 @@ async function parse(argv: string[], exit = 0): Promise<{ code: number; calls: u
       calls.push({ dunningRun: request });
       return exit;
     },
+    cardAutopay: async (request) => {
+      calls.push({ autopay: request });
+      return exit;
+    },
+    cardReconcile: async (request) => {
+      calls.push({ reconcile: request });
+      return exit;
+    },
   };
   const program = new Command('ratel');
   let stderr = '';
@@ -108,5 +116,24 @@ describe('ratel dunning run', () => {
   it('evaluates today, or the day given', async () => {
     expect((await parse(['dunning', 'run'])).calls).toEqual([{ dunningRun: {} }]);
     expect((await parse(['dunning', 'run', '--date', '2026-12-20'])).calls).toEqual([{ dunningRun: { date: '2026-12-20' } }]);
+  });
+});
+
+describe('ratel card', () => {
+  it('autopay takes the run date', async () => {
+    expect(await parse(['card', 'autopay', '--date', '2026-12-03'])).toMatchObject({
+      code: 0,
+      calls: [{ autopay: { date: '2026-12-03' } }],
+    });
+  });
+
+  it('autopay without --date is a usage error (2) and runs nothing', async () => {
+    const r = await parse(['card', 'autopay']);
+    expect([r.code, r.calls]).toEqual([2, []]);
+  });
+
+  it('reconcile, with --all or not', async () => {
+    expect((await parse(['card', 'reconcile'])).calls).toEqual([{ reconcile: { all: false } }]);
+    expect((await parse(['card', 'reconcile', '--all'])).calls).toEqual([{ reconcile: { all: true } }]);
   });
 });

@@ -11,6 +11,8 @@
  *   ratel erp export --day D [--format F] [--out FILE]
  *                                                 a day's ledger journal mapped to GL accounts (CSV or JSON);
  *                                                 exit 3 when the day changed since exported or has unmapped accounts
+ *   ratel card autopay --date YYYY-MM-DD|today         charges saved cards for open documents due that date (and retries)
+ *   ratel card reconcile [--all]                  asks the gateway again about PENDING card payments
  *
  * Exit codes: 0 every entry went in (or was a duplicate or skipped); 3 some entries, or the file,
  * were rejected (listed in the JSON); 1 failure; 2 bad usage or configuration (DATABASE_URL).
@@ -32,6 +34,8 @@ export interface CollectionsActions {
   directDebitSettle(request: { date: string }): Promise<number>;
   directDebitReturns(request: { file: string }): Promise<number>;
   dunningRun(request: { date?: string }): Promise<number>;
+  cardAutopay(request: { date: string }): Promise<number>;
+  cardReconcile(request: { all: boolean }): Promise<number>;
 }
 
 export const collectionsActions: CollectionsActions = {
@@ -42,6 +46,8 @@ export const collectionsActions: CollectionsActions = {
   directDebitSettle: async (request) => (await import('./direct-debit')).settleDirectDebit(request),
   directDebitReturns: async (request) => (await import('./direct-debit')).importDirectDebitReturns(request),
   dunningRun: async (request) => (await import('./dunning-run')).runDunning(request),
+  cardAutopay: async (request) => (await import('./card-commands')).runCardAutopay(request),
+  cardReconcile: async (request) => (await import('./card-commands')).runCardReconcile(request),
 };
 
 export function registerCollectionsCommands(program: Command, actions: CollectionsActions = collectionsActions): void {
@@ -123,9 +129,30 @@ export function registerCollectionsCommands(program: Command, actions: Collectio
     .option('--date <YYYY-MM-DD>', 'the day to evaluate as (default today, UTC)')
     .addHelpText(
       'after',
-      '\nEnvironment: DATABASE_URL, CHARGING_URL, CHARGING_API_KEY.\nExit codes: 0 done, 1 failure (a bar call that failed: run again), 2 bad usage or configuration.',
+      '\nEnvironment: DATABASE_URL, CHARGING_API_URL, CHARGING_API_KEY.\nExit codes: 0 done, 1 failure (a bar call that failed: run again), 2 bad usage or configuration.',
     )
     .action(async (o: { date?: string }) => {
       process.exitCode = await actions.dunningRun(o.date === undefined ? {} : { date: o.date });
+    });
+  const card = program.command('card').description('card payments: auto-pay and reconciliation');
+  card
+    .command('autopay')
+    .description(
+      'charges the saved card of each account for its open documents due on the date (retries +1, +3, +7 days); once per document and attempt',
+    )
+    .requiredOption('--date <date>', 'the run date, YYYY-MM-DD, or today (UTC)')
+    .addHelpText(
+      'after',
+      '\nEnvironment: DATABASE_URL, CARD_GATEWAY_URL, CARD_GATEWAY_API_KEY.\nExit codes: 0 done (summary on stdout), 1 failure, 2 bad usage or configuration.',
+    )
+    .action(async (o: { date: string }) => {
+      process.exitCode = await actions.cardAutopay({ date: o.date });
+    });
+  card
+    .command('reconcile')
+    .description('asks the gateway again about PENDING card payments (and retries top-ups charging has not confirmed)')
+    .option('--all', 'every waiting one, however recent (default: untouched for CARD_RECONCILE_MIN_AGE_MS)', false)
+    .action(async (o: { all: boolean }) => {
+      process.exitCode = await actions.cardReconcile({ all: o.all === true });
     });
 }

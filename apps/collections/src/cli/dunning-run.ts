@@ -11,7 +11,7 @@ import { isCalendarDate } from '../payments/query-params';
 
 const cliConfigSchema = z.object({
   DATABASE_URL: z.string().url(),
-  CHARGING_URL: z.string().url().optional(),
+  CHARGING_API_URL: z.string().url().optional(),
   CHARGING_API_KEY: z.string().min(1).optional(),
 });
 
@@ -21,7 +21,9 @@ export async function runDunning(request: { date?: string }): Promise<number> {
   if (!isCalendarDate(today)) throw new UsageError(`--date: ${today} is not a date YYYY-MM-DD`);
   const pool = new Pool({ connectionString: c.DATABASE_URL, max: 2 });
   const barring =
-    c.CHARGING_URL === undefined || c.CHARGING_API_KEY === undefined ? undefined : new ChargingBarring(c.CHARGING_URL, c.CHARGING_API_KEY);
+    c.CHARGING_API_URL === undefined || c.CHARGING_API_KEY === undefined
+      ? undefined
+      : new ChargingBarring(c.CHARGING_API_URL, c.CHARGING_API_KEY);
   let progress: ReturnType<typeof startProgress> | undefined;
   try {
     const out = await new Dunning(pool, barring).run(today, systemClock.nowMs(), (done, total) => {

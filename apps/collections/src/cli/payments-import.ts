@@ -18,7 +18,7 @@ import { EXIT_REJECTED } from './commands';
 
 const cliConfigSchema = z.object({
   DATABASE_URL: z.string().url(),
-  CHARGING_URL: z.string().url().optional(),
+  CHARGING_API_URL: z.string().url().optional(),
   CHARGING_API_KEY: z.string().min(1).optional(),
 });
 
@@ -36,7 +36,7 @@ async function* counted(file: string, onBytes: (n: number) => void): AsyncGenera
 }
 
 export async function runPaymentsImport(request: { file: string; name?: string }): Promise<number> {
-  const { DATABASE_URL, CHARGING_URL, CHARGING_API_KEY } = loadConfig(cliConfigSchema);
+  const { DATABASE_URL, CHARGING_API_URL, CHARGING_API_KEY } = loadConfig(cliConfigSchema);
   let sizeBytes: number;
   try {
     const stat = statSync(request.file);
@@ -55,7 +55,9 @@ export async function runPaymentsImport(request: { file: string; name?: string }
   const progress = startProgress({ label: `payments import ${basename(request.file)}`, total: sizeBytes, unit: 'bytes' });
   try {
     const barring =
-      CHARGING_URL === undefined || CHARGING_API_KEY === undefined ? undefined : new ChargingBarring(CHARGING_URL, CHARGING_API_KEY);
+      CHARGING_API_URL === undefined || CHARGING_API_KEY === undefined
+        ? undefined
+        : new ChargingBarring(CHARGING_API_URL, CHARGING_API_KEY);
     const dunning = new Dunning(pool, barring);
     // Each new payment re-evaluates its account's dunning (a cleared account is unbarred at once).
     const afterPayment = async (accountId: string) => {

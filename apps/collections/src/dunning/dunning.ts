@@ -200,7 +200,7 @@ export class Dunning {
         return { notices: ['SMS', 'EMAIL'] };
       case 'SOFT_BAR':
       case 'HARD_BAR':
-        if (this.barring === undefined) throw new Error('dunning: barring needs CHARGING_URL and CHARGING_API_KEY');
+        if (this.barring === undefined) throw new Error('dunning: barring needs CHARGING_API_URL and CHARGING_API_KEY');
         await this.barring.bar(x.accountId);
         await c.query(`update dunning_account set barred_by_dunning = true, updated_at = $2 where account_id = $1`, [x.accountId, x.now]);
         return { barred: true, level: x.action === 'SOFT_BAR' ? 'OUTGOING' : 'ALL' };

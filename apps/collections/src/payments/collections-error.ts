@@ -15,6 +15,10 @@ export enum CollectionsErrorCode {
   UNMAPPED_ACCOUNTS = 'UNMAPPED_ACCOUNTS',
   /** Direct debit: DD_CREDITOR_IBAN and DD_CREDITOR_ID are not set, so no run can be made. */
   DIRECT_DEBIT_NOT_CONFIGURED = 'DIRECT_DEBIT_NOT_CONFIGURED',
+  /** The request collides with the state: a card payment already in flight, an idempotency key reused with another request. */
+  CONFLICT = 'CONFLICT',
+  /** A feature whose server is not configured (the card gateway): nothing was changed. */
+  UNAVAILABLE = 'UNAVAILABLE',
 }
 
 export const COLLECTIONS_ERROR_HTTP_STATUS: Readonly<Record<CollectionsErrorCode, number>> = {
@@ -25,6 +29,8 @@ export const COLLECTIONS_ERROR_HTTP_STATUS: Readonly<Record<CollectionsErrorCode
   [CollectionsErrorCode.JOURNAL_CHANGED]: 409,
   [CollectionsErrorCode.UNMAPPED_ACCOUNTS]: 422,
   [CollectionsErrorCode.DIRECT_DEBIT_NOT_CONFIGURED]: 503,
+  [CollectionsErrorCode.CONFLICT]: 409,
+  [CollectionsErrorCode.UNAVAILABLE]: 503,
 };
 
 export class CollectionsError extends Error {
@@ -39,6 +45,10 @@ export class CollectionsError extends Error {
 
   static invalid(parameter: string, message: string): CollectionsError {
     return new CollectionsError(CollectionsErrorCode.INVALID_ARGUMENT, `${parameter}: ${message}`, { parameter });
+  }
+
+  static conflict(message: string, details: Record<string, unknown> = {}): CollectionsError {
+    return new CollectionsError(CollectionsErrorCode.CONFLICT, message, details);
   }
 
   static notFound(what: string): CollectionsError {

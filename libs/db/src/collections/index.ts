@@ -27,4 +27,7 @@ export const collectionsTables = [
   'dunning_action',
   'dunning_notice',
   'document_dispute',
+  'card_token',
+  'card_payment',
+  'card_webhook_event',
 ] as const;

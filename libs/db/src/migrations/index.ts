@@ -18,6 +18,7 @@ import { Migration20261203000900_prepaid_renewals } from './Migration20261203000
 import { Migration20261203001000_collections_payments } from './Migration20261203001000_collections_payments';
 import { Migration20261203001100_lifecycle_account_index } from './Migration20261203001100_lifecycle_account_index';
 import { Migration20261203001200_series_prefix } from './Migration20261203001200_series_prefix';
+import { Migration20261203001400_card_payments } from './Migration20261203001400_card_payments';
 import { Migration20261203001800_electronic_addresses } from './Migration20261203001800_electronic_addresses';
 import { Migration20261203001900_erp_journal_exports } from './Migration20261203001900_erp_journal_exports';
 import { Migration20261203002100_direct_debit } from './Migration20261203002100_direct_debit';
@@ -42,6 +43,7 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261203001000_collections_payments', class: Migration20261203001000_collections_payments },
   { name: 'Migration20261203001100_lifecycle_account_index', class: Migration20261203001100_lifecycle_account_index },
   { name: 'Migration20261203001200_series_prefix', class: Migration20261203001200_series_prefix },
+  { name: 'Migration20261203001400_card_payments', class: Migration20261203001400_card_payments },
   { name: 'Migration20261203001800_electronic_addresses', class: Migration20261203001800_electronic_addresses },
   { name: 'Migration20261203001900_erp_journal_exports', class: Migration20261203001900_erp_journal_exports },
   { name: 'Migration20261203002100_direct_debit', class: Migration20261203002100_direct_debit },

@@ -1,0 +1,158 @@
+/**
+ * Brings one card payment up to date with the gateway, whoever asks (the call that created it, a
+ * webhook, the reconciler, an operator's refresh, a rerun after a crash). Never trusts anything but
+ * the gateway's answer to OUR request:
+ *
+ *   PENDING without an intent id (the create call timed out or the process died): create the intent
+ *     again with the same Idempotency-Key; the gateway returns the one it already has, or makes it now.
+ *   PENDING with an intent id: fetch the intent.
+ *   succeeded -> the money goes in as a payment (channel CARD, bank reference = the intent id)
+ *     through the existing allocation path (PaymentApplier: documents locked, allocations, ledger),
+ *     then the row is SUCCEEDED. Both steps are idempotent (the payment's unique key; `where status =
+ *     'PENDING'`), so a crash between them is repaired by the next sync.
+ *   failed -> FAILED with the gateway's code; nothing is allocated.
+ *   processing, or no answer (timeout) -> stays PENDING.
+ *   A top-up (purpose TOP_UP) that succeeded is then sent to charging, keyed by the card payment id.
+ */
+import type { Logger } from '@app/observability';
+import type { Clock } from '@app/observability';
+import type { PaymentApplier } from '../matching/apply-payment';
+import { paymentIdOf } from '../matching/apply-payment';
+import type { ReceivedPayment } from '../payments/statements/statement-types';
+import type { Pool } from 'pg';
+import type { CardMetrics } from './card-metrics';
+import { type CardPaymentRow, type CardPaymentStore } from './card-payment-store';
+import type { ChargingTopUps } from './charging-top-ups';
+import { GatewayError, type PaymentGateway, type PaymentIntent } from './payment-gateway.port';
+
+/** payment.source of every card payment: the gateway. */
+export const CARD_PAYMENT_SOURCE = 'card-gateway';
+
+export interface CardDeps {
+  pool: Pool;
+  clock: Clock;
+  logger: Logger;
+  store: CardPaymentStore;
+  applier: PaymentApplier;
+  metrics: CardMetrics;
+  /** Undefined when CARD_GATEWAY_URL is not configured. */
+  gateway: PaymentGateway | undefined;
+  /** Undefined when CHARGING_API_URL is not configured. */
+  topUps: ChargingTopUps | undefined;
+}
+
+export class SyncCardPayment {
+  constructor(private readonly d: CardDeps) {}
+
+  async execute(id: string): Promise<CardPaymentRow | undefined> {
+    let row = await this.d.store.get(id);
+    if (row === undefined) return undefined;
+    if (row.status === 'PENDING') {
+      const intent = await this.fetchIntent(row);
+      if (intent !== undefined) await this.settle(row, intent);
+      row = (await this.d.store.get(id))!;
+    }
+    if (row.top_up_status === 'PENDING') {
+      await this.pushTopUp(row);
+      row = (await this.d.store.get(id))!;
+    }
+    return row;
+  }
+
+  private async fetchIntent(row: CardPaymentRow): Promise<PaymentIntent | undefined> {
+    const gateway = this.d.gateway;
+    if (gateway === undefined) return undefined;
+    try {
+      const intent =
+        row.gateway_intent_id === null
+          ? await gateway.createIntent({
+              idempotencyKey: row.id,
+              amountMinor: BigInt(row.amount_minor),
+              currency: row.currency,
+              cardToken: row.gateway_token,
+              description: row.document_id === null ? `top-up ${row.account_id}` : `document ${row.document_id}`,
+            })
+          : await gateway.getIntent(row.gateway_intent_id);
+      assertSameIntent(row, intent);
+      await this.d.store.setIntent(row.id, intent.id, new Date(this.d.clock.nowMs()));
+      return intent;
+    } catch (e) {
+      if (!(e instanceof GatewayError)) throw e;
+      this.d.metrics.gatewayErrors.inc({ code: e.code });
+      this.d.logger.warn(
+        { cardPaymentId: row.id, code: e.code, err: e.message },
+        'card gateway gave no usable answer; the payment stays PENDING',
+      );
+      return undefined;
+    }
+  }
+
+  private async settle(row: CardPaymentRow, intent: PaymentIntent): Promise<void> {
+    const now = new Date(this.d.clock.nowMs());
+    if (intent.status === 'failed') {
+      if (await this.d.store.markFailed(row.id, intent.failureCode ?? 'failed', now)) this.d.metrics.payments.inc({ result: 'failed' });
+      return;
+    }
+    if (intent.status !== 'succeeded') return;
+    let paymentId: string | null = null;
+    if (row.purpose === 'INVOICE') {
+      const received = await this.receivedPayment(row, intent, now);
+      await this.d.applier.apply(received, { importId: null, nowMs: now.getTime() });
+      paymentId = paymentIdOf(received);
+    }
+    if (await this.d.store.markSucceeded(row.id, paymentId, row.purpose === 'TOP_UP', now))
+      this.d.metrics.payments.inc({ result: 'succeeded' });
+  }
+
+  /** The payment as the matching rules read it: the document's RF reference and number, so rule 1 or 2 finds it. */
+  private async receivedPayment(row: CardPaymentRow, intent: PaymentIntent, now: Date): Promise<ReceivedPayment> {
+    const { rows } = await this.d.pool.query<{ payment_reference: string | null; number_text: string | null }>(
+      `select payment_reference, number_text from billing_document where id = $1`,
+      [row.document_id],
+    );
+    const doc = rows[0];
+    if (doc === undefined) throw new Error(`card payment ${row.id}: document ${row.document_id} vanished`);
+    const day = now.toISOString().slice(0, 10);
+    return {
+      kind: 'payment',
+      channel: 'CARD',
+      source: CARD_PAYMENT_SOURCE,
+      bankReference: intent.id,
+      currency: row.currency,
+      amountMinor: BigInt(row.amount_minor),
+      valueDate: day,
+      bookingDate: day,
+      endToEndId: null,
+      creditorReferences: doc.payment_reference === null ? [] : [doc.payment_reference],
+      remittanceInfo: `card payment ${row.id} ${doc.number_text ?? ''}`.trim(),
+      debtorName: null,
+    };
+  }
+
+  private async pushTopUp(row: CardPaymentRow): Promise<void> {
+    if (this.d.topUps === undefined) return;
+    const r = await this.d.topUps.topUp({
+      accountId: row.account_id,
+      idempotencyKey: row.id,
+      amountMinor: BigInt(row.amount_minor),
+      currency: row.currency,
+    });
+    this.d.metrics.topUps.inc({ result: r.kind.toLowerCase() });
+    const now = new Date(this.d.clock.nowMs());
+    if (r.kind === 'DONE') await this.d.store.markTopUp(row.id, { status: 'DONE', topUpId: r.topUpId }, now);
+    else if (r.kind === 'REFUSED') {
+      this.d.logger.error({ cardPaymentId: row.id, err: r.error }, 'charging refused the top-up of a paid card payment: refund it');
+      await this.d.store.markTopUp(row.id, { status: 'REFUSED', error: r.error }, now);
+    } else this.d.logger.warn({ cardPaymentId: row.id, err: r.error }, 'top-up not confirmed by charging; will retry');
+  }
+}
+
+/** The gateway answered about another charge than ours: a bug or a confused gateway, never money to book. */
+function assertSameIntent(row: CardPaymentRow, intent: PaymentIntent): void {
+  if (intent.idempotencyKey !== row.id || intent.amountMinor !== BigInt(row.amount_minor) || intent.currency !== row.currency)
+    throw new Error(
+      `card payment ${row.id}: the gateway's intent ${intent.id} is for ${intent.idempotencyKey} ${intent.amountMinor} ${intent.currency}`,
+    );
+  if (row.gateway_intent_id !== null && row.gateway_intent_id !== intent.id)
+    throw new Error(`card payment ${row.id}: recorded intent ${row.gateway_intent_id}, gateway answered ${intent.id}`);
+}

@@ -1,0 +1,253 @@
+/**
+ * A prepaid top-up paid by card, across three processes: collections (main.ts), the fake card
+ * gateway and the real charging app (main.ts on PostgreSQL, Redis and its own NATS). Once the card
+ * payment succeeded, collections calls charging's top-up API with the card payment's id as its
+ * Idempotency-Key: the balance goes up once, whether the request is repeated, charging was down
+ * (the top-up waits PENDING, then a refresh finishes it), or collections forgot it had finished.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Pool } from 'pg';
+import { migrate } from '@app/db';
+import { createTestDatabase, freePort, requireEnv, startNats, type StartedServer, uniqueId, waitFor } from '@app/devstack';
+import { DEMO_PREPAID_PLAN } from '@app/rating';
+import {
+  FAKE_CARD_API_KEY,
+  FAKE_CARD_WEBHOOK_SECRET,
+  type FakeCardGatewayProcess,
+  startFakeCardGateway,
+} from '../src/testing/fake-card-gateway/start';
+
+const REPO_ROOT = join(__dirname, '..', '..', '..');
+const OPERATOR_KEY = 'topup-operator-key';
+const START_TIMEOUT_MS = 60_000;
+const SETTLE_TIMEOUT_MS = 30_000;
+
+type Json = Record<string, unknown>;
+
+const CHARGING_KEY = 'topup-charging-key';
+
+/** The charging app's environment, as its Deployment sets it (apps talk over APIs: nothing of apps/charging is imported). */
+interface SystemEnv {
+  env: Record<string, string>;
+  httpBase: string;
+}
+
+async function systemEnv(natsUrl: string): Promise<SystemEnv> {
+  const databaseUrl = await createTestDatabase('cardtopup');
+  await migrate(databaseUrl);
+  const grpcPort = await freePort();
+  const httpPort = await freePort();
+  return {
+    httpBase: `http://127.0.0.1:${httpPort}`,
+    env: {
+      REDIS_URL: requireEnv('REDIS_URL'),
+      NATS_URL: natsUrl,
+      DATABASE_URL: databaseUrl,
+      RATEL_REDIS_PREFIX: `${uniqueId('cardtopup')}:`,
+      RATEL_GRPC_HOST: '127.0.0.1',
+      RATEL_GRPC_PORT: String(grpcPort),
+      RATEL_GRPC_INSECURE: 'true',
+      RATEL_HTTP_HOST: '127.0.0.1',
+      RATEL_HTTP_PORT: String(httpPort),
+      RATEL_API_KEYS: `${CHARGING_KEY}:read+write`,
+      RATEL_LOG_LEVEL: 'warn',
+    },
+  };
+}
+
+function spawnGateway(env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/charging/src/main.ts'], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, ...env },
+  });
+}
+
+async function rest(base: string, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { 'x-api-key': CHARGING_KEY, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as Json) : {} };
+}
+
+let dir: string;
+let nats: StartedServer;
+let sys: SystemEnv;
+let charging: ChildProcess | undefined;
+let gateway: FakeCardGatewayProcess;
+let collections: ChildProcess;
+let collectionsExited: Promise<unknown>;
+let base: string;
+let pool: Pool;
+let token: string;
+
+async function startCharging(): Promise<void> {
+  charging = spawnGateway(sys.env);
+  await waitFor('charging REST', async () => (await fetch(`${sys.httpBase}/readyz`)).ok, START_TIMEOUT_MS, 200);
+}
+
+async function stopCharging(): Promise<void> {
+  const c = charging!;
+  const exited = new Promise((r) => c.once('exit', r));
+  c.kill('SIGTERM');
+  await exited;
+  charging = undefined;
+}
+
+async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { 'x-api-key': OPERATOR_KEY, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Json, headers: res.headers };
+}
+
+const topUp = (key: string, amountMinor: string) =>
+  call('POST', '/v1/collections/card/top-ups', { accountId: 'acc-pre', amountMinor }, { 'idempotency-key': key });
+
+async function balanceMicros(): Promise<string> {
+  const b = await rest(sys.httpBase, 'GET', '/v1/accounts/acc-pre/balance');
+  return (b.body.balance as { micros: string }).micros;
+}
+
+async function refreshUntil(id: string, done: (b: Json) => boolean): Promise<Json> {
+  return waitFor(
+    'the card top-up',
+    async () => (await call('POST', `/v1/collections/card/payments/${id}/refresh`)).body,
+    done,
+    SETTLE_TIMEOUT_MS,
+  );
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ratel-card-topup-'));
+  nats = await startNats({ dir });
+  sys = await systemEnv(nats.url);
+  pool = new Pool({ connectionString: sys.env.DATABASE_URL, max: 2 });
+  await startCharging();
+  expect((await rest(sys.httpBase, 'POST', '/v1/products', { id: 'prd-card', name: 'card' })).status).toBe(201);
+  expect((await rest(sys.httpBase, 'POST', '/v1/price-plans', { productId: 'prd-card', plan: DEMO_PREPAID_PLAN })).status).toBe(201);
+  expect((await rest(sys.httpBase, 'POST', '/v1/customers', { id: 'cus-card', name: 'card' })).status).toBe(201);
+  const account = await rest(sys.httpBase, 'POST', '/v1/accounts', {
+    id: 'acc-pre',
+    customerId: 'cus-card',
+    type: 'PREPAID',
+    currency: 'EUR',
+    timeZone: 'Europe/Paris',
+    cycleDay: 1,
+    planId: DEMO_PREPAID_PLAN.id,
+    initialBalance: '1.00',
+  });
+  expect(account.status).toBe(201);
+  gateway = await startFakeCardGateway({ FAKE_CARD_SETTLE_MS: '200' });
+  collections = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/collections/src/main.ts'],
+    {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        DATABASE_URL: sys.env.DATABASE_URL,
+        COLLECTIONS_HTTP_PORT: '0',
+        RATEL_API_KEYS: `${OPERATOR_KEY}:collections+read`,
+        CARD_GATEWAY_URL: gateway.url,
+        CARD_GATEWAY_API_KEY: FAKE_CARD_API_KEY,
+        CARD_WEBHOOK_SECRET: FAKE_CARD_WEBHOOK_SECRET,
+        CARD_RECONCILE_INTERVAL_MS: '0',
+        CHARGING_API_URL: sys.httpBase,
+        CHARGING_API_KEY: CHARGING_KEY,
+        CHARGING_API_TIMEOUT_MS: '2000',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  collectionsExited = new Promise((r) => collections.once('exit', r));
+  let output = '';
+  base = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`collections not listening:\n${output}`)), START_TIMEOUT_MS);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const m = /"url":"(http:\/\/[^"]+)","msg":"collections http api listening"/.exec(output);
+      if (m !== null) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    collections.stdout!.on('data', onData);
+    collections.stderr!.on('data', onData);
+  });
+  await gateway.webhooks({ url: `${base}/v1/collections/card/webhooks` });
+  token = (await gateway.tokenize('5555555555554444')).token;
+  expect(
+    (await call('PUT', '/v1/collections/card/tokens/acc-pre', { gatewayToken: token, last4: '4444', brand: 'mastercard' })).status,
+  ).toBe(200);
+}, 180_000);
+
+afterAll(async () => {
+  if (collections !== undefined && collections.exitCode === null) {
+    collections.kill('SIGTERM');
+    await collectionsExited;
+  }
+  if (charging !== undefined) await stopCharging();
+  await gateway?.stop();
+  await pool?.end();
+  await nats?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('prepaid top-up paid by card', () => {
+  it('credits charging once the card payment succeeded, keyed by the card payment', async () => {
+    expect(await balanceMicros()).toBe('1000000');
+    const r = await topUp('topup-1', '500');
+    expect([r.status, r.body.purpose, r.body.amountMinor]).toEqual([201, 'TOP_UP', '500']);
+    const done = await refreshUntil(r.body.id as string, (b) => (b.topUp as Json | null)?.status === 'DONE');
+    expect(done.status).toBe('SUCCEEDED');
+    expect(await balanceMicros()).toBe('6000000');
+    const { rows } = await pool.query(`select idempotency_key, amount_micros::text from top_up where account_id = 'acc-pre'`);
+    expect(rows).toEqual([{ idempotency_key: done.id, amount_micros: '5000000' }]);
+  });
+
+  it('never tops up twice: the same request again, and a redo after collections forgot it had finished', async () => {
+    const again = await topUp('topup-1', '500');
+    expect([again.status, again.headers.get('idempotent-replayed')]).toEqual([201, 'true']);
+    const id = again.body.id as string;
+    // As if the process died after charging answered and before the DONE was written.
+    await pool.query(`update card_payment set top_up_status = 'PENDING', top_up_id = null where id = $1`, [id]);
+    const redone = await refreshUntil(id, (b) => (b.topUp as Json | null)?.status === 'DONE');
+    expect(redone.topUp).toMatchObject({ status: 'DONE' });
+    expect(await balanceMicros()).toBe('6000000');
+    expect((await pool.query(`select count(*)::int as n from top_up where account_id = 'acc-pre'`)).rows[0].n).toBe(1);
+  });
+
+  it('waits while charging is down, then tops up once it is back', async () => {
+    await stopCharging();
+    const r = await topUp('topup-2', '250');
+    const id = r.body.id as string;
+    const paid = await refreshUntil(id, (b) => b.status === 'SUCCEEDED');
+    expect(paid.topUp).toMatchObject({ status: 'PENDING' });
+    await startCharging();
+    await refreshUntil(id, (b) => (b.topUp as Json | null)?.status === 'DONE');
+    expect(await balanceMicros()).toBe('8500000');
+    expect((await pool.query(`select count(*)::int as n from top_up where account_id = 'acc-pre'`)).rows[0].n).toBe(2);
+  });
+
+  it('refuses a top-up of an unknown account or without an amount, and changes nothing', async () => {
+    const unknown = await call(
+      'POST',
+      '/v1/collections/card/top-ups',
+      { accountId: 'nobody', amountMinor: '100' },
+      { 'idempotency-key': 'k-nobody' },
+    );
+    expect(unknown.status).toBe(404);
+    const noAmount = await call('POST', '/v1/collections/card/top-ups', { accountId: 'acc-pre' }, { 'idempotency-key': 'k-no-amount' });
+    expect([noAmount.status, noAmount.body.parameter]).toEqual([400, 'amountMinor']);
+    expect((await pool.query(`select count(*)::int as n from card_payment`)).rows[0].n).toBe(2);
+  });
+});
