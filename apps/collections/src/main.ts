@@ -9,6 +9,8 @@ import { Pool } from 'pg';
 import { createLogger, createRegistry, systemClock } from '@app/observability';
 import { onStopSignals, PeriodicTask, runMain } from '@app/runtime';
 import { startCollectionsHttp } from './api/collections-http';
+import { dunningAfterPayment, dunningOf } from './api/collections.module';
+import { PaymentApplier } from './matching/apply-payment';
 import { CARD_RECONCILE_BATCH_MAX, CardFeature } from './card/card-feature';
 import { loadCollectionsConfig, printableConfig } from './config';
 
@@ -23,7 +25,9 @@ async function main(): Promise<void> {
   let live = true;
   const health = { live: () => live, checks: { postgres: () => pool.query('select 1') } };
   const registry = createRegistry('collections');
-  const card = new CardFeature({ pool, clock: systemClock, logger: logger.child({ component: 'card' }), registry, config });
+  // A card payment re-evaluates its account's dunning too (as statement and direct-debit payments do, api/collections.module.ts).
+  const applier = new PaymentApplier(pool, dunningAfterPayment(dunningOf(pool, config), systemClock));
+  const card = new CardFeature({ pool, clock: systemClock, logger: logger.child({ component: 'card' }), registry, config, applier });
   const http = await startCollectionsHttp({ config, logger, clock: systemClock, registry, pool, health, card });
   // PENDING card payments whose webhook never came (or whose gateway call timed out) are asked for again.
   const reconciler = new PeriodicTask(config.CARD_RECONCILE_INTERVAL_MS, async () => {

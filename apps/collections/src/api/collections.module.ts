@@ -22,6 +22,7 @@ import { LedgerChecks } from '../ledger/ledger-checks';
 import { LedgerController } from '../ledger/ledger.controller';
 import { CardController, CardWebhookController } from '../card/card.controller';
 import { CardFeature } from '../card/card-feature';
+import { type AfterPayment, PaymentApplier } from '../matching/apply-payment';
 import { ImportMetrics } from '../payments/import-metrics';
 import { ImportStatement } from '../payments/import-statement.usecase';
 import { PaymentQueries } from '../payments/payment-queries';
@@ -57,6 +58,13 @@ export function creditorOf(c: CollectionsConfig): Creditor | undefined {
   };
 }
 
+/** The hook that re-evaluates an account's dunning after each of its payments (today in UTC). */
+export function dunningAfterPayment(dunning: Dunning, clock: Clock): AfterPayment {
+  return async (accountId) => {
+    await dunning.evaluateAccount(accountId, new Date(clock.nowMs()).toISOString().slice(0, 10), clock.nowMs());
+  };
+}
+
 /** Dunning with charging's barring when CHARGING_API_URL and CHARGING_API_KEY are set. */
 export function dunningOf(pool: Pool, c: CollectionsConfig): Dunning {
   return new Dunning(
@@ -79,20 +87,16 @@ export class CollectionsAppModule {
       { provide: PG_POOL, useValue: deps.pool },
     ];
     const dunning = dunningOf(deps.pool, deps.config);
+    // Every new payment (statement, direct debit) re-evaluates its account's dunning: one that clears the overdue amount lifts the bar at once.
+    const applier = new PaymentApplier(deps.pool, dunningAfterPayment(dunning, deps.clock));
     const features = [
       { provide: Dunning, useValue: dunning },
-      {
-        provide: ImportStatement,
-        // Each new payment re-evaluates its account's dunning: a payment that clears the overdue amount lifts the bar at once.
-        useValue: new ImportStatement(deps.pool, deps.clock, undefined, async (accountId) => {
-          await dunning.evaluateAccount(accountId, new Date(deps.clock.nowMs()).toISOString().slice(0, 10), deps.clock.nowMs());
-        }),
-      },
+      { provide: ImportStatement, useValue: new ImportStatement(deps.pool, deps.clock, applier) },
       { provide: PaymentQueries, useValue: new PaymentQueries(deps.pool) },
       { provide: ImportMetrics, useValue: new ImportMetrics(deps.registry) },
       { provide: LedgerChecks, useValue: new LedgerChecks(deps.pool) },
       { provide: AccountStanding, useValue: new AccountStanding(deps.pool) },
-      { provide: DirectDebit, useValue: new DirectDebit(deps.pool, creditorOf(deps.config)) },
+      { provide: DirectDebit, useValue: new DirectDebit(deps.pool, creditorOf(deps.config), applier) },
       { provide: JournalExporter, useValue: new JournalExporter(deps.pool, accountMap(deps.config.ERP_ACCOUNT_MAP)) },
       { provide: CardFeature, useValue: deps.card },
       CollectionsAuthGuard,

@@ -37,14 +37,14 @@ export class CardFeature {
   readonly autopay: CardAutopay;
   readonly reconcile: ReconcileCardPayments;
 
-  constructor(r: { pool: Pool; clock: Clock; logger: Logger; registry: Registry; config: CardConfig }) {
+  constructor(r: { pool: Pool; clock: Clock; logger: Logger; registry: Registry; config: CardConfig; applier?: PaymentApplier }) {
     const c = r.config;
     this.deps = {
       pool: r.pool,
       clock: r.clock,
       logger: r.logger,
       store: new CardPaymentStore(r.pool),
-      applier: new PaymentApplier(r.pool),
+      applier: r.applier ?? new PaymentApplier(r.pool),
       metrics: new CardMetrics(r.registry),
       gateway:
         c.CARD_GATEWAY_URL === undefined || c.CARD_GATEWAY_API_KEY === undefined

@@ -13,6 +13,7 @@ import { UsageError } from '@app/runtime/cli';
 import { startProgress } from '@app/runtime/progress';
 import { ChargingBarring } from '../dunning/barring';
 import { Dunning } from '../dunning/dunning';
+import { PaymentApplier } from '../matching/apply-payment';
 import { ImportStatement, ImportStatementCommand } from '../payments/import-statement.usecase';
 import { EXIT_REJECTED } from './commands';
 
@@ -63,7 +64,7 @@ export async function runPaymentsImport(request: { file: string; name?: string }
     const afterPayment = async (accountId: string) => {
       await dunning.evaluateAccount(accountId, new Date(systemClock.nowMs()).toISOString().slice(0, 10), systemClock.nowMs());
     };
-    const summary = await new ImportStatement(pool, systemClock, undefined, afterPayment).execute(
+    const summary = await new ImportStatement(pool, systemClock, new PaymentApplier(pool, afterPayment)).execute(
       cmd,
       counted(request.file, (n) => progress.increment(n)),
     );

@@ -80,6 +80,8 @@ export class DirectDebit {
     private readonly pool: Pool,
     /** Absent until DD_CREDITOR_IBAN and DD_CREDITOR_ID are configured: mandates work, runs and settlement are refused. */
     private readonly creditorConfig: Creditor | undefined,
+    /** Settlement applies each debit through it (with the process's after-payment hook). */
+    private readonly applier: PaymentApplier = new PaymentApplier(pool),
   ) {}
 
   private get creditor(): Creditor {
@@ -313,7 +315,6 @@ export class DirectDebit {
        where r.collection_date = $1 and i.status = 'PENDING' order by i.id`,
       [collectionDate],
     );
-    const applier = new PaymentApplier(this.pool);
     for (const r of rows) {
       const payment: ReceivedPayment = {
         kind: 'payment',
@@ -329,7 +330,7 @@ export class DirectDebit {
         remittanceInfo: r.number_text,
         debtorName: r.debtor_name,
       };
-      await applier.apply(payment, { importId: null, nowMs: o.nowMs });
+      await this.applier.apply(payment, { importId: null, nowMs: o.nowMs });
       await withTransaction(this.pool, async (c) => {
         await c.query(
           `update dd_instruction set status = 'SETTLED', payment_id = $2, updated_at = $3 where id = $1 and status = 'PENDING'`,

@@ -13,6 +13,8 @@ import { Pool } from 'pg';
 import { migrate, withTransaction } from '@app/db';
 import { createTestDatabase } from '@app/devstack';
 import { LedgerChecks } from '../ledger/ledger-checks';
+import { dunningAfterPayment } from '../api/collections.module';
+import { PaymentApplier } from '../matching/apply-payment';
 import { reversePayment } from '../matching/reverse-payment';
 import { ImportStatement, ImportStatementCommand } from '../payments/import-statement.usecase';
 import { seedReceivables } from '../testing/receivables-fixtures';
@@ -118,9 +120,9 @@ describe('dunning', () => {
       <CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-12-07</Dt></BookgDt><ValDt><Dt>2026-12-07</Dt></ValDt><AcctSvcrRef>DUN-1</AcctSvcrRef>
       <NtryDtls><TxDtls><RmtInf><Ustrd>INV2026-000001</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry></Stmt></BkToCstmrStmt></Document>`;
     const started = Date.now();
-    const importer = new ImportStatement(pool, { nowMs: () => at('2026-12-07') }, undefined, async (accountId) => {
-      await dunning.evaluateAccount(accountId, '2026-12-07', at('2026-12-07'));
-    });
+    const clock = { nowMs: () => at('2026-12-07') };
+    // As the process wires it: the applier re-evaluates the account's dunning after its payment.
+    const importer = new ImportStatement(pool, clock, new PaymentApplier(pool, dunningAfterPayment(dunning, clock)));
     const summary = await importer.execute(
       ImportStatementCommand.create({ fileName: 'dun.xml', sha256: 'a'.repeat(64), requestedBy: 'spec' }),
       [camt],

@@ -54,10 +54,23 @@ export function paymentIdOf(p: Pick<ReceivedPayment, 'channel' | 'source' | 'ban
   return `pay-${sha1(`${p.channel}|${p.source}|${p.bankReference}`).slice(0, 40)}`;
 }
 
+/** Called after a new payment of an identified account has committed (dunning re-evaluates the account); its failure never fails the payment. */
+export type AfterPayment = (accountId: string) => Promise<void>;
+
 export class PaymentApplier {
-  constructor(private readonly pool: Pool) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly afterPayment?: AfterPayment,
+  ) {}
 
   async apply(p: ReceivedPayment, o: { importId: string | null; nowMs: number }): Promise<ApplyOutcome> {
+    const outcome = await this.applyOnce(p, o);
+    if (outcome.created && outcome.accountId !== null && this.afterPayment !== undefined)
+      await this.afterPayment(outcome.accountId).catch(() => undefined);
+    return outcome;
+  }
+
+  private async applyOnce(p: ReceivedPayment, o: { importId: string | null; nowMs: number }): Promise<ApplyOutcome> {
     return withTransaction(this.pool, async (c) => {
       const id = paymentIdOf(p);
       const now = new Date(o.nowMs);

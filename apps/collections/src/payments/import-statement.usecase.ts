@@ -70,8 +70,6 @@ export class ImportStatement {
     private readonly pool: Pool,
     private readonly clock: Clock,
     private readonly applier = new PaymentApplier(pool),
-    /** Called after each new payment of an identified account commits (dunning re-evaluates it); its failure never fails the import. */
-    private readonly afterPayment?: (accountId: string) => Promise<void>,
   ) {}
 
   async execute(
@@ -99,8 +97,6 @@ export class ImportStatement {
           const outcome = await this.applier.apply(item, { importId, nowMs: this.clock.nowMs() });
           if (outcome.created) counts.paymentsCreated++;
           else counts.duplicates++;
-          if (outcome.created && outcome.accountId !== null && this.afterPayment !== undefined)
-            await this.afterPayment(outcome.accountId).catch(() => undefined);
         }
         onEntry?.(counts);
       }
