@@ -257,6 +257,45 @@ describe('postal address of a legal entity', () => {
   });
 });
 
+describe('electronic address of a legal entity', () => {
+  it('is set on an existing entity, replaced, read back and audited before and after', async () => {
+    await call({
+      method: 'POST',
+      url: '/v1/legal-entities',
+      body: { ...LEGAL_ENTITY, id: 'le-eas', numberSeriesPrefix: 'EAS', electronicAddress: undefined },
+    });
+    expect((await call({ method: 'GET', url: '/v1/legal-entities/le-eas', key: READ_KEY })).body.electronicAddress).toBeNull();
+    const first = { scheme: '9930', id: 'DE123456789' };
+    const put = await call({ method: 'PUT', url: '/v1/legal-entities/le-eas/electronic-address', body: first });
+    expect([put.status, put.body.electronicAddress]).toEqual([200, first]);
+    const second = { scheme: '0204', id: '991-01234-56' };
+    await call({ method: 'PUT', url: '/v1/legal-entities/le-eas/electronic-address', body: second });
+    expect((await call({ method: 'GET', url: '/v1/legal-entities/le-eas', key: READ_KEY })).body.electronicAddress).toEqual(second);
+    const audit = await pg.query(
+      `select details from audit_log where entity_id = 'le-eas' and action = 'legal_entity.electronic_address' order by id`,
+    );
+    expect(audit.rows).toEqual([{ details: { before: null, after: first } }, { details: { before: first, after: second } }]);
+  });
+
+  it('bad input is refused naming the field, nothing written', async () => {
+    const put = (body: object, id = 'le-eas'): Call => ({
+      method: 'PUT',
+      url: `/v1/legal-entities/${id}/electronic-address`,
+      body: { scheme: '0088', id: '4000001000005', ...body },
+    });
+    await expectRefused([
+      ['scheme outside the EAS list', put({ scheme: '0000' }), 400, 'INVALID_ARGUMENT', 'scheme'],
+      ['scheme of the wrong shape', put({ scheme: 'gln' }), 400, 'INVALID_ARGUMENT', 'scheme'],
+      ['id missing', put({ id: undefined }), 400, 'INVALID_ARGUMENT', 'id'],
+      ['id with a space', put({ id: '4000 001' }), 400, 'INVALID_ARGUMENT', 'id'],
+      ['id too long', put({ id: 'x'.repeat(129) }), 400, 'INVALID_ARGUMENT', 'id'],
+      ['unknown field', put({ name: 'x' }), 400, 'INVALID_ARGUMENT', 'name'],
+      ['read role cannot write', { ...put({}), key: READ_KEY }, 403, 'FORBIDDEN_ROLE', undefined as unknown as string],
+      ['legal entity missing', put({}, 'le-none'), 404, 'NOT_FOUND', undefined as unknown as string],
+    ]);
+  });
+});
+
 describe('billing terms of an account', () => {
   const TERMS = {
     billingCycleType: 'MONTHLY_D1',
@@ -787,6 +826,7 @@ describe('OpenAPI', () => {
       '/v1/legal-entities',
       '/v1/legal-entities/{id}',
       '/v1/legal-entities/{id}/postal-address',
+      '/v1/legal-entities/{id}/electronic-address',
       '/v1/accounts/{id}/billing-terms',
       '/v1/tax-rates',
       '/v1/products/{id}/charges',

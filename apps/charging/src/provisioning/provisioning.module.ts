@@ -21,6 +21,7 @@ import { PutBillingTermsUseCase } from './billing-terms/put-billing-terms.usecas
 import { CreateLegalEntityUseCase } from './legal-entities/create-legal-entity.usecase';
 import { GetLegalEntityUseCase } from './legal-entities/get-legal-entity.usecase';
 import { LegalEntitiesController } from './legal-entities/legal-entities.controller';
+import { PutElectronicAddressUseCase } from './legal-entities/put-electronic-address.usecase';
 import { PutPostalAddressUseCase } from './legal-entities/put-postal-address.usecase';
 import { CreateTaxRateUseCase } from './tax-rates/create-tax-rate.usecase';
 import { ListTaxRatesUseCase } from './tax-rates/list-tax-rates.usecase';
@@ -86,6 +87,7 @@ export const PROVISIONING_USE_CASES = [
   CreateLegalEntityUseCase,
   GetLegalEntityUseCase,
   PutPostalAddressUseCase,
+  PutElectronicAddressUseCase,
   PutBillingTermsUseCase,
   GetBillingTermsUseCase,
   CreateTaxRateUseCase,

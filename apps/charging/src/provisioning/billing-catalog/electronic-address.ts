@@ -41,9 +41,10 @@ export class ElectronicAddressResponse {
   @ApiProperty() id!: string;
 }
 
-/** A checked address; throws INVALID_ARGUMENT naming `<field>.scheme` for a code outside the EAS list. */
+/** A checked address; throws INVALID_ARGUMENT naming `<field>.scheme` (`scheme` for the body itself) for a code outside the EAS list. */
 export function parseElectronicAddress(field: string, b: ElectronicAddressBody): ElectronicAddressResponse {
-  if (!EAS_CODES.has(b.scheme)) throw ProvisioningError.invalid(`${field}.scheme`, `${b.scheme} is not a CEF EAS code (EN 16931 BR-CL-25)`);
+  const scheme = field === '' ? 'scheme' : `${field}.scheme`;
+  if (!EAS_CODES.has(b.scheme)) throw ProvisioningError.invalid(scheme, `${b.scheme} is not a CEF EAS code (EN 16931 BR-CL-25)`);
   return { scheme: b.scheme, id: b.id };
 }
 

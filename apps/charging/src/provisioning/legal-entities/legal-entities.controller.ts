@@ -8,6 +8,8 @@ import { CreateLegalEntityCommand, CreateLegalEntityUseCase } from './create-leg
 import { GetLegalEntityUseCase } from './get-legal-entity.usecase';
 import { PostalAddressBody } from '../billing-catalog/postal-address';
 import { CreateLegalEntityBody, LegalEntityResponse, legalEntityResponse } from './legal-entity.dto';
+import { ElectronicAddressBody } from '../billing-catalog/electronic-address';
+import { PutElectronicAddressCommand, PutElectronicAddressUseCase } from './put-electronic-address.usecase';
 import { PutPostalAddressCommand, PutPostalAddressUseCase } from './put-postal-address.usecase';
 
 @ProvisioningController('v1/legal-entities', 'legal entities')
@@ -16,6 +18,7 @@ export class LegalEntitiesController {
     private readonly createLegalEntity: CreateLegalEntityUseCase,
     private readonly getLegalEntity: GetLegalEntityUseCase,
     private readonly putPostalAddress: PutPostalAddressUseCase,
+    private readonly putElectronicAddress: PutElectronicAddressUseCase,
   ) {}
 
   @Post()
@@ -47,5 +50,18 @@ export class LegalEntitiesController {
   @ApiNotFoundResponse({ type: ErrorResponse })
   async putAddress(@CurrentActor() actor: Actor, @Param() p: IdParam, @Body() body: PostalAddressBody): Promise<LegalEntityResponse> {
     return legalEntityResponse(await this.putPostalAddress.execute(PutPostalAddressCommand.create(actor, p.id, body)));
+  }
+
+  @Put(':id/electronic-address')
+  @RequiresRole('write')
+  @ApiOperation({
+    summary: "Set a legal entity's Peppol electronic address (EN 16931 BT-34, the seller's EndpointID of its UBL e-invoices)",
+    description:
+      'Replaces the address as a whole. E-invoices rendered from then on carry it; stored ones of issued documents are not rewritten.',
+  })
+  @ApiOkResponse({ type: LegalEntityResponse })
+  @ApiNotFoundResponse({ type: ErrorResponse })
+  async putEndpoint(@CurrentActor() actor: Actor, @Param() p: IdParam, @Body() body: ElectronicAddressBody): Promise<LegalEntityResponse> {
+    return legalEntityResponse(await this.putElectronicAddress.execute(PutElectronicAddressCommand.create(actor, p.id, body)));
   }
 }
