@@ -11,10 +11,12 @@
  * beyond writing its output.
  *
  *   node -r ts-node/register/transpile-only -r tsconfig-paths/register load-tests/billing/month-end-bench.ts \
- *     [--accounts 20000] [--events 5] [--shards 4] [--workers 2] [--without-balance-trigger]
+ *     [--accounts 20000] [--events 5] [--shards 4] [--workers 2] [--without-balance-trigger] [--profile-compute]
  *
  * --workers: COMPUTE steps run this many at a time, as the CLI's worker processes (or the Indexed
  * Job's pods) do; one process here, so PostgreSQL's and ClickHouse's work overlaps the computation.
+ *
+ * --profile-compute writes a V8 CPU profile of this process during COMPUTE (open it in Chrome DevTools).
  *
  * --without-balance-trigger is an experiment, not a mode of the product: it disables the deferred
  * per-posting balance check of the ledger for the run, to show what that check costs.
@@ -24,6 +26,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
@@ -44,6 +47,7 @@ import { ValidateExecutor } from '../../apps/invoicing/src/billing/phases/valida
 import { PgRunStore, type RunRecord } from '../../apps/invoicing/src/billing/run/run-store';
 import type { PhaseExecutor, StepContext } from '../../apps/invoicing/src/billing/run/run-worker';
 import { VALIDATION_LIMITS_DEFAULT } from '../../apps/invoicing/src/billing/validate/draft-checks';
+import { cpuSecondsOfTree } from '../lib/proc';
 
 const INSERT_BATCH = 50_000;
 const CYCLE = 'MONTHLY_1-2026-11-01';
@@ -139,18 +143,35 @@ async function main(): Promise<void> {
       progress: async () => undefined,
       signal: new AbortController().signal,
     });
+    // Where the time goes: CPU seconds of this process, of PostgreSQL's process tree and of ClickHouse's, per phase
+    // (only for servers the bench started; their pids are known).
+    const cpu = () => ({
+      node: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+      pg: pg ? cpuSecondsOfTree(pg.pid) : NaN,
+      ch: ch ? cpuSecondsOfTree(ch.pid) : NaN,
+    });
+    const cpuLines: string[] = [];
     const timed = async (name: string, executor: PhaseExecutor, steps: number, concurrency = 1): Promise<number> => {
       const t = process.hrtime.bigint();
+      const c0 = cpu();
       let next = 0;
       const worker = async () => {
         for (let s = next++; s < steps; s = next++) await executor.execute(ctxOf(name, s));
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, steps) }, worker));
-      return seconds(t);
+      const wall = seconds(t);
+      const c1 = cpu();
+      cpuLines.push(
+        `${name.padEnd(9)} CPU s: this process ${(c1.node - c0.node).toFixed(2)}, PostgreSQL ${(c1.pg - c0.pg).toFixed(2)}, ` +
+          `ClickHouse ${(c1.ch - c0.ch).toFixed(2)} (wall ${wall.toFixed(2)} s)`,
+      );
+      return wall;
     };
     const plan = await timed('PLAN', new PlanExecutor(deps), 1);
     run = await runs.getRun(run.id);
+    const profile = process.argv.includes('--profile-compute') ? await startProfile() : undefined;
     const compute = await timed('COMPUTE', new ComputeExecutor(deps), shards, workers);
+    if (profile) out(`COMPUTE CPU profile of this process: ${await profile()}`);
     const validate = await timed('VALIDATE', new ValidateExecutor(deps), 1);
     const finalize = await timed('FINALIZE', new FinalizeExecutor(deps), 1);
     const docs = (await pool.query(`select count(*)::int as n from billing_document where status = 'ISSUED'`)).rows[0].n as number;
@@ -186,6 +207,7 @@ async function main(): Promise<void> {
     out(`compute + validate + finalize: ${run4.toFixed(2)} s = ${(docs / run4).toFixed(0)} documents/s`);
     out(`baseline: COPY of the same ${docs} documents and ${lines} lines: ${copy.toFixed(2)} s = ${(docs / copy).toFixed(0)} documents/s`);
     out(`ratio run / COPY: ${(copy / run4).toFixed(3)}`);
+    for (const line of cpuLines) out(line);
   } finally {
     await clickhouse.close();
     await pool.end();
@@ -193,6 +215,23 @@ async function main(): Promise<void> {
     await pg?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Starts the V8 CPU profiler of this process; the returned function stops it and writes the .cpuprofile (the path it answers). */
+async function startProfile(): Promise<() => Promise<string>> {
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return async () => {
+    const { profile } = (await post('Profiler.stop')) as { profile: object };
+    session.disconnect();
+    const file = join(tmpdir(), `month-end-compute-${process.pid}.cpuprofile`);
+    writeFileSync(file, JSON.stringify(profile));
+    return file;
+  };
 }
 
 /** Products, charges, discounts, the reduced tax rate, 2 subscriptions per account and their activations. */

@@ -18,3 +18,4 @@ export * from './migrations';
 export * from './orm-config';
 export * from './migrate';
 export * from './pg-transaction';
+export * from './pg-copy';
