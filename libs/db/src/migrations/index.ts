@@ -23,6 +23,7 @@ import { Migration20261203001800_electronic_addresses } from './Migration2026120
 import { Migration20261203001900_erp_journal_exports } from './Migration20261203001900_erp_journal_exports';
 import { Migration20261203002100_direct_debit } from './Migration20261203002100_direct_debit';
 import { Migration20261203002200_dunning } from './Migration20261203002200_dunning';
+import { Migration20261203002600_document_part_references } from './Migration20261203002600_document_part_references';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20260101000000_initial', class: Migration20260101000000_initial },
@@ -48,4 +49,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261203001900_erp_journal_exports', class: Migration20261203001900_erp_journal_exports },
   { name: 'Migration20261203002100_direct_debit', class: Migration20261203002100_direct_debit },
   { name: 'Migration20261203002200_dunning', class: Migration20261203002200_dunning },
+  { name: 'Migration20261203002600_document_part_references', class: Migration20261203002600_document_part_references },
 ];

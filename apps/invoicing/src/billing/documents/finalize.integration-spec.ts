@@ -311,4 +311,65 @@ describe('billing documents (PostgreSQL)', () => {
       expect((await pool.query(`select count(*)::int as n from billing_document where id = 'cn-3'`)).rows[0].n).toBe(0);
     });
   });
+  describe('references of lines and tax rows (statement-level, Migration20261203002600)', () => {
+    const child = (docId: string, lineNo: number, parent: number | null) =>
+      pool.query(
+        `insert into billing_document_line (document_id, line_no, parent_line_no, kind, description, quantity, unit, unit_price_minor,
+           amount_minor, tax_category, tax_rate)
+         values ($1, $2, $3, 'USAGE', 'x', 1, 'EACH', 0, 0, 'STANDARD', 0.2)`,
+        [docId, lineNo, parent],
+      );
+    let doc: string;
+    beforeAll(async () => {
+      const run = uniqueId('refs');
+      await store.writeDrafts([draft(run, 'r-1', 1_000n)], NOW);
+      doc = (await pool.query(`select id from billing_document where run_id = $1`, [run])).rows[0].id;
+    });
+
+    it('refuses a line or a tax row of a document that does not exist (23503), writing nothing', async () => {
+      await expect(child('no-such-doc', 1, null)).rejects.toMatchObject({ code: '23503', detail: expect.stringContaining('no-such-doc') });
+      await expect(
+        pool.query(
+          `insert into billing_document_tax (document_id, tax_category, tax_rate, taxable_minor, tax_minor) values ('no-such-doc', 'STANDARD', 0.2, 1, 0)`,
+        ),
+      ).rejects.toMatchObject({ code: '23503' });
+      await expect(
+        pool.query(`update billing_document_line set document_id = 'no-such-doc' where document_id = $1`, [doc]),
+      ).rejects.toMatchObject({
+        code: '23503',
+      });
+      expect((await pool.query(`select count(*)::int as n from billing_document_line where document_id = 'no-such-doc'`)).rows[0].n).toBe(
+        0,
+      );
+    });
+
+    it('refuses a line whose parent line is missing, accepts one whose parent exists', async () => {
+      await expect(child(doc, 7, 6)).rejects.toMatchObject({ code: '23503', detail: expect.stringContaining('parent line 6') });
+      await child(doc, 2, 1);
+      expect(
+        (await pool.query(`select line_no, parent_line_no from billing_document_line where document_id = $1 order by 1`, [doc])).rows,
+      ).toEqual([
+        { line_no: 1, parent_line_no: null },
+        { line_no: 2, parent_line_no: 1 },
+      ]);
+    });
+
+    it('refuses deleting a parent line while a child remains, allows deleting both', async () => {
+      await expect(pool.query(`delete from billing_document_line where document_id = $1 and line_no = 1`, [doc])).rejects.toMatchObject({
+        code: '23503',
+      });
+      await child(doc, 3, 2);
+      await pool.query(`delete from billing_document_line where document_id = $1 and line_no in (2, 3)`, [doc]);
+      expect((await pool.query(`select count(*)::int as n from billing_document_line where document_id = $1`, [doc])).rows[0].n).toBe(1);
+    });
+
+    it('deletes the lines and tax rows of a deleted draft (cascade)', async () => {
+      await pool.query(`delete from billing_document where id = $1`, [doc]);
+      for (const table of ['billing_document_line', 'billing_document_tax'])
+        expect([table, (await pool.query(`select count(*)::int as n from ${table} where document_id = $1`, [doc])).rows[0].n]).toEqual([
+          table,
+          0,
+        ]);
+    });
+  });
 });
