@@ -10,6 +10,7 @@ import { createLogger, createRegistry, systemClock } from '@app/observability';
 import { onStopSignals, PeriodicTask, runMain } from '@app/runtime';
 import { startCollectionsHttp } from './api/collections-http';
 import { dunningAfterPayment, dunningOf } from './api/collections.module';
+import { abandonStaleImports } from './payments/import-statement.usecase';
 import { PaymentApplier } from './matching/apply-payment';
 import { CARD_RECONCILE_BATCH_MAX, CardFeature } from './card/card-feature';
 import { loadCollectionsConfig, printableConfig } from './config';
@@ -26,6 +27,12 @@ async function main(): Promise<void> {
   const health = { live: () => live, checks: { postgres: () => pool.query('select 1') } };
   const registry = createRegistry('collections');
   // A card payment re-evaluates its account's dunning too (as statement and direct-debit payments do, api/collections.module.ts).
+  // Imports of a process that died (RUNNING, heartbeat stale) are marked ABANDONED: re-import their files.
+  const abandoned = await abandonStaleImports(pool, systemClock.nowMs()).catch((err: unknown) => {
+    logger.warn({ err }, 'could not look for abandoned statement imports');
+    return [];
+  });
+  if (abandoned.length > 0) logger.warn({ imports: abandoned }, 'statement imports abandoned by a dead process: import their files again');
   const applier = new PaymentApplier(pool, dunningAfterPayment(dunningOf(pool, config), systemClock));
   const card = new CardFeature({ pool, clock: systemClock, logger: logger.child({ component: 'card' }), registry, config, applier });
   const http = await startCollectionsHttp({ config, logger, clock: systemClock, registry, pool, health, card });

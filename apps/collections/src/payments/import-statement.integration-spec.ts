@@ -13,7 +13,14 @@ import { migrate } from '@app/db';
 import { createTestDatabase } from '@app/devstack';
 import type { Clock } from '@app/observability';
 import { seedReceivables } from '../testing/receivables-fixtures';
-import { ImportStatement, ImportStatementCommand } from './import-statement.usecase';
+import { PaymentApplier } from '../matching/apply-payment';
+import {
+  abandonStaleImports,
+  IMPORT_HEARTBEAT_MS,
+  IMPORT_STALE_AFTER_MS_DEFAULT,
+  ImportStatement,
+  ImportStatementCommand,
+} from './import-statement.usecase';
 
 const FIXTURE = join(__dirname, '..', '..', 'test', 'fixtures', 'camt053-mixed.xml');
 const SHA256 = createHash('sha256').update(readFileSync(FIXTURE)).digest('hex');
@@ -211,5 +218,63 @@ describe('bank statement import (camt.053, PostgreSQL)', () => {
     } finally {
       await other.end();
     }
+  });
+});
+
+describe('imports of a process that died', () => {
+  let pool: Pool;
+  beforeAll(async () => {
+    pool = await freshDatabase('import_abandoned');
+  });
+  afterAll(async () => pool?.end());
+
+  const running = (id: string, heartbeatMs: number) =>
+    pool.query(
+      `insert into bank_statement_import (id, file_name, file_sha256, status, requested_by, started_at, heartbeat_at)
+       values ($1, 'dead.xml', $2, 'RUNNING', 'spec', $3, $3)`,
+      [id, SHA256, new Date(heartbeatMs)],
+    );
+  const statusOf = async (id: string) =>
+    (await pool.query(`select status, finished_at is not null as finished from bank_statement_import where id = $1`, [id])).rows[0];
+
+  it('are ABANDONED by the next import once their heartbeat is stale; a live one is left RUNNING', async () => {
+    await running('imp-dead', AT.getTime() - IMPORT_STALE_AFTER_MS_DEFAULT - 1);
+    await running('imp-alive', AT.getTime() - IMPORT_STALE_AFTER_MS_DEFAULT + 1_000);
+    const summary = await importFixture(pool);
+    expect([summary.status, summary.abandonedImports]).toEqual(['DONE', ['imp-dead']]);
+    expect(await statusOf('imp-dead')).toEqual({ status: 'ABANDONED', finished: true });
+    expect(await statusOf('imp-alive')).toEqual({ status: 'RUNNING', finished: false });
+    // A sweep later in time (the collections process at its start) takes the other one once it is stale too.
+    expect(await abandonStaleImports(pool, AT.getTime() + IMPORT_STALE_AFTER_MS_DEFAULT)).toEqual(['imp-alive']);
+    expect(await abandonStaleImports(pool, AT.getTime() + IMPORT_STALE_AFTER_MS_DEFAULT)).toEqual([]);
+  });
+
+  it('a running import beats its heartbeat with its counts so far', async () => {
+    // Every reading of this clock is one heartbeat period later: each entry beats.
+    let t = AT.getTime();
+    const ticking: Clock = { nowMs: () => (t += IMPORT_HEARTBEAT_MS) };
+    const bytes = readFileSync(FIXTURE);
+    const seen: { entries_seen: number; beat_after_start: boolean }[] = [];
+    // The file arrives in two halves; between them, the import's row is read as an operator would.
+    async function* halves(): AsyncGenerator<Buffer> {
+      yield bytes.subarray(0, bytes.length / 2);
+      const { rows } = await pool.query(
+        `select entries_seen, heartbeat_at > started_at as beat_after_start from bank_statement_import
+         where file_name = 'beats.xml' and status = 'RUNNING'`,
+      );
+      seen.push(...rows);
+      yield bytes.subarray(bytes.length / 2);
+    }
+    const cmd = ImportStatementCommand.create({ fileName: 'beats.xml', sha256: SHA256, requestedBy: 'spec' });
+    const summary = await new ImportStatement(pool, ticking, new PaymentApplier(pool), IMPORT_STALE_AFTER_MS_DEFAULT * 1_000).execute(
+      cmd,
+      halves(),
+    );
+    expect(seen).toHaveLength(1);
+    expect(seen[0].beat_after_start).toBe(true);
+    expect(seen[0].entries_seen).toBeGreaterThan(0);
+    expect(seen[0].entries_seen).toBeLessThan(summary.entriesSeen);
+    const row = (await pool.query(`select status, entries_seen from bank_statement_import where id = $1`, [summary.importId])).rows[0];
+    expect(row).toEqual({ status: 'DONE', entries_seen: summary.entriesSeen });
   });
 });

@@ -4,6 +4,11 @@
  * hand and importing the file again applies each entry exactly once. Rejected entries are recorded
  * with their element or line and the reason; skipped ones are counted. The import itself is a row
  * (bank_statement_import) with the file's SHA-256 and the counts.
+ *
+ * While it runs, the import beats a heartbeat (heartbeat_at, with its counts so far) every
+ * IMPORT_HEARTBEAT_MS. An import whose process died keeps its RUNNING row; once its heartbeat is older
+ * than the stale limit, the next import (or the collections process at its start: abandonStaleImports)
+ * marks it ABANDONED. Importing the file again finishes its work, each entry once.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
@@ -24,6 +29,25 @@ const REJECTION_ELEMENT_MAX_LENGTH = 300;
 /** The SHA-256 of a file's bytes, lower-case hex: recorded with the import. */
 export function sha256Of(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** A running import writes its heartbeat and counts at most this often. */
+export const IMPORT_HEARTBEAT_MS = 5_000;
+/** A RUNNING import whose heartbeat is older than this is taken for dead (ABANDONED): 12 missed heartbeats. */
+export const IMPORT_STALE_AFTER_MS_DEFAULT = 60_000;
+
+/**
+ * Marks RUNNING imports whose heartbeat is older than `staleAfterMs` as ABANDONED (their process
+ * died); resolves to their ids. Safe to run from any process at any time: a live import beats well
+ * within the limit.
+ */
+export async function abandonStaleImports(pool: Pool, nowMs: number, staleAfterMs = IMPORT_STALE_AFTER_MS_DEFAULT): Promise<string[]> {
+  const { rows } = await pool.query<{ id: string }>(
+    `update bank_statement_import set status = 'ABANDONED', finished_at = $1
+     where status = 'RUNNING' and heartbeat_at < $2 returning id`,
+    [new Date(nowMs), new Date(nowMs - staleAfterMs)],
+  );
+  return rows.map((r) => r.id).sort();
 }
 
 /** Bytes read per chunk of a file held in memory (a posted body): the parser sees a stream either way. */
@@ -60,6 +84,8 @@ export interface ImportCounts {
 
 export interface ImportSummary extends ImportCounts {
   importId: string;
+  /** Imports found dead (RUNNING with a stale heartbeat) when this one started, now ABANDONED. */
+  abandonedImports: string[];
   format: StatementFormat | null;
   status: 'DONE' | 'FAILED';
   rejections: { element: string | null; line: number | null; reason: string }[];
@@ -70,6 +96,7 @@ export class ImportStatement {
     private readonly pool: Pool,
     private readonly clock: Clock,
     private readonly applier = new PaymentApplier(pool),
+    private readonly staleAfterMs = IMPORT_STALE_AFTER_MS_DEFAULT,
   ) {}
 
   async execute(
@@ -78,9 +105,12 @@ export class ImportStatement {
     onEntry?: (c: ImportCounts) => void,
   ): Promise<ImportSummary> {
     const importId = `imp-${randomBytes(10).toString('hex')}`;
+    const abandonedImports = await abandonStaleImports(this.pool, this.clock.nowMs(), this.staleAfterMs);
+    let lastBeatMs = this.clock.nowMs();
     await this.pool.query(
-      `insert into bank_statement_import (id, file_name, file_sha256, format, status, requested_by, started_at) values ($1, $2, $3, null, 'RUNNING', $4, $5)`,
-      [importId, cmd.fileName, cmd.sha256, cmd.requestedBy, new Date(this.clock.nowMs())],
+      `insert into bank_statement_import (id, file_name, file_sha256, format, status, requested_by, started_at, heartbeat_at)
+       values ($1, $2, $3, null, 'RUNNING', $4, $5, $5)`,
+      [importId, cmd.fileName, cmd.sha256, cmd.requestedBy, new Date(lastBeatMs)],
     );
     const counts: ImportCounts = { entriesSeen: 0, paymentsCreated: 0, duplicates: 0, skipped: 0, rejected: 0 };
     const rejections: ImportSummary['rejections'] = [];
@@ -99,6 +129,10 @@ export class ImportStatement {
           else counts.duplicates++;
         }
         onEntry?.(counts);
+        if (this.clock.nowMs() - lastBeatMs >= IMPORT_HEARTBEAT_MS) {
+          lastBeatMs = this.clock.nowMs();
+          await this.beat(importId, counts, format, lastBeatMs);
+        }
       }
     } catch (err) {
       await this.finish(importId, counts, format, 'FAILED').catch(() => undefined);
@@ -106,7 +140,16 @@ export class ImportStatement {
     }
     const status = fileRefused ? 'FAILED' : 'DONE';
     await this.finish(importId, counts, format, status);
-    return { importId, format: format ?? null, status, ...counts, rejections };
+    return { importId, abandonedImports, format: format ?? null, status, ...counts, rejections };
+  }
+
+  /** The heartbeat, with the counts so far (an operator watching the table sees the import move). */
+  private async beat(importId: string, c: ImportCounts, format: StatementFormat | undefined, nowMs: number): Promise<void> {
+    await this.pool.query(
+      `update bank_statement_import set format = coalesce($2, format), entries_seen = $3, payments_created = $4, duplicates = $5,
+         skipped = $6, rejected = $7, heartbeat_at = $8 where id = $1 and status = 'RUNNING'`,
+      [importId, format ?? null, c.entriesSeen, c.paymentsCreated, c.duplicates, c.skipped, c.rejected, new Date(nowMs)],
+    );
   }
 
   private async reject(importId: string, seq: number, r: RejectedEntry, shown: ImportSummary['rejections']): Promise<void> {
@@ -125,7 +168,7 @@ export class ImportStatement {
   private async finish(importId: string, c: ImportCounts, format: StatementFormat | undefined, status: 'DONE' | 'FAILED'): Promise<void> {
     await this.pool.query(
       `update bank_statement_import set format = coalesce($2, format), status = $3, entries_seen = $4, payments_created = $5, duplicates = $6,
-         skipped = $7, rejected = $8, finished_at = $9 where id = $1`,
+         skipped = $7, rejected = $8, finished_at = $9, heartbeat_at = $9 where id = $1`,
       [
         importId,
         format ?? null,

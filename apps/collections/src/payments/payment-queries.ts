@@ -112,7 +112,7 @@ export class PaymentQueries {
 
   async statementImport(id: string): Promise<Record<string, unknown>> {
     const { rows } = await this.pool.query(
-      `select id, file_name, file_sha256, format, status, entries_seen, payments_created, duplicates, skipped, rejected, requested_by, started_at, finished_at
+      `select id, file_name, file_sha256, format, status, entries_seen, payments_created, duplicates, skipped, rejected, requested_by, started_at, heartbeat_at, finished_at
        from bank_statement_import where id = $1`,
       [id],
     );
@@ -135,6 +135,7 @@ export class PaymentQueries {
       rejected: r.rejected,
       requestedBy: r.requested_by,
       startedAt: (r.started_at as Date).toISOString(),
+      heartbeatAt: (r.heartbeat_at as Date).toISOString(),
       finishedAt: r.finished_at === null ? null : (r.finished_at as Date).toISOString(),
       rejections: rejections.rows,
     };

@@ -24,6 +24,7 @@ import { Migration20261203001900_erp_journal_exports } from './Migration20261203
 import { Migration20261203002100_direct_debit } from './Migration20261203002100_direct_debit';
 import { Migration20261203002200_dunning } from './Migration20261203002200_dunning';
 import { Migration20261203002600_document_part_references } from './Migration20261203002600_document_part_references';
+import { Migration20261203002700_statement_import_heartbeat } from './Migration20261203002700_statement_import_heartbeat';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20260101000000_initial', class: Migration20260101000000_initial },
@@ -50,4 +51,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261203002100_direct_debit', class: Migration20261203002100_direct_debit },
   { name: 'Migration20261203002200_dunning', class: Migration20261203002200_dunning },
   { name: 'Migration20261203002600_document_part_references', class: Migration20261203002600_document_part_references },
+  { name: 'Migration20261203002700_statement_import_heartbeat', class: Migration20261203002700_statement_import_heartbeat },
 ];
