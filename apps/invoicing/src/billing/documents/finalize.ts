@@ -106,15 +106,31 @@ export class Finalizer {
     for (const k of keys) {
       const seriesId = seriesIdOf(k.type, k.legal_entity_id, year);
       result.series.push(seriesId);
-      for (;;) {
-        const n = await this.block(scope, { ...k, seriesId, year, blockSize, ...o });
-        if (n === 0) break;
-        result.issued += n;
-        result.blocks++;
-        await o.onBlock?.(n);
+      // The series' drafts in numbering order, read once; each block takes the next slice of them (by
+      // primary key) that is still DRAFT. Re-reading the order for every block walks the index entries of
+      // every document issued before it, a cost that grows with the square of the run. The list is read
+      // again at its end, for drafts that came meanwhile; a slice that another finalizer took is empty.
+      for (let ids = await this.draftIds(scope, k); ids.length > 0; ids = await this.draftIds(scope, k)) {
+        for (let i = 0; i < ids.length; i += blockSize) {
+          const n = await this.block(ids.slice(i, i + blockSize), { ...k, seriesId, year, ...o });
+          if (n === 0) continue;
+          result.issued += n;
+          result.blocks++;
+          await o.onBlock?.(n);
+        }
       }
     }
     return result;
+  }
+
+  /** The scope's drafts of one type and legal entity, in numbering order: account id (bytewise), then document id. */
+  private async draftIds(scope: FinalizeScope, k: { type: DocumentType; legal_entity_id: string }): Promise<string[]> {
+    const { rows } = await this.pool.query<{ id: string }>(
+      `select id from billing_document where status = 'DRAFT' and type = $2 and legal_entity_id = $3 and ${this.where(scope, 1)}
+       order by account_id collate "C", id`,
+      [this.param(scope), k.type, k.legal_entity_id],
+    );
+    return rows.map((r) => r.id);
   }
 
   private where(scope: FinalizeScope, param: number): string {
@@ -125,10 +141,10 @@ export class Finalizer {
     return scope.runId ?? scope.documentIds!;
   }
 
-  /** One block in one transaction; resolves to the documents it issued (0: the series has nothing left). */
+  /** One block in one transaction: the given drafts still DRAFT; resolves to the documents it issued. */
   private async block(
-    scope: FinalizeScope,
-    p: FinalizeOptions & { type: DocumentType; legal_entity_id: string; seriesId: string; year: number; blockSize: number },
+    ids: readonly string[],
+    p: FinalizeOptions & { type: DocumentType; legal_entity_id: string; seriesId: string; year: number },
   ): Promise<number> {
     const c = await this.pool.connect();
     try {
@@ -148,10 +164,10 @@ export class Finalizer {
       const { rows } = await c.query<DraftRow>(
         `select id, account_id, type, currency, net_minor, tax_minor, gross_minor, corrects_document_id,
            to_char(period_start, 'YYYY-MM-DD') as period_start, to_char(period_end, 'YYYY-MM-DD') as period_end,
-           to_char($5::date + payment_terms_days, 'YYYY-MM-DD') as due_date
-         from billing_document where status = 'DRAFT' and type = $2 and legal_entity_id = $3 and ${this.where(scope, 1)}
-         order by account_id collate "C", id limit $4 for update`,
-        [this.param(scope), p.type, p.legal_entity_id, p.blockSize, p.issueDate],
+           to_char($4::date + payment_terms_days, 'YYYY-MM-DD') as due_date
+         from billing_document where id = any($1::text[]) and status = 'DRAFT' and type = $2 and legal_entity_id = $3
+         order by account_id collate "C", id for update`,
+        [ids, p.type, p.legal_entity_id, p.issueDate],
       );
       if (rows.length === 0) {
         await c.query('commit');
