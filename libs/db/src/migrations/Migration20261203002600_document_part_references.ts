@@ -12,7 +12,10 @@
  * - a parent line is never deleted while a child line remains (ON DELETE NO ACTION);
  * - deleting documents deletes their lines and tax rows (ON DELETE CASCADE).
  *
- * Violations raise SQLSTATE 23503 (foreign_key_violation), as the foreign keys did.
+ * Violations raise SQLSTATE 23503 (foreign_key_violation), as the foreign keys did. Each function
+ * runs with hash and merge joins off: the rows of a statement are then looked up by primary key, as
+ * the foreign keys did, and never by a scan of the whole (growing) line or document table, which the
+ * planner otherwise picks for a few thousand rows against a million.
  *
  * Two row triggers of billing_document get a WHEN clause that says what their functions already
  * return early on, so PostgreSQL no longer calls (or, for the deferred one, queues) them for the
@@ -27,7 +30,8 @@ const UP = [
   `alter table "billing_document_line" drop constraint "billing_document_line_document_id_parent_line_no_fkey";`,
   `alter table "billing_document_line" drop constraint "billing_document_line_document_id_fkey";`,
   `alter table "billing_document_tax" drop constraint "billing_document_tax_document_id_fkey";`,
-  `create function "billing_document_part_refs"() returns trigger language plpgsql as $$
+  `create function "billing_document_part_refs"() returns trigger language plpgsql
+  set enable_hashjoin = off set enable_mergejoin = off as $$
 declare
   wanted bigint;
   locked bigint;
@@ -62,7 +66,8 @@ end $$;`,
     `create trigger "${table}_refs_update" after update on "${table}" referencing new table as changed_rows
   for each statement execute function "billing_document_part_refs"();`,
   ]),
-  `create function "billing_document_line_parent_kept"() returns trigger language plpgsql as $$
+  `create function "billing_document_line_parent_kept"() returns trigger language plpgsql
+  set enable_hashjoin = off set enable_mergejoin = off as $$
 declare
   child record;
 begin
@@ -77,7 +82,8 @@ begin
 end $$;`,
   `create trigger "billing_document_line_parent_kept" after delete on "billing_document_line" referencing old table as deleted_rows
   for each statement execute function "billing_document_line_parent_kept"();`,
-  `create function "billing_document_parts_cascade"() returns trigger language plpgsql as $$
+  `create function "billing_document_parts_cascade"() returns trigger language plpgsql
+  set enable_hashjoin = off set enable_mergejoin = off as $$
 begin
   delete from billing_document_line where document_id in (select id from deleted_rows);
   delete from billing_document_tax where document_id in (select id from deleted_rows);
