@@ -11,10 +11,11 @@
  * beyond writing its output.
  *
  *   node -r ts-node/register/transpile-only -r tsconfig-paths/register load-tests/billing/month-end-bench.ts \
- *     [--accounts 20000] [--events 5] [--shards 4] [--workers 2] [--without-balance-trigger] [--profile-compute]
+ *     [--accounts 20000] [--events 5] [--shards 4] [--workers 2] [--in-process] [--without-balance-trigger] [--profile-compute]
  *
- * --workers: COMPUTE steps run this many at a time, as the CLI's worker processes (or the Indexed
- * Job's pods) do; one process here, so PostgreSQL's and ClickHouse's work overlaps the computation.
+ * --workers: COMPUTE runs in this many worker processes (this script again, with --compute-worker), each
+ * taking every N-th shard, as the CLI's `invoice-run work` processes or the Indexed Job's pods do.
+ * --in-process runs them as that many concurrent steps of this one process instead (for --profile-compute).
  *
  * --profile-compute writes a V8 CPU profile of this process during COMPUTE (open it in Chrome DevTools).
  *
@@ -24,7 +25,7 @@
  * RENDER (PDF) and DELIVER are measured apart (the PDF renderer is the slow phase); REPORT is one
  * query set.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
@@ -124,28 +125,10 @@ async function main(): Promise<void> {
       clock: systemClock,
       logger: createLogger('month-end-bench', 'warn'),
     };
-    const ctxOf = (phase: string, shardIndex: number): StepContext => ({
-      run,
-      step: {
-        runId: run.id,
-        phase: phase as never,
-        shardIndex,
-        status: 'RUNNING',
-        attempts: 1,
-        leaseOwner: 'bench',
-        leaseExpiresAt: null,
-        itemsTotal: 0,
-        itemsDone: 0,
-        lastError: null,
-        startedAt: null,
-        finishedAt: null,
-      },
-      progress: async () => undefined,
-      signal: new AbortController().signal,
-    });
+    const ctxOf = (phase: string, shardIndex: number): StepContext => stepContext(run, phase, shardIndex);
     // Where the time goes: CPU seconds of this process, of PostgreSQL's process tree and of ClickHouse's, per phase
     // (only for servers the bench started; their pids are known).
-    const cpu = () => ({
+    const cpu = (): CpuReading => ({
       node: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
       pg: pg ? cpuSecondsOfTree(pg.pid) : NaN,
       ch: ch ? cpuSecondsOfTree(ch.pid) : NaN,
@@ -169,8 +152,11 @@ async function main(): Promise<void> {
     };
     const plan = await timed('PLAN', new PlanExecutor(deps), 1);
     run = await runs.getRun(run.id);
-    const profile = process.argv.includes('--profile-compute') ? await startProfile() : undefined;
-    const compute = await timed('COMPUTE', new ComputeExecutor(deps), shards, workers);
+    const inProcess = process.argv.includes('--in-process');
+    const profile = process.argv.includes('--profile-compute') && inProcess ? await startProfile() : undefined;
+    const compute = inProcess
+      ? await timed('COMPUTE', new ComputeExecutor(deps), shards, workers)
+      : await computeInWorkers({ workers, shards, runId: run.id, databaseUrl, chUrl, chDb, cpu, cpuLines });
     if (profile) out(`COMPUTE CPU profile of this process: ${await profile()}`);
     const validate = await timed('VALIDATE', new ValidateExecutor(deps), 1);
     const finalize = await timed('FINALIZE', new FinalizeExecutor(deps), 1);
@@ -200,7 +186,8 @@ async function main(): Promise<void> {
     out(`accounts ${accounts}, events ${total}, shards ${shards}, workers ${workers}, documents issued ${docs}, lines ${lines}`);
     out(`PLAN      ${plan.toFixed(2)} s`);
     out(
-      `COMPUTE   ${compute.toFixed(2)} s   ${(accounts / compute).toFixed(0)} documents/s (one ClickHouse query per shard, ${workers} shards at a time)`,
+      `COMPUTE   ${compute.toFixed(2)} s   ${(accounts / compute).toFixed(0)} documents/s (one ClickHouse query per shard, ` +
+        `${workers} ${inProcess ? 'shards at a time in this process' : 'worker processes'})`,
     );
     out(`VALIDATE  ${validate.toFixed(2)} s   ${(docs / validate).toFixed(0)} documents/s`);
     out(`FINALIZE  ${finalize.toFixed(2)} s   ${(docs / finalize).toFixed(0)} documents/s (numbers, ledger, events, blocks of 500)`);
@@ -215,6 +202,109 @@ async function main(): Promise<void> {
     await pg?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+type CpuReading = { node: number; pg: number; ch: number };
+
+/**
+ * COMPUTE in `workers` child processes (this script with --compute-worker K), each running the
+ * executor on shards K, K + N, ...; resolves to the wall time. Each child reports its own CPU.
+ */
+async function computeInWorkers(p: {
+  workers: number;
+  shards: number;
+  runId: string;
+  databaseUrl: string;
+  chUrl: string;
+  chDb: string;
+  cpu: () => CpuReading;
+  cpuLines: string[];
+}): Promise<number> {
+  const t = process.hrtime.bigint();
+  const c0 = p.cpu();
+  const reports = await Promise.all(
+    Array.from(
+      { length: p.workers },
+      (_, k) =>
+        new Promise<number>((resolve, reject) => {
+          const child = spawn(
+            process.execPath,
+            [...process.execArgv, __filename, '--compute-worker', String(k), '--workers', String(p.workers), '--shards', String(p.shards)],
+            {
+              env: { ...process.env, BENCH_RUN_ID: p.runId, DATABASE_URL: p.databaseUrl, CLICKHOUSE_URL: p.chUrl, BENCH_CH_DB: p.chDb },
+              stdio: ['ignore', 'pipe', 'inherit'],
+            },
+          );
+          let text = '';
+          child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+          child.once('error', reject);
+          child.once('exit', (code) =>
+            code === 0 ? resolve(Number(JSON.parse(text).cpuSeconds)) : reject(new Error(`compute worker ${k} exited with ${code}`)),
+          );
+        }),
+    ),
+  );
+  const wall = seconds(t);
+  const c1 = p.cpu();
+  p.cpuLines.push(
+    `COMPUTE   CPU s: workers ${reports.map((r) => r.toFixed(2)).join(' + ')}, this process ${(c1.node - c0.node).toFixed(2)}, ` +
+      `PostgreSQL ${(c1.pg - c0.pg).toFixed(2)}, ClickHouse ${(c1.ch - c0.ch).toFixed(2)} (wall ${wall.toFixed(2)} s)`,
+  );
+  return wall;
+}
+
+/** A COMPUTE worker process: shards K, K + N, ... of the run; prints its CPU seconds as JSON. */
+async function computeWorker(k: number): Promise<void> {
+  const workers = arg('workers', 2);
+  const shards = arg('shards', 4);
+  const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: 4 });
+  const clickhouse = createClickhouseClient({ url: process.env.CLICKHOUSE_URL!, requestTimeoutMs: 600_000 });
+  try {
+    const runs = new PgRunStore(pool, systemClock);
+    const run = await runs.getRun(process.env.BENCH_RUN_ID!);
+    const executor = new ComputeExecutor({
+      pool,
+      runs,
+      cycles: new PgCycleService(pool),
+      documents: new PgDocumentStore(pool),
+      finalizer: new Finalizer(pool),
+      clickhouse,
+      clickhouseDatabase: process.env.BENCH_CH_DB!,
+      watermark: { read: async () => 0n },
+      validation: VALIDATION_LIMITS_DEFAULT,
+      clock: systemClock,
+      logger: createLogger('month-end-bench-worker', 'warn'),
+    });
+    for (let shardIndex = k; shardIndex < shards; shardIndex += workers) await executor.execute(stepContext(run, 'COMPUTE', shardIndex));
+  } finally {
+    await clickhouse.close();
+    await pool.end();
+  }
+  const u = process.cpuUsage();
+  process.stdout.write(JSON.stringify({ cpuSeconds: (u.user + u.system) / 1e6 }));
+}
+
+/** A step context for running an executor outside the run worker (no lease, no progress). */
+function stepContext(run: RunRecord, phase: string, shardIndex: number): StepContext {
+  return {
+    run,
+    step: {
+      runId: run.id,
+      phase: phase as never,
+      shardIndex,
+      status: 'RUNNING',
+      attempts: 1,
+      leaseOwner: 'bench',
+      leaseExpiresAt: null,
+      itemsTotal: 0,
+      itemsDone: 0,
+      lastError: null,
+      startedAt: null,
+      finishedAt: null,
+    },
+    progress: async () => undefined,
+    signal: new AbortController().signal,
+  };
 }
 
 /** Starts the V8 CPU profiler of this process; the returned function stops it and writes the .cpuprofile (the path it answers). */
@@ -276,7 +366,8 @@ async function seedCatalog(pool: Pool, accounts: number, at: Date): Promise<void
   );
 }
 
-main().catch((err) => {
+const workerIndex = process.argv.indexOf('--compute-worker');
+(workerIndex > 0 ? computeWorker(Number(process.argv[workerIndex + 1])) : main()).catch((err) => {
   process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
   process.exit(1);
 });
