@@ -237,7 +237,7 @@ const EVENT_TYPE: Record<Exclude<EventRow['kind'], 'CHANGE_PRODUCT'>, 'ACTIVATED
  * lookups are the right plan for them at any size. Without this, a table that grew since its
  * statistics were taken (the documents and lines COMPUTE itself writes in a first month, or a
  * freshly loaded subscription base) gets sequential scans of a million rows for each page of 1,000
- * accounts. The reads are sent together and run one after the other on the server.
+ * accounts. The reads run one after the other.
  */
 async function keyedReads<T>(pool: Pool, reads: (c: PoolClient) => Promise<T>): Promise<T> {
   const c = await pool.connect();
@@ -269,40 +269,42 @@ export async function loadAccountInputs(p: {
 }): Promise<AccountCompute[]> {
   const { catalog, cycle } = p;
   const period: LocalPeriod = { start: cycle.periodStart, end: cycle.periodEnd };
-  const [accounts, subscriptions, events, prior] = await keyedReads(p.pool, (pool) =>
-    Promise.all([
-      pool.query<{
-        id: string;
-        currency: string;
-        time_zone: string;
-        tax_jurisdiction: string | null;
-        minimum_commitment_minor: string | null;
-        legal_entity_id: string;
-        payment_terms_days: number;
-        first_invoice: boolean;
-      }>(
-        `select a.id, a.currency, a.time_zone, a.tax_jurisdiction, a.minimum_commitment_minor::text,
+  const [accounts, subscriptions, events, prior] = await keyedReads(
+    p.pool,
+    async (pool) =>
+      [
+        await pool.query<{
+          id: string;
+          currency: string;
+          time_zone: string;
+          tax_jurisdiction: string | null;
+          minimum_commitment_minor: string | null;
+          legal_entity_id: string;
+          payment_terms_days: number;
+          first_invoice: boolean;
+        }>(
+          `select a.id, a.currency, a.time_zone, a.tax_jurisdiction, a.minimum_commitment_minor::text,
          coalesce(a.legal_entity_id, $3) as legal_entity_id, coalesce(a.payment_terms_days, $4)::int as payment_terms_days,
          not exists (select 1 from billing_document d where d.account_id = a.id and d.type = 'INVOICE' and d.cycle_id is distinct from $2
            and d.status not in ('DRAFT', 'HELD', 'REJECTED')) as first_invoice
        from billing_account a where a.id = any($1::text[])`,
-        [p.ids, cycle.id, p.defaults.legalEntityId, p.defaults.paymentTermsDays],
-      ),
-      pool.query<SubscriptionRow>(
-        `select id, account_id, msisdn, product_id, created_at from subscription where account_id = any($1::text[]) order by account_id, id`,
-        [p.ids],
-      ),
-      // Up to the cycle end with a day of margin (the local date is the account's, the cycle's dates its
-      // type's; computeInvoiceDraft drops what falls after the cycle), and every ACTIVATE (one activated later
-      // has a lifecycle record, and nothing to bill yet).
-      pool.query<EventRow>(
-        `select subscription_id, kind, effective_at, effective_local_date::text, to_product_id, from_product_id
+          [p.ids, cycle.id, p.defaults.legalEntityId, p.defaults.paymentTermsDays],
+        ),
+        await pool.query<SubscriptionRow>(
+          `select id, account_id, msisdn, product_id, created_at from subscription where account_id = any($1::text[]) order by account_id, id`,
+          [p.ids],
+        ),
+        // Up to the cycle end with a day of margin (the local date is the account's, the cycle's dates its
+        // type's; computeInvoiceDraft drops what falls after the cycle), and every ACTIVATE (one activated later
+        // has a lifecycle record, and nothing to bill yet).
+        await pool.query<EventRow>(
+          `select subscription_id, kind, effective_at, effective_local_date::text, to_product_id, from_product_id
        from subscription_lifecycle_event where account_id = any($1::text[]) and (effective_local_date <= $2::date or kind = 'ACTIVATE')
        order by subscription_id, effective_at, id`,
-        [p.ids, cycle.periodEnd],
-      ),
-      pool.query<PriorLineRow>(
-        `select d.account_id, l.subscription_id, l.charge_id, l.period_start::text, l.period_end::text, l.amount_minor::text, d.currency,
+          [p.ids, cycle.periodEnd],
+        ),
+        await pool.query<PriorLineRow>(
+          `select d.account_id, l.subscription_id, l.charge_id, l.period_start::text, l.period_end::text, l.amount_minor::text, d.currency,
          l.kind, d.type as doc_type
        from billing_document d
        cross join lateral (
@@ -313,9 +315,9 @@ export async function loadAccountInputs(p: {
          offset 0
        ) l
        where d.account_id = any($1::text[]) and d.cycle_id is distinct from $2 and d.status not in ('DRAFT', 'HELD', 'REJECTED', 'VOID')`,
-        [p.ids, cycle.id, cycle.periodStart],
-      ),
-    ]),
+          [p.ids, cycle.id, cycle.periodStart],
+        ),
+      ] as const,
   );
   const subsByAccount = groupBy(subscriptions.rows, (r) => r.account_id);
   const eventsBySub = groupBy(events.rows, (r) => r.subscription_id);
