@@ -184,7 +184,11 @@ export async function runToEnd(
   if (p.exitCode() !== 0) throw new Error(`${name} failed with exit code ${p.exitCode()} (see ${opts.logFile})`);
 }
 
-/** CPU seconds (user + system) used so far by a process and all its descendants; 0 if gone. */
+/**
+ * CPU seconds (user + system) used so far by a process and all its descendants, the exited ones
+ * included once their parent has waited for them (cutime + cstime: PostgreSQL's backends of closed
+ * connections, parallel workers, a bench's finished worker processes); 0 if gone.
+ */
 export function cpuSecondsOfTree(rootPid: number): number {
   const children = new Map<number, number[]>();
   const ticks = new Map<number, number>();
@@ -212,8 +216,9 @@ function readStat(pid: number): { pid: number; ppid: number; ticks: number } | u
     const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name, which is in parentheses and may hold spaces.
     const rest = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    // rest[0] = state (field 3), rest[1] = ppid (4), rest[11] = utime (14), rest[12] = stime (15)
-    return { pid, ppid: Number(rest[1]), ticks: Number(rest[11]) + Number(rest[12]) };
+    // rest[0] = state (field 3), rest[1] = ppid (4), rest[11] = utime (14), rest[12] = stime (15),
+    // rest[13] = cutime (16), rest[14] = cstime (17): the waited-for children's.
+    return { pid, ppid: Number(rest[1]), ticks: Number(rest[11]) + Number(rest[12]) + Number(rest[13]) + Number(rest[14]) };
   } catch {
     return undefined;
   }
