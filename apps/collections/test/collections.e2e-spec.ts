@@ -25,8 +25,12 @@ let base: string;
 let pool: Pool;
 let output = '';
 
-async function call(method: string, path: string, o: { key?: string; body?: Buffer | string; type?: string } = {}) {
-  const headers: Record<string, string> = {};
+async function call(
+  method: string,
+  path: string,
+  o: { key?: string; body?: Buffer | string; type?: string; headers?: Record<string, string> } = {},
+) {
+  const headers: Record<string, string> = { ...o.headers };
   if (o.key !== undefined) headers['x-api-key'] = o.key;
   if (o.type !== undefined) headers['content-type'] = o.type;
   const res = await fetch(`${base}${path}`, { method, headers, body: o.body });
@@ -294,6 +298,182 @@ describe('collections process', () => {
     const res = await call(method, path, { key: OPERATOR_KEY, body, type });
     expect([res.status, res.body.parameter]).toEqual([status, parameter]);
     expect((await pool.query('select count(*)::int as n from bank_statement_import')).rows[0].n).toBe(before);
+  });
+
+  it('allocates by hand: a suspense payment given to an account and its documents, account credit spent; replays, conflicts and refusals', async () => {
+    await seedReceivables(pool, {
+      accounts: ['acc-3'],
+      invoices: [{ n: 31, accountId: 'acc-3', grossMinor: 1500n, issueDate: '2026-11-20' }],
+      at: new Date(Date.UTC(2026, 10, 20)),
+    });
+    const suspense = await call('GET', '/v1/collections/suspense', { key: VIEWER_KEY });
+    const suspenseId = String(suspense.body.items![0].id);
+    const credit = await call('GET', '/v1/collections/payments?accountId=acc-3&status=UNAPPLIED', { key: VIEWER_KEY });
+    const creditId = String(credit.body.items![0].id);
+    const allocate = (paymentId: string, key: string | undefined, body: unknown, apiKey = OPERATOR_KEY) =>
+      call('POST', `/v1/collections/payments/${paymentId}/allocations`, {
+        key: apiKey,
+        body: JSON.stringify(body),
+        type: 'application/json',
+        headers: key === undefined ? {} : { 'idempotency-key': key },
+      });
+    const fingerprint = async () =>
+      (
+        await pool.query(
+          `select (select string_agg(id || ':' || status || ':' || unapplied_minor || ':' || coalesce(account_id, '-'), ',' order by id) from payment) as payments,
+             (select count(*) from payment_allocation) as allocations, (select count(*) from ledger_posting) as postings,
+             (select string_agg(id || ':' || paid_minor, ',' order by id) from billing_document) as documents`,
+        )
+      ).rows[0];
+
+    // 10.00 nobody was identified for: given to acc-1, 6.00 on doc-2 (60.00 open), 4.00 left as acc-1's credit.
+    const given = await allocate(suspenseId, 'hand-1', {
+      accountId: 'acc-1',
+      allocations: [{ documentId: 'doc-2', amountMinor: '600' }],
+      note: 'phoned',
+    });
+    expect([given.status, given.body]).toEqual([
+      201,
+      {
+        paymentId: suspenseId,
+        accountId: 'acc-1',
+        status: 'UNAPPLIED',
+        unappliedMinor: '400',
+        allocations: [{ documentId: 'doc-2', amountMinor: '600' }],
+        created: true,
+      },
+    ]);
+    expect((await pool.query(`select status, paid_minor from billing_document where id = 'doc-2'`)).rows[0]).toEqual({
+      status: 'PARTIALLY_PAID',
+      paid_minor: '4600',
+    });
+    expect((await pool.query(`select match_rule from payment where id = $1`, [suspenseId])).rows[0].match_rule).toBe('BY_HAND');
+    expect(
+      (await pool.query(`select actor from audit_log where action = 'payment.allocate_by_hand' and entity_id = $1`, [suspenseId])).rows,
+    ).toEqual([{ actor: expect.stringMatching(/^apikey:/) }]);
+    // The same key again: what was done, nothing more; with another request: 409.
+    const before = await fingerprint();
+    const replay = await allocate(suspenseId, 'hand-1', { accountId: 'acc-1', allocations: [{ documentId: 'doc-2', amountMinor: '600' }] });
+    expect([replay.status, replay.body.created, replay.body.unappliedMinor]).toEqual([201, false, '400']);
+    const reused = await allocate(suspenseId, 'hand-1', { accountId: 'acc-1', allocations: [{ documentId: 'doc-2', amountMinor: '500' }] });
+    expect([reused.status, reused.body.code]).toEqual([409, 'CONFLICT']);
+    expect(await fingerprint()).toEqual(before);
+
+    // acc-3's credit (20.00) spent on its new invoice doc-31 (15.00): paid, 5.00 left.
+    const spent = await allocate(creditId, 'hand-2', { accountId: 'acc-3', allocations: [{ documentId: 'doc-31', amountMinor: '1500' }] });
+    expect([spent.status, spent.body.status, spent.body.unappliedMinor]).toEqual([201, 'UNAPPLIED', '500']);
+    expect((await pool.query(`select status, paid_minor from billing_document where id = 'doc-31'`)).rows[0]).toEqual({
+      status: 'PAID',
+      paid_minor: '1500',
+    });
+    const checks = await call('GET', '/v1/collections/ledger/checks', { key: VIEWER_KEY });
+    expect(checks.body).toMatchObject({
+      ok: true,
+      transactions: { unbalanced: 0 },
+      receivables: { mismatched: 0 },
+      unappliedCash: { mismatched: 0 },
+    });
+
+    const unchanged = await fingerprint();
+    const allocatedId = String((await pool.query(`select id from payment where status = 'ALLOCATED' limit 1`)).rows[0].id);
+    const doc2 = (amountMinor: string) => ({ accountId: 'acc-1', allocations: [{ documentId: 'doc-2', amountMinor }] });
+    const cases: [string, () => Promise<{ status: number; body: Record<string, unknown> }>, number, string, string | undefined][] = [
+      ['no Idempotency-Key', () => allocate(suspenseId, undefined, doc2('1')), 400, 'INVALID_ARGUMENT', 'Idempotency-Key'],
+      ['no account', () => allocate(suspenseId, 'k-1', { allocations: [] }), 400, 'INVALID_ARGUMENT', 'accountId'],
+      [
+        'amount zero',
+        () => allocate(creditId, 'k-2', { accountId: 'acc-3', allocations: [{ documentId: 'doc-31', amountMinor: '0' }] }),
+        400,
+        'INVALID_ARGUMENT',
+        'allocations[0].amountMinor',
+      ],
+      [
+        'amount with decimals',
+        () => allocate(creditId, 'k-3', { accountId: 'acc-3', allocations: [{ documentId: 'doc-31', amountMinor: '1.5' }] }),
+        400,
+        'INVALID_ARGUMENT',
+        'allocations[0].amountMinor',
+      ],
+      [
+        'amount as a number',
+        () => allocate(creditId, 'k-4', { accountId: 'acc-3', allocations: [{ documentId: 'doc-31', amountMinor: 5 }] }),
+        400,
+        'INVALID_ARGUMENT',
+        'allocations[0].amountMinor',
+      ],
+      [
+        'a document twice',
+        () =>
+          allocate(creditId, 'k-5', {
+            accountId: 'acc-3',
+            allocations: [
+              { documentId: 'doc-5', amountMinor: '1' },
+              { documentId: 'doc-5', amountMinor: '1' },
+            ],
+          }),
+        400,
+        'INVALID_ARGUMENT',
+        'allocations[1].documentId',
+      ],
+      [
+        'unknown field',
+        () => allocate(creditId, 'k-6', { accountId: 'acc-3', allocations: [], colour: 'red' }),
+        400,
+        'INVALID_ARGUMENT',
+        'colour',
+      ],
+      [
+        'nothing to pay from credit',
+        () => allocate(creditId, 'k-7', { accountId: 'acc-3', allocations: [] }),
+        400,
+        'INVALID_ARGUMENT',
+        'allocations',
+      ],
+      [
+        'more than unapplied',
+        () => allocate(suspenseId, 'k-8', { accountId: 'acc-1', allocations: [{ documentId: 'doc-2', amountMinor: '401' }] }),
+        422,
+        'ALLOCATION_REFUSED',
+        'allocations',
+      ],
+      [
+        'a document it already paid part of',
+        () => allocate(suspenseId, 'k-9', doc2('100')),
+        422,
+        'ALLOCATION_REFUSED',
+        'allocations[0].documentId',
+      ],
+      ["another account than the payment's", () => allocate(creditId, 'k-10', doc2('100')), 422, 'ALLOCATION_REFUSED', 'accountId'],
+      [
+        "another account's document",
+        () => allocate(creditId, 'k-11', { accountId: 'acc-3', allocations: [{ documentId: 'doc-2', amountMinor: '100' }] }),
+        422,
+        'ALLOCATION_REFUSED',
+        'allocations[0].documentId',
+      ],
+      [
+        'a paid document',
+        () => allocate(creditId, 'k-12', { accountId: 'acc-3', allocations: [{ documentId: 'doc-31', amountMinor: '1' }] }),
+        422,
+        'ALLOCATION_REFUSED',
+        'allocations[0].documentId',
+      ],
+      [
+        'no such document',
+        () => allocate(creditId, 'k-13', { accountId: 'acc-3', allocations: [{ documentId: 'doc-404', amountMinor: '1' }] }),
+        422,
+        'ALLOCATION_REFUSED',
+        'allocations[0].documentId',
+      ],
+      ['an allocated payment', () => allocate(allocatedId, 'k-14', doc2('1')), 422, 'ALLOCATION_REFUSED', 'paymentId'],
+      ['no such payment', () => allocate('pay-none', 'k-15', doc2('1')), 404, 'NOT_FOUND', undefined],
+      ['read role', () => allocate(suspenseId, 'k-16', doc2('1'), VIEWER_KEY), 403, 'FORBIDDEN_ROLE', undefined],
+    ];
+    for (const [name, send, status, code, parameter] of cases) {
+      const res = await send();
+      expect([name, res.status, res.body.code, res.body.parameter]).toEqual([name, status, code, parameter]);
+    }
+    expect(await fingerprint()).toEqual(unchanged);
   });
 
   it('stops on SIGTERM with exit code 0', async () => {

@@ -22,6 +22,7 @@ import { LedgerChecks } from '../ledger/ledger-checks';
 import { LedgerController } from '../ledger/ledger.controller';
 import { CardController, CardWebhookController } from '../card/card.controller';
 import { CardFeature } from '../card/card-feature';
+import { HandAllocation } from '../matching/allocate-by-hand';
 import { type AfterPayment, PaymentApplier } from '../matching/apply-payment';
 import { ImportMetrics } from '../payments/import-metrics';
 import { ImportStatement } from '../payments/import-statement.usecase';
@@ -93,6 +94,7 @@ export class CollectionsAppModule {
       { provide: Dunning, useValue: dunning },
       { provide: ImportStatement, useValue: new ImportStatement(deps.pool, deps.clock, applier) },
       { provide: PaymentQueries, useValue: new PaymentQueries(deps.pool) },
+      { provide: HandAllocation, useValue: new HandAllocation(deps.pool, dunningAfterPayment(dunning, deps.clock)) },
       { provide: ImportMetrics, useValue: new ImportMetrics(deps.registry) },
       { provide: LedgerChecks, useValue: new LedgerChecks(deps.pool) },
       { provide: AccountStanding, useValue: new AccountStanding(deps.pool) },

@@ -19,6 +19,8 @@ export enum CollectionsErrorCode {
   CONFLICT = 'CONFLICT',
   /** A feature whose server is not configured (the card gateway): nothing was changed. */
   UNAVAILABLE = 'UNAVAILABLE',
+  /** An allocation by hand that breaks a rule of the money (`parameter` names what): nothing was changed. */
+  ALLOCATION_REFUSED = 'ALLOCATION_REFUSED',
 }
 
 export const COLLECTIONS_ERROR_HTTP_STATUS: Readonly<Record<CollectionsErrorCode, number>> = {
@@ -31,6 +33,7 @@ export const COLLECTIONS_ERROR_HTTP_STATUS: Readonly<Record<CollectionsErrorCode
   [CollectionsErrorCode.DIRECT_DEBIT_NOT_CONFIGURED]: 503,
   [CollectionsErrorCode.CONFLICT]: 409,
   [CollectionsErrorCode.UNAVAILABLE]: 503,
+  [CollectionsErrorCode.ALLOCATION_REFUSED]: 422,
 };
 
 export class CollectionsError extends Error {

@@ -2,16 +2,30 @@
  * REST: statements posted as files (role `collections`), payments, allocations and the suspense
  * queue (role `read`). Thin: each route reads its parameters, calls one use case or query, answers.
  */
-import { Body, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
-import { ApiConsumes, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiQuery } from '@nestjs/swagger';
+import { Body, Get, Headers, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
+import {
+  ApiBody,
+  ApiConflictResponse,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
+import type { Clock } from '@app/observability';
 import { RequiresRole } from '@app/auth';
 import { CollectionsApiController } from '../api/api-controller';
 import { ACTOR_REQUEST_KEY, type RequestWithActor } from '../api/auth.guard';
+import { CLOCK } from '../api/tokens';
+import { HAND_ALLOCATIONS_MAX, HandAllocation, parseHandAllocation } from '../matching/allocate-by-hand';
 import { CollectionsError } from './collections-error';
 import { ImportMetrics } from './import-metrics';
 import { chunksOf, ImportStatement, ImportStatementCommand, type ImportSummary, sha256Of } from './import-statement.usecase';
 import { PaymentQueries } from './payment-queries';
-import { type RawQuery, readId, readPage, readQuery, readStatus } from './query-params';
+import { type RawQuery, readBody, readId, readPage, readQuery, readStatus } from './query-params';
 
 /** Media types a statement may be posted as. */
 export const STATEMENT_MEDIA_TYPES = ['application/xml', 'text/xml', 'text/plain', 'application/octet-stream'] as const;
@@ -22,6 +36,8 @@ export class PaymentsController {
     @Inject(ImportStatement) private readonly importStatement: ImportStatement,
     @Inject(PaymentQueries) private readonly queries: PaymentQueries,
     @Inject(ImportMetrics) private readonly metrics: ImportMetrics,
+    @Inject(HandAllocation) private readonly handAllocation: HandAllocation,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   @Post('statements')
@@ -97,5 +113,60 @@ export class PaymentsController {
     if ((paymentId === undefined) === (documentId === undefined))
       throw CollectionsError.invalid('paymentId', 'give exactly one of paymentId and documentId');
     return { items: await this.queries.allocations({ paymentId, documentId }) };
+  }
+
+  @Post('payments/:paymentId/allocations')
+  @HttpCode(201)
+  @RequiresRole('collections')
+  @ApiOperation({
+    summary: 'Allocate a payment by hand: give a suspense payment to an account, or spend account credit, on its open documents',
+    description:
+      "One transaction: the documents are paid (ISSUED -> PARTIALLY_PAID -> PAID), what they do not take stays the account's credit, " +
+      'the ledger gets PAYMENT_ALLOCATED, the audit log the caller. The same Idempotency-Key again answers what was done (created: false); ' +
+      "with another request it is 409. A broken rule (another account's document, a credit note, more than is open or unapplied) is 422 " +
+      `ALLOCATION_REFUSED naming the field, and changes nothing. At most ${HAND_ALLOCATIONS_MAX} documents.`,
+  })
+  @ApiHeader({ name: 'Idempotency-Key', required: true, description: '1-100 printable characters, one per intended allocation' })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['accountId'],
+      additionalProperties: false,
+      properties: {
+        accountId: { type: 'string' },
+        allocations: {
+          type: 'array',
+          maxItems: HAND_ALLOCATIONS_MAX,
+          items: {
+            type: 'object',
+            required: ['documentId', 'amountMinor'],
+            properties: { documentId: { type: 'string' }, amountMinor: { type: 'string', pattern: '^[1-9][0-9]{0,17}$' } },
+          },
+        },
+        note: { type: 'string', maxLength: 500 },
+      },
+    },
+  })
+  @ApiCreatedResponse({ description: '{ paymentId, accountId, status, unappliedMinor, allocations, created }' })
+  @ApiNotFoundResponse({ description: 'NOT_FOUND: no such payment' })
+  @ApiConflictResponse({ description: 'CONFLICT: the Idempotency-Key was used for another allocation of this payment' })
+  @ApiUnprocessableEntityResponse({ description: 'ALLOCATION_REFUSED' })
+  async allocateByHand(
+    @Param('paymentId') paymentId: string,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Body() body: unknown,
+    @Req() req: RequestWithActor,
+  ): Promise<Record<string, unknown>> {
+    const b = readBody(body, ['accountId', 'allocations', 'note']);
+    const request = parseHandAllocation(readId('paymentId', paymentId)!, idempotencyKey, b, req[ACTOR_REQUEST_KEY] ?? 'unknown');
+    const r = await this.handAllocation.execute(request, this.clock.nowMs());
+    return {
+      paymentId: r.paymentId,
+      accountId: r.accountId,
+      status: r.status,
+      unappliedMinor: r.unappliedMinor.toString(),
+      allocations: r.allocations.map((a) => ({ documentId: a.documentId, amountMinor: a.amountMinor.toString() })),
+      created: r.created,
+    };
   }
 }

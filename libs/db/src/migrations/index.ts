@@ -25,6 +25,7 @@ import { Migration20261203002100_direct_debit } from './Migration20261203002100_
 import { Migration20261203002200_dunning } from './Migration20261203002200_dunning';
 import { Migration20261203002600_document_part_references } from './Migration20261203002600_document_part_references';
 import { Migration20261203002700_statement_import_heartbeat } from './Migration20261203002700_statement_import_heartbeat';
+import { Migration20261203002800_allocation_by_hand } from './Migration20261203002800_allocation_by_hand';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20260101000000_initial', class: Migration20260101000000_initial },
@@ -52,4 +53,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261203002200_dunning', class: Migration20261203002200_dunning },
   { name: 'Migration20261203002600_document_part_references', class: Migration20261203002600_document_part_references },
   { name: 'Migration20261203002700_statement_import_heartbeat', class: Migration20261203002700_statement_import_heartbeat },
+  { name: 'Migration20261203002800_allocation_by_hand', class: Migration20261203002800_allocation_by_hand },
 ];
