@@ -476,6 +476,89 @@ describe('collections process', () => {
     expect(await fingerprint()).toEqual(unchanged);
   });
 
+  it('enters manual payments: cash on a document, a cheque for an account, a transfer nobody is named for; replays, conflicts and refusals', async () => {
+    await seedReceivables(pool, {
+      accounts: ['acc-4'],
+      invoices: [{ n: 32, accountId: 'acc-4', grossMinor: 2500n, issueDate: '2026-11-21' }],
+      at: new Date(Date.UTC(2026, 10, 21)),
+    });
+    const enter = (key: string | undefined, body: Record<string, unknown>, apiKey = OPERATOR_KEY) =>
+      call('POST', '/v1/collections/payments', {
+        key: apiKey,
+        body: JSON.stringify(body),
+        type: 'application/json',
+        headers: key === undefined ? {} : { 'idempotency-key': key },
+      });
+    const cash = { method: 'CASH', amountMinor: '2500', currency: 'EUR', valueDate: '2026-12-01', documentId: 'doc-32', note: 'shop 12' };
+    const paid = await enter('till-12-0001', cash);
+    expect([paid.status, paid.body.status, paid.body.accountId, paid.body.matchRule, paid.body.unappliedMinor, paid.body.created]).toEqual([
+      201,
+      'ALLOCATED',
+      'acc-4',
+      'DOCUMENT_NUMBER',
+      '0',
+      true,
+    ]);
+    expect((await pool.query(`select status from billing_document where id = 'doc-32'`)).rows[0].status).toBe('PAID');
+    expect(
+      (
+        await pool.query(`select actor, details->>'method' as method from audit_log where action = 'payment.manual' and entity_id = $1`, [
+          paid.body.paymentId,
+        ])
+      ).rows,
+    ).toEqual([{ actor: expect.stringMatching(/^apikey:/), method: 'CASH' }]);
+    const again = await enter('till-12-0001', cash);
+    expect([again.status, again.body.paymentId, again.body.created]).toEqual([201, paid.body.paymentId, false]);
+    const reused = await enter('till-12-0001', { ...cash, amountMinor: '2400' });
+    expect([reused.status, reused.body.code]).toEqual([409, 'CONFLICT']);
+
+    const cheque = await enter('chq-881', {
+      method: 'CHEQUE',
+      amountMinor: '700',
+      currency: 'EUR',
+      valueDate: '2026-12-02',
+      accountId: 'acc-1',
+    });
+    expect([cheque.body.status, cheque.body.accountId, cheque.body.matchRule]).toEqual(['ALLOCATED', 'acc-1', 'ACCOUNT_OLDEST_FIRST']);
+    const unknown = await enter('trf-77', {
+      method: 'TRANSFER',
+      amountMinor: '300',
+      currency: 'EUR',
+      valueDate: '2026-12-02',
+      reference: 'thanks',
+    });
+    expect([unknown.body.status, unknown.body.accountId]).toEqual(['SUSPENSE', null]);
+    const checks = await call('GET', '/v1/collections/ledger/checks', { key: VIEWER_KEY });
+    expect(checks.body).toMatchObject({ ok: true });
+
+    const before = (await pool.query(`select count(*)::int as p, (select count(*)::int from ledger_posting) as l from payment`)).rows[0];
+    const ok = { method: 'CASH', amountMinor: '100', currency: 'EUR', valueDate: '2026-12-01', accountId: 'acc-1' };
+    const cases: [string, () => ReturnType<typeof enter>, number, string, string | undefined][] = [
+      ['no Idempotency-Key', () => enter(undefined, ok), 400, 'INVALID_ARGUMENT', 'Idempotency-Key'],
+      ['unknown method', () => enter('b-1', { ...ok, method: 'GOLD' }), 400, 'INVALID_ARGUMENT', 'method'],
+      ['amount zero', () => enter('b-2', { ...ok, amountMinor: '0' }), 400, 'INVALID_ARGUMENT', 'amountMinor'],
+      ['amount as a number', () => enter('b-3', { ...ok, amountMinor: 100 }), 400, 'INVALID_ARGUMENT', 'amountMinor'],
+      ['amount too large', () => enter('b-4', { ...ok, amountMinor: '100000001' }), 400, 'INVALID_ARGUMENT', 'amountMinor'],
+      ['not a currency', () => enter('b-5', { ...ok, currency: 'EURO' }), 400, 'INVALID_ARGUMENT', 'currency'],
+      ['a date that does not exist', () => enter('b-6', { ...ok, valueDate: '2026-02-30' }), 400, 'INVALID_ARGUMENT', 'valueDate'],
+      ['a date in the future', () => enter('b-7', { ...ok, valueDate: '2099-01-01' }), 400, 'INVALID_ARGUMENT', 'valueDate'],
+      ['a bad account id', () => enter('b-8', { ...ok, accountId: 'acc 1' }), 400, 'INVALID_ARGUMENT', 'accountId'],
+      ['unknown field', () => enter('b-9', { ...ok, iban: 'DE89370400440532013000' }), 400, 'INVALID_ARGUMENT', 'iban'],
+      ['no such account', () => enter('b-10', { ...ok, accountId: 'acc-404' }), 422, 'ALLOCATION_REFUSED', 'accountId'],
+      ['no such document', () => enter('b-11', { ...ok, documentId: 'doc-404' }), 422, 'ALLOCATION_REFUSED', 'documentId'],
+      ["another account's document", () => enter('b-12', { ...ok, documentId: 'doc-32' }), 422, 'ALLOCATION_REFUSED', 'documentId'],
+      ['a reference with a newline', () => enter('b-14', { ...ok, reference: 'a\nb' }), 400, 'INVALID_ARGUMENT', 'reference'],
+      ['read role', () => enter('b-13', ok, VIEWER_KEY), 403, 'FORBIDDEN_ROLE', undefined],
+    ];
+    for (const [name, send, status, code, parameter] of cases) {
+      const res = await send();
+      expect([name, res.status, res.body.code, res.body.parameter]).toEqual([name, status, code, parameter]);
+    }
+    expect((await pool.query(`select count(*)::int as p, (select count(*)::int from ledger_posting) as l from payment`)).rows[0]).toEqual(
+      before,
+    );
+  });
+
   it('stops on SIGTERM with exit code 0', async () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);

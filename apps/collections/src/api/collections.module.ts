@@ -25,6 +25,7 @@ import { CardFeature } from '../card/card-feature';
 import { HandAllocation } from '../matching/allocate-by-hand';
 import { type AfterPayment, PaymentApplier } from '../matching/apply-payment';
 import { ImportMetrics } from '../payments/import-metrics';
+import { ManualPayments } from '../payments/manual-payment';
 import { ImportStatement } from '../payments/import-statement.usecase';
 import { PaymentQueries } from '../payments/payment-queries';
 import { PaymentsController } from '../payments/payments.controller';
@@ -94,6 +95,7 @@ export class CollectionsAppModule {
       { provide: Dunning, useValue: dunning },
       { provide: ImportStatement, useValue: new ImportStatement(deps.pool, deps.clock, applier) },
       { provide: PaymentQueries, useValue: new PaymentQueries(deps.pool) },
+      { provide: ManualPayments, useValue: new ManualPayments(deps.pool, applier) },
       { provide: HandAllocation, useValue: new HandAllocation(deps.pool, dunningAfterPayment(dunning, deps.clock)) },
       { provide: ImportMetrics, useValue: new ImportMetrics(deps.registry) },
       { provide: LedgerChecks, useValue: new LedgerChecks(deps.pool) },

@@ -54,6 +54,12 @@ export function paymentIdOf(p: Pick<ReceivedPayment, 'channel' | 'source' | 'ban
   return `pay-${sha1(`${p.channel}|${p.source}|${p.bankReference}`).slice(0, 40)}`;
 }
 
+export interface ApplyOptions {
+  importId: string | null;
+  nowMs: number;
+  inTransaction?: (c: PoolClient, paymentId: string) => Promise<void>;
+}
+
 /** Called after a new payment of an identified account has committed (dunning re-evaluates the account); its failure never fails the payment. */
 export type AfterPayment = (accountId: string) => Promise<void>;
 
@@ -63,14 +69,15 @@ export class PaymentApplier {
     private readonly afterPayment?: AfterPayment,
   ) {}
 
-  async apply(p: ReceivedPayment, o: { importId: string | null; nowMs: number }): Promise<ApplyOutcome> {
+  /** `o.inTransaction` runs in the payment's transaction once it is created (an audit row of who entered it). */
+  async apply(p: ReceivedPayment, o: ApplyOptions): Promise<ApplyOutcome> {
     const outcome = await this.applyOnce(p, o);
     if (outcome.created && outcome.accountId !== null && this.afterPayment !== undefined)
       await this.afterPayment(outcome.accountId).catch(() => undefined);
     return outcome;
   }
 
-  private async applyOnce(p: ReceivedPayment, o: { importId: string | null; nowMs: number }): Promise<ApplyOutcome> {
+  private async applyOnce(p: ReceivedPayment, o: ApplyOptions): Promise<ApplyOutcome> {
     return withTransaction(this.pool, async (c) => {
       const id = paymentIdOf(p);
       const now = new Date(o.nowMs);
@@ -107,6 +114,7 @@ export class PaymentApplier {
         `update payment set account_id = $2, unapplied_minor = $3, status = $4, match_rule = $5, updated_at = $6 where id = $1`,
         [id, match.accountId, plan.unappliedMinor.toString(), status, match.accountId === null ? null : rule, now],
       );
+      await o.inTransaction?.(c, id);
       return { created: true, paymentId: id, accountId: match.accountId, status, rule: match.accountId === null ? null : rule };
     });
   }

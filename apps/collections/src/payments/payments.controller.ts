@@ -24,6 +24,7 @@ import { HAND_ALLOCATIONS_MAX, HandAllocation, parseHandAllocation } from '../ma
 import { CollectionsError } from './collections-error';
 import { ImportMetrics } from './import-metrics';
 import { chunksOf, ImportStatement, ImportStatementCommand, type ImportSummary, sha256Of } from './import-statement.usecase';
+import { MANUAL_METHODS, ManualPayments, parseManualPayment } from './manual-payment';
 import { PaymentQueries } from './payment-queries';
 import { type RawQuery, readBody, readId, readPage, readQuery, readStatus } from './query-params';
 
@@ -37,6 +38,7 @@ export class PaymentsController {
     @Inject(PaymentQueries) private readonly queries: PaymentQueries,
     @Inject(ImportMetrics) private readonly metrics: ImportMetrics,
     @Inject(HandAllocation) private readonly handAllocation: HandAllocation,
+    @Inject(ManualPayments) private readonly manual: ManualPayments,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -168,5 +170,50 @@ export class PaymentsController {
       allocations: r.allocations.map((a) => ({ documentId: a.documentId, amountMinor: a.amountMinor.toString() })),
       created: r.created,
     };
+  }
+
+  @Post('payments')
+  @HttpCode(201)
+  @RequiresRole('collections')
+  @ApiOperation({
+    summary: 'Enter a manual payment (cash, cheque, a transfer booked by hand)',
+    description:
+      'Applied like a statement entry: to the document named, else the account named, else what the reference says, else suspense. ' +
+      'The same Idempotency-Key again answers the payment (created: false); with another amount, currency, date or target it is 409.',
+  })
+  @ApiHeader({ name: 'Idempotency-Key', required: true, description: "1-100 printable characters; the payment's reference" })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['method', 'amountMinor', 'currency', 'valueDate'],
+      additionalProperties: false,
+      properties: {
+        method: { type: 'string', enum: [...MANUAL_METHODS] },
+        amountMinor: { type: 'string', pattern: '^[1-9][0-9]{0,17}$' },
+        currency: { type: 'string', example: 'EUR' },
+        valueDate: { type: 'string', format: 'date', description: 'when the money was received: not in the future' },
+        accountId: { type: 'string' },
+        documentId: { type: 'string' },
+        reference: { type: 'string', maxLength: 140, description: 'free text matched like remittance information' },
+        payer: { type: 'string', maxLength: 140 },
+        note: { type: 'string', maxLength: 500 },
+      },
+    },
+  })
+  @ApiCreatedResponse({ description: '{ paymentId, status, accountId, matchRule, unappliedMinor, created }' })
+  @ApiConflictResponse({ description: 'CONFLICT: the Idempotency-Key was used for another manual payment' })
+  @ApiUnprocessableEntityResponse({ description: 'ALLOCATION_REFUSED: the account or document named does not exist or does not fit' })
+  async enterManualPayment(
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Body() body: unknown,
+    @Req() req: RequestWithActor,
+  ): Promise<Record<string, unknown>> {
+    const b = readBody(body, ['method', 'amountMinor', 'currency', 'valueDate', 'accountId', 'documentId', 'reference', 'payer', 'note']);
+    const today = new Date(this.clock.nowMs()).toISOString().slice(0, 10);
+    const r = await this.manual.record(
+      parseManualPayment(idempotencyKey, b, req[ACTOR_REQUEST_KEY] ?? 'unknown', today),
+      this.clock.nowMs(),
+    );
+    return { ...r, unappliedMinor: r.unappliedMinor.toString() };
   }
 }
