@@ -59,6 +59,8 @@ export const collectionsConfigSchema = z.object({
   CARD_WEBHOOK_SECRET: z.string().min(16).optional(),
   /** Every how often PENDING card payments (and top-ups not yet confirmed by charging) are synced; 0 = never. */
   CARD_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
+  /** How often account credit is applied to open documents by itself (apply-credit.ts); 0 turns it off. */
+  CREDIT_APPLY_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
   /** A card payment untouched this long is synced by the reconciler (webhooks usually come first). */
   CARD_RECONCILE_MIN_AGE_MS: z.coerce.number().int().min(0).max(86_400_000).default(30_000),
   /** Charging's provisioning API, for prepaid top-ups paid by card and for dunning's bars: base URL and an API key with the write role (secret). */

@@ -12,6 +12,8 @@ import { startCollectionsHttp } from './api/collections-http';
 import { dunningAfterPayment, dunningOf } from './api/collections.module';
 import { abandonStaleImports } from './payments/import-statement.usecase';
 import { PaymentApplier } from './matching/apply-payment';
+import { HandAllocation } from './matching/allocate-by-hand';
+import { CreditApplier } from './matching/apply-credit';
 import { CARD_RECONCILE_BATCH_MAX, CardFeature } from './card/card-feature';
 import { loadCollectionsConfig, printableConfig } from './config';
 
@@ -45,9 +47,22 @@ async function main(): Promise<void> {
     }
   });
   if (config.CARD_RECONCILE_INTERVAL_MS > 0 && card.deps.gateway !== undefined) reconciler.start();
+  // Account credit spent on the account's next open document by itself (apply-credit.ts).
+  const credits = new CreditApplier(pool, new HandAllocation(pool, dunningAfterPayment(dunningOf(pool, config), systemClock)));
+  const creditTask = new PeriodicTask(config.CREDIT_APPLY_INTERVAL_MS, async () => {
+    try {
+      const r = await credits.run(systemClock.nowMs());
+      if (r.allocations > 0 || r.deferred > 0)
+        logger.info({ ...r, appliedMinor: r.appliedMinor.toString() }, 'account credit applied to open documents');
+    } catch (err) {
+      logger.error({ err }, 'applying account credit failed');
+    }
+  });
+  if (config.CREDIT_APPLY_INTERVAL_MS > 0) creditTask.start();
   onStopSignals(logger, 'collections', COLLECTIONS_STOP_TIMEOUT_MS, async () => {
     live = false;
     await reconciler.stop();
+    await creditTask.stop();
     await http.close();
     await pool.end();
     logger.info('collections stopped');

@@ -71,6 +71,8 @@ beforeAll(async () => {
         DD_CREDITOR_NAME: 'Ratel Telecom GmbH',
         DD_CREDITOR_IBAN: 'DE89370400440532013000',
         DD_CREDITOR_ID: 'DE98ZZZ09999999999',
+        // Credit is applied on POST /v1/collections/credits/apply here, so that the tests see each step.
+        CREDIT_APPLY_INTERVAL_MS: '0',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
@@ -556,6 +558,39 @@ describe('collections process', () => {
     }
     expect((await pool.query(`select count(*)::int as p, (select count(*)::int from ledger_posting) as l from payment`)).rows[0]).toEqual(
       before,
+    );
+  });
+
+  it("spends account credit on the account's next invoice by itself", async () => {
+    // acc-4 paid 60.00 for 40.00 (BNK-0004-B): 20.00 of credit; its new invoice doc-33 is 15.00.
+    await seedReceivables(pool, {
+      accounts: ['acc-4'],
+      invoices: [{ n: 33, accountId: 'acc-4', grossMinor: 1500n, issueDate: '2026-11-25' }],
+      at: new Date(Date.UTC(2026, 10, 25)),
+    });
+    const apply = () => call('POST', '/v1/collections/credits/apply', { key: OPERATOR_KEY, body: '{}', type: 'application/json' });
+    const first = await apply();
+    // Also acc-2: its 75.00 of credit (BNK-0003) pays doc-9 (25.00), reopened by the MD01 return above. acc-1 is looked at
+    // (its 4.00 of credit and doc-2 still open) but that credit's payment already paid part of doc-2: left alone.
+    expect([first.status, first.body]).toEqual([200, { accounts: 3, allocations: 2, appliedMinor: '4000', deferred: 0 }]);
+    expect(
+      (await pool.query(`select id, status, paid_minor from billing_document where id in ('doc-9', 'doc-33') order by id`)).rows,
+    ).toEqual([
+      { id: 'doc-33', status: 'PAID', paid_minor: '1500' },
+      { id: 'doc-9', status: 'PAID', paid_minor: '2500' },
+    ]);
+    const balance = await call('GET', '/v1/collections/accounts/acc-4/balance', { key: VIEWER_KEY });
+    expect(balance.body).toMatchObject({ receivablesMinor: '0', creditsMinor: '500' });
+    expect((await pool.query(`select count(*)::int as n from audit_log where actor = 'collections:credit'`)).rows[0].n).toBe(2);
+    // Nothing left that credit may pay: a second run allocates nothing.
+    expect((await apply()).body).toEqual({ accounts: 1, allocations: 0, appliedMinor: '0', deferred: 0 });
+    expect((await call('GET', '/v1/collections/ledger/checks', { key: VIEWER_KEY })).body).toMatchObject({ ok: true });
+    expect(
+      (await call('POST', '/v1/collections/credits/apply', { key: OPERATOR_KEY, body: '{"all":true}', type: 'application/json' })).body
+        .parameter,
+    ).toBe('all');
+    expect((await call('POST', '/v1/collections/credits/apply', { key: VIEWER_KEY, body: '{}', type: 'application/json' })).status).toBe(
+      403,
     );
   });
 

@@ -23,6 +23,7 @@ import { LedgerController } from '../ledger/ledger.controller';
 import { CardController, CardWebhookController } from '../card/card.controller';
 import { CardFeature } from '../card/card-feature';
 import { HandAllocation } from '../matching/allocate-by-hand';
+import { CreditApplier } from '../matching/apply-credit';
 import { type AfterPayment, PaymentApplier } from '../matching/apply-payment';
 import { ImportMetrics } from '../payments/import-metrics';
 import { ManualPayments } from '../payments/manual-payment';
@@ -91,12 +92,14 @@ export class CollectionsAppModule {
     const dunning = dunningOf(deps.pool, deps.config);
     // Every new payment (statement, direct debit) re-evaluates its account's dunning: one that clears the overdue amount lifts the bar at once.
     const applier = new PaymentApplier(deps.pool, dunningAfterPayment(dunning, deps.clock));
+    const hand = new HandAllocation(deps.pool, dunningAfterPayment(dunning, deps.clock));
     const features = [
       { provide: Dunning, useValue: dunning },
       { provide: ImportStatement, useValue: new ImportStatement(deps.pool, deps.clock, applier) },
       { provide: PaymentQueries, useValue: new PaymentQueries(deps.pool) },
       { provide: ManualPayments, useValue: new ManualPayments(deps.pool, applier) },
-      { provide: HandAllocation, useValue: new HandAllocation(deps.pool, dunningAfterPayment(dunning, deps.clock)) },
+      { provide: HandAllocation, useValue: hand },
+      { provide: CreditApplier, useValue: new CreditApplier(deps.pool, hand) },
       { provide: ImportMetrics, useValue: new ImportMetrics(deps.registry) },
       { provide: LedgerChecks, useValue: new LedgerChecks(deps.pool) },
       { provide: AccountStanding, useValue: new AccountStanding(deps.pool) },

@@ -21,6 +21,7 @@ import { CollectionsApiController } from '../api/api-controller';
 import { ACTOR_REQUEST_KEY, type RequestWithActor } from '../api/auth.guard';
 import { CLOCK } from '../api/tokens';
 import { HAND_ALLOCATIONS_MAX, HandAllocation, parseHandAllocation } from '../matching/allocate-by-hand';
+import { CreditApplier } from '../matching/apply-credit';
 import { CollectionsError } from './collections-error';
 import { ImportMetrics } from './import-metrics';
 import { chunksOf, ImportStatement, ImportStatementCommand, type ImportSummary, sha256Of } from './import-statement.usecase';
@@ -39,6 +40,7 @@ export class PaymentsController {
     @Inject(ImportMetrics) private readonly metrics: ImportMetrics,
     @Inject(HandAllocation) private readonly handAllocation: HandAllocation,
     @Inject(ManualPayments) private readonly manual: ManualPayments,
+    @Inject(CreditApplier) private readonly credits: CreditApplier,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -215,5 +217,19 @@ export class PaymentsController {
       this.clock.nowMs(),
     );
     return { ...r, unappliedMinor: r.unappliedMinor.toString() };
+  }
+
+  @Post('credits/apply')
+  @HttpCode(200)
+  @RequiresRole('collections')
+  @ApiOperation({
+    summary: 'Apply account credit to open documents now (the process does it every CREDIT_APPLY_INTERVAL_MS)',
+    description: 'Oldest credit on the oldest open document first, each payment as one allocation by hand (ledger PAYMENT_ALLOCATED).',
+  })
+  @ApiOkResponse({ description: '{ accounts, allocations, appliedMinor, deferred }' })
+  async applyCredits(@Body() body: unknown): Promise<Record<string, unknown>> {
+    readBody(body ?? {}, []);
+    const r = await this.credits.run(this.clock.nowMs());
+    return { ...r, appliedMinor: r.appliedMinor.toString() };
   }
 }
