@@ -59,6 +59,9 @@ export const collectionsConfigSchema = z.object({
   CARD_WEBHOOK_SECRET: z.string().min(16).optional(),
   /** Every how often PENDING card payments (and top-ups not yet confirmed by charging) are synced; 0 = never. */
   CARD_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
+  /** A folder of bank statement files to import (payments/statement-folder.ts); unset: no watched folder. */
+  STATEMENT_WATCH_DIR: z.string().min(1).optional(),
+  STATEMENT_WATCH_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
   /** How often account credit is applied to open documents by itself (apply-credit.ts); 0 turns it off. */
   CREDIT_APPLY_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
   /** A card payment untouched this long is synced by the reconciler (webhooks usually come first). */

@@ -10,7 +10,8 @@ import { createLogger, createRegistry, systemClock } from '@app/observability';
 import { onStopSignals, PeriodicTask, runMain } from '@app/runtime';
 import { startCollectionsHttp } from './api/collections-http';
 import { dunningAfterPayment, dunningOf } from './api/collections.module';
-import { abandonStaleImports } from './payments/import-statement.usecase';
+import { abandonStaleImports, ImportStatement } from './payments/import-statement.usecase';
+import { StatementFolder } from './payments/statement-folder';
 import { PaymentApplier } from './matching/apply-payment';
 import { HandAllocation } from './matching/allocate-by-hand';
 import { CreditApplier } from './matching/apply-credit';
@@ -59,10 +60,31 @@ async function main(): Promise<void> {
     }
   });
   if (config.CREDIT_APPLY_INTERVAL_MS > 0) creditTask.start();
+  // Statement files dropped in STATEMENT_WATCH_DIR are imported once each (statement-folder.ts).
+  const folder =
+    config.STATEMENT_WATCH_DIR === undefined
+      ? undefined
+      : new StatementFolder(new ImportStatement(pool, systemClock, applier), {
+          dir: config.STATEMENT_WATCH_DIR,
+          requestedBy: 'collections:folder',
+        });
+  const folderTask = new PeriodicTask(config.STATEMENT_WATCH_INTERVAL_MS, async () => {
+    try {
+      for (const r of (await folder?.scanOnce()) ?? [])
+        logger.info(
+          { file: r.file, movedTo: r.movedTo, importId: r.summary.importId, status: r.summary.status },
+          'statement file imported',
+        );
+    } catch (err) {
+      logger.error({ err }, 'watched statement folder scan failed');
+    }
+  });
+  if (folder !== undefined) folderTask.start();
   onStopSignals(logger, 'collections', COLLECTIONS_STOP_TIMEOUT_MS, async () => {
     live = false;
     await reconciler.stop();
     await creditTask.stop();
+    await folderTask.stop();
     await http.close();
     await pool.end();
     logger.info('collections stopped');

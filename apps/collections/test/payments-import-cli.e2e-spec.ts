@@ -5,7 +5,7 @@
  * an import SIGKILLed half way and run again applies every entry exactly once.
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -63,6 +63,31 @@ describe('ratel payments import', () => {
   it('creates nothing the second time', async () => {
     const r = await ratel(['payments', 'import', FIXTURE], url);
     expect(JSON.parse(r.stdout)).toMatchObject({ paymentsCreated: 0, duplicates: 6 });
+  });
+
+  it('watch --once imports what is in the folder, one JSON line per file, moving each to done/ or rejected/', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ratel-watch-'));
+    try {
+      copyFileSync(FIXTURE, join(dir, 'dec-02.xml'));
+      writeFileSync(join(dir, 'junk.txt'), 'not a statement');
+      const old = new Date(Date.now() - 60_000);
+      for (const f of ['dec-02.xml', 'junk.txt']) utimesSync(join(dir, f), old, old);
+      const r = await ratel(['payments', 'watch', '--dir', dir, '--once'], url);
+      expect(r.code).toBe(3);
+      const lines = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines.map((l) => [l.file, l.status, l.duplicates])).toEqual([
+        ['dec-02.xml', 'DONE', 6],
+        ['junk.txt', 'FAILED', 0],
+      ]);
+      expect(readdirSync(join(dir, 'done'))).toEqual(['dec-02.xml', 'dec-02.xml.summary.json']);
+      expect(readdirSync(join(dir, 'rejected'))).toEqual(['junk.txt', 'junk.txt.summary.json']);
+      expect((await ratel(['payments', 'watch', '--dir', join(dir, 'nope'), '--once'], url)).code).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('is a usage error (2) for a file that does not exist', async () => {

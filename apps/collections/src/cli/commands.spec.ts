@@ -9,6 +9,10 @@ async function parse(argv: string[], exit = 0): Promise<{ code: number; calls: u
       calls.push(request);
       return exit;
     },
+    paymentsWatch: async (request) => {
+      calls.push({ paymentsWatch: request });
+      return exit;
+    },
     ledgerCheck: async (request) => {
       calls.push({ ledgerCheck: request });
       return exit;
@@ -62,6 +66,23 @@ describe('ratel payments import', () => {
       calls: [{ file: 'stmt.xml', name: 'dec.xml' }],
     });
     expect((await parse(['payments', 'import', 'stmt.xml'], EXIT_REJECTED)).code).toBe(EXIT_REJECTED);
+  });
+
+  it('watches a folder, or scans it once, at the interval given', async () => {
+    expect(await parse(['payments', 'watch', '--dir', '/in'])).toMatchObject({
+      code: 0,
+      calls: [{ paymentsWatch: { dir: '/in', once: false, intervalMs: 10_000 } }],
+    });
+    expect(await parse(['payments', 'watch', '--dir', '/in', '--once', '--interval-ms', '500'])).toMatchObject({
+      calls: [{ paymentsWatch: { dir: '/in', once: true, intervalMs: 500 } }],
+    });
+    for (const argv of [
+      ['payments', 'watch'],
+      ['payments', 'watch', '--dir', '/in', '--interval-ms', '5'],
+    ]) {
+      const r = await parse(argv);
+      expect([argv, r.code, r.calls]).toEqual([argv, 2, []]);
+    }
   });
 
   it('is a usage error (2) without a file, and runs nothing', async () => {

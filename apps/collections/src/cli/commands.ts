@@ -3,6 +3,9 @@
  *
  *   ratel payments import <file> [--name NAME]   a bank statement (camt.053, camt.054, MT940), streamed
  *                                                 from disk with a progress bar; prints the import as JSON
+ *   ratel payments watch --dir D [--once] [--interval-ms N]
+ *                                                 imports every file put in the folder D once, moving it to
+ *                                                 D/done or D/rejected; one JSON line per file
  *   ratel ledger check [--account ID]             the receivables ledger's invariants; exit 3 when one fails
  *   ratel direct-debit run --date D [--out FILE]  the SEPA collection run of a date and its pain.008
  *   ratel direct-debit settle --date D            the bank collected the run: payments on the documents
@@ -19,6 +22,12 @@
  * Declared here; the action loads what it runs when it runs.
  */
 import type { Command } from 'commander';
+import { UsageError } from '@app/runtime/cli';
+
+/** Time between scans of `payments watch`. */
+export const WATCH_INTERVAL_DEFAULT_MS = 10_000;
+export const WATCH_INTERVAL_MIN_MS = 100;
+export const WATCH_INTERVAL_MAX_MS = 3_600_000;
 
 /** Exit code when entries or the file were rejected (the good entries went in). */
 export const EXIT_REJECTED = 3;
@@ -26,6 +35,8 @@ export const EXIT_REJECTED = 3;
 export interface CollectionsActions {
   /** Imports the file; resolves to the exit code. */
   paymentsImport(request: { file: string; name?: string }): Promise<number>;
+  /** Watches a folder (or scans it once); resolves to the exit code. */
+  paymentsWatch(request: { dir: string; once: boolean; intervalMs: number }): Promise<number>;
   /** Checks the ledger; resolves to 0 (clean) or EXIT_REJECTED. */
   ledgerCheck(request: { accountId?: string }): Promise<number>;
   /** Exports a day's journal; resolves to 0 or EXIT_REJECTED. */
@@ -40,6 +51,7 @@ export interface CollectionsActions {
 
 export const collectionsActions: CollectionsActions = {
   paymentsImport: async (request) => (await import('./payments-import')).runPaymentsImport(request),
+  paymentsWatch: async (request) => (await import('./payments-import')).runPaymentsWatch(request),
   ledgerCheck: async (request) => (await import('./ledger-check')).runLedgerCheck(request),
   erpExport: async (request) => (await import('./erp-export')).runErpExport(request),
   directDebitRun: async (request) => (await import('./direct-debit')).runDirectDebit(request),
@@ -63,6 +75,26 @@ export function registerCollectionsCommands(program: Command, actions: Collectio
     )
     .action(async (file: string, o: { name?: string }) => {
       process.exitCode = await actions.paymentsImport({ file, ...(o.name === undefined ? {} : { name: o.name }) });
+    });
+  payments
+    .command('watch')
+    .description('imports every statement file put in a folder once, moving it to done/ or rejected/ with its summary')
+    .requiredOption('--dir <dir>', 'the folder (processing/, done/ and rejected/ are made in it)')
+    .option('--once', 'scan once and exit (for a cron job), instead of watching until SIGTERM', false)
+    .option(
+      '--interval-ms <ms>',
+      `time between scans, ${WATCH_INTERVAL_MIN_MS} to ${WATCH_INTERVAL_MAX_MS}`,
+      String(WATCH_INTERVAL_DEFAULT_MS),
+    )
+    .addHelpText(
+      'after',
+      `\nEnvironment: DATABASE_URL.\nExit codes: 0 done, ${EXIT_REJECTED} a file was rejected (--once), 1 failure, 2 bad usage or configuration.`,
+    )
+    .action(async (o: { dir: string; once: boolean; intervalMs: string }) => {
+      const intervalMs = Number(o.intervalMs);
+      if (!Number.isInteger(intervalMs) || intervalMs < WATCH_INTERVAL_MIN_MS || intervalMs > WATCH_INTERVAL_MAX_MS)
+        throw new UsageError(`--interval-ms must be an integer from ${WATCH_INTERVAL_MIN_MS} to ${WATCH_INTERVAL_MAX_MS}`);
+      process.exitCode = await actions.paymentsWatch({ dir: o.dir, once: o.once, intervalMs });
     });
   program
     .command('ledger')

@@ -1,20 +1,23 @@
 /**
  * `ratel payments import <file>`: hashes the file, then streams it through the import use case with
  * a progress bar in bytes (stderr), and prints the import's summary as JSON (stdout).
+ * `ratel payments watch --dir D`: the watched folder (payments/statement-folder.ts), one JSON line
+ * per file imported (stdout), until SIGTERM or, with --once, after one scan.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Pool } from 'pg';
 import { z } from 'zod';
 import { loadConfig } from '@app/config';
 import { systemClock } from '@app/observability';
 import { UsageError } from '@app/runtime/cli';
-import { startProgress } from '@app/runtime/progress';
+import { type Progress, startProgress } from '@app/runtime/progress';
 import { ChargingBarring } from '../dunning/barring';
 import { Dunning } from '../dunning/dunning';
 import { PaymentApplier } from '../matching/apply-payment';
 import { ImportStatement, ImportStatementCommand } from '../payments/import-statement.usecase';
+import { StatementFolder } from '../payments/statement-folder';
 import { EXIT_REJECTED } from './commands';
 
 const cliConfigSchema = z.object({
@@ -33,6 +36,62 @@ async function* counted(file: string, onBytes: (n: number) => void): AsyncGenera
   for await (const chunk of createReadStream(file)) {
     onBytes((chunk as Buffer).length);
     yield chunk as Buffer;
+  }
+}
+
+function afterPaymentOf(pool: Pool, url: string | undefined, key: string | undefined): (accountId: string) => Promise<void> {
+  const dunning = new Dunning(pool, url === undefined || key === undefined ? undefined : new ChargingBarring(url, key));
+  return async (accountId) => {
+    await dunning.evaluateAccount(accountId, new Date(systemClock.nowMs()).toISOString().slice(0, 10), systemClock.nowMs());
+  };
+}
+
+export async function runPaymentsWatch(request: { dir: string; once: boolean; intervalMs: number }): Promise<number> {
+  const { DATABASE_URL, CHARGING_API_URL, CHARGING_API_KEY } = loadConfig(cliConfigSchema);
+  if (!existsSync(request.dir) || !statSync(request.dir).isDirectory()) throw new UsageError(`${request.dir} is not a folder`);
+  const pool = new Pool({ connectionString: DATABASE_URL, max: 2 });
+  const importer = new ImportStatement(
+    pool,
+    systemClock,
+    new PaymentApplier(pool, afterPaymentOf(pool, CHARGING_API_URL, CHARGING_API_KEY)),
+  );
+  // A progress bar in bytes (stderr) for the file being imported.
+  let bar: { file: string; bytes: number; progress: Progress } | undefined;
+  const onBytes = (file: string, bytes: number) => {
+    if (bar?.file !== file) {
+      bar?.progress.stop();
+      bar = { file, bytes: 0, progress: startProgress({ label: `payments watch ${file}`, unit: 'bytes' }) };
+    }
+    bar.progress.increment(bytes - bar.bytes);
+    bar.bytes = bytes;
+  };
+  const folder = new StatementFolder(importer, { dir: request.dir, requestedBy: `cli:${process.env.USER ?? 'unknown'}:watch`, onBytes });
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  let rejected = false;
+  try {
+    for (;;) {
+      const results = await folder.scanOnce();
+      bar?.progress.stop();
+      bar = undefined;
+      for (const r of results) {
+        rejected ||= r.summary.status !== 'DONE' || r.summary.rejected > 0;
+        process.stdout.write(`${JSON.stringify({ file: r.file, movedTo: r.movedTo, ...r.summary })}\n`);
+      }
+      if (request.once || stop.signal.aborted) break;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, request.intervalMs);
+        stop.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+      });
+      if (stop.signal.aborted) break;
+    }
+    return request.once && rejected ? EXIT_REJECTED : 0;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    await pool.end();
   }
 }
 
