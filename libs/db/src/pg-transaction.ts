@@ -5,10 +5,18 @@
  */
 import type { Pool, PoolClient } from 'pg';
 
-export async function withTransaction<T>(pool: Pool, work: (c: PoolClient) => Promise<T>): Promise<T> {
+export interface TransactionOptions {
+  /** BEGIN READ ONLY. */
+  readOnly?: boolean;
+  /** Statements run first in the transaction (`set local ...`: planner settings of this transaction only). */
+  setLocal?: string;
+}
+
+export async function withTransaction<T>(pool: Pool, work: (c: PoolClient) => Promise<T>, o: TransactionOptions = {}): Promise<T> {
   const c = await pool.connect();
   try {
-    await c.query('begin');
+    await c.query(o.readOnly === true ? 'begin read only' : 'begin');
+    if (o.setLocal !== undefined) await c.query(o.setLocal);
     const out = await work(c);
     await c.query('commit');
     return out;

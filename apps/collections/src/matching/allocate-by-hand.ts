@@ -24,6 +24,7 @@ import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
 import { withTransaction } from '@app/db';
 import { CollectionsError, CollectionsErrorCode } from '../payments/collections-error';
+import { isId, POSITIVE_MINOR_PATTERN, readIdempotencyKey } from '../payments/query-params';
 import type { AfterPayment } from './apply-payment';
 import { LEDGER_ACCOUNT, type LedgerLeg } from './ledger-accounts';
 import { BY_HAND_RULE } from './match-rules';
@@ -31,12 +32,8 @@ import { BY_HAND_RULE } from './match-rules';
 export const PAYMENT_ALLOCATED_KIND = 'PAYMENT_ALLOCATED';
 /** Documents one hand allocation may pay. */
 export const HAND_ALLOCATIONS_MAX = 100;
-/** Longest idempotency key and note. */
-export const IDEMPOTENCY_KEY_MAX_LENGTH = 100;
+/** Longest note. */
 export const ALLOCATION_NOTE_MAX_LENGTH = 500;
-const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,100}$/;
-const ID_PATTERN = /^[A-Za-z0-9_.:|-]{1,64}$/;
-const MINOR_PATTERN = /^[1-9][0-9]{0,17}$/;
 
 export interface HandAllocationRequest {
   paymentId: string;
@@ -65,9 +62,8 @@ export function parseHandAllocation(
   body: Record<string, unknown>,
   actor: string,
 ): HandAllocationRequest {
-  if (idempotencyKey === undefined || !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey))
-    throw CollectionsError.invalid('Idempotency-Key', `a header of 1-${IDEMPOTENCY_KEY_MAX_LENGTH} printable characters is required`);
-  if (typeof body.accountId !== 'string' || !ID_PATTERN.test(body.accountId)) throw CollectionsError.invalid('accountId', 'an account id');
+  const key = readIdempotencyKey(idempotencyKey);
+  if (!isId(body.accountId)) throw CollectionsError.invalid('accountId', 'an account id');
   if (body.note !== undefined && (typeof body.note !== 'string' || body.note.length > ALLOCATION_NOTE_MAX_LENGTH))
     throw CollectionsError.invalid('note', `text of at most ${ALLOCATION_NOTE_MAX_LENGTH} characters`);
   const list = body.allocations ?? [];
@@ -80,17 +76,16 @@ export function parseHandAllocation(
     const x = a as Record<string, unknown>;
     const extra = Object.keys(x).find((k) => k !== 'documentId' && k !== 'amountMinor');
     if (extra !== undefined) throw CollectionsError.invalid(`${f}.${extra}`, 'unknown field');
-    if (typeof x.documentId !== 'string' || !ID_PATTERN.test(x.documentId))
-      throw CollectionsError.invalid(`${f}.documentId`, 'a document id');
+    if (!isId(x.documentId)) throw CollectionsError.invalid(`${f}.documentId`, 'a document id');
     if (seen.has(x.documentId)) throw CollectionsError.invalid(`${f}.documentId`, `${x.documentId} is listed twice`);
     seen.add(x.documentId);
-    if (typeof x.amountMinor !== 'string' || !MINOR_PATTERN.test(x.amountMinor))
+    if (typeof x.amountMinor !== 'string' || !POSITIVE_MINOR_PATTERN.test(x.amountMinor))
       throw CollectionsError.invalid(`${f}.amountMinor`, 'a positive whole number of minor units, as a string');
     return { documentId: x.documentId, amountMinor: BigInt(x.amountMinor) };
   });
   return {
     paymentId,
-    idempotencyKey,
+    idempotencyKey: key,
     accountId: body.accountId,
     allocations,
     note: (body.note as string | undefined) ?? null,

@@ -17,7 +17,7 @@ import type { Pool } from 'pg';
 import { isCurrencyCode } from '@app/money';
 import { type ApplyOutcome, PaymentApplier, paymentIdOf } from '../matching/apply-payment';
 import { CollectionsError, CollectionsErrorCode } from './collections-error';
-import { isCalendarDate } from './query-params';
+import { isCalendarDate, isId, POSITIVE_MINOR_PATTERN, readIdempotencyKey } from './query-params';
 import type { ReceivedPayment } from './statements/statement-types';
 
 export const MANUAL_METHODS = ['CASH', 'CHEQUE', 'TRANSFER'] as const;
@@ -28,9 +28,6 @@ export const MANUAL_SOURCE = 'MANUAL';
 export const MANUAL_AMOUNT_MAX_MINOR = 100_000_000n;
 export const MANUAL_REFERENCE_MAX_LENGTH = 140;
 export const MANUAL_NOTE_MAX_LENGTH = 500;
-const KEY_PATTERN = /^[\x21-\x7e]{1,100}$/;
-const ID_PATTERN = /^[A-Za-z0-9_.:|-]{1,64}$/;
-const MINOR_PATTERN = /^[1-9][0-9]{0,17}$/;
 
 export interface ManualPaymentRequest {
   idempotencyKey: string;
@@ -70,10 +67,9 @@ export function parseManualPayment(
   actor: string,
   today: string,
 ): ManualPaymentRequest {
-  if (idempotencyKey === undefined || !KEY_PATTERN.test(idempotencyKey))
-    throw CollectionsError.invalid('Idempotency-Key', 'a header of 1-100 printable characters is required');
+  const key = readIdempotencyKey(idempotencyKey);
   if (!MANUAL_METHODS.includes(b.method as ManualMethod)) throw CollectionsError.invalid('method', `one of ${MANUAL_METHODS.join(', ')}`);
-  if (typeof b.amountMinor !== 'string' || !MINOR_PATTERN.test(b.amountMinor))
+  if (typeof b.amountMinor !== 'string' || !POSITIVE_MINOR_PATTERN.test(b.amountMinor))
     throw CollectionsError.invalid('amountMinor', 'a positive whole number of minor units, as a string');
   const amountMinor = BigInt(b.amountMinor);
   if (amountMinor > MANUAL_AMOUNT_MAX_MINOR) throw CollectionsError.invalid('amountMinor', `at most ${MANUAL_AMOUNT_MAX_MINOR}`);
@@ -81,10 +77,9 @@ export function parseManualPayment(
   if (!isCalendarDate(b.valueDate)) throw CollectionsError.invalid('valueDate', 'a date YYYY-MM-DD');
   if (b.valueDate > today) throw CollectionsError.invalid('valueDate', `money is booked when received: not after today ${today}`);
   for (const f of ['accountId', 'documentId'] as const)
-    if (b[f] !== undefined && b[f] !== null && (typeof b[f] !== 'string' || !ID_PATTERN.test(b[f] as string)))
-      throw CollectionsError.invalid(f, 'an id');
+    if (b[f] !== undefined && b[f] !== null && !isId(b[f])) throw CollectionsError.invalid(f, 'an id');
   return {
-    idempotencyKey,
+    idempotencyKey: key,
     method: b.method as ManualMethod,
     amountMinor,
     currency: b.currency,

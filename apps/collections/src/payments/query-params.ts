@@ -77,3 +77,20 @@ export function readBody(body: unknown, allowed: readonly string[]): Record<stri
   if (unknown !== undefined) throw CollectionsError.invalid(unknown, 'is not a field of this request');
   return b;
 }
+
+/** An Idempotency-Key header: 1-100 printable ASCII characters. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,100}$/;
+/** An amount in minor units in a JSON body: a positive whole number as a string (never a JSON number). */
+export const POSITIVE_MINOR_PATTERN = /^[1-9][0-9]{0,17}$/;
+
+/** The Idempotency-Key header, required; INVALID_ARGUMENT naming it otherwise. */
+export function readIdempotencyKey(value: string | undefined): string {
+  if (value === undefined || !IDEMPOTENCY_KEY_PATTERN.test(value))
+    throw CollectionsError.invalid('Idempotency-Key', 'a header of 1-100 printable characters is required');
+  return value;
+}
+
+/** An optional id field of a JSON body; INVALID_ARGUMENT naming it when it is not an id. */
+export function isId(value: unknown): value is string {
+  return typeof value === 'string' && ID.test(value);
+}
