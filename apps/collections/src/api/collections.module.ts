@@ -103,7 +103,11 @@ export class CollectionsAppModule {
       { provide: ImportMetrics, useValue: new ImportMetrics(deps.registry) },
       { provide: LedgerChecks, useValue: new LedgerChecks(deps.pool) },
       { provide: AccountStanding, useValue: new AccountStanding(deps.pool) },
-      { provide: DirectDebit, useValue: new DirectDebit(deps.pool, creditorOf(deps.config), applier) },
+      {
+        provide: DirectDebit,
+        // A return left to dunning (a second AM04, an unmapped code) evaluates the account's dunning at once.
+        useValue: new DirectDebit(deps.pool, creditorOf(deps.config), applier, dunningAfterPayment(dunning, deps.clock)),
+      },
       { provide: JournalExporter, useValue: new JournalExporter(deps.pool, accountMap(deps.config.ERP_ACCOUNT_MAP)) },
       { provide: CardFeature, useValue: deps.card },
       CollectionsAuthGuard,

@@ -8,9 +8,10 @@ import { Pool } from 'pg';
 import { loadConfig } from '@app/config';
 import { systemClock } from '@app/observability';
 import { UsageError } from '@app/runtime/cli';
-import { creditorOf } from '../api/collections.module';
+import { creditorOf, dunningAfterPayment, dunningOf } from '../api/collections.module';
 import { collectionsConfigSchema } from '../config';
 import { DirectDebit } from '../direct-debit/direct-debit';
+import { PaymentApplier } from '../matching/apply-payment';
 import { CollectionsError } from '../payments/collections-error';
 import { XmlSyntaxError } from '../payments/statements/xml-stream';
 import { EXIT_REJECTED } from './commands';
@@ -19,7 +20,9 @@ async function withDirectDebit<T>(f: (dd: DirectDebit) => Promise<T>): Promise<T
   const config = loadConfig(collectionsConfigSchema);
   const pool = new Pool({ connectionString: config.DATABASE_URL, max: 2 });
   try {
-    return await f(new DirectDebit(pool, creditorOf(config)));
+    // As in the process: a settled debit and a return left to dunning both re-evaluate the account's dunning.
+    const afterPayment = dunningAfterPayment(dunningOf(pool, config), systemClock);
+    return await f(new DirectDebit(pool, creditorOf(config), new PaymentApplier(pool, afterPayment), afterPayment));
   } catch (e) {
     if (e instanceof CollectionsError && e.code === 'INVALID_ARGUMENT') throw new UsageError(e.message);
     throw e;

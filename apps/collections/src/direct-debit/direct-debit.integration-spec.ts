@@ -14,6 +14,8 @@ import { createTestDatabase } from '@app/devstack';
 import { LedgerChecks } from '../ledger/ledger-checks';
 import { CollectionsError } from '../payments/collections-error';
 import { seedReceivables } from '../testing/receivables-fixtures';
+import { Dunning } from '../dunning/dunning';
+import { PaymentApplier } from '../matching/apply-payment';
 import { DirectDebit } from './direct-debit';
 
 const XSD = join(__dirname, 'schemas', 'pain.008.001.02.xsd');
@@ -22,6 +24,7 @@ const NOW = Date.UTC(2026, 11, 3, 8);
 let pool: Pool;
 let dir: string;
 let dd: DirectDebit;
+const evaluated: unknown[] = [];
 
 const docs = async () =>
   Object.fromEntries(
@@ -66,7 +69,12 @@ beforeAll(async () => {
     ],
     at: new Date(Date.UTC(2026, 10, 1)),
   });
-  dd = new DirectDebit(pool, CREDITOR);
+  // Dunning without charging's barring: evaluated as of 2026-11-19 (doc-1 fell due on 2026-11-15), when only the
+  // D+3 reminder is due (a bar step would need CHARGING_API_URL).
+  const dunning = new Dunning(pool, undefined);
+  dd = new DirectDebit(pool, CREDITOR, new PaymentApplier(pool), async (accountId) => {
+    evaluated.push(await dunning.evaluateAccount(accountId, '2026-11-19', NOW));
+  });
 });
 
 afterAll(async () => {
@@ -188,6 +196,13 @@ describe('SEPA direct debit', () => {
     expect(out.actions).toEqual([{ endToEndId: next[0].id, reasonCode: 'AM04', action: 'DUNNING' }]);
     expect(await docs()).toMatchObject({ 'doc-1': 'ISSUED 0', 'doc-4': 'PAID 999' });
     expect((await dd.openReturns()).map((r) => [r.documentId, r.reasonCode, r.action])).toEqual([['doc-1', 'AM04', 'DUNNING']]);
+    // The return opened acc-1's dunning at once: its case, with the reminder taken.
+    expect(evaluated).toEqual([expect.objectContaining({ accountId: 'acc-1', overdueMinor: '12000', stepsTaken: [expect.anything()] })]);
+    const cases = await pool.query(
+      `select c.status, array_agg(a.step_no order by a.step_no) as steps from dunning_case c join dunning_action a on a.case_id = c.id
+       where c.account_id = 'acc-1' group by c.id, c.status`,
+    );
+    expect(cases.rows).toEqual([{ status: 'OPEN', steps: [1] }]);
     // Nothing presents doc-1 a third time.
     await dd.run('2027-02-05', { createdBy: 'spec', nowMs: NOW });
     expect(await instructions('2027-02-05')).toEqual([]);

@@ -82,6 +82,8 @@ export class DirectDebit {
     private readonly creditorConfig: Creditor | undefined,
     /** Settlement applies each debit through it (with the process's after-payment hook). */
     private readonly applier: PaymentApplier = new PaymentApplier(pool),
+    /** Called after a return left to dunning (action DUNNING) has committed: dunning evaluates the account at once. */
+    private readonly afterDunningReturn?: (accountId: string) => Promise<void>,
   ) {}
 
   private get creditor(): Creditor {
@@ -358,6 +360,14 @@ export class DirectDebit {
       else {
         out.returns++;
         out.actions.push({ endToEndId: r.endToEndId, reasonCode: r.reasonCode, action: result });
+        if (result === 'DUNNING' && this.afterDunningReturn !== undefined) {
+          const { rows } = await this.pool.query<{ account_id: string }>(
+            `select d.account_id from dd_instruction i join billing_document d on d.id = i.document_id where i.id = $1`,
+            [r.endToEndId],
+          );
+          // Its failure never fails the import: the daily dunning run evaluates the account anyway.
+          if (rows.length > 0) await this.afterDunningReturn(rows[0].account_id).catch(() => undefined);
+        }
       }
     }
     return out;
