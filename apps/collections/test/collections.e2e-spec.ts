@@ -594,6 +594,41 @@ describe('collections process', () => {
     );
   });
 
+  it('serves payments as TMF676 Payment resources, with the documents they paid as paymentItems', async () => {
+    const list = await call('GET', '/tmf-api/paymentManagement/v4/payment?account.id=acc-1&limit=2', { key: VIEWER_KEY });
+    expect(list.status).toBe(200);
+    const items = list.body as unknown as Record<string, unknown>[];
+    expect(items).toHaveLength(2);
+    expect(items.every((p) => p['@type'] === 'Payment' && (p.account as { id: string }).id === 'acc-1')).toBe(true);
+    const bnk1 = (await pool.query(`select id from payment where bank_reference = 'BNK-0001'`)).rows[0].id as string;
+    const one = await call('GET', `/tmf-api/paymentManagement/v4/payment/${bnk1}`, { key: VIEWER_KEY });
+    expect(one.body).toMatchObject({
+      id: bnk1,
+      href: `/tmf-api/paymentManagement/v4/payment/${bnk1}`,
+      correlatorId: 'BNK-0001',
+      status: 'allocated',
+      amount: { unit: 'EUR', value: 120 },
+      account: { id: 'acc-1', '@referredType': 'BillingAccount' },
+      paymentItem: [
+        {
+          amount: { unit: 'EUR', value: 120 },
+          item: { id: 'doc-1', href: '/tmf-api/customerBillManagement/v4/customerBill/doc-1', '@referredType': 'CustomerBill' },
+        },
+      ],
+    });
+    const bad: [string, number, string | undefined][] = [
+      ['/tmf-api/paymentManagement/v4/payment?acount.id=x', 400, 'acount.id'],
+      ['/tmf-api/paymentManagement/v4/payment?limit=0', 400, 'limit'],
+      ['/tmf-api/paymentManagement/v4/payment/pay-none', 404, undefined],
+      ['/tmf-api/paymentManagement/v4/payment/bad%20id', 400, 'id'],
+    ];
+    for (const [path, status, parameter] of bad) {
+      const r = await call('GET', path, { key: VIEWER_KEY });
+      expect([path, r.status, r.body.parameter]).toEqual([path, status, parameter]);
+    }
+    expect((await call('GET', '/tmf-api/paymentManagement/v4/payment')).status).toBe(401);
+  });
+
   it('stops on SIGTERM with exit code 0', async () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);

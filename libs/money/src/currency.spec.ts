@@ -1,4 +1,14 @@
-import { CURRENCY_EXPONENTS, currencyExponent, isCurrencyCode, minorToMicros, MoneyError, MoneyErrorCode, parseCurrency } from '@app/money';
+import {
+  CURRENCY_EXPONENTS,
+  currencyExponent,
+  isCurrencyCode,
+  minorToDecimal,
+  minorToMicros,
+  MoneyError,
+  MoneyErrorCode,
+  parseCurrency,
+  tmfMoney,
+} from '@app/money';
 
 describe('currencies', () => {
   it.each([
@@ -63,5 +73,18 @@ describe('minorToMicros', () => {
   it('refuses an unknown currency and an amount beyond the engine limit', () => {
     expect(() => minorToMicros(1n, 'XXQ')).toThrow(MoneyError);
     expect(() => minorToMicros(9_007_199_254_740_991n, 'EUR')).toThrow(/beyond the engine limit/);
+  });
+});
+
+describe('minorToDecimal and tmfMoney', () => {
+  it.each([
+    [12345n, 'EUR', '123.45', 123.45],
+    [-5n, 'JPY', '-5', -5],
+    [7n, 'BHD', '0.007', 0.007],
+    [12000n, 'EUR', '120.00', 120],
+    [123456789012345678n, 'EUR', '1234567890123456.78', '1234567890123456.78'],
+  ])('%s %s is %s, TMF value %s', (minor, currency, decimal, value) => {
+    expect(minorToDecimal(minor, currency)).toBe(decimal);
+    expect(tmfMoney(minor, currency)).toEqual({ unit: currency, value });
   });
 });

@@ -214,3 +214,24 @@ export function minorToMicros(amountMinor: bigint, currency: string): bigint {
     throw new MoneyError(MoneyErrorCode.TOO_MANY_DECIMALS, `${currency} has more than ${MICRO_DECIMALS} decimals`);
   return checkAmountMicros(amountMinor * 10n ** BigInt(MICRO_DECIMALS - exponent), 'amountMinor');
 }
+
+/** A minor-unit amount as a decimal string in major units, exact: 12345 EUR -> "123.45", -5 JPY -> "-5". */
+export function minorToDecimal(minor: bigint, currency: string): string {
+  const exp = currencyExponent(currency);
+  const neg = minor < 0n;
+  const digits = (neg ? -minor : minor).toString().padStart(exp + 1, '0');
+  const whole = exp === 0 ? digits : digits.slice(0, -exp);
+  const frac = exp === 0 ? '' : `.${digits.slice(-exp)}`;
+  return `${neg ? '-' : ''}${whole}${frac}`;
+}
+
+/**
+ * A TM Forum `Money` ({unit, value}) in major units. TMF's value is a JSON number: it is written as one
+ * only when the number reads back as exactly the decimal (always below 15 significant digits); an
+ * amount a double could not carry exactly is given as the decimal string instead, never rounded.
+ */
+export function tmfMoney(minor: bigint, currency: string): { unit: string; value: number | string } {
+  const text = minorToDecimal(minor, currency);
+  const n = Number(text);
+  return { unit: currency, value: n.toFixed(currencyExponent(currency)) === text ? n : text };
+}

@@ -30,6 +30,7 @@ import { ManualPayments } from '../payments/manual-payment';
 import { ImportStatement } from '../payments/import-statement.usecase';
 import { PaymentQueries } from '../payments/payment-queries';
 import { PaymentsController } from '../payments/payments.controller';
+import { Tmf676Controller } from '../payments/tmf676.controller';
 import { CollectionsAuthGuard } from './auth.guard';
 import { CLOCK, COLLECTIONS_CONFIG, LOGGER, METRICS_REGISTRY, PG_POOL } from './tokens';
 
@@ -119,6 +120,7 @@ export class CollectionsAppModule {
       exports: shared.map((p) => p.provide),
       controllers: [
         PaymentsController,
+        Tmf676Controller,
         LedgerController,
         AccountsController,
         ErpController,

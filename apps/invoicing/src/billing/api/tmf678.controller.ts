@@ -10,12 +10,11 @@ import { Get, Inject, Param, Query, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiQuery } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RequiresRole } from '@app/auth';
-import { currencyExponent } from '@app/money';
+import { tmfMoney } from '@app/money';
 import { InvoicingApiController } from '../../api/api-controller';
 import type { RawQuery } from '../../api/query-params';
 import { BillingError, BillingErrorCode } from '../documents/billing-error';
 import { BillingDocumentService, DOCUMENTS_PAGE_MAX, type DocumentSummary } from '../documents/document-service';
-import { minorToDecimal } from '../render/document-view';
 import { idParam } from './documents-commands';
 
 export const TMF678_BASE = 'tmf-api/customerBillManagement/v4/customerBill';
@@ -30,11 +29,7 @@ const CATEGORY: Record<string, string> = {
 
 /** The TMF678 CustomerBill of a document (pure). */
 export function customerBillOf(d: DocumentSummary, baseUrl = `/${TMF678_BASE}`): Record<string, unknown> {
-  const money = (minor: string) => {
-    const text = minorToDecimal(BigInt(minor), d.currency);
-    const n = Number(text);
-    return { unit: d.currency, value: n.toFixed(currencyExponent(d.currency)) === text ? n : text };
-  };
+  const money = (minor: string) => tmfMoney(BigInt(minor), d.currency);
   const due = BigInt(d.grossMinor) - BigInt(d.paidMinor);
   return {
     id: d.id,

@@ -4,7 +4,9 @@
  * fees) and its tax summary. Money stays an integer of the minor unit until it is printed.
  */
 import type { Pool } from 'pg';
-import { currencyExponent } from '@app/money';
+import { minorToDecimal } from '@app/money';
+
+export { minorToDecimal };
 import { groupBy } from '../group-by';
 
 /** A structured postal address (Migration20261203000800_postal_addresses), as the e-invoice needs it. */
@@ -218,16 +220,6 @@ export function trimDecimal(text: string): string {
   if (!text.includes('.')) return text;
   const t = text.replace(/0+$/, '').replace(/\.$/, '');
   return t === '-0' ? '0' : t;
-}
-
-/** An amount of minor units as a decimal of the currency: 123456n EUR -> "1234.56". */
-export function minorToDecimal(minor: bigint, currency: string): string {
-  const exp = currencyExponent(currency);
-  const neg = minor < 0n;
-  const digits = (neg ? -minor : minor).toString().padStart(exp + 1, '0');
-  const whole = exp === 0 ? digits : digits.slice(0, -exp);
-  const frac = exp === 0 ? '' : `.${digits.slice(-exp)}`;
-  return `${neg ? '-' : ''}${whole}${frac}`;
 }
 
 /** For people: "1,234.56 EUR". */
