@@ -81,11 +81,13 @@ export class PaymentApplier {
     return withTransaction(this.pool, async (c) => {
       const id = paymentIdOf(p);
       const now = new Date(o.nowMs);
+      // No conflict target: the id is derived from the key, so a concurrent insert of the same payment may
+      // meet the primary key before the key's index, and either conflict must mean "already there".
       const inserted = await c.query(
         `insert into payment (id, channel, source, bank_reference, currency, amount_minor, unapplied_minor, value_date, booking_date,
            end_to_end_id, remittance_info, debtor_name, status, import_id, created_at, updated_at)
          values ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11, 'SUSPENSE', $12, $13, $13)
-         on conflict (channel, source, bank_reference) do nothing returning id`,
+         on conflict do nothing returning id`,
         [
           id,
           p.channel,
