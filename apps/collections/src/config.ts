@@ -70,6 +70,15 @@ export const collectionsConfigSchema = z.object({
   CHARGING_API_URL: z.string().url().optional(),
   CHARGING_API_KEY: z.string().min(1).optional(),
   CHARGING_API_TIMEOUT_MS: z.coerce.number().int().min(100).max(CARD_GATEWAY_TIMEOUT_MAX_MS).default(10_000),
+  /** Refund circuit breakers (src/refunds/circuit-breakers.ts): a refund above this percent of the account's six-month average receipt is held. */
+  REFUND_AVERAGE_LIMIT_PERCENT: z.coerce.number().int().min(100).max(100_000).default(200),
+  /** Refunds released per currency and UTC day, in minor units; one that would pass it is held. */
+  REFUND_DAILY_CAP_MINOR: z.coerce.number().int().min(1).max(1_000_000_000_000).default(1_000_000),
+  /** A direct-debit payment can be taken back by the debtor's bank this many days after its value date (SEPA Core: 8 weeks). */
+  REFUND_DIRECT_DEBIT_SETTLEMENT_DAYS: z.coerce.number().int().min(0).max(400).default(56),
+  /** Card refunds are held while the gateway's errors among the calls of the last REFUND_GATEWAY_WINDOW_MS pass this percent. */
+  REFUND_GATEWAY_ERROR_RATE_PERCENT: z.coerce.number().int().min(0).max(100).default(20),
+  REFUND_GATEWAY_WINDOW_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(300_000),
   /** RATEL_API_KEYS (keys and their roles), RATEL_JWT_SECRET, RATEL_JWT_JWKS_URL, RATEL_JWT_ISSUER, RATEL_JWT_AUDIENCE. */
   ...authConfigShape,
 });

@@ -9,7 +9,7 @@ import { Pool } from 'pg';
 import { createLogger, createRegistry, systemClock } from '@app/observability';
 import { onStopSignals, PeriodicTask, runMain } from '@app/runtime';
 import { startCollectionsHttp } from './api/collections-http';
-import { dunningAfterPayment, dunningOf } from './api/collections.module';
+import { dunningAfterPayment, dunningOf, refundsOf } from './api/collections.module';
 import { abandonStaleImports, ImportStatement } from './payments/import-statement.usecase';
 import { StatementFolder } from './payments/statement-folder';
 import { PaymentApplier } from './matching/apply-payment';
@@ -38,11 +38,15 @@ async function main(): Promise<void> {
   if (abandoned.length > 0) logger.warn({ imports: abandoned }, 'statement imports abandoned by a dead process: import their files again');
   const applier = new PaymentApplier(pool, dunningAfterPayment(dunningOf(pool, config), systemClock));
   const card = new CardFeature({ pool, clock: systemClock, logger: logger.child({ component: 'card' }), registry, config, applier });
-  const http = await startCollectionsHttp({ config, logger, clock: systemClock, registry, pool, health, card });
-  // PENDING card payments whose webhook never came (or whose gateway call timed out) are asked for again.
+  const refunds = refundsOf(pool, config, card, logger.child({ component: 'refunds' }));
+  const http = await startCollectionsHttp({ config, logger, clock: systemClock, registry, pool, health, card, refunds });
+  // PENDING card payments whose webhook never came (or whose gateway call timed out) are asked for again, and card refunds
+  // left SENDING (no answer, a crash) are sent again with their own idempotency key.
   const reconciler = new PeriodicTask(config.CARD_RECONCILE_INTERVAL_MS, async () => {
     try {
       await card.reconcile.execute({ minAgeMs: config.CARD_RECONCILE_MIN_AGE_MS, limit: CARD_RECONCILE_BATCH_MAX });
+      const r = await refunds.resendPending(systemClock.nowMs(), config.CARD_RECONCILE_MIN_AGE_MS);
+      if (r.sent > 0) logger.info(r, 'card refunds sent again');
     } catch (err) {
       logger.error({ err }, 'card reconciler run failed');
     }

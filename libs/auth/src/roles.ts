@@ -4,9 +4,10 @@
  * - read: GET endpoints (provisioning reads, usage and assurance reports);
  * - write: provisioning mutations (customers, accounts, subscriptions, grants, top-ups);
  * - admin: operations that act on the whole system (POST /v1/admin/rebuild-projection);
- * - billing, collections: reserved for the billing and collections APIs to come.
+ * - billing, collections: the billing and collections APIs' operations;
+ * - approver: the second pair of eyes on money going out (collections' held refunds): never the requester.
  */
-export const ROLES = ['read', 'write', 'admin', 'billing', 'collections'] as const;
+export const ROLES = ['read', 'write', 'admin', 'billing', 'collections', 'approver'] as const;
 export type Role = (typeof ROLES)[number];
 
 /**

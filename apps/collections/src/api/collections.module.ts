@@ -31,6 +31,9 @@ import { ImportStatement } from '../payments/import-statement.usecase';
 import { PaymentQueries } from '../payments/payment-queries';
 import { PaymentsController } from '../payments/payments.controller';
 import { Tmf676Controller } from '../payments/tmf676.controller';
+import { CreditTransfers } from '../refunds/credit-transfers';
+import { Refunds } from '../refunds/refunds';
+import { RefundsController, Tmf676RefundController } from '../refunds/refunds.controller';
 import { CollectionsAuthGuard } from './auth.guard';
 import { CLOCK, COLLECTIONS_CONFIG, LOGGER, METRICS_REGISTRY, PG_POOL } from './tokens';
 
@@ -49,6 +52,24 @@ export interface CollectionsHttpDeps {
   health: Health;
   /** The card feature (built by the process: its reconciler shares it). */
   card: CardFeature;
+  /** Refunds (built by the process: its resender shares it; refundsOf below). */
+  refunds: Refunds;
+}
+
+/** Refunds with the configured circuit-breaker limits, the card feature's gateway and its health. */
+export function refundsOf(pool: Pool, c: CollectionsConfig, card: CardFeature, logger?: Logger): Refunds {
+  return new Refunds({
+    pool,
+    limits: {
+      averageLimitPercent: c.REFUND_AVERAGE_LIMIT_PERCENT,
+      dailyCapMinor: BigInt(c.REFUND_DAILY_CAP_MINOR),
+      gatewayErrorRatePercent: c.REFUND_GATEWAY_ERROR_RATE_PERCENT,
+    },
+    directDebitSettlementDays: c.REFUND_DIRECT_DEBIT_SETTLEMENT_DAYS,
+    gateway: card.deps.gateway,
+    health: card.health,
+    ...(logger === undefined ? {} : { logger }),
+  });
 }
 
 /** The direct-debit creditor from the configuration, or undefined until its IBAN and creditor id are set. */
@@ -111,6 +132,8 @@ export class CollectionsAppModule {
       },
       { provide: JournalExporter, useValue: new JournalExporter(deps.pool, accountMap(deps.config.ERP_ACCOUNT_MAP)) },
       { provide: CardFeature, useValue: deps.card },
+      { provide: Refunds, useValue: deps.refunds },
+      { provide: CreditTransfers, useValue: new CreditTransfers(deps.pool, creditorOf(deps.config)) },
       CollectionsAuthGuard,
     ];
     return {
@@ -128,6 +151,8 @@ export class CollectionsAppModule {
         DunningController,
         CardController,
         CardWebhookController,
+        RefundsController,
+        Tmf676RefundController,
       ],
     };
   }

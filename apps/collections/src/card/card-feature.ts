@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import type { Clock, Logger } from '@app/observability';
 import type { CollectionsConfig } from '../config';
 import { PaymentApplier } from '../matching/apply-payment';
+import { GatewayHealth, observedGateway } from '../refunds/circuit-breakers';
 import { CardAutopay, ReconcileCardPayments } from './card-autopay.usecase';
 import { CardMetrics } from './card-metrics';
 import { CardPaymentStore } from './card-payment-store';
@@ -26,7 +27,11 @@ export type CardConfig = Pick<
   | 'CHARGING_API_URL'
   | 'CHARGING_API_KEY'
   | 'CHARGING_API_TIMEOUT_MS'
->;
+> &
+  Partial<Pick<CollectionsConfig, 'REFUND_GATEWAY_WINDOW_MS'>>;
+
+/** The gateway-health window when the configuration does not set REFUND_GATEWAY_WINDOW_MS (the CLI). */
+export const GATEWAY_HEALTH_WINDOW_MS_DEFAULT = 300_000;
 
 export class CardFeature {
   readonly deps: CardDeps;
@@ -36,9 +41,12 @@ export class CardFeature {
   readonly webhook: HandleCardWebhook;
   readonly autopay: CardAutopay;
   readonly reconcile: ReconcileCardPayments;
+  /** The gateway's recent errors as this process saw them (a refund circuit breaker reads it). */
+  readonly health: GatewayHealth;
 
   constructor(r: { pool: Pool; clock: Clock; logger: Logger; registry: Registry; config: CardConfig; applier?: PaymentApplier }) {
     const c = r.config;
+    this.health = new GatewayHealth(c.REFUND_GATEWAY_WINDOW_MS ?? GATEWAY_HEALTH_WINDOW_MS_DEFAULT);
     this.deps = {
       pool: r.pool,
       clock: r.clock,
@@ -49,7 +57,11 @@ export class CardFeature {
       gateway:
         c.CARD_GATEWAY_URL === undefined || c.CARD_GATEWAY_API_KEY === undefined
           ? undefined
-          : new HttpPaymentGateway({ baseUrl: c.CARD_GATEWAY_URL, apiKey: c.CARD_GATEWAY_API_KEY, timeoutMs: c.CARD_GATEWAY_TIMEOUT_MS }),
+          : observedGateway(
+              new HttpPaymentGateway({ baseUrl: c.CARD_GATEWAY_URL, apiKey: c.CARD_GATEWAY_API_KEY, timeoutMs: c.CARD_GATEWAY_TIMEOUT_MS }),
+              this.health,
+              () => r.clock.nowMs(),
+            ),
       topUps:
         c.CHARGING_API_URL === undefined || c.CHARGING_API_KEY === undefined
           ? undefined

@@ -57,7 +57,8 @@ export function sepaText(text: string, max: number): string {
   );
 }
 
-function agent(parent: XMLBuilder, bic: string | undefined): void {
+/** A financial institution by its BIC, or NOTPROVIDED (IBAN-only SEPA); shared with pain.001 (src/refunds/pain001.ts). */
+export function agent(parent: XMLBuilder, bic: string | undefined): void {
   const fin = parent.ele('FinInstnId');
   if (bic !== undefined) fin.ele('BIC').txt(bic);
   else fin.ele('Othr').ele('Id').txt('NOTPROVIDED');

@@ -7,6 +7,9 @@
  * credit), or SUSPENSE (no party) with the whole amount when nobody could be identified. So, per
  * account, AR is what its documents still owe and AR + UNAPPLIED_CASH its net receivable.
  */
+import { createHash } from 'node:crypto';
+import type { PoolClient } from 'pg';
+
 export const LEDGER_ACCOUNT = {
   BANK: 'BANK',
   AR: 'AR',
@@ -14,6 +17,8 @@ export const LEDGER_ACCOUNT = {
   SUSPENSE: 'SUSPENSE',
   /** Receivables written off by dunning (an expense); a write-off is a payment of channel WRITE_OFF. */
   WRITE_OFF: 'WRITE_OFF',
+  /** What the operator owes a customer for a refund requested and not yet paid out (a liability, per account). */
+  REFUNDS_PAYABLE: 'REFUNDS_PAYABLE',
 } as const;
 
 export const PAYMENT_RECEIVED_KIND = 'PAYMENT_RECEIVED';
@@ -22,6 +27,35 @@ export interface LedgerLeg {
   account: string;
   party: string | null;
   amountMinor: bigint;
+}
+
+/**
+ * Appends one balanced ledger transaction in the caller's transaction: its id is derived from the
+ * idempotency key (`lt-` + SHA-1), so the same key twice is a unique violation, never two postings.
+ * Asserts the legs sum to zero before writing (the deferred trigger checks it again at commit).
+ */
+export async function postLedgerTransaction(
+  c: PoolClient,
+  t: { key: string; kind: string; sourceId: string; currency: string; postedOn: string; now: Date; legs: readonly LedgerLeg[] },
+): Promise<string> {
+  if (t.legs.reduce((s, l) => s + l.amountMinor, 0n) !== 0n) throw new Error(`ledger ${t.kind} ${t.sourceId}: legs do not sum to zero`);
+  const txId = `lt-${createHash('sha1').update(t.key).digest('hex').slice(0, 40)}`;
+  await c.query(
+    `insert into ledger_transaction (id, idempotency_key, kind, source_id, currency, posted_on, created_at) values ($1, $2, $3, $4, $5, $6, $7)`,
+    [txId, t.key, t.kind, t.sourceId, t.currency, t.postedOn, t.now],
+  );
+  await c.query(
+    `insert into ledger_posting (transaction_id, line_no, account_code, party_account_id, amount_minor)
+     select $1, n, a, p, m from unnest($2::smallint[], $3::text[], $4::text[], $5::bigint[]) as t(n, a, p, m)`,
+    [
+      txId,
+      t.legs.map((_, i) => i + 1),
+      t.legs.map((l) => l.account),
+      t.legs.map((l) => l.party),
+      t.legs.map((l) => l.amountMinor.toString()),
+    ],
+  );
+  return txId;
 }
 
 /** The legs of a payment received; asserts they sum to zero (a broken rule is a crash, not wrong money). Pure. */

@@ -4,5 +4,5 @@ export const MATCH_RULES = ['RF_REFERENCE', 'DOCUMENT_NUMBER', 'ACCOUNT_EXACT_AM
 export const BY_HAND_RULE = 'BY_HAND';
 export type MatchRule = (typeof MATCH_RULES)[number];
 
-export const PAYMENT_STATUSES = ['SUSPENSE', 'UNAPPLIED', 'ALLOCATED', 'RETURNED'] as const;
+export const PAYMENT_STATUSES = ['SUSPENSE', 'UNAPPLIED', 'ALLOCATED', 'RETURNED', 'REFUNDED'] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];

@@ -21,6 +21,10 @@ export enum CollectionsErrorCode {
   UNAVAILABLE = 'UNAVAILABLE',
   /** An allocation by hand that breaks a rule of the money (`parameter` names what): nothing was changed. */
   ALLOCATION_REFUSED = 'ALLOCATION_REFUSED',
+  /** A refund its source cannot give (more than it holds, a suspense payment, a card refund of a bank payment): nothing was changed. */
+  REFUND_REFUSED = 'REFUND_REFUSED',
+  /** Four eyes: the person who requested a held refund cannot decide it (`requestedBy`). */
+  FOUR_EYES_REQUIRED = 'FOUR_EYES_REQUIRED',
 }
 
 export const COLLECTIONS_ERROR_HTTP_STATUS: Readonly<Record<CollectionsErrorCode, number>> = {
@@ -34,6 +38,8 @@ export const COLLECTIONS_ERROR_HTTP_STATUS: Readonly<Record<CollectionsErrorCode
   [CollectionsErrorCode.CONFLICT]: 409,
   [CollectionsErrorCode.UNAVAILABLE]: 503,
   [CollectionsErrorCode.ALLOCATION_REFUSED]: 422,
+  [CollectionsErrorCode.REFUND_REFUSED]: 422,
+  [CollectionsErrorCode.FOUR_EYES_REQUIRED]: 403,
 };
 
 export class CollectionsError extends Error {

@@ -80,7 +80,7 @@ export class PaymentsController {
   @Get('payments')
   @ApiOperation({ summary: 'Payments, newest value date first, by account and status' })
   @ApiQuery({ name: 'accountId', required: false })
-  @ApiQuery({ name: 'status', required: false, enum: ['SUSPENSE', 'UNAPPLIED', 'ALLOCATED'] })
+  @ApiQuery({ name: 'status', required: false, enum: ['SUSPENSE', 'UNAPPLIED', 'ALLOCATED', 'RETURNED', 'REFUNDED'] })
   @ApiQuery({ name: 'limit', required: false })
   @ApiQuery({ name: 'offset', required: false })
   @ApiOkResponse({ description: '{ items, total }; amounts are decimal strings of minor units' })

@@ -7,7 +7,8 @@ export const collectionsEntities = [];
 
 /**
  * Tables of this context written with SQL only (apps/collections): payments in, their allocations to
- * billing documents, and the bank statement imports with their rejected entries.
+ * billing documents, the bank statement imports with their rejected entries, mandates and direct debits,
+ * dunning, card payments, and refunds with their credit-transfer batches.
  */
 export const collectionsTables = [
   'payment',
@@ -30,4 +31,6 @@ export const collectionsTables = [
   'card_token',
   'card_payment',
   'card_webhook_event',
+  'refund',
+  'credit_transfer_batch',
 ] as const;

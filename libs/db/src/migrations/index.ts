@@ -26,6 +26,7 @@ import { Migration20261203002200_dunning } from './Migration20261203002200_dunni
 import { Migration20261203002600_document_part_references } from './Migration20261203002600_document_part_references';
 import { Migration20261203002700_statement_import_heartbeat } from './Migration20261203002700_statement_import_heartbeat';
 import { Migration20261203002800_allocation_by_hand } from './Migration20261203002800_allocation_by_hand';
+import { Migration20261203002900_refunds } from './Migration20261203002900_refunds';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20260101000000_initial', class: Migration20260101000000_initial },
@@ -54,4 +55,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261203002600_document_part_references', class: Migration20261203002600_document_part_references },
   { name: 'Migration20261203002700_statement_import_heartbeat', class: Migration20261203002700_statement_import_heartbeat },
   { name: 'Migration20261203002800_allocation_by_hand', class: Migration20261203002800_allocation_by_hand },
+  { name: 'Migration20261203002900_refunds', class: Migration20261203002900_refunds },
 ];

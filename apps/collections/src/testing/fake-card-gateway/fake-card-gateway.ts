@@ -8,7 +8,8 @@
  *   0002 -> failed, card_declined        0003 -> failed, insufficient_funds
  *   0009 -> the FIRST create request with its key is answered only after FAKE_CARD_HANG_MS (past any
  *           client timeout); the intent itself is created at once and settles (succeeded) as usual,
- *           and a retry with the same key is answered at once.
+ *           and a retry with the same key is answered at once. The same for a refund of such an amount:
+ *           made at once, its first answer held back.
  *   anything else -> succeeded.
  *
  * API (Bearer FAKE_CARD_API_KEY; amounts are decimal strings of minor units):
@@ -124,8 +125,15 @@ export class FakeCardGateway {
       if (intent === undefined) throw new HttpFailure(404, 'no such intent');
       return send(res, 200, this.view(intent, Date.now()));
     }
-    if (req.method === 'POST' && url.pathname === '/v1/refunds')
-      return send(res, 200, this.refund(typeof key === 'string' ? key : '', body));
+    if (req.method === 'POST' && url.pathname === '/v1/refunds') {
+      const k = typeof key === 'string' ? key : '';
+      const first = !this.refunds.has(k);
+      const answer = this.refund(k, body);
+      // A refund of a magic 0009 amount is made at once and its FIRST answer held back (a client that dies waiting).
+      if (first && typeof body.amountMinor === 'string' && BigInt(body.amountMinor) % MAGIC_MODULUS === MAGIC_HANG)
+        return this.later(this.o.hangMs, () => send(res, 200, answer));
+      return send(res, 200, answer);
+    }
     throw new HttpFailure(404, 'no such route');
   }
 
