@@ -79,6 +79,8 @@ export const collectionsConfigSchema = z.object({
   /** Card refunds are held while the gateway's errors among the calls of the last REFUND_GATEWAY_WINDOW_MS pass this percent. */
   REFUND_GATEWAY_ERROR_RATE_PERCENT: z.coerce.number().int().min(0).max(100).default(20),
   REFUND_GATEWAY_WINDOW_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(300_000),
+  /** NATS JetStream: the `ratel.collections.v1` events of collections_outbox are relayed to the RATEL_COLLECTIONS stream. Unset: they wait in the outbox. */
+  NATS_URL: z.string().min(1).optional(),
   /** RATEL_API_KEYS (keys and their roles), RATEL_JWT_SECRET, RATEL_JWT_JWKS_URL, RATEL_JWT_ISSUER, RATEL_JWT_AUDIENCE. */
   ...authConfigShape,
 });

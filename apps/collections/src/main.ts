@@ -1,13 +1,16 @@
 /**
  * apps/collections process: the REST API of payments (statement imports, payments, allocations, the
  * suspense queue) with /openapi.json, /metrics, /healthz and /readyz on COLLECTIONS_HTTP_HOST:PORT,
- * on PostgreSQL (DATABASE_URL). Configuration: ./config.ts and ../README.md.
+ * on PostgreSQL (DATABASE_URL); its ratel.collections.v1 events relayed to JetStream when NATS_URL is
+ * set. Configuration: ./config.ts and ../README.md.
  * Runs on libs/runtime: SIGTERM/SIGINT stop taking requests, finish those in hand, exit 0; a bad
  * configuration exits 2, any other start-up failure 1, each with one JSON line on stderr.
  */
 import { Pool } from 'pg';
 import { createLogger, createRegistry, systemClock } from '@app/observability';
-import { onStopSignals, PeriodicTask, runMain } from '@app/runtime';
+import { COLLECTIONS_STREAM, COLLECTIONS_SUBJECTS } from '@app/events';
+import { startOutboxStream } from '@app/events/outbox-stream';
+import { createNatsConnection, drainNats, natsReady, onStopSignals, PeriodicTask, type ReadinessCheck, runMain } from '@app/runtime';
 import { startCollectionsHttp } from './api/collections-http';
 import { dunningAfterPayment, dunningOf, refundsOf } from './api/collections.module';
 import { abandonStaleImports, ImportStatement } from './payments/import-statement.usecase';
@@ -27,7 +30,14 @@ async function main(): Promise<void> {
   logger.info({ config: printableConfig(config) }, 'starting');
   const pool = new Pool({ connectionString: config.DATABASE_URL, max: config.COLLECTIONS_POOL_MAX });
   let live = true;
-  const health = { live: () => live, checks: { postgres: () => pool.query('select 1') } };
+  // The events' way out: collections_outbox relayed in order to RATEL_COLLECTIONS (@app/events outbox-stream).
+  const nats =
+    config.NATS_URL === undefined
+      ? undefined
+      : await createNatsConnection(config.NATS_URL, 'ratel-collections', { waitOnFirstConnect: true });
+  const checks: Record<string, ReadinessCheck> = { postgres: () => pool.query('select 1') };
+  if (nats !== undefined) checks.nats = () => natsReady(nats);
+  const health = { live: () => live, checks };
   const registry = createRegistry('collections');
   // A card payment re-evaluates its account's dunning too (as statement and direct-debit payments do, api/collections.module.ts).
   // Imports of a process that died (RUNNING, heartbeat stale) are marked ABANDONED: re-import their files.
@@ -38,6 +48,20 @@ async function main(): Promise<void> {
   if (abandoned.length > 0) logger.warn({ imports: abandoned }, 'statement imports abandoned by a dead process: import their files again');
   const applier = new PaymentApplier(pool, dunningAfterPayment(dunningOf(pool, config), systemClock));
   const card = new CardFeature({ pool, clock: systemClock, logger: logger.child({ component: 'card' }), registry, config, applier });
+  if (nats === undefined) logger.warn('NATS_URL is not set: ratel.collections.v1 events wait in collections_outbox until a relay runs');
+  const relay =
+    nats === undefined
+      ? undefined
+      : await startOutboxStream({
+          name: 'collections',
+          table: 'collections_outbox',
+          stream: { name: COLLECTIONS_STREAM, subjects: COLLECTIONS_SUBJECTS },
+          pool,
+          nats,
+          registry,
+          logger: logger.child({ component: 'events' }),
+          nowMs: () => systemClock.nowMs(),
+        });
   const refunds = refundsOf(pool, config, card, logger.child({ component: 'refunds' }));
   const http = await startCollectionsHttp({ config, logger, clock: systemClock, registry, pool, health, card, refunds });
   // PENDING card payments whose webhook never came (or whose gateway call timed out) are asked for again, and card refunds
@@ -89,7 +113,9 @@ async function main(): Promise<void> {
     await reconciler.stop();
     await creditTask.stop();
     await folderTask.stop();
+    await relay?.stop();
     await http.close();
+    if (nats !== undefined) await drainNats(nats);
     await pool.end();
     logger.info('collections stopped');
   });

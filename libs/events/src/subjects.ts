@@ -26,6 +26,15 @@ export const BILLING_SUBJECT_PREFIX = 'ratel.billing.v1';
 export const BILLING_SUBJECTS = `${BILLING_SUBJECT_PREFIX}.>`;
 
 /**
+ * Collections events (PAYMENT_RECEIVED, PAYMENT_ALLOCATED, PAYMENT_RETURNED, DUNNING_STEP_TAKEN: the
+ * contract is collections-event.ts), written by collections to its outbox and relayed in order:
+ * `ratel.collections.v1.<event>.<accountId>`.
+ */
+export const COLLECTIONS_STREAM = 'RATEL_COLLECTIONS';
+export const COLLECTIONS_SUBJECT_PREFIX = 'ratel.collections.v1';
+export const COLLECTIONS_SUBJECTS = `${COLLECTIONS_SUBJECT_PREFIX}.>`;
+
+/**
  * JetStream de-duplication window of the streams: a message whose `Nats-Msg-Id` (the event id)
  * was seen within this window is dropped, so a relay that re-publishes after a crash creates no
  * duplicate downstream.

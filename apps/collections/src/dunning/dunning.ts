@@ -21,6 +21,7 @@
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { withTransaction } from '@app/db';
+import { writeCollectionsEvents } from '../events/collections-outbox';
 import { LEDGER_ACCOUNT } from '../matching/ledger-accounts';
 import type { BarringPort } from './barring';
 
@@ -172,6 +173,24 @@ export class Dunning {
         await c.query(
           `insert into dunning_action (case_id, step_no, action, overdue_minor, taken_on, result, created_at) values ($1, $2, $3, $4, $5, $6, $7)`,
           [caseId, step.step_no, step.action, overdue.toString(), today, JSON.stringify(result), now],
+        );
+        await writeCollectionsEvents(
+          c,
+          [
+            {
+              input: {
+                type: 'DUNNING_STEP_TAKEN',
+                accountId,
+                caseId,
+                stepNo: step.step_no,
+                action: step.action,
+                overdueMinor: overdue.toString(),
+                takenOn: today,
+              },
+              source: `${caseId}|${step.step_no}`,
+            },
+          ],
+          now,
         );
         base.stepsTaken.push(step.action);
       }

@@ -23,10 +23,11 @@
 import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
 import { withTransaction } from '@app/db';
+import { writeCollectionsEvents } from '../events/collections-outbox';
 import { CollectionsError, CollectionsErrorCode } from '../payments/collections-error';
 import { isId, POSITIVE_MINOR_PATTERN, readIdempotencyKey } from '../payments/query-params';
 import type { AfterPayment } from './apply-payment';
-import { LEDGER_ACCOUNT, type LedgerLeg } from './ledger-accounts';
+import { LEDGER_ACCOUNT, type LedgerLeg, postLedgerTransaction } from './ledger-accounts';
 import { BY_HAND_RULE } from './match-rules';
 
 export const PAYMENT_ALLOCATED_KIND = 'PAYMENT_ALLOCATED';
@@ -188,15 +189,16 @@ export class HandAllocation {
           throw refused(`${f}.amountMinor`, `document ${d.id} owes ${d.open_minor}, less than ${a.amountMinor}`);
       });
       const legs = paymentAllocatedLegs({ fromSuspense, accountId: r.accountId, unappliedMinor: unapplied, allocatedMinor: allocated });
-      await c.query(
-        `insert into ledger_transaction (id, idempotency_key, kind, source_id, currency, posted_on, created_at) values ($1, $2, $3, $4, $5, $6, $7)`,
-        [txId, key, PAYMENT_ALLOCATED_KIND, r.paymentId, p.currency, now.toISOString().slice(0, 10), now],
-      );
-      await c.query(
-        `insert into ledger_posting (transaction_id, line_no, account_code, party_account_id, amount_minor)
-         select $1, n, a, p, m from unnest($2::smallint[], $3::text[], $4::text[], $5::bigint[]) as t(n, a, p, m)`,
-        [txId, legs.map((_, i) => i + 1), legs.map((l) => l.account), legs.map((l) => l.party), legs.map((l) => l.amountMinor.toString())],
-      );
+      const posted = await postLedgerTransaction(c, {
+        key,
+        kind: PAYMENT_ALLOCATED_KIND,
+        sourceId: r.paymentId,
+        currency: p.currency,
+        postedOn: now.toISOString().slice(0, 10),
+        now,
+        legs,
+      });
+      if (posted !== txId) throw new Error(`payment ${r.paymentId}: ledger transaction id ${posted} is not ${txId}`);
       if (r.allocations.length > 0) {
         const amounts = r.allocations.map((a) => a.amountMinor.toString());
         await c.query(
@@ -219,6 +221,24 @@ export class HandAllocation {
       await c.query(
         `update payment set account_id = $2, unapplied_minor = $3, status = $4, match_rule = coalesce(match_rule, $6), updated_at = $5 where id = $1`,
         [r.paymentId, r.accountId, left.toString(), status, now, BY_HAND_RULE],
+      );
+      await writeCollectionsEvents(
+        c,
+        [
+          {
+            input: {
+              type: 'PAYMENT_ALLOCATED',
+              accountId: r.accountId,
+              paymentId: r.paymentId,
+              ledgerTransactionId: txId,
+              currency: p.currency,
+              allocations: r.allocations.map((a) => ({ documentId: a.documentId, amountMinor: a.amountMinor.toString() })),
+              unappliedMinor: left.toString(),
+            },
+            source: txId,
+          },
+        ],
+        now,
       );
       await c.query(
         `insert into audit_log (actor, action, entity_type, entity_id, details, created_at) values ($1, 'payment.allocate_by_hand', 'payment', $2, $3, $4)`,

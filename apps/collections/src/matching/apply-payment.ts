@@ -20,8 +20,9 @@ import { createHash } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { withTransaction } from '@app/db';
 import type { ReceivedPayment } from '../payments/statements/statement-types';
+import { writeCollectionsEvents } from '../events/collections-outbox';
 import { allocatePayment, type OpenDocument } from './allocate';
-import { paymentReceivedLegs, PAYMENT_RECEIVED_KIND } from './ledger-accounts';
+import { paymentReceivedLegs, PAYMENT_RECEIVED_KIND, postLedgerTransaction } from './ledger-accounts';
 import type { MatchRule, PaymentStatus } from './match-rules';
 import { creditorReferencesIn, remittanceTokens } from './remittance';
 
@@ -116,8 +117,41 @@ export class PaymentApplier {
         `update payment set account_id = $2, unapplied_minor = $3, status = $4, match_rule = $5, updated_at = $6 where id = $1`,
         [id, match.accountId, plan.unappliedMinor.toString(), status, match.accountId === null ? null : rule, now],
       );
+      const matchRule = match.accountId === null ? null : rule;
+      const common = { accountId: match.accountId, paymentId: id, currency: p.currency, unappliedMinor: plan.unappliedMinor.toString() };
+      await writeCollectionsEvents(
+        c,
+        [
+          {
+            input: {
+              type: 'PAYMENT_RECEIVED',
+              ...common,
+              channel: p.channel,
+              amountMinor: p.amountMinor.toString(),
+              valueDate: p.valueDate,
+              status,
+              matchRule,
+            },
+            source: id,
+          },
+          ...(plan.allocations.length === 0
+            ? []
+            : [
+                {
+                  input: {
+                    type: 'PAYMENT_ALLOCATED' as const,
+                    ...common,
+                    ledgerTransactionId: txId,
+                    allocations: plan.allocations.map((a) => ({ documentId: a.documentId, amountMinor: a.amountMinor.toString() })),
+                  },
+                  source: txId,
+                },
+              ]),
+        ],
+        now,
+      );
       await o.inTransaction?.(c, id);
-      return { created: true, paymentId: id, accountId: match.accountId, status, rule: match.accountId === null ? null : rule };
+      return { created: true, paymentId: id, accountId: match.accountId, status, rule: matchRule };
     });
   }
 }
@@ -172,18 +206,15 @@ async function postReceipt(
   c: PoolClient,
   x: { id: string; p: ReceivedPayment; accountId: string | null; allocated: bigint; now: Date },
 ): Promise<string> {
-  const legs = paymentReceivedLegs({ amountMinor: x.p.amountMinor, allocatedMinor: x.allocated, accountId: x.accountId });
-  const txId = `lt-${sha1(`payment-received|${x.id}`).slice(0, 40)}`;
-  await c.query(
-    `insert into ledger_transaction (id, idempotency_key, kind, source_id, currency, posted_on, created_at) values ($1, $2, $3, $4, $5, $6, $7)`,
-    [txId, `payment-received|${x.id}`, PAYMENT_RECEIVED_KIND, x.id, x.p.currency, x.p.bookingDate ?? x.p.valueDate, x.now],
-  );
-  await c.query(
-    `insert into ledger_posting (transaction_id, line_no, account_code, party_account_id, amount_minor)
-     select $1, n, a, p, m from unnest($2::smallint[], $3::text[], $4::text[], $5::bigint[]) as t(n, a, p, m)`,
-    [txId, legs.map((_, i) => i + 1), legs.map((l) => l.account), legs.map((l) => l.party), legs.map((l) => l.amountMinor.toString())],
-  );
-  return txId;
+  return postLedgerTransaction(c, {
+    key: `payment-received|${x.id}`,
+    kind: PAYMENT_RECEIVED_KIND,
+    sourceId: x.id,
+    currency: x.p.currency,
+    postedOn: x.p.bookingDate ?? x.p.valueDate,
+    now: x.now,
+    legs: paymentReceivedLegs({ amountMinor: x.p.amountMinor, allocatedMinor: x.allocated, accountId: x.accountId }),
+  });
 }
 
 async function writeAllocations(

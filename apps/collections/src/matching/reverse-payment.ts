@@ -10,6 +10,7 @@
  * moves paid_minor and these statuses (README "Who writes a document's status").
  */
 import type { PoolClient } from 'pg';
+import { writeCollectionsEvents } from '../events/collections-outbox';
 import { LEDGER_ACCOUNT, type LedgerLeg, postLedgerTransaction } from './ledger-accounts';
 
 export const PAYMENT_RETURNED_KIND = 'PAYMENT_RETURNED';
@@ -122,6 +123,24 @@ export async function reversePayment(
   await c.query(
     `update payment set status = 'RETURNED', unapplied_minor = 0, returned_minor = amount_minor, updated_at = $2 where id = $1`,
     [x.paymentId, x.now],
+  );
+  await writeCollectionsEvents(
+    c,
+    [
+      {
+        input: {
+          type: 'PAYMENT_RETURNED',
+          accountId: p.account_id,
+          paymentId: x.paymentId,
+          currency: p.currency,
+          amountMinor: p.amount_minor,
+          reason: x.reason,
+          reopened: allocations.map((a) => ({ documentId: a.document_id, amountMinor: a.amount_minor })),
+        },
+        source: x.paymentId,
+      },
+    ],
+    x.now,
   );
   return {
     reversed: true,

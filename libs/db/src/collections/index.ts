@@ -33,4 +33,5 @@ export const collectionsTables = [
   'card_webhook_event',
   'refund',
   'credit_transfer_batch',
+  'collections_outbox',
 ] as const;

@@ -27,6 +27,7 @@ import { Migration20261203002600_document_part_references } from './Migration202
 import { Migration20261203002700_statement_import_heartbeat } from './Migration20261203002700_statement_import_heartbeat';
 import { Migration20261203002800_allocation_by_hand } from './Migration20261203002800_allocation_by_hand';
 import { Migration20261203002900_refunds } from './Migration20261203002900_refunds';
+import { Migration20261203003000_collections_outbox } from './Migration20261203003000_collections_outbox';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20260101000000_initial', class: Migration20260101000000_initial },
@@ -56,4 +57,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261203002700_statement_import_heartbeat', class: Migration20261203002700_statement_import_heartbeat },
   { name: 'Migration20261203002800_allocation_by_hand', class: Migration20261203002800_allocation_by_hand },
   { name: 'Migration20261203002900_refunds', class: Migration20261203002900_refunds },
+  { name: 'Migration20261203003000_collections_outbox', class: Migration20261203003000_collections_outbox },
 ];

@@ -1,0 +1,180 @@
+/**
+ * `ratel.collections.v1` against real PostgreSQL and NATS JetStream: each change writes its event in
+ * its own transaction (a payment received and allocated at receipt, suspense allocated by hand, a
+ * return, a dunning step), a replay or a refused request writes none, and the relay publishes every
+ * outbox row once, in the order written, to the RATEL_COLLECTIONS stream with its event id as
+ * Nats-Msg-Id.
+ */
+import { type CollectionsEvent, COLLECTIONS_STREAM, COLLECTIONS_SUBJECTS } from '@app/events';
+import { startOutboxStream } from '@app/events/outbox-stream';
+import { migrate, withTransaction } from '@app/db';
+import { createTestDatabase, requireEnv, waitFor } from '@app/devstack';
+import { createLogger } from '@app/observability';
+import { connect, type NatsConnection } from 'nats';
+import { Pool } from 'pg';
+import { Registry } from 'prom-client';
+import { Dunning } from '../dunning/dunning';
+import { HandAllocation, parseHandAllocation } from '../matching/allocate-by-hand';
+import { PaymentApplier } from '../matching/apply-payment';
+import { reversePayment } from '../matching/reverse-payment';
+import { CollectionsError } from '../payments/collections-error';
+import { ManualPayments, parseManualPayment } from '../payments/manual-payment';
+import { seedReceivables } from '../testing/receivables-fixtures';
+
+const NOW = Date.UTC(2026, 11, 3, 8);
+const AT = new Date(NOW);
+
+let pool: Pool;
+let nc: NatsConnection;
+let manual: ManualPayments;
+
+const outbox = async () =>
+  (
+    await pool.query<{ id: string; event_id: string; subject: string; payload: CollectionsEvent; published: boolean }>(
+      `select id::text, event_id, subject, payload, published_at is not null as published from collections_outbox order by id`,
+    )
+  ).rows;
+
+const pay = (key: string, body: Record<string, unknown>) =>
+  manual.record(
+    parseManualPayment(key, { method: 'TRANSFER', currency: 'EUR', valueDate: '2026-12-01', ...body }, 'spec', '2026-12-03'),
+    NOW,
+  );
+
+beforeAll(async () => {
+  const url = await createTestDatabase('colevents');
+  await migrate(url);
+  pool = new Pool({ connectionString: url, max: 4 });
+  nc = await connect({ servers: requireEnv('NATS_URL') });
+  await seedReceivables(pool, {
+    accounts: ['acc-1', 'acc-2'],
+    invoices: [
+      { n: 1, accountId: 'acc-1', grossMinor: 5000n, issueDate: '2026-11-01' },
+      { n: 2, accountId: 'acc-2', grossMinor: 7000n, issueDate: '2026-09-01' },
+    ],
+    at: AT,
+  });
+  manual = new ManualPayments(pool, new PaymentApplier(pool));
+});
+
+afterAll(async () => {
+  await (await nc?.jetstreamManager())?.streams.delete(COLLECTIONS_STREAM).catch(() => undefined);
+  await nc?.close();
+  await pool?.end();
+});
+
+describe('events written with their change', () => {
+  it('a payment matched at receipt: PAYMENT_RECEIVED then PAYMENT_ALLOCATED; its replay writes nothing', async () => {
+    const r = await pay('m-1', { amountMinor: '5000', documentId: 'doc-1' });
+    await pay('m-1', { amountMinor: '5000', documentId: 'doc-1' });
+    const rows = await outbox();
+    expect(rows.map((e) => [e.subject, e.payload.type])).toEqual([
+      ['ratel.collections.v1.payment-received.acc-1', 'PAYMENT_RECEIVED'],
+      ['ratel.collections.v1.payment-allocated.acc-1', 'PAYMENT_ALLOCATED'],
+    ]);
+    expect(rows[0].payload).toMatchObject({
+      schema: 'ratel.collections.v1',
+      eventId: rows[0].event_id,
+      occurredAt: AT.toISOString(),
+      paymentId: r.paymentId,
+      accountId: 'acc-1',
+      channel: 'MANUAL',
+      amountMinor: '5000',
+      unappliedMinor: '0',
+      status: 'ALLOCATED',
+      matchRule: 'DOCUMENT_NUMBER',
+    });
+    expect(rows[1].payload).toMatchObject({ allocations: [{ documentId: 'doc-1', amountMinor: '5000' }], unappliedMinor: '0' });
+  });
+
+  it('money nobody was identified for goes to _suspense; its allocation by hand is PAYMENT_ALLOCATED; a refused one writes nothing', async () => {
+    const r = await pay('m-2', { amountMinor: '9000', reference: 'who knows' });
+    const hand = new HandAllocation(pool);
+    const before = (await outbox()).length;
+    await expect(
+      hand.execute(
+        parseHandAllocation(r.paymentId, 'h-bad', { accountId: 'acc-2', allocations: [{ documentId: 'doc-1', amountMinor: '1' }] }, 'op'),
+        NOW,
+      ),
+    ).rejects.toBeInstanceOf(CollectionsError);
+    expect((await outbox()).length).toBe(before);
+    await hand.execute(
+      parseHandAllocation(r.paymentId, 'h-1', { accountId: 'acc-2', allocations: [{ documentId: 'doc-2', amountMinor: '7000' }] }, 'op'),
+      NOW,
+    );
+    const rows = (await outbox()).slice(-2);
+    expect(rows.map((e) => e.subject)).toEqual([
+      'ratel.collections.v1.payment-received._suspense',
+      'ratel.collections.v1.payment-allocated.acc-2',
+    ]);
+    expect(rows[0].payload).toMatchObject({ accountId: null, status: 'SUSPENSE', matchRule: null });
+    expect(rows[1].payload).toMatchObject({
+      accountId: 'acc-2',
+      allocations: [{ documentId: 'doc-2', amountMinor: '7000' }],
+      unappliedMinor: '2000',
+    });
+  });
+
+  it('a return undoes the allocations and says which documents reopened; a dunning step is DUNNING_STEP_TAKEN', async () => {
+    const paymentId = (await outbox()).find((e) => e.payload.type === 'PAYMENT_ALLOCATED' && e.payload.accountId === 'acc-2')!.payload;
+    const id = (paymentId as { paymentId: string }).paymentId;
+    await withTransaction(pool, (c) => reversePayment(c, { paymentId: id, reason: 'AM04', postedOn: '2026-12-03', now: AT }));
+    const returned = (await outbox()).at(-1)!;
+    expect(returned.subject).toBe('ratel.collections.v1.payment-returned.acc-2');
+    expect(returned.payload).toMatchObject({
+      paymentId: id,
+      amountMinor: '9000',
+      reason: 'AM04',
+      reopened: [{ documentId: 'doc-2', amountMinor: '7000' }],
+    });
+    // doc-2 (due 2026-09-15) is overdue again: the first steps of the ladder are taken, each with its event.
+    await new Dunning(pool, undefined).evaluateAccount('acc-2', '2026-09-20', NOW);
+    const steps = (await outbox()).filter((e) => e.payload.type === 'DUNNING_STEP_TAKEN');
+    expect(steps.length).toBeGreaterThan(0);
+    expect(steps[0].subject).toBe('ratel.collections.v1.dunning-step.acc-2');
+    expect(steps[0].payload).toMatchObject({
+      accountId: 'acc-2',
+      stepNo: 1,
+      action: 'REMINDER_EMAIL',
+      overdueMinor: '7000',
+      takenOn: '2026-09-20',
+    });
+    const again = (await outbox()).length;
+    await new Dunning(pool, undefined).evaluateAccount('acc-2', '2026-09-20', NOW);
+    expect((await outbox()).length).toBe(again);
+  });
+});
+
+describe('the relay', () => {
+  it('publishes every row once, in the order written, with the event id as Nats-Msg-Id, and marks it published', async () => {
+    const rows = await outbox();
+    const registry = new Registry();
+    const relay = await startOutboxStream({
+      name: 'collections',
+      table: 'collections_outbox',
+      stream: { name: COLLECTIONS_STREAM, subjects: COLLECTIONS_SUBJECTS },
+      pool,
+      nats: nc,
+      registry,
+      logger: createLogger('collections-events-spec', 'silent'),
+      nowMs: () => Date.now(),
+    });
+    try {
+      await waitFor('the outbox published', async () => (await outbox()).every((r) => r.published), 30_000);
+    } finally {
+      await relay.stop();
+    }
+    const jsm = await nc.jetstreamManager();
+    const info = await jsm.streams.info(COLLECTIONS_STREAM);
+    expect(info.state.messages).toBe(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const m = await jsm.streams.getMessage(COLLECTIONS_STREAM, { seq: info.state.first_seq + i });
+      expect(m.subject).toBe(rows[i].subject);
+      expect(m.header.get('Nats-Msg-Id')).toBe(rows[i].event_id);
+      expect(m.json()).toEqual(rows[i].payload);
+    }
+    expect(await registry.getSingleMetricAsString('ratel_collections_events_published_total')).toContain(
+      `ratel_collections_events_published_total ${rows.length}`,
+    );
+  });
+});

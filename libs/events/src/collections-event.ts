@@ -1,0 +1,107 @@
+/**
+ * `ratel.collections.v1`: what collections tells the rest of Ratel (and an operator's own systems)
+ * about money coming in and the chase of what is overdue. Written by apps/collections to its outbox
+ * (`collections_outbox`) in the transaction of the change, relayed in order to the RATEL_COLLECTIONS
+ * stream: `ratel.collections.v1.<event>.<accountId>` (`_suspense` for a payment nobody was identified
+ * for). The event id is derived from what happened (`<type>|<source>`), so writing it again is a
+ * no-op and JetStream's de-duplication window drops a re-publish. Money is a decimal string of the
+ * currency's minor unit; dates are YYYY-MM-DD; times ISO-8601 UTC.
+ *
+ * | type               | when                                                             |
+ * |--------------------|------------------------------------------------------------------|
+ * | PAYMENT_RECEIVED   | a payment was recorded (statement, direct debit, card, manual)  |
+ * | PAYMENT_ALLOCATED  | (part of) a payment paid documents: at receipt, by hand, by credit applied |
+ * | PAYMENT_RETURNED   | a payment went back (direct-debit return, chargeback): its allocations undone |
+ * | DUNNING_STEP_TAKEN | a dunning step was taken for an account (reminder, bar, write-off, ...) |
+ */
+import { createHash } from 'node:crypto';
+import { ACCOUNT_ID_PATTERN } from './ids';
+import { COLLECTIONS_SUBJECT_PREFIX } from './subjects';
+
+export const COLLECTIONS_EVENT_SCHEMA = 'ratel.collections.v1';
+export const COLLECTIONS_EVENT_TYPES = ['PAYMENT_RECEIVED', 'PAYMENT_ALLOCATED', 'PAYMENT_RETURNED', 'DUNNING_STEP_TAKEN'] as const;
+export type CollectionsEventType = (typeof COLLECTIONS_EVENT_TYPES)[number];
+/** The subject token of a payment without an account. */
+export const SUSPENSE_SUBJECT_TOKEN = '_suspense';
+
+interface EventBase {
+  schema: typeof COLLECTIONS_EVENT_SCHEMA;
+  eventId: string;
+  occurredAt: string;
+  accountId: string | null;
+}
+
+export interface PaymentReceivedEvent extends EventBase {
+  type: 'PAYMENT_RECEIVED';
+  paymentId: string;
+  channel: string;
+  currency: string;
+  amountMinor: string;
+  unappliedMinor: string;
+  valueDate: string;
+  status: string;
+  matchRule: string | null;
+}
+
+export interface PaymentAllocatedEvent extends EventBase {
+  type: 'PAYMENT_ALLOCATED';
+  paymentId: string;
+  /** The ledger transaction that posted it (one per receipt, allocation by hand or credit applied). */
+  ledgerTransactionId: string;
+  currency: string;
+  allocations: { documentId: string; amountMinor: string }[];
+  unappliedMinor: string;
+}
+
+export interface PaymentReturnedEvent extends EventBase {
+  type: 'PAYMENT_RETURNED';
+  paymentId: string;
+  currency: string;
+  amountMinor: string;
+  reason: string;
+  /** Documents reopened, with what each owes again. */
+  reopened: { documentId: string; amountMinor: string }[];
+}
+
+export interface DunningStepTakenEvent extends EventBase {
+  type: 'DUNNING_STEP_TAKEN';
+  accountId: string;
+  caseId: string;
+  stepNo: number;
+  action: string;
+  overdueMinor: string;
+  takenOn: string;
+}
+
+export type CollectionsEvent = PaymentReceivedEvent | PaymentAllocatedEvent | PaymentReturnedEvent | DunningStepTakenEvent;
+
+/** Distributes Omit over the union, so each event keeps its own fields. */
+type Without<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+export type CollectionsEventInput = Without<CollectionsEvent, 'schema' | 'eventId' | 'occurredAt'>;
+
+export interface OutboxEntry {
+  eventId: string;
+  subject: string;
+  payload: CollectionsEvent;
+}
+
+const SUBJECT_TOKENS: Record<CollectionsEventType, string> = {
+  PAYMENT_RECEIVED: 'payment-received',
+  PAYMENT_ALLOCATED: 'payment-allocated',
+  PAYMENT_RETURNED: 'payment-returned',
+  DUNNING_STEP_TAKEN: 'dunning-step',
+};
+
+/** `ratel.collections.v1.<event>.<accountId | _suspense>`. */
+export function collectionsSubject(type: CollectionsEventType, accountId: string | null): string {
+  if (accountId !== null && !ACCOUNT_ID_PATTERN.test(accountId))
+    throw new RangeError(`accountId is not a valid subject token: ${JSON.stringify(accountId)}`);
+  return `${COLLECTIONS_SUBJECT_PREFIX}.${SUBJECT_TOKENS[type]}.${accountId ?? SUSPENSE_SUBJECT_TOKEN}`;
+}
+
+/** The event of `input`, keyed by `source` (what makes it happen once: a payment id, a ledger transaction, a case and step). Pure. */
+export function collectionsEvent(input: CollectionsEventInput, source: string, occurredAt: Date): OutboxEntry {
+  const eventId = `ce-${createHash('sha1').update(`${input.type}|${source}`).digest('hex').slice(0, 40)}`;
+  const payload = { schema: COLLECTIONS_EVENT_SCHEMA, eventId, occurredAt: occurredAt.toISOString(), ...input } as CollectionsEvent;
+  return { eventId, subject: collectionsSubject(input.type, input.accountId), payload };
+}
