@@ -202,6 +202,29 @@ describe('a held refund over REST', () => {
   });
 });
 
+describe('deposits over REST', () => {
+  it('a deposit is taken once per key, listed, and applied to the open documents; bad input is 400/422', async () => {
+    const body = { accountId: 'acc-3', amountMinor: '2500', currency: 'EUR', method: 'CASH', valueDate: '2026-11-02' };
+    const r = await call('POST', '/v1/collections/deposits', { key: OPERATOR_KEY, idem: 'dep-1', body });
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({ status: 'HELD', amountMinor: '2500', created: true });
+    expect((await call('POST', '/v1/collections/deposits', { key: OPERATOR_KEY, idem: 'dep-1', body })).body.created).toBe(false);
+    expect(
+      (await call('POST', '/v1/collections/deposits', { key: OPERATOR_KEY, idem: 'dep-2', body: { ...body, accountId: 'nobody' } })).body,
+    ).toMatchObject({
+      code: 'DEPOSIT_REFUSED',
+      parameter: 'accountId',
+    });
+    expect(
+      (await call('POST', '/v1/collections/deposits', { key: OPERATOR_KEY, idem: 'dep-3', body: { ...body, amountMinor: 25 } })).status,
+    ).toBe(400);
+    expect((await call('GET', '/v1/collections/deposits?accountId=acc-3', { key: VIEWER_KEY })).body.total).toBe(1);
+    const applied = await call('POST', `/v1/collections/deposits/${r.body.id as string}/apply`, { key: OPERATOR_KEY, body: {} });
+    expect(applied.body).toMatchObject({ status: 'APPLIED' });
+    expect(await ledgerOk()).toBe(true);
+  });
+});
+
 describe('bad input changes nothing', () => {
   it.each<[string, { key?: string; idem?: string; body?: unknown }, number, string, string | undefined]>([
     ['no credential', { idem: 'b1', body: { paymentId: 'x', method: 'CARD' } }, 401, 'UNAUTHENTICATED', undefined],

@@ -11,6 +11,8 @@ import type { CollectionsConfig } from '../config';
 import type { Creditor } from '../direct-debit/pain008';
 import { AccountStanding } from '../accounts/account-standing';
 import { AccountsController } from '../accounts/accounts.controller';
+import { Deposits, depositsAtTermination } from '../deposits/deposits';
+import { DepositsController } from '../deposits/deposits.controller';
 import { DirectDebit } from '../direct-debit/direct-debit';
 import { DirectDebitController } from '../direct-debit/direct-debit.controller';
 import { ChargingBarring } from '../dunning/barring';
@@ -90,13 +92,14 @@ export function dunningAfterPayment(dunning: Dunning, clock: Clock): AfterPaymen
   };
 }
 
-/** Dunning with charging's barring when CHARGING_API_URL and CHARGING_API_KEY are set. */
-export function dunningOf(pool: Pool, c: CollectionsConfig): Dunning {
+/** Dunning with charging's barring when CHARGING_API_URL and CHARGING_API_KEY are set; TERMINATION applies held deposits. */
+export function dunningOf(pool: Pool, c: Pick<CollectionsConfig, 'CHARGING_API_URL' | 'CHARGING_API_KEY'>): Dunning {
   return new Dunning(
     pool,
     c.CHARGING_API_URL === undefined || c.CHARGING_API_KEY === undefined
       ? undefined
       : new ChargingBarring(c.CHARGING_API_URL, c.CHARGING_API_KEY),
+    depositsAtTermination(pool),
   );
 }
 
@@ -133,6 +136,7 @@ export class CollectionsAppModule {
       { provide: JournalExporter, useValue: new JournalExporter(deps.pool, accountMap(deps.config.ERP_ACCOUNT_MAP)) },
       { provide: CardFeature, useValue: deps.card },
       { provide: Refunds, useValue: deps.refunds },
+      { provide: Deposits, useValue: new Deposits(deps.pool, applier) },
       { provide: CreditTransfers, useValue: new CreditTransfers(deps.pool, creditorOf(deps.config)) },
       CollectionsAuthGuard,
     ];
@@ -152,6 +156,7 @@ export class CollectionsAppModule {
         CardController,
         CardWebhookController,
         RefundsController,
+        DepositsController,
         Tmf676RefundController,
       ],
     };

@@ -5,8 +5,7 @@ import { loadConfig } from '@app/config';
 import { systemClock } from '@app/observability';
 import { UsageError } from '@app/runtime/cli';
 import { startProgress } from '@app/runtime/progress';
-import { ChargingBarring } from '../dunning/barring';
-import { Dunning } from '../dunning/dunning';
+import { dunningOf } from '../api/collections.module';
 import { isCalendarDate } from '../payments/query-params';
 
 const cliConfigSchema = z.object({
@@ -20,13 +19,9 @@ export async function runDunning(request: { date?: string }): Promise<number> {
   const today = request.date ?? new Date(systemClock.nowMs()).toISOString().slice(0, 10);
   if (!isCalendarDate(today)) throw new UsageError(`--date: ${today} is not a date YYYY-MM-DD`);
   const pool = new Pool({ connectionString: c.DATABASE_URL, max: 2 });
-  const barring =
-    c.CHARGING_API_URL === undefined || c.CHARGING_API_KEY === undefined
-      ? undefined
-      : new ChargingBarring(c.CHARGING_API_URL, c.CHARGING_API_KEY);
   let progress: ReturnType<typeof startProgress> | undefined;
   try {
-    const out = await new Dunning(pool, barring).run(today, systemClock.nowMs(), (done, total) => {
+    const out = await dunningOf(pool, c).run(today, systemClock.nowMs(), (done, total) => {
       progress ??= startProgress({ label: `dunning ${today}`, total, unit: 'accounts' });
       progress.update(done);
     });

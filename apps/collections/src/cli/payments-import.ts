@@ -13,8 +13,7 @@ import { loadConfig } from '@app/config';
 import { systemClock } from '@app/observability';
 import { UsageError } from '@app/runtime/cli';
 import { type Progress, startProgress } from '@app/runtime/progress';
-import { ChargingBarring } from '../dunning/barring';
-import { Dunning } from '../dunning/dunning';
+import { dunningOf } from '../api/collections.module';
 import { PaymentApplier } from '../matching/apply-payment';
 import { ImportStatement, ImportStatementCommand } from '../payments/import-statement.usecase';
 import { StatementFolder } from '../payments/statement-folder';
@@ -40,7 +39,7 @@ async function* counted(file: string, onBytes: (n: number) => void): AsyncGenera
 }
 
 function afterPaymentOf(pool: Pool, url: string | undefined, key: string | undefined): (accountId: string) => Promise<void> {
-  const dunning = new Dunning(pool, url === undefined || key === undefined ? undefined : new ChargingBarring(url, key));
+  const dunning = dunningOf(pool, { CHARGING_API_URL: url, CHARGING_API_KEY: key });
   return async (accountId) => {
     await dunning.evaluateAccount(accountId, new Date(systemClock.nowMs()).toISOString().slice(0, 10), systemClock.nowMs());
   };
@@ -114,11 +113,7 @@ export async function runPaymentsImport(request: { file: string; name?: string }
   const pool = new Pool({ connectionString: DATABASE_URL, max: 2 });
   const progress = startProgress({ label: `payments import ${basename(request.file)}`, total: sizeBytes, unit: 'bytes' });
   try {
-    const barring =
-      CHARGING_API_URL === undefined || CHARGING_API_KEY === undefined
-        ? undefined
-        : new ChargingBarring(CHARGING_API_URL, CHARGING_API_KEY);
-    const dunning = new Dunning(pool, barring);
+    const dunning = dunningOf(pool, { CHARGING_API_URL, CHARGING_API_KEY });
     // Each new payment re-evaluates its account's dunning (a cleared account is unbarred at once).
     const afterPayment = async (accountId: string) => {
       await dunning.evaluateAccount(accountId, new Date(systemClock.nowMs()).toISOString().slice(0, 10), systemClock.nowMs());

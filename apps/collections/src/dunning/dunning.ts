@@ -73,6 +73,8 @@ export class Dunning {
   constructor(
     private readonly pool: Pool,
     private readonly barring: BarringPort | undefined,
+    /** At TERMINATION, the account's held deposits are applied in the step's transaction (deposits.ts applyHeld); their ids. */
+    private readonly onTermination?: (c: PoolClient, accountId: string, nowMs: number) => Promise<string[]>,
   ) {}
 
   /** Every account with something overdue or an open case, a page at a time; `today` is YYYY-MM-DD. */
@@ -223,9 +225,11 @@ export class Dunning {
         await this.barring.bar(x.accountId);
         await c.query(`update dunning_account set barred_by_dunning = true, updated_at = $2 where account_id = $1`, [x.accountId, x.now]);
         return { barred: true, level: x.action === 'SOFT_BAR' ? 'OUTGOING' : 'ALL' };
-      case 'TERMINATION':
+      case 'TERMINATION': {
         await notice('EMAIL', 'TERMINATION');
-        return { operator: 'terminate the contract' };
+        const depositsApplied = (await this.onTermination?.(c, x.accountId, x.now.getTime())) ?? [];
+        return { operator: 'terminate the contract', depositsApplied };
+      }
       case 'AGENCY_HANDOVER':
         return { handedOver: true };
       case 'WRITE_OFF':

@@ -10,6 +10,8 @@
  *        - sum(unapplied part of its payments).
  * 3. Per account, unapplied cash = the unallocated part of its receipts:
  *      -sum(UNAPPLIED_CASH postings of the account) = sum(payment.unapplied_minor of the account).
+ * 4. Per account, deposits held = the deposits it left that are neither applied nor being returned:
+ *      -sum(DEPOSITS_HELD postings of the account) = sum(deposit.amount_minor where status HELD).
  *
  * Each check is ONE grouped query (no query per account), so a million accounts is one scan of
  * each table. At most LEDGER_CHECK_EXAMPLES_MAX offending rows are listed per check; all are counted.
@@ -35,6 +37,7 @@ export interface LedgerCheckReport {
   transactions: { checked: number; unbalanced: number; examples: { transactionId: string; sumMinor: string }[] };
   receivables: { accountsChecked: number; mismatched: number; examples: AccountMismatch[] };
   unappliedCash: { accountsChecked: number; mismatched: number; examples: AccountMismatch[] };
+  deposits: { accountsChecked: number; mismatched: number; examples: AccountMismatch[] };
 }
 
 interface MismatchRow {
@@ -50,7 +53,7 @@ export class LedgerChecks {
 
   async run(opts: { accountId?: string; nowMs: number }): Promise<LedgerCheckReport> {
     const account = opts.accountId ?? null;
-    const [transactions, receivables, unapplied] = await Promise.all([
+    const [transactions, receivables, unapplied, deposits] = await Promise.all([
       this.pool.query<{ transaction_id: string | null; s: string | null; n: number; checked: number }>(
         `with sums as (
            select p.transaction_id, sum(p.amount_minor) as s from ledger_posting p
@@ -82,6 +85,15 @@ export class LedgerChecks {
          where l.ledger is not null or p.unapplied is not null`,
         account,
       ),
+      this.mismatches(
+        `select a.id as account_id, -coalesce(l.ledger, 0) as ledger, coalesce(d.held, 0) as expected
+         from billing_account a
+         left join (select party_account_id, sum(amount_minor) as ledger from ledger_posting
+                    where account_code = 'DEPOSITS_HELD' and party_account_id is not null group by 1) l on l.party_account_id = a.id
+         left join (select account_id, sum(amount_minor) filter (where status = 'HELD') as held from deposit group by 1) d on d.account_id = a.id
+         where l.ledger is not null or d.account_id is not null`,
+        account,
+      ),
     ]);
     const t = transactions.rows;
     const report: LedgerCheckReport = {
@@ -95,8 +107,10 @@ export class LedgerChecks {
       },
       receivables: receivables,
       unappliedCash: unapplied,
+      deposits,
     };
-    report.ok = report.transactions.unbalanced === 0 && receivables.mismatched === 0 && unapplied.mismatched === 0;
+    report.ok =
+      report.transactions.unbalanced === 0 && receivables.mismatched === 0 && unapplied.mismatched === 0 && deposits.mismatched === 0;
     return report;
   }
 

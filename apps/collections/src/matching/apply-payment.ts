@@ -22,7 +22,7 @@ import { withTransaction } from '@app/db';
 import type { ReceivedPayment } from '../payments/statements/statement-types';
 import { writeCollectionsEvents } from '../events/collections-outbox';
 import { allocatePayment, type OpenDocument } from './allocate';
-import { paymentReceivedLegs, PAYMENT_RECEIVED_KIND, postLedgerTransaction } from './ledger-accounts';
+import { LEDGER_ACCOUNT, paymentReceivedLegs, PAYMENT_RECEIVED_KIND, postLedgerTransaction } from './ledger-accounts';
 import type { MatchRule, PaymentStatus } from './match-rules';
 import { creditorReferencesIn, remittanceTokens } from './remittance';
 
@@ -79,80 +79,87 @@ export class PaymentApplier {
   }
 
   private async applyOnce(p: ReceivedPayment, o: ApplyOptions): Promise<ApplyOutcome> {
-    return withTransaction(this.pool, async (c) => {
-      const id = paymentIdOf(p);
-      const now = new Date(o.nowMs);
-      // No conflict target: the id is derived from the key, so a concurrent insert of the same payment may
-      // meet the primary key before the key's index, and either conflict must mean "already there".
-      const inserted = await c.query(
-        `insert into payment (id, channel, source, bank_reference, currency, amount_minor, unapplied_minor, value_date, booking_date,
-           end_to_end_id, remittance_info, debtor_name, status, import_id, created_at, updated_at)
-         values ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11, 'SUSPENSE', $12, $13, $13)
-         on conflict do nothing returning id`,
-        [
-          id,
-          p.channel,
-          p.source,
-          p.bankReference,
-          p.currency,
-          p.amountMinor.toString(),
-          p.valueDate,
-          p.bookingDate,
-          p.endToEndId,
-          p.remittanceInfo,
-          p.debtorName,
-          o.importId,
-          now,
-        ],
-      );
-      if (inserted.rowCount === 0) return { created: false };
-      const match = await findDocuments(c, p);
-      const plan = allocatePayment({ amountMinor: p.amountMinor, targets: match.targets, preferExactAmount: match.preferExactAmount });
-      const rule = match.rule === 'ACCOUNT_OLDEST_FIRST' && plan.exactAmount ? 'ACCOUNT_EXACT_AMOUNT' : match.rule;
-      const allocated = plan.allocations.reduce((s, a) => s + a.amountMinor, 0n);
-      const txId = await postReceipt(c, { id, p, accountId: match.accountId, allocated, now });
-      await writeAllocations(c, { id, txId, allocations: plan.allocations, now });
-      const status: PaymentStatus = match.accountId === null ? 'SUSPENSE' : plan.unappliedMinor === 0n ? 'ALLOCATED' : 'UNAPPLIED';
-      await c.query(
-        `update payment set account_id = $2, unapplied_minor = $3, status = $4, match_rule = $5, updated_at = $6 where id = $1`,
-        [id, match.accountId, plan.unappliedMinor.toString(), status, match.accountId === null ? null : rule, now],
-      );
-      const matchRule = match.accountId === null ? null : rule;
-      const common = { accountId: match.accountId, paymentId: id, currency: p.currency, unappliedMinor: plan.unappliedMinor.toString() };
-      await writeCollectionsEvents(
-        c,
-        [
-          {
-            input: {
-              type: 'PAYMENT_RECEIVED',
-              ...common,
-              channel: p.channel,
-              amountMinor: p.amountMinor.toString(),
-              valueDate: p.valueDate,
-              status,
-              matchRule,
-            },
-            source: id,
-          },
-          ...(plan.allocations.length === 0
-            ? []
-            : [
-                {
-                  input: {
-                    type: 'PAYMENT_ALLOCATED' as const,
-                    ...common,
-                    ledgerTransactionId: txId,
-                    allocations: plan.allocations.map((a) => ({ documentId: a.documentId, amountMinor: a.amountMinor.toString() })),
-                  },
-                  source: txId,
-                },
-              ]),
-        ],
+    return withTransaction(this.pool, (c) => this.applyIn(c, p, o));
+  }
+
+  /** The payment applied in the caller's transaction (a deposit applied at a dunning step); no after-payment hook. */
+  async applyIn(c: PoolClient, p: ReceivedPayment, o: ApplyOptions): Promise<ApplyOutcome> {
+    const id = paymentIdOf(p);
+    const now = new Date(o.nowMs);
+    // No conflict target: the id is derived from the key, so a concurrent insert of the same payment may
+    // meet the primary key before the key's index, and either conflict must mean "already there".
+    const inserted = await c.query(
+      `insert into payment (id, channel, source, bank_reference, currency, amount_minor, unapplied_minor, value_date, booking_date,
+         end_to_end_id, remittance_info, debtor_name, status, import_id, created_at, updated_at)
+       values ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11, 'SUSPENSE', $12, $13, $13)
+       on conflict do nothing returning id`,
+      [
+        id,
+        p.channel,
+        p.source,
+        p.bankReference,
+        p.currency,
+        p.amountMinor.toString(),
+        p.valueDate,
+        p.bookingDate,
+        p.endToEndId,
+        p.remittanceInfo,
+        p.debtorName,
+        o.importId,
         now,
-      );
-      await o.inTransaction?.(c, id);
-      return { created: true, paymentId: id, accountId: match.accountId, status, rule: matchRule };
-    });
+      ],
+    );
+    if (inserted.rowCount === 0) return { created: false };
+    const match = await findDocuments(c, p);
+    const plan = allocatePayment({ amountMinor: p.amountMinor, targets: match.targets, preferExactAmount: match.preferExactAmount });
+    const rule = match.rule === 'ACCOUNT_OLDEST_FIRST' && plan.exactAmount ? 'ACCOUNT_EXACT_AMOUNT' : match.rule;
+    const allocated = plan.allocations.reduce((s, a) => s + a.amountMinor, 0n);
+    const txId = await postReceipt(c, { id, p, accountId: match.accountId, allocated, now });
+    await writeAllocations(c, { id, txId, allocations: plan.allocations, now });
+    const status: PaymentStatus = match.accountId === null ? 'SUSPENSE' : plan.unappliedMinor === 0n ? 'ALLOCATED' : 'UNAPPLIED';
+    await c.query(`update payment set account_id = $2, unapplied_minor = $3, status = $4, match_rule = $5, updated_at = $6 where id = $1`, [
+      id,
+      match.accountId,
+      plan.unappliedMinor.toString(),
+      status,
+      match.accountId === null ? null : rule,
+      now,
+    ]);
+    const matchRule = match.accountId === null ? null : rule;
+    const common = { accountId: match.accountId, paymentId: id, currency: p.currency, unappliedMinor: plan.unappliedMinor.toString() };
+    await writeCollectionsEvents(
+      c,
+      [
+        {
+          input: {
+            type: 'PAYMENT_RECEIVED',
+            ...common,
+            channel: p.channel,
+            amountMinor: p.amountMinor.toString(),
+            valueDate: p.valueDate,
+            status,
+            matchRule,
+          },
+          source: id,
+        },
+        ...(plan.allocations.length === 0
+          ? []
+          : [
+              {
+                input: {
+                  type: 'PAYMENT_ALLOCATED' as const,
+                  ...common,
+                  ledgerTransactionId: txId,
+                  allocations: plan.allocations.map((a) => ({ documentId: a.documentId, amountMinor: a.amountMinor.toString() })),
+                },
+                source: txId,
+              },
+            ]),
+      ],
+      now,
+    );
+    await o.inTransaction?.(c, id);
+    return { created: true, paymentId: id, accountId: match.accountId, status, rule: matchRule };
   }
 }
 
@@ -202,6 +209,12 @@ function openOf(rows: readonly DocumentRow[]): OpenDocument[] {
   return rows.map((r) => ({ id: r.id, openMinor: BigInt(r.open_minor) }));
 }
 
+/** A deposit applied is the deposit's account's money: matching must have found that account. */
+function depositAccount(x: { id: string; accountId: string | null }): string {
+  if (x.accountId === null) throw new Error(`payment ${x.id}: a deposit applied must name its account`);
+  return x.accountId;
+}
+
 async function postReceipt(
   c: PoolClient,
   x: { id: string; p: ReceivedPayment; accountId: string | null; allocated: bigint; now: Date },
@@ -213,7 +226,12 @@ async function postReceipt(
     currency: x.p.currency,
     postedOn: x.p.bookingDate ?? x.p.valueDate,
     now: x.now,
-    legs: paymentReceivedLegs({ amountMinor: x.p.amountMinor, allocatedMinor: x.allocated, accountId: x.accountId }),
+    legs: paymentReceivedLegs({
+      amountMinor: x.p.amountMinor,
+      allocatedMinor: x.allocated,
+      accountId: x.accountId,
+      ...(x.p.channel === 'DEPOSIT' ? { cash: { account: LEDGER_ACCOUNT.DEPOSITS_HELD, party: depositAccount(x) } } : {}),
+    }),
   });
 }
 

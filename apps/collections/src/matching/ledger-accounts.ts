@@ -19,6 +19,8 @@ export const LEDGER_ACCOUNT = {
   WRITE_OFF: 'WRITE_OFF',
   /** What the operator owes a customer for a refund requested and not yet paid out (a liability, per account). */
   REFUNDS_PAYABLE: 'REFUNDS_PAYABLE',
+  /** Deposits customers left as security and the operator holds (a liability, per account). */
+  DEPOSITS_HELD: 'DEPOSITS_HELD',
 } as const;
 
 export const PAYMENT_RECEIVED_KIND = 'PAYMENT_RECEIVED';
@@ -59,12 +61,18 @@ export async function postLedgerTransaction(
 }
 
 /** The legs of a payment received; asserts they sum to zero (a broken rule is a crash, not wrong money). Pure. */
-export function paymentReceivedLegs(p: { amountMinor: bigint; allocatedMinor: bigint; accountId: string | null }): LedgerLeg[] {
+export function paymentReceivedLegs(p: {
+  amountMinor: bigint;
+  allocatedMinor: bigint;
+  accountId: string | null;
+  /** Where the cash came from: BANK (default), or DEPOSITS_HELD of the account for a deposit applied. */
+  cash?: { account: string; party: string | null };
+}): LedgerLeg[] {
   const unapplied = p.amountMinor - p.allocatedMinor;
   if (p.allocatedMinor < 0n || unapplied < 0n) throw new Error(`payment legs: allocated ${p.allocatedMinor} outside 0..${p.amountMinor}`);
   if (p.accountId === null && p.allocatedMinor !== 0n) throw new Error('payment legs: an unidentified payment cannot be allocated');
   const legs: LedgerLeg[] = [
-    { account: LEDGER_ACCOUNT.BANK, party: null, amountMinor: p.amountMinor },
+    { account: p.cash?.account ?? LEDGER_ACCOUNT.BANK, party: p.cash?.party ?? null, amountMinor: p.amountMinor },
     { account: LEDGER_ACCOUNT.AR, party: p.accountId, amountMinor: -p.allocatedMinor },
     p.accountId === null
       ? { account: LEDGER_ACCOUNT.SUSPENSE, party: null, amountMinor: -unapplied }

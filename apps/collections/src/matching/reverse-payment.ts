@@ -78,6 +78,7 @@ export async function reversePayment(
   // Money refunded from this payment already left; the bank taking the whole payment back would leave a debt no document
   // explains. The SOURCE_NOT_SETTLED breaker holds such refunds; one an approver released anyway is settled by hand.
   if (p.refunded_minor !== '0') throw new PaymentPartlyRefundedError(x.paymentId, BigInt(p.refunded_minor));
+  if (p.channel === 'DEPOSIT') throw new Error(`payment ${x.paymentId} is a deposit applied: no bank can take it back`);
   const { rows: allocations } = await c.query<{ id: string; document_id: string; amount_minor: string }>(
     `select a.id::text, a.document_id, a.amount_minor::text from payment_allocation a
      join billing_document d on d.id = a.document_id

@@ -23,6 +23,8 @@ export enum CollectionsErrorCode {
   ALLOCATION_REFUSED = 'ALLOCATION_REFUSED',
   /** A refund its source cannot give (more than it holds, a suspense payment, a card refund of a bank payment): nothing was changed. */
   REFUND_REFUSED = 'REFUND_REFUSED',
+  /** A deposit that cannot be taken (an unknown account, another currency than the account's): nothing was changed. */
+  DEPOSIT_REFUSED = 'DEPOSIT_REFUSED',
   /** Four eyes: the person who requested a held refund cannot decide it (`requestedBy`). */
   FOUR_EYES_REQUIRED = 'FOUR_EYES_REQUIRED',
 }
@@ -40,6 +42,7 @@ export const COLLECTIONS_ERROR_HTTP_STATUS: Readonly<Record<CollectionsErrorCode
   [CollectionsErrorCode.ALLOCATION_REFUSED]: 422,
   [CollectionsErrorCode.REFUND_REFUSED]: 422,
   [CollectionsErrorCode.FOUR_EYES_REQUIRED]: 403,
+  [CollectionsErrorCode.DEPOSIT_REFUSED]: 422,
 };
 
 export class CollectionsError extends Error {

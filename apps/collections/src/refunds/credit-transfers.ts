@@ -129,6 +129,11 @@ export class CreditTransfers {
         id,
         now,
       ]);
+      // A deposit returned is paid out with its refund.
+      await c.query(`update deposit set status = 'RETURNED', updated_at = $2 where refund_id = any($1::text[])`, [
+        refunds.map((f) => f.id),
+        now,
+      ]);
       for (const f of refunds)
         await postLedgerTransaction(c, {
           key: `refund-paid|${f.id}`,

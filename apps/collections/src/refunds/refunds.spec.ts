@@ -71,6 +71,7 @@ describe('parseRefundRequest', () => {
       idempotencyKey: 'key-1',
       paymentId: 'pay-1',
       documentId: null,
+      depositId: null,
       amountMinor: null,
       method: 'BANK_TRANSFER',
       payee: { name: 'Jane', iban: 'DE89370400440532013000', bic: null },

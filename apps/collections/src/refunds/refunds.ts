@@ -40,6 +40,7 @@ import {
 } from './circuit-breakers';
 
 export const REFUND_METHODS = ['BANK_TRANSFER', 'CARD'] as const;
+export type RefundSourceKind = 'ACCOUNT_CREDIT' | 'CREDIT_NOTE' | 'DEPOSIT';
 export type RefundMethod = (typeof REFUND_METHODS)[number];
 export const REFUND_STATUSES = ['HELD', 'APPROVED', 'SENDING', 'SENT', 'SUCCEEDED', 'FAILED', 'REJECTED'] as const;
 export type RefundStatus = (typeof REFUND_STATUSES)[number];
@@ -67,6 +68,8 @@ export interface RefundRequest {
   idempotencyKey: string;
   paymentId: string | null;
   documentId: string | null;
+  /** A deposit returned (deposits/deposits.ts): always whole, by bank transfer. */
+  depositId: string | null;
   /** null: everything the source still holds. */
   amountMinor: bigint | null;
   method: RefundMethod;
@@ -79,9 +82,10 @@ export interface RefundView {
   id: string;
   idempotencyKey: string;
   accountId: string;
-  sourceKind: 'ACCOUNT_CREDIT' | 'CREDIT_NOTE';
+  sourceKind: RefundSourceKind;
   paymentId: string | null;
   documentId: string | null;
+  depositId: string | null;
   method: RefundMethod;
   currency: string;
   amountMinor: string;
@@ -113,12 +117,16 @@ const text = (b: Record<string, unknown>, field: string, max: number): string | 
 /** The request from a REST body and header; throws INVALID_ARGUMENT naming the field. Pure. */
 export function parseRefundRequest(idempotencyKey: string | undefined, b: Record<string, unknown>, actor: string): RefundRequest {
   const key = readIdempotencyKey(idempotencyKey);
-  for (const f of ['paymentId', 'documentId'] as const)
+  for (const f of ['paymentId', 'documentId', 'depositId'] as const)
     if (b[f] !== undefined && b[f] !== null && !isId(b[f])) throw CollectionsError.invalid(f, 'an id');
   const paymentId = (b.paymentId as string | undefined) ?? null;
   const documentId = (b.documentId as string | undefined) ?? null;
-  if ((paymentId === null) === (documentId === null))
-    throw CollectionsError.invalid('paymentId', 'name exactly one source: paymentId (account credit) or documentId (a credit note)');
+  const depositId = (b.depositId as string | undefined) ?? null;
+  if ([paymentId, documentId, depositId].filter((x) => x !== null).length !== 1)
+    throw CollectionsError.invalid(
+      'paymentId',
+      'name exactly one source: paymentId (account credit), documentId (a credit note) or depositId (a deposit returned)',
+    );
   if (!REFUND_METHODS.includes(b.method as RefundMethod)) throw CollectionsError.invalid('method', `one of ${REFUND_METHODS.join(', ')}`);
   let amountMinor: bigint | null = null;
   if (b.amountMinor !== undefined && b.amountMinor !== null) {
@@ -147,6 +155,7 @@ export function parseRefundRequest(idempotencyKey: string | undefined, b: Record
     idempotencyKey: key,
     paymentId,
     documentId,
+    depositId,
     amountMinor,
     method: b.method as RefundMethod,
     payee,
@@ -163,19 +172,16 @@ export function refundIdOf(idempotencyKey: string): string {
 
 function fingerprintOf(r: RefundRequest): string {
   return createHash('sha256')
-    .update(JSON.stringify([r.paymentId, r.documentId, r.amountMinor?.toString() ?? null, r.method, r.payee, r.reason]))
+    .update(JSON.stringify([r.paymentId, r.documentId, r.depositId, r.amountMinor?.toString() ?? null, r.method, r.payee, r.reason]))
     .digest('hex');
 }
 
 /** The legs that reserve a refund (REFUND_REQUESTED); released is the same with every sign turned. Pure. */
-export function refundRequestedLegs(x: {
-  sourceKind: 'ACCOUNT_CREDIT' | 'CREDIT_NOTE';
-  accountId: string;
-  amountMinor: bigint;
-}): LedgerLeg[] {
+export function refundRequestedLegs(x: { sourceKind: RefundSourceKind; accountId: string; amountMinor: bigint }): LedgerLeg[] {
+  const from = { ACCOUNT_CREDIT: LEDGER_ACCOUNT.UNAPPLIED_CASH, CREDIT_NOTE: LEDGER_ACCOUNT.AR, DEPOSIT: LEDGER_ACCOUNT.DEPOSITS_HELD };
   return [
     {
-      account: x.sourceKind === 'ACCOUNT_CREDIT' ? LEDGER_ACCOUNT.UNAPPLIED_CASH : LEDGER_ACCOUNT.AR,
+      account: from[x.sourceKind],
       party: x.accountId,
       amountMinor: x.amountMinor,
     },
@@ -198,9 +204,10 @@ interface RefundRow {
   idempotency_key: string;
   request_fingerprint: string;
   account_id: string;
-  source_kind: 'ACCOUNT_CREDIT' | 'CREDIT_NOTE';
+  source_kind: RefundSourceKind;
   payment_id: string | null;
   document_id: string | null;
+  deposit_id: string | null;
   method: RefundMethod;
   currency: string;
   amount_minor: string;
@@ -222,7 +229,7 @@ interface RefundRow {
   updated_at: Date;
 }
 
-export const REFUND_COLUMNS = `id, idempotency_key, request_fingerprint, account_id, source_kind, payment_id, document_id, method, trim(currency) as currency,
+export const REFUND_COLUMNS = `id, idempotency_key, request_fingerprint, account_id, source_kind, payment_id, document_id, deposit_id, method, trim(currency) as currency,
   amount_minor::text, payee_name, payee_iban, payee_bic, reason, status, hold_reasons, requested_by, decided_by, decided_at, decision_note,
   attempts, gateway_refund_id, failure_code, batch_id, created_at, updated_at`;
 
@@ -234,6 +241,7 @@ export function refundView(r: RefundRow): RefundView {
     sourceKind: r.source_kind,
     paymentId: r.payment_id,
     documentId: r.document_id,
+    depositId: r.deposit_id,
     method: r.method,
     currency: r.currency,
     amountMinor: r.amount_minor,
@@ -259,6 +267,8 @@ interface RefundSource {
   what: string;
   paymentId: string | null;
   documentId: string | null;
+  depositId: string | null;
+  sourceKind: RefundSourceKind;
   accountId: string;
   currency: string;
   availableMinor: bigint;
@@ -299,10 +309,17 @@ export class Refunds {
           throw CollectionsError.conflict(`idempotency key ${r.idempotencyKey} was used for another refund`, { refundId: id });
         return false;
       }
-      const source = r.paymentId !== null ? await this.lockPayment(c, r) : await this.lockCreditNote(c, r);
+      const source =
+        r.paymentId !== null
+          ? await this.lockPayment(c, r)
+          : r.documentId !== null
+            ? await this.lockCreditNote(c, r)
+            : await this.lockDeposit(c, r);
       const amount = r.amountMinor ?? source.availableMinor;
       if (amount > source.availableMinor)
         throw refused('amountMinor', `${source.what} holds ${source.availableMinor} to refund, not ${amount}`);
+      if (source.sourceKind === 'DEPOSIT' && amount !== source.availableMinor)
+        throw refused('amountMinor', `${source.what} is returned whole: ${source.availableMinor}`);
       const payee = r.method === 'BANK_TRANSFER' ? (r.payee ?? (await this.mandatePayee(c, source.accountId))) : null;
       if (r.method === 'BANK_TRANSFER' && payee === null)
         throw refused('payee', `account ${source.accountId} has no active SEPA mandate: name the payee (name, iban)`);
@@ -313,15 +330,15 @@ export class Refunds {
       const reasons = holdReasons(await this.facts(c, { ...source, amount, method: r.method, today, nowMs }), this.d.limits);
       const status: RefundStatus = reasons.length === 0 ? 'APPROVED' : 'HELD';
       const { rowCount } = await c.query(
-        `insert into refund (id, idempotency_key, request_fingerprint, account_id, source_kind, payment_id, document_id, method, currency,
-           amount_minor, payee_name, payee_iban, payee_bic, reason, status, hold_reasons, requested_by, released_at, created_at, updated_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19) on conflict do nothing`,
+        `insert into refund (id, idempotency_key, request_fingerprint, account_id, source_kind, payment_id, document_id, deposit_id, method,
+           currency, amount_minor, payee_name, payee_iban, payee_bic, reason, status, hold_reasons, requested_by, released_at, created_at, updated_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $20, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19) on conflict do nothing`,
         [
           id,
           r.idempotencyKey,
           fingerprint,
           source.accountId,
-          r.paymentId !== null ? 'ACCOUNT_CREDIT' : 'CREDIT_NOTE',
+          source.sourceKind,
           r.paymentId,
           r.documentId,
           r.method,
@@ -336,11 +353,20 @@ export class Refunds {
           r.actor,
           status === 'APPROVED' ? now : null,
           now,
+          r.depositId,
         ],
       );
       if (rowCount === 0)
         throw CollectionsError.conflict(`idempotency key ${r.idempotencyKey}: a concurrent request is creating this refund`);
-      await this.reserve(c, { paymentId: r.paymentId, documentId: r.documentId, amount, now, sign: 1n });
+      await this.reserve(c, {
+        refundId: id,
+        paymentId: r.paymentId,
+        documentId: r.documentId,
+        depositId: r.depositId,
+        amount,
+        now,
+        sign: 1n,
+      });
       await postLedgerTransaction(c, {
         key: `refund-requested|${id}`,
         kind: REFUND_REQUESTED_KIND,
@@ -349,7 +375,7 @@ export class Refunds {
         postedOn: today,
         now,
         legs: refundRequestedLegs({
-          sourceKind: r.paymentId !== null ? 'ACCOUNT_CREDIT' : 'CREDIT_NOTE',
+          sourceKind: source.sourceKind,
           accountId: source.accountId,
           amountMinor: amount,
         }),
@@ -526,8 +552,17 @@ export class Refunds {
   private async release(c: PoolClient, r: RefundRow, now: Date): Promise<void> {
     const amount = BigInt(r.amount_minor);
     if (r.payment_id !== null) await c.query(`select 1 from payment where id = $1 for update`, [r.payment_id]);
-    else await c.query(`select 1 from billing_document where id = $1 for update`, [r.document_id]);
-    await this.reserve(c, { paymentId: r.payment_id, documentId: r.document_id, amount, now, sign: -1n });
+    else if (r.document_id !== null) await c.query(`select 1 from billing_document where id = $1 for update`, [r.document_id]);
+    else await c.query(`select 1 from deposit where id = $1 for update`, [r.deposit_id]);
+    await this.reserve(c, {
+      refundId: r.id,
+      paymentId: r.payment_id,
+      documentId: r.document_id,
+      depositId: r.deposit_id,
+      amount,
+      now,
+      sign: -1n,
+    });
     await postLedgerTransaction(c, {
       key: `refund-released|${r.id}`,
       kind: REFUND_RELEASED_KIND,
@@ -542,10 +577,23 @@ export class Refunds {
   /** Moves `sign x amount` from the source's credit to the refund (1) or back (-1); the source's row is locked by the caller. */
   private async reserve(
     c: PoolClient,
-    x: { paymentId: string | null; documentId: string | null; amount: bigint; now: Date; sign: 1n | -1n },
+    x: {
+      refundId: string;
+      paymentId: string | null;
+      documentId: string | null;
+      depositId: string | null;
+      amount: bigint;
+      now: Date;
+      sign: 1n | -1n;
+    },
   ): Promise<void> {
     const delta = (x.amount * x.sign).toString();
-    if (x.paymentId !== null)
+    if (x.depositId !== null)
+      await c.query(
+        `update deposit set status = case when $2 then 'RETURNING' else 'HELD' end, refund_id = case when $2 then $3 end, updated_at = $4 where id = $1`,
+        [x.depositId, x.sign === 1n, x.refundId, x.now],
+      );
+    else if (x.paymentId !== null)
       await c.query(
         `update payment set unapplied_minor = unapplied_minor - $2::bigint, refunded_minor = refunded_minor + $2::bigint,
            status = case when unapplied_minor - $2::bigint > 0 then 'UNAPPLIED'
@@ -585,6 +633,8 @@ export class Refunds {
       what: `payment ${r.paymentId}`,
       paymentId: r.paymentId,
       documentId: null,
+      depositId: null,
+      sourceKind: 'ACCOUNT_CREDIT',
       accountId: p.account_id,
       currency: p.currency,
       availableMinor: BigInt(p.unapplied_minor),
@@ -616,12 +666,39 @@ export class Refunds {
       what: `credit note ${r.documentId}`,
       paymentId: null,
       documentId: r.documentId,
+      depositId: null,
+      sourceKind: 'CREDIT_NOTE',
       accountId: d.account_id,
       currency: d.currency,
       availableMinor: BigInt(d.gross_minor) - BigInt(d.paid_minor),
       valueDate: null,
       channel: 'CREDIT_NOTE',
       alreadyPaidMinor: BigInt(d.paid_minor),
+    };
+  }
+
+  private async lockDeposit(c: PoolClient, r: RefundRequest): Promise<RefundSource> {
+    if (r.method === 'CARD') throw refused('method', 'a deposit is returned by bank transfer');
+    const { rows } = await c.query<{ account_id: string; currency: string; status: string; amount_minor: string; value_date: string }>(
+      `select account_id, trim(currency) as currency, status, amount_minor::text, to_char(value_date, 'YYYY-MM-DD') as value_date
+       from deposit where id = $1 for update`,
+      [r.depositId],
+    );
+    if (rows.length === 0) throw refused('depositId', `no deposit ${r.depositId}`);
+    const d = rows[0];
+    if (d.status !== 'HELD') throw refused('depositId', `deposit ${r.depositId} is ${d.status}, not HELD`);
+    return {
+      what: `deposit ${r.depositId}`,
+      paymentId: null,
+      documentId: null,
+      depositId: r.depositId,
+      sourceKind: 'DEPOSIT',
+      accountId: d.account_id,
+      currency: d.currency,
+      availableMinor: BigInt(d.amount_minor),
+      valueDate: d.value_date,
+      channel: 'DEPOSIT',
+      alreadyPaidMinor: 0n,
     };
   }
 
@@ -640,7 +717,7 @@ export class Refunds {
   ): Promise<RefundFacts> {
     const { rows } = await c.query<{ earlier: number; receipts: number; receipts_sum: string; dunning: boolean; released: string }>(
       `select
-         (select count(*)::int from refund where status not in ('REJECTED', 'FAILED') and (payment_id = $1 or document_id = $2)) as earlier,
+         (select count(*)::int from refund where status not in ('REJECTED', 'FAILED') and (payment_id = $1 or document_id = $2 or deposit_id = $7)) as earlier,
          (select count(*)::int from payment where account_id = $3 and currency = $4 and channel <> 'WRITE_OFF' and status <> 'RETURNED'
             and value_date > $5::date - make_interval(months => $6)) as receipts,
          (select coalesce(sum(amount_minor), 0)::text from payment where account_id = $3 and currency = $4 and channel <> 'WRITE_OFF'
@@ -648,7 +725,7 @@ export class Refunds {
          exists (select 1 from dunning_case where account_id = $3 and status = 'OPEN') as dunning,
          (select coalesce(sum(amount_minor), 0)::text from refund where currency = $4 and status in ('APPROVED', 'SENDING', 'SENT', 'SUCCEEDED')
             and released_at >= ($5::date)::timestamp at time zone 'UTC' and released_at < ($5::date + 1)::timestamp at time zone 'UTC') as released`,
-      [x.paymentId, x.documentId, x.accountId, x.currency, x.today, REFUND_AVERAGE_MONTHS],
+      [x.paymentId, x.documentId, x.accountId, x.currency, x.today, REFUND_AVERAGE_MONTHS, x.depositId],
     );
     const f = rows[0];
     const settlesOn =

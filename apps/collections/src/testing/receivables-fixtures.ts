@@ -14,6 +14,8 @@ export interface IssuedInvoice {
   grossMinor: bigint;
   issueDate: string;
   currency?: string;
+  /** INVOICE unless said (an ADVANCE_INVOICE is paid the same way). */
+  type?: 'INVOICE' | 'ADVANCE_INVOICE';
 }
 
 export const SERIES_ID = 'INVOICE|le-1|2026';
@@ -56,8 +58,20 @@ async function insertInvoice(c: import('pg').PoolClient, d: IssuedInvoice, at: D
   await c.query(
     `insert into billing_document (id, idempotency_key, account_id, type, status, legal_entity_id, series_id, number, number_text, currency,
        net_minor, tax_minor, gross_minor, issue_date, due_date, payment_reference, created_at, updated_at, issued_at)
-     values ($1, $1, $2, 'INVOICE', 'ISSUED', 'le-1', $3, $4, $5, $6, $7, 0, $7, $8::date, $8::date + 14, $9, $10, $10, $10)`,
-    [id, d.accountId, SERIES_ID, d.n, text, d.currency ?? 'EUR', gross, d.issueDate, creditorReference(text.replace('-', '')), at],
+     values ($1, $1, $2, $11, 'ISSUED', 'le-1', $3, $4, $5, $6, $7, 0, $7, $8::date, $8::date + 14, $9, $10, $10, $10)`,
+    [
+      id,
+      d.accountId,
+      SERIES_ID,
+      d.n,
+      text,
+      d.currency ?? 'EUR',
+      gross,
+      d.issueDate,
+      creditorReference(text.replace('-', '')),
+      at,
+      d.type ?? 'INVOICE',
+    ],
   );
   await c.query(
     `insert into ledger_transaction (id, idempotency_key, kind, source_id, currency, posted_on, created_at) values ($1, $1, 'DOCUMENT_ISSUED', $2, $3, $4, $5)`,

@@ -34,4 +34,5 @@ export const collectionsTables = [
   'refund',
   'credit_transfer_batch',
   'collections_outbox',
+  'deposit',
 ] as const;

@@ -28,6 +28,7 @@ import { Migration20261203002700_statement_import_heartbeat } from './Migration2
 import { Migration20261203002800_allocation_by_hand } from './Migration20261203002800_allocation_by_hand';
 import { Migration20261203002900_refunds } from './Migration20261203002900_refunds';
 import { Migration20261203003000_collections_outbox } from './Migration20261203003000_collections_outbox';
+import { Migration20261203003100_deposits } from './Migration20261203003100_deposits';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20260101000000_initial', class: Migration20260101000000_initial },
@@ -58,4 +59,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261203002800_allocation_by_hand', class: Migration20261203002800_allocation_by_hand },
   { name: 'Migration20261203002900_refunds', class: Migration20261203002900_refunds },
   { name: 'Migration20261203003000_collections_outbox', class: Migration20261203003000_collections_outbox },
+  { name: 'Migration20261203003100_deposits', class: Migration20261203003100_deposits },
 ];

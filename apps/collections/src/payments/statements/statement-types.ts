@@ -6,8 +6,11 @@
 export const STATEMENT_FORMATS = ['CAMT_053', 'CAMT_054', 'MT940'] as const;
 export type StatementFormat = (typeof STATEMENT_FORMATS)[number];
 
-/** MANUAL: entered by an operator through REST (cash, cheque, a transfer booked by hand: manual-payment.ts). */
-export const PAYMENT_CHANNELS = ['BANK_TRANSFER', 'DIRECT_DEBIT', 'CARD', 'MANUAL'] as const;
+/**
+ * MANUAL: entered by an operator through REST (cash, cheque, a transfer booked by hand: manual-payment.ts).
+ * DEPOSIT: a deposit applied to the account's documents (deposits/deposits.ts): its cash comes from DEPOSITS_HELD, not the bank.
+ */
+export const PAYMENT_CHANNELS = ['BANK_TRANSFER', 'DIRECT_DEBIT', 'CARD', 'MANUAL', 'DEPOSIT'] as const;
 export type PaymentChannel = (typeof PAYMENT_CHANNELS)[number];
 
 /** Where in the file: an element path (camt) and/or a line. */
