@@ -30,7 +30,7 @@ import {
   uniqueId,
   waitFor,
 } from '@app/devstack';
-import { NOTIFICATION_SCHEMA, type Notification } from '@app/events';
+import { collectionsEvent, NOTIFICATION_SCHEMA, type Notification } from '@app/events';
 import { FakeClock, systemClock, type Logger } from '@app/observability';
 import { PgDeliveryStore } from '../src/delivery/delivery-store';
 import { DELIVERY_BACKOFF, DeliveryWorker } from '../src/delivery/delivery-worker';
@@ -310,5 +310,110 @@ describe('subscriber notifications from NATS', () => {
     ]);
     child.child.kill('SIGTERM');
     expect(await child.exited).toBe(0);
+  });
+});
+
+describe("dunning notices from collections' events", () => {
+  let smtp: TestSmtpServer;
+  let pool: Pool;
+  let nc: NatsConnection;
+  let child: DeliveryChild | undefined;
+
+  afterAll(async () => {
+    await killIfRunning(child);
+    await nc?.close();
+    await smtp?.stop();
+    await pool?.end();
+  });
+
+  it('a DUNNING_STEP_TAKEN event becomes one email per notice to the account, rendered exactly; copies and bad messages send nothing more', async () => {
+    const root = join(process.env.RATEL_TEST_ROOT ?? tmpdir(), uniqueId('dunning-notices'));
+    smtp = await startTestSmtpServer(join(root, 'mail'));
+    const db = await newDatabase();
+    pool = db.pool;
+    const now = new Date(Date.UTC(2026, 11, 1));
+    await pool.query(`insert into customer (id, name, created_at, updated_at) values ('c1', 'Ana', $1, $1)`, [now]);
+    await pool.query(`insert into product (id, name, created_at) values ('p1', 'Postpaid', $1)`, [now]);
+    await pool.query(
+      `insert into price_plan (id, product_id, name, currency, current_version, created_at, updated_at) values ('plan1', 'p1', 'P', 'EUR', 1, $1, $1)`,
+      [now],
+    );
+    await pool.query(
+      `insert into billing_account (id, customer_id, type, currency, time_zone, cycle_day, plan_id, delivery_email, created_at, updated_at)
+       values ('acc-late', 'c1', 'POSTPAID', 'EUR', 'Europe/Paris', 1, 'plan1', 'late@example.org', $1, $1)`,
+      [now],
+    );
+    const prefix = uniqueId('D');
+    const stream = `${prefix}_RATEL_COLLECTIONS`;
+    const subjectRoot = `${prefix}.ratel.collections.v1`;
+    nc = await connect({ servers: requireEnv('NATS_URL') });
+    const jsm = await nc.jetstreamManager();
+    await jsm.streams.add({ name: stream, subjects: [`${subjectRoot}.>`], storage: StorageType.File, retention: RetentionPolicy.Limits });
+    await jsm.streams.add({ name: `${prefix}_NOTIFY`, subjects: [`${prefix}.ratel.notify.v1.>`], storage: StorageType.Memory });
+    const js = nc.jetstream();
+    const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+    // As collections writes it: a warning (SMS and EMAIL; the account has no SMS number) and a reminder.
+    const warning = collectionsEvent(
+      {
+        type: 'DUNNING_STEP_TAKEN',
+        accountId: 'acc-late',
+        caseId: 'dc-1',
+        stepNo: 2,
+        action: 'WARNING_SMS_EMAIL',
+        currency: 'EUR',
+        overdueMinor: '12345',
+        oldestDueDate: '2026-11-15',
+        takenOn: '2026-11-25',
+        notices: [
+          { channel: 'SMS', template: 'WARNING' },
+          { channel: 'EMAIL', template: 'WARNING' },
+        ],
+      },
+      'dc-1|2',
+      now,
+    );
+    await js.publish(`${subjectRoot}.dunning-step.acc-late`, enc(warning.payload), { msgID: 'copy-1' });
+    await js.publish(`${subjectRoot}.dunning-step.acc-late`, enc(warning.payload), { msgID: 'copy-2' });
+    await js.publish(
+      `${subjectRoot}.dunning-step.acc-late`,
+      enc({ ...warning.payload, notices: [{ channel: 'FAX', template: 'WARNING' }] }),
+    );
+    child = await startDeliveryProcess({
+      DATABASE_URL: db.url,
+      NATS_URL: requireEnv('NATS_URL'),
+      DELIVERY_SMTP_URL: smtp.url,
+      DELIVERY_SMS_GATEWAY_URL: '',
+      DELIVERY_NOTIFY_STREAM: `${prefix}_NOTIFY`,
+      DELIVERY_NOTIFY_CONSUMER: 'notify',
+      DELIVERY_NOTIFY_FILTER_SUBJECT: `${prefix}.ratel.notify.v1.>`,
+      DELIVERY_DUNNING_STREAM: stream,
+      DELIVERY_DUNNING_CONSUMER: 'dunning',
+      DELIVERY_DUNNING_FILTER_SUBJECT: `${subjectRoot}.dunning-step.>`,
+      DELIVERY_IDLE_POLL_MS: '100',
+    });
+    await waitFor(
+      'the dunning consumer to drain',
+      async () => {
+        const info = await jsm.consumers.info(stream, 'dunning');
+        return info.num_pending === 0 && info.num_ack_pending === 0 && info.delivered.stream_seq === 3;
+      },
+      PROCESS_WAIT_MS,
+      100,
+    );
+    await waitFor('the email sent', () => smtp.received().length >= 1, PROCESS_WAIT_MS, 100);
+    await waitFor(
+      'no delivery pending',
+      async () => (await pool.query(`select count(*)::int as n from delivery where status = 'PENDING'`)).rows[0].n === 0,
+      PROCESS_WAIT_MS,
+      100,
+    );
+    const rows = (await pool.query(`select subject_kind, subject_id, channel, recipient, status from delivery`)).rows;
+    expect(rows).toEqual([
+      { subject_kind: 'DUNNING_NOTICE', subject_id: warning.eventId, channel: 'EMAIL', recipient: 'late@example.org', status: 'SENT' },
+    ]);
+    const mail = smtp.received();
+    expect(mail).toHaveLength(1);
+    expect(header(mail[0], 'Subject')).toBe('Formal warning: 123.45 EUR overdue');
+    expect(mail[0]).toContain('since 2026-11-15');
   });
 });

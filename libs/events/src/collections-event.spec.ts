@@ -1,5 +1,5 @@
 /** The collections events' contract: subjects, stable ids, the schema field, and account ids refused as subject tokens. */
-import { collectionsEvent, collectionsSubject } from './collections-event';
+import { collectionsEvent, collectionsSubject, validateDunningStepTaken } from './collections-event';
 
 const AT = new Date(Date.UTC(2026, 11, 3, 8));
 
@@ -32,5 +32,47 @@ describe('collectionsEvent', () => {
     expect(collectionsSubject('DUNNING_STEP_TAKEN', 'a_b-1')).toBe('ratel.collections.v1.dunning-step.a_b-1');
     expect(() => collectionsSubject('PAYMENT_RECEIVED', 'acc.1')).toThrow(RangeError);
     expect(() => collectionsSubject('PAYMENT_RECEIVED', 'acc>')).toThrow(RangeError);
+  });
+});
+
+describe('validateDunningStepTaken', () => {
+  const good = collectionsEvent(
+    {
+      type: 'DUNNING_STEP_TAKEN',
+      accountId: 'acc-1',
+      caseId: 'dc-1',
+      stepNo: 1,
+      action: 'REMINDER_EMAIL',
+      currency: 'EUR',
+      overdueMinor: '100',
+      oldestDueDate: '2026-11-01',
+      takenOn: '2026-11-04',
+      notices: [{ channel: 'EMAIL', template: 'REMINDER' }],
+    },
+    'dc-1|1',
+    AT,
+  ).payload;
+
+  it('accepts the event as collections writes it', () => {
+    expect(validateDunningStepTaken(JSON.parse(JSON.stringify(good)))).toEqual({ ok: true, value: good });
+  });
+
+  it.each([
+    ['another schema', { schema: 'x' }, 'schema'],
+    ['another type', { type: 'PAYMENT_RECEIVED' }, 'type'],
+    ['an account id that is not a token', { accountId: 'a.b' }, 'accountId'],
+    ['a float amount', { overdueMinor: '1.5' }, 'overdueMinor'],
+    ['a bad date', { takenOn: '4 Nov' }, 'takenOn'],
+    ['an unknown channel', { notices: [{ channel: 'FAX', template: 'REMINDER' }] }, 'notices'],
+    ['an unknown template', { notices: [{ channel: 'EMAIL', template: 'THREAT' }] }, 'notices'],
+  ])('refuses %s, naming %s', (_n, change, path) => {
+    const v = validateDunningStepTaken({ ...good, ...change });
+    expect(v.ok).toBe(false);
+    if (!v.ok) expect(v.issues.map((i) => i.path)).toContain(path);
+  });
+
+  it('refuses what is not an object', () => {
+    expect(validateDunningStepTaken('nope').ok).toBe(false);
+    expect(validateDunningStepTaken(null).ok).toBe(false);
   });
 });

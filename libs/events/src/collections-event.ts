@@ -17,6 +17,7 @@
 import { createHash } from 'node:crypto';
 import { ACCOUNT_ID_PATTERN } from './ids';
 import { COLLECTIONS_SUBJECT_PREFIX } from './subjects';
+import type { Validation } from './validate';
 
 export const COLLECTIONS_EVENT_SCHEMA = 'ratel.collections.v1';
 export const COLLECTIONS_EVENT_TYPES = ['PAYMENT_RECEIVED', 'PAYMENT_ALLOCATED', 'PAYMENT_RETURNED', 'DUNNING_STEP_TAKEN'] as const;
@@ -63,14 +64,30 @@ export interface PaymentReturnedEvent extends EventBase {
   reopened: { documentId: string; amountMinor: string }[];
 }
 
+/** The notices of dunning steps, each a template the delivery process renders per channel. */
+export const DUNNING_NOTICE_TEMPLATES = ['REMINDER', 'WARNING', 'TERMINATION'] as const;
+export type DunningNoticeTemplate = (typeof DUNNING_NOTICE_TEMPLATES)[number];
+export const DUNNING_NOTICE_CHANNELS = ['EMAIL', 'SMS'] as const;
+export type DunningNoticeChannel = (typeof DUNNING_NOTICE_CHANNELS)[number];
+
+export interface DunningNotice {
+  channel: DunningNoticeChannel;
+  template: DunningNoticeTemplate;
+}
+
 export interface DunningStepTakenEvent extends EventBase {
   type: 'DUNNING_STEP_TAKEN';
   accountId: string;
   caseId: string;
   stepNo: number;
   action: string;
+  currency: string;
   overdueMinor: string;
+  /** The oldest overdue document's due date. */
+  oldestDueDate: string;
   takenOn: string;
+  /** What the customer is told (the delivery process sends them through the account's delivery preferences). */
+  notices: DunningNotice[];
 }
 
 export type CollectionsEvent = PaymentReceivedEvent | PaymentAllocatedEvent | PaymentReturnedEvent | DunningStepTakenEvent;
@@ -104,4 +121,34 @@ export function collectionsEvent(input: CollectionsEventInput, source: string, o
   const eventId = `ce-${createHash('sha1').update(`${input.type}|${source}`).digest('hex').slice(0, 40)}`;
   const payload = { schema: COLLECTIONS_EVENT_SCHEMA, eventId, occurredAt: occurredAt.toISOString(), ...input } as CollectionsEvent;
   return { eventId, subject: collectionsSubject(input.type, input.accountId), payload };
+}
+
+const MINOR_STRING = /^(0|[1-9][0-9]{0,18})$/;
+const DATE = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
+
+/** A DUNNING_STEP_TAKEN event as a consumer reads it off the wire: every field it relies on checked. Pure. */
+export function validateDunningStepTaken(x: unknown): Validation<DunningStepTakenEvent> {
+  const issues: { path: string; message: string }[] = [];
+  const bad = (path: string, message: string) => issues.push({ path, message });
+  const e = (typeof x === 'object' && x !== null ? x : {}) as Record<string, unknown>;
+  if (e.schema !== COLLECTIONS_EVENT_SCHEMA) bad('schema', `not ${COLLECTIONS_EVENT_SCHEMA}`);
+  if (e.type !== 'DUNNING_STEP_TAKEN') bad('type', 'not DUNNING_STEP_TAKEN');
+  for (const f of ['eventId', 'caseId', 'action', 'occurredAt'] as const) if (typeof e[f] !== 'string' || e[f] === '') bad(f, 'required');
+  if (typeof e.accountId !== 'string' || !ACCOUNT_ID_PATTERN.test(e.accountId)) bad('accountId', 'an account id');
+  if (typeof e.stepNo !== 'number' || !Number.isInteger(e.stepNo)) bad('stepNo', 'an integer');
+  if (typeof e.currency !== 'string' || !/^[A-Z]{3}$/.test(e.currency)) bad('currency', 'an ISO 4217 code');
+  if (typeof e.overdueMinor !== 'string' || !MINOR_STRING.test(e.overdueMinor)) bad('overdueMinor', 'minor units as a string');
+  for (const f of ['takenOn', 'oldestDueDate'] as const) if (typeof e[f] !== 'string' || !DATE.test(e[f])) bad(f, 'YYYY-MM-DD');
+  if (
+    !Array.isArray(e.notices) ||
+    !e.notices.every(
+      (n: unknown) =>
+        typeof n === 'object' &&
+        n !== null &&
+        (DUNNING_NOTICE_CHANNELS as readonly unknown[]).includes((n as DunningNotice).channel) &&
+        (DUNNING_NOTICE_TEMPLATES as readonly unknown[]).includes((n as DunningNotice).template),
+    )
+  )
+    bad('notices', '[{ channel: EMAIL or SMS, template: REMINDER, WARNING or TERMINATION }]');
+  return issues.length === 0 ? { ok: true, value: e as unknown as DunningStepTakenEvent } : { ok: false, issues };
 }

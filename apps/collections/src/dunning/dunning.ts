@@ -21,6 +21,7 @@
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { withTransaction } from '@app/db';
+import type { DunningNotice } from '@app/events';
 import { writeCollectionsEvents } from '../events/collections-outbox';
 import { LEDGER_ACCOUNT } from '../matching/ledger-accounts';
 import type { BarringPort } from './barring';
@@ -68,6 +69,20 @@ export interface AccountOutcome {
   closed: boolean;
   unbarred: boolean;
 }
+
+/** What each step tells the customer (the notices rows and the DUNNING_STEP_TAKEN event say the same). */
+export const DUNNING_NOTICES: Readonly<Record<DunningAction, DunningNotice[]>> = {
+  REMINDER_EMAIL: [{ channel: 'EMAIL', template: 'REMINDER' }],
+  WARNING_SMS_EMAIL: [
+    { channel: 'SMS', template: 'WARNING' },
+    { channel: 'EMAIL', template: 'WARNING' },
+  ],
+  SOFT_BAR: [],
+  HARD_BAR: [],
+  TERMINATION: [{ channel: 'EMAIL', template: 'TERMINATION' }],
+  AGENCY_HANDOVER: [],
+  WRITE_OFF: [],
+};
 
 export class Dunning {
   constructor(
@@ -186,8 +201,11 @@ export class Dunning {
                 caseId,
                 stepNo: step.step_no,
                 action: step.action,
+                currency: o[0].currency ?? 'EUR',
                 overdueMinor: overdue.toString(),
+                oldestDueDate: o[0].oldest!,
                 takenOn: today,
+                notices: DUNNING_NOTICES[step.action],
               },
               source: `${caseId}|${step.step_no}`,
             },
@@ -211,14 +229,12 @@ export class Dunning {
          on conflict (id) do nothing`,
         [`${x.caseId}|${template}|${channel}`, x.caseId, x.accountId, channel, template, x.overdue.toString(), x.now],
       );
+    const notices = DUNNING_NOTICES[x.action];
+    for (const n of notices) await notice(n.channel, n.template);
     switch (x.action) {
       case 'REMINDER_EMAIL':
-        await notice('EMAIL', 'REMINDER');
-        return { notices: ['EMAIL'] };
       case 'WARNING_SMS_EMAIL':
-        await notice('SMS', 'WARNING');
-        await notice('EMAIL', 'WARNING');
-        return { notices: ['SMS', 'EMAIL'] };
+        return { notices: notices.map((n) => n.channel) };
       case 'SOFT_BAR':
       case 'HARD_BAR':
         if (this.barring === undefined) throw new Error('dunning: barring needs CHARGING_API_URL and CHARGING_API_KEY');
@@ -226,7 +242,6 @@ export class Dunning {
         await c.query(`update dunning_account set barred_by_dunning = true, updated_at = $2 where account_id = $1`, [x.accountId, x.now]);
         return { barred: true, level: x.action === 'SOFT_BAR' ? 'OUTGOING' : 'ALL' };
       case 'TERMINATION': {
-        await notice('EMAIL', 'TERMINATION');
         const depositsApplied = (await this.onTermination?.(c, x.accountId, x.now.getTime())) ?? [];
         return { operator: 'terminate the contract', depositsApplied };
       }

@@ -5,7 +5,7 @@
  * on (its rows wait), so one process can serve email and another SMS.
  */
 import { ConfigError, loadConfig } from '@app/config';
-import { NOTIFY_STREAM, NOTIFY_SUBJECTS } from '@app/events';
+import { COLLECTIONS_STREAM, COLLECTIONS_SUBJECT_PREFIX, NOTIFY_STREAM, NOTIFY_SUBJECTS } from '@app/events';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { z } from 'zod';
@@ -71,6 +71,13 @@ export const deliveryConfigSchema = z.object({
   DELIVERY_NOTIFY_ACK_WAIT_MS: ms(1_000, 3_600_000).default(30_000),
   DELIVERY_NOTIFY_CHANNEL: z.enum(['SMS', 'WEBHOOK']).default('SMS'),
   DELIVERY_PUSH_WEBHOOK_URL: optionalUrl,
+  /** Dunning notices: collections' DUNNING_STEP_TAKEN events (the stream, this consumer, the subjects); sent in DELIVERY_DEFAULT_LANGUAGE. */
+  DELIVERY_DUNNING_STREAM: jsName.default(COLLECTIONS_STREAM),
+  DELIVERY_DUNNING_CONSUMER: jsName.default('invoicing-dunning-notice-delivery'),
+  DELIVERY_DUNNING_FILTER_SUBJECT: z
+    .string()
+    .regex(/^[A-Za-z0-9_.*>-]{1,255}$/)
+    .default(`${COLLECTIONS_SUBJECT_PREFIX}.dunning-step.>`),
   DELIVERY_DEFAULT_LANGUAGE: z.enum(NOTIFICATION_LANGUAGES).default('en'),
   DELIVERY_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   /** GET /metrics, /healthz, /readyz; 0 = any free port. */

@@ -1,6 +1,7 @@
 /**
  * The delivery process: the delivery worker (EMAIL, SMS, WEBHOOK as configured) and, with NATS_URL,
- * the consumer that turns RATEL_NOTIFY balance notifications into SMS (or push) deliveries.
+ * the consumer that turns RATEL_NOTIFY balance notifications into SMS (or push) deliveries, and the one
+ * that turns collections' DUNNING_STEP_TAKEN events (RATEL_COLLECTIONS) into dunning notices (dunning-notices.ts).
  *
  *   node -r ts-node/register/transpile-only -r tsconfig-paths/register apps/invoicing/src/delivery/delivery-main.ts
  *
@@ -11,6 +12,8 @@
 import { createRegistry, createLogger, systemClock } from '@app/observability';
 import { createNatsConnection, drainNats, onStopSignals, PeriodicTask, runMain, startOpsServer } from '@app/runtime';
 import type { NatsConnection } from 'nats';
+import { COLLECTIONS_STREAM, COLLECTIONS_SUBJECTS, validateDunningStepTaken, validateNotification } from '@app/events';
+import { ensureEventStream } from '@app/events/outbox-stream';
 import { Pool } from 'pg';
 import { JetStreamSource } from '../ingest/jetstream-source';
 import { loadDeliveryConfig, printableDeliveryConfig } from './delivery-config';
@@ -23,7 +26,8 @@ import { EmailSender } from './email-sender';
 import { EnqueueNotificationDelivery } from './enqueue-notification-delivery.usecase';
 import { FsDocumentBytes } from './fs-document-bytes';
 import { SmsSender, WebhookSender } from './http-json-sender';
-import { NotificationConsumer } from './notification-consumer';
+import { DeliveryEventConsumer } from './notification-consumer';
+import { assertDunningTemplatesComplete, EnqueueDunningNotices } from './dunning-notices';
 import { PortalSender } from './portal-sender';
 import { assertTemplatesComplete } from './notification-templates';
 import type { Sender } from './ports';
@@ -42,6 +46,7 @@ async function main(): Promise<void> {
   const config = loadDeliveryConfig();
   const logger = createLogger('delivery');
   assertTemplatesComplete();
+  assertDunningTemplatesComplete();
   logger.info({ config: printableDeliveryConfig(config) }, 'delivery starting');
   const registry = createRegistry('delivery');
   const metrics = createDeliveryMetrics(registry);
@@ -98,7 +103,51 @@ async function main(): Promise<void> {
       webhookUrl: config.DELIVERY_PUSH_WEBHOOK_URL,
       defaultLanguage: config.DELIVERY_DEFAULT_LANGUAGE,
     });
-    tasks.push(new NotificationConsumer(source, enqueue, logger, metrics).run(abort.signal));
+    tasks.push(
+      new DeliveryEventConsumer(
+        source,
+        {
+          what: 'notification',
+          validate: validateNotification,
+          enqueue: async (n) => [await enqueue.execute(n)],
+          counter: metrics.notifications,
+          idOf: (n) => n.eventId,
+        },
+        logger,
+      ).run(abort.signal),
+    );
+    // Dunning notices from collections (RATEL_COLLECTIONS is made here too when collections has not started yet; another stream must exist).
+    if (config.DELIVERY_DUNNING_STREAM === COLLECTIONS_STREAM)
+      await ensureEventStream(await nats.jetstreamManager(), { name: COLLECTIONS_STREAM, subjects: COLLECTIONS_SUBJECTS });
+    const dunningSource = await JetStreamSource.open(nats, {
+      stream: config.DELIVERY_DUNNING_STREAM,
+      consumer: config.DELIVERY_DUNNING_CONSUMER,
+      filterSubject: config.DELIVERY_DUNNING_FILTER_SUBJECT,
+      ackWaitMs: config.DELIVERY_NOTIFY_ACK_WAIT_MS,
+      maxAckPending: 1_000,
+    });
+    await dunningSource.ensureConsumer();
+    const notices = new EnqueueDunningNotices(pool, store, config.DELIVERY_DEFAULT_LANGUAGE);
+    tasks.push(
+      new DeliveryEventConsumer(
+        dunningSource,
+        {
+          what: 'dunning notice',
+          validate: validateDunningStepTaken,
+          enqueue: async (e) => {
+            const o = await notices.execute(e);
+            return [
+              ...Array<string>(o.enqueued).fill('enqueued'),
+              ...Array<string>(o.duplicate).fill('duplicate'),
+              ...Array<string>(o.noRecipient).fill('no_recipient'),
+            ];
+          },
+          counter: metrics.dunningNotices,
+          idOf: (e) => e.eventId,
+        },
+        logger,
+      ).run(abort.signal),
+    );
   }
 
   const gauge = new PeriodicTask(DELIVERY_GAUGE_INTERVAL_MS, async () => {

@@ -11,6 +11,7 @@ export interface DeliveryMetrics {
   deliveries: Gauge<'channel' | 'status'>;
   /** Notifications read from RATEL_NOTIFY by outcome: enqueued, duplicate, no_recipient, invalid. */
   notifications: Counter<'outcome'>;
+  dunningNotices: Counter<'outcome'>;
 }
 
 export function createDeliveryMetrics(registry: Registry): DeliveryMetrics {
@@ -44,6 +45,12 @@ export function createDeliveryMetrics(registry: Registry): DeliveryMetrics {
     notifications: new Counter({
       name: 'ratel_delivery_notifications_total',
       help: 'Balance notifications read by the delivery consumer, by outcome (enqueued, duplicate, no_recipient, invalid)',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    dunningNotices: new Counter({
+      name: 'ratel_delivery_dunning_notices_total',
+      help: 'Dunning notices read from collections events, by outcome (enqueued, duplicate, no_recipient, invalid)',
       labelNames: ['outcome'],
       registers,
     }),

@@ -6,7 +6,8 @@ export type DeliveryChannel = (typeof DELIVERY_CHANNELS)[number];
 export const DELIVERY_STATUSES = ['PENDING', 'SENT', 'FAILED', 'BOUNCED'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
-export const SUBJECT_KINDS = ['DOCUMENT', 'NOTIFICATION'] as const;
+/** DUNNING_NOTICE: a dunning step's notice to the customer (collections' DUNNING_STEP_TAKEN event: dunning-notices.ts). */
+export const SUBJECT_KINDS = ['DOCUMENT', 'NOTIFICATION', 'DUNNING_NOTICE'] as const;
 export type SubjectKind = (typeof SUBJECT_KINDS)[number];
 
 /** What a delivery sends, rendered when the row is written so every attempt sends the same. */

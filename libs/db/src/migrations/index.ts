@@ -29,6 +29,7 @@ import { Migration20261203002800_allocation_by_hand } from './Migration202612030
 import { Migration20261203002900_refunds } from './Migration20261203002900_refunds';
 import { Migration20261203003000_collections_outbox } from './Migration20261203003000_collections_outbox';
 import { Migration20261203003100_deposits } from './Migration20261203003100_deposits';
+import { Migration20261203003200_dunning_notice_deliveries } from './Migration20261203003200_dunning_notice_deliveries';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20260101000000_initial', class: Migration20260101000000_initial },
@@ -60,4 +61,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261203002900_refunds', class: Migration20261203002900_refunds },
   { name: 'Migration20261203003000_collections_outbox', class: Migration20261203003000_collections_outbox },
   { name: 'Migration20261203003100_deposits', class: Migration20261203003100_deposits },
+  { name: 'Migration20261203003200_dunning_notice_deliveries', class: Migration20261203003200_dunning_notice_deliveries },
 ];
