@@ -22,7 +22,7 @@ import { withTransaction } from '@app/db';
 import type { ReceivedPayment } from '../payments/statements/statement-types';
 import { writeCollectionsEvents } from '../events/collections-outbox';
 import { allocatePayment, type OpenDocument } from './allocate';
-import { LEDGER_ACCOUNT, paymentReceivedLegs, PAYMENT_RECEIVED_KIND, postLedgerTransaction } from './ledger-accounts';
+import { LEDGER_ACCOUNT, paymentReceivedLegs, PAYMENT_RECEIVED_KIND, postLedgerTransactions } from './ledger-accounts';
 import type { MatchRule, PaymentStatus } from './match-rules';
 import { creditorReferencesIn, remittanceTokens } from './remittance';
 
@@ -34,14 +34,6 @@ interface Match {
   rule: MatchRule | null;
   targets: OpenDocument[];
   preferExactAmount: boolean;
-}
-
-interface DocumentRow {
-  id: string;
-  account_id: string;
-  currency: string;
-  open_minor: string;
-  payable: boolean;
 }
 
 const NO_MATCH: Match = { accountId: null, rule: null, targets: [], preferExactAmount: false };
@@ -64,6 +56,45 @@ export interface ApplyOptions {
 /** Called after a new payment of an identified account has committed (dunning re-evaluates the account); its failure never fails the payment. */
 export type AfterPayment = (accountId: string) => Promise<void>;
 
+/** Payments applied per transaction at most (an import sends its entries in batches of this size). */
+export const APPLY_BATCH_MAX = 500;
+
+/** A document as matching sees it: its state read under the row lock, then moved by the batch's earlier payments. */
+interface DocumentState {
+  id: string;
+  accountId: string;
+  currency: string;
+  type: string;
+  status: string;
+  openMinor: bigint;
+  paymentReference: string | null;
+  numberText: string | null;
+}
+
+const payable = (d: DocumentState) =>
+  (d.status === 'ISSUED' || d.status === 'PARTIALLY_PAID') && d.type !== 'CREDIT_NOTE' && d.openMinor > 0n;
+
+/** What one payment of a batch looks for: its RF references and remittance tokens (remittance.ts). */
+interface Wanted {
+  refs: string[];
+  tokens: string[];
+}
+
+function wantedOf(p: ReceivedPayment): Wanted {
+  const texts = [p.remittanceInfo, ...(p.endToEndId === null ? [] : [p.endToEndId])];
+  return { refs: creditorReferencesIn([...p.creditorReferences, ...texts]), tokens: remittanceTokens(texts) };
+}
+
+interface Applied {
+  id: string;
+  p: ReceivedPayment;
+  match: Match;
+  plan: ReturnType<typeof allocatePayment>;
+  rule: MatchRule | null;
+  status: PaymentStatus;
+  txId: string;
+}
+
 export class PaymentApplier {
   constructor(
     private readonly pool: Pool,
@@ -72,189 +103,299 @@ export class PaymentApplier {
 
   /** `o.inTransaction` runs in the payment's transaction once it is created (an audit row of who entered it). */
   async apply(p: ReceivedPayment, o: ApplyOptions): Promise<ApplyOutcome> {
-    const outcome = await this.applyOnce(p, o);
-    if (outcome.created && outcome.accountId !== null && this.afterPayment !== undefined)
-      await this.afterPayment(outcome.accountId).catch(() => undefined);
-    return outcome;
+    return (await this.applyMany([p], o))[0];
   }
 
-  private async applyOnce(p: ReceivedPayment, o: ApplyOptions): Promise<ApplyOutcome> {
-    return withTransaction(this.pool, (c) => this.applyIn(c, p, o));
+  /**
+   * Up to APPLY_BATCH_MAX payments in ONE transaction (a statement import's batch), each exactly as if
+   * applied alone, in order: a later payment of the batch sees what the earlier ones paid. Outcomes in
+   * the order given; a payment given twice is created once.
+   */
+  async applyMany(payments: readonly ReceivedPayment[], o: ApplyOptions): Promise<ApplyOutcome[]> {
+    if (payments.length > APPLY_BATCH_MAX) throw new RangeError(`applyMany: at most ${APPLY_BATCH_MAX} payments, not ${payments.length}`);
+    if (payments.length === 0) return [];
+    const outcomes = await withTransaction(this.pool, (c) => this.applyManyIn(c, payments, o));
+    if (this.afterPayment !== undefined) {
+      const accounts = new Set(outcomes.flatMap((x) => (x.created && x.accountId !== null ? [x.accountId] : [])));
+      for (const a of accounts) await this.afterPayment(a).catch(() => undefined);
+    }
+    return outcomes;
   }
 
   /** The payment applied in the caller's transaction (a deposit applied at a dunning step); no after-payment hook. */
   async applyIn(c: PoolClient, p: ReceivedPayment, o: ApplyOptions): Promise<ApplyOutcome> {
-    const id = paymentIdOf(p);
+    return (await this.applyManyIn(c, [p], o))[0];
+  }
+
+  private async applyManyIn(c: PoolClient, payments: readonly ReceivedPayment[], o: ApplyOptions): Promise<ApplyOutcome[]> {
     const now = new Date(o.nowMs);
+    const ids = payments.map(paymentIdOf);
     // No conflict target: the id is derived from the key, so a concurrent insert of the same payment may
     // meet the primary key before the key's index, and either conflict must mean "already there".
-    const inserted = await c.query(
+    const firstIndex = new Map<string, number>();
+    ids.forEach((id, i) => firstIndex.set(id, firstIndex.get(id) ?? i));
+    const unique = [...firstIndex.values()].map((i) => payments[i]);
+    const { rows: inserted } = await c.query<{ id: string }>(
       `insert into payment (id, channel, source, bank_reference, currency, amount_minor, unapplied_minor, value_date, booking_date,
          end_to_end_id, remittance_info, debtor_name, status, import_id, created_at, updated_at)
-       values ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11, 'SUSPENSE', $12, $13, $13)
+       select id, ch, src, ref, cur, amt, amt, vd, bd, e2e, rmt, dn, 'SUSPENSE', $13, $14, $14
+       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::date[], $8::date[], $9::text[], $10::text[],
+         $11::text[], $12::int[]) as t(id, ch, src, ref, cur, amt, vd, bd, e2e, rmt, dn, ord)
+       order by ord
        on conflict do nothing returning id`,
       [
-        id,
-        p.channel,
-        p.source,
-        p.bankReference,
-        p.currency,
-        p.amountMinor.toString(),
-        p.valueDate,
-        p.bookingDate,
-        p.endToEndId,
-        p.remittanceInfo,
-        p.debtorName,
+        unique.map(paymentIdOf),
+        unique.map((p) => p.channel),
+        unique.map((p) => p.source),
+        unique.map((p) => p.bankReference),
+        unique.map((p) => p.currency),
+        unique.map((p) => p.amountMinor.toString()),
+        unique.map((p) => p.valueDate),
+        unique.map((p) => p.bookingDate),
+        unique.map((p) => p.endToEndId),
+        unique.map((p) => p.remittanceInfo),
+        unique.map((p) => p.debtorName),
+        unique.map((_, i) => i),
         o.importId,
         now,
       ],
     );
-    if (inserted.rowCount === 0) return { created: false };
-    const match = await findDocuments(c, p);
-    const plan = allocatePayment({ amountMinor: p.amountMinor, targets: match.targets, preferExactAmount: match.preferExactAmount });
-    const rule = match.rule === 'ACCOUNT_OLDEST_FIRST' && plan.exactAmount ? 'ACCOUNT_EXACT_AMOUNT' : match.rule;
-    const allocated = plan.allocations.reduce((s, a) => s + a.amountMinor, 0n);
-    const txId = await postReceipt(c, { id, p, accountId: match.accountId, allocated, now });
-    await writeAllocations(c, { id, txId, allocations: plan.allocations, now });
-    const status: PaymentStatus = match.accountId === null ? 'SUSPENSE' : plan.unappliedMinor === 0n ? 'ALLOCATED' : 'UNAPPLIED';
-    await c.query(`update payment set account_id = $2, unapplied_minor = $3, status = $4, match_rule = $5, updated_at = $6 where id = $1`, [
-      id,
-      match.accountId,
-      plan.unappliedMinor.toString(),
-      status,
-      match.accountId === null ? null : rule,
-      now,
-    ]);
-    const matchRule = match.accountId === null ? null : rule;
-    const common = { accountId: match.accountId, paymentId: id, currency: p.currency, unappliedMinor: plan.unappliedMinor.toString() };
+    const created = new Set(inserted.map((r) => r.id));
+    const todo = unique.filter((p) => created.has(paymentIdOf(p)));
+    const docs = await this.lockDocuments(c, todo.map(wantedOf));
+    const applied: Applied[] = todo.map((p) => {
+      const id = paymentIdOf(p);
+      const match = matchOf(p, wantedOf(p), docs);
+      const plan = allocatePayment({ amountMinor: p.amountMinor, targets: match.targets, preferExactAmount: match.preferExactAmount });
+      for (const a of plan.allocations) {
+        const d = docs.byId.get(a.documentId)!;
+        d.openMinor -= a.amountMinor;
+        d.status = d.openMinor === 0n ? 'PAID' : 'PARTIALLY_PAID';
+      }
+      const rule =
+        match.accountId === null ? null : match.rule === 'ACCOUNT_OLDEST_FIRST' && plan.exactAmount ? 'ACCOUNT_EXACT_AMOUNT' : match.rule;
+      const status: PaymentStatus = match.accountId === null ? 'SUSPENSE' : plan.unappliedMinor === 0n ? 'ALLOCATED' : 'UNAPPLIED';
+      return { id, p, match, plan, rule, status, txId: `lt-${sha1(`payment-received|${id}`).slice(0, 40)}` };
+    });
+    await this.write(c, applied, now);
+    for (const a of applied) await o.inTransaction?.(c, a.id);
+    const byId = new Map(applied.map((a) => [a.id, a]));
+    const answered = new Set<string>();
+    return ids.map((id) => {
+      const a = byId.get(id);
+      if (a === undefined || answered.has(id)) return { created: false };
+      answered.add(id);
+      return { created: true, paymentId: id, accountId: a.match.accountId, status: a.status, rule: a.rule };
+    });
+  }
+
+  /**
+   * Every document the batch's payments may pay, locked (FOR UPDATE, oldest first: the one order every
+   * writer uses, so two batches never deadlock) and read under the lock: those named by an RF reference
+   * or a number, and the payable documents of the accounts named. Credit notes are never paid.
+   */
+  private async lockDocuments(c: PoolClient, wanted: readonly Wanted[]): Promise<Documents> {
+    const refs = [...new Set(wanted.flatMap((w) => w.refs))];
+    const tokens = [...new Set(wanted.flatMap((w) => w.tokens))];
+    const accounts =
+      tokens.length === 0
+        ? []
+        : (await c.query<{ id: string }>(`select id from billing_account where id = any($1::text[])`, [tokens])).rows.map((r) => r.id);
+    const out: Documents = {
+      byId: new Map(),
+      byReference: new Map(),
+      byNumber: new Map(),
+      byAccount: new Map(),
+      accounts: new Set(accounts),
+      order: new Map(),
+    };
+    if (refs.length === 0 && tokens.length === 0) return out;
+    const { rows } = await c.query<{
+      id: string;
+      account_id: string;
+      currency: string;
+      type: string;
+      status: string;
+      open_minor: string;
+      payment_reference: string | null;
+      number_text: string | null;
+    }>(
+      `select id, account_id, trim(currency) as currency, type, status, (gross_minor - paid_minor)::text as open_minor, payment_reference, number_text
+       from billing_document
+       where type <> 'CREDIT_NOTE'
+         and (payment_reference = any($1::text[]) or number_text = any($2::text[]) or (account_id = any($3::text[]) and ${PAYABLE}))
+       order by issue_date, id for update`,
+      [refs, tokens, accounts],
+    );
+    const push = (m: Map<string, DocumentState[]>, k: string, d: DocumentState) => m.set(k, [...(m.get(k) ?? []), d]);
+    for (const r of rows) {
+      const d: DocumentState = {
+        id: r.id,
+        accountId: r.account_id,
+        currency: r.currency,
+        type: r.type,
+        status: r.status,
+        openMinor: BigInt(r.open_minor),
+        paymentReference: r.payment_reference,
+        numberText: r.number_text,
+      };
+      out.byId.set(d.id, d);
+      out.order.set(d.id, out.order.size);
+      if (d.paymentReference !== null) push(out.byReference, d.paymentReference, d);
+      if (d.numberText !== null) push(out.byNumber, d.numberText, d);
+      push(out.byAccount, d.accountId, d);
+    }
+    return out;
+  }
+
+  /** The batch's rows, one statement per table: ledger, allocations, documents, payments, events. */
+  private async write(c: PoolClient, applied: readonly Applied[], now: Date): Promise<void> {
+    if (applied.length === 0) return;
+    await postLedgerTransactions(
+      c,
+      applied.map((a) => {
+        const allocated = a.plan.allocations.reduce((s, x) => s + x.amountMinor, 0n);
+        return {
+          key: `payment-received|${a.id}`,
+          kind: PAYMENT_RECEIVED_KIND,
+          sourceId: a.id,
+          currency: a.p.currency,
+          postedOn: a.p.bookingDate ?? a.p.valueDate,
+          now,
+          legs: paymentReceivedLegs({
+            amountMinor: a.p.amountMinor,
+            allocatedMinor: allocated,
+            accountId: a.match.accountId,
+            ...(a.p.channel === 'DEPOSIT'
+              ? { cash: { account: LEDGER_ACCOUNT.DEPOSITS_HELD, party: depositAccount({ id: a.id, accountId: a.match.accountId }) } }
+              : {}),
+          }),
+        };
+      }),
+    );
+    const allocations = applied.flatMap((a) => a.plan.allocations.map((x) => ({ paymentId: a.id, txId: a.txId, ...x })));
+    if (allocations.length > 0) {
+      await c.query(
+        `insert into payment_allocation (payment_id, document_id, amount_minor, ledger_transaction_id, created_at)
+         select p, d, m, t, $5 from unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) as u(p, d, m, t)`,
+        [
+          allocations.map((x) => x.paymentId),
+          allocations.map((x) => x.documentId),
+          allocations.map((x) => x.amountMinor.toString()),
+          allocations.map((x) => x.txId),
+          now,
+        ],
+      );
+      const perDocument = new Map<string, bigint>();
+      for (const x of allocations) perDocument.set(x.documentId, (perDocument.get(x.documentId) ?? 0n) + x.amountMinor);
+      const { rows } = await c.query<{ id: string; within: boolean }>(
+        `update billing_document d set paid_minor = d.paid_minor + a.m,
+           status = case when d.paid_minor + a.m = d.gross_minor then 'PAID' else 'PARTIALLY_PAID' end, updated_at = $3
+         from unnest($1::text[], $2::bigint[]) as a(id, m) where d.id = a.id
+         returning d.id, d.paid_minor <= d.gross_minor as within`,
+        [[...perDocument.keys()], [...perDocument.values()].map(String), now],
+      );
+      // The documents were locked and their open amounts read under the lock: anything else is a bug.
+      if (rows.length !== perDocument.size || rows.some((r) => !r.within))
+        throw new Error(`payments: allocations exceed the documents' open amounts`);
+    }
+    await c.query(
+      `update payment p set account_id = u.a, unapplied_minor = u.un, status = u.st, match_rule = u.mr, updated_at = $6
+       from unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[]) as u(id, a, un, st, mr) where p.id = u.id`,
+      [
+        applied.map((a) => a.id),
+        applied.map((a) => a.match.accountId),
+        applied.map((a) => a.plan.unappliedMinor.toString()),
+        applied.map((a) => a.status),
+        applied.map((a) => a.rule),
+        now,
+      ],
+    );
     await writeCollectionsEvents(
       c,
-      [
-        {
-          input: {
-            type: 'PAYMENT_RECEIVED',
-            ...common,
-            channel: p.channel,
-            amountMinor: p.amountMinor.toString(),
-            valueDate: p.valueDate,
-            status,
-            matchRule,
+      applied.flatMap((a) => {
+        const common = {
+          accountId: a.match.accountId,
+          paymentId: a.id,
+          currency: a.p.currency,
+          unappliedMinor: a.plan.unappliedMinor.toString(),
+        };
+        return [
+          {
+            input: {
+              type: 'PAYMENT_RECEIVED' as const,
+              ...common,
+              channel: a.p.channel,
+              amountMinor: a.p.amountMinor.toString(),
+              valueDate: a.p.valueDate,
+              status: a.status,
+              matchRule: a.rule,
+            },
+            source: a.id,
           },
-          source: id,
-        },
-        ...(plan.allocations.length === 0
-          ? []
-          : [
-              {
-                input: {
-                  type: 'PAYMENT_ALLOCATED' as const,
-                  ...common,
-                  ledgerTransactionId: txId,
-                  allocations: plan.allocations.map((a) => ({ documentId: a.documentId, amountMinor: a.amountMinor.toString() })),
+          ...(a.plan.allocations.length === 0
+            ? []
+            : [
+                {
+                  input: {
+                    type: 'PAYMENT_ALLOCATED' as const,
+                    ...common,
+                    ledgerTransactionId: a.txId,
+                    allocations: a.plan.allocations.map((x) => ({ documentId: x.documentId, amountMinor: x.amountMinor.toString() })),
+                  },
+                  source: a.txId,
                 },
-                source: txId,
-              },
-            ]),
-      ],
+              ]),
+        ];
+      }),
       now,
     );
-    await o.inTransaction?.(c, id);
-    return { created: true, paymentId: id, accountId: match.accountId, status, rule: matchRule };
   }
 }
 
-/** The rules of the file header, in order; the documents come locked, oldest first. */
-async function findDocuments(c: PoolClient, p: ReceivedPayment): Promise<Match> {
-  const texts = [p.remittanceInfo, ...(p.endToEndId === null ? [] : [p.endToEndId])];
-  const refs = creditorReferencesIn([...p.creditorReferences, ...texts]);
-  if (refs.length > 0) {
-    const m = await referencedDocuments(c, p.currency, 'payment_reference', refs, 'RF_REFERENCE');
+interface Documents {
+  byId: Map<string, DocumentState>;
+  byReference: Map<string, DocumentState[]>;
+  byNumber: Map<string, DocumentState[]>;
+  byAccount: Map<string, DocumentState[]>;
+  /** Accounts that exist among the batch's remittance tokens. */
+  accounts: Set<string>;
+  /** Each document's place in the lock order (issue date, id). */
+  order: Map<string, number>;
+}
+
+/** The rules of the file header, in order, over the batch's locked documents (oldest first). Pure. */
+function matchOf(p: ReceivedPayment, w: Wanted, docs: Documents): Match {
+  const referenced = (found: DocumentState[], rule: MatchRule): Match | undefined => {
+    if (found.length === 0) return undefined;
+    const accounts = new Set(found.map((d) => d.accountId));
+    if (accounts.size !== 1) return NO_MATCH;
+    const targets = found.filter((d) => payable(d) && d.currency === p.currency).map((d) => ({ id: d.id, openMinor: d.openMinor }));
+    return { accountId: found[0].accountId, rule, targets, preferExactAmount: false };
+  };
+  /** The documents under these keys, each once, in the lock order (issue date, id). */
+  const union = (m: Map<string, DocumentState[]>, keys: readonly string[]) => {
+    const found = new Map<string, DocumentState>();
+    for (const k of keys) for (const d of m.get(k) ?? []) found.set(d.id, d);
+    return [...found.values()].sort((a, b) => docs.order.get(a.id)! - docs.order.get(b.id)!);
+  };
+  if (w.refs.length > 0) {
+    const m = referenced(union(docs.byReference, w.refs), 'RF_REFERENCE');
     if (m !== undefined) return m;
   }
-  const tokens = remittanceTokens(texts);
-  if (tokens.length === 0) return NO_MATCH;
-  const byNumber = await referencedDocuments(c, p.currency, 'number_text', tokens, 'DOCUMENT_NUMBER');
+  if (w.tokens.length === 0) return NO_MATCH;
+  const byNumber = referenced(union(docs.byNumber, w.tokens), 'DOCUMENT_NUMBER');
   if (byNumber !== undefined) return byNumber;
-  const { rows: accounts } = await c.query<{ id: string }>(`select id from billing_account where id = any($1::text[])`, [tokens]);
+  const accounts = w.tokens.filter((t, i) => docs.accounts.has(t) && w.tokens.indexOf(t) === i);
   if (accounts.length !== 1) return NO_MATCH;
-  const { rows } = await c.query<DocumentRow>(
-    `select id, account_id, currency, (gross_minor - paid_minor)::text as open_minor, true as payable from billing_document
-     where account_id = $1 and currency = $2 and ${PAYABLE} order by issue_date, id for update`,
-    [accounts[0].id, p.currency],
-  );
-  return { accountId: accounts[0].id, rule: 'ACCOUNT_OLDEST_FIRST', targets: openOf(rows), preferExactAmount: true };
-}
-
-/** Documents named by `column` in `values`: of one account, else no match (never guessed). */
-async function referencedDocuments(
-  c: PoolClient,
-  currency: string,
-  column: 'payment_reference' | 'number_text',
-  values: string[],
-  rule: MatchRule,
-): Promise<Match | undefined> {
-  const { rows } = await c.query<DocumentRow>(
-    `select id, account_id, currency, (gross_minor - paid_minor)::text as open_minor, ${PAYABLE} as payable from billing_document
-     where ${column} = any($1::text[]) and type <> 'CREDIT_NOTE' order by issue_date, id for update`,
-    [values],
-  );
-  if (rows.length === 0) return undefined;
-  const accounts = new Set(rows.map((r) => r.account_id));
-  if (accounts.size !== 1) return NO_MATCH;
-  const targets = openOf(rows.filter((r) => r.payable && r.currency === currency));
-  return { accountId: rows[0].account_id, rule, targets, preferExactAmount: false };
-}
-
-function openOf(rows: readonly DocumentRow[]): OpenDocument[] {
-  return rows.map((r) => ({ id: r.id, openMinor: BigInt(r.open_minor) }));
+  const targets = (docs.byAccount.get(accounts[0]) ?? [])
+    .filter((d) => payable(d) && d.currency === p.currency)
+    .map((d) => ({ id: d.id, openMinor: d.openMinor }));
+  return { accountId: accounts[0], rule: 'ACCOUNT_OLDEST_FIRST', targets, preferExactAmount: true };
 }
 
 /** A deposit applied is the deposit's account's money: matching must have found that account. */
 function depositAccount(x: { id: string; accountId: string | null }): string {
   if (x.accountId === null) throw new Error(`payment ${x.id}: a deposit applied must name its account`);
   return x.accountId;
-}
-
-async function postReceipt(
-  c: PoolClient,
-  x: { id: string; p: ReceivedPayment; accountId: string | null; allocated: bigint; now: Date },
-): Promise<string> {
-  return postLedgerTransaction(c, {
-    key: `payment-received|${x.id}`,
-    kind: PAYMENT_RECEIVED_KIND,
-    sourceId: x.id,
-    currency: x.p.currency,
-    postedOn: x.p.bookingDate ?? x.p.valueDate,
-    now: x.now,
-    legs: paymentReceivedLegs({
-      amountMinor: x.p.amountMinor,
-      allocatedMinor: x.allocated,
-      accountId: x.accountId,
-      ...(x.p.channel === 'DEPOSIT' ? { cash: { account: LEDGER_ACCOUNT.DEPOSITS_HELD, party: depositAccount(x) } } : {}),
-    }),
-  });
-}
-
-async function writeAllocations(
-  c: PoolClient,
-  x: { id: string; txId: string; allocations: readonly { documentId: string; amountMinor: bigint }[]; now: Date },
-): Promise<void> {
-  if (x.allocations.length === 0) return;
-  const ids = x.allocations.map((a) => a.documentId);
-  const amounts = x.allocations.map((a) => a.amountMinor.toString());
-  await c.query(
-    `insert into payment_allocation (payment_id, document_id, amount_minor, ledger_transaction_id, created_at)
-     select $1, d, m, $2, $3 from unnest($4::text[], $5::bigint[]) as t(d, m)`,
-    [x.id, x.txId, x.now, ids, amounts],
-  );
-  const { rows } = await c.query<{ id: string; within: boolean }>(
-    `update billing_document d set paid_minor = d.paid_minor + a.m,
-       status = case when d.paid_minor + a.m = d.gross_minor then 'PAID' else 'PARTIALLY_PAID' end, updated_at = $3
-     from unnest($1::text[], $2::bigint[]) as a(id, m) where d.id = a.id
-     returning d.id, d.paid_minor <= d.gross_minor as within`,
-    [ids, amounts, x.now],
-  );
-  // The documents were locked and their open amounts read under the lock: anything else is a bug.
-  if (rows.length !== ids.length || rows.some((r) => !r.within))
-    throw new Error(`payment ${x.id}: allocations exceed the documents' open amounts`);
 }

@@ -30,6 +30,7 @@ import { Migration20261203002900_refunds } from './Migration20261203002900_refun
 import { Migration20261203003000_collections_outbox } from './Migration20261203003000_collections_outbox';
 import { Migration20261203003100_deposits } from './Migration20261203003100_deposits';
 import { Migration20261203003200_dunning_notice_deliveries } from './Migration20261203003200_dunning_notice_deliveries';
+import { Migration20261203003300_matching_indexes } from './Migration20261203003300_matching_indexes';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20260101000000_initial', class: Migration20260101000000_initial },
@@ -62,4 +63,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261203003000_collections_outbox', class: Migration20261203003000_collections_outbox },
   { name: 'Migration20261203003100_deposits', class: Migration20261203003100_deposits },
   { name: 'Migration20261203003200_dunning_notice_deliveries', class: Migration20261203003200_dunning_notice_deliveries },
+  { name: 'Migration20261203003300_matching_indexes', class: Migration20261203003300_matching_indexes },
 ];

@@ -1,0 +1,120 @@
+/**
+ * A batch is the same as one by one: the same 400 payments (RF references, invoice numbers, account
+ * ids with exact and inexact amounts, several payments for one invoice, a payment given twice,
+ * unidentified money, another currency) applied with applyMany in batches against one database and
+ * one at a time against another give the same payments, allocations, documents, ledger and events.
+ */
+import { Pool } from 'pg';
+import { migrate } from '@app/db';
+import { createTestDatabase } from '@app/devstack';
+import { creditorReference } from '@app/money';
+import { LedgerChecks } from '../ledger/ledger-checks';
+import type { ReceivedPayment } from '../payments/statements/statement-types';
+import { numberTextOf, seedReceivables } from '../testing/receivables-fixtures';
+import { APPLY_BATCH_MAX, PaymentApplier } from './apply-payment';
+
+const NOW = Date.UTC(2026, 11, 3, 8);
+const ACCOUNTS = 40;
+const INVOICES = 120;
+
+function payments(): ReceivedPayment[] {
+  const out: ReceivedPayment[] = [];
+  let seed = 7;
+  const rnd = (n: number) => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648), seed % n);
+  for (let k = 0; k < 400; k++) {
+    const n = rnd(INVOICES) + 1;
+    const kind = rnd(6);
+    const amount = BigInt([1000, 2500, 500, 1, 7000, 1234][rnd(6)]);
+    const base = {
+      kind: 'payment' as const,
+      channel: 'BANK_TRANSFER' as const,
+      source: 'DE89370400440532013000',
+      bankReference: `B-${k}`,
+      currency: rnd(25) === 0 ? 'USD' : 'EUR',
+      amountMinor: amount,
+      valueDate: '2026-12-02',
+      bookingDate: '2026-12-02',
+      endToEndId: null,
+      creditorReferences: [] as string[],
+      remittanceInfo: '',
+      debtorName: null,
+    };
+    if (kind === 0) out.push({ ...base, creditorReferences: [creditorReference(numberTextOf(n).replace('-', ''))] });
+    else if (kind === 1) out.push({ ...base, remittanceInfo: `invoice ${numberTextOf(n)}` });
+    else if (kind === 2) out.push({ ...base, remittanceInfo: `acc-${(n % ACCOUNTS) + 1}` });
+    else if (kind === 3) out.push({ ...base, remittanceInfo: `acc-${(n % ACCOUNTS) + 1} ${numberTextOf(n)}` });
+    else if (kind === 4) out.push({ ...base, remittanceInfo: `nobody ${k}` });
+    else out.push({ ...base, remittanceInfo: `${numberTextOf(n)} ${numberTextOf(((n + 1) % INVOICES) + 1)}` });
+    if (k % 50 === 7) out.push({ ...out[out.length - 1] }); // the same entry twice
+  }
+  return out;
+}
+
+async function database(name: string): Promise<Pool> {
+  const url = await createTestDatabase(name);
+  await migrate(url);
+  const pool = new Pool({ connectionString: url, max: 2 });
+  await seedReceivables(pool, {
+    accounts: Array.from({ length: ACCOUNTS }, (_, i) => `acc-${i + 1}`),
+    invoices: Array.from({ length: INVOICES }, (_, i) => ({
+      n: i + 1,
+      accountId: `acc-${(i % ACCOUNTS) + 1}`,
+      grossMinor: BigInt(1000 + ((i * 37) % 9) * 500),
+      issueDate: `2026-${String(9 + (i % 3)).padStart(2, '0')}-${String(1 + (i % 27)).padStart(2, '0')}`,
+    })),
+    at: new Date(NOW),
+  });
+  return pool;
+}
+
+async function state(pool: Pool): Promise<unknown> {
+  const q = async (sql: string) => (await pool.query(sql)).rows;
+  return {
+    payments: await q(`select id, account_id, status, match_rule, unapplied_minor::text from payment order by id`),
+    allocations: await q(
+      `select payment_id, document_id, amount_minor::text, ledger_transaction_id from payment_allocation order by payment_id, document_id`,
+    ),
+    documents: await q(`select id, status, paid_minor::text from billing_document order by id`),
+    postings: await q(
+      `select transaction_id, line_no, account_code, party_account_id, amount_minor::text from ledger_posting order by 1, 2`,
+    ),
+    events: await q(`select event_id, subject, payload - 'occurredAt' as payload from collections_outbox order by event_id`),
+  };
+}
+
+let batched: Pool;
+let single: Pool;
+
+beforeAll(async () => {
+  [batched, single] = await Promise.all([database('batchmany'), database('batchone')]);
+});
+
+afterAll(async () => {
+  await batched?.end();
+  await single?.end();
+});
+
+it('applyMany in batches leaves exactly what one payment at a time leaves', async () => {
+  const all = payments();
+  const outcomesMany = [];
+  for (let i = 0; i < all.length; i += 97)
+    outcomesMany.push(...(await new PaymentApplier(batched).applyMany(all.slice(i, i + 97), { importId: null, nowMs: NOW })));
+  const outcomesOne = [];
+  for (const p of all) outcomesOne.push(await new PaymentApplier(single).apply(p, { importId: null, nowMs: NOW }));
+  expect(outcomesMany).toEqual(outcomesOne);
+  expect(outcomesOne.filter((o) => !o.created)).toHaveLength(8);
+  const rules = new Set(outcomesOne.flatMap((o) => (o.created ? [o.rule ?? 'SUSPENSE'] : [])));
+  expect([...rules].sort()).toEqual(['ACCOUNT_EXACT_AMOUNT', 'ACCOUNT_OLDEST_FIRST', 'DOCUMENT_NUMBER', 'RF_REFERENCE', 'SUSPENSE']);
+  expect(await state(batched)).toEqual(await state(single));
+  expect((await new LedgerChecks(batched).run({ nowMs: NOW })).ok).toBe(true);
+});
+
+it('refuses a batch above APPLY_BATCH_MAX before touching anything', async () => {
+  const p = payments()[0];
+  await expect(
+    new PaymentApplier(batched).applyMany(
+      Array.from({ length: APPLY_BATCH_MAX + 1 }, () => p),
+      { importId: null, nowMs: NOW },
+    ),
+  ).rejects.toThrow(RangeError);
+});

@@ -1,0 +1,205 @@
+/**
+ * Matching at scale (issue 10: "a camt.053 file of 1M entries against 1M open documents, under 60 s on
+ * 2 cores"): N postpaid accounts with one issued invoice each (and its DOCUMENT_ISSUED ledger
+ * transaction), on a throwaway PostgreSQL (or DATABASE_URL), then ONE camt.053 file of N entries
+ * imported through the real path (ImportStatement: the streaming parser, the applier's matching,
+ * allocations, documents' status, ledger postings, the collections outbox), timed. The mix: 70 % pay
+ * by the invoice's RF reference, 15 % name the invoice number in the remittance text, 10 % name the
+ * account and pay the exact amount, 5 % are unidentified (suspense); one in ten pays only part.
+ *
+ * Baseline in the same run: a raw PostgreSQL COPY of the same allocation rows (payment id, document id,
+ * amount) into a table of the same columns, so the ratio says what matching and its bookkeeping cost
+ * beyond writing the allocations out. The ledger checks are run once at the end (timed too).
+ *
+ *   node -r ts-node/register/transpile-only -r tsconfig-paths/register load-tests/collections/matching-bench.ts [--entries 100000]
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Pool } from 'pg';
+import { copyRows, migrate, withTransaction } from '@app/db';
+import { startPostgres } from '@app/devstack';
+import { creditorReference } from '@app/money';
+import { systemClock } from '@app/observability';
+import { LedgerChecks } from '../../apps/collections/src/ledger/ledger-checks';
+import { ImportStatement, ImportStatementCommand } from '../../apps/collections/src/payments/import-statement.usecase';
+import { Args } from '../lib/args';
+import { cpuSecondsOfTree } from '../lib/proc';
+
+const SEED_CHUNK = 20_000;
+const SERIES = 'INVOICE|le-1|2026';
+
+const numberText = (n: number) => `INV2026-${String(n).padStart(7, '0')}`;
+const grossOf = (n: number) => 1_000n + BigInt((n * 7919) % 90_000);
+
+async function seed(pool: Pool, n: number, at: Date): Promise<void> {
+  await withTransaction(pool, async (c) => {
+    await c.query(`insert into product (id, name, created_at) values ('p', 'P', $1)`, [at]);
+    await c.query(
+      `insert into price_plan (id, product_id, name, currency, current_version, created_at, updated_at) values ('pp', 'p', 'P', 'EUR', 1, $1, $1)`,
+      [at],
+    );
+    await c.query(`insert into customer (id, name, created_at, updated_at) values ('cu', 'Customer', $1, $1)`, [at]);
+    await c.query(
+      `insert into number_series (id, document_type, legal_entity_id, year, prefix, next_number) values ($1, 'INVOICE', 'le-1', 2026, 'INV', $2)`,
+      [SERIES, n + 1],
+    );
+  });
+  for (let from = 1; from <= n; from += SEED_CHUNK) {
+    const to = Math.min(n, from + SEED_CHUNK - 1);
+    const ns = Array.from({ length: to - from + 1 }, (_, i) => from + i);
+    await withTransaction(pool, async (c) => {
+      await c.query(
+        `insert into billing_account (id, customer_id, type, currency, time_zone, cycle_day, plan_id, created_at, updated_at)
+         select 'acc-' || i, 'cu', 'POSTPAID', 'EUR', 'UTC', 1, 'pp', $2, $2 from unnest($1::int[]) i`,
+        [ns, at],
+      );
+      await c.query(
+        `insert into billing_document (id, idempotency_key, account_id, type, status, legal_entity_id, series_id, number, number_text, currency,
+           net_minor, tax_minor, gross_minor, issue_date, due_date, payment_reference, created_at, updated_at, issued_at)
+         select 'doc-' || i, 'doc-' || i, 'acc-' || i, 'INVOICE', 'ISSUED', 'le-1', $5, i, t, 'EUR', g, 0, g, '2026-11-01', '2026-11-15', r, $4, $4, $4
+         from unnest($1::int[], $2::text[], $3::bigint[], $6::text[]) as u(i, t, g, r)`,
+        [
+          ns,
+          ns.map(numberText),
+          ns.map((i) => grossOf(i).toString()),
+          at,
+          SERIES,
+          ns.map((i) => creditorReference(numberText(i).replace('-', ''))),
+        ],
+      );
+      await c.query(
+        `insert into ledger_transaction (id, idempotency_key, kind, source_id, currency, posted_on, created_at)
+         select 'lt-doc-' || i, 'doc-issued|doc-' || i, 'DOCUMENT_ISSUED', 'doc-' || i, 'EUR', '2026-11-01', $2 from unnest($1::int[]) i`,
+        [ns, at],
+      );
+      await c.query(
+        `insert into ledger_posting (transaction_id, line_no, account_code, party_account_id, amount_minor)
+         select 'lt-doc-' || i, 1, 'AR', 'acc-' || i, g from unnest($1::int[], $2::bigint[]) as u(i, g)
+         union all select 'lt-doc-' || i, 2, 'REVENUE', null, -g from unnest($1::int[], $2::bigint[]) as u(i, g)`,
+        [ns, ns.map((i) => grossOf(i).toString())],
+      );
+    });
+  }
+}
+
+const major = (minor: bigint) => `${minor / 100n}.${String(minor % 100n).padStart(2, '0')}`;
+
+/** The camt.053 file of `n` entries (one per invoice, in a shuffled-but-fixed order) and the allocations it should give. */
+async function writeStatement(path: string, n: number): Promise<{ allocations: [string, string, string][] }> {
+  const out = createWriteStream(path);
+  const write = (s: string) => (out.write(s) ? Promise.resolve() : new Promise<void>((r) => out.once('drain', () => r())));
+  await write(`<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt><GrpHdr><MsgId>BENCH</MsgId><CreDtTm>2026-12-02T18:00:00</CreDtTm></GrpHdr>
+<Stmt><Id>BENCH-1</Id><CreDtTm>2026-12-02T18:00:00</CreDtTm><Acct><Id><IBAN>DE89370400440532013000</IBAN></Id><Ccy>EUR</Ccy></Acct>
+<Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">0.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-12-01</Dt></Dt></Bal>
+`);
+  const allocations: [string, string, string][] = [];
+  for (let k = 0; k < n; k++) {
+    const i = ((k * 7_919) % n) + 1; // every invoice once, not in number order
+    const gross = grossOf(i);
+    const amount = k % 10 === 3 ? gross / 2n : gross;
+    const kind = k % 20;
+    let rmt: string;
+    if (kind < 14)
+      rmt = `<Strd><CdtrRefInf><Tp><CdOrPrtry><Cd>SCOR</Cd></CdOrPrtry></Tp><Ref>${creditorReference(numberText(i).replace('-', ''))}</Ref></CdtrRefInf></Strd>`;
+    else if (kind < 17) rmt = `<Ustrd>Invoice ${numberText(i)} thank you</Ustrd>`;
+    else if (kind < 19) rmt = `<Ustrd>customer acc-${i}</Ustrd>`;
+    else rmt = `<Ustrd>unknown payer ${k}</Ustrd>`;
+    if (kind < 19) allocations.push([`pay-${k}`, `doc-${i}`, amount.toString()]);
+    await write(
+      `<Ntry><Amt Ccy="EUR">${major(amount)}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-12-02</Dt></BookgDt><ValDt><Dt>2026-12-02</Dt></ValDt>` +
+        `<AcctSvcrRef>B-${k}</AcctSvcrRef><BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>` +
+        `<NtryDtls><TxDtls><Refs><EndToEndId>NOTPROVIDED</EndToEndId></Refs><RmtInf>${rmt}</RmtInf></TxDtls></NtryDtls></Ntry>\n`,
+    );
+  }
+  await write('</Stmt></BkToCstmrStmt></Document>\n');
+  await new Promise<void>((r) => out.end(() => r()));
+  return { allocations };
+}
+
+async function main(): Promise<void> {
+  const args = new Args();
+  const n = Number(args.str('entries', '100000'));
+  const dir = mkdtempSync(join(tmpdir(), 'ratel-matching-bench-'));
+  const pg = process.env.DATABASE_URL ? undefined : await startPostgres({ dir: join(dir, 'pg'), durable: false });
+  const url = process.env.DATABASE_URL ?? pg!.url;
+  try {
+    await migrate(url);
+    const pool = new Pool({ connectionString: url, max: 4 });
+    const at = new Date(Date.UTC(2026, 11, 2, 18));
+    let t = Date.now();
+    await seed(pool, n, at);
+    console.log(`seeded ${n} accounts and issued invoices in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    const file = join(dir, 'camt053.xml');
+    const { allocations } = await writeStatement(file, n);
+    const bytes = readFileSync(file).length;
+    console.log(`camt.053: ${n} entries, ${(bytes / 1e6).toFixed(1)} MB`);
+    await pool.query('vacuum analyze');
+
+    // The import, through the product's path.
+    const cpu0 = cpuSecondsOfTree(process.pid);
+    const pgCpu0 = pg === undefined ? 0 : cpuSecondsOfTree(pg.pid);
+    t = Date.now();
+    let last = t;
+    const sha256 = createHash('sha256').update(readFileSync(file)).digest('hex');
+    const summary = await new ImportStatement(pool, systemClock).execute(
+      ImportStatementCommand.create({ fileName: 'bench.xml', sha256, requestedBy: 'bench' }),
+      createReadStream(file),
+      (c) => {
+        if (Date.now() - last > 10_000) {
+          last = Date.now();
+          console.log(`  ${c.entriesSeen} entries, ${(c.entriesSeen / ((last - t) / 1000)).toFixed(0)}/s`);
+        }
+      },
+    );
+    const importS = (Date.now() - t) / 1000;
+    const nodeCpu = cpuSecondsOfTree(process.pid) - cpu0;
+    const pgCpu = pg === undefined ? NaN : cpuSecondsOfTree(pg.pid) - pgCpu0;
+    const { rows: made } = await pool.query<{ p: number; a: number; s: number }>(
+      `select (select count(*)::int from payment) as p, (select count(*)::int from payment_allocation) as a, (select count(*)::int from payment where status = 'SUSPENSE') as s`,
+    );
+
+    // Baseline: COPY of the same allocation rows.
+    await pool.query(
+      `create table bench_allocation (payment_id varchar(64) not null, document_id varchar(64) not null, amount_minor bigint not null)`,
+    );
+    t = Date.now();
+    await withTransaction(pool, (c) => copyRows(c, 'bench_allocation', ['payment_id', 'document_id', 'amount_minor'], allocations));
+    const copyS = (Date.now() - t) / 1000;
+
+    t = Date.now();
+    const checks = await new LedgerChecks(pool).run({ nowMs: Date.now() });
+    const checkS = (Date.now() - t) / 1000;
+
+    console.log(
+      JSON.stringify({
+        status: summary.status,
+        entriesSeen: summary.entriesSeen,
+        paymentsCreated: summary.paymentsCreated,
+        rejected: summary.rejected,
+      }),
+    );
+    console.log(`payments ${made[0].p}, allocations ${made[0].a}, suspense ${made[0].s}`);
+    console.log(`import (parse, match, allocate, post, outbox): ${importS.toFixed(1)} s = ${(n / importS).toFixed(0)} entries/s`);
+    console.log(
+      `  CPU: node ${nodeCpu.toFixed(1)} s, PostgreSQL ${pgCpu.toFixed(1)} s (${((nodeCpu + pgCpu) / importS).toFixed(2)} cores busy)`,
+    );
+    console.log(
+      `baseline COPY of the ${allocations.length} allocation rows: ${copyS.toFixed(2)} s = ${(allocations.length / copyS).toFixed(0)} rows/s`,
+    );
+    console.log(`ratio import / COPY: ${(importS / copyS).toFixed(1)}x`);
+    console.log(`ledger checks over ${n} accounts: ${checkS.toFixed(1)} s, ok=${checks.ok}`);
+    console.log(`projected for 1,000,000 entries at this rate: ${((1_000_000 / n) * importS).toFixed(0)} s (target: 60 s)`);
+    await pool.end();
+  } finally {
+    await pg?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
