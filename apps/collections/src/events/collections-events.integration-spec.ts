@@ -11,6 +11,7 @@ import { migrate, withTransaction } from '@app/db';
 import { createTestDatabase, requireEnv, waitFor } from '@app/devstack';
 import { createLogger } from '@app/observability';
 import { connect, type NatsConnection } from 'nats';
+import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import { Registry } from 'prom-client';
 import { Dunning } from '../dunning/dunning';
@@ -22,6 +23,10 @@ import { ManualPayments, parseManualPayment } from '../payments/manual-payment';
 import { seedReceivables } from '../testing/receivables-fixtures';
 
 const NOW = Date.UTC(2026, 11, 3, 8);
+/** Event ids come from what happened (payment keys, accounts): this run's own, so other specs on the same NATS never share one. */
+const U = `ev${randomBytes(4).toString('hex')}`;
+const A1 = `${U}-1`;
+const A2 = `${U}-2`;
 const AT = new Date(NOW);
 
 let pool: Pool;
@@ -47,10 +52,10 @@ beforeAll(async () => {
   pool = new Pool({ connectionString: url, max: 4 });
   nc = await connect({ servers: requireEnv('NATS_URL') });
   await seedReceivables(pool, {
-    accounts: ['acc-1', 'acc-2'],
+    accounts: [A1, A2],
     invoices: [
-      { n: 1, accountId: 'acc-1', grossMinor: 5000n, issueDate: '2026-11-01' },
-      { n: 2, accountId: 'acc-2', grossMinor: 7000n, issueDate: '2026-09-01' },
+      { n: 1, accountId: A1, grossMinor: 5000n, issueDate: '2026-11-01' },
+      { n: 2, accountId: A2, grossMinor: 7000n, issueDate: '2026-09-01' },
     ],
     at: AT,
   });
@@ -68,15 +73,15 @@ describe('events written with their change', () => {
     await pay('m-1', { amountMinor: '5000', documentId: 'doc-1' });
     const rows = await outbox();
     expect(rows.map((e) => [e.subject, e.payload.type])).toEqual([
-      ['ratel.collections.v1.payment-received.acc-1', 'PAYMENT_RECEIVED'],
-      ['ratel.collections.v1.payment-allocated.acc-1', 'PAYMENT_ALLOCATED'],
+      [`ratel.collections.v1.payment-received.${A1}`, 'PAYMENT_RECEIVED'],
+      [`ratel.collections.v1.payment-allocated.${A1}`, 'PAYMENT_ALLOCATED'],
     ]);
     expect(rows[0].payload).toMatchObject({
       schema: 'ratel.collections.v1',
       eventId: rows[0].event_id,
       occurredAt: AT.toISOString(),
       paymentId: r.paymentId,
-      accountId: 'acc-1',
+      accountId: A1,
       channel: 'MANUAL',
       amountMinor: '5000',
       unappliedMinor: '0',
@@ -92,34 +97,34 @@ describe('events written with their change', () => {
     const before = (await outbox()).length;
     await expect(
       hand.execute(
-        parseHandAllocation(r.paymentId, 'h-bad', { accountId: 'acc-2', allocations: [{ documentId: 'doc-1', amountMinor: '1' }] }, 'op'),
+        parseHandAllocation(r.paymentId, `${U}-h-bad`, { accountId: A2, allocations: [{ documentId: 'doc-1', amountMinor: '1' }] }, 'op'),
         NOW,
       ),
     ).rejects.toBeInstanceOf(CollectionsError);
     expect((await outbox()).length).toBe(before);
     await hand.execute(
-      parseHandAllocation(r.paymentId, 'h-1', { accountId: 'acc-2', allocations: [{ documentId: 'doc-2', amountMinor: '7000' }] }, 'op'),
+      parseHandAllocation(r.paymentId, `${U}-h-1`, { accountId: A2, allocations: [{ documentId: 'doc-2', amountMinor: '7000' }] }, 'op'),
       NOW,
     );
     const rows = (await outbox()).slice(-2);
     expect(rows.map((e) => e.subject)).toEqual([
       'ratel.collections.v1.payment-received._suspense',
-      'ratel.collections.v1.payment-allocated.acc-2',
+      `ratel.collections.v1.payment-allocated.${A2}`,
     ]);
     expect(rows[0].payload).toMatchObject({ accountId: null, status: 'SUSPENSE', matchRule: null });
     expect(rows[1].payload).toMatchObject({
-      accountId: 'acc-2',
+      accountId: A2,
       allocations: [{ documentId: 'doc-2', amountMinor: '7000' }],
       unappliedMinor: '2000',
     });
   });
 
   it('a return undoes the allocations and says which documents reopened; a dunning step is DUNNING_STEP_TAKEN', async () => {
-    const paymentId = (await outbox()).find((e) => e.payload.type === 'PAYMENT_ALLOCATED' && e.payload.accountId === 'acc-2')!.payload;
+    const paymentId = (await outbox()).find((e) => e.payload.type === 'PAYMENT_ALLOCATED' && e.payload.accountId === A2)!.payload;
     const id = (paymentId as { paymentId: string }).paymentId;
     await withTransaction(pool, (c) => reversePayment(c, { paymentId: id, reason: 'AM04', postedOn: '2026-12-03', now: AT }));
     const returned = (await outbox()).at(-1)!;
-    expect(returned.subject).toBe('ratel.collections.v1.payment-returned.acc-2');
+    expect(returned.subject).toBe(`ratel.collections.v1.payment-returned.${A2}`);
     expect(returned.payload).toMatchObject({
       paymentId: id,
       amountMinor: '9000',
@@ -127,19 +132,19 @@ describe('events written with their change', () => {
       reopened: [{ documentId: 'doc-2', amountMinor: '7000' }],
     });
     // doc-2 (due 2026-09-15) is overdue again: the first steps of the ladder are taken, each with its event.
-    await new Dunning(pool, undefined).evaluateAccount('acc-2', '2026-09-20', NOW);
+    await new Dunning(pool, undefined).evaluateAccount(A2, '2026-09-20', NOW);
     const steps = (await outbox()).filter((e) => e.payload.type === 'DUNNING_STEP_TAKEN');
     expect(steps.length).toBeGreaterThan(0);
-    expect(steps[0].subject).toBe('ratel.collections.v1.dunning-step.acc-2');
+    expect(steps[0].subject).toBe(`ratel.collections.v1.dunning-step.${A2}`);
     expect(steps[0].payload).toMatchObject({
-      accountId: 'acc-2',
+      accountId: A2,
       stepNo: 1,
       action: 'REMINDER_EMAIL',
       overdueMinor: '7000',
       takenOn: '2026-09-20',
     });
     const again = (await outbox()).length;
-    await new Dunning(pool, undefined).evaluateAccount('acc-2', '2026-09-20', NOW);
+    await new Dunning(pool, undefined).evaluateAccount(A2, '2026-09-20', NOW);
     expect((await outbox()).length).toBe(again);
   });
 });
