@@ -42,7 +42,7 @@ const outbox = async () =>
 
 const pay = (key: string, body: Record<string, unknown>) =>
   manual.record(
-    parseManualPayment(key, { method: 'TRANSFER', currency: 'EUR', valueDate: '2026-12-01', ...body }, 'spec', '2026-12-03'),
+    parseManualPayment(`${U}-${key}`, { method: 'TRANSFER', currency: 'EUR', valueDate: '2026-12-01', ...body }, 'spec', '2026-12-03'),
     NOW,
   );
 
