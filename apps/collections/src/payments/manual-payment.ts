@@ -17,7 +17,7 @@ import type { Pool } from 'pg';
 import { isCurrencyCode } from '@app/money';
 import { type ApplyOutcome, PaymentApplier, paymentIdOf } from '../matching/apply-payment';
 import { CollectionsError, CollectionsErrorCode } from './collections-error';
-import { isCalendarDate, isId, POSITIVE_MINOR_PATTERN, readIdempotencyKey } from './query-params';
+import { isCalendarDate, isId, POSITIVE_MINOR_PATTERN, readIdempotencyKey, readText as text } from './query-params';
 import type { ReceivedPayment } from './statements/statement-types';
 
 export const MANUAL_METHODS = ['CASH', 'CHEQUE', 'TRANSFER'] as const;
@@ -51,14 +51,6 @@ export interface ManualPaymentResult {
   unappliedMinor: bigint;
   created: boolean;
 }
-
-const text = (b: Record<string, unknown>, field: string, max: number): string | null => {
-  const v = b[field];
-  if (v === undefined || v === null) return null;
-  if (typeof v !== 'string' || v.trim() === '' || v.length > max || [...v].some((ch) => ch.charCodeAt(0) < 0x20))
-    throw CollectionsError.invalid(field, `printable text of 1-${max} characters`);
-  return v.trim();
-};
 
 /** The request from a REST body and header; throws INVALID_ARGUMENT naming the field. Pure. */
 export function parseManualPayment(

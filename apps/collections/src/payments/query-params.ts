@@ -78,6 +78,15 @@ export function readBody(body: unknown, allowed: readonly string[]): Record<stri
   return b;
 }
 
+/** An optional free-text field of a JSON body: printable, 1-`max` characters, trimmed; null when absent. */
+export function readText(b: Record<string, unknown>, field: string, max: number): string | null {
+  const v = b[field];
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'string' || v.trim() === '' || v.length > max || [...v].some((ch) => ch.charCodeAt(0) < 0x20))
+    throw CollectionsError.invalid(field, `printable text of 1-${max} characters`);
+  return v.trim();
+}
+
 /** An Idempotency-Key header: 1-100 printable ASCII characters. */
 export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,100}$/;
 /** An amount in minor units in a JSON body: a positive whole number as a string (never a JSON number). */

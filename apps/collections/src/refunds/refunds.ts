@@ -29,7 +29,7 @@ import type { Logger } from '@app/observability';
 import { GatewayError, type PaymentGateway } from '../card/payment-gateway.port';
 import { LEDGER_ACCOUNT, type LedgerLeg, postLedgerTransaction } from '../matching/ledger-accounts';
 import { CollectionsError, CollectionsErrorCode } from '../payments/collections-error';
-import { IDEMPOTENCY_KEY_PATTERN, isId, POSITIVE_MINOR_PATTERN, readIdempotencyKey } from '../payments/query-params';
+import { IDEMPOTENCY_KEY_PATTERN, isId, POSITIVE_MINOR_PATTERN, readIdempotencyKey, readText as text } from '../payments/query-params';
 import {
   type BreakerLimits,
   type GatewayHealth,
@@ -105,14 +105,6 @@ export interface RefundView {
   createdAt: string;
   updatedAt: string;
 }
-
-const text = (b: Record<string, unknown>, field: string, max: number): string | null => {
-  const v = b[field];
-  if (v === undefined || v === null) return null;
-  if (typeof v !== 'string' || v.trim() === '' || v.length > max || [...v].some((ch) => ch.charCodeAt(0) < 0x20))
-    throw CollectionsError.invalid(field, `printable text of 1-${max} characters`);
-  return v.trim();
-};
 
 /** The request from a REST body and header; throws INVALID_ARGUMENT naming the field. Pure. */
 export function parseRefundRequest(idempotencyKey: string | undefined, b: Record<string, unknown>, actor: string): RefundRequest {
