@@ -13,11 +13,14 @@ import { CHARGING_SERVICE_RAW_REQUESTS, chargingServiceImplementation } from './
 import { grpcStatusOf } from './grpc-status.mapper';
 
 const IN_FLIGHT_MAX = 4;
-const DEADLINE_MS = 300;
+/** The ordering test's stream must never hit its deadline, however slow the machine (ci: 40 items took over 300 ms). */
+const ORDER_DEADLINE_MS = 120_000;
+/** The deadline test's stream stays open without writing, so a short deadline is the whole test. */
+const SHORT_DEADLINE_MS = 300;
 
 describe('ChargeStream', () => {
-  let server: Server;
-  let client: ChargingServiceClient;
+  const servers: Server[] = [];
+  const clients: ChargingServiceClient[] = [];
   let active = 0;
   let activeMax = 0;
   const notHere = async (): Promise<never> => {
@@ -41,29 +44,33 @@ describe('ChargeStream', () => {
     },
   };
 
-  beforeAll(async () => {
-    server = new Server();
+  async function clientWithDeadline(deadlineMaxMs: number): Promise<ChargingServiceClient> {
+    const server = new Server();
+    servers.push(server);
     const logger = { error: () => undefined } as unknown as Logger;
     const toStatus = (err: unknown, method: string) => grpcStatusOf(err, method, logger);
     server.addService(
       CHARGING_SERVICE_RAW_REQUESTS,
       chargingServiceImplementation(api, new GrpcMetrics(new Registry()), toStatus, {
         inFlightMax: IN_FLIGHT_MAX,
-        deadlineMaxMs: DEADLINE_MS,
+        deadlineMaxMs,
       }),
     );
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
     );
-    client = new ChargingServiceClient(`127.0.0.1:${port}`, credentials.createInsecure());
-  });
+    const client = new ChargingServiceClient(`127.0.0.1:${port}`, credentials.createInsecure());
+    clients.push(client);
+    return client;
+  }
 
   afterAll(() => {
-    client?.close();
-    server?.forceShutdown();
+    for (const client of clients) client.close();
+    for (const server of servers) server.forceShutdown();
   });
 
   it('answers in the order sent and never has more than inFlightMax items unanswered', async () => {
+    const client = await clientWithDeadline(ORDER_DEADLINE_MS);
     const stream = client.chargeStream(new Metadata());
     const got: ChargeItemResult[] = [];
     const done = new Promise<void>((resolve, reject) => {
@@ -83,6 +90,7 @@ describe('ChargeStream', () => {
   });
 
   it('ends a stream past its deadline with DEADLINE_EXCEEDED', async () => {
+    const client = await clientWithDeadline(SHORT_DEADLINE_MS);
     const stream = client.chargeStream(new Metadata());
     const err = await new Promise<ServiceError>((resolve) => {
       stream.on('data', () => undefined);
