@@ -20,15 +20,13 @@ import { join } from 'node:path';
 import { Pool } from 'pg';
 import { copyRows, migrate, withTransaction } from '@app/db';
 import { startPostgres } from '@app/devstack';
-import { creditorReference } from '@app/money';
+import { creditorReference, minorToDecimal } from '@app/money';
 import { systemClock } from '@app/observability';
 import { LedgerChecks } from '../../apps/collections/src/ledger/ledger-checks';
 import { ImportStatement, ImportStatementCommand } from '../../apps/collections/src/payments/import-statement.usecase';
 import { Args } from '../lib/args';
 import { grossOf, numberText, seedInvoices } from './seed-invoices';
 import { cpuSecondsOfTree } from '../lib/proc';
-
-const major = (minor: bigint) => `${minor / 100n}.${String(minor % 100n).padStart(2, '0')}`;
 
 /** The camt.053 file of `n` entries (one per invoice, in a shuffled-but-fixed order) and the allocations it should give. */
 async function writeStatement(path: string, n: number): Promise<{ allocations: [string, string, string][] }> {
@@ -53,7 +51,7 @@ async function writeStatement(path: string, n: number): Promise<{ allocations: [
     else rmt = `<Ustrd>unknown payer ${k}</Ustrd>`;
     if (kind < 19) allocations.push([`pay-${k}`, `doc-${i}`, amount.toString()]);
     await write(
-      `<Ntry><Amt Ccy="EUR">${major(amount)}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-12-02</Dt></BookgDt><ValDt><Dt>2026-12-02</Dt></ValDt>` +
+      `<Ntry><Amt Ccy="EUR">${minorToDecimal(amount, 'EUR')}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-12-02</Dt></BookgDt><ValDt><Dt>2026-12-02</Dt></ValDt>` +
         `<AcctSvcrRef>B-${k}</AcctSvcrRef><BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>` +
         `<NtryDtls><TxDtls><Refs><EndToEndId>NOTPROVIDED</EndToEndId></Refs><RmtInf>${rmt}</RmtInf></TxDtls></NtryDtls></Ntry>\n`,
     );

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { Pool } from 'pg';
 import { migrate } from '@app/db';
 import { startPostgres } from '@app/devstack';
-import { creditorReference } from '@app/money';
+import { creditorReference, minorToDecimal } from '@app/money';
 import { dunningAfterPayment } from '../../apps/collections/src/api/collections.module';
 import { ChargingBarring } from '../../apps/collections/src/dunning/barring';
 import { Dunning } from '../../apps/collections/src/dunning/dunning';
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
 
     const entries = Array.from({ length: n }, (_, k) => {
       const i = k + 1;
-      return `<Ntry><Amt Ccy="EUR">${grossOf(i) / 100n}.${String(grossOf(i) % 100n).padStart(2, '0')}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-12-04</Dt></BookgDt><ValDt><Dt>2026-12-04</Dt></ValDt><AcctSvcrRef>U-${i}</AcctSvcrRef><NtryDtls><TxDtls><RmtInf><Strd><CdtrRefInf><Ref>${creditorReference(numberText(i).replace('-', ''))}</Ref></CdtrRefInf></Strd></RmtInf></TxDtls></NtryDtls></Ntry>`;
+      return `<Ntry><Amt Ccy="EUR">${minorToDecimal(grossOf(i), 'EUR')}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-12-04</Dt></BookgDt><ValDt><Dt>2026-12-04</Dt></ValDt><AcctSvcrRef>U-${i}</AcctSvcrRef><NtryDtls><TxDtls><RmtInf><Strd><CdtrRefInf><Ref>${creditorReference(numberText(i).replace('-', ''))}</Ref></CdtrRefInf></Strd></RmtInf></TxDtls></NtryDtls></Ntry>`;
     });
     const camt = `<Document><BkToCstmrStmt><Stmt><Acct><Id><IBAN>DE89370400440532013000</IBAN></Id></Acct>${entries.join('')}</Stmt></BkToCstmrStmt></Document>`;
     const clock = { nowMs: () => Date.now() };

@@ -19,9 +19,8 @@ import type { Clock } from '@app/observability';
 import { CollectionsApiController } from '../api/api-controller';
 import { ACTOR_REQUEST_KEY, type RequestWithActor } from '../api/auth.guard';
 import { CLOCK } from '../api/tokens';
-import { CollectionsError } from '../payments/collections-error';
-import { PAGE_LIMIT_MAX, type RawQuery, readBody, readId, readPage, readQuery } from '../payments/query-params';
-import { DEPOSIT_METHODS, DEPOSIT_STATUSES, type DepositStatus, Deposits, type DepositView, parseDepositRequest } from './deposits';
+import { PAGE_LIMIT_MAX, type RawQuery, readBody, readId, readOneOf, readPage, readQuery } from '../payments/query-params';
+import { DEPOSIT_METHODS, DEPOSIT_STATUSES, Deposits, type DepositView, parseDepositRequest } from './deposits';
 
 @CollectionsApiController('v1/collections/deposits', 'deposits')
 export class DepositsController {
@@ -82,11 +81,9 @@ export class DepositsController {
   @ApiOkResponse({ description: '{ items, total }' })
   async list(@Query() query: RawQuery): Promise<{ items: DepositView[]; total: number }> {
     const q = readQuery(query, ['accountId', 'status', 'offset', 'limit']);
-    if (q.status !== undefined && !DEPOSIT_STATUSES.includes(q.status as DepositStatus))
-      throw CollectionsError.invalid('status', `one of ${DEPOSIT_STATUSES.join(', ')}`);
     return this.deposits.list({
       accountId: readId('accountId', q.accountId),
-      status: q.status as DepositStatus | undefined,
+      status: readOneOf('status', q.status, DEPOSIT_STATUSES),
       ...readPage(q),
     });
   }

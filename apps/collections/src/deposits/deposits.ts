@@ -19,7 +19,7 @@ import { isCurrencyCode } from '@app/money';
 import { PaymentApplier } from '../matching/apply-payment';
 import { LEDGER_ACCOUNT, postLedgerTransaction } from '../matching/ledger-accounts';
 import { CollectionsError, CollectionsErrorCode } from '../payments/collections-error';
-import { isCalendarDate, isId, POSITIVE_MINOR_PATTERN, readIdempotencyKey } from '../payments/query-params';
+import { isCalendarDate, isId, POSITIVE_MINOR_PATTERN, readIdempotencyKey, readText } from '../payments/query-params';
 import type { ReceivedPayment } from '../payments/statements/statement-types';
 
 export const DEPOSIT_METHODS = ['CASH', 'CHEQUE', 'TRANSFER'] as const;
@@ -73,12 +73,7 @@ export function parseDepositRequest(key: string | undefined, b: Record<string, u
     throw CollectionsError.invalid('method', `one of ${DEPOSIT_METHODS.join(', ')}`);
   if (!isCalendarDate(b.valueDate)) throw CollectionsError.invalid('valueDate', 'a date YYYY-MM-DD');
   if (b.valueDate > today) throw CollectionsError.invalid('valueDate', `money is booked when received: not after today ${today}`);
-  let reason: string | null = null;
-  if (b.reason !== undefined && b.reason !== null) {
-    if (typeof b.reason !== 'string' || b.reason.trim() === '' || b.reason.length > DEPOSIT_REASON_MAX_LENGTH)
-      throw CollectionsError.invalid('reason', `text of 1-${DEPOSIT_REASON_MAX_LENGTH} characters`);
-    reason = b.reason.trim();
-  }
+  const reason = readText(b, 'reason', DEPOSIT_REASON_MAX_LENGTH);
   return {
     idempotencyKey,
     accountId: b.accountId,

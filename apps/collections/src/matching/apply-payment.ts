@@ -162,10 +162,11 @@ export class PaymentApplier {
     );
     const created = new Set(inserted.map((r) => r.id));
     const todo = unique.filter((p) => created.has(paymentIdOf(p)));
-    const docs = await this.lockDocuments(c, todo.map(wantedOf));
-    const applied: Applied[] = todo.map((p) => {
+    const wanted = todo.map(wantedOf);
+    const docs = await this.lockDocuments(c, wanted);
+    const applied: Applied[] = todo.map((p, i) => {
       const id = paymentIdOf(p);
-      const match = matchOf(p, wantedOf(p), docs);
+      const match = matchOf(p, wanted[i], docs);
       const plan = allocatePayment({ amountMinor: p.amountMinor, targets: match.targets, preferExactAmount: match.preferExactAmount });
       for (const a of plan.allocations) {
         const d = docs.byId.get(a.documentId)!;

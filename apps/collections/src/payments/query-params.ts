@@ -34,11 +34,15 @@ export function readId(name: string, value: string | undefined): string | undefi
   return value;
 }
 
-export function readStatus(value: string | undefined): PaymentStatus | undefined {
+/** An optional query parameter that must be one of `values` (a status filter); INVALID_ARGUMENT naming it otherwise. */
+export function readOneOf<T extends string>(name: string, value: string | undefined, values: readonly T[]): T | undefined {
   if (value === undefined) return undefined;
-  if (!(PAYMENT_STATUSES as readonly string[]).includes(value))
-    throw CollectionsError.invalid('status', `one of ${PAYMENT_STATUSES.join(', ')}`);
-  return value as PaymentStatus;
+  if (!(values as readonly string[]).includes(value)) throw CollectionsError.invalid(name, `one of ${values.join(', ')}`);
+  return value as T;
+}
+
+export function readStatus(value: string | undefined): PaymentStatus | undefined {
+  return readOneOf('status', value, PAYMENT_STATUSES);
 }
 
 function readInt(name: string, value: string | undefined, min: number, max: number, fallback: number): number {

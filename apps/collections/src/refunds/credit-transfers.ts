@@ -68,7 +68,8 @@ export class CreditTransfers {
       );
     const id = `ct-${createHash('sha1').update(r.idempotencyKey).digest('hex').slice(0, 32)}`;
     const now = new Date(nowMs);
-    const created = await withTransaction(this.pool, async (c) => {
+    // made: a batch exists under this key (made now or earlier); false when no bank refund was waiting.
+    const { made, created } = await withTransaction(this.pool, async (c) => {
       const { rows: earlier } = await c.query<{ execution_date: string }>(
         `select to_char(execution_date, 'YYYY-MM-DD') as execution_date from credit_transfer_batch where id = $1`,
         [id],
@@ -78,7 +79,7 @@ export class CreditTransfers {
           throw CollectionsError.conflict(`idempotency key ${r.idempotencyKey} made the batch of ${earlier[0].execution_date}`, {
             batchId: id,
           });
-        return false;
+        return { made: true, created: false };
       }
       const { rows: refunds } = await c.query<{
         id: string;
@@ -93,7 +94,7 @@ export class CreditTransfers {
          where status = 'APPROVED' and method = 'BANK_TRANSFER' and currency = 'EUR' order by released_at, id limit $1 for update skip locked`,
         [CREDIT_TRANSFER_BATCH_MAX],
       );
-      if (refunds.length === 0) return false;
+      if (refunds.length === 0) return { made: false, created: false };
       const xml = buildPain001({
         messageId: id,
         createdAt: now.toISOString().slice(0, 19),
@@ -148,9 +149,9 @@ export class CreditTransfers {
         `insert into audit_log (actor, action, entity_type, entity_id, details, created_at) values ($1, 'refund.credit_transfer', 'credit_transfer_batch', $2, $3, $4)`,
         [r.actor, id, JSON.stringify({ refunds: refunds.length, totalMinor: total.toString(), executionDate: r.executionDate }), now],
       );
-      return true;
+      return { made: true, created: true };
     });
-    return { batch: await this.get(id).catch(() => null), created };
+    return { batch: made ? await this.get(id) : null, created };
   }
 
   async get(id: string): Promise<CreditTransferBatchView> {

@@ -22,35 +22,14 @@ import type { Clock } from '@app/observability';
 import { CollectionsApiController } from '../api/api-controller';
 import { ACTOR_REQUEST_KEY, type RequestWithActor } from '../api/auth.guard';
 import { CLOCK } from '../api/tokens';
-import { CollectionsError } from '../payments/collections-error';
-import { PAGE_LIMIT_MAX, type RawQuery, readBody, readId, readPage, readQuery } from '../payments/query-params';
+import { PAGE_LIMIT_MAX, type RawQuery, readBody, readId, readOneOf, readPage, readQuery, readText } from '../payments/query-params';
 import { HOLD_REASONS } from './circuit-breakers';
 import { CreditTransfers, parseBatchRequest } from './credit-transfers';
-import {
-  parseRefundRequest,
-  REFUND_METHODS,
-  REFUND_NOTE_MAX_LENGTH,
-  REFUND_STATUSES,
-  type RefundStatus,
-  Refunds,
-  type RefundView,
-} from './refunds';
+import { parseRefundRequest, REFUND_METHODS, REFUND_NOTE_MAX_LENGTH, REFUND_STATUSES, Refunds, type RefundView } from './refunds';
 
 const MINOR = { type: 'string', pattern: '^[1-9][0-9]{0,17}$' };
 
-function readNote(body: unknown): string | null {
-  const b = readBody(body ?? {}, ['note']);
-  if (b.note === undefined || b.note === null) return null;
-  if (typeof b.note !== 'string' || b.note.trim() === '' || b.note.length > REFUND_NOTE_MAX_LENGTH)
-    throw CollectionsError.invalid('note', `text of 1-${REFUND_NOTE_MAX_LENGTH} characters`);
-  return b.note.trim();
-}
-
-function readRefundStatus(value: string | undefined): RefundStatus | undefined {
-  if (value === undefined) return undefined;
-  if (!REFUND_STATUSES.includes(value as RefundStatus)) throw CollectionsError.invalid('status', `one of ${REFUND_STATUSES.join(', ')}`);
-  return value as RefundStatus;
-}
+const readNote = (body: unknown): string | null => readText(readBody(body ?? {}, ['note']), 'note', REFUND_NOTE_MAX_LENGTH);
 
 const actorOf = (req: RequestWithActor): string => req[ACTOR_REQUEST_KEY] ?? 'unknown';
 
@@ -118,7 +97,11 @@ export class RefundsController {
   @ApiOkResponse({ description: '{ items, total }' })
   async list(@Query() query: RawQuery): Promise<{ items: RefundView[]; total: number }> {
     const q = readQuery(query, ['accountId', 'status', 'offset', 'limit']);
-    return this.refunds.list({ accountId: readId('accountId', q.accountId), status: readRefundStatus(q.status), ...readPage(q) });
+    return this.refunds.list({
+      accountId: readId('accountId', q.accountId),
+      status: readOneOf('status', q.status, REFUND_STATUSES),
+      ...readPage(q),
+    });
   }
 
   @Post('credit-transfers')

@@ -134,14 +134,7 @@ async function main(): Promise<void> {
         {
           what: 'dunning notice',
           validate: validateDunningStepTaken,
-          enqueue: async (e) => {
-            const o = await notices.execute(e);
-            return [
-              ...Array<string>(o.enqueued).fill('enqueued'),
-              ...Array<string>(o.duplicate).fill('duplicate'),
-              ...Array<string>(o.noRecipient).fill('no_recipient'),
-            ];
-          },
+          enqueue: (e) => notices.execute(e),
           counter: metrics.dunningNotices,
           idOf: (e) => e.eventId,
         },

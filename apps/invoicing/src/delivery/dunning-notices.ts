@@ -50,11 +50,8 @@ export function assertDunningTemplatesComplete(): void {
     }
 }
 
-export interface DunningNoticeOutcome {
-  enqueued: number;
-  duplicate: number;
-  noRecipient: number;
-}
+/** What became of one notice (the label of `ratel_delivery_dunning_notices_total`). */
+export type DunningNoticeOutcome = 'enqueued' | 'duplicate' | 'no_recipient';
 
 export class EnqueueDunningNotices {
   constructor(
@@ -63,8 +60,9 @@ export class EnqueueDunningNotices {
     private readonly language: NotificationLanguage,
   ) {}
 
-  async execute(e: DunningStepTakenEvent): Promise<DunningNoticeOutcome> {
-    const out: DunningNoticeOutcome = { enqueued: 0, duplicate: 0, noRecipient: 0 };
+  /** One outcome per notice of the step, in order. */
+  async execute(e: DunningStepTakenEvent): Promise<DunningNoticeOutcome[]> {
+    const out: DunningNoticeOutcome[] = [];
     if (e.notices.length === 0) return out;
     const { rows } = await this.pool.query<{ email: string | null; msisdn: string | null }>(
       `select delivery_email as email, delivery_sms_msisdn as msisdn from billing_account where id = $1`,
@@ -74,7 +72,7 @@ export class EnqueueDunningNotices {
     for (const n of e.notices) {
       const recipient = n.channel === 'EMAIL' ? account?.email : account?.msisdn;
       if (recipient === null || recipient === undefined) {
-        out.noRecipient++;
+        out.push('no_recipient');
         continue;
       }
       const { subject, text } = renderDunningNotice(e, n.template, this.language);
@@ -85,8 +83,7 @@ export class EnqueueDunningNotices {
         recipient,
         payload: n.channel === 'EMAIL' ? { subject, text } : { text },
       });
-      if (created) out.enqueued++;
-      else out.duplicate++;
+      out.push(created ? 'enqueued' : 'duplicate');
     }
     return out;
   }
