@@ -39,6 +39,8 @@ export const chargingConfigSchema = z.object({
   ...authConfigShape,
   RATEL_RELAY_ENABLED: bool.default(true),
   RATEL_EXPIRY_SWEEP_ENABLED: bool.default(true),
+  /** Send the charging calls of one event-loop turn as one script call per slot bucket, pipelined (balance/charge-coalescer.ts). */
+  RATEL_CHARGE_COALESCE_ENABLED: bool.default(true),
   /** Finish top-ups the engine has not confirmed, every minute (provisioning/top-ups/top-up-reconciler.ts). */
   RATEL_TOPUP_RECONCILE_ENABLED: bool.default(true),
   /** Keep subscriber routes in memory, invalidated by the route-change channel (charging/route-cache.ts). */

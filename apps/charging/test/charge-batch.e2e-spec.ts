@@ -17,6 +17,10 @@ import {
   UpdateSessionRequest,
 } from '@app/proto';
 import { uniqueId } from '@app/devstack';
+import { parseOutboxData } from '@app/events';
+import type Redis from 'ioredis';
+import { REDIS } from '../src/infra/redis';
+import { RedisBalanceEngine } from '../src/balance/redis-balance-engine';
 import { CHARGE_BATCH_BYTES_MAX, CHARGE_BATCH_ITEMS_MAX } from '../src/charging/charging.limits';
 import { call, ChargingApp, chargingClient, EUR, failure, provisionSubscriber, startChargingApp } from './grpc-e2e.helpers';
 
@@ -46,6 +50,31 @@ const debit = (msisdn: string, requestId: string, calledNumber = '33612345678') 
 const item = (correlationId: string, debitEvent: DebitEventRequest): ChargeItem => ({ correlationId, debitEvent });
 const batch = (items: ChargeItem[]) => call(client, client.chargeBatch, ChargeBatchRequest.fromPartial({ items }));
 const balanceOf = (msisdn: string) => call(client, client.getBalance, GetBalanceRequest.fromPartial({ subscriber: { msisdn } }));
+
+/** Sends items over one ChargeStream and collects the answers in the order received. */
+async function streamed(items: ChargeItem[]): Promise<ChargeItemResult[]> {
+  const stream = client.chargeStream(new Metadata(), { deadline: Date.now() + 60_000 });
+  const got: ChargeItemResult[] = [];
+  const done = new Promise<void>((resolve, reject) => {
+    stream.on('data', (r: ChargeItemResult) => got.push(r));
+    stream.on('end', resolve);
+    stream.on('error', reject);
+  });
+  for (const it of items) stream.write(it);
+  stream.end();
+  await done;
+  return got;
+}
+
+/** The notification types of an account's outbox (the app's relay is off: nothing drains it). */
+async function notificationsOf(accountId: string): Promise<string[]> {
+  const key = (env.engine as RedisBalanceEngine).keys.account(accountId).outbox;
+  const entries = await env.app.get<Redis>(REDIS).xrange(key, '-', '+');
+  return entries
+    .map(([, fields]) => parseOutboxData(fields[fields.indexOf('data') + 1]))
+    .filter((d) => d.schema === 'ratel.notification.v1' && d.accountId === accountId)
+    .map((d) => (d as { type: string }).type);
+}
 
 describe('ChargeBatch', () => {
   it('1,000 concurrent items over batches against a balance for exactly 137: 137 granted, balance 0, nothing reserved', async () => {
@@ -153,6 +182,59 @@ describe('ChargeBatch', () => {
     expect(err.code).toBe(Status.INVALID_ARGUMENT);
     expect((await balanceOf(msisdn)).balance?.amountMicros).toBe(10n * EUR);
   });
+});
+
+describe('invariants through both modes', () => {
+  const sendAll = {
+    batch: async (items: ChargeItem[]) => {
+      const batches: ChargeItem[][] = [];
+      for (let i = 0; i < items.length; i += CHARGE_BATCH_ITEMS_MAX) batches.push(items.slice(i, i + CHARGE_BATCH_ITEMS_MAX));
+      return (await Promise.all(batches.map(batch))).flatMap((a) => a.results);
+    },
+    stream: streamed,
+  };
+
+  it.each(['batch', 'stream'] as const)('%s: 1,000 items against a balance for exactly 137: 137 granted, balance 0', async (mode) => {
+    const { msisdn } = await provisionSubscriber(env.engine, 137n * SMS_PRICE);
+    const prefix = uniqueId(mode);
+    const items = Array.from({ length: 1000 }, (_, i) => item(`c${i}`, debit(msisdn, `${prefix}-${i}`)));
+    const results = await sendAll[mode](items);
+    expect(results.map((r) => r.correlationId)).toEqual(items.map((i) => i.correlationId));
+    const codes = results.map((r) => r.debitEvent?.resultCode);
+    expect(codes.filter((c) => c === ResultCode.SUCCESS)).toHaveLength(137);
+    expect(codes.filter((c) => c === ResultCode.CREDIT_LIMIT_REACHED)).toHaveLength(863);
+    expect((await balanceOf(msisdn)).balance?.amountMicros).toBe(0n);
+  });
+
+  it.each(['batch', 'stream'] as const)(
+    '%s: a replay answers byte-identical item by item; other content is refused alone',
+    async (mode) => {
+      const { msisdn } = await provisionSubscriber(env.engine, 10n * EUR);
+      const ids = [uniqueId('r'), uniqueId('r'), uniqueId('r')];
+      const items = ids.map((id, i) => item(`c${i}`, debit(msisdn, id)));
+      const first = await sendAll[mode](items);
+      const again = await sendAll[mode](items);
+      expect(again.map((r) => Buffer.from(ChargeItemResult.encode(r).finish()))).toEqual(
+        first.map((r) => Buffer.from(ChargeItemResult.encode(r).finish())),
+      );
+      const changed = await sendAll[mode]([item('x', debit(msisdn, ids[0], '33699999999')), item('y', debit(msisdn, uniqueId('r')))]);
+      expect(changed[0].status?.code).toBe(Status.ALREADY_EXISTS);
+      expect(changed[1].debitEvent?.resultCode).toBe(ResultCode.SUCCESS);
+      expect((await balanceOf(msisdn)).balance?.amountMicros).toBe(10n * EUR - 4n * SMS_PRICE);
+    },
+  );
+
+  it.each(['batch', 'stream'] as const)(
+    '%s: one notification per threshold crossing, however many items cross it at once',
+    async (mode) => {
+      const { msisdn, accountId } = await provisionSubscriber(env.engine, 2n * EUR, Date.now(), { thresholdsMicros: [EUR] });
+      const prefix = uniqueId(mode);
+      // 60 SMS at 0.05 EUR against 2 EUR: 40 pass, crossing 1 EUR once and reaching 0 once.
+      const results = await sendAll[mode](Array.from({ length: 60 }, (_, i) => item(`c${i}`, debit(msisdn, `${prefix}-${i}`))));
+      expect(results.filter((r) => r.debitEvent?.resultCode === ResultCode.SUCCESS)).toHaveLength(40);
+      expect((await notificationsOf(accountId)).sort()).toEqual(['BALANCE_EXHAUSTED', 'LOW_BALANCE']);
+    },
+  );
 });
 
 describe('ChargeStream', () => {

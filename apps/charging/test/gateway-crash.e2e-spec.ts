@@ -4,6 +4,9 @@
  * client retries every unanswered request with the same request id (idempotency). In the end every
  * committed debit appears in JetStream exactly once, no event id appears twice, and the money
  * in the events equals the money that left the balances.
+ *
+ * It runs twice: with unary DebitEvent calls, and with ChargeBatch calls of BATCH_ITEMS debits
+ * (coalesced into chargeGroup script calls in the gateway), a whole batch retried when unanswered.
  */
 import { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -30,13 +33,17 @@ const START_TIMEOUT_MS = 60_000;
 const DRAIN_TIMEOUT_MS = 60_000;
 const RETRY_PAUSE_MS = 100;
 const TEST_TIMEOUT_MS = 300_000;
+/** Debits per ChargeBatch call in the batched run. */
+const BATCH_ITEMS = 16;
+
+type Mode = 'unary' | 'batch';
 
 interface DebitAnswer {
   resultCode: ResultCode;
   debitedAmount?: { amountMicros: bigint };
 }
 
-describe('gateway SIGKILL during load', () => {
+describe.each<Mode>(['unary', 'batch'])('gateway SIGKILL during %s load', (mode) => {
   let dir: string;
   let nats: StartedServer;
   let sys: SystemEnv;
@@ -125,22 +132,38 @@ describe('gateway SIGKILL during load', () => {
     let next = 0;
     let killing: Promise<void> | undefined;
     const kills = [...KILL_AT];
+    const debitOf = (n: number) => ({
+      requestId: `crash-debit-${n}`,
+      subscriber: { msisdn: msisdn(n % ACCOUNTS) },
+      calledNumber: '33612345678',
+      service: { ratingGroup: 30, serviceId: 0, units: 1n, unit: UnitType.EVENTS },
+    });
+    /** Sends debits n..n+count-1 once; every one must be answered SUCCESS, or the call fails. */
+    const send = async (n: number, count: number): Promise<void> => {
+      if (mode === 'unary') {
+        const a = await unary<DebitAnswer>(client, 'debitEvent', debitOf(n));
+        expect(a.resultCode).toBe(ResultCode.SUCCESS);
+        answered.set(debitOf(n).requestId, a.debitedAmount!.amountMicros);
+        return;
+      }
+      const items = Array.from({ length: count }, (_, i) => ({ correlationId: `c${i}`, debitEvent: debitOf(n + i) }));
+      const res = await unary<{ results: Array<{ debitEvent?: DebitAnswer }> }>(client, 'chargeBatch', { items });
+      expect(res.results).toHaveLength(count);
+      res.results.forEach((r, i) => {
+        expect(r.debitEvent?.resultCode).toBe(ResultCode.SUCCESS);
+        answered.set(debitOf(n + i).requestId, r.debitEvent!.debitedAmount!.amountMicros);
+      });
+    };
+    const step = mode === 'unary' ? 1 : BATCH_ITEMS;
     const worker = async () => {
       while (next < DEBITS) {
-        const n = next++;
-        const requestId = `crash-debit-${n}`;
-        const req = {
-          requestId,
-          subscriber: { msisdn: msisdn(n % ACCOUNTS) },
-          calledNumber: '33612345678',
-          service: { ratingGroup: 30, serviceId: 0, units: 1n, unit: UnitType.EVENTS },
-        };
+        const n = next;
+        const count = Math.min(step, DEBITS - n);
+        next += count;
         for (;;) {
           await killing;
           try {
-            const a = await unary<DebitAnswer>(client, 'debitEvent', req);
-            expect(a.resultCode).toBe(ResultCode.SUCCESS);
-            answered.set(requestId, a.debitedAmount!.amountMicros);
+            await send(n, count);
             break;
           } catch {
             await new Promise((r) => setTimeout(r, RETRY_PAUSE_MS));
@@ -159,7 +182,7 @@ describe('gateway SIGKILL during load', () => {
         }
       }
     };
-    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    await Promise.all(Array.from({ length: mode === 'unary' ? CONCURRENCY : CONCURRENCY / 4 }, worker));
     client.close();
     return answered;
   }

@@ -14,7 +14,7 @@ import { deleteKeys, requireEnv, uniqueId } from '@app/devstack';
 import { METRICS_REGISTRY } from '@app/observability';
 import { ChargingServiceClient } from '@app/proto';
 import { DEMO_PREPAID_PLAN } from '@app/rating';
-import { BALANCE_ENGINE, BalanceEngine } from '../src/balance/balance-engine.port';
+import { AccountProjection, BALANCE_ENGINE, BalanceEngine } from '../src/balance/balance-engine.port';
 import { prepaid } from '../src/balance/test/balance-test-kit';
 import { ChargingGrpcModule } from '../src/charging/charging-grpc.module';
 import { GrpcServerService } from '../src/charging/grpc-server.service';
@@ -128,11 +128,12 @@ export async function provisionSubscriber(
   engine: BalanceEngine,
   balanceMicros: bigint,
   nowMs = Date.now(),
+  account: Partial<AccountProjection> = {},
 ): Promise<{ accountId: string; msisdn: string }> {
   const accountId = uniqueId('acct');
   const msisdn = randomMsisdn();
   await engine.putPlan(PLAN_ID, JSON.stringify(DEMO_PREPAID_PLAN));
-  await engine.upsertAccount(prepaid(accountId, { timeZone: 'Europe/Paris', planId: PLAN_ID }), 0n);
+  await engine.upsertAccount(prepaid(accountId, { timeZone: 'Europe/Paris', planId: PLAN_ID, ...account }), 0n);
   if (balanceMicros > 0n) await engine.topUp(accountId, `seed-${accountId}`, balanceMicros, nowMs);
   await engine.routeSubscriber(msisdn, { accountId, planId: PLAN_ID, timeZone: 'Europe/Paris', currency: 'EUR', cycleDay: 1 });
   return { accountId, msisdn };

@@ -233,4 +233,90 @@ describe('charging app on a Redis Cluster', () => {
     expect(again.resultCode).toBe(ResultCode.SUCCESS);
     client.close();
   });
+
+  it('runs a ChargeBatch mixing sessions and SMS of 50 accounts on different slots, grouped per slot bucket', async () => {
+    const n = 50;
+    const engine = new RedisBalanceEngine(redis, { prefix: sys.env.RATEL_REDIS_PREFIX });
+    await engine.putPlan(DEMO_PREPAID_PLAN.id, JSON.stringify(DEMO_PREPAID_PLAN));
+    const bmsisdn = (i: number) => `3361888${String(i).padStart(4, '0')}`;
+    for (let i = 0; i < n; i++) {
+      const accountId = `acc-clb-${i}`;
+      await engine.upsertAccount(
+        {
+          accountId,
+          type: 'PREPAID',
+          currency: 'EUR',
+          creditLimitMicros: 0n,
+          thresholdsMicros: [],
+          status: 'ACTIVE',
+          timeZone: 'Europe/Paris',
+          planId: DEMO_PREPAID_PLAN.id,
+          cycleDay: 1,
+        },
+        10_000_000n,
+      );
+      await engine.routeSubscriber(bmsisdn(i), {
+        accountId,
+        planId: DEMO_PREPAID_PLAN.id,
+        timeZone: 'Europe/Paris',
+        currency: 'EUR',
+        cycleDay: 1,
+      });
+    }
+    const slots = new Set(Array.from({ length: n }, (_, i) => engine.keys.account(`acc-clb-${i}`).acct.match(/\{b:(\d+)\}/)![1]));
+    expect(slots.size).toBeGreaterThan(10);
+    const client = grpcClient(sys.grpcAddress);
+    const sub = (i: number) => ({ msisdn: bmsisdn(i) });
+    const data = (usedUnits: bigint, requestedUnits: bigint) => [
+      { ratingGroup: RatingGroups.DATA, requestedUnits, usedUnits, unit: UnitType.BYTES },
+    ];
+    const sms = (i: number) =>
+      DebitEventRequest.fromPartial({
+        requestId: `sms-clb-${i}`,
+        subscriber: sub(i),
+        calledNumber: '33612345678',
+        service: { ratingGroup: RatingGroups.SMS, serviceId: 0, units: 1n, unit: UnitType.EVENTS },
+      });
+    type Results = { results: Array<{ correlationId: string; start?: Answer; terminate?: Answer; debitEvent?: Answer }> };
+    // At most CHARGE_BATCH_ITEMS_MAX (64) items a batch: the 50 starts with 14 SMS, then the other 36 SMS.
+    const first = await unary<Results>(client, 'chargeBatch', {
+      items: [
+        ...Array.from({ length: n }, (_, i) => ({
+          correlationId: `s${i}`,
+          start: StartSessionRequest.fromPartial({
+            sessionId: `sess-clb-${i}`,
+            requestNumber: 0,
+            subscriber: sub(i),
+            services: data(0n, 10n * MB),
+          }),
+        })),
+        ...Array.from({ length: 14 }, (_, i) => ({ correlationId: `e${i}`, debitEvent: sms(i) })),
+      ],
+    });
+    const smsRest = await unary<Results>(client, 'chargeBatch', {
+      items: Array.from({ length: n - 14 }, (_, i) => ({ correlationId: `e${i + 14}`, debitEvent: sms(i + 14) })),
+    });
+    expect(first.results).toHaveLength(64);
+    expect([...first.results, ...smsRest.results].every((r) => (r.start ?? r.debitEvent)?.resultCode === ResultCode.SUCCESS)).toBe(true);
+    const second = await unary<Results>(client, 'chargeBatch', {
+      items: Array.from({ length: n }, (_, i) => ({
+        correlationId: `t${i}`,
+        terminate: TerminateSessionRequest.fromPartial({
+          sessionId: `sess-clb-${i}`,
+          requestNumber: 1,
+          subscriber: sub(i),
+          services: data(5n * MB, 0n),
+        }),
+      })),
+    });
+    expect(second.results.map((r) => r.terminate?.services?.[0].debitedAmount?.amountMicros)).toEqual(Array(n).fill(50_000n));
+    for (let i = 0; i < n; i++) {
+      const view = await engine.getBalance(`acc-clb-${i}`, Date.now());
+      expect([view?.balanceMicros, view?.reservedMicros]).toEqual([10_000_000n - 100_000n, 0n]);
+    }
+    // The items of one slot bucket went to Redis as chargeGroup calls, on a cluster too.
+    const metrics = await (await fetch(`${sys.httpBase}/metrics`)).text();
+    expect(metrics).toMatch(/ratel_script_duration_seconds_count\{[^}]*script="chargeGroup"[^}]*\} [1-9]/);
+    client.close();
+  });
 });

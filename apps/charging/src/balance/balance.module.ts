@@ -26,7 +26,12 @@ import { CHARGING_CONFIG, type ChargingConfig } from '../config';
       provide: BALANCE_ENGINE,
       inject: [REDIS, CHARGING_CONFIG, METRICS_REGISTRY, CLOCK],
       useFactory: (redis: RedisClient, config: ChargingConfig, registry: Registry, clock: Clock) =>
-        new RedisBalanceEngine(redis, { prefix: config.RATEL_REDIS_PREFIX, registry, clock }),
+        new RedisBalanceEngine(redis, {
+          prefix: config.RATEL_REDIS_PREFIX,
+          registry,
+          clock,
+          coalesce: config.RATEL_CHARGE_COALESCE_ENABLED,
+        }),
     },
     {
       provide: EXPIRY_SWEEPER_OPTIONS,

@@ -1,5 +1,6 @@
 /**
- * Loads the balance engine's Lua scripts (`lua/<verbNoun>-<numKeys>.lua`) with their
+ * Loads the balance engine's Lua scripts (`lua/<verbNoun>-<numKeys>.lua`, or `-n.lua` for a script
+ * whose number of keys depends on its arguments) with their
  * `--- @include "<name>"` lines from `lua/includes/`, and builds them into one Redis Functions
  * library (FUNCTION LOAD): the includes are defined once when the library loads, not on every
  * call as EVALSHA would (measured: ~6 µs and ~3.5 KB of Lua allocations per call), and each
@@ -17,6 +18,7 @@ import { primaries, type RedisClient } from '@app/keyspace';
 /** Version of each script's contract (KEYS, ARGV, reply). Bump it when the contract changes. */
 export const SCRIPT_VERSIONS = {
   chargeSession: 1,
+  chargeGroup: 1,
   eventCharge: 1,
   expireReservation: 1,
   topUp: 1,
@@ -33,13 +35,17 @@ export interface ScriptSource {
   name: ScriptName;
   /** Its versioned name, e.g. `chargeSession_v1`. */
   command: string;
+  /** VARIABLE_KEYS for a `-n.lua` script. */
   numberOfKeys: number;
   /** Its `--- @include "<name>"` lines, in order. */
   includes: string[];
   body: string;
 }
 
-const SCRIPT_FILE = /^([a-z][A-Za-z]*)-(\d+)\.lua$/;
+const SCRIPT_FILE = /^([a-z][A-Za-z]*)-(\d+|n)\.lua$/;
+
+/** numberOfKeys of a script whose keys depend on its arguments (file name `<verbNoun>-n.lua`). */
+export const VARIABLE_KEYS = -1;
 const INCLUDE_LINE = /^--- @include "([A-Za-z0-9_-]+)"\s*$/;
 
 /**
@@ -79,7 +85,7 @@ export function readScriptSources(dir = findLuaDir()): ScriptSource[] {
     scripts.push({
       name,
       command: `${name}_v${SCRIPT_VERSIONS[name]}`,
-      numberOfKeys: Number(m[2]),
+      numberOfKeys: m[2] === 'n' ? VARIABLE_KEYS : Number(m[2]),
       includes: lines.filter((l) => INCLUDE_LINE.test(l)),
       body: lines.filter((l) => !INCLUDE_LINE.test(l)).join('\n'),
     });

@@ -41,26 +41,6 @@
 --- @include "buckets"
 --- @include "reservations"
 --- @include "session"
+--- @include "session-entry"
 
-local req = cjson.decode(ARGV[1])
--- (the steps are in includes/session.lua; those touching reservations take KEYS as `keys`)
-local K_ACCT, K_BKT, K_CYC, K_SESS = KEYS[1], KEYS[2], KEYS[4], KEYS[5]
-local early, hist = sessCheckSequence(req, K_SESS)
-if early then return early end
-local account = accountLoad(K_ACCT)
-if not account then return { sessFlatReply(req, 'USER_UNKNOWN'), 0 } end
-local ctx = newContext(req.acct, account, req.now, KEYS[7])
-ctx.bs = bucketsLoad(K_BKT, req.now, true)
-local rgList = {}
-for i, g in ipairs(req.rgs) do rgList[i] = g.rg end
-ctx.cy = cycleLoad(K_CYC, req.cycle, rgList)
-local s = sessionLoad(K_SESS, hist)
-local results = {}
-for i, g in ipairs(req.rgs) do results[i] = sessProcessGroup(req, KEYS, ctx, s, g) end
-if req.kind == 'TERMINATE' then sessReleaseRest(req, KEYS, ctx, s) end
-accountSave(K_ACCT, ctx.a)
-bucketsSave(ctx.bs)
-notifyBalance(ctx, 'SESSION|' .. ctx.id .. '|' .. req.sess .. '|' .. fmt(req.n))
-local reply = sessEncodeReply(sessTopCode(results), ctx.a.balance, results)
-sessionSave(req, K_SESS, s, reply)
-return { reply, 0 }
+return chargeSessionItem(KEYS, ARGV[1])

@@ -30,18 +30,6 @@
 --- @include "account"
 --- @include "buckets"
 --- @include "event"
+--- @include "event-entry"
 
--- (the steps are in includes/event.lua; they take KEYS as `keys`)
-local req = cjson.decode(ARGV[1])
-if req.kind ~= 'CHECK' then
-  local raw = redis.call('GET', KEYS[4])
-  if raw then
-    local rec = cjson.decode(raw)
-    if rec.h == req.h then return { rec.reply, 1 } end
-    return redis.error_reply('DUPLICATE_MISMATCH this requestId was used before with another content')
-  end
-end
-local account = accountLoad(KEYS[1])
-if not account then return { eventEncodeReply('USER_UNKNOWN', 0, 0, 0), 0 } end
-if req.kind == 'REFUND' then return eventRefund(req, KEYS, account) end
-return eventDebitOrCheck(req, KEYS, account)
+return eventChargeItem(KEYS, ARGV[1])
