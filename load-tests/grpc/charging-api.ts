@@ -4,11 +4,21 @@
  * field that carries each answer's result code, and fixed, valid answers for the echo servers.
  */
 import type { handleUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
+import { BinaryReader } from '@bufbuild/protobuf/wire';
 import { ChargingServiceService, ResultCode, UnitType } from '@app/proto';
+import { readVarintField } from './frames';
 
 /** The service's methods, by their proto name (StartSession...). */
 export type MethodName =
-  'StartSession' | 'UpdateSession' | 'TerminateSession' | 'DebitEvent' | 'RefundEvent' | 'CheckBalance' | 'PriceEnquiry' | 'GetBalance';
+  | 'StartSession'
+  | 'UpdateSession'
+  | 'TerminateSession'
+  | 'DebitEvent'
+  | 'RefundEvent'
+  | 'CheckBalance'
+  | 'PriceEnquiry'
+  | 'GetBalance'
+  | 'ChargeBatch';
 
 type ServiceKey = keyof typeof ChargingServiceService;
 
@@ -22,6 +32,7 @@ const KEY_OF: Record<MethodName, ServiceKey> = {
   CheckBalance: 'checkBalance',
   PriceEnquiry: 'priceEnquiry',
   GetBalance: 'getBalance',
+  ChargeBatch: 'chargeBatch',
 };
 
 export const METHOD_NAMES = Object.keys(KEY_OF) as MethodName[];
@@ -44,7 +55,52 @@ export const RESULT_CODE_FIELD: Record<MethodName, number> = {
   CheckBalance: 1,
   PriceEnquiry: 1,
   GetBalance: 1,
+  ChargeBatch: 0, // none at the top level: each item's answer has its own (BATCH_ITEM_FIELD)
 };
+
+/** Field of ChargeItem / ChargeItemResult holding each kind of request and answer (charging.proto). */
+export const BATCH_ITEM_FIELD: Partial<Record<MethodName, number>> = {
+  StartSession: 2,
+  UpdateSession: 3,
+  TerminateSession: 4,
+  DebitEvent: 5,
+  RefundEvent: 6,
+};
+/** Field of ChargeItemResult holding an item's refusal (ItemStatus, its gRPC code in field 1). */
+export const BATCH_ITEM_STATUS_FIELD = 7;
+/** The item kinds in ChargeItemResult field order: ITEM_METHODS[field] is the method of that field. */
+export const ITEM_METHODS: Record<number, MethodName> = Object.fromEntries(
+  Object.entries(BATCH_ITEM_FIELD).map(([m, f]) => [f, m as MethodName]),
+);
+
+/** The answer in one ChargeItemResult's bytes: the item's method and result code, or its refusal's gRPC code. */
+export interface ItemAnswer {
+  method?: MethodName;
+  resultCode?: number;
+  status?: number;
+}
+
+/** Reads one ChargeItemResult without decoding the rest (throws on malformed bytes). */
+export function readItemAnswer(bytes: Uint8Array): ItemAnswer {
+  const item = new BinaryReader(bytes);
+  const out: ItemAnswer = {};
+  while (item.pos < item.len) {
+    const tag = item.uint32();
+    if ((tag & 7) !== 2) {
+      item.skip(tag & 7);
+      continue;
+    }
+    const body = item.bytes();
+    const method = ITEM_METHODS[tag >>> 3];
+    if (method !== undefined) {
+      out.method = method;
+      out.resultCode = readVarintField(body, 0, body.length, RESULT_CODE_FIELD[method]);
+    } else if (tag >>> 3 === BATCH_ITEM_STATUS_FIELD) {
+      out.status = readVarintField(body, 0, body.length, 1) ?? 0;
+    }
+  }
+  return out;
+}
 
 /** Name of a result code for reports ("SUCCESS", "CREDIT_LIMIT_REACHED"...). */
 export function resultCodeName(code: number | undefined): string {
@@ -106,7 +162,7 @@ export function makeEchoAnswer(style: Int64Style): (m: MethodName, req: unknown)
       reservations: [],
     },
   };
-  return (m, req) => {
+  const answer = (m: MethodName, req: unknown): unknown => {
     switch (m) {
       case 'StartSession':
       case 'UpdateSession':
@@ -124,11 +180,33 @@ export function makeEchoAnswer(style: Int64Style): (m: MethodName, req: unknown)
         const r = req as { requestId: string };
         return { requestId: r.requestId, resultCode: ResultCode.SUCCESS, debitedAmount: amount, allowanceUnits: zero, balance };
       }
+      case 'ChargeBatch': {
+        // Each item answered as its unary method is; the batched echo of run-compare.
+        const r = req as { items: Array<Record<string, unknown>> };
+        return {
+          results: r.items.map((item) => {
+            const kind = ITEM_KEYS.find(([k]) => item[k] !== undefined && item[k] !== null);
+            return kind
+              ? { correlationId: item.correlationId, [kind[0]]: answer(kind[1], item[kind[0]]) }
+              : { correlationId: item.correlationId };
+          }),
+        };
+      }
       default:
         return others[m];
     }
   };
+  return answer;
 }
+
+/** ChargeItem oneof keys (camelCase, as ts-proto and proto-loader name them) and their methods. */
+const ITEM_KEYS: Array<[string, MethodName]> = [
+  ['start', 'StartSession'],
+  ['update', 'UpdateSession'],
+  ['terminate', 'TerminateSession'],
+  ['debitEvent', 'DebitEvent'],
+  ['refundEvent', 'RefundEvent'],
+];
 
 /** grpc-js handlers answering every method with its echo answer. */
 export function echoImplementation(answer: (m: MethodName, req: unknown) => unknown): UntypedServiceImplementation {

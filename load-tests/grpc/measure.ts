@@ -8,10 +8,11 @@ import { CpuMeter } from '../lib/proc';
 import { formatSummary, GeneratorOptions, GeneratorSummary, runGenerator } from './generator';
 import { formatH2load, H2loadOptions, H2loadSummary, runH2load } from './h2load';
 import type { Target } from './targets';
+import { formatStreamLoad, runStreamLoad, StreamLoadOptions, StreamLoadSummary } from './stream-load';
 
 export interface Row {
   label: string;
-  client: 'generator' | 'h2load';
+  client: 'generator' | 'h2load' | 'stream';
   throughput: number;
   okShare: number;
   latency: Histogram;
@@ -25,6 +26,7 @@ export interface Row {
   detail: string[];
   generator?: GeneratorSummary;
   h2load?: H2loadSummary;
+  stream?: StreamLoadSummary;
 }
 
 function cpuRow(target: Target, cpu: ReturnType<CpuMeter['stop']>, clientCores: number) {
@@ -78,6 +80,30 @@ export async function measureWithH2load(label: string, target: Target, options: 
     ...cpuRow(target, cpu, s.cpuCores),
     detail: formatH2load(s, `${label}, h2load echo-ceiling`),
     h2load: s,
+  };
+}
+
+/** ChargeStream load (./stream-load.ts, in this process); throughput is items per second. */
+export async function measureWithStream(label: string, target: Target, options: Omit<StreamLoadOptions, 'target'>): Promise<Row> {
+  const meter = new CpuMeter(Object.values(target.pids));
+  let cpu: ReturnType<CpuMeter['stop']> | undefined;
+  const open = setTimeout(() => meter.start(), options.warmupMs);
+  const close = setTimeout(() => (cpu = meter.stop()), options.warmupMs + options.durationMs);
+  const s = await runStreamLoad({ ...options, target: target.address });
+  clearTimeout(open);
+  clearTimeout(close);
+  if (!cpu) cpu = meter.stop();
+  return {
+    label,
+    client: 'stream',
+    throughput: s.throughput,
+    okShare: s.okShare,
+    latency: s.latency,
+    clientCores: s.cpuCores,
+    clientUsPerRequest: s.cpuUsPerRequest,
+    ...cpuRow(target, cpu, s.cpuCores),
+    detail: formatStreamLoad(s, `${label}, ChargeStream mix`),
+    stream: s,
   };
 }
 

@@ -29,6 +29,13 @@
  *   charging/floor.
  * --batch-sizes: h2load on the echo's batch method (./batch-echo.ts) with N DebitEvents per call,
  *   how far a batched API would take the transport; empty or 0 to skip.
+ * --charge-batch-sizes (default 8,32): each round also drives ChargeBatch calls of N items (the
+ *   generator's --batch, same mix) at the charging gateway and at the echo (which answers each item
+ *   as its unary method), with as many items in flight as the unary runs (--concurrency / N calls,
+ *   at least one per connection); prints items/s beside unary charging and the batched echo.
+ * --streams (default 4; 0 to skip) x --stream-in-flight (default 32): each round also drives
+ *   ChargeStream calls (./stream-load.ts) at the charging gateway, that many streams with that many
+ *   unanswered items each, same mix; prints items/s and the p99 per item beside unary charging.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,7 +48,7 @@ import { installChildCleanup } from '../lib/proc';
 import { formatPerRequest, RedisStats } from '../lib/redis-stats';
 import type { Codec } from './echo-server';
 import { generatorOptionsFrom, GeneratorOptions, summaryJson } from './generator';
-import { formatTable, measureWithGenerator, measureWithH2load, median, Row, serverUsPerRequest } from './measure';
+import { formatTable, measureWithGenerator, measureWithH2load, measureWithStream, median, Row, serverUsPerRequest } from './measure';
 import { external, startCommand, startEcho, startFloor, Target } from './targets';
 
 /** The issue's targets for unary charging against the bare echo. */
@@ -164,6 +171,45 @@ function ceilingLines(h2: Row | undefined, gen: Row, node: Row | undefined): str
   return lines;
 }
 
+/** Items in flight as in the unary runs: concurrency / n calls, at least one per connection. */
+function batchedOptions(gen: Omit<GeneratorOptions, 'target'>, n: number): Omit<GeneratorOptions, 'target'> {
+  const connections = gen.workers * gen.connectionsPerWorker;
+  return { ...gen, batch: n, concurrency: Math.max(connections, Math.round(gen.concurrency / n)) };
+}
+
+const items = (r: Row) => r.generator?.itemThroughput ?? r.throughput;
+
+/** Batched charging against unary charging and against the batched echo, per batch size (medians over rounds). */
+function chargeBatchLines(unaryCharging: Row[], batched: Map<number, { charging: Row[]; echo: Row[] }>): string[] {
+  if (unaryCharging.length === 0) return [];
+  const unary = median(unaryCharging.map((r) => r.throughput));
+  const unaryP99 = median(unaryCharging.map((r) => r.latency.percentileUs(99)));
+  return [...batched].map(([n, { charging, echo }]) => {
+    const c = median(charging.map(items));
+    const e = median(echo.map(items));
+    const cpu = median(charging.map((r) => (Object.values(r.targetCores).reduce((a, b) => a + b, 0) * 1e6) / items(r)));
+    return (
+      `ChargeBatch of ${n}: charging ${Math.round(c).toLocaleString('en-US')} items/s = x${(c / unary).toFixed(2)} unary charging ` +
+      `(${Math.round(unary).toLocaleString('en-US')} req/s; target >= x5 and >= 25,000/s: ${c / unary >= 5 && c >= 25_000 ? 'PASS' : 'FAIL'}), ` +
+      `p99 per call ${fmtMs(median(charging.map((r) => r.latency.percentileUs(99))))} ms vs unary ${fmtMs(unaryP99)} ms, ` +
+      `every charging process ${cpu.toFixed(0)} µs per item; batched echo ${Math.round(e).toLocaleString('en-US')} items/s (charging/echo ${(c / e).toFixed(2)})`
+    );
+  });
+}
+
+/** Streamed charging against unary charging (medians over rounds). */
+function streamLines(unaryCharging: Row[], streamed: Row[]): string[] {
+  if (unaryCharging.length === 0 || streamed.length === 0) return [];
+  const unary = median(unaryCharging.map((r) => r.throughput));
+  const c = median(streamed.map((r) => r.throughput));
+  const cpu = median(streamed.map((r) => (Object.values(r.targetCores).reduce((a, b) => a + b, 0) * 1e6) / r.throughput));
+  return [
+    `ChargeStream: charging ${Math.round(c).toLocaleString('en-US')} items/s = x${(c / unary).toFixed(2)} unary charging ` +
+      `(target >= x5 and >= 25,000/s: ${c / unary >= 5 && c >= 25_000 ? 'PASS' : 'FAIL'}), p99 per item ${fmtMs(median(streamed.map((r) => r.latency.percentileUs(99))))} ms ` +
+      `vs unary ${fmtMs(median(unaryCharging.map((r) => r.latency.percentileUs(99))))} ms, every charging process ${cpu.toFixed(0)} µs per item`,
+  ];
+}
+
 function batchLines(unary: Row | undefined, batches: Row[]): string[] {
   if (!unary || batches.length === 0) return [];
   const cells = batches.map((b) => {
@@ -189,6 +235,13 @@ async function main(): Promise<void> {
     .split(',')
     .filter((x) => x !== '' && x !== '0')
     .map(Number);
+  const chargeBatchSizes = args
+    .str('charge-batch-sizes', '8,32')
+    .split(',')
+    .filter((x) => x !== '' && x !== '0')
+    .map(Number);
+  const streams = args.num('streams', 4);
+  const streamInFlight = args.num('stream-in-flight', 32);
   const echoCodec = args.str('echo-codec', 'ts-proto') as Codec;
   const withFloor = args.bool('floor', true);
   const json = args.str('json');
@@ -210,6 +263,8 @@ async function main(): Promise<void> {
     const echoRows: Row[] = [];
     const chargingRows: Row[] = [];
     const floorRows: Row[] = [];
+    const streamRows: Row[] = [];
+    const batchedRows = new Map(chargeBatchSizes.map((n) => [n, { charging: [] as Row[], echo: [] as Row[] }]));
     if (primeMs > 0) {
       // A cold process (JIT, connection pools, caches) is not what the comparison is about.
       for (const t of targets) {
@@ -234,6 +289,42 @@ async function main(): Promise<void> {
       if (floor) {
         log(`round ${r}/${rounds}: ${floor.label}`);
         floorRows.push(await timed('floor', measureMs, measureWithGenerator(`${floor.label} r${r}`, floor, genOpts)));
+      }
+      if (charging.target && streams > 0) {
+        log(`round ${r}/${rounds}: ChargeStream, ${streams} streams x ${streamInFlight} in flight, charging`);
+        await redisStats?.reset();
+        const options = {
+          streams,
+          inFlight: streamInFlight,
+          durationMs: gen.durationMs,
+          warmupMs: gen.warmupMs,
+          mix: gen.mix,
+          seed: gen.seed,
+        };
+        const row = await timed(
+          'charging stream',
+          measureMs,
+          measureWithStream(`${charging.target.label} ChargeStream r${r}`, charging.target, options),
+        );
+        if (redisStats)
+          row.detail.push(
+            `  per item: ${formatPerRequest(await redisStats.read(), Math.max(1, row.stream?.completedAll ?? 1)).join('\n  ')}`,
+          );
+        streamRows.push(row);
+      }
+      for (const [n, got] of charging.target ? batchedRows : []) {
+        const opts = batchedOptions(genOpts, n);
+        log(`round ${r}/${rounds}: ChargeBatch of ${n}, echo and charging`);
+        got.echo.push(await timed(`echo batch ${n}`, measureMs, measureWithGenerator(`${echo.label} ChargeBatch ${n} r${r}`, echo, opts)));
+        const label = `${charging.target!.label} ChargeBatch ${n} r${r}`;
+        await redisStats?.reset();
+        const row = await timed(`charging batch ${n}`, measureMs, measureWithGenerator(label, charging.target!, opts));
+        // Redis command time per item (completedAll counts calls, each of n items).
+        if (redisStats)
+          row.detail.push(
+            `  per item: ${formatPerRequest(await redisStats.read(), Math.max(1, (row.generator?.completedAll ?? 1) * n)).join('\n  ')}`,
+          );
+        got.charging.push(row);
       }
     }
     log('ceiling: h2load and the generator, same DebitEvent frame, on the echo');
@@ -275,6 +366,8 @@ async function main(): Promise<void> {
       genCeiling,
       ...(nodeCeiling ? [nodeCeiling] : []),
       ...batchRows,
+      ...[...batchedRows.values()].flatMap((b) => b.echo.flatMap((e, i) => [e, b.charging[i]])),
+      ...streamRows,
     ];
     const out = [
       '',
@@ -283,6 +376,8 @@ async function main(): Promise<void> {
       ...formatTable(rows),
       '',
       ...(chargingRows.length > 0 ? ratioLines(echoRows, chargingRows) : ['no charging target measured (see --charging)']),
+      ...chargeBatchLines(chargingRows, batchedRows),
+      ...streamLines(chargingRows, streamRows),
       ...(floorRows.length > 0 ? floorLines(echoRows, chargingRows, floorRows) : []),
       ...ceilingLines(h2, genCeiling, nodeCeiling),
       ...batchLines(h2, batchRows),
@@ -301,6 +396,10 @@ async function main(): Promise<void> {
             floor: floorRows.map(rowJson),
             h2load: h2 && rowJson(h2),
             generatorCeiling: rowJson(genCeiling),
+            chargeStream: streamRows.map(rowJson),
+            chargeBatch: Object.fromEntries(
+              [...batchedRows].map(([n, b]) => [n, { charging: b.charging.map(rowJson), echo: b.echo.map(rowJson) }]),
+            ),
           },
           null,
           2,
@@ -321,6 +420,7 @@ function rowJson(r: Row): Record<string, unknown> {
     label: r.label,
     client: r.client,
     throughput: r.throughput,
+    itemThroughput: items(r),
     p50Ms: r.latency.percentileUs(50) / 1000,
     p99Ms: r.latency.percentileUs(99) / 1000,
     p999Ms: r.latency.percentileUs(99.9) / 1000,

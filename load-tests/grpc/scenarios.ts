@@ -15,8 +15,9 @@
  */
 import { DebitEventRequest, StartSessionRequest, TerminateSessionRequest, UnitType, UpdateSessionRequest } from '@app/proto';
 import { RatingGroups } from '@app/rating';
-import { grpcFrame, writeDigits } from './frames';
-import { METHOD_NAMES, MethodName } from './charging-api';
+import { BinaryWriter } from '@bufbuild/protobuf/wire';
+import { GRPC_PREFIX_BYTES, grpcFrame, writeDigits } from './frames';
+import { BATCH_ITEM_FIELD, METHOD_NAMES, MethodName } from './charging-api';
 
 export type ScenarioName = 'mix' | 'echo-ceiling';
 
@@ -253,6 +254,32 @@ export function mixUser(t: MixTemplates, o: MixOptions, runTag: string, worker: 
 export function ceilingUser(frame: Buffer): VirtualUser {
   const step: Step = { method: METHOD_NAMES.indexOf('DebitEvent'), frame };
   return { next: () => step };
+}
+
+/** Writes a unary request (its encoded message) as a ChargeItem with this correlation id. */
+export function writeItem(w: BinaryWriter, step: Step, correlationId: string): BinaryWriter {
+  const field = BATCH_ITEM_FIELD[METHOD_NAMES[step.method]];
+  if (field === undefined) throw new Error(`${METHOD_NAMES[step.method]} cannot be a batch item`);
+  w.uint32(10).string(correlationId);
+  return w.uint32((field << 3) | 2).bytes(step.frame.subarray(GRPC_PREFIX_BYTES));
+}
+
+/**
+ * A virtual user of ChargeBatch: `lanes` virtual users of the unary scenario, each contributing its
+ * next request to every batch, so a lane's session still runs start, updates, terminate in order
+ * (one step per batch: the next batch leaves only when this one is answered). The batch is encoded
+ * from the lanes' already-encoded messages (ChargeItem wraps each as its oneof field).
+ */
+export function batchUser(lanes: VirtualUser[]): VirtualUser {
+  const method = METHOD_NAMES.indexOf('ChargeBatch');
+  const ids = lanes.map((_, i) => `c${i}`);
+  return {
+    next(): Step {
+      const w = new BinaryWriter();
+      lanes.forEach((lane, i) => writeItem(w.uint32(10).fork(), lane.next(), ids[i]).join());
+      return { method, frame: grpcFrame(w.finish()) };
+    },
+  };
 }
 
 /** A 6-character run tag (base 36 of the start second), so ids of two runs never collide. */

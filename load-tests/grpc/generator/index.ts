@@ -7,9 +7,12 @@
  *   node -r ts-node/register/transpile-only -r tsconfig-paths/register load-tests/grpc/generator/index.ts \
  *     --target 127.0.0.1:50051 [--scenario mix|echo-ceiling] [--client raw|node] [--concurrency 128] [--workers 2] \
  *     [--connections 2] [--duration 10] [--warmup 2] [--subscribers 100000] [--msisdn-base 4915100000000] \
- *     [--sms-share 0.3] [--voice-share 0.5] [--min-updates 2] [--max-updates 3] [--timeout 10] [--json FILE]
+ *     [--sms-share 0.3] [--voice-share 0.5] [--min-updates 2] [--max-updates 3] [--timeout 10] [--batch 1] [--json FILE]
  *
  * --connections is per worker; --duration, --warmup and --timeout are seconds.
+ * --batch N > 1 sends ChargeBatch calls of N items instead of unary calls, with the same mix: each
+ * virtual user is N unary users whose next requests make up its next batch; --concurrency then
+ * counts calls in flight (N times as many items).
  */
 import { ChildProcess, fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -19,6 +22,7 @@ import { fmtMs, Histogram } from '../../lib/histogram';
 import { nodeFlagsLikeMine } from '../../lib/proc';
 import { METHOD_NAMES, MethodName } from '../charging-api';
 import { DEFAULT_MIX, makeRunTag, MixOptions, ScenarioName, USERS_PER_WORKER_MAX, validateMix, WORKERS_MAX } from '../scenarios';
+import { CHARGE_BATCH_ITEMS_MAX } from '../../../apps/charging/src/charging/charging.limits';
 import type { ClientKind } from './connections';
 import type { FromWorker, WorkerConfig, WorkerResult } from './protocol';
 
@@ -35,6 +39,8 @@ export interface GeneratorOptions {
   requestTimeoutMs: number;
   mix: MixOptions;
   seed: number;
+  /** Requests per call: 1 = unary; N > 1 = ChargeBatch of N items. */
+  batch: number;
 }
 
 export const DEFAULT_GENERATOR: Omit<GeneratorOptions, 'target'> = {
@@ -48,7 +54,11 @@ export const DEFAULT_GENERATOR: Omit<GeneratorOptions, 'target'> = {
   requestTimeoutMs: 10_000,
   mix: DEFAULT_MIX,
   seed: 1,
+  batch: 1,
 };
+
+/** Largest --batch: the gateway's CHARGE_BATCH_ITEMS_MAX. */
+export const GENERATOR_BATCH_MAX = CHARGE_BATCH_ITEMS_MAX;
 
 /** Time a worker gets to start (ts-node compiles on first run) and to connect. */
 const WORKER_START_TIMEOUT_MS = 60_000;
@@ -59,6 +69,8 @@ export interface GeneratorSummary {
   /** Answers including warm-up and drain (to relate server-side counters to requests). */
   completedAll: number;
   throughput: number; // completed per second, all outcomes
+  /** Requests per second: throughput for unary, ChargeBatch items answered per second when batched. */
+  itemThroughput: number;
   okShare: number; // share with grpc-status OK
   latency: Histogram;
   byMethod: Map<MethodName, Histogram>;
@@ -106,6 +118,7 @@ export function summarize(options: GeneratorOptions, results: WorkerResult[]): G
     completed,
     completedAll: results.reduce((a, r) => a + r.completedAll, 0),
     throughput: completed / seconds,
+    itemThroughput: options.batch > 1 ? results.reduce((a, r) => a + r.items, 0) / seconds : completed / seconds,
     okShare: completed === 0 ? 0 : (completed - errorCount) / completed,
     latency,
     byMethod,
@@ -129,8 +142,12 @@ function validate(o: GeneratorOptions): void {
   if (o.client !== 'raw' && o.client !== 'node') throw new Error('client must be raw or node');
   if (o.scenario !== 'mix' && o.scenario !== 'echo-ceiling') throw new Error('scenario must be mix or echo-ceiling');
   if (!(o.workers >= 1 && o.workers <= WORKERS_MAX)) throw new Error(`workers must be 1..${WORKERS_MAX}`);
-  if (!(o.concurrency >= o.workers && o.concurrency <= o.workers * USERS_PER_WORKER_MAX))
-    throw new Error('concurrency must be at least the number of workers');
+  if (!(Number.isInteger(o.batch) && o.batch >= 1 && o.batch <= GENERATOR_BATCH_MAX))
+    throw new Error(`batch must be 1..${GENERATOR_BATCH_MAX}`);
+  if (!(o.concurrency >= o.workers && o.concurrency * o.batch <= o.workers * USERS_PER_WORKER_MAX))
+    throw new Error(
+      `concurrency must be at least the number of workers, and concurrency x batch at most ${USERS_PER_WORKER_MAX} per worker`,
+    );
   if (!(o.connectionsPerWorker >= 1 && o.connectionsPerWorker <= 64)) throw new Error('connections per worker must be 1..64');
   if (!(o.durationMs >= 1000 && o.durationMs <= 3_600_000)) throw new Error('duration must be 1 s..1 h');
 }
@@ -182,6 +199,7 @@ export async function runGenerator(options: GeneratorOptions, observer?: WindowO
         runTag,
         seed: options.seed,
         requestTimeoutMs: options.requestTimeoutMs,
+        batch: options.batch,
       };
       child.send(cfg);
     });
@@ -209,7 +227,7 @@ export function formatSummary(s: GeneratorSummary, label = `generator ${s.option
   const h = s.latency;
   const lines = [
     `${label} -> ${o.target}: ${o.client} HTTP/2 client, ${o.workers} workers x ${o.connectionsPerWorker} connections, ${o.concurrency} in flight, ${o.durationMs / 1000} s after ${o.warmupMs / 1000} s warm-up`,
-    `  throughput     ${nf.format(s.throughput)} req/s  (${nf.format(s.completed)} completed, ${(s.okShare * 100).toFixed(2)} % grpc-status OK)`,
+    `  throughput     ${nf.format(s.throughput)} ${o.batch > 1 ? `ChargeBatch calls/s of ${o.batch} items: ${nf.format(s.itemThroughput)} items/s` : 'req/s'}  (${nf.format(s.completed)} completed, ${(s.okShare * 100).toFixed(2)} % grpc-status OK)`,
     `  latency ms     p50 ${fmtMs(h.percentileUs(50))}  p99 ${fmtMs(h.percentileUs(99))}  p99.9 ${fmtMs(h.percentileUs(99.9))}  max ${fmtMs(h.maxUs)}  mean ${fmtMs(h.meanUs())}`,
   ];
   for (const [m, mh] of s.byMethod) {
@@ -242,6 +260,7 @@ export function generatorOptionsFrom(args: Args, target: string): GeneratorOptio
     warmupMs: args.num('warmup', d.warmupMs / 1000) * 1000,
     requestTimeoutMs: args.num('timeout', d.requestTimeoutMs / 1000) * 1000,
     seed: args.num('seed', d.seed),
+    batch: args.num('batch', d.batch),
     mix: {
       subscribers: args.num('subscribers', d.mix.subscribers),
       msisdnBase: args.num('msisdn-base', d.mix.msisdnBase),
@@ -265,6 +284,7 @@ export function summaryJson(s: GeneratorSummary): Record<string, unknown> {
   return {
     options: s.options,
     throughput: s.throughput,
+    itemThroughput: s.itemThroughput,
     okShare: s.okShare,
     latency: pct(s.latency),
     byMethod: Object.fromEntries([...s.byMethod].map(([m, h]) => [m, pct(h)])),

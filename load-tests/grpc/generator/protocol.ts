@@ -15,6 +15,8 @@ export interface WorkerConfig {
   runTag: string;
   seed: number;
   requestTimeoutMs: number;
+  /** Requests per call: 1 = the unary RPCs; N > 1 = ChargeBatch calls of N items. */
+  batch: number;
 }
 
 export interface WorkerStart {
@@ -33,6 +35,8 @@ export interface WorkerResult {
   worker: number;
   /** Completed in the measurement window, whatever their outcome. */
   completed: number;
+  /** ChargeBatch items answered in the window (0 when unary). */
+  items: number;
   /** Every answer including warm-up and drain. */
   completedAll: number;
   /** Latency of every request completed in the window. */

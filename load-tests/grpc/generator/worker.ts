@@ -12,9 +12,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Histogram } from '../../lib/histogram';
-import { decodeResponse, METHOD_NAMES, RESULT_CODE_FIELD, resultCodeName } from '../charging-api';
+import { BinaryReader } from '@bufbuild/protobuf/wire';
+import { decodeResponse, METHOD_NAMES, readItemAnswer, RESULT_CODE_FIELD, resultCodeName } from '../charging-api';
 import { grpcFrame, readVarintField, unframe } from '../frames';
-import { ceilingDebitMessage, ceilingUser, mixTemplates, mixUser, VirtualUser } from '../scenarios';
+import { batchUser, ceilingDebitMessage, ceilingUser, mixTemplates, mixUser, VirtualUser } from '../scenarios';
 import { GrpcConnection, Handle, openConnection } from './connections';
 import type { H2Outcome } from './h2-raw';
 import type { FromWorker, ToWorker, WorkerConfig, WorkerResult } from './protocol';
@@ -27,6 +28,7 @@ const DECODE_CHECKS_PER_METHOD = 3;
 const RESULT_CODES_MAX = 64;
 /** Pause before a user tries again after the session refused to open a stream. */
 const REQUEST_RETRY_DELAY_MS = 10;
+const CHARGE_BATCH = METHOD_NAMES.indexOf('ChargeBatch');
 
 const GRPC_STATUS_NAMES = [
   'OK',
@@ -62,6 +64,8 @@ class Tally {
   private readonly decodeBudget = METHOD_NAMES.map(() => DECODE_CHECKS_PER_METHOD);
   decodeChecks = 0;
   completed = 0;
+  /** ChargeBatch items answered (each counted under its own method's result codes). */
+  items = 0;
   /** Every answer, warm-up and drain included (to relate server-side counters to requests). */
   completedAll = 0;
 
@@ -165,9 +169,38 @@ class User {
     }
     const message = o.body === undefined ? undefined : unframe(o.body);
     if (message === undefined) return t.error('bad grpc frame');
+    if (this.method === CHARGE_BATCH) {
+      countBatchAnswers(t, message);
+      t.maybeDecode(this.method, message);
+      return;
+    }
     const code = readVarintField(message, 0, message.length, RESULT_CODE_FIELD[METHOD_NAMES[this.method]]);
     t.results[this.method][code === undefined || code > RESULT_CODES_MAX ? RESULT_CODES_MAX : code]++;
     t.maybeDecode(this.method, message);
+  }
+}
+
+/** Counts each item of a ChargeBatchResponse under its own method's result code, or its refusal. */
+function countBatchAnswers(t: Tally, message: Buffer): void {
+  try {
+    const r = new BinaryReader(message);
+    while (r.pos < r.len) {
+      const tag = r.uint32();
+      if (tag >>> 3 !== 1 || (tag & 7) !== 2) {
+        r.skip(tag & 7);
+        continue;
+      }
+      const a = readItemAnswer(r.bytes());
+      t.items++;
+      if (a.method !== undefined) {
+        const code = a.resultCode;
+        t.results[METHOD_NAMES.indexOf(a.method)][code === undefined || code > RESULT_CODES_MAX ? RESULT_CODES_MAX : code]++;
+      } else {
+        t.error(`item grpc-status ${a.status ?? '?'} ${GRPC_STATUS_NAMES[a.status ?? -1] ?? ''}`.trim());
+      }
+    }
+  } catch {
+    t.error('bad ChargeBatchResponse');
   }
 }
 
@@ -175,10 +208,13 @@ function makeUsers(cfg: WorkerConfig, conns: GrpcConnection[], tally: Tally, win
   const templates = cfg.scenario === 'mix' ? mixTemplates(cfg.mix) : undefined;
   const ceilingFrame = grpcFrame(ceilingDebitMessage(cfg.mix.msisdnBase));
   const users: User[] = [];
-  for (let i = 0; i < cfg.users; i++) {
-    const vu = templates
+  const unaryUser = (i: number) =>
+    templates
       ? mixUser(templates, cfg.mix, cfg.runTag, cfg.worker, i, cfg.seed + cfg.worker * 100_003 + i * 7919)
       : ceilingUser(ceilingFrame);
+  for (let i = 0; i < cfg.users; i++) {
+    // Batched: each user is `batch` unary users (lanes) with ids of their own.
+    const vu = cfg.batch > 1 ? batchUser(Array.from({ length: cfg.batch }, (_, lane) => unaryUser(i * cfg.batch + lane))) : unaryUser(i);
     users.push(new User(vu, conns[i % conns.length], tally, window, onIdle));
   }
   return users;
@@ -234,6 +270,7 @@ async function run(cfg: WorkerConfig): Promise<void> {
     type: 'result',
     worker: cfg.worker,
     completed: tally.completed,
+    items: tally.items,
     completedAll: tally.completedAll,
     latency: tally.latency.toData(),
     byMethod: Object.fromEntries(tally.byMethod.flatMap((h, i) => (h.total > 0 ? [[String(i), h.toData()]] : []))),
