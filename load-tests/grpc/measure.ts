@@ -60,15 +60,20 @@ export async function measureWithGenerator(label: string, target: Target, option
   };
 }
 
-export async function measureWithH2load(label: string, target: Target, options: Omit<H2loadOptions, 'target'>): Promise<Row> {
+/** Runs `work`, metering the target's processes over [warmupMs, warmupMs + durationMs] from now. */
+async function metered<T>(target: Target, warmupMs: number, durationMs: number, work: Promise<T>) {
   const meter = new CpuMeter(Object.values(target.pids));
   let cpu: ReturnType<CpuMeter['stop']> | undefined;
-  const open = setTimeout(() => meter.start(), options.warmupMs);
-  const close = setTimeout(() => (cpu = meter.stop()), options.warmupMs + options.durationMs);
-  const s = await runH2load({ ...options, target: target.address });
+  const open = setTimeout(() => meter.start(), warmupMs);
+  const close = setTimeout(() => (cpu = meter.stop()), warmupMs + durationMs);
+  const result = await work;
   clearTimeout(open);
   clearTimeout(close);
-  if (!cpu) cpu = meter.stop();
+  return { result, cpu: cpu ?? meter.stop() };
+}
+
+export async function measureWithH2load(label: string, target: Target, options: Omit<H2loadOptions, 'target'>): Promise<Row> {
+  const { result: s, cpu } = await metered(target, options.warmupMs, options.durationMs, runH2load({ ...options, target: target.address }));
   return {
     label,
     client: 'h2load',
@@ -85,14 +90,12 @@ export async function measureWithH2load(label: string, target: Target, options: 
 
 /** ChargeStream load (./stream-load.ts, in this process); throughput is items per second. */
 export async function measureWithStream(label: string, target: Target, options: Omit<StreamLoadOptions, 'target'>): Promise<Row> {
-  const meter = new CpuMeter(Object.values(target.pids));
-  let cpu: ReturnType<CpuMeter['stop']> | undefined;
-  const open = setTimeout(() => meter.start(), options.warmupMs);
-  const close = setTimeout(() => (cpu = meter.stop()), options.warmupMs + options.durationMs);
-  const s = await runStreamLoad({ ...options, target: target.address });
-  clearTimeout(open);
-  clearTimeout(close);
-  if (!cpu) cpu = meter.stop();
+  const { result: s, cpu } = await metered(
+    target,
+    options.warmupMs,
+    options.durationMs,
+    runStreamLoad({ ...options, target: target.address }),
+  );
   return {
     label,
     client: 'stream',

@@ -18,6 +18,7 @@ import { deleteKeys, scanKeys, startNats, startRedisCluster, type StartedRedisCl
 import { DebitEventRequest, ResultCode, StartSessionRequest, TerminateSessionRequest, UnitType } from '@app/proto';
 import { DEMO_PREPAID_PLAN, RatingGroups } from '@app/rating';
 import { RedisBalanceEngine } from '../src/balance/redis-balance-engine';
+import { prepaid } from '../src/balance/test/balance-test-kit';
 import { bootstrapCharging } from '../src/bootstrap';
 import { grpcClient, provisionCatalog, rest, systemEnv, type SystemEnv, unary, waitFor } from './system.helpers';
 import { loadChargingConfig } from '../src/config';
@@ -241,20 +242,7 @@ describe('charging app on a Redis Cluster', () => {
     const bmsisdn = (i: number) => `3361888${String(i).padStart(4, '0')}`;
     for (let i = 0; i < n; i++) {
       const accountId = `acc-clb-${i}`;
-      await engine.upsertAccount(
-        {
-          accountId,
-          type: 'PREPAID',
-          currency: 'EUR',
-          creditLimitMicros: 0n,
-          thresholdsMicros: [],
-          status: 'ACTIVE',
-          timeZone: 'Europe/Paris',
-          planId: DEMO_PREPAID_PLAN.id,
-          cycleDay: 1,
-        },
-        10_000_000n,
-      );
+      await engine.upsertAccount(prepaid(accountId, { timeZone: 'Europe/Paris', planId: DEMO_PREPAID_PLAN.id }), 10_000_000n);
       await engine.routeSubscriber(bmsisdn(i), {
         accountId,
         planId: DEMO_PREPAID_PLAN.id,

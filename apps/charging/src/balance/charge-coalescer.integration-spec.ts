@@ -14,6 +14,7 @@ import { functionLibrary } from './script-loader';
 import { RedisBalanceEngine } from './redis-balance-engine';
 import {
   EUR,
+  eventCmd as kitEventCmd,
   flatRate,
   group,
   notifications,
@@ -32,17 +33,7 @@ const perSecond = flatRate('SECONDS', 1_000);
 const sms = flatRate('EVENTS', 100_000);
 
 function eventCmd(kind: EventCommand['kind'], accountId: string, requestId: string, units: number, refundOf?: string): EventCommand {
-  const base = {
-    kind,
-    accountId,
-    subscriberId: '4915112345678',
-    requestId,
-    ratingGroup: 5,
-    serviceId: 2,
-    units,
-    refundOfRequestId: refundOf,
-  };
-  return { ...base, requestHash: sha256(JSON.stringify(base)), nowMs: T0, cycleId: '2026-11', rate: sms };
+  return kitEventCmd(kind, accountId, requestId, units, sms, refundOf);
 }
 
 /** An engine on t's Redis and prefix that coalesces, with its own metrics registry. */

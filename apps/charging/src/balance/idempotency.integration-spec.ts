@@ -4,23 +4,24 @@
  */
 import { BalanceError } from './balance.errors';
 import type { EventCommand } from './balance-engine.port';
-import { EUR, flatRate, group, openEngine, prepaid, sessionCmd, sha256, snapshot, T0, TestEngine } from './test/balance-test-kit';
+import {
+  EUR,
+  eventCmd as kitEventCmd,
+  flatRate,
+  group,
+  openEngine,
+  prepaid,
+  sessionCmd,
+  snapshot,
+  T0,
+  TestEngine,
+} from './test/balance-test-kit';
 
 const perSecond = flatRate('SECONDS', 1_000);
 const sms = flatRate('EVENTS', 100_000);
 
 function eventCmd(kind: EventCommand['kind'], accountId: string, requestId: string, units: number, refundOf?: string): EventCommand {
-  const base = {
-    kind,
-    accountId,
-    subscriberId: '4915112345678',
-    requestId,
-    ratingGroup: 5,
-    serviceId: 2,
-    units,
-    refundOfRequestId: refundOf,
-  };
-  return { ...base, requestHash: sha256(JSON.stringify(base)), nowMs: T0, cycleId: '2026-11', rate: sms };
+  return kitEventCmd(kind, accountId, requestId, units, sms, refundOf);
 }
 
 describe('idempotent retries', () => {

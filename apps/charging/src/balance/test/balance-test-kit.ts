@@ -8,7 +8,7 @@ import { parseOutboxData, type Notification, type RatedEvent } from '@app/events
 import type { CompiledRate } from '@app/rating';
 import Redis from 'ioredis';
 import type { Registry } from 'prom-client';
-import type { AccountProjection, RatingGroupRequest, SessionCommand } from '../balance-engine.port';
+import type { AccountProjection, EventCommand, RatingGroupRequest, SessionCommand } from '../balance-engine.port';
 import { RedisBalanceEngine } from '../redis-balance-engine';
 
 export const T0 = 1_790_000_000_000;
@@ -84,6 +84,28 @@ export function sessionCmd(
 ): SessionCommand {
   const base = { kind, accountId, subscriberId: '4915112345678', sessionId, requestNumber, cycleId: '2026-11', ratingGroups };
   return { ...base, requestHash: sha256(JSON.stringify(base)), nowMs: T0, validityMs: 60_000, graceMs: 5_000, ...over };
+}
+
+/** An event command (rating group 5, service 2) at `rate`; the request hash covers everything but time. */
+export function eventCmd(
+  kind: EventCommand['kind'],
+  accountId: string,
+  requestId: string,
+  units: number,
+  rate: CompiledRate,
+  refundOf?: string,
+): EventCommand {
+  const base = {
+    kind,
+    accountId,
+    subscriberId: '4915112345678',
+    requestId,
+    ratingGroup: 5,
+    serviceId: 2,
+    units,
+    refundOfRequestId: refundOf,
+  };
+  return { ...base, requestHash: sha256(JSON.stringify(base)), nowMs: T0, cycleId: '2026-11', rate };
 }
 
 /** Every key under the prefix with its content (and whether it has a TTL), for before/after comparisons. */
