@@ -30,6 +30,7 @@ describe('collectionsEvent', () => {
   it('puts a payment without an account under _suspense and refuses an id that is not a subject token', () => {
     expect(collectionsSubject('PAYMENT_RECEIVED', null)).toBe('ratel.collections.v1.payment-received._suspense');
     expect(collectionsSubject('DUNNING_STEP_TAKEN', 'a_b-1')).toBe('ratel.collections.v1.dunning-step.a_b-1');
+    expect(collectionsSubject('REFUND_STATUS_CHANGED', 'acc-1')).toBe('ratel.collections.v1.refund.acc-1');
     expect(() => collectionsSubject('PAYMENT_RECEIVED', 'acc.1')).toThrow(RangeError);
     expect(() => collectionsSubject('PAYMENT_RECEIVED', 'acc>')).toThrow(RangeError);
   });

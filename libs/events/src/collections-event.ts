@@ -13,6 +13,7 @@
  * | PAYMENT_ALLOCATED  | (part of) a payment paid documents: at receipt, by hand, by credit applied |
  * | PAYMENT_RETURNED   | a payment went back (direct-debit return, chargeback): its allocations undone |
  * | DUNNING_STEP_TAKEN | a dunning step was taken for an account (reminder, bar, write-off, ...) |
+ * | REFUND_STATUS_CHANGED | a refund was requested (HELD or APPROVED), decided, sent or settled: one event per status it takes |
  */
 import { createHash } from 'node:crypto';
 import { ACCOUNT_ID_PATTERN } from './ids';
@@ -20,7 +21,13 @@ import { COLLECTIONS_SUBJECT_PREFIX } from './subjects';
 import type { Validation } from './validate';
 
 export const COLLECTIONS_EVENT_SCHEMA = 'ratel.collections.v1';
-export const COLLECTIONS_EVENT_TYPES = ['PAYMENT_RECEIVED', 'PAYMENT_ALLOCATED', 'PAYMENT_RETURNED', 'DUNNING_STEP_TAKEN'] as const;
+export const COLLECTIONS_EVENT_TYPES = [
+  'PAYMENT_RECEIVED',
+  'PAYMENT_ALLOCATED',
+  'PAYMENT_RETURNED',
+  'DUNNING_STEP_TAKEN',
+  'REFUND_STATUS_CHANGED',
+] as const;
 export type CollectionsEventType = (typeof COLLECTIONS_EVENT_TYPES)[number];
 /** The subject token of a payment without an account. */
 export const SUSPENSE_SUBJECT_TOKEN = '_suspense';
@@ -90,7 +97,29 @@ export interface DunningStepTakenEvent extends EventBase {
   notices: DunningNotice[];
 }
 
-export type CollectionsEvent = PaymentReceivedEvent | PaymentAllocatedEvent | PaymentReturnedEvent | DunningStepTakenEvent;
+/**
+ * A refund took a status (apps/collections/src/refunds): HELD or APPROVED when requested, APPROVED or
+ * REJECTED when an approver decided, SENT when its credit-transfer file was made, SUCCEEDED or FAILED
+ * when the card gateway answered. SENDING (a card refund claimed for its gateway call) is internal.
+ */
+export interface RefundStatusChangedEvent extends EventBase {
+  type: 'REFUND_STATUS_CHANGED';
+  refundId: string;
+  status: 'HELD' | 'APPROVED' | 'REJECTED' | 'SENT' | 'SUCCEEDED' | 'FAILED';
+  /** ACCOUNT_CREDIT, CREDIT_NOTE or DEPOSIT. */
+  sourceKind: string;
+  /** BANK_TRANSFER or CARD. */
+  method: string;
+  currency: string;
+  amountMinor: string;
+  /** Why it is HELD (circuit breakers); empty otherwise. */
+  holdReasons: string[];
+  /** The gateway's code when FAILED; null otherwise. */
+  failureCode: string | null;
+}
+
+export type CollectionsEvent =
+  PaymentReceivedEvent | PaymentAllocatedEvent | PaymentReturnedEvent | DunningStepTakenEvent | RefundStatusChangedEvent;
 
 /** Distributes Omit over the union, so each event keeps its own fields. */
 type Without<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -107,6 +136,7 @@ const SUBJECT_TOKENS: Record<CollectionsEventType, string> = {
   PAYMENT_ALLOCATED: 'payment-allocated',
   PAYMENT_RETURNED: 'payment-returned',
   DUNNING_STEP_TAKEN: 'dunning-step',
+  REFUND_STATUS_CHANGED: 'refund',
 };
 
 /** `ratel.collections.v1.<event>.<accountId | _suspense>`. */

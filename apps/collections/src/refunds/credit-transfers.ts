@@ -14,7 +14,7 @@ import { postLedgerTransaction } from '../matching/ledger-accounts';
 import { CollectionsError, CollectionsErrorCode } from '../payments/collections-error';
 import { isCalendarDate, readIdempotencyKey } from '../payments/query-params';
 import { buildPain001 } from './pain001';
-import { REFUND_PAID_KIND, refundPaidLegs } from './refunds';
+import { REFUND_PAID_KIND, refundPaidLegs, writeRefundStatusEvents } from './refunds';
 
 /** Refunds in one pain.001 file at most (banks cap file sizes; the rest wait for the next batch). */
 export const CREDIT_TRANSFER_BATCH_MAX = 5_000;
@@ -130,6 +130,11 @@ export class CreditTransfers {
         id,
         now,
       ]);
+      await writeRefundStatusEvents(
+        c,
+        refunds.map((f) => f.id),
+        now,
+      );
       // A deposit returned is paid out with its refund.
       await c.query(`update deposit set status = 'RETURNED', updated_at = $2 where refund_id = any($1::text[])`, [
         refunds.map((f) => f.id),

@@ -111,6 +111,15 @@ async function refusal(p: Promise<unknown>): Promise<{ code: string; parameter: 
   throw new Error('expected a refusal');
 }
 
+/** The REFUND_STATUS_CHANGED events of a refund in the outbox, in the order written: status, hold reasons, failure. */
+async function refundEvents(refundId: string): Promise<Array<[string, string[], string | null]>> {
+  const { rows } = await pool.query<{ payload: { status: string; holdReasons: string[]; failureCode: string | null } }>(
+    `select payload from collections_outbox where payload->>'type' = 'REFUND_STATUS_CHANGED' and payload->>'refundId' = $1 order by id`,
+    [refundId],
+  );
+  return rows.map((r) => [r.payload.status, r.payload.holdReasons, r.payload.failureCode]);
+}
+
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ratel-refunds-'));
   gw = await startFakeCardGateway({ FAKE_CARD_SETTLE_MS: '0' });
@@ -203,6 +212,11 @@ describe('bank refunds of account credit', () => {
       { actor: 'alice', action: 'refund.request' },
       { actor: 'bob', action: 'refund.approve' },
     ]);
+    // ratel.collections.v1: one event per status taken, written with the change (a refused approval wrote none).
+    expect(await refundEvents(id)).toEqual([
+      ['HELD', ['ALREADY_REFUNDED'], null],
+      ['APPROVED', ['ALREADY_REFUNDED'], null],
+    ]);
   });
 
   it('the credit-transfer batch pays both out once, as a pain.001 file that passes the ISO XSD', async () => {
@@ -218,6 +232,7 @@ describe('bank refunds of account credit', () => {
     for (const id of first.batch!.refundIds) {
       expect(xml).toContain(`<EndToEndId>${id}</EndToEndId>`);
       expect((await refunds.get(id)).status).toBe('SENT');
+      expect((await refundEvents(id)).map(([status]) => status)).toEqual(expect.arrayContaining(['APPROVED', 'SENT']));
     }
     // The same key: the same batch, the same bytes; another key: nothing is waiting, nothing is sent twice.
     const again = await transfers.createBatch({ idempotencyKey: 'batch-1', executionDate: '2026-12-04', actor: 'alice' }, NOW);
@@ -281,6 +296,10 @@ describe('circuit breakers', () => {
     expect(await refusal(refunds.reject(refund.id, 'alice', null, NOW))).toMatchObject({ code: CollectionsErrorCode.FOUR_EYES_REQUIRED });
     const rejected = await refunds.reject(refund.id, 'bob', 'not the customer', NOW);
     expect(rejected).toMatchObject({ status: 'REJECTED', decidedBy: 'bob' });
+    expect(await refundEvents(refund.id)).toEqual([
+      ['HELD', ['ABOVE_AVERAGE'], null],
+      ['REJECTED', ['ABOVE_AVERAGE'], null],
+    ]);
     expect(await payment(big)).toEqual({ status: 'UNAPPLIED', unapplied: '9000', refunded: '0' });
     expect(await ledgerOk()).toBe(true);
     // Below the limit (2 x 3666): released at once; the rejected refund does not count as an earlier one.
@@ -454,6 +473,11 @@ describe('card refunds through the gateway', () => {
     expect(await payment(cardPaymentId)).toEqual({ status: 'REFUNDED', unapplied: '0', refunded: '30000' });
     const failed = await refunds.approve(refund.id, 'bob', null, NOW);
     expect(failed).toMatchObject({ status: 'FAILED', failureCode: 'amount_exceeds_captured', attempts: 1 });
+    expect((await refundEvents(refund.id)).map(([status, , failure]) => [status, failure])).toEqual([
+      ['HELD', null],
+      ['APPROVED', null],
+      ['FAILED', 'amount_exceeds_captured'],
+    ]);
     expect(await payment(cardPaymentId)).toEqual({ status: 'UNAPPLIED', unapplied: '15000', refunded: '15000' });
     expect(await ledgerOk()).toBe(true);
     // Sending a FAILED refund again does nothing.

@@ -28,6 +28,7 @@ import { ibanProblem, maskIban } from '@app/money';
 import type { Logger } from '@app/observability';
 import { GatewayError, type PaymentGateway } from '../card/payment-gateway.port';
 import { LEDGER_ACCOUNT, type LedgerLeg, postLedgerTransaction } from '../matching/ledger-accounts';
+import { writeCollectionsEvents } from '../events/collections-outbox';
 import { CollectionsError, CollectionsErrorCode } from '../payments/collections-error';
 import { IDEMPOTENCY_KEY_PATTERN, isId, POSITIVE_MINOR_PATTERN, readIdempotencyKey, readText as text } from '../payments/query-params';
 import {
@@ -225,6 +226,38 @@ export const REFUND_COLUMNS = `id, idempotency_key, request_fingerprint, account
   amount_minor::text, payee_name, payee_iban, payee_bic, reason, status, hold_reasons, requested_by, decided_by, decided_at, decision_note,
   attempts, gateway_refund_id, failure_code, batch_id, created_at, updated_at`;
 
+/** The statuses a REFUND_STATUS_CHANGED event is written for (SENDING, the claim before a gateway call, is internal). */
+const ANNOUNCED_STATUSES: ReadonlySet<RefundStatus> = new Set(['HELD', 'APPROVED', 'REJECTED', 'SENT', 'SUCCEEDED', 'FAILED']);
+
+/**
+ * Writes REFUND_STATUS_CHANGED (ratel.collections.v1) for each refund's current status, in the caller's
+ * transaction, right after the change: keyed by refund and status, so a status is announced once.
+ */
+export async function writeRefundStatusEvents(c: PoolClient, refundIds: readonly string[], now: Date): Promise<void> {
+  const { rows } = await c.query<RefundRow>(`select ${REFUND_COLUMNS} from refund where id = any($1::text[]) order by id`, [refundIds]);
+  await writeCollectionsEvents(
+    c,
+    rows
+      .filter((r) => ANNOUNCED_STATUSES.has(r.status))
+      .map((r) => ({
+        source: `${r.id}|${r.status}`,
+        input: {
+          type: 'REFUND_STATUS_CHANGED' as const,
+          accountId: r.account_id,
+          refundId: r.id,
+          status: r.status as Exclude<RefundStatus, 'SENDING'>,
+          sourceKind: r.source_kind,
+          method: r.method,
+          currency: r.currency,
+          amountMinor: r.amount_minor,
+          holdReasons: [...r.hold_reasons],
+          failureCode: r.failure_code,
+        },
+      })),
+    now,
+  );
+}
+
 export function refundView(r: RefundRow): RefundView {
   return {
     id: r.id,
@@ -380,6 +413,7 @@ export class Refunds {
         { amountMinor: amount.toString(), method: r.method, status, holdReasons: reasons },
         now,
       );
+      await writeRefundStatusEvents(c, [id], now);
       return true;
     });
     let refund = await this.get(id);
@@ -418,6 +452,7 @@ export class Refunds {
       );
       if (to === 'REJECTED') await this.release(c, r, now);
       await audit(c, actor, to === 'APPROVED' ? 'refund.approve' : 'refund.reject', id, { note, holdReasons: r.hold_reasons }, now);
+      await writeRefundStatusEvents(c, [id], now);
     });
     return this.get(id);
   }
@@ -537,6 +572,7 @@ export class Refunds {
         await this.release(c, r, now);
         await audit(c, 'collections', 'refund.failed', id, { failureCode: o.failure }, now);
       }
+      await writeRefundStatusEvents(c, [id], now);
     });
   }
 
