@@ -440,6 +440,45 @@ describe('card payments', () => {
     expect(metrics).toMatch(/ratel_collections_card_gateway_errors_total\{[^}]*code="TIMEOUT"[^}]*\} [1-9]/);
   });
 
+  it('reverses a card payment the issuer charged back (by webhook), once: the document open again, PAYMENT_RETURNED', async () => {
+    const { rows } = await pool.query<{ id: string; gateway_intent_id: string; payment_id: string }>(
+      `select id, gateway_intent_id, payment_id from card_payment where document_id = 'doc-1' and status = 'SUCCEEDED'`,
+    );
+    expect(rows).toHaveLength(1);
+    const cp = rows[0];
+    expect(await documentState('doc-1')).toBe('PAID 12000 allocations=1');
+    await gateway.chargeback(cp.gateway_intent_id, 'fraudulent');
+    const charged = await waitFor(
+      'the chargeback recorded',
+      async () => (await call('GET', `/v1/collections/card/payments/${cp.id}`, { key: VIEWER_KEY })).body,
+      (b) => b.chargeback !== null,
+      SETTLE_TIMEOUT_MS,
+    );
+    expect(charged).toMatchObject({ status: 'SUCCEEDED', chargeback: { reason: 'fraudulent' } });
+    const payment = await pool.query(`select status, returned_minor::text as returned from payment where id = $1`, [cp.payment_id]);
+    expect(payment.rows).toEqual([{ status: 'RETURNED', returned: '12000' }]);
+    expect((await pool.query(`select status, paid_minor::text as paid from billing_document where id = 'doc-1'`)).rows).toEqual([
+      { status: 'ISSUED', paid: '0' },
+    ]);
+    // The issuer's second notice of the same dispute (a new event) changes nothing.
+    await gateway.chargeback(cp.gateway_intent_id, 'fraudulent');
+    await waitFor(
+      'both dispute webhooks answered',
+      async () => (await gateway.state()).deliveries.filter((d) => d.type === 'charge.dispute.lost' && d.status === 200).length,
+      (n) => n >= 2,
+      SETTLE_TIMEOUT_MS,
+    );
+    const returned = await pool.query<{ n: number }>(
+      `select count(*)::int as n from collections_outbox where payload->>'type' = 'PAYMENT_RETURNED' and payload->>'paymentId' = $1 and payload->>'reason' = 'CHARGEBACK fraudulent'`,
+      [cp.payment_id],
+    );
+    expect(returned.rows[0].n).toBe(1);
+    const reversals = await pool.query<{ n: number }>(`select count(*)::int as n from payment_allocation_reversal where payment_id = $1`, [
+      cp.payment_id,
+    ]);
+    expect(reversals.rows[0].n).toBe(1);
+  });
+
   it('never has the card number in its logs or its rows', async () => {
     const tables = ['card_token', 'card_payment', 'card_webhook_event', 'payment', 'payment_allocation', 'ledger_transaction'];
     let dump = '';

@@ -15,7 +15,7 @@ export class CardMetrics {
   constructor(registry: Registry) {
     this.payments = new Counter({
       name: CARD_PAYMENTS_METRIC,
-      help: 'Card payments settled, by result (succeeded, failed)',
+      help: 'Card payments settled, by result (succeeded, failed), and charged back (charged_back)',
       labelNames: ['result'],
       registers: [registry],
     });

@@ -30,6 +30,9 @@ export interface CardPaymentRow {
   created_at: Date;
   updated_at: Date;
   settled_at: Date | null;
+  chargeback_id: string | null;
+  chargeback_reason: string | null;
+  charged_back_at: Date | null;
 }
 
 export interface NewCardPayment {
@@ -177,5 +180,7 @@ export function cardPaymentView(r: CardPaymentRow): Record<string, unknown> {
     requestedBy: r.requested_by,
     createdAt: r.created_at.toISOString(),
     settledAt: r.settled_at === null ? null : r.settled_at.toISOString(),
+    chargeback:
+      r.chargeback_id === null ? null : { id: r.chargeback_id, reason: r.chargeback_reason, at: r.charged_back_at!.toISOString() },
   };
 }

@@ -54,7 +54,7 @@ export class HandleCardWebhook {
     const row =
       (await this.d.store.byIntent(event.intentId)) ??
       (event.idempotencyKey === null ? undefined : await this.d.store.get(event.idempotencyKey));
-    if (row !== undefined) await this.sync.execute(row.id);
+    if (row !== undefined) await this.sync.execute(row.id, { checkChargeback: true });
     await this.d.pool.query(
       `insert into card_webhook_event (event_id, type, intent_id, received_at) values ($1, $2, $3, $4) on conflict (event_id) do nothing`,
       [event.id, event.type, event.intentId, new Date(this.d.clock.nowMs())],

@@ -105,5 +105,20 @@ export function intentOf(j: Record<string, unknown>): PaymentIntent {
     amountMinor: BigInt(amount),
     currency: str(j, 'currency'),
     failureCode: typeof j.failureCode === 'string' ? j.failureCode : null,
+    chargeback: chargebackOf(j.chargeback),
   };
+}
+
+/** A chargeback as the gateway reports it; anything malformed is the gateway's failure, never money to move. */
+function chargebackOf(v: unknown): PaymentIntent['chargeback'] {
+  if (v === null || v === undefined) return null;
+  const c = v as { id?: unknown; reason?: unknown };
+  if (
+    typeof c.id !== 'string' ||
+    !/^[A-Za-z0-9_.:-]{1,128}$/.test(c.id) ||
+    typeof c.reason !== 'string' ||
+    !/^[a-z_]{1,64}$/.test(c.reason)
+  )
+    throw new GatewayError(GatewayErrorCode.UNAVAILABLE, 'card gateway: bad chargeback');
+  return { id: c.id, reason: c.reason };
 }

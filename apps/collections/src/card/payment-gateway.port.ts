@@ -16,6 +16,8 @@ export interface PaymentIntent {
   currency: string;
   /** Why it failed (card_declined, insufficient_funds, ...); null unless failed. */
   failureCode: string | null;
+  /** The card's issuer took the money back (a lost dispute): the gateway's id of it and its reason; null otherwise. */
+  chargeback: { id: string; reason: string } | null;
 }
 
 export interface CreateIntentRequest {

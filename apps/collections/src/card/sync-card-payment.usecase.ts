@@ -13,6 +13,11 @@
  *   failed -> FAILED with the gateway's code; nothing is allocated.
  *   processing, or no answer (timeout) -> stays PENDING.
  *   A top-up (purpose TOP_UP) that succeeded is then sent to charging, keyed by the card payment id.
+ *   SUCCEEDED, asked by a webhook: the intent is fetched again; a chargeback on it (the issuer took
+ *     the money back) reverses the collections payment it made (reversePayment: its allocations undone,
+ *     the documents open again, PAYMENT_RETURNED with reason "CHARGEBACK <reason>") and is recorded on
+ *     the card payment, once, in one transaction. A charged-back top-up is recorded and logged: taking
+ *     the money back from the prepaid balance is not built.
  */
 import type { Logger } from '@app/observability';
 import type { Clock } from '@app/observability';
@@ -20,6 +25,8 @@ import type { PaymentApplier } from '../matching/apply-payment';
 import { paymentIdOf } from '../matching/apply-payment';
 import type { ReceivedPayment } from '../payments/statements/statement-types';
 import type { Pool } from 'pg';
+import { withTransaction } from '@app/db';
+import { reversePayment } from '../matching/reverse-payment';
 import type { CardMetrics } from './card-metrics';
 import { type CardPaymentRow, type CardPaymentStore } from './card-payment-store';
 import type { ChargingTopUps } from './charging-top-ups';
@@ -44,13 +51,20 @@ export interface CardDeps {
 export class SyncCardPayment {
   constructor(private readonly d: CardDeps) {}
 
-  async execute(id: string): Promise<CardPaymentRow | undefined> {
+  /** `checkChargeback`: also look at a SUCCEEDED payment's intent again (a webhook said something happened to it). */
+  async execute(id: string, opts: { checkChargeback?: boolean } = {}): Promise<CardPaymentRow | undefined> {
     let row = await this.d.store.get(id);
     if (row === undefined) return undefined;
     if (row.status === 'PENDING') {
       const intent = await this.fetchIntent(row);
       if (intent !== undefined) await this.settle(row, intent);
       row = (await this.d.store.get(id))!;
+    } else if (row.status === 'SUCCEEDED' && row.charged_back_at === null && opts.checkChargeback === true) {
+      const chargeback = (await this.fetchIntent(row))?.chargeback;
+      if (chargeback) {
+        await this.chargeBack(row, chargeback);
+        row = (await this.d.store.get(id))!;
+      }
     }
     if (row.top_up_status === 'PENDING') {
       await this.pushTopUp(row);
@@ -127,6 +141,46 @@ export class SyncCardPayment {
       remittanceInfo: `card payment ${row.id} ${doc.number_text ?? ''}`.trim(),
       debtorName: null,
     };
+  }
+
+  /** Reverses what the card payment paid and records the chargeback, once (the row locked, then checked). */
+  private async chargeBack(row: CardPaymentRow, chargeback: { id: string; reason: string }): Promise<void> {
+    const now = new Date(this.d.clock.nowMs());
+    const recorded = await withTransaction(this.d.pool, async (c) => {
+      const { rows } = await c.query<{ charged_back_at: Date | null }>(
+        `select charged_back_at from card_payment where id = $1 for update`,
+        [row.id],
+      );
+      if (rows[0]?.charged_back_at !== null) return false;
+      if (row.payment_id !== null)
+        await reversePayment(c, {
+          paymentId: row.payment_id,
+          reason: `CHARGEBACK ${chargeback.reason}`,
+          postedOn: now.toISOString().slice(0, 10),
+          now,
+        });
+      await c.query(
+        `update card_payment set chargeback_id = $2, chargeback_reason = $3, charged_back_at = $4, updated_at = $4 where id = $1`,
+        [row.id, chargeback.id, chargeback.reason, now],
+      );
+      await c.query(
+        `insert into audit_log (actor, action, entity_type, entity_id, details, created_at) values ('card-gateway', 'card_payment.chargeback', 'card_payment', $1, $2, $3)`,
+        [row.id, JSON.stringify({ chargebackId: chargeback.id, reason: chargeback.reason, paymentId: row.payment_id }), now],
+      );
+      return true;
+    });
+    if (!recorded) return;
+    this.d.metrics.payments.inc({ result: 'charged_back' });
+    if (row.purpose === 'TOP_UP')
+      this.d.logger.error(
+        { cardPaymentId: row.id, accountId: row.account_id, chargebackId: chargeback.id },
+        'a card top-up was charged back: the prepaid balance keeps the money (taking it back is not built); act on the account by hand',
+      );
+    else
+      this.d.logger.warn(
+        { cardPaymentId: row.id, paymentId: row.payment_id, chargebackId: chargeback.id },
+        'card payment charged back: payment reversed',
+      );
   }
 
   private async pushTopUp(row: CardPaymentRow): Promise<void> {

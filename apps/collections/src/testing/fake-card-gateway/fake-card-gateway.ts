@@ -20,6 +20,9 @@
  * Control (tests, no auth):
  *   POST /control/webhooks {url?, duplicate?, outOfOrder?, delayMs?}   where and how to deliver events
  *   POST /control/resend {eventId, ageSeconds}   sends a past event again, signed as of ageSeconds ago
+ *   POST /control/chargeback {intentId, reason}  the issuer takes a succeeded intent's money back (a lost
+ *                                                dispute): the intent shows {chargeback: {id, reason}} and a
+ *                                                charge.dispute.lost webhook goes out
  *   GET  /control/state   create requests, intents, deliveries, refunds
  * Webhooks: POST to the url, body {id, type, created, data: {intent: {...as of the event}}}, header
  * Card-Signature: t=<unix seconds>,v1=HMAC-SHA256(secret, t + "." + body) in hex.
@@ -58,6 +61,7 @@ interface Intent {
   failureCode: string | null;
   settleAtMs: number;
   refundedMinor: bigint;
+  chargeback: { id: string; reason: string } | null;
 }
 
 interface GatewayEvent {
@@ -176,6 +180,7 @@ export class FakeCardGateway {
       failureCode,
       settleAtMs: now + this.o.settleMs,
       refundedMinor: 0n,
+      chargeback: null,
     };
     this.intents.set(intent.id, intent);
     this.byKey.set(key, intent.id);
@@ -232,6 +237,7 @@ export class FakeCardGateway {
       currency: i.currency,
       failureCode: settled ? i.failureCode : null,
       refundedMinor: i.refundedMinor.toString(),
+      chargeback: i.chargeback,
     };
   }
 
@@ -288,6 +294,17 @@ export class FakeCardGateway {
       if (e === undefined) throw new HttpFailure(404, 'no such event');
       void this.post(e, typeof b.ageSeconds === 'number' ? b.ageSeconds : 0, WEBHOOK_ATTEMPTS_MAX);
       return send(res, 200, { resent: e.id });
+    }
+    if (method === 'POST' && path === '/control/chargeback') {
+      const intent = typeof b.intentId === 'string' ? this.intents.get(b.intentId) : undefined;
+      if (intent === undefined) throw new HttpFailure(404, 'no such intent');
+      if (this.view(intent, Date.now()).status !== 'succeeded') throw new HttpFailure(409, 'only a succeeded intent is charged back');
+      intent.chargeback ??= {
+        id: `dp_${randomUUID().replace(/-/g, '')}`,
+        reason: typeof b.reason === 'string' && /^[a-z_]{1,64}$/.test(b.reason) ? b.reason : 'fraudulent',
+      };
+      this.deliver(this.event('charge.dispute.lost', intent, Date.now()));
+      return send(res, 200, this.view(intent, Date.now()));
     }
     if (method === 'GET' && path === '/control/state') {
       const now = Date.now();

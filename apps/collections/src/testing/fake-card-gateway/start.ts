@@ -23,6 +23,8 @@ export interface FakeCardGatewayProcess {
   state(): Promise<FakeCardState>;
   webhooks(o: { url?: string; duplicate?: boolean; outOfOrder?: boolean; delayMs?: number }): Promise<void>;
   resend(eventId: string, ageSeconds: number): Promise<void>;
+  /** The issuer takes a succeeded intent's money back; a charge.dispute.lost webhook follows. */
+  chargeback(intentId: string, reason: string): Promise<void>;
   /** What a payment page would do: the card number goes to the gateway, never to Ratel. */
   tokenize(number: string): Promise<{ token: string; last4: string; brand: string }>;
   stop(): Promise<void>;
@@ -67,6 +69,7 @@ export async function startFakeCardGateway(env: Record<string, string> = {}): Pr
     state: async () => (await (await fetch(`${url}/control/state`)).json()) as FakeCardState,
     webhooks: async (o) => void (await post('/control/webhooks', o)),
     resend: async (eventId, ageSeconds) => void (await post('/control/resend', { eventId, ageSeconds })),
+    chargeback: async (intentId, reason) => void (await post('/control/chargeback', { intentId, reason })),
     tokenize: async (number) =>
       (await post('/v1/tokens', { number, expMonth: 12, expYear: 2030 })) as { token: string; last4: string; brand: string },
     stop: async () => {
