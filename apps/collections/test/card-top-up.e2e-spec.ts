@@ -10,8 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
-import { migrate } from '@app/db';
-import { createTestDatabase, freePort, requireEnv, startNats, type StartedServer, uniqueId, waitFor } from '@app/devstack';
+import { startNats, type StartedServer, waitFor } from '@app/devstack';
 import { DEMO_PREPAID_PLAN } from '@app/rating';
 import {
   FAKE_CARD_API_KEY,
@@ -19,6 +18,7 @@ import {
   type FakeCardGatewayProcess,
   startFakeCardGateway,
 } from '../src/testing/fake-card-gateway/start';
+import { type ChargingProcess, chargingProcess } from '../src/testing/charging-process';
 
 const REPO_ROOT = join(__dirname, '..', '..', '..');
 const OPERATOR_KEY = 'topup-operator-key';
@@ -29,76 +29,15 @@ type Json = Record<string, unknown>;
 
 const CHARGING_KEY = 'topup-charging-key';
 
-/** The charging app's environment, as its Deployment sets it (apps talk over APIs: nothing of apps/charging is imported). */
-interface SystemEnv {
-  env: Record<string, string>;
-  httpBase: string;
-}
-
-async function systemEnv(natsUrl: string): Promise<SystemEnv> {
-  const databaseUrl = await createTestDatabase('cardtopup');
-  await migrate(databaseUrl);
-  const grpcPort = await freePort();
-  const httpPort = await freePort();
-  return {
-    httpBase: `http://127.0.0.1:${httpPort}`,
-    env: {
-      REDIS_URL: requireEnv('REDIS_URL'),
-      NATS_URL: natsUrl,
-      DATABASE_URL: databaseUrl,
-      RATEL_REDIS_PREFIX: `${uniqueId('cardtopup')}:`,
-      RATEL_GRPC_HOST: '127.0.0.1',
-      RATEL_GRPC_PORT: String(grpcPort),
-      RATEL_GRPC_INSECURE: 'true',
-      RATEL_HTTP_HOST: '127.0.0.1',
-      RATEL_HTTP_PORT: String(httpPort),
-      RATEL_API_KEYS: `${CHARGING_KEY}:read+write`,
-      RATEL_LOG_LEVEL: 'warn',
-    },
-  };
-}
-
-function spawnGateway(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/charging/src/main.ts'], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, ...env },
-  });
-}
-
-async function rest(base: string, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { 'x-api-key': CHARGING_KEY, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as Json) : {} };
-}
-
 let dir: string;
 let nats: StartedServer;
-let sys: SystemEnv;
-let charging: ChildProcess | undefined;
+let charging: ChargingProcess;
 let gateway: FakeCardGatewayProcess;
 let collections: ChildProcess;
 let collectionsExited: Promise<unknown>;
 let base: string;
 let pool: Pool;
 let token: string;
-
-async function startCharging(): Promise<void> {
-  charging = spawnGateway(sys.env);
-  await waitFor('charging REST', async () => (await fetch(`${sys.httpBase}/readyz`)).ok, START_TIMEOUT_MS, 200);
-}
-
-async function stopCharging(): Promise<void> {
-  const c = charging!;
-  const exited = new Promise((r) => c.once('exit', r));
-  c.kill('SIGTERM');
-  await exited;
-  charging = undefined;
-}
 
 async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(`${base}${path}`, {
@@ -113,7 +52,7 @@ const topUp = (key: string, amountMinor: string) =>
   call('POST', '/v1/collections/card/top-ups', { accountId: 'acc-pre', amountMinor }, { 'idempotency-key': key });
 
 async function balanceMicros(): Promise<string> {
-  const b = await rest(sys.httpBase, 'GET', '/v1/accounts/acc-pre/balance');
+  const b = await charging.rest('GET', '/v1/accounts/acc-pre/balance');
   return (b.body.balance as { micros: string }).micros;
 }
 
@@ -129,13 +68,13 @@ async function refreshUntil(id: string, done: (b: Json) => boolean): Promise<Jso
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ratel-card-topup-'));
   nats = await startNats({ dir });
-  sys = await systemEnv(nats.url);
-  pool = new Pool({ connectionString: sys.env.DATABASE_URL, max: 2 });
-  await startCharging();
-  expect((await rest(sys.httpBase, 'POST', '/v1/products', { id: 'prd-card', name: 'card' })).status).toBe(201);
-  expect((await rest(sys.httpBase, 'POST', '/v1/price-plans', { productId: 'prd-card', plan: DEMO_PREPAID_PLAN })).status).toBe(201);
-  expect((await rest(sys.httpBase, 'POST', '/v1/customers', { id: 'cus-card', name: 'card' })).status).toBe(201);
-  const account = await rest(sys.httpBase, 'POST', '/v1/accounts', {
+  charging = await chargingProcess({ natsUrl: nats.url, apiKey: CHARGING_KEY, label: 'cardtopup' });
+  pool = new Pool({ connectionString: charging.env.DATABASE_URL, max: 2 });
+  await charging.start();
+  expect((await charging.rest('POST', '/v1/products', { id: 'prd-card', name: 'card' })).status).toBe(201);
+  expect((await charging.rest('POST', '/v1/price-plans', { productId: 'prd-card', plan: DEMO_PREPAID_PLAN })).status).toBe(201);
+  expect((await charging.rest('POST', '/v1/customers', { id: 'cus-card', name: 'card' })).status).toBe(201);
+  const account = await charging.rest('POST', '/v1/accounts', {
     id: 'acc-pre',
     customerId: 'cus-card',
     type: 'PREPAID',
@@ -154,14 +93,14 @@ beforeAll(async () => {
       cwd: REPO_ROOT,
       env: {
         ...process.env,
-        DATABASE_URL: sys.env.DATABASE_URL,
+        DATABASE_URL: charging.env.DATABASE_URL,
         COLLECTIONS_HTTP_PORT: '0',
         RATEL_API_KEYS: `${OPERATOR_KEY}:collections+read`,
         CARD_GATEWAY_URL: gateway.url,
         CARD_GATEWAY_API_KEY: FAKE_CARD_API_KEY,
         CARD_WEBHOOK_SECRET: FAKE_CARD_WEBHOOK_SECRET,
         CARD_RECONCILE_INTERVAL_MS: '0',
-        CHARGING_API_URL: sys.httpBase,
+        CHARGING_API_URL: charging.httpBase,
         CHARGING_API_KEY: CHARGING_KEY,
         CHARGING_API_TIMEOUT_MS: '2000',
       },
@@ -195,7 +134,7 @@ afterAll(async () => {
     collections.kill('SIGTERM');
     await collectionsExited;
   }
-  if (charging !== undefined) await stopCharging();
+  await charging?.stop();
   await gateway?.stop();
   await pool?.end();
   await nats?.stop();
@@ -227,12 +166,12 @@ describe('prepaid top-up paid by card', () => {
   });
 
   it('waits while charging is down, then tops up once it is back', async () => {
-    await stopCharging();
+    await charging.stop();
     const r = await topUp('topup-2', '250');
     const id = r.body.id as string;
     const paid = await refreshUntil(id, (b) => b.status === 'SUCCEEDED');
     expect(paid.topUp).toMatchObject({ status: 'PENDING' });
-    await startCharging();
+    await charging.start();
     await refreshUntil(id, (b) => (b.topUp as Json | null)?.status === 'DONE');
     expect(await balanceMicros()).toBe('8500000');
     expect((await pool.query(`select count(*)::int as n from top_up where account_id = 'acc-pre'`)).rows[0].n).toBe(2);

@@ -1,19 +1,18 @@
 /**
- * Dunning against the real charging app (apps/charging/src/main.ts as a child process, as a
- * Deployment runs it, with its own PostgreSQL database, Redis prefix and nats-server; this spec
- * talks to it only through its REST and gRPC APIs, as collections does), on a fake clock: reminder on D+3, warning on D+10, the
+ * Dunning against the real charging app (src/testing/charging-process.ts: main.ts as a child process
+ * with its own PostgreSQL database, Redis prefix and nats-server; this spec talks to it only through
+ * its REST and gRPC APIs, as collections does), on a fake clock: reminder on D+3, warning on D+10, the
  * bar through charging's provisioning API on D+14 (StartSession then answered
  * END_USER_SERVICE_DENIED), and the payment that clears what is overdue lifts the bar: charging
  * answers the next StartSession with SUCCESS.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { Pool } from 'pg';
 import { migrate } from '@app/db';
-import { createTestDatabase, freePort, requireEnv, startNats, type StartedServer, uniqueId, waitFor } from '@app/devstack';
+import { createTestDatabase, startNats, type StartedServer } from '@app/devstack';
 import { ChargingServiceClient, ResultCode, StartSessionRequest, StartSessionResponse, UnitType } from '@app/proto';
 import { DEMO_POSTPAID_PLAN, RatingGroups } from '@app/rating';
 import { dunningAfterPayment } from '../src/api/collections.module';
@@ -21,37 +20,19 @@ import { ChargingBarring } from '../src/dunning/barring';
 import { Dunning } from '../src/dunning/dunning';
 import { PaymentApplier } from '../src/matching/apply-payment';
 import { ImportStatement, ImportStatementCommand } from '../src/payments/import-statement.usecase';
+import { type ChargingProcess, chargingProcess } from '../src/testing/charging-process';
 import { seedReceivables } from '../src/testing/receivables-fixtures';
 
-const REPO_ROOT = join(__dirname, '..', '..', '..');
 const API_KEY = 'dunning-charging-key';
-/** ts-node compiles the charging app on start: time for a busy machine. */
-const CHARGING_START_TIMEOUT_MS = 90_000;
 const ACCOUNT = 'acc-dc-1';
 const MSISDN = '33617770001';
 const MB = 1_048_576n;
 const at = (day: string) => Date.parse(`${day}T06:00:00Z`);
 
-async function rest(
-  base: string,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { 'x-api-key': API_KEY, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-}
-
 describe('dunning against the real charging app', () => {
   let dir: string;
   let nats: StartedServer;
-  let charging: ChildProcess;
-  let httpBase: string;
+  let charging: ChargingProcess;
   let client: ChargingServiceClient;
   let pool: Pool;
   let dunning: Dunning;
@@ -60,44 +41,14 @@ describe('dunning against the real charging app', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ratel-dunning-charging-'));
     nats = await startNats({ dir });
-    const chargingDb = await createTestDatabase('dunchgc');
-    await migrate(chargingDb);
-    const [grpcPort, httpPort] = [await freePort(), await freePort()];
-    httpBase = `http://127.0.0.1:${httpPort}`;
-    charging = spawn(
-      process.execPath,
-      ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/charging/src/main.ts'],
-      {
-        cwd: REPO_ROOT,
-        stdio: ['ignore', 'ignore', 'inherit'],
-        env: {
-          ...process.env,
-          REDIS_URL: requireEnv('REDIS_URL'),
-          NATS_URL: nats.url,
-          DATABASE_URL: chargingDb,
-          RATEL_REDIS_PREFIX: `${uniqueId('dunchg')}:`,
-          RATEL_GRPC_HOST: '127.0.0.1',
-          RATEL_GRPC_PORT: String(grpcPort),
-          RATEL_GRPC_INSECURE: 'true',
-          RATEL_HTTP_HOST: '127.0.0.1',
-          RATEL_HTTP_PORT: String(httpPort),
-          RATEL_API_KEYS: `${API_KEY}:read+write`,
-          RATEL_LOG_LEVEL: 'warn',
-        },
-      },
-    );
-    await waitFor(
-      'charging ready',
-      async () => (await fetch(`${httpBase}/readyz`).catch(() => undefined))?.ok === true,
-      CHARGING_START_TIMEOUT_MS,
-      200,
-    );
-    client = new ChargingServiceClient(`127.0.0.1:${grpcPort}`, credentials.createInsecure());
+    charging = await chargingProcess({ natsUrl: nats.url, apiKey: API_KEY, label: 'dunchgc' });
+    await charging.start();
+    client = new ChargingServiceClient(charging.grpcAddress, credentials.createInsecure());
     const plan = DEMO_POSTPAID_PLAN;
-    expect((await rest(httpBase, 'POST', '/v1/products', { id: 'prd-dc', name: 'dc' })).status).toBe(201);
-    expect((await rest(httpBase, 'POST', '/v1/price-plans', { productId: 'prd-dc', plan })).status).toBe(201);
-    expect((await rest(httpBase, 'POST', '/v1/customers', { id: 'cus-dc', name: 'dc' })).status).toBe(201);
-    const account = await rest(httpBase, 'POST', '/v1/accounts', {
+    expect((await charging.rest('POST', '/v1/products', { id: 'prd-dc', name: 'dc' })).status).toBe(201);
+    expect((await charging.rest('POST', '/v1/price-plans', { productId: 'prd-dc', plan })).status).toBe(201);
+    expect((await charging.rest('POST', '/v1/customers', { id: 'cus-dc', name: 'dc' })).status).toBe(201);
+    const account = await charging.rest('POST', '/v1/accounts', {
       id: ACCOUNT,
       customerId: 'cus-dc',
       type: 'POSTPAID',
@@ -108,7 +59,7 @@ describe('dunning against the real charging app', () => {
       creditLimit: '100.00',
     });
     expect(account.status).toBe(201);
-    const subscription = await rest(httpBase, 'POST', '/v1/subscriptions', {
+    const subscription = await charging.rest('POST', '/v1/subscriptions', {
       id: 'sub-dc-1',
       msisdn: MSISDN,
       imsi: '208017770000001',
@@ -125,17 +76,13 @@ describe('dunning against the real charging app', () => {
       invoices: [{ n: 1, accountId: ACCOUNT, grossMinor: 12000n, issueDate: '2026-11-01' }],
       at: new Date(Date.UTC(2026, 10, 1)),
     });
-    dunning = new Dunning(pool, new ChargingBarring(httpBase, API_KEY));
+    dunning = new Dunning(pool, new ChargingBarring(charging.httpBase, API_KEY));
   }, 180_000);
 
   afterAll(async () => {
     client?.close();
     await pool?.end();
-    if (charging && charging.exitCode === null && charging.signalCode === null) {
-      const exited = new Promise((r) => charging.once('exit', r));
-      charging.kill('SIGTERM');
-      await exited;
-    }
+    await charging?.stop();
     await nats?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -161,7 +108,7 @@ describe('dunning against the real charging app', () => {
     expect((await dunning.evaluateAccount(ACCOUNT, '2026-11-25', at('2026-11-25'))).stepsTaken).toEqual(['WARNING_SMS_EMAIL']);
     expect(await startSession()).toBe(ResultCode.SUCCESS);
     expect((await dunning.evaluateAccount(ACCOUNT, '2026-11-29', at('2026-11-29'))).stepsTaken).toEqual(['SOFT_BAR']);
-    expect((await rest(httpBase, 'GET', `/v1/accounts/${ACCOUNT}`)).body).toMatchObject({ status: 'BARRED' });
+    expect((await charging.rest('GET', `/v1/accounts/${ACCOUNT}`)).body).toMatchObject({ status: 'BARRED' });
     expect(await startSession()).toBe(ResultCode.END_USER_SERVICE_DENIED);
     expect((await dunning.evaluateAccount(ACCOUNT, '2026-12-06', at('2026-12-06'))).stepsTaken).toEqual(['HARD_BAR']);
     expect(await startSession()).toBe(ResultCode.END_USER_SERVICE_DENIED);
@@ -178,7 +125,7 @@ describe('dunning against the real charging app', () => {
     );
     expect(summary).toMatchObject({ paymentsCreated: 1, rejected: 0 });
     expect(await dunning.accountState(ACCOUNT)).toMatchObject({ barredByDunning: false, cases: [{ status: 'CLOSED' }] });
-    expect((await rest(httpBase, 'GET', `/v1/accounts/${ACCOUNT}`)).body).toMatchObject({ status: 'ACTIVE' });
+    expect((await charging.rest('GET', `/v1/accounts/${ACCOUNT}`)).body).toMatchObject({ status: 'ACTIVE' });
     expect(await startSession()).toBe(ResultCode.SUCCESS);
   });
 });

@@ -6,7 +6,6 @@
  */
 import { Registry } from 'prom-client';
 import { BalanceError } from './balance.errors';
-import type { EventCommand } from './balance-engine.port';
 import { CHARGE_GROUP_ITEMS_MAX, parseGroupReply } from './charge-coalescer';
 import { eventArg } from './codec';
 import { IDEMPOTENCY_TTL_MS } from './balance-engine.port';
@@ -14,7 +13,7 @@ import { functionLibrary } from './script-loader';
 import { RedisBalanceEngine } from './redis-balance-engine';
 import {
   EUR,
-  eventCmd as kitEventCmd,
+  eventCmd,
   flatRate,
   group,
   notifications,
@@ -30,11 +29,6 @@ import {
 } from './test/balance-test-kit';
 
 const perSecond = flatRate('SECONDS', 1_000);
-const sms = flatRate('EVENTS', 100_000);
-
-function eventCmd(kind: EventCommand['kind'], accountId: string, requestId: string, units: number, refundOf?: string): EventCommand {
-  return kitEventCmd(kind, accountId, requestId, units, sms, refundOf);
-}
 
 /** An engine on t's Redis and prefix that coalesces, with its own metrics registry. */
 function coalescing(t: TestEngine, registry: Registry): RedisBalanceEngine {

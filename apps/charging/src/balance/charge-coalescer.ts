@@ -12,7 +12,7 @@
 import { type RedisClient, isCluster } from '@app/keyspace';
 import type { Histogram } from 'prom-client';
 import { BalanceError, BalanceErrorCode, fromScriptError } from './balance.errors';
-import { FunctionLibrary, isFunctionMissing } from './script-loader';
+import { FunctionLibrary, withLibrary } from './script-loader';
 
 /**
  * Items of one chargeGroup call at most: Redis runs nothing else meanwhile, and an item costs
@@ -107,13 +107,7 @@ export class ChargeCoalescer {
     const stop = this.options.duration?.startTimer({ script });
     let raw: unknown;
     try {
-      try {
-        raw = await first;
-      } catch (err) {
-        if (!isFunctionMissing(err)) throw err;
-        await this.options.loadScripts();
-        raw = await direct();
-      }
+      raw = await withLibrary(first, this.options.loadScripts, direct);
     } catch (err) {
       stop?.();
       if (single) items[0].reject(fromScriptError(script, err));

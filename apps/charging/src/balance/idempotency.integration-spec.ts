@@ -3,26 +3,9 @@
  * the same key with other content is rejected, and old request numbers are out of sequence.
  */
 import { BalanceError } from './balance.errors';
-import type { EventCommand } from './balance-engine.port';
-import {
-  EUR,
-  eventCmd as kitEventCmd,
-  flatRate,
-  group,
-  openEngine,
-  prepaid,
-  sessionCmd,
-  snapshot,
-  T0,
-  TestEngine,
-} from './test/balance-test-kit';
+import { EUR, eventCmd, flatRate, group, openEngine, prepaid, sessionCmd, snapshot, T0, TestEngine } from './test/balance-test-kit';
 
 const perSecond = flatRate('SECONDS', 1_000);
-const sms = flatRate('EVENTS', 100_000);
-
-function eventCmd(kind: EventCommand['kind'], accountId: string, requestId: string, units: number, refundOf?: string): EventCommand {
-  return kitEventCmd(kind, accountId, requestId, units, sms, refundOf);
-}
 
 describe('idempotent retries', () => {
   let t: TestEngine;

@@ -29,7 +29,7 @@ import { scriptDurationHistogram } from './balance-metrics';
 import { ChargeCoalescer } from './charge-coalescer';
 import { eventArg, parseBucket, parseEventReply, parseReservation, parseSessionReply, scriptReply, sessionArg } from './codec';
 import { ACCOUNT_SLOT_BUCKETS, BalanceKeys, duplicateClient, parseExpiryMember, perKeyBatch, type RedisClient } from '@app/keyspace';
-import { FunctionLibrary, functionLibrary, isFunctionMissing, loadFunctionLibrary, ScriptName, VARIABLE_KEYS } from './script-loader';
+import { FunctionLibrary, functionLibrary, loadFunctionLibrary, ScriptName, VARIABLE_KEYS, withLibrary } from './script-loader';
 import {
   ACCOUNT_ID,
   checkInt,
@@ -370,14 +370,9 @@ export class RedisBalanceEngine implements BalanceEngine {
     if (fn.numberOfKeys !== VARIABLE_KEYS && keys.length !== fn.numberOfKeys)
       throw new BalanceError(BalanceErrorCode.ENGINE_FAILURE, `${name}: ${keys.length} keys given, ${fn.numberOfKeys} expected`);
     const stop = this.duration?.startTimer({ script: name });
+    const call = () => this.redis.fcall(fn.fn, keys.length, ...keys, ...args);
     try {
-      try {
-        return await this.redis.fcall(fn.fn, keys.length, ...keys, ...args);
-      } catch (err) {
-        if (!isFunctionMissing(err)) throw err;
-        await this.loadScripts();
-        return await this.redis.fcall(fn.fn, keys.length, ...keys, ...args);
-      }
+      return await withLibrary(call(), () => this.loadScripts(), call);
     } catch (err) {
       throw fromScriptError(name, err);
     } finally {

@@ -169,6 +169,21 @@ export async function loadFunctionLibrary(redis: RedisClient, lib: FunctionLibra
   );
 }
 
+/**
+ * The answer of `first`, an FCALL of one of the library's functions; when Redis does not have the
+ * function (new, restarted without persistence, FUNCTION FLUSH), the library is loaded (`load`) and
+ * the call made once more (`again`). The one home of that retry for every caller of the library.
+ */
+export async function withLibrary<T>(first: Promise<T>, load: () => Promise<void>, again: () => Promise<T>): Promise<T> {
+  try {
+    return await first;
+  } catch (err) {
+    if (!isFunctionMissing(err)) throw err;
+    await load();
+    return again();
+  }
+}
+
 /** Whether an FCALL failed because Redis does not have the function (not loaded yet, or flushed). */
 export function isFunctionMissing(err: unknown): boolean {
   return /function not found/i.test(err instanceof Error ? err.message : String(err));

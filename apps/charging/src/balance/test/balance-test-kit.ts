@@ -86,15 +86,11 @@ export function sessionCmd(
   return { ...base, requestHash: sha256(JSON.stringify(base)), nowMs: T0, validityMs: 60_000, graceMs: 5_000, ...over };
 }
 
-/** An event command (rating group 5, service 2) at `rate`; the request hash covers everything but time. */
-export function eventCmd(
-  kind: EventCommand['kind'],
-  accountId: string,
-  requestId: string,
-  units: number,
-  rate: CompiledRate,
-  refundOf?: string,
-): EventCommand {
+/** 0.10 EUR per event: the rate of the specs' one-shot charges. */
+export const SMS_RATE = flatRate('EVENTS', 100_000);
+
+/** An event command (rating group 5, service 2) at SMS_RATE; the request hash covers everything but time. */
+export function eventCmd(kind: EventCommand['kind'], accountId: string, requestId: string, units: number, refundOf?: string): EventCommand {
   const base = {
     kind,
     accountId,
@@ -105,7 +101,7 @@ export function eventCmd(
     units,
     refundOfRequestId: refundOf,
   };
-  return { ...base, requestHash: sha256(JSON.stringify(base)), nowMs: T0, cycleId: '2026-11', rate };
+  return { ...base, requestHash: sha256(JSON.stringify(base)), nowMs: T0, cycleId: '2026-11', rate: SMS_RATE };
 }
 
 /** Every key under the prefix with its content (and whether it has a TTL), for before/after comparisons. */
