@@ -53,11 +53,12 @@ async function post(id: string, legs: Array<[string, string | null, bigint]>): P
       `insert into ledger_transaction (id, idempotency_key, kind, source_id, currency, posted_on, created_at) values ($1, $1, 'SPEC', $1, 'EUR', '2026-12-02', $2)`,
       [id, AT],
     );
-    for (const [i, [account, party, amount]] of legs.entries())
-      await c.query(
-        `insert into ledger_posting (transaction_id, line_no, account_code, party_account_id, amount_minor) values ($1, $2, $3, $4, $5)`,
-        [id, i + 1, account, party, amount],
-      );
+    // All legs in one statement: each statement's postings of a transaction must balance (Migration20261204003500).
+    await c.query(
+      `insert into ledger_posting (transaction_id, line_no, account_code, party_account_id, amount_minor)
+       select $1, n, a, p, m from unnest($2::smallint[], $3::text[], $4::text[], $5::bigint[]) as t(n, a, p, m)`,
+      [id, legs.map((_, i) => i + 1), legs.map((l) => l[0]), legs.map((l) => l[1]), legs.map((l) => l[2].toString())],
+    );
   });
 }
 

@@ -34,7 +34,7 @@ export interface LedgerLeg {
 /**
  * Appends one balanced ledger transaction in the caller's transaction: its id is derived from the
  * idempotency key (`lt-` + SHA-1), so the same key twice is a unique violation, never two postings.
- * Asserts the legs sum to zero before writing (the deferred trigger checks it again at commit).
+ * Asserts the legs sum to zero before writing (the ledger's statement-level trigger checks it again).
  */
 export async function postLedgerTransaction(
   c: PoolClient,

@@ -274,16 +274,39 @@ describe('billing documents (PostgreSQL)', () => {
       });
     });
 
-    it('refuses an unbalanced ledger transaction at commit, and any change of a posted one', async () => {
+    it('refuses postings that do not balance or name no ledger transaction, and any change of a posted one', async () => {
       const c = await pool.connect();
       try {
         await c.query('begin');
         await c.query(`insert into ledger_transaction values ('lt-x', 'k-x', 'TEST', 's', 'EUR', '2037-01-01', now())`);
-        await c.query(`insert into ledger_posting values ('lt-x', 1, 'AR', 'z-1', 100), ('lt-x', 2, 'REVENUE', null, -99)`);
-        await expect(c.query('commit')).rejects.toThrow(/does not balance: its postings sum to 1/);
+        // Checked per statement: legs balancing only over two statements are refused at the first.
+        await c.query('savepoint s');
+        await expect(
+          c.query(`insert into ledger_posting values ('lt-x', 1, 'AR', 'z-1', 100), ('lt-x', 2, 'REVENUE', null, -99)`),
+        ).rejects.toMatchObject({
+          code: 'P0001',
+          message: expect.stringMatching(/ledger transaction lt-x does not balance: its postings sum to 1/),
+        });
+        await c.query('rollback to savepoint s');
+        await expect(c.query(`insert into ledger_posting values ('lt-x', 1, 'AR', 'z-1', 100)`)).rejects.toThrow(/sum to 100/);
+        await c.query('rollback to savepoint s');
+        await expect(
+          c.query(`insert into ledger_posting values ('lt-none', 1, 'AR', 'z-1', 100), ('lt-none', 2, 'REVENUE', null, -100)`),
+        ).rejects.toMatchObject({
+          code: '23503',
+          detail: expect.stringContaining('lt-none'),
+        });
+        await c.query('rollback to savepoint s');
+        // Balanced legs, and later more legs that balance among themselves, are taken.
+        await c.query(`insert into ledger_posting values ('lt-x', 1, 'AR', 'z-1', 100), ('lt-x', 2, 'REVENUE', null, -100)`);
+        await c.query(`insert into ledger_posting values ('lt-x', 3, 'AR', 'z-1', 7), ('lt-x', 4, 'TAX_PAYABLE', null, -7)`);
+        await c.query('rollback');
       } finally {
         c.release();
       }
+      expect(
+        (await pool.query(`select count(*)::int as n from ledger_posting where transaction_id in ('lt-x', 'lt-none')`)).rows[0].n,
+      ).toBe(0);
       await expect(
         pool.query(`update ledger_posting set amount_minor = 1 where account_code = 'AR' and party_account_id = 'z-1'`),
       ).rejects.toThrow(/append-only/);

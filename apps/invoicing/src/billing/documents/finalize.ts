@@ -161,11 +161,17 @@ export class Finalizer {
           p.seriesId,
         ])
       ).rows[0];
+      // The block's drafts by primary key, whatever the statistics say. In a first month the document table
+      // grows from nothing during COMPUTE; with the statistics of an empty table the planner read the block
+      // through the (legal_entity_id, number_text) index, every document of the legal entity for each block of
+      // 500: 27 ms a block at 100,000 documents and growing with the run. The other conditions are written
+      // as one IS TRUE test, which no index matches, so the primary key is the only index left to use.
+      await c.query('set local enable_seqscan = off');
       const { rows } = await c.query<DraftRow>(
         `select id, account_id, type, currency, net_minor, tax_minor, gross_minor, corrects_document_id,
            to_char(period_start, 'YYYY-MM-DD') as period_start, to_char(period_end, 'YYYY-MM-DD') as period_end,
            to_char($4::date + payment_terms_days, 'YYYY-MM-DD') as due_date
-         from billing_document where id = any($1::text[]) and status = 'DRAFT' and type = $2 and legal_entity_id = $3
+         from billing_document where id = any($1::text[]) and (status = 'DRAFT' and type = $2 and legal_entity_id = $3) is true
          order by account_id collate "C", id for update`,
         [ids, p.type, p.legal_entity_id, p.issueDate],
       );
