@@ -19,8 +19,8 @@
  *
  * --profile-compute writes a V8 CPU profile of this process during COMPUTE (open it in Chrome DevTools).
  *
- * --without-balance-trigger is an experiment, not a mode of the product: it disables the deferred
- * per-posting balance check of the ledger for the run, to show what that check costs.
+ * --without-balance-trigger is an experiment, not a mode of the product: it disables the ledger's
+ * statement-level balance and reference check of postings for the run, to show what that check costs.
  *
  * RENDER (PDF) and DELIVER are measured apart (the PDF renderer is the slow phase); REPORT is one
  * query set.
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
     out(`setup: ${accounts} accounts, ${total} events in ClickHouse in ${seconds(t0).toFixed(1)} s`);
 
     if (process.argv.includes('--without-balance-trigger')) {
-      await pool.query(`alter table ledger_posting disable trigger ledger_balanced`);
+      await pool.query(`alter table ledger_posting disable trigger ledger_postings_checked`);
       out('experiment: the ledger balance trigger is disabled for this run');
     }
     const runs = new PgRunStore(pool, systemClock);

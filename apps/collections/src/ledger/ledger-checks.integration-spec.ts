@@ -106,7 +106,7 @@ describe('LedgerChecks', () => {
     expect((await new LedgerChecks(pool).run({ nowMs: NOW })).ok).toBe(true);
   });
 
-  it('reports a transaction that does not balance (written around the deferred trigger)', async () => {
+  it('reports a transaction that does not balance (written around the balance trigger)', async () => {
     const c = await pool.connect();
     try {
       await c.query('begin');

@@ -2,8 +2,8 @@
  * The receivables ledger's invariants (issue 10, section 5), checked by `ratel ledger check`, by
  * GET /v1/collections/ledger/checks, and in tests after every run:
  *
- * 1. Every ledger transaction sums to zero (the deferred trigger enforces it at commit; this finds a
- *    transaction that slipped past it, e.g. written with the trigger disabled).
+ * 1. Every ledger transaction sums to zero (a statement-level trigger enforces it for every insert of
+ *    postings; this finds a transaction that slipped past it, e.g. written with the trigger disabled).
  * 2. Per account, receivables = open document amounts - unapplied cash:
  *      sum(AR + UNAPPLIED_CASH postings of the account)
  *        = sum over its issued documents of sign x (gross - paid)   (credit notes count negative)
