@@ -11,13 +11,14 @@
  * beyond writing its output.
  *
  *   node -r ts-node/register/transpile-only -r tsconfig-paths/register load-tests/billing/month-end-bench.ts \
- *     [--accounts 20000] [--events 5] [--shards 4] [--workers 2] [--in-process] [--without-balance-trigger] [--profile-compute]
+ *     [--accounts 20000] [--events 5] [--shards 4] [--workers 2] [--in-process] [--without-balance-trigger] [--profile-compute] [--profile-finalize]
  *
  * --workers: COMPUTE runs in this many worker processes (this script again, with --compute-worker), each
  * taking every N-th shard, as the CLI's `invoice-run work` processes or the Indexed Job's pods do.
  * --in-process runs them as that many concurrent steps of this one process instead (for --profile-compute).
  *
- * --profile-compute writes a V8 CPU profile of this process during COMPUTE (open it in Chrome DevTools).
+ * --profile-compute writes a V8 CPU profile of this process during COMPUTE (open it in Chrome DevTools);
+ * --profile-finalize one during FINALIZE.
  *
  * --without-balance-trigger is an experiment, not a mode of the product: it disables the ledger's
  * statement-level balance and reference check of postings for the run, to show what that check costs.
@@ -153,13 +154,15 @@ async function main(): Promise<void> {
     const plan = await timed('PLAN', new PlanExecutor(deps), 1);
     run = await runs.getRun(run.id);
     const inProcess = process.argv.includes('--in-process');
-    const profile = process.argv.includes('--profile-compute') && inProcess ? await startProfile() : undefined;
+    const profile = process.argv.includes('--profile-compute') && inProcess ? await startProfile('compute') : undefined;
     const compute = inProcess
       ? await timed('COMPUTE', new ComputeExecutor(deps), shards, workers)
       : await computeInWorkers({ workers, shards, runId: run.id, databaseUrl, chUrl, chDb, cpu, cpuLines });
     if (profile) out(`COMPUTE CPU profile of this process: ${await profile()}`);
     const validate = await timed('VALIDATE', new ValidateExecutor(deps), 1);
+    const finalizeProfile = process.argv.includes('--profile-finalize') ? await startProfile('finalize') : undefined;
     const finalize = await timed('FINALIZE', new FinalizeExecutor(deps), 1);
+    if (finalizeProfile) out(`FINALIZE CPU profile of this process: ${await finalizeProfile()}`);
     const docs = (await pool.query(`select count(*)::int as n from billing_document where status = 'ISSUED'`)).rows[0].n as number;
     const lines = (await pool.query(`select count(*)::int as n from billing_document_line`)).rows[0].n as number;
     const statuses = (
@@ -308,7 +311,7 @@ function stepContext(run: RunRecord, phase: string, shardIndex: number): StepCon
 }
 
 /** Starts the V8 CPU profiler of this process; the returned function stops it and writes the .cpuprofile (the path it answers). */
-async function startProfile(): Promise<() => Promise<string>> {
+async function startProfile(phase: string): Promise<() => Promise<string>> {
   const session = new Session();
   session.connect();
   const post = (method: string, params?: object) =>
@@ -318,7 +321,7 @@ async function startProfile(): Promise<() => Promise<string>> {
   return async () => {
     const { profile } = (await post('Profiler.stop')) as { profile: object };
     session.disconnect();
-    const file = join(tmpdir(), `month-end-compute-${process.pid}.cpuprofile`);
+    const file = join(tmpdir(), `month-end-${phase}-${process.pid}.cpuprofile`);
     writeFileSync(file, JSON.stringify(profile));
     return file;
   };

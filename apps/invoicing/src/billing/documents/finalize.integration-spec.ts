@@ -189,6 +189,50 @@ describe('billing documents (PostgreSQL)', () => {
     );
   });
 
+  it('prepares the next block while one writes, and prepares it again when its drafts changed meanwhile', async () => {
+    const run = uniqueId('run');
+    await store.writeDrafts(
+      ['e-1', 'e-2', 'e-3', 'e-4'].map((a) => draft(run, a, 1000n)),
+      NOW,
+    );
+    let blocks = 0;
+    await finalizer.finalize(
+      { runId: run },
+      {
+        ...options,
+        issueDate: '2039-11-30',
+        blockSize: 2,
+        // After the first block, once the second is read ahead: e-3 is computed again (a new row version, another
+        // amount) and e-4 is held. The second block must issue e-3 as it is now, and not e-4.
+        onBlock: async () => {
+          if (++blocks > 1) return;
+          await new Promise((r) => setTimeout(r, 300));
+          await store.writeDrafts([draft(run, 'e-3', 5000n)], NOW);
+          await pool.query(`update billing_document set status = 'HELD' where id = $1`, [draft(run, 'e-4', 0n).id]);
+        },
+      },
+    );
+    expect((await numbersOf(run)).map((r) => [r.account_id, r.status, r.number_text])).toEqual([
+      ['e-1', 'ISSUED', 'INV2039-000001'],
+      ['e-2', 'ISSUED', 'INV2039-000002'],
+      ['e-3', 'ISSUED', 'INV2039-000003'],
+      ['e-4', 'HELD', null],
+    ]);
+    const ar = await pool.query(
+      `select t.source_id, p.amount_minor from ledger_posting p join ledger_transaction t on t.id = p.transaction_id
+       where p.account_code = 'AR' and t.source_id like $1 order by 1`,
+      [`d-${run}%`],
+    );
+    expect(ar.rows.map((r) => r.amount_minor)).toEqual(['1200', '1200', '6000']);
+    const events = await pool.query(
+      `select payload->>'grossMinor' as gross from billing_outbox where payload->>'documentId' like $1 order by id`,
+      [`d-${run}%`],
+    );
+    expect(events.rows.map((r) => r.gross)).toEqual(['1200', '1200', '6000']);
+    const series = await pool.query(`select next_number from number_series where id = 'INVOICE|le-1|2039'`);
+    expect(series.rows[0].next_number).toBe('4');
+  });
+
   it('never gives a number twice or skips one when two finalizers run at once', async () => {
     const run = uniqueId('run');
     await store.writeDrafts(
