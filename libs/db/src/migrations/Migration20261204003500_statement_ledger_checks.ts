@@ -22,6 +22,10 @@
  * - **Lines and tax rows are added to DRAFT or HELD documents only**: the reference check, which
  *   already locks each document of the statement FOR KEY SHARE, reads its status in the same query;
  *   the separate insert guards go. The update and delete guards stay (they look at the old rows).
+ * - **A line's parent line** is first looked for among the statement's own rows (a hash anti-join of
+ *   the transition table with itself); only the lines whose parent is not there are looked up in the
+ *   table. COMPUTE writes a draft's lines in one statement, so it never looks one up (0.93 s of
+ *   PostgreSQL at 100,000 drafts before).
  *
  * Each function runs with hash and merge joins off, as those of Migration20261203002600: the rows of a
  * statement are looked up by primary key, never by a scan of the whole (growing) table.
@@ -61,6 +65,7 @@ declare
   wanted bigint;
   locked bigint;
   closed bigint;
+  outside boolean;
   missing record;
 begin
   select count(*) into wanted from (select document_id from changed_rows group by 1) w;
@@ -79,14 +84,25 @@ begin
     raise exception 'billing document % is %: its lines and taxes never change', missing.id, missing.status using errcode = 'P0001';
   end if;
   if tg_table_name = 'billing_document_line' then
-    select r.document_id, r.line_no, r.parent_line_no into missing from changed_rows r
-      where r.parent_line_no is not null
-        and not exists (select 1 from billing_document_line p where p.document_id = r.document_id and p.line_no = r.parent_line_no)
-      limit 1;
-    if found then
-      raise exception 'insert or update on table "billing_document_line" violates its reference to its parent line'
-        using errcode = '23503',
-          detail = format('Line %s of document %s: parent line %s is not present.', missing.line_no, missing.document_id, missing.parent_line_no);
+    -- Parents written by the same statement (a draft's lines come in one COPY) are found in the statement's
+    -- own rows, by one hash anti-join of the transition table with itself (hash joins on for this query
+    -- only: no table is involved). Only lines whose parent is not among them are looked up in the table,
+    -- by primary key.
+    perform set_config('enable_hashjoin', 'on', true);
+    select exists (select 1 from changed_rows r where r.parent_line_no is not null
+        and not exists (select 1 from changed_rows p where p.document_id = r.document_id and p.line_no = r.parent_line_no))
+      into outside;
+    perform set_config('enable_hashjoin', 'off', true);
+    if outside then
+      select r.document_id, r.line_no, r.parent_line_no into missing from changed_rows r
+        where r.parent_line_no is not null
+          and not exists (select 1 from billing_document_line p where p.document_id = r.document_id and p.line_no = r.parent_line_no)
+        limit 1;
+      if found then
+        raise exception 'insert or update on table "billing_document_line" violates its reference to its parent line'
+          using errcode = '23503',
+            detail = format('Line %s of document %s: parent line %s is not present.', missing.line_no, missing.document_id, missing.parent_line_no);
+      end if;
     end if;
   end if;
   return null;

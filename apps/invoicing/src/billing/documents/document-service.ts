@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import Decimal from 'decimal.js';
 import type { Pool, PoolClient } from 'pg';
-import { withTransaction } from '@app/db';
+import { withTransaction } from '@app/db/pg-transaction';
 import type { Clock } from '@app/observability';
 import { BillingError, BillingErrorCode } from './billing-error';
 import {

@@ -421,6 +421,29 @@ describe('billing documents (PostgreSQL)', () => {
       ]);
     });
 
+    it('finds parents among the statement own rows first, and still refuses a line whose parent is nowhere', async () => {
+      const lines = (rows: Array<[number, number | null]>) =>
+        pool.query(
+          `insert into billing_document_line (document_id, line_no, parent_line_no, kind, description, quantity, unit, unit_price_minor,
+             amount_minor, tax_category, tax_rate)
+           select $1, n, p, 'USAGE', 'x', 1, 'EACH', 0, 0, 'STANDARD', 0.2 from unnest($2::int[], $3::int[]) as t(n, p)`,
+          [doc, rows.map((r) => r[0]), rows.map((r) => r[1])],
+        );
+      await expect(
+        lines([
+          [20, null],
+          [21, 20],
+          [22, 29],
+        ]),
+      ).rejects.toMatchObject({ code: '23503', detail: expect.stringContaining('parent line 29') });
+      await lines([
+        [20, null],
+        [21, 20],
+        [22, 21],
+      ]);
+      await pool.query(`delete from billing_document_line where document_id = $1 and line_no >= 20`, [doc]);
+    });
+
     it('refuses deleting a parent line while a child remains, allows deleting both', async () => {
       await expect(pool.query(`delete from billing_document_line where document_id = $1 and line_no = 1`, [doc])).rejects.toMatchObject({
         code: '23503',

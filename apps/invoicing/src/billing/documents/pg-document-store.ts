@@ -4,7 +4,8 @@
  * already issued under that key is never touched (the database refuses it anyway).
  */
 import type { Pool, PoolClient } from 'pg';
-import { type CopyValue, copyRows, withTransaction } from '@app/db';
+import { type CopyValue, copyRows } from '@app/db/pg-copy';
+import { withTransaction } from '@app/db/pg-transaction';
 import type { DraftDocument } from './document-types';
 import { LINES_PER_DOCUMENT_MAX } from './document-types';
 

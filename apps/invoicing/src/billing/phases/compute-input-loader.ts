@@ -29,7 +29,7 @@
  */
 import type { InvoiceUsageLine } from '@app/analytics';
 import type { Pool, PoolClient } from 'pg';
-import { withTransaction } from '@app/db';
+import { withTransaction } from '@app/db/pg-transaction';
 import { Decimal } from 'decimal.js';
 import type {
   AdvanceBilling,

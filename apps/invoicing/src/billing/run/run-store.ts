@@ -10,7 +10,7 @@
  * - times come from the injected clock, so a test can expire a lease without waiting.
  */
 import type { Pool, PoolClient } from 'pg';
-import { withTransaction } from '@app/db';
+import { withTransaction } from '@app/db/pg-transaction';
 import type { Clock } from '@app/observability';
 import { RunError, RunErrorCode } from './run-error';
 import {
