@@ -181,6 +181,9 @@ describe('billing documents (PostgreSQL)', () => {
     );
     await pool.query(`drop trigger fail_b5 on billing_outbox; drop function fail_b5()`);
     expect((await numbersOf(run)).filter((r) => r.status === 'ISSUED').map((r) => r.account_id)).toEqual(['b-1', 'b-2', 'b-3']);
+    // The failed block's postings, and those of the block opened behind it (b-7..b-9), were rolled back too.
+    const posted = await pool.query(`select count(*)::int as n from ledger_transaction where source_id like $1`, [`d-${run}%`]);
+    expect(posted.rows[0].n).toBe(3);
     const series = await pool.query(`select next_number from number_series where id = 'INVOICE|le-1|2033'`);
     expect(series.rows[0].next_number).toBe('4');
     await finalizer.finalize({ runId: run }, { ...options, issueDate: '2033-11-30', blockSize: 3 });
@@ -189,12 +192,14 @@ describe('billing documents (PostgreSQL)', () => {
     );
   });
 
-  it('prepares the next block while one writes, and prepares it again when its drafts changed meanwhile', async () => {
+  it('numbers a block from where the series is when it closes, even if the series moved after it was opened', async () => {
     const run = uniqueId('run');
     await store.writeDrafts(
       ['e-1', 'e-2', 'e-3', 'e-4'].map((a) => draft(run, a, 1000n)),
       NOW,
     );
+    const other = uniqueId('run');
+    await store.writeDrafts([draft(other, 'e-0', 500n)], NOW);
     let blocks = 0;
     await finalizer.finalize(
       { runId: run },
@@ -202,35 +207,63 @@ describe('billing documents (PostgreSQL)', () => {
         ...options,
         issueDate: '2039-11-30',
         blockSize: 2,
-        // After the first block, once the second is read ahead: e-3 is computed again (a new row version, another
-        // amount) and e-4 is held. The second block must issue e-3 as it is now, and not e-4.
+        // After the first block, while the second is open (its drafts locked, its writes prepared for number
+        // 3): another document of the series is issued and takes number 3. The second block must take 4 and 5.
         onBlock: async () => {
           if (++blocks > 1) return;
-          await new Promise((r) => setTimeout(r, 300));
-          await store.writeDrafts([draft(run, 'e-3', 5000n)], NOW);
-          await pool.query(`update billing_document set status = 'HELD' where id = $1`, [draft(run, 'e-4', 0n).id]);
+          await finalizer.finalize({ runId: other }, { ...options, issueDate: '2039-11-30' });
         },
       },
     );
-    expect((await numbersOf(run)).map((r) => [r.account_id, r.status, r.number_text])).toEqual([
-      ['e-1', 'ISSUED', 'INV2039-000001'],
-      ['e-2', 'ISSUED', 'INV2039-000002'],
-      ['e-3', 'ISSUED', 'INV2039-000003'],
-      ['e-4', 'HELD', null],
+    expect((await numbersOf(run)).map((r) => [r.account_id, r.number_text])).toEqual([
+      ['e-1', 'INV2039-000001'],
+      ['e-2', 'INV2039-000002'],
+      ['e-3', 'INV2039-000004'],
+      ['e-4', 'INV2039-000005'],
     ]);
-    const ar = await pool.query(
-      `select t.source_id, p.amount_minor from ledger_posting p join ledger_transaction t on t.id = p.transaction_id
-       where p.account_code = 'AR' and t.source_id like $1 order by 1`,
-      [`d-${run}%`],
-    );
-    expect(ar.rows.map((r) => r.amount_minor)).toEqual(['1200', '1200', '6000']);
+    expect((await numbersOf(other)).map((r) => r.number_text)).toEqual(['INV2039-000003']);
     const events = await pool.query(
-      `select payload->>'grossMinor' as gross from billing_outbox where payload->>'documentId' like $1 order by id`,
+      `select payload->>'number' as number from billing_outbox where payload->>'documentId' like $1 order by id`,
       [`d-${run}%`],
     );
-    expect(events.rows.map((r) => r.gross)).toEqual(['1200', '1200', '6000']);
+    expect(events.rows.map((r) => r.number)).toEqual(['INV2039-000001', 'INV2039-000002', 'INV2039-000004', 'INV2039-000005']);
     const series = await pool.query(`select next_number from number_series where id = 'INVOICE|le-1|2039'`);
-    expect(series.rows[0].next_number).toBe('4');
+    expect(series.rows[0].next_number).toBe('6');
+  });
+
+  it('rolls back the block opened behind one that stops, ledger postings included', async () => {
+    const run = uniqueId('run');
+    const accounts = ['f-1', 'f-2', 'f-3', 'f-4'];
+    await store.writeDrafts(
+      accounts.map((a) => draft(run, a, 100n)),
+      NOW,
+    );
+    // The executor's progress callback throws when the run is aborted: after the first block, the second is open.
+    await expect(
+      finalizer.finalize(
+        { runId: run },
+        {
+          ...options,
+          issueDate: '2040-11-30',
+          blockSize: 2,
+          onBlock: () => {
+            throw new Error('aborted');
+          },
+        },
+      ),
+    ).rejects.toThrow('aborted');
+    expect((await numbersOf(run)).map((r) => [r.account_id, r.status])).toEqual([
+      ['f-1', 'ISSUED'],
+      ['f-2', 'ISSUED'],
+      ['f-3', 'DRAFT'],
+      ['f-4', 'DRAFT'],
+    ]);
+    const posted = await pool.query(`select source_id from ledger_transaction where source_id like $1 order by 1`, [`d-${run}%`]);
+    expect(posted.rows.map((r) => r.source_id)).toEqual([draft(run, 'f-1', 0n).id, draft(run, 'f-2', 0n).id]);
+    await finalizer.finalize({ runId: run }, { ...options, issueDate: '2040-11-30', blockSize: 2 });
+    expect((await numbersOf(run)).map((r) => r.number_text)).toEqual(accounts.map((_, i) => `INV2040-${String(i + 1).padStart(6, '0')}`));
+    const after = await pool.query(`select count(*)::int as n from ledger_transaction where source_id like $1`, [`d-${run}%`]);
+    expect(after.rows[0].n).toBe(4);
   });
 
   it('never gives a number twice or skips one when two finalizers run at once', async () => {

@@ -9,6 +9,11 @@
  *   write one DOCUMENT_ISSUED event each to billing_outbox
  *   move the series on by n; commit
  *
+ * (The order of these writes inside the transaction differs: a block is opened, its drafts locked and
+ * posted to the ledger, while the block before it is numbered and committed on another connection;
+ * it is numbered under the series lock only once that block committed, and rolled back if it failed.
+ * See OpenBlock.)
+ *
  * Gapless and never twice: a number exists only in the transaction that issues its document and
  * moves the series on; a crash rolls the whole block back. A second finalizer waits on the series
  * lock and then finds only what is left. Deterministic: a re-run after a crash takes the remaining
@@ -110,20 +115,36 @@ export class Finalizer {
       // primary key) that is still DRAFT. Re-reading the order for every block walks the index entries of
       // every document issued before it, a cost that grows with the square of the run. The list is read
       // again at its end, for drafts that came meanwhile; a slice that another finalizer took is empty.
+      const p: BlockParams = { ...k, seriesId, year, ...o };
       for (let ids = await this.draftIds(scope, k); ids.length > 0; ids = await this.draftIds(scope, k)) {
-        let ahead: Promise<Prepared | undefined> | undefined;
-        for (let i = 0; i < ids.length; i += blockSize) {
-          const next = ids.slice(i + blockSize, i + 2 * blockSize);
-          const pending = ahead;
-          ahead = undefined;
-          const n = await this.block(ids.slice(i, i + blockSize), { ...k, seriesId, year, ...o }, await pending, (first, prefix) => {
-            // Prepared while this block writes (see block); a failed read ahead only means the next block prepares itself.
-            ahead = next.length === 0 ? undefined : this.prepareAhead(next, { ...k, year, ...o }, first, prefix).catch(() => undefined);
-          });
-          if (n === 0) continue;
-          result.issued += n;
-          result.blocks++;
-          await o.onBlock?.(n);
+        const slices: string[][] = [];
+        for (let i = 0; i < ids.length; i += blockSize) slices.push(ids.slice(i, i + blockSize));
+        // Two blocks in flight (see OpenBlock): block i+1 is opened while block i is numbered and committed.
+        let expected = await this.seriesHint(p);
+        const opening = (slice: readonly string[]) => {
+          const b = this.open(slice, p, expected);
+          b.catch(() => undefined); // awaited later; never an unhandled rejection meanwhile
+          return b;
+        };
+        let next: Promise<OpenBlock> | undefined = opening(slices[0]);
+        for (let i = 0; next !== undefined; i++) {
+          const current: OpenBlock = await next;
+          expected = { ...expected, first: expected.first + BigInt(current.count) };
+          next = i + 1 < slices.length ? opening(slices[i + 1]) : undefined;
+          try {
+            const n = await this.close(current, p);
+            if (n === 0) continue;
+            result.issued += n;
+            result.blocks++;
+            await o.onBlock?.(n);
+          } catch (err) {
+            // The block opened behind this one is never numbered before it: roll it back.
+            await next?.then(
+              (b) => b.abort(),
+              () => undefined,
+            );
+            throw err;
+          }
         }
       }
     }
@@ -149,24 +170,70 @@ export class Finalizer {
   }
 
   /**
-   * One block in one transaction: the given drafts still DRAFT; resolves to the documents it issued.
-   *
-   * The block's node work (numbers, RF references, ledger legs, event payloads: a third of FINALIZE's time)
-   * is done for the NEXT block while this one's writes run in PostgreSQL: `onNumbered` gives the next
-   * block's first number, and `prepareAhead` reads its drafts without a lock and prepares them. The next
-   * block uses that preparation only if, under its locks, the series is at that number and its drafts are
-   * exactly the rows prepared (same ids, in the same order, same row versions: xmin); otherwise it reads and
-   * prepares them again itself. Either way the same rows give the same documents, numbers and postings.
+   * Where the series stands (no lock): its next number and prefix, or 1 and the prefix close() would
+   * create it with. The expected start of the first block; close() checks it under the series lock.
    */
-  private async block(
-    ids: readonly string[],
-    p: BlockParams & { seriesId: string },
-    ahead: Prepared | undefined,
-    onNumbered: (nextFirst: bigint, prefix: string) => void,
-  ): Promise<number> {
+  private async seriesHint(p: BlockParams): Promise<{ first: bigint; prefix: string }> {
+    const { rows } = await this.pool.query<{ next_number: string; prefix: string }>(
+      `select coalesce((select next_number from number_series where id = $1), 1)::text as next_number,
+         coalesce((select prefix from number_series where id = $1),
+           coalesce((select number_series_prefix || '-' from legal_entity where id = $2), '') || $3) as prefix`,
+      [p.seriesId, p.legal_entity_id, SERIES_PREFIX_DEFAULT[p.type]],
+    );
+    return { first: BigInt(rows[0].next_number), prefix: rows[0].prefix };
+  }
+
+  /**
+   * Opens a block: in its own transaction, locks the given drafts still DRAFT (FOR UPDATE, by primary key),
+   * reads them, posts them to the ledger (postings need no number) and prepares their numbered writes
+   * for the number the series is expected to be at. Nothing is committed: close() numbers the block under
+   * the series lock and commits it, or abort() rolls it back. It runs while the block before it is closed,
+   * on another connection: the two use both cores, and the node work of one overlaps the other's writes.
+   */
+  private async open(ids: readonly string[], p: BlockParams, expected: { first: bigint; prefix: string }): Promise<OpenBlock> {
     const c = await this.pool.connect();
+    const abort = async () => {
+      await c.query('rollback').catch(() => undefined);
+      c.release();
+    };
     try {
       await c.query('begin');
+      // The block's drafts by primary key, whatever the statistics say. In a first month the document table
+      // grows from nothing during COMPUTE; with the statistics of an empty table the planner read the block
+      // through the (legal_entity_id, number_text) index, every document of the legal entity for each block of
+      // 500: 27 ms a block at 100,000 documents and growing with the run. The other conditions are written
+      // as one IS TRUE test, which no index matches, so the primary key is the only index left to use.
+      await c.query('set local enable_seqscan = off');
+      const { rows } = await c.query<DraftRow>(
+        `select id, account_id, type, currency, net_minor, tax_minor, gross_minor, corrects_document_id,
+           to_char(period_start, 'YYYY-MM-DD') as period_start, to_char(period_end, 'YYYY-MM-DD') as period_end,
+           to_char($4::date + payment_terms_days, 'YYYY-MM-DD') as due_date
+         from billing_document where id = any($1::text[]) and (status = 'DRAFT' and type = $2 and legal_entity_id = $3) is true
+         order by account_id collate "C", id for update`,
+        [ids, p.type, p.legal_entity_id, p.issueDate],
+      );
+      if (rows.length > 0) await writeLedger(c, ledgerRows(rows), p.issueDate, new Date(p.nowMs));
+      const prepared = rows.length > 0 ? prepare(rows, expected.first, expected.prefix, p) : undefined;
+      return { c, rows, count: rows.length, prepared, abort };
+    } catch (err) {
+      await abort();
+      throw err;
+    }
+  }
+
+  /**
+   * Closes an open block: takes the series lock, numbers the block's drafts from the series' next number
+   * (with the writes prepared when opening, if the series is where it was expected), sets them ISSUED,
+   * writes their events, moves the series on and commits. Resolves to the documents it issued.
+   */
+  private async close(b: OpenBlock, p: BlockParams): Promise<number> {
+    const { c } = b;
+    try {
+      if (b.count === 0) {
+        await c.query('commit');
+        c.release();
+        return 0;
+      }
       await c.query(
         // The legal entity's own prefix first, when it has one (ACME-INV2026-000001).
         `insert into number_series (id, document_type, legal_entity_id, year, prefix)
@@ -180,100 +247,67 @@ export class Finalizer {
         ])
       ).rows[0];
       const first = BigInt(series.next_number);
-      // The block's drafts by primary key, whatever the statistics say. In a first month the document table
-      // grows from nothing during COMPUTE; with the statistics of an empty table the planner read the block
-      // through the (legal_entity_id, number_text) index, every document of the legal entity for each block of
-      // 500: 27 ms a block at 100,000 documents and growing with the run. The other conditions are written
-      // as one IS TRUE test, which no index matches, so the primary key is the only index left to use.
-      await c.query('set local enable_seqscan = off');
-      const locked = await c.query<{ id: string; version: string }>(
-        `select id, xmin::text as version from billing_document
-         where id = any($1::text[]) and (status = 'DRAFT' and type = $2 and legal_entity_id = $3) is true
-         order by account_id collate "C", id for update`,
-        [ids, p.type, p.legal_entity_id],
-      );
-      if (locked.rows.length === 0) {
-        await c.query('commit');
-        return 0;
-      }
-      const fits =
-        ahead !== undefined &&
-        ahead.first === first &&
-        ahead.prefix === series.prefix &&
-        ahead.versions.length === locked.rows.length &&
-        locked.rows.every((r, i) => ahead.versions[i] === `${r.id}@${r.version}`);
-      const prepared = fits ? ahead : prepare(await readDrafts(c, ids, p), first, series.prefix, p);
-      onNumbered(first + BigInt(prepared.count), series.prefix);
-      const [ids0, dues, numbers, texts, references] = prepared.update;
+      const fits = b.prepared !== undefined && b.prepared.first === first && b.prepared.prefix === series.prefix;
+      const prepared = fits ? b.prepared! : prepare(b.rows, first, series.prefix, p);
+      const [ids, dues, numbers, texts, references] = prepared.update;
       await c.query(
         `update billing_document d set status = 'ISSUED', series_id = $2, number = u.num, number_text = u.txt, payment_reference = u.rf,
            issue_date = $3::date, due_date = u.due::date, issued_at = $5, updated_at = $5
          from unnest($1::text[], $6::bigint[], $7::text[], $8::text[], $4::text[]) as u(id, num, txt, rf, due) where d.id = u.id`,
-        [ids0, p.seriesId, p.issueDate, dues, prepared.now, numbers, texts, references],
+        [ids, p.seriesId, p.issueDate, dues, prepared.now, numbers, texts, references],
       );
-      await writeLedger(c, prepared.ledger, p.issueDate, prepared.now);
       await c.query(
         `insert into billing_outbox (event_id, subject, payload, created_at)
          select event_id, subject, payload, $2 from jsonb_to_recordset($1::jsonb) as t(event_id text, subject text, payload jsonb)
          on conflict (event_id) do nothing`,
         [prepared.eventsJson, prepared.now],
       );
-      await c.query(`update number_series set next_number = $2 where id = $1`, [p.seriesId, (first + BigInt(prepared.count)).toString()]);
+      await c.query(`update number_series set next_number = $2 where id = $1`, [p.seriesId, (first + BigInt(b.count)).toString()]);
       await c.query('commit');
-      return prepared.count;
+      c.release();
+      return b.count;
     } catch (err) {
-      await c.query('rollback').catch(() => undefined);
+      await b.abort();
       throw err;
-    } finally {
-      c.release();
     }
   }
+}
 
-  /** The next block's drafts, read without a lock, prepared from `first` on (checked again under lock by block). */
-  private async prepareAhead(ids: readonly string[], p: BlockParams, first: bigint, prefix: string): Promise<Prepared> {
-    const c = await this.pool.connect();
-    try {
-      return prepare(await readDrafts(c, ids, p), first, prefix, p);
-    } finally {
-      c.release();
-    }
-  }
+/**
+ * A block opened and not yet closed: its transaction (on `c`) holds its drafts locked and their ledger
+ * postings written. Blocks are closed in order, one at a time: block i+1 is opened while block i is
+ * closed, and is closed only after block i committed; if block i fails, block i+1 is rolled back. So
+ * numbers are still given in one serial order per series, each in the transaction that issues its
+ * document and posts it, and a re-run after a crash starts from the first block not committed.
+ */
+interface OpenBlock {
+  c: PoolClient;
+  rows: readonly DraftRow[];
+  count: number;
+  /** The numbered writes for the number the series was expected to be at when the block was opened. */
+  prepared: Prepared | undefined;
+  abort(): Promise<void>;
 }
 
 interface BlockParams extends FinalizeOptions {
   type: DocumentType;
   legal_entity_id: string;
+  seriesId: string;
   year: number;
 }
 
-/** The given drafts still DRAFT, with their row versions, in numbering order. */
-async function readDrafts(c: PoolClient, ids: readonly string[], p: BlockParams): Promise<(DraftRow & { version: string })[]> {
-  const { rows } = await c.query<DraftRow & { version: string }>(
-    `select id, xmin::text as version, account_id, type, currency, net_minor, tax_minor, gross_minor, corrects_document_id,
-       to_char(period_start, 'YYYY-MM-DD') as period_start, to_char(period_end, 'YYYY-MM-DD') as period_end,
-       to_char($4::date + payment_terms_days, 'YYYY-MM-DD') as due_date
-     from billing_document where id = any($1::text[]) and (status = 'DRAFT' and type = $2 and legal_entity_id = $3) is true
-     order by account_id collate "C", id`,
-    [ids, p.type, p.legal_entity_id, p.issueDate],
-  );
-  return rows;
-}
-
-/** What a block writes for these drafts numbered from `first`: pure, so the same rows always give the same writes. */
+/** What a block writes for these drafts numbered from `first` (pure: the same rows and number give the same writes). */
 interface Prepared {
   first: bigint;
   prefix: string;
   count: number;
-  /** `id@xmin` of each draft, in numbering order. */
-  versions: string[];
   now: Date;
   /** The update's arrays: ids, due dates, numbers, number texts, RF references. */
   update: [string[], string[], string[], string[], string[]];
-  ledger: LedgerRows;
   eventsJson: string;
 }
 
-function prepare(rows: readonly (DraftRow & { version: string })[], first: bigint, prefix: string, p: BlockParams): Prepared {
+function prepare(rows: readonly DraftRow[], first: bigint, prefix: string, p: BlockParams): Prepared {
   const now = new Date(p.nowMs);
   const numbered: Numbered[] = rows.map((r, i) => {
     const number = first + BigInt(i);
@@ -284,7 +318,6 @@ function prepare(rows: readonly (DraftRow & { version: string })[], first: bigin
     first,
     prefix,
     count: numbered.length,
-    versions: rows.map((r) => `${r.id}@${r.version}`),
     now,
     update: [
       numbered.map((r) => r.id),
@@ -293,7 +326,6 @@ function prepare(rows: readonly (DraftRow & { version: string })[], first: bigin
       numbered.map((r) => r.text),
       numbered.map((r) => r.reference),
     ],
-    ledger: ledgerRows(numbered),
     eventsJson: issuedEventsJson(numbered, p.issueDate),
   };
 }
@@ -311,7 +343,7 @@ interface LedgerRows {
   legs: { tx: string; line: number; account: string; party: string | null; amount: string }[];
 }
 
-function ledgerRows(docs: readonly Numbered[]): LedgerRows {
+function ledgerRows(docs: readonly DraftRow[]): LedgerRows {
   const tx: LedgerRows['tx'] = [];
   const legs: LedgerRows['legs'] = [];
   for (const d of docs) {
@@ -320,7 +352,7 @@ function ledgerRows(docs: readonly Numbered[]): LedgerRows {
     const tax = BigInt(d.tax_minor);
     const gross = BigInt(d.gross_minor);
     if (gross === 0n && net === 0n) continue;
-    const id = `lt-${d.eventId.slice(0, 40)}`;
+    const id = `lt-${eventIdOf('issued', d.id).slice(0, 40)}`;
     tx.push({ id, key: `document-issued|${d.id}`, source: d.id, currency: d.currency });
     const candidate = [
       { account: 'AR', party: d.account_id, amount: sign * gross },
