@@ -23,7 +23,8 @@ const SPECIAL = /[\\\n\r\t]/;
 export function copyText(v: CopyValue): string {
   if (v === null) return '\\N';
   if (typeof v === 'boolean') return v ? 't' : 'f';
-  const s = typeof v === 'string' ? v : v.toString();
+  if (typeof v !== 'string') return v.toString(); // a number's or bigint's text has nothing to escape
+  const s = v;
   return SPECIAL.test(s) ? s.replace(/[\\\n\r\t]/g, (c) => (c === '\\' ? '\\\\' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\t')) : s;
 }
 

@@ -69,9 +69,7 @@ function monthsAfter(date: LocalDate, months: number): LocalDate {
 
 /** Whole months from `from` to `to` counted on year and month only. */
 export function monthsBetween(from: LocalDate, to: LocalDate): number {
-  const [fy, fm] = from.split('-').map(Number);
-  const [ty, tm] = to.split('-').map(Number);
-  return (ty - fy) * 12 + (tm - fm);
+  return (Number(to.slice(0, 4)) - Number(from.slice(0, 4))) * 12 + (Number(to.slice(5, 7)) - Number(from.slice(5, 7)));
 }
 
 /** Checks a LocalDate (a real calendar day) and returns it; INVALID_INPUT naming `field` otherwise. */

@@ -31,8 +31,7 @@ const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 export const isoDate = (y: number, m: number, d: number) => `${pad(y, 4)}-${pad(m)}-${pad(d)}`;
 
 function parts(date: string): [number, number, number] {
-  const [y, m, d] = date.split('-').map(Number);
-  return [y, m, d];
+  return [Number(date.slice(0, 4)), Number(date.slice(5, 7)), Number(date.slice(8, 10))];
 }
 
 export function addDays(date: string, days: number): string {
@@ -94,8 +93,22 @@ export function startOfLocalDateMs(date: string, timeZone: string): number {
   return t;
 }
 
+/** Periods looked up by COMPUTE (one per subscription, the same few dates over and over); cleared when full. */
+export const PERIOD_CACHE_MAX = 10_000;
+const periods = new Map<string, Period>();
+
 /** The period of `type` that contains the local date `date`. */
 export function periodContaining(type: Pick<CycleType, 'kind' | 'anchorDay'>, date: string): Period {
+  const key = `${type.kind}|${type.anchorDay}|${date}`;
+  const known = periods.get(key);
+  if (known !== undefined) return { ...known };
+  const period = computePeriodContaining(type, date);
+  if (periods.size >= PERIOD_CACHE_MAX) periods.clear();
+  periods.set(key, period);
+  return { ...period };
+}
+
+function computePeriodContaining(type: Pick<CycleType, 'kind' | 'anchorDay'>, date: string): Period {
   const [y, m, d] = parts(date);
   const a = type.anchorDay;
   switch (type.kind) {
