@@ -44,6 +44,7 @@ import { ComputeExecutor } from '../../apps/invoicing/src/billing/phases/compute
 import { FinalizeExecutor } from '../../apps/invoicing/src/billing/phases/finalize.executor';
 import { PlanExecutor } from '../../apps/invoicing/src/billing/phases/plan.executor';
 import { ValidateExecutor } from '../../apps/invoicing/src/billing/phases/validate.executor';
+import { WORKER_V8_FLAGS } from '../../apps/invoicing/src/billing/run/local-workers';
 import { PgRunStore, type RunRecord } from '../../apps/invoicing/src/billing/run/run-store';
 import type { PhaseExecutor, StepContext } from '../../apps/invoicing/src/billing/run/run-worker';
 import { VALIDATION_LIMITS_DEFAULT } from '../../apps/invoicing/src/billing/validate/draft-checks';
@@ -234,7 +235,18 @@ async function computeInWorkers(p: {
         new Promise<number>((resolve, reject) => {
           const child = spawn(
             process.execPath,
-            [...process.execArgv, __filename, '--compute-worker', String(k), '--workers', String(p.workers), '--shards', String(p.shards)],
+            // The flags the CLI gives its workers (and the Job its pods), then this process's own.
+            [
+              ...WORKER_V8_FLAGS,
+              ...process.execArgv,
+              __filename,
+              '--compute-worker',
+              String(k),
+              '--workers',
+              String(p.workers),
+              '--shards',
+              String(p.shards),
+            ],
             {
               env: { ...process.env, BENCH_RUN_ID: p.runId, DATABASE_URL: p.databaseUrl, CLICKHOUSE_URL: p.chUrl, BENCH_CH_DB: p.chDb },
               stdio: ['ignore', 'pipe', 'inherit'],

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { KUBE_JOB_NAME_MAX_LENGTH, KubernetesLauncher } from './kubernetes-launcher';
+import { WORKER_V8_FLAGS } from './local-workers';
 import type { RunRecord } from './run-store';
 
 const TEMPLATE = parse(readFileSync(join(__dirname, '../../../../../k8s/base/invoice-run-worker-job.yaml'), 'utf8'));
@@ -32,6 +33,12 @@ describe('invoice-run worker Jobs', () => {
     expect(job.spec.template.spec.containers[0].args.slice(-6)).toEqual(['invoice-run', 'work', '--run', run.id, '--phase', 'COMPUTE']);
     expect(job.metadata.labels).toMatchObject({ app: 'ratel-invoice-run-worker', 'ratel.io/phase': 'COMPUTE' });
     expect(job.metadata.name).toMatch(/^ratel-run-[0-9a-f]{10}-compute-mf3k2a-1$/);
+  });
+
+  it("starts the pods' node with the V8 flags the CLI gives its local workers", () => {
+    const args = (launcher().jobFor(run, 'COMPUTE', 2) as unknown as Job).spec.template.spec.containers[0].args;
+    expect(args[0]).toBe('node');
+    expect(args.slice(1, 1 + WORKER_V8_FLAGS.length)).toEqual([...WORKER_V8_FLAGS]);
   });
 
   it('makes FINALIZE a single Job, whatever the workers', () => {
