@@ -34,6 +34,23 @@ import { Migration } from '@mikro-orm/migrations';
 
 const PARTS = ['billing_document_line', 'billing_document_tax'] as const;
 
+/** Part of billing_document_part_refs (before and after this migration): the first line naming no document, refused. */
+const REFUSE_MISSING_DOCUMENT = `select r.document_id into missing from changed_rows r
+      where not exists (select 1 from billing_document d where d.id = r.document_id) limit 1;
+    raise exception 'insert or update on table "%" violates its reference to billing_document', tg_table_name
+      using errcode = '23503', detail = format('Key (document_id)=(%s) is not present in table "billing_document".', missing.document_id);`;
+
+/** Part of billing_document_part_refs (before and after this migration): the first line whose parent is not in the table, refused. */
+const REFUSE_MISSING_PARENT = `select r.document_id, r.line_no, r.parent_line_no into missing from changed_rows r
+      where r.parent_line_no is not null
+        and not exists (select 1 from billing_document_line p where p.document_id = r.document_id and p.line_no = r.parent_line_no)
+      limit 1;
+    if found then
+      raise exception 'insert or update on table "billing_document_line" violates its reference to its parent line'
+        using errcode = '23503',
+          detail = format('Line %s of document %s: parent line %s is not present.', missing.line_no, missing.document_id, missing.parent_line_no);
+    end if;`;
+
 const UP = [
   `drop trigger "ledger_balanced" on "ledger_posting";`,
   `drop function "ledger_balance_check"();`,
@@ -73,10 +90,7 @@ begin
     select d.status from billing_document d where d.id in (select document_id from changed_rows) for key share of d
   ) l;
   if locked < wanted then
-    select r.document_id into missing from changed_rows r
-      where not exists (select 1 from billing_document d where d.id = r.document_id) limit 1;
-    raise exception 'insert or update on table "%" violates its reference to billing_document', tg_table_name
-      using errcode = '23503', detail = format('Key (document_id)=(%s) is not present in table "billing_document".', missing.document_id);
+${REFUSE_MISSING_DOCUMENT}
   end if;
   if closed > 0 then
     select d.id, d.status into missing from billing_document d
@@ -94,15 +108,7 @@ begin
       into outside;
     perform set_config('enable_hashjoin', 'off', true);
     if outside then
-      select r.document_id, r.line_no, r.parent_line_no into missing from changed_rows r
-        where r.parent_line_no is not null
-          and not exists (select 1 from billing_document_line p where p.document_id = r.document_id and p.line_no = r.parent_line_no)
-        limit 1;
-      if found then
-        raise exception 'insert or update on table "billing_document_line" violates its reference to its parent line'
-          using errcode = '23503',
-            detail = format('Line %s of document %s: parent line %s is not present.', missing.line_no, missing.document_id, missing.parent_line_no);
-      end if;
+${REFUSE_MISSING_PARENT}
     end if;
   end if;
   return null;
@@ -128,21 +134,10 @@ begin
     select 1 from billing_document d where d.id in (select document_id from changed_rows) for key share of d
   ) l;
   if locked < wanted then
-    select r.document_id into missing from changed_rows r
-      where not exists (select 1 from billing_document d where d.id = r.document_id) limit 1;
-    raise exception 'insert or update on table "%" violates its reference to billing_document', tg_table_name
-      using errcode = '23503', detail = format('Key (document_id)=(%s) is not present in table "billing_document".', missing.document_id);
+${REFUSE_MISSING_DOCUMENT}
   end if;
   if tg_table_name = 'billing_document_line' then
-    select r.document_id, r.line_no, r.parent_line_no into missing from changed_rows r
-      where r.parent_line_no is not null
-        and not exists (select 1 from billing_document_line p where p.document_id = r.document_id and p.line_no = r.parent_line_no)
-      limit 1;
-    if found then
-      raise exception 'insert or update on table "billing_document_line" violates its reference to its parent line'
-        using errcode = '23503',
-          detail = format('Line %s of document %s: parent line %s is not present.', missing.line_no, missing.document_id, missing.parent_line_no);
-    end if;
+${REFUSE_MISSING_PARENT}
   end if;
   return null;
 end $$;`);
