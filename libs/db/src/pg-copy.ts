@@ -24,8 +24,7 @@ export function copyText(v: CopyValue): string {
   if (v === null) return '\\N';
   if (typeof v === 'boolean') return v ? 't' : 'f';
   if (typeof v !== 'string') return v.toString(); // a number's or bigint's text has nothing to escape
-  const s = v;
-  return SPECIAL.test(s) ? s.replace(/[\\\n\r\t]/g, (c) => (c === '\\' ? '\\\\' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\t')) : s;
+  return SPECIAL.test(v) ? v.replace(/[\\\n\r\t]/g, (c) => (c === '\\' ? '\\\\' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\t')) : v;
 }
 
 /** COPYs `rows` (each with one value per column, in order) into `table`; resolves to the rows written. */

@@ -91,6 +91,10 @@ export function paymentReferenceOf(numberText: string): string {
   return creditorReference(numberText.replace(/[^A-Za-z0-9]/g, '').slice(-21));
 }
 
+/** SQL of a new series' prefix: the legal entity's own prefix first, when it has one, then the type's (ACME-INV). */
+const seriesPrefixSql = (legalEntityParam: string, typePrefixParam: string) =>
+  `coalesce((select number_series_prefix || '-' from legal_entity where id = ${legalEntityParam}), '') || ${typePrefixParam}`;
+
 const eventIdOf = (kind: string, id: string) => createHash('sha1').update(`${kind}|${id}`).digest('hex');
 
 export class Finalizer {
@@ -129,7 +133,7 @@ export class Finalizer {
         let next: Promise<OpenBlock> | undefined = opening(slices[0]);
         for (let i = 0; next !== undefined; i++) {
           const current: OpenBlock = await next;
-          expected = { ...expected, first: expected.first + BigInt(current.count) };
+          expected = { ...expected, first: expected.first + BigInt(current.rows.length) };
           next = i + 1 < slices.length ? opening(slices[i + 1]) : undefined;
           try {
             const n = await this.close(current, p);
@@ -176,8 +180,7 @@ export class Finalizer {
   private async seriesHint(p: BlockParams): Promise<{ first: bigint; prefix: string }> {
     const { rows } = await this.pool.query<{ next_number: string; prefix: string }>(
       `select coalesce((select next_number from number_series where id = $1), 1)::text as next_number,
-         coalesce((select prefix from number_series where id = $1),
-           coalesce((select number_series_prefix || '-' from legal_entity where id = $2), '') || $3) as prefix`,
+         coalesce((select prefix from number_series where id = $1), ${seriesPrefixSql('$2', '$3')}) as prefix`,
       [p.seriesId, p.legal_entity_id, SERIES_PREFIX_DEFAULT[p.type]],
     );
     return { first: BigInt(rows[0].next_number), prefix: rows[0].prefix };
@@ -214,7 +217,7 @@ export class Finalizer {
       );
       if (rows.length > 0) await writeLedger(c, ledgerRows(rows), p.issueDate, new Date(p.nowMs));
       const prepared = rows.length > 0 ? prepare(rows, expected.first, expected.prefix, p) : undefined;
-      return { c, rows, count: rows.length, prepared, abort };
+      return { c, rows, prepared, abort };
     } catch (err) {
       await abort();
       throw err;
@@ -229,15 +232,14 @@ export class Finalizer {
   private async close(b: OpenBlock, p: BlockParams): Promise<number> {
     const { c } = b;
     try {
-      if (b.count === 0) {
+      if (b.rows.length === 0) {
         await c.query('commit');
         c.release();
         return 0;
       }
       await c.query(
-        // The legal entity's own prefix first, when it has one (ACME-INV2026-000001).
         `insert into number_series (id, document_type, legal_entity_id, year, prefix)
-         select $1::text, $2::text, $3::text, $4::int, coalesce((select number_series_prefix || '-' from legal_entity where id = $3::text), '') || $5::text
+         select $1::text, $2::text, $3::text, $4::int, ${seriesPrefixSql('$3::text', '$5::text')}
          on conflict (id) do nothing`,
         [p.seriesId, p.type, p.legal_entity_id, p.year, SERIES_PREFIX_DEFAULT[p.type]],
       );
@@ -262,10 +264,10 @@ export class Finalizer {
          on conflict (event_id) do nothing`,
         [prepared.eventsJson, prepared.now],
       );
-      await c.query(`update number_series set next_number = $2 where id = $1`, [p.seriesId, (first + BigInt(b.count)).toString()]);
+      await c.query(`update number_series set next_number = $2 where id = $1`, [p.seriesId, (first + BigInt(b.rows.length)).toString()]);
       await c.query('commit');
       c.release();
-      return b.count;
+      return b.rows.length;
     } catch (err) {
       await b.abort();
       throw err;
@@ -283,7 +285,6 @@ export class Finalizer {
 interface OpenBlock {
   c: PoolClient;
   rows: readonly DraftRow[];
-  count: number;
   /** The numbered writes for the number the series was expected to be at when the block was opened. */
   prepared: Prepared | undefined;
   abort(): Promise<void>;
@@ -300,7 +301,6 @@ interface BlockParams extends FinalizeOptions {
 interface Prepared {
   first: bigint;
   prefix: string;
-  count: number;
   now: Date;
   /** The update's arrays: ids, due dates, numbers, number texts, RF references. */
   update: [string[], string[], string[], string[], string[]];
@@ -317,7 +317,6 @@ function prepare(rows: readonly DraftRow[], first: bigint, prefix: string, p: Bl
   return {
     first,
     prefix,
-    count: numbered.length,
     now,
     update: [
       numbered.map((r) => r.id),

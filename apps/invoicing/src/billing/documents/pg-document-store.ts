@@ -35,8 +35,12 @@ export class PgDocumentStore {
         `select id, idempotency_key, status from billing_document where idempotency_key = any($1::text[]) for update`,
         [keys],
       );
-      const final = new Set(rows.filter((r) => r.status !== 'DRAFT' && r.status !== 'HELD').map((r) => r.idempotency_key));
-      const replaced = rows.filter((r) => r.status === 'DRAFT' || r.status === 'HELD').map((r) => r.id);
+      const replaced: string[] = [];
+      const final = new Set<string>();
+      for (const r of rows) {
+        if (r.status === 'DRAFT' || r.status === 'HELD') replaced.push(r.id);
+        else final.add(r.idempotency_key);
+      }
       if (replaced.length > 0) await c.query(`delete from billing_document where id = any($1::text[])`, [replaced]);
       const fresh = drafts.filter((d) => !final.has(d.idempotencyKey));
       if (fresh.length > 0) await insertDrafts(c, fresh, new Date(nowMs));
