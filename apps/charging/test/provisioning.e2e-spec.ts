@@ -565,8 +565,13 @@ describe('provisioning API', () => {
     expect((await engine.getBalance(accountId, Date.now()))?.balanceMicros).toBe(10_000_000n);
   });
 
-  it('bar and unbar reach the engine; a closed account cannot be reopened', async () => {
+  it('soft-bar, bar and unbar reach the engine; a closed account cannot be reopened', async () => {
     const accountId = await provisionPrepaid('bar', '4915100000004', '262010000000004');
+    const soft = await call({ method: 'POST', url: `/v1/accounts/${accountId}/soft-bar` });
+    expect(soft.status).toBe(200);
+    expect(soft.body.status).toBe('SOFT_BARRED');
+    expect((await engine.getBalance(accountId, Date.now()))?.status).toBe('SOFT_BARRED');
+    expect((await call({ method: 'POST', url: `/v1/accounts/${accountId}/soft-bar` })).status).toBe(200);
     const barred = await call({ method: 'POST', url: `/v1/accounts/${accountId}/bar` });
     expect(barred.status).toBe(200);
     expect(barred.body.status).toBe('BARRED');
@@ -574,18 +579,27 @@ describe('provisioning API', () => {
     expect((await call({ method: 'POST', url: `/v1/accounts/${accountId}/bar` })).status).toBe(200);
     expect((await call({ method: 'POST', url: `/v1/accounts/${accountId}/unbar` })).body.status).toBe('ACTIVE');
     expect((await engine.getBalance(accountId, Date.now()))?.status).toBe('ACTIVE');
-    const audit = await pg.query(`select action from audit_log where entity_id = $1 and action like 'billing_account.%bar' order by id`, [
-      accountId,
+    const audit = await pg.query(
+      `select action, details from audit_log where entity_id = $1 and action like 'billing_account.%bar' order by id`,
+      [accountId],
+    );
+    // The repeated soft bar and bar changed nothing and wrote nothing.
+    expect(audit.rows.map((r) => r.action)).toEqual(['billing_account.soft_bar', 'billing_account.bar', 'billing_account.unbar']);
+    expect(audit.rows.map((r) => r.details)).toEqual([
+      { from: 'ACTIVE', to: 'SOFT_BARRED' },
+      { from: 'SOFT_BARRED', to: 'BARRED' },
+      { from: 'BARRED', to: 'ACTIVE' },
     ]);
-    expect(audit.rows.map((r) => r.action)).toEqual(['billing_account.bar', 'billing_account.unbar']);
 
     const closed = await call({ method: 'PATCH', url: `/v1/accounts/${accountId}`, body: { status: 'CLOSED', thresholds: ['2.00'] } });
     expect(closed.status).toBe(200);
     expect((await engine.getBalance(accountId, Date.now()))?.status).toBe('CLOSED');
     const before = await stateFingerprint();
-    const reopen = await call({ method: 'POST', url: `/v1/accounts/${accountId}/unbar` });
-    expect(reopen.status).toBe(422);
-    expect(reopen.body.code).toBe('FAILED_PRECONDITION');
+    for (const what of ['unbar', 'soft-bar']) {
+      const reopen = await call({ method: 'POST', url: `/v1/accounts/${accountId}/${what}` });
+      expect(reopen.status).toBe(422);
+      expect(reopen.body.code).toBe('FAILED_PRECONDITION');
+    }
     expect(await stateFingerprint()).toBe(before);
   });
 

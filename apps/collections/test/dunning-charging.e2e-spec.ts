@@ -2,8 +2,9 @@
  * Dunning against the real charging app (src/testing/charging-process.ts: main.ts as a child process
  * with its own PostgreSQL database, Redis prefix and nats-server; this spec talks to it only through
  * its REST and gRPC APIs, as collections does), on a fake clock: reminder on D+3, warning on D+10, the
- * bar through charging's provisioning API on D+14 (StartSession then answered
- * END_USER_SERVICE_DENIED), and the payment that clears what is overdue lifts the bar: charging
+ * soft bar through charging's provisioning API on D+14 (a data session is then answered
+ * END_USER_SERVICE_DENIED, a call to a free freephone number still SUCCESS), the hard bar on D+21 (the
+ * freephone call denied too), and the payment that clears what is overdue lifts the bar: charging
  * answers the next StartSession with SUCCESS.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { Pool } from 'pg';
 import { migrate } from '@app/db';
 import { createTestDatabase, startNats, type StartedServer } from '@app/devstack';
 import { ChargingServiceClient, ResultCode, StartSessionRequest, StartSessionResponse, UnitType } from '@app/proto';
-import { DEMO_POSTPAID_PLAN, RatingGroups } from '@app/rating';
+import { DEMO_POSTPAID_PLAN, type PricePlan, RatingGroups } from '@app/rating';
 import { dunningAfterPayment } from '../src/api/collections.module';
 import { ChargingBarring } from '../src/dunning/barring';
 import { Dunning } from '../src/dunning/dunning';
@@ -27,6 +28,26 @@ const API_KEY = 'dunning-charging-key';
 const ACCOUNT = 'acc-dc-1';
 const MSISDN = '33617770001';
 const MB = 1_048_576n;
+const FREEPHONE = '33800123456';
+/** The demo business plan with a freephone zone whose calls cost nothing: what a soft bar still lets through. */
+const PLAN: PricePlan = {
+  ...DEMO_POSTPAID_PLAN,
+  zones: [{ id: 'FREEPHONE', name: 'Freephone', prefixes: ['33800'] }, ...DEMO_POSTPAID_PLAN.zones],
+  elements: [
+    {
+      id: 'voice-freephone',
+      ratingGroup: RatingGroups.VOICE,
+      zones: ['FREEPHONE'],
+      roaming: false,
+      unit: 'SECONDS',
+      price: '0',
+      per: 60,
+      firstUnits: 1,
+      nextUnits: 1,
+    },
+    ...DEMO_POSTPAID_PLAN.elements,
+  ],
+};
 const at = (day: string) => Date.parse(`${day}T06:00:00Z`);
 
 describe('dunning against the real charging app', () => {
@@ -44,7 +65,7 @@ describe('dunning against the real charging app', () => {
     charging = await chargingProcess({ natsUrl: nats.url, apiKey: API_KEY, label: 'dunchgc' });
     await charging.start();
     client = new ChargingServiceClient(charging.grpcAddress, credentials.createInsecure());
-    const plan = DEMO_POSTPAID_PLAN;
+    const plan = PLAN;
     expect((await charging.rest('POST', '/v1/products', { id: 'prd-dc', name: 'dc' })).status).toBe(201);
     expect((await charging.rest('POST', '/v1/price-plans', { productId: 'prd-dc', plan })).status).toBe(201);
     expect((await charging.rest('POST', '/v1/customers', { id: 'cus-dc', name: 'dc' })).status).toBe(201);
@@ -87,13 +108,15 @@ describe('dunning against the real charging app', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  /** A data session's StartSession result code (each call a new session). */
-  function startSession(): Promise<ResultCode> {
+  /** A data session's (or a freephone call's) StartSession result code (each call a new session). */
+  function startSession(what: 'data' | 'freephone' = 'data'): Promise<ResultCode> {
     const req = StartSessionRequest.fromPartial({
       sessionId: `sess-dc-${++sessions}`,
       requestNumber: 0,
       subscriber: { msisdn: MSISDN },
-      services: [{ ratingGroup: RatingGroups.DATA, requestedUnits: MB, unit: UnitType.BYTES }],
+      ...(what === 'data'
+        ? { services: [{ ratingGroup: RatingGroups.DATA, requestedUnits: MB, unit: UnitType.BYTES }] }
+        : { calledNumber: FREEPHONE, services: [{ ratingGroup: RatingGroups.VOICE, requestedUnits: 60n, unit: UnitType.SECONDS }] }),
     });
     return new Promise((resolve, reject) =>
       client.startSession(req, new Metadata(), { deadline: Date.now() + 10_000 }, (err: ServiceError | null, res: StartSessionResponse) =>
@@ -107,11 +130,15 @@ describe('dunning against the real charging app', () => {
     expect((await dunning.evaluateAccount(ACCOUNT, '2026-11-18', at('2026-11-18'))).stepsTaken).toEqual(['REMINDER_EMAIL']);
     expect((await dunning.evaluateAccount(ACCOUNT, '2026-11-25', at('2026-11-25'))).stepsTaken).toEqual(['WARNING_SMS_EMAIL']);
     expect(await startSession()).toBe(ResultCode.SUCCESS);
+    expect(await startSession('freephone')).toBe(ResultCode.SUCCESS);
     expect((await dunning.evaluateAccount(ACCOUNT, '2026-11-29', at('2026-11-29'))).stepsTaken).toEqual(['SOFT_BAR']);
+    expect((await charging.rest('GET', `/v1/accounts/${ACCOUNT}`)).body).toMatchObject({ status: 'SOFT_BARRED' });
+    expect(await startSession()).toBe(ResultCode.END_USER_SERVICE_DENIED);
+    expect(await startSession('freephone')).toBe(ResultCode.SUCCESS);
+    expect((await dunning.evaluateAccount(ACCOUNT, '2026-12-06', at('2026-12-06'))).stepsTaken).toEqual(['HARD_BAR']);
     expect((await charging.rest('GET', `/v1/accounts/${ACCOUNT}`)).body).toMatchObject({ status: 'BARRED' });
     expect(await startSession()).toBe(ResultCode.END_USER_SERVICE_DENIED);
-    expect((await dunning.evaluateAccount(ACCOUNT, '2026-12-06', at('2026-12-06'))).stepsTaken).toEqual(['HARD_BAR']);
-    expect(await startSession()).toBe(ResultCode.END_USER_SERVICE_DENIED);
+    expect(await startSession('freephone')).toBe(ResultCode.END_USER_SERVICE_DENIED);
 
     const camt = `<Document><BkToCstmrStmt><Stmt><Acct><Id><IBAN>DE89370400440532013000</IBAN></Id></Acct><Ntry><Amt Ccy="EUR">120.00</Amt>
       <CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-12-07</Dt></BookgDt><ValDt><Dt>2026-12-07</Dt></ValDt><AcctSvcrRef>DC-1</AcctSvcrRef>

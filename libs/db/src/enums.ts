@@ -2,7 +2,8 @@
 export const ACCOUNT_TYPES = ['PREPAID', 'POSTPAID'] as const;
 export type AccountType = (typeof ACCOUNT_TYPES)[number];
 
-export const ACCOUNT_STATUSES = ['ACTIVE', 'BARRED', 'CLOSED'] as const;
+/** SOFT_BARRED: outgoing barred (dunning's soft bar), only free services; see charging's balance-engine.port.ts. */
+export const ACCOUNT_STATUSES = ['ACTIVE', 'SOFT_BARRED', 'BARRED', 'CLOSED'] as const;
 export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
 
 export const LEDGER_KINDS = ['INITIAL', 'TOPUP', 'ADJUSTMENT'] as const;

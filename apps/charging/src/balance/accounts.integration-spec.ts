@@ -73,6 +73,58 @@ describe('account rules', () => {
     expect(await t.engine.getBalance('p2', T0)).toMatchObject({ balanceMicros: 10n * EUR - 40_000n, reservedMicros: 0n, status: 'BARRED' });
   });
 
+  it('a soft-barred account gets only services whose rate is free; open sessions still commit, refunds and top-ups pass', async () => {
+    const free = flatRate('SECONDS', 0);
+    const freeSms = flatRate('EVENTS', 0);
+    // Free tiers alone are not enough: a setup fee, or any priced tier, makes the rate cost money.
+    const freeWithSetup = flatRate('SECONDS', 0, 1, { setupMicros: 1 });
+    const freeThenPriced = flatRate('SECONDS', 0, 1, {
+      tiers: [
+        { fromUnits: 0, priceMicros: 0 },
+        { fromUnits: 600, priceMicros: 1_000 },
+      ],
+    });
+    await t.engine.upsertAccount(prepaid('p2s'), 10n * EUR);
+    await t.engine.event(eventCmd('DEBIT', 'p2s', 'before'));
+    await t.engine.charge(sessionCmd('START', 'p2s', 'open', 0, [group(1, 60, 0, perSecond)]));
+    await t.engine.setStatus('p2s', 'SOFT_BARRED');
+
+    const denied = await t.engine.charge(sessionCmd('START', 'p2s', 'new', 0, [group(1, 60, 0, perSecond), group(2, 60, 0, free)]));
+    expect(denied.ratingGroups.map((g) => [g.ratingGroup, g.resultCode, g.grantedUnits])).toEqual([
+      [1, 'END_USER_SERVICE_DENIED', 0],
+      [2, 'SUCCESS', 60],
+    ]);
+    for (const [i, rate] of [freeWithSetup, freeThenPriced].entries()) {
+      const s = await t.engine.charge(sessionCmd('START', 'p2s', `priced-${i}`, 0, [group(3, 60, 0, rate)]));
+      expect(s.resultCode).toBe('END_USER_SERVICE_DENIED');
+    }
+    expect((await t.engine.event(eventCmd('DEBIT', 'p2s', 'd'))).resultCode).toBe('END_USER_SERVICE_DENIED');
+    expect((await t.engine.event(eventCmd('CHECK', 'p2s', 'c'))).resultCode).toBe('END_USER_SERVICE_DENIED');
+    expect(await t.engine.event(eventCmd('DEBIT', 'p2s', 'free-sms', { rate: freeSms }))).toMatchObject({
+      resultCode: 'SUCCESS',
+      debitedMicros: 0n,
+    });
+    // With no rate at all, the answer is the same as for an ACTIVE account.
+    expect((await t.engine.event(eventCmd('DEBIT', 'p2s', 'unrated', { rate: undefined }))).resultCode).toBe('RATING_FAILED');
+
+    const upd = await t.engine.charge(sessionCmd('UPDATE', 'p2s', 'open', 1, [group(1, 60, 30, perSecond)]));
+    expect(upd.ratingGroups[0]).toMatchObject({ resultCode: 'END_USER_SERVICE_DENIED', debitedMicros: 30_000n, grantedUnits: 0 });
+    expect((await t.engine.charge(sessionCmd('TERMINATE', 'p2s', 'open', 2, [group(1, 0, 10, perSecond)]))).resultCode).toBe('SUCCESS');
+    expect((await t.engine.charge(sessionCmd('TERMINATE', 'p2s', 'new', 1, [group(2, 0, 60, free)]))).resultCode).toBe('SUCCESS');
+    expect((await t.engine.event(eventCmd('REFUND', 'p2s', 'r', { refundOfRequestId: 'before' }))).resultCode).toBe('SUCCESS');
+    expect(await t.engine.getBalance('p2s', T0)).toMatchObject({
+      balanceMicros: 10n * EUR - 40_000n,
+      reservedMicros: 0n,
+      status: 'SOFT_BARRED',
+    });
+
+    await t.engine.setStatus('p2s', 'BARRED');
+    const hard = await t.engine.charge(sessionCmd('START', 'p2s', 'after-bar', 0, [group(2, 60, 0, free)]));
+    expect(hard.ratingGroups[0].resultCode).toBe('END_USER_SERVICE_DENIED');
+    await t.engine.setStatus('p2s', 'ACTIVE');
+    expect((await t.engine.event(eventCmd('DEBIT', 'p2s', 'after-unbar'))).resultCode).toBe('SUCCESS');
+  });
+
   it('refunds a debit at most once, and answers NOT_FOUND for an unknown one', async () => {
     await t.engine.upsertAccount(prepaid('p3'), 10n * EUR);
     await t.engine.event(eventCmd('DEBIT', 'p3', 'd1'));

@@ -22,7 +22,7 @@ export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 export type ResultCode =
   | 'SUCCESS' // 2001
   | 'CREDIT_LIMIT_REACHED' // 4012
-  | 'END_USER_SERVICE_DENIED' // 4010: account barred or closed
+  | 'END_USER_SERVICE_DENIED' // 4010: account barred or closed, or soft-barred and the rate is not free
   | 'USER_UNKNOWN' // 5030
   | 'RATING_FAILED' // 5031: no rate for this rating group / destination
   | 'UNKNOWN_SESSION' // 5002: update/terminate of a session the engine does not know
@@ -106,7 +106,13 @@ export interface EventResult {
 }
 
 export type AccountType = 'PREPAID' | 'POSTPAID';
-export type AccountStatus = 'ACTIVE' | 'BARRED' | 'CLOSED';
+/**
+ * ACTIVE: every service. SOFT_BARRED (outgoing barred, dunning's soft bar): only services whose rate
+ * is free. BARRED: none until unbarred. CLOSED: none, for good. Refunds, top-ups and the commit of
+ * units already granted pass in every status.
+ */
+export const ACCOUNT_STATUSES = ['ACTIVE', 'SOFT_BARRED', 'BARRED', 'CLOSED'] as const;
+export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
 
 export interface AccountProjection {
   accountId: string;

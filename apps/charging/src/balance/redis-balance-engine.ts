@@ -7,6 +7,7 @@ import { systemClock, type Clock } from '@app/observability';
 import type { Histogram, Registry } from 'prom-client';
 import { BalanceError, BalanceErrorCode, fromScriptError } from './balance.errors';
 import {
+  ACCOUNT_STATUSES,
   AccountProjection,
   AccountStatus,
   AccountType,
@@ -248,8 +249,8 @@ export class RedisBalanceEngine implements BalanceEngine {
 
   async setStatus(accountId: string, status: AccountStatus): Promise<void> {
     checkPattern('accountId', accountId, ACCOUNT_ID);
-    if (!['ACTIVE', 'BARRED', 'CLOSED'].includes(status)) {
-      throw new BalanceError(BalanceErrorCode.INVALID_ARGUMENT, 'must be ACTIVE, BARRED or CLOSED', 'status');
+    if (!(ACCOUNT_STATUSES as readonly string[]).includes(status)) {
+      throw new BalanceError(BalanceErrorCode.INVALID_ARGUMENT, `must be one of ${ACCOUNT_STATUSES.join(', ')}`, 'status');
     }
     await this.run('setStatus', [this.keys.account(accountId).acct], [status]);
   }

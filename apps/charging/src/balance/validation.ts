@@ -7,6 +7,7 @@ import { ACCOUNT_ID_PATTERN, SUBSCRIBER_ID_PATTERN } from '@app/events';
 import type { CompiledRate } from '@app/rating';
 import { BalanceError, BalanceErrorCode } from './balance.errors';
 import {
+  ACCOUNT_STATUSES,
   AccountProjection,
   BucketGrant,
   CycleCounters,
@@ -184,7 +185,7 @@ export function validateAccount(p: AccountProjection, initialBalanceMicros: bigi
   if (!Array.isArray(p.thresholdsMicros)) invalid('thresholdsMicros', 'must be an array');
   if (p.thresholdsMicros.length > THRESHOLDS_PER_ACCOUNT_MAX) tooLarge('thresholdsMicros', `at most ${THRESHOLDS_PER_ACCOUNT_MAX}`);
   p.thresholdsMicros.forEach((t, i) => checkMicros(`thresholdsMicros[${i}]`, t, -AMOUNT_MAX_MICROS));
-  checkOneOf('status', p.status, ['ACTIVE', 'BARRED', 'CLOSED'] as const);
+  checkOneOf('status', p.status, ACCOUNT_STATUSES);
   checkPattern('timeZone', p.timeZone, TIME_ZONE);
   checkPattern('planId', p.planId, OPAQUE_ID);
   checkInt('cycleDay', p.cycleDay, 1, 28);

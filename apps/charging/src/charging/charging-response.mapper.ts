@@ -43,6 +43,7 @@ const UNIT_TYPES: Record<UsageUnit | 'MONEY', UnitType> = {
 const ACCOUNT_TYPES: Record<EngineAccountType, AccountType> = { PREPAID: AccountType.PREPAID, POSTPAID: AccountType.POSTPAID };
 const ACCOUNT_STATUSES: Record<EngineAccountStatus, AccountStatus> = {
   ACTIVE: AccountStatus.ACTIVE,
+  SOFT_BARRED: AccountStatus.SOFT_BARRED,
   BARRED: AccountStatus.BARRED,
   CLOSED: AccountStatus.CLOSED,
 };

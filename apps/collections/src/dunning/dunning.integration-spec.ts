@@ -81,7 +81,7 @@ describe('dunning', () => {
     expect((await dunning.evaluateAccount('acc-1', '2026-11-29', at('2026-11-29'))).stepsTaken).toEqual(['SOFT_BAR']);
     expect((await dunning.evaluateAccount('acc-1', '2026-12-06', at('2026-12-06'))).stepsTaken).toEqual(['HARD_BAR']);
     expect((await calls()).map((c) => [c.accountId, c.what, c.status])).toEqual([
-      ['acc-1', 'bar', 200],
+      ['acc-1', 'soft-bar', 200],
       ['acc-1', 'bar', 200],
     ]);
     const state = (await dunning.accountState('acc-1')) as { barredByDunning: boolean; notices: { template: string; channel: string }[] };
@@ -129,7 +129,7 @@ describe('dunning', () => {
     );
     expect(summary).toMatchObject({ paymentsCreated: 1, rejected: 0 });
     console.log(`dunning: payment import to bar lifted in ${Date.now() - started} ms (one account, fake charging on loopback)`);
-    expect((await calls()).filter((c) => c.accountId === 'acc-1').map((c) => c.what)).toEqual(['bar', 'bar', 'unbar']);
+    expect((await calls()).filter((c) => c.accountId === 'acc-1').map((c) => c.what)).toEqual(['soft-bar', 'bar', 'unbar']);
     const state = (await dunning.accountState('acc-1')) as { barredByDunning: boolean; cases: { status: string }[] };
     expect(state).toMatchObject({ barredByDunning: false, cases: [{ status: 'CLOSED' }] });
     expect(await ledgerOk()).toBe(true);

@@ -4,7 +4,8 @@
  *
  *   REMINDER_EMAIL, WARNING_SMS_EMAIL -> a dunning_notice per channel (delivered by the notice
  *     worker of the delivery channels; once per case, step and channel);
- *   SOFT_BAR, HARD_BAR -> charging's bar (barring.ts); TERMINATION -> a notice and the case listed for
+ *   SOFT_BAR -> charging's soft bar (outgoing barred: only free services), HARD_BAR -> charging's bar
+ *     (barring.ts); TERMINATION -> a notice and the case listed for
  *     an operator (closing the contract is an operator's act); AGENCY_HANDOVER -> listed in the agency
  *     export; WRITE_OFF -> a payment of channel WRITE_OFF allocated to the overdue documents (ledger:
  *     WRITE_OFF expense against AR), reversible like any payment.
@@ -24,7 +25,7 @@ import { withTransaction } from '@app/db';
 import type { DunningNotice } from '@app/events';
 import { writeCollectionsEvents } from '../events/collections-outbox';
 import { LEDGER_ACCOUNT } from '../matching/ledger-accounts';
-import type { BarringPort } from './barring';
+import type { BarLevel, BarringPort } from './barring';
 
 export const DUNNING_ACTIONS = [
   'REMINDER_EMAIL',
@@ -236,11 +237,13 @@ export class Dunning {
       case 'WARNING_SMS_EMAIL':
         return { notices: notices.map((n) => n.channel) };
       case 'SOFT_BAR':
-      case 'HARD_BAR':
+      case 'HARD_BAR': {
         if (this.barring === undefined) throw new Error('dunning: barring needs CHARGING_API_URL and CHARGING_API_KEY');
-        await this.barring.bar(x.accountId);
+        const level: BarLevel = x.action === 'SOFT_BAR' ? 'OUTGOING' : 'ALL';
+        await this.barring.bar(x.accountId, level);
         await c.query(`update dunning_account set barred_by_dunning = true, updated_at = $2 where account_id = $1`, [x.accountId, x.now]);
-        return { barred: true, level: x.action === 'SOFT_BAR' ? 'OUTGOING' : 'ALL' };
+        return { barred: true, level };
+      }
       case 'TERMINATION': {
         const depositsApplied = (await this.onTermination?.(c, x.accountId, x.now.getTime())) ?? [];
         return { operator: 'terminate the contract', depositsApplied };

@@ -106,7 +106,13 @@ describe('rated-event sink (in-process)', () => {
           .every((c) => ['INVALID_JSON', 'NOT_UTF8', 'INVALID_EVENT', 'SUBJECT_MISMATCH', 'OUT_OF_RANGE'].includes(c)),
       ).toBe(true);
 
-      expect(await metricValue(sink.metricsUrl, 'ratel_sink_messages_acked_total')).toBe(scenario.messages.length - 1);
+      // The rows are in ClickHouse before the batch is acked and counted: wait for the count.
+      await waitFor(
+        'every ack counted',
+        () => metricValue(sink!.metricsUrl, 'ratel_sink_messages_acked_total'),
+        (n) => n === scenario.messages.length - 1,
+        10_000,
+      );
       expect(await metricValue(sink.metricsUrl, 'ratel_sink_batch_size_count')).toBeGreaterThan(0);
       expect(await metricValue(sink.metricsUrl, 'ratel_sink_insert_duration_seconds_count')).toBeGreaterThan(0);
       expect(await metricValue(sink.metricsUrl, 'ratel_sink_clickhouse_up')).toBe(1);
@@ -157,6 +163,13 @@ describe('rated-event sink (in-process)', () => {
         async () => [(await readStored(client, db)).distinctEvents, await deadLettersOf('CLICKHOUSE_REFUSED')],
         ([stored, refused]) => stored === 117 && refused === 3,
         30_000,
+      );
+      // The dead letters are in ClickHouse before the batch is acked and counted: wait for the acks.
+      await waitFor(
+        'every ack counted',
+        () => metricValue(sink!.metricsUrl, 'ratel_sink_messages_acked_total'),
+        (n) => n === events.length,
+        10_000,
       );
       expect(await metricValue(sink.metricsUrl, 'ratel_sink_dead_letters_total{reason_code="CLICKHOUSE_REFUSED"')).toBe(3);
       expect(await metricValue(sink.metricsUrl, 'ratel_sink_clickhouse_up')).toBe(1);

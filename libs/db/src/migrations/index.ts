@@ -33,6 +33,7 @@ import { Migration20261203003200_dunning_notice_deliveries } from './Migration20
 import { Migration20261203003300_matching_indexes } from './Migration20261203003300_matching_indexes';
 import { Migration20261204003400_card_chargebacks } from './Migration20261204003400_card_chargebacks';
 import { Migration20261204003500_statement_ledger_checks } from './Migration20261204003500_statement_ledger_checks';
+import { Migration20261204003600_soft_barred_status } from './Migration20261204003600_soft_barred_status';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20260101000000_initial', class: Migration20260101000000_initial },
@@ -68,4 +69,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261203003300_matching_indexes', class: Migration20261203003300_matching_indexes },
   { name: 'Migration20261204003400_card_chargebacks', class: Migration20261204003400_card_chargebacks },
   { name: 'Migration20261204003500_statement_ledger_checks', class: Migration20261204003500_statement_ledger_checks },
+  { name: 'Migration20261204003600_soft_barred_status', class: Migration20261204003600_soft_barred_status },
 ];

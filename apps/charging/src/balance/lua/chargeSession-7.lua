@@ -12,7 +12,8 @@
        reverse rating in increments with finalUnitAction TERMINATE; CREDIT_LIMIT_REACHED when
        nothing is affordable; SECONDS capped at the rate's tariffChangeAtMs, and the validity
        (reply and reservation) of every unit too; no new reservation
-       for a barred or closed account: END_USER_SERVICE_DENIED).
+       for a barred or closed account, or a SOFT_BARRED one unless the rate is free:
+       END_USER_SERVICE_DENIED).
   TERMINATE then releases every other reservation of the session; each released reservation
   with unused money gets a RELEASE event (reason TERMINATED). LOW_BALANCE / BALANCE_EXHAUSTED
   notifications compare the start and the end of the call.

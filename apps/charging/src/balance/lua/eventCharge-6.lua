@@ -9,6 +9,7 @@
             (records live IDEMPOTENCY_TTL_MS). One REFUND event with a negative amount.
     CHECK   read-only "would a DEBIT pass now": writes nothing, stores nothing.
   Barred or closed accounts: DEBIT/CHECK answer END_USER_SERVICE_DENIED; a REFUND still passes.
+  A SOFT_BARRED account is denied too unless the rate is free (rateIsFree).
 
   KEYS[1] P{b:N}:acct:<accountId>                  account hash
   KEYS[2] P{b:N}:bkt:<accountId>                   allowance buckets

@@ -3,7 +3,7 @@
   committed or released as usual; only new reservations and debits are refused.
 
   KEYS[1] P{b:N}:acct:<accountId>   account hash
-  ARGV[1] status: ACTIVE | BARRED | CLOSED
+  ARGV[1] status: ACTIVE | SOFT_BARRED | BARRED | CLOSED
 
   Reply: 1
   Errors: USER_UNKNOWN  no such account

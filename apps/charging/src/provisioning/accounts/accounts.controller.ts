@@ -76,10 +76,24 @@ export class AccountsController {
     return accountResponse(await this.changeStatus.execute({ actor, accountId: p.id, status: 'BARRED' }));
   }
 
+  @Post(':id/soft-bar')
+  @RequiresRole('write')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Soft-bar the account (outgoing barred): the engine grants only services whose rate is free (idempotent)',
+  })
+  @ApiOkResponse({ type: AccountResponse })
+  @ApiNotFoundResponse({ type: ErrorResponse })
+  @ApiUnprocessableEntityResponse({ description: 'account closed', type: ErrorResponse })
+  @ApiServiceUnavailableResponse(PENDING)
+  async softBar(@CurrentActor() actor: Actor, @Param() p: IdParam): Promise<AccountResponse> {
+    return accountResponse(await this.changeStatus.execute({ actor, accountId: p.id, status: 'SOFT_BARRED' }));
+  }
+
   @Post(':id/unbar')
   @RequiresRole('write')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Lift a bar (idempotent)' })
+  @ApiOperation({ summary: 'Lift a bar or a soft bar (idempotent)' })
   @ApiOkResponse({ type: AccountResponse })
   @ApiNotFoundResponse({ type: ErrorResponse })
   @ApiUnprocessableEntityResponse({ description: 'account closed', type: ErrorResponse })

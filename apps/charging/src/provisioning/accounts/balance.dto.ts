@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { BalanceView } from '../../balance/balance-engine.port';
+import { ACCOUNT_STATUSES, type BalanceView } from '../../balance/balance-engine.port';
 import { MoneyView, moneyView } from '../shared/money-view';
 
 export class BucketResponse {
@@ -24,7 +24,7 @@ export class ReservationResponse {
 export class BalanceResponse {
   @ApiProperty() accountId!: string;
   @ApiProperty({ enum: ['PREPAID', 'POSTPAID'] }) type!: string;
-  @ApiProperty({ enum: ['ACTIVE', 'BARRED', 'CLOSED'] }) status!: string;
+  @ApiProperty({ enum: ACCOUNT_STATUSES }) status!: string;
   @ApiProperty() currency!: string;
   @ApiProperty({ type: MoneyView }) balance!: MoneyView;
   @ApiProperty({ type: MoneyView, description: 'Held by open reservations' }) reserved!: MoneyView;

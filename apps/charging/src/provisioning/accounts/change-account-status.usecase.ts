@@ -11,13 +11,20 @@ import { checkStatusChange } from './update-account.usecase';
 export interface ChangeAccountStatusCommand {
   actor: Actor;
   accountId: string;
-  /** Bar: the engine denies service; unbar: back to ACTIVE. */
-  status: 'BARRED' | 'ACTIVE';
+  /** Bar: the engine denies service; soft bar: only free services; unbar: back to ACTIVE. */
+  status: 'BARRED' | 'SOFT_BARRED' | 'ACTIVE';
 }
 
+const AUDIT_ACTIONS = {
+  BARRED: 'billing_account.bar',
+  SOFT_BARRED: 'billing_account.soft_bar',
+  ACTIVE: 'billing_account.unbar',
+} as const;
+
 /**
- * Bars or un-bars an account. Idempotent: barring a barred account changes nothing and writes no
- * audit row, but still re-applies the status to the engine (which also repairs a lost projection).
+ * Bars, soft-bars or un-bars an account; any of the three levels may follow any other (a soft bar on
+ * a barred account lowers the bar). Idempotent: barring a barred account changes nothing and writes
+ * no audit row, but still re-applies the status to the engine (which also repairs a lost projection).
  */
 @Injectable()
 export class ChangeAccountStatusUseCase {
@@ -35,15 +42,7 @@ export class ChangeAccountStatusUseCase {
       if (a === null) throw ProvisioningError.notFound('billing account', cmd.accountId);
       checkStatusChange(a, cmd.status);
       if (a.status === cmd.status) return a;
-      audit(
-        tx,
-        cmd.actor,
-        cmd.status === 'BARRED' ? 'billing_account.bar' : 'billing_account.unbar',
-        'billing_account',
-        a.id,
-        { from: a.status, to: cmd.status },
-        now,
-      );
+      audit(tx, cmd.actor, AUDIT_ACTIONS[cmd.status], 'billing_account', a.id, { from: a.status, to: cmd.status }, now);
       a.status = cmd.status;
       a.updatedAt = now;
       await tx.flush();

@@ -50,8 +50,8 @@ local function eventAnswer(req, keys, code, debited, allowanceUnits, balance, de
 end
 
 local function eventDebitOrCheck(req, keys, a)
-  if a.status ~= 'ACTIVE' then return eventAnswer(req, keys, 'END_USER_SERVICE_DENIED', 0, 0, a.balance) end
   local rate = req.rate
+  if not statusAllows(a.status, rate) then return eventAnswer(req, keys, 'END_USER_SERVICE_DENIED', 0, 0, a.balance) end
   if not rate then return eventAnswer(req, keys, 'RATING_FAILED', 0, 0, a.balance) end
   local check = req.kind == 'CHECK'
   local bs = bucketsLoad(keys[2], req.now, not check)

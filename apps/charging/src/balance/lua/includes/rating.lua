@@ -42,6 +42,25 @@ local function price(rate, c, b)
   return whole
 end
 
+-- True when the rate costs nothing at all: no setup fee and a zero price in every tier. Such a
+-- service (incoming calls at home, toll-free and emergency numbers, zero-rated content) is what a
+-- SOFT_BARRED account may still use.
+local function rateIsFree(rate)
+  if rate.setupMicros ~= 0 then return false end
+  for i = 1, #rate.tiers do
+    if rate.tiers[i].priceMicros ~= 0 then return false end
+  end
+  return true
+end
+
+-- Whether an account of this status may use a service rated by `rate` (nil: no rate): ACTIVE any,
+-- SOFT_BARRED (outgoing barred: dunning's soft bar) only a free one, BARRED and CLOSED none. The
+-- caller answers RATING_FAILED for a missing rate the account may otherwise use.
+local function statusAllows(status, rate)
+  if status == 'ACTIVE' then return true end
+  return status == 'SOFT_BARRED' and (rate == nil or rateIsFree(rate))
+end
+
 -- Money for a grant of g units when `free` allowance units pay first.
 local function grantCost(rate, c, free, g)
   local m = g - free

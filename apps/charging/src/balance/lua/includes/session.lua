@@ -158,8 +158,8 @@ end
 -- Reserves the requested units of group g.
 local function sessReserveGroup(req, keys, ctx, s, g, out)
   if g.req <= 0 then return 'SUCCESS' end
-  if ctx.a.status ~= 'ACTIVE' then return 'END_USER_SERVICE_DENIED' end
   local rate = g.rate
+  if not statusAllows(ctx.a.status, rate) then return 'END_USER_SERVICE_DENIED' end
   if not rate then return 'RATING_FAILED' end
   out.unit = rate.unit
   local eligible, free = bucketsEligible(ctx.bs, rate.unit, g.rg, ctx.now)

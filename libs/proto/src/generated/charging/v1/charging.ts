@@ -57,7 +57,10 @@ export enum ResultCode {
   SUCCESS = 1,
   /** CREDIT_LIMIT_REACHED - The balance (plus credit limit) does not cover the request (DIAMETER_CREDIT_LIMIT_REACHED 4012). */
   CREDIT_LIMIT_REACHED = 2,
-  /** END_USER_SERVICE_DENIED - The account is barred or closed (DIAMETER_END_USER_SERVICE_DENIED 4010). */
+  /**
+   * END_USER_SERVICE_DENIED - The account is barred or closed, or soft-barred and the service costs money
+   * (DIAMETER_END_USER_SERVICE_DENIED 4010).
+   */
   END_USER_SERVICE_DENIED = 3,
   /** USER_UNKNOWN - The subscriber is not routed to any account (DIAMETER_USER_UNKNOWN 5030). */
   USER_UNKNOWN = 4,
@@ -273,6 +276,12 @@ export enum AccountStatus {
   BARRED = 2,
   /** CLOSED - The account is closed for good. */
   CLOSED = 3,
+  /**
+   * SOFT_BARRED - Outgoing barred (dunning's soft bar): only services whose rate is free (no setup fee, a zero
+   * price in every tier: incoming calls at home, toll-free and emergency numbers) are granted;
+   * everything that costs money is denied until the account is unbarred.
+   */
+  SOFT_BARRED = 4,
   UNRECOGNIZED = -1,
 }
 
@@ -290,6 +299,9 @@ export function accountStatusFromJSON(object: any): AccountStatus {
     case 3:
     case "ACCOUNT_STATUS_CLOSED":
       return AccountStatus.CLOSED;
+    case 4:
+    case "ACCOUNT_STATUS_SOFT_BARRED":
+      return AccountStatus.SOFT_BARRED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -307,6 +319,8 @@ export function accountStatusToJSON(object: AccountStatus): string {
       return "ACCOUNT_STATUS_BARRED";
     case AccountStatus.CLOSED:
       return "ACCOUNT_STATUS_CLOSED";
+    case AccountStatus.SOFT_BARRED:
+      return "ACCOUNT_STATUS_SOFT_BARRED";
     case AccountStatus.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
