@@ -18,6 +18,7 @@ import { StatementFolder } from './payments/statement-folder';
 import { PaymentApplier } from './matching/apply-payment';
 import { HandAllocation } from './matching/allocate-by-hand';
 import { CreditApplier } from './matching/apply-credit';
+import { CreditNoteNetting } from './matching/net-credit-notes';
 import { CARD_RECONCILE_BATCH_MAX, CardFeature } from './card/card-feature';
 import { loadCollectionsConfig, printableConfig } from './config';
 
@@ -77,12 +78,16 @@ async function main(): Promise<void> {
   });
   if (config.CARD_RECONCILE_INTERVAL_MS > 0 && card.deps.gateway !== undefined) reconciler.start();
   // Account credit spent on the account's next open document by itself (apply-credit.ts).
-  const credits = new CreditApplier(pool, new HandAllocation(pool, dunningAfterPayment(dunningOf(pool, config), systemClock)));
+  const afterCredit = dunningAfterPayment(dunningOf(pool, config), systemClock);
+  const credits = new CreditApplier(pool, new HandAllocation(pool, afterCredit), new CreditNoteNetting(pool, afterCredit));
   const creditTask = new PeriodicTask(config.CREDIT_APPLY_INTERVAL_MS, async () => {
     try {
       const r = await credits.run(systemClock.nowMs());
-      if (r.allocations > 0 || r.deferred > 0)
-        logger.info({ ...r, appliedMinor: r.appliedMinor.toString() }, 'account credit applied to open documents');
+      if (r.allocations > 0 || r.deferred > 0 || r.creditNotes > 0)
+        logger.info(
+          { ...r, appliedMinor: r.appliedMinor.toString(), nettedMinor: r.nettedMinor.toString() },
+          'account credit and credit notes applied to open documents',
+        );
     } catch (err) {
       logger.error({ err }, 'applying account credit failed');
     }

@@ -572,7 +572,10 @@ describe('collections process', () => {
     const first = await apply();
     // Also acc-2: its 75.00 of credit (BNK-0003) pays doc-9 (25.00), reopened by the MD01 return above. acc-1 is looked at
     // (its 4.00 of credit and doc-2 still open) but that credit's payment already paid part of doc-2: left alone.
-    expect([first.status, first.body]).toEqual([200, { accounts: 3, allocations: 2, appliedMinor: '4000', deferred: 0 }]);
+    expect([first.status, first.body]).toEqual([
+      200,
+      { accounts: 3, allocations: 2, appliedMinor: '4000', deferred: 0, creditNotes: 0, nettedMinor: '0' },
+    ]);
     expect(
       (await pool.query(`select id, status, paid_minor from billing_document where id in ('doc-9', 'doc-33') order by id`)).rows,
     ).toEqual([
@@ -583,7 +586,7 @@ describe('collections process', () => {
     expect(balance.body).toMatchObject({ receivablesMinor: '0', creditsMinor: '500' });
     expect((await pool.query(`select count(*)::int as n from audit_log where actor = 'collections:credit'`)).rows[0].n).toBe(2);
     // Nothing left that credit may pay: a second run allocates nothing.
-    expect((await apply()).body).toEqual({ accounts: 1, allocations: 0, appliedMinor: '0', deferred: 0 });
+    expect((await apply()).body).toEqual({ accounts: 1, allocations: 0, appliedMinor: '0', deferred: 0, creditNotes: 0, nettedMinor: '0' });
     expect((await call('GET', '/v1/collections/ledger/checks', { key: VIEWER_KEY })).body).toMatchObject({ ok: true });
     expect(
       (await call('POST', '/v1/collections/credits/apply', { key: OPERATOR_KEY, body: '{"all":true}', type: 'application/json' })).body

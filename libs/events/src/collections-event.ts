@@ -14,6 +14,7 @@
  * | PAYMENT_RETURNED   | a payment went back (direct-debit return, chargeback): its allocations undone |
  * | DUNNING_STEP_TAKEN | a dunning step was taken for an account (reminder, bar, write-off, ...) |
  * | REFUND_STATUS_CHANGED | a refund was requested (HELD or APPROVED), decided, sent or settled: one event per status it takes |
+ * | CREDIT_NOTE_APPLIED | a credit note paid open documents of its account (netted, no money moved) |
  */
 import { createHash } from 'node:crypto';
 import { ACCOUNT_ID_PATTERN } from './ids';
@@ -27,6 +28,7 @@ export const COLLECTIONS_EVENT_TYPES = [
   'PAYMENT_RETURNED',
   'DUNNING_STEP_TAKEN',
   'REFUND_STATUS_CHANGED',
+  'CREDIT_NOTE_APPLIED',
 ] as const;
 export type CollectionsEventType = (typeof COLLECTIONS_EVENT_TYPES)[number];
 /** The subject token of a payment without an account. */
@@ -118,8 +120,26 @@ export interface RefundStatusChangedEvent extends EventBase {
   failureCode: string | null;
 }
 
+/** A credit note paid open documents of its account (apps/collections/src/matching/net-credit-notes.ts). */
+export interface CreditNoteAppliedEvent extends EventBase {
+  type: 'CREDIT_NOTE_APPLIED';
+  accountId: string;
+  creditNoteId: string;
+  /** The ledger transaction that posted it (CREDIT_NOTE_APPLIED). */
+  ledgerTransactionId: string;
+  currency: string;
+  applications: { documentId: string; amountMinor: string }[];
+  /** What of the credit note is left unused after this. */
+  creditNoteOpenMinor: string;
+}
+
 export type CollectionsEvent =
-  PaymentReceivedEvent | PaymentAllocatedEvent | PaymentReturnedEvent | DunningStepTakenEvent | RefundStatusChangedEvent;
+  | PaymentReceivedEvent
+  | PaymentAllocatedEvent
+  | PaymentReturnedEvent
+  | DunningStepTakenEvent
+  | RefundStatusChangedEvent
+  | CreditNoteAppliedEvent;
 
 /** Distributes Omit over the union, so each event keeps its own fields. */
 type Without<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -137,6 +157,7 @@ const SUBJECT_TOKENS: Record<CollectionsEventType, string> = {
   PAYMENT_RETURNED: 'payment-returned',
   DUNNING_STEP_TAKEN: 'dunning-step',
   REFUND_STATUS_CHANGED: 'refund',
+  CREDIT_NOTE_APPLIED: 'credit-note-applied',
 };
 
 /** `ratel.collections.v1.<event>.<accountId | _suspense>`. */

@@ -26,6 +26,7 @@ import { CardController, CardWebhookController } from '../card/card.controller';
 import { CardFeature } from '../card/card-feature';
 import { HandAllocation } from '../matching/allocate-by-hand';
 import { CreditApplier } from '../matching/apply-credit';
+import { CreditNoteNetting } from '../matching/net-credit-notes';
 import { type AfterPayment, PaymentApplier } from '../matching/apply-payment';
 import { ImportMetrics } from '../payments/import-metrics';
 import { ManualPayments } from '../payments/manual-payment';
@@ -124,7 +125,10 @@ export class CollectionsAppModule {
       { provide: PaymentQueries, useValue: new PaymentQueries(deps.pool) },
       { provide: ManualPayments, useValue: new ManualPayments(deps.pool, applier) },
       { provide: HandAllocation, useValue: hand },
-      { provide: CreditApplier, useValue: new CreditApplier(deps.pool, hand) },
+      {
+        provide: CreditApplier,
+        useValue: new CreditApplier(deps.pool, hand, new CreditNoteNetting(deps.pool, dunningAfterPayment(dunning, deps.clock))),
+      },
       { provide: ImportMetrics, useValue: new ImportMetrics(deps.registry) },
       { provide: LedgerChecks, useValue: new LedgerChecks(deps.pool) },
       { provide: AccountStanding, useValue: new AccountStanding(deps.pool) },

@@ -4,7 +4,7 @@
  * payments received (to a document, to an account, unidentified; exact, partial, over), payments
  * returned, refunds (requested; held ones approved or rejected by a second person; approved bank
  * refunds batched), write-offs (dunning's WRITE_OFF step), deposits (taken, applied), allocation of
- * suspense by hand and credit applied. After every operation the ledger checks of the accounts it
+ * suspense by hand, credit notes issued (of every kind) and netted, and credit applied. After every operation the ledger checks of the accounts it
  * touched must hold, and all of them every 1,000 operations and at the end. A failure names the seed,
  * the step and the operation; RATEL_LEDGER_PROPERTY_SEED replays a sequence.
  */
@@ -15,6 +15,7 @@ import { Deposits, parseDepositRequest } from '../deposits/deposits';
 import { Dunning } from '../dunning/dunning';
 import { HandAllocation, parseHandAllocation } from '../matching/allocate-by-hand';
 import { CreditApplier } from '../matching/apply-credit';
+import { CreditNoteNetting } from '../matching/net-credit-notes';
 import { PaymentApplier } from '../matching/apply-payment';
 import { reversePayment } from '../matching/reverse-payment';
 import { CollectionsError } from '../payments/collections-error';
@@ -22,7 +23,7 @@ import { ManualPayments, parseManualPayment } from '../payments/manual-payment';
 import { GatewayHealth } from '../refunds/circuit-breakers';
 import { CreditTransfers } from '../refunds/credit-transfers';
 import { parseRefundRequest, Refunds } from '../refunds/refunds';
-import { numberTextOf, seedReceivables } from '../testing/receivables-fixtures';
+import { issueCreditNote, numberTextOf, seedReceivables } from '../testing/receivables-fixtures';
 import { LedgerChecks } from './ledger-checks';
 
 const OPERATIONS = 10_000;
@@ -66,7 +67,8 @@ it(`keeps the ledger's invariants through ${OPERATIONS} random operations (seed 
   const applier = new PaymentApplier(pool);
   const manual = new ManualPayments(pool, applier);
   const hand = new HandAllocation(pool);
-  const credits = new CreditApplier(pool, hand);
+  const credits = new CreditApplier(pool, hand, new CreditNoteNetting(pool));
+  let creditNotes = 0;
   const deposits = new Deposits(pool, applier);
   const refunds = new Refunds({
     pool,
@@ -198,9 +200,53 @@ it(`keeps the ledger's invariants through ${OPERATIONS} random operations (seed 
       await hand.execute(parseHandAllocation(id, `h-${k}`, { accountId, allocations: [] }, 'op'), NOW);
       return [accountId];
     },
+    creditNote: async () => {
+      // A credit note of one of the account's invoices (OFFSET), or standing alone; a refund of it is a refund's source.
+      const accountId = pick(accounts)!;
+      const kind = (['ACCOUNT_CREDIT', 'OFFSET', 'REFUND'] as const)[rnd(3)];
+      // An OFFSET note credits at most what its invoice has not been credited yet (the database refuses more).
+      const invoice =
+        kind === 'OFFSET'
+          ? pick(
+              (
+                await pool.query<{ id: string; left: string }>(
+                  `select i.id, (i.gross_minor - coalesce((select sum(n.gross_minor) from billing_document n
+                     where n.corrects_document_id = i.id and n.type = 'CREDIT_NOTE'), 0))::text as left
+                   from billing_document i where i.account_id = $1 and i.type = 'INVOICE' order by i.id`,
+                  [accountId],
+                )
+              ).rows.filter((r) => BigInt(r.left) > 0n),
+            )
+          : undefined;
+      const gross = invoice === undefined ? amount() : [amount(), BigInt(invoice.left)].reduce((a, b) => (a < b ? a : b));
+      await issueCreditNote(
+        pool,
+        {
+          id: `cn-${++creditNotes}`,
+          accountId,
+          grossMinor: gross,
+          issueDate: '2026-11-30',
+          creditKind: invoice === undefined && kind === 'OFFSET' ? 'ACCOUNT_CREDIT' : kind,
+          ...(invoice === undefined ? {} : { correctsDocumentId: invoice.id }),
+        },
+        new Date(NOW),
+      );
+      return [accountId];
+    },
+    creditNoteRefund: async (k) => {
+      const d = (
+        await pool.query<{ id: string; account_id: string }>(
+          `select id, account_id from billing_document where type = 'CREDIT_NOTE' and status in ('ISSUED', 'PARTIALLY_PAID') order by id`,
+        )
+      ).rows;
+      const note = pick(d);
+      if (note === undefined) return undefined;
+      await refunds.request(parseRefundRequest(`rcn-${k}`, { documentId: note.id, method: 'BANK_TRANSFER', payee: PAYEE }, 'alice'), NOW);
+      return [note.account_id];
+    },
     credit: async () => {
       const r = await credits.run(NOW);
-      return r.allocations === 0 ? undefined : [null];
+      return r.allocations === 0 && r.creditNotes === 0 ? undefined : [null];
     },
   };
   // Weights: mostly money in, enough of everything else to meet every path many times.
@@ -215,6 +261,8 @@ it(`keeps the ledger's invariants through ${OPERATIONS} random operations (seed 
     ['deposit', 8],
     ['byHand', 6],
     ['credit', 4],
+    ['creditNote', 4],
+    ['creditNoteRefund', 2],
   ];
   const total = plan.reduce((s, [, w]) => s + w, 0);
   for (let k = 1; k <= OPERATIONS; k++) {
@@ -246,6 +294,7 @@ it(`keeps the ledger's invariants through ${OPERATIONS} random operations (seed 
   const kinds = (await pool.query<{ kind: string }>(`select distinct kind from ledger_transaction order by 1`)).rows.map((r) => r.kind);
   expect(kinds).toEqual(
     expect.arrayContaining([
+      'CREDIT_NOTE_APPLIED',
       'DEPOSIT_RECEIVED',
       'PAYMENT_ALLOCATED',
       'PAYMENT_RECEIVED',

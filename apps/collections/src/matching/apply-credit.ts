@@ -5,6 +5,8 @@
  * hand (allocate-by-hand.ts: one transaction, its locks and rules, ledger PAYMENT_ALLOCATED, audited
  * as `collections:credit`).
  *
+ * Credit notes are netted first (net-credit-notes.ts), then cash credit is spent: cash stays refundable.
+ *
  * Runs every CREDIT_APPLY_INTERVAL_MS in the collections process and on `POST /v1/collections/credits/apply`.
  * Safe to run anywhere at any time: each allocation re-checks what is open and unapplied under its
  * locks, and one that a concurrent payment got to first is refused and left to the next run. Keys are
@@ -14,6 +16,7 @@ import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
 import { CollectionsError } from '../payments/collections-error';
 import { HandAllocation } from './allocate-by-hand';
+import type { CreditNoteNetting } from './net-credit-notes';
 
 /** Accounts one run looks at (the next run takes the rest). */
 export const CREDIT_APPLY_ACCOUNTS_MAX = 1_000;
@@ -27,15 +30,20 @@ export interface CreditRunSummary {
   appliedMinor: bigint;
   /** Allocations refused under their locks (something moved meanwhile): tried again next run. */
   deferred: number;
+  /** Credit notes netted against open documents before (net-credit-notes.ts). */
+  creditNotes: number;
+  nettedMinor: bigint;
 }
 
 export class CreditApplier {
   constructor(
     private readonly pool: Pool,
     private readonly allocation: HandAllocation,
+    private readonly netting: CreditNoteNetting,
   ) {}
 
   async run(nowMs: number, accountsMax = CREDIT_APPLY_ACCOUNTS_MAX): Promise<CreditRunSummary> {
+    const netted = await this.netting.run(nowMs, accountsMax);
     const { rows: accounts } = await this.pool.query<{ account_id: string }>(
       `select distinct p.account_id from payment p
        where p.status = 'UNAPPLIED' and p.unapplied_minor > 0 and p.account_id is not null
@@ -44,7 +52,14 @@ export class CreditApplier {
        order by 1 limit $1`,
       [accountsMax],
     );
-    const summary: CreditRunSummary = { accounts: accounts.length, allocations: 0, appliedMinor: 0n, deferred: 0 };
+    const summary: CreditRunSummary = {
+      accounts: accounts.length,
+      allocations: 0,
+      appliedMinor: 0n,
+      deferred: 0,
+      creditNotes: netted.creditNotes,
+      nettedMinor: netted.nettedMinor,
+    };
     for (const { account_id: accountId } of accounts) await this.applyAccount(accountId, nowMs, summary);
     return summary;
   }

@@ -223,13 +223,15 @@ export class PaymentsController {
   @HttpCode(200)
   @RequiresRole('collections')
   @ApiOperation({
-    summary: 'Apply account credit to open documents now (the process does it every CREDIT_APPLY_INTERVAL_MS)',
-    description: 'Oldest credit on the oldest open document first, each payment as one allocation by hand (ledger PAYMENT_ALLOCATED).',
+    summary: 'Net credit notes and apply account credit to open documents now (the process does it every CREDIT_APPLY_INTERVAL_MS)',
+    description:
+      'First credit notes (ACCOUNT_CREDIT and OFFSET; an OFFSET note pays the document it corrects first) on the oldest open documents ' +
+      '(ledger CREDIT_NOTE_APPLIED), then cash credit: oldest credit on the oldest open document first, each payment as one allocation by hand (ledger PAYMENT_ALLOCATED).',
   })
-  @ApiOkResponse({ description: '{ accounts, allocations, appliedMinor, deferred }' })
+  @ApiOkResponse({ description: '{ accounts, allocations, appliedMinor, deferred, creditNotes, nettedMinor }' })
   async applyCredits(@Body() body: unknown): Promise<Record<string, unknown>> {
     readBody(body ?? {}, []);
     const r = await this.credits.run(this.clock.nowMs());
-    return { ...r, appliedMinor: r.appliedMinor.toString() };
+    return { ...r, appliedMinor: r.appliedMinor.toString(), nettedMinor: r.nettedMinor.toString() };
   }
 }

@@ -19,7 +19,7 @@ import { CollectionsError, CollectionsErrorCode } from '../payments/collections-
 import { ManualPayments, parseManualPayment } from '../payments/manual-payment';
 import type { ReceivedPayment } from '../payments/statements/statement-types';
 import { FAKE_CARD_API_KEY, type FakeCardGatewayProcess, startFakeCardGateway } from '../testing/fake-card-gateway/start';
-import { seedReceivables } from '../testing/receivables-fixtures';
+import { issueCreditNote, seedReceivables } from '../testing/receivables-fixtures';
 import { type BreakerLimits, GatewayHealth, observedGateway } from './circuit-breakers';
 import { CreditTransfers } from './credit-transfers';
 import { parseRefundRequest, type RefundRequest, Refunds } from './refunds';
@@ -347,20 +347,7 @@ describe('circuit breakers', () => {
 
 describe('credit notes', () => {
   it('a credit note is refunded to the mandate IBAN: held without receipts, approved, batched, the note PAID', async () => {
-    await pool.query(
-      `insert into billing_document (id, idempotency_key, account_id, type, status, legal_entity_id, series_id, number, number_text, currency,
-         net_minor, tax_minor, gross_minor, issue_date, due_date, credit_kind, created_at, updated_at, issued_at)
-       values ('cn-1', 'cn-1', 'acc-5', 'CREDIT_NOTE', 'ISSUED', 'le-1', 'INVOICE|le-1|2026', 900, 'CN2026-000900', 'EUR', 3000, 0, 3000,
-         '2026-11-28', '2026-11-28', 'REFUND', $1, $1, $1)`,
-      [AT],
-    );
-    await pool.query(
-      `insert into ledger_transaction (id, idempotency_key, kind, source_id, currency, posted_on, created_at) values ('lt-cn-1', 'cn-1', 'DOCUMENT_ISSUED', 'cn-1', 'EUR', '2026-11-28', $1)`,
-      [AT],
-    );
-    await pool.query(
-      `insert into ledger_posting (transaction_id, line_no, account_code, party_account_id, amount_minor) values ('lt-cn-1', 1, 'AR', 'acc-5', -3000), ('lt-cn-1', 2, 'REVENUE', null, 3000)`,
-    );
+    await issueCreditNote(pool, { id: 'cn-1', accountId: 'acc-5', grossMinor: 3000n, issueDate: '2026-11-28', creditKind: 'REFUND' }, AT);
     await pool.query(
       `insert into sepa_mandate (id, account_id, debtor_name, iban, signed_on, created_at, updated_at) values ('M-5', 'acc-5', 'Max Mandate', 'DE02120300000000202051', '2026-01-01', $1, $1)`,
       [AT],
@@ -371,7 +358,7 @@ describe('credit notes', () => {
       parameter: 'method',
     });
     const { refund } = await refunds.request(
-      req('r-cn', { documentId: 'cn-1', method: 'BANK_TRANSFER', reason: 'Credit note CN2026-000900' }),
+      req('r-cn', { documentId: 'cn-1', method: 'BANK_TRANSFER', reason: 'Credit note CN2026-000001' }),
       NOW,
     );
     expect(refund).toMatchObject({ status: 'HELD', holdReasons: ['ABOVE_AVERAGE'], sourceKind: 'CREDIT_NOTE', amountMinor: '3000' });

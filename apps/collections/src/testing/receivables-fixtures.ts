@@ -82,3 +82,62 @@ async function insertInvoice(c: import('pg').PoolClient, d: IssuedInvoice, at: D
     [`lt-${id}`, d.accountId, gross],
   );
 }
+
+export interface IssuedCreditNote {
+  id: string;
+  accountId: string;
+  grossMinor: bigint;
+  issueDate: string;
+  /** How its credit is used (invoicing's credit_kind): ACCOUNT_CREDIT unless said. */
+  creditKind?: 'ACCOUNT_CREDIT' | 'REFUND' | 'OFFSET';
+  correctsDocumentId?: string;
+  currency?: string;
+}
+
+export const CREDIT_NOTE_SERIES_ID = 'CREDIT_NOTE|le-1|2026';
+
+/**
+ * A credit note as invoicing issues it (the next number of its own series CN2026-, ISSUED), with its
+ * DOCUMENT_ISSUED transaction (REVENUE against AR). The account must exist (seedReceivables).
+ */
+export async function issueCreditNote(pool: Pool, d: IssuedCreditNote, at: Date): Promise<void> {
+  await withTransaction(pool, async (c) => {
+    const gross = d.grossMinor.toString();
+    await c.query(
+      `insert into number_series (id, document_type, legal_entity_id, year, prefix, next_number) values ($1, 'CREDIT_NOTE', 'le-1', 2026, 'CN', 1)
+       on conflict do nothing`,
+      [CREDIT_NOTE_SERIES_ID],
+    );
+    const { rows } = await c.query<{ n: string }>(
+      `update number_series set next_number = next_number + 1 where id = $1 returning (next_number - 1)::text as n`,
+      [CREDIT_NOTE_SERIES_ID],
+    );
+    const n = rows[0].n;
+    await c.query(
+      `insert into billing_document (id, idempotency_key, account_id, type, status, legal_entity_id, series_id, number, number_text, currency,
+         net_minor, tax_minor, gross_minor, issue_date, due_date, corrects_document_id, credit_kind, created_at, updated_at, issued_at)
+       values ($1, $1, $2, 'CREDIT_NOTE', 'ISSUED', 'le-1', $9, $10, $11, $3, $4, 0, $4, $5::date, $5::date, $6, $7, $8, $8, $8)`,
+      [
+        d.id,
+        d.accountId,
+        d.currency ?? 'EUR',
+        gross,
+        d.issueDate,
+        d.correctsDocumentId ?? null,
+        d.creditKind ?? 'ACCOUNT_CREDIT',
+        at,
+        CREDIT_NOTE_SERIES_ID,
+        n,
+        `CN2026-${n.padStart(6, '0')}`,
+      ],
+    );
+    await c.query(
+      `insert into ledger_transaction (id, idempotency_key, kind, source_id, currency, posted_on, created_at) values ($1, $1, 'DOCUMENT_ISSUED', $2, $3, $4, $5)`,
+      [`lt-${d.id}`, d.id, d.currency ?? 'EUR', d.issueDate, at],
+    );
+    await c.query(
+      `insert into ledger_posting (transaction_id, line_no, account_code, party_account_id, amount_minor) values ($1, 1, 'AR', $2, -$3::bigint), ($1, 2, 'REVENUE', null, $3)`,
+      [`lt-${d.id}`, d.accountId, gross],
+    );
+  });
+}

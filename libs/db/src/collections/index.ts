@@ -35,4 +35,5 @@ export const collectionsTables = [
   'credit_transfer_batch',
   'collections_outbox',
   'deposit',
+  'credit_note_application',
 ] as const;

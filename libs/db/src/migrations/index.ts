@@ -34,6 +34,7 @@ import { Migration20261203003300_matching_indexes } from './Migration20261203003
 import { Migration20261204003400_card_chargebacks } from './Migration20261204003400_card_chargebacks';
 import { Migration20261204003500_statement_ledger_checks } from './Migration20261204003500_statement_ledger_checks';
 import { Migration20261204003600_soft_barred_status } from './Migration20261204003600_soft_barred_status';
+import { Migration20261204003700_credit_note_applications } from './Migration20261204003700_credit_note_applications';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20260101000000_initial', class: Migration20260101000000_initial },
@@ -70,4 +71,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261204003400_card_chargebacks', class: Migration20261204003400_card_chargebacks },
   { name: 'Migration20261204003500_statement_ledger_checks', class: Migration20261204003500_statement_ledger_checks },
   { name: 'Migration20261204003600_soft_barred_status', class: Migration20261204003600_soft_barred_status },
+  { name: 'Migration20261204003700_credit_note_applications', class: Migration20261204003700_credit_note_applications },
 ];
