@@ -65,13 +65,16 @@ async function main(): Promise<void> {
         });
   const refunds = refundsOf(pool, config, card, logger.child({ component: 'refunds' }));
   const http = await startCollectionsHttp({ config, logger, clock: systemClock, registry, pool, health, card, refunds });
-  // PENDING card payments whose webhook never came (or whose gateway call timed out) are asked for again, and card refunds
-  // left SENDING (no answer, a crash) are sent again with their own idempotency key.
+  // PENDING card payments whose webhook never came (or whose gateway call timed out) are asked for again, card refunds
+  // left SENDING (no answer, a crash) are sent again with their own idempotency key, and refused top-ups without a refund get one.
   const reconciler = new PeriodicTask(config.CARD_RECONCILE_INTERVAL_MS, async () => {
     try {
       await card.reconcile.execute({ minAgeMs: config.CARD_RECONCILE_MIN_AGE_MS, limit: CARD_RECONCILE_BATCH_MAX });
       const r = await refunds.resendPending(systemClock.nowMs(), config.CARD_RECONCILE_MIN_AGE_MS);
       if (r.sent > 0) logger.info(r, 'card refunds sent again');
+      const swept = (await card.deps.topUpRefunds?.sweep(systemClock.nowMs())) ?? [];
+      if (swept.length > 0)
+        logger.warn({ refunds: swept.map((x) => ({ id: x.id, status: x.status })) }, 'refused card top-ups: refunds requested');
     } catch (err) {
       logger.error({ err }, 'card reconciler run failed');
     }

@@ -3,7 +3,9 @@
  * gateway and the real charging app (main.ts on PostgreSQL, Redis and its own NATS). Once the card
  * payment succeeded, collections calls charging's top-up API with the card payment's id as its
  * Idempotency-Key: the balance goes up once, whether the request is repeated, charging was down
- * (the top-up waits PENDING, then a refresh finishes it), or collections forgot it had finished.
+ * (the top-up waits PENDING, then a refresh finishes it), or collections forgot it had finished. A
+ * top-up charging refuses (the account closed while the card payment settled) is refunded to the card
+ * by itself, once.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -188,5 +190,52 @@ describe('prepaid top-up paid by card', () => {
     const noAmount = await call('POST', '/v1/collections/card/top-ups', { accountId: 'acc-pre' }, { 'idempotency-key': 'k-no-amount' });
     expect([noAmount.status, noAmount.body.parameter]).toEqual([400, 'amountMinor']);
     expect((await pool.query(`select count(*)::int as n from card_payment`)).rows[0].n).toBe(2);
+  });
+
+  it('a top-up charging refuses (the account closed meanwhile) goes back to the card by itself, once', async () => {
+    const shut = await charging.rest('POST', '/v1/accounts', {
+      id: 'acc-shut',
+      customerId: 'cus-card',
+      type: 'PREPAID',
+      currency: 'EUR',
+      timeZone: 'Europe/Paris',
+      cycleDay: 1,
+      planId: DEMO_PREPAID_PLAN.id,
+    });
+    expect(shut.status).toBe(201);
+    expect(
+      (await call('PUT', '/v1/collections/card/tokens/acc-shut', { gatewayToken: token, last4: '4444', brand: 'mastercard' })).status,
+    ).toBe(200);
+    const r = await call(
+      'POST',
+      '/v1/collections/card/top-ups',
+      { accountId: 'acc-shut', amountMinor: '700' },
+      { 'idempotency-key': 'topup-shut' },
+    );
+    expect(r.status).toBe(201);
+    // Closed while the card payment settles (the fake gateway takes 200 ms): charging then refuses the top-up.
+    expect((await charging.rest('PATCH', '/v1/accounts/acc-shut', { status: 'CLOSED' })).status).toBe(200);
+    const id = r.body.id as string;
+    const refused = await refreshUntil(id, (b) => (b.topUp as Json | null)?.status === 'REFUSED');
+    expect(refused.status).toBe('SUCCEEDED');
+    const refunds = async () => (await call('GET', '/v1/collections/refunds?accountId=acc-shut')).body.items as Json[];
+    expect(await refunds()).toEqual([
+      expect.objectContaining({
+        sourceKind: 'CARD_TOP_UP',
+        cardPaymentId: id,
+        method: 'CARD',
+        amountMinor: '700',
+        status: 'SUCCEEDED',
+        requestedBy: 'collections:top-up',
+      }),
+    ]);
+    await call('POST', `/v1/collections/card/payments/${id}/refresh`);
+    expect(await refunds()).toHaveLength(1);
+    const intent = (await pool.query<{ i: string }>(`select gateway_intent_id as i from card_payment where id = $1`, [id])).rows[0].i;
+    expect((await gateway.state()).refunds.filter((x) => x.intentId === intent)).toEqual([
+      expect.objectContaining({ amountMinor: '700', status: 'succeeded' }),
+    ]);
+    expect((await call('GET', '/v1/collections/ledger/checks')).body).toMatchObject({ ok: true });
+    expect((await pool.query(`select count(*)::int as n from top_up where account_id = 'acc-shut'`)).rows[0].n).toBe(0);
   });
 });

@@ -59,9 +59,9 @@ export interface CollectionsHttpDeps {
   refunds: Refunds;
 }
 
-/** Refunds with the configured circuit-breaker limits, the card feature's gateway and its health. */
+/** Refunds with the configured circuit-breaker limits, the card feature's gateway and its health; the card feature refunds refused top-ups through them. */
 export function refundsOf(pool: Pool, c: CollectionsConfig, card: CardFeature, logger?: Logger): Refunds {
-  return new Refunds({
+  const refunds = new Refunds({
     pool,
     limits: {
       averageLimitPercent: c.REFUND_AVERAGE_LIMIT_PERCENT,
@@ -73,6 +73,8 @@ export function refundsOf(pool: Pool, c: CollectionsConfig, card: CardFeature, l
     health: card.health,
     ...(logger === undefined ? {} : { logger }),
   });
+  card.useRefunds(refunds);
+  return refunds;
 }
 
 /** The direct-debit creditor from the configuration, or undefined until its IBAN and creditor id are set. */

@@ -14,6 +14,8 @@ import { HttpChargingTopUps } from './charging-top-ups';
 import { HttpPaymentGateway } from './http-payment-gateway';
 import { StartCardPayment } from './start-card-payment.usecase';
 import { type CardDeps, SyncCardPayment } from './sync-card-payment.usecase';
+import { TopUpRefunds } from './top-up-refunds';
+import type { Refunds } from '../refunds/refunds';
 
 /** Card payments synced per reconciler run. */
 export const CARD_RECONCILE_BATCH_MAX = 200;
@@ -73,5 +75,11 @@ export class CardFeature {
     this.webhook = new HandleCardWebhook(this.deps, c.CARD_WEBHOOK_SECRET, this.sync);
     this.autopay = new CardAutopay(this.deps, this.sync);
     this.reconcile = new ReconcileCardPayments(this.deps, this.sync);
+  }
+
+  /** Refused top-ups are refunded through these refunds from now on (they are built with this feature's gateway, so after it). */
+  useRefunds(refunds: Refunds): TopUpRefunds {
+    this.deps.topUpRefunds = new TopUpRefunds(this.deps.pool, refunds);
+    return this.deps.topUpRefunds;
   }
 }

@@ -12,7 +12,8 @@
  *     'PENDING'`), so a crash between them is repaired by the next sync.
  *   failed -> FAILED with the gateway's code; nothing is allocated.
  *   processing, or no answer (timeout) -> stays PENDING.
- *   A top-up (purpose TOP_UP) that succeeded is then sent to charging, keyed by the card payment id.
+ *   A top-up (purpose TOP_UP) that succeeded is then sent to charging, keyed by the card payment id;
+ *     one charging refuses is refunded to the card by itself (top-up-refunds.ts).
  *   SUCCEEDED, asked by a webhook: the intent is fetched again; a chargeback on it (the issuer took
  *     the money back) reverses the collections payment it made (reversePayment: its allocations undone,
  *     the documents open again, PAYMENT_RETURNED with reason "CHARGEBACK <reason>") and is recorded on
@@ -30,6 +31,7 @@ import { reversePayment } from '../matching/reverse-payment';
 import type { CardMetrics } from './card-metrics';
 import { type CardPaymentRow, type CardPaymentStore } from './card-payment-store';
 import type { ChargingTopUps } from './charging-top-ups';
+import type { TopUpRefunds } from './top-up-refunds';
 import { GatewayError, type PaymentGateway, type PaymentIntent } from './payment-gateway.port';
 
 /** payment.source of every card payment: the gateway. */
@@ -46,6 +48,8 @@ export interface CardDeps {
   gateway: PaymentGateway | undefined;
   /** Undefined when CHARGING_API_URL is not configured. */
   topUps: ChargingTopUps | undefined;
+  /** Refunds refused top-ups; set once the process has built its refunds (CardFeature.useRefunds). */
+  topUpRefunds?: TopUpRefunds;
 }
 
 export class SyncCardPayment {
@@ -183,6 +187,29 @@ export class SyncCardPayment {
       );
   }
 
+  /** The card gets its money back; a failure to ask is left to the reconciler's sweep. */
+  private async refundRefused(cardPaymentId: string, error: string): Promise<void> {
+    if (this.d.topUpRefunds === undefined) {
+      this.d.logger.error(
+        { cardPaymentId, err: error },
+        'charging refused the top-up of a paid card payment, and refunds are not configured: refund it',
+      );
+      return;
+    }
+    try {
+      const refund = await this.d.topUpRefunds.refund(cardPaymentId, this.d.clock.nowMs());
+      this.d.logger.warn(
+        { cardPaymentId, err: error, refundId: refund.id, refundStatus: refund.status, holdReasons: refund.holdReasons },
+        'charging refused the top-up of a paid card payment: refund requested',
+      );
+    } catch (e) {
+      this.d.logger.error(
+        { cardPaymentId, err: String(e) },
+        'charging refused a paid top-up and its refund could not be requested; the reconciler asks again',
+      );
+    }
+  }
+
   private async pushTopUp(row: CardPaymentRow): Promise<void> {
     if (this.d.topUps === undefined) return;
     const r = await this.d.topUps.topUp({
@@ -195,8 +222,8 @@ export class SyncCardPayment {
     const now = new Date(this.d.clock.nowMs());
     if (r.kind === 'DONE') await this.d.store.markTopUp(row.id, { status: 'DONE', topUpId: r.topUpId }, now);
     else if (r.kind === 'REFUSED') {
-      this.d.logger.error({ cardPaymentId: row.id, err: r.error }, 'charging refused the top-up of a paid card payment: refund it');
       await this.d.store.markTopUp(row.id, { status: 'REFUSED', error: r.error }, now);
+      await this.refundRefused(row.id, r.error);
     } else this.d.logger.warn({ cardPaymentId: row.id, err: r.error }, 'top-up not confirmed by charging; will retry');
   }
 }

@@ -34,6 +34,7 @@ export const ERP_ACCOUNT_MAP_DEFAULT: Readonly<Record<string, string>> = {
   WRITE_OFF: '654000',
   REFUNDS_PAYABLE: '419800',
   DEPOSITS_HELD: '165000',
+  TOP_UPS_REFUSED: '419900',
 };
 
 /** Postings one export reads at most (a day of a large operator: about 10 postings per payment). */

@@ -21,6 +21,8 @@ export const LEDGER_ACCOUNT = {
   REFUNDS_PAYABLE: 'REFUNDS_PAYABLE',
   /** Deposits customers left as security and the operator holds (a liability, per account). */
   DEPOSITS_HELD: 'DEPOSITS_HELD',
+  /** Card top-ups charging refused: money received and owed back to the card (a liability, per account). */
+  TOP_UPS_REFUSED: 'TOP_UPS_REFUSED',
 } as const;
 
 export const PAYMENT_RECEIVED_KIND = 'PAYMENT_RECEIVED';

@@ -45,7 +45,8 @@ export class RefundsController {
   @HttpCode(201)
   @RequiresRole('collections')
   @ApiOperation({
-    summary: 'Request a refund of account credit (paymentId), of a credit note (documentId), or the return of a deposit (depositId)',
+    summary:
+      'Request a refund of account credit (paymentId), of a credit note (documentId), the return of a deposit (depositId), or of a card top-up charging refused (cardPaymentId)',
     description:
       'Checked, reserved and passed through the circuit breakers in one transaction. A breaker that trips holds it (status HELD, ' +
       `holdReasons from ${HOLD_REASONS.join(', ')}) for a second person with the approver role. Otherwise it is APPROVED: a card refund ` +
@@ -62,6 +63,11 @@ export class RefundsController {
         paymentId: { type: 'string', description: 'refund this payment’s account credit (its unapplied part)' },
         documentId: { type: 'string', description: 'refund this credit note’s open amount' },
         depositId: { type: 'string', description: 'return this held deposit (whole, by bank transfer)' },
+        cardPaymentId: {
+          type: 'string',
+          description:
+            'refund this card top-up charging refused (whole, to its card; the process asks for it by itself, this asks again after a failure)',
+        },
         amountMinor: { ...MINOR, description: 'default: all the source still holds' },
         method: { type: 'string', enum: [...REFUND_METHODS] },
         payee: {
@@ -82,7 +88,7 @@ export class RefundsController {
     @Body() body: unknown,
     @Req() req: RequestWithActor,
   ): Promise<Record<string, unknown>> {
-    const b = readBody(body, ['paymentId', 'documentId', 'depositId', 'amountMinor', 'method', 'payee', 'reason']);
+    const b = readBody(body, ['paymentId', 'documentId', 'depositId', 'cardPaymentId', 'amountMinor', 'method', 'payee', 'reason']);
     const r = await this.refunds.request(parseRefundRequest(idempotencyKey, b, actorOf(req)), this.clock.nowMs());
     return { ...r.refund, created: r.created };
   }

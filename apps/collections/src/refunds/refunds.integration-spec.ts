@@ -22,6 +22,7 @@ import { FAKE_CARD_API_KEY, type FakeCardGatewayProcess, startFakeCardGateway } 
 import { issueCreditNote, seedReceivables } from '../testing/receivables-fixtures';
 import { type BreakerLimits, GatewayHealth, observedGateway } from './circuit-breakers';
 import { CreditTransfers } from './credit-transfers';
+import { TopUpRefunds } from '../card/top-up-refunds';
 import { parseRefundRequest, type RefundRequest, Refunds } from './refunds';
 
 const XSD = join(__dirname, 'schemas', 'pain.001.001.03.xsd');
@@ -127,7 +128,7 @@ beforeAll(async () => {
   await migrate(url);
   pool = new Pool({ connectionString: url, max: 6 });
   await seedReceivables(pool, {
-    accounts: ['acc-1', 'acc-2', 'acc-3', 'acc-4', 'acc-5', 'acc-6', 'acc-7'],
+    accounts: ['acc-1', 'acc-2', 'acc-3', 'acc-4', 'acc-5', 'acc-6', 'acc-7', 'acc-8', 'acc-9'],
     invoices: [
       { n: 1, accountId: 'acc-1', grossMinor: 12000n, issueDate: '2026-11-01' },
       { n: 2, accountId: 'acc-3', grossMinor: 1000n, issueDate: '2026-10-01' },
@@ -469,5 +470,91 @@ describe('card refunds through the gateway', () => {
     expect(await ledgerOk()).toBe(true);
     // Sending a FAILED refund again does nothing.
     expect((await refunds.sendCard(refund.id, NOW)).attempts).toBe(1);
+  });
+});
+
+describe('card top-ups charging refused', () => {
+  let token: string;
+  const gateway = () => new HttpPaymentGateway({ baseUrl: gw.url, apiKey: FAKE_CARD_API_KEY, timeoutMs: 5_000 });
+
+  /** A card top-up paid at the gateway that charging refused, as sync-card-payment leaves it (no collections payment). */
+  async function refusedTopUp(id: string, accountId: string, amount: bigint, createdAt: Date): Promise<void> {
+    const intent = await gateway().createIntent({
+      idempotencyKey: id,
+      amountMinor: amount,
+      currency: 'EUR',
+      cardToken: token,
+      description: 'top-up',
+    });
+    await pool.query(
+      `insert into card_payment (id, purpose, account_id, currency, amount_minor, gateway_token, status, gateway_intent_id, top_up_status, top_up_error,
+         requested_by, created_at, updated_at, settled_at)
+       values ($1, 'TOP_UP', $2, 'EUR', $3, $4, 'SUCCEEDED', $5, 'REFUSED', 'charging top-up: 422 ACCOUNT_CLOSED', 'spec', $6, $6, $6)`,
+      [id, accountId, amount.toString(), token, intent.id, createdAt],
+    );
+  }
+
+  beforeAll(async () => {
+    token = (await gw.tokenize('4242424242424242')).token;
+  });
+
+  it('is refunded to its card by itself, once: TOP_UP_REFUSED then the refund, the ledger whole', async () => {
+    await refusedTopUp('cp-8', 'acc-8', 20000n, AT);
+    const topUps = new TopUpRefunds(pool, refunds);
+    const [refund] = await topUps.sweep(NOW);
+    expect(refund).toMatchObject({
+      sourceKind: 'CARD_TOP_UP',
+      cardPaymentId: 'cp-8',
+      method: 'CARD',
+      amountMinor: '20000',
+      status: 'SUCCEEDED',
+      holdReasons: [],
+      requestedBy: 'collections:top-up',
+    });
+    const intent = (await pool.query<{ i: string }>(`select gateway_intent_id as i from card_payment where id = 'cp-8'`)).rows[0].i;
+    const atGateway = async () => (await gw.state()).refunds.filter((r) => r.intentId === intent);
+    expect(await atGateway()).toEqual([expect.objectContaining({ id: refund.gatewayRefundId, amountMinor: '20000', status: 'succeeded' })]);
+    const kinds = await pool.query<{ kind: string }>(
+      `select t.kind from ledger_transaction t where t.source_id in ('cp-8', $1) order by t.created_at, t.kind`,
+      [refund.id],
+    );
+    expect(kinds.rows.map((r) => r.kind).sort()).toEqual(['REFUND_PAID', 'REFUND_REQUESTED', 'TOP_UP_REFUSED']);
+    expect(await ledgerOk()).toBe(true);
+    // Again: the sweep finds nothing, asking again answers the same refund, another request is refused.
+    expect(await topUps.sweep(NOW)).toEqual([]);
+    expect((await topUps.refund('cp-8', NOW)).id).toBe(refund.id);
+    expect(await refusal(refunds.request(req('r-cp-8', { cardPaymentId: 'cp-8', method: 'CARD' }), NOW))).toEqual({
+      code: CollectionsErrorCode.REFUND_REFUSED,
+      parameter: 'cardPaymentId',
+    });
+    expect(await atGateway()).toHaveLength(1);
+  });
+
+  it('held by a breaker and rejected: the operator asks again, and the money enters the ledger once', async () => {
+    // Paid long ago: no receipt of the account in six months, so ABOVE_AVERAGE holds it.
+    await refusedTopUp('cp-9', 'acc-9', 7000n, new Date(Date.UTC(2026, 0, 5)));
+    const topUps = new TopUpRefunds(pool, refunds);
+    const held = await topUps.refund('cp-9', NOW);
+    expect(held).toMatchObject({ status: 'HELD', holdReasons: ['ABOVE_AVERAGE'] });
+    await refunds.reject(held.id, 'bob', 'check the account first', NOW);
+    expect(await topUps.sweep(NOW)).toEqual([]);
+    expect(await ledgerOk()).toBe(true);
+    for (const [b, parameter] of [
+      [{ cardPaymentId: 'cp-9', method: 'BANK_TRANSFER', payee: PAYEE }, 'method'],
+      [{ cardPaymentId: 'cp-9', method: 'CARD', amountMinor: '100' }, 'amountMinor'],
+      [{ cardPaymentId: 'cp-6', method: 'CARD' }, 'cardPaymentId'],
+    ] as const)
+      expect(await refusal(refunds.request(req(`r-bad-${parameter}`, b), NOW))).toEqual({
+        code: CollectionsErrorCode.REFUND_REFUSED,
+        parameter,
+      });
+    const { refund } = await refunds.request(req('r-cp-9', { cardPaymentId: 'cp-9', method: 'CARD', reason: 'checked' }), NOW);
+    expect(refund.status).toBe('HELD');
+    expect((await refunds.approve(refund.id, 'bob', null, NOW)).status).toBe('SUCCEEDED');
+    const entered = await pool.query<{ n: number }>(
+      `select count(*)::int as n from ledger_transaction where kind = 'TOP_UP_REFUSED' and source_id = 'cp-9'`,
+    );
+    expect(entered.rows[0].n).toBe(1);
+    expect(await ledgerOk()).toBe(true);
   });
 });

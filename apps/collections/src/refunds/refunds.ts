@@ -1,7 +1,8 @@
 /**
  * Refunds: money going back to a customer (issue 10, section 3), from account credit (the unapplied
- * part of one payment) or from an issued credit note, by bank transfer or to the card the payment came
- * from. Every refund passes the circuit breakers (circuit-breakers.ts); one that trips any is HELD until
+ * part of one payment), from an issued credit note, from a deposit, or from a card top-up charging
+ * refused (source CARD_TOP_UP: the card payment, refunded whole to its card; card/top-up-refunds.ts
+ * requests it by itself), by bank transfer or to the card the payment came from. Every refund passes the circuit breakers (circuit-breakers.ts); one that trips any is HELD until
  * a second person with the approver role releases or rejects it (four eyes: never the requester,
  * enforced here and by a CHECK in the database). Every decision is in the audit log.
  *
@@ -10,8 +11,11 @@
  *   same key again answers the refund, with another request it is a CONFLICT.
  * - What it takes is reserved in the request's transaction, under the source's row lock: the
  *   payment's unapplied part moves to `refunded_minor` (or the credit note's paid amount goes up), and
- *   the ledger gets REFUND_REQUESTED: UNAPPLIED_CASH(account) +amount (AR(account) for a credit note),
- *   REFUNDS_PAYABLE(account) -amount. Two refunds can never spend the same credit.
+ *   the ledger gets REFUND_REQUESTED: UNAPPLIED_CASH(account) +amount (AR(account) for a credit note,
+ *   DEPOSITS_HELD for a deposit, TOP_UPS_REFUSED for a refused card top-up), REFUNDS_PAYABLE(account)
+ *   -amount. A refused top-up's money first enters the ledger, once, in the first refund's
+ *   transaction: TOP_UP_REFUSED, BANK +amount, TOP_UPS_REFUSED(account) -amount (charging never credited
+ *   it, so it is owed back); a refund of it is whole, and one that stands blocks another. Two refunds can never spend the same credit.
  * - A card refund is claimed (APPROVED or SENDING -> SENDING, attempts + 1) before the gateway is
  *   called with the refund's id as the idempotency key, so a crash, a timeout or a second sender asks
  *   again with the same key and the gateway answers the refund it made: never a second payout.
@@ -41,7 +45,7 @@ import {
 } from './circuit-breakers';
 
 export const REFUND_METHODS = ['BANK_TRANSFER', 'CARD'] as const;
-export type RefundSourceKind = 'ACCOUNT_CREDIT' | 'CREDIT_NOTE' | 'DEPOSIT';
+export type RefundSourceKind = 'ACCOUNT_CREDIT' | 'CREDIT_NOTE' | 'DEPOSIT' | 'CARD_TOP_UP';
 export type RefundMethod = (typeof REFUND_METHODS)[number];
 export const REFUND_STATUSES = ['HELD', 'APPROVED', 'SENDING', 'SENT', 'SUCCEEDED', 'FAILED', 'REJECTED'] as const;
 export type RefundStatus = (typeof REFUND_STATUSES)[number];
@@ -58,6 +62,7 @@ export const BIC_PATTERN = /^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$/;
 export const REFUND_REQUESTED_KIND = 'REFUND_REQUESTED';
 export const REFUND_PAID_KIND = 'REFUND_PAID';
 export const REFUND_RELEASED_KIND = 'REFUND_RELEASED';
+export const TOP_UP_REFUSED_KIND = 'TOP_UP_REFUSED';
 
 export interface Payee {
   name: string;
@@ -71,6 +76,8 @@ export interface RefundRequest {
   documentId: string | null;
   /** A deposit returned (deposits/deposits.ts): always whole, by bank transfer. */
   depositId: string | null;
+  /** A card top-up charging refused (card/top-up-refunds.ts): always whole, to its card. */
+  cardPaymentId: string | null;
   /** null: everything the source still holds. */
   amountMinor: bigint | null;
   method: RefundMethod;
@@ -87,6 +94,7 @@ export interface RefundView {
   paymentId: string | null;
   documentId: string | null;
   depositId: string | null;
+  cardPaymentId: string | null;
   method: RefundMethod;
   currency: string;
   amountMinor: string;
@@ -110,15 +118,16 @@ export interface RefundView {
 /** The request from a REST body and header; throws INVALID_ARGUMENT naming the field. Pure. */
 export function parseRefundRequest(idempotencyKey: string | undefined, b: Record<string, unknown>, actor: string): RefundRequest {
   const key = readIdempotencyKey(idempotencyKey);
-  for (const f of ['paymentId', 'documentId', 'depositId'] as const)
+  for (const f of ['paymentId', 'documentId', 'depositId', 'cardPaymentId'] as const)
     if (b[f] !== undefined && b[f] !== null && !isId(b[f])) throw CollectionsError.invalid(f, 'an id');
   const paymentId = (b.paymentId as string | undefined) ?? null;
   const documentId = (b.documentId as string | undefined) ?? null;
   const depositId = (b.depositId as string | undefined) ?? null;
-  if ([paymentId, documentId, depositId].filter((x) => x !== null).length !== 1)
+  const cardPaymentId = (b.cardPaymentId as string | undefined) ?? null;
+  if ([paymentId, documentId, depositId, cardPaymentId].filter((x) => x !== null).length !== 1)
     throw CollectionsError.invalid(
       'paymentId',
-      'name exactly one source: paymentId (account credit), documentId (a credit note) or depositId (a deposit returned)',
+      'name exactly one source: paymentId (account credit), documentId (a credit note), depositId (a deposit returned) or cardPaymentId (a refused card top-up)',
     );
   if (!REFUND_METHODS.includes(b.method as RefundMethod)) throw CollectionsError.invalid('method', `one of ${REFUND_METHODS.join(', ')}`);
   let amountMinor: bigint | null = null;
@@ -149,6 +158,7 @@ export function parseRefundRequest(idempotencyKey: string | undefined, b: Record
     paymentId,
     documentId,
     depositId,
+    cardPaymentId,
     amountMinor,
     method: b.method as RefundMethod,
     payee,
@@ -164,14 +174,21 @@ export function refundIdOf(idempotencyKey: string): string {
 }
 
 function fingerprintOf(r: RefundRequest): string {
+  // The card payment is appended only when named, so the fingerprints of the other sources stay what they were.
+  const fields = [r.paymentId, r.documentId, r.depositId, r.amountMinor?.toString() ?? null, r.method, r.payee, r.reason];
   return createHash('sha256')
-    .update(JSON.stringify([r.paymentId, r.documentId, r.depositId, r.amountMinor?.toString() ?? null, r.method, r.payee, r.reason]))
+    .update(JSON.stringify(r.cardPaymentId === null ? fields : [...fields, r.cardPaymentId]))
     .digest('hex');
 }
 
 /** The legs that reserve a refund (REFUND_REQUESTED); released is the same with every sign turned. Pure. */
 export function refundRequestedLegs(x: { sourceKind: RefundSourceKind; accountId: string; amountMinor: bigint }): LedgerLeg[] {
-  const from = { ACCOUNT_CREDIT: LEDGER_ACCOUNT.UNAPPLIED_CASH, CREDIT_NOTE: LEDGER_ACCOUNT.AR, DEPOSIT: LEDGER_ACCOUNT.DEPOSITS_HELD };
+  const from = {
+    ACCOUNT_CREDIT: LEDGER_ACCOUNT.UNAPPLIED_CASH,
+    CREDIT_NOTE: LEDGER_ACCOUNT.AR,
+    DEPOSIT: LEDGER_ACCOUNT.DEPOSITS_HELD,
+    CARD_TOP_UP: LEDGER_ACCOUNT.TOP_UPS_REFUSED,
+  };
   return [
     {
       account: from[x.sourceKind],
@@ -201,6 +218,7 @@ interface RefundRow {
   payment_id: string | null;
   document_id: string | null;
   deposit_id: string | null;
+  card_payment_id: string | null;
   method: RefundMethod;
   currency: string;
   amount_minor: string;
@@ -222,7 +240,7 @@ interface RefundRow {
   updated_at: Date;
 }
 
-export const REFUND_COLUMNS = `id, idempotency_key, request_fingerprint, account_id, source_kind, payment_id, document_id, deposit_id, method, trim(currency) as currency,
+export const REFUND_COLUMNS = `id, idempotency_key, request_fingerprint, account_id, source_kind, payment_id, document_id, deposit_id, card_payment_id, method, trim(currency) as currency,
   amount_minor::text, payee_name, payee_iban, payee_bic, reason, status, hold_reasons, requested_by, decided_by, decided_at, decision_note,
   attempts, gateway_refund_id, failure_code, batch_id, created_at, updated_at`;
 
@@ -267,6 +285,7 @@ export function refundView(r: RefundRow): RefundView {
     paymentId: r.payment_id,
     documentId: r.document_id,
     depositId: r.deposit_id,
+    cardPaymentId: r.card_payment_id,
     method: r.method,
     currency: r.currency,
     amountMinor: r.amount_minor,
@@ -293,6 +312,7 @@ interface RefundSource {
   paymentId: string | null;
   documentId: string | null;
   depositId: string | null;
+  cardPaymentId: string | null;
   sourceKind: RefundSourceKind;
   accountId: string;
   currency: string;
@@ -339,11 +359,13 @@ export class Refunds {
           ? await this.lockPayment(c, r)
           : r.documentId !== null
             ? await this.lockCreditNote(c, r)
-            : await this.lockDeposit(c, r);
+            : r.depositId !== null
+              ? await this.lockDeposit(c, r)
+              : await this.lockCardTopUp(c, r, now);
       const amount = r.amountMinor ?? source.availableMinor;
       if (amount > source.availableMinor)
         throw refused('amountMinor', `${source.what} holds ${source.availableMinor} to refund, not ${amount}`);
-      if (source.sourceKind === 'DEPOSIT' && amount !== source.availableMinor)
+      if ((source.sourceKind === 'DEPOSIT' || source.sourceKind === 'CARD_TOP_UP') && amount !== source.availableMinor)
         throw refused('amountMinor', `${source.what} is returned whole: ${source.availableMinor}`);
       const payee = r.method === 'BANK_TRANSFER' ? (r.payee ?? (await this.mandatePayee(c, source.accountId))) : null;
       if (r.method === 'BANK_TRANSFER' && payee === null)
@@ -355,9 +377,9 @@ export class Refunds {
       const reasons = holdReasons(await this.facts(c, { ...source, amount, method: r.method, today, nowMs }), this.d.limits);
       const status: RefundStatus = reasons.length === 0 ? 'APPROVED' : 'HELD';
       const { rowCount } = await c.query(
-        `insert into refund (id, idempotency_key, request_fingerprint, account_id, source_kind, payment_id, document_id, deposit_id, method,
-           currency, amount_minor, payee_name, payee_iban, payee_bic, reason, status, hold_reasons, requested_by, released_at, created_at, updated_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $20, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19) on conflict do nothing`,
+        `insert into refund (id, idempotency_key, request_fingerprint, account_id, source_kind, payment_id, document_id, deposit_id, card_payment_id,
+           method, currency, amount_minor, payee_name, payee_iban, payee_bic, reason, status, hold_reasons, requested_by, released_at, created_at, updated_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $20, $21, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19) on conflict do nothing`,
         [
           id,
           r.idempotencyKey,
@@ -379,6 +401,7 @@ export class Refunds {
           status === 'APPROVED' ? now : null,
           now,
           r.depositId,
+          r.cardPaymentId,
         ],
       );
       if (rowCount === 0)
@@ -468,7 +491,8 @@ export class Refunds {
     const { rows } = await this.d.pool.query<{ amount_minor: string; intent: string | null }>(
       `update refund r set status = 'SENDING', attempts = attempts + 1, updated_at = $2
        where id = $1 and method = 'CARD' and status in ('APPROVED', 'SENDING')
-       returning amount_minor::text, (select gateway_intent_id from card_payment where payment_id = r.payment_id) as intent`,
+       returning amount_minor::text,
+         (select gateway_intent_id from card_payment where payment_id = r.payment_id or id = r.card_payment_id limit 1) as intent`,
       [id, new Date(nowMs)],
     );
     if (rows.length === 0) return this.get(id);
@@ -581,7 +605,8 @@ export class Refunds {
     const amount = BigInt(r.amount_minor);
     if (r.payment_id !== null) await c.query(`select 1 from payment where id = $1 for update`, [r.payment_id]);
     else if (r.document_id !== null) await c.query(`select 1 from billing_document where id = $1 for update`, [r.document_id]);
-    else await c.query(`select 1 from deposit where id = $1 for update`, [r.deposit_id]);
+    else if (r.deposit_id !== null) await c.query(`select 1 from deposit where id = $1 for update`, [r.deposit_id]);
+    else await c.query(`select 1 from card_payment where id = $1 for update`, [r.card_payment_id]);
     await this.reserve(c, {
       refundId: r.id,
       paymentId: r.payment_id,
@@ -616,6 +641,8 @@ export class Refunds {
     },
   ): Promise<void> {
     const delta = (x.amount * x.sign).toString();
+    // A refused top-up has nothing to move: the refund row is its reservation (lockCardTopUp counts it).
+    if (x.paymentId === null && x.documentId === null && x.depositId === null) return;
     if (x.depositId !== null)
       await c.query(
         `update deposit set status = case when $2 then 'RETURNING' else 'HELD' end, refund_id = case when $2 then $3 end, updated_at = $4 where id = $1`,
@@ -662,6 +689,7 @@ export class Refunds {
       paymentId: r.paymentId,
       documentId: null,
       depositId: null,
+      cardPaymentId: null,
       sourceKind: 'ACCOUNT_CREDIT',
       accountId: p.account_id,
       currency: p.currency,
@@ -695,6 +723,7 @@ export class Refunds {
       paymentId: null,
       documentId: r.documentId,
       depositId: null,
+      cardPaymentId: null,
       sourceKind: 'CREDIT_NOTE',
       accountId: d.account_id,
       currency: d.currency,
@@ -720,12 +749,76 @@ export class Refunds {
       paymentId: null,
       documentId: null,
       depositId: r.depositId,
+      cardPaymentId: null,
       sourceKind: 'DEPOSIT',
       accountId: d.account_id,
       currency: d.currency,
       availableMinor: BigInt(d.amount_minor),
       valueDate: d.value_date,
       channel: 'DEPOSIT',
+      alreadyPaidMinor: 0n,
+    };
+  }
+
+  /**
+   * A card top-up charging refused: the card payment SUCCEEDED, its top-up REFUSED, not charged back,
+   * and no refund of it standing (a rejected or failed one does not count). Its money enters the ledger
+   * here, once per card payment: TOP_UP_REFUSED, BANK +amount, TOP_UPS_REFUSED(account) -amount.
+   */
+  private async lockCardTopUp(c: PoolClient, r: RefundRequest, now: Date): Promise<RefundSource> {
+    if (r.method !== 'CARD') throw refused('method', 'a refused card top-up goes back to its card');
+    const { rows } = await c.query<{
+      account_id: string;
+      currency: string;
+      purpose: string;
+      status: string;
+      top_up_status: string | null;
+      amount_minor: string;
+      charged_back_at: Date | null;
+      standing: number;
+    }>(
+      `select account_id, trim(currency) as currency, purpose, status, top_up_status, amount_minor::text, charged_back_at,
+         (select count(*)::int from refund where card_payment_id = cp.id and status not in ('REJECTED', 'FAILED')) as standing
+       from card_payment cp where id = $1 for update`,
+      [r.cardPaymentId],
+    );
+    if (rows.length === 0) throw refused('cardPaymentId', `no card payment ${r.cardPaymentId}`);
+    const p = rows[0];
+    if (p.purpose !== 'TOP_UP' || p.status !== 'SUCCEEDED' || p.top_up_status !== 'REFUSED')
+      throw refused(
+        'cardPaymentId',
+        `card payment ${r.cardPaymentId} is not a paid top-up charging refused (${p.purpose}, ${p.status}, top-up ${p.top_up_status ?? 'none'})`,
+      );
+    if (p.charged_back_at !== null)
+      throw refused('cardPaymentId', `card payment ${r.cardPaymentId} was charged back: the money went back already`);
+    if (p.standing > 0) throw refused('cardPaymentId', `card payment ${r.cardPaymentId} has a refund that stands`);
+    const key = `top-up-refused|${r.cardPaymentId}`;
+    const { rowCount } = await c.query(`select 1 from ledger_transaction where idempotency_key = $1`, [key]);
+    if (rowCount === 0)
+      await postLedgerTransaction(c, {
+        key,
+        kind: TOP_UP_REFUSED_KIND,
+        sourceId: r.cardPaymentId!,
+        currency: p.currency,
+        postedOn: dayOf(now.getTime()),
+        now,
+        legs: [
+          { account: LEDGER_ACCOUNT.BANK, party: null, amountMinor: BigInt(p.amount_minor) },
+          { account: LEDGER_ACCOUNT.TOP_UPS_REFUSED, party: p.account_id, amountMinor: -BigInt(p.amount_minor) },
+        ],
+      });
+    return {
+      what: `card top-up ${r.cardPaymentId}`,
+      paymentId: null,
+      documentId: null,
+      depositId: null,
+      cardPaymentId: r.cardPaymentId,
+      sourceKind: 'CARD_TOP_UP',
+      accountId: p.account_id,
+      currency: p.currency,
+      availableMinor: BigInt(p.amount_minor),
+      valueDate: null,
+      channel: 'CARD',
       alreadyPaidMinor: 0n,
     };
   }
@@ -743,17 +836,23 @@ export class Refunds {
     c: PoolClient,
     x: RefundSource & { amount: bigint; method: RefundMethod; today: string; nowMs: number },
   ): Promise<RefundFacts> {
+    // Receipts: the account's payments, and its card top-ups (money a prepaid customer paid in, never a payment of collections).
     const { rows } = await c.query<{ earlier: number; receipts: number; receipts_sum: string; dunning: boolean; released: string }>(
-      `select
-         (select count(*)::int from refund where status not in ('REJECTED', 'FAILED') and (payment_id = $1 or document_id = $2 or deposit_id = $7)) as earlier,
-         (select count(*)::int from payment where account_id = $3 and currency = $4 and channel <> 'WRITE_OFF' and status <> 'RETURNED'
-            and value_date > $5::date - make_interval(months => $6)) as receipts,
-         (select coalesce(sum(amount_minor), 0)::text from payment where account_id = $3 and currency = $4 and channel <> 'WRITE_OFF'
-            and status <> 'RETURNED' and value_date > $5::date - make_interval(months => $6)) as receipts_sum,
+      `with receipts as (
+         select amount_minor from payment where account_id = $3 and currency = $4 and channel <> 'WRITE_OFF' and status <> 'RETURNED'
+           and value_date > $5::date - make_interval(months => $6)
+         union all
+         select amount_minor from card_payment where account_id = $3 and currency = $4 and purpose = 'TOP_UP' and status = 'SUCCEEDED'
+           and charged_back_at is null and created_at > ($5::date - make_interval(months => $6))::timestamp at time zone 'UTC')
+       select
+         (select count(*)::int from refund where status not in ('REJECTED', 'FAILED')
+            and (payment_id = $1 or document_id = $2 or deposit_id = $7 or card_payment_id = $8)) as earlier,
+         (select count(*)::int from receipts) as receipts,
+         (select coalesce(sum(amount_minor), 0)::text from receipts) as receipts_sum,
          exists (select 1 from dunning_case where account_id = $3 and status = 'OPEN') as dunning,
          (select coalesce(sum(amount_minor), 0)::text from refund where currency = $4 and status in ('APPROVED', 'SENDING', 'SENT', 'SUCCEEDED')
             and released_at >= ($5::date)::timestamp at time zone 'UTC' and released_at < ($5::date + 1)::timestamp at time zone 'UTC') as released`,
-      [x.paymentId, x.documentId, x.accountId, x.currency, x.today, REFUND_AVERAGE_MONTHS, x.depositId],
+      [x.paymentId, x.documentId, x.accountId, x.currency, x.today, REFUND_AVERAGE_MONTHS, x.depositId, x.cardPaymentId],
     );
     const f = rows[0];
     const settlesOn =

@@ -35,6 +35,7 @@ import { Migration20261204003400_card_chargebacks } from './Migration20261204003
 import { Migration20261204003500_statement_ledger_checks } from './Migration20261204003500_statement_ledger_checks';
 import { Migration20261204003600_soft_barred_status } from './Migration20261204003600_soft_barred_status';
 import { Migration20261204003700_credit_note_applications } from './Migration20261204003700_credit_note_applications';
+import { Migration20261204003800_top_up_refunds } from './Migration20261204003800_top_up_refunds';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20260101000000_initial', class: Migration20260101000000_initial },
@@ -72,4 +73,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261204003500_statement_ledger_checks', class: Migration20261204003500_statement_ledger_checks },
   { name: 'Migration20261204003600_soft_barred_status', class: Migration20261204003600_soft_barred_status },
   { name: 'Migration20261204003700_credit_note_applications', class: Migration20261204003700_credit_note_applications },
+  { name: 'Migration20261204003800_top_up_refunds', class: Migration20261204003800_top_up_refunds },
 ];
