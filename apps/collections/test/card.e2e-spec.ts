@@ -479,6 +479,41 @@ describe('card payments', () => {
     expect(reversals.rows[0].n).toBe(1);
   });
 
+  it('a partial chargeback returns the payment and receives what the customer kept again: the document owes what the issuer took', async () => {
+    // doc-1 is open again after the chargeback above: paid again by card, then the issuer takes 50.00 of the 120.00 back.
+    const paid = await settled((await pay('doc-1', 'pay-doc-1-again')).body.id as string);
+    expect(paid.status).toBe('SUCCEEDED');
+    expect(await documentState('doc-1')).toBe('PAID 12000 allocations=2');
+    await gateway.chargeback(paid.gatewayIntentId as string, 'product_not_received', 5000n);
+    const charged = await waitFor(
+      'the partial chargeback recorded',
+      async () => (await call('GET', `/v1/collections/card/payments/${paid.id as string}`, { key: VIEWER_KEY })).body,
+      (b) => b.chargeback !== null,
+      SETTLE_TIMEOUT_MS,
+    );
+    expect(charged.chargeback).toMatchObject({
+      reason: 'product_not_received',
+      amountMinor: '5000',
+      residualPaymentId: expect.stringMatching(/^pay-/),
+    });
+    const residualId = (charged.chargeback as Json).residualPaymentId as string;
+    const payments = await pool.query(
+      `select id, status, amount_minor::text as amount, returned_minor::text as returned from payment where id = any($1::text[]) order by amount_minor`,
+      [[paid.paymentId, residualId]],
+    );
+    expect(payments.rows).toEqual([
+      { id: residualId, status: 'ALLOCATED', amount: '7000', returned: '0' },
+      { id: paid.paymentId, status: 'RETURNED', amount: '12000', returned: '12000' },
+    ]);
+    expect(await documentState('doc-1')).toBe('PARTIALLY_PAID 7000 allocations=3');
+    const reason = await pool.query<{ reason: string }>(
+      `select payload->>'reason' as reason from collections_outbox where payload->>'type' = 'PAYMENT_RETURNED' and payload->>'paymentId' = $1`,
+      [paid.paymentId],
+    );
+    expect(reason.rows).toEqual([{ reason: 'CHARGEBACK product_not_received (5000 of 12000)' }]);
+    expect((await call('GET', '/v1/collections/ledger/checks', { key: VIEWER_KEY })).body).toMatchObject({ ok: true });
+  });
+
   it('never has the card number in its logs or its rows', async () => {
     const tables = ['card_token', 'card_payment', 'card_webhook_event', 'payment', 'payment_allocation', 'ledger_transaction'];
     let dump = '';

@@ -33,6 +33,8 @@ export interface CardPaymentRow {
   chargeback_id: string | null;
   chargeback_reason: string | null;
   charged_back_at: Date | null;
+  chargeback_minor: string | null;
+  chargeback_residual_payment_id: string | null;
 }
 
 export interface NewCardPayment {
@@ -181,6 +183,14 @@ export function cardPaymentView(r: CardPaymentRow): Record<string, unknown> {
     createdAt: r.created_at.toISOString(),
     settledAt: r.settled_at === null ? null : r.settled_at.toISOString(),
     chargeback:
-      r.chargeback_id === null ? null : { id: r.chargeback_id, reason: r.chargeback_reason, at: r.charged_back_at!.toISOString() },
+      r.chargeback_id === null
+        ? null
+        : {
+            id: r.chargeback_id,
+            reason: r.chargeback_reason,
+            at: r.charged_back_at!.toISOString(),
+            amountMinor: r.chargeback_minor,
+            residualPaymentId: r.chargeback_residual_payment_id,
+          },
   };
 }

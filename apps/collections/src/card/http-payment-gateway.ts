@@ -105,20 +105,31 @@ export function intentOf(j: Record<string, unknown>): PaymentIntent {
     amountMinor: BigInt(amount),
     currency: str(j, 'currency'),
     failureCode: typeof j.failureCode === 'string' ? j.failureCode : null,
-    chargeback: chargebackOf(j.chargeback),
+    chargeback: chargebackOf(j.chargeback, BigInt(amount)),
   };
 }
 
-/** A chargeback as the gateway reports it; anything malformed is the gateway's failure, never money to move. */
-function chargebackOf(v: unknown): PaymentIntent['chargeback'] {
+/**
+ * A chargeback as the gateway reports it; anything malformed is the gateway's failure, never money to
+ * move. Without `amountMinor` it is of the whole intent; with one, at most the intent's amount.
+ */
+function chargebackOf(v: unknown, intentMinor: bigint): PaymentIntent['chargeback'] {
   if (v === null || v === undefined) return null;
-  const c = v as { id?: unknown; reason?: unknown };
+  const c = v as { id?: unknown; reason?: unknown; amountMinor?: unknown };
+  const amount =
+    c.amountMinor === undefined
+      ? intentMinor
+      : typeof c.amountMinor === 'string' && /^[1-9][0-9]{0,18}$/.test(c.amountMinor)
+        ? BigInt(c.amountMinor)
+        : null;
   if (
     typeof c.id !== 'string' ||
     !/^[A-Za-z0-9_.:-]{1,128}$/.test(c.id) ||
     typeof c.reason !== 'string' ||
-    !/^[a-z_]{1,64}$/.test(c.reason)
+    !/^[a-z_]{1,64}$/.test(c.reason) ||
+    amount === null ||
+    amount > intentMinor
   )
     throw new GatewayError(GatewayErrorCode.UNAVAILABLE, 'card gateway: bad chargeback');
-  return { id: c.id, reason: c.reason };
+  return { id: c.id, reason: c.reason, amountMinor: amount };
 }

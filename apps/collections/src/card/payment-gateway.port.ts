@@ -16,8 +16,11 @@ export interface PaymentIntent {
   currency: string;
   /** Why it failed (card_declined, insufficient_funds, ...); null unless failed. */
   failureCode: string | null;
-  /** The card's issuer took the money back (a lost dispute): the gateway's id of it and its reason; null otherwise. */
-  chargeback: { id: string; reason: string } | null;
+  /**
+   * The card's issuer took money back (a lost dispute): the gateway's id of it, its reason and how much
+   * (all of the intent, or part of it); null otherwise.
+   */
+  chargeback: { id: string; reason: string; amountMinor: bigint } | null;
 }
 
 export interface CreateIntentRequest {

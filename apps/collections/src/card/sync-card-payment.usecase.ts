@@ -17,8 +17,12 @@
  *   SUCCEEDED, asked by a webhook: the intent is fetched again; a chargeback on it (the issuer took
  *     the money back) reverses the collections payment it made (reversePayment: its allocations undone,
  *     the documents open again, PAYMENT_RETURNED with reason "CHARGEBACK <reason>") and is recorded on
- *     the card payment, once, in one transaction. A charged-back top-up is recorded and logged: taking
- *     the money back from the prepaid balance is not built.
+ *     the card payment, once, in one transaction. A partial chargeback (the issuer took part of it) does
+ *     the same, and in the same transaction receives what the customer kept as a new card payment
+ *     (bank reference `<intent>:kept`), matched like the first to the same document: the ledger sees
+ *     the whole receipt returned and the rest received again, so BANK moves by what the issuer took. A
+ *     charged-back top-up is recorded and logged: taking the money back from the prepaid balance is not
+ *     built.
  */
 import type { Logger } from '@app/observability';
 import type { Clock } from '@app/observability';
@@ -114,7 +118,7 @@ export class SyncCardPayment {
     if (intent.status !== 'succeeded') return;
     let paymentId: string | null = null;
     if (row.purpose === 'INVOICE') {
-      const received = await this.receivedPayment(row, intent, now);
+      const received = await this.receivedPayment(row, intent.id, BigInt(row.amount_minor), now);
       await this.d.applier.apply(received, { importId: null, nowMs: now.getTime() });
       paymentId = paymentIdOf(received);
     }
@@ -123,7 +127,7 @@ export class SyncCardPayment {
   }
 
   /** The payment as the matching rules read it: the document's RF reference and number, so rule 1 or 2 finds it. */
-  private async receivedPayment(row: CardPaymentRow, intent: PaymentIntent, now: Date): Promise<ReceivedPayment> {
+  private async receivedPayment(row: CardPaymentRow, bankReference: string, amountMinor: bigint, now: Date): Promise<ReceivedPayment> {
     const { rows } = await this.d.pool.query<{ payment_reference: string | null; number_text: string | null }>(
       `select payment_reference, number_text from billing_document where id = $1`,
       [row.document_id],
@@ -135,9 +139,9 @@ export class SyncCardPayment {
       kind: 'payment',
       channel: 'CARD',
       source: CARD_PAYMENT_SOURCE,
-      bankReference: intent.id,
+      bankReference,
       currency: row.currency,
-      amountMinor: BigInt(row.amount_minor),
+      amountMinor,
       valueDate: day,
       bookingDate: day,
       endToEndId: null,
@@ -147,9 +151,15 @@ export class SyncCardPayment {
     };
   }
 
-  /** Reverses what the card payment paid and records the chargeback, once (the row locked, then checked). */
-  private async chargeBack(row: CardPaymentRow, chargeback: { id: string; reason: string }): Promise<void> {
+  /**
+   * Reverses what the card payment paid and records the chargeback, once (the row locked, then checked);
+   * a partial one receives what the customer kept again, in the same transaction.
+   */
+  private async chargeBack(row: CardPaymentRow, chargeback: { id: string; reason: string; amountMinor: bigint }): Promise<void> {
     const now = new Date(this.d.clock.nowMs());
+    const kept = BigInt(row.amount_minor) - chargeback.amountMinor;
+    const residual =
+      row.payment_id !== null && kept > 0n ? await this.receivedPayment(row, `${row.gateway_intent_id}:kept`, kept, now) : undefined;
     const recorded = await withTransaction(this.d.pool, async (c) => {
       const { rows } = await c.query<{ charged_back_at: Date | null }>(
         `select charged_back_at from card_payment where id = $1 for update`,
@@ -159,17 +169,30 @@ export class SyncCardPayment {
       if (row.payment_id !== null)
         await reversePayment(c, {
           paymentId: row.payment_id,
-          reason: `CHARGEBACK ${chargeback.reason}`,
+          reason: `CHARGEBACK ${chargeback.reason}${kept > 0n ? ` (${chargeback.amountMinor} of ${row.amount_minor})` : ''}`,
           postedOn: now.toISOString().slice(0, 10),
           now,
         });
+      if (residual !== undefined) await this.d.applier.applyIn(c, residual, { importId: null, nowMs: now.getTime() });
+      const residualId = residual === undefined ? null : paymentIdOf(residual);
       await c.query(
-        `update card_payment set chargeback_id = $2, chargeback_reason = $3, charged_back_at = $4, updated_at = $4 where id = $1`,
-        [row.id, chargeback.id, chargeback.reason, now],
+        `update card_payment set chargeback_id = $2, chargeback_reason = $3, charged_back_at = $4, chargeback_minor = $5,
+           chargeback_residual_payment_id = $6, updated_at = $4 where id = $1`,
+        [row.id, chargeback.id, chargeback.reason, now, chargeback.amountMinor.toString(), residualId],
       );
       await c.query(
         `insert into audit_log (actor, action, entity_type, entity_id, details, created_at) values ('card-gateway', 'card_payment.chargeback', 'card_payment', $1, $2, $3)`,
-        [row.id, JSON.stringify({ chargebackId: chargeback.id, reason: chargeback.reason, paymentId: row.payment_id }), now],
+        [
+          row.id,
+          JSON.stringify({
+            chargebackId: chargeback.id,
+            reason: chargeback.reason,
+            amountMinor: chargeback.amountMinor.toString(),
+            paymentId: row.payment_id,
+            residualPaymentId: residualId,
+          }),
+          now,
+        ],
       );
       return true;
     });

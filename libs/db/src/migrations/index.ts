@@ -36,6 +36,7 @@ import { Migration20261204003500_statement_ledger_checks } from './Migration2026
 import { Migration20261204003600_soft_barred_status } from './Migration20261204003600_soft_barred_status';
 import { Migration20261204003700_credit_note_applications } from './Migration20261204003700_credit_note_applications';
 import { Migration20261204003800_top_up_refunds } from './Migration20261204003800_top_up_refunds';
+import { Migration20261204003900_partial_chargebacks } from './Migration20261204003900_partial_chargebacks';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20260101000000_initial', class: Migration20260101000000_initial },
@@ -74,4 +75,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261204003600_soft_barred_status', class: Migration20261204003600_soft_barred_status },
   { name: 'Migration20261204003700_credit_note_applications', class: Migration20261204003700_credit_note_applications },
   { name: 'Migration20261204003800_top_up_refunds', class: Migration20261204003800_top_up_refunds },
+  { name: 'Migration20261204003900_partial_chargebacks', class: Migration20261204003900_partial_chargebacks },
 ];

@@ -20,8 +20,9 @@
  * Control (tests, no auth):
  *   POST /control/webhooks {url?, duplicate?, outOfOrder?, delayMs?}   where and how to deliver events
  *   POST /control/resend {eventId, ageSeconds}   sends a past event again, signed as of ageSeconds ago
- *   POST /control/chargeback {intentId, reason}  the issuer takes a succeeded intent's money back (a lost
- *                                                dispute): the intent shows {chargeback: {id, reason}} and a
+ *   POST /control/chargeback {intentId, reason, amountMinor?}  the issuer takes a succeeded intent's money
+ *                                                back, all of it or amountMinor (a lost dispute): the intent
+ *                                                shows {chargeback: {id, reason, amountMinor}} and a
  *                                                charge.dispute.lost webhook goes out
  *   GET  /control/state   create requests, intents, deliveries, refunds
  * Webhooks: POST to the url, body {id, type, created, data: {intent: {...as of the event}}}, header
@@ -61,7 +62,7 @@ interface Intent {
   failureCode: string | null;
   settleAtMs: number;
   refundedMinor: bigint;
-  chargeback: { id: string; reason: string } | null;
+  chargeback: { id: string; reason: string; amountMinor: string } | null;
 }
 
 interface GatewayEvent {
@@ -299,9 +300,13 @@ export class FakeCardGateway {
       const intent = typeof b.intentId === 'string' ? this.intents.get(b.intentId) : undefined;
       if (intent === undefined) throw new HttpFailure(404, 'no such intent');
       if (this.view(intent, Date.now()).status !== 'succeeded') throw new HttpFailure(409, 'only a succeeded intent is charged back');
+      const amount =
+        typeof b.amountMinor === 'string' && /^[1-9][0-9]{0,17}$/.test(b.amountMinor) ? BigInt(b.amountMinor) : intent.amountMinor;
+      if (amount > intent.amountMinor) throw new HttpFailure(400, 'amountMinor: at most the intent amount');
       intent.chargeback ??= {
         id: `dp_${randomUUID().replace(/-/g, '')}`,
         reason: typeof b.reason === 'string' && /^[a-z_]{1,64}$/.test(b.reason) ? b.reason : 'fraudulent',
+        amountMinor: amount.toString(),
       };
       this.deliver(this.event('charge.dispute.lost', intent, Date.now()));
       return send(res, 200, this.view(intent, Date.now()));

@@ -24,7 +24,8 @@ export interface FakeCardGatewayProcess {
   webhooks(o: { url?: string; duplicate?: boolean; outOfOrder?: boolean; delayMs?: number }): Promise<void>;
   resend(eventId: string, ageSeconds: number): Promise<void>;
   /** The issuer takes a succeeded intent's money back; a charge.dispute.lost webhook follows. */
-  chargeback(intentId: string, reason: string): Promise<void>;
+  /** All of the intent, or `amountMinor` of it. */
+  chargeback(intentId: string, reason: string, amountMinor?: bigint): Promise<void>;
   /** What a payment page would do: the card number goes to the gateway, never to Ratel. */
   tokenize(number: string): Promise<{ token: string; last4: string; brand: string }>;
   stop(): Promise<void>;
@@ -69,7 +70,12 @@ export async function startFakeCardGateway(env: Record<string, string> = {}): Pr
     state: async () => (await (await fetch(`${url}/control/state`)).json()) as FakeCardState,
     webhooks: async (o) => void (await post('/control/webhooks', o)),
     resend: async (eventId, ageSeconds) => void (await post('/control/resend', { eventId, ageSeconds })),
-    chargeback: async (intentId, reason) => void (await post('/control/chargeback', { intentId, reason })),
+    chargeback: async (intentId, reason, amountMinor) =>
+      void (await post('/control/chargeback', {
+        intentId,
+        reason,
+        ...(amountMinor === undefined ? {} : { amountMinor: amountMinor.toString() }),
+      })),
     tokenize: async (number) =>
       (await post('/v1/tokens', { number, expMonth: 12, expYear: 2030 })) as { token: string; last4: string; brand: string },
     stop: async () => {
