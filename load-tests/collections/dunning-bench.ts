@@ -1,8 +1,8 @@
 /**
  * Dunning at scale (issue 10: "evaluating 1M accounts, under 60 s"): N postpaid accounts, each with one
  * invoice due 2026-11-15 and unpaid, on a throwaway PostgreSQL (or DATABASE_URL); then one dunning run
- * on 2026-11-19 through the real path (Dunning.run: every overdue account evaluated in its own
- * transaction, the D+3 reminder taken for each: a case, the action, the notice row, the
+ * on 2026-11-19 through the real path (Dunning.run: pages of overdue accounts evaluated in one
+ * transaction each, the D+3 reminder taken for each account: a case, the action, the notice row, the
  * DUNNING_STEP_TAKEN event), timed, and a second run the same day (nothing left to take: the cost of
  * evaluating alone).
  *

@@ -3,7 +3,8 @@
  * on a fake clock: reminder, warning, soft bar and hard bar on their days, each once; a failed bar
  * call retried; a promise to pay pauses and a dispute holds a document out; the payment that clears
  * the overdue amount closes the case and lifts the bar; a write-off at D+180 keeps the ledger whole
- * and is reversed like a payment.
+ * and is reversed like a payment. A run (pages in one transaction each, the bars one by one) leaves
+ * exactly what evaluating every account one by one leaves, day after day.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { createTestDatabase } from '@app/devstack';
 import { LedgerChecks } from '../ledger/ledger-checks';
 import { dunningAfterPayment } from '../api/collections.module';
 import { PaymentApplier } from '../matching/apply-payment';
+import { ManualPayments, parseManualPayment } from '../payments/manual-payment';
 import { reversePayment } from '../matching/reverse-payment';
 import { ImportStatement, ImportStatementCommand } from '../payments/import-statement.usecase';
 import { seedReceivables } from '../testing/receivables-fixtures';
@@ -183,5 +185,98 @@ describe('dunning', () => {
       averageDaysLate: '22.0',
     });
     expect(await dunning.morale('acc-3', '2026-11-10')).toMatchObject({ invoicesDue: 0, onTimeRatio: null });
+  });
+});
+
+describe('a run, a page at a time, against one account at a time', () => {
+  const ACCOUNTS = ['e-1', 'e-2', 'e-3', 'e-4', 'e-5', 'e-6', 'e-7', 'e-8'];
+  const DAYS = ['2026-11-18', '2026-11-25', '2026-11-29', '2026-12-06', '2026-12-20', '2027-01-01', '2027-01-20'];
+  let paged: Pool;
+  let single: Pool;
+
+  /** The same receivables in both databases: what each account's case should meet. */
+  async function seed(p: Pool): Promise<Dunning> {
+    await seedReceivables(p, {
+      accounts: ACCOUNTS,
+      invoices: [
+        { n: 1, accountId: 'e-1', grossMinor: 12000n, issueDate: '2026-11-01' }, // the whole ladder
+        { n: 2, accountId: 'e-2', grossMinor: 300n, issueDate: '2026-11-01' }, // below the bars' minimum: notices only
+        { n: 3, accountId: 'e-3', grossMinor: 4000n, issueDate: '2026-11-01' }, // a promise to pay until 2026-12-01
+        { n: 4, accountId: 'e-4', grossMinor: 4000n, issueDate: '2026-11-01' }, // disputed: never dunned
+        { n: 5, accountId: 'e-5', grossMinor: 2500n, issueDate: '2026-11-06' }, // five days behind the others
+        { n: 6, accountId: 'e-6', grossMinor: 9000n, issueDate: '2026-11-01' }, // BUSINESS ladder
+        { n: 7, accountId: 'e-7', grossMinor: 1500n, issueDate: '2026-11-01' }, // paid after the warning: its case closes
+        { n: 8, accountId: 'e-8', grossMinor: 7000n, issueDate: '2026-11-01' }, // paid after the soft bar: closed, bar lifted
+        { n: 9, accountId: 'e-1', grossMinor: 800n, issueDate: '2026-12-01' }, // a second invoice while dunned
+      ],
+      at: new Date(Date.UTC(2026, 10, 1)),
+    });
+    const d = new Dunning(p, new ChargingBarring(fakeUrl, KEY));
+    await d.setSegment('e-6', 'BUSINESS', at('2026-11-02'));
+    await d.promiseToPay('e-3', '2026-12-01', 'pays on the 1st', at('2026-11-02'));
+    await d.dispute('doc-4', 'disputed', 'spec', at('2026-11-02'));
+    return d;
+  }
+
+  const pay = (p: Pool, accountId: string, amount: string, day: string) =>
+    new ManualPayments(p, new PaymentApplier(p)).record(
+      parseManualPayment(
+        `pay-${accountId}`,
+        { method: 'TRANSFER', amountMinor: amount, currency: 'EUR', valueDate: day, accountId },
+        'spec',
+        day,
+      ),
+      at(day),
+    );
+
+  /** Everything dunning wrote, in a stable order. */
+  async function written(p: Pool): Promise<unknown> {
+    const q = async (sql: string) => (await p.query(sql)).rows;
+    return {
+      cases: await q(`select id, account_id, status, opened_on::text, closed_on::text from dunning_case order by id`),
+      actions: await q(
+        `select case_id, step_no, action, overdue_minor::text, taken_on::text, result from dunning_action order by case_id, step_no`,
+      ),
+      notices: await q(`select id, case_id, account_id, channel, template, overdue_minor::text from dunning_notice order by id`),
+      barred: await q(`select account_id from dunning_account where barred_by_dunning order by account_id`),
+      events: await q(
+        `select event_id, subject, payload from collections_outbox where payload->>'type' = 'DUNNING_STEP_TAKEN' order by event_id`,
+      ),
+    };
+  }
+
+  beforeAll(async () => {
+    [paged, single] = await Promise.all(
+      ['dunpaged', 'dunsingle'].map(async (label) => {
+        const url = await createTestDatabase(label);
+        await migrate(url);
+        return new Pool({ connectionString: url, max: 4 });
+      }),
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all([paged?.end(), single?.end()]);
+  });
+
+  it('takes the same steps, opens and closes the same cases, writes the same notices and events', async () => {
+    const [a, b] = [await seed(paged), await seed(single)];
+    let pagedSteps = 0;
+    for (const day of DAYS) {
+      if (day === '2026-11-29') await Promise.all([pay(paged, 'e-7', '1500', '2026-11-28'), pay(single, 'e-7', '1500', '2026-11-28')]);
+      if (day === '2026-12-06') await Promise.all([pay(paged, 'e-8', '7000', '2026-12-05'), pay(single, 'e-8', '7000', '2026-12-05')]);
+      const run = await a.run(day, at(day));
+      expect(run.failed).toEqual([]);
+      pagedSteps += run.stepsTaken;
+      for (const accountId of ACCOUNTS) await b.evaluateAccount(accountId, day, at(day));
+      expect(await written(paged)).toEqual(await written(single));
+    }
+    const actions = (await paged.query<{ action: string }>(`select action from dunning_action`)).rows.map((r) => r.action);
+    // Both kinds of steps happened: those a page takes (notices, agency) and those handed to one-by-one evaluation (bars, termination).
+    expect(new Set(actions)).toEqual(
+      new Set(['REMINDER_EMAIL', 'WARNING_SMS_EMAIL', 'SOFT_BAR', 'HARD_BAR', 'TERMINATION', 'AGENCY_HANDOVER']),
+    );
+    expect(pagedSteps).toBe(actions.length);
+    expect((await paged.query(`select count(*)::int as n from dunning_case where status = 'CLOSED'`)).rows[0].n).toBe(2);
   });
 });

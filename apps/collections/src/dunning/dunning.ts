@@ -22,7 +22,7 @@
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { withTransaction } from '@app/db';
-import type { DunningNotice } from '@app/events';
+import type { CollectionsEventInput, DunningNotice } from '@app/events';
 import { writeCollectionsEvents } from '../events/collections-outbox';
 import { LEDGER_ACCOUNT } from '../matching/ledger-accounts';
 import type { BarLevel, BarringPort } from './barring';
@@ -39,7 +39,9 @@ export const DUNNING_ACTIONS = [
 export type DunningAction = (typeof DUNNING_ACTIONS)[number];
 export const SEGMENTS = ['CONSUMER', 'BUSINESS'] as const;
 /** Accounts evaluated per page of a run. */
-export const DUNNING_PAGE_ACCOUNTS = 500;
+export const DUNNING_PAGE_ACCOUNTS = 2_000;
+/** Pages of a run evaluated at once (each its own transaction and connection): one per core of a 2-core box. */
+export const DUNNING_PAGES_IN_FLIGHT = 2;
 /** Days a promise to pay may reach into the future. */
 export const PROMISE_DAYS_MAX = 90;
 
@@ -85,6 +87,47 @@ export const DUNNING_NOTICES: Readonly<Record<DunningAction, DunningNotice[]>> =
   WRITE_OFF: [],
 };
 
+/** What one page of a run did (Dunning.evaluatePage). */
+export interface PageOutcome {
+  stepsTaken: number;
+  closed: number;
+  /** Accounts left for evaluateAccount: a bar, termination or write-off due, or a bar to lift. */
+  oneByOne: string[];
+}
+
+/** The steps a page takes itself: their effect is rows (notices, the agency list), never a call to charging or money. */
+const PAGE_ACTIONS: ReadonlySet<DunningAction> = new Set(['REMINDER_EMAIL', 'WARNING_SMS_EMAIL', 'AGENCY_HANDOVER']);
+
+/** The recorded result of a step whose effect is its notices (PAGE_ACTIONS). Pure. */
+function noticeStepResult(action: DunningAction): Record<string, unknown> {
+  return action === 'AGENCY_HANDOVER' ? { handedOver: true } : { notices: DUNNING_NOTICES[action].map((n) => n.channel) };
+}
+
+/** The DUNNING_STEP_TAKEN event of a step. Pure. */
+function stepTakenEvent(x: {
+  accountId: string;
+  caseId: string;
+  stepNo: number;
+  action: DunningAction;
+  currency: string;
+  overdue: bigint;
+  oldest: string;
+  today: string;
+}): CollectionsEventInput {
+  return {
+    type: 'DUNNING_STEP_TAKEN',
+    accountId: x.accountId,
+    caseId: x.caseId,
+    stepNo: x.stepNo,
+    action: x.action,
+    currency: x.currency,
+    overdueMinor: x.overdue.toString(),
+    oldestDueDate: x.oldest,
+    takenOn: x.today,
+    notices: DUNNING_NOTICES[x.action],
+  };
+}
+
 export class Dunning {
   constructor(
     private readonly pool: Pool,
@@ -93,7 +136,12 @@ export class Dunning {
     private readonly onTermination?: (c: PoolClient, accountId: string, nowMs: number) => Promise<string[]>,
   ) {}
 
-  /** Every account with something overdue or an open case, a page at a time; `today` is YYYY-MM-DD. */
+  /**
+   * Every account with something overdue or an open case, a page at a time; `today` is YYYY-MM-DD.
+   * A page is evaluated in one transaction with set-based reads and writes (evaluatePage); the accounts
+   * whose step calls charging or moves money (a bar, an unbar, a termination, a write-off) are then
+   * evaluated one by one (evaluateAccount), each in its own transaction. Both take the same steps.
+   */
   async run(today: string, nowMs: number, onProgress?: (done: number, total: number) => void): Promise<DunningRunSummary> {
     const { rows } = await this.pool.query<{ account_id: string }>(
       `select distinct account_id from (
@@ -103,19 +151,193 @@ export class Dunning {
     );
     let steps = 0;
     let closed = 0;
+    let done = 0;
     const failed: DunningRunSummary['failed'] = [];
-    for (const [i, r] of rows.entries()) {
-      try {
-        const out = await this.evaluateAccount(r.account_id, today, nowMs);
-        steps += out.stepsTaken.length;
-        if (out.closed) closed++;
-      } catch (e) {
-        // This account's step is not taken (its transaction rolled back) and is tried again at the next run; the others go on.
-        if (failed.length < DUNNING_FAILURES_LISTED_MAX) failed.push({ accountId: r.account_id, error: (e as Error).message });
+    const fail = (accountId: string, e: unknown) => {
+      // This account's step is not taken (its transaction rolled back) and is tried again at the next run; the others go on.
+      if (failed.length < DUNNING_FAILURES_LISTED_MAX) failed.push({ accountId, error: (e as Error).message });
+    };
+    const pages: string[][] = [];
+    for (let i = 0; i < rows.length; i += DUNNING_PAGE_ACCOUNTS)
+      pages.push(rows.slice(i, i + DUNNING_PAGE_ACCOUNTS).map((r) => r.account_id));
+    // Pages hold disjoint accounts, so DUNNING_PAGES_IN_FLIGHT of them run at once without waiting on each other's locks.
+    let next = 0;
+    const worker = async () => {
+      for (let page = pages[next++]; page !== undefined; page = pages[next++]) {
+        let one: string[];
+        try {
+          const out = await this.evaluatePage(page, today, nowMs);
+          steps += out.stepsTaken;
+          closed += out.closed;
+          one = out.oneByOne;
+        } catch {
+          one = page; // the page rolled back as a whole: its accounts one by one, so one bad account fails alone
+        }
+        for (const accountId of one) {
+          try {
+            const out = await this.evaluateAccount(accountId, today, nowMs);
+            steps += out.stepsTaken.length;
+            if (out.closed) closed++;
+          } catch (e) {
+            fail(accountId, e);
+          }
+        }
+        done += page.length;
+        onProgress?.(done, rows.length);
       }
-      if (onProgress !== undefined && (i % DUNNING_PAGE_ACCOUNTS === 0 || i === rows.length - 1)) onProgress(i + 1, rows.length);
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(DUNNING_PAGES_IN_FLIGHT, pages.length) }, worker));
     return { accounts: rows.length, stepsTaken: steps, closed, failed };
+  }
+
+  /**
+   * One page of a run in ONE transaction, as evaluateAccount would do it account by account: the page's
+   * dunning_account rows created and locked (account order: the lock evaluateAccount takes first, so the
+   * two never interleave on an account), overdue amounts, open cases and due steps read in three
+   * statements, then every case opened or closed, every notice, action and DUNNING_STEP_TAKEN event
+   * written with one statement each. Accounts whose due steps are all notices (reminder, warning, agency
+   * handover) are done here; those with a bar, termination or write-off due, or a bar to lift, are
+   * returned, untouched, for evaluateAccount.
+   */
+  async evaluatePage(accountIds: readonly string[], today: string, nowMs: number): Promise<PageOutcome> {
+    const now = new Date(nowMs);
+    return withTransaction(this.pool, async (c) => {
+      await c.query(
+        `insert into dunning_account (account_id, updated_at) select a, $2 from unnest($1::text[]) a order by a on conflict (account_id) do nothing`,
+        [accountIds, now],
+      );
+      // Locked in a statement of its own: the reads below then start after the locks, so they see what an evaluation that held one committed.
+      await c.query(`select 1 from dunning_account where account_id = any($1::text[]) order by account_id for update`, [accountIds]);
+      const { rows: state } = await c.query<{
+        account_id: string;
+        segment: string;
+        promise_until: string | null;
+        barred_by_dunning: boolean;
+        overdue: string;
+        oldest: string | null;
+        currency: string | null;
+        case_id: string | null;
+      }>(
+        `with locked as (
+           select account_id, segment, to_char(promise_until, 'YYYY-MM-DD') as promise_until, barred_by_dunning
+           from dunning_account where account_id = any($1::text[])),
+         overdue as (
+           select d.account_id, sum(d.gross_minor - d.paid_minor) as overdue, to_char(min(d.due_date), 'YYYY-MM-DD') as oldest,
+             min(d.currency) as currency
+           from billing_document d where d.account_id = any($1::text[]) and ${OVERDUE} group by d.account_id)
+         select l.account_id, l.segment, l.promise_until, l.barred_by_dunning, coalesce(o.overdue, 0)::text as overdue, o.oldest, o.currency,
+           (select k.id from dunning_case k where k.account_id = l.account_id and k.status = 'OPEN') as case_id
+         from locked l left join overdue o on o.account_id = l.account_id`,
+        [accountIds, today],
+      );
+      const out: PageOutcome = { stepsTaken: 0, closed: 0, oneByOne: [] };
+      const toClose: string[] = [];
+      const newCases: { id: string; accountId: string }[] = [];
+      const active: {
+        accountId: string;
+        caseId: string;
+        segment: string;
+        days: number;
+        overdue: bigint;
+        oldest: string;
+        currency: string;
+      }[] = [];
+      for (const r of state) {
+        const overdue = BigInt(r.overdue);
+        if (overdue === 0n) {
+          if (r.barred_by_dunning) out.oneByOne.push(r.account_id);
+          else if (r.case_id !== null) toClose.push(r.case_id);
+          continue;
+        }
+        const caseId = r.case_id ?? `dc-${sha1(`${r.account_id}|${today}`).slice(0, 32)}`;
+        if (r.case_id === null) newCases.push({ id: caseId, accountId: r.account_id });
+        if (r.promise_until !== null && r.promise_until >= today) continue;
+        active.push({
+          accountId: r.account_id,
+          caseId,
+          segment: r.segment,
+          days: daysBetween(r.oldest!, today),
+          overdue,
+          oldest: r.oldest!,
+          currency: r.currency ?? 'EUR',
+        });
+      }
+      const { rows: due } = await c.query<{ i: number; step_no: number; action: DunningAction }>(
+        `select t.i, s.step_no, s.action
+         from unnest($1::text[], $2::int[], $3::bigint[], $4::text[]) with ordinality as t(segment, days, overdue, case_id, i)
+         join dunning_policy p on p.segment = t.segment join dunning_step s on s.policy_code = p.code
+         where s.day_offset <= t.days and s.min_overdue_minor <= t.overdue
+           and not exists (select 1 from dunning_action x where x.case_id = t.case_id and x.step_no = s.step_no)
+         order by t.i, s.step_no`,
+        [active.map((a) => a.segment), active.map((a) => a.days), active.map((a) => a.overdue.toString()), active.map((a) => a.caseId)],
+      );
+      const stepsOf = new Map<number, { step_no: number; action: DunningAction }[]>();
+      for (const d of due) stepsOf.set(d.i - 1, [...(stepsOf.get(d.i - 1) ?? []), d]);
+      const taken: { a: (typeof active)[number]; step: { step_no: number; action: DunningAction } }[] = [];
+      const handedOff = new Set<string>();
+      for (const [i, a] of active.entries()) {
+        const steps = stepsOf.get(i) ?? [];
+        if (steps.some((st) => !PAGE_ACTIONS.has(st.action))) {
+          handedOff.add(a.accountId);
+          out.oneByOne.push(a.accountId);
+        } else for (const step of steps) taken.push({ a, step });
+      }
+      const opened = newCases.filter((k) => !handedOff.has(k.accountId));
+      if (toClose.length > 0)
+        await c.query(`update dunning_case set status = 'CLOSED', closed_on = $2, updated_at = $3 where id = any($1::text[])`, [
+          toClose,
+          today,
+          now,
+        ]);
+      if (opened.length > 0)
+        await c.query(
+          `insert into dunning_case (id, account_id, status, opened_on, created_at, updated_at)
+           select id, a, 'OPEN', $3, $4, $4 from unnest($1::text[], $2::text[]) as t(id, a)`,
+          [opened.map((k) => k.id), opened.map((k) => k.accountId), today, now],
+        );
+      const notices = taken.flatMap(({ a, step }) => DUNNING_NOTICES[step.action].map((n) => ({ a, n })));
+      if (notices.length > 0)
+        await c.query(
+          `insert into dunning_notice (id, case_id, account_id, channel, template, overdue_minor, created_at)
+           select i, k, a, ch, tp, m, $7 from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[]) as t(i, k, a, ch, tp, m)
+           on conflict (id) do nothing`,
+          [
+            notices.map(({ a, n }) => `${a.caseId}|${n.template}|${n.channel}`),
+            notices.map(({ a }) => a.caseId),
+            notices.map(({ a }) => a.accountId),
+            notices.map(({ n }) => n.channel),
+            notices.map(({ n }) => n.template),
+            notices.map(({ a }) => a.overdue.toString()),
+            now,
+          ],
+        );
+      if (taken.length > 0) {
+        await c.query(
+          `insert into dunning_action (case_id, step_no, action, overdue_minor, taken_on, result, created_at)
+           select k, n, ac, m, $6, r, $7 from unnest($1::text[], $2::smallint[], $3::text[], $4::bigint[], $5::jsonb[]) as t(k, n, ac, m, r)`,
+          [
+            taken.map(({ a }) => a.caseId),
+            taken.map(({ step }) => step.step_no),
+            taken.map(({ step }) => step.action),
+            taken.map(({ a }) => a.overdue.toString()),
+            taken.map(({ step }) => JSON.stringify(noticeStepResult(step.action))),
+            today,
+            now,
+          ],
+        );
+        await writeCollectionsEvents(
+          c,
+          taken.map(({ a, step }) => ({
+            input: stepTakenEvent({ ...a, stepNo: step.step_no, action: step.action, today }),
+            source: `${a.caseId}|${step.step_no}`,
+          })),
+          now,
+        );
+      }
+      out.stepsTaken = taken.length;
+      out.closed = toClose.length;
+      return out;
+    });
   }
 
   async evaluateAccount(accountId: string, today: string, nowMs: number): Promise<AccountOutcome> {
@@ -196,18 +418,16 @@ export class Dunning {
           c,
           [
             {
-              input: {
-                type: 'DUNNING_STEP_TAKEN',
+              input: stepTakenEvent({
                 accountId,
                 caseId,
                 stepNo: step.step_no,
                 action: step.action,
                 currency: o[0].currency ?? 'EUR',
-                overdueMinor: overdue.toString(),
-                oldestDueDate: o[0].oldest!,
-                takenOn: today,
-                notices: DUNNING_NOTICES[step.action],
-              },
+                overdue,
+                oldest: o[0].oldest!,
+                today,
+              }),
               source: `${caseId}|${step.step_no}`,
             },
           ],
@@ -235,7 +455,7 @@ export class Dunning {
     switch (x.action) {
       case 'REMINDER_EMAIL':
       case 'WARNING_SMS_EMAIL':
-        return { notices: notices.map((n) => n.channel) };
+        return noticeStepResult(x.action);
       case 'SOFT_BAR':
       case 'HARD_BAR': {
         if (this.barring === undefined) throw new Error('dunning: barring needs CHARGING_API_URL and CHARGING_API_KEY');
@@ -249,7 +469,7 @@ export class Dunning {
         return { operator: 'terminate the contract', depositsApplied };
       }
       case 'AGENCY_HANDOVER':
-        return { handedOver: true };
+        return noticeStepResult(x.action);
       case 'WRITE_OFF':
         return this.writeOff(c, x);
     }
