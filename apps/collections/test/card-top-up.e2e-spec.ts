@@ -58,6 +58,27 @@ async function balanceMicros(): Promise<string> {
   return (b.body.balance as { micros: string }).micros;
 }
 
+/** A prepaid account in charging on the demo plan. */
+async function prepaidAccount(id: string, initialBalance?: string): Promise<void> {
+  const account = await charging.rest('POST', '/v1/accounts', {
+    id,
+    customerId: 'cus-card',
+    type: 'PREPAID',
+    currency: 'EUR',
+    timeZone: 'Europe/Paris',
+    cycleDay: 1,
+    planId: DEMO_PREPAID_PLAN.id,
+    ...(initialBalance === undefined ? {} : { initialBalance }),
+  });
+  expect(account.status).toBe(201);
+}
+
+/** The gateway's token of the test card, saved for the account. */
+async function saveCard(accountId: string): Promise<void> {
+  const saved = await call('PUT', `/v1/collections/card/tokens/${accountId}`, { gatewayToken: token, last4: '4444', brand: 'mastercard' });
+  expect(saved.status).toBe(200);
+}
+
 async function refreshUntil(id: string, done: (b: Json) => boolean): Promise<Json> {
   return waitFor(
     'the card top-up',
@@ -76,17 +97,7 @@ beforeAll(async () => {
   expect((await charging.rest('POST', '/v1/products', { id: 'prd-card', name: 'card' })).status).toBe(201);
   expect((await charging.rest('POST', '/v1/price-plans', { productId: 'prd-card', plan: DEMO_PREPAID_PLAN })).status).toBe(201);
   expect((await charging.rest('POST', '/v1/customers', { id: 'cus-card', name: 'card' })).status).toBe(201);
-  const account = await charging.rest('POST', '/v1/accounts', {
-    id: 'acc-pre',
-    customerId: 'cus-card',
-    type: 'PREPAID',
-    currency: 'EUR',
-    timeZone: 'Europe/Paris',
-    cycleDay: 1,
-    planId: DEMO_PREPAID_PLAN.id,
-    initialBalance: '1.00',
-  });
-  expect(account.status).toBe(201);
+  await prepaidAccount('acc-pre', '1.00');
   gateway = await startFakeCardGateway({ FAKE_CARD_SETTLE_MS: '200' });
   collections = spawn(
     process.execPath,
@@ -126,9 +137,7 @@ beforeAll(async () => {
   });
   await gateway.webhooks({ url: `${base}/v1/collections/card/webhooks` });
   token = (await gateway.tokenize('5555555555554444')).token;
-  expect(
-    (await call('PUT', '/v1/collections/card/tokens/acc-pre', { gatewayToken: token, last4: '4444', brand: 'mastercard' })).status,
-  ).toBe(200);
+  await saveCard('acc-pre');
 }, 180_000);
 
 afterAll(async () => {
@@ -193,19 +202,8 @@ describe('prepaid top-up paid by card', () => {
   });
 
   it('a top-up charging refuses (the account closed meanwhile) goes back to the card by itself, once', async () => {
-    const shut = await charging.rest('POST', '/v1/accounts', {
-      id: 'acc-shut',
-      customerId: 'cus-card',
-      type: 'PREPAID',
-      currency: 'EUR',
-      timeZone: 'Europe/Paris',
-      cycleDay: 1,
-      planId: DEMO_PREPAID_PLAN.id,
-    });
-    expect(shut.status).toBe(201);
-    expect(
-      (await call('PUT', '/v1/collections/card/tokens/acc-shut', { gatewayToken: token, last4: '4444', brand: 'mastercard' })).status,
-    ).toBe(200);
+    await prepaidAccount('acc-shut');
+    await saveCard('acc-shut');
     const r = await call(
       'POST',
       '/v1/collections/card/top-ups',
@@ -219,6 +217,13 @@ describe('prepaid top-up paid by card', () => {
     const refused = await refreshUntil(id, (b) => (b.topUp as Json | null)?.status === 'REFUSED');
     expect(refused.status).toBe('SUCCEEDED');
     const refunds = async () => (await call('GET', '/v1/collections/refunds?accountId=acc-shut')).body.items as Json[];
+    // A webhook's sync may have asked first and still be waiting for the gateway's answer (SENDING): wait for the outcome.
+    await waitFor(
+      'the refund settled',
+      refunds,
+      (r) => r.length === 1 && r[0].status !== 'SENDING' && r[0].status !== 'APPROVED',
+      SETTLE_TIMEOUT_MS,
+    );
     expect(await refunds()).toEqual([
       expect.objectContaining({
         sourceKind: 'CARD_TOP_UP',

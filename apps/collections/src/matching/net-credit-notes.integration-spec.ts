@@ -61,6 +61,12 @@ const docs = async (...ids: string[]) =>
     ).rows.map((r) => [r.id, `${r.status} ${r.paid}`]),
   );
 const ledgerOk = async (accountId?: string) => (await new LedgerChecks(pool).run({ ...(accountId ? { accountId } : {}), nowMs: NOW })).ok;
+/** A transfer booked by hand, matched as any payment (by the reference: an invoice number or an account id). */
+const transfer = (key: string, amountMinor: string, reference: string, valueDate: string) =>
+  new ManualPayments(pool, new PaymentApplier(pool)).record(
+    parseManualPayment(key, { method: 'TRANSFER', amountMinor, currency: 'EUR', reference, valueDate }, 'op', '2026-12-04'),
+    NOW,
+  );
 
 it('an ACCOUNT_CREDIT note pays the oldest open documents first, once, with its trail, event and audit', async () => {
   await issueCreditNote(pool, { id: 'cn-1', accountId: 'acc-1', grossMinor: 3000n, issueDate: '2026-11-15' }, AT);
@@ -117,15 +123,7 @@ it('an ACCOUNT_CREDIT note pays the oldest open documents first, once, with its 
 
 it('an OFFSET note pays the document it corrects first, the rest oldest first; a REFUND note waits for its refund', async () => {
   // doc-4 (6000) is half paid; its credit note of 5000 pays the 3000 left of it, then 2000 of the older doc-3.
-  await new ManualPayments(pool, new PaymentApplier(pool)).record(
-    parseManualPayment(
-      'net-pay-0',
-      { method: 'TRANSFER', amountMinor: '3000', currency: 'EUR', reference: 'INV2026-000004', valueDate: '2026-12-01' },
-      'op',
-      '2026-12-04',
-    ),
-    NOW,
-  );
+  await transfer('net-pay-0', '3000', 'INV2026-000004', '2026-12-01');
   await issueCreditNote(
     pool,
     { id: 'cn-2', accountId: 'acc-2', grossMinor: 5000n, issueDate: '2026-11-15', creditKind: 'OFFSET', correctsDocumentId: 'doc-4' },
@@ -173,16 +171,7 @@ it('the payment of what is left is matched by exact amount; its reversal reopens
   // As the process runs it: credit notes first (then cash credit, none here).
   const credits = new CreditApplier(pool, new HandAllocation(pool), netting);
   expect(await credits.run(NOW)).toMatchObject({ creditNotes: 1, nettedMinor: 2000n, allocations: 0 });
-  const manual = new ManualPayments(pool, new PaymentApplier(pool));
-  const paid = await manual.record(
-    parseManualPayment(
-      'net-pay-1',
-      { method: 'TRANSFER', amountMinor: '10000', currency: 'EUR', reference: 'acc-4', valueDate: '2026-12-03' },
-      'op',
-      '2026-12-04',
-    ),
-    NOW,
-  );
+  const paid = await transfer('net-pay-1', '10000', 'acc-4', '2026-12-03');
   expect(paid).toMatchObject({ accountId: 'acc-4', status: 'ALLOCATED', matchRule: 'ACCOUNT_EXACT_AMOUNT' });
   expect(await docs('doc-7', 'cn-5')).toEqual({ 'doc-7': 'PAID 12000', 'cn-5': 'PAID 2000' });
   await withTransaction(pool, (c) => reversePayment(c, { paymentId: paid.paymentId, reason: 'AM04', postedOn: '2026-12-04', now: AT }));
@@ -191,16 +180,7 @@ it('the payment of what is left is matched by exact amount; its reversal reopens
 });
 
 it('a note issued after the invoice was partly paid nets against what is still open', async () => {
-  const manual = new ManualPayments(pool, new PaymentApplier(pool));
-  await manual.record(
-    parseManualPayment(
-      'net-pay-2',
-      { method: 'TRANSFER', amountMinor: '7000', currency: 'EUR', reference: 'INV2026-000008', valueDate: '2026-12-02' },
-      'op',
-      '2026-12-04',
-    ),
-    NOW,
-  );
+  await transfer('net-pay-2', '7000', 'INV2026-000008', '2026-12-02');
   await issueCreditNote(
     pool,
     { id: 'cn-6', accountId: 'acc-5', grossMinor: 2000n, issueDate: '2026-12-03', creditKind: 'OFFSET', correctsDocumentId: 'doc-8' },
