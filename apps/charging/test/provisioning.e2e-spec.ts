@@ -648,6 +648,63 @@ describe('provisioning API', () => {
     expect((await engine.getBalance(accountId, Date.now()))?.balanceMicros).toBe(10_250_000n);
   });
 
+  it('top-up reversal: takes a top-up back once (a chargeback), refuses what it cannot be, and a rebuild from the ledger agrees', async () => {
+    const accountId = await provisionPrepaid('reverse', '4915100000011', '262010000000011');
+    const topUp = await call({
+      method: 'POST',
+      url: `/v1/accounts/${accountId}/top-ups`,
+      body: { amount: '5.00' },
+      headers: { 'idempotency-key': 'rv-1' },
+    });
+    expect(topUp.status).toBe(201);
+    const topUpId = topUp.body.id as string;
+    const reverse = (id: string, body: Record<string, unknown> = {}) =>
+      call({ method: 'POST', url: `/v1/accounts/${accountId}/top-ups/${id}/reversal`, body });
+
+    const before = await stateFingerprint();
+    for (const [id, body, status, field] of [
+      [topUpId, { amount: '5.01' }, 400, 'amount'],
+      [topUpId, { amount: '-1' }, 400, 'amount'],
+      ['top_nope', {}, 404, undefined],
+      ['bad id!', {}, 400, undefined],
+    ] as const) {
+      const r = await reverse(id, body);
+      expect([r.status, field === undefined ? undefined : r.body.field]).toEqual([status, field]);
+    }
+    expect(await stateFingerprint()).toBe(before);
+
+    const reversed = await reverse(topUpId);
+    expect(reversed.status).toBe(201);
+    expect(reversed.body).toMatchObject({
+      accountId,
+      idempotencyKey: `reversal:${topUpId}`,
+      amount: { micros: '-5000000' },
+      reversesTopUpId: topUpId,
+    });
+    expect(reversed.headers['idempotent-replayed']).toBe('false');
+    expect((await engine.getBalance(accountId, Date.now()))?.balanceMicros).toBe(10_000_000n);
+    const again = await reverse(topUpId);
+    expect([again.status, again.headers['idempotent-replayed']]).toEqual([201, 'true']);
+    expect(again.body).toEqual(reversed.body);
+    expect((await reverse(topUpId, { amount: '1.00' })).body).toMatchObject({ code: 'IDEMPOTENCY_CONFLICT' });
+    expect((await reverse(reversed.body.id as string)).status).toBe(422);
+    expect((await engine.getBalance(accountId, Date.now()))?.balanceMicros).toBe(10_000_000n);
+    const ledger = await pg.query(`select kind, amount_micros::text as amount from ledger_entry where account_id = $1 order by id`, [
+      accountId,
+    ]);
+    expect(ledger.rows).toEqual([
+      { kind: 'INITIAL', amount: '10000000' },
+      { kind: 'TOPUP', amount: '5000000' },
+      { kind: 'ADJUSTMENT', amount: '-5000000' },
+    ]);
+    const audit = await pg.query(`select action from audit_log where entity_id = $1`, [reversed.body.id]);
+    expect(audit.rows).toEqual([{ action: 'top_up.reverse' }]);
+
+    await flushPrefix();
+    expect((await call({ method: 'POST', url: '/v1/admin/rebuild-projection', body: { accountId } })).body).toMatchObject({ failed: [] });
+    expect((await engine.getBalance(accountId, Date.now()))?.balanceMicros).toBe(10_000_000n);
+  });
+
   it('subscriptions: get, list, delete unroutes (and a repeated delete answers the same)', async () => {
     const accountId = await provisionPrepaid('subs', '4915100000006', '262010000000006');
     expect((await call({ method: 'GET', url: '/v1/subscriptions/sub-subs' })).body).toMatchObject({

@@ -5,7 +5,7 @@
  * Idempotency-Key: the balance goes up once, whether the request is repeated, charging was down
  * (the top-up waits PENDING, then a refresh finishes it), or collections forgot it had finished. A
  * top-up charging refuses (the account closed while the card payment settled) is refunded to the card
- * by itself, once.
+ * by itself, once; one the issuer charged back (in part) is taken back from the prepaid balance, once.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -199,6 +199,26 @@ describe('prepaid top-up paid by card', () => {
     const noAmount = await call('POST', '/v1/collections/card/top-ups', { accountId: 'acc-pre' }, { 'idempotency-key': 'k-no-amount' });
     expect([noAmount.status, noAmount.body.parameter]).toEqual([400, 'amountMinor']);
     expect((await pool.query(`select count(*)::int as n from card_payment`)).rows[0].n).toBe(2);
+  });
+
+  it('a charged-back top-up is taken back from the prepaid balance, what the issuer took of it, once', async () => {
+    const r = await topUp('topup-3', '400');
+    const id = r.body.id as string;
+    const done = await refreshUntil(id, (b) => (b.topUp as Json | null)?.status === 'DONE');
+    expect(await balanceMicros()).toBe('12500000');
+    await gateway.chargeback(done.gatewayIntentId as string, 'fraudulent', 150n);
+    const reversed = await refreshUntil(id, (b) => (b.topUp as Json | null)?.status === 'REVERSED');
+    expect(reversed.chargeback).toMatchObject({ reason: 'fraudulent', amountMinor: '150' });
+    expect(await balanceMicros()).toBe('11000000');
+    const rows = await pool.query(
+      `select r.id, r.amount_micros::text as amount from top_up r join top_up t on t.id = r.reverses_top_up_id where t.idempotency_key = $1`,
+      [id],
+    );
+    expect(rows.rows).toEqual([{ id: (reversed.topUp as Json).reversalId, amount: '-1500000' }]);
+    // The issuer's second notice, and a refresh: nothing more is taken.
+    await gateway.chargeback(done.gatewayIntentId as string, 'fraudulent', 150n);
+    await call('POST', `/v1/collections/card/payments/${id}/refresh`);
+    expect(await balanceMicros()).toBe('11000000');
   });
 
   it('a top-up charging refuses (the account closed meanwhile) goes back to the card by itself, once', async () => {

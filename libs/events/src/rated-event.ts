@@ -69,7 +69,7 @@ export const ratedEventSchema = z
      * cycle; the event carries them either way. Absent on REFUNDs written before this field.)
      */
     cycleUnits: safeCount.optional(),
-    /** Why: TERMINATED, VALIDITY_EXPIRED (RELEASE/EXPIRY), INITIAL_BALANCE (TOPUP at account creation). */
+    /** Why: TERMINATED, VALIDITY_EXPIRED (RELEASE/EXPIRY), INITIAL_BALANCE (TOPUP at account creation), TOP_UP_REVERSED (a top-up taken back). */
     reason: reasonSchema.optional(),
     occurredAtMs: safeCount,
     /** Used units beyond the grant of the reservation, not charged (absent = 0). */
@@ -89,9 +89,10 @@ export const ratedEventSchema = z
     if (e.type === 'DEBIT' && e.amountMicros.startsWith('-')) {
       ctx.addIssue({ code: 'custom', path: ['amountMicros'], message: 'must not be negative for DEBIT' });
     }
-    // An opening balance below zero (reason INITIAL_BALANCE) is the one TOPUP that takes money.
+    // An opening balance below zero (reason INITIAL_BALANCE) and a top-up's reversal (reason TOP_UP_REVERSED: its card payment
+    // was charged back) are the TOPUPs that take money.
     const positive = !e.amountMicros.startsWith('-') && e.amountMicros !== '0';
-    if (positive && (e.type === 'REFUND' || (e.type === 'TOPUP' && e.reason !== 'INITIAL_BALANCE'))) {
+    if (positive && (e.type === 'REFUND' || (e.type === 'TOPUP' && e.reason !== 'INITIAL_BALANCE' && e.reason !== 'TOP_UP_REVERSED'))) {
       ctx.addIssue({ code: 'custom', path: ['amountMicros'], message: `must not be positive for ${e.type}` });
     }
     if (e.allowanceUnits > e.billableUnits && e.type === 'DEBIT') {

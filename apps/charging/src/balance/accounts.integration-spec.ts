@@ -125,6 +125,30 @@ describe('account rules', () => {
     expect((await t.engine.event(eventCmd('DEBIT', 'p2s', 'after-unbar'))).resultCode).toBe('SUCCESS');
   });
 
+  it("a top-up's reversal takes the money back whatever the balance, once, even below zero; then nothing is granted", async () => {
+    await t.engine.upsertAccount(prepaid('p2r'), EUR);
+    await t.engine.topUp('p2r', 'topup:k1', 5n * EUR, T0);
+    await t.engine.event(eventCmd('DEBIT', 'p2r', 'spent', { units: 4 })); // 4 EUR of the 6 spent
+    const back = await t.engine.topUp('p2r', 'topup:reversal:k1', -5n * EUR, T0);
+    expect(back).toEqual({ balanceMicros: -3n * EUR, replayed: false });
+    expect(await t.engine.topUp('p2r', 'topup:reversal:k1', -5n * EUR, T0)).toEqual({ balanceMicros: -3n * EUR, replayed: true });
+    expect((await t.engine.event(eventCmd('DEBIT', 'p2r', 'after'))).resultCode).toBe('CREDIT_LIMIT_REACHED');
+    expect((await t.engine.charge(sessionCmd('START', 'p2r', 's', 0, [group(1, 60, 0, perSecond)]))).resultCode).toBe(
+      'CREDIT_LIMIT_REACHED',
+    );
+    await t.engine.setStatus('p2r', 'CLOSED');
+    // A closed account takes no top-up, but a reversal still goes through.
+    await expect(t.engine.topUp('p2r', 'topup:k2', EUR, T0)).rejects.toMatchObject({ code: 'ACCOUNT_CLOSED' });
+    expect((await t.engine.topUp('p2r', 'topup:reversal:k0', -EUR, T0)).balanceMicros).toBe(-4n * EUR);
+    const events = rated(await outbox(t, 'p2r')).filter((e) => e.type === 'TOPUP');
+    expect(events.map((e) => [e.amountMicros, e.reason ?? null])).toEqual([
+      ['-1000000', 'INITIAL_BALANCE'],
+      ['-5000000', null],
+      ['5000000', 'TOP_UP_REVERSED'],
+      ['1000000', 'TOP_UP_REVERSED'],
+    ]);
+  });
+
   it('refunds a debit at most once, and answers NOT_FOUND for an unknown one', async () => {
     await t.engine.upsertAccount(prepaid('p3'), 10n * EUR);
     await t.engine.event(eventCmd('DEBIT', 'p3', 'd1'));
@@ -270,7 +294,7 @@ describe('account rules', () => {
     ['event units', () => t.engine.event(eventCmd('DEBIT', 'p7', 'x', { units: 0 })), 'INVALID_ARGUMENT', 'units'],
     ['refund without its debit id', () => t.engine.event(eventCmd('REFUND', 'p7', 'x')), 'INVALID_ARGUMENT', 'refundOfRequestId'],
     ['top-up amount', () => t.engine.topUp('p7', 'x', AMOUNT_MAX_MICROS + 1n, T0), 'LIMIT_EXCEEDED', 'amountMicros'],
-    ['negative top-up', () => t.engine.topUp('p7', 'x', -1n, T0), 'INVALID_ARGUMENT', 'amountMicros'],
+    ['zero top-up', () => t.engine.topUp('p7', 'x', 0n, T0), 'INVALID_ARGUMENT', 'amountMicros'],
     [
       'prepaid credit limit',
       () => t.engine.upsertAccount(prepaid('p7', { creditLimitMicros: 1n }), 0n),

@@ -242,7 +242,7 @@ export interface BalanceEngine {
    * account's counters are never touched.
    */
   upsertAccount(p: AccountProjection, initialBalanceMicros: bigint, cycle?: CycleCounters): Promise<void>;
-  /** Idempotent by requestId; emits a TOPUP event. */
+  /** Idempotent by requestId; emits a TOPUP event. A negative amount takes a top-up back (its reversal): the balance may then go below zero. */
   topUp(accountId: string, requestId: string, amountMicros: bigint, nowMs: number): Promise<{ balanceMicros: bigint; replayed: boolean }>;
   /** Idempotent by bucketId (the definition without `remainingUnits`: an existing bucket is left as it is). */
   grantBucket(g: BucketGrant): Promise<void>;

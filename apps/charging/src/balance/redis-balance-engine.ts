@@ -8,6 +8,7 @@ import type { Histogram, Registry } from 'prom-client';
 import { BalanceError, BalanceErrorCode, fromScriptError } from './balance.errors';
 import {
   ACCOUNT_STATUSES,
+  AMOUNT_MAX_MICROS,
   AccountProjection,
   AccountStatus,
   AccountType,
@@ -192,7 +193,9 @@ export class RedisBalanceEngine implements BalanceEngine {
   ): Promise<{ balanceMicros: bigint; replayed: boolean }> {
     checkPattern('accountId', accountId, ACCOUNT_ID);
     checkPattern('requestId', requestId, OPAQUE_ID);
-    checkMicros('amountMicros', amountMicros, 1n);
+    // Negative: a top-up's reversal (topUp-3.lua).
+    checkMicros('amountMicros', amountMicros, -AMOUNT_MAX_MICROS);
+    if (amountMicros === 0n) throw new BalanceError(BalanceErrorCode.INVALID_ARGUMENT, 'must not be 0', 'amountMicros');
     checkInt('nowMs', nowMs, 0, TIME_MAX_MS);
     const k = this.keys.account(accountId);
     const args = [accountId, requestId, amountMicros.toString(), nowMs, IDEMPOTENCY_TTL_MS];

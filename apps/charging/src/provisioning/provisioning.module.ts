@@ -60,6 +60,7 @@ import { GetSubscriptionUseCase } from './subscriptions/get-subscription.usecase
 import { ListSubscriptionsUseCase } from './subscriptions/list-subscriptions.usecase';
 import { SubscriptionsController } from './subscriptions/subscriptions.controller';
 import { CreateTopUpUseCase } from './top-ups/create-top-up.usecase';
+import { ReverseTopUpUseCase } from './top-ups/reverse-top-up.usecase';
 import { TopUpReconciler } from './top-ups/top-up-reconciler';
 import { TopUpsController } from './top-ups/top-ups.controller';
 import { CHARGING_CONFIG, type ChargingConfig } from '../config';
@@ -83,6 +84,7 @@ export const PROVISIONING_USE_CASES = [
   ListSubscriptionsUseCase,
   CreateGrantUseCase,
   CreateTopUpUseCase,
+  ReverseTopUpUseCase,
   RebuildProjectionUseCase,
   CreateLegalEntityUseCase,
   GetLegalEntityUseCase,

@@ -33,7 +33,7 @@ export class CardMetrics {
     });
     this.topUps = new Counter({
       name: CARD_TOP_UPS_METRIC,
-      help: 'Prepaid top-ups sent to charging after a card payment, by result (done, refused, retry)',
+      help: 'Prepaid top-ups sent to charging after a card payment, by result (done, refused, retry), and reversals of charged-back ones (reversal_done, reversal_refused, reversal_retry)',
       labelNames: ['result'],
       registers: [registry],
     });

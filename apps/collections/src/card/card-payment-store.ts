@@ -23,7 +23,8 @@ export interface CardPaymentRow {
   failure_code: string | null;
   payment_id: string | null;
   autopay_attempt: number | null;
-  top_up_status: 'PENDING' | 'DONE' | 'REFUSED' | null;
+  top_up_status: 'PENDING' | 'DONE' | 'REFUSED' | 'REVERSED' | 'REVERSAL_REFUSED' | null;
+  top_up_reversal_id: string | null;
   top_up_id: string | null;
   top_up_error: string | null;
   requested_by: string;
@@ -131,6 +132,19 @@ export class CardPaymentStore {
     return rowCount === 1;
   }
 
+  /** A charged-back top-up taken back by charging (REVERSED, with the reversal's id) or refused there (REVERSAL_REFUSED). */
+  async markTopUpReversal(
+    id: string,
+    r: { status: 'REVERSED'; reversalId: string } | { status: 'REVERSAL_REFUSED'; error: string },
+    now: Date,
+  ): Promise<void> {
+    await this.pool.query(
+      `update card_payment set top_up_status = $2, top_up_reversal_id = $3, top_up_error = coalesce($4, top_up_error), updated_at = $5
+       where id = $1 and top_up_status = 'DONE' and charged_back_at is not null`,
+      [id, r.status, r.status === 'REVERSED' ? r.reversalId : null, r.status === 'REVERSAL_REFUSED' ? r.error.slice(0, 2000) : null, now],
+    );
+  }
+
   async markTopUp(id: string, r: { status: 'DONE'; topUpId: string } | { status: 'REFUSED'; error: string }, now: Date): Promise<void> {
     await this.pool.query(
       `update card_payment set top_up_status = $2, top_up_id = $3, top_up_error = $4, updated_at = $5 where id = $1 and top_up_status = 'PENDING'`,
@@ -157,7 +171,9 @@ export class CardPaymentStore {
   /** Card payments still waiting (on the gateway, or on charging for a top-up), untouched for at least `minAgeMs`, oldest first. */
   async unsettled(p: { now: Date; minAgeMs: number; limit: number }): Promise<string[]> {
     const { rows } = await this.pool.query<{ id: string }>(
-      `select id from card_payment where (status = 'PENDING' or top_up_status = 'PENDING') and updated_at <= $1 order by updated_at limit $2`,
+      `select id from card_payment
+       where (status = 'PENDING' or top_up_status = 'PENDING' or (top_up_status = 'DONE' and charged_back_at is not null))
+         and updated_at <= $1 order by updated_at limit $2`,
       [new Date(p.now.getTime() - p.minAgeMs), p.limit],
     );
     return rows.map((r) => r.id);
@@ -178,7 +194,10 @@ export function cardPaymentView(r: CardPaymentRow): Record<string, unknown> {
     failureCode: r.failure_code,
     paymentId: r.payment_id,
     autopayAttempt: r.autopay_attempt,
-    topUp: r.top_up_status === null ? null : { status: r.top_up_status, topUpId: r.top_up_id, error: r.top_up_error },
+    topUp:
+      r.top_up_status === null
+        ? null
+        : { status: r.top_up_status, topUpId: r.top_up_id, reversalId: r.top_up_reversal_id, error: r.top_up_error },
     requestedBy: r.requested_by,
     createdAt: r.created_at.toISOString(),
     settledAt: r.settled_at === null ? null : r.settled_at.toISOString(),

@@ -20,9 +20,12 @@
  *     the card payment, once, in one transaction. A partial chargeback (the issuer took part of it) does
  *     the same, and in the same transaction receives what the customer kept as a new card payment
  *     (bank reference `<intent>:kept`), matched like the first to the same document: the ledger sees
- *     the whole receipt returned and the rest received again, so BANK moves by what the issuer took. A
- *     charged-back top-up is recorded and logged: taking the money back from the prepaid balance is not
- *     built.
+ *     the whole receipt returned and the rest received again, so BANK moves by what the issuer took.
+ *   A charged-back top-up (purpose TOP_UP) that charging credited (DONE) is taken back from the prepaid
+ *     balance: charging's top-up reversal of what the issuer took (once per top-up there), then
+ *     REVERSED; a refusal is REVERSAL_REFUSED (logged, an operator's case); no answer leaves it DONE
+ *     and the reconciler asks again. One still PENDING is credited first (its id is needed), then
+ *     taken back.
  */
 import type { Logger } from '@app/observability';
 import type { Clock } from '@app/observability';
@@ -76,6 +79,10 @@ export class SyncCardPayment {
     }
     if (row.top_up_status === 'PENDING') {
       await this.pushTopUp(row);
+      row = (await this.d.store.get(id))!;
+    }
+    if (row.top_up_status === 'DONE' && row.charged_back_at !== null) {
+      await this.takeBackTopUp(row);
       row = (await this.d.store.get(id))!;
     }
     return row;
@@ -199,9 +206,9 @@ export class SyncCardPayment {
     if (!recorded) return;
     this.d.metrics.payments.inc({ result: 'charged_back' });
     if (row.purpose === 'TOP_UP')
-      this.d.logger.error(
+      this.d.logger.warn(
         { cardPaymentId: row.id, accountId: row.account_id, chargebackId: chargeback.id },
-        'a card top-up was charged back: the prepaid balance keeps the money (taking it back is not built); act on the account by hand',
+        'a card top-up was charged back: taking it back from the prepaid balance',
       );
     else
       this.d.logger.warn(
@@ -231,6 +238,38 @@ export class SyncCardPayment {
         'charging refused a paid top-up and its refund could not be requested; the reconciler asks again',
       );
     }
+  }
+
+  /** Charging's reversal of what the issuer took of a credited top-up. */
+  private async takeBackTopUp(row: CardPaymentRow): Promise<void> {
+    if (this.d.topUps === undefined || row.top_up_id === null || row.chargeback_minor === null) return;
+    const r = await this.d.topUps.reverse({
+      accountId: row.account_id,
+      topUpId: row.top_up_id,
+      amountMinor: BigInt(row.chargeback_minor),
+      currency: row.currency,
+    });
+    this.d.metrics.topUps.inc({ result: `reversal_${r.kind.toLowerCase()}` });
+    const now = new Date(this.d.clock.nowMs());
+    if (r.kind === 'DONE') {
+      await this.d.store.markTopUpReversal(row.id, { status: 'REVERSED', reversalId: r.topUpId }, now);
+      this.d.logger.warn(
+        {
+          cardPaymentId: row.id,
+          accountId: row.account_id,
+          topUpId: row.top_up_id,
+          reversalId: r.topUpId,
+          amountMinor: row.chargeback_minor,
+        },
+        'a charged-back card top-up was taken back from the prepaid balance',
+      );
+    } else if (r.kind === 'REFUSED') {
+      await this.d.store.markTopUpReversal(row.id, { status: 'REVERSAL_REFUSED', error: r.error }, now);
+      this.d.logger.error(
+        { cardPaymentId: row.id, accountId: row.account_id, err: r.error },
+        'charging refused to take a charged-back top-up back: act on the account by hand',
+      );
+    } else this.d.logger.warn({ cardPaymentId: row.id, err: r.error }, 'top-up reversal not confirmed by charging; will retry');
   }
 
   private async pushTopUp(row: CardPaymentRow): Promise<void> {

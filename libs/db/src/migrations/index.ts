@@ -37,6 +37,8 @@ import { Migration20261204003600_soft_barred_status } from './Migration202612040
 import { Migration20261204003700_credit_note_applications } from './Migration20261204003700_credit_note_applications';
 import { Migration20261204003800_top_up_refunds } from './Migration20261204003800_top_up_refunds';
 import { Migration20261204003900_partial_chargebacks } from './Migration20261204003900_partial_chargebacks';
+import { Migration20261204004000_top_up_reversals } from './Migration20261204004000_top_up_reversals';
+import { Migration20261204004100_top_up_chargebacks } from './Migration20261204004100_top_up_chargebacks';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20260101000000_initial', class: Migration20260101000000_initial },
@@ -76,4 +78,6 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261204003700_credit_note_applications', class: Migration20261204003700_credit_note_applications },
   { name: 'Migration20261204003800_top_up_refunds', class: Migration20261204003800_top_up_refunds },
   { name: 'Migration20261204003900_partial_chargebacks', class: Migration20261204003900_partial_chargebacks },
+  { name: 'Migration20261204004000_top_up_reversals', class: Migration20261204004000_top_up_reversals },
+  { name: 'Migration20261204004100_top_up_chargebacks', class: Migration20261204004100_top_up_chargebacks },
 ];

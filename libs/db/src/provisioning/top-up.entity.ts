@@ -1,4 +1,4 @@
-import { Entity, ManyToOne, OptionalProps, PrimaryKey, Property, Unique, type Ref } from '@mikro-orm/core';
+import { Entity, ManyToOne, OneToOne, OptionalProps, PrimaryKey, Property, Unique, type Ref } from '@mikro-orm/core';
 import { bigintMicros } from '../types';
 import { BillingAccount } from '../core/billing-account.entity';
 
@@ -9,7 +9,7 @@ import { BillingAccount } from '../core/billing-account.entity';
 @Entity({ tableName: 'top_up' })
 @Unique({ name: 'top_up_account_id_idempotency_key_unique', properties: ['account', 'idempotencyKey'] })
 export class TopUp {
-  [OptionalProps]?: 'projectedAt' | 'journaledAt';
+  [OptionalProps]?: 'projectedAt' | 'journaledAt' | 'reversesTopUp';
 
   @PrimaryKey({ type: 'string', columnType: 'varchar(64)' })
   id!: string;
@@ -23,8 +23,13 @@ export class TopUp {
   @Property({ type: 'string', columnType: 'char(64)' })
   requestHash!: string;
 
+  /** Positive; negative for a reversal (reversesTopUp set): the top-up's money taken back. */
   @Property({ type: bigintMicros(), columnType: 'bigint' })
   amountMicros!: bigint;
+
+  /** The top-up this row takes back (a chargeback of the card payment that paid it), at most once; null for a top-up. */
+  @OneToOne(() => TopUp, { owner: true, ref: true, nullable: true, deleteRule: 'restrict', updateRule: 'cascade' })
+  reversesTopUp?: Ref<TopUp> | null;
 
   /** Set by the creating use case from the injected Clock (never a default: tests use a fake clock). */
   @Property({ type: 'datetime', columnType: 'timestamptz' })

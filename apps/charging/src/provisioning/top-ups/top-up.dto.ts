@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches } from 'class-validator';
 import type { TopUp } from '@app/db/provisioning';
-import { IDEMPOTENCY_KEY_MAX_LENGTH, IDEMPOTENCY_KEY_PATTERN } from '../provisioning.limits';
+import { ID_PATTERN, IDEMPOTENCY_KEY_MAX_LENGTH, IDEMPOTENCY_KEY_PATTERN } from '../provisioning.limits';
+import { IdParam } from '../shared/params';
 import { MoneyView, moneyView } from '../shared/money-view';
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
@@ -24,11 +25,31 @@ export class CreateTopUpBody {
   idempotencyKey?: string;
 }
 
+/** Path parameters of a top-up of an account. */
+export class TopUpIdParams extends IdParam {
+  @ApiProperty({ pattern: ID_PATTERN.source })
+  @IsString()
+  @Matches(ID_PATTERN, { message: `topUpId must match ${ID_PATTERN.source}` })
+  topUpId!: string;
+}
+
+export class ReverseTopUpBody {
+  @ApiPropertyOptional({
+    description: 'Decimal string in currency units, > 0, at most the top-up (a partial chargeback); absent: the whole top-up',
+    example: '5.00',
+  })
+  @IsOptional()
+  @IsString()
+  amount?: string;
+}
+
 export class TopUpResponse {
   @ApiProperty() id!: string;
   @ApiProperty() accountId!: string;
   @ApiProperty() idempotencyKey!: string;
-  @ApiProperty({ type: MoneyView }) amount!: MoneyView;
+  @ApiProperty({ type: MoneyView, description: 'Negative for a reversal' }) amount!: MoneyView;
+  @ApiProperty({ nullable: true, type: String, description: 'The top-up this one takes back; null for a top-up' })
+  reversesTopUpId!: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
 }
 
@@ -38,6 +59,7 @@ export function topUpResponse(t: TopUp, currency: string): TopUpResponse {
     accountId: t.account.id,
     idempotencyKey: t.idempotencyKey,
     amount: moneyView(t.amountMicros, currency),
+    reversesTopUpId: t.reversesTopUp?.id ?? null,
     createdAt: t.createdAt.toISOString(),
   };
 }

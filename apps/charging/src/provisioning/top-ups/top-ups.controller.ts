@@ -13,12 +13,24 @@ import { type Actor, CurrentActor } from '../auth/actor';
 import { IdParam } from '../shared/params';
 import { ErrorResponse, ProvisioningController } from '../shared/provisioning-controller';
 import { CreateTopUpCommand, CreateTopUpUseCase } from './create-top-up.usecase';
-import { CreateTopUpBody, IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, TopUpResponse, topUpResponse } from './top-up.dto';
+import { ReverseTopUpCommand, ReverseTopUpUseCase } from './reverse-top-up.usecase';
+import {
+  CreateTopUpBody,
+  IDEMPOTENCY_KEY_HEADER,
+  IDEMPOTENT_REPLAYED_HEADER,
+  ReverseTopUpBody,
+  TopUpIdParams,
+  TopUpResponse,
+  topUpResponse,
+} from './top-up.dto';
 import { RequiresRole } from '@app/auth';
 
 @ProvisioningController('v1/accounts', 'top-ups')
 export class TopUpsController {
-  constructor(private readonly createTopUp: CreateTopUpUseCase) {}
+  constructor(
+    private readonly createTopUp: CreateTopUpUseCase,
+    private readonly reverseTopUp: ReverseTopUpUseCase,
+  ) {}
 
   @Post(':id/top-ups')
   @RequiresRole('write')
@@ -46,6 +58,33 @@ export class TopUpsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TopUpResponse> {
     const result = await this.createTopUp.execute(CreateTopUpCommand.create(actor, p.id, body, headerKey));
+    void reply.header(IDEMPOTENT_REPLAYED_HEADER, String(result.replayed));
+    return topUpResponse(result.topUp, result.account.currency);
+  }
+
+  @Post(':id/top-ups/:topUpId/reversal')
+  @RequiresRole('write')
+  @HttpCode(201)
+  @ApiOperation({
+    summary: 'Take a top-up back (its card payment was charged back), once per top-up; the balance may go below zero',
+  })
+  @ApiCreatedResponse({
+    type: TopUpResponse,
+    headers: {
+      'Idempotent-Replayed': { description: 'true when the top-up was reversed already by this request', schema: { type: 'string' } },
+    },
+  })
+  @ApiNotFoundResponse({ description: 'no such account, or no such top-up of it', type: ErrorResponse })
+  @ApiConflictResponse({ description: 'IDEMPOTENCY_CONFLICT: the top-up was reversed already by another amount', type: ErrorResponse })
+  @ApiUnprocessableEntityResponse({ description: 'the top-up is a reversal itself', type: ErrorResponse })
+  @ApiServiceUnavailableResponse({ description: 'saved, not yet applied in the engine: retry the same request', type: ErrorResponse })
+  async reverse(
+    @CurrentActor() actor: Actor,
+    @Param() p: TopUpIdParams,
+    @Body() body: ReverseTopUpBody,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TopUpResponse> {
+    const result = await this.reverseTopUp.execute(ReverseTopUpCommand.create(actor, p.id, p.topUpId, body));
     void reply.header(IDEMPOTENT_REPLAYED_HEADER, String(result.replayed));
     return topUpResponse(result.topUp, result.account.currency);
   }
