@@ -2,7 +2,7 @@
  * A card top-up that charging refused (the account closed, not prepaid, over its limit) was paid by
  * the card but never credited: its money goes back to the card by itself. The refund is requested
  * through Refunds (source CARD_TOP_UP, method CARD, whole), so it passes the same circuit breakers and
- * four-eyes approval as any other; one the breakers hold waits for an approver, one they pass is sent
+ * four-eyes approval as every other refund; one the breakers hold waits for an approver, one they pass is sent
  * to the gateway at once.
  *
  * Once: the request's idempotency key is `top-up-refused|<card payment>`, so asking again (after a

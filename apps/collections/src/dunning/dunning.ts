@@ -49,6 +49,9 @@ const sha1 = (t: string) => createHash('sha1').update(t).digest('hex');
 const DAY_MS = 86_400_000;
 const daysBetween = (from: string, to: string) => Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);
 
+/** The id of the case an account's dunning opens on `today` (derived: a retried evaluation opens the same one). */
+const caseIdOf = (accountId: string, today: string) => `dc-${sha1(`${accountId}|${today}`).slice(0, 32)}`;
+
 /** Open invoices past due and not disputed, of one account. */
 const OVERDUE = `d.status in ('ISSUED', 'PARTIALLY_PAID') and d.type <> 'CREDIT_NOTE' and d.gross_minor > d.paid_minor and d.due_date < $2
   and not exists (select 1 from document_dispute x where x.document_id = d.id)`;
@@ -249,7 +252,7 @@ export class Dunning {
           else if (r.case_id !== null) toClose.push(r.case_id);
           continue;
         }
-        const caseId = r.case_id ?? `dc-${sha1(`${r.account_id}|${today}`).slice(0, 32)}`;
+        const caseId = r.case_id ?? caseIdOf(r.account_id, today);
         if (r.case_id === null) newCases.push({ id: caseId, accountId: r.account_id });
         if (r.promise_until !== null && r.promise_until >= today) continue;
         active.push({
@@ -272,7 +275,11 @@ export class Dunning {
         [active.map((a) => a.segment), active.map((a) => a.days), active.map((a) => a.overdue.toString()), active.map((a) => a.caseId)],
       );
       const stepsOf = new Map<number, { step_no: number; action: DunningAction }[]>();
-      for (const d of due) stepsOf.set(d.i - 1, [...(stepsOf.get(d.i - 1) ?? []), d]);
+      for (const d of due) {
+        const list = stepsOf.get(d.i - 1);
+        if (list === undefined) stepsOf.set(d.i - 1, [d]);
+        else list.push(d);
+      }
       const taken: { a: (typeof active)[number]; step: { step_no: number; action: DunningAction } }[] = [];
       const handedOff = new Set<string>();
       for (const [i, a] of active.entries()) {
@@ -384,7 +391,7 @@ export class Dunning {
         }
         return base;
       }
-      const caseId = open?.id ?? `dc-${sha1(`${accountId}|${today}`).slice(0, 32)}`;
+      const caseId = open?.id ?? caseIdOf(accountId, today);
       if (open === undefined)
         await c.query(
           `insert into dunning_case (id, account_id, status, opened_on, created_at, updated_at) values ($1, $2, 'OPEN', $3, $4, $4)`,

@@ -27,6 +27,7 @@ import { writeCollectionsEvents } from '../events/collections-outbox';
 import { CollectionsError, CollectionsErrorCode } from '../payments/collections-error';
 import { isId, POSITIVE_MINOR_PATTERN, readIdempotencyKey } from '../payments/query-params';
 import type { AfterPayment } from './apply-payment';
+import { addPaid } from './document-paid';
 import { LEDGER_ACCOUNT, type LedgerLeg, postLedgerTransaction } from './ledger-accounts';
 import { BY_HAND_RULE } from './match-rules';
 
@@ -206,15 +207,7 @@ export class HandAllocation {
            select $1, d, m, $2, $3 from unnest($4::text[], $5::bigint[]) as t(d, m)`,
           [r.paymentId, txId, now, ids, amounts],
         );
-        const { rows } = await c.query<{ within: boolean }>(
-          `update billing_document d set paid_minor = d.paid_minor + a.m,
-             status = case when d.paid_minor + a.m = d.gross_minor then 'PAID' else 'PARTIALLY_PAID' end, updated_at = $3
-           from unnest($1::text[], $2::bigint[]) as a(id, m) where d.id = a.id
-           returning d.paid_minor <= d.gross_minor as within`,
-          [ids, amounts, now],
-        );
-        if (rows.length !== ids.length || rows.some((x) => !x.within))
-          throw new Error(`payment ${r.paymentId}: hand allocation beyond open amounts`);
+        await addPaid(c, new Map(r.allocations.map((a) => [a.documentId, a.amountMinor])), now, `payment ${r.paymentId}: hand allocation`);
       }
       const left = unapplied - allocated;
       const status = left === 0n ? 'ALLOCATED' : 'UNAPPLIED';

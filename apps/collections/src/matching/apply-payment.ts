@@ -22,6 +22,7 @@ import { withTransaction } from '@app/db';
 import type { ReceivedPayment } from '../payments/statements/statement-types';
 import { writeCollectionsEvents } from '../events/collections-outbox';
 import { allocatePayment, type OpenDocument } from './allocate';
+import { addPaid, payableDocument } from './document-paid';
 import { LEDGER_ACCOUNT, paymentReceivedLegs, PAYMENT_RECEIVED_KIND, postLedgerTransactions } from './ledger-accounts';
 import type { MatchRule, PaymentStatus } from './match-rules';
 import { creditorReferencesIn, remittanceTokens } from './remittance';
@@ -38,7 +39,7 @@ interface Match {
 
 const NO_MATCH: Match = { accountId: null, rule: null, targets: [], preferExactAmount: false };
 /** Payable: issued, not fully paid, not a credit note. */
-const PAYABLE = `(status in ('ISSUED', 'PARTIALLY_PAID') and type <> 'CREDIT_NOTE' and gross_minor > paid_minor)`;
+const PAYABLE = payableDocument('billing_document');
 
 const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
 
@@ -289,16 +290,7 @@ export class PaymentApplier {
       );
       const perDocument = new Map<string, bigint>();
       for (const x of allocations) perDocument.set(x.documentId, (perDocument.get(x.documentId) ?? 0n) + x.amountMinor);
-      const { rows } = await c.query<{ id: string; within: boolean }>(
-        `update billing_document d set paid_minor = d.paid_minor + a.m,
-           status = case when d.paid_minor + a.m = d.gross_minor then 'PAID' else 'PARTIALLY_PAID' end, updated_at = $3
-         from unnest($1::text[], $2::bigint[]) as a(id, m) where d.id = a.id
-         returning d.id, d.paid_minor <= d.gross_minor as within`,
-        [[...perDocument.keys()], [...perDocument.values()].map(String), now],
-      );
-      // The documents were locked and their open amounts read under the lock: anything else is a bug.
-      if (rows.length !== perDocument.size || rows.some((r) => !r.within))
-        throw new Error(`payments: allocations exceed the documents' open amounts`);
+      await addPaid(c, perDocument, now, 'payments: allocations');
     }
     await c.query(
       `update payment p set account_id = u.a, unapplied_minor = u.un, status = u.st, match_rule = u.mr, updated_at = $6

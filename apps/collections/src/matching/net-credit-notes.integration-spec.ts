@@ -61,7 +61,7 @@ const docs = async (...ids: string[]) =>
     ).rows.map((r) => [r.id, `${r.status} ${r.paid}`]),
   );
 const ledgerOk = async (accountId?: string) => (await new LedgerChecks(pool).run({ ...(accountId ? { accountId } : {}), nowMs: NOW })).ok;
-/** A transfer booked by hand, matched as any payment (by the reference: an invoice number or an account id). */
+/** A transfer booked by hand, matched like every payment (by the reference: an invoice number or an account id). */
 const transfer = (key: string, amountMinor: string, reference: string, valueDate: string) =>
   new ManualPayments(pool, new PaymentApplier(pool)).record(
     parseManualPayment(key, { method: 'TRANSFER', amountMinor, currency: 'EUR', reference, valueDate }, 'op', '2026-12-04'),

@@ -32,6 +32,7 @@ import type { Pool, PoolClient } from 'pg';
 import { withTransaction } from '@app/db';
 import { writeCollectionsEvents } from '../events/collections-outbox';
 import type { AfterPayment } from './apply-payment';
+import { addPaid, payableDocument } from './document-paid';
 import { LEDGER_ACCOUNT, postLedgerTransaction } from './ledger-accounts';
 
 export const CREDIT_NOTE_APPLIED_KIND = 'CREDIT_NOTE_APPLIED';
@@ -42,8 +43,6 @@ export const NETTING_ACCOUNTS_MAX = 1_000;
 /** A credit note that nets: issued, something of it unused, not meant for a refund. */
 const NETTING_CREDIT_NOTE = `(d.type = 'CREDIT_NOTE' and d.status in ('ISSUED', 'PARTIALLY_PAID') and d.gross_minor > d.paid_minor
   and coalesce(d.credit_kind, 'ACCOUNT_CREDIT') <> 'REFUND')`;
-/** A document a credit note pays: what payments pay (apply-payment.ts PAYABLE). */
-const PAYABLE_DOCUMENT = `(d.type <> 'CREDIT_NOTE' and d.status in ('ISSUED', 'PARTIALLY_PAID') and d.gross_minor > d.paid_minor)`;
 
 export interface NettingSummary {
   accounts: number;
@@ -113,8 +112,7 @@ export class CreditNoteNetting {
     const { rows } = await this.pool.query<{ account_id: string }>(
       `select distinct d.account_id from billing_document d
        where ${NETTING_CREDIT_NOTE}
-         and exists (select 1 from billing_document o where o.account_id = d.account_id and o.currency = d.currency
-                       and o.type <> 'CREDIT_NOTE' and o.status in ('ISSUED', 'PARTIALLY_PAID') and o.gross_minor > o.paid_minor)
+         and exists (select 1 from billing_document o where o.account_id = d.account_id and o.currency = d.currency and ${payableDocument('o')})
        order by 1 limit $1`,
       [accountsMax],
     );
@@ -142,7 +140,7 @@ export class CreditNoteNetting {
       }>(
         `select d.id, d.type, trim(d.currency) as currency, (d.gross_minor - d.paid_minor)::text as open_minor, d.paid_minor::text,
            d.corrects_document_id, d.credit_kind
-         from billing_document d where d.account_id = $1 and (${NETTING_CREDIT_NOTE} or ${PAYABLE_DOCUMENT})
+         from billing_document d where d.account_id = $1 and (${NETTING_CREDIT_NOTE} or ${payableDocument('d')})
          order by d.issue_date, d.id for update`,
         [accountId],
       );
@@ -228,11 +226,6 @@ export class CreditNoteNetting {
         delta.set(step.creditNote.id, (delta.get(step.creditNote.id) ?? 0n) + p.amount);
       }
     }
-    await c.query(
-      `update billing_document d set paid_minor = d.paid_minor + t.m,
-         status = case when d.paid_minor + t.m = d.gross_minor then 'PAID' else 'PARTIALLY_PAID' end, updated_at = $3
-       from unnest($1::text[], $2::bigint[]) as t(id, m) where d.id = t.id`,
-      [[...delta.keys()], [...delta.values()].map(String), now],
-    );
+    await addPaid(c, delta, now, 'credit notes netted');
   }
 }

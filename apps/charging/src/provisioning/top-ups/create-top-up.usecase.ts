@@ -109,14 +109,7 @@ export class CreateTopUpUseCase {
   async execute(cmd: CreateTopUpCommand): Promise<TopUpResult> {
     const em = this.em.fork();
     const result = await this.commitOnce(em, cmd);
-    await this.projector.afterCommit(
-      'the top-up',
-      { accountId: cmd.accountId, resourceId: result.topUp.id, repair: 'retry the same request with the same Idempotency-Key' },
-      () =>
-        this.projector.topUpOrAccount(em, result.topUp, result.account).catch(async (err: unknown) => {
-          throw isPermanentRefusal(err) ? await this.failures.topUpFailed(em, result.topUp, err) : err;
-        }),
-    );
+    await projectTopUp(this.projector, this.failures, em, result, 'the top-up', 'retry the same request with the same Idempotency-Key');
     return result;
   }
 
@@ -208,6 +201,25 @@ export class CreateTopUpUseCase {
     const [balanceMicros, pendingMicros] = engine === undefined ? [BigInt(sums.ledger), 0n] : [engine.balanceMicros, BigInt(sums.pending)];
     checkTopUpHeadroom({ accountId: cmd.accountId, balanceMicros, pendingMicros, amountMicros: cmd.amountMicros });
   }
+}
+
+/**
+ * The projection step of a committed top-up or reversal (its credit, or the whole account when the engine
+ * lost it): a refusal for good is recorded as a projection failure, anything else is PROJECTION_PENDING.
+ */
+export async function projectTopUp(
+  projector: Projector,
+  failures: ProjectionFailures,
+  em: EntityManager,
+  result: TopUpResult,
+  what: string,
+  repair: string,
+): Promise<void> {
+  await projector.afterCommit(what, { accountId: result.account.id, resourceId: result.topUp.id, repair }, () =>
+    projector.topUpOrAccount(em, result.topUp, result.account).catch(async (err: unknown) => {
+      throw isPermanentRefusal(err) ? await failures.topUpFailed(em, result.topUp, err) : err;
+    }),
+  );
 }
 
 /** Another request with the same key won the insert between snapshot and conflict check. */

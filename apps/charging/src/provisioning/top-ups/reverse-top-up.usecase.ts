@@ -9,9 +9,9 @@ import { ProvisioningError, ProvisioningErrorCode } from '../provisioning-error'
 import { audit } from '../shared/audit';
 import { ID_GENERATOR, type IdGenerator } from '../shared/ids';
 import { parseMoneyField } from '../shared/money-view';
-import { isPermanentRefusal, ProjectionFailures } from '../shared/projection-failures';
+import { ProjectionFailures } from '../shared/projection-failures';
 import { Projector } from '../shared/projector';
-import type { TopUpResult } from './create-top-up.usecase';
+import { projectTopUp, type TopUpResult } from './create-top-up.usecase';
 import type { ReverseTopUpBody } from './top-up.dto';
 
 /** The idempotency key of a top-up's reversal: one per top-up. */
@@ -53,14 +53,7 @@ export class ReverseTopUpUseCase {
   async execute(cmd: ReverseTopUpCommand): Promise<TopUpResult> {
     const em = this.em.fork();
     const result = await this.commit(em, cmd);
-    await this.projector.afterCommit(
-      'the top-up reversal',
-      { accountId: cmd.accountId, resourceId: result.topUp.id, repair: 'retry the same request' },
-      () =>
-        this.projector.topUpOrAccount(em, result.topUp, result.account).catch(async (err: unknown) => {
-          throw isPermanentRefusal(err) ? await this.failures.topUpFailed(em, result.topUp, err) : err;
-        }),
-    );
+    await projectTopUp(this.projector, this.failures, em, result, 'the top-up reversal', 'retry the same request');
     return result;
   }
 
