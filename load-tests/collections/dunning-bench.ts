@@ -20,6 +20,7 @@ import { startPostgres } from '@app/devstack';
 import { Dunning } from '../../apps/collections/src/dunning/dunning';
 import { Args } from '../lib/args';
 import { cpuSecondsOfTree } from '../lib/proc';
+import { printStatementProfile, resetStatementProfile } from '../lib/pg-statements';
 import { seedInvoices } from './seed-invoices';
 
 async function main(): Promise<void> {
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
     console.log(`seeded ${n} accounts with an overdue invoice in ${((Date.now() - t) / 1000).toFixed(1)} s`);
     const dunning = new Dunning(pool, undefined);
     const measure = async (label: string) => {
+      await resetStatementProfile(pool);
       const tree0 = cpuSecondsOfTree(process.pid);
       const pg0 = pg === undefined ? 0 : cpuSecondsOfTree(pg.pid);
       t = Date.now();
@@ -54,6 +56,7 @@ async function main(): Promise<void> {
         `${label}: ${out.accounts} accounts, ${out.stepsTaken} steps, ${out.failed.length} failed in ${s.toFixed(1)} s = ${(out.accounts / s).toFixed(0)} accounts/s` +
           ` (CPU: node ${nodeCpu.toFixed(1)} s, PostgreSQL ${pgCpu.toFixed(1)} s)`,
       );
+      await printStatementProfile(pool);
       return s;
     };
     const first = await measure('first run (a reminder for every account)');

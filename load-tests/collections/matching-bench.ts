@@ -27,6 +27,7 @@ import { ImportStatement, ImportStatementCommand } from '../../apps/collections/
 import { Args } from '../lib/args';
 import { grossOf, numberText, seedInvoices } from './seed-invoices';
 import { cpuSecondsOfTree } from '../lib/proc';
+import { printStatementProfile, resetStatementProfile } from '../lib/pg-statements';
 
 /** The camt.053 file of `n` entries (one per invoice, in a shuffled-but-fixed order) and the allocations it should give. */
 async function writeStatement(path: string, n: number): Promise<{ allocations: [string, string, string][] }> {
@@ -79,6 +80,7 @@ async function main(): Promise<void> {
     const bytes = readFileSync(file).length;
     console.log(`camt.053: ${n} entries, ${(bytes / 1e6).toFixed(1)} MB`);
     await pool.query('vacuum analyze');
+    await resetStatementProfile(pool);
 
     // The import, through the product's path.
     const cpu0 = cpuSecondsOfTree(process.pid);
@@ -100,6 +102,7 @@ async function main(): Promise<void> {
     const pgCpu = pg === undefined ? NaN : cpuSecondsOfTree(pg.pid) - pgCpu0;
     // PostgreSQL runs as a child of this process: its CPU is in the tree, counted apart.
     const nodeCpu = cpuSecondsOfTree(process.pid) - cpu0 - (Number.isNaN(pgCpu) ? 0 : pgCpu);
+    await printStatementProfile(pool);
     const { rows: made } = await pool.query<{ p: number; a: number; s: number }>(
       `select (select count(*)::int from payment) as p, (select count(*)::int from payment_allocation) as a, (select count(*)::int from payment where status = 'SUSPENSE') as s`,
     );
