@@ -280,3 +280,45 @@ describe('a run, a page at a time, against one account at a time', () => {
     expect((await paged.query(`select count(*)::int as n from dunning_case where status = 'CLOSED'`)).rows[0].n).toBe(2);
   });
 });
+
+describe('what the database refuses', () => {
+  it('a notice or an action of a case that does not exist, a case deleted or renamed; the rows of a case that exists pass', async () => {
+    const stmts: [string, string][] = [
+      [
+        `insert into dunning_notice (id, case_id, account_id, channel, template, overdue_minor, created_at)
+         values ('n-x', 'dc-none', 'acc-1', 'EMAIL', 'REMINDER', 1, now())`,
+        'is not present in table "dunning_case"',
+      ],
+      [
+        `insert into dunning_action (case_id, step_no, action, overdue_minor, taken_on, result, created_at)
+         values ('dc-none', 1, 'REMINDER_EMAIL', 1, '2026-11-18', '{}', now())`,
+        'is not present in table "dunning_case"',
+      ],
+      [
+        `update dunning_notice set case_id = 'dc-none' where id = (select min(id) from dunning_notice)`,
+        'is not present in table "dunning_case"',
+      ],
+      [`delete from dunning_case where id = (select min(id) from dunning_case)`, 'is never deleted'],
+      [`update dunning_case set id = 'dc-renamed' where id = (select min(id) from dunning_case)`, 'never changes its id'],
+    ];
+    expect((await pool.query(`select count(*)::int as n from dunning_notice`)).rows[0].n).toBeGreaterThan(0);
+    for (const [sql, message] of stmts) {
+      const error = await pool.query(sql).then(
+        () => undefined,
+        (e: { code?: string; detail?: string; message: string }) => e,
+      );
+      expect(error).toBeDefined();
+      expect(`${error!.message} ${error!.detail ?? ''}`).toContain(message);
+    }
+    // A case that exists: the check passes (rolled back, to leave the other specs' rows as they are).
+    await expect(
+      withTransaction(pool, async (c) => {
+        await c.query(
+          `insert into dunning_action (case_id, step_no, action, overdue_minor, taken_on, result, created_at)
+           select id, 32, 'REMINDER_EMAIL', 1, '2026-11-18', '{}', now() from dunning_case order by id limit 1`,
+        );
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+  });
+});

@@ -21,7 +21,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
-import { withTransaction } from '@app/db';
+import { INDEX_LOOKUPS_ONLY, withTransaction } from '@app/db';
 import type { CollectionsEventInput, DunningNotice } from '@app/events';
 import { writeCollectionsEvents } from '../events/collections-outbox';
 import { LEDGER_ACCOUNT } from '../matching/ledger-accounts';
@@ -55,6 +55,47 @@ const caseIdOf = (accountId: string, today: string) => `dc-${sha1(`${accountId}|
 /** Open invoices past due and not disputed, of one account. */
 const OVERDUE = `d.status in ('ISSUED', 'PARTIALLY_PAID') and d.type <> 'CREDIT_NOTE' and d.gross_minor > d.paid_minor and d.due_date < $2
   and not exists (select 1 from document_dispute x where x.document_id = d.id)`;
+
+/** One step of a segment's policy (dunning_policy, dunning_step: code tables operators edit). */
+export interface LadderStep {
+  segment: string;
+  stepNo: number;
+  dayOffset: number;
+  minOverdueMinor: bigint;
+  action: DunningAction;
+}
+
+/** Every policy's steps, in step order (a few rows: read once per page or account evaluated, so an edit applies from the next one). */
+async function readLadder(c: PoolClient): Promise<LadderStep[]> {
+  const { rows } = await c.query<{
+    segment: string;
+    step_no: number;
+    day_offset: number;
+    min_overdue_minor: string;
+    action: DunningAction;
+  }>(
+    `select p.segment, s.step_no, s.day_offset, s.min_overdue_minor::text as min_overdue_minor, s.action
+     from dunning_policy p join dunning_step s on s.policy_code = p.code order by s.step_no`,
+  );
+  return rows.map((r) => ({
+    segment: r.segment,
+    stepNo: r.step_no,
+    dayOffset: r.day_offset,
+    minOverdueMinor: BigInt(r.min_overdue_minor),
+    action: r.action,
+  }));
+}
+
+/**
+ * The steps due for a case, in step order: its segment's steps whose day has come (days since the oldest
+ * overdue due date) and whose minimum overdue amount is reached, less those the case has taken. Pure.
+ */
+export function dueSteps(
+  ladder: readonly LadderStep[],
+  x: { segment: string; days: number; overdue: bigint; taken: ReadonlySet<number> },
+): LadderStep[] {
+  return ladder.filter((s) => s.segment === x.segment && s.dayOffset <= x.days && s.minOverdueMinor <= x.overdue && !x.taken.has(s.stepNo));
+}
 
 /** Accounts whose evaluation failed, listed in a run's summary. */
 export const DUNNING_FAILURES_LISTED_MAX = 100;
@@ -196,155 +237,161 @@ export class Dunning {
   /**
    * One page of a run in ONE transaction, as evaluateAccount would do it account by account: the page's
    * dunning_account rows created and locked (account order: the lock evaluateAccount takes first, so the
-   * two never interleave on an account), overdue amounts, open cases and due steps read in three
-   * statements, then every case opened or closed, every notice, action and DUNNING_STEP_TAKEN event
+   * two never interleave on an account), overdue amounts, open cases and the steps they took read in one
+   * statement, the steps due computed here (dueSteps), then every case opened or closed, every notice, action and DUNNING_STEP_TAKEN event
    * written with one statement each. Accounts whose due steps are all notices (reminder, warning, agency
    * handover) are done here; those with a bar, termination or write-off due, or a bar to lift, are
    * returned, untouched, for evaluateAccount.
    */
   async evaluatePage(accountIds: readonly string[], today: string, nowMs: number): Promise<PageOutcome> {
     const now = new Date(nowMs);
-    return withTransaction(this.pool, async (c) => {
-      await c.query(
-        `insert into dunning_account (account_id, updated_at) select a, $2 from unnest($1::text[]) a order by a on conflict (account_id) do nothing`,
-        [accountIds, now],
-      );
-      // Locked in a statement of its own: the reads below then start after the locks, so they see what an evaluation that held one committed.
-      await c.query(`select 1 from dunning_account where account_id = any($1::text[]) order by account_id for update`, [accountIds]);
-      const { rows: state } = await c.query<{
-        account_id: string;
-        segment: string;
-        promise_until: string | null;
-        barred_by_dunning: boolean;
-        overdue: string;
-        oldest: string | null;
-        currency: string | null;
-        case_id: string | null;
-      }>(
-        `with locked as (
-           select account_id, segment, to_char(promise_until, 'YYYY-MM-DD') as promise_until, barred_by_dunning
-           from dunning_account where account_id = any($1::text[])),
-         overdue as (
-           select d.account_id, sum(d.gross_minor - d.paid_minor) as overdue, to_char(min(d.due_date), 'YYYY-MM-DD') as oldest,
-             min(d.currency) as currency
-           from billing_document d where d.account_id = any($1::text[]) and ${OVERDUE} group by d.account_id)
-         select l.account_id, l.segment, l.promise_until, l.barred_by_dunning, coalesce(o.overdue, 0)::text as overdue, o.oldest, o.currency,
-           (select k.id from dunning_case k where k.account_id = l.account_id and k.status = 'OPEN') as case_id
-         from locked l left join overdue o on o.account_id = l.account_id`,
-        [accountIds, today],
-      );
-      const out: PageOutcome = { stepsTaken: 0, closed: 0, oneByOne: [] };
-      const toClose: string[] = [];
-      const newCases: { id: string; accountId: string }[] = [];
-      const active: {
-        accountId: string;
-        caseId: string;
-        segment: string;
-        days: number;
-        overdue: bigint;
-        oldest: string;
-        currency: string;
-      }[] = [];
-      for (const r of state) {
-        const overdue = BigInt(r.overdue);
-        if (overdue === 0n) {
-          if (r.barred_by_dunning) out.oneByOne.push(r.account_id);
-          else if (r.case_id !== null) toClose.push(r.case_id);
-          continue;
+    // Every statement of a page reads or writes the page's accounts by key: plans that do not depend on
+    // statistics, which lag behind on a first run that fills the dunning tables.
+    return withTransaction(
+      this.pool,
+      async (c) => {
+        await c.query(
+          `insert into dunning_account (account_id, updated_at) select a, $2 from unnest($1::text[]) a order by a on conflict (account_id) do nothing`,
+          [accountIds, now],
+        );
+        // Locked in a statement of its own, which also reads the locked rows (a row locked after a wait is read as
+        // the holder committed it): the reads below then start after the locks, so they see what an evaluation
+        // that held one committed.
+        const { rows: locked } = await c.query<{
+          account_id: string;
+          segment: string;
+          promise_until: string | null;
+          barred_by_dunning: boolean;
+        }>(
+          `select account_id, segment, to_char(promise_until, 'YYYY-MM-DD') as promise_until, barred_by_dunning
+         from dunning_account where account_id = any($1::text[]) order by account_id for update`,
+          [accountIds],
+        );
+        // Per account, by its indexes whatever the statistics say: the aggregate is a lateral subquery (never
+        // flattened into a hash join over the whole document table), the open case and the steps it has taken
+        // correlated subqueries.
+        const { rows: facts } = await c.query<{
+          account_id: string;
+          overdue: string;
+          oldest: string | null;
+          currency: string | null;
+          case_id: string | null;
+          taken: number[] | null;
+        }>(
+          `select a.id as account_id, coalesce(o.overdue, 0)::text as overdue, o.oldest, o.currency,
+           (select k.id from dunning_case k where k.account_id = a.id and k.status = 'OPEN') as case_id,
+           (select array_agg(x.step_no) from dunning_case k join dunning_action x on x.case_id = k.id
+            where k.account_id = a.id and k.status = 'OPEN') as taken
+         from unnest($1::text[]) as a(id)
+         cross join lateral (
+           select sum(d.gross_minor - d.paid_minor) as overdue, to_char(min(d.due_date), 'YYYY-MM-DD') as oldest, min(d.currency) as currency
+           from billing_document d where d.account_id = a.id and ${OVERDUE}) o`,
+          [accountIds, today],
+        );
+        const factsOf = new Map(facts.map((f) => [f.account_id, f]));
+        const state = locked.map((l) => ({ ...l, ...factsOf.get(l.account_id)! }));
+        const out: PageOutcome = { stepsTaken: 0, closed: 0, oneByOne: [] };
+        const toClose: string[] = [];
+        const newCases: { id: string; accountId: string }[] = [];
+        const active: {
+          accountId: string;
+          caseId: string;
+          segment: string;
+          days: number;
+          overdue: bigint;
+          oldest: string;
+          currency: string;
+          taken: Set<number>;
+        }[] = [];
+        for (const r of state) {
+          const overdue = BigInt(r.overdue);
+          if (overdue === 0n) {
+            if (r.barred_by_dunning) out.oneByOne.push(r.account_id);
+            else if (r.case_id !== null) toClose.push(r.case_id);
+            continue;
+          }
+          const caseId = r.case_id ?? caseIdOf(r.account_id, today);
+          if (r.case_id === null) newCases.push({ id: caseId, accountId: r.account_id });
+          if (r.promise_until !== null && r.promise_until >= today) continue;
+          active.push({
+            accountId: r.account_id,
+            caseId,
+            segment: r.segment,
+            days: daysBetween(r.oldest!, today),
+            overdue,
+            oldest: r.oldest!,
+            currency: r.currency ?? 'EUR',
+            taken: new Set(r.taken ?? []),
+          });
         }
-        const caseId = r.case_id ?? caseIdOf(r.account_id, today);
-        if (r.case_id === null) newCases.push({ id: caseId, accountId: r.account_id });
-        if (r.promise_until !== null && r.promise_until >= today) continue;
-        active.push({
-          accountId: r.account_id,
-          caseId,
-          segment: r.segment,
-          days: daysBetween(r.oldest!, today),
-          overdue,
-          oldest: r.oldest!,
-          currency: r.currency ?? 'EUR',
-        });
-      }
-      const { rows: due } = await c.query<{ i: number; step_no: number; action: DunningAction }>(
-        `select t.i, s.step_no, s.action
-         from unnest($1::text[], $2::int[], $3::bigint[], $4::text[]) with ordinality as t(segment, days, overdue, case_id, i)
-         join dunning_policy p on p.segment = t.segment join dunning_step s on s.policy_code = p.code
-         where s.day_offset <= t.days and s.min_overdue_minor <= t.overdue
-           and not exists (select 1 from dunning_action x where x.case_id = t.case_id and x.step_no = s.step_no)
-         order by t.i, s.step_no`,
-        [active.map((a) => a.segment), active.map((a) => a.days), active.map((a) => a.overdue.toString()), active.map((a) => a.caseId)],
-      );
-      const stepsOf = new Map<number, { step_no: number; action: DunningAction }[]>();
-      for (const d of due) {
-        const list = stepsOf.get(d.i - 1);
-        if (list === undefined) stepsOf.set(d.i - 1, [d]);
-        else list.push(d);
-      }
-      const taken: { a: (typeof active)[number]; step: { step_no: number; action: DunningAction } }[] = [];
-      const handedOff = new Set<string>();
-      for (const [i, a] of active.entries()) {
-        const steps = stepsOf.get(i) ?? [];
-        if (steps.some((st) => !PAGE_ACTIONS.has(st.action))) {
-          handedOff.add(a.accountId);
-          out.oneByOne.push(a.accountId);
-        } else for (const step of steps) taken.push({ a, step });
-      }
-      const opened = newCases.filter((k) => !handedOff.has(k.accountId));
-      if (toClose.length > 0)
-        await c.query(`update dunning_case set status = 'CLOSED', closed_on = $2, updated_at = $3 where id = any($1::text[])`, [
-          toClose,
-          today,
-          now,
-        ]);
-      if (opened.length > 0)
-        await c.query(
-          `insert into dunning_case (id, account_id, status, opened_on, created_at, updated_at)
-           select id, a, 'OPEN', $3, $4, $4 from unnest($1::text[], $2::text[]) as t(id, a)`,
-          [opened.map((k) => k.id), opened.map((k) => k.accountId), today, now],
-        );
-      const notices = taken.flatMap(({ a, step }) => DUNNING_NOTICES[step.action].map((n) => ({ a, n })));
-      if (notices.length > 0)
-        await c.query(
-          `insert into dunning_notice (id, case_id, account_id, channel, template, overdue_minor, created_at)
-           select i, k, a, ch, tp, m, $7 from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[]) as t(i, k, a, ch, tp, m)
-           on conflict (id) do nothing`,
-          [
-            notices.map(({ a, n }) => `${a.caseId}|${n.template}|${n.channel}`),
-            notices.map(({ a }) => a.caseId),
-            notices.map(({ a }) => a.accountId),
-            notices.map(({ n }) => n.channel),
-            notices.map(({ n }) => n.template),
-            notices.map(({ a }) => a.overdue.toString()),
-            now,
-          ],
-        );
-      if (taken.length > 0) {
-        await c.query(
-          `insert into dunning_action (case_id, step_no, action, overdue_minor, taken_on, result, created_at)
-           select k, n, ac, m, $6, r, $7 from unnest($1::text[], $2::smallint[], $3::text[], $4::bigint[], $5::jsonb[]) as t(k, n, ac, m, r)`,
-          [
-            taken.map(({ a }) => a.caseId),
-            taken.map(({ step }) => step.step_no),
-            taken.map(({ step }) => step.action),
-            taken.map(({ a }) => a.overdue.toString()),
-            taken.map(({ step }) => JSON.stringify(noticeStepResult(step.action))),
+        const ladder = await readLadder(c);
+        const taken: { a: (typeof active)[number]; step: LadderStep }[] = [];
+        const handedOff = new Set<string>();
+        for (const a of active) {
+          const steps = dueSteps(ladder, a);
+          if (steps.some((st) => !PAGE_ACTIONS.has(st.action))) {
+            handedOff.add(a.accountId);
+            out.oneByOne.push(a.accountId);
+          } else for (const step of steps) taken.push({ a, step });
+        }
+        const opened = newCases.filter((k) => !handedOff.has(k.accountId));
+        if (toClose.length > 0)
+          await c.query(`update dunning_case set status = 'CLOSED', closed_on = $2, updated_at = $3 where id = any($1::text[])`, [
+            toClose,
             today,
             now,
-          ],
-        );
-        await writeCollectionsEvents(
-          c,
-          taken.map(({ a, step }) => ({
-            input: stepTakenEvent({ ...a, stepNo: step.step_no, action: step.action, today }),
-            source: `${a.caseId}|${step.step_no}`,
-          })),
-          now,
-        );
-      }
-      out.stepsTaken = taken.length;
-      out.closed = toClose.length;
-      return out;
-    });
+          ]);
+        if (opened.length > 0)
+          await c.query(
+            `insert into dunning_case (id, account_id, status, opened_on, created_at, updated_at)
+           select id, a, 'OPEN', $3, $4, $4 from unnest($1::text[], $2::text[]) as t(id, a)`,
+            [opened.map((k) => k.id), opened.map((k) => k.accountId), today, now],
+          );
+        const notices = taken.flatMap(({ a, step }) => DUNNING_NOTICES[step.action].map((n) => ({ a, n })));
+        if (notices.length > 0)
+          await c.query(
+            `insert into dunning_notice (id, case_id, account_id, channel, template, overdue_minor, created_at)
+           select i, k, a, ch, tp, m, $7 from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[]) as t(i, k, a, ch, tp, m)
+           on conflict (id) do nothing`,
+            [
+              notices.map(({ a, n }) => `${a.caseId}|${n.template}|${n.channel}`),
+              notices.map(({ a }) => a.caseId),
+              notices.map(({ a }) => a.accountId),
+              notices.map(({ n }) => n.channel),
+              notices.map(({ n }) => n.template),
+              notices.map(({ a }) => a.overdue.toString()),
+              now,
+            ],
+          );
+        if (taken.length > 0) {
+          await c.query(
+            `insert into dunning_action (case_id, step_no, action, overdue_minor, taken_on, result, created_at)
+           select k, n, ac, m, $6, r, $7 from unnest($1::text[], $2::smallint[], $3::text[], $4::bigint[], $5::jsonb[]) as t(k, n, ac, m, r)`,
+            [
+              taken.map(({ a }) => a.caseId),
+              taken.map(({ step }) => step.stepNo),
+              taken.map(({ step }) => step.action),
+              taken.map(({ a }) => a.overdue.toString()),
+              taken.map(({ step }) => JSON.stringify(noticeStepResult(step.action))),
+              today,
+              now,
+            ],
+          );
+          await writeCollectionsEvents(
+            c,
+            taken.map(({ a, step }) => ({
+              input: stepTakenEvent({ ...a, stepNo: step.stepNo, action: step.action, today }),
+              source: `${a.caseId}|${step.stepNo}`,
+            })),
+            now,
+          );
+        }
+        out.stepsTaken = taken.length;
+        out.closed = toClose.length;
+        return out;
+      },
+      { setLocal: INDEX_LOOKUPS_ONLY },
+    );
   }
 
   async evaluateAccount(accountId: string, today: string, nowMs: number): Promise<AccountOutcome> {
@@ -400,13 +447,13 @@ export class Dunning {
       base.caseId = caseId;
       if (a.promise_until !== null && a.promise_until >= today) return { ...base, paused: true };
       const days = daysBetween(o[0].oldest!, today);
-      const { rows: due } = await c.query<{ step_no: number; action: DunningAction }>(
-        `select s.step_no, s.action from dunning_step s join dunning_policy p on p.code = s.policy_code
-         where p.segment = $1 and s.day_offset <= $2 and s.min_overdue_minor <= $3
-           and not exists (select 1 from dunning_action x where x.case_id = $4 and x.step_no = s.step_no)
-         order by s.step_no`,
-        [a.segment, days, overdue.toString(), caseId],
-      );
+      const { rows: taken } = await c.query<{ step_no: number }>(`select step_no from dunning_action where case_id = $1`, [caseId]);
+      const due = dueSteps(await readLadder(c), {
+        segment: a.segment,
+        days,
+        overdue,
+        taken: new Set(taken.map((t) => t.step_no)),
+      });
       for (const step of due) {
         const result = await this.take(c, {
           accountId,
@@ -419,7 +466,7 @@ export class Dunning {
         });
         await c.query(
           `insert into dunning_action (case_id, step_no, action, overdue_minor, taken_on, result, created_at) values ($1, $2, $3, $4, $5, $6, $7)`,
-          [caseId, step.step_no, step.action, overdue.toString(), today, JSON.stringify(result), now],
+          [caseId, step.stepNo, step.action, overdue.toString(), today, JSON.stringify(result), now],
         );
         await writeCollectionsEvents(
           c,
@@ -428,14 +475,14 @@ export class Dunning {
               input: stepTakenEvent({
                 accountId,
                 caseId,
-                stepNo: step.step_no,
+                stepNo: step.stepNo,
                 action: step.action,
                 currency: o[0].currency ?? 'EUR',
                 overdue,
                 oldest: o[0].oldest!,
                 today,
               }),
-              source: `${caseId}|${step.step_no}`,
+              source: `${caseId}|${step.stepNo}`,
             },
           ],
           now,

@@ -53,7 +53,7 @@ function payments(): ReceivedPayment[] {
 async function database(name: string): Promise<Pool> {
   const url = await createTestDatabase(name);
   await migrate(url);
-  const pool = new Pool({ connectionString: url, max: 2 });
+  const pool = new Pool({ connectionString: url, max: 4 });
   await seedReceivables(pool, {
     accounts: Array.from({ length: ACCOUNTS }, (_, i) => `acc-${i + 1}`),
     invoices: Array.from({ length: INVOICES }, (_, i) => ({
@@ -117,4 +117,36 @@ it('refuses a batch above APPLY_BATCH_MAX before touching anything', async () =>
       { importId: null, nowMs: NOW },
     ),
   ).rejects.toThrow(RangeError);
+});
+
+it('applies a batch again when a concurrent apply of one of its payments commits first: each payment once', async () => {
+  const [p, q] = payments()
+    .slice(0, 2)
+    .map((x, i) => ({ ...x, bankReference: `RACE-${i}`, remittanceInfo: `nobody race ${i}`, creditorReferences: [] }));
+  const applier = new PaymentApplier(batched);
+  const other = await batched.connect();
+  const watcher = await batched.connect();
+  try {
+    await other.query('begin');
+    expect(await applier.applyIn(other, p, { importId: null, nowMs: NOW })).toMatchObject({ created: true });
+    // The batch looks p up (not committed: not there), then waits on p's key at its insert.
+    const pending = applier.applyMany([p, q], { importId: null, nowMs: NOW });
+    for (let i = 0; i < 200; i++) {
+      const { rows } = await watcher.query<{ n: number }>(
+        `select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like 'insert into payment %'`,
+      );
+      if (rows[0].n > 0) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    await other.query('commit');
+    const outcomes = await pending;
+    expect(outcomes[0]).toEqual({ created: false });
+    expect(outcomes[1]).toMatchObject({ created: true, status: 'SUSPENSE' });
+    const { rows } = await batched.query<{ n: number }>(`select count(*)::int as n from payment where bank_reference like 'RACE-%'`);
+    expect(rows[0].n).toBe(2);
+    expect((await new LedgerChecks(batched).run({ nowMs: NOW })).ok).toBe(true);
+  } finally {
+    other.release();
+    watcher.release();
+  }
 });

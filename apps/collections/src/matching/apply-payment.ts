@@ -1,14 +1,18 @@
 /**
  * Records one payment received and applies it, in ONE transaction, so money moves once:
  *
- *   insert the payment under its idempotency key (channel, source, bank reference); if it exists,
- *     stop: a re-import changes nothing (a concurrent import of the same entry waits on the unique
- *     index, then finds it);
+ *   look the payment up by its id, derived from its idempotency key (channel, source, bank
+ *     reference); if it exists, stop: a re-import changes nothing;
  *   find its documents, rule by rule (below), locking them (FOR UPDATE, oldest first: one order for
  *     every payment, so two payments never deadlock) and reading their open amount under the lock;
- *   spread the amount (allocate.ts), write the allocations, move the documents' paid amount and
- *     status (ISSUED -> PARTIALLY_PAID -> PAID), post the ledger (ledger-accounts.ts), set the
- *     payment's status: ALLOCATED, UNAPPLIED (account credit) or SUSPENSE (nobody identified).
+ *   spread the amount (allocate.ts); insert the payment as it ends (ALLOCATED, UNAPPLIED: account
+ *     credit, or SUSPENSE: nobody identified), write the allocations, move the documents' paid amount
+ *     and status (ISSUED -> PARTIALLY_PAID -> PAID), post the ledger (ledger-accounts.ts).
+ *
+ * The payment is inserted once, as it ends, not inserted then updated (an update doubled the row's
+ * writes and its deferred sum check). A concurrent apply of the same entry that committed between the
+ * look-up and the insert makes the insert meet the key (it waits for that transaction on the unique
+ * index first): the batch then rolls back and is applied again, and its look-up finds the payment.
  *
  * Rules: 1. an RF creditor reference of a document (structured, in the text or the end-to-end id);
  * 2. a document number in the remittance text or the end-to-end id; 3. an account id in the text:
@@ -18,7 +22,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
-import { withTransaction } from '@app/db';
+import { INDEX_LOOKUPS_ONLY, withTransaction } from '@app/db';
 import type { ReceivedPayment } from '../payments/statements/statement-types';
 import { writeCollectionsEvents } from '../events/collections-outbox';
 import { allocatePayment, type OpenDocument } from './allocate';
@@ -59,6 +63,15 @@ export type AfterPayment = (accountId: string) => Promise<void>;
 
 /** Payments applied per transaction at most (an import sends its entries in batches of this size). */
 export const APPLY_BATCH_MAX = 500;
+/** Times a batch is applied again after a concurrent apply of one of its payments committed first (PaymentRaced). */
+export const APPLY_RACE_RETRIES = 3;
+
+/** A payment of the batch was inserted by a concurrent apply after this one looked it up; the transaction must roll back. */
+export class PaymentRaced extends Error {
+  constructor(readonly paymentIds: readonly string[]) {
+    super(`payments ${paymentIds.join(', ')} were applied concurrently; apply the batch again`);
+  }
+}
 
 /** A document as matching sees it: its state read under the row lock, then moved by the batch's earlier payments. */
 interface DocumentState {
@@ -115,7 +128,16 @@ export class PaymentApplier {
   async applyMany(payments: readonly ReceivedPayment[], o: ApplyOptions): Promise<ApplyOutcome[]> {
     if (payments.length > APPLY_BATCH_MAX) throw new RangeError(`applyMany: at most ${APPLY_BATCH_MAX} payments, not ${payments.length}`);
     if (payments.length === 0) return [];
-    const outcomes = await withTransaction(this.pool, (c) => this.applyManyIn(c, payments, o));
+    let outcomes: ApplyOutcome[];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        // Every statement of a batch reads or writes rows by key (payments, documents, accounts of the batch).
+        outcomes = await withTransaction(this.pool, (c) => this.applyManyIn(c, payments, o), { setLocal: INDEX_LOOKUPS_ONLY });
+        break;
+      } catch (e) {
+        if (!(e instanceof PaymentRaced) || attempt >= APPLY_RACE_RETRIES) throw e;
+      }
+    }
     if (this.afterPayment !== undefined) {
       const accounts = new Set(outcomes.flatMap((x) => (x.created && x.accountId !== null ? [x.accountId] : [])));
       for (const a of accounts) await this.afterPayment(a).catch(() => undefined);
@@ -123,7 +145,10 @@ export class PaymentApplier {
     return outcomes;
   }
 
-  /** The payment applied in the caller's transaction (a deposit applied at a dunning step); no after-payment hook. */
+  /**
+   * The payment applied in the caller's transaction (a deposit applied at a dunning step); no after-payment
+   * hook. A concurrent apply of the same payment fails the caller's transaction with PaymentRaced.
+   */
   async applyIn(c: PoolClient, p: ReceivedPayment, o: ApplyOptions): Promise<ApplyOutcome> {
     return (await this.applyManyIn(c, [p], o))[0];
   }
@@ -131,42 +156,14 @@ export class PaymentApplier {
   private async applyManyIn(c: PoolClient, payments: readonly ReceivedPayment[], o: ApplyOptions): Promise<ApplyOutcome[]> {
     const now = new Date(o.nowMs);
     const ids = payments.map(paymentIdOf);
-    // No conflict target: the id is derived from the key, so a concurrent insert of the same payment may
-    // meet the primary key before the key's index, and either conflict must mean "already there".
     const firstIndex = new Map<string, number>();
     ids.forEach((id, i) => firstIndex.set(id, firstIndex.get(id) ?? i));
-    const unique = [...firstIndex.values()].map((i) => payments[i]);
-    const { rows: inserted } = await c.query<{ id: string }>(
-      `insert into payment (id, channel, source, bank_reference, currency, amount_minor, unapplied_minor, value_date, booking_date,
-         end_to_end_id, remittance_info, debtor_name, status, import_id, created_at, updated_at)
-       select id, ch, src, ref, cur, amt, amt, vd, bd, e2e, rmt, dn, 'SUSPENSE', $13, $14, $14
-       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::date[], $8::date[], $9::text[], $10::text[],
-         $11::text[], $12::int[]) as t(id, ch, src, ref, cur, amt, vd, bd, e2e, rmt, dn, ord)
-       order by ord
-       on conflict do nothing returning id`,
-      [
-        unique.map(paymentIdOf),
-        unique.map((p) => p.channel),
-        unique.map((p) => p.source),
-        unique.map((p) => p.bankReference),
-        unique.map((p) => p.currency),
-        unique.map((p) => p.amountMinor.toString()),
-        unique.map((p) => p.valueDate),
-        unique.map((p) => p.bookingDate),
-        unique.map((p) => p.endToEndId),
-        unique.map((p) => p.remittanceInfo),
-        unique.map((p) => p.debtorName),
-        unique.map((_, i) => i),
-        o.importId,
-        now,
-      ],
-    );
-    const created = new Set(inserted.map((r) => r.id));
-    const todo = unique.filter((p) => created.has(paymentIdOf(p)));
-    const wanted = todo.map(wantedOf);
+    const { rows: existing } = await c.query<{ id: string }>(`select id from payment where id = any($1::text[])`, [[...firstIndex.keys()]]);
+    const known = new Set(existing.map((r) => r.id));
+    const todo = [...firstIndex].filter(([id]) => !known.has(id)).map(([id, i]) => ({ id, p: payments[i] }));
+    const wanted = todo.map((t) => wantedOf(t.p));
     const docs = await this.lockDocuments(c, wanted);
-    const applied: Applied[] = todo.map((p, i) => {
-      const id = paymentIdOf(p);
+    const applied: Applied[] = todo.map(({ id, p }, i) => {
       const match = matchOf(p, wanted[i], docs);
       const plan = allocatePayment({ amountMinor: p.amountMinor, targets: match.targets, preferExactAmount: match.preferExactAmount });
       for (const a of plan.allocations) {
@@ -179,7 +176,7 @@ export class PaymentApplier {
       const status: PaymentStatus = match.accountId === null ? 'SUSPENSE' : plan.unappliedMinor === 0n ? 'ALLOCATED' : 'UNAPPLIED';
       return { id, p, match, plan, rule, status, txId: `lt-${sha1(`payment-received|${id}`).slice(0, 40)}` };
     });
-    await this.write(c, applied, now);
+    await this.write(c, applied, o.importId, now);
     for (const a of applied) await o.inTransaction?.(c, a.id);
     const byId = new Map(applied.map((a) => [a.id, a]));
     const answered = new Set<string>();
@@ -250,9 +247,44 @@ export class PaymentApplier {
     return out;
   }
 
-  /** The batch's rows, one statement per table: ledger, allocations, documents, payments, events. */
-  private async write(c: PoolClient, applied: readonly Applied[], now: Date): Promise<void> {
+  /** The batch's rows, one statement per table: payments, ledger, allocations, documents, events. */
+  private async write(c: PoolClient, applied: readonly Applied[], importId: string | null, now: Date): Promise<void> {
     if (applied.length === 0) return;
+    // No conflict target: the id is derived from the key, so a concurrent insert of the same payment may
+    // meet the primary key before the key's index, and either conflict means "applied concurrently".
+    const { rows: inserted } = await c.query<{ id: string }>(
+      `insert into payment (id, channel, source, bank_reference, currency, amount_minor, unapplied_minor, value_date, booking_date,
+         end_to_end_id, remittance_info, debtor_name, status, account_id, match_rule, import_id, created_at, updated_at)
+       select id, ch, src, ref, cur, amt, un, vd, bd, e2e, rmt, dn, st, acc, mr, $17, $18, $18
+       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::date[], $9::date[], $10::text[],
+         $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::int[]) as t(id, ch, src, ref, cur, amt, un, vd, bd, e2e, rmt, dn, st, acc, mr, ord)
+       order by ord
+       on conflict do nothing returning id`,
+      [
+        applied.map((a) => a.id),
+        applied.map((a) => a.p.channel),
+        applied.map((a) => a.p.source),
+        applied.map((a) => a.p.bankReference),
+        applied.map((a) => a.p.currency),
+        applied.map((a) => a.p.amountMinor.toString()),
+        applied.map((a) => a.plan.unappliedMinor.toString()),
+        applied.map((a) => a.p.valueDate),
+        applied.map((a) => a.p.bookingDate),
+        applied.map((a) => a.p.endToEndId),
+        applied.map((a) => a.p.remittanceInfo),
+        applied.map((a) => a.p.debtorName),
+        applied.map((a) => a.status),
+        applied.map((a) => a.match.accountId),
+        applied.map((a) => a.rule),
+        applied.map((_, i) => i),
+        importId,
+        now,
+      ],
+    );
+    if (inserted.length !== applied.length) {
+      const made = new Set(inserted.map((r) => r.id));
+      throw new PaymentRaced(applied.filter((a) => !made.has(a.id)).map((a) => a.id));
+    }
     await postLedgerTransactions(
       c,
       applied.map((a) => {
@@ -292,18 +324,6 @@ export class PaymentApplier {
       for (const x of allocations) perDocument.set(x.documentId, (perDocument.get(x.documentId) ?? 0n) + x.amountMinor);
       await addPaid(c, perDocument, now, 'payments: allocations');
     }
-    await c.query(
-      `update payment p set account_id = u.a, unapplied_minor = u.un, status = u.st, match_rule = u.mr, updated_at = $6
-       from unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[]) as u(id, a, un, st, mr) where p.id = u.id`,
-      [
-        applied.map((a) => a.id),
-        applied.map((a) => a.match.accountId),
-        applied.map((a) => a.plan.unappliedMinor.toString()),
-        applied.map((a) => a.status),
-        applied.map((a) => a.rule),
-        now,
-      ],
-    );
     await writeCollectionsEvents(
       c,
       applied.flatMap((a) => {

@@ -1,8 +1,9 @@
 /**
  * Imports one bank statement file: parses it as a stream (statement-parser.ts) and applies its
  * payments in batches of APPLY_BATCH_MAX, one transaction per batch (matching/apply-payment.ts
- * applyMany: each payment exactly as if applied alone, in file order), so a crash loses at most the
- * batch in hand and importing the file again applies each entry exactly once. Rejected entries are recorded
+ * applyMany: each payment exactly as if applied alone, in file order; the next batch is parsed while
+ * one is applied), so a crash loses at most the batches in hand and importing the file again applies
+ * each entry exactly once. Rejected entries are recorded
  * with their element or line and the reason; skipped ones are counted. The import itself is a row
  * (bank_statement_import) with the file's SHA-256 and the counts.
  *
@@ -119,16 +120,31 @@ export class ImportStatement {
     const rejections: ImportSummary['rejections'] = [];
     let format: StatementFormat | undefined;
     let fileRefused = false;
-    // Payments go to the applier in batches (one transaction each: applyMany); a crash loses at most the batch in hand,
-    // which the next import of the file applies.
+    // Payments go to the applier in batches (one transaction each: applyMany); a crash loses at most the batches in
+    // hand, which the next import of the file applies. One batch is applied while the next is parsed (the parser
+    // works while PostgreSQL does), and a batch starts only once the one before it committed: file order holds.
     let batch: ReceivedPayment[] = [];
+    let applying: Promise<void> = Promise.resolve();
+    let failure: { error: unknown } | undefined;
+    const settle = async () => {
+      await applying;
+      if (failure !== undefined) throw failure.error;
+    };
     const flush = async () => {
+      await settle();
       if (batch.length === 0) return;
-      const outcomes = await this.applier.applyMany(batch, { importId, nowMs: this.clock.nowMs() });
+      const payments = batch;
       batch = [];
-      for (const outcome of outcomes)
-        if (outcome.created) counts.paymentsCreated++;
-        else counts.duplicates++;
+      applying = this.applier.applyMany(payments, { importId, nowMs: this.clock.nowMs() }).then(
+        (outcomes) => {
+          for (const outcome of outcomes)
+            if (outcome.created) counts.paymentsCreated++;
+            else counts.duplicates++;
+        },
+        (error: unknown) => {
+          failure = { error };
+        },
+      );
     };
     try {
       for await (const item of parseStatement(chunks, (f) => (format = f ?? format))) {
@@ -148,7 +164,9 @@ export class ImportStatement {
         }
       }
       await flush();
+      await settle();
     } catch (err) {
+      await applying; // never rejects: its failure is in `failure`
       await this.finish(importId, counts, format, 'FAILED').catch(() => undefined);
       throw err;
     }

@@ -21,6 +21,32 @@
  */
 import { Migration } from '@mikro-orm/migrations';
 
+/**
+ * The first guard of issued documents (Migration20261204004200 replaces its field comparison), kept for
+ * that migration's down().
+ */
+export const BILLING_DOCUMENT_GUARD_V1 = `function "billing_document_guard"() returns trigger language plpgsql as $$
+begin
+  if tg_op = 'DELETE' then
+    if old.status not in ('DRAFT', 'HELD') then
+      raise exception 'billing document % is %: an issued or rejected document is never deleted', old.id, old.status using errcode = 'P0001';
+    end if;
+    return old;
+  end if;
+  if old.status in ('DRAFT', 'HELD') then return new; end if;
+  if old.status = 'REJECTED' then
+    raise exception 'billing document % was rejected: it never changes again', old.id using errcode = 'P0001';
+  end if;
+  if (to_jsonb(new) - array['status', 'paid_minor', 'updated_at']) is distinct from (to_jsonb(old) - array['status', 'paid_minor', 'updated_at']) then
+    raise exception 'billing document % is %: an issued document never changes; correct it with a credit or debit note', old.id, old.status
+      using errcode = 'P0001';
+  end if;
+  if new.status in ('DRAFT', 'HELD') then
+    raise exception 'billing document % is %: it cannot return to %', old.id, old.status, new.status using errcode = 'P0001';
+  end if;
+  return new;
+end $$;`;
+
 const UP: readonly string[] = [
   `create table "billing_cycle_type" (
   "code" varchar(32) not null primary key check ("code" ~ '^[A-Z0-9_]{1,32}$'),
@@ -163,27 +189,7 @@ const UP: readonly string[] = [
   primary key ("document_id", "tax_category", "tax_rate")
 );`,
   // An issued document never changes: only its status (forward) and paid amount; never deleted.
-  `create function "billing_document_guard"() returns trigger language plpgsql as $$
-begin
-  if tg_op = 'DELETE' then
-    if old.status not in ('DRAFT', 'HELD') then
-      raise exception 'billing document % is %: an issued or rejected document is never deleted', old.id, old.status using errcode = 'P0001';
-    end if;
-    return old;
-  end if;
-  if old.status in ('DRAFT', 'HELD') then return new; end if;
-  if old.status = 'REJECTED' then
-    raise exception 'billing document % was rejected: it never changes again', old.id using errcode = 'P0001';
-  end if;
-  if (to_jsonb(new) - array['status', 'paid_minor', 'updated_at']) is distinct from (to_jsonb(old) - array['status', 'paid_minor', 'updated_at']) then
-    raise exception 'billing document % is %: an issued document never changes; correct it with a credit or debit note', old.id, old.status
-      using errcode = 'P0001';
-  end if;
-  if new.status in ('DRAFT', 'HELD') then
-    raise exception 'billing document % is %: it cannot return to %', old.id, old.status, new.status using errcode = 'P0001';
-  end if;
-  return new;
-end $$;`,
+  `create ${BILLING_DOCUMENT_GUARD_V1}`,
   `create trigger "billing_document_guard" before update or delete on "billing_document" for each row execute function "billing_document_guard"();`,
   // Statement-level, over the transition tables: one check per bulk insert of lines, not one per line.
   `create function "billing_document_part_guard"() returns trigger language plpgsql as $$

@@ -39,6 +39,8 @@ import { Migration20261204003800_top_up_refunds } from './Migration2026120400380
 import { Migration20261204003900_partial_chargebacks } from './Migration20261204003900_partial_chargebacks';
 import { Migration20261204004000_top_up_reversals } from './Migration20261204004000_top_up_reversals';
 import { Migration20261204004100_top_up_chargebacks } from './Migration20261204004100_top_up_chargebacks';
+import { Migration20261204004200_document_guard_by_fields } from './Migration20261204004200_document_guard_by_fields';
+import { Migration20261204004300_dunning_case_refs_per_statement } from './Migration20261204004300_dunning_case_refs_per_statement';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20260101000000_initial', class: Migration20260101000000_initial },
@@ -80,4 +82,6 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261204003900_partial_chargebacks', class: Migration20261204003900_partial_chargebacks },
   { name: 'Migration20261204004000_top_up_reversals', class: Migration20261204004000_top_up_reversals },
   { name: 'Migration20261204004100_top_up_chargebacks', class: Migration20261204004100_top_up_chargebacks },
+  { name: 'Migration20261204004200_document_guard_by_fields', class: Migration20261204004200_document_guard_by_fields },
+  { name: 'Migration20261204004300_dunning_case_refs_per_statement', class: Migration20261204004300_dunning_case_refs_per_statement },
 ];

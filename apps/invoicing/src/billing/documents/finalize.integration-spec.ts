@@ -329,6 +329,8 @@ describe('billing documents (PostgreSQL)', () => {
     it.each([
       ['a change of its amounts', `update billing_document set net_minor = 1, gross_minor = 201 where id = $1`],
       ['a change of its number', `update billing_document set number_text = 'X' where id = $1`],
+      ['a field that was empty given a value', `update billing_document set corrects_document_id = id where id = $1`],
+      ['a change of its hold reasons', `update billing_document set hold_reasons = '["X"]'::jsonb, paid_minor = 1 where id = $1`],
       ['a return to DRAFT', `update billing_document set status = 'DRAFT', number = null, series_id = null where id = $1`],
       ['a delete', `delete from billing_document where id = $1`],
       [

@@ -29,7 +29,7 @@
  */
 import type { InvoiceUsageLine } from '@app/analytics';
 import type { Pool, PoolClient } from 'pg';
-import { withTransaction } from '@app/db/pg-transaction';
+import { INDEX_LOOKUPS_ONLY, withTransaction } from '@app/db/pg-transaction';
 import { Decimal } from 'decimal.js';
 import type {
   AdvanceBilling,
@@ -240,10 +240,6 @@ const EVENT_TYPE: Record<Exclude<EventRow['kind'], 'CHANGE_PRODUCT'>, 'ACTIVATED
  * freshly loaded subscription base) gets sequential scans of a million rows for each page of 1,000
  * accounts. The reads run one after the other.
  */
-/** Index lookups only: no sequential scans, no hash or merge joins, no parallel workers. */
-const INDEX_LOOKUPS_ONLY =
-  'set local enable_seqscan = off; set local enable_hashjoin = off; set local enable_mergejoin = off; set local max_parallel_workers_per_gather = 0';
-
 function keyedReads<T>(pool: Pool, reads: (c: PoolClient) => Promise<T>): Promise<T> {
   return withTransaction(pool, reads, { readOnly: true, setLocal: INDEX_LOOKUPS_ONLY });
 }

@@ -1,0 +1,36 @@
+import { dueSteps, type LadderStep } from './dunning';
+
+const step = (segment: string, stepNo: number, dayOffset: number, minOverdueMinor: bigint, action: LadderStep['action']): LadderStep => ({
+  segment,
+  stepNo,
+  dayOffset,
+  minOverdueMinor,
+  action,
+});
+
+const LADDER: LadderStep[] = [
+  step('CONSUMER', 1, 3, 0n, 'REMINDER_EMAIL'),
+  step('BUSINESS', 1, 7, 0n, 'REMINDER_EMAIL'),
+  step('CONSUMER', 2, 10, 0n, 'WARNING_SMS_EMAIL'),
+  step('CONSUMER', 3, 14, 500n, 'SOFT_BAR'),
+  step('CONSUMER', 4, 21, 500n, 'HARD_BAR'),
+];
+
+const numbers = (s: LadderStep[]) => s.map((x) => x.stepNo);
+
+describe('dueSteps', () => {
+  it.each([
+    ['before the first day', { segment: 'CONSUMER', days: 2, overdue: 1000n, taken: [] }, []],
+    ['on the first day', { segment: 'CONSUMER', days: 3, overdue: 1000n, taken: [] }, [1]],
+    ['every step whose day came, in step order', { segment: 'CONSUMER', days: 21, overdue: 1000n, taken: [] }, [1, 2, 3, 4]],
+    ['less the steps taken', { segment: 'CONSUMER', days: 21, overdue: 1000n, taken: [1, 3] }, [2, 4]],
+    ['not the bars below their minimum overdue amount', { segment: 'CONSUMER', days: 30, overdue: 499n, taken: [] }, [1, 2]],
+    ['the bars at exactly their minimum', { segment: 'CONSUMER', days: 30, overdue: 500n, taken: [1, 2] }, [3, 4]],
+    ['only the segment of the account', { segment: 'BUSINESS', days: 30, overdue: 1000n, taken: [] }, [1]],
+    ['nothing for a segment without a policy', { segment: 'OTHER', days: 30, overdue: 1000n, taken: [] }, []],
+  ])('%s', (_what, x, expected) => {
+    const due = dueSteps(LADDER, { ...x, taken: new Set(x.taken) });
+    expect(numbers(due)).toEqual(expected);
+    expect(due.every((s) => s.segment === x.segment)).toBe(true);
+  });
+});
