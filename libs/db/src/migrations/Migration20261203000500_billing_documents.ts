@@ -22,12 +22,10 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * The first guard of issued documents (Migration20261204004200 replaces its field comparison), kept for
- * that migration's down().
+ * The guard of issued documents in three parts (Migration20261204004200 replaces the middle one, the
+ * comparison of the old and new rows, and keeps the others): deletes and the states that may still change.
  */
-export const BILLING_DOCUMENT_GUARD_V1 = `function "billing_document_guard"() returns trigger language plpgsql as $$
-begin
-  if tg_op = 'DELETE' then
+export const BILLING_DOCUMENT_GUARD_HEAD = `  if tg_op = 'DELETE' then
     if old.status not in ('DRAFT', 'HELD') then
       raise exception 'billing document % is %: an issued or rejected document is never deleted', old.id, old.status using errcode = 'P0001';
     end if;
@@ -37,15 +35,21 @@ begin
   if old.status = 'REJECTED' then
     raise exception 'billing document % was rejected: it never changes again', old.id using errcode = 'P0001';
   end if;
-  if (to_jsonb(new) - array['status', 'paid_minor', 'updated_at']) is distinct from (to_jsonb(old) - array['status', 'paid_minor', 'updated_at']) then
-    raise exception 'billing document % is %: an issued document never changes; correct it with a credit or debit note', old.id, old.status
-      using errcode = 'P0001';
-  end if;
-  if new.status in ('DRAFT', 'HELD') then
+`;
+/** The guard's last check: a document never goes back to DRAFT or HELD. */
+export const BILLING_DOCUMENT_GUARD_TAIL = `  if new.status in ('DRAFT', 'HELD') then
     raise exception 'billing document % is %: it cannot return to %', old.id, old.status, new.status using errcode = 'P0001';
   end if;
   return new;
 end $$;`;
+/** The first guard, kept for Migration20261204004200's down(). */
+export const BILLING_DOCUMENT_GUARD_V1 = `function "billing_document_guard"() returns trigger language plpgsql as $$
+begin
+${BILLING_DOCUMENT_GUARD_HEAD}  if (to_jsonb(new) - array['status', 'paid_minor', 'updated_at']) is distinct from (to_jsonb(old) - array['status', 'paid_minor', 'updated_at']) then
+    raise exception 'billing document % is %: an issued document never changes; correct it with a credit or debit note', old.id, old.status
+      using errcode = 'P0001';
+  end if;
+${BILLING_DOCUMENT_GUARD_TAIL}`;
 
 const UP: readonly string[] = [
   `create table "billing_cycle_type" (

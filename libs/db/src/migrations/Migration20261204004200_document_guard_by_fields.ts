@@ -10,7 +10,11 @@
  * every column, including any added later; nulls equal). Same rules, same messages and SQLSTATE.
  */
 import { Migration } from '@mikro-orm/migrations';
-import { BILLING_DOCUMENT_GUARD_V1 } from './Migration20261203000500_billing_documents';
+import {
+  BILLING_DOCUMENT_GUARD_HEAD,
+  BILLING_DOCUMENT_GUARD_TAIL,
+  BILLING_DOCUMENT_GUARD_V1,
+} from './Migration20261203000500_billing_documents';
 
 export class Migration20261204004200_document_guard_by_fields extends Migration {
   override async up(): Promise<void> {
@@ -18,17 +22,7 @@ export class Migration20261204004200_document_guard_by_fields extends Migration 
 declare
   kept "billing_document";
 begin
-  if tg_op = 'DELETE' then
-    if old.status not in ('DRAFT', 'HELD') then
-      raise exception 'billing document % is %: an issued or rejected document is never deleted', old.id, old.status using errcode = 'P0001';
-    end if;
-    return old;
-  end if;
-  if old.status in ('DRAFT', 'HELD') then return new; end if;
-  if old.status = 'REJECTED' then
-    raise exception 'billing document % was rejected: it never changes again', old.id using errcode = 'P0001';
-  end if;
-  kept := new;
+${BILLING_DOCUMENT_GUARD_HEAD}  kept := new;
   kept.status := old.status;
   kept.paid_minor := old.paid_minor;
   kept.updated_at := old.updated_at;
@@ -36,11 +30,7 @@ begin
     raise exception 'billing document % is %: an issued document never changes; correct it with a credit or debit note', old.id, old.status
       using errcode = 'P0001';
   end if;
-  if new.status in ('DRAFT', 'HELD') then
-    raise exception 'billing document % is %: it cannot return to %', old.id, old.status, new.status using errcode = 'P0001';
-  end if;
-  return new;
-end $$;`);
+${BILLING_DOCUMENT_GUARD_TAIL}`);
   }
 
   override async down(): Promise<void> {
