@@ -9,6 +9,7 @@
 import { CollectionsError } from '../payments/collections-error';
 import { cardPaymentIdOf } from './card-payment-store';
 import type { CardDeps, SyncCardPayment } from './sync-card-payment.usecase';
+import { payableDocument } from '../matching/document-paid';
 
 /** Days after the due date of attempt 1, 2, 3, 4: the due date, then +1, +3 and +7 days. */
 export const CARD_AUTOPAY_RETRY_OFFSETS_DAYS: readonly number[] = [0, 1, 3, 7];
@@ -81,7 +82,7 @@ export class CardAutopay {
     const { rows } = await this.d.pool.query<DueRow>(
       `select d.id, d.account_id, d.currency, (d.gross_minor - d.paid_minor)::text as open_minor, ($1::date - d.due_date) as days_past_due, t.gateway_token
        from billing_document d join card_token t on t.account_id = d.account_id
-       where d.status in ('ISSUED', 'PARTIALLY_PAID') and d.type <> 'CREDIT_NOTE' and d.gross_minor > d.paid_minor
+       where ${payableDocument('d')}
          and d.due_date between $1::date - $2::int and $1::date and d.id > $3
        order by d.id limit $4`,
       [date, lastOffset, after, CARD_AUTOPAY_PAGE_SIZE],

@@ -22,6 +22,7 @@ import { isCalendarDate } from '../payments/query-params';
 import type { ReceivedPayment } from '../payments/statements/statement-types';
 import { buildPain008, type Creditor, type DirectDebitTransaction, SEPA_NAME_MAX } from './pain008';
 import { parseReturnFile, returnAction, type ReturnAction } from './returns';
+import { payableDocument } from '../matching/document-paid';
 
 /** SEPA mandate ids: 1-35 of the characters SEPA allows. */
 export const MANDATE_ID_PATTERN = /^[A-Za-z0-9/?:().,'+ -]{1,35}$/;
@@ -210,7 +211,7 @@ export class DirectDebit {
        left join lateral (
          select i.id as instruction_id, 2 as presentation from dd_instruction i join dd_return x on x.instruction_id = i.id
          where i.document_id = d.id and x.action = 'REPRESENT' and x.resolved_at is null limit 1) r on true
-       where d.status in ('ISSUED', 'PARTIALLY_PAID') and d.type <> 'CREDIT_NOTE' and d.currency = 'EUR' and d.gross_minor > d.paid_minor
+       where ${payableDocument('d')} and d.currency = 'EUR'
          and d.due_date <= $1
          and not exists (select 1 from dd_instruction i where i.document_id = d.id and i.status = 'PENDING')
          and (r.instruction_id is not null or not exists (select 1 from dd_instruction i where i.document_id = d.id and i.status = 'RETURNED'))

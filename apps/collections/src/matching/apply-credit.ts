@@ -17,6 +17,7 @@ import type { Pool } from 'pg';
 import { CollectionsError } from '../payments/collections-error';
 import { HandAllocation } from './allocate-by-hand';
 import type { CreditNoteNetting } from './net-credit-notes';
+import { payableDocument } from './document-paid';
 
 /** Accounts one run looks at (the next run takes the rest). */
 export const CREDIT_APPLY_ACCOUNTS_MAX = 1_000;
@@ -47,8 +48,7 @@ export class CreditApplier {
     const { rows: accounts } = await this.pool.query<{ account_id: string }>(
       `select distinct p.account_id from payment p
        where p.status = 'UNAPPLIED' and p.unapplied_minor > 0 and p.account_id is not null
-         and exists (select 1 from billing_document d where d.account_id = p.account_id and d.status in ('ISSUED', 'PARTIALLY_PAID')
-                       and d.type <> 'CREDIT_NOTE' and d.gross_minor > d.paid_minor and d.currency = p.currency)
+         and exists (select 1 from billing_document d where d.account_id = p.account_id and ${payableDocument('d')} and d.currency = p.currency)
        order by 1 limit $1`,
       [accountsMax],
     );
@@ -73,8 +73,7 @@ export class CreditApplier {
     const { rows: docs } = await this.pool.query<{ id: string; currency: string; open_minor: string; paid_by: string[] }>(
       `select d.id, d.currency, (d.gross_minor - d.paid_minor)::text as open_minor,
          coalesce((select array_agg(a.payment_id) from payment_allocation a where a.document_id = d.id), '{}') as paid_by
-       from billing_document d where d.account_id = $1 and d.status in ('ISSUED', 'PARTIALLY_PAID') and d.type <> 'CREDIT_NOTE'
-         and d.gross_minor > d.paid_minor order by d.issue_date, d.id`,
+       from billing_document d where d.account_id = $1 and ${payableDocument('d')} order by d.issue_date, d.id`,
       [accountId],
     );
     const open = new Map(docs.map((d) => [d.id, BigInt(d.open_minor)]));
