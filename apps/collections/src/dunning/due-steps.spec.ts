@@ -1,4 +1,4 @@
-import { dueSteps, type LadderStep } from './dunning';
+import { caseIdOf, dueSteps, type LadderStep } from './dunning';
 
 const step = (segment: string, stepNo: number, dayOffset: number, minOverdueMinor: bigint, action: LadderStep['action']): LadderStep => ({
   segment,
@@ -32,5 +32,24 @@ describe('dueSteps', () => {
     const due = dueSteps(LADDER, { ...x, taken: new Set(x.taken) });
     expect(numbers(due)).toEqual(expected);
     expect(due.every((s) => s.segment === x.segment)).toBe(true);
+  });
+});
+
+describe('caseIdOf', () => {
+  it('is the day and the account, so a run opens its cases in a growing order', () => {
+    expect(caseIdOf('acc-1', '2026-11-19')).toBe('dc-20261119-acc-1');
+    const ids = ['acc-1', 'acc-10', 'acc-2'].map((a) => caseIdOf(a, '2026-11-19'));
+    expect([...ids].sort()).toEqual(ids);
+    expect(caseIdOf('acc-1', '2026-11-20') > caseIdOf('acc-9', '2026-11-19')).toBe(true);
+  });
+
+  it('hashes an account id too long to fit, in a form no account id can produce', () => {
+    const long = 'a'.repeat(64);
+    const id = caseIdOf(long, '2026-11-19');
+    expect(id).toMatch(/^dc-20261119\.[0-9a-f]{40}$/);
+    expect(id.length).toBeLessThanOrEqual(64);
+    expect(caseIdOf('a'.repeat(52), '2026-11-19')).toHaveLength(64);
+    expect(caseIdOf('a'.repeat(53), '2026-11-19')).toMatch(/^dc-20261119\./);
+    expect(caseIdOf(long, '2026-11-19')).toBe(id);
   });
 });

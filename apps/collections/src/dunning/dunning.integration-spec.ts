@@ -160,7 +160,7 @@ describe('dunning', () => {
     const csv = await dunning.agencyHandover('2027-05-20');
     expect(csv.split('\r\n')).toEqual([
       'account_id,case_id,customer,overdue_minor',
-      expect.stringMatching(/^acc-2,dc-[0-9a-f]{32},Customer,5000$/),
+      expect.stringMatching(/^acc-2,dc-\d{8}-acc-2,Customer,5000$/),
       '',
     ]);
     // The money arrived after all: the write-off is reversed, the invoice is open again, the ledger still whole.
