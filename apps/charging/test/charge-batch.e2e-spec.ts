@@ -20,6 +20,7 @@ import { uniqueId } from '@app/devstack';
 import { parseOutboxData } from '@app/events';
 import type Redis from 'ioredis';
 import { REDIS } from '../src/infra/redis';
+import { outboxEventJson } from '../src/balance/outbox-entry';
 import { RedisBalanceEngine } from '../src/balance/redis-balance-engine';
 import { CHARGE_BATCH_BYTES_MAX, CHARGE_BATCH_ITEMS_MAX } from '../src/charging/charging.limits';
 import { call, ChargingApp, chargingClient, EUR, failure, provisionSubscriber, startChargingApp } from './grpc-e2e.helpers';
@@ -71,7 +72,7 @@ async function notificationsOf(accountId: string): Promise<string[]> {
   const key = (env.engine as RedisBalanceEngine).keys.account(accountId).outbox;
   const entries = await env.app.get<Redis>(REDIS).xrange(key, '-', '+');
   return entries
-    .map(([, fields]) => parseOutboxData(fields[fields.indexOf('data') + 1]))
+    .map(([, fields]) => parseOutboxData(outboxEventJson(fields)))
     .filter((d) => d.schema === 'ratel.notification.v1' && d.accountId === accountId)
     .map((d) => (d as { type: string }).type);
 }

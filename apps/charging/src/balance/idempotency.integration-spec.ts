@@ -119,6 +119,30 @@ describe('idempotent retries', () => {
     });
   });
 
+  it('stores a session answer as `q:<n>` = reply|hash, and still honours one stored before as JSON under `r:<n>`', async () => {
+    const start = () => t.engine.charge(sessionCmd('START', 'rich', 'was', 0, [group(1, 30, 0, perSecond)]));
+    const first = await start();
+    const key = t.engine.keys.account('rich').session('was');
+    const stored = (await t.redis.hget(key, 'q:0'))!;
+    const bar = stored.indexOf('|');
+    const [reply, hash] = [stored.slice(0, bar), stored.slice(bar + 1)];
+    expect(hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.parse(reply)).toMatchObject({ code: 'SUCCESS' });
+    // As a version before the compact records left it: JSON {h, reply} under r:0.
+    await t.redis.hdel(key, 'q:0');
+    await t.redis.hset(key, 'r:0', JSON.stringify({ h: hash, reply }));
+    const before = await snapshot(t);
+    expect(await start()).toEqual({ ...first, replayed: true });
+    await expect(t.engine.charge(sessionCmd('START', 'rich', 'was', 0, [group(1, 31, 0, perSecond)]))).rejects.toMatchObject({
+      code: 'DUPLICATE_MISMATCH',
+    });
+    expect(await snapshot(t)).toEqual(before);
+    // Dropped from the history like any answer once 16 newer ones are kept.
+    for (let n = 1; n <= 16; n++) await t.engine.charge(sessionCmd('UPDATE', 'rich', 'was', n, [group(1, 1, 1, perSecond)]));
+    expect(await t.redis.hexists(key, 'r:0')).toBe(0);
+    expect(await t.redis.hexists(key, 'q:1')).toBe(1);
+  });
+
   it('puts a TTL on every idempotency record, and none on the account', async () => {
     const k = t.engine.keys.account('rich');
     for (const key of [k.session('a'), k.idem('ev-1'), t.engine.keys.account('poor').idem('tu-1')]) {

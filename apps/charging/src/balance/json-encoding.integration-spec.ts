@@ -1,12 +1,13 @@
 /**
- * The scripts write their JSON (replies, stored answers and records, reservations, buckets,
- * outbox events) with encoders written out by hand for speed (lua/includes/core.lua jfield/jwrap);
+ * The scripts write their JSON (replies, stored answers and records, reservations, buckets; the
+ * outbox events as the relay expands them) with encoders written out by hand for speed (lua/includes/core.lua jfield/jwrap);
  * their output must stay byte for byte what the generic `jenc` gives: keys sorted, integers
  * printed exactly, nil fields left out.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BucketGrant } from './balance-engine.port';
+import { outboxEventJson } from './outbox-entry';
 import { findLuaDir, resolveIncludes } from './script-loader';
 import { flatRate, group, openEngine, prepaid, sessionCmd, sha256, T0, TestEngine } from './test/balance-test-kit';
 
@@ -43,13 +44,14 @@ describe('JSON written by the scripts', () => {
     for (const key of [k.bkt, k.rsv]) out.push(...Object.values(await t.redis.hgetall(key)));
     const sessions = await t.redis.keys(`${k.session('*')}`);
     for (const s of sessions) {
-      for (const [f, v] of Object.entries(await t.redis.hgetall(s))) if (f.startsWith('r:')) out.push(v, JSON.parse(v).reply);
+      // (a stored answer is `q:<n>` = reply|hash: the reply is JSON)
+      for (const [f, v] of Object.entries(await t.redis.hgetall(s))) if (f.startsWith('q:')) out.push(v.slice(0, v.indexOf('|')));
     }
     for (const idem of await t.redis.keys(k.idem('*'))) {
       const v = (await t.redis.get(idem))!;
       out.push(v, JSON.parse(v).reply);
     }
-    for (const [, fields] of await t.redis.xrange(k.outbox, '-', '+')) out.push(fields[fields.indexOf('data') + 1]);
+    for (const [, fields] of await t.redis.xrange(k.outbox, '-', '+')) out.push(outboxEventJson(fields));
     return out;
   }
 
@@ -100,13 +102,14 @@ describe('JSON written by the scripts', () => {
     for (const json of all) expectCanonical(json);
   });
 
-  it('emitRated prints exactly jenc of the event object', async () => {
+  it('what the relay publishes of an emitRated entry is exactly jenc of the event object', async () => {
     const dir = findLuaDir();
     const includes = resolveIncludes(
       ['core', 'rating', 'cycle', 'account', 'buckets', 'reservations'].map((n) => `--- @include "${n}"`).join('\n'),
       (n) => readFileSync(join(dir, 'includes', `${n}.lua`), 'utf8'),
     );
-    // The event object as the scripts built it before, encoded with jenc, beside what emitRated wrote.
+    // The event object as the scripts built it before, encoded with jenc, beside what emitRated wrote
+    // (compact, r1) as the relay expands it (outbox-entry.ts).
     const lua = `${includes}
 local out = {}
 local function reference(ctx, e)
@@ -131,7 +134,7 @@ local cases = {
   { { type = 'DEBIT', canon = 'a', sub = '49151', sess = 's-"1"', n = 3, rg = 10, svc = 1, unit = 'BYTES', used = 170,
       billable = 150, allowances = { { id = 'month', n = 100 }, { id = 'b\\\\2', n = 5 } }, amount = 9007199254740991,
       tariff = 't', cycle = '2026-11', overage = 20, shortfall = 9007199254740992 }, 'EUR', -5 },
-  { { type = 'RELEASE', canon = 'b', sub = 'x', sess = 's', n = 0, rg = 0, svc = 0, unit = 'SECONDS', tariff = 't',
+  { { type = 'RELEASE', canon = 'b', sub = 'x', sess = 's', n = 0, rg = 0, svc = 0, unit = 'SECONDS', tariff = 'p/1\\t\\127',
       cycle = 'c', reason = 'TERMINATED', released = 1234567890123 }, 'EUR', 0 },
   { { type = 'REFUND', canon = 'c', req = 'r1', rg = 30, amount = -100, overage = 0, shortfall = 0 }, nil, 1000000000000000 },
   { { type = 'DEBIT', canon = 'd' }, 'USD', 7 },
@@ -145,12 +148,14 @@ for i, c in ipairs(cases) do
   emitRated(ctx, c[1])
   local entries = redis.call('XRANGE', KEYS[1], '-', '+')
   local fields = entries[#entries][2]
-  out[#out + 1] = { fields[6], reference(ctx, c[1]) }
+  out[#out + 1] = { fields, reference(ctx, c[1]) }
 end
 return out`;
-    const pairs = (await t.redis.eval(lua, 1, `${t.prefix}{b:0}:outbox`)) as [string, string][];
-    expect(pairs).toHaveLength(7);
-    for (const [written, expected] of pairs) expect(written).toBe(expected);
+    const written = (await t.redis.eval(lua, 1, `${t.prefix}{b:0}:outbox`)) as [string[], string][];
+    expect(written).toHaveLength(7);
+    expect(written.every(([fields]) => fields.includes('r1') && !fields.includes('data'))).toBe(true);
+    const pairs = written.map(([fields, expected]) => [outboxEventJson(fields), expected]);
+    for (const [published, expected] of pairs) expect(published).toBe(expected);
     expect(JSON.parse(pairs[4][0])).toMatchObject({ cycleId: '2026-11', cycleUnits: 8 });
     expect(
       pairs

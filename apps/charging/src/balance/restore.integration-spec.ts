@@ -7,6 +7,7 @@
 import type { RatedEvent } from '@app/events';
 import { priceUnitsMicros, type CompiledRate } from '@app/rating';
 import { UNITS_PER_REQUEST_MAX, type BucketGrant, type CycleCounters, type EventCommand } from './balance-engine.port';
+import { outboxEventJson } from './outbox-entry';
 import { CYCLE_COUNTERS_PER_ACCOUNT_MAX } from './validation';
 import { flatRate, group, openEngine, outbox, prepaid, rated, sessionCmd, sha256, snapshot, T0, TestEngine } from './test/balance-test-kit';
 
@@ -73,10 +74,10 @@ describe('restoring an account', () => {
     return rated(await outbox(t, accountId), type).filter((e) => e.accountId === accountId);
   }
 
-  /** The raw `data` of the account's outbox entries (the JSON as the script wrote it). */
+  /** The event JSON of the account's outbox entries (as the relay publishes it). */
   async function rawEvents(accountId: string): Promise<string[]> {
     const entries = await t.redis.xrange(t.engine.keys.account(accountId).outbox, '-', '+');
-    return entries.map(([, fields]) => fields[fields.indexOf('data') + 1]).filter((d) => d.includes(`"accountId":"${accountId}"`));
+    return entries.map(([, fields]) => outboxEventJson(fields)).filter((d) => d.includes(`"accountId":"${accountId}"`));
   }
 
   describe('buckets created with remainingUnits', () => {

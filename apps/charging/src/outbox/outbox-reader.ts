@@ -13,6 +13,7 @@
  * empty round returns at once (the relay then pauses, RELAY_CLUSTER_IDLE_POLL_MS).
  */
 import { isCluster, perKeyBatch, type RedisClient } from '@app/keyspace';
+import { readOutboxFields } from '../balance/outbox-entry';
 import type { OutboxMessage } from './jetstream-publisher';
 
 export interface OutboxEntry {
@@ -43,22 +44,15 @@ export function isPublishSubject(s: string): boolean {
   return s.length > 0 && s.length <= 512 && !/[\s*>]/.test(s) && s.split('.').every((t) => t.length > 0);
 }
 
-/** Turns a stream entry (fields `id`, `subject`, `data`) into what the relay publishes. */
+/**
+ * Turns a stream entry (fields `id`, `subject`, and the event as `data` or in the compact `r1` form
+ * of src/balance/outbox-entry.ts) into what the relay publishes.
+ */
 export function toEntry(key: string, bucket: number, streamId: string, fields: readonly string[]): OutboxEntry {
-  let eventId: string | undefined;
-  let subject: string | undefined;
-  let data: string | undefined;
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    const f = fields[i];
-    if (f === 'id') eventId = fields[i + 1];
-    else if (f === 'subject') subject = fields[i + 1];
-    else if (f === 'data') data = fields[i + 1];
-  }
-  if (!eventId) return { key, bucket, streamId, malformed: 'missing field id' };
-  if (subject === undefined || !isPublishSubject(subject))
-    return { key, bucket, streamId, malformed: `bad subject ${JSON.stringify(subject)}` };
-  if (data === undefined) return { key, bucket, streamId, malformed: 'missing field data' };
-  return { key, bucket, streamId, message: { eventId, subject, data: Buffer.from(data, 'utf8') } };
+  const read = readOutboxFields(fields);
+  if ('malformed' in read) return { key, bucket, streamId, malformed: read.malformed };
+  if (!isPublishSubject(read.subject)) return { key, bucket, streamId, malformed: `bad subject ${JSON.stringify(read.subject)}` };
+  return { key, bucket, streamId, message: { eventId: read.eventId, subject: read.subject, data: Buffer.from(read.json, 'utf8') } };
 }
 
 export class OutboxReader {

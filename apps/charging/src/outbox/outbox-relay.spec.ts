@@ -53,9 +53,10 @@ describe('outbox relay, pure parts', () => {
       message: { eventId: 'e1', subject: 'ratel.rated.v1.a', data: enc('{"x":1}') },
     });
     expect(toEntry('k', 3, '1-0', ['subject', 's.a', 'data', '{}']).malformed).toBe('missing field id');
-    expect(toEntry('k', 3, '1-0', ['id', 'e', 'data', '{}']).malformed).toMatch(/bad subject/);
+    expect(toEntry('k', 3, '1-0', ['id', 'e', 'data', '{}']).malformed).toBe('missing field subject');
     expect(toEntry('k', 3, '1-0', ['id', 'e', 'subject', 'a.>', 'data', '{}']).malformed).toMatch(/bad subject/);
-    expect(toEntry('k', 3, '1-0', ['id', 'e', 'subject', 's.a']).malformed).toBe('missing field data');
+    expect(toEntry('k', 3, '1-0', ['id', 'e', 'subject', 's.a']).malformed).toBe('missing field data or r1');
+    expect(toEntry('k', 3, '1-0', ['id', 'e', 'subject', 's.a', 'r1', 'DEBIT|a|b']).malformed).toBe('r1 has 3 values, expected 24');
   });
 
   it('counts a duplicate PubAck as acknowledged and everything else without stream/seq as failed', () => {

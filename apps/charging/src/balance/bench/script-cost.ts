@@ -4,10 +4,10 @@
  *
  *   node -r ts-node/register/transpile-only -r tsconfig-paths/register \
  *     apps/charging/src/balance/bench/script-cost.ts [--accounts 2000] [--calls 30000] [--inflight 64]
- *     [--detail] [--aof] [--compare <lua dir of another version>] [--lua <lua dir to run instead of the current one>]
+ *     [--detail] [--aof] [--compare <lua dir of another version>] [--slices 8] [--lua <lua dir to run instead of the current one>]
  *
- * `--compare DIR` runs the phases with DIR's scripts and with the current ones, twice, alternating
- * (the box is shared: compare figures of one run). `redis cpu us/call` is the Redis process's CPU
+ * `--compare DIR` runs DIR's scripts and the current ones on two redis-servers, the phases in
+ * alternating slices (`--slices N`, default 8), so both see the same moments of a shared box. `redis cpu us/call` is the Redis process's CPU
  * time (INFO cpu) per script call, including its network work: steadier than usec_per_call on a
  * busy machine.
  *
@@ -144,15 +144,9 @@ async function phase(
 ) {
   await redis.call('CONFIG', 'RESETSTAT');
   const cpu0 = await redisCpuUs(redis);
-  let done = 0;
   const t0 = performance.now();
-  const worker = async () => {
-    while (done < calls) {
-      const n = Math.random() < smsShare ? await runSms(engine, accounts) : await runSession(engine, accounts);
-      done += n;
-    }
-  };
-  await Promise.all(Array.from({ length: inflight }, worker));
+  await runCalls(engine, smsShare, calls, inflight, accounts);
+  const done = calls;
   const secs = (performance.now() - t0) / 1000;
   const cpu = (await redisCpuUs(redis)) - cpu0;
   const stats = (await redis.info('commandstats')).split('\n').filter((l) => l.startsWith('cmdstat_fcall'));
@@ -169,38 +163,124 @@ async function phase(
   }
 }
 
+interface Target {
+  label: string;
+  dir: string | undefined;
+  server: { url: string; stop(): Promise<void> };
+  redis: Redis;
+  engine: RedisBalanceEngine;
+}
+
+async function openTarget(label: string, luaDir: string | undefined, accounts: number): Promise<Target> {
+  const dir = mkdtempSync(join(tmpdir(), 'ratel-script-cost-'));
+  const server = await startRedis({ dir, persist: process.argv.includes('--aof') });
+  const redis = new Redis(server.url);
+  const engine = new RedisBalanceEngine(redis, { prefix: 'bench:', clock: { nowMs: () => T0 }, luaDir });
+  for (let i = 0; i < accounts; i += 200) {
+    await Promise.all(
+      Array.from({ length: Math.min(200, accounts - i) }, (_, j) => engine.upsertAccount(account(`lt-${i + j}`), 1_000_000_000_000n)),
+    );
+  }
+  return {
+    label,
+    dir: luaDir,
+    redis,
+    engine,
+    server: {
+      url: server.url,
+      stop: async () => {
+        await server.stop();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    },
+  };
+}
+
+/** FCALL calls and usec so far, and the Redis process's CPU µs. */
+async function counters(redis: Redis): Promise<{ calls: number; usec: number; cpu: number }> {
+  const stats = (await redis.info('commandstats')).split('\n').find((l) => l.startsWith('cmdstat_fcall:'));
+  const m = /calls=(\d+),usec=(\d+)/.exec(stats ?? '');
+  return { calls: Number(m?.[1] ?? 0), usec: Number(m?.[2] ?? 0), cpu: await redisCpuUs(redis) };
+}
+
+/**
+ * `--compare DIR`: the two script versions on two redis-servers of their own, fed the same phases
+ * in alternating slices (`--slices`, each `--calls / slices` calls), so a busy moment of the box and
+ * the growth of the data (outbox, records) weigh on both alike. Prints per phase and version the
+ * µs per call over all slices and the median slice.
+ */
+async function compare(otherDir: string, accounts: number, calls: number, inflight: number): Promise<void> {
+  const slices = arg('slices', 8);
+  const targets = [await openTarget('compare', otherDir, accounts), await openTarget('current', undefined, accounts)];
+  try {
+    for (const t of targets) await phase(t.redis, t.engine, 'warmup', 0.3, Math.min(5000, calls), inflight, accounts);
+    for (const [name, sms] of [
+      ['session', 0],
+      ['event', 1],
+      ['mix', 0.3],
+    ] as const) {
+      const per = targets.map(() => ({ calls: 0, usec: 0, cpu: 0, slices: [] as number[] }));
+      for (let i = 0; i < slices; i++) {
+        const order = i % 2 === 0 ? [0, 1] : [1, 0];
+        for (const ti of order) {
+          const t = targets[ti];
+          const before = await counters(t.redis);
+          await runCalls(t.engine, sms, Math.ceil(calls / slices), inflight, accounts);
+          const after = await counters(t.redis);
+          const p = per[ti];
+          p.calls += after.calls - before.calls;
+          p.usec += after.usec - before.usec;
+          p.cpu += after.cpu - before.cpu;
+          p.slices.push((after.usec - before.usec) / Math.max(1, after.calls - before.calls));
+        }
+      }
+      targets.forEach((t, ti) => {
+        const p = per[ti];
+        const sorted = [...p.slices].sort((a, b) => a - b);
+        const median = sorted[Math.floor(sorted.length / 2)];
+        console.log(
+          `${name.padEnd(8)} ${t.label.padEnd(8)} usec_per_call=${(p.usec / p.calls).toFixed(2)} median slice=${median.toFixed(2)} ` +
+            `redis cpu us/call=${(p.cpu / p.calls).toFixed(1)} calls=${p.calls}${t.dir ? ` (${t.dir})` : ''}`,
+        );
+      });
+    }
+  } finally {
+    for (const t of targets) {
+      await t.redis.quit();
+      await t.server.stop();
+    }
+  }
+}
+
+async function runCalls(engine: RedisBalanceEngine, smsShare: number, calls: number, inflight: number, accounts: number) {
+  let done = 0;
+  const worker = async () => {
+    while (done < calls) {
+      // (awaited first: `done += await ...` would add to the value read before the await)
+      const n = Math.random() < smsShare ? await runSms(engine, accounts) : await runSession(engine, accounts);
+      done += n;
+    }
+  };
+  await Promise.all(Array.from({ length: inflight }, worker));
+}
+
 async function main() {
   const accounts = arg('accounts', 2000);
   const calls = arg('calls', 30_000);
   const inflight = arg('inflight', 64);
-  const dir = mkdtempSync(join(tmpdir(), 'ratel-script-cost-'));
-  const server = await startRedis({ dir, persist: process.argv.includes('--aof') });
-  const redis = new Redis(server.url);
+  const cmpAt = process.argv.indexOf('--compare');
+  if (cmpAt >= 0) return compare(process.argv[cmpAt + 1], accounts, calls, inflight);
+  const luaAt = process.argv.indexOf('--lua');
+  const t = await openTarget(luaAt >= 0 ? 'given' : 'current', luaAt >= 0 ? process.argv[luaAt + 1] : undefined, accounts);
   try {
-    const engine = new RedisBalanceEngine(redis, { prefix: 'bench:', clock: { nowMs: () => T0 } });
-    for (let i = 0; i < accounts; i += 200) {
-      await Promise.all(
-        Array.from({ length: Math.min(200, accounts - i) }, (_, j) => engine.upsertAccount(account(`lt-${i + j}`), 1_000_000_000_000n)),
-      );
-    }
-    const cmpAt = process.argv.indexOf('--compare');
-    const luaAt = process.argv.indexOf('--lua');
-    const variants: [string, string | undefined][] = [luaAt >= 0 ? ['given', process.argv[luaAt + 1]] : ['current', undefined]];
-    if (cmpAt >= 0) variants.unshift(['compare', process.argv[cmpAt + 1]]);
-    for (let round = 1; round <= (cmpAt >= 0 ? 2 : 1); round++) {
-      for (const [label, dir] of variants) {
-        const engine = new RedisBalanceEngine(redis, { prefix: 'bench:', clock: { nowMs: () => T0 }, luaDir: dir });
-        console.log(`--- ${label} scripts${dir ? ` (${dir})` : ''}, round ${round}`);
-        await phase(redis, engine, 'warmup', 0.3, Math.min(5000, calls), inflight, accounts);
-        await phase(redis, engine, 'session', 0, calls, inflight, accounts);
-        await phase(redis, engine, 'event', 1, calls, inflight, accounts);
-        await phase(redis, engine, 'mix', 0.3, calls, inflight, accounts);
-      }
-    }
+    console.log(`--- ${t.label} scripts${t.dir ? ` (${t.dir})` : ''}`);
+    await phase(t.redis, t.engine, 'warmup', 0.3, Math.min(5000, calls), inflight, accounts);
+    await phase(t.redis, t.engine, 'session', 0, calls, inflight, accounts);
+    await phase(t.redis, t.engine, 'event', 1, calls, inflight, accounts);
+    await phase(t.redis, t.engine, 'mix', 0.3, calls, inflight, accounts);
   } finally {
-    await redis.quit();
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await t.redis.quit();
+    await t.server.stop();
   }
 }
 

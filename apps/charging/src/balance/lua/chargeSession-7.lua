@@ -22,7 +22,7 @@
   KEYS[2] P{b:N}:bkt:<accountId>               allowance buckets
   KEYS[3] P{b:N}:rsv:<accountId>               reservations
   KEYS[4] P{b:N}:cyc:<accountId>               cycle usage counters
-  KEYS[5] P{b:N}:sess:<accountId>:<sessionId>  session: last, closed, r:<n>, hist, sp:<rg>, v:<rg>
+  KEYS[5] P{b:N}:sess:<accountId>:<sessionId>  session: last, closed, q:<n> (r:<n> before), hist, sp:<rg>, v:<rg>
   KEYS[6] P{b:N}:rexp                          reservation expiry index of the bucket
   KEYS[7] P{b:N}:outbox                        outbox stream
   ARGV[1] JSON {kind, acct, sub, sess, n, h, now, validity, grace, cycle, ttl, keep,

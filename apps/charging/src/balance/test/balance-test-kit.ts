@@ -9,6 +9,7 @@ import type { CompiledRate } from '@app/rating';
 import Redis from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { AccountProjection, EventCommand, RatingGroupRequest, SessionCommand } from '../balance-engine.port';
+import { outboxEventJson } from '../outbox-entry';
 import { RedisBalanceEngine } from '../redis-balance-engine';
 
 export const T0 = 1_790_000_000_000;
@@ -131,7 +132,7 @@ export async function outbox(t: TestEngine, accountId: string): Promise<OutboxEn
   return entries.map(([, fields]) => {
     const f: Record<string, string> = {};
     for (let i = 0; i < fields.length; i += 2) f[fields[i]] = fields[i + 1];
-    const data = parseOutboxData(f.data);
+    const data = parseOutboxData(outboxEventJson(fields));
     if (data.eventId !== f.id) throw new Error(`outbox id ${f.id} differs from the event id ${data.eventId}`);
     return { id: f.id, subject: f.subject, data };
   });

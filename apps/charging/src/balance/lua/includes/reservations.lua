@@ -71,10 +71,15 @@ local function rsvPut(rsvKey, rexpKey, field, member, r)
   redis.call('ZADD', rexpKey, r.exp, member)
 end
 
--- Gives the reservation's money and bucket units back and deletes it with its expiry entry.
-local function rsvRelease(ctx, bs, rsvKey, rexpKey, field, member, r)
+-- Gives the reservation's money and bucket units back (the caller deletes it, or overwrites it).
+local function rsvGiveBack(ctx, bs, r)
   ctx.a.reserved = ctx.a.reserved - r.money
   bucketsRelease(bs, r.bkts)
+end
+
+-- Gives the reservation's money and bucket units back and deletes it with its expiry entry.
+local function rsvRelease(ctx, bs, rsvKey, rexpKey, field, member, r)
+  rsvGiveBack(ctx, bs, r)
   redis.call('HDEL', rsvKey, field)
   redis.call('ZREM', rexpKey, member)
 end

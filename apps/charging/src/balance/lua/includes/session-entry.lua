@@ -20,6 +20,7 @@ local function chargeSessionItem(keys, arg)
   local results = {}
   for i, g in ipairs(req.rgs) do results[i] = sessProcessGroup(req, keys, ctx, s, g) end
   if req.kind == 'TERMINATE' then sessReleaseRest(req, keys, ctx, s) end
+  sessDropReleased(req, keys, ctx, s)
   accountSave(K_ACCT, ctx.a)
   bucketsSave(ctx.bs)
   notifyBalance(ctx, 'SESSION|' .. ctx.id .. '|' .. req.sess .. '|' .. fmt(req.n))

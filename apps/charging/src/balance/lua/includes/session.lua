@@ -58,15 +58,29 @@ local function sessTopCode(results)
   return results[1].code
 end
 
+-- A stored answer `q:<n>`: the reply's JSON, `|`, the request hash ('' when none). The reply holds
+-- no `|` (codes, units and numbers only), so the first one ends it; the hash may hold anything.
+-- (Answers stored before this form are JSON {h, reply} under `r:<n>`, read until they expire.)
+local function sessRecordRead(v)
+  local bar = string.find(v, '|', 1, true)
+  return string.sub(v, 1, bar - 1), string.sub(v, bar + 1)
+end
+
 -- Idempotency and sequence. Returns a reply to send as is, an error reply, or nil to go on; and
 -- the session's `hist` field ('' when none).
 local function sessCheckSequence(req, sessKey)
-  local st = redis.call('HMGET', sessKey, 'last', 'closed', 'r:' .. fmt(req.n), 'hist')
+  local n = fmt(req.n)
+  local st = redis.call('HMGET', sessKey, 'last', 'closed', 'q:' .. n, 'hist', 'r:' .. n)
   local hist = st[4] or ''
   if st[3] then
-    local rec = cjson.decode(st[3])
+    local reply, h = sessRecordRead(st[3])
+    if h == (req.h or '') then return { reply, 1 }, hist end
+    return redis.error_reply('DUPLICATE_MISMATCH request ' .. n .. ' of this session was sent before with another content'), hist
+  end
+  if st[5] then
+    local rec = cjson.decode(st[5])
     if rec.h == req.h then return { rec.reply, 1 }, hist end
-    return redis.error_reply('DUPLICATE_MISMATCH request ' .. fmt(req.n) .. ' of this session was sent before with another content'), hist
+    return redis.error_reply('DUPLICATE_MISMATCH request ' .. n .. ' of this session was sent before with another content'), hist
   end
   local last = tonumber(st[1])
   if req.kind == 'START' then
@@ -82,7 +96,7 @@ local function sessCheckSequence(req, sessKey)
 end
 
 -- Session fields: setup paid (sp:<rg>) and groups holding a reservation (v:<rg>), by the field
--- names alone (HKEYS: the stored answers r:<n> are not read), and `hist` as sessCheckSequence
+-- names alone (HKEYS: the stored answers q:<n> are not read), and `hist` as sessCheckSequence
 -- read it.
 local function sessionLoad(sessKey, hist)
   local names = redis.call('HKEYS', sessKey)
@@ -90,7 +104,7 @@ local function sessionLoad(sessKey, hist)
   for i = 1, #names do
     local f = names[i]
     local c = string.byte(f, 1)
-    -- (only sp:* and v:* matter: the stored answers r:<n> and the rest are skipped unparsed)
+    -- (only sp:* and v:* matter: the stored answers q:<n> and the rest are skipped unparsed)
     -- (a prefix test, cheaper than a pattern match with captures)
     if c == 115 then
       if string.sub(f, 2, 3) == 'p:' then s.setupPaid[tonumber(string.sub(f, 4))] = true end
@@ -184,10 +198,24 @@ local function sessReserveGroup(req, keys, ctx, s, g, out)
   return 'SUCCESS'
 end
 
--- Hands reservation r of group rg back (money, allowance units) and deletes it.
+-- Hands reservation r of group rg back (money, allowance units); it is deleted when the call ends
+-- unless the group reserves again (sessDropReleased), which overwrites it.
 local function sessReleaseGroup(req, keys, ctx, s, rg, r)
-  rsvRelease(ctx, ctx.bs, keys[3], keys[6], rsvField(req.sess, rg), rsvMember(ctx.id, req.sess, rg), r)
+  rsvGiveBack(ctx, ctx.bs, r)
   s.dropHeld[#s.dropHeld + 1] = rg
+end
+
+-- Deletes the reservations released by this call that no new one replaced, with their expiry entries.
+local function sessDropReleased(req, keys, ctx, s)
+  if #s.dropHeld == 0 then return end
+  local again = {}
+  for _, rg in ipairs(s.addHeld) do again[rg] = true end
+  for _, rg in ipairs(s.dropHeld) do
+    if not again[rg] then
+      redis.call('HDEL', keys[3], rsvField(req.sess, rg))
+      redis.call('ZREM', keys[6], rsvMember(ctx.id, req.sess, rg))
+    end
+  end
 end
 
 -- RELEASE event for the unused money of a reservation ended by TERMINATE.
@@ -235,22 +263,28 @@ local function sessReleaseRest(req, keys, ctx, s)
   end
 end
 
--- Stores the answer under r:<n>, keeps the last `req.keep` answers, and the session state.
+-- Stores the answer under q:<n> (reply|hash), keeps the last `req.keep` answers, and the session state.
 local function sessionSave(req, sessKey, s, reply)
   local hist = parseIntList(s.hist)
   hist[#hist + 1] = req.n
   while #hist > req.keep do
-    redis.call('HDEL', sessKey, 'r:' .. fmt(table.remove(hist, 1)))
+    local old = fmt(table.remove(hist, 1))
+    redis.call('HDEL', sessKey, 'q:' .. old, 'r:' .. old)
   end
-  local rec = '{"reply":' .. jstr(reply) .. '}'
-  if req.h ~= nil then rec = '{"h":' .. jstr(req.h) .. ',"reply":' .. jstr(reply) .. '}' end
-  local fields = { 'last', fmt(req.n), 'r:' .. fmt(req.n), rec }
+  local n = fmt(req.n)
+  local fields = { 'last', n, 'q:' .. n, reply .. '|' .. (req.h or '') }
   local list = {}
   for i, n in ipairs(hist) do list[i] = fmt(n) end
   fields[#fields + 1] = 'hist'; fields[#fields + 1] = table.concat(list, ',')
   for _, rg in ipairs(s.newPaid) do fields[#fields + 1] = 'sp:' .. fmt(rg); fields[#fields + 1] = '1' end
-  for _, rg in ipairs(s.dropHeld) do redis.call('HDEL', sessKey, 'v:' .. fmt(rg)) end
-  for _, rg in ipairs(s.addHeld) do fields[#fields + 1] = 'v:' .. fmt(rg); fields[#fields + 1] = '1' end
+  local again = {}
+  for _, rg in ipairs(s.addHeld) do
+    again[rg] = true
+    fields[#fields + 1] = 'v:' .. fmt(rg); fields[#fields + 1] = '1'
+  end
+  for _, rg in ipairs(s.dropHeld) do
+    if not again[rg] then redis.call('HDEL', sessKey, 'v:' .. fmt(rg)) end
+  end
   if req.kind == 'TERMINATE' then fields[#fields + 1] = 'closed'; fields[#fields + 1] = '1' end
   redis.call('HSET', sessKey, unpack(fields))
   redis.call('PEXPIRE', sessKey, req.ttl)
