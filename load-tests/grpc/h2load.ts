@@ -7,10 +7,21 @@
  *
  *   node -r ts-node/register/transpile-only -r tsconfig-paths/register load-tests/grpc/h2load.ts \
  *     --target 127.0.0.1:50051 [--concurrency 128] [--connections 4] [--duration 10] [--warmup 2] [--batch 1]
+ *     [--call ChargeBatch|ChargeStream] [--msisdn-base 4915100000000]
  *
  * --concurrency is the total number of streams in flight: --connections x (concurrency/connections).
  * --batch N > 1 calls the echo's batch method (./batch-echo.ts) with N DebitEvents per call: the
  * transport ceiling of a batched API (operations/s = calls/s x N).
+ *
+ * --call ChargeBatch|ChargeStream sends charging.v1's own batched RPCs instead, to the charging
+ * gateway or the echo: one ChargeBatchRequest of --batch items, or a ChargeStream call whose body is
+ * --batch ChargeItem frames followed by the end of the stream (the gateway answers each item, then
+ * ends). Each item is an SMS DebitEvent of its own subscriber (--msisdn-base + i, the seeded ones of
+ * run-compare) with a request id of this run. h2load sends the very same bytes on every call, so
+ * only the first call charges: every later item is answered from its idempotency record (validation,
+ * fingerprint, one script call that finds the stored answer, the answer). That is the gateway's
+ * batched path without the balance work and the rated-event pipeline: its ceiling with a client that
+ * costs next to nothing, not the charging mix (the generator and stream-load.ts drive that).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,19 +29,36 @@ import { join } from 'node:path';
 import { Args } from '../lib/args';
 import { fmtMs, Histogram } from '../lib/histogram';
 import { CpuPoller, startProcess } from '../lib/proc';
-import { DebitEventResponse } from '@app/proto';
+import {
+  ChargeBatchRequest,
+  ChargeBatchResponse,
+  ChargeItem,
+  ChargeItemResult,
+  ChargingServiceService,
+  DebitEventResponse,
+} from '@app/proto';
 import { BATCH_DEBIT_PATH, decodeBatchAnswers, encodeBatch } from './batch-echo';
 import { methodPath } from './charging-api';
 import { grpcFrame, unframe } from './frames';
 import { H2Outcome, RawH2Connection } from './generator/h2-raw';
-import { ceilingDebitMessage } from './scenarios';
+import { ceilingDebitMessage, chargeCeilingItems, DEFAULT_MIX } from './scenarios';
 
 export const H2LOAD_BIN = '/usr/bin/h2load';
 
+/** charging.v1's batched RPCs h2load can send (see the header). */
+export const H2LOAD_CALLS = ['ChargeBatch', 'ChargeStream'] as const;
+export type H2loadCall = (typeof H2LOAD_CALLS)[number];
+
 export interface H2loadOptions {
   target: string;
-  /** 1: the unary DebitEvent; N > 1: N DebitEvents in one call of the echo's batch method. */
+  /** 1: the unary DebitEvent; N > 1: N DebitEvents in one call of the echo's batch method, or N items of `call`. */
   batch?: number;
+  /** charging.v1's ChargeBatch or ChargeStream with `batch` items per call (absent: DebitEvent or the echo's batch method). */
+  call?: H2loadCall;
+  /** First MSISDN of the items of `call` (item i: msisdnBase + i). */
+  msisdnBase?: number;
+  /** Request ids of `call` items start with it (one per run: its first call charges, the rest replay). */
+  runId?: string;
   concurrency: number;
   connections: number;
   durationMs: number;
@@ -48,8 +76,19 @@ export interface H2loadSummary {
   rawTail: string;
 }
 
-/** The request body h2load sends: the unary DebitEvent, or a batch of N of them (pure). */
-export function h2loadRequest(batch: number): { path: string; frame: Buffer } {
+/** The request body h2load sends: the unary DebitEvent, a batch of N of them, or a call of charging.v1's batched RPCs (pure). */
+export function h2loadRequest(batch: number, call?: H2loadCall, msisdnBase?: number, runId = 'h2load'): { path: string; frame: Buffer } {
+  if (call === 'ChargeBatch') {
+    const items = chargeCeilingItems(batch, runId, msisdnBase);
+    return { path: ChargingServiceService.chargeBatch.path, frame: grpcFrame(ChargeBatchRequest.encode({ items }).finish()) };
+  }
+  if (call === 'ChargeStream') {
+    const items = chargeCeilingItems(batch, runId, msisdnBase);
+    return {
+      path: ChargingServiceService.chargeStream.path,
+      frame: Buffer.concat(items.map((i) => grpcFrame(ChargeItem.encode(i).finish()))),
+    };
+  }
   const message = ceilingDebitMessage();
   return batch === 1
     ? { path: methodPath('DebitEvent'), frame: grpcFrame(message) }
@@ -60,9 +99,9 @@ export function h2loadRequest(batch: number): { path: string; frame: Buffer } {
  * h2load counts HTTP 2xx only; so before it runs, the same bytes are sent once over our own
  * HTTP/2 client and the answer must be grpc-status 0 with one valid answer per request.
  */
-export async function checkAnswer(target: string, batch: number): Promise<void> {
+export async function checkAnswer(target: string, batch: number, call?: H2loadCall, msisdnBase?: number, runId?: string): Promise<void> {
   const [host, port] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))];
-  const { path, frame } = h2loadRequest(batch);
+  const { path, frame } = h2loadRequest(batch, call, msisdnBase, runId);
   const conn = new RawH2Connection(host, port);
   try {
     await conn.ready();
@@ -81,8 +120,7 @@ export async function checkAnswer(target: string, batch: number): Promise<void> 
         resolve,
       ),
     );
-    const message = o.body === undefined ? undefined : unframe(o.body);
-    const answers = message === undefined ? 0 : batch === 1 ? (DebitEventResponse.decode(message), 1) : decodeBatchAnswers(message);
+    const answers = o.body === undefined ? 0 : countAnswers(o.body, batch, call);
     if (o.status !== 200 || o.grpcStatus !== '0' || answers !== batch) {
       throw new Error(
         `the h2load request is not answered properly: HTTP ${o.status}, grpc-status ${o.grpcStatus}, ${answers}/${batch} answers`,
@@ -93,6 +131,30 @@ export async function checkAnswer(target: string, batch: number): Promise<void> 
   }
 }
 
+/** Answers in a response body, each item checked to be an answer and not a per-item error. */
+function countAnswers(body: Buffer, batch: number, call?: H2loadCall): number {
+  if (call === 'ChargeStream') {
+    let n = 0;
+    for (let off = 0; off + 5 <= body.length; n++) {
+      const len = body.readUInt32BE(off + 1);
+      if (!okItem(ChargeItemResult.decode(body.subarray(off + 5, off + 5 + len)))) return -1;
+      off += 5 + len;
+    }
+    return n;
+  }
+  const message = unframe(body);
+  if (message === undefined) return 0;
+  if (call === 'ChargeBatch') {
+    const results = ChargeBatchResponse.decode(message).results;
+    return results.every(okItem) ? results.length : -1;
+  }
+  return batch === 1 ? (DebitEventResponse.decode(message), 1) : decodeBatchAnswers(message);
+}
+
+function okItem(r: ChargeItemResult): boolean {
+  return r.status === undefined && r.debitEvent !== undefined;
+}
+
 /** Runs h2load once; resolves with its figures (bounded: h2load stops after warm-up + duration). */
 export async function runH2load(o: H2loadOptions): Promise<H2loadSummary> {
   const dir = mkdtempSync(join(tmpdir(), 'ratel-h2load-'));
@@ -101,8 +163,8 @@ export async function runH2load(o: H2loadOptions): Promise<H2loadSummary> {
     const logFile = join(dir, 'requests.log');
     const out = join(dir, 'h2load.out');
     const batch = o.batch ?? 1;
-    await checkAnswer(o.target, batch);
-    const request = h2loadRequest(batch);
+    await checkAnswer(o.target, batch, o.call, o.msisdnBase, o.runId);
+    const request = h2loadRequest(batch, o.call, o.msisdnBase, o.runId);
     writeFileSync(body, request.frame);
     const streams = Math.max(1, Math.round(o.concurrency / o.connections));
     const args = [
@@ -174,11 +236,17 @@ export function formatH2load(s: H2loadSummary, label = 'h2load echo-ceiling'): s
   const o = s.options;
   const batch = o.batch ?? 1;
   return [
-    `${label}${batch > 1 ? ` (batch of ${batch} DebitEvents per call)` : ''} -> ${o.target}: ${o.connections} connections x ${Math.round(o.concurrency / o.connections)} streams, ${o.durationMs / 1000} s after ${o.warmupMs / 1000} s warm-up`,
+    `${label}${o.call ? ` (${o.call} of ${batch} DebitEvent items per call, replayed after the first)` : batch > 1 ? ` (batch of ${batch} DebitEvents per call)` : ''} -> ${o.target}: ${o.connections} connections x ${Math.round(o.concurrency / o.connections)} streams, ${o.durationMs / 1000} s after ${o.warmupMs / 1000} s warm-up`,
     `  throughput     ${nf.format(s.throughput)} calls/s${batch > 1 ? ` = ${nf.format(s.throughput * batch)} DebitEvents/s` : ''}  (${nf.format(s.completed)} completed, ${nf.format(s.succeeded)} HTTP 2xx; grpc-status not checked by h2load)`,
     `  latency ms     p50 ${fmtMs(h.percentileUs(50))}  p99 ${fmtMs(h.percentileUs(99))}  p99.9 ${fmtMs(h.percentileUs(99.9))}  max ${fmtMs(h.maxUs)}  mean ${fmtMs(h.meanUs())}`,
     `  h2load CPU     ${s.cpuCores.toFixed(2)} cores, ${s.cpuUsPerRequest.toFixed(1)} µs/call`,
   ];
+}
+
+function callOf(v: string | undefined): H2loadCall | undefined {
+  if (v === undefined) return undefined;
+  if (!(H2LOAD_CALLS as readonly string[]).includes(v)) throw new Error(`--call must be one of ${H2LOAD_CALLS.join(', ')}, got ${v}`);
+  return v as H2loadCall;
 }
 
 async function main(): Promise<void> {
@@ -192,6 +260,9 @@ async function main(): Promise<void> {
     durationMs: args.num('duration', 10) * 1000,
     warmupMs: args.num('warmup', 2) * 1000,
     batch: args.num('batch', 1),
+    call: callOf(args.str('call')),
+    msisdnBase: args.num('msisdn-base', DEFAULT_MIX.msisdnBase),
+    runId: `h2load-${Date.now()}`,
   };
   args.rejectUnknown();
   const s = await runH2load(o);

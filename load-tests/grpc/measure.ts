@@ -77,13 +77,14 @@ export async function measureWithH2load(label: string, target: Target, options: 
   return {
     label,
     client: 'h2load',
-    throughput: s.throughput,
+    // (charging.v1's ChargeBatch / ChargeStream: items per second, as the generator's batched rows)
+    throughput: options.call ? s.throughput * (options.batch ?? 1) : s.throughput,
     okShare: s.completed === 0 ? 0 : s.succeeded / s.completed,
     latency: s.latency,
     clientCores: s.cpuCores,
     clientUsPerRequest: s.cpuUsPerRequest,
     ...cpuRow(target, cpu, s.cpuCores),
-    detail: formatH2load(s, `${label}, h2load echo-ceiling`),
+    detail: formatH2load(s, options.call ? `${label}, h2load (row: items/s and server µs per item)` : `${label}, h2load echo-ceiling`),
     h2load: s,
   };
 }

@@ -33,6 +33,10 @@
  *   generator's --batch, same mix) at the charging gateway and at the echo (which answers each item
  *   as its unary method), with as many items in flight as the unary runs (--concurrency / N calls,
  *   at least one per connection); prints items/s beside unary charging and the batched echo.
+ * --h2load (default true) also runs, once per size of --charge-batch-sizes, h2load with one
+ *   pre-encoded ChargeBatch call on the echo and on charging and one pre-encoded ChargeStream call on
+ *   charging (./h2load.ts --call): the same bytes every time, so items after the first call are
+ *   idempotent replays; the gateway's batched path without the balance work.
  * --streams (default 4; 0 to skip) x --stream-in-flight (default 32): each round also drives
  *   ChargeStream calls (./stream-load.ts) at the charging gateway, that many streams with that many
  *   unanswered items each, same mix; prints items/s and the p99 per item beside unary charging.
@@ -47,6 +51,7 @@ import { fmtMs } from '../lib/histogram';
 import { installChildCleanup } from '../lib/proc';
 import { formatPerRequest, RedisStats } from '../lib/redis-stats';
 import type { Codec } from './echo-server';
+import type { H2loadCall } from './h2load';
 import { generatorOptionsFrom, GeneratorOptions, summaryJson } from './generator';
 import { formatTable, measureWithGenerator, measureWithH2load, measureWithStream, median, Row, serverUsPerRequest } from './measure';
 import { external, startCommand, startEcho, startFloor, Target } from './targets';
@@ -360,6 +365,37 @@ async function main(): Promise<void> {
       const label = `${echo.label} batch ${n}`;
       batchRows.push(await timed(`batch ${n}`, measureMs, measureWithH2load(label, echo, options)));
     }
+    // charging.v1's own batched RPCs with h2load: the same pre-encoded call every time, so items
+    // after the first call are idempotent replays (./h2load.ts): the gateway's batched path without
+    // the balance work, beside the echo answering the same bytes.
+    const h2ChargeRows: H2ChargeRow[] = [];
+    for (const n of withH2load ? chargeBatchSizes : []) {
+      const connections = gen.workers * gen.connectionsPerWorker;
+      const calls = Math.max(connections, Math.round(gen.concurrency / n));
+      const base = {
+        concurrency: calls,
+        connections,
+        durationMs: gen.durationMs,
+        warmupMs: gen.warmupMs,
+        batch: n,
+        msisdnBase: gen.mix.msisdnBase,
+      };
+      const runs: [Target | undefined, H2loadCall][] = [
+        [echo, 'ChargeBatch'],
+        [charging.target, 'ChargeBatch'],
+        [charging.target, 'ChargeStream'],
+      ];
+      for (const [t, call] of runs) {
+        if (!t) continue;
+        log(`h2load: ${call} of ${n} pre-encoded items, ${t.label}`);
+        const row = await timed(
+          `h2load ${call} ${n}`,
+          measureMs,
+          measureWithH2load(`${t.label} h2load ${call} ${n}`, t, { ...base, call, runId: `h2load-${call}-${n}-${Date.now()}` }),
+        );
+        h2ChargeRows.push({ n, call, echo: t === echo, row });
+      }
+    }
     const rows = [
       ...echoRows.flatMap((e, i) => [e, chargingRows[i], floorRows[i]].filter((r): r is Row => r !== undefined)),
       ...(h2 ? [h2] : []),
@@ -368,6 +404,7 @@ async function main(): Promise<void> {
       ...batchRows,
       ...[...batchedRows.values()].flatMap((b) => b.echo.flatMap((e, i) => [e, b.charging[i]])),
       ...streamRows,
+      ...h2ChargeRows.map((h) => h.row),
     ];
     const out = [
       '',
@@ -381,6 +418,7 @@ async function main(): Promise<void> {
       ...(floorRows.length > 0 ? floorLines(echoRows, chargingRows, floorRows) : []),
       ...ceilingLines(h2, genCeiling, nodeCeiling),
       ...batchLines(h2, batchRows),
+      ...h2ChargeLines(h2ChargeRows),
       '',
       'details:',
       ...rows.flatMap((r) => r.detail),
@@ -397,6 +435,7 @@ async function main(): Promise<void> {
             h2load: h2 && rowJson(h2),
             generatorCeiling: rowJson(genCeiling),
             chargeStream: streamRows.map(rowJson),
+            h2loadCharge: h2ChargeRows.map((h) => ({ n: h.n, call: h.call, echo: h.echo, ...rowJson(h.row) })),
             chargeBatch: Object.fromEntries(
               [...batchedRows].map(([n, b]) => [n, { charging: b.charging.map(rowJson), echo: b.echo.map(rowJson) }]),
             ),
@@ -413,6 +452,28 @@ async function main(): Promise<void> {
     if (ok) rmSync(logDir, { recursive: true, force: true });
     else log(`server logs kept in ${logDir}`);
   }
+}
+
+interface H2ChargeRow {
+  n: number;
+  call: H2loadCall;
+  /** On the echo (else on the charging gateway). */
+  echo: boolean;
+  row: Row;
+}
+
+function h2ChargeLines(rows: H2ChargeRow[]): string[] {
+  const sizes = [...new Set(rows.map((r) => r.n))];
+  return sizes.map((n) => {
+    const of = (call: H2loadCall, echo: boolean) => rows.find((r) => r.n === n && r.call === call && r.echo === echo)?.row.throughput;
+    const [echoBatch, batch, stream] = [of('ChargeBatch', true), of('ChargeBatch', false), of('ChargeStream', false)];
+    const f = (v: number | undefined) => (v === undefined ? '-' : Math.round(v).toLocaleString('en-US'));
+    return (
+      `h2load, ${n} pre-encoded items per call (replays after the first call): ChargeBatch charging ${f(batch)} items/s, echo ${f(echoBatch)} items/s` +
+      (batch !== undefined && echoBatch ? ` (charging/echo ${(batch / echoBatch).toFixed(2)})` : '') +
+      `; ChargeStream charging ${f(stream)} items/s`
+    );
+  });
 }
 
 function rowJson(r: Row): Record<string, unknown> {

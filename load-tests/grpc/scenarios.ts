@@ -13,7 +13,7 @@
  * Scenario `echo-ceiling`: every request is the same DebitEvent, byte for byte the request h2load
  * sends (see h2load.ts), so the generator and h2load can be compared on identical work.
  */
-import { DebitEventRequest, StartSessionRequest, TerminateSessionRequest, UnitType, UpdateSessionRequest } from '@app/proto';
+import { ChargeItem, DebitEventRequest, StartSessionRequest, TerminateSessionRequest, UnitType, UpdateSessionRequest } from '@app/proto';
 import { RatingGroups } from '@app/rating';
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { GRPC_PREFIX_BYTES, grpcFrame, writeDigits } from './frames';
@@ -139,6 +139,23 @@ export function ceilingDebitMessage(msisdnBase = DEFAULT_MIX.msisdnBase): Uint8A
     calledNumber: SMS_RECIPIENT,
     service: { ratingGroup: RATING_GROUP.sms, serviceId: 0, units: 1n, unit: UnitType.EVENTS },
   }).finish();
+}
+
+/**
+ * `n` ChargeBatch / ChargeStream items for h2load's pre-encoded calls: an SMS DebitEvent each, of
+ * subscribers msisdnBase + 0..n-1 (so of n accounts, as a batch of a real network element), request
+ * ids `<runId>-<i>`.
+ */
+export function chargeCeilingItems(n: number, runId: string, msisdnBase = DEFAULT_MIX.msisdnBase): ChargeItem[] {
+  return Array.from({ length: n }, (_, i) => ({
+    correlationId: `c${i}`,
+    debitEvent: {
+      requestId: `${runId}-${i}`,
+      subscriber: { msisdn: String(msisdnBase + i) },
+      calledNumber: SMS_RECIPIENT,
+      service: { ratingGroup: RATING_GROUP.sms, serviceId: 0, units: 1n, unit: UnitType.EVENTS },
+    },
+  }));
 }
 
 function debitTemplate(msisdn: string): Template {
