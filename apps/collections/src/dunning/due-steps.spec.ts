@@ -52,4 +52,11 @@ describe('caseIdOf', () => {
     expect(caseIdOf('a'.repeat(53), '2026-11-19')).toMatch(/^dc-20261119\./);
     expect(caseIdOf(long, '2026-11-19')).toBe(id);
   });
+
+  it('names the n-th case of an account on one day with .n after it, in both forms', () => {
+    expect(caseIdOf('acc-1', '2026-11-19', 2)).toBe('dc-20261119-acc-1.2');
+    expect(caseIdOf('a'.repeat(50), '2026-11-19', 3)).toBe(`dc-20261119-${'a'.repeat(50)}.3`);
+    expect(caseIdOf('a'.repeat(51), '2026-11-19', 12)).toMatch(/^dc-20261119\.[0-9a-f]{40}\.12$/);
+    expect(caseIdOf('acc-1', '2026-11-19', 1)).toBe(caseIdOf('acc-1', '2026-11-19'));
+  });
 });

@@ -281,6 +281,91 @@ describe('a run, a page at a time, against one account at a time', () => {
   });
 });
 
+describe('a case closed and opened again on the same day', () => {
+  const DAY = '2026-11-18';
+  let paged: Pool;
+  let single: Pool;
+
+  beforeAll(async () => {
+    [paged, single] = await Promise.all(
+      ['dunreopenpaged', 'dunreopensingle'].map(async (label) => {
+        const url = await createTestDatabase(label);
+        await migrate(url);
+        const p = new Pool({ connectionString: url, max: 4 });
+        await seedReceivables(p, {
+          accounts: ['r-1', 'r-2'],
+          invoices: [
+            { n: 1, accountId: 'r-1', grossMinor: 4000n, issueDate: '2026-11-01' },
+            { n: 2, accountId: 'r-2', grossMinor: 4000n, issueDate: '2026-11-01' },
+          ],
+          at: new Date(Date.UTC(2026, 10, 1)),
+        });
+        return p;
+      }),
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all([paged?.end(), single?.end()]);
+  });
+
+  /** Pays r-1's invoice and takes the payment back, both on DAY (a returned transfer). */
+  async function payAndReturn(p: Pool, key: string): Promise<{ pay: () => Promise<void>; reverse: () => Promise<void> }> {
+    let paymentId = '';
+    return {
+      pay: async () => {
+        const r = await new ManualPayments(p, new PaymentApplier(p)).record(
+          parseManualPayment(
+            key,
+            { method: 'TRANSFER', amountMinor: '4000', currency: 'EUR', valueDate: DAY, accountId: 'r-1' },
+            'spec',
+            DAY,
+          ),
+          at(DAY),
+        );
+        paymentId = r.paymentId;
+      },
+      reverse: () =>
+        withTransaction(p, async (c) => {
+          await reversePayment(c, { paymentId, reason: 'returned', postedOn: DAY, now: new Date(at(DAY)) });
+        }),
+    };
+  }
+
+  it('opens it under the next id of the day, in a run and one account at a time alike', async () => {
+    const [a, b] = [new Dunning(paged, new ChargingBarring(fakeUrl, KEY)), new Dunning(single, new ChargingBarring(fakeUrl, KEY))];
+    const evaluate = async () => {
+      expect((await a.run(DAY, at(DAY))).failed).toEqual([]);
+      for (const accountId of ['r-1', 'r-2']) await b.evaluateAccount(accountId, DAY, at(DAY));
+    };
+    await evaluate();
+    for (const round of [1, 2]) {
+      const [x, y] = [await payAndReturn(paged, `reopen-${round}`), await payAndReturn(single, `reopen-${round}`)];
+      await Promise.all([x.pay(), y.pay()]);
+      await evaluate(); // the case closes
+      await Promise.all([x.reverse(), y.reverse()]);
+      await evaluate(); // and opens again, the same day
+    }
+    const cases = async (p: Pool) =>
+      (
+        await p.query(
+          `select id, status, opened_on::text, closed_on::text from dunning_case where account_id = 'r-1' order by created_at, id`,
+        )
+      ).rows;
+    expect(await cases(paged)).toEqual([
+      { id: 'dc-20261118-r-1', status: 'CLOSED', opened_on: DAY, closed_on: DAY },
+      { id: 'dc-20261118-r-1.2', status: 'CLOSED', opened_on: DAY, closed_on: DAY },
+      { id: 'dc-20261118-r-1.3', status: 'OPEN', opened_on: DAY, closed_on: null },
+    ]);
+    expect(await cases(single)).toEqual(await cases(paged));
+    // Each case took its own reminder, and r-2 kept its one case.
+    const reminders = async (p: Pool) =>
+      (await p.query(`select case_id from dunning_action where action = 'REMINDER_EMAIL' order by case_id`)).rows.map((r) => r.case_id);
+    expect(await reminders(paged)).toEqual(['dc-20261118-r-1', 'dc-20261118-r-1.2', 'dc-20261118-r-1.3', 'dc-20261118-r-2']);
+    expect(await reminders(single)).toEqual(await reminders(paged));
+  });
+});
+
 describe('what the database refuses', () => {
   it('a notice or an action of a case that does not exist, a case deleted or renamed; the rows of a case that exists pass', async () => {
     const stmts: [string, string][] = [

@@ -56,17 +56,54 @@ const daysBetween = (from: string, to: string) => Math.round((Date.parse(`${to}T
 /** Longest case id (dunning_case.id). */
 const CASE_ID_MAX_LENGTH = 64;
 
+/** Cases one account may open on one day (each closed by a payment before the next): a bound on the id search. */
+export const CASES_PER_ACCOUNT_DAY_MAX = 20;
+
 /**
  * The id of the case an account's dunning opens on `today`, derived, so a retried evaluation opens the same
  * one: `dc-YYYYMMDD-<account id>`, or `dc-YYYYMMDD.<SHA-1 of the account id>` for an account id too long for
  * that (`.` is not in the account id alphabet, so the two forms never meet). A run opens its cases in account
  * order on one day, so their ids, and the notices' and actions' keys that start with them, grow with the run:
  * index inserts append instead of landing on a random page (RESULTS.md, "Dunning, third round").
+ * The `n`-th case of the account that day (one closed by a payment, then opened again) gets `.<n>` after it.
  */
-export function caseIdOf(accountId: string, today: string): string {
+export function caseIdOf(accountId: string, today: string, n = 1): string {
   const day = today.replaceAll('-', '');
-  const plain = `dc-${day}-${accountId}`;
-  return plain.length <= CASE_ID_MAX_LENGTH ? plain : `dc-${day}.${sha1(accountId)}`;
+  const suffix = n === 1 ? '' : `.${n}`;
+  const plain = `dc-${day}-${accountId}${suffix}`;
+  return plain.length <= CASE_ID_MAX_LENGTH ? plain : `dc-${day}.${sha1(accountId)}${suffix}`;
+}
+
+/**
+ * Inserts the OPEN cases (account order); a derived id that is taken, by a case of the same account closed earlier
+ * that day, moves on to the account's next id of the day. Returns the id each account's case got.
+ */
+async function openCases(
+  c: PoolClient,
+  cases: readonly { id: string; accountId: string }[],
+  today: string,
+  now: Date,
+): Promise<Map<string, string>> {
+  const got = new Map<string, string>();
+  let pending = cases.map((k) => ({ ...k, n: 1 }));
+  while (pending.length > 0) {
+    const { rows } = await c.query<{ id: string }>(
+      `insert into dunning_case (id, account_id, status, opened_on, created_at, updated_at)
+       select id, a, 'OPEN', $3, $4, $4 from unnest($1::text[], $2::text[]) as t(id, a)
+       on conflict (id) do nothing returning id`,
+      [pending.map((k) => k.id), pending.map((k) => k.accountId), today, now],
+    );
+    const inserted = new Set(rows.map((r) => r.id));
+    const next: typeof pending = [];
+    for (const k of pending) {
+      if (inserted.has(k.id)) got.set(k.accountId, k.id);
+      else if (k.n >= CASES_PER_ACCOUNT_DAY_MAX)
+        throw new Error(`account ${k.accountId} opened ${CASES_PER_ACCOUNT_DAY_MAX} dunning cases on ${today} (CASES_PER_ACCOUNT_DAY_MAX)`);
+      else next.push({ ...k, n: k.n + 1, id: caseIdOf(k.accountId, today, k.n + 1) });
+    }
+    pending = next;
+  }
+  return got;
 }
 
 /** Open invoices past due and not disputed, of one account. */
@@ -360,12 +397,10 @@ export class Dunning {
         today,
         now,
       ]);
-    if (opened.length > 0)
-      await c.query(
-        `insert into dunning_case (id, account_id, status, opened_on, created_at, updated_at)
-       select id, a, 'OPEN', $3, $4, $4 from unnest($1::text[], $2::text[]) as t(id, a)`,
-        [opened.map((k) => k.id), opened.map((k) => k.accountId), today, now],
-      );
+    if (opened.length > 0) {
+      const ids = await openCases(c, opened, today, now);
+      for (const a of active) a.caseId = ids.get(a.accountId) ?? a.caseId;
+    }
     const notices = taken.flatMap(({ a, step }) => DUNNING_NOTICES[step.action].map((n) => ({ a, n })));
     if (notices.length > 0)
       await c.query(
@@ -454,12 +489,7 @@ export class Dunning {
         }
         return base;
       }
-      const caseId = open?.id ?? caseIdOf(accountId, today);
-      if (open === undefined)
-        await c.query(
-          `insert into dunning_case (id, account_id, status, opened_on, created_at, updated_at) values ($1, $2, 'OPEN', $3, $4, $4)`,
-          [caseId, accountId, today, now],
-        );
+      const caseId = open?.id ?? (await openCases(c, [{ id: caseIdOf(accountId, today), accountId }], today, now)).get(accountId)!;
       base.caseId = caseId;
       if (a.promise_until !== null && a.promise_until >= today) return { ...base, paused: true };
       const days = daysBetween(o[0].oldest!, today);
