@@ -24,6 +24,19 @@ export function unframe(body: Buffer): Buffer | undefined {
   return body.subarray(GRPC_PREFIX_BYTES);
 }
 
+/** The messages of a body of back-to-back gRPC frames (a streamed answer), or undefined when the bytes are not whole frames. */
+export function unframeAll(body: Buffer): Buffer[] | undefined {
+  const out: Buffer[] = [];
+  for (let off = 0; off < body.length;) {
+    if (body.length - off < GRPC_PREFIX_BYTES || body[off] !== 0) return undefined;
+    const end = off + GRPC_PREFIX_BYTES + body.readUInt32BE(off + 1);
+    if (end > body.length) return undefined;
+    out.push(body.subarray(off + GRPC_PREFIX_BYTES, end));
+    off = end;
+  }
+  return out;
+}
+
 /**
  * Value of a top-level varint field of a protobuf message (the last occurrence wins, as in
  * protobuf), or undefined when absent or when the bytes are malformed. Skips other fields

@@ -39,7 +39,7 @@ import {
 } from '@app/proto';
 import { BATCH_DEBIT_PATH, decodeBatchAnswers, encodeBatch } from './batch-echo';
 import { methodPath } from './charging-api';
-import { grpcFrame, unframe } from './frames';
+import { grpcFrame, unframe, unframeAll } from './frames';
 import { H2Outcome, RawH2Connection } from './generator/h2-raw';
 import { ceilingDebitMessage, chargeCeilingItems, DEFAULT_MIX } from './scenarios';
 
@@ -134,13 +134,9 @@ export async function checkAnswer(target: string, batch: number, call?: H2loadCa
 /** Answers in a response body, each item checked to be an answer and not a per-item error. */
 function countAnswers(body: Buffer, batch: number, call?: H2loadCall): number {
   if (call === 'ChargeStream') {
-    let n = 0;
-    for (let off = 0; off + 5 <= body.length; n++) {
-      const len = body.readUInt32BE(off + 1);
-      if (!okItem(ChargeItemResult.decode(body.subarray(off + 5, off + 5 + len)))) return -1;
-      off += 5 + len;
-    }
-    return n;
+    const messages = unframeAll(body);
+    if (messages === undefined) return 0;
+    return messages.every((m) => okItem(ChargeItemResult.decode(m))) ? messages.length : -1;
   }
   const message = unframe(body);
   if (message === undefined) return 0;

@@ -75,17 +75,12 @@ export function caseIdOf(accountId: string, today: string, n = 1): string {
 }
 
 /**
- * Inserts the OPEN cases (account order); a derived id that is taken, by a case of the same account closed earlier
- * that day, moves on to the account's next id of the day. Returns the id each account's case got.
+ * Opens an OPEN case for each account (account order) under its derived id; an id that is taken, by a case of the
+ * same account closed earlier that day, moves on to the account's next id of the day. Returns the id each got.
  */
-async function openCases(
-  c: PoolClient,
-  cases: readonly { id: string; accountId: string }[],
-  today: string,
-  now: Date,
-): Promise<Map<string, string>> {
+async function openCases(c: PoolClient, accountIds: readonly string[], today: string, now: Date): Promise<Map<string, string>> {
   const got = new Map<string, string>();
-  let pending = cases.map((k) => ({ ...k, n: 1 }));
+  let pending = accountIds.map((accountId) => ({ accountId, n: 1, id: caseIdOf(accountId, today) }));
   while (pending.length > 0) {
     const { rows } = await c.query<{ id: string }>(
       `insert into dunning_case (id, account_id, status, opened_on, created_at, updated_at)
@@ -348,7 +343,7 @@ export class Dunning {
     const state = locked.map((l) => ({ ...l, ...factsOf.get(l.account_id)! }));
     const out: PageOutcome = { stepsTaken: 0, closed: 0, oneByOne: [] };
     const toClose: string[] = [];
-    const newCases: { id: string; accountId: string }[] = [];
+    const newCases: string[] = [];
     const active: {
       accountId: string;
       caseId: string;
@@ -366,8 +361,9 @@ export class Dunning {
         else if (r.case_id !== null) toClose.push(r.case_id);
         continue;
       }
+      // (the id a new case opens under, unless one of the account's closed earlier today holds it: openCases below)
       const caseId = r.case_id ?? caseIdOf(r.account_id, today);
-      if (r.case_id === null) newCases.push({ id: caseId, accountId: r.account_id });
+      if (r.case_id === null) newCases.push(r.account_id);
       if (r.promise_until !== null && r.promise_until >= today) continue;
       active.push({
         accountId: r.account_id,
@@ -390,7 +386,7 @@ export class Dunning {
         out.oneByOne.push(a.accountId);
       } else for (const step of steps) taken.push({ a, step });
     }
-    const opened = newCases.filter((k) => !handedOff.has(k.accountId));
+    const opened = newCases.filter((accountId) => !handedOff.has(accountId));
     if (toClose.length > 0)
       await c.query(`update dunning_case set status = 'CLOSED', closed_on = $2, updated_at = $3 where id = any($1::text[])`, [
         toClose,
@@ -489,7 +485,7 @@ export class Dunning {
         }
         return base;
       }
-      const caseId = open?.id ?? (await openCases(c, [{ id: caseIdOf(accountId, today), accountId }], today, now)).get(accountId)!;
+      const caseId = open?.id ?? (await openCases(c, [accountId], today, now)).get(accountId)!;
       base.caseId = caseId;
       if (a.promise_until !== null && a.promise_until >= today) return { ...base, paused: true };
       const days = daysBetween(o[0].oldest!, today);

@@ -9,7 +9,7 @@ import type { CompiledRate } from '@app/rating';
 import Redis from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { AccountProjection, EventCommand, RatingGroupRequest, SessionCommand } from '../balance-engine.port';
-import { outboxEventJson } from '../outbox-entry';
+import { readOutboxFields } from '../outbox-entry';
 import { RedisBalanceEngine } from '../redis-balance-engine';
 
 export const T0 = 1_790_000_000_000;
@@ -130,11 +130,11 @@ export interface OutboxEntry {
 export async function outbox(t: TestEngine, accountId: string): Promise<OutboxEntry[]> {
   const entries = await t.redis.xrange(t.engine.keys.account(accountId).outbox, '-', '+');
   return entries.map(([, fields]) => {
-    const f: Record<string, string> = {};
-    for (let i = 0; i < fields.length; i += 2) f[fields[i]] = fields[i + 1];
-    const data = parseOutboxData(outboxEventJson(fields));
-    if (data.eventId !== f.id) throw new Error(`outbox id ${f.id} differs from the event id ${data.eventId}`);
-    return { id: f.id, subject: f.subject, data };
+    const read = readOutboxFields(fields);
+    if ('malformed' in read) throw new Error(`malformed outbox entry: ${read.malformed}`);
+    const data = parseOutboxData(read.json);
+    if (data.eventId !== read.eventId) throw new Error(`outbox id ${read.eventId} differs from the event id ${data.eventId}`);
+    return { id: read.eventId, subject: read.subject, data };
   });
 }
 

@@ -39,7 +39,7 @@ local function xadd(ctx, id, subject, data)
 end
 
 -- Writes one ratel.rated.v1 event to the outbox in the compact form the relay turns into the
--- event's JSON (src/balance/outbox-entry.ts, RATED_FIELDS): field `r1`, the values joined by `|` in
+-- event's JSON (src/balance/outbox-entry.ts, RATED_COMPACT_FIELDS): field `r1`, the values joined by `|` in
 -- that fixed order, strings as they are (the rated-event contract allows no `|` in any of them),
 -- '' for an absent optional field. Building the JSON here cost a third of an event charge's
 -- time inside Redis; the relay builds the same bytes. `e.canon` is the canonical string the

@@ -100,7 +100,7 @@ end
 -- read it.
 local function sessionLoad(sessKey, hist)
   local names = redis.call('HKEYS', sessKey)
-  local s = { setupPaid = {}, held = {}, hist = hist, newPaid = {}, dropHeld = {}, addHeld = {} }
+  local s = { setupPaid = {}, held = {}, hist = hist, newPaid = {}, dropHeld = {}, addHeld = {}, reheld = {} }
   for i = 1, #names do
     local f = names[i]
     local c = string.byte(f, 1)
@@ -193,6 +193,7 @@ local function sessReserveGroup(req, keys, ctx, s, g, out)
     unit = rate.unit, rate = rate, sub = req.sub, svc = g.svc, n = req.n, cycle = req.cycle,
   })
   s.addHeld[#s.addHeld + 1] = g.rg
+  s.reheld[g.rg] = true
   out.granted, out.validity, out.reserved = units, validity, money
   if short then out.fua = 'TERMINATE' end
   return 'SUCCESS'
@@ -207,11 +208,8 @@ end
 
 -- Deletes the reservations released by this call that no new one replaced, with their expiry entries.
 local function sessDropReleased(req, keys, ctx, s)
-  if #s.dropHeld == 0 then return end
-  local again = {}
-  for _, rg in ipairs(s.addHeld) do again[rg] = true end
   for _, rg in ipairs(s.dropHeld) do
-    if not again[rg] then
+    if not s.reheld[rg] then
       redis.call('HDEL', keys[3], rsvField(req.sess, rg))
       redis.call('ZREM', keys[6], rsvMember(ctx.id, req.sess, rg))
     end
@@ -277,13 +275,9 @@ local function sessionSave(req, sessKey, s, reply)
   for i, n in ipairs(hist) do list[i] = fmt(n) end
   fields[#fields + 1] = 'hist'; fields[#fields + 1] = table.concat(list, ',')
   for _, rg in ipairs(s.newPaid) do fields[#fields + 1] = 'sp:' .. fmt(rg); fields[#fields + 1] = '1' end
-  local again = {}
-  for _, rg in ipairs(s.addHeld) do
-    again[rg] = true
-    fields[#fields + 1] = 'v:' .. fmt(rg); fields[#fields + 1] = '1'
-  end
+  for _, rg in ipairs(s.addHeld) do fields[#fields + 1] = 'v:' .. fmt(rg); fields[#fields + 1] = '1' end
   for _, rg in ipairs(s.dropHeld) do
-    if not again[rg] then redis.call('HDEL', sessKey, 'v:' .. fmt(rg)) end
+    if not s.reheld[rg] then redis.call('HDEL', sessKey, 'v:' .. fmt(rg)) end
   end
   if req.kind == 'TERMINATE' then fields[#fields + 1] = 'closed'; fields[#fields + 1] = '1' end
   redis.call('HSET', sessKey, unpack(fields))
