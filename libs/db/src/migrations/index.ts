@@ -41,6 +41,7 @@ import { Migration20261204004000_top_up_reversals } from './Migration20261204004
 import { Migration20261204004100_top_up_chargebacks } from './Migration20261204004100_top_up_chargebacks';
 import { Migration20261204004200_document_guard_by_fields } from './Migration20261204004200_document_guard_by_fields';
 import { Migration20261204004300_dunning_case_refs_per_statement } from './Migration20261204004300_dunning_case_refs_per_statement';
+import { Migration20261204004400_document_paid_hot } from './Migration20261204004400_document_paid_hot';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20260101000000_initial', class: Migration20260101000000_initial },
@@ -84,4 +85,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261204004100_top_up_chargebacks', class: Migration20261204004100_top_up_chargebacks },
   { name: 'Migration20261204004200_document_guard_by_fields', class: Migration20261204004200_document_guard_by_fields },
   { name: 'Migration20261204004300_dunning_case_refs_per_statement', class: Migration20261204004300_dunning_case_refs_per_statement },
+  { name: 'Migration20261204004400_document_paid_hot', class: Migration20261204004400_document_paid_hot },
 ];
