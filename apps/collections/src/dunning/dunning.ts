@@ -340,22 +340,6 @@ export class Dunning {
       [accountIds, today],
     );
     const factsOf = new Map(facts.map((f) => [f.account_id, f]));
-    // Fields named, not spread: spreading the driver's rows here (and each entry into its event, below) took a
-    // sixth of a first run's node CPU, with the garbage it left (RESULTS.md, "Dunning, fourth round").
-    const state = locked.map((l) => {
-      const f = factsOf.get(l.account_id)!;
-      return {
-        account_id: l.account_id,
-        segment: l.segment,
-        promise_until: l.promise_until,
-        barred_by_dunning: l.barred_by_dunning,
-        overdue: f.overdue,
-        oldest: f.oldest,
-        currency: f.currency,
-        case_id: f.case_id,
-        taken: f.taken,
-      };
-    });
     const out: PageOutcome = { stepsTaken: 0, closed: 0, oneByOne: [] };
     const toClose: string[] = [];
     const newCases: string[] = [];
@@ -369,26 +353,29 @@ export class Dunning {
       currency: string;
       taken: Set<number>;
     }[] = [];
-    for (const r of state) {
-      const overdue = BigInt(r.overdue);
+    // Each locked row read beside its facts, never merged into a new object: spreading the driver's rows (and each
+    // entry into its event, below) took a sixth of a first run's node CPU (RESULTS.md, "Dunning, fourth round").
+    for (const l of locked) {
+      const f = factsOf.get(l.account_id)!;
+      const overdue = BigInt(f.overdue);
       if (overdue === 0n) {
-        if (r.barred_by_dunning) out.oneByOne.push(r.account_id);
-        else if (r.case_id !== null) toClose.push(r.case_id);
+        if (l.barred_by_dunning) out.oneByOne.push(l.account_id);
+        else if (f.case_id !== null) toClose.push(f.case_id);
         continue;
       }
       // (the id a new case opens under, unless one of the account's closed earlier today holds it: openCases below)
-      const caseId = r.case_id ?? caseIdOf(r.account_id, today);
-      if (r.case_id === null) newCases.push(r.account_id);
-      if (r.promise_until !== null && r.promise_until >= today) continue;
+      const caseId = f.case_id ?? caseIdOf(l.account_id, today);
+      if (f.case_id === null) newCases.push(l.account_id);
+      if (l.promise_until !== null && l.promise_until >= today) continue;
       active.push({
-        accountId: r.account_id,
+        accountId: l.account_id,
         caseId,
-        segment: r.segment,
-        days: daysBetween(r.oldest!, today),
+        segment: l.segment,
+        days: daysBetween(f.oldest!, today),
         overdue,
-        oldest: r.oldest!,
-        currency: r.currency ?? 'EUR',
-        taken: new Set(r.taken ?? []),
+        oldest: f.oldest!,
+        currency: f.currency ?? 'EUR',
+        taken: new Set(f.taken ?? []),
       });
     }
     const ladder = await readLadder(c);
