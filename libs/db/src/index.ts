@@ -19,3 +19,4 @@ export * from './orm-config';
 export * from './migrate';
 export * from './pg-transaction';
 export * from './pg-copy';
+export * from './pg-statements';

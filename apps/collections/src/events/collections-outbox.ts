@@ -4,7 +4,7 @@
  * (@app/events outbox-stream, started by main.ts when NATS_URL is set) publishes them in order.
  * An event written twice (the same id: the same change) is kept once.
  */
-import type { PoolClient } from 'pg';
+import type { PoolClient, QueryConfig } from 'pg';
 import { collectionsEvent, type CollectionsEventInput } from '@app/events';
 
 export async function writeCollectionsEvents(
@@ -12,12 +12,21 @@ export async function writeCollectionsEvents(
   events: readonly { input: CollectionsEventInput; source: string }[],
   now: Date,
 ): Promise<void> {
-  if (events.length === 0) return;
+  const q = collectionsEventsStatement(events, now);
+  if (q !== undefined) await c.query(q);
+}
+
+/** The statement of writeCollectionsEvents, built without a connection (undefined: no events). Pure. */
+export function collectionsEventsStatement(
+  events: readonly { input: CollectionsEventInput; source: string }[],
+  now: Date,
+): QueryConfig | undefined {
+  if (events.length === 0) return undefined;
   const entries = events.map((e) => collectionsEvent(e.input, e.source, now));
-  await c.query(
-    `insert into collections_outbox (event_id, subject, payload, created_at)
+  return {
+    text: `insert into collections_outbox (event_id, subject, payload, created_at)
      select event_id, subject, payload, $2 from jsonb_to_recordset($1::jsonb) as t(event_id text, subject text, payload jsonb)
      on conflict (event_id) do nothing`,
-    [JSON.stringify(entries.map((e) => ({ event_id: e.eventId, subject: e.subject, payload: e.payload }))), now],
-  );
+    values: [JSON.stringify(entries.map((e) => ({ event_id: e.eventId, subject: e.subject, payload: e.payload }))), now],
+  };
 }

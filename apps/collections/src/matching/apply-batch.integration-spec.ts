@@ -2,7 +2,9 @@
  * A batch is the same as one by one: the same 400 payments (RF references, invoice numbers, account
  * ids with exact and inexact amounts, several payments for one invoice, a payment given twice,
  * unidentified money, another currency) applied with applyMany in batches against one database and
- * one at a time against another give the same payments, allocations, documents, ledger and events.
+ * one at a time against another give the same payments, allocations, documents, ledger and events;
+ * and so does the import's pipeline (apply-pipeline.ts: a batch prepared while the one before it
+ * commits), with batch boundaries between the two copies of an entry given twice.
  */
 import { Pool } from 'pg';
 import { migrate } from '@app/db';
@@ -11,7 +13,8 @@ import { creditorReference } from '@app/money';
 import { LedgerChecks } from '../ledger/ledger-checks';
 import type { ReceivedPayment } from '../payments/statements/statement-types';
 import { numberTextOf, seedReceivables } from '../testing/receivables-fixtures';
-import { APPLY_BATCH_MAX, PaymentApplier } from './apply-payment';
+import { APPLY_BATCH_MAX, type ApplyOutcome, PaymentApplier } from './apply-payment';
+import { ApplyPipeline } from './apply-pipeline';
 
 const NOW = Date.UTC(2026, 11, 3, 8);
 const ACCOUNTS = 40;
@@ -84,14 +87,16 @@ async function state(pool: Pool): Promise<unknown> {
 
 let batched: Pool;
 let single: Pool;
+let piped: Pool;
 
 beforeAll(async () => {
-  [batched, single] = await Promise.all([database('batchmany'), database('batchone')]);
+  [batched, single, piped] = await Promise.all([database('batchmany'), database('batchone'), database('batchpipe')]);
 });
 
 afterAll(async () => {
   await batched?.end();
   await single?.end();
+  await piped?.end();
 });
 
 it('applyMany in batches leaves exactly what one payment at a time leaves', async () => {
@@ -107,6 +112,39 @@ it('applyMany in batches leaves exactly what one payment at a time leaves', asyn
   expect([...rules].sort()).toEqual(['ACCOUNT_EXACT_AMOUNT', 'ACCOUNT_OLDEST_FIRST', 'DOCUMENT_NUMBER', 'RF_REFERENCE', 'SUSPENSE']);
   expect(await state(batched)).toEqual(await state(single));
   expect((await new LedgerChecks(batched).run({ nowMs: NOW })).ok).toBe(true);
+});
+
+it('the pipeline, a batch prepared while the one before it commits, leaves what one payment at a time leaves', async () => {
+  const all = payments();
+  // Batches of 13 (consecutive batches pay the same invoices), cut between the two copies of each entry given twice.
+  const cuts = new Set<number>();
+  for (let i = 13; i < all.length; i += 13) cuts.add(i);
+  all.forEach((p, i) => i > 0 && p.bankReference === all[i - 1].bankReference && cuts.add(i));
+  const bounds = [0, ...[...cuts].sort((a, b) => a - b), all.length];
+  const hooked: string[] = [];
+  const outcomes: ApplyOutcome[] = [];
+  const applier = new PaymentApplier(piped, (accountId) => Promise.resolve(void hooked.push(accountId)));
+  const pipeline = new ApplyPipeline(
+    applier,
+    () => ({ importId: null, nowMs: NOW }),
+    (o) => outcomes.push(...o),
+  );
+  for (let b = 0; b + 1 < bounds.length; b++) await pipeline.push(all.slice(bounds[b], bounds[b + 1]));
+  await pipeline.drain();
+  const outcomesOne = [];
+  const reference = await database('batchpipeone');
+  try {
+    for (const p of all) outcomesOne.push(await new PaymentApplier(reference).apply(p, { importId: null, nowMs: NOW }));
+    expect(outcomes).toEqual(outcomesOne);
+    expect(outcomes.filter((o) => !o.created)).toHaveLength(8);
+    expect(await state(piped)).toEqual(await state(reference));
+  } finally {
+    await reference.end();
+  }
+  expect((await new LedgerChecks(piped).run({ nowMs: NOW })).ok).toBe(true);
+  // The after-payment hook ran for every identified account of a payment created, once per batch that paid it.
+  const paidAccounts = new Set(outcomes.flatMap((o) => (o.created && o.accountId !== null ? [o.accountId] : [])));
+  expect(new Set(hooked)).toEqual(paidAccounts);
 });
 
 it('refuses a batch above APPLY_BATCH_MAX before touching anything', async () => {

@@ -21,13 +21,13 @@
  * (suspense). Credit notes are never paid.
  */
 import { createHash } from 'node:crypto';
-import type { Pool, PoolClient } from 'pg';
-import { INDEX_LOOKUPS_ONLY, withTransaction } from '@app/db';
+import type { Pool, PoolClient, QueryConfig } from 'pg';
+import { INDEX_LOOKUPS_ONLY, statementsAsOne } from '@app/db';
 import type { ReceivedPayment } from '../payments/statements/statement-types';
-import { writeCollectionsEvents } from '../events/collections-outbox';
+import { collectionsEventsStatement } from '../events/collections-outbox';
 import { allocatePayment, type OpenDocument } from './allocate';
-import { addPaid, payableDocument } from './document-paid';
-import { LEDGER_ACCOUNT, paymentReceivedLegs, PAYMENT_RECEIVED_KIND, postLedgerTransactions } from './ledger-accounts';
+import { addPaidStatement, checkAddedPaid, payableDocument } from './document-paid';
+import { LEDGER_ACCOUNT, ledgerTransactionsStatements, paymentReceivedLegs, PAYMENT_RECEIVED_KIND } from './ledger-accounts';
 import type { MatchRule, PaymentStatus } from './match-rules';
 import { creditorReferencesIn, remittanceTokens } from './remittance';
 
@@ -99,6 +99,22 @@ function wantedOf(p: ReceivedPayment): Wanted {
   return { refs: creditorReferencesIn([...p.creditorReferences, ...texts]), tokens: remittanceTokens(texts) };
 }
 
+/** A batch matched and allocated under its locks, not yet written. */
+interface Plan {
+  ids: string[];
+  applied: Applied[];
+  /** Undefined when no payment of the batch is new. */
+  rows: BatchRows | undefined;
+}
+
+/** A batch prepared in its own open transaction (PaymentApplier.prepareMany). */
+export interface PreparedBatch {
+  /** Writes the batch's rows and commits (once). PaymentRaced, rolled back, when a concurrent apply committed one of its payments first. */
+  commit(): Promise<ApplyOutcome[]>;
+  /** Rolls the transaction back and lets its locks go; nothing was written. */
+  abandon(): Promise<void>;
+}
+
 interface Applied {
   id: string;
   p: ReceivedPayment;
@@ -126,23 +142,78 @@ export class PaymentApplier {
    * the order given; a payment given twice is created once.
    */
   async applyMany(payments: readonly ReceivedPayment[], o: ApplyOptions): Promise<ApplyOutcome[]> {
+    const outcomes = await this.commitPrepared(await this.prepareMany(payments, o), payments, o);
+    await this.afterPayments(outcomes);
+    return outcomes;
+  }
+
+  /**
+   * The first half of applyMany: a transaction opened on a client of its own, the batch's payments looked
+   * up, its documents locked and read under the locks, each payment matched and allocated. Nothing is
+   * written until `commit`, which writes the rows and commits; `abandon` rolls back. Until then the
+   * documents stay locked: a batch prepared while the one before it commits (ApplyPipeline) waits in its
+   * lock for any document the two share, and reads it as that commit left it.
+   */
+  async prepareMany(payments: readonly ReceivedPayment[], o: ApplyOptions): Promise<PreparedBatch> {
     if (payments.length > APPLY_BATCH_MAX) throw new RangeError(`applyMany: at most ${APPLY_BATCH_MAX} payments, not ${payments.length}`);
-    if (payments.length === 0) return [];
-    let outcomes: ApplyOutcome[];
+    if (payments.length === 0) return { commit: () => Promise.resolve([]), abandon: () => Promise.resolve() };
+    const c = await this.pool.connect();
+    let open = true;
+    const end = async (sql: 'commit' | 'rollback') => {
+      if (!open) return;
+      open = false;
+      try {
+        await c.query(sql);
+      } finally {
+        c.release();
+      }
+    };
+    try {
+      await c.query('begin');
+      // Every statement of a batch reads or writes rows by key (payments, documents, accounts of the batch).
+      await c.query(INDEX_LOOKUPS_ONLY);
+      const plan = await this.planIn(c, payments, o);
+      return {
+        commit: async () => {
+          if (!open) throw new Error('prepareMany: this batch was already committed or abandoned');
+          try {
+            const outcomes = await this.writeIn(c, plan, o);
+            await end('commit');
+            return outcomes;
+          } catch (e) {
+            await end('rollback').catch(() => undefined);
+            throw e;
+          }
+        },
+        abandon: () => end('rollback').catch(() => undefined),
+      };
+    } catch (e) {
+      await end('rollback').catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /**
+   * Commits a prepared batch. When a concurrent apply of one of its payments committed first (PaymentRaced,
+   * rolled back), the batch is prepared and committed again, up to APPLY_RACE_RETRIES times: its look-up
+   * then finds that payment.
+   */
+  async commitPrepared(prepared: PreparedBatch, payments: readonly ReceivedPayment[], o: ApplyOptions): Promise<ApplyOutcome[]> {
     for (let attempt = 0; ; attempt++) {
       try {
-        // Every statement of a batch reads or writes rows by key (payments, documents, accounts of the batch).
-        outcomes = await withTransaction(this.pool, (c) => this.applyManyIn(c, payments, o), { setLocal: INDEX_LOOKUPS_ONLY });
-        break;
+        return await prepared.commit();
       } catch (e) {
         if (!(e instanceof PaymentRaced) || attempt >= APPLY_RACE_RETRIES) throw e;
       }
+      prepared = await this.prepareMany(payments, o);
     }
-    if (this.afterPayment !== undefined) {
-      const accounts = new Set(outcomes.flatMap((x) => (x.created && x.accountId !== null ? [x.accountId] : [])));
-      for (const a of accounts) await this.afterPayment(a).catch(() => undefined);
-    }
-    return outcomes;
+  }
+
+  /** The after-payment hook (dunning) for each identified account of newly created payments, once each; a failure is ignored. */
+  async afterPayments(outcomes: readonly ApplyOutcome[]): Promise<void> {
+    if (this.afterPayment === undefined) return;
+    const accounts = new Set(outcomes.flatMap((x) => (x.created && x.accountId !== null ? [x.accountId] : [])));
+    for (const a of accounts) await this.afterPayment(a).catch(() => undefined);
   }
 
   /**
@@ -150,10 +221,11 @@ export class PaymentApplier {
    * hook. A concurrent apply of the same payment fails the caller's transaction with PaymentRaced.
    */
   async applyIn(c: PoolClient, p: ReceivedPayment, o: ApplyOptions): Promise<ApplyOutcome> {
-    return (await this.applyManyIn(c, [p], o))[0];
+    return (await this.writeIn(c, await this.planIn(c, [p], o), o))[0];
   }
 
-  private async applyManyIn(c: PoolClient, payments: readonly ReceivedPayment[], o: ApplyOptions): Promise<ApplyOutcome[]> {
+  /** Looks the payments up, locks and reads their documents, matches and allocates each in order, and builds the rows. Writes nothing. */
+  private async planIn(c: PoolClient, payments: readonly ReceivedPayment[], o: ApplyOptions): Promise<Plan> {
     const now = new Date(o.nowMs);
     const ids = payments.map(paymentIdOf);
     const firstIndex = new Map<string, number>();
@@ -176,7 +248,12 @@ export class PaymentApplier {
       const status: PaymentStatus = match.accountId === null ? 'SUSPENSE' : plan.unappliedMinor === 0n ? 'ALLOCATED' : 'UNAPPLIED';
       return { id, p, match, plan, rule, status, txId: `lt-${sha1(`payment-received|${id}`).slice(0, 40)}` };
     });
-    await this.write(c, applied, o.importId, now);
+    return { ids, applied, rows: this.rowsOf(applied, o.importId, now) };
+  }
+
+  /** Writes a plan's rows, runs `o.inTransaction` for each payment created, and answers in the order the payments were given. */
+  private async writeIn(c: PoolClient, { ids, applied, rows }: Plan, o: ApplyOptions): Promise<ApplyOutcome[]> {
+    if (rows !== undefined) await this.writeRows(c, applied, rows);
     for (const a of applied) await o.inTransaction?.(c, a.id);
     const byId = new Map(applied.map((a) => [a.id, a]));
     const answered = new Set<string>();
@@ -247,20 +324,20 @@ export class PaymentApplier {
     return out;
   }
 
-  /** The batch's rows, one statement per table: payments, ledger, allocations, documents, events. */
-  private async write(c: PoolClient, applied: readonly Applied[], importId: string | null, now: Date): Promise<void> {
-    if (applied.length === 0) return;
+  /** The batch's rows, one statement per table (payments, ledger, allocations, documents, events), built without a connection. */
+  private rowsOf(applied: readonly Applied[], importId: string | null, now: Date): BatchRows | undefined {
+    if (applied.length === 0) return undefined;
     // No conflict target: the id is derived from the key, so a concurrent insert of the same payment may
     // meet the primary key before the key's index, and either conflict means "applied concurrently".
-    const { rows: inserted } = await c.query<{ id: string }>(
-      `insert into payment (id, channel, source, bank_reference, currency, amount_minor, unapplied_minor, value_date, booking_date,
+    const payments: QueryConfig = {
+      text: `insert into payment (id, channel, source, bank_reference, currency, amount_minor, unapplied_minor, value_date, booking_date,
          end_to_end_id, remittance_info, debtor_name, status, account_id, match_rule, import_id, created_at, updated_at)
        select id, ch, src, ref, cur, amt, un, vd, bd, e2e, rmt, dn, st, acc, mr, $17, $18, $18
        from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::date[], $9::date[], $10::text[],
          $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::int[]) as t(id, ch, src, ref, cur, amt, un, vd, bd, e2e, rmt, dn, st, acc, mr, ord)
        order by ord
        on conflict do nothing returning id`,
-      [
+      values: [
         applied.map((a) => a.id),
         applied.map((a) => a.p.channel),
         applied.map((a) => a.p.source),
@@ -280,13 +357,8 @@ export class PaymentApplier {
         importId,
         now,
       ],
-    );
-    if (inserted.length !== applied.length) {
-      const made = new Set(inserted.map((r) => r.id));
-      throw new PaymentRaced(applied.filter((a) => !made.has(a.id)).map((a) => a.id));
-    }
-    await postLedgerTransactions(
-      c,
+    };
+    const ledger = ledgerTransactionsStatements(
       applied.map((a) => {
         const allocated = a.plan.allocations.reduce((s, x) => s + x.amountMinor, 0n);
         return {
@@ -306,26 +378,11 @@ export class PaymentApplier {
           }),
         };
       }),
-    );
+    ).statements;
     const allocations = applied.flatMap((a) => a.plan.allocations.map((x) => ({ paymentId: a.id, txId: a.txId, ...x })));
-    if (allocations.length > 0) {
-      await c.query(
-        `insert into payment_allocation (payment_id, document_id, amount_minor, ledger_transaction_id, created_at)
-         select p, d, m, t, $5 from unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) as u(p, d, m, t)`,
-        [
-          allocations.map((x) => x.paymentId),
-          allocations.map((x) => x.documentId),
-          allocations.map((x) => x.amountMinor.toString()),
-          allocations.map((x) => x.txId),
-          now,
-        ],
-      );
-      const perDocument = new Map<string, bigint>();
-      for (const x of allocations) perDocument.set(x.documentId, (perDocument.get(x.documentId) ?? 0n) + x.amountMinor);
-      await addPaid(c, perDocument, now, 'payments: allocations');
-    }
-    await writeCollectionsEvents(
-      c,
+    const paid = new Map<string, bigint>();
+    for (const x of allocations) paid.set(x.documentId, (paid.get(x.documentId) ?? 0n) + x.amountMinor);
+    const events = collectionsEventsStatement(
       applied.flatMap((a) => {
         const common = {
           accountId: a.match.accountId,
@@ -363,7 +420,61 @@ export class PaymentApplier {
       }),
       now,
     );
+    return {
+      payments,
+      ledger,
+      allocations:
+        allocations.length === 0
+          ? undefined
+          : {
+              text: `insert into payment_allocation (payment_id, document_id, amount_minor, ledger_transaction_id, created_at)
+         select p, d, m, t, $5 from unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) as u(p, d, m, t)`,
+              values: [
+                allocations.map((x) => x.paymentId),
+                allocations.map((x) => x.documentId),
+                allocations.map((x) => x.amountMinor.toString()),
+                allocations.map((x) => x.txId),
+                now,
+              ],
+            },
+      paid,
+      events,
+      now,
+    };
   }
+
+  /**
+   * Writes a batch's rows in the caller's transaction, in two round trips: the payments (PaymentRaced when
+   * one was inserted concurrently since the look-up: nothing else is written), then the ledger,
+   * allocations, documents and events as one statement (statementsAsOne).
+   */
+  private async writeRows(c: PoolClient, applied: readonly Applied[], rows: BatchRows): Promise<void> {
+    const { rows: inserted } = await c.query<{ id: string }>(rows.payments);
+    if (inserted.length !== applied.length) {
+      const made = new Set(inserted.map((r) => r.id));
+      throw new PaymentRaced(applied.filter((a) => !made.has(a.id)).map((a) => a.id));
+    }
+    const parts = [
+      ...rows.ledger.map((q, i) => ({ name: `ledger_${i}`, q })),
+      ...(rows.allocations === undefined ? [] : [{ name: 'allocations', q: rows.allocations }]),
+      ...(rows.paid.size === 0 ? [] : [{ name: 'documents', q: addPaidStatement(rows.paid, rows.now) }]),
+      ...(rows.events === undefined ? [] : [{ name: 'events', q: rows.events }]),
+    ];
+    const documents = rows.paid.size === 0 ? 'select true as within where false' : 'select within from documents';
+    const { rows: moved } = await c.query<{ within: boolean }>(statementsAsOne(parts, documents));
+    checkAddedPaid(rows.paid, moved, 'payments: allocations');
+  }
+}
+
+/** A batch's statements, built while the batch before it is written. */
+interface BatchRows {
+  payments: QueryConfig;
+  ledger: QueryConfig[];
+  allocations: QueryConfig | undefined;
+  /** Paid per document (addPaid). */
+  paid: Map<string, bigint>;
+  events: QueryConfig | undefined;
+  now: Date;
 }
 
 interface Documents {

@@ -8,7 +8,7 @@
  * account, AR is what its documents still owe and AR + UNAPPLIED_CASH its net receivable.
  */
 import { createHash } from 'node:crypto';
-import type { PoolClient } from 'pg';
+import type { PoolClient, QueryConfig } from 'pg';
 
 export const LEDGER_ACCOUNT = {
   BANK: 'BANK',
@@ -62,49 +62,57 @@ export async function postLedgerTransaction(
   return txId;
 }
 
-/** Many balanced transactions in two statements (a statement import's batch); each as postLedgerTransaction would write it. */
-export async function postLedgerTransactions(
-  c: PoolClient,
-  txs: readonly {
-    key: string;
-    kind: string;
-    sourceId: string;
-    currency: string;
-    postedOn: string;
-    now: Date;
-    legs: readonly LedgerLeg[];
-  }[],
-): Promise<string[]> {
-  if (txs.length === 0) return [];
+/** A balanced transaction of a batch (ledgerTransactionsStatements); each as postLedgerTransaction would write it. */
+export interface LedgerTransactionInput {
+  key: string;
+  kind: string;
+  sourceId: string;
+  currency: string;
+  postedOn: string;
+  now: Date;
+  legs: readonly LedgerLeg[];
+}
+
+/**
+ * Many balanced transactions in two statements (a statement import's batch), built without a connection
+ * (a batch builds its rows while the batch before it is written), and the transactions' ids. Asserts
+ * each sums to zero. Pure.
+ */
+export function ledgerTransactionsStatements(txs: readonly LedgerTransactionInput[]): { ids: string[]; statements: QueryConfig[] } {
+  if (txs.length === 0) return { ids: [], statements: [] };
   for (const t of txs)
     if (t.legs.reduce((s, l) => s + l.amountMinor, 0n) !== 0n) throw new Error(`ledger ${t.kind} ${t.sourceId}: legs do not sum to zero`);
   const ids = txs.map((t) => `lt-${createHash('sha1').update(t.key).digest('hex').slice(0, 40)}`);
-  await c.query(
-    `insert into ledger_transaction (id, idempotency_key, kind, source_id, currency, posted_on, created_at)
-     select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::date[], $7::timestamptz[])`,
-    [
-      ids,
-      txs.map((t) => t.key),
-      txs.map((t) => t.kind),
-      txs.map((t) => t.sourceId),
-      txs.map((t) => t.currency),
-      txs.map((t) => t.postedOn),
-      txs.map((t) => t.now),
-    ],
-  );
   const legs = txs.flatMap((t, i) => t.legs.map((l, n) => ({ tx: ids[i], n: n + 1, ...l })));
-  await c.query(
-    `insert into ledger_posting (transaction_id, line_no, account_code, party_account_id, amount_minor)
+  return {
+    ids,
+    statements: [
+      {
+        text: `insert into ledger_transaction (id, idempotency_key, kind, source_id, currency, posted_on, created_at)
+     select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::date[], $7::timestamptz[])`,
+        values: [
+          ids,
+          txs.map((t) => t.key),
+          txs.map((t) => t.kind),
+          txs.map((t) => t.sourceId),
+          txs.map((t) => t.currency),
+          txs.map((t) => t.postedOn),
+          txs.map((t) => t.now),
+        ],
+      },
+      {
+        text: `insert into ledger_posting (transaction_id, line_no, account_code, party_account_id, amount_minor)
      select * from unnest($1::text[], $2::smallint[], $3::text[], $4::text[], $5::bigint[])`,
-    [
-      legs.map((l) => l.tx),
-      legs.map((l) => l.n),
-      legs.map((l) => l.account),
-      legs.map((l) => l.party),
-      legs.map((l) => l.amountMinor.toString()),
+        values: [
+          legs.map((l) => l.tx),
+          legs.map((l) => l.n),
+          legs.map((l) => l.account),
+          legs.map((l) => l.party),
+          legs.map((l) => l.amountMinor.toString()),
+        ],
+      },
     ],
-  );
-  return ids;
+  };
 }
 
 /** The legs of a payment received; asserts they sum to zero (a broken rule is a crash, not wrong money). Pure. */

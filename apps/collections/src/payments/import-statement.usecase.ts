@@ -1,9 +1,9 @@
 /**
  * Imports one bank statement file: parses it as a stream (statement-parser.ts) and applies its
- * payments in batches of APPLY_BATCH_MAX, one transaction per batch (matching/apply-payment.ts
- * applyMany: each payment exactly as if applied alone, in file order; the next batch is parsed while
- * one is applied), so a crash loses at most the batches in hand and importing the file again applies
- * each entry exactly once. Rejected entries are recorded
+ * payments in batches of APPLY_BATCH_MAX, one transaction per batch (matching/apply-payment.ts: each
+ * payment exactly as if applied alone, in file order; matching/apply-pipeline.ts: the next batch is
+ * prepared while one commits, and parsed meanwhile), so a crash loses at most the batches in hand and
+ * importing the file again applies each entry exactly once. Rejected entries are recorded
  * with their element or line and the reason; skipped ones are counted. The import itself is a row
  * (bank_statement_import) with the file's SHA-256 and the counts.
  *
@@ -16,6 +16,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { Clock } from '@app/observability';
 import { APPLY_BATCH_MAX, PaymentApplier } from '../matching/apply-payment';
+import { ApplyPipeline } from '../matching/apply-pipeline';
 import { CollectionsError } from './collections-error';
 import { parseStatement } from './statements/statement-parser';
 import type { ReceivedPayment, RejectedEntry, StatementFormat } from './statements/statement-types';
@@ -120,31 +121,24 @@ export class ImportStatement {
     const rejections: ImportSummary['rejections'] = [];
     let format: StatementFormat | undefined;
     let fileRefused = false;
-    // Payments go to the applier in batches (one transaction each: applyMany); a crash loses at most the batches in
-    // hand, which the next import of the file applies. One batch is applied while the next is parsed (the parser
-    // works while PostgreSQL does), and a batch starts only once the one before it committed: file order holds.
+    // Payments go to the applier in batches (one transaction each); a crash loses at most the batches in hand,
+    // which the next import of the file applies. The pipeline prepares a batch (look-up, locks, matching) while
+    // the one before it writes and commits, and the parser reads the next batch meanwhile; commits stay in file
+    // order, and a batch sharing a document with the one before it reads it as that one's commit left it.
     let batch: ReceivedPayment[] = [];
-    let applying: Promise<void> = Promise.resolve();
-    let failure: { error: unknown } | undefined;
-    const settle = async () => {
-      await applying;
-      if (failure !== undefined) throw failure.error;
-    };
+    const pipeline = new ApplyPipeline(
+      this.applier,
+      () => ({ importId, nowMs: this.clock.nowMs() }),
+      (outcomes) => {
+        for (const outcome of outcomes)
+          if (outcome.created) counts.paymentsCreated++;
+          else counts.duplicates++;
+      },
+    );
     const flush = async () => {
-      await settle();
-      if (batch.length === 0) return;
       const payments = batch;
       batch = [];
-      applying = this.applier.applyMany(payments, { importId, nowMs: this.clock.nowMs() }).then(
-        (outcomes) => {
-          for (const outcome of outcomes)
-            if (outcome.created) counts.paymentsCreated++;
-            else counts.duplicates++;
-        },
-        (error: unknown) => {
-          failure = { error };
-        },
-      );
+      await pipeline.push(payments);
     };
     try {
       for await (const item of parseStatement(chunks, (f) => (format = f ?? format))) {
@@ -164,9 +158,9 @@ export class ImportStatement {
         }
       }
       await flush();
-      await settle();
+      await pipeline.drain();
     } catch (err) {
-      await applying; // never rejects: its failure is in `failure`
+      await pipeline.abort();
       await this.finish(importId, counts, format, 'FAILED').catch(() => undefined);
       throw err;
     }
