@@ -25,7 +25,11 @@ import { dunningAfterPayment } from '../../apps/collections/src/api/collections.
 import { ChargingBarring } from '../../apps/collections/src/dunning/barring';
 import { Dunning } from '../../apps/collections/src/dunning/dunning';
 import { PaymentApplier } from '../../apps/collections/src/matching/apply-payment';
-import { ImportStatement, ImportStatementCommand } from '../../apps/collections/src/payments/import-statement.usecase';
+import {
+  IMPORT_CONNECTIONS_MAX,
+  ImportStatement,
+  ImportStatementCommand,
+} from '../../apps/collections/src/payments/import-statement.usecase';
 import { Args } from '../lib/args';
 import { grossOf, numberText, seedInvoices } from './seed-invoices';
 
@@ -61,7 +65,8 @@ async function main(): Promise<void> {
       fake!.once('exit', (code) => reject(new Error(`fake charging exited ${code}`)));
     });
     await migrate(url);
-    const pool = new Pool({ connectionString: url, max: 4 });
+    // As many connections as an import uses at most (the collections process's pool has 8 by default).
+    const pool = new Pool({ connectionString: url, max: IMPORT_CONNECTIONS_MAX });
     const at = new Date(Date.UTC(2026, 11, 4, 6));
     await seedInvoices(pool, n, at);
     // Barred by dunning (as a HARD_BAR step leaves it), with the case open.

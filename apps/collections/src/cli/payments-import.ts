@@ -15,7 +15,7 @@ import { UsageError } from '@app/runtime/cli';
 import { type Progress, startProgress } from '@app/runtime/progress';
 import { dunningOf } from '../api/collections.module';
 import { PaymentApplier } from '../matching/apply-payment';
-import { ImportStatement, ImportStatementCommand } from '../payments/import-statement.usecase';
+import { IMPORT_CONNECTIONS_MAX, ImportStatement, ImportStatementCommand } from '../payments/import-statement.usecase';
 import { StatementFolder } from '../payments/statement-folder';
 import { EXIT_REJECTED } from './commands';
 
@@ -48,7 +48,7 @@ function afterPaymentOf(pool: Pool, url: string | undefined, key: string | undef
 export async function runPaymentsWatch(request: { dir: string; once: boolean; intervalMs: number }): Promise<number> {
   const { DATABASE_URL, CHARGING_API_URL, CHARGING_API_KEY } = loadConfig(cliConfigSchema);
   if (!existsSync(request.dir) || !statSync(request.dir).isDirectory()) throw new UsageError(`${request.dir} is not a folder`);
-  const pool = new Pool({ connectionString: DATABASE_URL, max: 2 });
+  const pool = new Pool({ connectionString: DATABASE_URL, max: IMPORT_CONNECTIONS_MAX });
   const importer = new ImportStatement(
     pool,
     systemClock,
@@ -110,7 +110,7 @@ export async function runPaymentsImport(request: { file: string; name?: string }
     sha256: await sha256OfFile(request.file),
     requestedBy: `cli:${process.env.USER ?? 'unknown'}`,
   });
-  const pool = new Pool({ connectionString: DATABASE_URL, max: 2 });
+  const pool = new Pool({ connectionString: DATABASE_URL, max: IMPORT_CONNECTIONS_MAX });
   const progress = startProgress({ label: `payments import ${basename(request.file)}`, total: sizeBytes, unit: 'bytes' });
   try {
     const dunning = dunningOf(pool, { CHARGING_API_URL, CHARGING_API_KEY });

@@ -63,6 +63,8 @@ export type AfterPayment = (accountId: string) => Promise<void>;
 
 /** Payments applied per transaction at most (an import sends its entries in batches of this size). */
 export const APPLY_BATCH_MAX = 500;
+/** After-payment hooks (dunning re-evaluations, an unbar call to charging) of one batch running at once, for distinct accounts. */
+export const AFTER_PAYMENT_CONCURRENCY = 4;
 /** Times a batch is applied again after a concurrent apply of one of its payments committed first (PaymentRaced). */
 export const APPLY_RACE_RETRIES = 3;
 
@@ -209,11 +211,20 @@ export class PaymentApplier {
     }
   }
 
-  /** The after-payment hook (dunning) for each identified account of newly created payments, once each; a failure is ignored. */
+  /**
+   * The after-payment hook (dunning) for each identified account of newly created payments, once each,
+   * AFTER_PAYMENT_CONCURRENCY accounts at a time (the last account of a large batch is not unbarred only
+   * after every other one); a failure is ignored.
+   */
   async afterPayments(outcomes: readonly ApplyOutcome[]): Promise<void> {
-    if (this.afterPayment === undefined) return;
-    const accounts = new Set(outcomes.flatMap((x) => (x.created && x.accountId !== null ? [x.accountId] : [])));
-    for (const a of accounts) await this.afterPayment(a).catch(() => undefined);
+    const hook = this.afterPayment;
+    if (hook === undefined) return;
+    const accounts = [...new Set(outcomes.flatMap((x) => (x.created && x.accountId !== null ? [x.accountId] : [])))];
+    let next = 0;
+    const worker = async () => {
+      for (let a = accounts[next++]; a !== undefined; a = accounts[next++]) await hook(a).catch(() => undefined);
+    };
+    await Promise.all(Array.from({ length: Math.min(AFTER_PAYMENT_CONCURRENCY, accounts.length) }, worker));
   }
 
   /**
