@@ -147,6 +147,35 @@ it('the pipeline, a batch prepared while the one before it commits, leaves what 
   expect(new Set(hooked)).toEqual(paidAccounts);
 });
 
+it('the pipeline stops at a batch that fails: what came before it is committed, it and what came after are not', async () => {
+  const mk = (prefix: string, n: number, currency = 'EUR') =>
+    Array.from({ length: n }, (_, i) => ({
+      ...payments()[0],
+      bankReference: `${prefix}-${i}`,
+      remittanceInfo: `nobody ${prefix} ${i}`,
+      creditorReferences: [],
+      currency,
+    }));
+  const pipeline = new ApplyPipeline(
+    new PaymentApplier(batched),
+    () => ({ importId: null, nowMs: NOW }),
+    () => undefined,
+  );
+  const pushed = async () => {
+    await pipeline.push(mk('FAIL-A', 5));
+    await pipeline.push(mk('FAIL-B', 5, 'EURO')); // not a currency column's three letters: the write fails
+    await pipeline.push(mk('FAIL-C', 5));
+    await pipeline.drain();
+  };
+  await expect(pushed()).rejects.toThrow(/too long|EURO/);
+  await pipeline.abort();
+  const { rows } = await batched.query<{ b: string; n: number }>(
+    `select split_part(bank_reference, '-', 2) as b, count(*)::int as n from payment where bank_reference like 'FAIL-%' group by 1 order by 1`,
+  );
+  expect(rows).toEqual([{ b: 'A', n: 5 }]);
+  expect((await new LedgerChecks(batched).run({ nowMs: NOW })).ok).toBe(true);
+});
+
 it('refuses a batch above APPLY_BATCH_MAX before touching anything', async () => {
   const p = payments()[0];
   await expect(

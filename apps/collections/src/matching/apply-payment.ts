@@ -111,9 +111,14 @@ interface Plan {
 
 /** A batch prepared in its own open transaction (PaymentApplier.prepareMany). */
 export interface PreparedBatch {
-  /** Writes the batch's rows and commits (once). PaymentRaced, rolled back, when a concurrent apply committed one of its payments first. */
-  commit(): Promise<ApplyOutcome[]>;
-  /** Rolls the transaction back and lets its locks go; nothing was written. */
+  /**
+   * Writes the batch's rows, once, without committing. PaymentRaced, rolled back, when a concurrent apply
+   * inserted one of its payments since the look-up; any failure rolls back.
+   */
+  write(): Promise<ApplyOutcome[]>;
+  /** Commits what `write` wrote. */
+  commit(): Promise<void>;
+  /** Rolls the transaction back (written or not) and lets its locks go. */
   abandon(): Promise<void>;
 }
 
@@ -151,16 +156,18 @@ export class PaymentApplier {
 
   /**
    * The first half of applyMany: a transaction opened on a client of its own, the batch's payments looked
-   * up, its documents locked and read under the locks, each payment matched and allocated. Nothing is
-   * written until `commit`, which writes the rows and commits; `abandon` rolls back. Until then the
-   * documents stay locked: a batch prepared while the one before it commits (ApplyPipeline) waits in its
-   * lock for any document the two share, and reads it as that commit left it.
+   * up, its documents locked and read under the locks, each payment matched and allocated, its rows
+   * built. Nothing is written until `write`; `commit` commits it, `abandon` rolls back. Until then the
+   * documents stay locked: a batch prepared while the one before it is written (ApplyPipeline) waits in
+   * its lock for any document the two share, and reads it as that batch's commit left it.
    */
   async prepareMany(payments: readonly ReceivedPayment[], o: ApplyOptions): Promise<PreparedBatch> {
     if (payments.length > APPLY_BATCH_MAX) throw new RangeError(`applyMany: at most ${APPLY_BATCH_MAX} payments, not ${payments.length}`);
-    if (payments.length === 0) return { commit: () => Promise.resolve([]), abandon: () => Promise.resolve() };
+    if (payments.length === 0)
+      return { write: () => Promise.resolve([]), commit: () => Promise.resolve(), abandon: () => Promise.resolve() };
     const c = await this.pool.connect();
     let open = true;
+    let written = false;
     const end = async (sql: 'commit' | 'rollback') => {
       if (!open) return;
       open = false;
@@ -176,16 +183,19 @@ export class PaymentApplier {
       await c.query(INDEX_LOOKUPS_ONLY);
       const plan = await this.planIn(c, payments, o);
       return {
-        commit: async () => {
-          if (!open) throw new Error('prepareMany: this batch was already committed or abandoned');
+        write: async () => {
+          if (!open || written) throw new Error('prepareMany: this batch was already written, committed or abandoned');
+          written = true;
           try {
-            const outcomes = await this.writeIn(c, plan, o);
-            await end('commit');
-            return outcomes;
+            return await this.writeIn(c, plan, o);
           } catch (e) {
             await end('rollback').catch(() => undefined);
             throw e;
           }
+        },
+        commit: async () => {
+          if (!open || !written) throw new Error('prepareMany: commit a batch once, after writing it');
+          await end('commit');
         },
         abandon: () => end('rollback').catch(() => undefined),
       };
@@ -196,14 +206,16 @@ export class PaymentApplier {
   }
 
   /**
-   * Commits a prepared batch. When a concurrent apply of one of its payments committed first (PaymentRaced,
-   * rolled back), the batch is prepared and committed again, up to APPLY_RACE_RETRIES times: its look-up
-   * then finds that payment.
+   * Writes and commits a prepared batch. When a concurrent apply of one of its payments committed first
+   * (PaymentRaced, rolled back), the batch is prepared, written and committed again, up to
+   * APPLY_RACE_RETRIES times: its look-up then finds that payment.
    */
   async commitPrepared(prepared: PreparedBatch, payments: readonly ReceivedPayment[], o: ApplyOptions): Promise<ApplyOutcome[]> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await prepared.commit();
+        const outcomes = await prepared.write();
+        await prepared.commit();
+        return outcomes;
       } catch (e) {
         if (!(e instanceof PaymentRaced) || attempt >= APPLY_RACE_RETRIES) throw e;
       }
