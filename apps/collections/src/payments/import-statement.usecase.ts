@@ -2,7 +2,7 @@
  * Imports one bank statement file: parses it as a stream (statement-parser.ts) and applies its
  * payments in batches of APPLY_BATCH_MAX, one transaction per batch (matching/apply-payment.ts: each
  * payment exactly as if applied alone, in file order; matching/apply-pipeline.ts: the next batch is
- * prepared while one commits, and parsed meanwhile), so a crash loses at most the batches in hand and
+ * prepared and written while one commits, and parsed meanwhile), so a crash loses at most the batches in hand and
  * importing the file again applies each entry exactly once. Rejected entries are recorded
  * with their element or line and the reason; skipped ones are counted. The import itself is a row
  * (bank_statement_import) with the file's SHA-256 and the counts.
@@ -124,9 +124,10 @@ export class ImportStatement {
     let format: StatementFormat | undefined;
     let fileRefused = false;
     // Payments go to the applier in batches (one transaction each); a crash loses at most the batches in hand,
-    // which the next import of the file applies. The pipeline prepares a batch (look-up, locks, matching) while
-    // the one before it writes and commits, and the parser reads the next batch meanwhile; commits stay in file
-    // order, and a batch sharing a document with the one before it reads it as that one's commit left it.
+    // which the next import of the file applies. The pipeline prepares and writes a batch (look-up, locks,
+    // matching, rows) while the one before it is written and committed, and the parser reads the next batch
+    // meanwhile; commits stay in file order, and a batch sharing a document with the one before it reads it as
+    // that one's commit left it.
     let batch: ReceivedPayment[] = [];
     const pipeline = new ApplyPipeline(
       this.applier,
