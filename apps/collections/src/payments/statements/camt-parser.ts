@@ -58,7 +58,10 @@ const textAt = (n: Node | undefined, ...path: string[]): string | undefined => a
 export class CamtStreamParser {
   private readonly tokenizer: XmlStreamTokenizer;
   private readonly path: string[] = [];
-  private readonly siblings: Map<string, number>[] = [new Map()];
+  /** The element names of `path`, without their [index]. */
+  private readonly names: string[] = [];
+  /** Per open element, how many children of each name it had so far (made at its first child: most elements have none). */
+  private readonly siblings: (Map<string, number> | undefined)[] = [undefined];
   private capture: Node[] = [];
   private captured = 0;
   private source: string | undefined;
@@ -118,13 +121,15 @@ export class CamtStreamParser {
   }
 
   private open(name: string, attributes: Readonly<Record<string, string>>, line: number): void {
-    const seen = this.siblings[this.siblings.length - 1];
+    const top = this.siblings.length - 1;
+    const seen = (this.siblings[top] ??= new Map());
     const index = (seen.get(name) ?? 0) + 1;
     seen.set(name, index);
-    this.siblings.push(new Map());
+    this.siblings.push(undefined);
     this.path.push(index > 1 || name === 'Ntry' || REPORTS.has(name) || name === 'TxDtls' ? `${name}[${index}]` : name);
+    this.names.push(name);
     this.checkStructure(name, line);
-    const parent = this.path.length >= 2 ? this.path[this.path.length - 2].replace(/\[\d+\]$/, '') : '';
+    const parent = this.names.length >= 2 ? this.names[this.names.length - 2] : '';
     const starts = (name === 'Ntry' && REPORTS.has(parent)) || (name === 'Acct' && REPORTS.has(parent));
     if (this.capture.length > 0 || starts) {
       if (++this.captured > CAMT_ENTRY_ELEMENTS_MAX)
@@ -147,15 +152,15 @@ export class CamtStreamParser {
   }
 
   private close(name: string): void {
-    const element = this.where();
     const node = this.capture.pop();
     if (node !== undefined && this.capture.length === 0) {
       this.captured = 0;
       if (name === 'Acct') this.source = accountIdOf(node);
-      else this.items.push(...this.entry(node, element));
+      else this.items.push(...this.entry(node, this.where()));
     }
     if (REPORTS.has(name)) this.source = undefined;
     this.path.pop();
+    this.names.pop();
     this.siblings.pop();
   }
 
