@@ -23,18 +23,56 @@ export interface TransactionOptions {
   setLocal?: string;
 }
 
-export async function withTransaction<T>(pool: Pool, work: (c: PoolClient) => Promise<T>, o: TransactionOptions = {}): Promise<T> {
-  const c = await pool.connect();
+/**
+ * A transaction left open on a client of its own, for work that spans calls (a batch prepared now and
+ * committed later): `commit` or `rollback` ends it, once, and gives the client back to the pool; a second
+ * end is a no-op. `open` is false once it ended (a failed COMMIT ends it too).
+ */
+export interface OpenTransaction {
+  readonly client: PoolClient;
+  readonly open: boolean;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+}
+
+export async function beginTransaction(pool: Pool, o: TransactionOptions = {}): Promise<OpenTransaction> {
+  const client = await pool.connect();
+  let open = true;
+  const end = async (sql: 'commit' | 'rollback') => {
+    if (!open) return;
+    open = false;
+    try {
+      await client.query(sql);
+    } finally {
+      client.release();
+    }
+  };
+  const t: OpenTransaction = {
+    client,
+    get open() {
+      return open;
+    },
+    commit: () => end('commit'),
+    rollback: () => end('rollback'),
+  };
   try {
-    await c.query(o.readOnly === true ? 'begin read only' : 'begin');
-    if (o.setLocal !== undefined) await c.query(o.setLocal);
-    const out = await work(c);
-    await c.query('commit');
+    await client.query(o.readOnly === true ? 'begin read only' : 'begin');
+    if (o.setLocal !== undefined) await client.query(o.setLocal);
+    return t;
+  } catch (err) {
+    await t.rollback().catch(() => undefined);
+    throw err;
+  }
+}
+
+export async function withTransaction<T>(pool: Pool, work: (c: PoolClient) => Promise<T>, o: TransactionOptions = {}): Promise<T> {
+  const t = await beginTransaction(pool, o);
+  try {
+    const out = await work(t.client);
+    await t.commit();
     return out;
   } catch (err) {
-    await c.query('rollback').catch(() => undefined);
+    await t.rollback().catch(() => undefined);
     throw err;
-  } finally {
-    c.release();
   }
 }

@@ -24,7 +24,7 @@ import type { Pool, PoolClient } from 'pg';
 import { INDEX_LOOKUPS_ONLY, withTransaction } from '@app/db';
 import type { CollectionsEventInput, DunningNotice } from '@app/events';
 import { writeCollectionsEvents } from '../events/collections-outbox';
-import { LEDGER_ACCOUNT } from '../matching/ledger-accounts';
+import { LEDGER_ACCOUNT, ledgerTransactionIdOf } from '../matching/ledger-accounts';
 import type { BarLevel, BarringPort } from './barring';
 
 export const DUNNING_ACTIONS = [
@@ -595,7 +595,7 @@ export class Dunning {
     const amount = rows.reduce((s, r) => s + BigInt(r.open), 0n);
     if (amount === 0n) return { writtenOffMinor: '0' };
     const paymentId = `pay-${sha1(`WRITE_OFF|dunning|${x.caseId}`).slice(0, 40)}`;
-    const txId = `lt-${sha1(`write-off|${paymentId}`).slice(0, 40)}`;
+    const txId = ledgerTransactionIdOf(`write-off|${paymentId}`);
     await c.query(
       `insert into payment (id, channel, source, bank_reference, account_id, currency, amount_minor, unapplied_minor, value_date, booking_date,
          remittance_info, status, created_at, updated_at)

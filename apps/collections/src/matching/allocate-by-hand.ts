@@ -20,7 +20,6 @@
  * Idempotent by the caller's key: the ledger transaction's key is `payment-allocated|<payment>|<key>`.
  * The same key again answers what was done; the same key with another request is a CONFLICT.
  */
-import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
 import { withTransaction } from '@app/db';
 import { writeCollectionsEvents } from '../events/collections-outbox';
@@ -28,7 +27,7 @@ import { CollectionsError, CollectionsErrorCode } from '../payments/collections-
 import { isId, POSITIVE_MINOR_PATTERN, readIdempotencyKey } from '../payments/query-params';
 import type { AfterPayment } from './apply-payment';
 import { addPaid } from './document-paid';
-import { LEDGER_ACCOUNT, type LedgerLeg, postLedgerTransaction } from './ledger-accounts';
+import { LEDGER_ACCOUNT, type LedgerLeg, ledgerTransactionIdOf, postLedgerTransaction } from './ledger-accounts';
 import { BY_HAND_RULE } from './match-rules';
 
 export const PAYMENT_ALLOCATED_KIND = 'PAYMENT_ALLOCATED';
@@ -131,7 +130,7 @@ export class HandAllocation {
     const result = await withTransaction(this.pool, async (c) => {
       const now = new Date(nowMs);
       const key = `payment-allocated|${r.paymentId}|${r.idempotencyKey}`;
-      const txId = `lt-${createHash('sha1').update(key).digest('hex').slice(0, 40)}`;
+      const txId = ledgerTransactionIdOf(key);
       const { rows: payments } = await c.query<{
         account_id: string | null;
         currency: string;

@@ -22,7 +22,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient, QueryConfig } from 'pg';
-import { INDEX_LOOKUPS_ONLY, statementsAsOne } from '@app/db';
+import { beginTransaction, INDEX_LOOKUPS_ONLY, statementsAsOne } from '@app/db';
 import type { ReceivedPayment } from '../payments/statements/statement-types';
 import { collectionsEventsStatement } from '../events/collections-outbox';
 import { allocatePayment, type OpenDocument } from './allocate';
@@ -129,7 +129,6 @@ interface Applied {
   plan: ReturnType<typeof allocatePayment>;
   rule: MatchRule | null;
   status: PaymentStatus;
-  txId: string;
 }
 
 export class PaymentApplier {
@@ -165,42 +164,30 @@ export class PaymentApplier {
     if (payments.length > APPLY_BATCH_MAX) throw new RangeError(`applyMany: at most ${APPLY_BATCH_MAX} payments, not ${payments.length}`);
     if (payments.length === 0)
       return { write: () => Promise.resolve([]), commit: () => Promise.resolve(), abandon: () => Promise.resolve() };
-    const c = await this.pool.connect();
-    let open = true;
+    // Every statement of a batch reads or writes rows by key (payments, documents, accounts of the batch).
+    const t = await beginTransaction(this.pool, { setLocal: INDEX_LOOKUPS_ONLY });
     let written = false;
-    const end = async (sql: 'commit' | 'rollback') => {
-      if (!open) return;
-      open = false;
-      try {
-        await c.query(sql);
-      } finally {
-        c.release();
-      }
-    };
     try {
-      await c.query('begin');
-      // Every statement of a batch reads or writes rows by key (payments, documents, accounts of the batch).
-      await c.query(INDEX_LOOKUPS_ONLY);
-      const plan = await this.planIn(c, payments, o);
+      const plan = await this.planIn(t.client, payments, o);
       return {
         write: async () => {
-          if (!open || written) throw new Error('prepareMany: this batch was already written, committed or abandoned');
+          if (!t.open || written) throw new Error('prepareMany: this batch was already written, committed or abandoned');
           written = true;
           try {
-            return await this.writeIn(c, plan, o);
+            return await this.writeIn(t.client, plan, o);
           } catch (e) {
-            await end('rollback').catch(() => undefined);
+            await t.rollback().catch(() => undefined);
             throw e;
           }
         },
         commit: async () => {
-          if (!open || !written) throw new Error('prepareMany: commit a batch once, after writing it');
-          await end('commit');
+          if (!t.open || !written) throw new Error('prepareMany: commit a batch once, after writing it');
+          await t.commit();
         },
-        abandon: () => end('rollback').catch(() => undefined),
+        abandon: () => t.rollback().catch(() => undefined),
       };
     } catch (e) {
-      await end('rollback').catch(() => undefined);
+      await t.rollback().catch(() => undefined);
       throw e;
     }
   }
@@ -269,7 +256,7 @@ export class PaymentApplier {
       const rule =
         match.accountId === null ? null : match.rule === 'ACCOUNT_OLDEST_FIRST' && plan.exactAmount ? 'ACCOUNT_EXACT_AMOUNT' : match.rule;
       const status: PaymentStatus = match.accountId === null ? 'SUSPENSE' : plan.unappliedMinor === 0n ? 'ALLOCATED' : 'UNAPPLIED';
-      return { id, p, match, plan, rule, status, txId: `lt-${sha1(`payment-received|${id}`).slice(0, 40)}` };
+      return { id, p, match, plan, rule, status };
     });
     return { ids, applied, rows: this.rowsOf(applied, o.importId, now) };
   }
@@ -381,6 +368,7 @@ export class PaymentApplier {
         now,
       ],
     };
+    // One ledger transaction per payment, in the order of `applied`: its id is the allocations' and events' too.
     const ledger = ledgerTransactionsStatements(
       applied.map((a) => {
         const allocated = a.plan.allocations.reduce((s, x) => s + x.amountMinor, 0n);
@@ -401,12 +389,12 @@ export class PaymentApplier {
           }),
         };
       }),
-    ).statements;
-    const allocations = applied.flatMap((a) => a.plan.allocations.map((x) => ({ paymentId: a.id, txId: a.txId, ...x })));
+    );
+    const allocations = applied.flatMap((a, i) => a.plan.allocations.map((x) => ({ paymentId: a.id, txId: ledger.ids[i], ...x })));
     const paid = new Map<string, bigint>();
     for (const x of allocations) paid.set(x.documentId, (paid.get(x.documentId) ?? 0n) + x.amountMinor);
     const events = collectionsEventsStatement(
-      applied.flatMap((a) => {
+      applied.flatMap((a, i) => {
         const common = {
           accountId: a.match.accountId,
           paymentId: a.id,
@@ -433,10 +421,10 @@ export class PaymentApplier {
                   input: {
                     type: 'PAYMENT_ALLOCATED' as const,
                     ...common,
-                    ledgerTransactionId: a.txId,
+                    ledgerTransactionId: ledger.ids[i],
                     allocations: a.plan.allocations.map((x) => ({ documentId: x.documentId, amountMinor: x.amountMinor.toString() })),
                   },
-                  source: a.txId,
+                  source: ledger.ids[i],
                 },
               ]),
         ];
@@ -445,7 +433,7 @@ export class PaymentApplier {
     );
     return {
       payments,
-      ledger,
+      ledger: ledger.statements,
       allocations:
         allocations.length === 0
           ? undefined

@@ -33,6 +33,11 @@ export interface LedgerLeg {
   amountMinor: bigint;
 }
 
+/** A ledger transaction's id, derived from its idempotency key: the same key is always the same id. Pure. */
+export function ledgerTransactionIdOf(key: string): string {
+  return `lt-${createHash('sha1').update(key).digest('hex').slice(0, 40)}`;
+}
+
 /**
  * Appends one balanced ledger transaction in the caller's transaction: its id is derived from the
  * idempotency key (`lt-` + SHA-1), so the same key twice is a unique violation, never two postings.
@@ -43,7 +48,7 @@ export async function postLedgerTransaction(
   t: { key: string; kind: string; sourceId: string; currency: string; postedOn: string; now: Date; legs: readonly LedgerLeg[] },
 ): Promise<string> {
   if (t.legs.reduce((s, l) => s + l.amountMinor, 0n) !== 0n) throw new Error(`ledger ${t.kind} ${t.sourceId}: legs do not sum to zero`);
-  const txId = `lt-${createHash('sha1').update(t.key).digest('hex').slice(0, 40)}`;
+  const txId = ledgerTransactionIdOf(t.key);
   await c.query(
     `insert into ledger_transaction (id, idempotency_key, kind, source_id, currency, posted_on, created_at) values ($1, $2, $3, $4, $5, $6, $7)`,
     [txId, t.key, t.kind, t.sourceId, t.currency, t.postedOn, t.now],
@@ -82,7 +87,7 @@ export function ledgerTransactionsStatements(txs: readonly LedgerTransactionInpu
   if (txs.length === 0) return { ids: [], statements: [] };
   for (const t of txs)
     if (t.legs.reduce((s, l) => s + l.amountMinor, 0n) !== 0n) throw new Error(`ledger ${t.kind} ${t.sourceId}: legs do not sum to zero`);
-  const ids = txs.map((t) => `lt-${createHash('sha1').update(t.key).digest('hex').slice(0, 40)}`);
+  const ids = txs.map((t) => ledgerTransactionIdOf(t.key));
   const legs = txs.flatMap((t, i) => t.legs.map((l, n) => ({ tx: ids[i], n: n + 1, ...l })));
   return {
     ids,
