@@ -1,5 +1,11 @@
 /** The collections events' contract: subjects, stable ids, the schema field, and account ids refused as subject tokens. */
-import { collectionsEvent, collectionsSubject, validateDunningStepTaken } from './collections-event';
+import {
+  COLLECTIONS_EVENT_ID_MAX_LENGTH,
+  collectionsEvent,
+  collectionsEventIdOf,
+  collectionsSubject,
+  validateDunningStepTaken,
+} from './collections-event';
 
 const AT = new Date(Date.UTC(2026, 11, 3, 8));
 
@@ -18,7 +24,35 @@ describe('collectionsEvent', () => {
     const a = collectionsEvent(input, 'pay-1', AT);
     expect(collectionsEvent(input, 'pay-1', new Date(0)).eventId).toBe(a.eventId);
     expect(collectionsEvent(input, 'pay-2', AT).eventId).not.toBe(a.eventId);
-    expect(collectionsEvent({ ...input, type: 'PAYMENT_RETURNED' }, 'pay-1', AT).eventId).toMatch(/^ce-[0-9a-f]{40}$/);
+    expect(a.eventId).toBe('ce-ret|pay-1');
+  });
+
+  it.each([
+    ['PAYMENT_RECEIVED', 'pay-0123456789ab-B-1', 'ce-rcv|pay-0123456789ab-B-1'],
+    ['PAYMENT_ALLOCATED', 'pay-0123456789ab-B-1', 'ce-alc|pay-0123456789ab-B-1'],
+    ['PAYMENT_ALLOCATED', 'lt-allocated|x', 'ce-alc|lt-allocated|x'],
+    ['PAYMENT_RECEIVED', `pay-${'r'.repeat(54)}`, /^ce-[0-9a-f]{40}$/], // 65 characters: hashed
+    ['PAYMENT_RECEIVED', `pay-${'r'.repeat(53)}`, `ce-rcv|pay-${'r'.repeat(53)}`], // 64: plain
+    ['PAYMENT_RECEIVED', 'case 1', /^ce-[0-9a-f]{40}$/], // not id characters: hashed
+  ] as const)('collectionsEventIdOf(%s, %s) is %s: plain when it fits, a hash otherwise', (type, source, id) => {
+    const got = collectionsEventIdOf(type, source);
+    if (typeof id === 'string') expect(got).toBe(id);
+    else expect(got).toMatch(id);
+    expect(got.length).toBeLessThanOrEqual(COLLECTIONS_EVENT_ID_MAX_LENGTH);
+  });
+
+  it('never gives two types or two sources one id, in either form', () => {
+    const sources = ['pay-1', 'pay-1|x', `pay-${'r'.repeat(60)}`, `pay-${'r'.repeat(61)}`, 'a b'];
+    const types = [
+      'PAYMENT_RECEIVED',
+      'PAYMENT_ALLOCATED',
+      'PAYMENT_RETURNED',
+      'DUNNING_STEP_TAKEN',
+      'REFUND_STATUS_CHANGED',
+      'CREDIT_NOTE_APPLIED',
+    ] as const;
+    const ids = types.flatMap((t) => sources.map((s) => collectionsEventIdOf(t, s)));
+    expect(new Set(ids).size).toBe(ids.length);
   });
 
   it('stamps the schema, the id and the time, and keeps every field of the event', () => {

@@ -30,7 +30,6 @@
 import type { Logger } from '@app/observability';
 import type { Clock } from '@app/observability';
 import type { PaymentApplier } from '../matching/apply-payment';
-import { paymentIdOf } from '../matching/apply-payment';
 import type { ReceivedPayment } from '../payments/statements/statement-types';
 import type { Pool } from 'pg';
 import { withTransaction } from '@app/db';
@@ -126,8 +125,7 @@ export class SyncCardPayment {
     let paymentId: string | null = null;
     if (row.purpose === 'INVOICE') {
       const received = await this.receivedPayment(row, intent.id, BigInt(row.amount_minor), now);
-      await this.d.applier.apply(received, { importId: null, nowMs: now.getTime() });
-      paymentId = paymentIdOf(received);
+      paymentId = (await this.d.applier.apply(received, { importId: null, nowMs: now.getTime() })).paymentId;
     }
     if (await this.d.store.markSucceeded(row.id, paymentId, row.purpose === 'TOP_UP', now))
       this.d.metrics.payments.inc({ result: 'succeeded' });
@@ -180,8 +178,8 @@ export class SyncCardPayment {
           postedOn: now.toISOString().slice(0, 10),
           now,
         });
-      if (residual !== undefined) await this.d.applier.applyIn(c, residual, { importId: null, nowMs: now.getTime() });
-      const residualId = residual === undefined ? null : paymentIdOf(residual);
+      const residualId =
+        residual === undefined ? null : (await this.d.applier.applyIn(c, residual, { importId: null, nowMs: now.getTime() })).paymentId;
       await c.query(
         `update card_payment set chargeback_id = $2, chargeback_reason = $3, charged_back_at = $4, chargeback_minor = $5,
            chargeback_residual_payment_id = $6, updated_at = $4 where id = $1`,

@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { withTransaction } from '@app/db';
 import { ibanProblem } from '@app/money';
-import { PaymentApplier, paymentIdOf } from '../matching/apply-payment';
+import { PaymentApplier } from '../matching/apply-payment';
 import { reversePayment } from '../matching/reverse-payment';
 import { CollectionsError, CollectionsErrorCode } from '../payments/collections-error';
 import { isCalendarDate } from '../payments/query-params';
@@ -333,11 +333,11 @@ export class DirectDebit {
         remittanceInfo: r.number_text,
         debtorName: r.debtor_name,
       };
-      await this.applier.apply(payment, { importId: null, nowMs: o.nowMs });
+      const applied = await this.applier.apply(payment, { importId: null, nowMs: o.nowMs });
       await withTransaction(this.pool, async (c) => {
         await c.query(
           `update dd_instruction set status = 'SETTLED', payment_id = $2, updated_at = $3 where id = $1 and status = 'PENDING'`,
-          [r.id, paymentIdOf(payment), new Date(o.nowMs)],
+          [r.id, applied.paymentId, new Date(o.nowMs)],
         );
         if (r.sequence === 'FRST')
           await c.query(`update sepa_mandate set sequence = 'RCUR', updated_at = $2 where id = $1 and status = 'ACTIVE'`, [

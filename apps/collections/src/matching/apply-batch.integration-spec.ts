@@ -13,7 +13,7 @@ import { creditorReference } from '@app/money';
 import { LedgerChecks } from '../ledger/ledger-checks';
 import type { ReceivedPayment } from '../payments/statements/statement-types';
 import { numberTextOf, seedReceivables } from '../testing/receivables-fixtures';
-import { APPLY_BATCH_MAX, type ApplyOutcome, PaymentApplier } from './apply-payment';
+import { APPLY_BATCH_MAX, type ApplyOutcome, PaymentApplier, PaymentIdCollision, paymentIdOf } from './apply-payment';
 import { ApplyPipeline } from './apply-pipeline';
 
 const NOW = Date.UTC(2026, 11, 3, 8);
@@ -207,7 +207,7 @@ it('applies a batch again when a concurrent apply of one of its payments commits
     }
     await other.query('commit');
     const outcomes = await pending;
-    expect(outcomes[0]).toEqual({ created: false });
+    expect(outcomes[0]).toEqual({ created: false, paymentId: paymentIdOf(p) });
     expect(outcomes[1]).toMatchObject({ created: true, status: 'SUSPENSE' });
     const { rows } = await batched.query<{ n: number }>(`select count(*)::int as n from payment where bank_reference like 'RACE-%'`);
     expect(rows[0].n).toBe(2);
@@ -216,4 +216,88 @@ it('applies a batch again when a concurrent apply of one of its payments commits
     other.release();
     watcher.release();
   }
+});
+
+it('refuses a payment whose id is already that of another key (a 48-bit source prefix met), and changes nothing', async () => {
+  const p = { ...payments()[0], bankReference: 'COLLIDE-1', remittanceInfo: 'nobody collide', creditorReferences: [] };
+  const applier = new PaymentApplier(batched);
+  const made = await applier.apply(p, { importId: null, nowMs: NOW });
+  expect(made).toMatchObject({ created: true, paymentId: paymentIdOf(p) });
+  // Stand-in for a second source whose prefix meets the first: the stored payment's key is not p's.
+  await batched.query(`update payment set source = 'ELSEWHERE' where id = $1`, [paymentIdOf(p)]);
+  const before = await state(batched);
+  await expect(applier.apply(p, { importId: null, nowMs: NOW })).rejects.toThrow(PaymentIdCollision);
+  await expect(applier.applyMany([{ ...p, bankReference: 'COLLIDE-2' }, p], { importId: null, nowMs: NOW })).rejects.toThrow(
+    PaymentIdCollision,
+  );
+  expect(await state(batched)).toEqual(before);
+});
+
+it('checks an allocation and a payment against what they name once per statement, and keeps payments and imports', async () => {
+  const { rows } = await batched.query<{ payment_id: string; document_id: string; ledger_transaction_id: string }>(
+    `select payment_id, document_id, ledger_transaction_id from payment_allocation order by id limit 1`,
+  );
+  const a = rows[0];
+  const { rows: others } = await batched.query<{ id: string }>(`select id from billing_document where id <> $1 limit 1`, [a.document_id]);
+  const other = others[0].id; // a document this payment does not pay yet: only the ledger reference is wrong
+  const allocation = (p: string, d: string, t: string) =>
+    `insert into payment_allocation (payment_id, document_id, amount_minor, ledger_transaction_id, created_at) values ('${p}', '${d}', 1, '${t}', now())`;
+  const paymentOf = (importId: string) =>
+    `insert into payment (id, channel, source, bank_reference, currency, amount_minor, unapplied_minor, value_date, status, import_id, created_at, updated_at)
+     values ('pay-refs', 'BANK_TRANSFER', 'S', 'REFS', 'EUR', 1, 1, '2026-12-02', 'SUSPENSE', '${importId}', now(), now())`;
+  const refused: [string, string][] = [
+    [allocation('pay-none', a.document_id, a.ledger_transaction_id), 'Key (payment_id)=(pay-none) is not present in table "payment"'],
+    [allocation(a.payment_id, 'doc-none', a.ledger_transaction_id), 'Key (document_id)=(doc-none) is not an issued document'],
+    [allocation(a.payment_id, other, 'lt-none'), 'Key (ledger_transaction_id)=(lt-none) is not present in table "ledger_transaction"'],
+    [paymentOf('imp-none'), 'Key (import_id)=(imp-none) is not present in table "bank_statement_import"'],
+    [`delete from payment where id = '${a.payment_id}'`, 'is never deleted'],
+    [`update payment set id = 'pay-renamed' where id = '${a.payment_id}'`, 'never changes its id'],
+    [`update payment set import_id = 'imp-other' where id = '${a.payment_id}'`, 'never changes its statement import'],
+  ];
+  const before = await state(batched);
+  for (const [sql, message] of refused) {
+    const error = await batched.query(sql).then(
+      () => undefined,
+      (e: { code?: string; detail?: string; message: string }) => e,
+    );
+    expect(error).toBeDefined();
+    expect(`${error!.message} ${error!.detail ?? ''}`).toContain(message);
+  }
+  expect(await state(batched)).toEqual(before);
+  // An import that exists: the check passes, and the import is kept (rolled back, to leave the rows as they are).
+  const c = await batched.connect();
+  try {
+    await c.query('begin');
+    await c.query(
+      `insert into bank_statement_import (id, file_name, file_sha256, status, requested_by, started_at, heartbeat_at) values ('imp-refs', 'f', repeat('0', 64), 'DONE', 'spec', now(), now())`,
+    );
+    await c.query(paymentOf('imp-refs'));
+    await c.query('savepoint s');
+    await expect(c.query(`delete from bank_statement_import where id = 'imp-refs'`)).rejects.toThrow(/is never deleted/);
+    await c.query('rollback to savepoint s');
+    await expect(c.query(`update bank_statement_import set id = 'imp-renamed' where id = 'imp-refs'`)).rejects.toThrow(
+      /never changes its id/,
+    );
+  } finally {
+    await c.query('rollback');
+    c.release();
+  }
+});
+
+it('finds a payment stored under an older id form by its key: applied again it is not created, and its stored id is answered', async () => {
+  const p = { ...payments()[0], bankReference: 'OLD-FORM-1', remittanceInfo: 'nobody old form', creditorReferences: [] };
+  const old = `pay-${'0'.repeat(40)}`;
+  await batched.query(
+    `insert into payment (id, channel, source, bank_reference, currency, amount_minor, unapplied_minor, value_date, status, created_at, updated_at)
+     values ($1, $2, $3, $4, $5, $6, $6, $7, 'SUSPENSE', now(), now())`,
+    [old, p.channel, p.source, p.bankReference, p.currency, p.amountMinor.toString(), p.valueDate],
+  );
+  const before = await state(batched);
+  const applier = new PaymentApplier(batched);
+  expect(await applier.apply(p, { importId: null, nowMs: NOW })).toEqual({ created: false, paymentId: old });
+  expect(await applier.applyMany([p, p], { importId: null, nowMs: NOW })).toEqual([
+    { created: false, paymentId: old },
+    { created: false, paymentId: old },
+  ]);
+  expect(await state(batched)).toEqual(before);
 });

@@ -33,8 +33,19 @@ export interface LedgerLeg {
   amountMinor: bigint;
 }
 
-/** A ledger transaction's id, derived from its idempotency key: the same key is always the same id. Pure. */
+/** A ledger transaction's id at most (ledger_transaction.id). */
+export const LEDGER_TRANSACTION_ID_MAX_LENGTH = 64;
+/** A key that stands in its id as it is: `<kind>|<source>` of id characters. */
+const PLAIN_LEDGER_KEY = /^[A-Za-z0-9_.-]+\|[A-Za-z0-9_.|-]+$/;
+
+/**
+ * A ledger transaction's id, derived from its idempotency key: the same key is always the same id.
+ * `lt-<key>` when the key is `<kind>|<source>` of id characters and fits, else `lt-` and 40 hex digits of
+ * SHA-1 (a hash has no `|`, so the two forms never meet; invoicing's `lt-` ids are hashes too). The plain
+ * form keeps the transactions of a statement import in its payments' order in the ledger's indexes. Pure.
+ */
 export function ledgerTransactionIdOf(key: string): string {
+  if (key.length + 3 <= LEDGER_TRANSACTION_ID_MAX_LENGTH && PLAIN_LEDGER_KEY.test(key)) return `lt-${key}`;
   return `lt-${createHash('sha1').update(key).digest('hex').slice(0, 40)}`;
 }
 

@@ -1,6 +1,7 @@
 import { creditorReference } from '@app/money';
 import { allocatePayment } from './allocate';
-import { paymentReceivedLegs } from './ledger-accounts';
+import { PAYMENT_ID_MAX_LENGTH, paymentIdOf } from './apply-payment';
+import { ledgerTransactionIdOf, paymentReceivedLegs } from './ledger-accounts';
 import { creditorReferencesIn, remittanceTokens } from './remittance';
 
 const docs = (...open: number[]) => open.map((o, i) => ({ id: `d${i + 1}`, openMinor: BigInt(o) }));
@@ -94,5 +95,40 @@ describe('paymentReceivedLegs', () => {
   it('crashes on an allocation it cannot balance', () => {
     expect(() => paymentReceivedLegs({ amountMinor: 10n, allocatedMinor: 11n, accountId: 'a' })).toThrow(/outside/);
     expect(() => paymentReceivedLegs({ amountMinor: 10n, allocatedMinor: 5n, accountId: null })).toThrow(/unidentified/);
+  });
+});
+
+describe('ids derived from idempotency keys', () => {
+  const key = (bankReference: string, source = 'DE89370400440532013000') => ({ channel: 'BANK_TRANSFER' as const, source, bankReference });
+
+  it('a payment id is the source prefix and the bank reference when that fits, so one statement sorts by reference', () => {
+    const a = paymentIdOf(key('B-1'));
+    expect(a).toMatch(/^pay-[0-9a-f]{12}-B-1$/);
+    expect(paymentIdOf(key('B-1'))).toBe(a);
+    expect(paymentIdOf(key('B-2')).slice(0, 17)).toBe(a.slice(0, 17));
+    expect(paymentIdOf(key('B-1', 'OTHER')).slice(0, 17)).not.toBe(a.slice(0, 17));
+    expect(paymentIdOf({ ...key('B-1'), channel: 'CARD' })).not.toBe(a);
+    expect(paymentIdOf(key('2026120200000001')) < paymentIdOf(key('2026120200000002'))).toBe(true);
+  });
+
+  it.each([
+    ['35 characters (camt.053 AcctSvcrRef at most)', 'R'.repeat(35), /^pay-[0-9a-f]{12}-R{35}$/],
+    ['47 characters: 64 in all', 'R'.repeat(47), /^pay-[0-9a-f]{12}-R{47}$/],
+    ['48 characters: hashed', 'R'.repeat(48), /^pay-[0-9a-f]{40}$/],
+    ['a space: hashed', 'REF 1', /^pay-[0-9a-f]{40}$/],
+    ['a slash (MT940): hashed', 'REF/1', /^pay-[0-9a-f]{40}$/],
+  ])('a bank reference of %s', (_, reference, id) => {
+    const got = paymentIdOf(key(reference));
+    expect(got).toMatch(id);
+    expect(got.length).toBeLessThanOrEqual(PAYMENT_ID_MAX_LENGTH);
+  });
+
+  it('a ledger transaction id is lt- and the key when the key is <kind>|<source> of id characters and fits, else a hash', () => {
+    expect(ledgerTransactionIdOf('payment-received|pay-0123456789ab-B-1')).toBe('lt-payment-received|pay-0123456789ab-B-1');
+    expect(ledgerTransactionIdOf(`k|${'s'.repeat(59)}`)).toBe(`lt-k|${'s'.repeat(59)}`);
+    expect(ledgerTransactionIdOf(`k|${'s'.repeat(60)}`)).toMatch(/^lt-[0-9a-f]{40}$/);
+    expect(ledgerTransactionIdOf('no-kind')).toMatch(/^lt-[0-9a-f]{40}$/);
+    expect(ledgerTransactionIdOf('refund-paid|a b')).toMatch(/^lt-[0-9a-f]{40}$/);
+    expect(ledgerTransactionIdOf('write-off|x')).not.toBe(ledgerTransactionIdOf('refund-paid|x'));
   });
 });

@@ -15,7 +15,7 @@
  */
 import type { Pool } from 'pg';
 import { isCurrencyCode } from '@app/money';
-import { type ApplyOutcome, PaymentApplier, paymentIdOf } from '../matching/apply-payment';
+import { type ApplyOutcome, PaymentApplier } from '../matching/apply-payment';
 import { CollectionsError, CollectionsErrorCode } from './collections-error';
 import { isCalendarDate, isId, POSITIVE_MINOR_PATTERN, readIdempotencyKey, readText as text } from './query-params';
 import type { ReceivedPayment } from './statements/statement-types';
@@ -150,7 +150,7 @@ export class ManualPayments {
         );
       },
     });
-    const id = paymentIdOf(payment);
+    const id = outcome.paymentId;
     const { rows } = await this.pool.query<{
       status: string;
       account_id: string | null;

@@ -42,6 +42,7 @@ import { Migration20261204004100_top_up_chargebacks } from './Migration202612040
 import { Migration20261204004200_document_guard_by_fields } from './Migration20261204004200_document_guard_by_fields';
 import { Migration20261204004300_dunning_case_refs_per_statement } from './Migration20261204004300_dunning_case_refs_per_statement';
 import { Migration20261204004400_document_paid_hot } from './Migration20261204004400_document_paid_hot';
+import { Migration20261205004500_payment_refs_per_statement } from './Migration20261205004500_payment_refs_per_statement';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20260101000000_initial', class: Migration20260101000000_initial },
@@ -86,4 +87,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261204004200_document_guard_by_fields', class: Migration20261204004200_document_guard_by_fields },
   { name: 'Migration20261204004300_dunning_case_refs_per_statement', class: Migration20261204004300_dunning_case_refs_per_statement },
   { name: 'Migration20261204004400_document_paid_hot', class: Migration20261204004400_document_paid_hot },
+  { name: 'Migration20261205004500_payment_refs_per_statement', class: Migration20261205004500_payment_refs_per_statement },
 ];
