@@ -28,7 +28,6 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
@@ -49,6 +48,7 @@ import { PgRunStore, type RunRecord } from '../../apps/invoicing/src/billing/run
 import type { PhaseExecutor, StepContext } from '../../apps/invoicing/src/billing/run/run-worker';
 import { VALIDATION_LIMITS_DEFAULT } from '../../apps/invoicing/src/billing/validate/draft-checks';
 import { cpuSecondsOfTree } from '../lib/proc';
+import { startProfile } from '../lib/cpu-profile';
 
 const INSERT_BATCH = 50_000;
 const CYCLE = 'MONTHLY_1-2026-11-01';
@@ -157,13 +157,13 @@ async function main(): Promise<void> {
     const plan = await timed('PLAN', new PlanExecutor(deps), 1);
     run = await runs.getRun(run.id);
     const inProcess = process.argv.includes('--in-process');
-    const profile = process.argv.includes('--profile-compute') && inProcess ? await startProfile('compute') : undefined;
+    const profile = process.argv.includes('--profile-compute') && inProcess ? await startProfile('month-end', 'compute') : undefined;
     const compute = inProcess
       ? await timed('COMPUTE', new ComputeExecutor(deps), shards, workers)
       : await computeInWorkers({ workers, shards, runId: run.id, databaseUrl, chUrl, chDb, cpu, cpuLines });
     if (profile) out(`COMPUTE CPU profile of this process: ${await profile()}`);
     const validate = await timed('VALIDATE', new ValidateExecutor(deps), 1);
-    const finalizeProfile = process.argv.includes('--profile-finalize') ? await startProfile('finalize') : undefined;
+    const finalizeProfile = process.argv.includes('--profile-finalize') ? await startProfile('month-end', 'finalize') : undefined;
     const finalize = await timed('FINALIZE', new FinalizeExecutor(deps), 1);
     if (finalizeProfile) out(`FINALIZE CPU profile of this process: ${await finalizeProfile()}`);
     const docs = (await pool.query(`select count(*)::int as n from billing_document where status = 'ISSUED'`)).rows[0].n as number;
@@ -321,23 +321,6 @@ function stepContext(run: RunRecord, phase: string, shardIndex: number): StepCon
     },
     progress: async () => undefined,
     signal: new AbortController().signal,
-  };
-}
-
-/** Starts the V8 CPU profiler of this process; the returned function stops it and writes the .cpuprofile (the path it answers). */
-async function startProfile(phase: string): Promise<() => Promise<string>> {
-  const session = new Session();
-  session.connect();
-  const post = (method: string, params?: object) =>
-    new Promise<unknown>((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
-  await post('Profiler.enable');
-  await post('Profiler.start');
-  return async () => {
-    const { profile } = (await post('Profiler.stop')) as { profile: object };
-    session.disconnect();
-    const file = join(tmpdir(), `month-end-${phase}-${process.pid}.cpuprofile`);
-    writeFileSync(file, JSON.stringify(profile));
-    return file;
   };
 }
 

@@ -11,7 +11,7 @@
  * amount) into a table of the same columns, so the ratio says what matching and its bookkeeping cost
  * beyond writing the allocations out. The ledger checks are run once at the end (timed too).
  *
- *   node -r ts-node/register/transpile-only -r tsconfig-paths/register load-tests/collections/matching-bench.ts [--entries 100000]
+ *   node -r ts-node/register/transpile-only -r tsconfig-paths/register load-tests/collections/matching-bench.ts [--entries 100000] [--pg-memory operator|defaults] [--profile true]
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -27,6 +27,7 @@ import { ImportStatement, ImportStatementCommand } from '../../apps/collections/
 import { Args } from '../lib/args';
 import { grossOf, numberText, seedInvoices } from './seed-invoices';
 import { cpuSecondsOfTree } from '../lib/proc';
+import { startProfile } from '../lib/cpu-profile';
 import { printStatementProfile, resetStatementProfile } from '../lib/pg-statements';
 
 /** The camt.053 file of `n` entries (one per invoice, in a shuffled-but-fixed order) and the allocations it should give. */
@@ -62,11 +63,20 @@ async function writeStatement(path: string, n: number): Promise<{ allocations: [
   return { allocations };
 }
 
+/** What an operator gives PostgreSQL on a box of this size (24 GB): a sixth of the memory as buffers, WAL room for a long import. */
+const PG_OPERATOR_MEMORY = { shared_buffers: '4GB', max_wal_size: '8GB' } as const;
+
 async function main(): Promise<void> {
   const args = new Args();
   const n = Number(args.str('entries', '100000'));
   const dir = mkdtempSync(join(tmpdir(), 'ratel-matching-bench-'));
-  const pg = process.env.DATABASE_URL ? undefined : await startPostgres({ dir: join(dir, 'pg'), durable: false });
+  // The bench's own server, sized as an operator sizes one on this 24 GB box (--pg-memory default), or with
+  // PostgreSQL's defaults (--pg-memory defaults: shared_buffers 128MB, max_wal_size 1GB), as the rounds before 2026-12-05 ran it.
+  const memory = args.str('pg-memory', 'operator');
+  if (memory !== 'operator' && memory !== 'defaults') throw new Error(`--pg-memory operator|defaults, not ${memory}`);
+  const settings = memory === 'operator' ? PG_OPERATOR_MEMORY : {};
+  const pg = process.env.DATABASE_URL ? undefined : await startPostgres({ dir: join(dir, 'pg'), durable: false, settings });
+  if (pg !== undefined) console.log(`PostgreSQL settings: ${memory === 'operator' ? JSON.stringify(settings) : 'defaults'}`);
   const url = process.env.DATABASE_URL ?? pg!.url;
   try {
     await migrate(url);
@@ -83,6 +93,7 @@ async function main(): Promise<void> {
     await resetStatementProfile(pool);
 
     // The import, through the product's path.
+    const stopProfile = args.bool('profile', false) ? await startProfile('matching', 'import') : undefined;
     const cpu0 = cpuSecondsOfTree(process.pid);
     const pgCpu0 = pg === undefined ? 0 : cpuSecondsOfTree(pg.pid);
     t = Date.now();
@@ -102,6 +113,7 @@ async function main(): Promise<void> {
     const pgCpu = pg === undefined ? NaN : cpuSecondsOfTree(pg.pid) - pgCpu0;
     // PostgreSQL runs as a child of this process: its CPU is in the tree, counted apart.
     const nodeCpu = cpuSecondsOfTree(process.pid) - cpu0 - (Number.isNaN(pgCpu) ? 0 : pgCpu);
+    if (stopProfile !== undefined) console.log(`node's CPU profile of the import: ${await stopProfile()}`);
     await printStatementProfile(pool);
     const { rows: made } = await pool.query<{ p: number; a: number; s: number }>(
       `select (select count(*)::int from payment) as p, (select count(*)::int from payment_allocation) as a, (select count(*)::int from payment where status = 'SUSPENSE') as s`,

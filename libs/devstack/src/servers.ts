@@ -272,7 +272,13 @@ export interface PostgresOptions extends SpawnHooks {
   port?: number;
   durable: boolean;
   database?: string;
+  /** Server settings given as `-c name=value` (a bench sizing the server as an operator would: shared_buffers, max_wal_size). */
+  settings?: Readonly<Record<string, string>>;
 }
+
+/** A setting's name and value as `-c` takes them (no spaces or quotes: they are not a shell's words, but are kept plain). */
+const PG_SETTING_NAME = /^[a-z_][a-z0-9_.]{0,62}$/;
+const PG_SETTING_VALUE = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 /** PostgreSQL refuses to run as root: as root, the cluster is owned by and run as the `postgres` user. */
 export async function startPostgres(opts: PostgresOptions): Promise<StartedServer> {
@@ -304,6 +310,10 @@ export async function startPostgres(opts: PostgresOptions): Promise<StartedServe
     );
   }
   const tuning = opts.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
+  for (const [name, value] of Object.entries(opts.settings ?? {})) {
+    if (!PG_SETTING_NAME.test(name) || !PG_SETTING_VALUE.test(value)) throw new Error(`invalid PostgreSQL setting ${name}=${value}`);
+    tuning.push('-c', `${name}=${value}`);
+  }
   const child = spawnServer(
     'postgres',
     join(bin, 'postgres'),
