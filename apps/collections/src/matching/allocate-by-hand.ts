@@ -143,8 +143,8 @@ export class HandAllocation {
       const p = payments[0];
       const done = await c.query<{ document_id: string; amount_minor: string }>(
         `select a.document_id, a.amount_minor::text from ledger_transaction t left join payment_allocation a on a.ledger_transaction_id = t.id
-         where t.id = $1 order by a.document_id`,
-        [txId],
+         where t.idempotency_key = $1 order by a.document_id`,
+        [key], // by key, not by id: a transaction posted before ids took their present form has another id
       );
       if (done.rows.length > 0) return this.replay(r, p, done.rows);
       if (p.status !== 'SUSPENSE' && p.status !== 'UNAPPLIED')
