@@ -24,21 +24,23 @@ describe('collectionsEvent', () => {
     const a = collectionsEvent(input, 'pay-1', AT);
     expect(collectionsEvent(input, 'pay-1', new Date(0)).eventId).toBe(a.eventId);
     expect(collectionsEvent(input, 'pay-2', AT).eventId).not.toBe(a.eventId);
-    expect(a.eventId).toBe('ce-ret|pay-1');
+    expect(a.eventId).toBe('ce-ret:pay-1');
   });
 
   it.each([
-    ['PAYMENT_RECEIVED', 'pay-0123456789ab-B-1', 'ce-rcv|pay-0123456789ab-B-1'],
-    ['PAYMENT_ALLOCATED', 'pay-0123456789ab-B-1', 'ce-alc|pay-0123456789ab-B-1'],
-    ['PAYMENT_ALLOCATED', 'lt-allocated|x', 'ce-alc|lt-allocated|x'],
+    ['PAYMENT_RECEIVED', 'pay-0123456789ab-B-1', 'ce-rcv:pay-0123456789ab-B-1'],
+    ['PAYMENT_ALLOCATED', 'pay-0123456789ab-B-1', 'ce-alc:pay-0123456789ab-B-1'],
+    ['PAYMENT_ALLOCATED', 'lt-allocated|x', 'ce-alc:lt-allocated:x'],
     ['PAYMENT_RECEIVED', `pay-${'r'.repeat(54)}`, /^ce-[0-9a-f]{40}$/], // 65 characters: hashed
-    ['PAYMENT_RECEIVED', `pay-${'r'.repeat(53)}`, `ce-rcv|pay-${'r'.repeat(53)}`], // 64: plain
+    ['PAYMENT_RECEIVED', `pay-${'r'.repeat(53)}`, `ce-rcv:pay-${'r'.repeat(53)}`], // 64: plain
     ['PAYMENT_RECEIVED', 'case 1', /^ce-[0-9a-f]{40}$/], // not id characters: hashed
   ] as const)('collectionsEventIdOf(%s, %s) is %s: plain when it fits, a hash otherwise', (type, source, id) => {
     const got = collectionsEventIdOf(type, source);
     if (typeof id === 'string') expect(got).toBe(id);
     else expect(got).toMatch(id);
     expect(got.length).toBeLessThanOrEqual(COLLECTIONS_EVENT_ID_MAX_LENGTH);
+    // A dunning notice's delivery is keyed by its event id: a delivery subject id's characters.
+    expect(got).toMatch(/^[A-Za-z0-9._:-]+$/);
   });
 
   it('never gives two types or two sources one id, in either form', () => {

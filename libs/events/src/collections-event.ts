@@ -178,17 +178,19 @@ const EVENT_ID_CODES: Record<CollectionsEventType, string> = {
 };
 /** An event id at most (the outbox's event_id column). */
 export const COLLECTIONS_EVENT_ID_MAX_LENGTH = 64;
-/** What a source must be to stand in an event id as it is: id characters, no hash needed. */
+/** What a source must be to stand in an event id (id characters; its `|` become `:`). */
 const PLAIN_SOURCE = /^[A-Za-z0-9_.|-]+$/;
 
 /**
- * The id of the event of `type` keyed by `source`: `ce-<code>|<source>` when that fits (64 characters of
- * id characters), else `ce-` and 40 hex digits of SHA-1 (the two never meet: a hash has no `|`). The
- * plain form keeps a statement import's events in the order of its payments in the outbox's unique
- * index (an insert appends instead of landing on a random page). Pure.
+ * The id of the event of `type` keyed by `source`: `ce-<code>:<source>`, the source's `|` written `:`,
+ * when that fits in 64 characters, else `ce-` and 40 hex digits of SHA-1 (a hash has no `:`, and a plain
+ * source has no `:` of its own, so no two keys meet). Its characters, `A-Z a-z 0-9 _ . : -`, are those of
+ * a delivery's subject id (a dunning notice is keyed by its event). The plain form keeps a statement
+ * import's events in the order of its payments in the outbox's unique index (an insert appends instead of
+ * landing on a random page). Pure.
  */
 export function collectionsEventIdOf(type: CollectionsEventType, source: string): string {
-  const plain = `ce-${EVENT_ID_CODES[type]}|${source}`;
+  const plain = `ce-${EVENT_ID_CODES[type]}:${source.replaceAll('|', ':')}`;
   if (plain.length <= COLLECTIONS_EVENT_ID_MAX_LENGTH && PLAIN_SOURCE.test(source)) return plain;
   return `ce-${createHash('sha1').update(`${type}|${source}`).digest('hex').slice(0, 40)}`;
 }
