@@ -210,8 +210,9 @@ describe('charging app on a Redis Cluster', () => {
 
     // Redis loses everything; the rebuild brings every account back from the journal.
     await waitFor(
-      'the journal to hold every event',
-      async () => Number((await pg.query('select coalesce(max(last_seq), 0) as s from journal_position')).rows[0].s) === expected,
+      `the journal to hold every event (${expected})`,
+      async () => Number((await pg.query('select coalesce(max(last_seq), 0) as s from journal_position')).rows[0].s),
+      (seq) => seq === expected,
       30_000,
       100,
     );
