@@ -25,6 +25,7 @@ import { INDEX_LOOKUPS_ONLY, withTransaction } from '@app/db';
 import type { CollectionsEventInput, DunningNotice } from '@app/events';
 import { writeCollectionsEvents } from '../events/collections-outbox';
 import { LEDGER_ACCOUNT, ledgerTransactionIdOf } from '../matching/ledger-accounts';
+import { paymentIdOf } from '../matching/apply-payment';
 import type { BarLevel, BarringPort } from './barring';
 
 export const DUNNING_ACTIONS = [
@@ -594,7 +595,8 @@ export class Dunning {
     );
     const amount = rows.reduce((s, r) => s + BigInt(r.open), 0n);
     if (amount === 0n) return { writtenOffMinor: '0' };
-    const paymentId = `pay-${sha1(`WRITE_OFF|dunning|${x.caseId}`).slice(0, 40)}`;
+    // The payment's key is (WRITE_OFF, dunning, the case): its id as every payment's (paymentIdOf).
+    const paymentId = paymentIdOf({ channel: 'WRITE_OFF', source: 'dunning', bankReference: x.caseId });
     const txId = ledgerTransactionIdOf(`write-off|${paymentId}`);
     await c.query(
       `insert into payment (id, channel, source, bank_reference, account_id, currency, amount_minor, unapplied_minor, value_date, booking_date,
