@@ -1,12 +1,12 @@
 /** The collections events' contract: subjects, stable ids, the schema field, and account ids refused as subject tokens. */
 import {
-  COLLECTIONS_EVENT_ID_MAX_LENGTH,
   COLLECTIONS_EVENT_TYPES,
   collectionsEvent,
   collectionsEventIdOf,
   collectionsSubject,
   validateDunningStepTaken,
 } from './collections-event';
+import { ROW_ID_MAX_LENGTH } from './ids';
 
 const AT = new Date(Date.UTC(2026, 11, 3, 8));
 
@@ -39,7 +39,7 @@ describe('collectionsEvent', () => {
     const got = collectionsEventIdOf(type, source);
     if (typeof id === 'string') expect(got).toBe(id);
     else expect(got).toMatch(id);
-    expect(got.length).toBeLessThanOrEqual(COLLECTIONS_EVENT_ID_MAX_LENGTH);
+    expect(got.length).toBeLessThanOrEqual(ROW_ID_MAX_LENGTH);
     // A dunning notice's delivery is keyed by its event id: a delivery subject id's characters.
     expect(got).toMatch(/^[A-Za-z0-9._:-]+$/);
   });

@@ -16,8 +16,7 @@
  * | REFUND_STATUS_CHANGED | a refund was requested (HELD or APPROVED), decided, sent or settled: one event per status it takes |
  * | CREDIT_NOTE_APPLIED | a credit note paid open documents of its account (netted, no money moved) |
  */
-import { createHash } from 'node:crypto';
-import { ACCOUNT_ID_PATTERN } from './ids';
+import { ACCOUNT_ID_PATTERN, derivedId } from './ids';
 import { COLLECTIONS_SUBJECT_PREFIX } from './subjects';
 import type { Validation } from './validate';
 
@@ -176,8 +175,6 @@ const EVENT_ID_CODES: Record<CollectionsEventType, string> = {
   REFUND_STATUS_CHANGED: 'rfd',
   CREDIT_NOTE_APPLIED: 'cna',
 };
-/** An event id at most (the outbox's event_id column). */
-export const COLLECTIONS_EVENT_ID_MAX_LENGTH = 64;
 /** What a source must be to stand in an event id (id characters; its `|` become `:`). */
 const PLAIN_SOURCE = /^[A-Za-z0-9_.|-]+$/;
 
@@ -190,9 +187,8 @@ const PLAIN_SOURCE = /^[A-Za-z0-9_.|-]+$/;
  * landing on a random page). Pure.
  */
 export function collectionsEventIdOf(type: CollectionsEventType, source: string): string {
-  const plain = `ce-${EVENT_ID_CODES[type]}:${source.replaceAll('|', ':')}`;
-  if (plain.length <= COLLECTIONS_EVENT_ID_MAX_LENGTH && PLAIN_SOURCE.test(source)) return plain;
-  return `ce-${createHash('sha1').update(`${type}|${source}`).digest('hex').slice(0, 40)}`;
+  const plain = PLAIN_SOURCE.test(source) ? `ce-${EVENT_ID_CODES[type]}:${source.replaceAll('|', ':')}` : undefined;
+  return derivedId('ce-', plain, `${type}|${source}`);
 }
 
 /** The event of `input`, keyed by `source` (what makes it happen once: a payment id, a ledger transaction, a case and step). Pure. */

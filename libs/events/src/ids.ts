@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * The identifier rules every app and lib shares: one home, imported wherever an id is checked
  * (provisioning REST, the balance engine's validation, CDR mediation, the database's CHECKs in
@@ -14,3 +16,17 @@ export const MSISDN_PATTERN = /^[1-9][0-9]{4,14}$/;
 export const IMSI_PATTERN = /^[0-9]{15}$/;
 /** A subscriber id on the charging wire: an MSISDN's digits (5-15) or an IMSI. */
 export const SUBSCRIBER_ID_PATTERN = /^[0-9]{5,15}$/;
+
+/** The longest row id of the billing and collections tables (their varchar(64) ids). */
+export const ROW_ID_MAX_LENGTH = 64;
+
+/**
+ * An id derived from a key (the same key, the same id): `plain` when there is one and it has at most
+ * ROW_ID_MAX_LENGTH characters (an id that keeps the keys' order, so inserts append to its index), else
+ * `prefix` and 40 hex digits of SHA-1 of `hashed`. The caller's plain form must never look like a hash
+ * (payments, ledger transactions and collections events each keep a character no hash has). Pure.
+ */
+export function derivedId(prefix: string, plain: string | undefined, hashed: string): string {
+  if (plain !== undefined && plain.length <= ROW_ID_MAX_LENGTH) return plain;
+  return `${prefix}${createHash('sha1').update(hashed).digest('hex').slice(0, 40)}`;
+}

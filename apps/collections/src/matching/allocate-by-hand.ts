@@ -27,7 +27,7 @@ import { CollectionsError, CollectionsErrorCode } from '../payments/collections-
 import { isId, POSITIVE_MINOR_PATTERN, readIdempotencyKey } from '../payments/query-params';
 import type { AfterPayment } from './apply-payment';
 import { addPaid } from './document-paid';
-import { LEDGER_ACCOUNT, type LedgerLeg, ledgerTransactionIdOf, postLedgerTransaction } from './ledger-accounts';
+import { LEDGER_ACCOUNT, type LedgerLeg, postLedgerTransaction } from './ledger-accounts';
 import { BY_HAND_RULE } from './match-rules';
 
 export const PAYMENT_ALLOCATED_KIND = 'PAYMENT_ALLOCATED';
@@ -130,7 +130,6 @@ export class HandAllocation {
     const result = await withTransaction(this.pool, async (c) => {
       const now = new Date(nowMs);
       const key = `payment-allocated|${r.paymentId}|${r.idempotencyKey}`;
-      const txId = ledgerTransactionIdOf(key);
       const { rows: payments } = await c.query<{
         account_id: string | null;
         currency: string;
@@ -144,7 +143,7 @@ export class HandAllocation {
       const done = await c.query<{ document_id: string; amount_minor: string }>(
         `select a.document_id, a.amount_minor::text from ledger_transaction t left join payment_allocation a on a.ledger_transaction_id = t.id
          where t.idempotency_key = $1 order by a.document_id`,
-        [key], // by key, not by id: a transaction posted before ids took their present form has another id
+        [key],
       );
       if (done.rows.length > 0) return this.replay(r, p, done.rows);
       if (p.status !== 'SUSPENSE' && p.status !== 'UNAPPLIED')
@@ -189,7 +188,7 @@ export class HandAllocation {
           throw refused(`${f}.amountMinor`, `document ${d.id} owes ${d.open_minor}, less than ${a.amountMinor}`);
       });
       const legs = paymentAllocatedLegs({ fromSuspense, accountId: r.accountId, unappliedMinor: unapplied, allocatedMinor: allocated });
-      const posted = await postLedgerTransaction(c, {
+      const txId = await postLedgerTransaction(c, {
         key,
         kind: PAYMENT_ALLOCATED_KIND,
         sourceId: r.paymentId,
@@ -198,7 +197,6 @@ export class HandAllocation {
         now,
         legs,
       });
-      if (posted !== txId) throw new Error(`payment ${r.paymentId}: ledger transaction id ${posted} is not ${txId}`);
       if (r.allocations.length > 0) {
         const amounts = r.allocations.map((a) => a.amountMinor.toString());
         await c.query(

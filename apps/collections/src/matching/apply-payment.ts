@@ -22,6 +22,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient, QueryConfig } from 'pg';
+import { derivedId } from '@app/events';
 import { beginTransaction, INDEX_LOOKUPS_ONLY, statementsAsOne } from '@app/db';
 import type { ReceivedPayment } from '../payments/statements/statement-types';
 import { collectionsEventsStatement } from '../events/collections-outbox';
@@ -49,8 +50,6 @@ const PAYABLE = payableDocument('billing_document');
 
 const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
 
-/** A payment's id at most (payment.id). */
-export const PAYMENT_ID_MAX_LENGTH = 64;
 /** Hex digits of SHA-1(channel|source) that open a payment id of the plain form. */
 const PAYMENT_SOURCE_HASH_DIGITS = 12;
 /** A bank reference that stands in the payment id as it is (id characters). */
@@ -68,9 +67,10 @@ const PLAIN_BANK_REFERENCE = /^[A-Za-z0-9_.-]+$/;
  * (PaymentApplier). Pure.
  */
 export function paymentIdOf(p: PaymentKey): string {
-  const plain = `pay-${sha1(`${p.channel}|${p.source}`).slice(0, PAYMENT_SOURCE_HASH_DIGITS)}-${p.bankReference}`;
-  if (plain.length <= PAYMENT_ID_MAX_LENGTH && PLAIN_BANK_REFERENCE.test(p.bankReference)) return plain;
-  return `pay-${sha1(`${p.channel}|${p.source}|${p.bankReference}`).slice(0, 40)}`;
+  const plain = PLAIN_BANK_REFERENCE.test(p.bankReference)
+    ? `pay-${sha1(`${p.channel}|${p.source}`).slice(0, PAYMENT_SOURCE_HASH_DIGITS)}-${p.bankReference}`
+    : undefined;
+  return derivedId('pay-', plain, `${p.channel}|${p.source}|${p.bankReference}`);
 }
 
 /** A payment's idempotency key (ReceivedPayment's, or a stored payment's). */

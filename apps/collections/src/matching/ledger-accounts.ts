@@ -7,8 +7,8 @@
  * credit), or SUSPENSE (no party) with the whole amount when nobody could be identified. So, per
  * account, AR is what its documents still owe and AR + UNAPPLIED_CASH its net receivable.
  */
-import { createHash } from 'node:crypto';
 import type { PoolClient, QueryConfig } from 'pg';
+import { derivedId } from '@app/events';
 
 export const LEDGER_ACCOUNT = {
   BANK: 'BANK',
@@ -33,8 +33,6 @@ export interface LedgerLeg {
   amountMinor: bigint;
 }
 
-/** A ledger transaction's id at most (ledger_transaction.id). */
-export const LEDGER_TRANSACTION_ID_MAX_LENGTH = 64;
 /** A key that stands in its id as it is: `<kind>|<source>` of id characters. */
 const PLAIN_LEDGER_KEY = /^[A-Za-z0-9_.-]+\|[A-Za-z0-9_.|-]+$/;
 
@@ -45,8 +43,7 @@ const PLAIN_LEDGER_KEY = /^[A-Za-z0-9_.-]+\|[A-Za-z0-9_.|-]+$/;
  * form keeps the transactions of a statement import in its payments' order in the ledger's indexes. Pure.
  */
 export function ledgerTransactionIdOf(key: string): string {
-  if (key.length + 3 <= LEDGER_TRANSACTION_ID_MAX_LENGTH && PLAIN_LEDGER_KEY.test(key)) return `lt-${key}`;
-  return `lt-${createHash('sha1').update(key).digest('hex').slice(0, 40)}`;
+  return derivedId('lt-', PLAIN_LEDGER_KEY.test(key) ? `lt-${key}` : undefined, key);
 }
 
 /**

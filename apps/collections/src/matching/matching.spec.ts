@@ -1,6 +1,7 @@
 import { creditorReference } from '@app/money';
 import { allocatePayment } from './allocate';
-import { PAYMENT_ID_MAX_LENGTH, paymentIdOf } from './apply-payment';
+import { ROW_ID_MAX_LENGTH } from '@app/events';
+import { paymentIdOf } from './apply-payment';
 import { ledgerTransactionIdOf, paymentReceivedLegs } from './ledger-accounts';
 import { creditorReferencesIn, remittanceTokens } from './remittance';
 
@@ -120,7 +121,7 @@ describe('ids derived from idempotency keys', () => {
   ])('a bank reference of %s', (_, reference, id) => {
     const got = paymentIdOf(key(reference));
     expect(got).toMatch(id);
-    expect(got.length).toBeLessThanOrEqual(PAYMENT_ID_MAX_LENGTH);
+    expect(got.length).toBeLessThanOrEqual(ROW_ID_MAX_LENGTH);
   });
 
   it('a ledger transaction id is lt- and the key when the key is <kind>|<source> of id characters and fits, else a hash', () => {
