@@ -21,7 +21,7 @@ import { Pool } from 'pg';
 import { migrate } from '@app/db';
 import { startPostgres } from '@app/devstack';
 import { creditorReference, minorToDecimal } from '@app/money';
-import { dunningAfterPayment } from '../../apps/collections/src/api/collections.module';
+import { dunningAfterPayments } from '../../apps/collections/src/api/collections.module';
 import { ChargingBarring } from '../../apps/collections/src/dunning/barring';
 import { Dunning } from '../../apps/collections/src/dunning/dunning';
 import { PaymentApplier } from '../../apps/collections/src/matching/apply-payment';
@@ -99,13 +99,14 @@ async function main(): Promise<void> {
     const clock = { nowMs: () => Date.now() };
     const dunning = new Dunning(pool, barring);
     const applied = new Map<string, number>();
-    const afterPayment = dunningAfterPayment(dunning, clock);
+    const afterPayments = dunningAfterPayments(dunning, clock);
     const importer = new ImportStatement(
       pool,
       clock,
-      new PaymentApplier(pool, async (accountId) => {
-        applied.set(accountId, Date.now());
-        await afterPayment(accountId);
+      new PaymentApplier(pool, async (accountIds) => {
+        const now = Date.now();
+        for (const a of accountIds) applied.set(a, now);
+        await afterPayments(accountIds);
       }),
     );
     const wallStart = Date.now();

@@ -12,7 +12,7 @@ import { COLLECTIONS_STREAM, COLLECTIONS_SUBJECTS } from '@app/events';
 import { startOutboxStream } from '@app/events/outbox-stream';
 import { createNatsConnection, drainNats, natsReady, onStopSignals, PeriodicTask, type ReadinessCheck, runMain } from '@app/runtime';
 import { startCollectionsHttp } from './api/collections-http';
-import { dunningAfterPayment, dunningOf, refundsOf } from './api/collections.module';
+import { dunningAfterPayment, dunningAfterPayments, dunningOf, refundsOf } from './api/collections.module';
 import { abandonStaleImports, ImportStatement } from './payments/import-statement.usecase';
 import { StatementFolder } from './payments/statement-folder';
 import { PaymentApplier } from './matching/apply-payment';
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     return [];
   });
   if (abandoned.length > 0) logger.warn({ imports: abandoned }, 'statement imports abandoned by a dead process: import their files again');
-  const applier = new PaymentApplier(pool, dunningAfterPayment(dunningOf(pool, config), systemClock));
+  const applier = new PaymentApplier(pool, dunningAfterPayments(dunningOf(pool, config), systemClock));
   const card = new CardFeature({ pool, clock: systemClock, logger: logger.child({ component: 'card' }), registry, config, applier });
   if (nats === undefined) logger.warn('NATS_URL is not set: ratel.collections.v1 events wait in collections_outbox until a relay runs');
   const relay =

@@ -16,7 +16,7 @@ import { migrate } from '@app/db';
 import { createTestDatabase, startNats, type StartedServer } from '@app/devstack';
 import { ChargingServiceClient, ResultCode, StartSessionRequest, StartSessionResponse, UnitType } from '@app/proto';
 import { DEMO_POSTPAID_PLAN, type PricePlan, RatingGroups } from '@app/rating';
-import { dunningAfterPayment } from '../src/api/collections.module';
+import { dunningAfterPayments } from '../src/api/collections.module';
 import { ChargingBarring } from '../src/dunning/barring';
 import { Dunning } from '../src/dunning/dunning';
 import { PaymentApplier } from '../src/matching/apply-payment';
@@ -145,7 +145,7 @@ describe('dunning against the real charging app', () => {
       <NtryDtls><TxDtls><RmtInf><Ustrd>INV2026-000001</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry></Stmt></BkToCstmrStmt></Document>`;
     const clock = { nowMs: () => at('2026-12-07') };
     // As the collections process wires it: the applier re-evaluates the account's dunning after its payment.
-    const importer = new ImportStatement(pool, clock, new PaymentApplier(pool, dunningAfterPayment(dunning, clock)));
+    const importer = new ImportStatement(pool, clock, new PaymentApplier(pool, dunningAfterPayments(dunning, clock)));
     const summary = await importer.execute(
       ImportStatementCommand.create({ fileName: 'dc.xml', sha256: 'c'.repeat(64), requestedBy: 'spec' }),
       [camt],

@@ -27,7 +27,7 @@ import { CardFeature } from '../card/card-feature';
 import { HandAllocation } from '../matching/allocate-by-hand';
 import { CreditApplier } from '../matching/apply-credit';
 import { CreditNoteNetting } from '../matching/net-credit-notes';
-import { type AfterPayment, PaymentApplier } from '../matching/apply-payment';
+import { type AfterPayment, type AfterPayments, PaymentApplier } from '../matching/apply-payment';
 import { ImportMetrics } from '../payments/import-metrics';
 import { ManualPayments } from '../payments/manual-payment';
 import { ImportStatement } from '../payments/import-statement.usecase';
@@ -95,6 +95,13 @@ export function dunningAfterPayment(dunning: Dunning, clock: Clock): AfterPaymen
   };
 }
 
+/** The payment applier's hook: the accounts a batch of payments paid, re-evaluated together (one dunning page; today in UTC). */
+export function dunningAfterPayments(dunning: Dunning, clock: Clock): AfterPayments {
+  return async (accountIds) => {
+    await dunning.evaluateAccounts(accountIds, new Date(clock.nowMs()).toISOString().slice(0, 10), clock.nowMs());
+  };
+}
+
 /** Dunning with charging's barring when CHARGING_API_URL and CHARGING_API_KEY are set; TERMINATION applies held deposits. */
 export function dunningOf(pool: Pool, c: Pick<CollectionsConfig, 'CHARGING_API_URL' | 'CHARGING_API_KEY'>): Dunning {
   return new Dunning(
@@ -119,7 +126,7 @@ export class CollectionsAppModule {
     ];
     const dunning = dunningOf(deps.pool, deps.config);
     // Every new payment (statement, direct debit) re-evaluates its account's dunning: one that clears the overdue amount lifts the bar at once.
-    const applier = new PaymentApplier(deps.pool, dunningAfterPayment(dunning, deps.clock));
+    const applier = new PaymentApplier(deps.pool, dunningAfterPayments(dunning, deps.clock));
     const hand = new HandAllocation(deps.pool, dunningAfterPayment(dunning, deps.clock));
     const features = [
       { provide: Dunning, useValue: dunning },

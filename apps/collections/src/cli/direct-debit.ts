@@ -8,7 +8,7 @@ import { Pool } from 'pg';
 import { loadConfig } from '@app/config';
 import { systemClock } from '@app/observability';
 import { UsageError } from '@app/runtime/cli';
-import { creditorOf, dunningAfterPayment, dunningOf } from '../api/collections.module';
+import { creditorOf, dunningAfterPayment, dunningAfterPayments, dunningOf } from '../api/collections.module';
 import { collectionsConfigSchema } from '../config';
 import { DirectDebit } from '../direct-debit/direct-debit';
 import { PaymentApplier } from '../matching/apply-payment';
@@ -21,8 +21,15 @@ async function withDirectDebit<T>(f: (dd: DirectDebit) => Promise<T>): Promise<T
   const pool = new Pool({ connectionString: config.DATABASE_URL, max: 2 });
   try {
     // As in the process: a settled debit and a return left to dunning both re-evaluate the account's dunning.
-    const afterPayment = dunningAfterPayment(dunningOf(pool, config), systemClock);
-    return await f(new DirectDebit(pool, creditorOf(config), new PaymentApplier(pool, afterPayment), afterPayment));
+    const dunning = dunningOf(pool, config);
+    return await f(
+      new DirectDebit(
+        pool,
+        creditorOf(config),
+        new PaymentApplier(pool, dunningAfterPayments(dunning, systemClock)),
+        dunningAfterPayment(dunning, systemClock),
+      ),
+    );
   } catch (e) {
     if (e instanceof CollectionsError && e.code === 'INVALID_ARGUMENT') throw new UsageError(e.message);
     throw e;

@@ -13,8 +13,8 @@ import { loadConfig } from '@app/config';
 import { systemClock } from '@app/observability';
 import { UsageError } from '@app/runtime/cli';
 import { type Progress, startProgress } from '@app/runtime/progress';
-import { dunningOf } from '../api/collections.module';
-import { PaymentApplier } from '../matching/apply-payment';
+import { dunningAfterPayments, dunningOf } from '../api/collections.module';
+import { type AfterPayments, PaymentApplier } from '../matching/apply-payment';
 import { IMPORT_CONNECTIONS_MAX, ImportStatement, ImportStatementCommand } from '../payments/import-statement.usecase';
 import { StatementFolder } from '../payments/statement-folder';
 import { EXIT_REJECTED } from './commands';
@@ -38,11 +38,9 @@ async function* counted(file: string, onBytes: (n: number) => void): AsyncGenera
   }
 }
 
-function afterPaymentOf(pool: Pool, url: string | undefined, key: string | undefined): (accountId: string) => Promise<void> {
-  const dunning = dunningOf(pool, { CHARGING_API_URL: url, CHARGING_API_KEY: key });
-  return async (accountId) => {
-    await dunning.evaluateAccount(accountId, new Date(systemClock.nowMs()).toISOString().slice(0, 10), systemClock.nowMs());
-  };
+/** Each batch's paid accounts re-evaluate their dunning together (a cleared account is unbarred at once). */
+function afterPaymentsOf(pool: Pool, url: string | undefined, key: string | undefined): AfterPayments {
+  return dunningAfterPayments(dunningOf(pool, { CHARGING_API_URL: url, CHARGING_API_KEY: key }), systemClock);
 }
 
 export async function runPaymentsWatch(request: { dir: string; once: boolean; intervalMs: number }): Promise<number> {
@@ -52,7 +50,7 @@ export async function runPaymentsWatch(request: { dir: string; once: boolean; in
   const importer = new ImportStatement(
     pool,
     systemClock,
-    new PaymentApplier(pool, afterPaymentOf(pool, CHARGING_API_URL, CHARGING_API_KEY)),
+    new PaymentApplier(pool, afterPaymentsOf(pool, CHARGING_API_URL, CHARGING_API_KEY)),
   );
   // A progress bar in bytes (stderr) for the file being imported.
   let bar: { file: string; bytes: number; progress: Progress } | undefined;
@@ -113,12 +111,8 @@ export async function runPaymentsImport(request: { file: string; name?: string }
   const pool = new Pool({ connectionString: DATABASE_URL, max: IMPORT_CONNECTIONS_MAX });
   const progress = startProgress({ label: `payments import ${basename(request.file)}`, total: sizeBytes, unit: 'bytes' });
   try {
-    const dunning = dunningOf(pool, { CHARGING_API_URL, CHARGING_API_KEY });
-    // Each new payment re-evaluates its account's dunning (a cleared account is unbarred at once).
-    const afterPayment = async (accountId: string) => {
-      await dunning.evaluateAccount(accountId, new Date(systemClock.nowMs()).toISOString().slice(0, 10), systemClock.nowMs());
-    };
-    const summary = await new ImportStatement(pool, systemClock, new PaymentApplier(pool, afterPayment)).execute(
+    const applier = new PaymentApplier(pool, afterPaymentsOf(pool, CHARGING_API_URL, CHARGING_API_KEY));
+    const summary = await new ImportStatement(pool, systemClock, applier).execute(
       cmd,
       counted(request.file, (n) => progress.increment(n)),
     );

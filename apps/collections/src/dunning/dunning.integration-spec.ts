@@ -4,7 +4,8 @@
  * call retried; a promise to pay pauses and a dispute holds a document out; the payment that clears
  * the overdue amount closes the case and lifts the bar; a write-off at D+180 keeps the ledger whole
  * and is reversed like a payment. A run (pages in one transaction each, the bars one by one) leaves
- * exactly what evaluating every account one by one leaves, day after day.
+ * exactly what evaluating every account one by one leaves, day after day. An import's batch lifts the bars of
+ * the accounts it paid in one page, and a failed unbar there leaves the account barred, its case open.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { Pool } from 'pg';
 import { migrate, withTransaction } from '@app/db';
 import { createTestDatabase } from '@app/devstack';
 import { LedgerChecks } from '../ledger/ledger-checks';
-import { dunningAfterPayment } from '../api/collections.module';
+import { dunningAfterPayments } from '../api/collections.module';
 import { PaymentApplier } from '../matching/apply-payment';
 import { ManualPayments, parseManualPayment } from '../payments/manual-payment';
 import { reversePayment } from '../matching/reverse-payment';
@@ -124,7 +125,7 @@ describe('dunning', () => {
     const started = Date.now();
     const clock = { nowMs: () => at('2026-12-07') };
     // As the process wires it: the applier re-evaluates the account's dunning after its payment.
-    const importer = new ImportStatement(pool, clock, new PaymentApplier(pool, dunningAfterPayment(dunning, clock)));
+    const importer = new ImportStatement(pool, clock, new PaymentApplier(pool, dunningAfterPayments(dunning, clock)));
     const summary = await importer.execute(
       ImportStatementCommand.create({ fileName: 'dun.xml', sha256: 'a'.repeat(64), requestedBy: 'spec' }),
       [camt],
@@ -278,6 +279,76 @@ describe('a run, a page at a time, against one account at a time', () => {
     );
     expect(pagedSteps).toBe(actions.length);
     expect((await paged.query(`select count(*)::int as n from dunning_case where status = 'CLOSED'`)).rows[0].n).toBe(2);
+  });
+});
+
+describe('a statement import that pays barred accounts', () => {
+  let p: Pool;
+
+  beforeAll(async () => {
+    const url = await createTestDatabase('dunbatch');
+    await migrate(url);
+    p = new Pool({ connectionString: url, max: 4 });
+    await seedReceivables(p, {
+      accounts: ['b-1', 'b-2', 'b-3'],
+      invoices: [1, 2, 3].map((n) => ({ n, accountId: `b-${n}`, grossMinor: 4000n, issueDate: '2026-11-01' })),
+      at: new Date(Date.UTC(2026, 10, 1)),
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    writeFileSync(join(dir, 'fail'), '');
+    await p?.end();
+  });
+
+  it('lifts their bars in one page after the batch commits; a failed unbar keeps the account barred and its case open until it succeeds', async () => {
+    const d = new Dunning(p, new ChargingBarring(fakeUrl, KEY));
+    expect((await d.run('2026-12-06', at('2026-12-06'))).failed).toEqual([]); // D+21: soft bar, then bar
+    const barred = async () =>
+      (await p.query<{ account_id: string }>(`select account_id from dunning_account where barred_by_dunning order by 1`)).rows.map(
+        (r) => r.account_id,
+      );
+    const openCases = async () =>
+      (await p.query<{ account_id: string }>(`select account_id from dunning_case where status = 'OPEN' order by 1`)).rows.map(
+        (r) => r.account_id,
+      );
+    expect(await barred()).toEqual(['b-1', 'b-2', 'b-3']);
+    writeFileSync(join(dir, 'fail'), 'b-2\n');
+    const entries = [1, 2, 3].map(
+      (n) => `<Ntry><Amt Ccy="EUR">40.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-12-07</Dt></BookgDt>
+        <ValDt><Dt>2026-12-07</Dt></ValDt><AcctSvcrRef>BATCH-${n}</AcctSvcrRef><NtryDtls><TxDtls><RmtInf><Ustrd>INV2026-00000${n}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>`,
+    );
+    const camt = `<Document><BkToCstmrStmt><Stmt><Acct><Id><IBAN>DE89370400440532013000</IBAN></Id></Acct>${entries.join('')}</Stmt></BkToCstmrStmt></Document>`;
+    const clock = { nowMs: () => at('2026-12-07') };
+    const hooked: string[][] = [];
+    const hook = dunningAfterPayments(d, clock);
+    const importer = new ImportStatement(
+      p,
+      clock,
+      new PaymentApplier(p, async (accountIds) => {
+        hooked.push([...accountIds]);
+        await hook(accountIds);
+      }),
+    );
+    const summary = await importer.execute(
+      ImportStatementCommand.create({ fileName: 'batch.xml', sha256: 'c'.repeat(64), requestedBy: 'spec' }),
+      [camt],
+    );
+    expect(summary).toMatchObject({ paymentsCreated: 3, rejected: 0 });
+    expect(hooked).toEqual([['b-1', 'b-2', 'b-3']]); // one call for the batch, not one per account
+    const last = async (accountId: string) => (await calls()).filter((c) => c.accountId === accountId).at(-1);
+    expect(await last('b-1')).toMatchObject({ what: 'unbar', status: 200 });
+    expect(await last('b-2')).toMatchObject({ what: 'unbar', status: 503 });
+    expect(await last('b-3')).toMatchObject({ what: 'unbar', status: 200 });
+    expect(await barred()).toEqual(['b-2']);
+    expect(await openCases()).toEqual(['b-2']);
+    writeFileSync(join(dir, 'fail'), '');
+    const run = await d.run('2026-12-08', at('2026-12-08'));
+    expect(run).toMatchObject({ accounts: 1, stepsTaken: 0, closed: 1, failed: [] });
+    expect(await last('b-2')).toMatchObject({ what: 'unbar', status: 200 });
+    expect(await barred()).toEqual([]);
+    expect(await openCases()).toEqual([]);
+    expect((await new LedgerChecks(p).run({ nowMs: 0 })).ok).toBe(true);
   });
 });
 

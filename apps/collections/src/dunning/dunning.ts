@@ -10,8 +10,9 @@
  *     export; WRITE_OFF -> a payment of channel WRITE_OFF allocated to the overdue documents (ledger:
  *     WRITE_OFF expense against AR), reversible like any payment.
  *
- * Evaluated for every overdue account by `ratel dunning run` (daily) and for one account after each of
- * its payments. Overdue = issued invoices past their due date, not fully paid, not disputed. A promise
+ * Evaluated for every overdue account by `ratel dunning run` (daily), for the accounts a statement
+ * import's batch paid once it committed (a page, as a run's), and for one account after each of its
+ * other payments. Overdue = issued invoices past their due date, not fully paid, not disputed. A promise
  * to pay pauses escalation until its date; after it, escalation resumes. When nothing is overdue the
  * case closes and a bar dunning set is lifted.
  *
@@ -185,9 +186,19 @@ export const DUNNING_NOTICES: Readonly<Record<DunningAction, DunningNotice[]>> =
 export interface PageOutcome {
   stepsTaken: number;
   closed: number;
-  /** Accounts left for evaluateAccount: a bar, termination or write-off due, or a bar to lift. */
+  /** Accounts whose bar the page lifted (nothing overdue any more). */
+  unbarred: string[];
+  /** Accounts whose unbar call failed: still barred by dunning, lifted at their next evaluation. */
+  unbarFailed: { accountId: string; error: string }[];
+  /** Accounts left for evaluateAccount: a bar, termination or write-off due. */
   oneByOne: string[];
 }
+
+/**
+ * Calls to charging's unbar in flight at once while a page lifts its accounts' bars (a statement import's
+ * batch may pay hundreds of barred accounts; one by one, the last of them waited for all the others).
+ */
+export const PAGE_UNBARS_IN_FLIGHT = 8;
 
 /** The steps a page takes itself: their effect is rows (notices, the agency list), never a call to charging or money. */
 const PAGE_ACTIONS: ReadonlySet<DunningAction> = new Set(['REMINDER_EMAIL', 'WARNING_SMS_EMAIL', 'AGENCY_HANDOVER']);
@@ -243,6 +254,31 @@ export class Dunning {
          union select account_id from dunning_case where status = 'OPEN') a order by account_id`,
       [today],
     );
+    return this.evaluateAll(
+      rows.map((r) => r.account_id),
+      today,
+      nowMs,
+      onProgress,
+    );
+  }
+
+  /**
+   * The accounts given, as a run evaluates its accounts (pages, then the bars, terminations and write-offs
+   * one by one): the daily run's, or those of a statement import's batch after it committed (the payment
+   * applier's hook, dunningAfterPayments), so a batch that pays 500 barred accounts lifts their bars in one
+   * page instead of 500 transactions. Given twice, an account is evaluated once.
+   */
+  async evaluateAccounts(accountIds: readonly string[], today: string, nowMs: number): Promise<DunningRunSummary> {
+    return this.evaluateAll([...new Set(accountIds)], today, nowMs);
+  }
+
+  /** evaluateAccounts of distinct accounts (a page locks its accounts in account order whatever their order here). */
+  private async evaluateAll(
+    ids: readonly string[],
+    today: string,
+    nowMs: number,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<DunningRunSummary> {
     let steps = 0;
     let closed = 0;
     let done = 0;
@@ -252,8 +288,7 @@ export class Dunning {
       if (failed.length < DUNNING_FAILURES_LISTED_MAX) failed.push({ accountId, error: (e as Error).message });
     };
     const pages: string[][] = [];
-    for (let i = 0; i < rows.length; i += DUNNING_PAGE_ACCOUNTS)
-      pages.push(rows.slice(i, i + DUNNING_PAGE_ACCOUNTS).map((r) => r.account_id));
+    for (let i = 0; i < ids.length; i += DUNNING_PAGE_ACCOUNTS) pages.push(ids.slice(i, i + DUNNING_PAGE_ACCOUNTS));
     // Pages hold disjoint accounts, so DUNNING_PAGES_IN_FLIGHT of them run at once without waiting on each other's locks.
     let next = 0;
     const worker = async () => {
@@ -263,6 +298,7 @@ export class Dunning {
           const out = await this.evaluatePage(page, today, nowMs);
           steps += out.stepsTaken;
           closed += out.closed;
+          for (const f of out.unbarFailed) fail(f.accountId, new Error(f.error));
           one = out.oneByOne;
         } catch {
           one = page; // the page rolled back as a whole: its accounts one by one, so one bad account fails alone
@@ -277,11 +313,11 @@ export class Dunning {
           }
         }
         done += page.length;
-        onProgress?.(done, rows.length);
+        onProgress?.(done, ids.length);
       }
     };
     await Promise.all(Array.from({ length: Math.min(DUNNING_PAGES_IN_FLIGHT, pages.length) }, worker));
-    return { accounts: rows.length, stepsTaken: steps, closed, failed };
+    return { accounts: ids.length, stepsTaken: steps, closed, failed };
   }
 
   /**
@@ -290,8 +326,12 @@ export class Dunning {
    * two never interleave on an account), overdue amounts, open cases and the steps they took read in one
    * statement, the steps due computed here (dueSteps), then every case opened or closed, every notice,
    * action and DUNNING_STEP_TAKEN event written with one statement each. Accounts whose due steps are all notices (reminder, warning, agency
-   * handover) are done here; those with a bar, termination or write-off due, or a bar to lift, are
-   * returned, untouched, for evaluateAccount.
+   * handover) are done here; those with a bar, termination or write-off due are returned, untouched, for
+   * evaluateAccount. An account with nothing overdue has its case closed, and, when dunning barred it, its
+   * bar lifted first: the unbar calls go out PAGE_UNBARS_IN_FLIGHT at a time inside the page's transaction
+   * (as evaluateAccount calls inside its own); the flag is cleared and the case closed for the calls that
+   * succeeded. A failed call leaves its account barred and its case open, so the next run (or payment)
+   * evaluates it again, as a failed call in evaluateAccount rolls back.
    */
   async evaluatePage(accountIds: readonly string[], today: string, nowMs: number): Promise<PageOutcome> {
     const now = new Date(nowMs);
@@ -341,8 +381,9 @@ export class Dunning {
       [accountIds, today],
     );
     const factsOf = new Map(facts.map((f) => [f.account_id, f]));
-    const out: PageOutcome = { stepsTaken: 0, closed: 0, oneByOne: [] };
+    const out: PageOutcome = { stepsTaken: 0, closed: 0, unbarred: [], unbarFailed: [], oneByOne: [] };
     const toClose: string[] = [];
+    const toUnbar: { accountId: string; caseId: string | null }[] = [];
     const newCases: string[] = [];
     const active: {
       accountId: string;
@@ -360,7 +401,7 @@ export class Dunning {
       const f = factsOf.get(l.account_id)!;
       const overdue = BigInt(f.overdue);
       if (overdue === 0n) {
-        if (l.barred_by_dunning) out.oneByOne.push(l.account_id);
+        if (l.barred_by_dunning) toUnbar.push({ accountId: l.account_id, caseId: f.case_id });
         else if (f.case_id !== null) toClose.push(f.case_id);
         continue;
       }
@@ -450,7 +491,48 @@ export class Dunning {
     }
     out.stepsTaken = taken.length;
     out.closed = toClose.length;
+    if (toUnbar.length > 0) await this.liftBars(c, toUnbar, today, now, out);
     return out;
+  }
+
+  /**
+   * Lifts the bars of a page's paid-up accounts (locked by the page), PAGE_UNBARS_IN_FLIGHT calls to charging
+   * at once; for those whose call succeeded, clears the flag and closes the case; records the others in `out`.
+   */
+  private async liftBars(
+    c: PoolClient,
+    accounts: readonly { accountId: string; caseId: string | null }[],
+    today: string,
+    now: Date,
+    out: PageOutcome,
+  ): Promise<void> {
+    const lifted: { accountId: string; caseId: string | null }[] = [];
+    let next = 0;
+    const worker = async () => {
+      for (let a = accounts[next++]; a !== undefined; a = accounts[next++]) {
+        try {
+          await this.barring?.unbar(a.accountId);
+          lifted.push(a);
+        } catch (e) {
+          out.unbarFailed.push({ accountId: a.accountId, error: (e as Error).message });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PAGE_UNBARS_IN_FLIGHT, accounts.length) }, worker));
+    if (lifted.length === 0) return;
+    out.unbarred = lifted.map((a) => a.accountId);
+    await c.query(`update dunning_account set barred_by_dunning = false, updated_at = $2 where account_id = any($1::text[])`, [
+      out.unbarred,
+      now,
+    ]);
+    const cases = lifted.flatMap((a) => (a.caseId === null ? [] : [a.caseId]));
+    if (cases.length > 0)
+      await c.query(`update dunning_case set status = 'CLOSED', closed_on = $2, updated_at = $3 where id = any($1::text[])`, [
+        cases,
+        today,
+        now,
+      ]);
+    out.closed += cases.length;
   }
 
   async evaluateAccount(accountId: string, today: string, nowMs: number): Promise<AccountOutcome> {

@@ -123,7 +123,7 @@ it('the pipeline, a batch prepared while the one before it commits, leaves what 
   const bounds = [0, ...[...cuts].sort((a, b) => a - b), all.length];
   const hooked: string[] = [];
   const outcomes: ApplyOutcome[] = [];
-  const applier = new PaymentApplier(piped, (accountId) => Promise.resolve(void hooked.push(accountId)));
+  const applier = new PaymentApplier(piped, (accountIds) => Promise.resolve(void hooked.push(...accountIds)));
   const pipeline = new ApplyPipeline(
     applier,
     () => ({ importId: null, nowMs: NOW }),

@@ -90,10 +90,15 @@ export interface ApplyOptions {
 /** Called after a new payment of an identified account has committed (dunning re-evaluates the account); its failure never fails the payment. */
 export type AfterPayment = (accountId: string) => Promise<void>;
 
+/**
+ * Called once after a batch of new payments has committed, with their identified accounts (distinct): dunning
+ * re-evaluates them together (Dunning.evaluateAccounts: one page, not a transaction per account). Its failure
+ * never fails the payments.
+ */
+export type AfterPayments = (accountIds: readonly string[]) => Promise<void>;
+
 /** Payments applied per transaction at most (an import sends its entries in batches of this size). */
 export const APPLY_BATCH_MAX = 500;
-/** After-payment hooks (dunning re-evaluations, an unbar call to charging) of one batch running at once, for distinct accounts. */
-export const AFTER_PAYMENT_CONCURRENCY = 4;
 /** Times a batch is applied again after a concurrent apply of one of its payments committed first (PaymentRaced). */
 export const APPLY_RACE_RETRIES = 3;
 
@@ -176,7 +181,7 @@ interface Applied {
 export class PaymentApplier {
   constructor(
     private readonly pool: Pool,
-    private readonly afterPayment?: AfterPayment,
+    private readonly afterPaymentsHook?: AfterPayments,
   ) {}
 
   /** `o.inTransaction` runs in the payment's transaction once it is created (an audit row of who entered it). */
@@ -252,20 +257,12 @@ export class PaymentApplier {
     }
   }
 
-  /**
-   * The after-payment hook (dunning) for each identified account of newly created payments, once each,
-   * AFTER_PAYMENT_CONCURRENCY accounts at a time (the last account of a large batch is not unbarred only
-   * after every other one); a failure is ignored.
-   */
+  /** The after-payment hook (dunning), once, for the identified accounts of newly created payments; a failure is ignored. */
   async afterPayments(outcomes: readonly ApplyOutcome[]): Promise<void> {
-    const hook = this.afterPayment;
+    const hook = this.afterPaymentsHook;
     if (hook === undefined) return;
     const accounts = [...new Set(outcomes.flatMap((x) => (x.created && x.accountId !== null ? [x.accountId] : [])))];
-    let next = 0;
-    const worker = async () => {
-      for (let a = accounts[next++]; a !== undefined; a = accounts[next++]) await hook(a).catch(() => undefined);
-    };
-    await Promise.all(Array.from({ length: Math.min(AFTER_PAYMENT_CONCURRENCY, accounts.length) }, worker));
+    if (accounts.length > 0) await hook(accounts).catch(() => undefined);
   }
 
   /**

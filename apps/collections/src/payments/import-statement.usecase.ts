@@ -15,7 +15,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { Clock } from '@app/observability';
-import { AFTER_PAYMENT_CONCURRENCY, APPLY_BATCH_MAX, PaymentApplier } from '../matching/apply-payment';
+import { APPLY_BATCH_MAX, PaymentApplier } from '../matching/apply-payment';
 import { ApplyPipeline } from '../matching/apply-pipeline';
 import { CollectionsError } from './collections-error';
 import { parseStatement } from './statements/statement-parser';
@@ -34,8 +34,11 @@ export function sha256Of(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** Connections an import uses at once at most: a batch committing, the next one prepared, and the after-payment hooks. */
-export const IMPORT_CONNECTIONS_MAX = 2 + AFTER_PAYMENT_CONCURRENCY;
+/**
+ * Connections an import uses at once at most: a batch committing, the next one prepared, and the after-payment
+ * hook of a batch that committed (one dunning page, then its bars and steps one account at a time).
+ */
+export const IMPORT_CONNECTIONS_MAX = 3;
 /** A running import writes its heartbeat and counts at most this often. */
 export const IMPORT_HEARTBEAT_MS = 5_000;
 /** A RUNNING import whose heartbeat is older than this is taken for dead (ABANDONED): 12 missed heartbeats. */
