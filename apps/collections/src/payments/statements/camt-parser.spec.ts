@@ -1,9 +1,13 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CamtStreamParser } from './camt-parser';
 import type { StatementItem } from './statement-types';
 
-const FIXTURE = readFileSync(join(__dirname, '..', '..', '..', 'test', 'fixtures', 'camt053-mixed.xml'), 'utf8');
+const FIXTURE_PATH = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'camt053-mixed.xml');
+const FIXTURE = readFileSync(FIXTURE_PATH, 'utf8');
+/** ISO 20022's camt.053.001.02 schema, vendored unchanged (schemas/SOURCE.md). */
+const CAMT053_XSD = join(__dirname, 'schemas', 'camt.053.001.02.xsd');
 
 function parse(xml: string, size = xml.length): { items: StatementItem[]; parser: CamtStreamParser } {
   const parser = new CamtStreamParser();
@@ -45,6 +49,19 @@ describe('CamtStreamParser', () => {
       expect(summary(items)).toEqual(expected);
       expect(parser.format).toBe('CAMT_053');
     }
+  });
+
+  it('reads a fixture the ISO camt.053.001.02 schema accepts but for its one deliberate error (Ntry[9] dated 2026-02-30)', () => {
+    let out = '';
+    try {
+      execFileSync('xmllint', ['--noout', '--schema', CAMT053_XSD, FIXTURE_PATH], { stdio: 'pipe' });
+    } catch (e) {
+      out = String((e as { stderr: Buffer }).stderr);
+    }
+    const errors = out.split('\n').filter((l) => l.includes('validity error'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain("'2026-02-30' is not a valid value of the atomic type");
+    expect(errors[0]).toMatch(/camt053-mixed\.xml:\d+: element Dt:/);
   });
 
   it('reads references, remittance, debtor and dates of an entry', () => {
