@@ -1,7 +1,8 @@
 /**
  * PgOutboxRelay against real PostgreSQL and NATS JetStream: order, exactly one message per row
  * across a lost "published" mark (a relay killed between the ack and the update), a refused publish
- * that holds back the rows after it, and two relays on one table.
+ * that holds back the rows after it, two relays on one table, and batch rows (several events in one
+ * row) between plain ones.
  */
 import { createLogger } from '@app/observability';
 import { requireEnv, uniqueId, waitFor } from '@app/devstack';
@@ -32,8 +33,8 @@ describe('PgOutboxRelay', () => {
 
   async function outbox(rows: number, subjectOf: (i: number) => string = () => subject('doc')): Promise<string> {
     const table = uniqueId('outbox').replace(/-/g, '_').toLowerCase();
-    await pool.query(`create table ${table} (id bigserial primary key, event_id text not null unique, subject text not null,
-      payload jsonb not null, created_at timestamptz not null default now(), published_at timestamptz null)`);
+    await pool.query(`create table ${table} (id bigserial primary key, event_id text not null unique, subject text,
+      payload jsonb, events jsonb, created_at timestamptz not null default now(), published_at timestamptz null)`);
     await pool.query(
       `insert into ${table} (event_id, subject, payload) select $1 || '-' || i, ($2::text[])[i], jsonb_build_object('n', i) from generate_series(1, $3) i`,
       [table, Array.from({ length: rows }, (_, i) => subjectOf(i + 1)), rows],
@@ -105,5 +106,30 @@ describe('PgOutboxRelay', () => {
     }
     expect((await messagesOf(table)).map((m) => m.n)).toEqual(Array.from({ length: 2_000 }, (_, i) => i + 1));
     expect([a.snapshot.published, b.snapshot.published].sort((x, y) => x - y)).toEqual([0, 2_000]);
+  });
+
+  it("publishes a batch row's events in order, each once under its own id, and marks the row only when all are acknowledged", async () => {
+    const nowhere = `${uniqueId('nowhere')}.doc`;
+    const table = await outbox(2);
+    // Rows 1 and 2 plain (events 1, 2), row 3 a batch of events 3-6 (the 5th to a subject no stream takes), row 4 plain (7).
+    const batch = (badAt: number) =>
+      JSON.stringify(
+        [3, 4, 5, 6].map((n) => ({ eventId: `${table}-${n}`, subject: n === badAt ? nowhere : subject('doc'), payload: { n } })),
+      );
+    await pool.query(`insert into ${table} (event_id, events) values ($1, $2::jsonb)`, [`${table}-3`, batch(5)]);
+    await pool.query(`insert into ${table} (event_id, subject, payload) values ($1, $2, '{"n": 7}'::jsonb)`, [
+      `${table}-7`,
+      subject('doc'),
+    ]);
+    const relay = new PgOutboxRelay({ pool, nats: nc, table, logger, nowMs: Date.now });
+    await expect(relay.drain()).rejects.toThrow(`${table}-5`);
+    // Events 3 and 4 went out, but the batch row is not marked: it is published again, whole.
+    expect((await pool.query(`select id::int from ${table} where published_at is null order by id`)).rows).toEqual([{ id: 3 }, { id: 4 }]);
+    await pool.query(`update ${table} set events = $1::jsonb where id = 3`, [batch(0)]);
+    expect(await relay.drain()).toBe(2);
+    expect(await unpublished(table)).toBe(0);
+    const msgs = await messagesOf(table);
+    expect(msgs.map((m) => m.n)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(msgs.map((m) => m.id)).toEqual([1, 2, 3, 4, 5, 6, 7].map((n) => `${table}-${n}`));
   });
 });

@@ -7,10 +7,13 @@
  *
  *   id            bigserial primary key   the write order
  *   event_id      text not null unique    the event's identity: the JetStream message id (Nats-Msg-Id)
- *   subject       text not null           e.g. ratel.billing.v1.issued.<account>
- *   payload       jsonb not null          the event, published as its JSON text
+ *   subject       text                    e.g. ratel.billing.v1.issued.<account>
+ *   payload       jsonb                   the event, published as its JSON text
+ *   events        jsonb                   or, instead of subject and payload, several events in order:
+ *                                         [{eventId, subject, payload}] (a batch row: its event_id is
+ *                                         its first event's; Migration20261205004600)
  *   created_at    timestamptz not null    when it was written (the age of the oldest pending row)
- *   published_at  timestamptz null        set once JetStream has acknowledged it
+ *   published_at  timestamptz null        set once JetStream has acknowledged it (all its events)
  *
  * In order: rows are published one at a time, each after the previous one's ack, so a failed
  * publish holds back the rows after it. A few thousand a second on loopback: enough for billing
@@ -87,7 +90,7 @@ export class PgOutboxRelay {
     this.channel.close();
   }
 
-  /** Runs rounds until the outbox is empty; resolves to the rows published. For tests and one-shot CLIs (holds no lock). */
+  /** Runs rounds until the outbox is empty; resolves to the rows published (a batch row counts once). For tests and one-shot CLIs (holds no lock). */
   async drain(): Promise<number> {
     let total = 0;
     for (;;) {
@@ -130,12 +133,20 @@ export class PgOutboxRelay {
     }
   }
 
-  /** One round: publishes the oldest unpublished rows and marks those JetStream acknowledged. */
+  /**
+   * One round: publishes the events of the oldest unpublished rows (a batch row's one by one, in order) and
+   * marks the rows all of whose events JetStream acknowledged. Resolves to the rows read.
+   */
   private async round(db: Pool | PoolClient): Promise<number> {
     const batchMax = this.o.batchMax ?? OUTBOX_BATCH_MAX;
+    // A batch row's events expanded by PostgreSQL, each payload as its jsonb text: the bytes a plain row's payload publishes as.
     const { rows } = await db.query<{ id: string; event_id: string; subject: string; payload: string; created_at: Date | null }>(
-      `select id, event_id, subject, payload::text as payload, created_at from ${this.o.table}
-       where published_at is null order by id limit $1`,
+      `select o.id, coalesce(e.x->>'eventId', o.event_id) as event_id, coalesce(e.x->>'subject', o.subject) as subject,
+         coalesce(e.x->'payload', o.payload)::text as payload, o.created_at
+       from (select id, event_id, subject, payload, events, created_at from ${this.o.table}
+             where published_at is null order by id limit $1) o
+       left join lateral jsonb_array_elements(o.events) with ordinality as e(x, n) on true
+       order by o.id, e.n`,
       [batchMax],
     );
     this.stats.pending = rows.length;
@@ -153,9 +164,12 @@ export class PgOutboxRelay {
       }
       acked++;
     }
-    if (acked > 0)
+    // The rows whose every event was acknowledged: those before the failed event's row (a row's events are together).
+    const done = new Set(rows.slice(0, acked).map((r) => r.id));
+    if (acked < rows.length) done.delete(rows[acked].id);
+    if (done.size > 0)
       await db.query(`update ${this.o.table} set published_at = $2 where id = any($1::bigint[]) and published_at is null`, [
-        rows.slice(0, acked).map((r) => r.id),
+        [...done],
         new Date(this.o.nowMs()),
       ]);
     this.stats.published += acked;
@@ -163,7 +177,7 @@ export class PgOutboxRelay {
       this.stats.failed += 1;
       throw new Error(failure);
     }
-    return rows.length;
+    return new Set(rows.map((r) => r.id)).size;
   }
 
   private idle(): Promise<void> {

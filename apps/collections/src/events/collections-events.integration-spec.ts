@@ -36,7 +36,8 @@ let manual: ManualPayments;
 const outbox = async () =>
   (
     await pool.query<{ id: string; event_id: string; subject: string; payload: CollectionsEvent; published: boolean }>(
-      `select id::text, event_id, subject, payload, published_at is not null as published from collections_outbox order by id`,
+      // The view: one row per event, a payment's events written as one outbox row (Migration20261205004600) as well.
+      `select row_id::text as id, event_id, subject, payload, published_at is not null as published from collections_event order by row_id, row_order`,
     )
   ).rows;
 

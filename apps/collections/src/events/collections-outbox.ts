@@ -16,24 +16,36 @@ export async function writeCollectionsEvents(
   if (q !== undefined) await c.query(q);
 }
 
-/**
- * The statement of writeCollectionsEvents, built without a connection (undefined: no events). `o.fresh`:
- * the events are keyed by rows the same transaction inserts (a statement import's new payments), so
- * none can exist already: a plain insert, which a duplicate fails, instead of ON CONFLICT's speculative
- * insertion (two look-ups in the event id's index per event). Pure.
- */
+/** The statement of writeCollectionsEvents, built without a connection (undefined: no events). Pure. */
 export function collectionsEventsStatement(
   events: readonly { input: CollectionsEventInput; source: string }[],
   now: Date,
-  o: { fresh?: boolean } = {},
 ): QueryConfig | undefined {
   if (events.length === 0) return undefined;
   const entries = events.map((e) => collectionsEvent(e.input, e.source, now));
   return {
     text: `insert into collections_outbox (event_id, subject, payload, created_at)
-     select event_id, subject, payload, $2 from jsonb_to_recordset($1::jsonb) as t(event_id text, subject text, payload jsonb)${
-       o.fresh === true ? '' : '\n     on conflict (event_id) do nothing'
-     }`,
+     select event_id, subject, payload, $2 from jsonb_to_recordset($1::jsonb) as t(event_id text, subject text, payload jsonb)
+     on conflict (event_id) do nothing`,
     values: [JSON.stringify(entries.map((e) => ({ event_id: e.eventId, subject: e.subject, payload: e.payload }))), now],
+  };
+}
+
+/**
+ * The events as ONE row of collections_outbox (a batch row: `events`, in order; its event_id is the first
+ * event's; Migration20261205004600), built without a connection (undefined: no events). For events keyed by
+ * rows the same transaction inserts (a statement import's new payments), so none can exist already: a plain
+ * insert, which the same batch written twice fails. One row instead of one per event: the outbox was a
+ * quarter of an import batch's write statement (RESULTS.md, "Matching, eighth round"). Pure.
+ */
+export function collectionsEventBatchStatement(
+  events: readonly { input: CollectionsEventInput; source: string }[],
+  now: Date,
+): QueryConfig | undefined {
+  if (events.length === 0) return undefined;
+  const entries = events.map((e) => collectionsEvent(e.input, e.source, now));
+  return {
+    text: `insert into collections_outbox (event_id, events, created_at) values ($1, $2::jsonb, $3)`,
+    values: [entries[0].eventId, JSON.stringify(entries.map((e) => ({ eventId: e.eventId, subject: e.subject, payload: e.payload }))), now],
   };
 }

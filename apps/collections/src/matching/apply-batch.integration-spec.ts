@@ -81,7 +81,7 @@ async function state(pool: Pool): Promise<unknown> {
     postings: await q(
       `select transaction_id, line_no, account_code, party_account_id, amount_minor::text from ledger_posting order by 1, 2`,
     ),
-    events: await q(`select event_id, subject, payload - 'occurredAt' as payload from collections_outbox order by event_id`),
+    events: await q(`select event_id, subject, payload - 'occurredAt' as payload from collections_event order by event_id`),
   };
 }
 

@@ -25,7 +25,7 @@ import type { Pool, PoolClient, QueryConfig } from 'pg';
 import { derivedId } from '@app/events';
 import { beginTransaction, INDEX_LOOKUPS_ONLY, statementsAsOne } from '@app/db';
 import type { ReceivedPayment } from '../payments/statements/statement-types';
-import { collectionsEventsStatement } from '../events/collections-outbox';
+import { collectionsEventBatchStatement } from '../events/collections-outbox';
 import { allocatePayment, type OpenDocument } from './allocate';
 import { addPaidStatement, checkAddedPaid, payableDocument } from './document-paid';
 import { LEDGER_ACCOUNT, ledgerTransactionsStatements, paymentReceivedLegs, PAYMENT_RECEIVED_KIND } from './ledger-accounts';
@@ -450,7 +450,7 @@ export class PaymentApplier {
     const allocations = applied.flatMap((a, i) => a.plan.allocations.map((x) => ({ paymentId: a.id, txId: ledger.ids[i], ...x })));
     const paid = new Map<string, bigint>();
     for (const x of allocations) paid.set(x.documentId, (paid.get(x.documentId) ?? 0n) + x.amountMinor);
-    const events = collectionsEventsStatement(
+    const events = collectionsEventBatchStatement(
       applied.flatMap((a, i) => {
         const common = {
           accountId: a.match.accountId,
@@ -488,7 +488,6 @@ export class PaymentApplier {
         ];
       }),
       now,
-      { fresh: true },
     );
     return {
       payments,

@@ -34,6 +34,8 @@ export const collectionsTables = [
   'refund',
   'credit_transfer_batch',
   'collections_outbox',
+  /** A view: collections_outbox's events one per row, whichever form holds them (Migration20261205004600). */
+  'collections_event',
   'deposit',
   'credit_note_application',
 ] as const;

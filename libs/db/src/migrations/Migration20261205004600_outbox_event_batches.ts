@@ -1,0 +1,48 @@
+/**
+ * An outbox row may carry several events (issue 10, matching 1M entries in 60 s): `events`, a JSON array of
+ * `{eventId, subject, payload}` in publish order, instead of one event's `subject` and `payload`. A statement
+ * import writes its batch's events (a payment received and allocated for each of 500 payments) as ONE such
+ * row: at 100,000 entries the outbox took a quarter of the batch's write statement, one row and three
+ * index entries per event (RESULTS.md, "Matching, eighth round").
+ *
+ * - The row's `event_id` is its first event's, so the unique index still refuses the same batch twice; the
+ *   events of a batch row are keyed by rows the same transaction inserts (new payments), so none can exist
+ *   elsewhere. JetStream de-duplicates each event by its own id (Nats-Msg-Id), as it does for plain rows.
+ * - PgOutboxRelay publishes a batch row's events in order, each with its own id and subject, and marks the
+ *   row published once all of them are acknowledged; a relay stopped halfway publishes the row again and
+ *   JetStream drops the repeats within its duplicate window, as for a plain row published but not marked.
+ * - billing_outbox gets the column too (the relay reads both tables alike); invoicing writes plain rows.
+ * - The view `collections_event` lists collections' events one per row, whichever form holds them, in
+ *   publish order: what an operator or a spec reads instead of expanding `events` by hand.
+ */
+import { Migration } from '@mikro-orm/migrations';
+
+const TABLES = ['billing_outbox', 'collections_outbox'] as const;
+
+export class Migration20261205004600_outbox_event_batches extends Migration {
+  override async up(): Promise<void> {
+    for (const t of TABLES) {
+      this.addSql(`alter table "${t}" add column "events" jsonb null;`);
+      this.addSql(`alter table "${t}" alter column "subject" drop not null, alter column "payload" drop not null;`);
+      this.addSql(`alter table "${t}" add constraint "${t}_one_form" check (
+    ("events" is null and "subject" is not null and "payload" is not null)
+    or ("events" is not null and "subject" is null and "payload" is null
+        and jsonb_typeof("events") = 'array' and jsonb_array_length("events") > 0));`);
+    }
+    this.addSql(`create view "collections_event" as
+  select o.id as row_id, coalesce(e.n, 1) as row_order,
+    coalesce(e.x->>'eventId', o.event_id) as event_id, coalesce(e.x->>'subject', o.subject) as subject,
+    coalesce(e.x->'payload', o.payload) as payload, o.created_at, o.published_at
+  from "collections_outbox" o
+  left join lateral jsonb_array_elements(o.events) with ordinality as e(x, n) on true;`);
+  }
+
+  override async down(): Promise<void> {
+    this.addSql(`drop view if exists "collections_event";`);
+    for (const t of TABLES) {
+      this.addSql(`alter table "${t}" drop constraint if exists "${t}_one_form";`);
+      this.addSql(`alter table "${t}" alter column "subject" set not null, alter column "payload" set not null;`);
+      this.addSql(`alter table "${t}" drop column if exists "events";`);
+    }
+  }
+}
