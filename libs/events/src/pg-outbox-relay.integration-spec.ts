@@ -132,4 +132,18 @@ describe('PgOutboxRelay', () => {
     expect(msgs.map((m) => m.n)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(msgs.map((m) => m.id)).toEqual([1, 2, 3, 4, 5, 6, 7].map((n) => `${table}-${n}`));
   });
+
+  it('holds a batch row with an event that lacks its subject, naming the row, and publishes nothing after it', async () => {
+    const table = await outbox(1);
+    const events = [{ eventId: `${table}-2`, payload: { n: 2 } }];
+    await pool.query(`insert into ${table} (event_id, events) values ($1, $2::jsonb)`, [`${table}-2`, JSON.stringify(events)]);
+    await pool.query(`insert into ${table} (event_id, subject, payload) values ($1, $2, '{"n": 3}'::jsonb)`, [
+      `${table}-3`,
+      subject('doc'),
+    ]);
+    const relay = new PgOutboxRelay({ pool, nats: nc, table, logger, nowMs: Date.now });
+    await expect(relay.drain()).rejects.toThrow(`row 2 of ${table} holds an event without eventId, subject or payload`);
+    expect(await unpublished(table)).toBe(2);
+    expect((await messagesOf(table)).map((m) => m.n)).toEqual([1]);
+  });
 });

@@ -140,7 +140,13 @@ export class PgOutboxRelay {
   private async round(db: Pool | PoolClient): Promise<number> {
     const batchMax = this.o.batchMax ?? OUTBOX_BATCH_MAX;
     // A batch row's events expanded by PostgreSQL, each payload as its jsonb text: the bytes a plain row's payload publishes as.
-    const { rows } = await db.query<{ id: string; event_id: string; subject: string; payload: string; created_at: Date | null }>(
+    const { rows } = await db.query<{
+      id: string;
+      event_id: string | null;
+      subject: string | null;
+      payload: string | null;
+      created_at: Date | null;
+    }>(
       `select o.id, coalesce(e.x->>'eventId', o.event_id) as event_id, coalesce(e.x->>'subject', o.subject) as subject,
          coalesce(e.x->'payload', o.payload)::text as payload, o.created_at
        from (select id, event_id, subject, payload, events, created_at from ${this.o.table}
@@ -157,6 +163,11 @@ export class PgOutboxRelay {
     let acked = 0;
     let failure: string | undefined;
     for (const r of rows) {
+      // A batch row's element without an id, subject or payload is a writer's bug: held, loudly, like a refused publish.
+      if (r.event_id === null || r.subject === null || r.payload === null) {
+        failure = `row ${r.id} of ${this.o.table} holds an event without eventId, subject or payload`;
+        break;
+      }
       const result = await this.channel.publish(r.subject, Buffer.from(r.payload, 'utf8'), r.event_id);
       if (!result.ok) {
         failure = `publish of ${r.event_id} failed: ${result.error}`;
