@@ -12,24 +12,18 @@ export async function writeCollectionsEvents(
   events: readonly { input: CollectionsEventInput; source: string }[],
   now: Date,
 ): Promise<void> {
-  const q = collectionsEventsStatement(events, now);
-  if (q !== undefined) await c.query(q);
-}
-
-/** The statement of writeCollectionsEvents, built without a connection (undefined: no events). Pure. */
-export function collectionsEventsStatement(
-  events: readonly { input: CollectionsEventInput; source: string }[],
-  now: Date,
-): QueryConfig | undefined {
-  if (events.length === 0) return undefined;
-  const entries = events.map((e) => collectionsEvent(e.input, e.source, now));
-  return {
-    text: `insert into collections_outbox (event_id, subject, payload, created_at)
+  if (events.length === 0) return;
+  await c.query(
+    `insert into collections_outbox (event_id, subject, payload, created_at)
      select event_id, subject, payload, $2 from jsonb_to_recordset($1::jsonb) as t(event_id text, subject text, payload jsonb)
      on conflict (event_id) do nothing`,
-    values: [JSON.stringify(entries.map((e) => ({ event_id: e.eventId, subject: e.subject, payload: e.payload }))), now],
-  };
+    [JSON.stringify(entriesOf(events, now).map((e) => ({ event_id: e.eventId, subject: e.subject, payload: e.payload }))), now],
+  );
 }
+
+/** The events as the outbox writes them: id, subject, payload. */
+const entriesOf = (events: readonly { input: CollectionsEventInput; source: string }[], now: Date) =>
+  events.map((e) => collectionsEvent(e.input, e.source, now));
 
 /**
  * The events as ONE row of collections_outbox (a batch row: `events`, in order; its event_id is the first
@@ -43,7 +37,7 @@ export function collectionsEventBatchStatement(
   now: Date,
 ): QueryConfig | undefined {
   if (events.length === 0) return undefined;
-  const entries = events.map((e) => collectionsEvent(e.input, e.source, now));
+  const entries = entriesOf(events, now);
   return {
     text: `insert into collections_outbox (event_id, events, created_at) values ($1, $2::jsonb, $3)`,
     values: [entries[0].eventId, JSON.stringify(entries.map((e) => ({ eventId: e.eventId, subject: e.subject, payload: e.payload }))), now],
