@@ -88,18 +88,17 @@ export function creditorOf(c: CollectionsConfig): Creditor | undefined {
   };
 }
 
-/** The hook that re-evaluates an account's dunning after each of its payments (today in UTC). */
-export function dunningAfterPayment(dunning: Dunning, clock: Clock): AfterPayment {
-  return async (accountId) => {
-    await dunning.evaluateAccount(accountId, new Date(clock.nowMs()).toISOString().slice(0, 10), clock.nowMs());
-  };
-}
-
 /** The payment applier's hook: the accounts a batch of payments paid, re-evaluated together (one dunning page; today in UTC). */
 export function dunningAfterPayments(dunning: Dunning, clock: Clock): AfterPayments {
   return async (accountIds) => {
     await dunning.evaluateAccounts(accountIds, new Date(clock.nowMs()).toISOString().slice(0, 10), clock.nowMs());
   };
+}
+
+/** The same for one account (allocation by hand, credit applied, a direct-debit return left to dunning). */
+export function dunningAfterPayment(dunning: Dunning, clock: Clock): AfterPayment {
+  const batch = dunningAfterPayments(dunning, clock);
+  return (accountId) => batch([accountId]);
 }
 
 /** Dunning with charging's barring when CHARGING_API_URL and CHARGING_API_KEY are set; TERMINATION applies held deposits. */

@@ -23,6 +23,7 @@
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { INDEX_LOOKUPS_ONLY, withTransaction } from '@app/db';
+import { mapConcurrently } from '@app/runtime';
 import type { CollectionsEventInput, DunningNotice } from '@app/events';
 import { writeCollectionsEvents } from '../events/collections-outbox';
 import { LEDGER_ACCOUNT, ledgerTransactionIdOf } from '../matching/ledger-accounts';
@@ -186,8 +187,6 @@ export const DUNNING_NOTICES: Readonly<Record<DunningAction, DunningNotice[]>> =
 export interface PageOutcome {
   stepsTaken: number;
   closed: number;
-  /** Accounts whose bar the page lifted (nothing overdue any more). */
-  unbarred: string[];
   /** Accounts whose unbar call failed: still barred by dunning, lifted at their next evaluation. */
   unbarFailed: { accountId: string; error: string }[];
   /** Accounts left for evaluateAccount: a bar, termination or write-off due. */
@@ -290,33 +289,29 @@ export class Dunning {
     const pages: string[][] = [];
     for (let i = 0; i < ids.length; i += DUNNING_PAGE_ACCOUNTS) pages.push(ids.slice(i, i + DUNNING_PAGE_ACCOUNTS));
     // Pages hold disjoint accounts, so DUNNING_PAGES_IN_FLIGHT of them run at once without waiting on each other's locks.
-    let next = 0;
-    const worker = async () => {
-      for (let page = pages[next++]; page !== undefined; page = pages[next++]) {
-        let one: string[];
-        try {
-          const out = await this.evaluatePage(page, today, nowMs);
-          steps += out.stepsTaken;
-          closed += out.closed;
-          for (const f of out.unbarFailed) fail(f.accountId, new Error(f.error));
-          one = out.oneByOne;
-        } catch {
-          one = page; // the page rolled back as a whole: its accounts one by one, so one bad account fails alone
-        }
-        for (const accountId of one) {
-          try {
-            const out = await this.evaluateAccount(accountId, today, nowMs);
-            steps += out.stepsTaken.length;
-            if (out.closed) closed++;
-          } catch (e) {
-            fail(accountId, e);
-          }
-        }
-        done += page.length;
-        onProgress?.(done, ids.length);
+    await mapConcurrently(pages, DUNNING_PAGES_IN_FLIGHT, async (page) => {
+      let one: string[];
+      try {
+        const out = await this.evaluatePage(page, today, nowMs);
+        steps += out.stepsTaken;
+        closed += out.closed;
+        for (const f of out.unbarFailed) fail(f.accountId, new Error(f.error));
+        one = out.oneByOne;
+      } catch {
+        one = page; // the page rolled back as a whole: its accounts one by one, so one bad account fails alone
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(DUNNING_PAGES_IN_FLIGHT, pages.length) }, worker));
+      for (const accountId of one) {
+        try {
+          const out = await this.evaluateAccount(accountId, today, nowMs);
+          steps += out.stepsTaken.length;
+          if (out.closed) closed++;
+        } catch (e) {
+          fail(accountId, e);
+        }
+      }
+      done += page.length;
+      onProgress?.(done, ids.length);
+    });
     return { accounts: ids.length, stepsTaken: steps, closed, failed };
   }
 
@@ -381,7 +376,7 @@ export class Dunning {
       [accountIds, today],
     );
     const factsOf = new Map(facts.map((f) => [f.account_id, f]));
-    const out: PageOutcome = { stepsTaken: 0, closed: 0, unbarred: [], unbarFailed: [], oneByOne: [] };
+    const out: PageOutcome = { stepsTaken: 0, closed: 0, unbarFailed: [], oneByOne: [] };
     const toClose: string[] = [];
     const toUnbar: { accountId: string; caseId: string | null }[] = [];
     const newCases: string[] = [];
@@ -506,23 +501,19 @@ export class Dunning {
     now: Date,
     out: PageOutcome,
   ): Promise<void> {
-    const lifted: { accountId: string; caseId: string | null }[] = [];
-    let next = 0;
-    const worker = async () => {
-      for (let a = accounts[next++]; a !== undefined; a = accounts[next++]) {
-        try {
-          await this.barring?.unbar(a.accountId);
-          lifted.push(a);
-        } catch (e) {
-          out.unbarFailed.push({ accountId: a.accountId, error: (e as Error).message });
-        }
+    const tried = await mapConcurrently(accounts, PAGE_UNBARS_IN_FLIGHT, async (a) => {
+      try {
+        await this.barring?.unbar(a.accountId);
+        return true;
+      } catch (e) {
+        out.unbarFailed.push({ accountId: a.accountId, error: (e as Error).message });
+        return false;
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(PAGE_UNBARS_IN_FLIGHT, accounts.length) }, worker));
+    });
+    const lifted = accounts.filter((_, i) => tried[i]);
     if (lifted.length === 0) return;
-    out.unbarred = lifted.map((a) => a.accountId);
     await c.query(`update dunning_account set barred_by_dunning = false, updated_at = $2 where account_id = any($1::text[])`, [
-      out.unbarred,
+      lifted.map((a) => a.accountId),
       now,
     ]);
     const cases = lifted.flatMap((a) => (a.caseId === null ? [] : [a.caseId]));

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type Redis from 'ioredis';
 import type { NatsConnection } from 'nats';
 import type { CompiledRate } from '@app/rating';
+import { mapConcurrently } from '@app/runtime';
 import type { BalanceEngine } from '../../balance/balance-engine.port';
 import { ACCOUNT_SLOT_BUCKETS, outboxKey, slotBucketOf } from '../outbox-names';
 
@@ -160,23 +161,10 @@ export interface EngineRequest {
   ok: boolean;
 }
 
-async function inParallel<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
 /** Prepaid accounts with an opening balance (one INITIAL_BALANCE TOPUP event each) and a low-balance threshold. */
 export async function openAccounts(engine: BalanceEngine, label: string, count: number): Promise<string[]> {
   const ids = Array.from({ length: count }, (_, i) => `acct-${label}-${i}`);
-  await inParallel(ids, ENGINE_CONCURRENCY, (accountId) =>
+  await mapConcurrently(ids, ENGINE_CONCURRENCY, (accountId) =>
     engine.upsertAccount(
       {
         accountId,
@@ -214,7 +202,7 @@ export async function engineTraffic(
   count: number,
 ): Promise<EngineRequest[]> {
   const indices = Array.from({ length: count }, (_, k) => from + k);
-  return inParallel(indices, ENGINE_CONCURRENCY, async (i): Promise<EngineRequest> => {
+  return mapConcurrently(indices, ENGINE_CONCURRENCY, async (i): Promise<EngineRequest> => {
     const accountId = accounts[i % accounts.length];
     const requestId = `${label}-${i}`;
     if (Math.floor(i / accounts.length) % 2 === 0) {
