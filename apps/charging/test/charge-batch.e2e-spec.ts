@@ -22,7 +22,7 @@ import type Redis from 'ioredis';
 import { REDIS } from '../src/infra/redis';
 import { outboxEventJson } from '../src/balance/outbox-entry';
 import { RedisBalanceEngine } from '../src/balance/redis-balance-engine';
-import { CHARGE_BATCH_BYTES_MAX, CHARGE_BATCH_ITEMS_MAX } from '../src/charging/charging.limits';
+import { CHARGE_BATCH_BYTES_MAX, CHARGE_BATCH_ITEMS_MAX, CHARGE_STREAM_ITEM_BYTES_MAX } from '../src/charging/charging.limits';
 import { call, ChargingApp, chargingClient, EUR, failure, provisionSubscriber, startChargingApp } from './grpc-e2e.helpers';
 
 const SMS = 30;
@@ -128,50 +128,6 @@ describe('ChargeBatch', () => {
     expect((await balanceOf(msisdn)).balance?.amountMicros).toBe(10n * EUR - 2n * SMS_PRICE);
   });
 
-  it('runs the items of one session in batch order: start, update, terminate in one batch, nothing left reserved', async () => {
-    const { msisdn } = await provisionSubscriber(env.engine, 10n * EUR);
-    const sessionId = uniqueId('sess');
-    const MB = 1_048_576n;
-    const subscriber = { msisdn };
-    const res = await batch([
-      {
-        correlationId: 'a',
-        start: StartSessionRequest.fromPartial({
-          sessionId,
-          requestNumber: 0,
-          subscriber,
-          services: [{ ratingGroup: 20, requestedUnits: 10n * MB, unit: UnitType.BYTES }],
-        }),
-      },
-      {
-        correlationId: 'b',
-        update: UpdateSessionRequest.fromPartial({
-          sessionId,
-          requestNumber: 1,
-          subscriber,
-          services: [{ ratingGroup: 20, usedUnits: 5n * MB, requestedUnits: 10n * MB, unit: UnitType.BYTES }],
-        }),
-      },
-      {
-        correlationId: 'c',
-        terminate: TerminateSessionRequest.fromPartial({
-          sessionId,
-          requestNumber: 2,
-          subscriber,
-          services: [{ ratingGroup: 20, usedUnits: 3n * MB }],
-        }),
-      },
-    ]);
-    expect([res.results[0].start?.resultCode, res.results[1].update?.resultCode, res.results[2].terminate?.resultCode]).toEqual([
-      ResultCode.SUCCESS,
-      ResultCode.SUCCESS,
-      ResultCode.SUCCESS,
-    ]);
-    const balance = await balanceOf(msisdn);
-    expect(balance.reserved?.amountMicros ?? 0n).toBe(0n);
-    expect(balance.balance?.amountMicros).toBe(10n * EUR - 8n * (EUR / 100n));
-  });
-
   it.each([
     ['empty', () => [] as ChargeItem[]],
     ['too many items', (m: string) => Array.from({ length: CHARGE_BATCH_ITEMS_MAX + 1 }, (_, i) => item(`c${i}`, debit(m, uniqueId('t'))))],
@@ -226,6 +182,53 @@ describe('invariants through both modes', () => {
   );
 
   it.each(['batch', 'stream'] as const)(
+    '%s: runs the items of one session in the order sent: start, update, terminate at once, nothing left reserved',
+    async (mode) => {
+      const { msisdn } = await provisionSubscriber(env.engine, 10n * EUR);
+      const sessionId = uniqueId('sess');
+      const MB = 1_048_576n;
+      const subscriber = { msisdn };
+      const results = await sendAll[mode]([
+        {
+          correlationId: 'a',
+          start: StartSessionRequest.fromPartial({
+            sessionId,
+            requestNumber: 0,
+            subscriber,
+            services: [{ ratingGroup: 20, requestedUnits: 10n * MB, unit: UnitType.BYTES }],
+          }),
+        },
+        {
+          correlationId: 'b',
+          update: UpdateSessionRequest.fromPartial({
+            sessionId,
+            requestNumber: 1,
+            subscriber,
+            services: [{ ratingGroup: 20, usedUnits: 5n * MB, requestedUnits: 10n * MB, unit: UnitType.BYTES }],
+          }),
+        },
+        {
+          correlationId: 'c',
+          terminate: TerminateSessionRequest.fromPartial({
+            sessionId,
+            requestNumber: 2,
+            subscriber,
+            services: [{ ratingGroup: 20, usedUnits: 3n * MB }],
+          }),
+        },
+      ]);
+      expect([results[0].start?.resultCode, results[1].update?.resultCode, results[2].terminate?.resultCode]).toEqual([
+        ResultCode.SUCCESS,
+        ResultCode.SUCCESS,
+        ResultCode.SUCCESS,
+      ]);
+      const balance = await balanceOf(msisdn);
+      expect(balance.reserved?.amountMicros ?? 0n).toBe(0n);
+      expect(balance.balance?.amountMicros).toBe(10n * EUR - 8n * (EUR / 100n));
+    },
+  );
+
+  it.each(['batch', 'stream'] as const)(
     '%s: one notification per threshold crossing, however many items cross it at once',
     async (mode) => {
       const { msisdn, accountId } = await provisionSubscriber(env.engine, 2n * EUR, Date.now(), { thresholdsMicros: [EUR] });
@@ -246,5 +249,23 @@ describe('ChargeStream', () => {
     expect(got.map((r) => r.correlationId)).toEqual(Array.from({ length: n }, (_, i) => `s${i}`));
     expect(got.every((r) => r.debitEvent?.resultCode === ResultCode.SUCCESS)).toBe(true);
     expect((await balanceOf(msisdn)).balance?.amountMicros).toBe(100n * EUR - BigInt(n) * SMS_PRICE);
+  });
+
+  it('refuses an item alone when its correlation id is empty or it is oversized; the items around it are applied', async () => {
+    const { msisdn } = await provisionSubscriber(env.engine, 10n * EUR);
+    const got = await streamed([
+      item('a', debit(msisdn, uniqueId('s'))),
+      item('', debit(msisdn, uniqueId('s'))),
+      item('big', debit(msisdn, uniqueId('s'), '3'.repeat(CHARGE_STREAM_ITEM_BYTES_MAX))),
+      item('b', debit(msisdn, uniqueId('s'))),
+    ]);
+    expect(got.map((r) => [r.correlationId, r.status?.code ?? r.debitEvent?.resultCode, r.status?.field ?? ''])).toEqual([
+      ['a', ResultCode.SUCCESS, ''],
+      ['', Status.INVALID_ARGUMENT, 'item.correlation_id'],
+      ['big', Status.INVALID_ARGUMENT, 'item'],
+      ['b', ResultCode.SUCCESS, ''],
+    ]);
+    expect(got[2].status?.message).toContain(`more than ${CHARGE_STREAM_ITEM_BYTES_MAX}`);
+    expect((await balanceOf(msisdn)).balance?.amountMicros).toBe(10n * EUR - 2n * SMS_PRICE);
   });
 });

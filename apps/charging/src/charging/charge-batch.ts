@@ -1,8 +1,9 @@
 /**
  * ChargeBatch and ChargeStream: each item runs through exactly the handler of its unary RPC (same
  * command validation, fingerprint, idempotency, result codes, events); an item's error becomes its
- * per-item status instead of the call's. Answers keep the order of the items.
- * First version: items run concurrently through the unary use cases (no multi-item script call yet).
+ * per-item status instead of the call's. Answers keep the order of the items. Items of one session
+ * run one after the other in the order given (SessionOrder); all others run concurrently, and the
+ * balance engine coalesces the script calls of one event-loop turn (charge-coalescer.ts).
  */
 import { ServerDuplexStream, ServerUnaryCall, sendUnaryData, status as Status } from '@grpc/grpc-js';
 import { ChargeBatchRequest, ChargeBatchResponse, ChargeItem, ChargeItemResult, ResultCode } from '@app/proto';
@@ -12,6 +13,7 @@ import {
   CHARGE_BATCH_ITEMS_MAX,
   CHARGE_STREAM_DEADLINE_MAX_MS,
   CHARGE_STREAM_IN_FLIGHT_MAX,
+  CHARGE_STREAM_ITEM_BYTES_MAX,
 } from './charging.limits';
 import { InvalidArgumentError } from './commands/invalid-argument.error';
 import type { ErrorToStatus } from './grpc-service';
@@ -64,6 +66,26 @@ function snake(key: string): string {
   return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 
+/**
+ * Runs the items of one session (start, update, terminate: request numbers apply in order) one after
+ * the other in the order they are given, every other item at once. A session's chain is forgotten once
+ * its last item has run, so a long stream holds only the sessions it has unanswered.
+ */
+export class SessionOrder {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  run<T>(item: ChargeItem, fn: () => Promise<T>): Promise<T> {
+    const sessionId = (item.start ?? item.update ?? item.terminate)?.sessionId;
+    if (sessionId === undefined || sessionId === '') return fn();
+    const run = (this.tails.get(sessionId) ?? Promise.resolve()).then(fn);
+    this.tails.set(sessionId, run);
+    void run.finally(() => {
+      if (this.tails.get(sessionId) === run) this.tails.delete(sessionId);
+    });
+    return run;
+  }
+}
+
 /** Batch-level checks: any failure refuses the whole batch, nothing applied. */
 export function batchRefusal(bytes: number, request: ChargeBatchRequest): InvalidArgumentError | undefined {
   if (bytes > CHARGE_BATCH_BYTES_MAX)
@@ -100,16 +122,8 @@ export function chargeBatchHandler(api: ChargingApi, metrics: GrpcMetrics, toSta
       callback(toStatus(refusal, 'ChargeBatch'));
       return;
     }
-    // Items of one session run one after the other in batch order (request numbers apply in order);
-    // all other items run concurrently.
-    const sessionTail = new Map<string, Promise<unknown>>();
-    const runs = request.items.map((item, i) => {
-      const sessionId = (item.start ?? item.update ?? item.terminate)?.sessionId;
-      if (sessionId === undefined || sessionId === '') return runItem(item, `items[${i}]`, api, metrics, toStatus);
-      const run = (sessionTail.get(sessionId) ?? Promise.resolve()).then(() => runItem(item, `items[${i}]`, api, metrics, toStatus));
-      sessionTail.set(sessionId, run);
-      return run;
-    });
+    const order = new SessionOrder();
+    const runs = request.items.map((item, i) => order.run(item, () => runItem(item, `items[${i}]`, api, metrics, toStatus)));
     Promise.all(runs).then(
       (results) => {
         let bytes: Buffer;
@@ -134,6 +148,9 @@ export function chargeBatchHandler(api: ChargingApi, metrics: GrpcMetrics, toSta
 /**
  * ChargeStream: answers in the order items arrive; stops reading (pause) while
  * CHARGE_STREAM_IN_FLIGHT_MAX items are unanswered, so HTTP/2 flow control pushes back on the client.
+ * Items of one session run in the order sent (SessionOrder), as in a batch. An item is refused alone
+ * (INVALID_ARGUMENT, not applied) when it does not decode, is larger than CHARGE_STREAM_ITEM_BYTES_MAX,
+ * or its correlation id is empty or that of an item still unanswered (answers could not be told apart).
  */
 export interface ChargeStreamLimits {
   inFlightMax: number;
@@ -146,6 +163,8 @@ export const CHARGE_STREAM_LIMITS: ChargeStreamLimits = {
 };
 
 export function chargeStreamHandler(api: ChargingApi, metrics: GrpcMetrics, toStatus: ErrorToStatus, limits = CHARGE_STREAM_LIMITS) {
+  /** Items refused before they run (undecodable, oversized, correlation id): they have no RPC of their own. */
+  const refusals = metrics.forMethod('ChargeStream');
   return (call: ServerDuplexStream<Buffer, Buffer>) => {
     let inFlight = 0;
     let ended = false;
@@ -163,16 +182,35 @@ export function chargeStreamHandler(api: ChargingApi, metrics: GrpcMetrics, toSt
       call.end();
     };
     let writing = Promise.resolve();
+    const order = new SessionOrder();
+    /** Correlation ids of the items read and not yet answered. */
+    const unanswered = new Set<string>();
+    const refused = (correlationId: string, field: string, reason: string) => {
+      refusals.observe('INVALID_ARGUMENT', process.hrtime.bigint());
+      return Promise.resolve(invalid(correlationId, field, reason));
+    };
     call.on('data', (bytes: Buffer) => {
       if (done) return;
       const i = index++;
-      let item: ChargeItem;
       let result: Promise<ChargeItemResult>;
+      let claimed: string | undefined;
+      let item: ChargeItem | undefined;
       try {
         item = ChargeItem.decode(bytes);
-        result = runItem(item, 'item', api, metrics, toStatus);
       } catch {
-        result = Promise.resolve(invalid('', 'item', `item ${i} is not a valid charging.v1.ChargeItem message`));
+        item = undefined;
+      }
+      if (item === undefined) result = refused('', 'item', `item ${i} is not a valid charging.v1.ChargeItem message`);
+      else if (bytes.length > CHARGE_STREAM_ITEM_BYTES_MAX)
+        result = refused(item.correlationId, 'item', `item ${i} is ${bytes.length} bytes, more than ${CHARGE_STREAM_ITEM_BYTES_MAX}`);
+      else if (item.correlationId === '') result = refused('', 'item.correlation_id', `item ${i}: is empty`);
+      else if (unanswered.has(item.correlationId))
+        result = refused(item.correlationId, 'item.correlation_id', `item ${i}: same as an item not yet answered`);
+      else {
+        const it = item;
+        claimed = it.correlationId;
+        unanswered.add(claimed);
+        result = order.run(it, () => runItem(it, 'item', api, metrics, toStatus));
       }
       inFlight++;
       if (inFlight >= limits.inFlightMax) call.pause();
@@ -180,6 +218,7 @@ export function chargeStreamHandler(api: ChargingApi, metrics: GrpcMetrics, toSt
       writing = writing.then(async () => {
         const res = await result;
         if (!done) call.write(Buffer.from(ChargeItemResult.encode(res).finish()));
+        if (claimed !== undefined) unanswered.delete(claimed);
         inFlight--;
         if (inFlight < limits.inFlightMax && !done) call.resume();
         if (ended && inFlight === 0) finish();

@@ -26,5 +26,10 @@ export const CHARGE_BATCH_ITEMS_MAX = 64;
 export const CHARGE_BATCH_BYTES_MAX = 48 * 1024;
 /** Items of one ChargeStream read but not yet answered; at this count the server stops reading. */
 export const CHARGE_STREAM_IN_FLIGHT_MAX = 64;
+/**
+ * Largest encoded ChargeItem on a ChargeStream; larger is answered INVALID_ARGUMENT for that item alone,
+ * not applied. An item may be as large as a whole batch, no larger.
+ */
+export const CHARGE_STREAM_ITEM_BYTES_MAX = CHARGE_BATCH_BYTES_MAX;
 /** Longest life of one ChargeStream; past it the stream ends with DEADLINE_EXCEEDED. */
 export const CHARGE_STREAM_DEADLINE_MAX_MS = 10 * 60_000;
