@@ -103,6 +103,36 @@ describe('libs/db schema', () => {
     await expect(conn.execute(`update billing_account set type = 'PREPAID' where id = 'a1'`)).rejects.toThrow(/prepaid_no_credit/);
   });
 
+  it('migrates the outbox batch rows down to plain rows, and refuses while one is unpublished', async () => {
+    const conn = orm.em.fork().getConnection();
+    const events = (ids: string[]) =>
+      JSON.stringify(ids.map((eventId, i) => ({ eventId, subject: `ratel.collections.v1.s${i}`, payload: { n: i } })));
+    await conn.execute(
+      `insert into collections_outbox (event_id, events, created_at, published_at) values
+         ('ce-a', '${events(['ce-a', 'ce-b', 'ce-c'])}', now(), now()), ('ce-d', '${events(['ce-d', 'ce-e'])}', now(), null)`,
+    );
+    const migrator = orm.getMigrator();
+    // Down to and including 004600 (the last migration: a later one makes this spec name it).
+    const batches = MIGRATIONS[MIGRATIONS.length - 1].name;
+    expect(batches).toBe('Migration20261205004600_outbox_event_batches');
+    await expect(migrator.down({ to: batches })).rejects.toThrow(/1 unpublished rows of several events/);
+    expect((await conn.execute(`select count(*)::int as n from collections_outbox where events is not null`))[0].n).toBe(2);
+    await conn.execute(`update collections_outbox set published_at = now() where event_id = 'ce-d'`);
+    await migrator.down({ to: batches });
+    const rows: { event_id: string; subject: string; payload: unknown }[] = await conn.execute(
+      `select event_id, subject, payload from collections_outbox order by id`,
+    );
+    expect(rows.map((r) => [r.event_id, r.subject, r.payload])).toEqual([
+      ['ce-a', 'ratel.collections.v1.s0', { n: 0 }],
+      ['ce-d', 'ratel.collections.v1.s0', { n: 0 }],
+      ['ce-b', 'ratel.collections.v1.s1', { n: 1 }],
+      ['ce-c', 'ratel.collections.v1.s2', { n: 2 }],
+      ['ce-e', 'ratel.collections.v1.s1', { n: 1 }],
+    ]);
+    expect((await migrate(url)).applied).toEqual(['Migration20261205004600_outbox_event_batches']);
+    await conn.execute(`delete from collections_outbox`);
+  });
+
   it('migrates down and up again (the last test: it drops the data)', async () => {
     await orm.getMigrator().down({ to: 0 });
     const tables = await orm.em

@@ -14,6 +14,11 @@
  * - billing_outbox gets the column too (the relay reads both tables alike); invoicing writes plain rows.
  * - The view `collections_event` lists collections' events one per row, whichever form holds them, in
  *   publish order: what an operator or a spec reads instead of expanding `events` by hand.
+ *
+ * Down: a published batch row becomes plain rows, its first event in the row itself and the others in new
+ * rows (after every row there is: published rows' order no longer matters). An unpublished batch row would
+ * be published out of order that way, so down refuses while one exists (nothing changed): let the relay
+ * publish it first.
  */
 import { Migration } from '@mikro-orm/migrations';
 
@@ -40,6 +45,19 @@ export class Migration20261205004600_outbox_event_batches extends Migration {
   override async down(): Promise<void> {
     this.addSql(`drop view if exists "collections_event";`);
     for (const t of TABLES) {
+      this.addSql(`do $$ declare n bigint; begin
+  select count(*) into n from "${t}" where "events" is not null and "published_at" is null;
+  if n > 0 then
+    raise exception '${t}: % unpublished rows of several events; let the outbox relay publish them, then migrate down', n;
+  end if;
+end $$;`);
+      this.addSql(`insert into "${t}" ("event_id", "subject", "payload", "created_at", "published_at")
+  select e.x->>'eventId', e.x->>'subject', e.x->'payload', o."created_at", o."published_at"
+  from "${t}" o cross join lateral jsonb_array_elements(o."events") with ordinality as e(x, n)
+  where o."events" is not null and e.n > 1
+  order by o."id", e.n;`);
+      this.addSql(`update "${t}" set "subject" = "events"->0->>'subject', "payload" = "events"->0->'payload', "events" = null
+  where "events" is not null;`);
       this.addSql(`alter table "${t}" drop constraint if exists "${t}_one_form";`);
       this.addSql(`alter table "${t}" alter column "subject" set not null, alter column "payload" set not null;`);
       this.addSql(`alter table "${t}" drop column if exists "events";`);
