@@ -22,6 +22,7 @@ import { migrate } from '@app/db';
 import { startPostgres } from '@app/devstack';
 import { creditorReference, minorToDecimal } from '@app/money';
 import { dunningAfterPayments } from '../../apps/collections/src/api/collections.module';
+import { stderrAfterPaymentFailures } from '../../apps/collections/src/dunning/after-payment-failures';
 import { ChargingBarring } from '../../apps/collections/src/dunning/barring';
 import { Dunning } from '../../apps/collections/src/dunning/dunning';
 import { PaymentApplier } from '../../apps/collections/src/matching/apply-payment';
@@ -99,7 +100,7 @@ async function main(): Promise<void> {
     const clock = { nowMs: () => Date.now() };
     const dunning = new Dunning(pool, barring);
     const applied = new Map<string, number>();
-    const afterPayments = dunningAfterPayments(dunning, clock);
+    const afterPayments = dunningAfterPayments(dunning, clock, stderrAfterPaymentFailures('unbar-bench'));
     const importer = new ImportStatement(
       pool,
       clock,

@@ -15,6 +15,7 @@ import { startCollectionsHttp } from './api/collections-http';
 import { dunningAfterPayment, dunningAfterPayments, dunningOf, refundsOf } from './api/collections.module';
 import { abandonStaleImports, ImportStatement } from './payments/import-statement.usecase';
 import { StatementFolder } from './payments/statement-folder';
+import { countedAfterPaymentFailures } from './dunning/after-payment-failures';
 import { PaymentApplier } from './matching/apply-payment';
 import { HandAllocation } from './matching/allocate-by-hand';
 import { CreditApplier } from './matching/apply-credit';
@@ -47,7 +48,8 @@ async function main(): Promise<void> {
     return [];
   });
   if (abandoned.length > 0) logger.warn({ imports: abandoned }, 'statement imports abandoned by a dead process: import their files again');
-  const applier = new PaymentApplier(pool, dunningAfterPayments(dunningOf(pool, config), systemClock));
+  const afterPaymentFailures = countedAfterPaymentFailures(registry, logger.child({ component: 'dunning' }));
+  const applier = new PaymentApplier(pool, dunningAfterPayments(dunningOf(pool, config), systemClock, afterPaymentFailures));
   const card = new CardFeature({ pool, clock: systemClock, logger: logger.child({ component: 'card' }), registry, config, applier });
   if (nats === undefined) logger.warn('NATS_URL is not set: ratel.collections.v1 events wait in collections_outbox until a relay runs');
   const relay =
@@ -81,7 +83,7 @@ async function main(): Promise<void> {
   });
   if (config.CARD_RECONCILE_INTERVAL_MS > 0 && card.deps.gateway !== undefined) reconciler.start();
   // Account credit spent on the account's next open document by itself (apply-credit.ts).
-  const afterCredit = dunningAfterPayment(dunningOf(pool, config), systemClock);
+  const afterCredit = dunningAfterPayment(dunningOf(pool, config), systemClock, afterPaymentFailures);
   const credits = new CreditApplier(pool, new HandAllocation(pool, afterCredit), new CreditNoteNetting(pool, afterCredit));
   const creditTask = new PeriodicTask(config.CREDIT_APPLY_INTERVAL_MS, async () => {
     try {

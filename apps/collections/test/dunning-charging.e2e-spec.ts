@@ -17,6 +17,11 @@ import { createTestDatabase, startNats, type StartedServer } from '@app/devstack
 import { ChargingServiceClient, ResultCode, StartSessionRequest, StartSessionResponse, UnitType } from '@app/proto';
 import { DEMO_POSTPAID_PLAN, type PricePlan, RatingGroups } from '@app/rating';
 import { dunningAfterPayments } from '../src/api/collections.module';
+import type { AfterPaymentFailures } from '../src/dunning/after-payment-failures';
+
+/** Failures of the hook, which must not fail here (checked empty after the import). */
+const hookFailures: unknown[] = [];
+const noFailures: AfterPaymentFailures = { failed: (count, listed) => void hookFailures.push({ count, listed }) };
 import { ChargingBarring } from '../src/dunning/barring';
 import { Dunning } from '../src/dunning/dunning';
 import { PaymentApplier } from '../src/matching/apply-payment';
@@ -145,12 +150,13 @@ describe('dunning against the real charging app', () => {
       <NtryDtls><TxDtls><RmtInf><Ustrd>INV2026-000001</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry></Stmt></BkToCstmrStmt></Document>`;
     const clock = { nowMs: () => at('2026-12-07') };
     // As the collections process wires it: the applier re-evaluates the account's dunning after its payment.
-    const importer = new ImportStatement(pool, clock, new PaymentApplier(pool, dunningAfterPayments(dunning, clock)));
+    const importer = new ImportStatement(pool, clock, new PaymentApplier(pool, dunningAfterPayments(dunning, clock, noFailures)));
     const summary = await importer.execute(
       ImportStatementCommand.create({ fileName: 'dc.xml', sha256: 'c'.repeat(64), requestedBy: 'spec' }),
       [camt],
     );
     expect(summary).toMatchObject({ paymentsCreated: 1, rejected: 0 });
+    expect(hookFailures).toEqual([]);
     expect(await dunning.accountState(ACCOUNT)).toMatchObject({ barredByDunning: false, cases: [{ status: 'CLOSED' }] });
     expect((await charging.rest('GET', `/v1/accounts/${ACCOUNT}`)).body).toMatchObject({ status: 'ACTIVE' });
     expect(await startSession()).toBe(ResultCode.SUCCESS);

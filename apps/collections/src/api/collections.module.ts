@@ -16,7 +16,7 @@ import { DepositsController } from '../deposits/deposits.controller';
 import { DirectDebit } from '../direct-debit/direct-debit';
 import { DirectDebitController } from '../direct-debit/direct-debit.controller';
 import { ChargingBarring } from '../dunning/barring';
-import { Dunning } from '../dunning/dunning';
+import { Dunning, DUNNING_FAILURES_LISTED_MAX, type DunningRunSummary } from '../dunning/dunning';
 import { DunningController } from '../dunning/dunning.controller';
 import { ErpController } from '../erp/erp.controller';
 import { accountMap, JournalExporter } from '../erp/journal-export';
@@ -28,6 +28,7 @@ import { HandAllocation } from '../matching/allocate-by-hand';
 import { CreditApplier } from '../matching/apply-credit';
 import { CreditNoteNetting } from '../matching/net-credit-notes';
 import { type AfterPayment, type AfterPayments, PaymentApplier } from '../matching/apply-payment';
+import { type AfterPaymentFailures, countedAfterPaymentFailures } from '../dunning/after-payment-failures';
 import { ImportMetrics } from '../payments/import-metrics';
 import { ManualPayments } from '../payments/manual-payment';
 import { ImportStatement } from '../payments/import-statement.usecase';
@@ -88,16 +89,29 @@ export function creditorOf(c: CollectionsConfig): Creditor | undefined {
   };
 }
 
-/** The payment applier's hook: the accounts a batch of payments paid, re-evaluated together (one dunning page; today in UTC). */
-export function dunningAfterPayments(dunning: Dunning, clock: Clock): AfterPayments {
+/**
+ * The payment applier's hook: the accounts a batch of payments paid, re-evaluated together (one dunning page;
+ * today in UTC). Every account whose re-evaluation failed, and every account of a hook that threw, goes to
+ * `failures` (the payments stand either way).
+ */
+export function dunningAfterPayments(dunning: Dunning, clock: Clock, failures: AfterPaymentFailures): AfterPayments {
   return async (accountIds) => {
-    await dunning.evaluateAccounts(accountIds, new Date(clock.nowMs()).toISOString().slice(0, 10), clock.nowMs());
+    let summary: DunningRunSummary;
+    try {
+      summary = await dunning.evaluateAccounts(accountIds, new Date(clock.nowMs()).toISOString().slice(0, 10), clock.nowMs());
+    } catch (e) {
+      const accounts = [...new Set(accountIds)];
+      const listed = accounts.slice(0, DUNNING_FAILURES_LISTED_MAX).map((accountId) => ({ accountId, error: (e as Error).message }));
+      failures.failed(accounts.length, listed);
+      return;
+    }
+    if (summary.failedAccounts > 0) failures.failed(summary.failedAccounts, summary.failed);
   };
 }
 
 /** The same for one account (allocation by hand, credit applied, a direct-debit return left to dunning). */
-export function dunningAfterPayment(dunning: Dunning, clock: Clock): AfterPayment {
-  const batch = dunningAfterPayments(dunning, clock);
+export function dunningAfterPayment(dunning: Dunning, clock: Clock, failures: AfterPaymentFailures): AfterPayment {
+  const batch = dunningAfterPayments(dunning, clock, failures);
   return (accountId) => batch([accountId]);
 }
 
@@ -124,9 +138,10 @@ export class CollectionsAppModule {
       { provide: PG_POOL, useValue: deps.pool },
     ];
     const dunning = dunningOf(deps.pool, deps.config);
+    const failures = countedAfterPaymentFailures(deps.registry, deps.logger);
     // Every new payment (statement, direct debit) re-evaluates its account's dunning: one that clears the overdue amount lifts the bar at once.
-    const applier = new PaymentApplier(deps.pool, dunningAfterPayments(dunning, deps.clock));
-    const hand = new HandAllocation(deps.pool, dunningAfterPayment(dunning, deps.clock));
+    const applier = new PaymentApplier(deps.pool, dunningAfterPayments(dunning, deps.clock, failures));
+    const hand = new HandAllocation(deps.pool, dunningAfterPayment(dunning, deps.clock, failures));
     const features = [
       { provide: Dunning, useValue: dunning },
       { provide: ImportStatement, useValue: new ImportStatement(deps.pool, deps.clock, applier) },
@@ -135,7 +150,7 @@ export class CollectionsAppModule {
       { provide: HandAllocation, useValue: hand },
       {
         provide: CreditApplier,
-        useValue: new CreditApplier(deps.pool, hand, new CreditNoteNetting(deps.pool, dunningAfterPayment(dunning, deps.clock))),
+        useValue: new CreditApplier(deps.pool, hand, new CreditNoteNetting(deps.pool, dunningAfterPayment(dunning, deps.clock, failures))),
       },
       { provide: ImportMetrics, useValue: new ImportMetrics(deps.registry) },
       { provide: LedgerChecks, useValue: new LedgerChecks(deps.pool) },
@@ -143,7 +158,7 @@ export class CollectionsAppModule {
       {
         provide: DirectDebit,
         // A return left to dunning (a second AM04, an unmapped code) evaluates the account's dunning at once.
-        useValue: new DirectDebit(deps.pool, creditorOf(deps.config), applier, dunningAfterPayment(dunning, deps.clock)),
+        useValue: new DirectDebit(deps.pool, creditorOf(deps.config), applier, dunningAfterPayment(dunning, deps.clock, failures)),
       },
       { provide: JournalExporter, useValue: new JournalExporter(deps.pool, accountMap(deps.config.ERP_ACCOUNT_MAP)) },
       { provide: CardFeature, useValue: deps.card },

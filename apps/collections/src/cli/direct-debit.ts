@@ -14,6 +14,7 @@ import { DirectDebit } from '../direct-debit/direct-debit';
 import { PaymentApplier } from '../matching/apply-payment';
 import { CollectionsError } from '../payments/collections-error';
 import { XmlSyntaxError } from '../payments/statements/xml-stream';
+import { stderrAfterPaymentFailures } from '../dunning/after-payment-failures';
 import { EXIT_REJECTED } from './commands';
 
 async function withDirectDebit<T>(f: (dd: DirectDebit) => Promise<T>): Promise<T> {
@@ -22,12 +23,13 @@ async function withDirectDebit<T>(f: (dd: DirectDebit) => Promise<T>): Promise<T
   try {
     // As in the process: a settled debit and a return left to dunning both re-evaluate the account's dunning.
     const dunning = dunningOf(pool, config);
+    const failures = stderrAfterPaymentFailures('direct-debit');
     return await f(
       new DirectDebit(
         pool,
         creditorOf(config),
-        new PaymentApplier(pool, dunningAfterPayments(dunning, systemClock)),
-        dunningAfterPayment(dunning, systemClock),
+        new PaymentApplier(pool, dunningAfterPayments(dunning, systemClock, failures)),
+        dunningAfterPayment(dunning, systemClock, failures),
       ),
     );
   } catch (e) {

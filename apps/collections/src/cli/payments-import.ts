@@ -15,6 +15,7 @@ import { UsageError } from '@app/runtime/cli';
 import { type Progress, startProgress } from '@app/runtime/progress';
 import { dunningAfterPayments, dunningOf } from '../api/collections.module';
 import { type AfterPayments, PaymentApplier } from '../matching/apply-payment';
+import { stderrAfterPaymentFailures } from '../dunning/after-payment-failures';
 import { IMPORT_CONNECTIONS_MAX, ImportStatement, ImportStatementCommand } from '../payments/import-statement.usecase';
 import { StatementFolder } from '../payments/statement-folder';
 import { EXIT_REJECTED } from './commands';
@@ -39,8 +40,12 @@ async function* counted(file: string, onBytes: (n: number) => void): AsyncGenera
 }
 
 /** Each batch's paid accounts re-evaluate their dunning together (a cleared account is unbarred at once). */
-function afterPaymentsOf(pool: Pool, url: string | undefined, key: string | undefined): AfterPayments {
-  return dunningAfterPayments(dunningOf(pool, { CHARGING_API_URL: url, CHARGING_API_KEY: key }), systemClock);
+function afterPaymentsOf(pool: Pool, url: string | undefined, key: string | undefined, command: string): AfterPayments {
+  return dunningAfterPayments(
+    dunningOf(pool, { CHARGING_API_URL: url, CHARGING_API_KEY: key }),
+    systemClock,
+    stderrAfterPaymentFailures(command),
+  );
 }
 
 export async function runPaymentsWatch(request: { dir: string; once: boolean; intervalMs: number }): Promise<number> {
@@ -50,7 +55,7 @@ export async function runPaymentsWatch(request: { dir: string; once: boolean; in
   const importer = new ImportStatement(
     pool,
     systemClock,
-    new PaymentApplier(pool, afterPaymentsOf(pool, CHARGING_API_URL, CHARGING_API_KEY)),
+    new PaymentApplier(pool, afterPaymentsOf(pool, CHARGING_API_URL, CHARGING_API_KEY, 'payments watch')),
   );
   // A progress bar in bytes (stderr) for the file being imported.
   let bar: { file: string; bytes: number; progress: Progress } | undefined;
@@ -111,7 +116,7 @@ export async function runPaymentsImport(request: { file: string; name?: string }
   const pool = new Pool({ connectionString: DATABASE_URL, max: IMPORT_CONNECTIONS_MAX });
   const progress = startProgress({ label: `payments import ${basename(request.file)}`, total: sizeBytes, unit: 'bytes' });
   try {
-    const applier = new PaymentApplier(pool, afterPaymentsOf(pool, CHARGING_API_URL, CHARGING_API_KEY));
+    const applier = new PaymentApplier(pool, afterPaymentsOf(pool, CHARGING_API_URL, CHARGING_API_KEY, 'payments import'));
     const summary = await new ImportStatement(pool, systemClock, applier).execute(
       cmd,
       counted(request.file, (n) => progress.increment(n)),

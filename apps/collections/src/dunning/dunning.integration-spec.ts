@@ -15,7 +15,10 @@ import { Pool } from 'pg';
 import { migrate, withTransaction } from '@app/db';
 import { createTestDatabase } from '@app/devstack';
 import { LedgerChecks } from '../ledger/ledger-checks';
+import { Registry } from 'prom-client';
+import type { Logger } from '@app/observability';
 import { dunningAfterPayments } from '../api/collections.module';
+import { AFTER_PAYMENT_FAILURES_METRIC, type AfterPaymentFailures, countedAfterPaymentFailures } from './after-payment-failures';
 import { PaymentApplier } from '../matching/apply-payment';
 import { ManualPayments, parseManualPayment } from '../payments/manual-payment';
 import { reversePayment } from '../matching/reverse-payment';
@@ -35,6 +38,9 @@ let dunning: Dunning;
 const at = (day: string) => Date.parse(`${day}T06:00:00Z`);
 const calls = async () => (await (await fetch(`${fakeUrl}/calls`)).json()) as { accountId: string; what: string; status: number }[];
 const ledgerOk = async () => (await new LedgerChecks(pool).run({ nowMs: 0 })).ok;
+/** Failures of hooks that must not fail (checked empty after each import). */
+const hookFailures: unknown[] = [];
+const noFailures: AfterPaymentFailures = { failed: (count, listed) => void hookFailures.push({ count, listed }) };
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ratel-dunning-'));
@@ -125,12 +131,13 @@ describe('dunning', () => {
     const started = Date.now();
     const clock = { nowMs: () => at('2026-12-07') };
     // As the process wires it: the applier re-evaluates the account's dunning after its payment.
-    const importer = new ImportStatement(pool, clock, new PaymentApplier(pool, dunningAfterPayments(dunning, clock)));
+    const importer = new ImportStatement(pool, clock, new PaymentApplier(pool, dunningAfterPayments(dunning, clock, noFailures)));
     const summary = await importer.execute(
       ImportStatementCommand.create({ fileName: 'dun.xml', sha256: 'a'.repeat(64), requestedBy: 'spec' }),
       [camt],
     );
     expect(summary).toMatchObject({ paymentsCreated: 1, rejected: 0 });
+    expect(hookFailures).toEqual([]);
     console.log(`dunning: payment import to bar lifted in ${Date.now() - started} ms (one account, fake charging on loopback)`);
     expect((await calls()).filter((c) => c.accountId === 'acc-1').map((c) => c.what)).toEqual(['soft-bar', 'bar', 'unbar']);
     const state = (await dunning.accountState('acc-1')) as { barredByDunning: boolean; cases: { status: string }[] };
@@ -321,7 +328,11 @@ describe('a statement import that pays barred accounts', () => {
     const camt = `<Document><BkToCstmrStmt><Stmt><Acct><Id><IBAN>DE89370400440532013000</IBAN></Id></Acct>${entries.join('')}</Stmt></BkToCstmrStmt></Document>`;
     const clock = { nowMs: () => at('2026-12-07') };
     const hooked: string[][] = [];
-    const hook = dunningAfterPayments(d, clock);
+    // As the process wires it: counted in the registry and logged.
+    const registry = new Registry();
+    const warnings: unknown[] = [];
+    const logger = { warn: (o: unknown) => warnings.push(o) } as unknown as Logger;
+    const hook = dunningAfterPayments(d, clock, countedAfterPaymentFailures(registry, logger));
     const importer = new ImportStatement(
       p,
       clock,
@@ -342,6 +353,9 @@ describe('a statement import that pays barred accounts', () => {
     expect(await last('b-3')).toMatchObject({ what: 'unbar', status: 200 });
     expect(await barred()).toEqual(['b-2']);
     expect(await openCases()).toEqual(['b-2']);
+    // The payment stands, and the failure is not silent: counted and logged with the account.
+    expect((await registry.getSingleMetric(AFTER_PAYMENT_FAILURES_METRIC)!.get()).values.map((v) => v.value)).toEqual([1]);
+    expect(warnings).toMatchObject([{ accounts: 1, failed: [{ accountId: 'b-2' }] }]);
     writeFileSync(join(dir, 'fail'), '');
     const run = await d.run('2026-12-08', at('2026-12-08'));
     expect(run).toMatchObject({ accounts: 1, stepsTaken: 0, closed: 1, failed: [] });

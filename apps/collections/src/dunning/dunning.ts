@@ -156,6 +156,8 @@ export interface DunningRunSummary {
   accounts: number;
   stepsTaken: number;
   closed: number;
+  /** Accounts whose evaluation failed (tried again at the next run or payment); `failed` lists the first DUNNING_FAILURES_LISTED_MAX. */
+  failedAccounts: number;
   failed: { accountId: string; error: string }[];
 }
 
@@ -281,8 +283,10 @@ export class Dunning {
     let steps = 0;
     let closed = 0;
     let done = 0;
+    let failedAccounts = 0;
     const failed: DunningRunSummary['failed'] = [];
     const fail = (accountId: string, e: unknown) => {
+      failedAccounts++;
       // This account's step is not taken (its transaction rolled back) and is tried again at the next run; the others go on.
       if (failed.length < DUNNING_FAILURES_LISTED_MAX) failed.push({ accountId, error: (e as Error).message });
     };
@@ -312,7 +316,7 @@ export class Dunning {
       done += page.length;
       onProgress?.(done, ids.length);
     });
-    return { accounts: ids.length, stepsTaken: steps, closed, failed };
+    return { accounts: ids.length, stepsTaken: steps, closed, failedAccounts, failed };
   }
 
   /**
