@@ -7,7 +7,6 @@
  * top-up charging refuses (the account closed while the card payment settled) is refunded to the card
  * by itself, once; one the issuer charged back (in part) is taken back from the prepaid balance, once.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,10 +20,9 @@ import {
   startFakeCardGateway,
 } from '../src/testing/fake-card-gateway/start';
 import { type ChargingProcess, chargingProcess } from '../src/testing/charging-process';
+import { type CollectionsProcess, startCollectionsProcess } from '../src/testing/collections-process';
 
-const REPO_ROOT = join(__dirname, '..', '..', '..');
 const OPERATOR_KEY = 'topup-operator-key';
-const START_TIMEOUT_MS = 60_000;
 const SETTLE_TIMEOUT_MS = 30_000;
 
 type Json = Record<string, unknown>;
@@ -35,8 +33,7 @@ let dir: string;
 let nats: StartedServer;
 let charging: ChargingProcess;
 let gateway: FakeCardGatewayProcess;
-let collections: ChildProcess;
-let collectionsExited: Promise<unknown>;
+let collections: CollectionsProcess | undefined;
 let base: string;
 let pool: Pool;
 let token: string;
@@ -99,52 +96,25 @@ beforeAll(async () => {
   expect((await charging.rest('POST', '/v1/customers', { id: 'cus-card', name: 'card' })).status).toBe(201);
   await prepaidAccount('acc-pre', '1.00');
   gateway = await startFakeCardGateway({ FAKE_CARD_SETTLE_MS: '200' });
-  collections = spawn(
-    process.execPath,
-    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/collections/src/main.ts'],
-    {
-      cwd: REPO_ROOT,
-      env: {
-        ...process.env,
-        DATABASE_URL: charging.env.DATABASE_URL,
-        COLLECTIONS_HTTP_PORT: '0',
-        RATEL_API_KEYS: `${OPERATOR_KEY}:collections+read`,
-        CARD_GATEWAY_URL: gateway.url,
-        CARD_GATEWAY_API_KEY: FAKE_CARD_API_KEY,
-        CARD_WEBHOOK_SECRET: FAKE_CARD_WEBHOOK_SECRET,
-        CARD_RECONCILE_INTERVAL_MS: '0',
-        CHARGING_API_URL: charging.httpBase,
-        CHARGING_API_KEY: CHARGING_KEY,
-        CHARGING_API_TIMEOUT_MS: '2000',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  collectionsExited = new Promise((r) => collections.once('exit', r));
-  let output = '';
-  base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`collections not listening:\n${output}`)), START_TIMEOUT_MS);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const m = /"url":"(http:\/\/[^"]+)","msg":"collections http api listening"/.exec(output);
-      if (m !== null) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    };
-    collections.stdout!.on('data', onData);
-    collections.stderr!.on('data', onData);
+  collections = await startCollectionsProcess({
+    DATABASE_URL: charging.env.DATABASE_URL,
+    RATEL_API_KEYS: `${OPERATOR_KEY}:collections+read`,
+    CARD_GATEWAY_URL: gateway.url,
+    CARD_GATEWAY_API_KEY: FAKE_CARD_API_KEY,
+    CARD_WEBHOOK_SECRET: FAKE_CARD_WEBHOOK_SECRET,
+    CARD_RECONCILE_INTERVAL_MS: '0',
+    CHARGING_API_URL: charging.httpBase,
+    CHARGING_API_KEY: CHARGING_KEY,
+    CHARGING_API_TIMEOUT_MS: '2000',
   });
+  base = collections.base;
   await gateway.webhooks({ url: `${base}/v1/collections/card/webhooks` });
   token = (await gateway.tokenize('5555555555554444')).token;
   await saveCard('acc-pre');
 }, 180_000);
 
 afterAll(async () => {
-  if (collections !== undefined && collections.exitCode === null) {
-    collections.kill('SIGTERM');
-    await collectionsExited;
-  }
+  await collections?.stop();
   await charging?.stop();
   await gateway?.stop();
   await pool?.end();

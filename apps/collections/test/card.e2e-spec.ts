@@ -13,6 +13,7 @@ import { migrate } from '@app/db';
 import { createTestDatabase, waitFor } from '@app/devstack';
 import { signWebhook } from '../src/card/webhook-signature';
 import { seedReceivables } from '../src/testing/receivables-fixtures';
+import { type CollectionsProcess, startCollectionsProcess } from '../src/testing/collections-process';
 import {
   FAKE_CARD_API_KEY,
   FAKE_CARD_WEBHOOK_SECRET,
@@ -23,19 +24,18 @@ import {
 const REPO_ROOT = join(__dirname, '..', '..', '..');
 const OPERATOR_KEY = 'card-operator-key';
 const VIEWER_KEY = 'card-viewer-key';
-const START_TIMEOUT_MS = 45_000;
+/** How long the auto-pay worker may take to start (ts-node) and reach the gateway before the spec kills it. */
+const WORKER_START_TIMEOUT_MS = 45_000;
 const SETTLE_TIMEOUT_MS = 30_000;
 /** The test card (Visa's public test number): it must never appear in collections' logs or rows. */
 const PAN = '4242424242424242';
 const CLIENT_TIMEOUT_MS = 1_500;
 
 let gateway: FakeCardGatewayProcess;
-let child: ChildProcess;
-let exited: Promise<number | null>;
+let collections: CollectionsProcess | undefined;
 let base: string;
 let pool: Pool;
 let databaseUrl: string;
-let output = '';
 const cliOutputs: string[] = [];
 let token: string;
 
@@ -131,51 +131,22 @@ beforeAll(async () => {
     ],
     at: new Date(Date.UTC(2026, 11, 1)),
   });
-  child = spawn(
-    process.execPath,
-    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/collections/src/main.ts'],
-    {
-      cwd: REPO_ROOT,
-      env: {
-        ...process.env,
-        DATABASE_URL: databaseUrl,
-        COLLECTIONS_HTTP_PORT: '0',
-        RATEL_API_KEYS: `${OPERATOR_KEY}:collections+read,${VIEWER_KEY}:read`,
-        CARD_GATEWAY_URL: gateway.url,
-        CARD_GATEWAY_API_KEY: FAKE_CARD_API_KEY,
-        CARD_GATEWAY_TIMEOUT_MS: String(CLIENT_TIMEOUT_MS),
-        CARD_WEBHOOK_SECRET: FAKE_CARD_WEBHOOK_SECRET,
-        CARD_RECONCILE_INTERVAL_MS: '0', // the specs drive reconciliation themselves
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-  base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`collections not listening within ${START_TIMEOUT_MS} ms:\n${output}`)),
-      START_TIMEOUT_MS,
-    );
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const m = /"url":"(http:\/\/[^"]+)","msg":"collections http api listening"/.exec(output);
-      if (m !== null) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+  collections = await startCollectionsProcess({
+    DATABASE_URL: databaseUrl,
+    RATEL_API_KEYS: `${OPERATOR_KEY}:collections+read,${VIEWER_KEY}:read`,
+    CARD_GATEWAY_URL: gateway.url,
+    CARD_GATEWAY_API_KEY: FAKE_CARD_API_KEY,
+    CARD_GATEWAY_TIMEOUT_MS: String(CLIENT_TIMEOUT_MS),
+    CARD_WEBHOOK_SECRET: FAKE_CARD_WEBHOOK_SECRET,
+    CARD_RECONCILE_INTERVAL_MS: '0', // the specs drive reconciliation themselves
   });
+  base = collections.base;
   await gateway.webhooks({ url: `${base}/v1/collections/card/webhooks` });
   token = (await gateway.tokenize(PAN)).token;
 }, 120_000);
 
 afterAll(async () => {
-  if (child !== undefined && child.exitCode === null) {
-    child.kill('SIGTERM');
-    await exited;
-  }
+  await collections?.stop();
   await gateway?.stop();
   await pool?.end();
 });
@@ -392,7 +363,7 @@ describe('card payments', () => {
           return r.rows[0] !== undefined && s.intents.some((i) => i.idempotencyKey === r.rows[0].id) ? r.rows[0] : undefined;
         },
         (r) => r !== undefined,
-        START_TIMEOUT_MS,
+        WORKER_START_TIMEOUT_MS,
       );
       worker.kill('SIGKILL');
       await killed;
@@ -520,14 +491,14 @@ describe('card payments', () => {
     for (const t of tables) dump += JSON.stringify((await pool.query(`select * from ${t}`)).rows);
     expect(dump).toContain(token); // the dump is real: the token is there
     const spaced = PAN.replace(/(\d{4})(?=\d)/g, '$1 ');
-    for (const text of [dump, output, ...cliOutputs]) {
+    for (const text of [dump, collections!.output(), ...cliOutputs]) {
       expect(text).not.toContain(PAN);
       expect(text).not.toContain(spaced);
     }
   });
 
   it('stops on SIGTERM with exit code 0', async () => {
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    collections!.child.kill('SIGTERM');
+    expect(await collections!.exited).toBe(0);
   });
 });

@@ -4,7 +4,7 @@
  * payments, allocations and suspense queue read back, a repeated post that changes nothing, bad
  * requests answered precisely, and a clean stop on SIGTERM.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,18 +12,16 @@ import { Pool } from 'pg';
 import { migrate } from '@app/db';
 import { createTestDatabase } from '@app/devstack';
 import { seedReceivables } from '../src/testing/receivables-fixtures';
+import { type CollectionsProcess, startCollectionsProcess } from '../src/testing/collections-process';
 
 const REPO_ROOT = join(__dirname, '..', '..', '..');
 const FIXTURE = readFileSync(join(__dirname, 'fixtures', 'camt053-mixed.xml'));
 const OPERATOR_KEY = 'e2e-operator-key';
 const VIEWER_KEY = 'e2e-viewer-key';
-const START_TIMEOUT_MS = 45_000;
 
-let child: ChildProcess;
-let exited: Promise<number | null>;
+let collections: CollectionsProcess;
 let base: string;
 let pool: Pool;
-let output = '';
 
 async function call(
   method: string,
@@ -58,47 +56,20 @@ beforeAll(async () => {
     ],
     at: new Date(Date.UTC(2026, 11, 1)),
   });
-  child = spawn(
-    process.execPath,
-    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/collections/src/main.ts'],
-    {
-      cwd: REPO_ROOT,
-      env: {
-        ...process.env,
-        DATABASE_URL: url,
-        COLLECTIONS_HTTP_PORT: '0',
-        RATEL_API_KEYS: `${OPERATOR_KEY}:collections+read,${VIEWER_KEY}:read`,
-        DD_CREDITOR_NAME: 'Ratel Telecom GmbH',
-        DD_CREDITOR_IBAN: 'DE89370400440532013000',
-        DD_CREDITOR_ID: 'DE98ZZZ09999999999',
-        // Credit is applied on POST /v1/collections/credits/apply here, so that the tests see each step.
-        CREDIT_APPLY_INTERVAL_MS: '0',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-  base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`collections not listening within ${START_TIMEOUT_MS} ms:\n${output}`)),
-      START_TIMEOUT_MS,
-    );
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const m = /"url":"(http:\/\/[^"]+)","msg":"collections http api listening"/.exec(output);
-      if (m !== null) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    void exited.then((code) => reject(new Error(`collections exited (${code}) before listening:\n${output}`)));
+  collections = await startCollectionsProcess({
+    DATABASE_URL: url,
+    RATEL_API_KEYS: `${OPERATOR_KEY}:collections+read,${VIEWER_KEY}:read`,
+    DD_CREDITOR_NAME: 'Ratel Telecom GmbH',
+    DD_CREDITOR_IBAN: 'DE89370400440532013000',
+    DD_CREDITOR_ID: 'DE98ZZZ09999999999',
+    // Credit is applied on POST /v1/collections/credits/apply here, so that the tests see each step.
+    CREDIT_APPLY_INTERVAL_MS: '0',
   });
+  base = collections.base;
 });
 
 afterAll(async () => {
-  if (child?.exitCode === null) child.kill('SIGKILL');
+  await collections?.kill();
   await pool?.end();
 });
 
@@ -633,7 +604,7 @@ describe('collections process', () => {
   });
 
   it('stops on SIGTERM with exit code 0', async () => {
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    collections.child.kill('SIGTERM');
+    expect(await collections.exited).toBe(0);
   });
 });
