@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startNats, uniqueId } from '@app/devstack';
 import { createNatsConnection, drainNats } from '@app/runtime';
+import { validateRatedEvent } from '@app/events';
 import { DeliverPolicy, type NatsConnection } from 'nats';
 import { JetStreamPublisher, type OutboxMessage } from '../apps/charging/src/outbox/jetstream-publisher';
 import { ensureStreams, streamNamesFor } from '../apps/charging/src/outbox/streams';
@@ -42,7 +43,7 @@ function ratedEvents(n: number): { eventId: string; accountId: string; json: str
     const compact = [
       'DEBIT',
       accountId,
-      `sub-${i % ACCOUNTS}`,
+      String(4915100000000 + (i % ACCOUNTS)),
       `sess-${i}`,
       `req-${i}`,
       '2',
@@ -53,7 +54,7 @@ function ratedEvents(n: number): { eventId: string; accountId: string; json: str
       '5242880',
       '0',
       '',
-      '-40000',
+      '40000',
       'EUR',
       '9960000',
       'ratel-loadtest-flat@1',
@@ -67,6 +68,8 @@ function ratedEvents(n: number): { eventId: string; accountId: string; json: str
     ].join('|');
     const r = ratedJsonOf(eventId, compact);
     if (!('json' in r)) throw new Error(r.malformed);
+    const valid = validateRatedEvent(JSON.parse(r.json));
+    if (!valid.ok) throw new Error(`the bench's event is not a valid ratel.rated.v1: ${JSON.stringify(valid.issues)}`);
     return { eventId, accountId, json: r.json };
   });
 }
