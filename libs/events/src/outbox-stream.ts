@@ -1,7 +1,7 @@
 /**
  * An app's outbox relayed to its own JetStream stream, as a process runs it: the stream created when
  * missing (its subjects, file storage, retention, duplicate window), a PgOutboxRelay on the app's
- * outbox table, and the backlog as metrics (`ratel_<name>_outbox_pending`,
+ * outbox table, and the backlog as metrics (OUTBOX_STREAM_METRICS: `ratel_<name>_outbox_pending`,
  * `ratel_<name>_outbox_oldest_age_seconds`, `ratel_<name>_events_published_total`). Invoicing runs it
  * for billing_outbox, collections for collections_outbox.
  */
@@ -39,9 +39,28 @@ export async function ensureEventStream(jsm: JetStreamManager, s: EventStream): 
   });
 }
 
+/**
+ * Each app outbox's metric names, spelled out: the alert rules in k8s/monitoring name them, and
+ * monitoring.spec checks every name a rule uses against the names written in the code.
+ */
+export const OUTBOX_STREAM_METRICS = {
+  billing: {
+    pending: 'ratel_billing_outbox_pending',
+    oldestAge: 'ratel_billing_outbox_oldest_age_seconds',
+    published: 'ratel_billing_events_published_total',
+  },
+  collections: {
+    pending: 'ratel_collections_outbox_pending',
+    oldestAge: 'ratel_collections_outbox_oldest_age_seconds',
+    published: 'ratel_collections_events_published_total',
+  },
+} as const;
+
+export type OutboxStreamName = keyof typeof OUTBOX_STREAM_METRICS;
+
 export async function startOutboxStream(p: {
-  /** The metric names' middle part: billing, collections. */
-  name: string;
+  /** Whose outbox: its metric names (OUTBOX_STREAM_METRICS). */
+  name: OutboxStreamName;
   table: string;
   stream: EventStream;
   pool: Pool;
@@ -54,8 +73,9 @@ export async function startOutboxStream(p: {
   const relay = new PgOutboxRelay({ pool: p.pool, nats: p.nats, table: p.table, logger: p.logger, nowMs: p.nowMs });
   let published = 0;
   const registers = [p.registry];
+  const names = OUTBOX_STREAM_METRICS[p.name];
   new Gauge({
-    name: `ratel_${p.name}_outbox_pending`,
+    name: names.pending,
     help: `${p.name} events written and not yet published (as of the relay’s last round; at most one batch)`,
     registers,
     collect() {
@@ -63,7 +83,7 @@ export async function startOutboxStream(p: {
     },
   });
   new Gauge({
-    name: `ratel_${p.name}_outbox_oldest_age_seconds`,
+    name: names.oldestAge,
     help: `Age of the oldest ${p.name} event not yet published`,
     registers,
     collect() {
@@ -71,7 +91,7 @@ export async function startOutboxStream(p: {
     },
   });
   new Counter({
-    name: `ratel_${p.name}_events_published_total`,
+    name: names.published,
     help: `${p.name} events published to JetStream`,
     registers,
     collect() {

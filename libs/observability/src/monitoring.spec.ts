@@ -104,7 +104,7 @@ describe('k8s/monitoring', () => {
     expect(unknownMetrics(used, exported)).toEqual([]);
   });
 
-  it('covers what the issue names: charging, outbox, journal, sink (a hung ClickHouse too), CDR rejects, REST', () => {
+  it('covers charging, outbox, journal, sink (a hung ClickHouse too), CDR rejects, REST, collections and invoicing', () => {
     const all = rules.map((r) => r.expr).join('\n');
     for (const m of [
       'ratel_grpc_requests_total',
@@ -116,6 +116,12 @@ describe('k8s/monitoring', () => {
       'ratel_sink_dead_letters_total',
       'ratel_cdr_records_rejected_total',
       'ratel_http_request_duration_seconds_count',
+      'ratel_collections_outbox_oldest_age_seconds',
+      'ratel_collections_after_payment_failures_total',
+      'ratel_collections_statement_entries_total',
+      'ratel_collections_card_gateway_errors_total',
+      'ratel_billing_outbox_oldest_age_seconds',
+      'ratel_delivery_attempts_total',
     ]) {
       expect({ m, used: all.includes(m) }).toEqual({ m, used: true });
     }
