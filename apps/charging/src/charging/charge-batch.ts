@@ -77,11 +77,13 @@ export class SessionOrder {
   run<T>(item: ChargeItem, fn: () => Promise<T>): Promise<T> {
     const sessionId = (item.start ?? item.update ?? item.terminate)?.sessionId;
     if (sessionId === undefined || sessionId === '') return fn();
-    const run = (this.tails.get(sessionId) ?? Promise.resolve()).then(fn);
+    // An item that failed does not hold back the next one of its session (runItem never rejects anyway).
+    const run = (this.tails.get(sessionId) ?? Promise.resolve()).catch(() => undefined).then(fn);
     this.tails.set(sessionId, run);
-    void run.finally(() => {
+    const forget = () => {
       if (this.tails.get(sessionId) === run) this.tails.delete(sessionId);
-    });
+    };
+    run.then(forget, forget);
     return run;
   }
 }
