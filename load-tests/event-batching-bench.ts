@@ -20,11 +20,11 @@ import { startNats, uniqueId } from '@app/devstack';
 import { createNatsConnection, drainNats } from '@app/runtime';
 import { validateRatedEvent } from '@app/events';
 import { DeliverPolicy, type NatsConnection } from 'nats';
-import { JetStreamPublisher, type OutboxMessage } from '../apps/charging/src/outbox/jetstream-publisher';
+import type { OutboxMessage } from '../apps/charging/src/outbox/jetstream-publisher';
 import { ensureStreams, streamNamesFor } from '../apps/charging/src/outbox/streams';
-import { DEFAULT_RELAY_LIMITS } from '../apps/charging/src/outbox/relay-limits';
 import { ratedJsonOf } from '../apps/charging/src/balance/outbox-entry';
 import { Args } from './lib/args';
+import { publishLikeTheRelay } from './lib/jetstream-publish';
 import { cpuSecondsOfTree } from './lib/proc';
 
 /** Messages per fetch when reading back (the journal's JOURNAL_BATCH_MAX order of size). */
@@ -101,21 +101,6 @@ async function measured(natsPid: number, fn: () => Promise<void>): Promise<Phase
   return { wallS, natsCpuS: cpuSecondsOfTree(natsPid) - n0, selfCpuS: (c.user + c.system) / 1e6 };
 }
 
-async function publish(nc: NatsConnection, msgs: readonly OutboxMessage[]): Promise<void> {
-  const pub = new JetStreamPublisher(nc, {
-    inflightMax: DEFAULT_RELAY_LIMITS.inflightMax,
-    ackTimeoutMs: DEFAULT_RELAY_LIMITS.ackTimeoutMs,
-  });
-  try {
-    for (let i = 0; i < msgs.length; i += DEFAULT_RELAY_LIMITS.batchMax) {
-      const failed = (await pub.publishAll(msgs.slice(i, i + DEFAULT_RELAY_LIMITS.batchMax))).find((r) => !r.ok);
-      if (failed) throw new Error(`publish failed: ${JSON.stringify(failed)}`);
-    }
-  } finally {
-    pub.close();
-  }
-}
-
 /** Reads the whole stream with an ordered consumer (no acks, as the journal's), parsing every event; returns the events read. */
 async function readBack(nc: NatsConnection, stream: string, messages: number, k: number): Promise<number> {
   const consumer = await nc.jetstream().consumers.get(stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: 1 });
@@ -156,7 +141,7 @@ async function main(): Promise<void> {
         const jsm = await nc.jetstreamManager();
         await ensureStreams(jsm, { names, limits: BENCH_STREAM_LIMITS });
         const msgs = grouped(events, k, names.rated.subjectRoot);
-        const pub = await measured(nats.pid, () => publish(nc, msgs));
+        const pub = await measured(nats.pid, () => publishLikeTheRelay(nc, msgs));
         const stored = (await jsm.streams.info(names.rated.name)).state.messages;
         if (stored !== msgs.length) throw new Error(`K=${k}: ${stored} messages stored, ${msgs.length} published`);
         let got = 0;

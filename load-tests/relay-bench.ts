@@ -21,13 +21,14 @@ import { createLogger, systemClock } from '@app/observability';
 import Redis from 'ioredis';
 import { JetStreamClient, NatsConnection } from 'nats';
 import { Registry } from 'prom-client';
-import { JetStreamPublisher, OutboxMessage } from '../apps/charging/src/outbox/jetstream-publisher';
+import type { OutboxMessage } from '../apps/charging/src/outbox/jetstream-publisher';
 import { createNatsConnection, drainNats } from '@app/runtime';
 import { OutboxRelay } from '../apps/charging/src/outbox/outbox-relay';
 import { DEFAULT_RELAY_LIMITS } from '../apps/charging/src/outbox/relay-limits';
 import { ensureStreams, StreamNames, streamNamesFor } from '../apps/charging/src/outbox/streams';
 import { deleteStreams, fillOutbox, FilledEntry, outboxDepth, waitFor } from '../apps/charging/src/outbox/testing/outbox-fixtures';
 import { Args } from './lib/args';
+import { publishLikeTheRelay } from './lib/jetstream-publish';
 
 /** Longest a drain may take before the bench gives up. */
 const DRAIN_TIMEOUT_MS = 600_000;
@@ -65,18 +66,6 @@ async function rawJsPublish(js: JetStreamClient, msgs: readonly OutboxMessage[],
     }
   };
   await Promise.all(Array.from({ length: inflight }, worker));
-}
-
-async function rawInboxPublish(nc: NatsConnection, msgs: readonly OutboxMessage[], batchMax: number, inflightMax: number): Promise<void> {
-  const pub = new JetStreamPublisher(nc, { inflightMax, ackTimeoutMs: DEFAULT_RELAY_LIMITS.ackTimeoutMs });
-  try {
-    for (let i = 0; i < msgs.length; i += batchMax) {
-      const failed = (await pub.publishAll(msgs.slice(i, i + batchMax))).find((r) => !r.ok);
-      if (failed) throw new Error(`raw publish failed: ${JSON.stringify(failed)}`);
-    }
-  } finally {
-    pub.close();
-  }
 }
 
 async function freshStreams(nc: NatsConnection, made: StreamNames[]): Promise<StreamNames> {
@@ -146,7 +135,7 @@ async function runOnce(redis: Redis, nc: NatsConnection, args: BenchArgs, made: 
   await expectStored(nc, names.rated.name, args.n);
   const msgsFor = (s: StreamNames) => toMessages(filled, s.rated.subjectRoot);
   const jsPublishPerS = await rawRate(nc, made, args.n, (s) => rawJsPublish(nc.jetstream(), msgsFor(s), args.inflightMax));
-  const inboxPerS = await rawRate(nc, made, args.n, (s) => rawInboxPublish(nc, msgsFor(s), args.batchMax, args.inflightMax));
+  const inboxPerS = await rawRate(nc, made, args.n, (s) => publishLikeTheRelay(nc, msgsFor(s), args.batchMax, args.inflightMax));
   return { fillPerS, relayPerS, jsPublishPerS, inboxPerS };
 }
 

@@ -28,7 +28,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Pool } from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import { copyRows, migrate, withTransaction } from '@app/db';
+import { beginTransaction, copyRows, migrate, withTransaction } from '@app/db';
 import { startPostgres } from '@app/devstack';
 import { creditorReference, minorToDecimal } from '@app/money';
 import { systemClock } from '@app/observability';
@@ -84,27 +84,31 @@ const FLOOR_TABLES: { table: string; where: string }[] = [
   { table: 'collections_outbox', where: 'true' },
 ];
 
-/** Copies `select * from <table> where ...` of database `from` into the unlogged table `stage_<table>` (like the table) of `to`. */
-async function stage(from: Pool, to: Pool, table: string, where: string): Promise<number> {
-  await to.query(`create unlogged table "stage_${table}" (like "${table}")`);
+/**
+ * Copies the rows of `select` in database `from` into the unlogged staging table `stage` of `to`, which
+ * `create` makes (one COPY out piped into one COPY in); returns the rows staged.
+ */
+async function stage(from: Pool, to: Pool, x: { stage: string; create: string; select: string }): Promise<number> {
+  await to.query(x.create);
   const src = await from.connect();
   const dst = await to.connect();
   try {
-    await pipeline(
-      src.query(copyTo(`copy (select * from "${table}" where ${where}) to stdout`)),
-      dst.query(copyFrom(`copy "stage_${table}" from stdin`)),
-    );
+    await pipeline(src.query(copyTo(`copy (${x.select}) to stdout`)), dst.query(copyFrom(`copy "${x.stage}" from stdin`)));
   } finally {
     src.release();
     dst.release();
   }
-  const { rows } = await to.query<{ n: number }>(`select count(*)::int as n from "stage_${table}"`);
+  const { rows } = await to.query<{ n: number }>(`select count(*)::int as n from "${x.stage}"`);
   return rows[0].n;
 }
 
+/** The paid documents' fields a payment moves, staged for the floor's one UPDATE ... FROM. */
+const DOCUMENT_FIELDS = 'id, paid_minor, status, updated_at';
+
 /**
  * The write floor (see the header): the import's rows of database `a` written again, set-based, into database `b`
- * (seeded the same way, nothing imported), in one transaction. Returns the seconds and PostgreSQL's CPU for the writes.
+ * (seeded the same way, nothing imported), in one transaction, each statement and the commit timed. Returns the
+ * seconds and PostgreSQL's CPU for the writes.
  */
 async function writeFloor(
   a: Pool,
@@ -112,20 +116,17 @@ async function writeFloor(
   pgPid: number | undefined,
 ): Promise<{ seconds: number; pgCpu: number; rows: number; documents: number; steps: string[] }> {
   let rows = 0;
-  for (const t of FLOOR_TABLES) rows += await stage(a, b, t.table, t.where);
-  await b.query(`create unlogged table stage_document as select id, paid_minor, status, updated_at from billing_document where false`);
-  const src = await a.connect();
-  const dst = await b.connect();
-  try {
-    await pipeline(
-      src.query(copyTo(`copy (select id, paid_minor, status, updated_at from billing_document where paid_minor > 0) to stdout`)),
-      dst.query(copyFrom(`copy stage_document from stdin`)),
-    );
-  } finally {
-    src.release();
-    dst.release();
-  }
-  const { rows: docs } = await b.query<{ n: number }>(`select count(*)::int as n from stage_document`);
+  for (const t of FLOOR_TABLES)
+    rows += await stage(a, b, {
+      stage: `stage_${t.table}`,
+      create: `create unlogged table "stage_${t.table}" (like "${t.table}")`,
+      select: `select * from "${t.table}" where ${t.where}`,
+    });
+  const documents = await stage(a, b, {
+    stage: 'stage_document',
+    create: `create unlogged table stage_document as select ${DOCUMENT_FIELDS} from billing_document where false`,
+    select: `select ${DOCUMENT_FIELDS} from billing_document where paid_minor > 0`,
+  });
   await b.query('vacuum analyze');
   const pgCpu0 = pgPid === undefined ? NaN : cpuSecondsOfTree(pgPid);
   const t = Date.now();
@@ -135,24 +136,20 @@ async function writeFloor(
     await run();
     steps.push(`${label} ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   };
-  const c = await b.connect();
+  const tx = await beginTransaction(b);
   try {
-    await c.query('begin');
-    for (const x of FLOOR_TABLES) await timed(x.table, () => c.query(`insert into "${x.table}" select * from "stage_${x.table}"`));
+    for (const x of FLOOR_TABLES) await timed(x.table, () => tx.client.query(`insert into "${x.table}" select * from "stage_${x.table}"`));
     await timed('billing_document (update)', () =>
-      c.query(
+      tx.client.query(
         `update billing_document d set paid_minor = s.paid_minor, status = s.status, updated_at = s.updated_at from stage_document s where d.id = s.id`,
       ),
     );
-    await timed('commit (deferred checks)', () => c.query('commit'));
-  } catch (e) {
-    await c.query('rollback').catch(() => undefined);
-    throw e;
+    await timed('commit (deferred checks)', () => tx.commit());
   } finally {
-    c.release();
+    await tx.rollback(); // a no-op once committed
   }
   const seconds = (Date.now() - t) / 1000;
-  return { seconds, pgCpu: pgPid === undefined ? NaN : cpuSecondsOfTree(pgPid) - pgCpu0, rows, documents: docs[0].n, steps };
+  return { seconds, pgCpu: pgPid === undefined ? NaN : cpuSecondsOfTree(pgPid) - pgCpu0, rows, documents, steps };
 }
 
 /** What an operator gives PostgreSQL on a box of this size (24 GB): a sixth of the memory as buffers, WAL room for a long import. */
