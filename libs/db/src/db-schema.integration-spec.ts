@@ -112,9 +112,10 @@ describe('libs/db schema', () => {
          ('ce-a', '${events(['ce-a', 'ce-b', 'ce-c'])}', now(), now()), ('ce-d', '${events(['ce-d', 'ce-e'])}', now(), null)`,
     );
     const migrator = orm.getMigrator();
-    // Down to and including 004600 (the last migration: a later one makes this spec name it).
-    const batches = MIGRATIONS[MIGRATIONS.length - 1].name;
-    expect(batches).toBe('Migration20261205004600_outbox_event_batches');
+    // Down to and including 004600, and the migrations after it.
+    const batches = 'Migration20261205004600_outbox_event_batches';
+    const later = MIGRATIONS.slice(MIGRATIONS.findIndex((m) => m.name === batches)).map((m) => m.name);
+    expect(later[0]).toBe(batches);
     await expect(migrator.down({ to: batches })).rejects.toThrow(/1 unpublished rows of several events/);
     expect((await conn.execute(`select count(*)::int as n from collections_outbox where events is not null`))[0].n).toBe(2);
     await conn.execute(`update collections_outbox set published_at = now() where event_id = 'ce-d'`);
@@ -129,8 +130,22 @@ describe('libs/db schema', () => {
       ['ce-c', 'ratel.collections.v1.s2', { n: 2 }],
       ['ce-e', 'ratel.collections.v1.s1', { n: 1 }],
     ]);
-    expect((await migrate(url)).applied).toEqual(['Migration20261205004600_outbox_event_batches']);
+    expect((await migrate(url)).applied).toEqual(later);
     await conn.execute(`delete from collections_outbox`);
+  });
+
+  it('guards every column of an issued document but its status, paid amount and update time (a new column calls billing_document_guard_install())', async () => {
+    const conn = orm.em.fork().getConnection();
+    const columns: Array<{ attname: string }> = await conn.execute(
+      `select attname from pg_attribute where attrelid = 'billing_document'::regclass and attnum > 0 and not attisdropped order by attnum`,
+    );
+    const [{ def }]: Array<{ def: string }> = await conn.execute(
+      `select pg_get_triggerdef(oid) as def from pg_trigger where tgrelid = 'billing_document'::regclass and tgname = 'billing_document_guard'`,
+    );
+    const compared = (c: string) => new RegExp(`\\(?new\\."?${c}"?\\)?(::\\w+)? IS DISTINCT FROM \\(?old\\."?${c}"?\\b`).test(def);
+    const allowed = ['status', 'paid_minor', 'updated_at'];
+    expect(columns.map((c) => c.attname).filter((c) => !allowed.includes(c) && !compared(c))).toEqual([]);
+    expect(allowed.filter(compared)).toEqual([]);
   });
 
   it('migrates down and up again (the last test: it drops the data)', async () => {

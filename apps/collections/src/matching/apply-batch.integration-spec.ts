@@ -284,6 +284,117 @@ it('checks an allocation and a payment against what they name once per statement
   }
 });
 
+it('checks the sums of the payments a transaction touched at commit, once, whatever the order of its statements', async () => {
+  const { rows } = await batched.query<{ id: string; payment_id: string; document_id: string; ledger_transaction_id: string }>(
+    `select id, payment_id, document_id, ledger_transaction_id from payment_allocation order by id limit 1`,
+  );
+  const a = rows[0];
+  const { rows: credits } = await batched.query<{ id: string; unapplied_minor: string }>(
+    `select id, unapplied_minor::text from payment where status = 'UNAPPLIED' and unapplied_minor > 1 order by id limit 1`,
+  );
+  const credit = credits[0];
+  const paymentOf = (id: string, amount: number, unapplied: number) =>
+    `insert into payment (id, channel, source, bank_reference, account_id, currency, amount_minor, unapplied_minor, value_date, status, created_at, updated_at)
+     values ('${id}', 'BANK_TRANSFER', 'S', '${id}', 'acc-1', 'EUR', ${amount}, ${unapplied}, '2026-12-02', 'UNAPPLIED', now(), now())`;
+  const allocationOf = (payment: string, amount: number) =>
+    `insert into payment_allocation (payment_id, document_id, amount_minor, ledger_transaction_id, created_at)
+     values ('${payment}', '${a.document_id}', ${amount}, '${a.ledger_transaction_id}', now())`;
+  const before = await state(batched);
+  const c = await batched.connect();
+  const d = await batched.connect();
+  const committed = async (client: typeof c, statements: string[]) => {
+    await client.query('begin');
+    try {
+      for (const sql of statements) await client.query(sql);
+    } catch (e) {
+      await client.query('rollback');
+      throw e;
+    }
+    return client.query('commit').then(
+      () => undefined,
+      (e: Error) => e.message,
+    );
+  };
+  try {
+    // A payment written before its allocation balances at the end: checked once the transaction asks (or commits), then nothing is pending.
+    await c.query('begin');
+    await c.query(paymentOf('pay-sum-ok', 100, 60));
+    await c.query(allocationOf('pay-sum-ok', 40));
+    expect((await c.query(`select count(*)::int as n from payment_sum_pending`)).rows[0].n).toBe(2);
+    await c.query('set constraints all immediate');
+    expect((await c.query(`select count(*)::int as n from payment_sum_pending`)).rows[0].n).toBe(0);
+    await c.query('rollback');
+
+    // Refused at commit, each with the payment and its parts: a payment alone, an allocation, a reversal, an update.
+    expect(await committed(c, [paymentOf('pay-sum-1', 100, 60)])).toBe(
+      'payment pay-sum-1: live allocations 0 plus unapplied 60 plus returned 0 plus refunded 0 differ from its amount 100',
+    );
+    expect(await committed(c, [paymentOf('pay-sum-2', 100, 100), allocationOf('pay-sum-2', 40)])).toBe(
+      'payment pay-sum-2: live allocations 40 plus unapplied 100 plus returned 0 plus refunded 0 differ from its amount 100',
+    );
+    const reversal = await committed(c, [
+      `insert into payment_allocation_reversal (allocation_id, payment_id, ledger_transaction_id, reason, created_at)
+       values (${a.id}, '${a.payment_id}', '${a.ledger_transaction_id}', 'spec', now())`,
+    ]);
+    expect(reversal).toMatch(new RegExp(`^payment ${a.payment_id}: live allocations \\d+ plus unapplied`));
+    expect(await committed(c, [`update payment set unapplied_minor = unapplied_minor - 1 where id = '${credit.id}'`])).toMatch(
+      new RegExp(`^payment ${credit.id}: live allocations \\d+ plus unapplied ${BigInt(credit.unapplied_minor) - 1n} `),
+    );
+
+    // Two transactions at once: each checks only its own payments.
+    await c.query('begin');
+    await c.query(paymentOf('pay-sum-bad', 100, 1));
+    await d.query('begin');
+    await d.query(paymentOf('pay-sum-good', 100, 100));
+    await d.query('set constraints all immediate');
+    await d.query('rollback');
+    expect(
+      await c.query('commit').then(
+        () => undefined,
+        (e: Error) => e.message,
+      ),
+    ).toMatch(/^payment pay-sum-bad: /);
+  } finally {
+    c.release();
+    d.release();
+  }
+  expect((await batched.query(`select count(*)::int as n from payment_sum_pending`)).rows[0].n).toBe(0);
+  expect(await state(batched)).toEqual(before);
+});
+
+it('keeps an issued document as it is but for its status, paid amount and update time', async () => {
+  const { rows } = await batched.query<{ id: string }>(`select id from billing_document where status = 'ISSUED' order by id limit 1`);
+  const doc = rows[0].id;
+  const before = await state(batched);
+  const changed = 'an issued document never changes; correct it with a credit or debit note';
+  const refused: [string, string][] = [
+    [`net_minor = net_minor + 1, gross_minor = gross_minor + 1`, changed],
+    [`due_date = due_date + 1`, changed],
+    [`payment_reference = 'RF00X'`, changed],
+    [`account_id = 'acc-2'`, changed],
+    [`hold_reasons = '["X"]'`, changed],
+    [`number_text = 'X-1'`, changed],
+    [`id = 'doc-renamed'`, changed],
+    [`status = 'DRAFT'`, 'it cannot return to DRAFT'],
+  ];
+  for (const [set, message] of refused)
+    await expect(batched.query(`update billing_document set ${set} where id = '${doc}'`)).rejects.toThrow(
+      `billing document ${doc} is ISSUED: ${message}`,
+    );
+  await expect(batched.query(`delete from billing_document where id = '${doc}'`)).rejects.toThrow(
+    /an issued or rejected document is never deleted/,
+  );
+  const c = await batched.connect();
+  try {
+    await c.query('begin');
+    await c.query(`update billing_document set paid_minor = 1, status = 'PARTIALLY_PAID', updated_at = now() where id = '${doc}'`);
+    await c.query('rollback');
+  } finally {
+    c.release();
+  }
+  expect(await state(batched)).toEqual(before);
+});
+
 it('finds a payment stored under an older id form by its key: applied again it is not created, and its stored id is answered', async () => {
   const p = { ...payments()[0], bankReference: 'OLD-FORM-1', remittanceInfo: 'nobody old form', creditorReferences: [] };
   const old = `pay-${'0'.repeat(40)}`;

@@ -21,6 +21,8 @@ export const collectionsTables = [
   'dd_instruction',
   'dd_return',
   'payment_allocation_reversal',
+  /** The payments a statement touched, checked at commit and gone with it (Migration20261205004700). */
+  'payment_sum_pending',
   'dunning_policy',
   'dunning_step',
   'dunning_account',
