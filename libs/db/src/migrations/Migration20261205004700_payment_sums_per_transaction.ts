@@ -24,7 +24,7 @@
  *   `billing_document_guard_install()` from the table's columns at the time; a migration that adds a
  *   column to billing_document calls it again (the schema spec fails otherwise). Deletes keep their own
  *   trigger. Measured on 200,000 issued documents paid in one statement, the guard's share went from 3.1
- *   to 0.5 µs a document; jsonb_populate_record in the condition, column-agnostic, cost as much as the
+ *   to 0.6 µs a document; jsonb_populate_record in the condition, column-agnostic, cost as much as the
  *   plpgsql guard and was not kept.
  */
 import { Migration } from '@mikro-orm/migrations';
