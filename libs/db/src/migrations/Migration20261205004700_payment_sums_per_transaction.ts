@@ -16,7 +16,10 @@
  *   one query, the later ones find nothing left. The check stays deferred because a payment is written
  *   before its allocations. The pending rows never outlive their transaction: committed, they were
  *   deleted by the check; rolled back, they never existed. A batch of 500 payments and their allocations
- *   is now one query at commit instead of 1,000 function calls.
+ *   is now one query at commit instead of 1,000 function calls. A transaction of one payment pays for it:
+ *   3,000 transactions of one insert and one update of a payment each took 425-527 µs a transaction
+ *   against 348-435 before, six rounds alternated (two statement-level calls and two deferred firings
+ *   instead of two deferred firings): about 80 µs.
  * - **An issued document's guard** (`billing_document_guard`, unchanged) runs only when the update would
  *   break one of its rules: its trigger's WHEN condition, evaluated by the executor without calling
  *   plpgsql, is true when the document is REJECTED, goes back to DRAFT or HELD, or changes any column but
@@ -29,7 +32,7 @@
  */
 import { Migration } from '@mikro-orm/migrations';
 
-/** The rule of Migration20261203002900's payment_allocation_check, for the distinct payments of `ids`. */
+/** The rule of Migration20261203002900's payment_allocation_check, for the distinct payments of the `pending` rows. */
 const CHECK_SUMS = `  select p.id, p.amount_minor, p.unapplied_minor, p.returned_minor, p.refunded_minor, s.allocated into bad
     from (select distinct unnest(payment_ids) as id from pending) ids
     join payment p on p.id = ids.id
@@ -55,8 +58,13 @@ begin
   return null;
 end $$;`;
 
+/**
+ * The check at commit. Index scans only: `payment_sum_pending` is always nearly empty of live rows but holds
+ * the dead ones of every transaction since the last vacuum; before its first analyze the planner scanned it
+ * whole, 2 ms a transaction after 3,000 small transactions.
+ */
 const CHECKED = `create function "payment_sums_checked"() returns trigger language plpgsql
-  set enable_hashjoin = off set enable_mergejoin = off as $$
+  set enable_hashjoin = off set enable_mergejoin = off set enable_seqscan = off as $$
 declare
   bad record;
 begin
