@@ -22,7 +22,7 @@ import { validateRatedEvent } from '@app/events';
 import { DeliverPolicy, type NatsConnection } from 'nats';
 import type { OutboxMessage } from '../apps/charging/src/outbox/jetstream-publisher';
 import { ensureStreams, streamNamesFor } from '../apps/charging/src/outbox/streams';
-import { ratedJsonOf } from '../apps/charging/src/balance/outbox-entry';
+import { RATED_COMPACT_FIELDS, ratedJsonOf } from '../apps/charging/src/balance/outbox-entry';
 import { Args } from './lib/args';
 import { publishLikeTheRelay } from './lib/jetstream-publish';
 import { cpuSecondsOfTree } from './lib/proc';
@@ -40,32 +40,33 @@ function ratedEvents(n: number): { eventId: string; accountId: string; json: str
   return Array.from({ length: n }, (_, i) => {
     const accountId = `lt-${i % ACCOUNTS}`;
     const eventId = `${i.toString(16).padStart(8, '0')}${'0'.repeat(32)}`;
-    const compact = [
-      'DEBIT',
+    const values: Record<(typeof RATED_COMPACT_FIELDS)[number], string> = {
+      type: 'DEBIT',
       accountId,
-      String(4915100000000 + (i % ACCOUNTS)),
-      `sess-${i}`,
-      `req-${i}`,
-      '2',
-      '10',
-      '0',
-      'BYTES',
-      '5242880',
-      '5242880',
-      '0',
-      '',
-      '40000',
-      'EUR',
-      '9960000',
-      'ratel-loadtest-flat@1',
-      '2026-12',
-      '',
-      String(now + i),
-      '',
-      '',
-      '',
-      '',
-    ].join('|');
+      subscriberId: String(4915100000000 + (i % ACCOUNTS)),
+      sessionId: `sess-${i}`,
+      requestId: `req-${i}`,
+      requestNumber: '2',
+      ratingGroup: '10',
+      serviceId: '0',
+      unit: 'BYTES',
+      usedUnits: '5242880',
+      billableUnits: '5242880',
+      allowanceUnits: '0',
+      allowances: '',
+      amountMicros: '40000',
+      currency: 'EUR',
+      balanceAfterMicros: '9960000',
+      tariffId: 'ratel-loadtest-flat@1',
+      cycleId: '2026-12',
+      cycleUnits: '',
+      occurredAtMs: String(now + i),
+      overageUnits: '',
+      reason: '',
+      releasedMicros: '',
+      shortfallMicros: '',
+    };
+    const compact = RATED_COMPACT_FIELDS.map((f) => values[f]).join('|');
     const r = ratedJsonOf(eventId, compact);
     if (!('json' in r)) throw new Error(r.malformed);
     const valid = validateRatedEvent(JSON.parse(r.json));
