@@ -134,15 +134,18 @@ describe('ratel payments import', () => {
         const money = await pool.query(
           `select
            (select sum(amount_minor)::text from payment where bank_reference like 'CRASH-%') as received,
-           (select count(*)::int from ledger_transaction t join payment p on t.source_id = p.id where p.bank_reference like 'CRASH-%') as receipts,
+           (select sum(lp.amount_minor)::text from ledger_transaction t join ledger_posting lp on lp.transaction_id = t.id
+             where t.kind = 'PAYMENT_RECEIVED' and lp.account_code = 'BANK'
+               and (t.source_id in (select id from payment where bank_reference like 'CRASH-%')
+                 or t.source_id in (select import_id from payment where bank_reference like 'CRASH-%'))) as banked,
            (select count(*)::int from (select transaction_id from ledger_posting group by 1 having sum(amount_minor) <> 0) u) as unbalanced,
            (select status || ' ' || paid_minor from billing_document where id = 'doc-2') as document,
            (select sum(amount_minor)::text from ledger_posting where party_account_id = 'acc-2') as receivable`,
         );
-        // 5,000 x 1.00 EUR: 123.45 pays doc-2, the rest is acc-2's credit; one receipt per payment, all balanced.
+        // 5,000 x 1.00 EUR: 123.45 pays doc-2, the rest is acc-2's credit; each payment banked once, all balanced.
         expect(money.rows[0]).toEqual({
           received: '500000',
-          receipts: entries,
+          banked: '500000',
           unbalanced: 0,
           document: 'PAID 12345',
           receivable: '-487655',

@@ -70,19 +70,43 @@ async function database(name: string): Promise<Pool> {
   return pool;
 }
 
+/**
+ * What applying leaves, as far as it must not depend on how the payments were batched. Payments applied
+ * together share their PAYMENT_RECEIVED transaction (one BANK debit for their sum), so the ledger is
+ * compared by its credits (each payment's AR, UNAPPLIED_CASH or SUSPENSE line, a multiset) and its
+ * balances per ledger account, party and day, and each allocation by the kind of its transaction; the
+ * events without the transaction's id.
+ */
 async function state(pool: Pool): Promise<unknown> {
   const q = async (sql: string) => (await pool.query(sql)).rows;
   return {
     payments: await q(`select id, account_id, status, match_rule, unapplied_minor::text from payment order by id`),
     allocations: await q(
-      `select payment_id, document_id, amount_minor::text, ledger_transaction_id from payment_allocation order by payment_id, document_id`,
+      `select a.payment_id, a.document_id, a.amount_minor::text, t.kind from payment_allocation a
+       join ledger_transaction t on t.id = a.ledger_transaction_id order by a.payment_id, a.document_id`,
     ),
     documents: await q(`select id, status, paid_minor::text from billing_document order by id`),
-    postings: await q(
-      `select transaction_id, line_no, account_code, party_account_id, amount_minor::text from ledger_posting order by 1, 2`,
+    credits: await q(
+      `select t.kind, p.account_code, p.party_account_id, p.amount_minor::text from ledger_posting p
+       join ledger_transaction t on t.id = p.transaction_id where p.amount_minor < 0 order by 1, 2, 3, 4`,
     ),
-    events: await q(`select event_id, subject, payload - 'occurredAt' as payload from collections_event order by event_id`),
+    balances: await q(
+      `select p.account_code, p.party_account_id, t.posted_on::text, sum(p.amount_minor)::text from ledger_posting p
+       join ledger_transaction t on t.id = p.transaction_id group by 1, 2, 3 order by 1, 2, 3`,
+    ),
+    events: await q(
+      `select event_id, subject, payload - 'occurredAt' - 'ledgerTransactionId' as payload from collections_event order by event_id`,
+    ),
   };
+}
+
+/** The PAYMENT_RECEIVED transactions: how many, and how many payments' BANK debits they sum. */
+async function receipts(pool: Pool): Promise<{ transactions: number; bankDebits: number }> {
+  const { rows } = await pool.query<{ transactions: number; bankDebits: number }>(
+    `select count(distinct t.id)::int as transactions, count(*) filter (where p.account_code = 'BANK')::int as "bankDebits"
+     from ledger_transaction t join ledger_posting p on p.transaction_id = t.id where t.kind = 'PAYMENT_RECEIVED'`,
+  );
+  return rows[0];
 }
 
 let batched: Pool;
@@ -112,6 +136,15 @@ it('applyMany in batches leaves exactly what one payment at a time leaves', asyn
   expect([...rules].sort()).toEqual(['ACCOUNT_EXACT_AMOUNT', 'ACCOUNT_OLDEST_FIRST', 'DOCUMENT_NUMBER', 'RF_REFERENCE', 'SUSPENSE']);
   expect(await state(batched)).toEqual(await state(single));
   expect((await new LedgerChecks(batched).run({ nowMs: NOW })).ok).toBe(true);
+  // One at a time: a transaction per payment. In batches: one per batch and currency (each batch is one
+  // posting day), with one BANK debit each.
+  const created = outcomesOne.filter((o) => o.created).length;
+  expect(await receipts(single)).toEqual({ transactions: created, bankDebits: created });
+  const { rows: perBatch } = await batched.query<{ n: number }>(
+    `select count(*)::int as n from ledger_transaction where kind = 'PAYMENT_RECEIVED'`,
+  );
+  expect(perBatch[0].n).toBeLessThan(created / 10);
+  expect(await receipts(batched)).toEqual({ transactions: perBatch[0].n, bankDebits: perBatch[0].n });
 });
 
 it('the pipeline, a batch prepared while the one before it commits, leaves what one payment at a time leaves', async () => {

@@ -28,7 +28,7 @@ import type { ReceivedPayment } from '../payments/statements/statement-types';
 import { collectionsEventBatchStatement } from '../events/collections-outbox';
 import { allocatePayment, type OpenDocument } from './allocate';
 import { addPaidStatement, checkAddedPaid, payableDocument } from './document-paid';
-import { LEDGER_ACCOUNT, ledgerTransactionsStatements, paymentReceivedLegs, PAYMENT_RECEIVED_KIND } from './ledger-accounts';
+import { LEDGER_ACCOUNT, ledgerTransactionsStatements, paymentReceivedLegs, paymentsReceivedTransactions } from './ledger-accounts';
 import type { MatchRule, PaymentStatus } from './match-rules';
 import { creditorReferencesIn, remittanceTokens } from './remittance';
 
@@ -425,29 +425,27 @@ export class PaymentApplier {
         now,
       ],
     };
-    // One ledger transaction per payment, in the order of `applied`: its id is the allocations' and events' too.
-    const ledger = ledgerTransactionsStatements(
-      applied.map((a) => {
-        const allocated = a.plan.allocations.reduce((s, x) => s + x.amountMinor, 0n);
-        return {
-          key: `payment-received|${a.id}`,
-          kind: PAYMENT_RECEIVED_KIND,
-          sourceId: a.id,
-          currency: a.p.currency,
-          postedOn: a.p.bookingDate ?? a.p.valueDate,
-          now,
-          legs: paymentReceivedLegs({
-            amountMinor: a.p.amountMinor,
-            allocatedMinor: allocated,
-            accountId: a.match.accountId,
-            ...(a.p.channel === 'DEPOSIT'
-              ? { cash: { account: LEDGER_ACCOUNT.DEPOSITS_HELD, party: depositAccount({ id: a.id, accountId: a.match.accountId }) } }
-              : {}),
-          }),
-        };
-      }),
+    // The batch's payments in PAYMENT_RECEIVED transactions, one per currency and posting day (txOf: each
+    // payment's); a transaction's id is its payments' allocations' and events' too.
+    const received = paymentsReceivedTransactions(
+      applied.map((a) => ({
+        paymentId: a.id,
+        currency: a.p.currency,
+        postedOn: a.p.bookingDate ?? a.p.valueDate,
+        legs: paymentReceivedLegs({
+          amountMinor: a.p.amountMinor,
+          allocatedMinor: a.plan.allocations.reduce((s, x) => s + x.amountMinor, 0n),
+          accountId: a.match.accountId,
+          ...(a.p.channel === 'DEPOSIT'
+            ? { cash: { account: LEDGER_ACCOUNT.DEPOSITS_HELD, party: depositAccount({ id: a.id, accountId: a.match.accountId }) } }
+            : {}),
+        }),
+      })),
+      { importId, now },
     );
-    const allocations = applied.flatMap((a, i) => a.plan.allocations.map((x) => ({ paymentId: a.id, txId: ledger.ids[i], ...x })));
+    const ledger = ledgerTransactionsStatements(received.txs);
+    const txIdOf = (i: number) => ledger.ids[received.txOf[i]];
+    const allocations = applied.flatMap((a, i) => a.plan.allocations.map((x) => ({ paymentId: a.id, txId: txIdOf(i), ...x })));
     const paid = new Map<string, bigint>();
     for (const x of allocations) paid.set(x.documentId, (paid.get(x.documentId) ?? 0n) + x.amountMinor);
     const events = collectionsEventBatchStatement(
@@ -478,10 +476,10 @@ export class PaymentApplier {
                   input: {
                     type: 'PAYMENT_ALLOCATED' as const,
                     ...common,
-                    ledgerTransactionId: ledger.ids[i],
+                    ledgerTransactionId: txIdOf(i),
                     allocations: a.plan.allocations.map((x) => ({ documentId: x.documentId, amountMinor: x.amountMinor.toString() })),
                   },
-                  // The payment: a received payment is allocated once, by the ledger transaction of its id.
+                  // The payment: a received payment is allocated once, when it is received.
                   source: a.id,
                 },
               ]),

@@ -2,10 +2,12 @@
  * The general-ledger accounts collections posts to (ledger_posting.account_code), beside invoicing's
  * AR, REVENUE and TAX_PAYABLE. Signed amounts: debit > 0, credit < 0.
  *
- * A payment received is one transaction: BANK is debited with the amount; AR of the account is
- * credited with what documents took, UNAPPLIED_CASH of the account with what they did not (account
- * credit), or SUSPENSE (no party) with the whole amount when nobody could be identified. So, per
- * account, AR is what its documents still owe and AR + UNAPPLIED_CASH its net receivable.
+ * A payment received: BANK is debited with the amount; AR of the account is credited with what
+ * documents took, UNAPPLIED_CASH of the account with what they did not (account credit), or SUSPENSE
+ * (no party) with the whole amount when nobody could be identified. So, per account, AR is what its
+ * documents still owe and AR + UNAPPLIED_CASH its net receivable. The payments applied together (a
+ * statement import's batch) are one ledger transaction per currency and posting day, with one BANK
+ * debit for their sum (paymentsReceivedTransactions); a payment applied alone is one of its own.
  */
 import type { PoolClient, QueryConfig } from 'pg';
 import { derivedId } from '@app/events';
@@ -126,6 +128,75 @@ export function ledgerTransactionsStatements(txs: readonly LedgerTransactionInpu
       },
     ],
   };
+}
+
+/** Most postings in one PAYMENT_RECEIVED transaction of several payments (ledger_posting.line_no is a smallint). */
+export const RECEIVED_POSTINGS_MAX = 32_767;
+
+/** One payment received, with its legs (paymentReceivedLegs), as a batch posts it. */
+export interface ReceivedLegs {
+  paymentId: string;
+  currency: string;
+  postedOn: string;
+  legs: readonly LedgerLeg[];
+}
+
+/**
+ * The PAYMENT_RECEIVED transactions of payments applied together, and the transaction of each payment
+ * (`txOf[i]`, an index into `txs`). One transaction per currency and posting day (in the order of their
+ * first payment), never more than RECEIVED_POSTINGS_MAX postings: the debits of its payments (their
+ * cash: BANK, or DEPOSITS_HELD of an account) summed per ledger account and party first, then each
+ * payment's credits in the payments' order. Its key is its first payment's, `payment-received|<id>`: a
+ * payment is applied once, so no two transactions share it, and a payment alone is posted exactly as it
+ * always was (its source is the payment; the source of a transaction of several payments is the import,
+ * or its first payment when there is none). Each sums to zero because each payment's legs do. Pure.
+ */
+export function paymentsReceivedTransactions(
+  payments: readonly ReceivedLegs[],
+  o: { importId: string | null; now: Date },
+): { txs: LedgerTransactionInput[]; txOf: number[] } {
+  interface Group {
+    currency: string;
+    postedOn: string;
+    members: ReceivedLegs[];
+    debits: Map<string, LedgerLeg>;
+    credits: LedgerLeg[];
+  }
+  const groups: Group[] = [];
+  const open = new Map<string, number>();
+  const txOf = payments.map((p) => {
+    const day = `${p.currency}|${p.postedOn}`;
+    const debits = p.legs.filter((l) => l.amountMinor > 0n);
+    const credits = p.legs.filter((l) => l.amountMinor <= 0n);
+    let g = open.get(day);
+    const fits = (x: Group) => {
+      const newDebits = debits.filter((l) => !x.debits.has(`${l.account}|${l.party ?? ''}`)).length;
+      return x.debits.size + newDebits + x.credits.length + credits.length <= RECEIVED_POSTINGS_MAX;
+    };
+    if (g === undefined || !fits(groups[g])) {
+      g = groups.push({ currency: p.currency, postedOn: p.postedOn, members: [], debits: new Map(), credits: [] }) - 1;
+      open.set(day, g);
+    }
+    const x = groups[g];
+    x.members.push(p);
+    for (const l of debits) {
+      const k = `${l.account}|${l.party ?? ''}`;
+      const d = x.debits.get(k);
+      x.debits.set(k, d === undefined ? { ...l } : { ...d, amountMinor: d.amountMinor + l.amountMinor });
+    }
+    x.credits.push(...credits);
+    return g;
+  });
+  const txs = groups.map((x) => ({
+    key: `payment-received|${x.members[0].paymentId}`,
+    kind: PAYMENT_RECEIVED_KIND,
+    sourceId: x.members.length === 1 ? x.members[0].paymentId : (o.importId ?? x.members[0].paymentId),
+    currency: x.currency,
+    postedOn: x.postedOn,
+    now: o.now,
+    legs: [...x.debits.values(), ...x.credits],
+  }));
+  return { txs, txOf };
 }
 
 /** The legs of a payment received; asserts they sum to zero (a broken rule is a crash, not wrong money). Pure. */

@@ -2,7 +2,7 @@ import { creditorReference } from '@app/money';
 import { allocatePayment } from './allocate';
 import { ROW_ID_MAX_LENGTH } from '@app/events';
 import { paymentIdOf } from './apply-payment';
-import { ledgerTransactionIdOf, paymentReceivedLegs } from './ledger-accounts';
+import { ledgerTransactionIdOf, paymentReceivedLegs, paymentsReceivedTransactions, RECEIVED_POSTINGS_MAX } from './ledger-accounts';
 import { creditorReferencesIn, remittanceTokens } from './remittance';
 
 const docs = (...open: number[]) => open.map((o, i) => ({ id: `d${i + 1}`, openMinor: BigInt(o) }));
@@ -96,6 +96,105 @@ describe('paymentReceivedLegs', () => {
   it('crashes on an allocation it cannot balance', () => {
     expect(() => paymentReceivedLegs({ amountMinor: 10n, allocatedMinor: 11n, accountId: 'a' })).toThrow(/outside/);
     expect(() => paymentReceivedLegs({ amountMinor: 10n, allocatedMinor: 5n, accountId: null })).toThrow(/unidentified/);
+  });
+});
+
+describe('paymentsReceivedTransactions', () => {
+  const NOW = new Date(Date.UTC(2026, 11, 2, 18));
+  const received = (
+    paymentId: string,
+    amount: number,
+    allocated: number,
+    accountId: string | null,
+    more: { currency?: string; day?: string } = {},
+  ) => ({
+    paymentId,
+    currency: more.currency ?? 'EUR',
+    postedOn: more.day ?? '2026-12-02',
+    legs: paymentReceivedLegs({ amountMinor: BigInt(amount), allocatedMinor: BigInt(allocated), accountId }),
+  });
+  const sum = (legs: readonly { amountMinor: bigint }[]) => legs.reduce((s, l) => s + l.amountMinor, 0n);
+
+  it('posts a payment alone exactly as one payment: its key, its source, its legs', () => {
+    const one = received('pay-1', 100, 60, 'acc-1');
+    expect(paymentsReceivedTransactions([one], { importId: 'imp-1', now: NOW })).toEqual({
+      txs: [
+        {
+          key: 'payment-received|pay-1',
+          kind: 'PAYMENT_RECEIVED',
+          sourceId: 'pay-1',
+          currency: 'EUR',
+          postedOn: '2026-12-02',
+          now: NOW,
+          legs: one.legs,
+        },
+      ],
+      txOf: [0],
+    });
+  });
+
+  it('posts payments of one currency and day as one transaction: one BANK debit of their sum, then each credit in order', () => {
+    const ps = [received('pay-1', 100, 100, 'acc-1'), received('pay-2', 50, 20, 'acc-2'), received('pay-3', 7, 0, null)];
+    const { txs, txOf } = paymentsReceivedTransactions(ps, { importId: 'imp-1', now: NOW });
+    expect(txOf).toEqual([0, 0, 0]);
+    expect(txs).toHaveLength(1);
+    expect(txs[0]).toMatchObject({ key: 'payment-received|pay-1', sourceId: 'imp-1' });
+    expect(txs[0].legs).toEqual([
+      { account: 'BANK', party: null, amountMinor: 157n },
+      { account: 'AR', party: 'acc-1', amountMinor: -100n },
+      { account: 'AR', party: 'acc-2', amountMinor: -20n },
+      { account: 'UNAPPLIED_CASH', party: 'acc-2', amountMinor: -30n },
+      { account: 'SUSPENSE', party: null, amountMinor: -7n },
+    ]);
+    expect(sum(txs[0].legs)).toBe(0n);
+    // No import: the first payment is the source.
+    expect(paymentsReceivedTransactions(ps, { importId: null, now: NOW }).txs[0].sourceId).toBe('pay-1');
+  });
+
+  it('keeps currencies and posting days apart, and the debits of other cash accounts per party', () => {
+    const deposit = (paymentId: string, accountId: string, amount: number) => ({
+      ...received(paymentId, amount, amount, accountId),
+      legs: paymentReceivedLegs({
+        amountMinor: BigInt(amount),
+        allocatedMinor: BigInt(amount),
+        accountId,
+        cash: { account: 'DEPOSITS_HELD', party: accountId },
+      }),
+    });
+    const ps = [
+      received('pay-1', 10, 10, 'acc-1'),
+      received('pay-2', 20, 20, 'acc-2', { currency: 'USD' }),
+      received('pay-3', 30, 30, 'acc-3', { day: '2026-12-03' }),
+      deposit('pay-4', 'acc-4', 40),
+      deposit('pay-5', 'acc-5', 50),
+      received('pay-6', 60, 60, 'acc-6'),
+    ];
+    const { txs, txOf } = paymentsReceivedTransactions(ps, { importId: 'imp-1', now: NOW });
+    expect(txOf).toEqual([0, 1, 2, 0, 0, 0]);
+    expect(txs.map((t) => [t.key, t.currency, t.postedOn, t.sourceId])).toEqual([
+      ['payment-received|pay-1', 'EUR', '2026-12-02', 'imp-1'],
+      ['payment-received|pay-2', 'USD', '2026-12-02', 'pay-2'],
+      ['payment-received|pay-3', 'EUR', '2026-12-03', 'pay-3'],
+    ]);
+    expect(txs[0].legs.filter((l) => l.amountMinor > 0n)).toEqual([
+      { account: 'BANK', party: null, amountMinor: 70n },
+      { account: 'DEPOSITS_HELD', party: 'acc-4', amountMinor: 40n },
+      { account: 'DEPOSITS_HELD', party: 'acc-5', amountMinor: 50n },
+    ]);
+    for (const t of txs) expect(sum(t.legs)).toBe(0n);
+  });
+
+  it(`starts another transaction before one would hold more than RECEIVED_POSTINGS_MAX (${RECEIVED_POSTINGS_MAX}) postings`, () => {
+    // Three legs each (a partial payment: BANK, AR, UNAPPLIED_CASH); the BANK debits merge into one per transaction.
+    const n = RECEIVED_POSTINGS_MAX;
+    const ps = Array.from({ length: n }, (_, i) => received(`pay-${i}`, 10, 4, `acc-${i}`));
+    const { txs, txOf } = paymentsReceivedTransactions(ps, { importId: 'imp-1', now: NOW });
+    const perTx = Math.floor((RECEIVED_POSTINGS_MAX - 1) / 2);
+    expect(txs.map((t) => t.legs.length)).toEqual([1 + 2 * perTx, 1 + 2 * perTx, 1 + 2 * (n - 2 * perTx)]);
+    expect(txs.map((t) => t.key)).toEqual(['payment-received|pay-0', `payment-received|pay-${perTx}`, `payment-received|pay-${2 * perTx}`]);
+    expect(txOf[perTx - 1]).toBe(0);
+    expect(txOf[perTx]).toBe(1);
+    for (const t of txs) expect(sum(t.legs)).toBe(0n);
   });
 });
 

@@ -143,7 +143,13 @@ describe('bank statement import (camt.053, PostgreSQL)', () => {
   it('posts balanced ledger transactions: AR is what documents still owe, over-payment is account credit, unidentified money is suspense', async () => {
     const l = await ledger(pool);
     expect(l.unbalanced).toBe(0);
-    expect(l.transactions).toBe(INVOICES.length + 6);
+    // An issue per invoice, and the six payments received in one transaction: one batch, one day, one currency.
+    expect(l.transactions).toBe(INVOICES.length + 1);
+    const { rows: receipt } = await pool.query(
+      `select t.source_id, count(*) filter (where p.account_code = 'BANK')::int as bank_debits, count(*)::int as postings
+       from ledger_transaction t join ledger_posting p on p.transaction_id = t.id where t.kind = 'PAYMENT_RECEIVED' group by 1`,
+    );
+    expect(receipt).toEqual([{ source_id: expect.stringMatching(/^imp-/), bank_debits: 1, postings: 8 }]);
     expect(l.balances).toEqual({
       'AR:acc-1': '6000', // doc-2: 100.00 - 40.00
       'AR:acc-2': '5000', // doc-3 untouched
