@@ -49,9 +49,24 @@ class EntryRejected extends Error {
   }
 }
 
+/** An element's place in a path: its name, with its index among its parent's children of that name when it is not the first (and always for reports, entries and transactions). Pure. */
+function segment(name: string, index: number): string {
+  return index > 1 || name === 'Ntry' || REPORTS.has(name) || name === 'TxDtls' ? `${name}[${index}]` : name;
+}
+
+/** How many children of `parent` are named `name`. Pure. */
+function sameNamed(parent: Node, name: string): number {
+  let n = 0;
+  for (const c of parent.children) if (c.name === name) n++;
+  return n;
+}
+
 const child = (n: Node | undefined, name: string): Node | undefined => n?.children.find((c) => c.name === name);
 const children = (n: Node | undefined, name: string): Node[] => n?.children.filter((c) => c.name === name) ?? [];
-const at = (n: Node | undefined, ...path: string[]): Node | undefined => path.reduce<Node | undefined>((x, p) => child(x, p), n);
+function at(n: Node | undefined, ...path: string[]): Node | undefined {
+  for (let i = 0; i < path.length && n !== undefined; i++) n = child(n, path[i]);
+  return n;
+}
 const textAt = (n: Node | undefined, ...path: string[]): string | undefined => at(n, ...path)?.text.trim();
 
 /** Builds the items of a camt file as its chunks arrive (see the file header). */
@@ -116,28 +131,44 @@ export class CamtStreamParser {
     return out;
   }
 
+  /**
+   * The element path where the parser is, `Document/BkToCstmrStmt/Stmt[1]/Ntry[3]/...` (an element's
+   * index when it is not its parent's first of that name, and always for reports, entries and
+   * transactions). Inside a captured entry the path is not kept as the parser goes; it is rebuilt here
+   * from the captured nodes, the only place it is needed (a rejection).
+   */
   private where(): string {
-    return this.path.join('/');
+    const captured = this.capture.slice(1).map((node, i) => segment(node.name, sameNamed(this.capture[i], node.name)));
+    return [...this.path, ...captured].join('/');
   }
 
   private open(name: string, attributes: Readonly<Record<string, string>>, line: number): void {
-    const top = this.siblings.length - 1;
-    const seen = (this.siblings[top] ??= new Map());
+    const top = this.capture[this.capture.length - 1];
+    if (top !== undefined) {
+      // Inside an entry: only the captured tree is kept (where() rebuilds the path from it).
+      if (++this.captured > CAMT_ENTRY_ELEMENTS_MAX)
+        throw new EntryRejected(
+          `${this.where()}/${segment(name, sameNamed(top, name) + 1)}`,
+          line,
+          `an entry with more than ${CAMT_ENTRY_ELEMENTS_MAX} elements`,
+        );
+      const node: Node = { name, attributes, children: [], text: '', line };
+      top.children.push(node);
+      this.capture.push(node);
+      return;
+    }
+    const depth = this.siblings.length - 1;
+    const seen = (this.siblings[depth] ??= new Map());
     const index = (seen.get(name) ?? 0) + 1;
     seen.set(name, index);
     this.siblings.push(undefined);
-    this.path.push(index > 1 || name === 'Ntry' || REPORTS.has(name) || name === 'TxDtls' ? `${name}[${index}]` : name);
+    this.path.push(segment(name, index));
     this.names.push(name);
     this.checkStructure(name, line);
     const parent = this.names.length >= 2 ? this.names[this.names.length - 2] : '';
-    const starts = (name === 'Ntry' && REPORTS.has(parent)) || (name === 'Acct' && REPORTS.has(parent));
-    if (this.capture.length > 0 || starts) {
-      if (++this.captured > CAMT_ENTRY_ELEMENTS_MAX)
-        throw new EntryRejected(this.where(), line, `an entry with more than ${CAMT_ENTRY_ELEMENTS_MAX} elements`);
-      const node: Node = { name, attributes, children: [], text: '', line };
-      const top = this.capture[this.capture.length - 1];
-      if (top !== undefined) top.children.push(node);
-      this.capture.push(node);
+    if ((name === 'Ntry' || name === 'Acct') && REPORTS.has(parent)) {
+      this.captured = 1;
+      this.capture.push({ name, attributes, children: [], text: '', line });
     }
   }
 
@@ -153,7 +184,12 @@ export class CamtStreamParser {
 
   private close(name: string): void {
     const node = this.capture.pop();
-    if (node !== undefined && this.capture.length === 0) {
+    if (node !== undefined && this.capture.length > 0) {
+      // Inside an entry (its path was not kept).
+      if (REPORTS.has(name)) this.source = undefined;
+      return;
+    }
+    if (node !== undefined) {
       this.captured = 0;
       if (name === 'Acct') this.source = accountIdOf(node);
       else this.items.push(...this.entry(node, this.where()));
@@ -186,14 +222,19 @@ function required(n: Node, element: string, ...path: string[]): { text: string; 
   return { text, node: found };
 }
 
+/** The last date text found valid (a statement's entries mostly share their dates: each is checked once). */
+let lastValidDate: string | undefined;
+
 function dateOf(n: Node, element: string, name: 'ValDt' | 'BookgDt'): string | undefined {
   const d = at(n, name);
   if (d === undefined) return undefined;
   const text = textAt(d, 'Dt') ?? textAt(d, 'DtTm')?.slice(0, 10) ?? '';
+  if (text === lastValidDate) return text;
   const ms = Date.parse(`${text}T00:00:00Z`);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== text) {
     throw new EntryRejected(`${element}/${name}`, d.line, `${name}: ${JSON.stringify(text.slice(0, 30))} is not a date YYYY-MM-DD`);
   }
+  lastValidDate = text;
   return text;
 }
 

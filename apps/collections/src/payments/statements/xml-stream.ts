@@ -35,6 +35,30 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_.:-]*$/;
 const ATTRIBUTE = /([A-Za-z_][A-Za-z0-9_.:-]*)\s*=\s*("[^"]*"|'[^']*')/y;
 const PREDEFINED: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
+/** The attributes of a start tag that has none (shared, never written to). */
+const NO_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze({});
+
+const SLASH = 0x2f;
+const BANG = 0x21;
+const QUESTION = 0x3f;
+const DOUBLE_QUOTE = 0x22;
+const SINGLE_QUOTE = 0x27;
+const WHITESPACE = /\s/;
+
+/** Whether the character code ends an element's name in a start tag: white space (as /\s/ has it) or '/'. */
+function endsName(c: number): boolean {
+  if (c === SLASH || c === 0x20 || (c >= 0x09 && c <= 0x0d)) return true;
+  return c > 0x7f && WHITESPACE.test(String.fromCharCode(c));
+}
+
+/** True when `s` starts and ends with a printable ASCII character, so trim() would leave it as it is. */
+function trimmedEnds(s: string): boolean {
+  if (s.length === 0) return true;
+  const first = s.charCodeAt(0);
+  const last = s.charCodeAt(s.length - 1);
+  return first > 0x20 && first < 0x7f && last > 0x20 && last < 0x7f;
+}
+
 function localName(qualified: string): string {
   const colon = qualified.indexOf(':');
   return colon < 0 ? qualified : qualified.slice(colon + 1);
@@ -55,6 +79,8 @@ export function decodeEntities(text: string, line: number): string {
 export class XmlStreamTokenizer {
   private buffer = '';
   private line = 1;
+  /** The next newline of the buffer at or after the position reached (drain), -1 when none. */
+  private newline = -1;
   private readonly stack: string[] = [];
   private rootSeen = false;
   private ended = false;
@@ -78,18 +104,21 @@ export class XmlStreamTokenizer {
     if (!this.rootSeen) throw new XmlSyntaxError('no root element', this.line);
   }
 
-  private advance(consumed: string): void {
-    for (let i = consumed.indexOf('\n'); i >= 0; i = consumed.indexOf('\n', i + 1)) this.line++;
-  }
-
+  /**
+   * Reports every complete token of the buffer and keeps the incomplete rest. Tokens are read in place by
+   * character code, without a copy of each token; lines are counted by one forward scan for newlines.
+   */
   private drain(final: boolean): void {
     let pos = 0;
     const b = this.buffer;
+    this.newline = b.indexOf('\n');
     for (;;) {
       const lt = b.indexOf('<', pos);
       const textEnd = lt < 0 ? (final ? b.length : pos) : lt;
       if (textEnd > pos) {
-        this.onText(b.slice(pos, textEnd));
+        const line = this.line;
+        this.advanceTo(b, textEnd);
+        this.onText(b.slice(pos, textEnd), line);
         pos = textEnd;
       }
       if (lt < 0) break;
@@ -98,14 +127,36 @@ export class XmlStreamTokenizer {
         if (final) throw new XmlSyntaxError('the file ends inside a tag', this.line);
         break;
       }
-      this.onMarkup(b.slice(lt, end));
+      const line = this.line;
+      this.advanceTo(b, end);
+      this.onMarkup(b, lt, end, line);
       pos = end;
     }
-    this.buffer = b.slice(pos);
+    this.buffer = pos === 0 ? b : b.slice(pos);
+  }
+
+  /** Counts the lines of `b` up to `to` (the newline scan moves forward only, once over the buffer). */
+  private advanceTo(b: string, to: number): void {
+    while (this.newline >= 0 && this.newline < to) {
+      this.line++;
+      this.newline = b.indexOf('\n', this.newline + 1);
+    }
   }
 
   /** The index just past the markup starting at `lt`, or -1 when it is not complete yet. */
   private tokenEnd(b: string, lt: number): number {
+    const next = b.charCodeAt(lt + 1);
+    if (next !== BANG && next !== QUESTION && next === next) {
+      // A start or end tag: its first '>', unless a quoted attribute value comes before it.
+      const gt = b.indexOf('>', lt + 1);
+      if (gt < 0) return -1;
+      let quoted = false;
+      for (let i = lt + 1; i < gt && !quoted; i++) {
+        const c = b.charCodeAt(i);
+        quoted = c === DOUBLE_QUOTE || c === SINGLE_QUOTE;
+      }
+      if (!quoted) return gt + 1;
+    }
     const closeOf = (marker: string) => {
       const i = b.indexOf(marker, lt);
       return i < 0 ? -1 : i + marker.length;
@@ -125,9 +176,7 @@ export class XmlStreamTokenizer {
     return -1;
   }
 
-  private onText(raw: string): void {
-    const line = this.line;
-    this.advance(raw);
+  private onText(raw: string, line: number): void {
     if (this.stack.length === 0) {
       if (raw.trim() !== '' && raw.replace(/^\uFEFF/, '').trim() !== '') throw new XmlSyntaxError('text outside the root element', line);
       return;
@@ -135,29 +184,35 @@ export class XmlStreamTokenizer {
     this.handler.text(decodeEntities(raw, line));
   }
 
-  private onMarkup(token: string): void {
-    const line = this.line;
-    this.advance(token);
+  /** The markup `b[lt, end)`, which starts on `line`. */
+  private onMarkup(b: string, lt: number, end: number, line: number): void {
+    const next = b.charCodeAt(lt + 1);
+    if (next === SLASH) {
+      const name = b.slice(lt + 2, end - 1);
+      return this.onClose(trimmedEnds(name) ? name : name.trim(), line);
+    }
+    if (next !== BANG && next !== QUESTION) return this.onOpen(b, lt, end, line);
+    const token = b.slice(lt, end);
     if (token.startsWith('<!--') || token.startsWith('<?')) return;
     if (token.startsWith('<![CDATA[')) {
       if (this.stack.length === 0) throw new XmlSyntaxError('CDATA outside the root element', line);
       this.handler.text(token.slice(9, -3));
       return;
     }
-    if (token.startsWith('<!')) throw new XmlSyntaxError('a DOCTYPE or declaration is not accepted in a bank file', line);
-    if (token.startsWith('</')) return this.onClose(token.slice(2, -1).trim(), line);
-    this.onOpen(token, line);
+    throw new XmlSyntaxError('a DOCTYPE or declaration is not accepted in a bank file', line);
   }
 
-  private onOpen(token: string, line: number): void {
-    const selfClosing = token.endsWith('/>');
-    const inner = token.slice(1, selfClosing ? -2 : -1);
-    const nameEnd = inner.search(/[\s/]|$/);
-    const qualified = inner.slice(0, nameEnd);
+  /** The start tag `b[lt, end)`. */
+  private onOpen(b: string, lt: number, end: number, line: number): void {
+    const selfClosing = b.charCodeAt(end - 2) === SLASH;
+    const innerEnd = selfClosing ? end - 2 : end - 1;
+    let nameEnd = lt + 1;
+    while (nameEnd < innerEnd && !endsName(b.charCodeAt(nameEnd))) nameEnd++;
+    const qualified = b.slice(lt + 1, nameEnd);
     if (!NAME.test(qualified)) throw new XmlSyntaxError(`bad element name ${JSON.stringify(qualified.slice(0, 40))}`, line);
     if (this.stack.length === 0 && this.rootSeen) throw new XmlSyntaxError(`a second root element <${qualified}>`, line);
     if (this.stack.length >= XML_DEPTH_MAX) throw new XmlSyntaxError(`elements nested deeper than ${XML_DEPTH_MAX}`, line);
-    const attributes = this.attributesOf(inner.slice(nameEnd), qualified, line);
+    const attributes = nameEnd === innerEnd ? NO_ATTRIBUTES : this.attributesOf(b.slice(nameEnd, innerEnd), qualified, line);
     this.rootSeen = true;
     const name = localName(qualified);
     this.stack.push(qualified);
