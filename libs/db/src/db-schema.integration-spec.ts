@@ -148,6 +148,24 @@ describe('libs/db schema', () => {
     expect(allowed.filter(compared)).toEqual([]);
   });
 
+  it("compresses the outboxes' batch rows with lz4 (this PostgreSQL 15 has it), and pglz again after down", async () => {
+    const conn = orm.em.fork().getConnection();
+    const methods = async () =>
+      (
+        (await conn.execute(
+          `select attrelid::regclass::text as t, attcompression::text as c from pg_attribute
+           where attname = 'events' and attrelid in ('billing_outbox'::regclass, 'collections_outbox'::regclass) order by 1`,
+        )) as { t: string; c: string }[]
+      ).map((r) => `${r.t}:${r.c}`);
+    expect(await methods()).toEqual(['billing_outbox:l', 'collections_outbox:l']);
+    const lz4 = 'Migration20261205004800_outbox_events_lz4';
+    const later = MIGRATIONS.slice(MIGRATIONS.findIndex((m) => m.name === lz4)).map((m) => m.name);
+    await orm.getMigrator().down({ to: lz4 });
+    expect(await methods()).toEqual(['billing_outbox:', 'collections_outbox:']);
+    expect((await migrate(url)).applied).toEqual(later);
+    expect(await methods()).toEqual(['billing_outbox:l', 'collections_outbox:l']);
+  });
+
   it('migrates down and up again (the last test: it drops the data)', async () => {
     await orm.getMigrator().down({ to: 0 });
     const tables = await orm.em

@@ -147,22 +147,23 @@ export class ImportStatement {
       await pipeline.push(payments);
     };
     try {
-      for await (const item of parseStatement(chunks, (f) => (format = f ?? format))) {
-        counts.entriesSeen++;
-        if (item.kind === 'skipped') counts.skipped++;
-        else if (item.kind === 'rejected') {
-          fileRefused ||= item.wholeFile === true;
-          await this.reject(importId, ++counts.rejected, item, rejections);
-        } else {
-          batch.push(item);
-          if (batch.length >= this.batchMax) await flush();
+      for await (const items of parseStatement(chunks, (f) => (format = f ?? format)))
+        for (const item of items) {
+          counts.entriesSeen++;
+          if (item.kind === 'skipped') counts.skipped++;
+          else if (item.kind === 'rejected') {
+            fileRefused ||= item.wholeFile === true;
+            await this.reject(importId, ++counts.rejected, item, rejections);
+          } else {
+            batch.push(item);
+            if (batch.length >= this.batchMax) await flush();
+          }
+          onEntry?.(counts);
+          if (this.clock.nowMs() - lastBeatMs >= IMPORT_HEARTBEAT_MS) {
+            lastBeatMs = this.clock.nowMs();
+            await this.beat(importId, counts, format, lastBeatMs);
+          }
         }
-        onEntry?.(counts);
-        if (this.clock.nowMs() - lastBeatMs >= IMPORT_HEARTBEAT_MS) {
-          lastBeatMs = this.clock.nowMs();
-          await this.beat(importId, counts, format, lastBeatMs);
-        }
-      }
       await flush();
       await pipeline.drain();
     } catch (err) {

@@ -45,6 +45,7 @@ import { Migration20261204004400_document_paid_hot } from './Migration2026120400
 import { Migration20261205004500_payment_refs_per_statement } from './Migration20261205004500_payment_refs_per_statement';
 import { Migration20261205004600_outbox_event_batches } from './Migration20261205004600_outbox_event_batches';
 import { Migration20261205004700_payment_sums_per_transaction } from './Migration20261205004700_payment_sums_per_transaction';
+import { Migration20261205004800_outbox_events_lz4 } from './Migration20261205004800_outbox_events_lz4';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20260101000000_initial', class: Migration20260101000000_initial },
@@ -92,4 +93,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261205004500_payment_refs_per_statement', class: Migration20261205004500_payment_refs_per_statement },
   { name: 'Migration20261205004600_outbox_event_batches', class: Migration20261205004600_outbox_event_batches },
   { name: 'Migration20261205004700_payment_sums_per_transaction', class: Migration20261205004700_payment_sums_per_transaction },
+  { name: 'Migration20261205004800_outbox_events_lz4', class: Migration20261205004800_outbox_events_lz4 },
 ];

@@ -61,7 +61,11 @@ function sameNamed(parent: Node, name: string): number {
   return n;
 }
 
-const child = (n: Node | undefined, name: string): Node | undefined => n?.children.find((c) => c.name === name);
+function child(n: Node | undefined, name: string): Node | undefined {
+  if (n === undefined) return undefined;
+  for (const c of n.children) if (c.name === name) return c;
+  return undefined;
+}
 const children = (n: Node | undefined, name: string): Node[] => n?.children.filter((c) => c.name === name) ?? [];
 function at(n: Node | undefined, ...path: string[]): Node | undefined {
   for (let i = 0; i < path.length && n !== undefined; i++) n = child(n, path[i]);

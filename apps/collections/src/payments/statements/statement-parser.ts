@@ -17,11 +17,14 @@ export interface StatementParser {
 /** Characters looked at to choose the parser. */
 const SNIFF_CHARS = 64;
 
-/** Decodes byte chunks, picks the parser on the first characters, and yields items as they complete. */
+/**
+ * Decodes byte chunks, picks the parser on the first characters, and yields the items each chunk completes,
+ * in file order, as one array per chunk (never empty): one await per chunk of the file, not per entry.
+ */
 export async function* parseStatement(
   chunks: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
   onFormat?: (f: StatementFormat | undefined) => void,
-): AsyncGenerator<StatementItem> {
+): AsyncGenerator<StatementItem[]> {
   const decoder = new StringDecoder('utf8');
   let parser: StatementParser | undefined;
   let head = '';
@@ -36,31 +39,28 @@ export async function* parseStatement(
       reason: 'neither ISO 20022 XML (camt.053/camt.054) nor SWIFT MT940: the file starts with ' + JSON.stringify(start.slice(0, 20)),
     };
   };
-  const feed = function* (text: string, final: boolean): Generator<StatementItem> {
+  /** The items `text` completes; `stop` once the file was refused before any parser was chosen. */
+  const feed = (text: string, final: boolean): { items: StatementItem[]; stop: boolean } => {
     if (parser === undefined) {
       head += text;
-      if (head.replace(/^\uFEFF/, '').trimStart().length < SNIFF_CHARS && !final) return;
+      if (head.replace(/^\uFEFF/, '').trimStart().length < SNIFF_CHARS && !final) return { items: [], stop: false };
       const chosen = pick(head);
-      if (!('write' in chosen)) {
-        yield chosen;
-        parser = undefined;
-        head = '';
-        throw new StopParsing();
-      }
+      if (!('write' in chosen)) return { items: [chosen], stop: true };
       parser = chosen;
       text = head;
+      head = '';
     }
-    yield* parser.write(text);
+    const items = parser.write(text);
     onFormat?.(parser.format);
-    if (final) yield* parser.end();
+    if (final) items.push(...parser.end());
+    return { items, stop: false };
   };
-  try {
-    for await (const chunk of chunks) yield* feed(typeof chunk === 'string' ? chunk : decoder.write(chunk), false);
-    yield* feed(decoder.end(), true);
-    onFormat?.(parser?.format);
-  } catch (e) {
-    if (!(e instanceof StopParsing)) throw e;
+  for await (const chunk of chunks) {
+    const { items, stop } = feed(typeof chunk === 'string' ? chunk : decoder.write(chunk), false);
+    if (items.length > 0) yield items;
+    if (stop) return;
   }
+  const { items } = feed(decoder.end(), true);
+  if (items.length > 0) yield items;
+  onFormat?.(parser?.format);
 }
-
-class StopParsing extends Error {}
