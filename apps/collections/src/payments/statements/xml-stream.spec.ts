@@ -37,6 +37,12 @@ describe('XmlStreamTokenizer', () => {
     for (const size of [1, 2, 3, 7, 64, DOC.length]) expect(events(DOC, size)).toEqual(expected);
   });
 
+  it('reads tags spread over lines, end tags with white space before ">", and a ">" inside a quoted value, whatever the chunking', () => {
+    const xml = `<Doc>\r\n<A\n  k="x>y"\n  j='1'/><B>t\nu</B\n ><C></C  ></Doc >\n`;
+    const expected = ['<Doc@1', '<A k=x>y j=1@2', '/A@2', '<B@4', '"t\nu"', '/B@5', '<C@6', '/C@6', '/Doc@6'];
+    for (const size of [1, 2, 5, xml.length]) expect(events(xml, size)).toEqual(expected);
+  });
+
   it.each([
     ['a mismatched end tag', '<a><b></a>', 'line 1: </a> closes <b>'],
     ['an unclosed element', '<a>\n<b>', 'line 2: the file ends inside <b>'],

@@ -146,7 +146,7 @@ export class XmlStreamTokenizer {
   /** The index just past the markup starting at `lt`, or -1 when it is not complete yet. */
   private tokenEnd(b: string, lt: number): number {
     const next = b.charCodeAt(lt + 1);
-    if (next !== BANG && next !== QUESTION && next === next) {
+    if (next !== BANG && next !== QUESTION && !Number.isNaN(next)) {
       // A start or end tag: its first '>', unless a quoted attribute value comes before it.
       const gt = b.indexOf('>', lt + 1);
       if (gt < 0) return -1;
