@@ -55,7 +55,7 @@ export interface PaymentReceivedEvent extends EventBase {
 export interface PaymentAllocatedEvent extends EventBase {
   type: 'PAYMENT_ALLOCATED';
   paymentId: string;
-  /** The ledger transaction that posted it (one per receipt, allocation by hand or credit applied). */
+  /** The ledger transaction that posted it: the receipt's (shared by the payments received together), or the allocation by hand's or credit applied's. */
   ledgerTransactionId: string;
   currency: string;
   allocations: { documentId: string; amountMinor: string }[];

@@ -141,6 +141,9 @@ export interface ReceivedLegs {
   legs: readonly LedgerLeg[];
 }
 
+/** The ledger account and party a debit of a receipt is summed under. */
+const debitKey = (l: LedgerLeg) => `${l.account}|${l.party ?? ''}`;
+
 /**
  * The PAYMENT_RECEIVED transactions of payments applied together, and the transaction of each payment
  * (`txOf[i]`, an index into `txs`). One transaction per currency and posting day (in the order of their
@@ -170,7 +173,7 @@ export function paymentsReceivedTransactions(
     const credits = p.legs.filter((l) => l.amountMinor <= 0n);
     let g = open.get(day);
     const fits = (x: Group) => {
-      const newDebits = debits.filter((l) => !x.debits.has(`${l.account}|${l.party ?? ''}`)).length;
+      const newDebits = debits.filter((l) => !x.debits.has(debitKey(l))).length;
       return x.debits.size + newDebits + x.credits.length + credits.length <= RECEIVED_POSTINGS_MAX;
     };
     if (g === undefined || !fits(groups[g])) {
@@ -180,7 +183,7 @@ export function paymentsReceivedTransactions(
     const x = groups[g];
     x.members.push(p);
     for (const l of debits) {
-      const k = `${l.account}|${l.party ?? ''}`;
+      const k = debitKey(l);
       const d = x.debits.get(k);
       x.debits.set(k, d === undefined ? { ...l } : { ...d, amountMinor: d.amountMinor + l.amountMinor });
     }
