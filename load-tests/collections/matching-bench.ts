@@ -21,7 +21,12 @@
  * pruned inside one transaction), while most of the import's are (a page's old versions from a committed batch
  * are pruned when a later batch updates the page), so the import can beat the floor on that statement.
  *
- *   node -r ts-node/register/transpile-only -r tsconfig-paths/register load-tests/collections/matching-bench.ts [--entries 100000] [--pg-memory operator|defaults] [--profile true] [--floor true]
+ * `--pg-via socket` connects to the bench's own server through its Unix-domain socket instead of TCP on the
+ * loopback (`tcp`, the default and every earlier row of RESULTS.md): what an operator running PostgreSQL on the
+ * same host configures (DATABASE_URL with the socket directory as its host). On the loopback, each write's
+ * bytes go through the kernel's TCP stack on both sides.
+ *
+ *   node -r ts-node/register/transpile-only -r tsconfig-paths/register load-tests/collections/matching-bench.ts [--entries 100000] [--pg-memory operator|defaults] [--pg-via tcp|socket] [--profile true] [--floor true]
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -154,6 +159,12 @@ async function writeFloor(
   return { seconds, pgCpu: pgPid === undefined ? NaN : cpuSecondsOfTree(pgPid) - pgCpu0, rows, documents, steps };
 }
 
+/** The server of `tcpUrl` through its Unix-domain socket in `socketDir` (startPostgres's `-k`): same port, user and database. */
+function socketUrl(tcpUrl: string, socketDir: string): string {
+  const u = new URL(tcpUrl);
+  return `postgres://${u.username}@${encodeURIComponent(socketDir)}:${u.port}${u.pathname}`;
+}
+
 /** What an operator gives PostgreSQL on a box of this size (24 GB): a sixth of the memory as buffers, WAL room for a long import. */
 const PG_OPERATOR_MEMORY = { shared_buffers: '4GB', max_wal_size: '8GB' } as const;
 
@@ -168,7 +179,11 @@ async function main(): Promise<void> {
   const settings = memory === 'operator' ? PG_OPERATOR_MEMORY : {};
   const pg = process.env.DATABASE_URL ? undefined : await startPostgres({ dir: join(dir, 'pg'), durable: false, settings });
   if (pg !== undefined) console.log(`PostgreSQL settings: ${memory === 'operator' ? JSON.stringify(settings) : 'defaults'}`);
-  const url = process.env.DATABASE_URL ?? pg!.url;
+  const via = args.str('pg-via', 'tcp');
+  if (via !== 'tcp' && via !== 'socket') throw new Error(`--pg-via tcp|socket, not ${via}`);
+  if (via === 'socket' && pg === undefined) throw new Error('--pg-via socket: only with the bench’s own server (no DATABASE_URL)');
+  const url = process.env.DATABASE_URL ?? (via === 'socket' ? socketUrl(pg!.url, join(dir, 'pg')) : pg!.url);
+  if (pg !== undefined) console.log(`connected through ${via === 'socket' ? 'the Unix-domain socket' : 'TCP on the loopback'}`);
   try {
     await migrate(url);
     const pool = new Pool({ connectionString: url, max: 4 });

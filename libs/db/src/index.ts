@@ -20,3 +20,4 @@ export * from './migrate';
 export * from './pg-transaction';
 export * from './pg-copy';
 export * from './pg-statements';
+export * from './pg-arrays';

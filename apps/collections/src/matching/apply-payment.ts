@@ -23,7 +23,7 @@
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient, QueryConfig } from 'pg';
 import { derivedId } from '@app/events';
-import { beginTransaction, INDEX_LOOKUPS_ONLY, statementsAsOne } from '@app/db';
+import { beginTransaction, INDEX_LOOKUPS_ONLY, pgArray, statementsAsOne } from '@app/db';
 import type { ReceivedPayment } from '../payments/statements/statement-types';
 import { collectionsEventBatchStatement } from '../events/collections-outbox';
 import { allocatePayment, type OpenDocument } from './allocate';
@@ -290,7 +290,12 @@ export class PaymentApplier {
        union
        select p.id, p.channel, p.source, p.bank_reference from unnest($2::text[], $3::text[], $4::text[]) as k(ch, src, ref)
          join payment p on p.channel = k.ch and p.source = k.src and p.bank_reference = k.ref`,
-      [[...firstIndex.keys()], firsts.map((p) => p.channel), firsts.map((p) => p.source), firsts.map((p) => p.bankReference)],
+      [
+        pgArray([...firstIndex.keys()]),
+        pgArray(firsts.map((p) => p.channel)),
+        pgArray(firsts.map((p) => p.source)),
+        pgArray(firsts.map((p) => p.bankReference)),
+      ],
     );
     const existingIds = new Map<string, string>();
     for (const r of existing) {
@@ -343,7 +348,9 @@ export class PaymentApplier {
     const accounts =
       tokens.length === 0
         ? []
-        : (await c.query<{ id: string }>(`select id from billing_account where id = any($1::text[])`, [tokens])).rows.map((r) => r.id);
+        : (await c.query<{ id: string }>(`select id from billing_account where id = any($1::text[])`, [pgArray(tokens)])).rows.map(
+            (r) => r.id,
+          );
     const out: Documents = {
       byId: new Map(),
       byReference: new Map(),
@@ -368,7 +375,7 @@ export class PaymentApplier {
        where type <> 'CREDIT_NOTE'
          and (payment_reference = any($1::text[]) or number_text = any($2::text[]) or (account_id = any($3::text[]) and ${PAYABLE}))
        order by issue_date, id for update`,
-      [refs, tokens, accounts],
+      [pgArray(refs), pgArray(tokens), pgArray(accounts)],
     );
     const push = (m: Map<string, DocumentState[]>, k: string, d: DocumentState) => m.set(k, [...(m.get(k) ?? []), d]);
     for (const r of rows) {
@@ -405,22 +412,22 @@ export class PaymentApplier {
          $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::int[]) as t(id, ch, src, ref, cur, amt, un, vd, bd, e2e, rmt, dn, st, acc, mr, ord)
        order by ord`,
       values: [
-        applied.map((a) => a.id),
-        applied.map((a) => a.p.channel),
-        applied.map((a) => a.p.source),
-        applied.map((a) => a.p.bankReference),
-        applied.map((a) => a.p.currency),
-        applied.map((a) => a.p.amountMinor.toString()),
-        applied.map((a) => a.plan.unappliedMinor.toString()),
-        applied.map((a) => a.p.valueDate),
-        applied.map((a) => a.p.bookingDate),
-        applied.map((a) => a.p.endToEndId),
-        applied.map((a) => a.p.remittanceInfo),
-        applied.map((a) => a.p.debtorName),
-        applied.map((a) => a.status),
-        applied.map((a) => a.match.accountId),
-        applied.map((a) => a.rule),
-        applied.map((_, i) => i),
+        pgArray(applied.map((a) => a.id)),
+        pgArray(applied.map((a) => a.p.channel)),
+        pgArray(applied.map((a) => a.p.source)),
+        pgArray(applied.map((a) => a.p.bankReference)),
+        pgArray(applied.map((a) => a.p.currency)),
+        pgArray(applied.map((a) => a.p.amountMinor)),
+        pgArray(applied.map((a) => a.plan.unappliedMinor)),
+        pgArray(applied.map((a) => a.p.valueDate)),
+        pgArray(applied.map((a) => a.p.bookingDate)),
+        pgArray(applied.map((a) => a.p.endToEndId)),
+        pgArray(applied.map((a) => a.p.remittanceInfo)),
+        pgArray(applied.map((a) => a.p.debtorName)),
+        pgArray(applied.map((a) => a.status)),
+        pgArray(applied.map((a) => a.match.accountId)),
+        pgArray(applied.map((a) => a.rule)),
+        pgArray(applied.map((_, i) => i)),
         importId,
         now,
       ],
@@ -497,10 +504,10 @@ export class PaymentApplier {
               text: `insert into payment_allocation (payment_id, document_id, amount_minor, ledger_transaction_id, created_at)
          select p, d, m, t, $5 from unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) as u(p, d, m, t)`,
               values: [
-                allocations.map((x) => x.paymentId),
-                allocations.map((x) => x.documentId),
-                allocations.map((x) => x.amountMinor.toString()),
-                allocations.map((x) => x.txId),
+                pgArray(allocations.map((x) => x.paymentId)),
+                pgArray(allocations.map((x) => x.documentId)),
+                pgArray(allocations.map((x) => x.amountMinor)),
+                pgArray(allocations.map((x) => x.txId)),
                 now,
               ],
             },

@@ -3,6 +3,7 @@
  * document's status"): the SQL of a payable document, and the move of paid amounts and statuses.
  */
 import type { PoolClient, QueryConfig } from 'pg';
+import { pgArray } from '@app/db';
 
 /** A document money can pay, as a predicate on the alias `d`: issued, not fully paid, not a credit note. Pure. */
 export function payableDocument(d: string): string {
@@ -28,7 +29,7 @@ export function addPaidStatement(paid: ReadonlyMap<string, bigint>, now: Date): 
        status = case when d.paid_minor + a.m = d.gross_minor then 'PAID' else 'PARTIALLY_PAID' end, updated_at = $3
      from unnest($1::text[], $2::bigint[]) as a(id, m) where d.id = a.id
      returning d.paid_minor <= d.gross_minor as within`,
-    values: [[...paid.keys()], [...paid.values()].map(String), now],
+    values: [pgArray([...paid.keys()]), pgArray([...paid.values()]), now],
   };
 }
 

@@ -11,6 +11,7 @@
  */
 import type { PoolClient, QueryConfig } from 'pg';
 import { derivedId } from '@app/events';
+import { pgArray } from '@app/db';
 
 export const LEDGER_ACCOUNT = {
   BANK: 'BANK',
@@ -106,24 +107,24 @@ export function ledgerTransactionsStatements(txs: readonly LedgerTransactionInpu
         text: `insert into ledger_transaction (id, idempotency_key, kind, source_id, currency, posted_on, created_at)
      select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::date[], $7::timestamptz[])`,
         values: [
-          ids,
-          txs.map((t) => t.key),
-          txs.map((t) => t.kind),
-          txs.map((t) => t.sourceId),
-          txs.map((t) => t.currency),
-          txs.map((t) => t.postedOn),
-          txs.map((t) => t.now),
+          pgArray(ids),
+          pgArray(txs.map((t) => t.key)),
+          pgArray(txs.map((t) => t.kind)),
+          pgArray(txs.map((t) => t.sourceId)),
+          pgArray(txs.map((t) => t.currency)),
+          pgArray(txs.map((t) => t.postedOn)),
+          pgArray(txs.map((t) => t.now.toISOString())),
         ],
       },
       {
         text: `insert into ledger_posting (transaction_id, line_no, account_code, party_account_id, amount_minor)
      select * from unnest($1::text[], $2::smallint[], $3::text[], $4::text[], $5::bigint[])`,
         values: [
-          legs.map((l) => l.tx),
-          legs.map((l) => l.n),
-          legs.map((l) => l.account),
-          legs.map((l) => l.party),
-          legs.map((l) => l.amountMinor.toString()),
+          pgArray(legs.map((l) => l.tx)),
+          pgArray(legs.map((l) => l.n)),
+          pgArray(legs.map((l) => l.account)),
+          pgArray(legs.map((l) => l.party)),
+          pgArray(legs.map((l) => l.amountMinor)),
         ],
       },
     ],
