@@ -31,6 +31,7 @@ import {
   stopLeftovers,
   waitUntilReady,
 } from '@app/devstack';
+import { COLLECTIONS_V8_FLAGS } from '../apps/collections/src/runtime-flags';
 
 const ROOT = resolve(__dirname, '..');
 /** Where the local system keeps its data, keys, process record and endpoints (tests point it elsewhere). */
@@ -55,6 +56,8 @@ interface ProcessSpec {
   /** Port variables and the port each prefers; a taken preferred port is replaced by a free one; a port set in the environment is used as is. */
   ports: Record<string, number>;
   env?: Record<string, string>;
+  /** V8 flags the process runs with (before ts-node's). */
+  v8Flags?: readonly string[];
   /** All must pass, on a port the process itself listens on. */
   ready: ({ kind: 'http'; port: string; path: string } | { kind: 'grpc-health'; port: string })[];
   /** Written to endpoints.json and env (for curl and try:charge). */
@@ -94,6 +97,7 @@ const PROCESSES: ProcessSpec[] = [
     name: 'collections',
     entry: 'apps/collections/src/main.ts',
     ports: { COLLECTIONS_HTTP_PORT: 8083 },
+    v8Flags: COLLECTIONS_V8_FLAGS,
     // Dunning bars through the local charging; the direct-debit creditor is a demo one (set DD_CREDITOR_* for real files).
     env: {
       CHARGING_API_URL: 'http://127.0.0.1:${RATEL_HTTP_PORT}',
@@ -241,7 +245,7 @@ async function launchAll(record: ProcessRecord, env: NodeJS.ProcessEnv, vars: Re
     const own: Record<string, string> = {};
     for (const name of Object.keys(spec.ports)) own[name] = vars[name];
     for (const [name, value] of Object.entries(spec.env ?? {})) own[name] = process.env[name] ?? fill(value, vars);
-    const child = spawnTied(process.execPath, [...TS_NODE, join(ROOT, spec.entry)], {
+    const child = spawnTied(process.execPath, [...(spec.v8Flags ?? []), ...TS_NODE, join(ROOT, spec.entry)], {
       cwd: ROOT,
       env: { ...env, ...own },
       stdio: ['ignore', 'inherit', 'inherit'],

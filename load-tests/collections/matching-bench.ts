@@ -21,13 +21,17 @@
  * pruned inside one transaction), while most of the import's are (a page's old versions from a committed batch
  * are pruned when a later batch updates the page), so the import can beat the floor on that statement.
  *
+ * The bench runs itself again with the collections process's V8 flags (COLLECTIONS_V8_FLAGS) unless it has them
+ * already; `--v8-flags none` keeps node's defaults.
+ *
  * `--pg-via socket` connects to the bench's own server through its Unix-domain socket instead of TCP on the
  * loopback (`tcp`, the default and every earlier row of RESULTS.md): what an operator running PostgreSQL on the
  * same host configures (DATABASE_URL with the socket directory as its host). On the loopback, each write's
  * bytes go through the kernel's TCP stack on both sides.
  *
- *   node -r ts-node/register/transpile-only -r tsconfig-paths/register load-tests/collections/matching-bench.ts [--entries 100000] [--pg-memory operator|defaults] [--pg-via tcp|socket] [--profile true] [--floor true]
+ *   node -r ts-node/register/transpile-only -r tsconfig-paths/register load-tests/collections/matching-bench.ts [--entries 100000] [--pg-memory operator|defaults] [--pg-via tcp|socket] [--v8-flags collections|none] [--profile true] [--floor true]
  */
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,6 +44,7 @@ import { startPostgres } from '@app/devstack';
 import { creditorReference, minorToDecimal } from '@app/money';
 import { systemClock } from '@app/observability';
 import { LedgerChecks } from '../../apps/collections/src/ledger/ledger-checks';
+import { COLLECTIONS_V8_FLAGS } from '../../apps/collections/src/runtime-flags';
 import { PAYMENT_RECEIVED_KIND } from '../../apps/collections/src/matching/ledger-accounts';
 import { ImportStatement, ImportStatementCommand } from '../../apps/collections/src/payments/import-statement.usecase';
 import { Args } from '../lib/args';
@@ -170,6 +175,17 @@ const PG_OPERATOR_MEMORY = { shared_buffers: '4GB', max_wal_size: '8GB' } as con
 
 async function main(): Promise<void> {
   const args = new Args();
+  // The import runs as the collections process runs it: with its V8 flags (COLLECTIONS_V8_FLAGS), unless
+  // --v8-flags none (node's defaults, as the rows of RESULTS.md before 2026-12-05 18:00 UTC ran).
+  const v8Flags = args.str('v8-flags', 'collections');
+  if (v8Flags !== 'collections' && v8Flags !== 'none') throw new Error(`--v8-flags collections|none, not ${v8Flags}`);
+  if (v8Flags === 'collections' && !COLLECTIONS_V8_FLAGS.every((f) => process.execArgv.includes(f))) {
+    const child = spawnSync(process.execPath, [...COLLECTIONS_V8_FLAGS, ...process.execArgv, ...process.argv.slice(1)], {
+      stdio: 'inherit',
+    });
+    process.exit(child.status ?? 1);
+  }
+  console.log(`node's V8 flags: ${process.execArgv.filter((a) => a.startsWith('--max-')).join(' ') || 'defaults'}`);
   const n = Number(args.str('entries', '100000'));
   const dir = mkdtempSync(join(tmpdir(), 'ratel-matching-bench-'));
   // The bench's own server, sized as an operator sizes one on this 24 GB box (--pg-memory default), or with
