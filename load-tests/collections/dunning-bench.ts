@@ -9,7 +9,7 @@
  * Baseline in the same run: a raw PostgreSQL COPY of the same N dunning_action-shaped rows into a table
  * of the same columns, so the ratio says what evaluating costs beyond writing its output.
  *
- *   node -r ts-node/register/transpile-only -r tsconfig-paths/register load-tests/collections/dunning-bench.ts [--accounts 20000]
+ *   node -r ts-node/register/transpile-only -r tsconfig-paths/register load-tests/collections/dunning-bench.ts [--accounts 20000] [--v8-flags collections|none]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,12 +19,17 @@ import { copyRows, migrate, withTransaction } from '@app/db';
 import { startPostgres } from '@app/devstack';
 import { Dunning } from '../../apps/collections/src/dunning/dunning';
 import { Args } from '../lib/args';
+import { runWithV8Flags } from '../lib/v8-flags';
+import { COLLECTIONS_V8_FLAGS } from '../../apps/collections/src/runtime-flags';
 import { cpuSecondsOfTree } from '../lib/proc';
 import { printStatementProfile, resetStatementProfile } from '../lib/pg-statements';
 import { seedInvoices } from './seed-invoices';
 
 async function main(): Promise<void> {
-  const n = Number(new Args().str('accounts', '20000'));
+  const args = new Args();
+  // As the collections process runs (its V8 flags), unless --v8-flags none.
+  runWithV8Flags(args, 'collections', COLLECTIONS_V8_FLAGS);
+  const n = Number(args.str('accounts', '20000'));
   const dir = mkdtempSync(join(tmpdir(), 'ratel-dunning-bench-'));
   const pg = process.env.DATABASE_URL ? undefined : await startPostgres({ dir: join(dir, 'pg'), durable: false });
   const url = process.env.DATABASE_URL ?? pg!.url;

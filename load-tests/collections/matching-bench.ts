@@ -31,7 +31,6 @@
  *
  *   node -r ts-node/register/transpile-only -r tsconfig-paths/register load-tests/collections/matching-bench.ts [--entries 100000] [--pg-memory operator|defaults] [--pg-via tcp|socket] [--v8-flags collections|none] [--profile true] [--floor true]
  */
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,6 +47,7 @@ import { COLLECTIONS_V8_FLAGS } from '../../apps/collections/src/runtime-flags';
 import { PAYMENT_RECEIVED_KIND } from '../../apps/collections/src/matching/ledger-accounts';
 import { ImportStatement, ImportStatementCommand } from '../../apps/collections/src/payments/import-statement.usecase';
 import { Args } from '../lib/args';
+import { runWithV8Flags } from '../lib/v8-flags';
 import { grossOf, numberText, seedInvoices } from './seed-invoices';
 import { cpuSecondsOfTree } from '../lib/proc';
 import { startProfile } from '../lib/cpu-profile';
@@ -175,17 +175,9 @@ const PG_OPERATOR_MEMORY = { shared_buffers: '4GB', max_wal_size: '8GB' } as con
 
 async function main(): Promise<void> {
   const args = new Args();
-  // The import runs as the collections process runs it: with its V8 flags (COLLECTIONS_V8_FLAGS), unless
-  // --v8-flags none (node's defaults, as the rows of RESULTS.md before 2026-12-05 18:00 UTC ran).
-  const v8Flags = args.str('v8-flags', 'collections');
-  if (v8Flags !== 'collections' && v8Flags !== 'none') throw new Error(`--v8-flags collections|none, not ${v8Flags}`);
-  if (v8Flags === 'collections' && !COLLECTIONS_V8_FLAGS.every((f) => process.execArgv.includes(f))) {
-    const child = spawnSync(process.execPath, [...COLLECTIONS_V8_FLAGS, ...process.execArgv, ...process.argv.slice(1)], {
-      stdio: 'inherit',
-    });
-    process.exit(child.status ?? 1);
-  }
-  console.log(`node's V8 flags: ${process.execArgv.filter((a) => a.startsWith('--max-')).join(' ') || 'defaults'}`);
+  // The import runs as the collections process runs it: with its V8 flags (unless --v8-flags none: node's
+  // defaults, as the rows of RESULTS.md before 2026-12-05 18:00 UTC ran).
+  runWithV8Flags(args, 'collections', COLLECTIONS_V8_FLAGS);
   const n = Number(args.str('entries', '100000'));
   const dir = mkdtempSync(join(tmpdir(), 'ratel-matching-bench-'));
   // The bench's own server, sized as an operator sizes one on this 24 GB box (--pg-memory default), or with

@@ -11,7 +11,7 @@
  * Baseline in the same run: N bare unbar calls to the same fake charging, one at a time (the floor of
  * the HTTP round trip alone).
  *
- *   node -r ts-node/register/transpile-only -r tsconfig-paths/register load-tests/collections/unbar-bench.ts [--accounts 2000]
+ *   node -r ts-node/register/transpile-only -r tsconfig-paths/register load-tests/collections/unbar-bench.ts [--accounts 2000] [--v8-flags collections|none]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -32,6 +32,8 @@ import {
   ImportStatementCommand,
 } from '../../apps/collections/src/payments/import-statement.usecase';
 import { Args } from '../lib/args';
+import { runWithV8Flags } from '../lib/v8-flags';
+import { COLLECTIONS_V8_FLAGS } from '../../apps/collections/src/runtime-flags';
 import { grossOf, numberText, seedInvoices } from './seed-invoices';
 
 const KEY = 'bench-key';
@@ -46,7 +48,10 @@ const summary = (xs: number[]) => {
 };
 
 async function main(): Promise<void> {
-  const n = Number(new Args().str('accounts', '2000'));
+  const args = new Args();
+  // As the collections process runs (its V8 flags), unless --v8-flags none.
+  runWithV8Flags(args, 'collections', COLLECTIONS_V8_FLAGS);
+  const n = Number(args.str('accounts', '2000'));
   const dir = mkdtempSync(join(tmpdir(), 'ratel-unbar-bench-'));
   const pg = process.env.DATABASE_URL ? undefined : await startPostgres({ dir: join(dir, 'pg'), durable: false });
   const url = process.env.DATABASE_URL ?? pg!.url;
