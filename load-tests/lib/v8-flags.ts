@@ -6,13 +6,14 @@ import { spawnSync } from 'node:child_process';
 import type { Args } from './args';
 
 /**
- * Returns in the process that runs as chosen (`--v8-flags <process>|none`, `process` by default); otherwise runs
- * this script again with `flags` before its own node options and exits with that run's status.
+ * Returns in the process that runs as chosen (`--v8-flags <owner>|none`, `owner` by default: the process whose
+ * flags they are); otherwise runs this script again with `flags` before its own node options and exits with that
+ * run's status.
  */
-export function runWithV8Flags(args: Args, process_: string, flags: readonly string[]): void {
-  const choice = args.str('v8-flags', process_);
-  if (choice !== process_ && choice !== 'none') throw new Error(`--v8-flags ${process_}|none, not ${choice}`);
-  if (choice === process_ && !flags.every((f) => process.execArgv.includes(f))) {
+export function runWithV8Flags(args: Args, owner: string, flags: readonly string[]): void {
+  const choice = args.str('v8-flags', owner);
+  if (choice !== owner && choice !== 'none') throw new Error(`--v8-flags ${owner}|none, not ${choice}`);
+  if (choice === owner && !flags.every((f) => process.execArgv.includes(f))) {
     const child = spawnSync(process.execPath, [...flags, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
     process.exit(child.status ?? 1);
   }
