@@ -164,6 +164,92 @@ describe('invariants through both modes', () => {
   });
 
   it.each(['batch', 'stream'] as const)(
+    '%s: 1,000 concurrent session STARTs against a balance for exactly 137: 137 granted; after TERMINATE balance 0, nothing reserved',
+    async (mode) => {
+      const MB = 1_048_576n;
+      const data = (requestedUnits: bigint, usedUnits: bigint) => [{ ratingGroup: 20, requestedUnits, usedUnits, unit: UnitType.BYTES }];
+      // What one grant of 1 MB reserves on the demo plan (data in 1 MB blocks, its first tier up to 1 GB: 137 MB stay in it),
+      // read from a probe account rather than restated here.
+      const probe = await provisionSubscriber(env.engine, 10n * EUR);
+      const probed = await sendAll[mode]([
+        {
+          correlationId: 'p',
+          start: StartSessionRequest.fromPartial({
+            sessionId: uniqueId('probe'),
+            requestNumber: 0,
+            subscriber: { msisdn: probe.msisdn },
+            services: data(MB, 0n),
+          }),
+        },
+      ]);
+      const grant = probed[0].start!.services[0].grantedUnits;
+      const perGrant = (await balanceOf(probe.msisdn)).reserved!.amountMicros;
+      expect([grant, perGrant > 0n]).toEqual([MB, true]);
+
+      const { msisdn, accountId } = await provisionSubscriber(env.engine, 137n * perGrant);
+      const subscriber = { msisdn };
+      const sessions = Array.from({ length: 1000 }, () => uniqueId(`${mode}-s`));
+      const starts = await sendAll[mode](
+        sessions.map((sessionId, i) => ({
+          correlationId: `s${i}`,
+          start: StartSessionRequest.fromPartial({ sessionId, requestNumber: 0, subscriber, services: data(MB, 0n) }),
+        })),
+      );
+      expect(starts.map((r) => r.correlationId)).toEqual(sessions.map((_, i) => `s${i}`));
+      const granted = starts.map((r) => r.start?.services[0]?.grantedUnits ?? 0n);
+      expect(granted.filter((g) => g === grant)).toHaveLength(137);
+      expect(granted.filter((g) => g === 0n)).toHaveLength(863);
+      expect(starts.filter((r) => r.start?.resultCode === ResultCode.CREDIT_LIMIT_REACHED)).toHaveLength(863);
+      const held = await balanceOf(msisdn);
+      expect([held.balance?.amountMicros, held.reserved?.amountMicros]).toEqual([137n * perGrant, 137n * perGrant]);
+
+      // Every session ends, each using all it was granted (nothing for the refused ones).
+      const ends = await sendAll[mode](
+        sessions.map((sessionId, i) => ({
+          correlationId: `t${i}`,
+          terminate: TerminateSessionRequest.fromPartial({ sessionId, requestNumber: 1, subscriber, services: data(0n, granted[i]) }),
+        })),
+      );
+      expect(ends.every((r) => r.terminate?.resultCode === ResultCode.SUCCESS)).toBe(true);
+      const after = await balanceOf(msisdn);
+      expect([after.balance?.amountMicros, after.reserved?.amountMicros ?? 0n]).toEqual([0n, 0n]);
+      expect(await notificationsOf(accountId)).toEqual(['BALANCE_EXHAUSTED']);
+    },
+  );
+
+  it.each(['batch', 'stream'] as const)(
+    '%s: a request number below the last one is refused for its item alone; the newest answer still replays',
+    async (mode) => {
+      const { msisdn } = await provisionSubscriber(env.engine, 10n * EUR);
+      const sessionId = uniqueId('seq');
+      const MB = 1_048_576n;
+      const subscriber = { msisdn };
+      const services = (used: bigint) => [{ ratingGroup: 20, requestedUnits: MB, usedUnits: used, unit: UnitType.BYTES }];
+      const update = (requestNumber: number) => ({
+        correlationId: `u${requestNumber}`,
+        update: UpdateSessionRequest.fromPartial({ sessionId, requestNumber, subscriber, services: services(MB) }),
+      });
+      const first = await sendAll[mode]([
+        { correlationId: 's', start: StartSessionRequest.fromPartial({ sessionId, requestNumber: 0, subscriber, services: services(0n) }) },
+        update(5),
+      ]);
+      expect([first[0].start?.resultCode, first[1].update?.resultCode]).toEqual([ResultCode.SUCCESS, ResultCode.SUCCESS]);
+      const before = await balanceOf(msisdn);
+      const late = await sendAll[mode]([update(3), update(5), item('d', debit(msisdn, uniqueId('seq')))]);
+      expect(late[0].status).toMatchObject({ code: Status.FAILED_PRECONDITION });
+      expect(Buffer.from(ChargeItemResult.encode({ ...late[1], correlationId: 'u5' }).finish())).toEqual(
+        Buffer.from(ChargeItemResult.encode(first[1]).finish()),
+      );
+      expect(late[2].debitEvent?.resultCode).toBe(ResultCode.SUCCESS);
+      const after = await balanceOf(msisdn);
+      expect([after.balance?.amountMicros, after.reserved?.amountMicros]).toEqual([
+        before.balance!.amountMicros - SMS_PRICE,
+        before.reserved?.amountMicros,
+      ]);
+    },
+  );
+
+  it.each(['batch', 'stream'] as const)(
     '%s: a replay answers byte-identical item by item; other content is refused alone',
     async (mode) => {
       const { msisdn } = await provisionSubscriber(env.engine, 10n * EUR);

@@ -20,7 +20,7 @@ import { DEMO_PREPAID_PLAN, RatingGroups } from '@app/rating';
 import { RedisBalanceEngine } from '../src/balance/redis-balance-engine';
 import { prepaid } from '../src/balance/test/balance-test-kit';
 import { bootstrapCharging } from '../src/bootstrap';
-import { grpcClient, provisionCatalog, rest, systemEnv, type SystemEnv, unary, waitFor } from './system.helpers';
+import { grpcClient, provisionCatalog, rest, streamed, systemEnv, type SystemEnv, unary, waitFor } from './system.helpers';
 import { loadChargingConfig } from '../src/config';
 
 interface ServiceAnswer {
@@ -236,76 +236,104 @@ describe('charging app on a Redis Cluster', () => {
     client.close();
   });
 
-  it('runs a ChargeBatch mixing sessions and SMS of 50 accounts on different slots, grouped per slot bucket', async () => {
-    const n = 50;
-    const engine = new RedisBalanceEngine(redis, { prefix: sys.env.RATEL_REDIS_PREFIX });
-    await engine.putPlan(DEMO_PREPAID_PLAN.id, JSON.stringify(DEMO_PREPAID_PLAN));
-    const bmsisdn = (i: number) => `3361888${String(i).padStart(4, '0')}`;
-    for (let i = 0; i < n; i++) {
-      const accountId = `acc-clb-${i}`;
-      await engine.upsertAccount(prepaid(accountId, { timeZone: 'Europe/Paris', planId: DEMO_PREPAID_PLAN.id }), 10_000_000n);
-      await engine.routeSubscriber(bmsisdn(i), {
-        accountId,
-        planId: DEMO_PREPAID_PLAN.id,
-        timeZone: 'Europe/Paris',
-        currency: 'EUR',
-        cycleDay: 1,
+  /** chargeGroup script calls so far (the app's /metrics): the items of one slot bucket coalesced into one call. */
+  const chargeGroupCalls = async () => {
+    const metrics = await (await fetch(`${sys.httpBase}/metrics`)).text();
+    return [...metrics.matchAll(/ratel_script_duration_seconds_count\{[^}]*script="chargeGroup"[^}]*\} (\d+)/g)].reduce(
+      (s, m) => s + Number(m[1]),
+      0,
+    );
+  };
+
+  it.each([
+    ['batch', 'ChargeBatch', '3361888'],
+    ['stream', 'ChargeStream', '3361889'],
+  ] as const)(
+    '%s: runs a %s mixing sessions and SMS of 50 accounts on different slots, grouped per slot bucket',
+    async (mode, _rpc, prefix) => {
+      const n = 50;
+      const engine = new RedisBalanceEngine(redis, { prefix: sys.env.RATEL_REDIS_PREFIX });
+      await engine.putPlan(DEMO_PREPAID_PLAN.id, JSON.stringify(DEMO_PREPAID_PLAN));
+      const bmsisdn = (i: number) => `${prefix}${String(i).padStart(4, '0')}`;
+      for (let i = 0; i < n; i++) {
+        const accountId = `acc-cl-${mode}-${i}`;
+        await engine.upsertAccount(prepaid(accountId, { timeZone: 'Europe/Paris', planId: DEMO_PREPAID_PLAN.id }), 10_000_000n);
+        await engine.routeSubscriber(bmsisdn(i), {
+          accountId,
+          planId: DEMO_PREPAID_PLAN.id,
+          timeZone: 'Europe/Paris',
+          currency: 'EUR',
+          cycleDay: 1,
+        });
+      }
+      const slots = new Set(Array.from({ length: n }, (_, i) => engine.keys.account(`acc-cl-${mode}-${i}`).acct.match(/\{b:(\d+)\}/)![1]));
+      expect(slots.size).toBeGreaterThan(10);
+      const client = grpcClient(sys.grpcAddress);
+      const sub = (i: number) => ({ msisdn: bmsisdn(i) });
+      const data = (usedUnits: bigint, requestedUnits: bigint) => [
+        { ratingGroup: RatingGroups.DATA, requestedUnits, usedUnits, unit: UnitType.BYTES },
+      ];
+      const sms = (i: number) =>
+        DebitEventRequest.fromPartial({
+          requestId: `sms-cl-${mode}-${i}`,
+          subscriber: sub(i),
+          calledNumber: '33612345678',
+          service: { ratingGroup: RatingGroups.SMS, serviceId: 0, units: 1n, unit: UnitType.EVENTS },
+        });
+      type Results = { results: Array<{ correlationId: string; start?: Answer; terminate?: Answer; debitEvent?: Answer }> };
+      // At most CHARGE_BATCH_ITEMS_MAX (64) items a batch: the 50 starts with 14 SMS, then the other 36 SMS.
+      // One ChargeBatch call, or the same items over one ChargeStream (answers in the order sent).
+      const send = (req: { items: object[] }): Promise<Results> =>
+        mode === 'batch' ? unary<Results>(client, 'chargeBatch', req) : streamed<Results['results'][number]>(client, req.items);
+      const first = await send({
+        items: [
+          ...Array.from({ length: n }, (_, i) => ({
+            correlationId: `s${i}`,
+            start: StartSessionRequest.fromPartial({
+              sessionId: `sess-cl-${mode}-${i}`,
+              requestNumber: 0,
+              subscriber: sub(i),
+              services: data(0n, 10n * MB),
+            }),
+          })),
+          ...Array.from({ length: 14 }, (_, i) => ({ correlationId: `e${i}`, debitEvent: sms(i) })),
+        ],
       });
-    }
-    const slots = new Set(Array.from({ length: n }, (_, i) => engine.keys.account(`acc-clb-${i}`).acct.match(/\{b:(\d+)\}/)![1]));
-    expect(slots.size).toBeGreaterThan(10);
-    const client = grpcClient(sys.grpcAddress);
-    const sub = (i: number) => ({ msisdn: bmsisdn(i) });
-    const data = (usedUnits: bigint, requestedUnits: bigint) => [
-      { ratingGroup: RatingGroups.DATA, requestedUnits, usedUnits, unit: UnitType.BYTES },
-    ];
-    const sms = (i: number) =>
-      DebitEventRequest.fromPartial({
-        requestId: `sms-clb-${i}`,
-        subscriber: sub(i),
-        calledNumber: '33612345678',
-        service: { ratingGroup: RatingGroups.SMS, serviceId: 0, units: 1n, unit: UnitType.EVENTS },
+      const smsRest = await send({
+        items: Array.from({ length: n - 14 }, (_, i) => ({ correlationId: `e${i + 14}`, debitEvent: sms(i + 14) })),
       });
-    type Results = { results: Array<{ correlationId: string; start?: Answer; terminate?: Answer; debitEvent?: Answer }> };
-    // At most CHARGE_BATCH_ITEMS_MAX (64) items a batch: the 50 starts with 14 SMS, then the other 36 SMS.
-    const first = await unary<Results>(client, 'chargeBatch', {
-      items: [
-        ...Array.from({ length: n }, (_, i) => ({
-          correlationId: `s${i}`,
-          start: StartSessionRequest.fromPartial({
-            sessionId: `sess-clb-${i}`,
-            requestNumber: 0,
+      expect(first.results).toHaveLength(64);
+      expect([...first.results, ...smsRest.results].every((r) => (r.start ?? r.debitEvent)?.resultCode === ResultCode.SUCCESS)).toBe(true);
+      const second = await send({
+        items: Array.from({ length: n }, (_, i) => ({
+          correlationId: `t${i}`,
+          terminate: TerminateSessionRequest.fromPartial({
+            sessionId: `sess-cl-${mode}-${i}`,
+            requestNumber: 1,
             subscriber: sub(i),
-            services: data(0n, 10n * MB),
+            services: data(5n * MB, 0n),
           }),
         })),
-        ...Array.from({ length: 14 }, (_, i) => ({ correlationId: `e${i}`, debitEvent: sms(i) })),
-      ],
-    });
-    const smsRest = await unary<Results>(client, 'chargeBatch', {
-      items: Array.from({ length: n - 14 }, (_, i) => ({ correlationId: `e${i + 14}`, debitEvent: sms(i + 14) })),
-    });
-    expect(first.results).toHaveLength(64);
-    expect([...first.results, ...smsRest.results].every((r) => (r.start ?? r.debitEvent)?.resultCode === ResultCode.SUCCESS)).toBe(true);
-    const second = await unary<Results>(client, 'chargeBatch', {
-      items: Array.from({ length: n }, (_, i) => ({
-        correlationId: `t${i}`,
-        terminate: TerminateSessionRequest.fromPartial({
-          sessionId: `sess-clb-${i}`,
-          requestNumber: 1,
-          subscriber: sub(i),
-          services: data(5n * MB, 0n),
-        }),
-      })),
-    });
-    expect(second.results.map((r) => r.terminate?.services?.[0].debitedAmount?.amountMicros)).toEqual(Array(n).fill(50_000n));
-    for (let i = 0; i < n; i++) {
-      const view = await engine.getBalance(`acc-clb-${i}`, Date.now());
-      expect([view?.balanceMicros, view?.reservedMicros]).toEqual([10_000_000n - 100_000n, 0n]);
-    }
-    // The items of one slot bucket went to Redis as chargeGroup calls, on a cluster too.
-    const metrics = await (await fetch(`${sys.httpBase}/metrics`)).text();
-    expect(metrics).toMatch(/ratel_script_duration_seconds_count\{[^}]*script="chargeGroup"[^}]*\} [1-9]/);
-    client.close();
-  });
+      });
+      expect(second.results.map((r) => r.terminate?.services?.[0].debitedAmount?.amountMicros)).toEqual(Array(n).fill(50_000n));
+      for (let i = 0; i < n; i++) {
+        const view = await engine.getBalance(`acc-cl-${mode}-${i}`, Date.now());
+        expect([view?.balanceMicros, view?.reservedMicros]).toEqual([10_000_000n - 100_000n, 0n]);
+      }
+      // 32 SMS of one account (one slot bucket), its route cached by now: the items of one bucket go to Redis
+      // as chargeGroup calls, on a cluster too; the batch's because they are one call, the stream's because
+      // it coalesces what arrives within one event-loop turn.
+      const groupsBefore = await chargeGroupCalls();
+      const burst = await send({
+        items: Array.from({ length: 32 }, (_, k) => ({
+          correlationId: `b${k}`,
+          debitEvent: { ...sms(0), requestId: `sms-cl-${mode}-burst-${k}` },
+        })),
+      });
+      expect(burst.results.every((r) => r.debitEvent?.resultCode === ResultCode.SUCCESS)).toBe(true);
+      expect(await chargeGroupCalls()).toBeGreaterThan(groupsBefore);
+      expect((await engine.getBalance(`acc-cl-${mode}-0`, Date.now()))?.balanceMicros).toBe(10_000_000n - 100_000n - 32n * 50_000n);
+      client.close();
+    },
+  );
 });

@@ -67,6 +67,20 @@ export function unary<Res>(client: ChargingServiceClient, method: string, req: u
   );
 }
 
+/** Sends `items` over one ChargeStream and resolves to its answers, in the order received, as a ChargeBatch answer reads. */
+export function streamed<Res>(client: ChargingServiceClient, items: readonly object[]): Promise<{ results: Res[] }> {
+  const stream = client.chargeStream(new Metadata(), { deadline: Date.now() + CALL_DEADLINE_MS });
+  const results: Res[] = [];
+  const done = new Promise<{ results: Res[] }>((res, rej) => {
+    stream.on('data', (r: Res) => results.push(r));
+    stream.on('end', () => res({ results }));
+    stream.on('error', rej);
+  });
+  for (const item of items) stream.write(item as never);
+  stream.end();
+  return done;
+}
+
 export async function rest(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(`${base}${path}`, {
     method,
