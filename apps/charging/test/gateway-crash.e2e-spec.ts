@@ -5,8 +5,10 @@
  * committed debit appears in JetStream exactly once, no event id appears twice, and the money
  * in the events equals the money that left the balances.
  *
- * It runs twice: with unary DebitEvent calls, and with ChargeBatch calls of BATCH_ITEMS debits
- * (coalesced into chargeGroup script calls in the gateway), a whole batch retried when unanswered.
+ * It runs three times: with unary DebitEvent calls; with ChargeBatch calls of BATCH_ITEMS debits
+ * (coalesced into chargeGroup script calls in the gateway), a whole batch retried when unanswered; and
+ * with the same items over ChargeStreams (one stream per BATCH_ITEMS debits), a whole stream retried
+ * when it breaks or is not answered in full.
  */
 import { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,7 +22,7 @@ import { ChargingServiceClient, ResultCode, UnitType } from '@app/proto';
 import { DEMO_PREPAID_PLAN } from '@app/rating';
 import { BalanceKeys } from '@app/keyspace';
 import { RedisBalanceEngine } from '../src/balance/redis-balance-engine';
-import { grpcClient, spawnGateway, systemEnv, SystemEnv, unary, waitFor } from './system.helpers';
+import { grpcClient, spawnGateway, streamed, systemEnv, SystemEnv, unary, waitFor } from './system.helpers';
 
 const ACCOUNTS = 20;
 const DEBITS = 2_400;
@@ -36,14 +38,14 @@ const TEST_TIMEOUT_MS = 300_000;
 /** Debits per ChargeBatch call in the batched run. */
 const BATCH_ITEMS = 16;
 
-type Mode = 'unary' | 'batch';
+type Mode = 'unary' | 'batch' | 'stream';
 
 interface DebitAnswer {
   resultCode: ResultCode;
   debitedAmount?: { amountMicros: bigint };
 }
 
-describe.each<Mode>(['unary', 'batch'])('gateway SIGKILL during %s load', (mode) => {
+describe.each<Mode>(['unary', 'batch', 'stream'])('gateway SIGKILL during %s load', (mode) => {
   let dir: string;
   let nats: StartedServer;
   let sys: SystemEnv;
@@ -147,7 +149,11 @@ describe.each<Mode>(['unary', 'batch'])('gateway SIGKILL during %s load', (mode)
         return;
       }
       const items = Array.from({ length: count }, (_, i) => ({ correlationId: `c${i}`, debitEvent: debitOf(n + i) }));
-      const res = await unary<{ results: Array<{ debitEvent?: DebitAnswer }> }>(client, 'chargeBatch', { items });
+      type Results = { results: Array<{ debitEvent?: DebitAnswer }> };
+      const res =
+        mode === 'batch'
+          ? await unary<Results>(client, 'chargeBatch', { items })
+          : await streamed<Results['results'][number]>(client, items);
       expect(res.results).toHaveLength(count);
       res.results.forEach((r, i) => {
         expect(r.debitEvent?.resultCode).toBe(ResultCode.SUCCESS);
