@@ -7,7 +7,7 @@
  *
  *   node -r ts-node/register/transpile-only -r tsconfig-paths/register load-tests/grpc/h2load.ts \
  *     --target 127.0.0.1:50051 [--concurrency 128] [--connections 4] [--duration 10] [--warmup 2] [--batch 1]
- *     [--call ChargeBatch|ChargeStream] [--msisdn-base 4915100000000]
+ *     [--call ChargeBatch|ChargeStream] [--msisdn-base 4915100000000] [--subscribers 100000]
  *
  * --concurrency is the total number of streams in flight: --connections x (concurrency/connections).
  * --batch N > 1 calls the echo's batch method (./batch-echo.ts) with N DebitEvents per call: the
@@ -16,12 +16,15 @@
  * --call ChargeBatch|ChargeStream sends charging.v1's own batched RPCs instead, to the charging
  * gateway or the echo: one ChargeBatchRequest of --batch items, or a ChargeStream call whose body is
  * --batch ChargeItem frames followed by the end of the stream (the gateway answers each item, then
- * ends). Each item is an SMS DebitEvent of its own subscriber (--msisdn-base + i, the seeded ones of
- * run-compare) with a request id of this run. h2load sends the very same bytes on every call, so
- * only the first call charges: every later item is answered from its idempotency record (validation,
- * fingerprint, one script call that finds the stored answer, the answer). That is the gateway's
- * batched path without the balance work and the rated-event pipeline: its ceiling with a client that
- * costs next to nothing, not the charging mix (the generator and stream-load.ts drive that).
+ * ends). The items are --batch consecutive requests of one virtual user of the unary mix
+ * (scenarios.ts chargeMixItems: SMS debits, voice and data sessions from start to terminate, over
+ * --subscribers seeded subscribers from --msisdn-base), with request and session ids of this run.
+ * h2load sends the very same bytes on every call, so only the first call charges: every later item
+ * is answered from its idempotency record (validation, fingerprint, one script call that finds the
+ * stored answer, the answer); the check before the run sends the call twice and requires every item
+ * answered both times. That is the gateway's batched path over the mix's kinds of item without the
+ * balance work and the rated-event pipeline: its ceiling with a client that costs next to nothing,
+ * not the charging itself (the generator and stream-load.ts drive that).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,19 +32,12 @@ import { join } from 'node:path';
 import { Args } from '../lib/args';
 import { fmtMs, Histogram } from '../lib/histogram';
 import { CpuPoller, startProcess } from '../lib/proc';
-import {
-  ChargeBatchRequest,
-  ChargeBatchResponse,
-  ChargeItem,
-  ChargeItemResult,
-  ChargingServiceService,
-  DebitEventResponse,
-} from '@app/proto';
+import { ChargeBatchResponse, ChargeItemResult, ChargingServiceService, DebitEventResponse } from '@app/proto';
 import { BATCH_DEBIT_PATH, decodeBatchAnswers, encodeBatch } from './batch-echo';
 import { methodPath } from './charging-api';
 import { grpcFrame, unframe, unframeAll } from './frames';
 import { H2Outcome, RawH2Connection } from './generator/h2-raw';
-import { ceilingDebitMessage, chargeCeilingItems, DEFAULT_MIX } from './scenarios';
+import { ceilingDebitMessage, chargeBatchOf, chargeMixItems, DEFAULT_MIX, type MixOptions } from './scenarios';
 
 export const H2LOAD_BIN = '/usr/bin/h2load';
 
@@ -55,8 +51,9 @@ export interface H2loadOptions {
   batch?: number;
   /** charging.v1's ChargeBatch or ChargeStream with `batch` items per call (absent: DebitEvent or the echo's batch method). */
   call?: H2loadCall;
-  /** First MSISDN of the items of `call` (item i: msisdnBase + i). */
+  /** The subscribers the items of `call` draw from: msisdnBase .. msisdnBase + subscribers - 1 (the seeded ones; DEFAULT_MIX's when absent). */
   msisdnBase?: number;
+  subscribers?: number;
   /** Request ids of `call` items start with it (one per run: its first call charges, the rest replay). */
   runId?: string;
   concurrency: number;
@@ -77,17 +74,15 @@ export interface H2loadSummary {
 }
 
 /** The request body h2load sends: the unary DebitEvent, a batch of N of them, or a call of charging.v1's batched RPCs (pure). */
-export function h2loadRequest(batch: number, call?: H2loadCall, msisdnBase?: number, runId = 'h2load'): { path: string; frame: Buffer } {
+export function h2loadRequest(batch: number, call?: H2loadCall, who: Subscribers = {}, runId = 'h2load'): { path: string; frame: Buffer } {
+  const mix: MixOptions = { ...DEFAULT_MIX, ...definedOf(who) };
   if (call === 'ChargeBatch') {
-    const items = chargeCeilingItems(batch, runId, msisdnBase);
-    return { path: ChargingServiceService.chargeBatch.path, frame: grpcFrame(ChargeBatchRequest.encode({ items }).finish()) };
+    const items = chargeMixItems(batch, runId, mix);
+    return { path: ChargingServiceService.chargeBatch.path, frame: grpcFrame(chargeBatchOf(items)) };
   }
   if (call === 'ChargeStream') {
-    const items = chargeCeilingItems(batch, runId, msisdnBase);
-    return {
-      path: ChargingServiceService.chargeStream.path,
-      frame: Buffer.concat(items.map((i) => grpcFrame(ChargeItem.encode(i).finish()))),
-    };
+    const items = chargeMixItems(batch, runId, mix);
+    return { path: ChargingServiceService.chargeStream.path, frame: Buffer.concat(items.map((i) => grpcFrame(i))) };
   }
   const message = ceilingDebitMessage();
   return batch === 1
@@ -95,36 +90,48 @@ export function h2loadRequest(batch: number, call?: H2loadCall, msisdnBase?: num
     : { path: BATCH_DEBIT_PATH, frame: grpcFrame(encodeBatch(Array.from({ length: batch }, () => message))) };
 }
 
+/** Who the items of a charging.v1 call are (H2loadOptions). */
+export type Subscribers = Pick<H2loadOptions, 'msisdnBase' | 'subscribers'>;
+
+const definedOf = (who: Subscribers): Partial<MixOptions> => ({
+  ...(who.msisdnBase === undefined ? {} : { msisdnBase: who.msisdnBase }),
+  ...(who.subscribers === undefined ? {} : { subscribers: who.subscribers }),
+});
+
 /**
- * h2load counts HTTP 2xx only; so before it runs, the same bytes are sent once over our own
- * HTTP/2 client and the answer must be grpc-status 0 with one valid answer per request.
+ * h2load counts HTTP 2xx only; so before it runs, the same bytes are sent over our own HTTP/2 client
+ * and the answer must be grpc-status 0 with one valid answer per request. A call of charging.v1's
+ * batched RPCs is sent twice: the first charges, the second is answered from the idempotency records,
+ * as every call of h2load's run is, and each of its items must be an answer too, not a per-item error.
  */
-export async function checkAnswer(target: string, batch: number, call?: H2loadCall, msisdnBase?: number, runId?: string): Promise<void> {
+export async function checkAnswer(target: string, batch: number, call?: H2loadCall, who: Subscribers = {}, runId?: string): Promise<void> {
   const [host, port] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))];
-  const { path, frame } = h2loadRequest(batch, call, msisdnBase, runId);
+  const { path, frame } = h2loadRequest(batch, call, who, runId);
   const conn = new RawH2Connection(host, port);
   try {
     await conn.ready();
-    const o = await new Promise<H2Outcome>((resolve) =>
-      conn.request(
-        [
-          [':method', 'POST'],
-          [':scheme', 'http'],
-          [':path', path],
-          [':authority', target],
-          ['content-type', 'application/grpc'],
-          ['te', 'trailers'],
-        ],
-        'check',
-        frame,
-        resolve,
-      ),
-    );
-    const answers = o.body === undefined ? 0 : countAnswers(o.body, batch, call);
-    if (o.status !== 200 || o.grpcStatus !== '0' || answers !== batch) {
-      throw new Error(
-        `the h2load request is not answered properly: HTTP ${o.status}, grpc-status ${o.grpcStatus}, ${answers}/${batch} answers`,
+    for (const attempt of call === undefined ? ['check'] : ['check', 'replay']) {
+      const o = await new Promise<H2Outcome>((resolve) =>
+        conn.request(
+          [
+            [':method', 'POST'],
+            [':scheme', 'http'],
+            [':path', path],
+            [':authority', target],
+            ['content-type', 'application/grpc'],
+            ['te', 'trailers'],
+          ],
+          attempt,
+          frame,
+          resolve,
+        ),
       );
+      const answers = o.body === undefined ? 0 : countAnswers(o.body, batch, call);
+      if (o.status !== 200 || o.grpcStatus !== '0' || answers !== batch) {
+        throw new Error(
+          `the h2load request is not answered properly (${attempt}): HTTP ${o.status}, grpc-status ${o.grpcStatus}, ${answers}/${batch} answers`,
+        );
+      }
     }
   } finally {
     conn.close();
@@ -147,8 +154,9 @@ function countAnswers(body: Buffer, batch: number, call?: H2loadCall): number {
   return batch === 1 ? (DebitEventResponse.decode(message), 1) : decodeBatchAnswers(message);
 }
 
+/** An item answered as its unary RPC answers (any of the oneof's kinds), not refused with a per-item status. */
 function okItem(r: ChargeItemResult): boolean {
-  return r.status === undefined && r.debitEvent !== undefined;
+  return r.status === undefined && (r.start ?? r.update ?? r.terminate ?? r.debitEvent ?? r.refundEvent) !== undefined;
 }
 
 /** Runs h2load once; resolves with its figures (bounded: h2load stops after warm-up + duration). */
@@ -159,8 +167,8 @@ export async function runH2load(o: H2loadOptions): Promise<H2loadSummary> {
     const logFile = join(dir, 'requests.log');
     const out = join(dir, 'h2load.out');
     const batch = o.batch ?? 1;
-    await checkAnswer(o.target, batch, o.call, o.msisdnBase, o.runId);
-    const request = h2loadRequest(batch, o.call, o.msisdnBase, o.runId);
+    await checkAnswer(o.target, batch, o.call, o, o.runId);
+    const request = h2loadRequest(batch, o.call, o, o.runId);
     writeFileSync(body, request.frame);
     const streams = Math.max(1, Math.round(o.concurrency / o.connections));
     const args = [
@@ -232,8 +240,8 @@ export function formatH2load(s: H2loadSummary, label = 'h2load echo-ceiling'): s
   const o = s.options;
   const batch = o.batch ?? 1;
   return [
-    `${label}${o.call ? ` (${o.call} of ${batch} DebitEvent items per call, replayed after the first)` : batch > 1 ? ` (batch of ${batch} DebitEvents per call)` : ''} -> ${o.target}: ${o.connections} connections x ${Math.round(o.concurrency / o.connections)} streams, ${o.durationMs / 1000} s after ${o.warmupMs / 1000} s warm-up`,
-    `  throughput     ${nf.format(s.throughput)} calls/s${batch > 1 ? ` = ${nf.format(s.throughput * batch)} DebitEvents/s` : ''}  (${nf.format(s.completed)} completed, ${nf.format(s.succeeded)} HTTP 2xx; grpc-status not checked by h2load)`,
+    `${label}${o.call ? ` (${o.call} of ${batch} items of the mix per call, replayed after the first)` : batch > 1 ? ` (batch of ${batch} DebitEvents per call)` : ''} -> ${o.target}: ${o.connections} connections x ${Math.round(o.concurrency / o.connections)} streams, ${o.durationMs / 1000} s after ${o.warmupMs / 1000} s warm-up`,
+    `  throughput     ${nf.format(s.throughput)} calls/s${batch > 1 ? ` = ${nf.format(s.throughput * batch)} ${o.call ? 'items' : 'DebitEvents'}/s` : ''}  (${nf.format(s.completed)} completed, ${nf.format(s.succeeded)} HTTP 2xx; grpc-status not checked by h2load)`,
     `  latency ms     p50 ${fmtMs(h.percentileUs(50))}  p99 ${fmtMs(h.percentileUs(99))}  p99.9 ${fmtMs(h.percentileUs(99.9))}  max ${fmtMs(h.maxUs)}  mean ${fmtMs(h.meanUs())}`,
     `  h2load CPU     ${s.cpuCores.toFixed(2)} cores, ${s.cpuUsPerRequest.toFixed(1)} µs/call`,
   ];
@@ -258,6 +266,7 @@ async function main(): Promise<void> {
     batch: args.num('batch', 1),
     call: callOf(args.str('call')),
     msisdnBase: args.num('msisdn-base', DEFAULT_MIX.msisdnBase),
+    subscribers: args.num('subscribers', DEFAULT_MIX.subscribers),
     runId: `h2load-${Date.now()}`,
   };
   args.rejectUnknown();

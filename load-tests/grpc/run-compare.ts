@@ -379,6 +379,7 @@ async function main(): Promise<void> {
         warmupMs: gen.warmupMs,
         batch: n,
         msisdnBase: gen.mix.msisdnBase,
+        subscribers: gen.mix.subscribers,
       };
       const runs: [Target | undefined, H2loadCall][] = [
         [echo, 'ChargeBatch'],

@@ -13,7 +13,8 @@
  * Scenario `echo-ceiling`: every request is the same DebitEvent, byte for byte the request h2load
  * sends (see h2load.ts), so the generator and h2load can be compared on identical work.
  */
-import { ChargeItem, DebitEventRequest, StartSessionRequest, TerminateSessionRequest, UnitType, UpdateSessionRequest } from '@app/proto';
+import { createHash } from 'node:crypto';
+import { DebitEventRequest, StartSessionRequest, TerminateSessionRequest, UnitType, UpdateSessionRequest } from '@app/proto';
 import { RatingGroups } from '@app/rating';
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { GRPC_PREFIX_BYTES, grpcFrame, writeDigits } from './frames';
@@ -141,21 +142,28 @@ export function ceilingDebitMessage(msisdnBase = DEFAULT_MIX.msisdnBase): Uint8A
   }).finish();
 }
 
+/** The seed of h2load's mix items: the same run id gives the same bytes (its check and its load send one call). */
+const CHARGE_MIX_SEED = 0x5eed;
+
 /**
- * `n` ChargeBatch / ChargeStream items for h2load's pre-encoded calls: an SMS DebitEvent each, of
- * subscribers msisdnBase + 0..n-1 (so of n accounts, as a batch of a real network element), request
- * ids `<runId>-<i>`.
+ * `n` ChargeBatch / ChargeStream items for h2load's pre-encoded calls, each an encoded ChargeItem: `n`
+ * consecutive requests of one virtual user of the unary mix (`o`: SMS debits, and voice and data
+ * sessions from start through their updates to terminate, each session's items in order), correlation
+ * ids c0..c(n-1). A session cut by the end of the call is left open, as a real element's batch leaves
+ * it. The run tag of the ids is derived from `runId`.
  */
-export function chargeCeilingItems(n: number, runId: string, msisdnBase = DEFAULT_MIX.msisdnBase): ChargeItem[] {
-  return Array.from({ length: n }, (_, i) => ({
-    correlationId: `c${i}`,
-    debitEvent: {
-      requestId: `${runId}-${i}`,
-      subscriber: { msisdn: String(msisdnBase + i) },
-      calledNumber: SMS_RECIPIENT,
-      service: { ratingGroup: RATING_GROUP.sms, serviceId: 0, units: 1n, unit: UnitType.EVENTS },
-    },
-  }));
+export function chargeMixItems(n: number, runId: string, o: MixOptions = DEFAULT_MIX): Buffer[] {
+  const runTag = createHash('sha1').update(runId).digest('hex').slice(0, 6);
+  const user = mixUser(mixTemplates(o), o, runTag, 0, 0, CHARGE_MIX_SEED);
+  // Each step is encoded at once: the user patches its templates in place for the next one.
+  return Array.from({ length: n }, (_, i) => Buffer.from(writeItem(new BinaryWriter(), user.next(), `c${i}`).finish()));
+}
+
+/** A ChargeBatchRequest of already-encoded items (its repeated field 1). */
+export function chargeBatchOf(items: readonly Uint8Array[]): Uint8Array {
+  const w = new BinaryWriter();
+  for (const item of items) w.uint32(10).bytes(item);
+  return w.finish();
 }
 
 function debitTemplate(msisdn: string): Template {
