@@ -169,6 +169,22 @@ export function formatStreamLoad(s: StreamLoadSummary, label = 'ChargeStream'): 
   ];
 }
 
+/** A JSON-friendly copy of a summary (the latency histogram reduced to its percentiles). */
+export function streamLoadJson(s: StreamLoadSummary): Record<string, unknown> {
+  const h = s.latency;
+  return {
+    options: s.options,
+    itemThroughput: s.throughput,
+    completed: s.completed,
+    okShare: s.okShare,
+    latency: { count: h.total, p50Ms: h.percentileUs(50) / 1000, p99Ms: h.percentileUs(99) / 1000, p999Ms: h.percentileUs(99.9) / 1000 },
+    errors: s.errors,
+    results: s.results,
+    clientCpuCores: s.cpuCores,
+    clientCpuUsPerItem: s.cpuUsPerRequest,
+  };
+}
+
 export function streamLoadOptionsFrom(args: Args, target: string): StreamLoadOptions {
   return {
     target,

@@ -7,12 +7,17 @@
  *   node -r ts-node/register/transpile-only -r tsconfig-paths/register load-tests/grpc/generator/index.ts \
  *     --target 127.0.0.1:50051 [--scenario mix|echo-ceiling] [--client raw|node] [--concurrency 128] [--workers 2] \
  *     [--connections 2] [--duration 10] [--warmup 2] [--subscribers 100000] [--msisdn-base 4915100000000] \
- *     [--sms-share 0.3] [--voice-share 0.5] [--min-updates 2] [--max-updates 3] [--timeout 10] [--batch 1] [--json FILE]
+ *     [--sms-share 0.3] [--voice-share 0.5] [--min-updates 2] [--max-updates 3] [--timeout 10] [--batch 1]
+ *     [--stream 0] [--in-flight N] [--json FILE]
  *
  * --connections is per worker; --duration, --warmup and --timeout are seconds.
  * --batch N > 1 sends ChargeBatch calls of N items instead of unary calls, with the same mix: each
  * virtual user is N unary users whose next requests make up its next batch; --concurrency then
  * counts calls in flight (N times as many items).
+ * --stream S > 0 drives ChargeStream instead, with the same mix (../stream-load.ts, in this process, a
+ * grpc-js client): S streams, each keeping --in-flight items unanswered (default --concurrency / S, at
+ * most the gateway's CHARGE_STREAM_IN_FLIGHT_MAX), each of them one unary virtual user, so a session's
+ * requests stay in order. --workers, --connections, --client and --timeout do not apply to it.
  */
 import { ChildProcess, fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -22,7 +27,8 @@ import { fmtMs, Histogram } from '../../lib/histogram';
 import { nodeFlagsLikeMine } from '../../lib/proc';
 import { METHOD_NAMES, MethodName } from '../charging-api';
 import { DEFAULT_MIX, makeRunTag, MixOptions, ScenarioName, USERS_PER_WORKER_MAX, validateMix, WORKERS_MAX } from '../scenarios';
-import { CHARGE_BATCH_ITEMS_MAX } from '../../../apps/charging/src/charging/charging.limits';
+import { CHARGE_BATCH_ITEMS_MAX, CHARGE_STREAM_IN_FLIGHT_MAX } from '../../../apps/charging/src/charging/charging.limits';
+import { formatStreamLoad, runStreamLoad, streamLoadJson } from '../stream-load';
 import type { ClientKind } from './connections';
 import type { FromWorker, WorkerConfig, WorkerResult } from './protocol';
 
@@ -302,6 +308,18 @@ async function main(): Promise<void> {
   if (!target) throw new Error('--target host:port is required');
   const options = generatorOptionsFrom(args, target);
   const json = args.str('json');
+  const streams = args.num('stream', 0);
+  if (streams > 0) {
+    // ChargeStream: the same mix over `streams` streams (./../stream-load.ts), --concurrency items unanswered in all.
+    if (options.batch > 1) throw new Error('--stream and --batch exclude each other');
+    const inFlight = args.num('in-flight', Math.min(CHARGE_STREAM_IN_FLIGHT_MAX, Math.max(1, Math.round(options.concurrency / streams))));
+    args.rejectUnknown();
+    const { durationMs, warmupMs, mix, seed } = options;
+    const s = await runStreamLoad({ target, streams, inFlight, durationMs, warmupMs, mix, seed });
+    process.stdout.write(`${formatStreamLoad(s, 'ChargeStream, mix').join('\n')}\n`);
+    if (json) writeFileSync(json, JSON.stringify(streamLoadJson(s), null, 2));
+    return;
+  }
   args.rejectUnknown();
   const s = await runGenerator(options);
   process.stdout.write(`${formatSummary(s).join('\n')}\n`);
