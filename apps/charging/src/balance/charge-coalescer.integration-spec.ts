@@ -129,6 +129,47 @@ describe('coalesced charging calls', () => {
     expect(calls).toBeLessThan(seen.length);
   });
 
+  it("sends one turn's calls over several slot buckets in one pipelined write: a chargeGroup per bucket of two or more, the single item's own script", async () => {
+    const registry = new Registry();
+    const engine = coalescing(grouped, registry);
+    // Accounts of four different slot buckets.
+    const bucketOf = (id: string) => grouped.engine.keys.account(id).acct.match(/\{b:(\d+)\}/)![1];
+    const ids: string[] = [];
+    for (let i = 0; ids.length < 4; i++) {
+      const id = `pipe-${i}`;
+      if (!ids.some((x) => bucketOf(x) === bucketOf(id))) ids.push(id);
+    }
+    for (const id of ids) await grouped.engine.upsertAccount(prepaid(id), 10n * EUR);
+    // The engine's own ioredis client, watched (Redis itself is real): what each pipeline held when it was sent.
+    const pipeline = grouped.redis.pipeline.bind(grouped.redis);
+    const queued: number[] = [];
+    const pipelines = jest.spyOn(grouped.redis, 'pipeline').mockImplementation((...args: Parameters<typeof pipeline>) => {
+      const p = pipeline(...args);
+      const exec = p.exec.bind(p);
+      p.exec = (...a: Parameters<typeof exec>) => {
+        queued.push(p.length);
+        return exec(...a);
+      };
+      return p;
+    });
+    try {
+      // Three items on each of three accounts, one on the fourth, all in one turn.
+      const calls = ids.flatMap((id, k) =>
+        Array.from({ length: k === 3 ? 1 : 3 }, (_, j) => engine.event(eventCmd('DEBIT', id, `pipe-${k}-${j}`, 1))),
+      );
+      const results = await Promise.all(calls);
+      expect(results.map((r) => r.resultCode)).toEqual(Array(10).fill('SUCCESS'));
+    } finally {
+      pipelines.mockRestore();
+    }
+    expect(queued).toEqual([4]);
+    expect(await scriptCalls(registry, 'chargeGroup')).toBe(3);
+    expect(await scriptCalls(registry, 'eventCharge')).toBe(1);
+    for (const [k, id] of ids.entries()) {
+      expect((await grouped.engine.getBalance(id, T0))?.balanceMicros).toBe(10n * EUR - BigInt(k === 3 ? 1 : 3) * 100_000n);
+    }
+  });
+
   it('fails an item alone: the other items of its group are applied', async () => {
     const engine = coalescing(grouped, new Registry());
     await grouped.engine.upsertAccount(prepaid('mixed'), 10n * EUR);
