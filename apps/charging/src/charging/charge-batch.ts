@@ -57,7 +57,14 @@ export async function runItem(
     const status = toStatus(err, rpc);
     const code = status.code ?? Status.UNKNOWN;
     recorder.observe(Status[code] ?? String(code), startedNs);
-    const field = err instanceof InvalidArgumentError ? `${path}.${snake(key)}.${err.field}` : '';
+    // A refusal of the request's content names its field; one found below the gateway's checks (rating, the
+    // balance engine: their message names it) names at least the item's request.
+    const field =
+      err instanceof InvalidArgumentError
+        ? `${path}.${snake(key)}.${err.field}`
+        : code === Status.INVALID_ARGUMENT || code === Status.OUT_OF_RANGE
+          ? `${path}.${snake(key)}`
+          : '';
     return { correlationId, status: { code, message: status.details ?? '', field } };
   }
 }
