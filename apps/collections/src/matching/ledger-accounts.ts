@@ -186,7 +186,9 @@ export function paymentsReceivedTransactions(
     for (const l of debits) {
       const k = debitKey(l);
       const d = x.debits.get(k);
-      x.debits.set(k, d === undefined ? { ...l } : { ...d, amountMinor: d.amountMinor + l.amountMinor });
+      // The group's own copy, summed in place (`{ ...d, amountMinor }` costs µs an object in V8: RESULTS.md).
+      if (d === undefined) x.debits.set(k, { account: l.account, party: l.party, amountMinor: l.amountMinor });
+      else d.amountMinor += l.amountMinor;
     }
     x.credits.push(...credits);
     return g;
