@@ -312,7 +312,25 @@ function prepare(rows: readonly DraftRow[], first: bigint, prefix: string, p: Bl
   const numbered: Numbered[] = rows.map((r, i) => {
     const number = first + BigInt(i);
     const text = documentNumberText(prefix, p.year, number);
-    return { ...r, number, text, reference: paymentReferenceOf(text), eventId: eventIdOf('issued', r.id) };
+    // One literal naming every field: `{ ...r, number, ... }` costs about 5 µs a document in node 20's V8 (a spread
+    // followed by properties takes a slow path; RESULTS.md, "matching: object spreads out of the parser").
+    return {
+      id: r.id,
+      account_id: r.account_id,
+      type: r.type,
+      currency: r.currency,
+      net_minor: r.net_minor,
+      tax_minor: r.tax_minor,
+      gross_minor: r.gross_minor,
+      corrects_document_id: r.corrects_document_id,
+      period_start: r.period_start,
+      period_end: r.period_end,
+      due_date: r.due_date,
+      number,
+      text,
+      reference: paymentReferenceOf(text),
+      eventId: eventIdOf('issued', r.id),
+    };
   });
   return {
     first,
