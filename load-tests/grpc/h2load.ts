@@ -75,7 +75,11 @@ export interface H2loadSummary {
 
 /** The request body h2load sends: the unary DebitEvent, a batch of N of them, or a call of charging.v1's batched RPCs (pure). */
 export function h2loadRequest(batch: number, call?: H2loadCall, who: Subscribers = {}, runId = 'h2load'): { path: string; frame: Buffer } {
-  const mix: MixOptions = { ...DEFAULT_MIX, ...definedOf(who) };
+  const mix: MixOptions = {
+    ...DEFAULT_MIX,
+    msisdnBase: who.msisdnBase ?? DEFAULT_MIX.msisdnBase,
+    subscribers: who.subscribers ?? DEFAULT_MIX.subscribers,
+  };
   if (call === 'ChargeBatch') {
     const items = chargeMixItems(batch, runId, mix);
     return { path: ChargingServiceService.chargeBatch.path, frame: grpcFrame(chargeBatchOf(items)) };
@@ -92,11 +96,6 @@ export function h2loadRequest(batch: number, call?: H2loadCall, who: Subscribers
 
 /** Who the items of a charging.v1 call are (H2loadOptions). */
 export type Subscribers = Pick<H2loadOptions, 'msisdnBase' | 'subscribers'>;
-
-const definedOf = (who: Subscribers): Partial<MixOptions> => ({
-  ...(who.msisdnBase === undefined ? {} : { msisdnBase: who.msisdnBase }),
-  ...(who.subscribers === undefined ? {} : { subscribers: who.subscribers }),
-});
 
 /**
  * h2load counts HTTP 2xx only; so before it runs, the same bytes are sent over our own HTTP/2 client

@@ -15,7 +15,7 @@ import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { ClientDuplexStream, credentials, Client } from '@grpc/grpc-js';
 import { ChargingServiceService } from '@app/proto';
 import { Args } from '../lib/args';
-import { fmtMs, Histogram } from '../lib/histogram';
+import { fmtMs, Histogram, percentilesJson } from '../lib/histogram';
 import { CHARGE_STREAM_IN_FLIGHT_MAX } from '../../apps/charging/src/charging/charging.limits';
 import { readItemAnswer, resultCodeName } from './charging-api';
 import { DEFAULT_MIX, makeRunTag, mixTemplates, mixUser, MixOptions, USERS_PER_WORKER_MAX, VirtualUser, writeItem } from './scenarios';
@@ -171,13 +171,12 @@ export function formatStreamLoad(s: StreamLoadSummary, label = 'ChargeStream'): 
 
 /** A JSON-friendly copy of a summary (the latency histogram reduced to its percentiles). */
 export function streamLoadJson(s: StreamLoadSummary): Record<string, unknown> {
-  const h = s.latency;
   return {
     options: s.options,
     itemThroughput: s.throughput,
     completed: s.completed,
     okShare: s.okShare,
-    latency: { count: h.total, p50Ms: h.percentileUs(50) / 1000, p99Ms: h.percentileUs(99) / 1000, p999Ms: h.percentileUs(99.9) / 1000 },
+    latency: percentilesJson(s.latency),
     errors: s.errors,
     results: s.results,
     clientCpuCores: s.cpuCores,

@@ -115,6 +115,17 @@ export class Histogram {
 }
 
 /** Milliseconds with a sensible number of decimals, for tables (pure). */
+/** A histogram as a JSON report carries it: its count and percentiles in milliseconds. */
+export function percentilesJson(h: Histogram): { count: number; p50Ms: number; p99Ms: number; p999Ms: number; maxMs: number } {
+  return {
+    count: h.total,
+    p50Ms: h.percentileUs(50) / 1000,
+    p99Ms: h.percentileUs(99) / 1000,
+    p999Ms: h.percentileUs(99.9) / 1000,
+    maxMs: h.maxUs / 1000,
+  };
+}
+
 export function fmtMs(us: number): string {
   if (!Number.isFinite(us)) return '-';
   const ms = us / 1000;

@@ -2,7 +2,7 @@
  * ChargeBatch / ChargeStream end to end on the test Redis: items run as their unary RPCs do.
  * Demo prepaid plan: SMS (RG 30) at 0.05 EUR.
  */
-import { Metadata, status as Status } from '@grpc/grpc-js';
+import { status as Status } from '@grpc/grpc-js';
 import {
   ChargeBatchRequest,
   ChargeItem,
@@ -24,8 +24,10 @@ import { outboxEventJson } from '../src/balance/outbox-entry';
 import { RedisBalanceEngine } from '../src/balance/redis-balance-engine';
 import { CHARGE_BATCH_BYTES_MAX, CHARGE_BATCH_ITEMS_MAX, CHARGE_STREAM_ITEM_BYTES_MAX } from '../src/charging/charging.limits';
 import { call, ChargingApp, chargingClient, EUR, failure, provisionSubscriber, startChargingApp } from './grpc-e2e.helpers';
+import { streamed } from './system.helpers';
 
 const SMS = 30;
+const MB = 1_048_576n;
 const SMS_PRICE = EUR / 20n;
 
 let env: ChargingApp;
@@ -52,20 +54,10 @@ const item = (correlationId: string, debitEvent: DebitEventRequest): ChargeItem 
 const batch = (items: ChargeItem[]) => call(client, client.chargeBatch, ChargeBatchRequest.fromPartial({ items }));
 const balanceOf = (msisdn: string) => call(client, client.getBalance, GetBalanceRequest.fromPartial({ subscriber: { msisdn } }));
 
+/** A stream's deadline here: a thousand items on a busy CI box. */
+const STREAM_DEADLINE_MS = 60_000;
 /** Sends items over one ChargeStream and collects the answers in the order received. */
-async function streamed(items: ChargeItem[]): Promise<ChargeItemResult[]> {
-  const stream = client.chargeStream(new Metadata(), { deadline: Date.now() + 60_000 });
-  const got: ChargeItemResult[] = [];
-  const done = new Promise<void>((resolve, reject) => {
-    stream.on('data', (r: ChargeItemResult) => got.push(r));
-    stream.on('end', resolve);
-    stream.on('error', reject);
-  });
-  for (const it of items) stream.write(it);
-  stream.end();
-  await done;
-  return got;
-}
+const streamedItems = async (items: ChargeItem[]) => (await streamed<ChargeItemResult>(client, items, STREAM_DEADLINE_MS)).results;
 
 /** The notification types of an account's outbox (the app's relay is off: nothing drains it). */
 async function notificationsOf(accountId: string): Promise<string[]> {
@@ -148,7 +140,7 @@ describe('invariants through both modes', () => {
       for (let i = 0; i < items.length; i += CHARGE_BATCH_ITEMS_MAX) batches.push(items.slice(i, i + CHARGE_BATCH_ITEMS_MAX));
       return (await Promise.all(batches.map(batch))).flatMap((a) => a.results);
     },
-    stream: streamed,
+    stream: streamedItems,
   };
 
   it.each(['batch', 'stream'] as const)('%s: 1,000 items against a balance for exactly 137: 137 granted, balance 0', async (mode) => {
@@ -166,7 +158,6 @@ describe('invariants through both modes', () => {
   it.each(['batch', 'stream'] as const)(
     '%s: 1,000 concurrent session STARTs against a balance for exactly 137: 137 granted; after TERMINATE balance 0, nothing reserved',
     async (mode) => {
-      const MB = 1_048_576n;
       const data = (requestedUnits: bigint, usedUnits: bigint) => [{ ratingGroup: 20, requestedUnits, usedUnits, unit: UnitType.BYTES }];
       // What one grant of 1 MB reserves on the demo plan (data in 1 MB blocks, its first tier up to 1 GB: 137 MB stay in it),
       // read from a probe account rather than restated here.
@@ -222,7 +213,6 @@ describe('invariants through both modes', () => {
     async (mode) => {
       const { msisdn } = await provisionSubscriber(env.engine, 10n * EUR);
       const sessionId = uniqueId('seq');
-      const MB = 1_048_576n;
       const subscriber = { msisdn };
       const services = (used: bigint) => [{ ratingGroup: 20, requestedUnits: MB, usedUnits: used, unit: UnitType.BYTES }];
       const update = (requestNumber: number) => ({
@@ -272,7 +262,6 @@ describe('invariants through both modes', () => {
     async (mode) => {
       const { msisdn } = await provisionSubscriber(env.engine, 10n * EUR);
       const sessionId = uniqueId('sess');
-      const MB = 1_048_576n;
       const subscriber = { msisdn };
       const results = await sendAll[mode]([
         {
@@ -331,7 +320,7 @@ describe('ChargeStream', () => {
   it('answers every item in the order sent', async () => {
     const { msisdn } = await provisionSubscriber(env.engine, 100n * EUR);
     const n = 200; // more than CHARGE_STREAM_IN_FLIGHT_MAX: reading pauses and resumes
-    const got = await streamed(Array.from({ length: n }, (_, i) => item(`s${i}`, debit(msisdn, uniqueId('s')))));
+    const got = await streamedItems(Array.from({ length: n }, (_, i) => item(`s${i}`, debit(msisdn, uniqueId('s')))));
     expect(got.map((r) => r.correlationId)).toEqual(Array.from({ length: n }, (_, i) => `s${i}`));
     expect(got.every((r) => r.debitEvent?.resultCode === ResultCode.SUCCESS)).toBe(true);
     expect((await balanceOf(msisdn)).balance?.amountMicros).toBe(100n * EUR - BigInt(n) * SMS_PRICE);
@@ -339,7 +328,7 @@ describe('ChargeStream', () => {
 
   it('refuses an item alone when its correlation id is empty or it is oversized; the items around it are applied', async () => {
     const { msisdn } = await provisionSubscriber(env.engine, 10n * EUR);
-    const got = await streamed([
+    const got = await streamedItems([
       item('a', debit(msisdn, uniqueId('s'))),
       item('', debit(msisdn, uniqueId('s'))),
       item('big', debit(msisdn, uniqueId('s'), '3'.repeat(CHARGE_STREAM_ITEM_BYTES_MAX))),

@@ -68,8 +68,12 @@ export function unary<Res>(client: ChargingServiceClient, method: string, req: u
 }
 
 /** Sends `items` over one ChargeStream and resolves to its answers, in the order received, as a ChargeBatch answer reads. */
-export function streamed<Res>(client: ChargingServiceClient, items: readonly object[]): Promise<{ results: Res[] }> {
-  const stream = client.chargeStream(new Metadata(), { deadline: Date.now() + CALL_DEADLINE_MS });
+export function streamed<Res>(
+  client: ChargingServiceClient,
+  items: readonly object[],
+  deadlineMs = CALL_DEADLINE_MS,
+): Promise<{ results: Res[] }> {
+  const stream = client.chargeStream(new Metadata(), { deadline: Date.now() + deadlineMs });
   const results: Res[] = [];
   const done = new Promise<{ results: Res[] }>((res, rej) => {
     stream.on('data', (r: Res) => results.push(r));

@@ -23,7 +23,7 @@ import { ChildProcess, fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { Args } from '../../lib/args';
-import { fmtMs, Histogram } from '../../lib/histogram';
+import { fmtMs, Histogram, percentilesJson } from '../../lib/histogram';
 import { nodeFlagsLikeMine } from '../../lib/proc';
 import { METHOD_NAMES, MethodName } from '../charging-api';
 import { DEFAULT_MIX, makeRunTag, MixOptions, ScenarioName, USERS_PER_WORKER_MAX, validateMix, WORKERS_MAX } from '../scenarios';
@@ -280,20 +280,13 @@ export function generatorOptionsFrom(args: Args, target: string): GeneratorOptio
 
 /** A JSON-friendly copy of a summary (histograms reduced to their percentiles). */
 export function summaryJson(s: GeneratorSummary): Record<string, unknown> {
-  const pct = (h: Histogram) => ({
-    count: h.total,
-    p50Ms: h.percentileUs(50) / 1000,
-    p99Ms: h.percentileUs(99) / 1000,
-    p999Ms: h.percentileUs(99.9) / 1000,
-    maxMs: h.maxUs / 1000,
-  });
   return {
     options: s.options,
     throughput: s.throughput,
     itemThroughput: s.itemThroughput,
     okShare: s.okShare,
-    latency: pct(s.latency),
-    byMethod: Object.fromEntries([...s.byMethod].map(([m, h]) => [m, pct(h)])),
+    latency: percentilesJson(s.latency),
+    byMethod: Object.fromEntries([...s.byMethod].map(([m, h]) => [m, percentilesJson(h)])),
     errors: s.errors,
     results: s.results,
     generatorCpuCores: s.cpuCores,
