@@ -166,6 +166,74 @@ describe('libs/db schema', () => {
     expect(await methods()).toEqual(['billing_outbox:l', 'collections_outbox:l']);
   });
 
+  it("refuses a document's status that is not a code (checked per statement) and keeps the codes", async () => {
+    const conn = orm.em.fork().getConnection();
+    await conn.execute(
+      `insert into number_series (id, document_type, legal_entity_id, year, prefix) values ('status-s', 'INVOICE', 'le-status', 2026, 'S')`,
+    );
+    const insert = (id: string, status: string, numbered: boolean) =>
+      conn.execute(
+        `insert into billing_document (id, idempotency_key, account_id, type, status, legal_entity_id, series_id, number, currency,
+           net_minor, tax_minor, gross_minor, created_at, updated_at)
+         values ('${id}', '${id}', 'a1', 'INVOICE', '${status}', 'le-status', ${numbered ? `'status-s', 1` : 'null, null'}, 'EUR', 0, 0, 0, now(), now())`,
+      );
+    const notACode = /violates its reference to billing_document_status/;
+    await expect(insert('status-1', 'NOPE', true)).rejects.toThrow(notACode);
+    await insert('status-2', 'DRAFT', false);
+    await expect(
+      conn.execute(`update billing_document set status = 'NOPE', series_id = 'status-s', number = 2 where id = 'status-2'`),
+    ).rejects.toThrow(notACode);
+    await conn.execute(`update billing_document set status = 'HELD' where id = 'status-2'`);
+    await expect(conn.execute(`delete from billing_document_status where code = 'REJECTED'`)).rejects.toThrow(/never deleted/);
+    await expect(conn.execute(`update billing_document_status set code = 'GONE' where code = 'REJECTED'`)).rejects.toThrow(
+      /never changes its code/,
+    );
+    const [{ n }]: Array<{ n: number }> = await conn.execute(
+      `select count(*)::int as n from billing_document where id in ('status-1', 'status-2') and status = 'HELD'`,
+    );
+    expect(n).toBe(1);
+    await conn.execute(`delete from billing_document where id = 'status-2'`);
+    await conn.execute(`delete from number_series where id = 'status-s'`);
+  });
+
+  it.each([
+    ['an empty array of events', `'[]'`, null, null],
+    ['an empty array with spaces', `' [ ] '`, null, null],
+    ['events that are not an array', `'{"eventId":"e"}'`, null, null],
+    ['both forms', `'[{"eventId":"e"}]'`, `'s'`, `'{}'`],
+    ['neither form', null, null, null],
+  ])('refuses an outbox row of %s (the one-form check, events as json)', async (_name, events, subject, payload) => {
+    const conn = orm.em.fork().getConnection();
+    for (const t of ['billing_outbox', 'collections_outbox'])
+      await expect(
+        conn.execute(
+          `insert into ${t} (event_id, events, subject, payload, created_at) values ('one-form-bad', ${events}, ${subject}, ${payload}, now())`,
+        ),
+      ).rejects.toThrow(/one_form/);
+  });
+
+  it("keeps a batch row's events as written (json) and gives each payload as jsonb in the collections_event view", async () => {
+    const conn = orm.em.fork().getConnection();
+    const events = JSON.stringify([
+      { eventId: 'one-form-1', subject: 'ratel.collections.v1.x', payload: { b: 1, a: 'x' } },
+      { eventId: 'one-form-2', subject: 'ratel.collections.v1.y', payload: { n: 2 } },
+    ]);
+    await conn.execute(`insert into collections_outbox (event_id, events, created_at) values ('one-form-1', ?::json, now())`, [events]);
+    const [{ kept, type }]: Array<{ kept: string; type: string }> = await conn.execute(
+      `select events::text as kept, pg_typeof(events)::text as type from collections_outbox where event_id = 'one-form-1'`,
+    );
+    expect({ kept, type }).toEqual({ kept: events, type: 'json' });
+    const rows: Array<{ event_id: string; payload: string; type: string }> = await conn.execute(
+      `select event_id, payload::text as payload, pg_typeof(payload)::text as type from collections_event
+       where event_id like 'one-form-%' order by row_order`,
+    );
+    expect(rows).toEqual([
+      { event_id: 'one-form-1', payload: '{"a": "x", "b": 1}', type: 'jsonb' },
+      { event_id: 'one-form-2', payload: '{"n": 2}', type: 'jsonb' },
+    ]);
+    await conn.execute(`delete from collections_outbox where event_id = 'one-form-1'`);
+  });
+
   it('migrates down and up again (the last test: it drops the data)', async () => {
     await orm.getMigrator().down({ to: 0 });
     const tables = await orm.em

@@ -9,7 +9,7 @@
  *   event_id      text not null unique    the event's identity: the JetStream message id (Nats-Msg-Id)
  *   subject       text                    e.g. ratel.billing.v1.issued.<account>
  *   payload       jsonb                   the event, published as its JSON text
- *   events        jsonb                   or, instead of subject and payload, several events in order:
+ *   events        json                    or, instead of subject and payload, several events in order:
  *                                         [{eventId, subject, payload}] (a batch row: its event_id is
  *                                         its first event's; Migration20261205004600)
  *   created_at    timestamptz not null    when it was written (the age of the oldest pending row)
@@ -140,6 +140,7 @@ export class PgOutboxRelay {
   private async round(db: Pool | PoolClient): Promise<number> {
     const batchMax = this.o.batchMax ?? OUTBOX_BATCH_MAX;
     // A batch row's events expanded by PostgreSQL, each payload as its jsonb text: the bytes a plain row's payload publishes as.
+    // `events` is json (Migration20261205004900) or, in an older or hand-made table, jsonb: read as json either way.
     const { rows } = await db.query<{
       id: string;
       event_id: string | null;
@@ -148,10 +149,10 @@ export class PgOutboxRelay {
       created_at: Date | null;
     }>(
       `select o.id, coalesce(e.x->>'eventId', o.event_id) as event_id, coalesce(e.x->>'subject', o.subject) as subject,
-         coalesce(e.x->'payload', o.payload)::text as payload, o.created_at
+         coalesce((e.x->'payload')::jsonb, o.payload)::text as payload, o.created_at
        from (select id, event_id, subject, payload, events, created_at from ${this.o.table}
              where published_at is null order by id limit $1) o
-       left join lateral jsonb_array_elements(o.events) with ordinality as e(x, n) on true
+       left join lateral json_array_elements(o.events::json) with ordinality as e(x, n) on true
        order by o.id, e.n`,
       [batchMax],
     );

@@ -39,7 +39,7 @@ export function collectionsEventBatchStatement(
   if (events.length === 0) return undefined;
   const entries = entriesOf(events, now);
   return {
-    text: `insert into collections_outbox (event_id, events, created_at) values ($1, $2::jsonb, $3)`,
+    text: `insert into collections_outbox (event_id, events, created_at) values ($1, $2::json, $3)`,
     values: [entries[0].eventId, JSON.stringify(entries.map((e) => ({ eventId: e.eventId, subject: e.subject, payload: e.payload }))), now],
   };
 }

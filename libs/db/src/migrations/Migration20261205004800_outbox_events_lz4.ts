@@ -15,8 +15,11 @@ import { Migration } from '@mikro-orm/migrations';
 
 const TABLES = ['billing_outbox', 'collections_outbox'] as const;
 
-/** `alter ... set compression <method>` on each outbox's events, where the server can; a no-op where it cannot. */
-function setCompression(method: 'lz4' | 'default'): string {
+/**
+ * `alter ... set compression <method>` on each outbox's events, where the server can; a no-op where it cannot.
+ * A change of the column's type resets it (Migration20261205004900 sets it again).
+ */
+export function setCompression(method: 'lz4' | 'default'): string {
   const alters = TABLES.map((t) => `execute 'alter table "${t}" alter column "events" set compression ${method}';`).join('\n      ');
   return `do $$
 begin

@@ -46,6 +46,8 @@ import { Migration20261205004500_payment_refs_per_statement } from './Migration2
 import { Migration20261205004600_outbox_event_batches } from './Migration20261205004600_outbox_event_batches';
 import { Migration20261205004700_payment_sums_per_transaction } from './Migration20261205004700_payment_sums_per_transaction';
 import { Migration20261205004800_outbox_events_lz4 } from './Migration20261205004800_outbox_events_lz4';
+import { Migration20261205004900_outbox_events_json } from './Migration20261205004900_outbox_events_json';
+import { Migration20261205005000_document_status_per_statement } from './Migration20261205005000_document_status_per_statement';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20260101000000_initial', class: Migration20260101000000_initial },
@@ -94,4 +96,6 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261205004600_outbox_event_batches', class: Migration20261205004600_outbox_event_batches },
   { name: 'Migration20261205004700_payment_sums_per_transaction', class: Migration20261205004700_payment_sums_per_transaction },
   { name: 'Migration20261205004800_outbox_events_lz4', class: Migration20261205004800_outbox_events_lz4 },
+  { name: 'Migration20261205004900_outbox_events_json', class: Migration20261205004900_outbox_events_json },
+  { name: 'Migration20261205005000_document_status_per_statement', class: Migration20261205005000_document_status_per_statement },
 ];
