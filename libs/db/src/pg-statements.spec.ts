@@ -1,4 +1,4 @@
-import { COMBINED_STATEMENT_PARTS_MAX, statementsAsOne } from './pg-statements';
+import { COMBINED_STATEMENT_PARTS_MAX, preparedOnce, statementsAsOne } from './pg-statements';
 
 describe('statementsAsOne', () => {
   it('renumbers each part after the parameters of the parts before it', () => {
@@ -29,5 +29,17 @@ describe('statementsAsOne', () => {
     ['a dollar sign that is not a placeholder', [{ name: 'a', q: { text: 'select $$x$$', values: [] } }], /\$ beyond its 0 parameters/],
   ])('refuses %s', (_, parts, message) => {
     expect(() => statementsAsOne(parts, 'select 1')).toThrow(message);
+  });
+});
+
+describe('preparedOnce', () => {
+  it('names a statement by its text: one name for one text whatever its values, another for another text', () => {
+    const a = preparedOnce({ text: 'select $1::int', values: [1] });
+    const again = preparedOnce({ text: 'select $1::int', values: [2] });
+    const other = preparedOnce({ text: 'select $1::bigint', values: [1] });
+    expect(a).toEqual({ name: expect.stringMatching(/^s_[0-9a-f]{20}$/), text: 'select $1::int', values: [1] });
+    expect(again.name).toBe(a.name);
+    expect(again.values).toEqual([2]);
+    expect(other.name).not.toBe(a.name);
   });
 });

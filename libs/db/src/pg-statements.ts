@@ -10,6 +10,7 @@
  * reference the rows another part inserts. A part must not read what another part writes, and no two
  * parts may change the same row. `select` reads the parts' RETURNING rows by their names.
  */
+import { createHash } from 'node:crypto';
 import type { QueryConfig } from 'pg';
 
 /** Parts of one combined statement at most (a guard against building one by mistake in a loop). */
@@ -35,4 +36,19 @@ export function statementsAsOne(parts: readonly { name: string; q: QueryConfig }
     return `${name} as (${text})`;
   });
   return { text: `with ${ctes.join(',\n')}\n${select}`, values };
+}
+
+/** Hex digits of SHA-1(text) in a prepared statement's name (80 bits: two texts of one process never meet). */
+const PREPARED_NAME_HEX = 20;
+
+/**
+ * `q` as a named prepared statement, its name derived from its text: each connection parses and plans it once
+ * and then only binds and runs it (PostgreSQL keeps a custom plan per call for the first five calls, then a
+ * generic one when that is no dearer). For the statements an import runs once per batch, thousands of times on
+ * a handful of connections: parsing and planning them every time was 4 % of the import's PostgreSQL CPU (perf,
+ * RESULTS.md "Matching: ... prepared once"). Statements of one text but different parameter types must not
+ * share it. Pure.
+ */
+export function preparedOnce(q: QueryConfig): QueryConfig {
+  return { name: `s_${createHash('sha1').update(q.text).digest('hex').slice(0, PREPARED_NAME_HEX)}`, text: q.text, values: q.values };
 }
