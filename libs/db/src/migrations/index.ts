@@ -47,7 +47,7 @@ import { Migration20261205004600_outbox_event_batches } from './Migration2026120
 import { Migration20261205004700_payment_sums_per_transaction } from './Migration20261205004700_payment_sums_per_transaction';
 import { Migration20261205004800_outbox_events_lz4 } from './Migration20261205004800_outbox_events_lz4';
 import { Migration20261205004900_outbox_events_json } from './Migration20261205004900_outbox_events_json';
-import { Migration20261205005000_document_status_per_statement } from './Migration20261205005000_document_status_per_statement';
+import { Migration20261205005000_document_status_check } from './Migration20261205005000_document_status_check';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20260101000000_initial', class: Migration20260101000000_initial },
@@ -97,5 +97,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261205004700_payment_sums_per_transaction', class: Migration20261205004700_payment_sums_per_transaction },
   { name: 'Migration20261205004800_outbox_events_lz4', class: Migration20261205004800_outbox_events_lz4 },
   { name: 'Migration20261205004900_outbox_events_json', class: Migration20261205004900_outbox_events_json },
-  { name: 'Migration20261205005000_document_status_per_statement', class: Migration20261205005000_document_status_per_statement },
+  { name: 'Migration20261205005000_document_status_check', class: Migration20261205005000_document_status_check },
 ];
