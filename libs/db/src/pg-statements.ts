@@ -45,8 +45,10 @@ const PREPARED_NAME_HEX = 20;
  * `q` as a named prepared statement, its name derived from its text: each connection parses and plans it once
  * and then only binds and runs it (PostgreSQL keeps a custom plan per call for the first five calls, then a
  * generic one when that is no dearer). For the statements an import runs once per batch, thousands of times on
- * a handful of connections: parsing and planning them every time was 4 % of the import's PostgreSQL CPU (perf,
- * RESULTS.md "Matching: ... prepared once"). Statements of one text but different parameter types must not
+ * a handful of connections: parsing and planning them every time was 3.3 % of the import's PostgreSQL samples
+ * (perf; RESULTS.md, "Matching: the batch rows' events as json, statements prepared once, the status as a
+ * CHECK"). Not for a statement whose arrays the planner should see as constants: a bitmap scan's `= any(...)`
+ * recheck is hashed only for a constant array. Statements of one text but different parameter types must not
  * share it. Pure.
  */
 export function preparedOnce(q: QueryConfig): QueryConfig {
