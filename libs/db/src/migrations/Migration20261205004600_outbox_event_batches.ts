@@ -24,22 +24,43 @@ import { Migration } from '@mikro-orm/migrations';
 
 const TABLES = ['billing_outbox', 'collections_outbox'] as const;
 
+/** Characters at the start of a json batch row's text that the one-form check reads to tell an empty array (Migration20261205004900). */
+const EMPTY_TEST_CHARS = 64;
+
+/**
+ * The one-form check of outbox `t` over `events` stored as `type`: a plain row, or a batch row of a non-empty
+ * array. Here jsonb; json since Migration20261205004900, whose check reads the text's start only.
+ */
+export function oneFormCheck(t: string, type: 'json' | 'jsonb'): string {
+  const batch =
+    type === 'jsonb'
+      ? `jsonb_typeof("events") = 'array' and jsonb_array_length("events") > 0`
+      : `json_typeof("events") = 'array' and left("events"::text, ${EMPTY_TEST_CHARS}) !~ '^\\s*\\[\\s*\\]'`;
+  return `alter table "${t}" add constraint "${t}_one_form" check (
+    ("events" is null and "subject" is not null and "payload" is not null)
+    or ("events" is not null and "subject" is null and "payload" is null
+        and ${batch}));`;
+}
+
+/** The view of collections' events, one per row, whichever form holds them, over `events` stored as `type` (payload jsonb either way). */
+export function collectionsEventView(type: 'json' | 'jsonb'): string {
+  const payload = type === 'jsonb' ? `e.x->'payload'` : `(e.x->'payload')::jsonb`;
+  return `create view "collections_event" as
+  select o.id as row_id, coalesce(e.n, 1) as row_order,
+    coalesce(e.x->>'eventId', o.event_id) as event_id, coalesce(e.x->>'subject', o.subject) as subject,
+    coalesce(${payload}, o.payload) as payload, o.created_at, o.published_at
+  from "collections_outbox" o
+  left join lateral ${type}_array_elements(o.events) with ordinality as e(x, n) on true;`;
+}
+
 export class Migration20261205004600_outbox_event_batches extends Migration {
   override async up(): Promise<void> {
     for (const t of TABLES) {
       this.addSql(`alter table "${t}" add column "events" jsonb null;`);
       this.addSql(`alter table "${t}" alter column "subject" drop not null, alter column "payload" drop not null;`);
-      this.addSql(`alter table "${t}" add constraint "${t}_one_form" check (
-    ("events" is null and "subject" is not null and "payload" is not null)
-    or ("events" is not null and "subject" is null and "payload" is null
-        and jsonb_typeof("events") = 'array' and jsonb_array_length("events") > 0));`);
+      this.addSql(oneFormCheck(t, 'jsonb'));
     }
-    this.addSql(`create view "collections_event" as
-  select o.id as row_id, coalesce(e.n, 1) as row_order,
-    coalesce(e.x->>'eventId', o.event_id) as event_id, coalesce(e.x->>'subject', o.subject) as subject,
-    coalesce(e.x->'payload', o.payload) as payload, o.created_at, o.published_at
-  from "collections_outbox" o
-  left join lateral jsonb_array_elements(o.events) with ordinality as e(x, n) on true;`);
+    this.addSql(collectionsEventView('jsonb'));
   }
 
   override async down(): Promise<void> {
