@@ -251,6 +251,59 @@ it('applies a batch again when a concurrent apply of one of its payments commits
   }
 });
 
+it('the pipeline: an entry in two batches in flight, the later batch free to insert it first, never deadlocks and is applied once', async () => {
+  const [x, d, e] = payments()
+    .slice(0, 3)
+    .map((p, i) => ({ ...p, bankReference: `TWICE-${i}`, remittanceInfo: `nobody twice ${i}`, creditorReferences: [] }));
+  const other = await batched.connect();
+  const watcher = await batched.connect();
+  try {
+    // Another transaction holds x's key: the first batch's insert waits on it, before it reaches d.
+    await other.query('begin');
+    await new PaymentApplier(batched).applyIn(other, x, { importId: null, nowMs: NOW });
+    const outcomes: ApplyOutcome[] = [];
+    const pipeline = new ApplyPipeline(
+      new PaymentApplier(batched),
+      () => ({ importId: null, nowMs: NOW }),
+      (o) => outcomes.push(...o),
+    );
+    await pipeline.push([x, d]);
+    // The second batch carries d too. Prepared now, its insert would take d's key while the first batch
+    // waits on x; the first would then wait for it in PostgreSQL, and its commit for the first in node.
+    const second = pipeline.push([d, e]);
+    let waiting = 0;
+    for (let i = 0; i < 200 && waiting === 0; i++) {
+      const { rows } = await watcher.query<{ n: number }>(
+        `select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like 'insert into payment %'`,
+      );
+      waiting = rows[0].n;
+      if (waiting === 0) await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(waiting).toBe(1);
+    await new Promise((r) => setTimeout(r, 300)); // the second batch's chance to run ahead
+    await other.query('rollback'); // x was never applied: the first batch goes on with x and d
+    let timer: NodeJS.Timeout | undefined;
+    const stuck = new Promise<'stuck'>((r) => (timer = setTimeout(() => r('stuck'), 20_000)));
+    const done = second.then(() => pipeline.drain()).then(() => 'done' as const);
+    expect(await Promise.race([done, stuck])).toBe('done');
+    clearTimeout(timer);
+    expect(outcomes.map((o) => o.created)).toEqual([true, true, false, true]);
+    const { rows } = await batched.query<{ r: string; n: number }>(
+      `select bank_reference as r, count(*)::int as n from payment where bank_reference like 'TWICE-%' group by 1 order by 1`,
+    );
+    expect(rows).toEqual([
+      { r: 'TWICE-0', n: 1 },
+      { r: 'TWICE-1', n: 1 },
+      { r: 'TWICE-2', n: 1 },
+    ]);
+    expect((await new LedgerChecks(batched).run({ nowMs: NOW })).ok).toBe(true);
+  } finally {
+    await other.query('rollback').catch(() => undefined);
+    other.release();
+    watcher.release();
+  }
+});
+
 it('refuses a payment whose id is already that of another key (a 48-bit source prefix met), and changes nothing', async () => {
   const p = { ...payments()[0], bankReference: 'COLLIDE-1', remittanceInfo: 'nobody collide', creditorReferences: [] };
   const applier = new PaymentApplier(batched);

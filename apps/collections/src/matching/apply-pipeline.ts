@@ -13,9 +13,14 @@
  *   READ COMMITTED, and drops it when the commit made it unpayable). Two batches written at once thus
  *   never write the same document;
  * - commits are in file order: a batch written early waits for the commit of the one before it;
- * - a payment both batches carry (an entry twice in a file) is not seen by the later batch's look-up
- *   before the earlier commit: its insert waits on the key, meets it, and the batch rolls back
- *   (PaymentRaced) and is applied again, and its look-up finds the payment.
+ * - a payment both batches carry (an entry twice in a file, across a batch boundary) would not be seen
+ *   by the later batch's look-up before the earlier commit, and the later batch's insert could even reach
+ *   the key first: the earlier batch would then wait in PostgreSQL for the later one, which waits in node
+ *   for the earlier one's commit, and neither would ever go on. So a batch carrying a payment of the batch
+ *   still in flight before it is prepared only once that batch committed: its look-up finds the payment;
+ * - a payment applied concurrently elsewhere (another import, a webhook) and not committed yet is not seen
+ *   by the look-up: the batch's insert waits on the key, meets it, and the batch rolls back (PaymentRaced)
+ *   and is applied again, and its look-up finds the payment.
  *
  * When a batch must be applied again, the batch behind it may hold locks the retry needs, and may have
  * read documents the rolled-back attempt had not paid yet: that one is rolled back first (after its
@@ -60,6 +65,8 @@ export class ApplyPipeline {
   private pushed = 0;
   /** The batch in flight behind the one committing. */
   private ahead: Slot | undefined;
+  /** The idempotency keys of the last batch pushed (keyOf). */
+  private lastKeys: ReadonlySet<string> = new Set();
 
   constructor(
     private readonly applier: PaymentApplier,
@@ -75,6 +82,10 @@ export class ApplyPipeline {
   async push(payments: readonly ReceivedPayment[]): Promise<void> {
     if (payments.length === 0) return;
     await this.committedBeforeLast;
+    const keys = new Set(payments.map(keyOf));
+    // A payment the batch before it carries too: prepared once that batch committed (see the file's comment).
+    if (shareAny(keys, this.lastKeys)) await this.committing;
+    this.lastKeys = keys;
     // Checked again after each wait: the gate may have closed between its opening and this continuation.
     while (!this.gateOpen) await this.gate;
     this.throwIfFailed();
@@ -176,4 +187,12 @@ export class ApplyPipeline {
       open();
     }
   }
+}
+
+/** A payment's idempotency key as one string: the same key always gives the same string. */
+const keyOf = (p: ReceivedPayment): string => `${p.channel}|${p.source}|${p.bankReference}`;
+
+function shareAny(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  for (const k of a) if (b.has(k)) return true;
+  return false;
 }
