@@ -21,6 +21,10 @@
  * pruned inside one transaction), while most of the import's are (a page's old versions from a committed batch
  * are pruned when a later batch updates the page), so the import can beat the floor on that statement.
  *
+ * Huge pages: PostgreSQL maps its shared memory (shared_buffers) in 2 MB pages when the kernel reserves enough of
+ * them (its default huge_pages=try); the bench does not change the kernel's setting, and says which the server had.
+ * As root, `sysctl vm.nr_hugepages=2200` (4.3 GB, for shared_buffers=4GB) before a run, `sysctl vm.nr_hugepages=0` after.
+ *
  * The bench runs itself again with the collections process's V8 flags (COLLECTIONS_V8_FLAGS) unless it has them
  * already; `--v8-flags none` keeps node's defaults.
  *
@@ -49,7 +53,7 @@ import { ImportStatement, ImportStatementCommand } from '../../apps/collections/
 import { Args } from '../lib/args';
 import { runWithV8Flags } from '../lib/v8-flags';
 import { grossOf, numberText, seedInvoices } from './seed-invoices';
-import { cpuSecondsOfTree } from '../lib/proc';
+import { cpuSecondsOfTree, hugePages, hugePagesLine } from '../lib/proc';
 import { startProfile } from '../lib/cpu-profile';
 import { printStatementProfile, resetStatementProfile } from '../lib/pg-statements';
 
@@ -185,8 +189,12 @@ async function main(): Promise<void> {
   const memory = args.str('pg-memory', 'operator');
   if (memory !== 'operator' && memory !== 'defaults') throw new Error(`--pg-memory operator|defaults, not ${memory}`);
   const settings = memory === 'operator' ? PG_OPERATOR_MEMORY : {};
+  const hugeBefore = hugePages();
   const pg = process.env.DATABASE_URL ? undefined : await startPostgres({ dir: join(dir, 'pg'), durable: false, settings });
   if (pg !== undefined) console.log(`PostgreSQL settings: ${memory === 'operator' ? JSON.stringify(settings) : 'defaults'}`);
+  // PostgreSQL's huge_pages=try (its default) maps shared_buffers in 2 MB pages when the kernel reserves them:
+  // 7-26 % less of PostgreSQL's CPU for this import (RESULTS.md, "huge pages"), so every run says which it had.
+  if (pg !== undefined) console.log(hugePagesLine(hugeBefore));
   const via = args.str('pg-via', 'tcp');
   if (via !== 'tcp' && via !== 'socket') throw new Error(`--pg-via tcp|socket, not ${via}`);
   if (via === 'socket' && pg === undefined) throw new Error('--pg-via socket: only with the bench’s own server (no DATABASE_URL)');

@@ -287,3 +287,30 @@ export class CpuPoller {
     clearInterval(this.timer);
   }
 }
+
+/** The kernel's pool of huge pages (/proc/meminfo): how many it reserves, and how many processes hold (in use or reserved by a mapping). */
+export interface HugePages {
+  total: number;
+  held: number;
+  sizeKb: number;
+}
+
+export function hugePages(): HugePages {
+  const info = readFileSync('/proc/meminfo', 'utf8');
+  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(info)?.[1] ?? 0);
+  const total = field('HugePages_Total');
+  return { total, held: total - field('HugePages_Free') + field('HugePages_Rsvd'), sizeKb: field('Hugepagesize') };
+}
+
+/**
+ * One line saying whether a server started between `before` and now mapped its shared memory in huge pages
+ * (PostgreSQL's default `huge_pages=try` does when the kernel reserves enough: `vm.nr_hugepages`).
+ */
+export function hugePagesLine(before: HugePages): string {
+  const now = hugePages();
+  const taken = now.held - before.held;
+  if (now.total === 0) return 'huge pages: none reserved by the kernel (vm.nr_hugepages=0): shared memory in 4 kB pages';
+  return taken > 0
+    ? `huge pages: the server holds ${taken} of the kernel's ${now.total} (${now.sizeKb} kB each)`
+    : `huge pages: the kernel reserves ${now.total}, the server took none (too few free for its shared memory)`;
+}
