@@ -70,7 +70,12 @@ export function paymentIdOf(p: PaymentKey): string {
   const plain = PLAIN_BANK_REFERENCE.test(p.bankReference)
     ? `pay-${sha1(`${p.channel}|${p.source}`).slice(0, PAYMENT_SOURCE_HASH_DIGITS)}-${p.bankReference}`
     : undefined;
-  return derivedId('pay-', plain, `${p.channel}|${p.source}|${p.bankReference}`);
+  return derivedId('pay-', plain, paymentKeyText(p));
+}
+
+/** A payment's idempotency key as one string (the hashed form of its id, and ApplyPipeline's set of a batch's keys): the same key always gives the same string. Pure. */
+export function paymentKeyText(p: PaymentKey): string {
+  return `${p.channel}|${p.source}|${p.bankReference}`;
 }
 
 /** A payment's idempotency key (ReceivedPayment's, or a stored payment's). */

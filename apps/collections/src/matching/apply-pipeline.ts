@@ -30,7 +30,7 @@
  * on a queue of its own: a commit never waits for it, and it never waits for a lock held by a batch that
  * waits for it.
  */
-import { type ApplyOptions, type ApplyOutcome, PaymentApplier, PaymentRaced, type PreparedBatch } from './apply-payment';
+import { type ApplyOptions, type ApplyOutcome, PaymentApplier, PaymentRaced, type PreparedBatch, paymentKeyText } from './apply-payment';
 import type { ReceivedPayment } from '../payments/statements/statement-types';
 
 /** One attempt at a batch: its preparation, then its write (begun as soon as it is prepared). */
@@ -65,7 +65,7 @@ export class ApplyPipeline {
   private pushed = 0;
   /** The batch in flight behind the one committing. */
   private ahead: Slot | undefined;
-  /** The idempotency keys of the last batch pushed (keyOf). */
+  /** The idempotency keys of the last batch pushed (paymentKeyText). */
   private lastKeys: ReadonlySet<string> = new Set();
 
   constructor(
@@ -82,7 +82,7 @@ export class ApplyPipeline {
   async push(payments: readonly ReceivedPayment[]): Promise<void> {
     if (payments.length === 0) return;
     await this.committedBeforeLast;
-    const keys = new Set(payments.map(keyOf));
+    const keys = new Set(payments.map(paymentKeyText));
     // A payment the batch before it carries too: prepared once that batch committed (see the file's comment).
     if (shareAny(keys, this.lastKeys)) await this.committing;
     this.lastKeys = keys;
@@ -188,9 +188,6 @@ export class ApplyPipeline {
     }
   }
 }
-
-/** A payment's idempotency key as one string: the same key always gives the same string. */
-const keyOf = (p: ReceivedPayment): string => `${p.channel}|${p.source}|${p.bankReference}`;
 
 function shareAny(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   for (const k of a) if (b.has(k)) return true;
