@@ -206,6 +206,7 @@ describe('libs/db schema', () => {
     ['an empty array of events', `'[]'`, null, null],
     ['an empty array with spaces', `' [ ] '`, null, null],
     ['events that are not an array', `'{"eventId":"e"}'`, null, null],
+    ['an object of another form', `'{"form":"payments-received.v2","payments":[]}'`, null, null],
     ['both forms', `'[{"eventId":"e"}]'`, `'s'`, `'{}'`],
     ['neither form', null, null, null],
   ])('refuses an outbox row of %s (the one-form check, events as json)', async (_name, events, subject, payload) => {
@@ -238,6 +239,50 @@ describe('libs/db schema', () => {
       { event_id: 'one-form-2', payload: '{"n": 2}', type: 'jsonb' },
     ]);
     await conn.execute(`delete from collections_outbox where event_id = 'one-form-1'`);
+  });
+
+  it('expands a compact row of payments received through outbox_events, and writes it as its events when migrated down', async () => {
+    const conn = orm.em.fork().getConnection();
+    const compact = JSON.stringify({
+      form: 'payments-received.v1',
+      occurredAt: '2026-12-02T18:00:00.000Z',
+      ledgerTransactions: ['lt-1'],
+      payments: [
+        ['pay-a', 'acc-1', 'EUR', '0', 'BANK_TRANSFER', '100', '2026-12-02', 'ALLOCATED', 'RF_REFERENCE', 0, [['doc-1', '100']]],
+        ['pay-b', null, 'EUR', '50', 'BANK_TRANSFER', '50', '2026-12-02', 'SUSPENSE', null, null, null],
+      ],
+    });
+    await conn.execute(`insert into collections_outbox (event_id, events, created_at) values ('ce-rcv:pay-a', ?::json, now())`, [compact]);
+    const view = async (): Promise<{ event_id: string; subject: string; payload: Record<string, unknown> }[]> =>
+      conn.execute(
+        `select event_id, subject, payload from collections_event where row_id = (select max(id) from collections_outbox) order by row_order`,
+      );
+    const before = await view();
+    expect(before.map((e) => [e.event_id, e.subject])).toEqual([
+      ['ce-rcv:pay-a', 'ratel.collections.v1.payment-received.acc-1'],
+      ['ce-alc:pay-a', 'ratel.collections.v1.payment-allocated.acc-1'],
+      ['ce-rcv:pay-b', 'ratel.collections.v1.payment-received._suspense'],
+    ]);
+    expect(before[1].payload).toEqual({
+      schema: 'ratel.collections.v1',
+      eventId: 'ce-alc:pay-a',
+      occurredAt: '2026-12-02T18:00:00.000Z',
+      type: 'PAYMENT_ALLOCATED',
+      accountId: 'acc-1',
+      paymentId: 'pay-a',
+      currency: 'EUR',
+      unappliedMinor: '0',
+      ledgerTransactionId: 'lt-1',
+      allocations: [{ documentId: 'doc-1', amountMinor: '100' }],
+    });
+    expect(before[2].payload).toMatchObject({ accountId: null, matchRule: null, status: 'SUSPENSE' });
+    const compactForm = 'Migration20261206005100_outbox_payments_received';
+    await orm.getMigrator().down({ to: compactForm });
+    const [{ events }]: { events: unknown }[] = await conn.execute(`select events from collections_outbox where event_id = 'ce-rcv:pay-a'`);
+    expect(events).toEqual(before.map((e) => ({ eventId: e.event_id, subject: e.subject, payload: e.payload })));
+    expect(await view()).toEqual(before);
+    expect((await migrate(url)).applied).toEqual([compactForm]);
+    await conn.execute(`delete from collections_outbox where event_id = 'ce-rcv:pay-a'`);
   });
 
   it('migrates down and up again (the last test: it drops the data)', async () => {

@@ -4,6 +4,9 @@ import {
   collectionsEvent,
   collectionsEventIdOf,
   collectionsSubject,
+  type PaymentReceivedItem,
+  paymentReceivedEvents,
+  paymentsReceivedBatch,
   validateDunningStepTaken,
 } from './collections-event';
 import { ROW_ID_MAX_LENGTH } from './ids';
@@ -104,5 +107,62 @@ describe('validateDunningStepTaken', () => {
   it('refuses what is not an object', () => {
     expect(validateDunningStepTaken('nope').ok).toBe(false);
     expect(validateDunningStepTaken(null).ok).toBe(false);
+  });
+});
+
+describe('paymentsReceivedBatch (the compact batch row of payments received together)', () => {
+  const item = (paymentId: string, x: Partial<PaymentReceivedItem> = {}): PaymentReceivedItem => ({
+    paymentId,
+    accountId: 'acc-1',
+    channel: 'BANK_TRANSFER',
+    currency: 'EUR',
+    amountMinor: '700',
+    unappliedMinor: '0',
+    valueDate: '2026-12-02',
+    status: 'ALLOCATED',
+    matchRule: 'RF_REFERENCE',
+    allocated: { ledgerTransactionId: 'lt-r|pay-1', allocations: [{ documentId: 'doc-1', amountMinor: '700' }] },
+    ...x,
+  });
+
+  it("says each payment's fields once, in order, and each ledger transaction once", () => {
+    const text = paymentsReceivedBatch(
+      [
+        item('pay-1'),
+        item('pay-2', { accountId: null, matchRule: null, status: 'SUSPENSE', unappliedMinor: '700', allocated: undefined }),
+        item('pay-3'),
+      ],
+      AT,
+    );
+    expect(JSON.parse(text!)).toEqual({
+      form: 'payments-received.v1',
+      occurredAt: '2026-12-03T08:00:00.000Z',
+      ledgerTransactions: ['lt-r|pay-1'],
+      payments: [
+        ['pay-1', 'acc-1', 'EUR', '0', 'BANK_TRANSFER', '700', '2026-12-02', 'ALLOCATED', 'RF_REFERENCE', 0, [['doc-1', '700']]],
+        ['pay-2', null, 'EUR', '700', 'BANK_TRANSFER', '700', '2026-12-02', 'SUSPENSE', null, null, null],
+        ['pay-3', 'acc-1', 'EUR', '0', 'BANK_TRANSFER', '700', '2026-12-02', 'ALLOCATED', 'RF_REFERENCE', 0, [['doc-1', '700']]],
+      ],
+    });
+    // The row's check and the SQL function read the form's name from the text's first characters.
+    expect(text!.startsWith('{"form":"payments-received.v1",')).toBe(true);
+  });
+
+  it('is undefined when an event id would be a hash (the SQL function derives only the plain form)', () => {
+    expect(paymentsReceivedBatch([item('pay-1'), item(`pay-${'r'.repeat(54)}`)], AT)).toBeUndefined();
+    expect(paymentsReceivedBatch([item(`pay-${'r'.repeat(53)}`)], AT)).toBeDefined();
+    expect(paymentsReceivedBatch([item('pay 1')], AT)).toBeUndefined();
+  });
+
+  it('refuses an account id that is not a subject token, as collectionsSubject does', () => {
+    expect(() => paymentsReceivedBatch([item('pay-1', { accountId: 'acc.1' })], AT)).toThrow(RangeError);
+  });
+
+  it('gives PAYMENT_RECEIVED, then PAYMENT_ALLOCATED only for a payment that paid documents, both keyed by the payment', () => {
+    expect(paymentReceivedEvents(item('pay-1')).map((e) => [e.input.type, e.source])).toEqual([
+      ['PAYMENT_RECEIVED', 'pay-1'],
+      ['PAYMENT_ALLOCATED', 'pay-1'],
+    ]);
+    expect(paymentReceivedEvents(item('pay-2', { allocated: undefined })).map((e) => e.input.type)).toEqual(['PAYMENT_RECEIVED']);
   });
 });

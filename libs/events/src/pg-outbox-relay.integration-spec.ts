@@ -5,7 +5,8 @@
  * row) between plain ones.
  */
 import { createLogger } from '@app/observability';
-import { requireEnv, uniqueId, waitFor } from '@app/devstack';
+import { migrate } from '@app/db';
+import { createTestDatabase, requireEnv, uniqueId, waitFor } from '@app/devstack';
 import { connect, type JetStreamManager, type NatsConnection, StorageType } from 'nats';
 import { Pool } from 'pg';
 import { PgOutboxRelay } from './pg-outbox-relay';
@@ -20,7 +21,10 @@ describe('PgOutboxRelay', () => {
   const subject = (s: string) => `${stream}.${s}`;
 
   beforeAll(async () => {
-    pool = new Pool({ connectionString: requireEnv('DATABASE_URL'), max: 6 });
+    // Migrated: the relay reads batch rows through the schema's function outbox_events.
+    const url = await createTestDatabase('outboxrelay');
+    await migrate(url);
+    pool = new Pool({ connectionString: url, max: 6 });
     nc = await connect({ servers: requireEnv('NATS_URL') });
     jsm = await nc.jetstreamManager();
     await jsm.streams.add({ name: stream, subjects: [`${stream}.>`], storage: StorageType.Memory });

@@ -11,7 +11,9 @@
  *   payload       jsonb                   the event, published as its JSON text
  *   events        json                    or, instead of subject and payload, several events in order:
  *                                         [{eventId, subject, payload}] (a batch row: its event_id is
- *                                         its first event's; Migration20261205004600)
+ *                                         its first event's; Migration20261205004600), or payments
+ *                                         received in their compact form (Migration20261206005100);
+ *                                         the SQL function outbox_events expands either
  *   created_at    timestamptz not null    when it was written (the age of the oldest pending row)
  *   published_at  timestamptz null        set once JetStream has acknowledged it (all its events)
  *
@@ -139,8 +141,9 @@ export class PgOutboxRelay {
    */
   private async round(db: Pool | PoolClient): Promise<number> {
     const batchMax = this.o.batchMax ?? OUTBOX_BATCH_MAX;
-    // A batch row's events expanded by PostgreSQL, each payload as its jsonb text: the bytes a plain row's payload publishes as.
-    // `events` is json (Migration20261205004900) or, in an older or hand-made table, jsonb: read as json either way.
+    // A batch row's events expanded by PostgreSQL (outbox_events, Migration20261206005100: either form of batch row), each
+    // payload as its jsonb text: the bytes a plain row's payload publishes as. `events` is json (Migration20261205004900)
+    // or, in an older or hand-made table, jsonb: read as json either way.
     const { rows } = await db.query<{
       id: string;
       event_id: string | null;
@@ -148,11 +151,11 @@ export class PgOutboxRelay {
       payload: string | null;
       created_at: Date | null;
     }>(
-      `select o.id, coalesce(e.x->>'eventId', o.event_id) as event_id, coalesce(e.x->>'subject', o.subject) as subject,
-         coalesce((e.x->'payload')::jsonb, o.payload)::text as payload, o.created_at
+      `select o.id, coalesce(e.event_id, o.event_id) as event_id, coalesce(e.subject, o.subject) as subject,
+         coalesce(e.payload, o.payload)::text as payload, o.created_at
        from (select id, event_id, subject, payload, events, created_at from ${this.o.table}
              where published_at is null order by id limit $1) o
-       left join lateral json_array_elements(o.events::json) with ordinality as e(x, n) on true
+       left join lateral outbox_events(o.events::json) as e on true
        order by o.id, e.n`,
       [batchMax],
     );

@@ -5,7 +5,14 @@
  * outbox row once, in the order written, to the RATEL_COLLECTIONS stream with its event id as
  * Nats-Msg-Id.
  */
-import { type CollectionsEvent, COLLECTIONS_STREAM, COLLECTIONS_SUBJECTS } from '@app/events';
+import {
+  type CollectionsEvent,
+  collectionsEvent,
+  COLLECTIONS_STREAM,
+  COLLECTIONS_SUBJECTS,
+  type PaymentReceivedItem,
+  paymentReceivedEvents,
+} from '@app/events';
 import { startOutboxStream } from '@app/events/outbox-stream';
 import { migrate, withTransaction } from '@app/db';
 import { createTestDatabase, requireEnv, waitFor } from '@app/devstack';
@@ -19,6 +26,7 @@ import { HandAllocation, parseHandAllocation } from '../matching/allocate-by-han
 import { PaymentApplier } from '../matching/apply-payment';
 import { reversePayment } from '../matching/reverse-payment';
 import { CollectionsError } from '../payments/collections-error';
+import { paymentsReceivedEventsStatement } from './collections-outbox';
 import { ManualPayments, parseManualPayment } from '../payments/manual-payment';
 import { seedReceivables } from '../testing/receivables-fixtures';
 
@@ -147,6 +155,79 @@ describe('events written with their change', () => {
     const again = (await outbox()).length;
     await new Dunning(pool, undefined).evaluateAccount(A2, '2026-09-20', NOW);
     expect((await outbox()).length).toBe(again);
+  });
+});
+
+describe("a statement import's batch row (payments received together)", () => {
+  const item = (n: string, x: Partial<PaymentReceivedItem> = {}): PaymentReceivedItem => ({
+    paymentId: `pay-${U}.b_${n}`,
+    accountId: A1,
+    channel: 'BANK_TRANSFER',
+    currency: 'EUR',
+    amountMinor: '1200',
+    unappliedMinor: '0',
+    valueDate: '2026-12-02',
+    status: 'ALLOCATED',
+    matchRule: 'RF_REFERENCE',
+    allocated: { ledgerTransactionId: `lt-payment-received|pay-${U}.b_1`, allocations: [{ documentId: 'doc-1', amountMinor: '1200' }] },
+    ...x,
+  });
+  const items = [
+    item('1'),
+    // Nobody identified: no account, no rule, nothing allocated (no PAYMENT_ALLOCATED).
+    item('2', { accountId: null, status: 'SUSPENSE', matchRule: null, unappliedMinor: '990', amountMinor: '990', allocated: undefined }),
+    // Two documents, the rest account credit, another ledger transaction (another currency's receipt).
+    item('3', {
+      accountId: A2,
+      currency: 'USD',
+      amountMinor: '10000',
+      unappliedMinor: '2500',
+      status: 'UNAPPLIED',
+      matchRule: 'ACCOUNT_OLDEST_FIRST',
+      allocated: {
+        ledgerTransactionId: `lt-payment-received|pay-${U}.b_3`,
+        allocations: [
+          { documentId: 'doc-2', amountMinor: '7000' },
+          { documentId: 'doc-1', amountMinor: '500' },
+        ],
+      },
+    }),
+    item('4', {
+      amountMinor: '1',
+      allocated: { ledgerTransactionId: `lt-payment-received|pay-${U}.b_1`, allocations: [{ documentId: 'doc-1', amountMinor: '1' }] },
+    }),
+  ];
+  const expected = (xs: readonly PaymentReceivedItem[]) =>
+    xs.flatMap(paymentReceivedEvents).map((e) => {
+      const built = collectionsEvent(e.input, e.source, AT);
+      return { event_id: built.eventId, subject: built.subject, payload: built.payload };
+    });
+  const written = async (xs: readonly PaymentReceivedItem[]) => {
+    const q = paymentsReceivedEventsStatement(xs, AT)!;
+    const {
+      rows: [row],
+    } = await pool.query<{ id: string; text: string }>(`${q.text} returning id::text, events::text as text`, q.values);
+    const { rows } = await pool.query<{ event_id: string; subject: string; payload: CollectionsEvent }>(
+      `select event_id, subject, payload from collections_event where row_id = $1 order by row_order`,
+      [row.id],
+    );
+    return { text: row.text, rows };
+  };
+
+  it('is written compact, and gives back exactly the events collectionsEvent builds (ids, subjects, every field), in order', async () => {
+    const { text, rows } = await written(items);
+    expect(text.startsWith('{"form":"payments-received.v1",')).toBe(true);
+    expect(text.length).toBeLessThan(JSON.stringify(expected(items)).length / 3);
+    expect(rows).toEqual(expected(items));
+  });
+
+  it('is written as the events themselves when a payment id is too long for the plain event id, with the same events', async () => {
+    const long = [
+      item('5', { paymentId: `pay-${U}-${'x'.repeat(60)}`, allocated: undefined, status: 'UNAPPLIED', unappliedMinor: '1200' }),
+    ];
+    const { text, rows } = await written(long);
+    expect(text.startsWith('[')).toBe(true);
+    expect(rows).toEqual(expected(long));
   });
 });
 

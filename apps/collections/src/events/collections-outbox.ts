@@ -5,7 +5,14 @@
  * An event written twice (the same id: the same change) is kept once.
  */
 import type { PoolClient, QueryConfig } from 'pg';
-import { collectionsEvent, type CollectionsEventInput } from '@app/events';
+import {
+  collectionsEvent,
+  collectionsEventIdOf,
+  type CollectionsEventInput,
+  type PaymentReceivedItem,
+  paymentReceivedEvents,
+  paymentsReceivedBatch,
+} from '@app/events';
 
 export async function writeCollectionsEvents(
   c: PoolClient,
@@ -41,5 +48,22 @@ export function collectionsEventBatchStatement(
   return {
     text: `insert into collections_outbox (event_id, events, created_at) values ($1, $2::json, $3)`,
     values: [entries[0].eventId, JSON.stringify(entries.map((e) => ({ eventId: e.eventId, subject: e.subject, payload: e.payload }))), now],
+  };
+}
+
+/**
+ * The events of payments received together (paymentReceivedEvents of each, in order: a statement import's
+ * batch of new payments) as ONE batch row, in its compact form (paymentsReceivedBatch: about a seventh of the
+ * events' text, expanded by the SQL function `outbox_events` for the relay and the view), or as the events
+ * themselves when an id does not allow it. Keyed, as collectionsEventBatchStatement's row, by its first event's
+ * id; undefined: no payments. Pure.
+ */
+export function paymentsReceivedEventsStatement(items: readonly PaymentReceivedItem[], now: Date): QueryConfig | undefined {
+  if (items.length === 0) return undefined;
+  const compact = paymentsReceivedBatch(items, now);
+  if (compact === undefined) return collectionsEventBatchStatement(items.flatMap(paymentReceivedEvents), now);
+  return {
+    text: `insert into collections_outbox (event_id, events, created_at) values ($1, $2::json, $3)`,
+    values: [collectionsEventIdOf('PAYMENT_RECEIVED', items[0].paymentId), compact, now],
   };
 }

@@ -25,7 +25,7 @@ import type { Pool, PoolClient, QueryConfig } from 'pg';
 import { derivedId } from '@app/events';
 import { beginTransaction, INDEX_LOOKUPS_ONLY, pgArray, preparedOnce, statementsAsOne } from '@app/db';
 import type { ReceivedPayment } from '../payments/statements/statement-types';
-import { collectionsEventBatchStatement } from '../events/collections-outbox';
+import { paymentsReceivedEventsStatement } from '../events/collections-outbox';
 import { allocatePayment, type OpenDocument } from './allocate';
 import { addPaidStatement, checkAddedPaid, payableDocument } from './document-paid';
 import { LEDGER_ACCOUNT, ledgerTransactionsStatements, paymentReceivedLegs, paymentsReceivedTransactions } from './ledger-accounts';
@@ -466,43 +466,25 @@ export class PaymentApplier {
     const allocations = applied.flatMap((a, i) => a.plan.allocations.map((x) => ({ paymentId: a.id, txId: txIdOf(i), ...x })));
     const paid = new Map<string, bigint>();
     for (const x of allocations) paid.set(x.documentId, (paid.get(x.documentId) ?? 0n) + x.amountMinor);
-    const events = collectionsEventBatchStatement(
-      applied.flatMap((a, i) => {
-        const common = {
-          accountId: a.match.accountId,
-          paymentId: a.id,
-          currency: a.p.currency,
-          unappliedMinor: a.plan.unappliedMinor.toString(),
-        };
-        return [
-          {
-            input: {
-              type: 'PAYMENT_RECEIVED' as const,
-              ...common,
-              channel: a.p.channel,
-              amountMinor: a.p.amountMinor.toString(),
-              valueDate: a.p.valueDate,
-              status: a.status,
-              matchRule: a.rule,
-            },
-            source: a.id,
-          },
-          ...(a.plan.allocations.length === 0
-            ? []
-            : [
-                {
-                  input: {
-                    type: 'PAYMENT_ALLOCATED' as const,
-                    ...common,
-                    ledgerTransactionId: txIdOf(i),
-                    allocations: a.plan.allocations.map((x) => ({ documentId: x.documentId, amountMinor: x.amountMinor.toString() })),
-                  },
-                  // The payment: a received payment is allocated once, when it is received.
-                  source: a.id,
-                },
-              ]),
-        ];
-      }),
+    const events = paymentsReceivedEventsStatement(
+      applied.map((a, i) => ({
+        paymentId: a.id,
+        accountId: a.match.accountId,
+        channel: a.p.channel,
+        currency: a.p.currency,
+        amountMinor: a.p.amountMinor.toString(),
+        unappliedMinor: a.plan.unappliedMinor.toString(),
+        valueDate: a.p.valueDate,
+        status: a.status,
+        matchRule: a.rule,
+        allocated:
+          a.plan.allocations.length === 0
+            ? undefined
+            : {
+                ledgerTransactionId: txIdOf(i),
+                allocations: a.plan.allocations.map((x) => ({ documentId: x.documentId, amountMinor: x.amountMinor.toString() })),
+              },
+      })),
       now,
     );
     return {

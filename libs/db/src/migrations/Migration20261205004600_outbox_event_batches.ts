@@ -29,9 +29,10 @@ const EMPTY_TEST_CHARS = 64;
 
 /**
  * The one-form check of outbox `t` over `events` stored as `type`: a plain row, or a batch row of a non-empty
- * array. Here jsonb; json since Migration20261205004900, whose check reads the text's start only.
+ * array. Here jsonb; json since Migration20261205004900, whose check reads the text's start only. `orForm`: a
+ * test of another form a batch row may take (Migration20261206005100's compact form).
  */
-export function oneFormCheck(t: string, type: 'json' | 'jsonb'): string {
+export function oneFormCheck(t: string, type: 'json' | 'jsonb', orForm?: string): string {
   const batch =
     type === 'jsonb'
       ? `jsonb_typeof("events") = 'array' and jsonb_array_length("events") > 0`
@@ -39,7 +40,7 @@ export function oneFormCheck(t: string, type: 'json' | 'jsonb'): string {
   return `alter table "${t}" add constraint "${t}_one_form" check (
     ("events" is null and "subject" is not null and "payload" is not null)
     or ("events" is not null and "subject" is null and "payload" is null
-        and ${batch}));`;
+        and ${orForm === undefined ? batch : `((${batch}) or (${orForm}))`}));`;
 }
 
 /** The view of collections' events, one per row, whichever form holds them, over `events` stored as `type` (payload jsonb either way). */
