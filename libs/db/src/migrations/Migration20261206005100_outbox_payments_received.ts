@@ -40,7 +40,12 @@ const TABLES = ['billing_outbox', 'collections_outbox'] as const;
 /** The compact form's name, as the writer (@app/events PAYMENTS_RECEIVED_FORM) opens its text with it. */
 const FORM = 'payments-received.v1';
 
-/** The function: every event of a batch row, `n` its place (the array form's ordinality; 2i-1 and 2i for the i-th payment). */
+/**
+ * The function: every event of a batch row, `n` its place (the array form's ordinality; 2i-1 and 2i for the i-th
+ * payment). The row is made jsonb once: `offset 0` keeps that subquery from being pulled up into the inlined
+ * function's query, where each reference to `b.j` would convert the whole row again (measured: 714 ms instead of
+ * 20 ms for a row of 500 payments, the same as the array form's 20 ms).
+ */
 const OUTBOX_EVENTS = `create or replace function outbox_events(events json)
 returns table (n bigint, event_id text, subject text, payload jsonb)
 language sql immutable parallel safe as $$
@@ -63,7 +68,7 @@ language sql immutable parallel safe as $$
           (select jsonb_agg(jsonb_build_object('documentId', a.x->>0, 'amountMinor', a.x->>1) order by a.j)
            from jsonb_array_elements(p.x->10) with ordinality as a(x, j)), '[]'::jsonb))
     end
-  from (select events::jsonb as j where json_typeof(events) = 'object') b
+  from (select events::jsonb as j where json_typeof(events) = 'object' offset 0) b
   cross join lateral jsonb_array_elements(case when b.j->>'form' = '${FORM}' then b.j->'payments' end) with ordinality as p(x, i)
   cross join lateral (values (1, 'rcv', 'payment-received'), (2, 'alc', 'payment-allocated')) as k(kind, code, token)
   where k.kind = 1 or jsonb_typeof(p.x->10) = 'array'
