@@ -205,19 +205,10 @@ export function collectionsEvent(input: CollectionsEventInput, source: string, o
  * A payment received, and what it paid at receipt: the two events of each payment a statement import applies
  * (paymentReceivedEvents). Money as decimal strings of the minor unit, as in the events.
  */
-export interface PaymentReceivedItem {
-  paymentId: string;
-  accountId: string | null;
-  channel: string;
-  currency: string;
-  amountMinor: string;
-  unappliedMinor: string;
-  valueDate: string;
-  status: string;
-  matchRule: string | null;
+export type PaymentReceivedItem = Omit<PaymentReceivedEvent, 'schema' | 'eventId' | 'occurredAt' | 'type'> & {
   /** Undefined when the payment paid no document (no PAYMENT_ALLOCATED event). */
-  allocated?: { ledgerTransactionId: string; allocations: { documentId: string; amountMinor: string }[] };
-}
+  allocated?: Pick<PaymentAllocatedEvent, 'ledgerTransactionId' | 'allocations'>;
+};
 
 /** A payment's events, keyed by the payment: PAYMENT_RECEIVED, then PAYMENT_ALLOCATED when it paid documents. Pure. */
 export function paymentReceivedEvents(x: PaymentReceivedItem): { input: CollectionsEventInput; source: string }[] {
