@@ -3,8 +3,9 @@
  * (a PAYMENT_RECEIVED and a PAYMENT_ALLOCATED event per payment), written as an import writes them, then
  * drained by the relay (PgOutboxRelay: the rows read through the SQL function outbox_events, each event
  * published and acknowledged one after the other) to a JetStream stream of this run's own nats-server.
- * Twice: the rows in their compact form (paymentsReceivedBatch, Migration20261206005100) and as the events
- * themselves (the array form, Migration20261205004600), so the two forms' cost to the relay is compared.
+ * Three times: the rows in their compact form (paymentsReceivedBatch, Migration20261206005100), as the events
+ * themselves (the array form, Migration20261205004600), and the same events one plain row each (as a return or a
+ * dunning step writes its event), so the forms' cost to the relay is compared.
  *
  * Baseline in the same run: the same events (ids, subjects, payload bytes), built in memory, published one
  * after the other through the relay's own publisher (PubAckChannel, one in flight): the JetStream floor the
@@ -17,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'nats';
 import { Pool } from 'pg';
-import { migrate } from '@app/db';
+import { migrate, withTransaction } from '@app/db';
 import { startNats, startPostgres } from '@app/devstack';
 import {
   collectionsEvent,
@@ -30,7 +31,11 @@ import {
 import { ensureEventStream } from '@app/events/outbox-stream';
 import { PgOutboxRelay } from '@app/events/pg-outbox-relay';
 import { createLogger } from '@app/observability';
-import { collectionsEventBatchStatement, paymentsReceivedEventsStatement } from '../../apps/collections/src/events/collections-outbox';
+import {
+  collectionsEventBatchStatement,
+  paymentsReceivedEventsStatement,
+  writeCollectionsEvents,
+} from '../../apps/collections/src/events/collections-outbox';
 import { Args } from '../lib/args';
 import { cpuSecondsOfTree } from '../lib/proc';
 
@@ -79,21 +84,25 @@ async function main(): Promise<void> {
     // This process's own CPU: its tree holds the two servers it started.
     const nodeCpuNow = () => cpuSecondsOfTree(process.pid) - cpuSecondsOfTree(pg.pid) - cpuSecondsOfTree(nats.pid);
     const results: { form: string; events: number; s: number; nodeCpu: number; pgCpu: number; bytes: number }[] = [];
-    for (const form of ['compact', 'array'] as const) {
+    for (const form of ['compact', 'array', 'plain'] as const) {
       let events = 0;
       for (let r = 0; r < rows; r++) {
         const items = itemsOf(form, r, b);
         events += items.flatMap(paymentReceivedEvents).length;
-        const q =
-          form === 'compact'
-            ? paymentsReceivedEventsStatement(items, at)!
-            : collectionsEventBatchStatement(items.flatMap(paymentReceivedEvents), at)!;
-        await pool.query(q);
+        if (form === 'plain') await withTransaction(pool, (c) => writeCollectionsEvents(c, items.flatMap(paymentReceivedEvents), at));
+        else
+          await pool.query(
+            form === 'compact'
+              ? paymentsReceivedEventsStatement(items, at)!
+              : collectionsEventBatchStatement(items.flatMap(paymentReceivedEvents), at)!,
+          );
       }
+      // A plain row holds one event: the relay's per-row cost, beside the batch rows' per-event cost.
+      const rowsWritten = form === 'plain' ? events : rows;
       const {
         rows: [{ bytes }],
       } = await pool.query<{ bytes: string }>(
-        `select coalesce(sum(octet_length(events::text)), 0)::text as bytes from collections_outbox where published_at is null`,
+        `select coalesce(sum(octet_length(coalesce(events::text, payload::text))), 0)::text as bytes from collections_outbox where published_at is null`,
       );
       const relay = new PgOutboxRelay({ pool, nats: nc, table: 'collections_outbox', logger, nowMs: Date.now });
       const cpu0 = nodeCpuNow();
@@ -106,11 +115,11 @@ async function main(): Promise<void> {
       const natsCpu = cpuSecondsOfTree(nats.pid) - natsCpu0;
       const nodeCpu = nodeCpuNow() - cpu0;
       await relay.stop();
-      if (drained !== rows || relay.snapshot.published !== events)
-        throw new Error(`${form}: drained ${drained} rows, ${relay.snapshot.published} events, not ${rows} and ${events}`);
+      if (drained !== rowsWritten || relay.snapshot.published !== events)
+        throw new Error(`${form}: drained ${drained} rows, ${relay.snapshot.published} events, not ${rowsWritten} and ${events}`);
       results.push({ form, events, s, nodeCpu, pgCpu, bytes: Number(bytes) });
       console.log(
-        `relay, ${form} rows: ${rows} rows, ${events} events (${(Number(bytes) / rows / 1000).toFixed(0)} kB a row) in ${s.toFixed(1)} s = ${(events / s).toFixed(0)} events/s; CPU node ${nodeCpu.toFixed(1)} s, PostgreSQL ${pgCpu.toFixed(1)} s, nats-server ${natsCpu.toFixed(1)} s`,
+        `relay, ${form} rows: ${rowsWritten} rows, ${events} events (${(Number(bytes) / rowsWritten / 1000).toFixed(1)} kB a row) in ${s.toFixed(1)} s = ${(events / s).toFixed(0)} events/s; CPU node ${nodeCpu.toFixed(1)} s, PostgreSQL ${pgCpu.toFixed(1)} s, nats-server ${natsCpu.toFixed(1)} s`,
       );
     }
 
