@@ -16,7 +16,7 @@
  * | REFUND_STATUS_CHANGED | a refund was requested (HELD or APPROVED), decided, sent or settled: one event per status it takes |
  * | CREDIT_NOTE_APPLIED | a credit note paid open documents of its account (netted, no money moved) |
  */
-import { ACCOUNT_ID_PATTERN, derivedId, ROW_ID_MAX_LENGTH } from './ids';
+import { ACCOUNT_ID_PATTERN, derivedId } from './ids';
 import { COLLECTIONS_SUBJECT_PREFIX } from './subjects';
 import type { Validation } from './validate';
 
@@ -161,9 +161,14 @@ const SUBJECT_TOKENS: Record<CollectionsEventType, string> = {
 
 /** `ratel.collections.v1.<event>.<accountId | _suspense>`. */
 export function collectionsSubject(type: CollectionsEventType, accountId: string | null): string {
+  checkSubjectAccount(accountId);
+  return `${COLLECTIONS_SUBJECT_PREFIX}.${SUBJECT_TOKENS[type]}.${accountId ?? SUSPENSE_SUBJECT_TOKEN}`;
+}
+
+/** Throws unless `accountId` may stand in a subject (or is null: `_suspense`). */
+function checkSubjectAccount(accountId: string | null): void {
   if (accountId !== null && !ACCOUNT_ID_PATTERN.test(accountId))
     throw new RangeError(`accountId is not a valid subject token: ${JSON.stringify(accountId)}`);
-  return `${COLLECTIONS_SUBJECT_PREFIX}.${SUBJECT_TOKENS[type]}.${accountId ?? SUSPENSE_SUBJECT_TOKEN}`;
 }
 
 /** Each event type's short code in an event id (collectionsEventIdOf). */
@@ -187,12 +192,9 @@ const PLAIN_SOURCE = /^[A-Za-z0-9_.|-]+$/;
  * landing on a random page). Pure.
  */
 export function collectionsEventIdOf(type: CollectionsEventType, source: string): string {
-  return derivedId('ce-', plainEventIdOf(type, source), `${type}|${source}`);
+  const plain = PLAIN_SOURCE.test(source) ? `ce-${EVENT_ID_CODES[type]}:${source.replaceAll('|', ':')}` : undefined;
+  return derivedId('ce-', plain, `${type}|${source}`);
 }
-
-/** collectionsEventIdOf's plain form, before its length is known to fit (undefined: the source has other characters). */
-const plainEventIdOf = (type: CollectionsEventType, source: string) =>
-  PLAIN_SOURCE.test(source) ? `ce-${EVENT_ID_CODES[type]}:${source.replaceAll('|', ':')}` : undefined;
 
 /** The event of `input`, keyed by `source` (what makes it happen once: a payment id, a ledger transaction, a case and step). Pure. */
 export function collectionsEvent(input: CollectionsEventInput, source: string, occurredAt: Date): OutboxEntry {
@@ -268,11 +270,10 @@ export function paymentsReceivedBatch(items: readonly PaymentReceivedItem[], occ
   const ledgerIndex = new Map<string, number>();
   const payments: unknown[] = [];
   for (const x of items) {
-    if (x.accountId !== null && !ACCOUNT_ID_PATTERN.test(x.accountId))
-      throw new RangeError(`accountId is not a valid subject token: ${JSON.stringify(x.accountId)}`);
-    // Both events' plain ids have the same length ('rcv' and 'alc').
-    const plain = plainEventIdOf('PAYMENT_RECEIVED', x.paymentId);
-    if (plain === undefined || plain.length > ROW_ID_MAX_LENGTH) return undefined;
+    checkSubjectAccount(x.accountId);
+    // The SQL function derives the plain form only (`ce-rcv:<payment>`; a hash has no ':'). Both events' plain
+    // ids have the same length ('rcv', 'alc'), so both are plain or neither.
+    if (!collectionsEventIdOf('PAYMENT_RECEIVED', x.paymentId).startsWith('ce-rcv:')) return undefined;
     let ledger: number | null = null;
     let allocations: string[][] | null = null;
     if (x.allocated !== undefined) {

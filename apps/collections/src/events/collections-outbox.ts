@@ -45,11 +45,18 @@ export function collectionsEventBatchStatement(
 ): QueryConfig | undefined {
   if (events.length === 0) return undefined;
   const entries = entriesOf(events, now);
-  return {
-    text: `insert into collections_outbox (event_id, events, created_at) values ($1, $2::json, $3)`,
-    values: [entries[0].eventId, JSON.stringify(entries.map((e) => ({ eventId: e.eventId, subject: e.subject, payload: e.payload }))), now],
-  };
+  return batchRowStatement(
+    entries[0].eventId,
+    JSON.stringify(entries.map((e) => ({ eventId: e.eventId, subject: e.subject, payload: e.payload }))),
+    now,
+  );
 }
+
+/** The insert of one batch row: its events' text in either form, keyed by its first event's id (a plain insert: the same batch twice fails). */
+const batchRowStatement = (firstEventId: string, events: string, now: Date): QueryConfig => ({
+  text: `insert into collections_outbox (event_id, events, created_at) values ($1, $2::json, $3)`,
+  values: [firstEventId, events, now],
+});
 
 /**
  * The events of payments received together (paymentReceivedEvents of each, in order: a statement import's
@@ -62,8 +69,5 @@ export function paymentsReceivedEventsStatement(items: readonly PaymentReceivedI
   if (items.length === 0) return undefined;
   const compact = paymentsReceivedBatch(items, now);
   if (compact === undefined) return collectionsEventBatchStatement(items.flatMap(paymentReceivedEvents), now);
-  return {
-    text: `insert into collections_outbox (event_id, events, created_at) values ($1, $2::json, $3)`,
-    values: [collectionsEventIdOf('PAYMENT_RECEIVED', items[0].paymentId), compact, now],
-  };
+  return batchRowStatement(collectionsEventIdOf('PAYMENT_RECEIVED', items[0].paymentId), compact, now);
 }
