@@ -17,5 +17,5 @@ export function runWithV8Flags(args: Args, owner: string, flags: readonly string
     const child = spawnSync(process.execPath, [...flags, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
     process.exit(child.status ?? 1);
   }
-  console.log(`node's V8 flags: ${process.execArgv.filter((a) => a.startsWith('--max-')).join(' ') || 'defaults'}`);
+  console.log(`node's V8 flags: ${process.execArgv.filter((a) => flags.includes(a)).join(' ') || 'defaults'}`);
 }

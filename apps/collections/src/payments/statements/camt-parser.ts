@@ -27,6 +27,11 @@ import { XmlStreamTokenizer, XmlSyntaxError } from './xml-stream';
 /** Most elements in one captured entry before it is refused (a runaway batch). */
 export const CAMT_ENTRY_ELEMENTS_MAX = 20_000;
 
+/** Most released nodes kept for reuse (an entry has a few dozen elements; a runaway batch entry's are dropped). */
+const CAMT_FREE_NODES_MAX = 256;
+/** The attributes of a released node. */
+const NO_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze({});
+
 interface Node {
   name: string;
   attributes: Readonly<Record<string, string>>;
@@ -82,6 +87,8 @@ export class CamtStreamParser {
   /** Per open element, how many children of each name it had so far (made at its first child: most elements have none). */
   private readonly siblings: (Map<string, number> | undefined)[] = [undefined];
   private capture: Node[] = [];
+  /** Nodes of entries already read, reused for the next entries' elements instead of new objects and arrays. */
+  private readonly free: Node[] = [];
   private captured = 0;
   private source: string | undefined;
   private items: StatementItem[] = [];
@@ -156,7 +163,7 @@ export class CamtStreamParser {
           line,
           `an entry with more than ${CAMT_ENTRY_ELEMENTS_MAX} elements`,
         );
-      const node: Node = { name, attributes, children: [], text: '', line };
+      const node = this.node(name, attributes, line);
       top.children.push(node);
       this.capture.push(node);
       return;
@@ -172,8 +179,28 @@ export class CamtStreamParser {
     const parent = this.names.length >= 2 ? this.names[this.names.length - 2] : '';
     if ((name === 'Ntry' || name === 'Acct') && REPORTS.has(parent)) {
       this.captured = 1;
-      this.capture.push({ name, attributes, children: [], text: '', line });
+      this.capture.push(this.node(name, attributes, line));
     }
+  }
+
+  /** A captured element's node: one released by an entry read before, or a new one. */
+  private node(name: string, attributes: Readonly<Record<string, string>>, line: number): Node {
+    const n = this.free.pop();
+    if (n === undefined) return { name, attributes, children: [], text: '', line };
+    n.name = name;
+    n.attributes = attributes;
+    n.text = '';
+    n.line = line;
+    return n;
+  }
+
+  /** The nodes of an entry read (its items hold none of them: only their strings), kept for the next entries. */
+  private release(n: Node): void {
+    // Emptied by pop, not by setting the length (a runtime call each time).
+    for (let c = n.children.pop(); c !== undefined; c = n.children.pop()) this.release(c);
+    n.attributes = NO_ATTRIBUTES;
+    n.text = '';
+    if (this.free.length < CAMT_FREE_NODES_MAX) this.free.push(n);
   }
 
   /** Document, then BkToCstmrStmt or BkToCstmrDbtCdtNtfctn: anything else is not a camt.053/054 file. */
@@ -197,6 +224,7 @@ export class CamtStreamParser {
       this.captured = 0;
       if (name === 'Acct') this.source = accountIdOf(node);
       else this.items.push(...this.entry(node, this.where()));
+      this.release(node);
     }
     if (REPORTS.has(name)) this.source = undefined;
     this.path.pop();

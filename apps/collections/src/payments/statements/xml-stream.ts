@@ -38,6 +38,15 @@ const PREDEFINED: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&
 /** The attributes of a start tag that has none (shared, never written to). */
 const NO_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze({});
 
+/** Slots of the element-name cache (a power of two): a bank file names a few dozen elements. */
+const NAME_CACHE_SLOTS = 256;
+/** Per ASCII character code, from NAME: 2 when it may start an element name, 1 when it may only follow, 0 otherwise. */
+const NAME_CHARS = (() => {
+  const t = new Uint8Array(128);
+  for (let c = 0; c < 128; c++) t[c] = NAME.test(String.fromCharCode(c)) ? 2 : NAME.test(`a${String.fromCharCode(c)}`) ? 1 : 0;
+  return t;
+})();
+
 const SLASH = 0x2f;
 const BANG = 0x21;
 const QUESTION = 0x3f;
@@ -82,6 +91,15 @@ export class XmlStreamTokenizer {
   /** The next newline of the buffer at or after the position reached (drain), -1 when none. */
   private newline = -1;
   private readonly stack: string[] = [];
+  /** The local names (without prefix) of `stack`'s elements. */
+  private readonly locals: string[] = [];
+  /**
+   * Element names already seen, by a hash of their characters, each with its local name: a tag whose name is
+   * cached gives the cached strings instead of a new slice (two strings a tag less, and the handler's
+   * comparisons of names meet the same string).
+   */
+  private readonly cachedNames: (string | undefined)[] = new Array<string | undefined>(NAME_CACHE_SLOTS).fill(undefined);
+  private readonly cachedLocals: string[] = new Array<string>(NAME_CACHE_SLOTS).fill('');
   private rootSeen = false;
   private ended = false;
 
@@ -188,6 +206,9 @@ export class XmlStreamTokenizer {
   private onMarkup(b: string, lt: number, end: number, line: number): void {
     const next = b.charCodeAt(lt + 1);
     if (next === SLASH) {
+      // The usual end tag names the element open, with nothing around the name: no new string.
+      const open = this.stack.length === 0 ? undefined : this.stack[this.stack.length - 1];
+      if (open !== undefined && end - 1 - (lt + 2) === open.length && b.startsWith(open, lt + 2)) return this.onClose(open, line);
       const name = b.slice(lt + 2, end - 1);
       return this.onClose(trimmedEnds(name) ? name : name.trim(), line);
     }
@@ -206,16 +227,33 @@ export class XmlStreamTokenizer {
   private onOpen(b: string, lt: number, end: number, line: number): void {
     const selfClosing = b.charCodeAt(end - 2) === SLASH;
     const innerEnd = selfClosing ? end - 2 : end - 1;
+    // The name, read once: where it ends, whether NAME accepts it, a hash of its characters for the cache.
     let nameEnd = lt + 1;
-    while (nameEnd < innerEnd && !endsName(b.charCodeAt(nameEnd))) nameEnd++;
-    const qualified = b.slice(lt + 1, nameEnd);
-    if (!NAME.test(qualified)) throw new XmlSyntaxError(`bad element name ${JSON.stringify(qualified.slice(0, 40))}`, line);
+    let valid = nameEnd < innerEnd && b.charCodeAt(nameEnd) < 0x80 && NAME_CHARS[b.charCodeAt(nameEnd)] === 2;
+    let hash = 0;
+    for (; nameEnd < innerEnd; nameEnd++) {
+      const c = b.charCodeAt(nameEnd);
+      if (endsName(c)) break;
+      if (c >= 0x80 || NAME_CHARS[c] === 0) valid = false;
+      hash = (hash * 31 + c) | 0;
+    }
+    const slot = hash & (NAME_CACHE_SLOTS - 1);
+    let qualified = this.cachedNames[slot];
+    let name: string;
+    if (qualified !== undefined && qualified.length === nameEnd - lt - 1 && b.startsWith(qualified, lt + 1)) name = this.cachedLocals[slot];
+    else {
+      qualified = b.slice(lt + 1, nameEnd);
+      if (!valid) throw new XmlSyntaxError(`bad element name ${JSON.stringify(qualified.slice(0, 40))}`, line);
+      name = localName(qualified);
+      this.cachedNames[slot] = qualified;
+      this.cachedLocals[slot] = name;
+    }
     if (this.stack.length === 0 && this.rootSeen) throw new XmlSyntaxError(`a second root element <${qualified}>`, line);
     if (this.stack.length >= XML_DEPTH_MAX) throw new XmlSyntaxError(`elements nested deeper than ${XML_DEPTH_MAX}`, line);
     const attributes = nameEnd === innerEnd ? NO_ATTRIBUTES : this.attributesOf(b.slice(nameEnd, innerEnd), qualified, line);
     this.rootSeen = true;
-    const name = localName(qualified);
     this.stack.push(qualified);
+    this.locals.push(name);
     this.handler.open(name, attributes, line);
     if (selfClosing) this.onClose(qualified, line);
   }
@@ -238,8 +276,9 @@ export class XmlStreamTokenizer {
 
   private onClose(qualified: string, line: number): void {
     const open = this.stack.pop();
-    if (open === undefined) throw new XmlSyntaxError(`</${qualified}> closes nothing`, line);
+    const name = this.locals.pop();
+    if (open === undefined || name === undefined) throw new XmlSyntaxError(`</${qualified}> closes nothing`, line);
     if (open !== qualified) throw new XmlSyntaxError(`</${qualified}> closes <${open}>`, line);
-    this.handler.close(localName(qualified), line);
+    this.handler.close(name, line);
   }
 }
