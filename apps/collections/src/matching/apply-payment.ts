@@ -67,10 +67,18 @@ const PLAIN_BANK_REFERENCE = /^[A-Za-z0-9_.-]+$/;
  * (PaymentApplier). Pure.
  */
 export function paymentIdOf(p: PaymentKey): string {
-  const plain = PLAIN_BANK_REFERENCE.test(p.bankReference)
-    ? `pay-${sha1(`${p.channel}|${p.source}`).slice(0, PAYMENT_SOURCE_HASH_DIGITS)}-${p.bankReference}`
-    : undefined;
+  const plain = PLAIN_BANK_REFERENCE.test(p.bankReference) ? `${sourcePrefixOf(p.channel, p.source)}${p.bankReference}` : undefined;
   return derivedId('pay-', plain, paymentKeyText(p));
+}
+
+/** The last source's prefix (a statement's payments share their channel and source: one SHA-1 per file, not per payment). */
+let lastSource: { channel: string; source: string; prefix: string } | undefined;
+
+/** `pay-<12 hex digits of SHA-1(channel|source)>-`. */
+function sourcePrefixOf(channel: string, source: string): string {
+  if (lastSource?.channel !== channel || lastSource.source !== source)
+    lastSource = { channel, source, prefix: `pay-${sha1(`${channel}|${source}`).slice(0, PAYMENT_SOURCE_HASH_DIGITS)}-` };
+  return lastSource.prefix;
 }
 
 /** A payment's idempotency key as one string (the hashed form of its id, and ApplyPipeline's set of a batch's keys): the same key always gives the same string. Pure. */
