@@ -36,7 +36,7 @@
  *   node -r ts-node/register/transpile-only -r tsconfig-paths/register load-tests/collections/matching-bench.ts [--entries 100000] [--pg-memory operator|defaults] [--pg-via tcp|socket] [--v8-flags collections|none] [--profile true] [--floor true]
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -44,7 +44,6 @@ import { Pool } from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { beginTransaction, copyRows, migrate, withTransaction } from '@app/db';
 import { startPostgres } from '@app/devstack';
-import { creditorReference, minorToDecimal } from '@app/money';
 import { systemClock } from '@app/observability';
 import { LedgerChecks } from '../../apps/collections/src/ledger/ledger-checks';
 import { COLLECTIONS_V8_FLAGS } from '../../apps/collections/src/runtime-flags';
@@ -52,43 +51,10 @@ import { PAYMENT_RECEIVED_KIND } from '../../apps/collections/src/matching/ledge
 import { ImportStatement, ImportStatementCommand } from '../../apps/collections/src/payments/import-statement.usecase';
 import { Args } from '../lib/args';
 import { runWithV8Flags } from '../lib/v8-flags';
-import { grossOf, numberText, seedInvoices } from './seed-invoices';
+import { seedInvoices, writeBenchStatement } from './seed-invoices';
 import { cpuSecondsOfTree, hugePages, hugePagesLine } from '../lib/proc';
 import { startProfile } from '../lib/cpu-profile';
 import { printStatementProfile, resetStatementProfile } from '../lib/pg-statements';
-
-/** The camt.053 file of `n` entries (one per invoice, in a shuffled-but-fixed order) and the allocations it should give. */
-async function writeStatement(path: string, n: number): Promise<{ allocations: [string, string, string][] }> {
-  const out = createWriteStream(path);
-  const write = (s: string) => (out.write(s) ? Promise.resolve() : new Promise<void>((r) => out.once('drain', () => r())));
-  await write(`<?xml version="1.0" encoding="UTF-8"?>
-<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt><GrpHdr><MsgId>BENCH</MsgId><CreDtTm>2026-12-02T18:00:00</CreDtTm></GrpHdr>
-<Stmt><Id>BENCH-1</Id><CreDtTm>2026-12-02T18:00:00</CreDtTm><Acct><Id><IBAN>DE89370400440532013000</IBAN></Id><Ccy>EUR</Ccy></Acct>
-<Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">0.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-12-01</Dt></Dt></Bal>
-`);
-  const allocations: [string, string, string][] = [];
-  for (let k = 0; k < n; k++) {
-    const i = ((k * 7_919) % n) + 1; // every invoice once, not in number order
-    const gross = grossOf(i);
-    const amount = k % 10 === 3 ? gross / 2n : gross;
-    const kind = k % 20;
-    let rmt: string;
-    if (kind < 14)
-      rmt = `<Strd><CdtrRefInf><Tp><CdOrPrtry><Cd>SCOR</Cd></CdOrPrtry></Tp><Ref>${creditorReference(numberText(i).replace('-', ''))}</Ref></CdtrRefInf></Strd>`;
-    else if (kind < 17) rmt = `<Ustrd>Invoice ${numberText(i)} thank you</Ustrd>`;
-    else if (kind < 19) rmt = `<Ustrd>customer acc-${i}</Ustrd>`;
-    else rmt = `<Ustrd>unknown payer ${k}</Ustrd>`;
-    if (kind < 19) allocations.push([`pay-${k}`, `doc-${i}`, amount.toString()]);
-    await write(
-      `<Ntry><Amt Ccy="EUR">${minorToDecimal(amount, 'EUR')}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-12-02</Dt></BookgDt><ValDt><Dt>2026-12-02</Dt></ValDt>` +
-        `<AcctSvcrRef>B-${k}</AcctSvcrRef><BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>` +
-        `<NtryDtls><TxDtls><Refs><EndToEndId>NOTPROVIDED</EndToEndId></Refs><RmtInf>${rmt}</RmtInf></TxDtls></NtryDtls></Ntry>\n`,
-    );
-  }
-  await write('</Stmt></BkToCstmrStmt></Document>\n');
-  await new Promise<void>((r) => out.end(() => r()));
-  return { allocations };
-}
 
 /** The rows an import writes, by table: what the write floor copies and writes again (`where` picks the import's own). */
 const FLOOR_TABLES: { table: string; where: string }[] = [
@@ -208,7 +174,7 @@ async function main(): Promise<void> {
     await seedInvoices(pool, n, at);
     console.log(`seeded ${n} accounts and issued invoices in ${((Date.now() - t) / 1000).toFixed(1)} s`);
     const file = join(dir, 'camt053.xml');
-    const { allocations } = await writeStatement(file, n);
+    const { allocations } = await writeBenchStatement(file, n);
     const bytes = readFileSync(file).length;
     console.log(`camt.053: ${n} entries, ${(bytes / 1e6).toFixed(1)} MB`);
     await pool.query('vacuum analyze');

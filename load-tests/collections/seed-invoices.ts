@@ -3,9 +3,10 @@
  * `doc-<i>` each (number, RF payment reference, due 2026-11-15) and its DOCUMENT_ISSUED ledger
  * transaction, written in chunks with set-based SQL.
  */
+import { createWriteStream } from 'node:fs';
 import type { Pool } from 'pg';
 import { withTransaction } from '@app/db';
-import { creditorReference } from '@app/money';
+import { creditorReference, minorToDecimal } from '@app/money';
 
 const SEED_CHUNK = 20_000;
 const SERIES = 'INVOICE|le-1|2026';
@@ -62,4 +63,41 @@ export async function seedInvoices(pool: Pool, n: number, at: Date): Promise<voi
       );
     });
   }
+}
+
+/**
+ * The camt.053 file of `n` entries paying the seeded invoices (one per invoice, in a shuffled-but-fixed order) and the
+ * allocations it should give: 70 % pay by the invoice's RF reference, 15 % name its number in the remittance text, 10 %
+ * name the account, 5 % are unidentified; one in ten pays half. The matching and statement-parse benches read it.
+ */
+export async function writeBenchStatement(path: string, n: number): Promise<{ allocations: [string, string, string][] }> {
+  const out = createWriteStream(path);
+  const write = (s: string) => (out.write(s) ? Promise.resolve() : new Promise<void>((r) => out.once('drain', () => r())));
+  await write(`<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt><GrpHdr><MsgId>BENCH</MsgId><CreDtTm>2026-12-02T18:00:00</CreDtTm></GrpHdr>
+<Stmt><Id>BENCH-1</Id><CreDtTm>2026-12-02T18:00:00</CreDtTm><Acct><Id><IBAN>DE89370400440532013000</IBAN></Id><Ccy>EUR</Ccy></Acct>
+<Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">0.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-12-01</Dt></Dt></Bal>
+`);
+  const allocations: [string, string, string][] = [];
+  for (let k = 0; k < n; k++) {
+    const i = ((k * 7_919) % n) + 1; // every invoice once, not in number order
+    const gross = grossOf(i);
+    const amount = k % 10 === 3 ? gross / 2n : gross;
+    const kind = k % 20;
+    let rmt: string;
+    if (kind < 14)
+      rmt = `<Strd><CdtrRefInf><Tp><CdOrPrtry><Cd>SCOR</Cd></CdOrPrtry></Tp><Ref>${creditorReference(numberText(i).replace('-', ''))}</Ref></CdtrRefInf></Strd>`;
+    else if (kind < 17) rmt = `<Ustrd>Invoice ${numberText(i)} thank you</Ustrd>`;
+    else if (kind < 19) rmt = `<Ustrd>customer acc-${i}</Ustrd>`;
+    else rmt = `<Ustrd>unknown payer ${k}</Ustrd>`;
+    if (kind < 19) allocations.push([`pay-${k}`, `doc-${i}`, amount.toString()]);
+    await write(
+      `<Ntry><Amt Ccy="EUR">${minorToDecimal(amount, 'EUR')}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-12-02</Dt></BookgDt><ValDt><Dt>2026-12-02</Dt></ValDt>` +
+        `<AcctSvcrRef>B-${k}</AcctSvcrRef><BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>` +
+        `<NtryDtls><TxDtls><Refs><EndToEndId>NOTPROVIDED</EndToEndId></Refs><RmtInf>${rmt}</RmtInf></TxDtls></NtryDtls></Ntry>\n`,
+    );
+  }
+  await write('</Stmt></BkToCstmrStmt></Document>\n');
+  await new Promise<void>((r) => out.end(() => r()));
+  return { allocations };
 }
