@@ -22,45 +22,37 @@ export function minorAmountOf(text: string, currency: string, separator: '.' | '
   return BigInt(whole) * 10n ** BigInt(exponent) + BigInt(significant.padEnd(exponent, '0') || '0');
 }
 
-/** Digits of an amount a double holds exactly (2^53 > 10^15). */
-const EXACT_DIGITS_MAX = 15;
-
 /**
- * The usual amount ("1234.56"), read by its character codes: its minor units when it is digits, at most one
- * separator followed by digits, no more significant decimals than `exponent`, and at most EXACT_DIGITS_MAX digits
- * once scaled, so a double counts it exactly; undefined for anything else, which minorAmountOf reads (and refuses)
- * the general way. Pure.
+ * The usual amount ("1234.56"), checked by its character codes: digits (at most AMOUNT_INTEGER_DIGITS_MAX), at most
+ * one separator followed by digits, no more significant decimals than `exponent`; its minor units are then ONE
+ * BigInt of its digit text (the whole digits, then the decimals cut or padded to `exponent`). Undefined for
+ * anything else, which minorAmountOf reads (and refuses) the general way. No number ever holds the amount. Pure.
  */
 function plainAmountOf(text: string, exponent: number, separator: '.' | ','): bigint | undefined {
   let from = 0;
   let to = text.length;
   while (from < to && asciiSpace(text.charCodeAt(from))) from++;
   while (to > from && asciiSpace(text.charCodeAt(to - 1))) to--;
-  let units = 0;
   let i = from;
-  for (; i < to; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) break;
-    units = units * 10 + (c - 0x30);
-  }
-  const wholeDigits = i - from;
-  if (wholeDigits === 0 || wholeDigits + exponent > EXACT_DIGITS_MAX) return undefined;
-  let decimals = 0;
-  let significant = 0;
+  while (i < to && isDigit(text.charCodeAt(i))) i++;
+  const wholeEnd = i;
+  if (wholeEnd === from || wholeEnd - from > AMOUNT_INTEGER_DIGITS_MAX) return undefined;
+  let significantEnd = wholeEnd + 1;
   if (i < to) {
     if (text.charCodeAt(i) !== separator.charCodeAt(0)) return undefined;
     for (i++; i < to; i++) {
       const c = text.charCodeAt(i);
-      if (c < 0x30 || c > 0x39) return undefined;
-      decimals++;
-      if (c !== 0x30) significant = decimals;
-      if (decimals <= exponent) units = units * 10 + (c - 0x30);
+      if (!isDigit(c)) return undefined;
+      if (c !== 0x30) significantEnd = i + 1;
     }
   }
-  if (significant > exponent) return undefined;
-  for (let d = Math.min(decimals, exponent); d < exponent; d++) units *= 10;
-  return BigInt(units);
+  const decimalsFrom = wholeEnd + 1;
+  if (significantEnd - decimalsFrom > exponent) return undefined;
+  const decimals = exponent === 0 ? '' : text.slice(decimalsFrom, Math.min(to, decimalsFrom + exponent)).padEnd(exponent, '0');
+  return BigInt(text.slice(from, wholeEnd) + decimals);
 }
+
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 
 /** White space trim() removes that is ASCII (other white space leaves the amount to the general reading). */
 function asciiSpace(c: number): boolean {
