@@ -22,15 +22,13 @@ import {
   type StatementFormat,
   type StatementItem,
 } from './statement-types';
-import { XmlStreamTokenizer, XmlSyntaxError } from './xml-stream';
+import { NO_ATTRIBUTES, XmlStreamTokenizer, XmlSyntaxError } from './xml-stream';
 
 /** Most elements in one captured entry before it is refused (a runaway batch). */
 export const CAMT_ENTRY_ELEMENTS_MAX = 20_000;
 
 /** Most released nodes kept for reuse (an entry has a few dozen elements; a runaway batch entry's are dropped). */
 const CAMT_FREE_NODES_MAX = 256;
-/** The attributes of a released node. */
-const NO_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze({});
 
 interface Node {
   name: string;
@@ -198,7 +196,7 @@ export class CamtStreamParser {
   private release(n: Node): void {
     // Emptied by pop, not by setting the length (a runtime call each time).
     for (let c = n.children.pop(); c !== undefined; c = n.children.pop()) this.release(c);
-    n.attributes = NO_ATTRIBUTES;
+    n.attributes = NO_ATTRIBUTES; // the tokenizer's shared empty attributes
     n.text = '';
     if (this.free.length < CAMT_FREE_NODES_MAX) this.free.push(n);
   }

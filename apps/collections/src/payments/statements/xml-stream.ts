@@ -36,7 +36,7 @@ const ATTRIBUTE = /([A-Za-z_][A-Za-z0-9_.:-]*)\s*=\s*("[^"]*"|'[^']*')/y;
 const PREDEFINED: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
 /** The attributes of a start tag that has none (shared, never written to). */
-const NO_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze({});
+export const NO_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze({});
 
 /** Slots of the element-name cache (a power of two): a bank file names a few dozen elements. */
 const NAME_CACHE_SLOTS = 256;
