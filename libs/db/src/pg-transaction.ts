@@ -56,8 +56,9 @@ export async function beginTransaction(pool: Pool, o: TransactionOptions = {}): 
     rollback: () => end('rollback'),
   };
   try {
-    await client.query(o.readOnly === true ? 'begin read only' : 'begin');
-    if (o.setLocal !== undefined) await client.query(o.setLocal);
+    // One round trip: BEGIN and the settings as one simple query (a batch of a statement import opens hundreds of transactions).
+    const begin = o.readOnly === true ? 'begin read only' : 'begin';
+    await client.query(o.setLocal === undefined ? begin : `${begin}; ${o.setLocal}`);
     return t;
   } catch (err) {
     await t.rollback().catch(() => undefined);

@@ -233,7 +233,7 @@ it('applies a batch again when a concurrent apply of one of its payments commits
     const pending = applier.applyMany([p, q], { importId: null, nowMs: NOW });
     for (let i = 0; i < 200; i++) {
       const { rows } = await watcher.query<{ n: number }>(
-        `select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like 'insert into payment %'`,
+        `select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like 'with payments as (insert into payment %'`,
       );
       if (rows[0].n > 0) break;
       await new Promise((r) => setTimeout(r, 25));
@@ -274,7 +274,7 @@ it('the pipeline: an entry in two batches in flight, the later batch free to ins
     let waiting = 0;
     for (let i = 0; i < 200 && waiting === 0; i++) {
       const { rows } = await watcher.query<{ n: number }>(
-        `select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like 'insert into payment %'`,
+        `select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like 'with payments as (insert into payment %'`,
       );
       waiting = rows[0].n;
       if (waiting === 0) await new Promise((r) => setTimeout(r, 25));

@@ -297,31 +297,45 @@ export class PaymentApplier {
       else if (!sameKey(payments[first], payments[i])) throw new PaymentIdCollision(id);
     });
     // By id, and by key: a payment applied before ids took their present form (paymentIdOf) has another id.
+    // The accounts named in the payments' remittance tokens come back in the same round trip (k = 'a').
     const firsts = [...firstIndex.values()].map((i) => payments[i]);
-    const { rows: existing } = await c.query<{ id: string; channel: string; source: string; bank_reference: string }>(
+    const wantedByFirst = firsts.map(wantedOf);
+    const tokens = [...new Set(wantedByFirst.flatMap((w) => w.tokens))];
+    const { rows: found } = await c.query<{ k: 'p' | 'a'; id: string; channel: string; source: string; bank_reference: string }>(
       preparedOnce({
-        text: `select id, channel, source, bank_reference from payment where id = any($1::text[])
+        text: `select 'p' as k, id, channel, source, bank_reference from payment where id = any($1::text[])
        union
-       select p.id, p.channel, p.source, p.bank_reference from unnest($2::text[], $3::text[], $4::text[]) as k(ch, src, ref)
-         join payment p on p.channel = k.ch and p.source = k.src and p.bank_reference = k.ref`,
+       select 'p', p.id, p.channel, p.source, p.bank_reference from unnest($2::text[], $3::text[], $4::text[]) as k(ch, src, ref)
+         join payment p on p.channel = k.ch and p.source = k.src and p.bank_reference = k.ref
+       union all
+       select 'a', id, null, null, null from billing_account where id = any($5::text[])`,
         values: [
           pgArray([...firstIndex.keys()]),
           pgArray(firsts.map((p) => p.channel)),
           pgArray(firsts.map((p) => p.source)),
           pgArray(firsts.map((p) => p.bankReference)),
+          pgArray(tokens),
         ],
       }),
     );
     const existingIds = new Map<string, string>();
-    for (const r of existing) {
+    const accounts: string[] = [];
+    for (const r of found) {
+      if (r.k === 'a') {
+        accounts.push(r.id);
+        continue;
+      }
       const first = firstIndex.get(r.id);
       const key = { channel: r.channel, source: r.source, bankReference: r.bank_reference };
       if (first !== undefined && !sameKey(payments[first], key)) throw new PaymentIdCollision(r.id);
       existingIds.set(paymentIdOf(key), r.id);
     }
-    const todo = [...firstIndex].filter(([id]) => !existingIds.has(id)).map(([id, i]) => ({ id, p: payments[i] }));
-    const wanted = todo.map((t) => wantedOf(t.p));
-    const docs = await this.lockDocuments(c, wanted);
+    const todo: { id: string; p: ReceivedPayment; wanted: Wanted }[] = [];
+    [...firstIndex.keys()].forEach((id, i) => {
+      if (!existingIds.has(id)) todo.push({ id, p: firsts[i], wanted: wantedByFirst[i] });
+    });
+    const wanted = todo.map((t) => t.wanted);
+    const docs = await this.lockDocuments(c, wanted, accounts);
     const applied: Applied[] = todo.map(({ id, p }, i) => {
       const match = matchOf(p, wanted[i], docs);
       const plan = allocatePayment({ amountMinor: p.amountMinor, targets: match.targets, preferExactAmount: match.preferExactAmount });
@@ -357,17 +371,12 @@ export class PaymentApplier {
    * writer uses, so two batches never deadlock) and read under the lock: those named by an RF reference
    * or a number, and the payable documents of the accounts named. Credit notes are never paid.
    */
-  private async lockDocuments(c: PoolClient, wanted: readonly Wanted[]): Promise<Documents> {
+  private async lockDocuments(c: PoolClient, wanted: readonly Wanted[], named: readonly string[]): Promise<Documents> {
     const refs = [...new Set(wanted.flatMap((w) => w.refs))];
     const tokens = [...new Set(wanted.flatMap((w) => w.tokens))];
-    const accounts =
-      tokens.length === 0
-        ? []
-        : (
-            await c.query<{ id: string }>(
-              preparedOnce({ text: `select id from billing_account where id = any($1::text[])`, values: [pgArray(tokens)] }),
-            )
-          ).rows.map((r) => r.id);
+    // The accounts that exist among every payment's tokens (looked up with the payments), narrowed to the new payments'.
+    const tokenSet = new Set(tokens);
+    const accounts = named.filter((a) => tokenSet.has(a));
     const out: Documents = {
       byId: new Map(),
       byReference: new Map(),
@@ -429,7 +438,8 @@ export class PaymentApplier {
        select id, ch, src, ref, cur, amt, un, vd, bd, e2e, rmt, dn, st, acc, mr, $17, $18, $18
        from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::date[], $9::date[], $10::text[],
          $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::int[]) as t(id, ch, src, ref, cur, amt, un, vd, bd, e2e, rmt, dn, st, acc, mr, ord)
-       order by ord`,
+       order by ord
+       returning id`,
       values: [
         pgArray(applied.map((a) => a.id)),
         pgArray(applied.map((a) => a.p.channel)),
@@ -519,27 +529,36 @@ export class PaymentApplier {
   }
 
   /**
-   * Writes a batch's rows in the caller's transaction, in two round trips: the payments (PaymentRaced when
-   * one was inserted concurrently since the look-up: nothing else is written), then the ledger,
-   * allocations, documents and events as one statement (statementsAsOne).
+   * Writes a batch's rows in the caller's transaction, in ONE round trip: the payments, ledger, allocations,
+   * documents and events as one statement of data-modifying CTEs (statementsAsOne). A payment inserted
+   * concurrently since the look-up fails the whole statement on its key (PaymentRaced): nothing is written.
+   * The statement-level checks of every part (an allocation's payment, document and ledger transaction) run
+   * at the statement's end, when every part's rows are there.
    */
   private async writeRows(c: PoolClient, rows: BatchRows): Promise<void> {
+    const parts = [
+      { name: 'payments', q: rows.payments },
+      ...rows.ledger.map((q, i) => ({ name: `ledger_${i}`, q })),
+      ...(rows.allocations === undefined ? [] : [{ name: 'allocations', q: rows.allocations }]),
+      ...(rows.paid.size === 0 ? [] : [{ name: 'documents', q: addPaidStatement(rows.paid, rows.now) }]),
+      ...(rows.events === undefined ? [] : [{ name: 'events', q: rows.events }]),
+    ];
+    // The payments first, before any other part (the order of a statement's CTEs is otherwise PostgreSQL's to
+    // choose): the main query reads them in a one-time filter evaluated before anything else, so a payment
+    // inserted concurrently meets its key (PaymentRaced) before a row derived from its id (an event, a
+    // ledger transaction) could meet a key of its own.
+    const paymentsFirst = '(select count(*) from payments) >= 0';
+    const documents =
+      rows.paid.size === 0 ? `select true as within where not ${paymentsFirst}` : `select within from documents where ${paymentsFirst}`;
+    let moved: { within: boolean }[];
     try {
-      await c.query(preparedOnce(rows.payments));
+      moved = (await c.query<{ within: boolean }>(preparedOnce(statementsAsOne(parts, documents)))).rows;
     } catch (e) {
       const x = e as { code?: string; constraint?: string; detail?: string };
       if (x.code === '23505' && x.constraint !== undefined && PAYMENT_KEY_CONSTRAINTS.has(x.constraint))
         throw new PaymentRaced(x.detail ?? x.constraint);
       throw e;
     }
-    const parts = [
-      ...rows.ledger.map((q, i) => ({ name: `ledger_${i}`, q })),
-      ...(rows.allocations === undefined ? [] : [{ name: 'allocations', q: rows.allocations }]),
-      ...(rows.paid.size === 0 ? [] : [{ name: 'documents', q: addPaidStatement(rows.paid, rows.now) }]),
-      ...(rows.events === undefined ? [] : [{ name: 'events', q: rows.events }]),
-    ];
-    const documents = rows.paid.size === 0 ? 'select true as within where false' : 'select within from documents';
-    const { rows: moved } = await c.query<{ within: boolean }>(preparedOnce(statementsAsOne(parts, documents)));
     checkAddedPaid(rows.paid, moved, 'payments: allocations');
   }
 }
