@@ -448,6 +448,75 @@ it('checks the sums of the payments a transaction touched at commit, once, whate
   expect(await state(batched)).toEqual(before);
 });
 
+it('passes a payment inserted and allocated by its own transaction on the recorded figures, and reads every other one again', async () => {
+  const { rows } = await batched.query<{ document_id: string; ledger_transaction_id: string }>(
+    `select document_id, min(ledger_transaction_id) as ledger_transaction_id from payment_allocation group by 1 order by 1 limit 2`,
+  );
+  const [a, other] = rows;
+  const paymentOf = (id: string, amount: number, unapplied: number) =>
+    `insert into payment (id, channel, source, bank_reference, account_id, currency, amount_minor, unapplied_minor, value_date, status, created_at, updated_at)
+     values ('${id}', 'BANK_TRANSFER', 'S', '${id}', 'acc-1', 'EUR', ${amount}, ${unapplied}, '2026-12-02', 'UNAPPLIED', now(), now())`;
+  const allocationOf = (payment: string, amount: number, to = a) =>
+    `insert into payment_allocation (payment_id, document_id, amount_minor, ledger_transaction_id, created_at)
+     values ('${payment}', '${to.document_id}', ${amount}, '${to.ledger_transaction_id}', now())`;
+  const reversalOf = (payment: string) =>
+    `insert into payment_allocation_reversal (allocation_id, payment_id, ledger_transaction_id, reason, created_at)
+     select id, payment_id, ledger_transaction_id, 'spec', now() from payment_allocation where payment_id = '${payment}'`;
+  const before = await state(batched);
+  const c = await batched.connect();
+  /** The statements in one transaction: undefined when it committed, else the error's message (rolled back). */
+  const committed = async (statements: string[]) => {
+    await c.query('begin');
+    try {
+      for (const sql of statements) await c.query(sql);
+    } catch (e) {
+      await c.query('rollback');
+      throw e;
+    }
+    return c.query('commit').then(
+      () => undefined,
+      (e: Error) => e.message,
+    );
+  };
+  try {
+    // The payment and its allocations in one statement (as an import writes them), balanced: it passes; rolled back by hand after.
+    await c.query('begin');
+    await c.query(`with p as (${paymentOf('pay-here-ok', 100, 60)} returning id) ${allocationOf('pay-here-ok', 40)}`);
+    await c.query('set constraints all immediate');
+    await c.query('rollback');
+    // The same, unbalanced: the recorded figures differ, so it is read again and refused with its figures.
+    expect(await committed([`with p as (${paymentOf('pay-here-1', 100, 60)} returning id) ${allocationOf('pay-here-1', 30)}`])).toBe(
+      'payment pay-here-1: live allocations 30 plus unapplied 60 plus returned 0 plus refunded 0 differ from its amount 100',
+    );
+    // Balanced as inserted and allocated, then its allocation reversed (nothing else moved): the reversal sends it to the full check.
+    expect(await committed([paymentOf('pay-here-2', 100, 60), allocationOf('pay-here-2', 40), reversalOf('pay-here-2')])).toBe(
+      'payment pay-here-2: live allocations 0 plus unapplied 60 plus returned 0 plus refunded 0 differ from its amount 100',
+    );
+    // Balanced as inserted and allocated, then updated: the update sends it to the full check.
+    expect(
+      await committed([
+        paymentOf('pay-here-3', 100, 60),
+        allocationOf('pay-here-3', 40),
+        `update payment set unapplied_minor = 0, status = 'ALLOCATED' where id = 'pay-here-3'`,
+      ]),
+    ).toBe('payment pay-here-3: live allocations 40 plus unapplied 0 plus returned 0 plus refunded 0 differ from its amount 100');
+    // Checked once mid-transaction (its insert's pending row taken), then allocated beyond: the later allocation alone sends it to the full check.
+    expect(
+      await committed([
+        paymentOf('pay-here-4', 100, 60),
+        allocationOf('pay-here-4', 40),
+        'set constraints all immediate',
+        'set constraints all deferred',
+        allocationOf('pay-here-4', 1, other),
+      ]),
+    ).toBe('payment pay-here-4: live allocations 41 plus unapplied 60 plus returned 0 plus refunded 0 differ from its amount 100');
+  } finally {
+    c.release();
+  }
+  expect((await batched.query(`select count(*)::int as n from payment_sum_pending`)).rows[0].n).toBe(0);
+  expect(await state(batched)).toEqual(before);
+});
+
 it('keeps an issued document as it is but for its status, paid amount and update time', async () => {
   const { rows } = await batched.query<{ id: string }>(`select id from billing_document where status = 'ISSUED' order by id limit 1`);
   const doc = rows[0].id;

@@ -49,6 +49,7 @@ import { Migration20261205004800_outbox_events_lz4 } from './Migration2026120500
 import { Migration20261205004900_outbox_events_json } from './Migration20261205004900_outbox_events_json';
 import { Migration20261205005000_document_status_check } from './Migration20261205005000_document_status_check';
 import { Migration20261206005100_outbox_payments_received } from './Migration20261206005100_outbox_payments_received';
+import { Migration20261206005200_payment_sums_inserted_here } from './Migration20261206005200_payment_sums_inserted_here';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20260101000000_initial', class: Migration20260101000000_initial },
@@ -100,4 +101,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261205004900_outbox_events_json', class: Migration20261205004900_outbox_events_json },
   { name: 'Migration20261205005000_document_status_check', class: Migration20261205005000_document_status_check },
   { name: 'Migration20261206005100_outbox_payments_received', class: Migration20261206005100_outbox_payments_received },
+  { name: 'Migration20261206005200_payment_sums_inserted_here', class: Migration20261206005200_payment_sums_inserted_here },
 ];
