@@ -50,6 +50,7 @@ import { Migration20261205004900_outbox_events_json } from './Migration202612050
 import { Migration20261205005000_document_status_check } from './Migration20261205005000_document_status_check';
 import { Migration20261206005100_outbox_payments_received } from './Migration20261206005100_outbox_payments_received';
 import { Migration20261206005200_payment_sums_inserted_here } from './Migration20261206005200_payment_sums_inserted_here';
+import { Migration20261206005300_payment_key_reference_first } from './Migration20261206005300_payment_key_reference_first';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20260101000000_initial', class: Migration20260101000000_initial },
@@ -102,4 +103,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261205005000_document_status_check', class: Migration20261205005000_document_status_check },
   { name: 'Migration20261206005100_outbox_payments_received', class: Migration20261206005100_outbox_payments_received },
   { name: 'Migration20261206005200_payment_sums_inserted_here', class: Migration20261206005200_payment_sums_inserted_here },
+  { name: 'Migration20261206005300_payment_key_reference_first', class: Migration20261206005300_payment_key_reference_first },
 ];
