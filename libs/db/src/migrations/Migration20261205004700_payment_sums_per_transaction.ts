@@ -32,8 +32,8 @@
  */
 import { Migration } from '@mikro-orm/migrations';
 
-/** Which payments a statement touched, by table: the transition table is `changed_rows`. */
-const PENDING = `create function "payment_sums_pending"() returns trigger language plpgsql as $$
+/** Which payments a statement touched, by table: the transition table is `changed_rows`. (Migration20261206005200 restores it when migrated down.) */
+export const PENDING = `create function "payment_sums_pending"() returns trigger language plpgsql as $$
 begin
   if tg_table_name = 'payment' then
     insert into payment_sum_pending (payment_ids) select array_agg(distinct id) from changed_rows having count(*) > 0;
@@ -50,7 +50,7 @@ end $$;`;
  * the dead ones of every transaction since the last vacuum; before its first analyze the planner scanned it
  * whole, 2 ms a transaction after 3,000 small transactions.
  */
-const CHECKED = `create function "payment_sums_checked"() returns trigger language plpgsql
+export const CHECKED = `create function "payment_sums_checked"() returns trigger language plpgsql
   set enable_hashjoin = off set enable_mergejoin = off set enable_seqscan = off as $$
 declare
   bad record;

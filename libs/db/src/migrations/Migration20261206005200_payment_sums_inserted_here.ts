@@ -34,6 +34,7 @@
  * Down: the pending rows and functions of Migration20261205004700 (a logged table, its arrays compressed).
  */
 import { Migration } from '@mikro-orm/migrations';
+import { CHECKED as CHECKED_BEFORE, PENDING as PENDING_BEFORE } from './Migration20261205004700_payment_sums_per_transaction';
 
 /** What a statement touched, with the figures the check at commit compares for a payment inserted in its transaction. */
 const PENDING = `create or replace function "payment_sums_pending"() returns trigger language plpgsql as $$
@@ -85,38 +86,8 @@ begin
   return null;
 end $$;`;
 
-/** Migration20261205004700's two functions, as it made them. */
-const PENDING_BEFORE = `create or replace function "payment_sums_pending"() returns trigger language plpgsql as $$
-begin
-  if tg_table_name = 'payment' then
-    insert into payment_sum_pending (payment_ids) select array_agg(distinct id) from changed_rows having count(*) > 0;
-  else -- payment_allocation, payment_allocation_reversal
-    insert into payment_sum_pending (payment_ids) select array_agg(distinct payment_id) from changed_rows having count(*) > 0;
-  end if;
-  return null;
-end $$;`;
-
-const CHECKED_BEFORE = `create or replace function "payment_sums_checked"() returns trigger language plpgsql
-  set enable_hashjoin = off set enable_mergejoin = off set enable_seqscan = off as $$
-declare
-  bad record;
-begin
-  with pending as (delete from payment_sum_pending where xact = new.xact returning payment_ids)
-  select p.id, p.amount_minor, p.unapplied_minor, p.returned_minor, p.refunded_minor, s.allocated into bad
-    from (select distinct unnest(payment_ids) as id from pending) ids
-    join payment p on p.id = ids.id
-    cross join lateral (
-      select coalesce(sum(a.amount_minor), 0) as allocated from payment_allocation a
-        where a.payment_id = p.id and not exists (select 1 from payment_allocation_reversal r where r.allocation_id = a.id)
-    ) s
-    where s.allocated + p.unapplied_minor + p.returned_minor + p.refunded_minor <> p.amount_minor
-    limit 1;
-  if found then
-    raise exception 'payment %: live allocations % plus unapplied % plus returned % plus refunded % differ from its amount %', bad.id, bad.allocated,
-      bad.unapplied_minor, bad.returned_minor, bad.refunded_minor, bad.amount_minor using errcode = 'P0001';
-  end if;
-  return null;
-end $$;`;
+/** Migration20261205004700's functions as it made them, replacing the ones above. */
+const before = (sql: string) => sql.replace(/^create function /, 'create or replace function ');
 
 export class Migration20261206005200_payment_sums_inserted_here extends Migration {
   override async up(): Promise<void> {
@@ -133,8 +104,8 @@ export class Migration20261206005200_payment_sums_inserted_here extends Migratio
   }
 
   override async down(): Promise<void> {
-    this.addSql(PENDING_BEFORE);
-    this.addSql(CHECKED_BEFORE);
+    this.addSql(before(PENDING_BEFORE));
+    this.addSql(before(CHECKED_BEFORE));
     this.addSql(`alter table "payment_sum_pending" set logged;`);
     this.addSql(`alter table "payment_sum_pending" alter column "payment_ids" set storage extended;`);
     this.addSql(
