@@ -6,7 +6,7 @@
  * and so does the import's pipeline (apply-pipeline.ts: a batch prepared while the one before it
  * commits), with batch boundaries between the two copies of an entry given twice.
  */
-import { Pool } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 import { migrate } from '@app/db';
 import { createTestDatabase } from '@app/devstack';
 import { creditorReference } from '@app/money';
@@ -370,6 +370,21 @@ it('checks an allocation and a payment against what they name once per statement
   }
 });
 
+/** The statements in one transaction on `client`: undefined when it committed, else the message of the commit's error (a statement's error rolls back and is thrown). */
+async function committed(client: PoolClient, statements: string[]): Promise<string | undefined> {
+  await client.query('begin');
+  try {
+    for (const sql of statements) await client.query(sql);
+  } catch (e) {
+    await client.query('rollback');
+    throw e;
+  }
+  return client.query('commit').then(
+    () => undefined,
+    (e: Error) => e.message,
+  );
+}
+
 it('checks the sums of the payments a transaction touched at commit, once, whatever the order of its statements', async () => {
   const { rows } = await batched.query<{ id: string; payment_id: string; document_id: string; ledger_transaction_id: string }>(
     `select id, payment_id, document_id, ledger_transaction_id from payment_allocation order by id limit 1`,
@@ -388,19 +403,6 @@ it('checks the sums of the payments a transaction touched at commit, once, whate
   const before = await state(batched);
   const c = await batched.connect();
   const d = await batched.connect();
-  const committed = async (client: typeof c, statements: string[]) => {
-    await client.query('begin');
-    try {
-      for (const sql of statements) await client.query(sql);
-    } catch (e) {
-      await client.query('rollback');
-      throw e;
-    }
-    return client.query('commit').then(
-      () => undefined,
-      (e: Error) => e.message,
-    );
-  };
   try {
     // A payment written before its allocation balances at the end: checked once the transaction asks (or commits), then nothing is pending.
     await c.query('begin');
@@ -464,20 +466,6 @@ it('passes a payment inserted and allocated by its own transaction on the record
      select id, payment_id, ledger_transaction_id, 'spec', now() from payment_allocation where payment_id = '${payment}'`;
   const before = await state(batched);
   const c = await batched.connect();
-  /** The statements in one transaction: undefined when it committed, else the error's message (rolled back). */
-  const committed = async (statements: string[]) => {
-    await c.query('begin');
-    try {
-      for (const sql of statements) await c.query(sql);
-    } catch (e) {
-      await c.query('rollback');
-      throw e;
-    }
-    return c.query('commit').then(
-      () => undefined,
-      (e: Error) => e.message,
-    );
-  };
   try {
     // The payment and its allocations in one statement (as an import writes them), balanced: it passes; rolled back by hand after.
     await c.query('begin');
@@ -485,16 +473,16 @@ it('passes a payment inserted and allocated by its own transaction on the record
     await c.query('set constraints all immediate');
     await c.query('rollback');
     // The same, unbalanced: the recorded figures differ, so it is read again and refused with its figures.
-    expect(await committed([`with p as (${paymentOf('pay-here-1', 100, 60)} returning id) ${allocationOf('pay-here-1', 30)}`])).toBe(
+    expect(await committed(c, [`with p as (${paymentOf('pay-here-1', 100, 60)} returning id) ${allocationOf('pay-here-1', 30)}`])).toBe(
       'payment pay-here-1: live allocations 30 plus unapplied 60 plus returned 0 plus refunded 0 differ from its amount 100',
     );
     // Balanced as inserted and allocated, then its allocation reversed (nothing else moved): the reversal sends it to the full check.
-    expect(await committed([paymentOf('pay-here-2', 100, 60), allocationOf('pay-here-2', 40), reversalOf('pay-here-2')])).toBe(
+    expect(await committed(c, [paymentOf('pay-here-2', 100, 60), allocationOf('pay-here-2', 40), reversalOf('pay-here-2')])).toBe(
       'payment pay-here-2: live allocations 0 plus unapplied 60 plus returned 0 plus refunded 0 differ from its amount 100',
     );
     // Balanced as inserted and allocated, then updated: the update sends it to the full check.
     expect(
-      await committed([
+      await committed(c, [
         paymentOf('pay-here-3', 100, 60),
         allocationOf('pay-here-3', 40),
         `update payment set unapplied_minor = 0, status = 'ALLOCATED' where id = 'pay-here-3'`,
@@ -502,7 +490,7 @@ it('passes a payment inserted and allocated by its own transaction on the record
     ).toBe('payment pay-here-3: live allocations 40 plus unapplied 0 plus returned 0 plus refunded 0 differ from its amount 100');
     // Checked once mid-transaction (its insert's pending row taken), then allocated beyond: the later allocation alone sends it to the full check.
     expect(
-      await committed([
+      await committed(c, [
         paymentOf('pay-here-4', 100, 60),
         allocationOf('pay-here-4', 40),
         'set constraints all immediate',
