@@ -14,21 +14,21 @@
 export type PgArrayElement = string | number | bigint | null | undefined;
 
 /** Characters an element must escape inside its quotes. */
-const ESCAPED = /["\\]/;
 const ESCAPED_ALL = /["\\]/g;
+
+/** Whether `s` holds a character to escape: two indexOf, not a regular expression's call (run for every element of every array). */
+const needsEscape = (s: string): boolean => s.indexOf('"') >= 0 || s.indexOf('\\') >= 0;
 
 const quoted = (v: PgArrayElement): string => {
   if (v === null || v === undefined) return 'NULL';
   const s = typeof v === 'string' ? v : v.toString();
-  return `"${ESCAPED.test(s) ? s.replace(ESCAPED_ALL, '\\$&') : s}"`;
+  return `"${needsEscape(s) ? s.replace(ESCAPED_ALL, '\\$&') : s}"`;
 };
 
 export function pgArray(values: readonly PgArrayElement[]): string {
   if (values.length === 0) return '{}';
-  // Two indexOf per string, not a regular expression's call (the test ran for every element of every array).
   for (const v of values)
-    if (v === null || v === undefined || (typeof v === 'string' && (v.indexOf('"') >= 0 || v.indexOf('\\') >= 0)))
-      return `{${values.map(quoted).join(',')}}`;
+    if (v === null || v === undefined || (typeof v === 'string' && needsEscape(v))) return `{${values.map(quoted).join(',')}}`;
   // The common case: nothing to escape, no NULL: one join.
   return `{"${values.join('","')}"}`;
 }
