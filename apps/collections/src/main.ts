@@ -17,6 +17,7 @@ import { abandonStaleImports, ImportStatement } from './payments/import-statemen
 import { StatementFolder } from './payments/statement-folder';
 import { countedAfterPaymentFailures } from './dunning/after-payment-failures';
 import { PaymentApplier } from './matching/apply-payment';
+import { COLLECTIONS_RELAY_ROWS_PER_ROUND } from './events/collections-outbox';
 import { HandAllocation } from './matching/allocate-by-hand';
 import { CreditApplier } from './matching/apply-credit';
 import { CreditNoteNetting } from './matching/net-credit-notes';
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
           registry,
           logger: logger.child({ component: 'events' }),
           nowMs: () => systemClock.nowMs(),
+          rowsPerRound: COLLECTIONS_RELAY_ROWS_PER_ROUND,
         });
   const refunds = refundsOf(pool, config, card, logger.child({ component: 'refunds' }));
   const http = await startCollectionsHttp({ config, logger, clock: systemClock, registry, pool, health, card, refunds });

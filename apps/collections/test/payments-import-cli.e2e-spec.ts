@@ -12,10 +12,11 @@ import { promisify } from 'node:util';
 import { Pool } from 'pg';
 import { migrate } from '@app/db';
 import { createTestDatabase, waitFor } from '@app/devstack';
+import { APPLY_BATCH_MAX } from '../src/matching/apply-payment';
 import { seedReceivables } from '../src/testing/receivables-fixtures';
 
 const REPO_ROOT = join(__dirname, '..', '..', '..');
-/** Two imports of 5,000 entries, one transaction each, with CLI start-ups: generous on a shared 2-core box (a bound, not a measurement). */
+/** Two imports of 12,000 entries (six batches of APPLY_BATCH_MAX), with CLI start-ups: generous on a shared 2-core box (a bound, not a measurement). */
 const CRASH_TEST_TIMEOUT_MS = 240_000;
 const FIXTURE = join(__dirname, 'fixtures', 'camt053-mixed.xml');
 
@@ -98,7 +99,8 @@ describe('ratel payments import', () => {
   it(
     'applies every entry once when an import is SIGKILLed half way and run again',
     async () => {
-      const entries = 5_000;
+      // Six batches: killed once the first committed, most of the file is still to come.
+      const entries = 6 * APPLY_BATCH_MAX;
       const dir = mkdtempSync(join(tmpdir(), 'ratel-crash-'));
       const file = join(dir, 'big.xml');
       const ntry = (i: number) =>
@@ -142,13 +144,14 @@ describe('ratel payments import', () => {
            (select status || ' ' || paid_minor from billing_document where id = 'doc-2') as document,
            (select sum(amount_minor)::text from ledger_posting where party_account_id = 'acc-2') as receivable`,
         );
-        // 5,000 x 1.00 EUR: 123.45 pays doc-2, the rest is acc-2's credit; each payment banked once, all balanced.
+        // `entries` x 1.00 EUR: 123.45 pays doc-2, the rest is acc-2's credit; each payment banked once, all balanced.
+        const received = BigInt(entries) * 100n;
         expect(money.rows[0]).toEqual({
-          received: '500000',
-          banked: '500000',
+          received: received.toString(),
+          banked: received.toString(),
           unbalanced: 0,
           document: 'PAID 12345',
-          receivable: '-487655',
+          receivable: (12345n - received).toString(),
         });
       } finally {
         rmSync(dir, { recursive: true, force: true });

@@ -68,9 +68,18 @@ export async function startOutboxStream(p: {
   registry: Registry;
   logger: Logger;
   nowMs(): number;
+  /** Outbox rows read per round (PgOutboxRelay's batchMax; default OUTBOX_BATCH_MAX): fewer for an outbox whose rows hold many events. */
+  rowsPerRound?: number;
 }): Promise<PgOutboxRelay> {
   await ensureEventStream(await p.nats.jetstreamManager(), p.stream);
-  const relay = new PgOutboxRelay({ pool: p.pool, nats: p.nats, table: p.table, logger: p.logger, nowMs: p.nowMs });
+  const relay = new PgOutboxRelay({
+    pool: p.pool,
+    nats: p.nats,
+    table: p.table,
+    logger: p.logger,
+    nowMs: p.nowMs,
+    ...(p.rowsPerRound === undefined ? {} : { batchMax: p.rowsPerRound }),
+  });
   let published = 0;
   const registers = [p.registry];
   const names = OUTBOX_STREAM_METRICS[p.name];

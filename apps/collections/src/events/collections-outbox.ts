@@ -14,6 +14,15 @@ import {
   paymentsReceivedBatch,
 } from '@app/events';
 
+/**
+ * collections_outbox rows the relay reads per round. A row of a statement import's batch holds every event of
+ * up to APPLY_BATCH_MAX (2,000) payments, about 4,000 (payment received, and allocated); the relay expands the
+ * rows of a round at once, so a round of PgOutboxRelay's default 500 such rows would be 2M events in memory. 100
+ * keeps a round within the 500 x 1,000 events it could reach with batches of 500; a round of plain rows (one event
+ * each) costs one read and one mark per 100 events.
+ */
+export const COLLECTIONS_RELAY_ROWS_PER_ROUND = 100;
+
 export async function writeCollectionsEvents(
   c: PoolClient,
   events: readonly { input: CollectionsEventInput; source: string }[],

@@ -110,8 +110,15 @@ export type AfterPayment = (accountId: string) => Promise<void>;
  */
 export type AfterPayments = (accountIds: readonly string[]) => Promise<void>;
 
-/** Payments applied per transaction at most (an import sends its entries in batches of this size). */
-export const APPLY_BATCH_MAX = 500;
+/**
+ * Payments applied per transaction at most (an import sends its entries in batches of this size). Each batch
+ * costs PostgreSQL a fixed share (its look-ups' and locks' planning, the statement triggers over its rows, the
+ * commit's sum check) and the pipeline a hand-over between two batches. At 1M entries, five pairs alternated with
+ * 500 a batch: 53.3-64.3 s against 58.7-74.3 s, PostgreSQL's CPU lower in every pair (load-tests/RESULTS.md,
+ * "Matching: 2,000 payments a batch"). A batch holds its documents' locks until it commits (a fifth of a second or
+ * so at this size), and node holds two in flight (COLLECTIONS_V8_FLAGS sizes its young generation for them).
+ */
+export const APPLY_BATCH_MAX = 2_000;
 /** Times a batch is applied again after a concurrent apply of one of its payments committed first (PaymentRaced). */
 export const APPLY_RACE_RETRIES = 3;
 
@@ -219,8 +226,13 @@ export class PaymentApplier {
    * built. Nothing is written until `write`; `commit` commits it, `abandon` rolls back. Until then the
    * documents stay locked: a batch prepared while the one before it is written (ApplyPipeline) waits in
    * its lock for any document the two share, and reads it as that batch's commit left it.
+   *
+   * `again`: the batch is applied again after PaymentRaced. Its look-up then also probes the payments' ids: a
+   * first attempt finds what exists by key only, so a payment whose id is already that of another key (a 48-bit
+   * source prefix met, paymentIdOf) meets the primary key on insert, as a concurrent apply would; the attempt
+   * after it finds that payment by id and refuses it (PaymentIdCollision).
    */
-  async prepareMany(payments: readonly ReceivedPayment[], o: ApplyOptions): Promise<PreparedBatch> {
+  async prepareMany(payments: readonly ReceivedPayment[], o: ApplyOptions, again = false): Promise<PreparedBatch> {
     if (payments.length > APPLY_BATCH_MAX) throw new RangeError(`applyMany: at most ${APPLY_BATCH_MAX} payments, not ${payments.length}`);
     if (payments.length === 0)
       return { write: () => Promise.resolve([]), commit: () => Promise.resolve(), abandon: () => Promise.resolve() };
@@ -228,7 +240,7 @@ export class PaymentApplier {
     const t = await beginTransaction(this.pool, { setLocal: INDEX_LOOKUPS_ONLY });
     let written = false;
     try {
-      const plan = await this.planIn(t.client, payments, o);
+      const plan = await this.planIn(t.client, payments, o, again);
       return {
         write: async () => {
           if (!t.open || written) throw new Error('prepareMany: this batch was already written, committed or abandoned');
@@ -266,7 +278,7 @@ export class PaymentApplier {
       } catch (e) {
         if (!(e instanceof PaymentRaced) || attempt >= APPLY_RACE_RETRIES) throw e;
       }
-      prepared = await this.prepareMany(payments, o);
+      prepared = await this.prepareMany(payments, o, true);
     }
   }
 
@@ -283,11 +295,14 @@ export class PaymentApplier {
    * hook. A concurrent apply of the same payment fails the caller's transaction with PaymentRaced.
    */
   async applyIn(c: PoolClient, p: ReceivedPayment, o: ApplyOptions): Promise<ApplyOutcome> {
-    return (await this.writeIn(c, await this.planIn(c, [p], o), o))[0];
+    return (await this.writeIn(c, await this.planIn(c, [p], o, true), o))[0];
   }
 
-  /** Looks the payments up, locks and reads their documents, matches and allocates each in order, and builds the rows. Writes nothing. */
-  private async planIn(c: PoolClient, payments: readonly ReceivedPayment[], o: ApplyOptions): Promise<Plan> {
+  /**
+   * Looks the payments up (by key, and by id too when `probeIds`: see prepareMany), locks and reads their
+   * documents, matches and allocates each in order, and builds the rows. Writes nothing.
+   */
+  private async planIn(c: PoolClient, payments: readonly ReceivedPayment[], o: ApplyOptions, probeIds: boolean): Promise<Plan> {
     const now = new Date(o.nowMs);
     const ids = payments.map(paymentIdOf);
     const firstIndex = new Map<string, number>();
@@ -296,25 +311,31 @@ export class PaymentApplier {
       if (first === undefined) firstIndex.set(id, i);
       else if (!sameKey(payments[first], payments[i])) throw new PaymentIdCollision(id);
     });
-    // By id, and by key: a payment applied before ids took their present form (paymentIdOf) has another id.
-    // The accounts named in the payments' remittance tokens come back in the same round trip (k = 'a').
+    // By key (a payment applied before ids took their present form, paymentIdOf, has another id), and by id when
+    // `probeIds`. The accounts named in the payments' remittance tokens come back in the same round trip (k = 'a').
     const firsts = [...firstIndex.values()].map((i) => payments[i]);
     const wantedByFirst = firsts.map(wantedOf);
     const tokens = [...new Set(wantedByFirst.flatMap((w) => w.tokens))];
+    const byKey = `select 'p' as k, p.id, p.channel, p.source, p.bank_reference from unnest($1::text[], $2::text[], $3::text[]) as k(ch, src, ref)
+         join payment p on p.channel = k.ch and p.source = k.src and p.bank_reference = k.ref`;
+    const accountsNamed = `select 'a', id, null, null, null from billing_account where id = any($4::text[])`;
     const { rows: found } = await c.query<{ k: 'p' | 'a'; id: string; channel: string; source: string; bank_reference: string }>(
       preparedOnce({
-        text: `select 'p' as k, id, channel, source, bank_reference from payment where id = any($1::text[])
+        text: probeIds
+          ? `${byKey}
        union
-       select 'p', p.id, p.channel, p.source, p.bank_reference from unnest($2::text[], $3::text[], $4::text[]) as k(ch, src, ref)
-         join payment p on p.channel = k.ch and p.source = k.src and p.bank_reference = k.ref
+       select 'p', id, channel, source, bank_reference from payment where id = any($5::text[])
        union all
-       select 'a', id, null, null, null from billing_account where id = any($5::text[])`,
+       ${accountsNamed}`
+          : `${byKey}
+       union all
+       ${accountsNamed}`,
         values: [
-          pgArray([...firstIndex.keys()]),
           pgArray(firsts.map((p) => p.channel)),
           pgArray(firsts.map((p) => p.source)),
           pgArray(firsts.map((p) => p.bankReference)),
           pgArray(tokens),
+          ...(probeIds ? [pgArray([...firstIndex.keys()])] : []),
         ],
       }),
     );

@@ -173,7 +173,7 @@ export class ApplyPipeline {
         rolledBack = p !== undefined;
       }
       const outcomes = await this.applier.commitPrepared(
-        await this.applier.prepareMany(slot.payments, slot.options),
+        await this.applier.prepareMany(slot.payments, slot.options, true),
         slot.payments,
         slot.options,
       );
