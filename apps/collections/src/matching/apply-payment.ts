@@ -316,20 +316,14 @@ export class PaymentApplier {
     const firsts = [...firstIndex.values()].map((i) => payments[i]);
     const wantedByFirst = firsts.map(wantedOf);
     const tokens = [...new Set(wantedByFirst.flatMap((w) => w.tokens))];
-    const byKey = `select 'p' as k, p.id, p.channel, p.source, p.bank_reference from unnest($1::text[], $2::text[], $3::text[]) as k(ch, src, ref)
-         join payment p on p.channel = k.ch and p.source = k.src and p.bank_reference = k.ref`;
-    const accountsNamed = `select 'a', id, null, null, null from billing_account where id = any($4::text[])`;
+    // One text, the probe by id in it or not: `a union b union all c` is `(a union b) union all c`.
+    const byId = probeIds ? ` union select 'p', id, channel, source, bank_reference from payment where id = any($5::text[])` : '';
     const { rows: found } = await c.query<{ k: 'p' | 'a'; id: string; channel: string; source: string; bank_reference: string }>(
       preparedOnce({
-        text: probeIds
-          ? `${byKey}
-       union
-       select 'p', id, channel, source, bank_reference from payment where id = any($5::text[])
+        text: `select 'p' as k, p.id, p.channel, p.source, p.bank_reference from unnest($1::text[], $2::text[], $3::text[]) as k(ch, src, ref)
+         join payment p on p.channel = k.ch and p.source = k.src and p.bank_reference = k.ref${byId}
        union all
-       ${accountsNamed}`
-          : `${byKey}
-       union all
-       ${accountsNamed}`,
+       select 'a', id, null, null, null from billing_account where id = any($4::text[])`,
         values: [
           pgArray(firsts.map((p) => p.channel)),
           pgArray(firsts.map((p) => p.source)),
